@@ -1,0 +1,45 @@
+# Baton's build and test entry points. `make test` is what CI runs.
+GO ?= go
+
+.PHONY: all build install test fmt-check vet race examples bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o bin/baton ./cmd/baton
+
+install:
+	$(GO) install ./cmd/baton
+
+# test: formatting, vet, and every test with the race detector.
+test: fmt-check vet race
+
+fmt-check:
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './bench/peer/*'))"; \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+race:
+	$(GO) test -race -count=1 ./...
+
+# quickstart: build, install and run the main example.
+quickstart: install
+	cd examples/sales-marketing-etl && "$$($(GO) env GOPATH)/bin/baton" run workflow.asl.json --input '{"workdir":"."}'
+
+# fuzz: run every fuzz target for FUZZTIME each (not part of `make test`).
+FUZZTIME ?= 30s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+# bench: Baton's benchmarks against the peer; see bench/README.md.
+bench:
+	bash bench/run.sh
+
+clean:
+	rm -rf bin

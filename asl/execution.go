@@ -1,0 +1,123 @@
+package asl
+
+import (
+	"time"
+)
+
+// Execution statuses.
+const (
+	StatusRunning  = "RUNNING"
+	StatusSucceded = "SUCCEEDED"
+	StatusFailed   = "FAILED"
+	StatusTimedOut = "TIMED_OUT"
+	StatusAborted  = "ABORTED"
+)
+
+// ExecutionInfo describes an execution for the context object ($$.Execution,
+// $$.StateMachine) and the history.
+type ExecutionInfo struct {
+	ID               string    `json:"id"` // execution ARN
+	Name             string    `json:"name"`
+	StateMachineID   string    `json:"stateMachineId"`
+	StateMachineName string    `json:"stateMachineName"`
+	RoleArn          string    `json:"roleArn,omitempty"`
+	Region           string    `json:"region,omitempty"`
+	Input            any       `json:"input"`
+	StartTime        time.Time `json:"startTime"`
+	RedriveCount     int       `json:"redriveCount,omitempty"`
+}
+
+// Execution is the whole state of one execution. It is plain data: the
+// caller keeps it between calls to Apply, and can serialize it (encoding/json)
+// to persist it after every transition.
+type Execution struct {
+	Info   ExecutionInfo `json:"info"`
+	Status string        `json:"status"`
+	Output any           `json:"output,omitempty"`
+	Error  string        `json:"error,omitempty"`
+	Cause  string        `json:"cause,omitempty"`
+
+	Seq       int64               `json:"seq"`       // last id handed out to a frame, task or timer
+	LastEvent int64               `json:"lastEvent"` // id of the last history event
+	Root      int64               `json:"root"`
+	Frames    map[int64]*Frame    `json:"frames,omitempty"`
+	Tasks     map[string]int64    `json:"tasks,omitempty"`  // task id -> frame
+	Timers    map[string]timerRef `json:"timers,omitempty"` // timer id -> frame and purpose
+
+	queue []int64 // frames to advance; empty between calls
+}
+
+// Done reports whether the execution has finished.
+func (x *Execution) Done() bool { return x.Status != StatusRunning }
+
+type timerKind uint8
+
+const (
+	timerWait timerKind = iota
+	timerRetry
+	timerTaskTimeout
+	timerHeartbeat
+	timerExecution
+)
+
+type timerRef struct {
+	Frame int64     `json:"f"`
+	Kind  timerKind `json:"k"`
+}
+
+type phase uint8
+
+const (
+	phaseEnter    phase = iota // run the current state from its start
+	phaseTask                  // waiting for a task result
+	phaseRetry                 // waiting for a retry back-off timer
+	phaseWait                  // waiting for a Wait state's timer
+	phaseChildren              // waiting for Parallel branches or Map iterations
+	phaseJoin                  // children finished: complete the Parallel/Map state
+	phaseDone                  // finished (frame about to be removed)
+)
+
+// Frame is one thread of control: the top level, a Parallel branch or a Map
+// iteration. Frames form a tree through Parent.
+type Frame struct {
+	ID     int64  `json:"id"`
+	Parent int64  `json:"parent,omitempty"`
+	Graph  string `json:"graph,omitempty"` // key of the compiled graph the frame runs
+	Index  int    `json:"index,omitempty"` // branch or item index in the parent
+
+	State      string         `json:"state"`
+	Input      any            `json:"input"`               // raw input of the current state
+	Effective  any            `json:"effective,omitempty"` // effective input (Wait, Map, Parallel)
+	Entered    time.Time      `json:"entered"`
+	EnteredID  int64          `json:"enteredId,omitempty"`
+	RetryCount int            `json:"retryCount,omitempty"`
+	Attempts   []int          `json:"attempts,omitempty"` // per retrier
+	Vars       map[string]any `json:"vars,omitempty"`
+	Phase      phase          `json:"phase"`
+	PrevEvent  int64          `json:"prev,omitempty"`
+
+	TaskID         string `json:"taskId,omitempty"`
+	Token          string `json:"token,omitempty"`
+	TimerID        string `json:"timerId,omitempty"`
+	TimeoutTimer   string `json:"timeoutTimer,omitempty"`
+	HeartbeatTimer string `json:"heartbeatTimer,omitempty"`
+	Heartbeat      int64  `json:"heartbeat,omitempty"` // seconds
+
+	// Parallel and Map.
+	Children  []int64  `json:"children,omitempty"`
+	Results   []any    `json:"results,omitempty"`
+	Items     []any    `json:"items,omitempty"`
+	NextItem  int      `json:"nextItem,omitempty"`
+	MaxConc   int      `json:"maxConc,omitempty"`
+	Running   int      `json:"running,omitempty"`
+	Finished  int      `json:"finished,omitempty"`
+	Failures  int      `json:"failures,omitempty"`
+	TolCount  int64    `json:"tolCount,omitempty"`
+	TolPct    float64  `json:"tolPct,omitempty"`
+	HasTol    bool     `json:"hasTol,omitempty"`
+	ChildFail *Failure `json:"childFail,omitempty"`
+
+	// Outcome, handed to the parent.
+	Out  any      `json:"out,omitempty"`
+	Fail *Failure `json:"fail,omitempty"`
+}

@@ -1,0 +1,384 @@
+package asl
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/batonhq/baton/asl/internal/intrinsic"
+	"github.com/batonhq/baton/asl/internal/jsonpath"
+)
+
+// Machine is a compiled, validated state machine, ready to run any number of
+// executions. It is immutable and safe for concurrent use; all the state of an
+// execution lives in an Execution value.
+type Machine struct {
+	def  *Definition
+	root *graph
+	opts Options
+	// graphs indexes every (nested) state graph by its path, so that an
+	// Execution can name the graph a frame runs in a compact, serializable way.
+	graphs map[string]*graph
+}
+
+// Options tune a Machine.
+type Options struct {
+	// Rand returns a float in [0,1) for retry jitter; default math/rand/v2.
+	Rand func() float64
+	// NoHistory skips building history events (benchmarks, Express-like runs
+	// that keep only the outcome).
+	NoHistory bool
+	// MaxInlineConcurrency caps how many iterations of an inline Map run at
+	// once when MaxConcurrency is 0 (unlimited); AWS runs at most 40.
+	MaxInlineConcurrency int
+}
+
+// graph is one compiled States object: the top level, a Parallel branch or
+// a Map's ItemProcessor.
+type graph struct {
+	key     string // "" for the top level, e.g. "Fan/1" for branch 1 of state Fan
+	startAt *state
+	states  map[string]*state
+}
+
+// state is a compiled state.
+type state struct {
+	src        *State
+	name       string
+	typ        string
+	kind       stateKind
+	next       *state // nil when End
+	end        bool
+	inputPath  *jsonpath.Path // nil: identity
+	inputNull  bool
+	outputPath *jsonpath.Path
+	outputNull bool
+	resultPath *jsonpath.Path
+	resultNull bool
+	params     *template
+	resultSel  *template
+	result     any
+	hasResult  bool
+	assign     *template
+
+	// Task
+	resource      string
+	taskEvents    taskEventKind
+	timeout       time.Duration
+	timeoutPath   *jsonpath.Path
+	heartbeat     time.Duration
+	heartbeatPath *jsonpath.Path
+	retry         []*Retrier
+	catch         []*catcher
+
+	// Choice
+	choices     []*rule
+	defaultNext *state
+
+	// Wait
+	seconds       int64
+	hasSeconds    bool
+	secondsPath   *jsonpath.Path
+	timestamp     time.Time
+	hasTimestamp  bool
+	timestampPath *jsonpath.Path
+
+	// Fail
+	errorName, cause   string
+	errorPath, causeP  *jsonpath.Path
+	errorCall, causeCa *intrinsic.Call
+
+	// Parallel
+	branches []*graph
+
+	// Map
+	processor      *graph
+	itemsPath      *jsonpath.Path
+	itemSelector   *template
+	maxConc        int64
+	maxConcPath    *jsonpath.Path
+	tolCount       int64
+	tolCountPath   *jsonpath.Path
+	tolPercent     float64
+	tolPercentPath *jsonpath.Path
+	hasTolerance   bool
+}
+
+type stateKind uint8
+
+const (
+	kindPass stateKind = iota
+	kindTask
+	kindChoice
+	kindWait
+	kindSucceed
+	kindFail
+	kindParallel
+	kindMap
+)
+
+// taskEventKind selects the family of history events a Task state produces,
+// as Step Functions does: Lambda function ARNs and activities have their own.
+type taskEventKind uint8
+
+const (
+	taskEventsTask taskEventKind = iota
+	taskEventsLambda
+	taskEventsActivity
+)
+
+type catcher struct {
+	src        *Catcher
+	next       *state
+	resultPath *jsonpath.Path
+	resultNull bool
+	assign     *template
+}
+
+// Compile turns a parsed definition into a Machine. The definition must have
+// passed Parse's validation; Compile reports what it still cannot compile.
+func Compile(def *Definition, opts Options) (*Machine, error) {
+	if opts.Rand == nil {
+		opts.Rand = rand.Float64
+	}
+	if opts.MaxInlineConcurrency <= 0 {
+		opts.MaxInlineConcurrency = 40
+	}
+	if def.QueryLanguage == "JSONata" {
+		return nil, fmt.Errorf("QueryLanguage %q is not supported by this version of Baton", def.QueryLanguage)
+	}
+	m := &Machine{def: def, opts: opts, graphs: map[string]*graph{}}
+	g, err := m.compileGraph(def, "")
+	if err != nil {
+		return nil, err
+	}
+	m.root = g
+	return m, nil
+}
+
+// Definition returns the definition the machine was compiled from.
+func (m *Machine) Definition() *Definition { return m.def }
+
+func (m *Machine) compileGraph(def *Definition, key string) (*graph, error) {
+	g := &graph{key: key, states: make(map[string]*state, len(def.States))}
+	m.graphs[key] = g
+	for name, s := range def.States {
+		g.states[name] = &state{src: s, name: name, typ: s.Type}
+	}
+	for name, s := range g.states {
+		if err := m.compileState(g, s, def.States[name], key); err != nil {
+			return nil, err
+		}
+	}
+	g.startAt = g.states[def.StartAt]
+	if g.startAt == nil {
+		return nil, fmt.Errorf("%s/StartAt: no state named %q", def.Pointer, def.StartAt)
+	}
+	return g, nil
+}
+
+func (m *Machine) compileState(g *graph, s *state, src *State, key string) error {
+	ptr := src.Pointer
+	var err error
+	path := func(field, v string) *jsonpath.Path {
+		if err != nil || v == "" {
+			return nil
+		}
+		p, e := jsonpath.Parse(v)
+		if e != nil {
+			err = fmt.Errorf("%s/%s: %v", ptr, field, e)
+		}
+		return p
+	}
+	refPath := func(field, v string) *jsonpath.Path {
+		if err != nil || v == "" {
+			return nil
+		}
+		p, e := jsonpath.ParseReference(v)
+		if e != nil {
+			err = fmt.Errorf("%s/%s: %v", ptr, field, e)
+		}
+		return p
+	}
+	tmpl := func(field string, v any, present bool) *template {
+		if err != nil || !present {
+			return nil
+		}
+		t, e := compileTemplate(v, ptr+"/"+field)
+		if e != nil {
+			err = e
+		}
+		return t
+	}
+	target := func(name string) *state {
+		if name == "" {
+			return nil
+		}
+		t := g.states[name]
+		if t == nil && err == nil {
+			err = fmt.Errorf("%s: no state named %q", ptr, name)
+		}
+		return t
+	}
+
+	s.kind = map[string]stateKind{"Pass": kindPass, "Task": kindTask, "Choice": kindChoice, "Wait": kindWait,
+		"Succeed": kindSucceed, "Fail": kindFail, "Parallel": kindParallel, "Map": kindMap}[src.Type]
+	s.next = target(src.Next)
+	s.end = src.End
+	if src.InputPath.Set {
+		s.inputNull = src.InputPath.Null
+		if p := path("InputPath", src.InputPath.Value); p != nil && !p.IsIdentity() {
+			s.inputPath = p
+		}
+	}
+	if src.OutputPath.Set {
+		s.outputNull = src.OutputPath.Null
+		if p := path("OutputPath", src.OutputPath.Value); p != nil && !p.IsIdentity() {
+			s.outputPath = p
+		}
+	}
+	if src.ResultPath.Set {
+		s.resultNull = src.ResultPath.Null
+		s.resultPath = refPath("ResultPath", src.ResultPath.Value)
+	}
+	s.params = tmpl("Parameters", src.Parameters, src.HasParameters && s.kind != kindMap)
+	s.resultSel = tmpl("ResultSelector", src.ResultSelector, src.HasResultSel)
+	s.result, s.hasResult = src.Result, src.HasResult
+	s.assign = tmpl("Assign", assignValue(src.Assign), src.Assign != nil)
+
+	switch s.kind {
+	case kindTask:
+		s.resource = src.Resource
+		switch {
+		case strings.HasPrefix(src.Resource, "arn:aws:lambda:"):
+			s.taskEvents = taskEventsLambda
+		case strings.Contains(src.Resource, ":activity:"):
+			s.taskEvents = taskEventsActivity
+		}
+		if src.TimeoutSeconds != nil {
+			s.timeout = time.Duration(*src.TimeoutSeconds) * time.Second
+		}
+		s.timeoutPath = refPath("TimeoutSecondsPath", src.TimeoutSecondsPath)
+		if src.HeartbeatSeconds != nil {
+			s.heartbeat = time.Duration(*src.HeartbeatSeconds) * time.Second
+		}
+		s.heartbeatPath = refPath("HeartbeatSecondsPath", src.HeartbeatSecondsPath)
+	case kindChoice:
+		for _, r := range src.Choices {
+			c, e := compileRule(r)
+			if e != nil && err == nil {
+				err = e
+			}
+			if c != nil {
+				c.nextState = target(r.Next)
+				s.choices = append(s.choices, c)
+			}
+		}
+		s.defaultNext = target(src.Default)
+	case kindWait:
+		if src.Seconds != nil {
+			s.seconds, s.hasSeconds = *src.Seconds, true
+		}
+		s.secondsPath = refPath("SecondsPath", src.SecondsPath)
+		if src.Timestamp != "" {
+			t, ok := parseTimestamp(src.Timestamp)
+			if !ok && err == nil {
+				err = fmt.Errorf("%s/Timestamp: %q is not an RFC 3339 timestamp", ptr, src.Timestamp)
+			}
+			s.timestamp, s.hasTimestamp = t, true
+		}
+		s.timestampPath = refPath("TimestampPath", src.TimestampPath)
+	case kindFail:
+		s.errorName, s.cause = src.Error, src.Cause
+		s.errorPath, s.errorCall = m.pathOrCall(src.ErrorPath, ptr+"/ErrorPath", &err)
+		s.causeP, s.causeCa = m.pathOrCall(src.CausePath, ptr+"/CausePath", &err)
+	case kindParallel:
+		for i, b := range src.Branches {
+			bg, e := m.compileGraph(b, fmt.Sprintf("%s%s/%d", keyPrefix(key), s.name, i))
+			if e != nil {
+				return e
+			}
+			s.branches = append(s.branches, bg)
+		}
+	case kindMap:
+		if src.ItemProcessor != nil {
+			pg, e := m.compileGraph(src.ItemProcessor, keyPrefix(key)+s.name+"/map")
+			if e != nil {
+				return e
+			}
+			s.processor = pg
+		}
+		if src.ItemsPath.Set && !src.ItemsPath.Null {
+			s.itemsPath = refPath("ItemsPath", src.ItemsPath.Value)
+		}
+		sel := src.ItemSelector
+		present := src.HasItemSelector
+		if !present && src.HasParameters {
+			sel, present = src.Parameters, true // legacy Parameters on Map
+		}
+		s.itemSelector = tmpl("ItemSelector", sel, present)
+		if src.MaxConcurrency != nil {
+			s.maxConc = *src.MaxConcurrency
+		}
+		s.maxConcPath = refPath("MaxConcurrencyPath", src.MaxConcurrencyPath)
+		if src.ToleratedFailureCount != nil {
+			s.tolCount, s.hasTolerance = *src.ToleratedFailureCount, true
+		}
+		if src.ToleratedFailurePercentage != nil {
+			s.tolPercent, s.hasTolerance = *src.ToleratedFailurePercentage, true
+		}
+		s.tolCountPath = refPath("ToleratedFailureCountPath", src.ToleratedFailureCountPath)
+		s.tolPercentPath = refPath("ToleratedFailurePercentagePath", src.ToleratedFailurePercentagePath)
+		if s.tolCountPath != nil || s.tolPercentPath != nil {
+			s.hasTolerance = true
+		}
+	}
+	if s.kind == kindTask || s.kind == kindParallel || s.kind == kindMap {
+		s.retry = src.Retry
+		for _, c := range src.Catch {
+			cc := &catcher{src: c, next: target(c.Next)}
+			if c.ResultPath.Set {
+				cc.resultNull = c.ResultPath.Null
+				cc.resultPath = refPath("Catch/ResultPath", c.ResultPath.Value)
+			}
+			if c.Assign != nil {
+				cc.assign = tmpl("Catch/Assign", assignValue(c.Assign), true)
+			}
+			s.catch = append(s.catch, cc)
+		}
+	}
+	return err
+}
+
+func keyPrefix(key string) string {
+	if key == "" {
+		return ""
+	}
+	return key + "/"
+}
+
+func assignValue(m map[string]any) any {
+	if m == nil {
+		return nil
+	}
+	return m
+}
+
+func (m *Machine) pathOrCall(v, ptr string, err *error) (*jsonpath.Path, *intrinsic.Call) {
+	if v == "" || *err != nil {
+		return nil, nil
+	}
+	if strings.HasPrefix(v, "$") {
+		p, e := jsonpath.Parse(v)
+		if e != nil {
+			*err = fmt.Errorf("%s: %v", ptr, e)
+		}
+		return p, nil
+	}
+	c, e := intrinsic.Parse(v)
+	if e != nil {
+		*err = fmt.Errorf("%s: %v", ptr, e)
+	}
+	return nil, c
+}

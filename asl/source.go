@@ -1,0 +1,190 @@
+package asl
+
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// This file holds the source tree that the JSON and YAML readers produce: a
+// JSON-shaped tree that remembers where each key and value starts, so that
+// every diagnostic can point at the line and column it is about.
+
+// srcKind is the JSON type of a source node.
+type srcKind int
+
+const (
+	kindNull srcKind = iota
+	kindBool
+	kindNumber
+	kindString
+	kindObject
+	kindArray
+)
+
+// String names the kind as diagnostics do ("a string", "an object").
+func (k srcKind) String() string {
+	switch k {
+	case kindNull:
+		return "null"
+	case kindBool:
+		return "a boolean"
+	case kindNumber:
+		return "a number"
+	case kindString:
+		return "a string"
+	case kindObject:
+		return "an object"
+	default:
+		return "an array"
+	}
+}
+
+// srcNode is one value of the source document.
+type srcNode struct {
+	kind srcKind
+	pos  Pos
+	// val is the scalar value: nil, bool, int64, float64, json.Number or
+	// string, as github.com/ohler55/ojg/oj would produce it.
+	val     any
+	members []srcMember // objects, in source order, duplicates included
+	elems   []*srcNode  // arrays
+	// dupsReported is set once the object's duplicate keys have been
+	// reported, so that a later sweep does not report them twice.
+	dupsReported bool
+}
+
+// srcMember is one key of an object with its value.
+type srcMember struct {
+	key    string
+	keyPos Pos
+	value  *srcNode
+}
+
+// get returns the value of key, or nil when absent. Like oj, the last of
+// duplicate keys wins (duplicates are reported separately).
+func (n *srcNode) get(key string) *srcNode {
+	for i := len(n.members) - 1; i >= 0; i-- {
+		if n.members[i].key == key {
+			return n.members[i].value
+		}
+	}
+	return nil
+}
+
+// member returns the member of key (the last one), or nil.
+func (n *srcNode) member(key string) *srcMember {
+	for i := len(n.members) - 1; i >= 0; i-- {
+		if n.members[i].key == key {
+			return &n.members[i]
+		}
+	}
+	return nil
+}
+
+// duplicates returns the members whose key already appeared earlier.
+func (n *srcNode) duplicates() []srcMember {
+	if len(n.members) < 2 {
+		return nil
+	}
+	seen := make(map[string]bool, len(n.members))
+	var dups []srcMember
+	for _, m := range n.members {
+		if seen[m.key] {
+			dups = append(dups, m)
+		}
+		seen[m.key] = true
+	}
+	return dups
+}
+
+// plain converts the node to a plain Go value: map[string]any, []any,
+// int64, float64, json.Number, string, bool or nil.
+func (n *srcNode) plain() any {
+	switch n.kind {
+	case kindObject:
+		m := make(map[string]any, len(n.members))
+		for _, mem := range n.members {
+			m[mem.key] = mem.value.plain()
+		}
+		return m
+	case kindArray:
+		a := make([]any, len(n.elems))
+		for i, e := range n.elems {
+			a[i] = e.plain()
+		}
+		return a
+	default:
+		return n.val
+	}
+}
+
+// walkSource calls fn for n and every node below it, with its JSON pointer.
+func walkSource(n *srcNode, ptr string, fn func(n *srcNode, ptr string)) {
+	fn(n, ptr)
+	switch n.kind {
+	case kindObject:
+		for _, m := range n.members {
+			walkSource(m.value, ptr+"/"+pointerToken(m.key), fn)
+		}
+	case kindArray:
+		for i, e := range n.elems {
+			walkSource(e, ptr+"/"+strconv.Itoa(i), fn)
+		}
+	}
+}
+
+// buildSourceMap records the position of every value of the tree, and
+// returns the positions of the keys of object members too.
+func buildSourceMap(root *srcNode) (*SourceMap, map[string]Pos) {
+	m := NewSourceMap()
+	keys := map[string]Pos{}
+	walkSource(root, "", func(n *srcNode, ptr string) {
+		m.Add(ptr, n.pos)
+		for _, mem := range n.members {
+			keys[ptr+"/"+pointerToken(mem.key)] = mem.keyPos
+		}
+	})
+	return m, keys
+}
+
+// pointerToken escapes one JSON pointer reference token (RFC 6901).
+func pointerToken(s string) string {
+	if !strings.ContainsAny(s, "~/") {
+		return s
+	}
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+}
+
+// numberValue converts the text of a JSON number the way the rest of Baton
+// sees numbers: int64 when it is an integer that fits, float64 otherwise,
+// and json.Number when neither holds it exactly enough (integers beyond
+// int64, magnitudes beyond float64).
+func numberValue(text string) any {
+	if isIntegerText(text) {
+		if i, err := strconv.ParseInt(text, 10, 64); err == nil {
+			return i
+		}
+		return json.Number(text)
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	if err != nil || math.IsInf(f, 0) {
+		return json.Number(text)
+	}
+	return f
+}
+
+// isIntegerText reports whether s is an optional '-' then digits only.
+func isIntegerText(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

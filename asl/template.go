@@ -1,0 +1,170 @@
+package asl
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/batonhq/baton/asl/internal/intrinsic"
+	"github.com/batonhq/baton/asl/internal/jsonpath"
+)
+
+// template is a compiled payload template (Parameters, ResultSelector,
+// ItemSelector, Assign): a tree whose static parts are kept as they are and
+// whose ".$" fields are paths or intrinsic calls.
+type template struct {
+	static  any // the value when the subtree has nothing dynamic
+	dynamic bool
+	fields  []templateField // object (dynamic)
+	items   []*template     // array (dynamic)
+	isArray bool
+}
+
+type templateField struct {
+	key     string // without ".$"
+	srcKey  string // as written
+	path    *jsonpath.Path
+	call    *intrinsic.Call
+	sub     *template
+	pointer string
+}
+
+// compileTemplate compiles v (a JSON value from the definition). pointer is
+// its JSON pointer, for errors.
+func compileTemplate(v any, pointer string) (*template, error) {
+	switch t := v.(type) {
+	case map[string]any:
+		out := &template{}
+		for _, k := range sortedKeys(t) {
+			fv := t[k]
+			fp := pointer + "/" + escapePointer(k)
+			if strings.HasSuffix(k, ".$") {
+				s, ok := fv.(string)
+				if !ok {
+					return nil, fmt.Errorf("%s: the value of a field ending in \".$\" must be a string", fp)
+				}
+				f := templateField{key: strings.TrimSuffix(k, ".$"), srcKey: k, pointer: fp}
+				if strings.HasPrefix(s, "$") {
+					p, err := jsonpath.Parse(s)
+					if err != nil {
+						return nil, fmt.Errorf("%s: %v", fp, err)
+					}
+					f.path = p
+				} else {
+					c, err := intrinsic.Parse(s)
+					if err != nil {
+						return nil, fmt.Errorf("%s: %v", fp, err)
+					}
+					f.call = c
+				}
+				out.fields = append(out.fields, f)
+				out.dynamic = true
+				continue
+			}
+			sub, err := compileTemplate(fv, fp)
+			if err != nil {
+				return nil, err
+			}
+			if sub.dynamic {
+				out.dynamic = true
+			}
+			out.fields = append(out.fields, templateField{key: k, srcKey: k, sub: sub, pointer: fp})
+		}
+		if !out.dynamic {
+			return &template{static: v}, nil
+		}
+		return out, nil
+	case []any:
+		out := &template{isArray: true}
+		for i, e := range t {
+			sub, err := compileTemplate(e, fmt.Sprintf("%s/%d", pointer, i))
+			if err != nil {
+				return nil, err
+			}
+			if sub.dynamic {
+				out.dynamic = true
+			}
+			out.items = append(out.items, sub)
+		}
+		if !out.dynamic {
+			return &template{static: v}, nil
+		}
+		return out, nil
+	}
+	return &template{static: v}, nil
+}
+
+// eval builds the payload. Path failures are States.Runtime errors worded as
+// AWS words them; intrinsic failures keep their own names.
+func (t *template) eval(env jsonpath.Env) (any, *Failure) {
+	if !t.dynamic {
+		return t.static, nil
+	}
+	if t.isArray {
+		out := make([]any, len(t.items))
+		for i, it := range t.items {
+			v, f := it.eval(env)
+			if f != nil {
+				return nil, f
+			}
+			out[i] = v
+		}
+		return out, nil
+	}
+	out := make(map[string]any, len(t.fields))
+	for i := range t.fields {
+		f := &t.fields[i]
+		switch {
+		case f.sub != nil:
+			v, fail := f.sub.eval(env)
+			if fail != nil {
+				return nil, fail
+			}
+			out[f.key] = v
+		case f.path != nil:
+			v, err := f.path.Get(env)
+			if err != nil {
+				return nil, &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", f.path.String(), f.srcKey, marshalString(pathInput(f.path, env)))}
+			}
+			out[f.key] = v
+		default:
+			v, err := f.call.Eval(env)
+			if err != nil {
+				return nil, intrinsicFailure(err)
+			}
+			out[f.key] = v
+		}
+	}
+	return out, nil
+}
+
+// pathInput returns what a path was applied to, for error messages.
+func pathInput(p *jsonpath.Path, env jsonpath.Env) any {
+	switch p.Root() {
+	case jsonpath.RootContext:
+		if env.Context != nil {
+			return env.Context()
+		}
+		return map[string]any{}
+	case jsonpath.RootVariable:
+		if env.Var != nil {
+			v, _ := env.Var(p.VarName())
+			return v
+		}
+		return nil
+	}
+	return env.Input
+}
+
+func intrinsicFailure(err error) *Failure {
+	if ie, ok := err.(*intrinsic.Error); ok {
+		return &Failure{Error: ie.Name, Cause: ie.Cause}
+	}
+	return &Failure{Error: ErrIntrinsicFailure, Cause: err.Error()}
+}
+
+func escapePointer(s string) string {
+	if !strings.ContainsAny(s, "~/") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}

@@ -1,0 +1,88 @@
+package asl
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/batonhq/baton/asl/internal/intrinsic"
+	"github.com/batonhq/baton/asl/internal/jsonpath"
+)
+
+// waitUntil computes when a Wait state ends.
+func (m *Machine) waitUntil(x *Execution, f *Frame, s *state, eff any, now time.Time) (time.Time, *Failure) {
+	switch {
+	case s.hasSeconds:
+		return now.Add(time.Duration(s.seconds) * time.Second), nil
+	case s.hasTimestamp:
+		return s.timestamp, nil
+	case s.secondsPath != nil:
+		d, fail := durationAt(s.secondsPath, m.env(x, f, eff), "SecondsPath")
+		if fail != nil {
+			return time.Time{}, fail
+		}
+		return now.Add(d), nil
+	case s.timestampPath != nil:
+		v, err := s.timestampPath.Get(m.env(x, f, eff))
+		if err != nil {
+			return time.Time{}, &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("Invalid path '%s' : %s", s.timestampPath.String(), pathErrDetail(err))}
+		}
+		str, _ := v.(string)
+		t, ok := parseTimestamp(str)
+		if !ok {
+			return time.Time{}, &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", s.timestampPath.String(), marshalString(v))}
+		}
+		return t, nil
+	}
+	return now, nil
+}
+
+// waitDone ends a Wait state whose timer fired.
+func (m *Machine) waitDone(x *Execution, f *Frame, now time.Time, out *Output) bool {
+	s := m.stateOf(f)
+	f.Phase = phaseEnter
+	output, fail := m.applyOutputPath(x, f, s, f.Effective)
+	if fail != nil {
+		return m.fail(x, f, s, fail, now, out)
+	}
+	eff := f.Effective
+	f.Effective = nil
+	return m.exit(x, f, s, output, eff, s.assign, s.next, now, out)
+}
+
+// failState computes a Fail state's error and cause, from literals, paths or
+// intrinsic functions.
+func (m *Machine) failState(x *Execution, f *Frame, s *state) *Failure {
+	env := m.env(x, f, f.Input)
+	get := func(lit string, p *jsonpath.Path, c *intrinsic.Call, field string) (string, *Failure) {
+		var v any
+		var err error
+		switch {
+		case p != nil:
+			v, err = p.Get(env)
+			if err != nil {
+				return "", &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("Invalid path '%s' : %s", p.String(), pathErrDetail(err))}
+			}
+		case c != nil:
+			v, err = c.Eval(env)
+			if err != nil {
+				return "", intrinsicFailure(err)
+			}
+		default:
+			return lit, nil
+		}
+		str, ok := v.(string)
+		if !ok {
+			return "", &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("The %s field must resolve to a string, but got %s", field, marshalString(v))}
+		}
+		return str, nil
+	}
+	errName, fail := get(s.errorName, s.errorPath, s.errorCall, "ErrorPath")
+	if fail != nil {
+		return fail
+	}
+	cause, fail := get(s.cause, s.causeP, s.causeCa, "CausePath")
+	if fail != nil {
+		return fail
+	}
+	return &Failure{Error: errName, Cause: cause}
+}

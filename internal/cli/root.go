@@ -1,0 +1,72 @@
+// Package cli implements the baton command line: thin commands over the
+// asl package and the runner.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes shared by the commands.
+const (
+	exitOK      = 0
+	exitFailed  = 1 // the execution did not succeed
+	exitInvalid = 2 // invalid definition or usage
+)
+
+// exitError carries an exit code out of a command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
+
+// Main runs the CLI with args and returns the process exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRoot(stdin, stdout, stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(stderr, "baton:", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "baton:", err)
+	return exitInvalid
+}
+
+func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "baton",
+		Short: "Run Amazon States Language state machines and data pipelines",
+		Long: `Baton is a self-hosted orchestrator for data pipelines. It runs Amazon States
+Language (AWS Step Functions) state machines unchanged: validate them, run them
+locally with real shell and HTTP tasks or with mocked AWS resources.`,
+		Example: `  baton validate workflow.asl.json
+  baton run workflow.asl.json --input '{"day": "2026-11-21"}'`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &exitError{code: exitInvalid, err: fmt.Errorf("%v\nRun '%s --help' for usage.", err, c.CommandPath())}
+	})
+	root.AddCommand(newValidateCmd(), newRunCmd())
+	return root
+}

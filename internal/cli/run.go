@@ -1,0 +1,277 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/batonhq/baton/asl"
+
+	"github.com/batonhq/baton/internal/runner"
+	"github.com/batonhq/baton/internal/tasks"
+	"github.com/spf13/cobra"
+)
+
+// Placeholders for ARNs of local runs, as Step Functions Local uses.
+const (
+	localRegion  = "us-east-1"
+	localAccount = "123456789012"
+)
+
+type runFlags struct {
+	name       string
+	input      string
+	inputFile  string
+	mockConfig string
+	testCase   string
+	resources  []string
+	skipWaits  bool
+	history    bool
+	quiet      bool
+}
+
+func newRunCmd() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run FILE",
+		Short: "Run a state machine locally and print its outcome",
+		Long: `Run executes a state machine definition (JSON or YAML) in this process.
+
+Task resources run locally: baton:shell and baton:http are built in; any other
+resource (a Lambda ARN, an AWS service integration) must be mapped to a local
+command with --resource ARN=COMMAND, or mocked with a Step Functions Local mock
+config file (--mock-config FILE --test-case NAME).
+
+Progress goes to stderr. Stdout gets exactly one JSON document:
+  {"status":"SUCCEEDED","output":...}
+  {"status":"FAILED"|"TIMED_OUT"|"ABORTED","error":"...","cause":"..."}
+with --history, the event history is added under "history".
+
+Exit codes: 0 when the execution SUCCEEDED, 1 when it did not, 2 for an invalid
+definition or usage.`,
+		Example: `  baton run examples/sales-marketing-etl/workflow.asl.json --input '{"workdir":"examples/sales-marketing-etl"}'
+  echo '{"orderId": 7}' | baton run order.asl.yaml --skip-waits
+  baton run retry.asl.json --mock-config mocks.json --test-case HappyPath
+  baton run etl.asl.json --resource arn:aws:lambda:us-east-1:123456789012:function:Load='python3 load.py'`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runFile(cmd, args[0], f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.name, "name", "", "state machine name (default: the file's base name without extension)")
+	fl.StringVar(&f.input, "input", "", "execution input as JSON (default: stdin when it is not a terminal, else {})")
+	fl.StringVar(&f.inputFile, "input-file", "", "read the execution input from this file")
+	fl.StringVar(&f.mockConfig, "mock-config", "", "Step Functions Local mock config file")
+	fl.StringVar(&f.testCase, "test-case", "", "test case of the mock config to use")
+	fl.StringArrayVar(&f.resources, "resource", nil, "map a Task resource to a local command: ARN=COMMAND (repeatable)")
+	fl.BoolVar(&f.skipWaits, "skip-waits", false, "run on a virtual clock: waits, retry back-off and timeouts pass at once")
+	fl.BoolVar(&f.history, "history", false, "add the execution's event history to the output")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress on stderr")
+	return cmd
+}
+
+// machineName derives a state machine name from a file name:
+// "etl.asl.json" -> "etl", "retry.json" -> "retry".
+func machineName(file string) string {
+	base := filepath.Base(file)
+	for _, ext := range []string{".asl.json", ".asl.yaml", ".asl.yml"} {
+		if strings.HasSuffix(base, ext) {
+			return strings.TrimSuffix(base, ext)
+		}
+	}
+	return strings.TrimSuffix(base, filepath.Ext(base))
+}
+
+func usageErr(format string, a ...any) error {
+	return &exitError{code: exitInvalid, err: fmt.Errorf(format, a...)}
+}
+
+func runFile(cmd *cobra.Command, file string, f runFlags) error {
+	stderr := cmd.ErrOrStderr()
+	def, err := asl.ParseFile(file)
+	if err != nil {
+		var ve *asl.ValidationError
+		if errors.As(err, &ve) {
+			for _, d := range ve.Diagnostics {
+				fmt.Fprintln(stderr, d.String())
+			}
+			return &exitError{code: exitInvalid, err: fmt.Errorf("%s is not a valid state machine (run 'baton validate %s')", file, file)}
+		}
+		return &exitError{code: exitInvalid, err: err}
+	}
+	input, err := readInput(cmd.InOrStdin(), f)
+	if err != nil {
+		return &exitError{code: exitInvalid, err: err}
+	}
+	name := f.name
+	if name == "" {
+		name = machineName(file)
+	}
+	opts := tasks.Options{StateMachineName: name, TestCase: f.testCase}
+	if (f.mockConfig == "") != (f.testCase == "") {
+		return usageErr("--mock-config and --test-case go together")
+	}
+	if f.mockConfig != "" {
+		data, err := os.ReadFile(f.mockConfig)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		mc, err := tasks.ParseMockConfig(data)
+		if err != nil {
+			return usageErr("%s: %v", f.mockConfig, err)
+		}
+		opts.Mocks = mc
+	}
+	if len(f.resources) > 0 {
+		opts.Mappings = map[string]string{}
+		for _, r := range f.resources {
+			arn, command, ok := strings.Cut(r, "=")
+			if !ok || arn == "" || command == "" {
+				return usageErr("--resource %q: want ARN=COMMAND", r)
+			}
+			opts.Mappings[arn] = command
+		}
+	}
+	resolver, err := tasks.NewResolver(opts)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if err := checkResources(def, resolver); err != nil {
+		return &exitError{code: exitInvalid, err: err}
+	}
+	m, err := asl.Compile(def, asl.Options{})
+	if err != nil {
+		return &exitError{code: exitInvalid, err: err}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	progress := newProgress(stderr, f.quiet)
+	execName := newUUID()
+	info := asl.ExecutionInfo{
+		ID:               fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", localRegion, localAccount, name, execName),
+		Name:             execName,
+		StateMachineID:   fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", localRegion, localAccount, name),
+		StateMachineName: name,
+		RoleArn:          fmt.Sprintf("arn:aws:iam::%s:role/baton-local", localAccount),
+		Region:           localRegion,
+		Input:            input,
+	}
+	res, err := runner.Run(ctx, m, info, runner.Options{
+		Resolver:    resolver,
+		SkipWaits:   f.skipWaits,
+		OnEvents:    progress.events,
+		OnCommand:   progress.command,
+		KeepHistory: f.history,
+	})
+	progress.finish()
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	x := res.Execution
+	doc := map[string]any{"status": x.Status}
+	if x.Status == asl.StatusSucceded {
+		doc["output"] = x.Output
+	} else {
+		doc["error"] = x.Error
+		doc["cause"] = x.Cause
+	}
+	outJSON := asl.MarshalJSON(doc)
+	if f.history {
+		// The history renders through HistoryEvent.MarshalJSON, in event order.
+		h, err := marshalHistory(res.History)
+		if err != nil {
+			return err
+		}
+		outJSON = append(outJSON[:len(outJSON)-1], `,"history":`...)
+		outJSON = append(outJSON, h...)
+		outJSON = append(outJSON, '}')
+	}
+	w := cmd.OutOrStdout()
+	_, _ = w.Write(append(outJSON, '\n'))
+	if x.Status != asl.StatusSucceded {
+		return &exitError{code: exitFailed}
+	}
+	return nil
+}
+
+// readInput takes the execution input from --input, --input-file or stdin.
+func readInput(stdin io.Reader, f runFlags) (any, error) {
+	var data []byte
+	var src string
+	switch {
+	case f.input != "" && f.inputFile != "":
+		return nil, errors.New("give --input or --input-file, not both")
+	case f.input != "":
+		data, src = []byte(f.input), "--input"
+	case f.inputFile != "":
+		b, err := os.ReadFile(f.inputFile)
+		if err != nil {
+			return nil, err
+		}
+		data, src = b, f.inputFile
+	default:
+		if file, ok := stdin.(*os.File); ok {
+			if st, err := file.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+				return map[string]any{}, nil
+			}
+		}
+		b, err := io.ReadAll(stdin)
+		if err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(string(b)) == "" {
+			return map[string]any{}, nil
+		}
+		data, src = b, "stdin"
+	}
+	v, err := asl.ParseJSON(data)
+	if err != nil {
+		return nil, fmt.Errorf("the execution input (%s) is not valid JSON: %v", src, err)
+	}
+	return v, nil
+}
+
+// checkResources makes sure every Task resource has an executor before the
+// run starts, so that a missing mapping is reported at once.
+func checkResources(def *asl.Definition, r *tasks.Resolver) error {
+	var walk func(d *asl.Definition) error
+	walk = func(d *asl.Definition) error {
+		for _, name := range d.StateOrder {
+			s := d.States[name]
+			if s.Type == "Task" {
+				if _, err := r.Executor(s.Resource, name); err != nil {
+					return fmt.Errorf("state %q: %v", name, err)
+				}
+			}
+			for _, b := range s.Branches {
+				if err := walk(b); err != nil {
+					return err
+				}
+			}
+			if s.ItemProcessor != nil {
+				if err := walk(s.ItemProcessor); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return walk(def)
+}
+
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}

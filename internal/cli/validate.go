@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/batonhq/baton/asl"
+	"github.com/spf13/cobra"
+)
+
+func newValidateCmd() *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "validate FILE...",
+		Short: "Check state machine definitions against the Amazon States Language",
+		Long: `Validate checks each definition (JSON or YAML) against every rule of the
+Amazon States Language and reports all problems at once, each as
+file:line:col: message (JSON pointer). It exits 0 when every file is valid and
+2 otherwise.`,
+		Example: `  baton validate workflow.asl.json
+  baton validate --format json machines/*.asl.json`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "text" && format != "json" {
+				return &exitError{code: exitInvalid, err: fmt.Errorf("--format must be text or json, not %q", format)}
+			}
+			type fileResult struct {
+				File        string           `json:"file"`
+				Valid       bool             `json:"valid"`
+				Diagnostics []asl.Diagnostic `json:"diagnostics"`
+			}
+			var results []fileResult
+			invalid := false
+			for _, file := range args {
+				diags, err := validateFile(file)
+				if err != nil {
+					return &exitError{code: exitInvalid, err: err}
+				}
+				results = append(results, fileResult{File: file, Valid: len(diags) == 0, Diagnostics: diags})
+				if len(diags) > 0 {
+					invalid = true
+				}
+			}
+			out := cmd.OutOrStdout()
+			if format == "json" {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				_ = enc.Encode(results)
+			} else {
+				for _, r := range results {
+					for _, d := range r.Diagnostics {
+						fmt.Fprintln(out, d.String())
+					}
+					if r.Valid {
+						fmt.Fprintf(cmd.ErrOrStderr(), "%s: valid\n", r.File)
+					}
+				}
+			}
+			if invalid {
+				return &exitError{code: exitInvalid}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	return cmd
+}
+
+// validateFile returns the diagnostics of one file; an error means the file
+// could not be read.
+func validateFile(file string) ([]asl.Diagnostic, error) {
+	_, err := asl.ParseFile(file)
+	if err == nil {
+		return []asl.Diagnostic{}, nil
+	}
+	var ve *asl.ValidationError
+	if errors.As(err, &ve) {
+		return ve.Diagnostics, nil
+	}
+	return nil, err
+}

@@ -1,0 +1,259 @@
+// Package runner drives one execution of an asl.Machine in this process: it
+// runs the tasks the interpreter asks for, keeps its timers on a real or
+// virtual clock, and feeds the outcomes back until the execution ends. It is
+// what `baton run` uses; the durable server has its own driver.
+package runner
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"time"
+
+	"github.com/batonhq/baton/asl"
+	"github.com/batonhq/baton/internal/tasks"
+)
+
+// Resolver finds the executor of a Task resource.
+type Resolver interface {
+	Executor(resource, stateName string) (tasks.Executor, error)
+}
+
+// Options configure a run.
+type Options struct {
+	Resolver Resolver
+	// SkipWaits runs on a virtual clock: whenever no task is running, time
+	// jumps to the next timer, so Wait states, retry back-off and timeouts
+	// end at once while the timestamps the machine sees advance as if they
+	// had passed.
+	SkipWaits bool
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// OnEvents receives history events as they happen (progress display).
+	OnEvents func([]asl.HistoryEvent)
+	// OnCommand receives the interpreter's commands (progress display).
+	OnCommand func(asl.Command)
+	// KeepHistory keeps every history event in the result.
+	KeepHistory bool
+}
+
+// Result is the outcome of a run.
+type Result struct {
+	Execution *asl.Execution
+	History   []asl.HistoryEvent
+}
+
+type taskResult struct {
+	id     string
+	output any
+	err    error
+}
+
+// Run executes the machine to its end, or until ctx is cancelled (the
+// execution is then ABORTED).
+func Run(ctx context.Context, m *asl.Machine, info asl.ExecutionInfo, opts Options) (*Result, error) {
+	r := &run{
+		m:       m,
+		opts:    opts,
+		info:    info,
+		results: make(chan taskResult, 64),
+		done:    make(chan struct{}),
+		running: map[string]context.CancelFunc{},
+		timers:  map[string]time.Time{},
+	}
+	if r.opts.Now == nil {
+		r.opts.Now = time.Now
+	}
+	r.base = r.opts.Now()
+	return r.loop(ctx)
+}
+
+type run struct {
+	m       *asl.Machine
+	opts    Options
+	info    asl.ExecutionInfo
+	base    time.Time
+	skipped time.Duration // virtual time added by skipping waits
+	out     asl.Output
+	history []asl.HistoryEvent
+	results chan taskResult
+	done    chan struct{} // closed when the run ends: late task results are dropped
+	running map[string]context.CancelFunc
+	timers  map[string]time.Time
+	queue   timerQueue
+	seq     int
+}
+
+// now is the execution's clock: real time plus what --skip-waits skipped.
+func (r *run) now() time.Time { return r.opts.Now().Add(r.skipped) }
+
+func (r *run) loop(ctx context.Context) (*Result, error) {
+	taskCtx, cancelAll := context.WithCancel(context.Background())
+	defer cancelAll()
+	x := r.m.Start(r.info, r.now(), &r.out)
+	r.flush(taskCtx, x)
+	for !x.Done() {
+		// Timers already due fire first, in time order.
+		if id, at, ok := r.nextTimer(); ok {
+			now := r.now()
+			if !at.After(now) || (r.opts.SkipWaits && len(r.running) == 0) {
+				if at.After(now) {
+					r.skipped += at.Sub(now)
+				}
+				r.fire(taskCtx, x, id)
+				continue
+			}
+		}
+		if len(r.running) == 0 && r.queue.Len() == 0 {
+			return nil, errors.New("runner: the execution waits for nothing: no task is running and no timer is armed")
+		}
+		var wake <-chan time.Time
+		var t *time.Timer
+		if _, at, ok := r.nextTimer(); ok {
+			t = time.NewTimer(at.Sub(r.now()))
+			wake = t.C
+		}
+		select {
+		case res := <-r.results:
+			r.taskDone(taskCtx, x, res)
+		case <-wake:
+		case <-ctx.Done():
+			r.out.Reset()
+			r.m.Apply(x, asl.Stop{Error: "Baton.Interrupted", Cause: "the run was interrupted"}, r.now(), &r.out)
+			r.flush(taskCtx, x)
+		}
+		if t != nil {
+			t.Stop()
+		}
+	}
+	cancelAll()
+	close(r.done)
+	return &Result{Execution: x, History: r.history}, nil
+}
+
+func (r *run) fire(taskCtx context.Context, x *asl.Execution, id string) {
+	heap.Pop(&r.queue)
+	delete(r.timers, id)
+	r.out.Reset()
+	r.m.Apply(x, asl.TimerFired{TimerID: id}, r.now(), &r.out)
+	r.flush(taskCtx, x)
+}
+
+func (r *run) taskDone(taskCtx context.Context, x *asl.Execution, res taskResult) {
+	cancel, ok := r.running[res.id]
+	if !ok {
+		return // cancelled meanwhile
+	}
+	cancel()
+	delete(r.running, res.id)
+	r.out.Reset()
+	var ev asl.Event = asl.TaskSucceeded{TaskID: res.id, Output: res.output}
+	if res.err != nil {
+		var f *tasks.Failure
+		if errors.As(res.err, &f) {
+			ev = asl.TaskFailed{TaskID: res.id, Error: f.Name, Cause: f.Cause}
+		} else {
+			ev = asl.TaskFailed{TaskID: res.id, Error: asl.ErrTaskFailed, Cause: res.err.Error()}
+		}
+	}
+	r.m.Apply(x, ev, r.now(), &r.out)
+	r.flush(taskCtx, x)
+}
+
+// nextTimer returns the earliest live timer.
+func (r *run) nextTimer() (string, time.Time, bool) {
+	for r.queue.Len() > 0 {
+		top := r.queue[0]
+		if at, ok := r.timers[top.id]; ok && at.Equal(top.at) {
+			return top.id, top.at, true
+		}
+		heap.Pop(&r.queue) // cancelled
+	}
+	return "", time.Time{}, false
+}
+
+// flush carries out the commands of the last step and records its history.
+func (r *run) flush(taskCtx context.Context, x *asl.Execution) {
+	if len(r.out.History) > 0 {
+		if r.opts.OnEvents != nil {
+			r.opts.OnEvents(r.out.History)
+		}
+		if r.opts.KeepHistory {
+			r.history = append(r.history, r.out.History...)
+		}
+	}
+	for _, c := range r.out.Commands {
+		if r.opts.OnCommand != nil {
+			r.opts.OnCommand(c)
+		}
+		switch c := c.(type) {
+		case asl.RunTask:
+			r.start(taskCtx, x, c)
+		case asl.CancelTask:
+			if cancel, ok := r.running[c.TaskID]; ok {
+				cancel()
+				delete(r.running, c.TaskID)
+			}
+		case asl.ArmTimer:
+			r.timers[c.TimerID] = c.At
+			r.seq++
+			heap.Push(&r.queue, timerItem{id: c.TimerID, at: c.At, seq: r.seq})
+		case asl.CancelTimer:
+			delete(r.timers, c.TimerID)
+		}
+	}
+}
+
+func (r *run) start(taskCtx context.Context, x *asl.Execution, c asl.RunTask) {
+	ctx, cancel := context.WithCancel(taskCtx)
+	r.running[c.TaskID] = cancel
+	req := tasks.Request{
+		Resource: c.Resource, Input: c.Input, StateName: c.StateName, Attempt: c.Attempt,
+		TaskToken: c.Token, Timeout: c.Timeout, Heartbeat: c.Heartbeat,
+		ExecutionName: x.Info.Name, StateMachineName: x.Info.StateMachineName,
+	}
+	var exec tasks.Executor
+	var err error
+	if r.opts.Resolver == nil {
+		err = errors.New("no task executors configured")
+	} else {
+		exec, err = r.opts.Resolver.Executor(c.Resource, c.StateName)
+	}
+	go func() {
+		res := taskResult{id: c.TaskID}
+		if err != nil {
+			res.err = &tasks.Failure{Name: asl.ErrRuntime, Cause: err.Error()}
+		} else {
+			res.output, res.err = exec.Run(ctx, req)
+		}
+		select {
+		case r.results <- res:
+		case <-r.done:
+		}
+	}()
+}
+
+type timerItem struct {
+	id  string
+	at  time.Time
+	seq int
+}
+
+// timerQueue is a min-heap of timers by time, then arming order.
+type timerQueue []timerItem
+
+func (q timerQueue) Len() int { return len(q) }
+func (q timerQueue) Less(i, j int) bool {
+	if q[i].at.Equal(q[j].at) {
+		return q[i].seq < q[j].seq
+	}
+	return q[i].at.Before(q[j].at)
+}
+func (q timerQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *timerQueue) Push(x any)   { *q = append(*q, x.(timerItem)) }
+func (q *timerQueue) Pop() any {
+	old := *q
+	it := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return it
+}

@@ -1,0 +1,43 @@
+package tasks
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// commandConfig is what every command Baton starts shares.
+type commandConfig struct {
+	env []string // added to Baton's own environment
+	dir string   // working directory; "" for Baton's
+}
+
+// environ is the environment of a command run for req: Baton's own, then the
+// configured additions, then the BATON_* variables that describe the task,
+// then extra. Later entries win.
+func (c commandConfig) environ(req Request, extra ...string) []string {
+	env := os.Environ()
+	env = append(env, c.env...)
+	env = append(env,
+		"BATON_RESOURCE="+req.Resource,
+		"BATON_STATE_NAME="+req.StateName,
+		"BATON_ATTEMPT="+strconv.Itoa(req.Attempt),
+		"BATON_EXECUTION_NAME="+req.ExecutionName,
+		"BATON_STATE_MACHINE_NAME="+req.StateMachineName,
+	)
+	if req.TaskToken != "" {
+		env = append(env, "BATON_TASK_TOKEN="+req.TaskToken)
+	}
+	return append(env, extra...)
+}
+
+// workDir resolves a task's directory against the configured one.
+func (c commandConfig) workDir(dir string) string {
+	if dir == "" {
+		return c.dir
+	}
+	if filepath.IsAbs(dir) || c.dir == "" {
+		return dir
+	}
+	return filepath.Join(c.dir, dir)
+}

@@ -1,0 +1,240 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+)
+
+// drainGrace is how long a finished or killed command's pipes may stay open.
+// Only a process that left the task's process group can hold them longer.
+const drainGrace = 2 * time.Second
+
+// stderr tail kept for failure causes.
+const (
+	stderrTailBytes = 2 << 10
+	stderrTailLines = 20
+)
+
+// process is one command to run, without a shell.
+type process struct {
+	argv  []string
+	env   []string // the complete environment
+	dir   string   // "" for the current directory
+	stdin []byte
+}
+
+// exit is what a command that ran to its end left behind.
+type exit struct {
+	stdout    []byte
+	stderr    string // the tail of stderr
+	state     *os.ProcessState
+	truncated bool // stdout was longer than MaxResultBytes
+}
+
+// success reports whether the command exited with status 0.
+func (e exit) success() bool { return e.state != nil && e.state.Success() }
+
+// describe says how the command ended and what it last wrote on stderr.
+func (e exit) describe() string {
+	s := "the command ended"
+	if e.state != nil {
+		s = e.state.String() // "exit status 3", "signal: killed"
+	}
+	if e.stderr != "" {
+		s += "; stderr: " + e.stderr
+	}
+	return s
+}
+
+// run runs the command in a process group of its own. When ctx ends first,
+// the whole group is killed and run returns context.Cause(ctx). A command
+// that cannot start is a *Failure (Shell.CommandNotFound, Shell.StartError).
+// The group is also killed when the command exits: a task's processes do not
+// outlive it.
+func (p process) run(ctx context.Context) (exit, error) {
+	if len(p.argv) == 0 || p.argv[0] == "" {
+		return exit{}, &Failure{Name: ErrorShellStart, Cause: "empty command"}
+	}
+	if err := ctx.Err(); err != nil {
+		return exit{}, context.Cause(ctx)
+	}
+	cmd := exec.Command(p.argv[0], p.argv[1:]...)
+	if cmd.Err != nil {
+		return exit{}, startFailure(p.argv[0], cmd.Err)
+	}
+	cmd.Env = p.env
+	if p.dir != "" {
+		// Checked here because a missing directory and a missing executable
+		// fail exec alike (ENOENT).
+		if fi, err := os.Stat(p.dir); err != nil || !fi.IsDir() {
+			return exit{}, &Failure{Name: ErrorShellStart, Cause: fmt.Sprintf("working directory %q does not exist or is not a directory", p.dir)}
+		}
+		cmd.Dir = p.dir
+	}
+	setProcessGroup(cmd)
+
+	// Our own pipes rather than exec's copying goroutines, so that cmd.Wait
+	// returns when the command exits even if a child still holds them.
+	pp, err := newPipes()
+	if err != nil {
+		return exit{}, &Failure{Name: ErrorShellStart, Cause: err.Error()}
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = pp.stdinR, pp.stdoutW, pp.stderrW
+	if err := cmd.Start(); err != nil {
+		pp.closeAll()
+		return exit{}, startFailure(p.argv[0], err)
+	}
+	pp.closeChildEnds()
+
+	var (
+		wg     sync.WaitGroup
+		stdout = limitedBuffer{limit: MaxResultBytes}
+		stderr tailBuffer
+	)
+	wg.Go(func() {
+		_, _ = pp.stdinW.Write(p.stdin) // EPIPE when the command does not read it all
+		_ = pp.stdinW.Close()
+	})
+	wg.Go(func() { _, _ = io.Copy(&stdout, pp.stdoutR) })
+	wg.Go(func() { _, _ = io.Copy(&stderr, pp.stderrR) })
+
+	waited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait() // the exit status is in cmd.ProcessState
+		close(waited)
+	}()
+	interrupted := false
+	select {
+	case <-waited:
+	case <-ctx.Done():
+		interrupted = true
+		killProcessGroup(cmd)
+		<-waited
+	}
+	killProcessGroup(cmd)
+	pp.drain(&wg)
+
+	if interrupted {
+		return exit{}, context.Cause(ctx)
+	}
+	return exit{
+		stdout:    stdout.buf,
+		stderr:    stderr.String(),
+		state:     cmd.ProcessState,
+		truncated: stdout.truncated,
+	}, nil
+}
+
+// startFailure classifies an error from starting name.
+func startFailure(name string, err error) *Failure {
+	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+		return &Failure{Name: ErrorShellNotFound, Cause: fmt.Sprintf("command %q not found: %v", name, err)}
+	}
+	return &Failure{Name: ErrorShellStart, Cause: fmt.Sprintf("cannot start %q: %v", name, err)}
+}
+
+// pipes are the command's stdin, stdout and stderr.
+type pipes struct {
+	stdinR, stdinW   *os.File
+	stdoutR, stdoutW *os.File
+	stderrR, stderrW *os.File
+}
+
+func newPipes() (*pipes, error) {
+	var pp pipes
+	var err error
+	if pp.stdinR, pp.stdinW, err = os.Pipe(); err != nil {
+		return nil, err
+	}
+	if pp.stdoutR, pp.stdoutW, err = os.Pipe(); err != nil {
+		pp.closeAll()
+		return nil, err
+	}
+	if pp.stderrR, pp.stderrW, err = os.Pipe(); err != nil {
+		pp.closeAll()
+		return nil, err
+	}
+	return &pp, nil
+}
+
+// closeChildEnds closes the ends the started command now owns, so that our
+// readers see EOF when the command's side is gone.
+func (pp *pipes) closeChildEnds() {
+	for _, f := range []*os.File{pp.stdinR, pp.stdoutW, pp.stderrW} {
+		_ = f.Close()
+	}
+}
+
+func (pp *pipes) closeAll() {
+	for _, f := range []*os.File{pp.stdinR, pp.stdinW, pp.stdoutR, pp.stdoutW, pp.stderrR, pp.stderrW} {
+		if f != nil {
+			_ = f.Close()
+		}
+	}
+}
+
+// drain waits for the copying goroutines, for at most drainGrace, then
+// closes our ends, which unblocks them.
+func (pp *pipes) drain(wg *sync.WaitGroup) {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	timer := time.NewTimer(drainGrace)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+	}
+	for _, f := range []*os.File{pp.stdinW, pp.stdoutR, pp.stderrR} {
+		_ = f.Close()
+	}
+	<-done
+}
+
+// limitedBuffer keeps the first limit bytes written and notes whether more
+// came; it never fails, so the writer is drained to the end.
+type limitedBuffer struct {
+	buf       []byte
+	limit     int
+	truncated bool
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if room := b.limit - len(b.buf); room < len(p) {
+		b.buf = append(b.buf, p[:max(room, 0)]...)
+		b.truncated = true
+	} else {
+		b.buf = append(b.buf, p...)
+	}
+	return len(p), nil
+}
+
+// tailBuffer keeps the last stderrTailBytes written.
+type tailBuffer struct{ buf []byte }
+
+func (b *tailBuffer) Write(p []byte) (int, error) {
+	b.buf = append(b.buf, p...)
+	if extra := len(b.buf) - stderrTailBytes; extra > 0 {
+		b.buf = append(b.buf[:0], b.buf[extra:]...)
+	}
+	return len(p), nil
+}
+
+// String is the tail: at most stderrTailLines lines, trimmed, valid UTF-8.
+func (b *tailBuffer) String() string {
+	s := strings.TrimSpace(strings.ToValidUTF8(string(b.buf), "\uFFFD"))
+	if lines := strings.Split(s, "\n"); len(lines) > stderrTailLines {
+		s = "..." + strings.Join(lines[len(lines)-stderrTailLines:], "\n")
+	}
+	return s
+}

@@ -1,0 +1,169 @@
+package tasks
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// Options configure a Resolver.
+type Options struct {
+	// Mappings maps a Task resource (an ARN) to a local command line. The
+	// line is split into words like a POSIX shell does, without running a
+	// shell (see docs/tasks.md); write sh -c '...' to get one. A key that is
+	// a Lambda function ARN also serves lambda:invoke Tasks whose
+	// FunctionName names that function.
+	Mappings map[string]string
+	// Mocks is a parsed mock config; with TestCase, the states the test case
+	// lists answer with their mocked responses.
+	Mocks *MockConfig
+	// StateMachineName and TestCase select the test case in Mocks.
+	StateMachineName, TestCase string
+	// Env is added to Baton's own environment for every command
+	// ("NAME=value" entries; later ones win).
+	Env []string
+	// WorkDir is the working directory of commands; "" for Baton's.
+	WorkDir string
+}
+
+// Resolver picks the executor for a Task: a mocked response when the test
+// case lists the state, else a mapped command, else a built-in (baton:shell,
+// baton:http). Safe for concurrent use.
+type Resolver struct {
+	cfg      commandConfig
+	mappings map[string][]string // resource -> argv
+	lambdas  map[string][]string // Lambda function name -> argv; nil argv when ambiguous
+	testCase MockTestCase        // nil without mocks
+	mocks    *MockConfig
+	calls    callCounter
+	shell    shellExecutor
+	http     httpExecutor
+}
+
+// NewResolver checks opts and builds a Resolver. It fails on a mapping
+// whose command cannot be split, on a state machine or test case that the
+// mock config does not have, and on a mock config without a test case (or
+// the reverse).
+func NewResolver(opts Options) (*Resolver, error) {
+	r := &Resolver{
+		cfg:      commandConfig{env: slices.Clone(opts.Env), dir: opts.WorkDir},
+		mappings: map[string][]string{},
+		lambdas:  map[string][]string{},
+	}
+	r.shell = shellExecutor{cfg: r.cfg}
+	r.http = httpExecutor{client: &http.Client{}}
+	for _, resource := range slices.Sorted(maps.Keys(opts.Mappings)) {
+		if resource == "" {
+			return nil, fmt.Errorf("--resource: empty resource in %q", "="+opts.Mappings[resource])
+		}
+		argv, err := splitCommandLine(opts.Mappings[resource])
+		if err != nil {
+			return nil, fmt.Errorf("--resource %s: %w", resource, err)
+		}
+		r.mappings[resource] = argv
+		// Lambda ARNs and bare function names also serve lambda:invoke.
+		if name, ok := lambdaFunctionName(resource); ok && (isLambdaARN(resource) || !strings.Contains(resource, ":")) {
+			if prev, dup := r.lambdas[name]; dup && !slices.Equal(prev, argv) {
+				r.lambdas[name] = nil // two functions of that name map to different commands
+			} else {
+				r.lambdas[name] = argv
+			}
+		}
+	}
+	switch {
+	case opts.Mocks == nil && opts.TestCase != "":
+		return nil, fmt.Errorf("test case %q needs a mock config (--mock-config FILE)", opts.TestCase)
+	case opts.Mocks != nil && opts.TestCase == "":
+		return nil, fmt.Errorf("a mock config needs the name of a test case (--test-case NAME)")
+	case opts.Mocks != nil:
+		sm, ok := opts.Mocks.StateMachines[opts.StateMachineName]
+		if !ok {
+			return nil, fmt.Errorf("mock config has no state machine %q (it has: %s)", opts.StateMachineName, names(opts.Mocks.StateMachines))
+		}
+		tc, ok := sm.TestCases[opts.TestCase]
+		if !ok {
+			return nil, fmt.Errorf("mock config has no test case %q for state machine %q (it has: %s)", opts.TestCase, opts.StateMachineName, names(sm.TestCases))
+		}
+		r.testCase, r.mocks = tc, opts.Mocks
+	}
+	return r, nil
+}
+
+// names lists a map's keys for messages.
+func names[V any](m map[string]V) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	keys := slices.Sorted(maps.Keys(m))
+	for i, k := range keys {
+		keys[i] = fmt.Sprintf("%q", k)
+	}
+	return strings.Join(keys, ", ")
+}
+
+// Executor returns the executor for a Task state with this resource. When
+// nothing serves it the error is a *NoExecutorError.
+func (r *Resolver) Executor(resource string, stateName string) (Executor, error) {
+	if name, ok := r.testCase[stateName]; ok {
+		return mockExecutor{state: stateName, response: r.mocks.MockedResponses[name], calls: &r.calls}, nil
+	}
+	if argv, ok := r.mappings[resource]; ok {
+		return r.command(resource, argv), nil
+	}
+	switch resource {
+	case ShellResource:
+		return r.shell, nil
+	case HTTPResource:
+		return r.http, nil
+	}
+	if isLambdaInvoke(resource) && len(r.lambdas) > 0 {
+		return lambdaInvokeExecutor{r: r}, nil
+	}
+	if isLambdaARN(resource) {
+		if cmd, ok := r.lambdaCommand(resource); ok {
+			return cmd, nil
+		}
+	}
+	return nil, &NoExecutorError{Resource: resource, StateName: stateName}
+}
+
+// command is the executor of a mapped command.
+func (r *Resolver) command(resource string, argv []string) commandExecutor {
+	exitError := ErrorShellExit
+	if isLambdaARN(resource) || isLambdaInvoke(resource) {
+		exitError = ErrorLambdaUnknown
+	}
+	return commandExecutor{cfg: r.cfg, argv: argv, exitError: exitError}
+}
+
+// lambdaCommand finds the command mapped to a Lambda function reference:
+// the exact key first, then any key naming the same function.
+func (r *Resolver) lambdaCommand(ref string) (commandExecutor, bool) {
+	if argv, ok := r.mappings[ref]; ok {
+		return commandExecutor{cfg: r.cfg, argv: argv, exitError: ErrorLambdaUnknown}, true
+	}
+	name, ok := lambdaFunctionName(ref)
+	if !ok {
+		return commandExecutor{}, false
+	}
+	argv := r.lambdas[name]
+	if argv == nil {
+		return commandExecutor{}, false
+	}
+	return commandExecutor{cfg: r.cfg, argv: argv, exitError: ErrorLambdaUnknown}, true
+}
+
+// NoExecutorError says that nothing serves a Task's resource: it is neither
+// built in, nor mapped to a command, nor mocked.
+type NoExecutorError struct {
+	Resource  string // the resource, or the FunctionName of a lambda:invoke Task
+	StateName string
+}
+
+// Error says how to serve the resource.
+func (e *NoExecutorError) Error() string {
+	return fmt.Sprintf("no executor for resource %q (state %q): map it to a local command with --resource %s=COMMAND, or mock it with --mock-config FILE --test-case NAME",
+		e.Resource, e.StateName, e.Resource)
+}

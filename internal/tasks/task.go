@@ -1,0 +1,73 @@
+package tasks
+
+import (
+	"context"
+	"time"
+)
+
+// Request is one attempt of one Task state.
+type Request struct {
+	Resource  string        // the Task's Resource ARN or URI
+	Input     any           // the effective input (after InputPath and Parameters); never mutated
+	StateName string        // the Task state's name
+	Attempt   int           // 0 for the first attempt of this state entry, 1 for the first retry...
+	TaskToken string        // set for .waitForTaskToken resources
+	Timeout   time.Duration // 0: none; when it passes the executor stops the work and fails with States.Timeout
+	Heartbeat time.Duration // informational here
+
+	ExecutionName, StateMachineName string
+}
+
+// Failure is a failed task: Name is the ASL error name that Retry and Catch
+// match (e.g. "States.Timeout", "Shell.ExitError") and Cause a human text.
+type Failure struct {
+	Name  string
+	Cause string
+}
+
+// Error returns "Name: Cause".
+func (f *Failure) Error() string {
+	if f.Cause == "" {
+		return f.Name
+	}
+	return f.Name + ": " + f.Cause
+}
+
+// Executor runs a task and returns its result (a JSON value) or an error.
+// The error is a *Failure when the task failed; any other error means the
+// work was interrupted (the context ended) or could not be dispatched (a
+// *NoExecutorError), and is not the task's own failure.
+type Executor interface {
+	Run(ctx context.Context, req Request) (any, error)
+}
+
+// ExecutorFunc adapts a function to the Executor interface.
+type ExecutorFunc func(ctx context.Context, req Request) (any, error)
+
+// Run calls f.
+func (f ExecutorFunc) Run(ctx context.Context, req Request) (any, error) { return f(ctx, req) }
+
+// Error names raised by the executors of this package, for Retry and Catch.
+const (
+	ErrorTimeout           = "States.Timeout"           // the task outlived its TimeoutSeconds
+	ErrorRuntime           = "States.Runtime"           // a configuration error, e.g. a mock without a response for this call
+	ErrorDataLimitExceeded = "States.DataLimitExceeded" // the result is larger than MaxResultBytes
+
+	ErrorShellExit         = "Shell.ExitError"       // the command exited non-zero or was killed by a signal
+	ErrorShellNotFound     = "Shell.CommandNotFound" // the executable does not exist
+	ErrorShellStart        = "Shell.StartError"      // the command could not be started for another reason
+	ErrorShellInvalidInput = "Shell.InvalidInput"    // the baton:shell input has the wrong shape
+
+	ErrorHTTPClient       = "Http.ClientError"    // the server answered 4xx
+	ErrorHTTPServer       = "Http.ServerError"    // the server answered 5xx
+	ErrorHTTPTransport    = "Http.TransportError" // no answer: DNS, connection, TLS, protocol errors
+	ErrorHTTPInvalidInput = "Http.InvalidInput"   // the baton:http input has the wrong shape
+
+	ErrorLambdaUnknown = "Lambda.Unknown" // a command mapped to a Lambda function failed without naming an error
+)
+
+// MaxResultBytes bounds a task's result (a command's stdout, an HTTP
+// response body), the payload quota of Step Functions (256 KiB). Larger
+// results fail the task with States.DataLimitExceeded instead of swelling the
+// execution's history.
+const MaxResultBytes = 256 << 10
