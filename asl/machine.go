@@ -44,23 +44,25 @@ type graph struct {
 
 // state is a compiled state.
 type state struct {
-	src        *State
-	name       string
-	typ        string
-	kind       stateKind
-	next       *state // nil when End
-	end        bool
-	inputPath  *jsonpath.Path // nil: identity
-	inputNull  bool
-	outputPath *jsonpath.Path
-	outputNull bool
-	resultPath *jsonpath.Path
-	resultNull bool
-	params     *template
-	resultSel  *template
-	result     any
-	hasResult  bool
-	assign     *template
+	src         *State
+	name        string
+	typ         string
+	enteredType string // history event types, precomputed: no allocation per transition
+	exitedType  string
+	kind        stateKind
+	next        *state // nil when End
+	end         bool
+	inputPath   *jsonpath.Path // nil: identity
+	inputNull   bool
+	outputPath  *jsonpath.Path
+	outputNull  bool
+	resultPath  *jsonpath.Path
+	resultNull  bool
+	params      *template
+	resultSel   *template
+	result      any
+	hasResult   bool
+	assign      *template
 
 	// Task
 	resource      string
@@ -164,7 +166,7 @@ func (m *Machine) compileGraph(def *Definition, key string) (*graph, error) {
 	g := &graph{key: key, states: make(map[string]*state, len(def.States))}
 	m.graphs[key] = g
 	for name, s := range def.States {
-		g.states[name] = &state{src: s, name: name, typ: s.Type}
+		g.states[name] = &state{src: s, name: name, typ: s.Type, enteredType: s.Type + "StateEntered", exitedType: s.Type + "StateExited"}
 	}
 	for name, s := range g.states {
 		if err := m.compileState(g, s, def.States[name], key); err != nil {

@@ -208,7 +208,7 @@ func (m *Machine) enter(x *Execution, f *Frame, s *state, input any, now time.Ti
 	f.RetryCount = 0
 	f.Attempts = f.Attempts[:0]
 	f.Phase = phaseEnter
-	if ev := m.event(x, f, now, out, s.typ+"StateEntered"); ev != nil {
+	if ev := m.event(x, f, now, out, s.enteredType); ev != nil {
 		ev.Name, ev.Input, ev.HasInput = s.name, input, true
 	}
 	f.EnteredID = x.LastEvent
@@ -467,7 +467,7 @@ func (m *Machine) exit(x *Execution, f *Frame, s *state, output, assignInput any
 		f.Vars = vars
 	}
 	if s.kind != kindFail {
-		if ev := m.event(x, f, now, out, s.typ+"StateExited"); ev != nil {
+		if ev := m.event(x, f, now, out, s.exitedType); ev != nil {
 			ev.Name, ev.Output, ev.HasOutput, ev.Assigned = s.name, output, true, assigned
 		}
 	}

@@ -1,6 +1,11 @@
 package value
 
-import "testing"
+import (
+"testing"
+"time"
+"os"
+"fmt"
+)
 
 // FuzzParseMarshal checks that Parse never panics, and that whatever it
 // accepts survives a Marshal/Parse round trip unchanged.
@@ -17,6 +22,11 @@ func FuzzParseMarshal(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		tm := time.AfterFunc(2*time.Second, func() {
+			os.WriteFile(fmt.Sprintf("/tmp/vt/slow-%d", time.Now().UnixNano()), data, 0o644)
+			panic("slow input")
+		})
+		defer tm.Stop()
 		v, err := Parse(data)
 		if err != nil {
 			return

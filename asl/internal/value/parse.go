@@ -1,11 +1,13 @@
 package value
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/ohler55/ojg/oj"
@@ -21,6 +23,7 @@ func Parse(b []byte) (any, error) {
 		line, col := position(b, invalidUTF8At(b))
 		return nil, fmt.Errorf("invalid JSON: invalid UTF-8 at %d:%d", line, col)
 	}
+	b = bytes.TrimPrefix(b, bom)
 	// ojg accepts some invalid documents, such as {"a":}, so the syntax is
 	// checked first by the standard library, which also words the errors.
 	if !json.Valid(b) {
@@ -39,6 +42,9 @@ func Parse(b []byte) (any, error) {
 	return v, nil
 }
 
+// bom is the UTF-8 byte order mark, which Parse ignores.
+var bom = []byte{0xEF, 0xBB, 0xBF}
+
 // ParseString is Parse for a string.
 func ParseString(s string) (any, error) { return Parse([]byte(s)) }
 
@@ -48,7 +54,13 @@ func syntaxError(b []byte) error {
 	err := json.Unmarshal(b, &v)
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		line, col := position(b, int(se.Offset))
+		// Offset counts the bytes read, the bad one included, except at
+		// the end of the input.
+		off := int(se.Offset)
+		if off > 0 && !strings.HasSuffix(se.Error(), "end of JSON input") {
+			off--
+		}
+		line, col := position(b, off)
 		return fmt.Errorf("invalid JSON: %s at %d:%d", se.Error(), line, col)
 	}
 	line, col := position(b, len(b))

@@ -84,3 +84,12 @@ func TestParseString(t *testing.T) {
 		t.Errorf("ParseString = %#v, %v", v, err)
 	}
 }
+
+// TestParseRejectsWhatOjgAccepts pins documents that ojg alone would parse.
+func TestParseRejectsWhatOjgAccepts(t *testing.T) {
+	for _, in := range []string{`{"a":}`, `[{"a":}]`, `{"":[{"":}]}`} {
+		if v, err := ParseString(in); err == nil {
+			t.Errorf("ParseString(%q) = %#v, want an error", in, v)
+		}
+	}
+}

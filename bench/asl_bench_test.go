@@ -1,0 +1,121 @@
+// Package bench holds Baton's benchmarks. These measure the asl interpreter
+// in process on the scenarios of bench/defs, the same definitions the peer
+// (aws-local-stepfunctions) runs; see bench/README.md and bench/RESULTS.md.
+package bench
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton/asl"
+)
+
+func loadMachine(b *testing.B, name string, opts asl.Options) *asl.Machine {
+	b.Helper()
+	def, err := asl.ParseFile(filepath.Join("defs", name))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := asl.Compile(def, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
+// runToEnd runs an execution that needs no tasks nor timers: Start alone
+// takes it to its end.
+func runToEnd(b *testing.B, m *asl.Machine, input any, out *asl.Output) *asl.Execution {
+	out.Reset()
+	x := m.Start(asl.ExecutionInfo{ID: "arn:aws:states:us-east-1:123456789012:execution:bench:1", Name: "1", Input: input}, time.Unix(0, 0), out)
+	if x.Status != asl.StatusSucceded {
+		b.Fatalf("execution %s: %s %s", x.Status, x.Error, x.Cause)
+	}
+	return x
+}
+
+func benchOptions(history bool) asl.Options { return asl.Options{NoHistory: !history} }
+
+// Scenario (a): a 1,000-state Pass chain. Reports Pass transitions per second.
+func BenchmarkPassChain1000(b *testing.B) {
+	for _, history := range []bool{true, false} {
+		b.Run(historyName(history), func(b *testing.B) {
+			m := loadMachine(b, "pass-chain-1000.asl.json", benchOptions(history))
+			input := map[string]any{"hello": "world", "n": int64(1)}
+			var out asl.Output
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				runToEnd(b, m, input, &out)
+			}
+			b.ReportMetric(float64(b.N)*1000/b.Elapsed().Seconds(), "transitions/s")
+		})
+	}
+}
+
+// Scenario (b): a Choice/Pass loop of 100,000 iterations.
+func BenchmarkChoiceLoop100k(b *testing.B) {
+	for _, history := range []bool{true, false} {
+		b.Run(historyName(history), func(b *testing.B) {
+			m := loadMachine(b, "choice-loop.asl.json", benchOptions(history))
+			input := map[string]any{"n": int64(100000), "i": int64(0)}
+			var out asl.Output
+			b.ReportAllocs()
+			for b.Loop() {
+				runToEnd(b, m, input, &out)
+			}
+			b.ReportMetric(float64(b.N)*200001/b.Elapsed().Seconds(), "transitions/s")
+		})
+	}
+}
+
+// Scenario (c): an inline Map over 100,000 items with a Pass body.
+func BenchmarkMap100k(b *testing.B) {
+	for _, history := range []bool{true, false} {
+		b.Run(historyName(history), func(b *testing.B) {
+			m := loadMachine(b, "map-100k.asl.json", benchOptions(history))
+			items := make([]any, 100000)
+			for i := range items {
+				items[i] = map[string]any{"id": int64(i)}
+			}
+			input := map[string]any{"items": items}
+			var out asl.Output
+			b.ReportAllocs()
+			for b.Loop() {
+				runToEnd(b, m, input, &out)
+			}
+		})
+	}
+}
+
+// Scenario (d): many small executions of an 8-state machine.
+func BenchmarkSmallExecutions(b *testing.B) {
+	for _, history := range []bool{true, false} {
+		b.Run(historyName(history), func(b *testing.B) {
+			m := loadMachine(b, "small-8-state.asl.json", benchOptions(history))
+			var out asl.Output
+			inputs := make([]any, 100)
+			for i := range inputs {
+				inputs[i] = map[string]any{"id": int64(i), "v": int64(i % 100)}
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				runToEnd(b, m, inputs[i%100], &out)
+				i++
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "executions/s")
+		})
+	}
+}
+
+func historyName(h bool) string {
+	if h {
+		return "history"
+	}
+	return "nohistory"
+}
+
+var _ = os.Getenv

@@ -1,0 +1,305 @@
+package cli_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// baton is the path of the binary built once for these tests: they run the
+// real command, as users do.
+var baton string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "baton-cli-test")
+	if err != nil {
+		panic(err)
+	}
+	baton = filepath.Join(dir, "baton")
+	build := exec.Command("go", "build", "-o", baton, "github.com/batonhq/baton/cmd/baton")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		panic("building baton: " + err.Error())
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func runBaton(t *testing.T, dir, stdin string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(baton, args...)
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// copyDir copies an example into dst so that its outputs land in a temp dir.
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if rel == "out" || strings.HasPrefix(rel, "out"+string(filepath.Separator)) {
+			return nil
+		}
+		target := filepath.Join(dst, rel)
+		if info.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, info.Mode())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func decode(t *testing.T, s string) map[string]any {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatalf("stdout is not one JSON document: %v\n%s", err, s)
+	}
+	return v
+}
+
+func jsonFile(t *testing.T, path string) any {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestRunSalesMarketingETL(t *testing.T) {
+	tmp := t.TempDir()
+	ex := filepath.Join(tmp, "examples", "sales-marketing-etl")
+	copyDir(t, filepath.Join(repoRoot(t), "examples", "sales-marketing-etl"), ex)
+	r := runBaton(t, tmp, "", "run", "examples/sales-marketing-etl/workflow.asl.json", "--input", `{"workdir":"examples/sales-marketing-etl"}`)
+	if r.code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	got := decode(t, r.stdout)
+	if got["status"] != "SUCCEEDED" {
+		t.Fatalf("status %v", got["status"])
+	}
+	want := jsonFile(t, filepath.Join(ex, "expected", "output.json"))
+	if !reflect.DeepEqual(got["output"], want) {
+		t.Errorf("output\n got: %v\nwant: %v", got["output"], want)
+	}
+	joined, err := os.ReadFile(filepath.Join(ex, "out", "joined.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expected, err := os.ReadFile(filepath.Join(ex, "expected", "joined.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(joined, expected) {
+		t.Errorf("out/joined.csv differs from expected/joined.csv:\n%s", joined)
+	}
+	for _, f := range []string{"sales_by_day.csv.gz", "marketing.csv.gz"} {
+		if _, err := os.Stat(filepath.Join(ex, "out", f)); err != nil {
+			t.Errorf("missing output %s: %v", f, err)
+		}
+	}
+	if !strings.Contains(r.stderr, "JMSD") {
+		t.Errorf("progress on stderr does not name the states:\n%s", r.stderr)
+	}
+}
+
+func TestRunRetryCatchWithMocks(t *testing.T) {
+	tmp := t.TempDir()
+	ex := filepath.Join(tmp, "examples", "retry-catch")
+	copyDir(t, filepath.Join(repoRoot(t), "examples", "retry-catch"), ex)
+	r := runBaton(t, tmp, "", "run", "examples/retry-catch/retry-catch.asl.json",
+		"--mock-config", "examples/retry-catch/mocks.json", "--test-case", "HappyPath", "--skip-waits",
+		"--input", `{"workdir":"examples/retry-catch","tmpdir":"`+filepath.Join(tmp, "state")+`"}`)
+	if r.code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	got := decode(t, r.stdout)
+	want := jsonFile(t, filepath.Join(ex, "expected", "HappyPath.output.json"))
+	if !reflect.DeepEqual(got["output"], want) {
+		t.Errorf("output\n got: %v\nwant: %v", got["output"], want)
+	}
+	if !strings.Contains(r.stderr, "retrying in") {
+		t.Errorf("progress does not show the retries:\n%s", r.stderr)
+	}
+}
+
+func TestRunMapExample(t *testing.T) {
+	root := repoRoot(t)
+	input, err := os.ReadFile(filepath.Join(root, "examples", "map", "input.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runBaton(t, root, "", "run", "examples/map/workflow.asl.json", "--input", string(input), "--quiet")
+	if r.code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	got := decode(t, r.stdout)
+	want := jsonFile(t, filepath.Join(root, "examples", "map", "expected", "output.json"))
+	if !reflect.DeepEqual(got["output"], want) {
+		t.Errorf("output\n got: %v\nwant: %v", got["output"], want)
+	}
+	if r.stderr != "" {
+		t.Errorf("--quiet printed progress: %s", r.stderr)
+	}
+}
+
+func TestRunFailureAndHistory(t *testing.T) {
+	dir := t.TempDir()
+	def := writeFile(t, dir, "fail.asl.json", `{
+  "StartAt": "Check",
+  "States": {
+    "Check": {"Type": "Choice", "Choices": [{"Variable": "$.ok", "BooleanEquals": true, "Next": "Done"}], "Default": "Broken"},
+    "Broken": {"Type": "Fail", "Error": "Data.Invalid", "Cause": "ok was not true"},
+    "Done": {"Type": "Succeed"}
+  }
+}`)
+	r := runBaton(t, dir, `{"ok": false}`, "run", def, "--history")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	got := decode(t, r.stdout)
+	if got["status"] != "FAILED" || got["error"] != "Data.Invalid" || got["cause"] != "ok was not true" {
+		t.Errorf("got %v", got)
+	}
+	hist, _ := got["history"].([]any)
+	var types []string
+	for _, e := range hist {
+		types = append(types, e.(map[string]any)["type"].(string))
+	}
+	want := []string{"ExecutionStarted", "ChoiceStateEntered", "ChoiceStateExited", "FailStateEntered", "ExecutionFailed"}
+	if !reflect.DeepEqual(types, want) {
+		t.Errorf("history types %v, want %v", types, want)
+	}
+
+	// The same machine succeeds on stdin input.
+	r = runBaton(t, dir, `{"ok": true}`, "run", def)
+	if r.code != 0 || decode(t, r.stdout)["status"] != "SUCCEEDED" {
+		t.Errorf("exit %d: %s %s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestRunUnmappedResource(t *testing.T) {
+	dir := t.TempDir()
+	def := writeFile(t, dir, "lambda.asl.json", `{"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Load", "End": true}}}`)
+	r := runBaton(t, dir, "", "run", def)
+	if r.code != 2 {
+		t.Fatalf("exit %d, want 2\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{"--resource", "--mock-config"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("error does not mention %s:\n%s", want, r.stderr)
+		}
+	}
+	// Mapped to a local command, it runs: the command gets the input on stdin.
+	r = runBaton(t, dir, "", "run", def, "--input", `{"n": 41}`, "--resource", "arn:aws:lambda:us-east-1:123456789012:function:Load=cat")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if got := decode(t, r.stdout)["output"]; !reflect.DeepEqual(got, map[string]any{"n": 41.0}) {
+		t.Errorf("output %v", got)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	dir := t.TempDir()
+	good := writeFile(t, dir, "good.asl.json", `{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}`)
+	bad := writeFile(t, dir, "bad.asl.json", "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\"Type\": \"Pass\", \"Next\": \"Nowhere\"}\n  }\n}\n")
+	r := runBaton(t, dir, "", "validate", good)
+	if r.code != 0 {
+		t.Fatalf("valid file: exit %d: %s %s", r.code, r.stdout, r.stderr)
+	}
+	r = runBaton(t, dir, "", "validate", good, bad)
+	if r.code != 2 {
+		t.Fatalf("invalid file: exit %d, want 2", r.code)
+	}
+	if !strings.Contains(r.stdout, bad+":4:") || !strings.Contains(r.stdout, "/States/A/Next") {
+		t.Errorf("diagnostic lacks file:line or pointer:\n%s", r.stdout)
+	}
+	r = runBaton(t, dir, "", "validate", "--format", "json", bad)
+	var files []struct {
+		File        string
+		Valid       bool
+		Diagnostics []map[string]any
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &files); err != nil {
+		t.Fatalf("--format json: %v\n%s", err, r.stdout)
+	}
+	if len(files) != 1 || files[0].Valid || len(files[0].Diagnostics) == 0 {
+		t.Errorf("json result %+v", files)
+	}
+	// An invalid definition given to run is exit 2 too.
+	r = runBaton(t, dir, "", "run", bad)
+	if r.code != 2 {
+		t.Errorf("run on invalid definition: exit %d, want 2", r.code)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	r := runBaton(t, ".", "", "run")
+	if r.code != 2 {
+		t.Errorf("run without a file: exit %d, want 2", r.code)
+	}
+	r = runBaton(t, ".", "", "run", "x.json", "--no-such-flag")
+	if r.code != 2 || !strings.Contains(r.stderr, "--help") {
+		t.Errorf("unknown flag: exit %d: %s", r.code, r.stderr)
+	}
+	r = runBaton(t, ".", "", "run", "--help")
+	if r.code != 0 || !strings.Contains(r.stdout, "--skip-waits") || !strings.Contains(r.stdout, "Examples:") {
+		t.Errorf("--help: exit %d\n%s", r.code, r.stdout)
+	}
+}
