@@ -16,7 +16,7 @@ import (
 	"github.com/batonhq/baton/internal/txtar"
 )
 
-var update = flag.Bool("update", false, "rewrite the expected sections of golden files with what the interpreter produces (review the diff!)")
+var updateGolden = flag.Bool("update-golden", false, "rewrite the expected sections of golden files with what the interpreter produces (review the diff!)")
 
 // goldenStart is the fixed start of every golden execution, so that
 // timestamps in outputs are reproducible.
@@ -113,8 +113,8 @@ func runGolden(t *testing.T, file string) {
 	}
 	gotEvents := strings.Join(types, "\n") + "\n"
 
-	if *update {
-		updateGolden(t, file, a, x, gotEvents)
+	if *updateGolden {
+		rewriteGolden(t, file, a, x, gotEvents)
 		return
 	}
 	wantStatus := asl.StatusSucceded
@@ -151,7 +151,7 @@ func runGolden(t *testing.T, file string) {
 	}
 }
 
-func updateGolden(t *testing.T, file string, a *txtar.Archive, x *asl.Execution, events string) {
+func rewriteGolden(t *testing.T, file string, a *txtar.Archive, x *asl.Execution, events string) {
 	for i := range a.Files {
 		f := &a.Files[i]
 		switch f.Name {

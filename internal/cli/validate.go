@@ -25,10 +25,18 @@ file:line:col: message (JSON pointer). It exits 0 when every file is valid and
 			if format != "text" && format != "json" {
 				return &exitError{code: exitInvalid, err: fmt.Errorf("--format must be text or json, not %q", format)}
 			}
+			type diagnostic struct {
+				Pointer string `json:"pointer"`
+				Line    int    `json:"line"`
+				Col     int    `json:"col"`
+				Code    string `json:"code,omitempty"`
+				Message string `json:"message"`
+			}
 			type fileResult struct {
-				File        string           `json:"file"`
-				Valid       bool             `json:"valid"`
-				Diagnostics []asl.Diagnostic `json:"diagnostics"`
+				File        string       `json:"file"`
+				Valid       bool         `json:"valid"`
+				Diagnostics []diagnostic `json:"diagnostics"`
+				diags       []asl.Diagnostic
 			}
 			var results []fileResult
 			invalid := false
@@ -37,7 +45,11 @@ file:line:col: message (JSON pointer). It exits 0 when every file is valid and
 				if err != nil {
 					return &exitError{code: exitInvalid, err: err}
 				}
-				results = append(results, fileResult{File: file, Valid: len(diags) == 0, Diagnostics: diags})
+				r := fileResult{File: file, Valid: len(diags) == 0, Diagnostics: []diagnostic{}, diags: diags}
+				for _, d := range diags {
+					r.Diagnostics = append(r.Diagnostics, diagnostic{Pointer: d.Pointer, Line: d.Pos.Line, Col: d.Pos.Col, Code: d.Code, Message: d.Message})
+				}
+				results = append(results, r)
 				if len(diags) > 0 {
 					invalid = true
 				}
@@ -49,7 +61,7 @@ file:line:col: message (JSON pointer). It exits 0 when every file is valid and
 				_ = enc.Encode(results)
 			} else {
 				for _, r := range results {
-					for _, d := range r.Diagnostics {
+					for _, d := range r.diags {
 						fmt.Fprintln(out, d.String())
 					}
 					if r.Valid {

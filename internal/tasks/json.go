@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,20 +12,46 @@ import (
 )
 
 // parseJSON parses one JSON document; errors say where ("... at 2:7").
-func parseJSON(b []byte) (any, error) {
+//
+// encoding/json checks the syntax first because ojg's parser (v1.28.5)
+// accepts some invalid documents ({"a":}) and panics on others
+// ({"a":{"b":},"c":1}); only valid JSON reaches it.
+func parseJSON(b []byte) (v any, err error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, errors.New("invalid JSON: empty document")
 	}
-	var p oj.Parser
-	v, err := p.Parse(b)
-	if err != nil {
-		var pe *oj.ParseError
-		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("invalid JSON: %s at %d:%d", pe.Message, pe.Line, pe.Column)
+	if !json.Valid(b) {
+		return nil, syntaxError(b)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			v, err = nil, fmt.Errorf("invalid JSON: %v", r)
 		}
+	}()
+	var p oj.Parser
+	if v, err = p.Parse(b); err != nil {
 		return nil, fmt.Errorf("invalid JSON: %w", err)
 	}
 	return v, nil
+}
+
+// syntaxError describes why b is not JSON, with the line and column.
+func syntaxError(b []byte) error {
+	var v any
+	err := json.Unmarshal(b, &v)
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return fmt.Errorf("invalid JSON: %v", err)
+	}
+	line, col := 1, 1
+	for _, c := range b[:min(max(se.Offset-1, 0), int64(len(b)))] {
+		if c == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return fmt.Errorf("invalid JSON: %s at %d:%d", se.Error(), line, col)
 }
 
 // encodeJSON renders a JSON value compactly with sorted keys, so the same

@@ -12,8 +12,6 @@ type node interface {
 	// eval returns the argument's value, or an error whose text is the
 	// detail AWS puts after "had the following error: ".
 	eval(env *jsonpath.Env) (any, error)
-	// offset is where the node starts in the source.
-	offset() int
 }
 
 // literalNode is a string, number, boolean or null written in the call.
@@ -26,15 +24,11 @@ type literalNode struct {
 }
 
 func (n *literalNode) eval(*jsonpath.Env) (any, error) { return n.val, nil }
-func (n *literalNode) offset() int                     { return n.off }
 
 // pathNode is a Path argument: "$.x", "$$.Execution.Id", "$var.x".
 type pathNode struct {
-	off  int
 	path *jsonpath.Path
 }
-
-func (n *pathNode) offset() int { return n.off }
 
 func (n *pathNode) eval(env *jsonpath.Env) (any, error) {
 	v, err := n.path.Get(*env)
@@ -75,8 +69,6 @@ type callNode struct {
 	// compiled (and checked) by Parse.
 	tmpl *template
 }
-
-func (n *callNode) offset() int { return n.off }
 
 func (n *callNode) eval(env *jsonpath.Env) (any, error) {
 	vals := make([]any, len(n.args))

@@ -248,6 +248,8 @@ func TestEvalErrors(t *testing.T) {
 		{`States.Format('{}', $.items[5])`, `{"items":[1,2]}`, `The JsonPath argument for the field '$.items[5]' could not be found in the input '{"items":[1,2]}'`},
 		{`States.Array($$.Nope)`, ``, `The JsonPath argument for the field '$$.Nope' could not be found in the input '{"Execution":{"Id":"arn:aws:states:us-east-1:123456789012:execution:sm:run1","Input":{"end":6,"start":2,"step":2},"Name":"run1"},"State":{"Name":"S"}}'`},
 
+		{`States.Format('{}', $greeting.nope)`, ``, `The JsonPath argument for the field '$greeting.nope' could not be found in the input '{"text":"hi"}'`},
+
 		{`States.Format($.t)`, `{"t":123}`, `Invalid arguments in States.Format`},
 		{`States.Format($.t, 1)`, `{"t":"{} {}"}`, `Invalid arguments in States.Format`},
 		{`States.Format($.t)`, `{"t":"Hello {"}`, `Invalid arguments in States.Format`},

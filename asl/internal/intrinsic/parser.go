@@ -266,7 +266,7 @@ scan:
 		return nil, p.errorf(start, "invalid path '%s': %v", text, err)
 	}
 	p.pos = i
-	return &pathNode{off: start, path: path}, nil
+	return &pathNode{path: path}, nil
 }
 
 func (p *parser) skipSpace() {

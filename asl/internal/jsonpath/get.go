@@ -129,6 +129,9 @@ func (p *Path) getAll(root any) (any, error) {
 	var next []any
 	upstreamDefinite := true
 	for i := range p.steps {
+		if len(nodes) == 0 {
+			break
+		}
 		s := &p.steps[i]
 		leaf := i == len(p.steps)-1
 		if upstreamDefinite && !s.descent {

@@ -208,6 +208,8 @@ func (ps *parser) dotName(s *step, inFilter bool) error {
 			continue
 		case c == '(':
 			return ps.fail(ps.pos, "functions are not supported")
+		case c == ']':
+			return ps.unexpected()
 		case isSpace(c):
 			return ps.fail(ps.pos, "unexpected space in member name (use ['...'] for such names)")
 		case ps.ref && strings.IndexByte("@,:?*", c) >= 0:
