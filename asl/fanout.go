@@ -34,7 +34,7 @@ func (m *Machine) startMap(x *Execution, f *Frame, s *state, now time.Time, out 
 	if s.itemsPath != nil {
 		v, err := s.itemsPath.Get(env)
 		if err != nil {
-			return &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("Invalid path '%s' : %s", s.itemsPath.String(), pathErrDetail(err))}
+			return pathFailure(s.itemsPath, err)
 		}
 		items = v
 	}
@@ -107,7 +107,7 @@ func (m *Machine) startMap(x *Execution, f *Frame, s *state, now time.Time, out 
 func intAt(p *jsonpath.Path, env jsonpath.Env, field string) (int64, *Failure) {
 	v, err := p.Get(env)
 	if err != nil {
-		return 0, &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("Invalid path '%s' : %s", p.String(), pathErrDetail(err))}
+		return 0, pathFailure(p, err)
 	}
 	n, ok := value.Number(v)
 	if !ok || n < 0 || n != math.Trunc(n) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/batonhq/baton/asl/internal/jsonpath"
@@ -320,13 +321,13 @@ func (m *Machine) runState(x *Execution, f *Frame, s *state, now time.Time, out 
 				return m.fail(x, f, s, fail, now, out)
 			}
 			if ok {
-				return m.exit(x, f, s, eff, eff, r.assign, r.nextState, now, out)
+				return m.choose(x, f, s, eff, r.assign, r.nextState, now, out)
 			}
 		}
 		if s.defaultNext == nil {
 			return m.fail(x, f, s, &Failure{Error: ErrNoChoiceMatched, Cause: "No Matches!"}, now, out)
 		}
-		return m.exit(x, f, s, eff, eff, s.assign, s.defaultNext, now, out)
+		return m.choose(x, f, s, eff, s.assign, s.defaultNext, now, out)
 	case kindWait:
 		eff, fail := m.effectiveInput(x, f, s, f.Input, false)
 		if fail != nil {
@@ -345,7 +346,7 @@ func (m *Machine) runState(x *Execution, f *Frame, s *state, now time.Time, out 
 		if fail != nil {
 			return m.fail(x, f, s, fail, now, out)
 		}
-		return m.exit(x, f, s, eff, eff, nil, nil, now, out)
+		return m.choose(x, f, s, eff, nil, nil, now, out)
 	case kindFail:
 		m.frameFailed(x, f, m.failState(x, f, s), now, out)
 		return false
@@ -371,6 +372,16 @@ func (m *Machine) runState(x *Execution, f *Frame, s *state, now time.Time, out 
 	return false
 }
 
+// choose ends a Choice or Succeed state: its output is its effective input
+// through OutputPath, and "$" in Assign is the effective input.
+func (m *Machine) choose(x *Execution, f *Frame, s *state, eff any, assign *template, next *state, now time.Time, out *Output) bool {
+	output, fail := m.applyOutputPath(x, f, s, eff)
+	if fail != nil {
+		return m.fail(x, f, s, fail, now, out)
+	}
+	return m.exit(x, f, s, output, eff, assign, next, now, out)
+}
+
 // effectiveInput applies InputPath and, when withParams, Parameters.
 func (m *Machine) effectiveInput(x *Execution, f *Frame, s *state, raw any, withParams bool) (any, *Failure) {
 	eff := raw
@@ -380,7 +391,7 @@ func (m *Machine) effectiveInput(x *Execution, f *Frame, s *state, raw any, with
 	case s.inputPath != nil:
 		v, err := s.inputPath.Get(m.env(x, f, raw))
 		if err != nil {
-			return nil, &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("Invalid path '%s' : %s", s.inputPath.String(), pathErrDetail(err))}
+			return nil, pathFailure(s.inputPath, err)
 		}
 		eff = v
 	}
@@ -394,7 +405,15 @@ func (m *Machine) effectiveInput(x *Execution, f *Frame, s *state, raw any, with
 	return eff, nil
 }
 
-func pathErrDetail(err error) string { return err.Error() }
+// pathFailure is the States.Runtime error of a path that could not be
+// applied; the jsonpath package words the cause as AWS does.
+func pathFailure(p *jsonpath.Path, err error) *Failure {
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "Invalid path") {
+		msg = fmt.Sprintf("Invalid path '%s' : %s", p.String(), msg)
+	}
+	return &Failure{Error: ErrRuntime, Cause: msg}
+}
 
 // complete finishes a state that produced a result (Pass, Task, Parallel,
 // Map): ResultSelector, ResultPath, OutputPath, Assign, then the transition.
@@ -440,7 +459,7 @@ func (m *Machine) applyOutputPath(x *Execution, f *Frame, s *state, v any) (any,
 	}
 	r, err := s.outputPath.Get(m.env(x, f, v))
 	if err != nil {
-		return nil, &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("Invalid path '%s' : %s", s.outputPath.String(), pathErrDetail(err))}
+		return nil, pathFailure(s.outputPath, err)
 	}
 	return r, nil
 }
@@ -484,6 +503,10 @@ func (m *Machine) exit(x *Execution, f *Frame, s *state, output, assignInput any
 // fail handles an error raised by state s: Retry, then Catch, then the
 // frame fails. It returns true when the frame moved on to a catcher's state.
 func (m *Machine) fail(x *Execution, f *Frame, s *state, fail *Failure, now time.Time, out *Output) bool {
+	if fail.Error == ErrRuntime && !strings.HasPrefix(fail.Cause, "An error occurred while executing the state") {
+		// AWS says which state failed, and where it was entered, in runtime errors.
+		fail = &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). %s", s.name, f.EnteredID, fail.Cause)}
+	}
 	if fail.terminal() {
 		m.frameFailed(x, f, fail, now, out)
 		return false

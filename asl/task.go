@@ -102,7 +102,7 @@ func splitResource(r string) (string, string) {
 func durationAt(p *jsonpath.Path, env jsonpath.Env, field string) (time.Duration, *Failure) {
 	v, err := p.Get(env)
 	if err != nil {
-		return 0, &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("Invalid path '%s' : %s", p.String(), pathErrDetail(err))}
+		return 0, pathFailure(p, err)
 	}
 	n, ok := value.Number(v)
 	if !ok || n < 0 || n != math.Trunc(n) || (n == 0 && field != "SecondsPath") || n > 99999999 {

@@ -24,7 +24,7 @@ func (m *Machine) waitUntil(x *Execution, f *Frame, s *state, eff any, now time.
 	case s.timestampPath != nil:
 		v, err := s.timestampPath.Get(m.env(x, f, eff))
 		if err != nil {
-			return time.Time{}, &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("Invalid path '%s' : %s", s.timestampPath.String(), pathErrDetail(err))}
+			return time.Time{}, pathFailure(s.timestampPath, err)
 		}
 		str, _ := v.(string)
 		t, ok := parseTimestamp(str)
@@ -60,7 +60,7 @@ func (m *Machine) failState(x *Execution, f *Frame, s *state) *Failure {
 		case p != nil:
 			v, err = p.Get(env)
 			if err != nil {
-				return "", &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("Invalid path '%s' : %s", p.String(), pathErrDetail(err))}
+				return "", pathFailure(p, err)
 			}
 		case c != nil:
 			v, err = c.Eval(env)

@@ -43,8 +43,13 @@ func syntaxError(b []byte) error {
 	if !errors.As(err, &se) {
 		return fmt.Errorf("invalid JSON: %v", err)
 	}
+	// Offset counts the offending byte; at the end of the input there is none.
+	end := se.Offset - 1
+	if strings.HasPrefix(se.Error(), "unexpected end") {
+		end = se.Offset
+	}
 	line, col := 1, 1
-	for _, c := range b[:min(max(se.Offset-1, 0), int64(len(b)))] {
+	for _, c := range b[:min(max(end, 0), int64(len(b)))] {
 		if c == '\n' {
 			line, col = line+1, 1
 		} else {

@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -35,5 +36,20 @@ func TestDeepCopyIsIndependent(t *testing.T) {
 	cp["a"].([]any)[0].(map[string]any)["b"] = "changed"
 	if orig["a"].([]any)[0].(map[string]any)["b"] != "c" {
 		t.Fatal("changing the copy changed the original")
+	}
+}
+
+func TestParseJSONRejectsWhatOjgMisreads(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`{"a":}`, "invalid character '}' looking for beginning of value at 1:6"}, // ojg accepts it
+		{`{"a":{"b":},"c":1}`, "at 1:11"},                                         // ojg panics
+		{"{\n  \"a\": 1", "unexpected end of JSON input at 2:9"},
+		{" ", "empty document"},
+	}
+	for _, tt := range tests {
+		_, err := parseJSON([]byte(tt.in))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("parseJSON(%q) = %v, want an error containing %q", tt.in, err, tt.want)
+		}
 	}
 }

@@ -60,8 +60,13 @@ func Integer(v any) (int64, bool) {
 }
 
 // CompareNumbers orders two numbers: -1, 0 or +1. ok is false when either is
-// not a number. Integers are compared exactly, beyond float64 precision.
+// not a number (or is NaN). Integers are compared exactly, beyond float64 precision.
 func CompareNumbers(a, b any) (int, bool) {
+	if x, ok := exactFloat(a); ok {
+		if y, ok := exactFloat(b); ok {
+			return cmpFloat(x, y), true
+		}
+	}
 	if x, ok := a.(int64); ok {
 		if y, ok := b.(int64); ok {
 			return cmpInt(x, y), true
@@ -75,6 +80,9 @@ func CompareNumbers(a, b any) (int, bool) {
 	if !okx || !oky {
 		fx, _ := Number(a)
 		fy, _ := Number(b)
+		if math.IsNaN(fx) || math.IsNaN(fy) {
+			return 0, false // NaN has no order
+		}
 		switch {
 		case fx < fy:
 			return -1, true
@@ -101,6 +109,29 @@ func exact(n any) (*big.Rat, bool) {
 		return nil, false
 	}
 	return r.SetFloat64(f), true
+}
+
+// exactFloat returns n as a float64 when that loses nothing, so that most
+// comparisons need no big.Rat.
+func exactFloat(n any) (float64, bool) {
+	switch t := n.(type) {
+	case float64:
+		return t, !math.IsNaN(t)
+	case int64:
+		const limit = 1 << 53 // every integer up to here is a float64
+		return float64(t), t >= -limit && t <= limit
+	}
+	return 0, false
+}
+
+func cmpFloat(x, y float64) int {
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return 0
 }
 
 func cmpInt(x, y int64) int {

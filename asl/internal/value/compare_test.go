@@ -97,6 +97,9 @@ func TestCompareNumbers(t *testing.T) {
 		{int64(3), 3.0, 0, true},
 		{"1", int64(1), 0, false},
 		{math.Inf(1), 1.0, 1, true},
+		{math.NaN(), 1.0, 0, false},
+		{int64(1) << 60, float64(int64(1)<<60) + 512, -1, true},
+		{int64(1)<<60 + 1, float64(int64(1) << 60), 1, true},
 	}
 	for _, tt := range tests {
 		got, ok := CompareNumbers(tt.a, tt.b)
