@@ -6,9 +6,12 @@ import "github.com/batonhq/baton/asl/internal/value"
 // unions, recursive descent) returns the value it selects; an indefinite path
 // returns a []any of all matches (possibly empty). A definite path that selects
 // nothing returns an error wrapping ErrNoMatch whose message follows AWS's
-// wording, e.g. "Invalid path '$.a' : No results for path: $['a']". As in
-// Jayway JsonPath, the definite steps that start an indefinite path must
-// match too: "$.a[*]" on {} fails with "Missing property in path $['a']".
+// wording, e.g. "Invalid path '$.a' : No results for path: $['a']".
+//
+// An indefinite path that matches nothing is not an error, even when a
+// member before its first indefinite step is missing ("$.a[*]" on {} gives
+// [], as on AWS). But, as in Jayway JsonPath, those leading steps fail on a
+// value of the wrong type: "$.s.x[*]" on {"s":"str"} is an error.
 func (p *Path) Get(env Env) (any, error) {
 	root, err := p.rootValue(env)
 	if err != nil {

@@ -8,9 +8,10 @@
 // Set copies the spine it changes.
 //
 // Step Functions evaluates paths with Jayway JsonPath, and this package follows
-// its semantics: a definite path that selects nothing is an error; an
-// indefinite path returns the list of its matches, but the definite steps
-// before its first indefinite step must still match.
+// its semantics and messages: a definite path that selects nothing is an
+// error; an indefinite path returns the list of its matches. Where Go maps
+// lose the order of object members (wildcards, recursive descent), members
+// are visited in key order.
 package jsonpath
 
 // Root tells what a path starts from.
