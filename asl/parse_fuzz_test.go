@@ -23,7 +23,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		if src, _ := parseArchive(data).definition(); src != nil {
+		if src, _ := parseValidateCase(data).definition(); src != nil {
 			f.Add(src)
 		}
 	}
@@ -33,9 +33,9 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src []byte) {
 		def, err := Parse(src)
 		if err == nil {
-			checkTree(t, def)
+			checkParsedTree(t, def)
 		} else {
-			checkDiagnostics(t, err)
+			checkParseDiagnostics(t, err)
 		}
 		if first := bytes.TrimLeft(src, " \t\r\n"); len(first) > 0 && first[0] == '{' {
 			compareWithEncodingJSON(t, src)
@@ -43,7 +43,7 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-func checkTree(t *testing.T, d *Definition) {
+func checkParsedTree(t *testing.T, d *Definition) {
 	t.Helper()
 	if d == nil {
 		t.Fatal("Parse returned neither a definition nor an error")
@@ -60,15 +60,15 @@ func checkTree(t *testing.T, d *Definition) {
 			t.Fatalf("state %q = %+v", name, st)
 		}
 		for _, b := range st.Branches {
-			checkTree(t, b)
+			checkParsedTree(t, b)
 		}
 		if st.ItemProcessor != nil {
-			checkTree(t, st.ItemProcessor)
+			checkParsedTree(t, st.ItemProcessor)
 		}
 	}
 }
 
-func checkDiagnostics(t *testing.T, err error) {
+func checkParseDiagnostics(t *testing.T, err error) {
 	t.Helper()
 	var ve *ValidationError
 	if !errors.As(err, &ve) {
@@ -123,20 +123,20 @@ func decodeStd(src []byte) (any, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("content after the document")
 	}
-	return normalizeNumbers(v), nil
+	return stdNumbers(v), nil
 }
 
-func normalizeNumbers(v any) any {
+func stdNumbers(v any) any {
 	switch t := v.(type) {
 	case json.Number:
 		return numberValue(string(t))
 	case []any:
 		for i, e := range t {
-			t[i] = normalizeNumbers(e)
+			t[i] = stdNumbers(e)
 		}
 	case map[string]any:
 		for k, e := range t {
-			t[k] = normalizeNumbers(e)
+			t[k] = stdNumbers(e)
 		}
 	}
 	return v

@@ -11,12 +11,13 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite the expected diagnostics of testdata/validate/*.txtar")
+var updateValidate = flag.Bool("update-validate", false, "rewrite the expected diagnostics of testdata/validate/*.txtar")
 
 // TestValidateGolden parses the definition of each testdata/validate/*.txtar
 // file and compares the diagnostics with the file's "diagnostics" section,
 // one "line:col: CODE: message (pointer)" a line; no section or an empty
-// one means the definition is valid.
+// one means the definition is valid. Run with -update-validate to rewrite
+// the expectations, then review the diff.
 func TestValidateGolden(t *testing.T) {
 	files, err := filepath.Glob("testdata/validate/*.txtar")
 	if err != nil {
@@ -31,20 +32,20 @@ func TestValidateGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ar := parseArchive(data)
-			src, name := ar.definition()
+			vc := parseValidateCase(data)
+			src, name := vc.definition()
 			if name == "" {
 				t.Fatal("no definition.json or definition.yaml section")
 			}
 			got := diagnosticLines(t, src)
-			if *update {
-				ar.set("diagnostics", got)
-				if err := os.WriteFile(file, ar.format(), 0o644); err != nil {
+			if *updateValidate {
+				vc.set("diagnostics", got)
+				if err := os.WriteFile(file, vc.format(), 0o644); err != nil {
 					t.Fatal(err)
 				}
 				return
 			}
-			want := strings.TrimSpace(ar.get("diagnostics"))
+			want := strings.TrimSpace(vc.get("diagnostics"))
 			if got != want {
 				t.Errorf("diagnostics of %s:\ngot:\n%s\nwant:\n%s", name, got, want)
 			}
@@ -76,62 +77,62 @@ func diagnosticLines(t *testing.T, src []byte) string {
 	return strings.Join(lines, "\n")
 }
 
-// archive is a txtar-style file: a comment, then sections that each start
+// validateCase is a txtar-style file: a comment, then sections that each start
 // with a "-- name --" line.
-type archive struct {
+type validateCase struct {
 	comment []byte
 	names   []string
 	data    map[string][]byte
 }
 
-func parseArchive(b []byte) *archive {
-	ar := &archive{data: map[string][]byte{}}
+func parseValidateCase(b []byte) *validateCase {
+	vc := &validateCase{data: map[string][]byte{}}
 	cur := ""
 	for _, line := range bytes.SplitAfter(b, []byte("\n")) {
 		s := strings.TrimRight(string(line), "\r\n")
 		if strings.HasPrefix(s, "-- ") && strings.HasSuffix(s, " --") && len(s) > 6 {
 			cur = strings.TrimSpace(s[3 : len(s)-3])
-			ar.names = append(ar.names, cur)
-			ar.data[cur] = []byte{}
+			vc.names = append(vc.names, cur)
+			vc.data[cur] = []byte{}
 			continue
 		}
 		if cur == "" {
-			ar.comment = append(ar.comment, line...)
+			vc.comment = append(vc.comment, line...)
 		} else {
-			ar.data[cur] = append(ar.data[cur], line...)
+			vc.data[cur] = append(vc.data[cur], line...)
 		}
 	}
-	return ar
+	return vc
 }
 
-func (ar *archive) get(name string) string { return string(ar.data[name]) }
+func (vc *validateCase) get(name string) string { return string(vc.data[name]) }
 
-func (ar *archive) set(name, content string) {
-	if _, ok := ar.data[name]; !ok {
-		ar.names = append(ar.names, name)
+func (vc *validateCase) set(name, content string) {
+	if _, ok := vc.data[name]; !ok {
+		vc.names = append(vc.names, name)
 	}
 	if content != "" && !strings.HasSuffix(content, "\n") {
 		content += "\n"
 	}
-	ar.data[name] = []byte(content)
+	vc.data[name] = []byte(content)
 }
 
 // definition returns the definition section and its name.
-func (ar *archive) definition() ([]byte, string) {
+func (vc *validateCase) definition() ([]byte, string) {
 	for _, name := range []string{"definition.json", "definition.yaml"} {
-		if b, ok := ar.data[name]; ok {
+		if b, ok := vc.data[name]; ok {
 			return b, name
 		}
 	}
 	return nil, ""
 }
 
-func (ar *archive) format() []byte {
+func (vc *validateCase) format() []byte {
 	var b bytes.Buffer
-	b.Write(ar.comment)
-	for _, name := range ar.names {
+	b.Write(vc.comment)
+	for _, name := range vc.names {
 		fmt.Fprintf(&b, "-- %s --\n", name)
-		b.Write(ar.data[name])
+		b.Write(vc.data[name])
 	}
 	return b.Bytes()
 }

@@ -253,13 +253,13 @@ func (m *Machine) contextObject(x *Execution, f *Frame, item *mapItem) any {
 		"StartTime":    formatTime(x.Info.StartTime),
 		"RedriveCount": int64(x.Info.RedriveCount),
 	}
+	st := map[string]any{"EnteredTime": formatTime(f.Entered), "Name": f.State}
+	if k := m.stateOf(f).kind; k == kindTask || k == kindParallel || k == kindMap {
+		st["RetryCount"] = int64(f.RetryCount) // AWS shows it only where Retry applies
+	}
 	ctx := map[string]any{
 		"Execution": exec,
-		"State": map[string]any{
-			"EnteredTime": formatTime(f.Entered),
-			"Name":        f.State,
-			"RetryCount":  int64(f.RetryCount),
-		},
+		"State":     st,
 		"StateMachine": map[string]any{"Id": x.Info.StateMachineID, "Name": x.Info.StateMachineName},
 	}
 	if f.Token != "" {

@@ -23,24 +23,6 @@ const (
 	kindArray
 )
 
-// String names the kind as diagnostics do ("a string", "an object").
-func (k srcKind) String() string {
-	switch k {
-	case kindNull:
-		return "null"
-	case kindBool:
-		return "a boolean"
-	case kindNumber:
-		return "a number"
-	case kindString:
-		return "a string"
-	case kindObject:
-		return "an object"
-	default:
-		return "an array"
-	}
-}
-
 // srcNode is one value of the source document.
 type srcNode struct {
 	kind srcKind

@@ -10,7 +10,7 @@ type edge struct {
 	ptr, field, target string
 }
 
-// edges lists the transitions out of a state, in source order.
+// stateEdges lists the transitions out of a state, in source order.
 func stateEdges(st *State) []edge {
 	var es []edge
 	add := func(ptr, field, target string) {

@@ -13,14 +13,14 @@ func isTimestamp(s string) bool {
 		return false
 	}
 	for i := 0; i < len(shape); i++ {
-		if shape[i] == 'd' && !isDigit(s[i]) || shape[i] != 'd' && s[i] != shape[i] {
+		if shape[i] == 'd' && !isASCIIDigit(s[i]) || shape[i] != 'd' && s[i] != shape[i] {
 			return false
 		}
 	}
 	rest := s[len(shape):]
 	if rest[0] == '.' {
 		k := 1
-		for k < len(rest) && isDigit(rest[k]) {
+		for k < len(rest) && isASCIIDigit(rest[k]) {
 			k++
 		}
 		if k == 1 {
@@ -31,7 +31,7 @@ func isTimestamp(s string) bool {
 	switch {
 	case rest == "Z":
 	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') &&
-		isDigit(rest[1]) && isDigit(rest[2]) && rest[3] == ':' && isDigit(rest[4]) && isDigit(rest[5]):
+		isASCIIDigit(rest[1]) && isASCIIDigit(rest[2]) && rest[3] == ':' && isASCIIDigit(rest[4]) && isASCIIDigit(rest[5]):
 	default:
 		return false
 	}
@@ -40,4 +40,4 @@ func isTimestamp(s string) bool {
 	return err == nil
 }
 
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isASCIIDigit(c byte) bool { return c >= '0' && c <= '9' }

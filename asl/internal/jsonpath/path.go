@@ -17,6 +17,7 @@ package jsonpath
 // Root tells what a path starts from.
 type Root int
 
+// The roots a path can start from.
 const (
 	RootInput    Root = iota // "$" or "$.x": the state's data
 	RootContext              // "$$" or "$$.x": the context object

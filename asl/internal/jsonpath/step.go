@@ -108,7 +108,7 @@ func normPath(steps []step) string {
 	return string(b)
 }
 
-// describe renders s as it could be written, for syntax messages.
+// describe renders s alone, without a leading "..", for messages.
 func (s *step) describe() string {
 	return strings.TrimPrefix(string(s.appendNorm(nil)), "..")
 }

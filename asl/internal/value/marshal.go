@@ -1,6 +1,7 @@
 package value
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"slices"
@@ -98,11 +99,19 @@ func AppendJSON(dst []byte, v any) []byte {
 		}
 		return append(dst, ']')
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
+	return appendOther(dst, v)
+}
+
+// appendOther renders a value outside the JSON model through encoding/json,
+// without its HTML escaping.
+func appendOther(dst []byte, v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return append(dst, "null"...)
 	}
-	return append(dst, b...)
+	return append(dst, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
 }
 
 // appendObject writes m with its keys in byte order. Keys of small objects

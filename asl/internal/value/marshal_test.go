@@ -28,6 +28,7 @@ func TestMarshal(t *testing.T) {
 		{"many keys", map[string]any{"k01": 1, "k02": 2, "k03": 3, "k04": 4, "k05": 5, "k06": 6, "k07": 7, "k08": 8, "k09": 9, "k10": 10, "k11": 11, "k12": 12, "k13": 13, "k14": 14, "k15": 15, "k16": 16, "k17": 17},
 			`{"k01":1,"k02":2,"k03":3,"k04":4,"k05":5,"k06":6,"k07":7,"k08":8,"k09":9,"k10":10,"k11":11,"k12":12,"k13":13,"k14":14,"k15":15,"k16":16,"k17":17}`},
 		{"unknown type through encoding/json", struct{ A int }{1}, `{"A":1}`},
+		{"encoding/json without HTML escaping", []map[string]any{{"b": "<&>", "a": 1}}, `[{"a":1,"b":"<&>"}]`},
 		{"unmarshalable type is null", make(chan int), `null`},
 	}
 	for _, tt := range tests {
