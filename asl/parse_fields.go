@@ -219,7 +219,7 @@ func (o srcObject) number(key string, lo, hi float64) *float64 {
 		o.errorf(key, "The field '%s' must be a number", key)
 		return nil
 	}
-	if f < lo || f > hi {
+	if f < lo || f > hi || math.IsInf(f, 0) {
 		if math.IsInf(hi, 1) {
 			o.errorf(key, "The field '%s' must be a number greater than or equal to %v", key, lo)
 		} else {

@@ -1,0 +1,119 @@
+package runner_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton/asl"
+	"github.com/batonhq/baton/internal/runner"
+	"github.com/batonhq/baton/internal/tasks"
+)
+
+func machine(t *testing.T, src string) *asl.Machine {
+	t.Helper()
+	def, err := asl.Parse([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := asl.Compile(def, asl.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func resolver(t *testing.T) *tasks.Resolver {
+	t.Helper()
+	r, err := tasks.NewResolver(tasks.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestSkipWaitsKeepsRealTimeOrder: with --skip-waits, waits end at once but
+// in the order and at the timestamps real time would give them.
+func TestSkipWaitsKeepsRealTimeOrder(t *testing.T) {
+	m := machine(t, `{"StartAt": "Fan", "States": {"Fan": {"Type": "Parallel", "End": true, "Branches": [
+  {"StartAt": "Long", "States": {"Long": {"Type": "Wait", "Seconds": 3600, "End": true}}},
+  {"StartAt": "Short", "States": {"Short": {"Type": "Wait", "Seconds": 60, "Next": "After"}, "After": {"Type": "Pass", "End": true}}}]}}}`)
+	start := time.Now()
+	res, err := runner.Run(context.Background(), m, asl.ExecutionInfo{ID: "e", Input: map[string]any{}},
+		runner.Options{Resolver: resolver(t), SkipWaits: true, KeepHistory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wall := time.Since(start); wall > 10*time.Second {
+		t.Fatalf("took %v of real time", wall)
+	}
+	if res.Execution.Status != asl.StatusSucceded {
+		t.Fatalf("status %s", res.Execution.Status)
+	}
+	exits := map[string]time.Time{}
+	var order []string
+	for _, e := range res.History {
+		if e.Type == "WaitStateExited" {
+			exits[e.Name] = e.Timestamp
+			order = append(order, e.Name)
+		}
+	}
+	if len(order) != 2 || order[0] != "Short" || order[1] != "Long" {
+		t.Fatalf("wait exits in order %v, want [Short Long]", order)
+	}
+	begin := res.History[0].Timestamp
+	if d := exits["Short"].Sub(begin); d < 60*time.Second || d > 61*time.Second {
+		t.Errorf("Short ended %v after the start, want 60s", d)
+	}
+	if d := exits["Long"].Sub(begin); d < 3600*time.Second || d > 3601*time.Second {
+		t.Errorf("Long ended %v after the start, want 1h", d)
+	}
+}
+
+// TestShellTaskTimeout: a real process that outlives TimeoutSeconds is
+// killed and the state fails with States.Timeout, which Catch handles.
+func TestShellTaskTimeout(t *testing.T) {
+	m := machine(t, `{"StartAt": "Slow", "States": {
+  "Slow": {"Type": "Task", "Resource": "baton:shell", "TimeoutSeconds": 1,
+    "Parameters": {"command": ["sleep", "30"]},
+    "Catch": [{"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "TimedOut"}], "End": true},
+  "TimedOut": {"Type": "Pass", "End": true}}}`)
+	start := time.Now()
+	res, err := runner.Run(context.Background(), m, asl.ExecutionInfo{ID: "e", Input: map[string]any{}},
+		runner.Options{Resolver: resolver(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wall := time.Since(start); wall > 15*time.Second {
+		t.Fatalf("the task was not stopped at its timeout: %v", wall)
+	}
+	out, _ := res.Execution.Output.(map[string]any)
+	errOut, _ := out["error"].(map[string]any)
+	if res.Execution.Status != asl.StatusSucceded || errOut["Error"] != "States.Timeout" {
+		t.Fatalf("status %s output %v", res.Execution.Status, res.Execution.Output)
+	}
+}
+
+// TestInterruptAborts: cancelling the context aborts the execution and stops
+// its running tasks.
+func TestInterruptAborts(t *testing.T) {
+	m := machine(t, `{"StartAt": "Slow", "States": {"Slow": {"Type": "Task", "Resource": "baton:shell",
+  "Parameters": {"command": ["sleep", "30"]}, "End": true}}}`)
+	ctx, cancel := context.WithCancel(context.Background())
+	started := false
+	res, err := runner.Run(ctx, m, asl.ExecutionInfo{ID: "e", Input: map[string]any{}}, runner.Options{
+		Resolver: resolver(t),
+		OnCommand: func(c asl.Command) {
+			if _, ok := c.(asl.RunTask); ok && !started {
+				started = true
+				cancel()
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Execution.Status != asl.StatusAborted {
+		t.Fatalf("status %s", res.Execution.Status)
+	}
+}
