@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/batonhq/baton/internal/txtar"
 )
 
 // FuzzParse checks that Parse never panics, that it returns either a tree
@@ -19,11 +20,11 @@ import (
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob("testdata/validate/*.txtar")
 	for _, file := range files {
-		data, err := os.ReadFile(file)
+		a, err := txtar.ParseFile(file)
 		if err != nil {
 			f.Fatal(err)
 		}
-		if src, _ := parseValidateCase(data).definition(); src != nil {
+		if src, _ := definitionOf(a); src != nil {
 			f.Add(src)
 		}
 	}

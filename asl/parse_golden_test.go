@@ -1,7 +1,6 @@
 package asl
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/batonhq/baton/internal/txtar"
 )
 
 var updateValidate = flag.Bool("update-validate", false, "rewrite the expected diagnostics of testdata/validate/*.txtar")
@@ -28,24 +29,24 @@ func TestValidateGolden(t *testing.T) {
 	}
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
-			data, err := os.ReadFile(file)
+			a, err := txtar.ParseFile(file)
 			if err != nil {
 				t.Fatal(err)
 			}
-			vc := parseValidateCase(data)
-			src, name := vc.definition()
+			src, name := definitionOf(a)
 			if name == "" {
 				t.Fatal("no definition.json or definition.yaml section")
 			}
 			got := diagnosticLines(t, src)
 			if *updateValidate {
-				vc.set("diagnostics", got)
-				if err := os.WriteFile(file, vc.format(), 0o644); err != nil {
+				setFile(a, "diagnostics", got)
+				if err := os.WriteFile(file, []byte(txtar.Format(a)), 0o644); err != nil {
 					t.Fatal(err)
 				}
 				return
 			}
-			want := strings.TrimSpace(vc.get("diagnostics"))
+			want, _ := a.Get("diagnostics")
+			want = strings.TrimSpace(want)
 			if got != want {
 				t.Errorf("diagnostics of %s:\ngot:\n%s\nwant:\n%s", name, got, want)
 			}
@@ -77,62 +78,26 @@ func diagnosticLines(t *testing.T, src []byte) string {
 	return strings.Join(lines, "\n")
 }
 
-// validateCase is a txtar-style file: a comment, then sections that each start
-// with a "-- name --" line.
-type validateCase struct {
-	comment []byte
-	names   []string
-	data    map[string][]byte
-}
-
-func parseValidateCase(b []byte) *validateCase {
-	vc := &validateCase{data: map[string][]byte{}}
-	cur := ""
-	for _, line := range bytes.SplitAfter(b, []byte("\n")) {
-		s := strings.TrimRight(string(line), "\r\n")
-		if strings.HasPrefix(s, "-- ") && strings.HasSuffix(s, " --") && len(s) > 6 {
-			cur = strings.TrimSpace(s[3 : len(s)-3])
-			vc.names = append(vc.names, cur)
-			vc.data[cur] = []byte{}
-			continue
-		}
-		if cur == "" {
-			vc.comment = append(vc.comment, line...)
-		} else {
-			vc.data[cur] = append(vc.data[cur], line...)
-		}
-	}
-	return vc
-}
-
-func (vc *validateCase) get(name string) string { return string(vc.data[name]) }
-
-func (vc *validateCase) set(name, content string) {
-	if _, ok := vc.data[name]; !ok {
-		vc.names = append(vc.names, name)
-	}
-	if content != "" && !strings.HasSuffix(content, "\n") {
-		content += "\n"
-	}
-	vc.data[name] = []byte(content)
-}
-
-// definition returns the definition section and its name.
-func (vc *validateCase) definition() ([]byte, string) {
+// definitionOf returns the definition file of a case and its name.
+func definitionOf(a *txtar.Archive) ([]byte, string) {
 	for _, name := range []string{"definition.json", "definition.yaml"} {
-		if b, ok := vc.data[name]; ok {
-			return b, name
+		if src, ok := a.Get(name); ok {
+			return []byte(src), name
 		}
 	}
 	return nil, ""
 }
 
-func (vc *validateCase) format() []byte {
-	var b bytes.Buffer
-	b.Write(vc.comment)
-	for _, name := range vc.names {
-		fmt.Fprintf(&b, "-- %s --\n", name)
-		b.Write(vc.data[name])
+// setFile replaces the content of the named file, adding it when absent.
+func setFile(a *txtar.Archive, name, data string) {
+	if data != "" {
+		data += "\n"
 	}
-	return b.Bytes()
+	for i := range a.Files {
+		if a.Files[i].Name == name {
+			a.Files[i].Data = data
+			return
+		}
+	}
+	a.Files = append(a.Files, txtar.File{Name: name, Data: data})
 }

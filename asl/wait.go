@@ -29,7 +29,11 @@ func (m *Machine) waitUntil(x *Execution, f *Frame, s *state, eff any, now time.
 		str, _ := v.(string)
 		t, ok := parseTimestamp(str)
 		if !ok {
-			return time.Time{}, &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", s.timestampPath.String(), marshalString(v))}
+			shown := marshalString(v)
+			if str, isStr := v.(string); isStr {
+				shown = str // AWS prints the string without quotes
+			}
+			return time.Time{}, &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", s.timestampPath.String(), shown)}
 		}
 		return t, nil
 	}

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -181,4 +183,31 @@ func processGone(pid int) bool {
 	s := string(data)
 	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
 	return len(fields) > 0 && fields[0] == "Z"
+}
+
+func TestShellEscapedProcessCannotHoldTheTask(t *testing.T) {
+	if _, err := exec.LookPath("setsid"); err != nil {
+		t.Skip("needs setsid")
+	}
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	r := newResolver(t, Options{})
+	// setsid leaves the process group, so the escaped sleep survives the
+	// group kill and keeps stdout open; the task still ends after drainGrace.
+	start := time.Now()
+	got, err := run(t, r, Request{Resource: ShellResource, Input: map[string]any{
+		"script": "setsid sh -c 'echo $$ > " + pidFile + ".tmp; mv " + pidFile + ".tmp " + pidFile + "; exec sleep 30' & " +
+			"while [ ! -f " + pidFile + " ]; do :; done; echo done",
+	}})
+	elapsed := time.Since(start)
+	if data, rerr := os.ReadFile(pidFile); rerr == nil {
+		if pid, perr := strconv.Atoi(strings.TrimSpace(string(data))); perr == nil {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+	if err != nil || got != "done" {
+		t.Fatalf("got %v, %v; want done", got, err)
+	}
+	if elapsed < drainGrace || elapsed > 10*time.Second {
+		t.Fatalf("the task took %s; want about drainGrace (%s)", elapsed, drainGrace)
+	}
 }
