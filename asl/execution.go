@@ -44,8 +44,14 @@ type Execution struct {
 	Tasks     map[string]int64    `json:"tasks,omitempty"`  // task id -> frame
 	Timers    map[string]timerRef `json:"timers,omitempty"` // timer id -> frame and purpose
 
-	queue []int64 // frames to advance; empty between calls
+	queue       []int64 // frames to advance; empty between calls unless interrupted
+	steps       int     // transitions run, for Options.Interrupt checks
+	interrupted bool    // the last call stopped early because Options.Interrupt said so
 }
+
+// Interrupted reports whether the last Start or Apply returned early because
+// Options.Interrupt asked it to.
+func (x *Execution) Interrupted() bool { return x.interrupted }
 
 // Done reports whether the execution has finished.
 func (x *Execution) Done() bool { return x.Status != StatusRunning }

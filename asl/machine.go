@@ -32,6 +32,15 @@ type Options struct {
 	// MaxInlineConcurrency caps how many iterations of an inline Map run at
 	// once when MaxConcurrency is 0 (unlimited); AWS runs at most 40.
 	MaxInlineConcurrency int
+	// MaxHistoryEvents fails the execution (States.Runtime) when its history
+	// reaches this many events, as AWS does at 25,000 for Standard
+	// workflows. 0 means no limit.
+	MaxHistoryEvents int64
+	// Interrupt, when set, is asked every 1,024 transitions whether to give
+	// control back to the caller: Start and Apply then return with the
+	// execution still RUNNING (Interrupted reports it), and the caller is
+	// expected to Apply Stop. It keeps an endless Choice loop stoppable.
+	Interrupt func() bool
 }
 
 // graph is one compiled States object: the top level, a Parallel branch or

@@ -118,14 +118,17 @@ func (m *Machine) resume(x *Execution, f *Frame, moved bool) {
 
 // drain advances every runnable frame until none is left.
 func (m *Machine) drain(x *Execution, now time.Time, out *Output) {
-	for len(x.queue) > 0 && !x.Done() {
+	x.interrupted = false
+	for len(x.queue) > 0 && !x.Done() && !x.interrupted {
 		id := x.queue[0]
 		x.queue = x.queue[1:]
 		if f := x.Frames[id]; f != nil {
 			m.advance(x, f, now, out)
 		}
 	}
-	x.queue = x.queue[:0]
+	if !x.interrupted {
+		x.queue = x.queue[:0]
+	}
 }
 
 func (m *Machine) taskFrame(x *Execution, taskID string) *Frame {
@@ -258,8 +261,8 @@ func (m *Machine) contextObject(x *Execution, f *Frame, item *mapItem) any {
 		st["RetryCount"] = int64(f.RetryCount) // AWS shows it only where Retry applies
 	}
 	ctx := map[string]any{
-		"Execution": exec,
-		"State":     st,
+		"Execution":    exec,
+		"State":        st,
 		"StateMachine": map[string]any{"Id": x.Info.StateMachineID, "Name": x.Info.StateMachineName},
 	}
 	if f.Token != "" {
@@ -276,6 +279,17 @@ func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05
 // advance runs a frame from its phase until it blocks or ends.
 func (m *Machine) advance(x *Execution, f *Frame, now time.Time, out *Output) {
 	for !x.Done() {
+		if m.opts.MaxHistoryEvents > 0 && x.LastEvent >= m.opts.MaxHistoryEvents {
+			m.finishExecution(x, StatusFailed, nil, &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("The execution reached the maximum number of history events (%d).", m.opts.MaxHistoryEvents)}, now, out)
+			return
+		}
+		if x.steps++; x.steps&1023 == 0 && m.opts.Interrupt != nil && m.opts.Interrupt() {
+			// Give control back with the frame still runnable; the caller
+			// stops the execution (a machine can loop forever legally).
+			x.queue = append(x.queue, f.ID)
+			x.interrupted = true
+			return
+		}
 		s := m.stateOf(f)
 		switch f.Phase {
 		case phaseEnter:

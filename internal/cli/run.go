@@ -35,6 +35,7 @@ type runFlags struct {
 	skipWaits  bool
 	history    bool
 	quiet      bool
+	maxEvents  int64
 }
 
 func newRunCmd() *cobra.Command {
@@ -75,6 +76,7 @@ definition or usage.`,
 	fl.BoolVar(&f.skipWaits, "skip-waits", false, "run on a virtual clock: waits, retry back-off and timeouts pass at once")
 	fl.BoolVar(&f.history, "history", false, "add the execution's event history to the output")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress on stderr")
+	fl.Int64Var(&f.maxEvents, "max-events", 0, "fail the execution when its history reaches N events (AWS Standard workflows: 25000); 0: no limit")
 	return cmd
 }
 
@@ -147,13 +149,15 @@ func runFile(cmd *cobra.Command, file string, f runFlags) error {
 	if err := checkResources(def, resolver); err != nil {
 		return &exitError{code: exitInvalid, err: err}
 	}
-	m, err := asl.Compile(def, asl.Options{})
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m, err := asl.Compile(def, asl.Options{
+		MaxHistoryEvents: f.maxEvents,
+		Interrupt:        func() bool { return ctx.Err() != nil },
+	})
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}
 	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	progress := newProgress(stderr, f.quiet)
 	execName := newUUID()
 	info := asl.ExecutionInfo{

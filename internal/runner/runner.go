@@ -93,6 +93,10 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 	x := r.m.Start(r.info, r.now(), &r.out)
 	r.flush(taskCtx, x)
 	for !x.Done() {
+		if x.Interrupted() || ctx.Err() != nil {
+			r.stop(taskCtx, x)
+			continue
+		}
 		// Timers already due fire first, in time order.
 		if id, at, ok := r.nextTimer(); ok {
 			now := r.now()
@@ -118,9 +122,7 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 			r.taskDone(taskCtx, x, res)
 		case <-wake:
 		case <-ctx.Done():
-			r.out.Reset()
-			r.m.Apply(x, asl.Stop{Error: "Baton.Interrupted", Cause: "the run was interrupted"}, r.now(), &r.out)
-			r.flush(taskCtx, x)
+			r.stop(taskCtx, x)
 		}
 		if t != nil {
 			t.Stop()
@@ -129,6 +131,13 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 	cancelAll()
 	close(r.done)
 	return &Result{Execution: x, History: r.history}, nil
+}
+
+// stop aborts the execution after an interrupt (Ctrl-C).
+func (r *run) stop(taskCtx context.Context, x *asl.Execution) {
+	r.out.Reset()
+	r.m.Apply(x, asl.Stop{Error: "Baton.Interrupted", Cause: "the run was interrupted"}, r.now(), &r.out)
+	r.flush(taskCtx, x)
 }
 
 func (r *run) fire(taskCtx context.Context, x *asl.Execution, id string) {
