@@ -106,4 +106,3 @@ func drive(t *testing.T, m *asl.Machine, input any) *asl.Execution {
 	}
 	return x
 }
-

@@ -1,6 +1,8 @@
 package asl
 
 import (
+	"github.com/batonhq/baton/asl/internal/value"
+
 	"encoding/json"
 	"fmt"
 	"math"
@@ -182,7 +184,7 @@ func (o srcObject) integer(key string, lo, hi int64) *int64 {
 	case int64:
 		i = v
 	case json.Number:
-		if !isIntegerText(string(v)) {
+		if !value.IsIntegerText(string(v)) {
 			o.errorf(key, "The field '%s' must be an integer", key)
 			return nil
 		}
@@ -214,7 +216,7 @@ func (o srcObject) number(key string, lo, hi float64) *float64 {
 	if n == nil || (o.jsonata && n.kind == kindString) {
 		return nil
 	}
-	f, ok := toFloat(n.val)
+	f, ok := value.Number(n.val)
 	if !ok || n.kind != kindNumber {
 		o.errorf(key, "The field '%s' must be a number", key)
 		return nil
@@ -228,23 +230,6 @@ func (o srcObject) number(key string, lo, hi float64) *float64 {
 		return nil
 	}
 	return &f
-}
-
-// toFloat converts a JSON number to float64.
-func toFloat(v any) (float64, bool) {
-	switch t := v.(type) {
-	case int64:
-		return float64(t), true
-	case float64:
-		return t, true
-	case json.Number:
-		f, err := strconv.ParseFloat(string(t), 64)
-		if err != nil && !math.IsInf(f, 0) {
-			return 0, false
-		}
-		return f, true
-	}
-	return 0, false
 }
 
 // object returns the object value of key.

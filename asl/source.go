@@ -1,6 +1,8 @@
 package asl
 
 import (
+	"github.com/batonhq/baton/asl/internal/value"
+
 	"encoding/json"
 	"math"
 	"strconv"
@@ -144,7 +146,7 @@ func pointerToken(s string) string {
 // and json.Number when neither holds it exactly enough (integers beyond
 // int64, magnitudes beyond float64).
 func numberValue(text string) any {
-	if isIntegerText(text) {
+	if value.IsIntegerText(text) {
 		if i, err := strconv.ParseInt(text, 10, 64); err == nil {
 			return i
 		}
@@ -155,18 +157,4 @@ func numberValue(text string) any {
 		return json.Number(text)
 	}
 	return f
-}
-
-// isIntegerText reports whether s is an optional '-' then digits only.
-func isIntegerText(s string) bool {
-	s = strings.TrimPrefix(s, "-")
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

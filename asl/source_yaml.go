@@ -1,6 +1,8 @@
 package asl
 
 import (
+	"github.com/batonhq/baton/asl/internal/value"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -132,7 +134,7 @@ func (r *yamlReader) node(n ast.Node) (*srcNode, error) {
 	case *ast.StringNode:
 		// go-yaml leaves plain integers too big for 64 bits as strings;
 		// YAML's core schema reads them as numbers, and so does JSON.
-		if t.Token != nil && t.Token.Type == token.StringType && isIntegerText(t.Value) {
+		if t.Token != nil && t.Token.Type == token.StringType && value.IsIntegerText(t.Value) {
 			return &srcNode{kind: kindNumber, pos: p, val: json.Number(t.Value)}, nil
 		}
 		return &srcNode{kind: kindString, pos: p, val: t.Value}, nil

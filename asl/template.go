@@ -123,7 +123,7 @@ func (t *template) eval(env jsonpath.Env) (any, *Failure) {
 		case f.path != nil:
 			v, err := f.path.Get(env)
 			if err != nil {
-				return nil, &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", f.path.String(), f.srcKey, marshalString(pathInput(f.path, env)))}
+				return nil, &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", f.path.String(), f.srcKey, marshalString(f.path.Document(env)))}
 			}
 			out[f.key] = v
 		default:
@@ -135,24 +135,6 @@ func (t *template) eval(env jsonpath.Env) (any, *Failure) {
 		}
 	}
 	return out, nil
-}
-
-// pathInput returns what a path was applied to, for error messages.
-func pathInput(p *jsonpath.Path, env jsonpath.Env) any {
-	switch p.Root() {
-	case jsonpath.RootContext:
-		if env.Context != nil {
-			return env.Context()
-		}
-		return map[string]any{}
-	case jsonpath.RootVariable:
-		if env.Var != nil {
-			v, _ := env.Var(p.VarName())
-			return v
-		}
-		return nil
-	}
-	return env.Input
 }
 
 func intrinsicFailure(err error) *Failure {

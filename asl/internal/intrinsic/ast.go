@@ -36,7 +36,7 @@ func (n *pathNode) eval(env *jsonpath.Env) (any, error) {
 		// Step Functions fails on any argument that selects nothing, even
 		// where a plain "x.$" field would not.
 		return nil, fmt.Errorf("The JsonPath argument for the field '%s' could not be found in the input '%s'",
-			n.path.String(), value.Marshal(searched(n.path, env)))
+			n.path.String(), value.Marshal(n.path.Document(*env)))
 	}
 	return v, nil
 }

@@ -60,3 +60,24 @@ func (p *Path) IsDefinite() bool { return p.definite }
 
 // IsReference reports whether the path was compiled by ParseReference.
 func (p *Path) IsReference() bool { return p.reference }
+
+// Document returns what the path is applied to in env: the input, the
+// context object or the variable's value (nil when undefined). Error
+// messages quote it.
+func (p *Path) Document(env Env) any {
+	switch p.root {
+	case RootContext:
+		if env.Context != nil {
+			return env.Context()
+		}
+		return map[string]any{}
+	case RootVariable:
+		if env.Var != nil {
+			if v, ok := env.Var(p.varName); ok {
+				return v
+			}
+		}
+		return nil
+	}
+	return env.Input
+}

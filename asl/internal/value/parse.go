@@ -170,7 +170,7 @@ func normalNumber(n json.Number) (any, error) {
 	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return i, nil
 	}
-	if isInteger(s) {
+	if IsIntegerText(s) {
 		return n, nil
 	}
 	f, err := strconv.ParseFloat(s, 64)
@@ -183,8 +183,8 @@ func normalNumber(n json.Number) (any, error) {
 	return f, nil
 }
 
-// isInteger reports whether s is an optional '-' then digits only.
-func isInteger(s string) bool {
+// IsIntegerText reports whether s is an optional '-' then digits only.
+func IsIntegerText(s string) bool {
 	if len(s) > 0 && s[0] == '-' {
 		s = s[1:]
 	}
