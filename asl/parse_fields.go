@@ -1,13 +1,13 @@
 package asl
 
 import (
-	"github.com/batonhq/baton/asl/internal/value"
-
 	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/batonhq/baton/asl/internal/value"
 )
 
 // This file holds the typed accessors the parser reads objects with. Each

@@ -1,12 +1,12 @@
 package asl
 
 import (
-	"github.com/batonhq/baton/asl/internal/value"
-
 	"encoding/json"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/batonhq/baton/asl/internal/value"
 )
 
 // This file holds the source tree that the JSON and YAML readers produce: a

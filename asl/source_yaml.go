@@ -1,8 +1,6 @@
 package asl
 
 import (
-	"github.com/batonhq/baton/asl/internal/value"
-
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +11,8 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
+
+	"github.com/batonhq/baton/asl/internal/value"
 )
 
 // maxYAMLNodes bounds the size of a YAML document once its aliases are
