@@ -2,6 +2,8 @@ package asl
 
 import (
 	"time"
+
+	"github.com/batonhq/baton/asl/internal/jsonpath"
 )
 
 // Execution statuses.
@@ -126,4 +128,6 @@ type Frame struct {
 	// Outcome, handed to the parent.
 	Out  any      `json:"out,omitempty"`
 	Fail *Failure `json:"fail,omitempty"`
+
+	env jsonpath.Env // evaluation environment, built on first use
 }

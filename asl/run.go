@@ -221,11 +221,16 @@ func (m *Machine) enter(x *Execution, f *Frame, s *state, input any, now time.Ti
 
 // env returns the evaluation environment of a frame's current state.
 func (m *Machine) env(x *Execution, f *Frame, input any) jsonpath.Env {
-	return jsonpath.Env{
-		Input:   input,
-		Context: func() any { return m.contextObject(x, f, nil) },
-		Var:     func(name string) (any, bool) { return lookupVar(x, f, name) },
+	if f.env.Context == nil {
+		// Built once per frame: the closures only capture what stays the same.
+		f.env = jsonpath.Env{
+			Context: func() any { return m.contextObject(x, f, nil) },
+			Var:     func(name string) (any, bool) { return lookupVar(x, f, name) },
+		}
 	}
+	e := f.env
+	e.Input = input
+	return e
 }
 
 func lookupVar(x *Execution, f *Frame, name string) (any, bool) {
