@@ -18,24 +18,33 @@ type HistoryEvent struct {
 	Timestamp       time.Time
 	Type            string
 
-	Name             string // state name (state events), Map state name (iteration events)
-	Input            any
-	HasInput         bool
-	Output           any
-	HasOutput        bool
-	Error            string
-	Cause            string
+	Name      string // state name (state events), Map state name (iteration events)
+	Input     any
+	Output    any
+	HasInput  bool
+	HasOutput bool
+	Length    int // MapStateStarted
+	Index     int // MapIteration*
+	Error     string
+	Cause     string
+	Assigned  map[string]any // StateExited: variables assigned by the state
+
+	// Task holds the details of task, Lambda and activity events, and the
+	// role of ExecutionStarted; nil elsewhere, which keeps the common event
+	// small.
+	Task *TaskDetails
+}
+
+// TaskDetails are the details of Task*, LambdaFunction* and Activity* events.
+type TaskDetails struct {
 	Resource         string
 	ResourceType     string
 	Region           string
 	Parameters       any
 	TimeoutSeconds   int64
 	HeartbeatSeconds int64
-	Length           int // MapStateStarted
-	Index            int // MapIteration*
 	WorkerName       string
 	RoleArn          string
-	Assigned         map[string]any // StateExited: variables assigned by the state
 }
 
 // detailsKey returns the JSON field that holds the event's details, as in
@@ -98,9 +107,13 @@ func (e HistoryEvent) MarshalJSON() ([]byte, error) {
 			field(name + "Details")
 			b = append(b, `{"truncated":false}`...)
 		}
-		str("resourceType", e.ResourceType)
-		str("resource", e.Resource)
-		str("region", e.Region)
+		t := e.Task
+		if t == nil {
+			t = &TaskDetails{}
+		}
+		str("resourceType", t.ResourceType)
+		str("resource", t.Resource)
+		str("region", t.Region)
 		str("name", e.Name)
 		if strings.HasPrefix(e.Type, "MapIteration") {
 			field("index")
@@ -113,25 +126,25 @@ func (e HistoryEvent) MarshalJSON() ([]byte, error) {
 		if e.HasInput {
 			payload("input", e.Input)
 		}
-		if e.Parameters != nil {
+		if t.Parameters != nil {
 			field("parameters")
-			b = strconv.AppendQuote(b, string(value.Marshal(e.Parameters)))
+			b = strconv.AppendQuote(b, string(value.Marshal(t.Parameters)))
 		}
-		if e.TimeoutSeconds > 0 {
+		if t.TimeoutSeconds > 0 {
 			field("timeoutInSeconds")
-			b = strconv.AppendInt(b, e.TimeoutSeconds, 10)
+			b = strconv.AppendInt(b, t.TimeoutSeconds, 10)
 		}
-		if e.HeartbeatSeconds > 0 {
+		if t.HeartbeatSeconds > 0 {
 			field("heartbeatInSeconds")
-			b = strconv.AppendInt(b, e.HeartbeatSeconds, 10)
+			b = strconv.AppendInt(b, t.HeartbeatSeconds, 10)
 		}
 		if e.HasOutput {
 			payload("output", e.Output)
 		}
 		str("error", e.Error)
 		str("cause", e.Cause)
-		str("workerName", e.WorkerName)
-		str("roleArn", e.RoleArn)
+		str("workerName", t.WorkerName)
+		str("roleArn", t.RoleArn)
 		if len(e.Assigned) > 0 {
 			field("assignedVariables")
 			b = append(b, '{')

@@ -24,7 +24,9 @@ func (m *Machine) Start(info ExecutionInfo, now time.Time, out *Output) *Executi
 	started := m.event(x, nil, now, out, "ExecutionStarted")
 	if started != nil {
 		started.Input, started.HasInput = info.Input, true
-		started.RoleArn = info.RoleArn
+		if info.RoleArn != "" {
+			started.Task = &TaskDetails{RoleArn: info.RoleArn}
+		}
 	}
 	if m.def.TimeoutSeconds != nil {
 		m.arm(x, 0, timerExecution, info.StartTime.Add(time.Duration(*m.def.TimeoutSeconds)*time.Second), out)
@@ -64,7 +66,7 @@ func (m *Machine) Apply(x *Execution, ev Event, now time.Time, out *Output) {
 		s := m.stateOf(f)
 		if s.taskEvents == taskEventsActivity {
 			if ev := m.event(x, f, now, out, "ActivityStarted"); ev != nil {
-				ev.WorkerName = e.WorkerName
+				ev.Task = &TaskDetails{WorkerName: e.WorkerName}
 			}
 		}
 	case TaskHeartbeat:

@@ -57,25 +57,27 @@ func (m *Machine) dispatch(x *Execution, f *Frame, s *state, now time.Time, out 
 	switch s.taskEvents {
 	case taskEventsLambda:
 		if ev := m.event(x, f, now, out, "LambdaFunctionScheduled"); ev != nil {
-			ev.Resource, ev.Input, ev.HasInput, ev.TimeoutSeconds = s.resource, eff, true, int64(timeout/time.Second)
+			ev.Input, ev.HasInput = eff, true
+			ev.Task = &TaskDetails{Resource: s.resource, TimeoutSeconds: int64(timeout / time.Second)}
 		}
 		m.event(x, f, now, out, "LambdaFunctionStarted")
 	case taskEventsActivity:
 		if ev := m.event(x, f, now, out, "ActivityScheduled"); ev != nil {
-			ev.Resource, ev.Input, ev.HasInput = s.resource, eff, true
-			ev.TimeoutSeconds, ev.HeartbeatSeconds = int64(timeout/time.Second), int64(heartbeat/time.Second)
+			ev.Input, ev.HasInput = eff, true
+			ev.Task = &TaskDetails{Resource: s.resource, TimeoutSeconds: int64(timeout / time.Second), HeartbeatSeconds: int64(heartbeat / time.Second)}
 		}
 	default:
 		typ, res := splitResource(s.resource)
 		if ev := m.event(x, f, now, out, "TaskScheduled"); ev != nil {
-			ev.ResourceType, ev.Resource, ev.Region, ev.Parameters = typ, res, x.Info.Region, eff
-			if ev.Parameters == nil {
-				ev.Parameters = map[string]any{}
+			params := eff
+			if params == nil {
+				params = map[string]any{}
 			}
-			ev.TimeoutSeconds, ev.HeartbeatSeconds = int64(timeout/time.Second), int64(heartbeat/time.Second)
+			ev.Task = &TaskDetails{ResourceType: typ, Resource: res, Region: x.Info.Region, Parameters: params,
+				TimeoutSeconds: int64(timeout / time.Second), HeartbeatSeconds: int64(heartbeat / time.Second)}
 		}
 		if ev := m.event(x, f, now, out, "TaskStarted"); ev != nil {
-			ev.ResourceType, ev.Resource = typ, res
+			ev.Task = &TaskDetails{ResourceType: typ, Resource: res}
 		}
 	}
 	return false
@@ -136,7 +138,8 @@ func (m *Machine) taskSucceeded(x *Execution, f *Frame, output any, now time.Tim
 	if ev := m.event(x, f, now, out, typ); ev != nil {
 		ev.Output, ev.HasOutput = output, true
 		if s.taskEvents == taskEventsTask {
-			ev.ResourceType, ev.Resource = splitResource(s.resource)
+			typ, res := splitResource(s.resource)
+			ev.Task = &TaskDetails{ResourceType: typ, Resource: res}
 		}
 	}
 	return m.complete(x, f, s, output, now, out)
@@ -163,7 +166,8 @@ func (m *Machine) taskFailed(x *Execution, f *Frame, fail *Failure, how string, 
 	if ev := m.event(x, f, now, out, typ); ev != nil {
 		ev.Error, ev.Cause = fail.Error, fail.Cause
 		if s.taskEvents == taskEventsTask {
-			ev.ResourceType, ev.Resource = splitResource(s.resource)
+			typ, res := splitResource(s.resource)
+			ev.Task = &TaskDetails{ResourceType: typ, Resource: res}
 		}
 	}
 	return m.fail(x, f, s, fail, now, out)
