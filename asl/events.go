@@ -97,7 +97,17 @@ func (CancelTimer) isCommand() {}
 type Output struct {
 	Commands []Command
 	History  []HistoryEvent
+
+	// FlushHistory, when set, receives the history in batches of
+	// HistoryBatch events during a long call (an inline Map over 100,000
+	// items runs in one call) instead of holding it all until the call
+	// returns; History then holds only the last batch. Leave it nil when the
+	// events must be stored atomically with the execution's new state.
+	FlushHistory func([]HistoryEvent)
 }
+
+// HistoryBatch is the batch size of Output.FlushHistory.
+const HistoryBatch = 4096
 
 // Reset empties o, keeping its storage.
 func (o *Output) Reset() {

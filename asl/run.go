@@ -201,6 +201,11 @@ func (m *Machine) event(x *Execution, f *Frame, now time.Time, out *Output, typ 
 	if f != nil {
 		f.PrevEvent = x.LastEvent
 	}
+	if out.FlushHistory != nil && len(out.History) >= HistoryBatch {
+		out.FlushHistory(out.History)
+		clear(out.History)
+		out.History = out.History[:0]
+	}
 	out.History = append(out.History, HistoryEvent{ID: x.LastEvent, PreviousEventID: prev, Timestamp: now, Type: typ})
 	return &out.History[len(out.History)-1]
 }

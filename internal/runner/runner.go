@@ -90,6 +90,7 @@ func (r *run) now() time.Time { return r.opts.Now().Add(r.skipped) }
 func (r *run) loop(ctx context.Context) (*Result, error) {
 	taskCtx, cancelAll := context.WithCancel(context.Background())
 	defer cancelAll()
+	r.out.FlushHistory = r.record
 	x := r.m.Start(r.info, r.now(), &r.out)
 	r.flush(taskCtx, x)
 	for !x.Done() {
@@ -181,16 +182,23 @@ func (r *run) nextTimer() (string, time.Time, bool) {
 	return "", time.Time{}, false
 }
 
+// record hands history events to the progress display and keeps them when
+// asked to.
+func (r *run) record(h []asl.HistoryEvent) {
+	if len(h) == 0 {
+		return
+	}
+	if r.opts.OnEvents != nil {
+		r.opts.OnEvents(h)
+	}
+	if r.opts.KeepHistory {
+		r.history = append(r.history, h...)
+	}
+}
+
 // flush carries out the commands of the last step and records its history.
 func (r *run) flush(taskCtx context.Context, x *asl.Execution) {
-	if len(r.out.History) > 0 {
-		if r.opts.OnEvents != nil {
-			r.opts.OnEvents(r.out.History)
-		}
-		if r.opts.KeepHistory {
-			r.history = append(r.history, r.out.History...)
-		}
-	}
+	r.record(r.out.History)
 	for _, c := range r.out.Commands {
 		if r.opts.OnCommand != nil {
 			r.opts.OnCommand(c)
