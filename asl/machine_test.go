@@ -285,3 +285,34 @@ func TestCallbackToken(t *testing.T) {
 		t.Fatalf("status %s", x.Status)
 	}
 }
+
+// TestSnapshotKeepsNumberForms: integers stay integers and 1.0 stays 1.0
+// across a snapshot, so outputs render the same after a restart.
+func TestSnapshotKeepsNumberForms(t *testing.T) {
+	m := compile(t, `{"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": true}}}`)
+	in, err := asl.ParseJSON([]byte(`{"i": 1, "f": 1.0, "g": 2.5, "big": 12345678901234567890, "a": [1.0, 2]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out asl.Output
+	var p pending
+	x := m.Start(asl.ExecutionInfo{ID: "e", Input: in}, t0, &out)
+	p.take(&out)
+	data, err := asl.MarshalExecution(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := asl.UnmarshalExecution(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := p.timer(t, "wait")
+	m.Apply(y, asl.TimerFired{TimerID: tm.TimerID}, tm.At, &out)
+	if got, want := string(asl.MarshalJSON(y.Output)), string(asl.MarshalJSON(in)); got != want {
+		t.Errorf("after restore: %s, want %s", got, want)
+	}
+	// The input itself was not modified by the snapshot.
+	if _, ok := in.(map[string]any)["f"].(float64); !ok {
+		t.Error("MarshalExecution changed the execution's values")
+	}
+}

@@ -6,13 +6,97 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/batonhq/baton/asl/internal/value"
 )
 
 // MarshalExecution serializes an execution's whole state, so that a caller
 // can persist it after each transition and resume it later with
 // UnmarshalExecution and the same Machine.
 func MarshalExecution(x *Execution) ([]byte, error) {
-	return json.Marshal(x)
+	// encoding/json writes float64(1) as 1, which would come back as an
+	// integer; floats go out as json.Number in value's rendering ("1.0")
+	// instead. Values are shared, so this works on a shallow copy.
+	c := *x
+	c.Info.Input = floatsAsNumbers(c.Info.Input)
+	c.Output = floatsAsNumbers(c.Output)
+	if x.Frames != nil {
+		c.Frames = make(map[int64]*Frame, len(x.Frames))
+		for id, f := range x.Frames {
+			fc := *f
+			fc.Input = floatsAsNumbers(f.Input)
+			fc.Effective = floatsAsNumbers(f.Effective)
+			fc.Out = floatsAsNumbers(f.Out)
+			if f.Vars != nil {
+				fc.Vars = make(map[string]any, len(f.Vars))
+				for k, v := range f.Vars {
+					fc.Vars[k] = floatsAsNumbers(v)
+				}
+			}
+			fc.Results = floatsAsNumbersSlice(f.Results)
+			fc.Items = floatsAsNumbersSlice(f.Items)
+			c.Frames[id] = &fc
+		}
+	}
+	return json.Marshal(&c)
+}
+
+// floatsAsNumbers returns v with every float64 replaced by a json.Number of
+// its JSON text, copying only the containers that hold one.
+func floatsAsNumbers(v any) any {
+	n, _ := floatsToNumbers(v)
+	return n
+}
+
+func floatsAsNumbersSlice(a []any) []any {
+	if n, changed := floatsToNumbers(a); changed {
+		return n.([]any)
+	}
+	return a
+}
+
+// floatsToNumbers does the work of floatsAsNumbers and tells whether
+// anything changed.
+func floatsToNumbers(v any) (any, bool) {
+	switch t := v.(type) {
+	case float64:
+		return json.Number(value.Marshal(t)), true
+	case map[string]any:
+		var c map[string]any
+		for k, e := range t {
+			n, changed := floatsToNumbers(e)
+			if !changed {
+				continue
+			}
+			if c == nil {
+				c = make(map[string]any, len(t))
+				for k2, e2 := range t {
+					c[k2] = e2
+				}
+			}
+			c[k] = n
+		}
+		if c != nil {
+			return c, true
+		}
+	case []any:
+		var c []any
+		for i, e := range t {
+			n, changed := floatsToNumbers(e)
+			if !changed {
+				continue
+			}
+			if c == nil {
+				c = make([]any, len(t))
+				copy(c, t)
+			}
+			c[i] = n
+		}
+		if c != nil {
+			return c, true
+		}
+	}
+	return v, false
 }
 
 // UnmarshalExecution restores an execution serialized by MarshalExecution.
@@ -50,6 +134,9 @@ func fixNumbers(v any) any {
 	case json.Number:
 		if i, err := strconv.ParseInt(string(t), 10, 64); err == nil {
 			return i
+		}
+		if value.IsIntegerText(string(t)) {
+			return t // too big for int64: kept whole, as value.Parse does
 		}
 		if f, err := strconv.ParseFloat(string(t), 64); err == nil && !math.IsInf(f, 0) {
 			return f
