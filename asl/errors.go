@@ -48,6 +48,10 @@ func matches(errorEquals []string, name string) bool {
 		switch e {
 		case name, ErrAll:
 			return true
+		case ErrTimeout:
+			if name == ErrHeartbeatTimeout {
+				return true // the spec's States.Timeout covers a missed heartbeat too
+			}
 		case ErrTaskFailed:
 			if name != ErrTimeout {
 				return true

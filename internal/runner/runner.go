@@ -226,7 +226,10 @@ func (r *run) start(taskCtx context.Context, x *asl.Execution, c asl.RunTask) {
 	r.running[c.TaskID] = cancel
 	req := tasks.Request{
 		Resource: c.Resource, Input: c.Input, StateName: c.StateName, Attempt: c.Attempt,
-		TaskToken: c.Token, Timeout: c.Timeout, Heartbeat: c.Heartbeat,
+		// The interpreter owns the timeout: its timer fails the state with
+		// TaskTimedOut and the CancelTask that follows stops the work, so the
+		// executor gets no deadline of its own (which would race it).
+		TaskToken: c.Token, Heartbeat: c.Heartbeat,
 		ExecutionName: x.Info.Name, StateMachineName: x.Info.StateMachineName,
 	}
 	var exec tasks.Executor
