@@ -3,6 +3,7 @@ package asl
 import (
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // edge is a transition: the pointer of the field that names the target.
@@ -35,12 +36,12 @@ func stateEdges(st *State) []edge {
 func (p *defParser) transitions(d *Definition) {
 	startOK := d.StartAt != "" && d.States[d.StartAt] != nil
 	if d.StartAt != "" && !startOK {
-		p.missingTarget(d.Pointer+"/StartAt", "StartAt", d.StartAt)
+		p.missingTarget(d, d.Pointer+"/StartAt", "StartAt", d.StartAt)
 	}
 	for _, name := range d.StateOrder {
 		for _, e := range stateEdges(d.States[name]) {
 			if d.States[e.target] == nil {
-				p.missingTarget(e.ptr, e.field, e.target)
+				p.missingTarget(d, e.ptr, e.field, e.target)
 			}
 		}
 	}
@@ -77,13 +78,50 @@ func isTerminal(st *State) bool {
 
 // missingTarget reports a transition to no state of its machine, saying so
 // when the name belongs to another machine (a branch, an item processor).
-func (p *defParser) missingTarget(ptr, field, target string) {
+func (p *defParser) missingTarget(d *Definition, ptr, field, target string) {
 	if len(p.names[target]) > 0 {
 		p.reportAt(ptr, CodeMissingTarget,
 			"Missing '%s' target: %s (a state can only transition to states of its own 'States' object)", field, target)
 		return
 	}
+	if near := nearestName(target, d.StateOrder); near != "" {
+		p.reportAt(ptr, CodeMissingTarget, "Missing '%s' target: %s (did you mean %q?)", field, target, near)
+		return
+	}
 	p.reportAt(ptr, CodeMissingTarget, "Missing '%s' target: %s", field, target)
+}
+
+// nearestName returns the name closest to target by edit distance when it is
+// close enough to be a likely typo (at most a third of its length), or "".
+func nearestName(target string, names []string) string {
+	best, bestDist := "", len(target)/3+1
+	for _, n := range names {
+		if d := editDistance(strings.ToLower(target), strings.ToLower(n)); d < bestDist {
+			best, bestDist = n, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // uniqueStateNames reports the names used by more than one state of the
