@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 )
@@ -60,6 +61,7 @@ locally with real shell and HTTP tasks or with mocked AWS resources.`,
   baton run workflow.asl.json --input '{"day": "2026-11-21"}'`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version(),
 	}
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -69,4 +71,20 @@ locally with real shell and HTTP tasks or with mocked AWS resources.`,
 	})
 	root.AddCommand(newValidateCmd(), newRunCmd())
 	return root
+}
+
+// version is the module version baton was built from ("(devel)" for a
+// local build), with the VCS revision when the build recorded it.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " " + s.Value[:12]
+		}
+	}
+	return v
 }
