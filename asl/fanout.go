@@ -266,10 +266,7 @@ func (m *Machine) join(x *Execution, f *Frame, s *state, now time.Time, out *Out
 	f.Results, f.Items, f.Children, f.ChildFail, f.Effective = nil, nil, nil, nil, nil
 	f.Phase = phaseEnter
 	if fail != nil {
-		m.event(x, f, now, out, prefix+"Failed")
-		if m.fail(x, f, s, fail, now, out) {
-			return
-		}
+		m.handleError(x, f, s, fail, prefix+"Failed", now, out)
 		return
 	}
 	m.event(x, f, now, out, prefix+"Succeeded")

@@ -11,3 +11,7 @@ func ParseJSON(b []byte) (any, error) { return value.Parse(b) }
 
 // MarshalJSON renders a value as compact JSON with object keys sorted.
 func MarshalJSON(v any) []byte { return value.Marshal(v) }
+
+// JSONSize returns the length of MarshalJSON(v), or a number above limit as
+// soon as it passes limit (limit <= 0: no early stop), without building it.
+func JSONSize(v any, limit int) int { return value.Size(v, limit) }

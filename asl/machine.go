@@ -22,6 +22,9 @@ type Machine struct {
 	graphs map[string]*graph
 }
 
+// DefaultMaxPayloadBytes is AWS's limit on a state's input and output.
+const DefaultMaxPayloadBytes = 256 << 10
+
 // Options tune a Machine.
 type Options struct {
 	// Rand returns a float in [0,1) for retry jitter; default math/rand/v2.
@@ -32,6 +35,10 @@ type Options struct {
 	// MaxInlineConcurrency caps how many iterations of an inline Map run at
 	// once when MaxConcurrency is 0 (unlimited); AWS runs at most 40.
 	MaxInlineConcurrency int
+	// MaxPayloadBytes fails a state whose output is larger, with
+	// States.DataLimitExceeded, as AWS does at 256 KiB. 0 means AWS's
+	// 262,144 bytes; a negative value means no limit.
+	MaxPayloadBytes int
 	// MaxHistoryEvents fails the execution (States.Runtime) when its history
 	// reaches this many events, as AWS does at 25,000 for Standard
 	// workflows. 0 means no limit.
@@ -58,20 +65,24 @@ type state struct {
 	typ         string
 	enteredType string // history event types, precomputed: no allocation per transition
 	exitedType  string
-	kind        stateKind
-	next        *state // nil when End
-	end         bool
-	inputPath   *jsonpath.Path // nil: identity
-	inputNull   bool
-	outputPath  *jsonpath.Path
-	outputNull  bool
-	resultPath  *jsonpath.Path
-	resultNull  bool
-	params      *template
-	resultSel   *template
-	result      any
-	hasResult   bool
-	assign      *template
+	// mayGrow: the state's output can be larger than its input (new data,
+	// templates, ResultPath merges), so the payload limit is checked on it;
+	// outputs that only select from the input need no check.
+	mayGrow    bool
+	kind       stateKind
+	next       *state // nil when End
+	end        bool
+	inputPath  *jsonpath.Path // nil: identity
+	inputNull  bool
+	outputPath *jsonpath.Path
+	outputNull bool
+	resultPath *jsonpath.Path
+	resultNull bool
+	params     *template
+	resultSel  *template
+	result     any
+	hasResult  bool
+	assign     *template
 
 	// Task
 	resource      string
@@ -152,6 +163,9 @@ type catcher struct {
 func Compile(def *Definition, opts Options) (*Machine, error) {
 	if opts.Rand == nil {
 		opts.Rand = rand.Float64
+	}
+	if opts.MaxPayloadBytes == 0 {
+		opts.MaxPayloadBytes = DefaultMaxPayloadBytes
 	}
 	if opts.MaxInlineConcurrency <= 0 {
 		opts.MaxInlineConcurrency = 40
@@ -345,6 +359,8 @@ func (m *Machine) compileState(g *graph, s *state, src *State, key string) error
 			s.hasTolerance = true
 		}
 	}
+	s.mayGrow = s.kind == kindTask || s.kind == kindParallel || s.kind == kindMap || s.hasResult ||
+		(s.params != nil && s.params.dynamic) || s.resultSel != nil || (s.resultPath != nil && !s.resultPath.IsIdentity())
 	if s.kind == kindTask || s.kind == kindParallel || s.kind == kindMap {
 		s.retry = src.Retry
 		for _, c := range src.Catch {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/asl/internal/jsonpath"
+	"github.com/batonhq/baton/asl/internal/value"
 )
 
 // Start begins an execution: it records ExecutionStarted, arms the
@@ -442,8 +443,10 @@ func pathFailure(p *jsonpath.Path, err error) *Failure {
 }
 
 // complete finishes a state that produced a result (Pass, Task, Parallel,
-// Map): ResultSelector, ResultPath, OutputPath, Assign, then the transition.
+// Map): ResultSelector, ResultPath, OutputPath, Assign (on the raw result),
+// then the transition.
 func (m *Machine) complete(x *Execution, f *Frame, s *state, result any, now time.Time, out *Output) bool {
+	raw := result // "$" in Assign is the result before ResultSelector (the spec's "result", not its "effective result")
 	if s.resultSel != nil {
 		v, fail := s.resultSel.eval(m.env(x, f, result))
 		if fail != nil {
@@ -459,7 +462,21 @@ func (m *Machine) complete(x *Execution, f *Frame, s *state, result any, now tim
 	if fail != nil {
 		return m.fail(x, f, s, fail, now, out)
 	}
-	return m.exit(x, f, s, output, result, s.assign, s.next, now, out)
+	if s.mayGrow && m.overLimit(x, f, s, output, now, out) {
+		return false
+	}
+	return m.exit(x, f, s, output, raw, s.assign, s.next, now, out)
+}
+
+// overLimit fails the execution with States.DataLimitExceeded, as AWS does,
+// when a state's output is larger than MaxPayloadBytes.
+func (m *Machine) overLimit(x *Execution, f *Frame, s *state, output any, now time.Time, out *Output) bool {
+	lim := m.opts.MaxPayloadBytes
+	if lim <= 0 || value.Size(output, lim) <= lim {
+		return false
+	}
+	m.frameFailed(x, f, &Failure{Error: ErrDataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", s.name)}, now, out)
+	return true
 }
 
 func (m *Machine) applyResultPath(x *Execution, f *Frame, p *jsonpath.Path, null bool, raw, result any) (any, *Failure) {
@@ -529,6 +546,13 @@ func (m *Machine) exit(x *Execution, f *Frame, s *state, output, assignInput any
 // fail handles an error raised by state s: Retry, then Catch, then the
 // frame fails. It returns true when the frame moved on to a catcher's state.
 func (m *Machine) fail(x *Execution, f *Frame, s *state, fail *Failure, now time.Time, out *Output) bool {
+	return m.handleError(x, f, s, fail, "", now, out)
+}
+
+// handleError is fail for a state whose failure has its own history event
+// (ParallelStateFailed, MapStateFailed): AWS records it only once no retrier
+// takes the error, just before the catcher or the frame's end.
+func (m *Machine) handleError(x *Execution, f *Frame, s *state, fail *Failure, failedEvent string, now time.Time, out *Output) bool {
 	if fail.Error == ErrRuntime && !strings.HasPrefix(fail.Cause, "An error occurred while executing the state") {
 		// AWS says which state failed, and where it was entered, in runtime errors.
 		fail = &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). %s", s.name, f.EnteredID, fail.Cause)}
@@ -558,6 +582,9 @@ func (m *Machine) fail(x *Execution, f *Frame, s *state, fail *Failure, now time
 		f.TimerID = m.arm(x, f.ID, timerRetry, now.Add(delay), out)
 		return false
 	}
+	if failedEvent != "" {
+		m.event(x, f, now, out, failedEvent)
+	}
 	for _, c := range s.catch {
 		if !matches(c.src.ErrorEquals, fail.Error) {
 			continue
@@ -566,6 +593,9 @@ func (m *Machine) fail(x *Execution, f *Frame, s *state, fail *Failure, now time
 		output, rf := m.applyResultPath(x, f, c.resultPath, c.resultNull, f.Input, errOut)
 		if rf != nil {
 			m.frameFailed(x, f, rf, now, out)
+			return false
+		}
+		if m.overLimit(x, f, s, output, now, out) {
 			return false
 		}
 		return m.exit(x, f, s, output, errOut, c.assign, c.next, now, out)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Baton side, CLI flavour: runs scenarios (a)-(c) through `baton run`, each
 # under `/usr/bin/time -v`, and prints ONE JSON line per scenario (wall time,
-# CPU and max RSS), in the same shape as peer/run-cli.sh.
+# CPU and max RSS), in the same shape as peer/run-cli.sh. The payload limit is
+# off (--max-payload-bytes 0): (c) outputs 1.3 MB, the peer has no limit.
 #
 #   bash bench/baton-cli.sh [a|b|c ...]     default: a b c
 #
@@ -20,7 +21,7 @@ go build -o "$out/baton" ./cmd/baton
 run_timed() {
   local id="$1" name="$2" def="$3" input="$4"
   local tfile="$out/baton-cli-$id.time" ofile="$out/baton-cli-$id.stdout" rc=0
-  "$TIME" -v -o "$tfile" "$out/baton" run --quiet "$def" --input-file "$input" >"$ofile" 2>&1 || rc=$?
+  "$TIME" -v -o "$tfile" "$out/baton" run --quiet --max-payload-bytes 0 "$def" --input-file "$input" >"$ofile" 2>&1 || rc=$?
   awk -v id="$id" -v name="$name" -v def="$def" -v rc="$rc" -v bytes="$(wc -c <"$ofile")" '
     function secs(s,   n, p, i, t) { n = split(s, p, ":"); t = 0; for (i = 1; i <= n; i++) t = t * 60 + p[i]; return t }
     /Elapsed \(wall clock\) time/ { wall = secs($NF) }

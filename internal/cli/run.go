@@ -36,6 +36,7 @@ type runFlags struct {
 	history    bool
 	quiet      bool
 	maxEvents  int64
+	maxPayload int
 }
 
 func newRunCmd() *cobra.Command {
@@ -76,6 +77,7 @@ definition or usage.`,
 	fl.BoolVar(&f.skipWaits, "skip-waits", false, "run on a virtual clock: waits, retry back-off and timeouts pass at once")
 	fl.BoolVar(&f.history, "history", false, "add the execution's event history to the output")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress on stderr")
+	fl.IntVar(&f.maxPayload, "max-payload-bytes", asl.DefaultMaxPayloadBytes, "fail a state whose output is larger (States.DataLimitExceeded), as AWS does; 0: no limit")
 	fl.Int64Var(&f.maxEvents, "max-events", 0, "fail the execution when its history reaches N events (AWS Standard workflows: 25000); 0: no limit")
 	return cmd
 }
@@ -151,7 +153,15 @@ func runFile(cmd *cobra.Command, file string, f runFlags) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	maxPayload := f.maxPayload
+	if maxPayload <= 0 {
+		maxPayload = -1 // no limit
+	}
+	if maxPayload > 0 && asl.JSONSize(input, maxPayload) > maxPayload {
+		return usageErr("the execution input is larger than %d bytes, the limit Step Functions applies; raise or lift it with --max-payload-bytes (0: no limit)", maxPayload)
+	}
 	m, err := asl.Compile(def, asl.Options{
+		MaxPayloadBytes:  maxPayload,
 		MaxHistoryEvents: f.maxEvents,
 		Interrupt:        func() bool { return ctx.Err() != nil },
 	})

@@ -54,6 +54,10 @@ func (e exit) describe() string {
 	return s
 }
 
+// StopGrace is how long a task's processes have between SIGTERM and SIGKILL
+// when the task is stopped (timeout, Ctrl-C, its branch failing).
+var StopGrace = 5 * time.Second
+
 // run runs the command in a process group of its own. When ctx ends first,
 // the whole group is killed and run returns context.Cause(ctx). A command
 // that cannot start is a *Failure (Shell.CommandNotFound, Shell.StartError).
@@ -115,9 +119,18 @@ func (p process) run(ctx context.Context) (exit, error) {
 	select {
 	case <-waited:
 	case <-ctx.Done():
+		// SIGTERM first, so that a job can clean up or roll back; SIGKILL
+		// after StopGrace.
 		interrupted = true
-		killProcessGroup(cmd)
-		<-waited
+		terminateProcessGroup(cmd)
+		grace := time.NewTimer(StopGrace)
+		select {
+		case <-waited:
+		case <-grace.C:
+			killProcessGroup(cmd)
+			<-waited
+		}
+		grace.Stop()
 	}
 	killProcessGroup(cmd)
 	pp.drain(&wg)

@@ -2,7 +2,10 @@
 
 package tasks
 
-import "os/exec"
+import (
+	"os"
+	"os/exec"
+)
 
 // setProcessGroup does nothing where process groups do not exist.
 func setProcessGroup(*exec.Cmd) {}
@@ -11,5 +14,12 @@ func setProcessGroup(*exec.Cmd) {}
 func killProcessGroup(cmd *exec.Cmd) {
 	if cmd.Process != nil {
 		_ = cmd.Process.Kill()
+	}
+}
+
+// terminateProcessGroup asks the command's own process to stop.
+func terminateProcessGroup(cmd *exec.Cmd) {
+	if cmd.Process != nil {
+		_ = cmd.Process.Signal(os.Interrupt)
 	}
 }

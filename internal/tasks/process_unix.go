@@ -20,3 +20,11 @@ func killProcessGroup(cmd *exec.Cmd) {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
 }
+
+// terminateProcessGroup asks cmd's process group to stop (SIGTERM), so that
+// jobs can clean up before StopGrace ends and killProcessGroup follows.
+func terminateProcessGroup(cmd *exec.Cmd) {
+	if cmd.Process != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+	}
+}
