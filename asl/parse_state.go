@@ -2,6 +2,7 @@ package asl
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -131,13 +132,24 @@ func (p *defParser) transition(o srcObject, st *State) {
 	}
 }
 
+// BuiltinResources are the Task resources Baton runs itself (the "baton:"
+// scheme); any other "baton:" resource is a mistake.
+var BuiltinResources = []string{"baton:shell", "baton:http"}
+
 func (p *defParser) task(o srcObject, st *State) {
 	o.require("Resource")
 	if r, ok := o.str("Resource"); ok {
 		st.Resource = r
-		if !isURI(r) {
+		switch {
+		case !isURI(r):
 			p.report(o.at("Resource"), o.get("Resource").pos, CodeInvalidResource,
 				"The value of the field 'Resource' must be a URI, such as arn:aws:states:::lambda:invoke")
+		case strings.HasPrefix(r, "baton:") && !slices.Contains(BuiltinResources, r):
+			msg := fmt.Sprintf("Unknown Baton resource %q: Baton provides %s", r, strings.Join(BuiltinResources, ", "))
+			if near := nearestName(r, BuiltinResources); near != "" {
+				msg = fmt.Sprintf("Unknown Baton resource %q (did you mean %q?): Baton provides %s", r, near, strings.Join(BuiltinResources, ", "))
+			}
+			p.report(o.at("Resource"), o.get("Resource").pos, CodeInvalidResource, "%s", msg)
 		}
 	}
 	o.exclusive("TimeoutSeconds", "TimeoutSecondsPath")

@@ -303,3 +303,35 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("--help: exit %d\n%s", r.code, r.stdout)
 	}
 }
+
+// TestRunChecksBeforeStarting: mistakes in mappings and mock files are all
+// reported before anything runs.
+func TestRunChecksBeforeStarting(t *testing.T) {
+	dir := t.TempDir()
+	def := writeFile(t, dir, "etl.asl.json", `{"StartAt": "Extract", "States": {
+  "Extract": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "Extract"}, "Next": "Load"},
+  "Load": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "Load"}, "End": true}}}`)
+	// One function mapped, the other not: exit 2 naming the missing one.
+	r := runBaton(t, dir, "", "run", def, "--resource", "Extract=cat")
+	if r.code != 2 || !strings.Contains(r.stderr, `"Load"`) || strings.Contains(r.stdout, "status") {
+		t.Errorf("unmapped FunctionName: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// A test case that mocks a state the machine lacks (a typo) is an error.
+	mocks := writeFile(t, dir, "mocks.json", `{"StateMachines": {"etl": {"TestCases": {"T": {"Extract": "OK", "Laod": "OK"}}}},
+  "MockedResponses": {"OK": {"0": {"Return": {"ok": true}}}}}`)
+	r = runBaton(t, dir, "", "run", def, "--mock-config", mocks, "--test-case", "T")
+	if r.code != 2 || !strings.Contains(r.stderr, `"Laod"`) || !strings.Contains(r.stderr, `"Load"`) {
+		t.Errorf("mock typo: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestRunOutputStartsWithStatus: the status comes first, before a possibly
+// large output.
+func TestRunOutputStartsWithStatus(t *testing.T) {
+	dir := t.TempDir()
+	def := writeFile(t, dir, "p.asl.json", `{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}`)
+	r := runBaton(t, dir, `{"a": 1}`, "run", def)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, `{"status":"SUCCEEDED","output":{"a":1}}`) {
+		t.Errorf("exit %d stdout %q", r.code, r.stdout)
+	}
+}

@@ -126,7 +126,7 @@ func runFile(cmd *cobra.Command, file string, f runFlags) error {
 	if f.mockConfig != "" {
 		data, err := os.ReadFile(f.mockConfig)
 		if err != nil {
-			return usageErr("%v", err)
+			return usageErr("--mock-config: %v", err)
 		}
 		mc, err := tasks.ParseMockConfig(data)
 		if err != nil {
@@ -191,26 +191,24 @@ func runFile(cmd *cobra.Command, file string, f runFlags) error {
 		return &exitError{code: exitFailed, err: err}
 	}
 	x := res.Execution
-	doc := map[string]any{"status": x.Status}
+	// Written by hand so that "status" comes first, before a large output.
+	outJSON := append([]byte(`{"status":`), asl.MarshalJSON(x.Status)...)
 	if x.Status == asl.StatusSucceded {
-		doc["output"] = x.Output
+		outJSON = append(append(outJSON, `,"output":`...), asl.MarshalJSON(x.Output)...)
 	} else {
-		doc["error"] = x.Error
-		doc["cause"] = x.Cause
+		outJSON = append(append(outJSON, `,"error":`...), asl.MarshalJSON(x.Error)...)
+		outJSON = append(append(outJSON, `,"cause":`...), asl.MarshalJSON(x.Cause)...)
 	}
-	outJSON := asl.MarshalJSON(doc)
 	if f.history {
 		// The history renders through HistoryEvent.MarshalJSON, in event order.
 		h, err := marshalHistory(res.History)
 		if err != nil {
 			return err
 		}
-		outJSON = append(outJSON[:len(outJSON)-1], `,"history":`...)
-		outJSON = append(outJSON, h...)
-		outJSON = append(outJSON, '}')
+		outJSON = append(append(outJSON, `,"history":`...), h...)
 	}
-	w := cmd.OutOrStdout()
-	_, _ = w.Write(append(outJSON, '\n'))
+	outJSON = append(outJSON, '}', '\n')
+	_, _ = cmd.OutOrStdout().Write(outJSON)
 	if x.Status != asl.StatusSucceded {
 		return &exitError{code: exitFailed}
 	}
@@ -229,7 +227,7 @@ func readInput(stdin io.Reader, f runFlags) (any, error) {
 	case f.inputFile != "":
 		b, err := os.ReadFile(f.inputFile)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("--input-file: %w", err)
 		}
 		data, src = b, f.inputFile
 	default:
@@ -254,32 +252,40 @@ func readInput(stdin io.Reader, f runFlags) (any, error) {
 	return v, nil
 }
 
-// checkResources makes sure every Task resource has an executor before the
-// run starts, so that a missing mapping is reported at once.
+// checkResources makes sure, before the run starts, that every Task state
+// can be served and that the test case mocks no state the machine lacks; it
+// reports every problem at once.
 func checkResources(def *asl.Definition, r *tasks.Resolver) error {
-	var walk func(d *asl.Definition) error
-	walk = func(d *asl.Definition) error {
+	var problems, names []string
+	var walk func(d *asl.Definition)
+	walk = func(d *asl.Definition) {
 		for _, name := range d.StateOrder {
 			s := d.States[name]
+			names = append(names, name)
 			if s.Type == "Task" {
-				if _, err := r.Executor(s.Resource, name); err != nil {
-					return fmt.Errorf("state %q: %v", name, err)
+				if err := r.CheckTask(s.Resource, name, s.Parameters); err != nil {
+					problems = append(problems, err.Error())
 				}
 			}
 			for _, b := range s.Branches {
-				if err := walk(b); err != nil {
-					return err
-				}
+				walk(b)
 			}
 			if s.ItemProcessor != nil {
-				if err := walk(s.ItemProcessor); err != nil {
-					return err
-				}
+				walk(s.ItemProcessor)
 			}
 		}
-		return nil
 	}
-	return walk(def)
+	walk(def)
+	for _, name := range r.UnknownMockedStates(names) {
+		problems = append(problems, fmt.Sprintf("the test case mocks state %q, which the state machine does not have", name))
+	}
+	switch len(problems) {
+	case 0:
+		return nil
+	case 1:
+		return errors.New(problems[0])
+	}
+	return fmt.Errorf("%d problems:\n  %s", len(problems), strings.Join(problems, "\n  "))
 }
 
 func newUUID() string {

@@ -43,7 +43,9 @@ file:line:col: message (JSON pointer). It exits 0 when every file is valid and
 			for _, file := range args {
 				diags, err := validateFile(file)
 				if err != nil {
-					return &exitError{code: exitInvalid, err: err}
+					// An unreadable file is one more invalid file: the others
+					// are still checked.
+					diags = []asl.Diagnostic{{File: file, Pos: asl.Pos{Line: 1, Col: 1}, Code: "FILE_UNREADABLE", Message: err.Error()}}
 				}
 				r := fileResult{File: file, Valid: len(diags) == 0, Diagnostics: []diagnostic{}, diags: diags}
 				for _, d := range diags {

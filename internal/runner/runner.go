@@ -8,6 +8,7 @@ import (
 	"container/heap"
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/batonhq/baton/asl"
@@ -77,7 +78,8 @@ type run struct {
 	out     asl.Output
 	history []asl.HistoryEvent
 	results chan taskResult
-	done    chan struct{} // closed when the run ends: late task results are dropped
+	done    chan struct{}  // closed when the run ends: late task results are dropped
+	tasks   sync.WaitGroup // task goroutines
 	running map[string]context.CancelFunc
 	timers  map[string]time.Time
 	queue   timerQueue
@@ -131,6 +133,9 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 	}
 	cancelAll()
 	close(r.done)
+	// Stopped tasks get their grace period (SIGTERM, then SIGKILL): wait for
+	// them, so that no process outlives the run.
+	r.tasks.Wait()
 	return &Result{Execution: x, History: r.history}, nil
 }
 
@@ -160,9 +165,15 @@ func (r *run) taskDone(taskCtx context.Context, x *asl.Execution, res taskResult
 	var ev asl.Event = asl.TaskSucceeded{TaskID: res.id, Output: res.output}
 	if res.err != nil {
 		var f *tasks.Failure
-		if errors.As(res.err, &f) {
+		var none *tasks.NoExecutorError
+		switch {
+		case errors.As(res.err, &f):
 			ev = asl.TaskFailed{TaskID: res.id, Error: f.Name, Cause: f.Cause}
-		} else {
+		case errors.As(res.err, &none):
+			// A configuration problem, not the task's failure: no Retry or
+			// Catch should hide it.
+			ev = asl.TaskFailed{TaskID: res.id, Error: asl.ErrRuntime, Cause: none.Error()}
+		default:
 			ev = asl.TaskFailed{TaskID: res.id, Error: asl.ErrTaskFailed, Cause: res.err.Error()}
 		}
 	}
@@ -239,7 +250,9 @@ func (r *run) start(taskCtx context.Context, x *asl.Execution, c asl.RunTask) {
 	} else {
 		exec, err = r.opts.Resolver.Executor(c.Resource, c.StateName)
 	}
+	r.tasks.Add(1)
 	go func() {
+		defer r.tasks.Done()
 		res := taskResult{id: c.TaskID}
 		if err != nil {
 			res.err = &tasks.Failure{Name: asl.ErrRuntime, Cause: err.Error()}

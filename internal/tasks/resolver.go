@@ -80,7 +80,7 @@ func NewResolver(opts Options) (*Resolver, error) {
 	case opts.Mocks != nil:
 		sm, ok := opts.Mocks.StateMachines[opts.StateMachineName]
 		if !ok {
-			return nil, fmt.Errorf("mock config has no state machine %q (it has: %s)", opts.StateMachineName, names(opts.Mocks.StateMachines))
+			return nil, fmt.Errorf("mock config has no state machine %q (it has: %s); the name is the definition file's base name, or give it with --name", opts.StateMachineName, names(opts.Mocks.StateMachines))
 		}
 		tc, ok := sm.TestCases[opts.TestCase]
 		if !ok {
@@ -164,6 +164,6 @@ type NoExecutorError struct {
 
 // Error says how to serve the resource.
 func (e *NoExecutorError) Error() string {
-	return fmt.Sprintf("no executor for resource %q (state %q): map it to a local command with --resource %s=COMMAND, or mock it with --mock-config FILE --test-case NAME",
+	return fmt.Sprintf("no executor for resource %q (state %q): map it to a local command with --resource %s=COMMAND, or mock the state in the test case of --mock-config FILE --test-case NAME",
 		e.Resource, e.StateName, e.Resource)
 }
