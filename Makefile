@@ -1,7 +1,7 @@
 # Baton's build and test entry points. `make test` is what CI runs.
 GO ?= go
 
-.PHONY: all build install test fmt-check vet race examples bench fuzz clean
+.PHONY: all build install quickstart test fmt-check vet race bench fuzz clean
 
 all: build
 
@@ -26,7 +26,9 @@ race:
 
 # quickstart: build, install and run the main example.
 quickstart: install
-	cd examples/sales-marketing-etl && "$$($(GO) env GOPATH)/bin/baton" run workflow.asl.json --input '{"workdir":"."}'
+	@bindir="$$($(GO) env GOBIN)"; [ -n "$$bindir" ] || bindir="$$($(GO) env GOPATH)/bin"; \
+	echo "baton installed in $$bindir (add it to PATH to type just 'baton')"; \
+	cd examples/sales-marketing-etl && "$$bindir/baton" run workflow.asl.json --input '{"workdir":"."}'
 
 # fuzz: run every fuzz target for FUZZTIME each (not part of `make test`).
 FUZZTIME ?= 30s

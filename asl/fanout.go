@@ -162,6 +162,13 @@ func (m *Machine) childFinished(x *Execution, c *Frame, now time.Time, out *Outp
 	}
 	p.Running--
 	s := m.stateOf(p)
+	// The parent's next event (the next iteration's start, or the state's
+	// Succeeded/Failed) follows what the child did last, as AWS links them.
+	defer func() {
+		if x.Frames[p.ID] != nil {
+			p.PrevEvent = c.PrevEvent
+		}
+	}()
 	if s.kind == kindParallel {
 		if c.Fail != nil {
 			p.ChildFail = c.Fail

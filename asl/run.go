@@ -196,8 +196,11 @@ func (m *Machine) event(x *Execution, f *Frame, now time.Time, out *Output, typ 
 		return nil
 	}
 	prev := x.LastEvent - 1
-	if f != nil && f.PrevEvent != 0 {
+	switch {
+	case f != nil && f.PrevEvent != 0:
 		prev = f.PrevEvent
+	case f != nil && f.Parent == 0:
+		prev = 0 // the first state's entry, as in AWS histories
 	}
 	if f != nil {
 		f.PrevEvent = x.LastEvent

@@ -15,32 +15,57 @@ import (
 
 // progress shows an execution's progress on stderr: plain lines (one per
 // state entered and exited, retry, failure) when stderr is not a terminal; on
-// a terminal, a compact live line of the running states plus a permanent line
-// for every notable event.
+// a terminal, a compact live line of the running states, redrawn as time
+// passes, plus a permanent line for every notable event.
 type progress struct {
 	w       io.Writer
 	quiet   bool
 	tty     bool
 	start   time.Time
 	mu      sync.Mutex
-	active  map[string]int // state name -> how many frames are in it
+	active  map[string]int // state name -> how many branches or iterations are in it
 	entered map[string]time.Time
 	states  int
-	last    time.Time
 	clock   time.Time // the execution's clock at the last event (virtual under --skip-waits)
+	// stateOf maps an event id to the state it belongs to, following
+	// previousEventId, so that task and failure lines can name their state.
+	stateOf map[int64]string
+	stop    chan struct{}
+	done    chan struct{}
 }
 
 func newProgress(w io.Writer, quiet bool) *progress {
-	p := &progress{w: w, quiet: quiet, start: time.Now(), active: map[string]int{}, entered: map[string]time.Time{}}
-	if f, ok := w.(*os.File); ok {
+	p := &progress{w: w, quiet: quiet, start: time.Now(), active: map[string]int{}, entered: map[string]time.Time{}, stateOf: map[int64]string{}}
+	if f, ok := w.(*os.File); ok && !quiet {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			p.tty = os.Getenv("TERM") != "dumb"
 		}
 	}
+	if p.tty {
+		p.stop, p.done = make(chan struct{}), make(chan struct{})
+		go p.tick()
+	}
 	return p
 }
 
-func (p *progress) elapsed(t time.Time) string {
+// tick redraws the live line while tasks run and no event comes.
+func (p *progress) tick() {
+	defer close(p.done)
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-t.C:
+			p.mu.Lock()
+			p.live()
+			p.mu.Unlock()
+		}
+	}
+}
+
+func (p *progress) elapsed() string {
 	return fmt.Sprintf("%8.3fs", time.Since(p.start).Seconds())
 }
 
@@ -49,7 +74,25 @@ func (p *progress) line(format string, a ...any) {
 	if p.tty {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
-	fmt.Fprintf(p.w, "[%s] %s\n", p.elapsed(time.Now()), fmt.Sprintf(format, a...))
+	fmt.Fprintf(p.w, "[%s] %s\n", p.elapsed(), fmt.Sprintf(format, a...))
+}
+
+// nameOf returns the state an event belongs to.
+func (p *progress) nameOf(e asl.HistoryEvent) string {
+	name := e.Name
+	if name == "" || strings.HasPrefix(e.Type, "MapIteration") {
+		if n, ok := p.stateOf[e.PreviousEventID]; ok {
+			name = n
+		}
+	}
+	if e.Name != "" && !strings.HasPrefix(e.Type, "MapIteration") {
+		name = e.Name
+	}
+	p.stateOf[e.ID] = name
+	if strings.HasSuffix(e.Type, "StateExited") {
+		delete(p.stateOf, e.PreviousEventID)
+	}
+	return name
 }
 
 func (p *progress) events(evs []asl.HistoryEvent) {
@@ -60,6 +103,7 @@ func (p *progress) events(evs []asl.HistoryEvent) {
 	defer p.mu.Unlock()
 	for _, e := range evs {
 		p.clock = e.Timestamp
+		name := p.nameOf(e)
 		switch {
 		case strings.HasSuffix(e.Type, "StateEntered"):
 			p.active[e.Name]++
@@ -72,27 +116,43 @@ func (p *progress) events(evs []asl.HistoryEvent) {
 			if p.active[e.Name]--; p.active[e.Name] <= 0 {
 				delete(p.active, e.Name)
 			}
-			d := e.Timestamp.Sub(p.entered[e.Name])
 			if !p.tty {
-				p.line("< %s (%s)", e.Name, d.Round(time.Millisecond))
+				p.line("< %s (%s)", e.Name, e.Timestamp.Sub(p.entered[e.Name]).Round(time.Millisecond))
 			}
+		case e.Type == "MapIterationFailed":
+			p.line("! %s: iteration %d failed", name, e.Index)
 		case strings.HasSuffix(e.Type, "Failed") && e.Type != "ExecutionFailed" || strings.HasSuffix(e.Type, "TimedOut") && e.Type != "ExecutionTimedOut":
-			cause := e.Cause
-			if len(cause) > 300 {
-				cause = cause[:300] + "..."
-			}
 			if e.Error != "" {
-				p.line("! %s: %s %s", e.Type, e.Error, oneLine(cause))
+				p.line("! %s: %s: %s %s", name, e.Type, e.Error, shorten(e.Cause))
 			} else {
-				p.line("! %s", e.Type)
+				p.line("! %s: %s", name, e.Type)
 			}
 		case e.Type == "ExecutionSucceeded":
-			p.line("execution succeeded after %d states", p.states)
+			p.line("execution succeeded (%s)", plural(p.states, "state entered", "states entered"))
 		case e.Type == "ExecutionFailed", e.Type == "ExecutionTimedOut", e.Type == "ExecutionAborted":
-			p.line("%s: %s %s", e.Type, e.Error, oneLine(e.Cause))
+			p.line("%s: %s %s", e.Type, e.Error, shorten(e.Cause))
+		}
+		if strings.HasPrefix(e.Type, "Execution") && e.Type != "ExecutionStarted" {
+			clear(p.active) // nothing runs any more
 		}
 	}
 	p.live()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// shorten keeps a cause to one line of reasonable length.
+func shorten(cause string) string {
+	cause = strings.Join(strings.Fields(cause), " ")
+	if len(cause) > 300 {
+		cause = cause[:300] + "..."
+	}
+	return cause
 }
 
 func (p *progress) command(c asl.Command) {
@@ -106,12 +166,11 @@ func (p *progress) command(c asl.Command) {
 	}
 }
 
-// live redraws the terminal's live line, at most 20 times a second.
+// live redraws the terminal's live line.
 func (p *progress) live() {
-	if !p.tty || time.Since(p.last) < 50*time.Millisecond {
+	if !p.tty || len(p.active) == 0 {
 		return
 	}
-	p.last = time.Now()
 	names := make([]string, 0, len(p.active))
 	for n, c := range p.active {
 		if c > 1 {
@@ -124,16 +183,18 @@ func (p *progress) live() {
 	if len(running) > 100 {
 		running = running[:100] + "..."
 	}
-	fmt.Fprintf(p.w, "\r\033[K[%s] %d states | running: %s", p.elapsed(time.Now()), p.states, running)
+	fmt.Fprintf(p.w, "\r\033[K[%s] %s | running: %s", p.elapsed(), plural(p.states, "state", "states"), running)
 }
 
 func (p *progress) finish() {
-	if p.tty && !p.quiet {
+	if p.stop != nil {
+		close(p.stop)
+		<-p.done
+	}
+	if p.tty {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // marshalHistory renders events as a JSON array in Step Functions' shape.
 func marshalHistory(h []asl.HistoryEvent) ([]byte, error) {

@@ -70,6 +70,14 @@ locally with real shell and HTTP tasks or with mocked AWS resources.`,
 		return &exitError{code: exitInvalid, err: fmt.Errorf("%v\nRun '%s --help' for usage.", err, c.CommandPath())}
 	})
 	root.AddCommand(newValidateCmd(), newRunCmd())
+	// An unknown command gets the same hint as an unknown flag.
+	root.Args = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return &exitError{code: exitInvalid, err: fmt.Errorf("unknown command %q\nRun 'baton --help' for usage.", args[0])}
+		}
+		return nil
+	}
+	root.RunE = func(c *cobra.Command, args []string) error { return c.Help() }
 	return root
 }
 
