@@ -2,6 +2,8 @@ package runner_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -115,5 +117,23 @@ func TestInterruptAborts(t *testing.T) {
 	}
 	if res.Execution.Status != asl.StatusAborted {
 		t.Fatalf("status %s", res.Execution.Status)
+	}
+}
+
+// TestStoppedTaskGetsSIGTERM: a job that times out gets SIGTERM first, so
+// that its trap can clean up, and the run waits for it.
+func TestStoppedTaskGetsSIGTERM(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "cleaned-up")
+	m := machine(t, `{"StartAt": "Slow", "States": {"Slow": {"Type": "Task", "Resource": "baton:shell", "TimeoutSeconds": 1,
+  "Parameters": {"script": "trap 'echo bye > \"$MARKER\"; exit 1' TERM; while :; do sleep 0.05; done", "env": {"MARKER": "`+marker+`"}}, "End": true}}}`)
+	res, err := runner.Run(context.Background(), m, asl.ExecutionInfo{ID: "e", Input: map[string]any{}}, runner.Options{Resolver: resolver(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Execution.Status != asl.StatusFailed || res.Execution.Error != asl.ErrTimeout {
+		t.Fatalf("status %s error %s", res.Execution.Status, res.Execution.Error)
+	}
+	if _, err := os.Stat(marker); err != nil {
+		t.Errorf("the job's TERM trap did not run before the run ended: %v", err)
 	}
 }
