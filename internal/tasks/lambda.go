@@ -80,6 +80,11 @@ func (e lambdaInvokeExecutor) Run(ctx context.Context, req Request) (any, error)
 	if err != nil {
 		return nil, err
 	}
+	if strings.HasSuffix(req.Resource, ".waitForTaskToken") {
+		// The state's result is what the callback sends (SendTaskSuccess), not
+		// the Invoke response: locally, the command's output plays that part.
+		return out, nil
+	}
 	return map[string]any{
 		"ExecutedVersion": "$LATEST",
 		"Payload":         out,

@@ -101,3 +101,26 @@ func TestNewResolverErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestLambdaInvokeCallback: with .waitForTaskToken the mapped command's output
+// is the state's result (what SendTaskSuccess would send), not an Invoke
+// response.
+func TestLambdaInvokeCallback(t *testing.T) {
+	r := newResolver(t, Options{Mappings: map[string]string{"Approve": `sh -c 'echo "{\"approved\":true,\"token\":\"$BATON_TASK_TOKEN\"}"'`}})
+	in := jsonValue(t, `{"FunctionName": "Approve", "Payload": {"order": 7}}`)
+	for _, tc := range []struct {
+		resource string
+		want     string
+	}{
+		{"arn:aws:states:::lambda:invoke.waitForTaskToken", `{"approved":true,"token":"tok-1"}`},
+		{"arn:aws:states:::lambda:invoke", `{"ExecutedVersion":"$LATEST","Payload":{"approved":true,"token":"tok-1"},"StatusCode":200}`},
+	} {
+		out, err := run(t, r, Request{Resource: tc.resource, Input: in, StateName: "Ask", TaskToken: "tok-1"})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.resource, err)
+		}
+		if got := encodeJSON(out); got != tc.want {
+			t.Errorf("%s: result %s, want %s", tc.resource, got, tc.want)
+		}
+	}
+}
