@@ -129,5 +129,10 @@ type Frame struct {
 	Out  any      `json:"out,omitempty"`
 	Fail *Failure `json:"fail,omitempty"`
 
-	env jsonpath.Env // evaluation environment, built on first use
+	// InSize is an upper bound of the JSON size of Input (0: unknown), kept
+	// so that the payload limit rarely needs to walk a payload.
+	InSize int `json:"inSize,omitempty"`
+
+	env     jsonpath.Env // evaluation environment, built on first use
+	outSize int          // bound of the output being handed to the next state
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/batonhq/baton/asl/internal/intrinsic"
 	"github.com/batonhq/baton/asl/internal/jsonpath"
+	"github.com/batonhq/baton/asl/internal/value"
 )
 
 // Machine is a compiled, validated state machine, ready to run any number of
@@ -82,6 +83,7 @@ type state struct {
 	resultSel  *template
 	result     any
 	hasResult  bool
+	resultSize int // JSON size of Result
 	assign     *template
 
 	// Task
@@ -270,6 +272,9 @@ func (m *Machine) compileState(g *graph, s *state, src *State, key string) error
 	s.params = tmpl("Parameters", src.Parameters, src.HasParameters && s.kind != kindMap)
 	s.resultSel = tmpl("ResultSelector", src.ResultSelector, src.HasResultSel)
 	s.result, s.hasResult = src.Result, src.HasResult
+	if s.hasResult {
+		s.resultSize = value.Size(s.result, 0)
+	}
 	s.assign = tmpl("Assign", assignValue(src.Assign), src.Assign != nil)
 
 	switch s.kind {

@@ -35,6 +35,11 @@ func (m *Machine) Start(info ExecutionInfo, now time.Time, out *Output) *Executi
 	root := m.newFrame(x, 0, m.root, 0, info.Input)
 	x.Root = root.ID
 	m.enter(x, root, m.root.startAt, info.Input, now, out)
+	if lim := m.opts.MaxPayloadBytes; lim > 0 {
+		if n := value.Size(info.Input, lim); n <= lim {
+			root.InSize = n
+		}
+	}
 	m.drain(x, now, out)
 	return x
 }
@@ -218,6 +223,7 @@ func (m *Machine) event(x *Execution, f *Frame, now time.Time, out *Output, typ 
 func (m *Machine) enter(x *Execution, f *Frame, s *state, input any, now time.Time, out *Output) {
 	f.State = s.name
 	f.Input = input
+	f.InSize = 0 // unknown unless the caller knows it
 	f.Effective = nil
 	f.Entered = now
 	f.RetryCount = 0
@@ -409,6 +415,7 @@ func (m *Machine) choose(x *Execution, f *Frame, s *state, eff any, assign *temp
 	if fail != nil {
 		return m.fail(x, f, s, fail, now, out)
 	}
+	f.outSize = f.InSize // a selection from the input
 	return m.exit(x, f, s, output, eff, assign, next, now, out)
 }
 
@@ -465,21 +472,64 @@ func (m *Machine) complete(x *Execution, f *Frame, s *state, result any, now tim
 	if fail != nil {
 		return m.fail(x, f, s, fail, now, out)
 	}
-	if s.mayGrow && m.overLimit(x, f, s, output, now, out) {
+	if m.overLimit(x, f, s, output, m.outputBound(f, s), now, out) {
 		return false
 	}
 	return m.exit(x, f, s, output, raw, s.assign, s.next, now, out)
 }
 
+// outputBound is an upper bound of the JSON size of the output complete
+// builds, from what is known of the input and the state's templates; 0 when
+// it cannot be told without walking the output.
+func (m *Machine) outputBound(f *Frame, s *state) int {
+	if !s.mayGrow {
+		return f.InSize // a selection from the input
+	}
+	in := f.InSize
+	var result int
+	switch {
+	case s.kind != kindPass:
+		result = 0 // a task's or branches' result: unknown
+	case s.hasResult:
+		result = s.resultSize
+	case s.params != nil:
+		result = s.params.bound(in)
+	default:
+		result = in
+	}
+	if s.resultSel != nil {
+		result = s.resultSel.bound(result)
+	}
+	switch {
+	case s.resultNull:
+		return in
+	case s.resultPath == nil || s.resultPath.IsIdentity():
+		return result
+	case in > 0 && result > 0:
+		return in + result + 6*len(s.resultPath.String()) + 8 // new keys, quotes, braces and escapes
+	}
+	return 0
+}
+
 // overLimit fails the execution with States.DataLimitExceeded, as AWS does,
-// when a state's output is larger than MaxPayloadBytes.
-func (m *Machine) overLimit(x *Execution, f *Frame, s *state, output any, now time.Time, out *Output) bool {
+// when a state's output is larger than MaxPayloadBytes. bound is what is
+// known of the output's size (0: nothing); the output is walked only when
+// the bound does not settle it. The size it learns goes with the output to
+// the next state.
+func (m *Machine) overLimit(x *Execution, f *Frame, s *state, output any, bound int, now time.Time, out *Output) bool {
 	lim := m.opts.MaxPayloadBytes
-	if lim <= 0 || value.Size(output, lim) <= lim {
+	if lim <= 0 {
 		return false
 	}
-	m.frameFailed(x, f, &Failure{Error: ErrDataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", s.name)}, now, out)
-	return true
+	if bound <= 0 || bound > lim {
+		bound = value.Size(output, lim)
+		if bound > lim {
+			m.frameFailed(x, f, &Failure{Error: ErrDataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", s.name)}, now, out)
+			return true
+		}
+	}
+	f.outSize = bound
+	return false
 }
 
 func (m *Machine) applyResultPath(x *Execution, f *Frame, p *jsonpath.Path, null bool, raw, result any) (any, *Failure) {
@@ -540,7 +590,10 @@ func (m *Machine) exit(x *Execution, f *Frame, s *state, output, assignInput any
 		m.frameDone(x, f, output, now, out)
 		return false
 	}
+	size := f.outSize
+	f.outSize = 0
 	m.enter(x, f, next, output, now, out)
+	f.InSize = size
 	// enter queued the frame; we keep running it here instead.
 	x.queue = x.queue[:len(x.queue)-1]
 	return true
@@ -598,7 +651,7 @@ func (m *Machine) handleError(x *Execution, f *Frame, s *state, fail *Failure, f
 			m.frameFailed(x, f, rf, now, out)
 			return false
 		}
-		if m.overLimit(x, f, s, output, now, out) {
+		if m.overLimit(x, f, s, output, 0, now, out) {
 			return false
 		}
 		return m.exit(x, f, s, output, errOut, c.assign, c.next, now, out)

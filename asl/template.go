@@ -6,6 +6,7 @@ import (
 
 	"github.com/batonhq/baton/asl/internal/intrinsic"
 	"github.com/batonhq/baton/asl/internal/jsonpath"
+	"github.com/batonhq/baton/asl/internal/value"
 )
 
 // template is a compiled payload template (Parameters, ResultSelector,
@@ -14,9 +15,16 @@ import (
 type template struct {
 	static  any // the value when the subtree has nothing dynamic
 	dynamic bool
-	fields  []templateField // object (dynamic)
-	items   []*template     // array (dynamic)
-	isArray bool
+	// For payload-limit checks without walking the payload: the JSON size
+	// of the template with its dynamic fields as null, how many fields copy
+	// (a part of) the input, and whether any field can be of any size
+	// (intrinsic functions, the context object, variables).
+	skeletonSize int
+	inputPaths   int
+	unbounded    bool
+	fields       []templateField // object (dynamic)
+	items        []*template     // array (dynamic)
+	isArray      bool
 }
 
 type templateField struct {
@@ -31,6 +39,70 @@ type templateField struct {
 // compileTemplate compiles v (a JSON value from the definition). pointer is
 // its JSON pointer, for errors.
 func compileTemplate(v any, pointer string) (*template, error) {
+	t, err := compileTemplateTree(v, pointer)
+	if err != nil {
+		return nil, err
+	}
+	t.skeletonSize = value.Size(t.skeleton(), 0)
+	t.count(t)
+	return t, nil
+}
+
+// skeleton is the template's value with every dynamic field null.
+func (t *template) skeleton() any {
+	if !t.dynamic {
+		return t.static
+	}
+	if t.isArray {
+		a := make([]any, len(t.items))
+		for i, it := range t.items {
+			a[i] = it.skeleton()
+		}
+		return a
+	}
+	m := make(map[string]any, len(t.fields))
+	for _, f := range t.fields {
+		if f.sub != nil {
+			m[f.key] = f.sub.skeleton()
+		} else {
+			m[f.key] = nil
+		}
+	}
+	return m
+}
+
+// count fills root's inputPaths and unbounded from the subtree t.
+func (t *template) count(root *template) {
+	for _, it := range t.items {
+		it.count(root)
+	}
+	for _, f := range t.fields {
+		switch {
+		case f.sub != nil:
+			f.sub.count(root)
+		case f.call != nil:
+			root.unbounded = true
+		case f.path.Root() == jsonpath.RootInput:
+			root.inputPaths++
+		default:
+			root.unbounded = true
+		}
+	}
+}
+
+// bound is an upper bound of the payload's JSON size given one of its input
+// (0: unknown), or 0 when it cannot be told without building the payload.
+func (t *template) bound(input int) int {
+	switch {
+	case !t.dynamic:
+		return t.skeletonSize
+	case t.unbounded || input <= 0:
+		return 0
+	}
+	return t.skeletonSize + t.inputPaths*input
+}
+
+func compileTemplateTree(v any, pointer string) (*template, error) {
 	switch t := v.(type) {
 	case map[string]any:
 		out := &template{}
@@ -60,7 +132,7 @@ func compileTemplate(v any, pointer string) (*template, error) {
 				out.dynamic = true
 				continue
 			}
-			sub, err := compileTemplate(fv, fp)
+			sub, err := compileTemplateTree(fv, fp)
 			if err != nil {
 				return nil, err
 			}
@@ -76,7 +148,7 @@ func compileTemplate(v any, pointer string) (*template, error) {
 	case []any:
 		out := &template{isArray: true}
 		for i, e := range t {
-			sub, err := compileTemplate(e, fmt.Sprintf("%s/%d", pointer, i))
+			sub, err := compileTemplateTree(e, fmt.Sprintf("%s/%d", pointer, i))
 			if err != nil {
 				return nil, err
 			}

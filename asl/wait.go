@@ -50,6 +50,7 @@ func (m *Machine) waitDone(x *Execution, f *Frame, now time.Time, out *Output) b
 	}
 	eff := f.Effective
 	f.Effective = nil
+	f.outSize = f.InSize // a selection from the input
 	return m.exit(x, f, s, output, eff, s.assign, s.next, now, out)
 }
 
