@@ -18,9 +18,11 @@ command -v /usr/bin/time >/dev/null || { echo "installing time"; apt-get install
 
 # One core (GOMAXPROCS=1, -cpu 1), as the targets are stated per core.
 echo "== Baton, in process (go test -bench, one core)"
+# The parallel variant of (d) runs on both cores.
 (cd bench &&
-  go test -cpu 1 -run '^$' -bench 'PassChain|SmallExecutions' -benchtime "${BENCHTIME:-2s}" -count "${COUNT:-3}" -benchmem &&
-  go test -cpu 1 -run '^$' -bench 'ChoiceLoop|Map100k' -benchtime "${BENCHTIME_LONG:-10x}" -count "${COUNT:-3}" -benchmem
+  go test -cpu 1 -run '^$' -bench 'PassChain|SmallExecutions$' -benchtime "${BENCHTIME:-2s}" -count "${COUNT:-3}" -benchmem &&
+  go test -cpu 1 -run '^$' -bench 'ChoiceLoop|Map100k' -benchtime "${BENCHTIME_LONG:-10x}" -count "${COUNT:-3}" -benchmem &&
+  go test -cpu 2 -run '^$' -bench 'SmallExecutionsParallel' -benchtime "${BENCHTIME:-2s}" -count "${COUNT:-3}" -benchmem
 ) | tee "$out/baton-go-bench.txt"
 
 echo "== Baton, CLI"
