@@ -1,8 +1,6 @@
 package asl
 
 import (
-	"sort"
-
 	"github.com/batonhq/baton/asl/internal/value"
 )
 
@@ -59,15 +57,6 @@ func matches(errorEquals []string, name string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func marshalString(v any) string { return string(value.Marshal(v)) }

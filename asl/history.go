@@ -1,6 +1,8 @@
 package asl
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -148,7 +150,7 @@ func (e HistoryEvent) MarshalJSON() ([]byte, error) {
 		if len(e.Assigned) > 0 {
 			field("assignedVariables")
 			b = append(b, '{')
-			for i, k := range sortedKeys(e.Assigned) {
+			for i, k := range slices.Sorted(maps.Keys(e.Assigned)) {
 				if i > 0 {
 					b = append(b, ',')
 				}

@@ -2,6 +2,8 @@ package asl
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/batonhq/baton/asl/internal/intrinsic"
@@ -106,7 +108,7 @@ func compileTemplateTree(v any, pointer string) (*template, error) {
 	switch t := v.(type) {
 	case map[string]any:
 		out := &template{}
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			fv := t[k]
 			fp := pointer + "/" + escapePointer(k)
 			if strings.HasSuffix(k, ".$") {

@@ -1,7 +1,9 @@
 package intrinsic
 
 import (
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -159,7 +161,7 @@ func appendKey(b *strings.Builder, v any) {
 		b.WriteByte(']')
 	case map[string]any:
 		b.WriteByte('{')
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			b.WriteString(string(value.Marshal(k)))
 			b.WriteByte(':')
 			appendKey(b, t[k])

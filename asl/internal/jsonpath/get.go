@@ -1,6 +1,11 @@
 package jsonpath
 
-import "github.com/batonhq/baton/asl/internal/value"
+import (
+	"maps"
+	"slices"
+
+	"github.com/batonhq/baton/asl/internal/value"
+)
 
 // Get evaluates the path. A definite path (no wildcards, filters, slices,
 // unions, recursive descent) returns the value it selects; an indefinite path
@@ -279,7 +284,7 @@ func applyDescent(out []any, s *step, n, root any) []any {
 	}
 	switch t := n.(type) {
 	case map[string]any:
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			out = applyDescent(out, s, t[k], root)
 		}
 	case []any:
@@ -295,7 +300,7 @@ func applyDescent(out []any, s *step, n, root any) []any {
 func appendChildren(out []any, n any) []any {
 	switch t := n.(type) {
 	case map[string]any:
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			out = append(out, t[k])
 		}
 	case []any:

@@ -1,6 +1,7 @@
 package value
 
 import (
+	"cmp"
 	"encoding/json"
 	"math"
 	"math/big"
@@ -64,12 +65,12 @@ func Integer(v any) (int64, bool) {
 func CompareNumbers(a, b any) (int, bool) {
 	if x, ok := exactFloat(a); ok {
 		if y, ok := exactFloat(b); ok {
-			return cmpFloat(x, y), true
+			return cmp.Compare(x, y), true
 		}
 	}
 	if x, ok := a.(int64); ok {
 		if y, ok := b.(int64); ok {
-			return cmpInt(x, y), true
+			return cmp.Compare(x, y), true
 		}
 	}
 	if !IsNumber(a) || !IsNumber(b) {
@@ -122,26 +123,6 @@ func exactFloat(n any) (float64, bool) {
 		return float64(t), t >= -limit && t <= limit
 	}
 	return 0, false
-}
-
-func cmpFloat(x, y float64) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
-}
-
-func cmpInt(x, y int64) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
 }
 
 // Equal reports deep equality, with numbers compared by value (1 == 1.0).
