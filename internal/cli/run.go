@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/batonhq/baton/asl"
 
@@ -111,7 +112,7 @@ func runFile(cmd *cobra.Command, file string, f runFlags) error {
 		}
 		return &exitError{code: exitInvalid, err: err}
 	}
-	input, err := readInput(cmd.InOrStdin(), f)
+	input, err := readInput(cmd.InOrStdin(), stderr, f)
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}
 	}
@@ -216,7 +217,7 @@ func runFile(cmd *cobra.Command, file string, f runFlags) error {
 }
 
 // readInput takes the execution input from --input, --input-file or stdin.
-func readInput(stdin io.Reader, f runFlags) (any, error) {
+func readInput(stdin io.Reader, stderr io.Writer, f runFlags) (any, error) {
 	var data []byte
 	var src string
 	switch {
@@ -236,7 +237,12 @@ func readInput(stdin io.Reader, f runFlags) (any, error) {
 				return map[string]any{}, nil
 			}
 		}
+		// A pipe that stays open would block here silently: say what we wait for.
+		hint := time.AfterFunc(2*time.Second, func() {
+			fmt.Fprintln(stderr, "baton: reading the execution input from stdin (give --input '{}' to run without one)")
+		})
 		b, err := io.ReadAll(stdin)
+		hint.Stop()
 		if err != nil {
 			return nil, err
 		}
