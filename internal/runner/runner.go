@@ -65,7 +65,6 @@ func Run(ctx context.Context, m *asl.Machine, info asl.ExecutionInfo, opts Optio
 	if r.opts.Now == nil {
 		r.opts.Now = time.Now
 	}
-	r.base = r.opts.Now()
 	return r.loop(ctx)
 }
 
@@ -73,7 +72,6 @@ type run struct {
 	m       *asl.Machine
 	opts    Options
 	info    asl.ExecutionInfo
-	base    time.Time
 	skipped time.Duration // virtual time added by skipping waits
 	out     asl.Output
 	history []asl.HistoryEvent
