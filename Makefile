@@ -1,7 +1,7 @@
 # Baton's build and test entry points. `make test` is what CI runs.
 GO ?= go
 
-.PHONY: all build install quickstart test fmt-check vet race bench fuzz clean
+.PHONY: all build install quickstart test fmt-check vet race lint bench fuzz clean
 
 all: build
 
@@ -29,6 +29,11 @@ quickstart: install
 	@bindir="$$($(GO) env GOBIN)"; [ -n "$$bindir" ] || bindir="$$($(GO) env GOPATH)/bin"; \
 	echo "baton installed in $$bindir (add it to PATH to type just 'baton')"; \
 	cd examples/sales-marketing-etl && "$$bindir/baton" run workflow.asl.json --input '{"workdir":"."}'
+
+# lint: staticcheck, pinned (fetched from the Go module proxy; not part of
+# `make test` so that CI does not depend on one more download).
+lint:
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.6.1 ./...
 
 # fuzz: run every fuzz target for FUZZTIME each (not part of `make test`).
 FUZZTIME ?= 30s

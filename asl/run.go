@@ -189,8 +189,6 @@ func (m *Machine) newFrame(x *Execution, parent int64, g *graph, index int, inpu
 	return f
 }
 
-func (m *Machine) graphOf(f *Frame) *graph { return m.graphs[f.Graph] }
-
 func (m *Machine) stateOf(f *Frame) *state { return m.graphs[f.Graph].states[f.State] }
 
 // event appends a history event and returns it for its details, or nil when

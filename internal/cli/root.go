@@ -22,6 +22,7 @@ const (
 type exitError struct {
 	code int
 	err  error
+	hint string // a line printed after the error, e.g. where to find help
 }
 
 func (e *exitError) Error() string {
@@ -43,6 +44,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if errors.As(err, &ee) {
 		if ee.err != nil {
 			fmt.Fprintln(stderr, "baton:", ee.err)
+		}
+		if ee.hint != "" {
+			fmt.Fprintln(stderr, ee.hint)
 		}
 		return ee.code
 	}
@@ -67,13 +71,13 @@ locally with real shell and HTTP tasks or with mocked AWS resources.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &exitError{code: exitInvalid, err: fmt.Errorf("%v\nRun '%s --help' for usage.", err, c.CommandPath())}
+		return &exitError{code: exitInvalid, err: err, hint: fmt.Sprintf("Run '%s --help' for usage.", c.CommandPath())}
 	})
 	root.AddCommand(newValidateCmd(), newRunCmd())
 	// An unknown command gets the same hint as an unknown flag.
 	root.Args = func(c *cobra.Command, args []string) error {
 		if len(args) > 0 {
-			return &exitError{code: exitInvalid, err: fmt.Errorf("unknown command %q\nRun 'baton --help' for usage.", args[0])}
+			return &exitError{code: exitInvalid, err: fmt.Errorf("unknown command %q", args[0]), hint: "Run 'baton --help' for usage."}
 		}
 		return nil
 	}

@@ -35,29 +35,11 @@ func (n *pathNode) eval(env *jsonpath.Env) (any, error) {
 	if err != nil {
 		// Step Functions fails on any argument that selects nothing, even
 		// where a plain "x.$" field would not.
+		//lint:ignore ST1005 the cause is AWS's text, capital included
 		return nil, fmt.Errorf("The JsonPath argument for the field '%s' could not be found in the input '%s'",
 			n.path.String(), value.Marshal(n.path.Document(*env)))
 	}
 	return v, nil
-}
-
-// searched is the document a path was applied to, for error messages.
-func searched(p *jsonpath.Path, env *jsonpath.Env) any {
-	switch p.Root() {
-	case jsonpath.RootContext:
-		if env.Context != nil {
-			return env.Context()
-		}
-		return map[string]any{}
-	case jsonpath.RootVariable:
-		if env.Var != nil {
-			if v, ok := env.Var(p.VarName()); ok {
-				return v
-			}
-		}
-		return nil
-	}
-	return env.Input
 }
 
 // callNode is a call of one of the States.* functions.
@@ -84,5 +66,6 @@ func (n *callNode) eval(env *jsonpath.Env) (any, error) {
 
 // invalidArgs is the detail AWS gives for any argument a function rejects.
 func invalidArgs(fn string) error {
+	//lint:ignore ST1005 the cause is AWS's text, capital included
 	return fmt.Errorf("Invalid arguments in %s", fn)
 }
