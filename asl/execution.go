@@ -105,6 +105,7 @@ type Frame struct {
 	PrevEvent  int64          `json:"prev,omitempty"`
 
 	TaskID         string `json:"taskId,omitempty"`
+	Started        bool   `json:"started,omitempty"` // the worker reported the task started
 	Token          string `json:"token,omitempty"`
 	TimerID        string `json:"timerId,omitempty"`
 	TimeoutTimer   string `json:"timeoutTimer,omitempty"`

@@ -209,7 +209,12 @@ func (m *Machine) childFinished(x *Execution, c *Frame, now time.Time, out *Outp
 	}
 	for p.Running < p.MaxConc && p.NextItem < len(p.Items) {
 		if fail := m.spawnIteration(x, p, s, now, out); fail != nil {
-			m.finishExecution(x, StatusFailed, nil, fail, now, out)
+			// The Map fails as if its ItemSelector had failed up front:
+			// through join, so that its error handling and events apply.
+			p.ChildFail = fail
+			m.abortChildren(x, p, now, out)
+			p.Phase = phaseJoin
+			x.queue = append(x.queue, p.ID)
 			return
 		}
 	}

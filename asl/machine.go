@@ -69,22 +69,26 @@ type state struct {
 	// mayGrow: the state's output can be larger than its input (new data,
 	// templates, ResultPath merges), so the payload limit is checked on it;
 	// outputs that only select from the input need no check.
-	mayGrow    bool
-	kind       stateKind
-	next       *state // nil when End
-	end        bool
-	inputPath  *jsonpath.Path // nil: identity
-	inputNull  bool
-	outputPath *jsonpath.Path
-	outputNull bool
-	resultPath *jsonpath.Path
-	resultNull bool
-	params     *template
-	resultSel  *template
-	result     any
-	hasResult  bool
-	resultSize int // JSON size of Result
-	assign     *template
+	mayGrow bool
+	// selectsOnly: InputPath and OutputPath pick single parts of what they
+	// apply to, so they never make a payload larger (unions, "..", the
+	// context object or variables can).
+	selectsOnly bool
+	kind        stateKind
+	next        *state // nil when End
+	end         bool
+	inputPath   *jsonpath.Path // nil: identity
+	inputNull   bool
+	outputPath  *jsonpath.Path
+	outputNull  bool
+	resultPath  *jsonpath.Path
+	resultNull  bool
+	params      *template
+	resultSel   *template
+	result      any
+	hasResult   bool
+	resultSize  int // JSON size of Result
+	assign      *template
 
 	// Task
 	resource      string
@@ -365,7 +369,8 @@ func (m *Machine) compileState(g *graph, s *state, src *State, key string) error
 		}
 	}
 	s.mayGrow = s.kind == kindTask || s.kind == kindParallel || s.kind == kindMap || s.hasResult ||
-		(s.params != nil && s.params.dynamic) || s.resultSel != nil || (s.resultPath != nil && !s.resultPath.IsIdentity())
+		s.params != nil || s.resultSel != nil || (s.resultPath != nil && !s.resultPath.IsIdentity())
+	s.selectsOnly = selectsFromInput(s.inputPath) && selectsFromInput(s.outputPath)
 	if s.kind == kindTask || s.kind == kindParallel || s.kind == kindMap {
 		s.retry = src.Retry
 		for _, c := range src.Catch {

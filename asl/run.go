@@ -70,7 +70,8 @@ func (m *Machine) Apply(x *Execution, ev Event, now time.Time, out *Output) {
 			return
 		}
 		s := m.stateOf(f)
-		if s.taskEvents == taskEventsActivity {
+		if s.taskEvents == taskEventsActivity && !f.Started {
+			f.Started = true // a start reported twice is recorded once
 			if ev := m.event(x, f, now, out, "ActivityStarted"); ev != nil {
 				ev.Task = &TaskDetails{WorkerName: e.WorkerName}
 			}
@@ -222,6 +223,7 @@ func (m *Machine) enter(x *Execution, f *Frame, s *state, input any, now time.Ti
 	f.State = s.name
 	f.Input = input
 	f.InSize = 0 // unknown unless the caller knows it
+	f.Token = ""
 	f.Effective = nil
 	f.Entered = now
 	f.RetryCount = 0
@@ -413,8 +415,20 @@ func (m *Machine) choose(x *Execution, f *Frame, s *state, eff any, assign *temp
 	if fail != nil {
 		return m.fail(x, f, s, fail, now, out)
 	}
-	f.outSize = f.InSize // a selection from the input
+	if m.overLimit(x, f, s, output, m.selectionBound(f, s), now, out) {
+		return false
+	}
 	return m.exit(x, f, s, output, eff, assign, next, now, out)
+}
+
+// selectionBound bounds the output of a state that only selects from its
+// input (Choice, Succeed, Wait): the input's size, when its paths cannot
+// repeat or import anything.
+func (m *Machine) selectionBound(f *Frame, s *state) int {
+	if !s.selectsOnly {
+		return 0
+	}
+	return f.InSize
 }
 
 // effectiveInput applies InputPath and, when withParams, Parameters.
@@ -480,6 +494,9 @@ func (m *Machine) complete(x *Execution, f *Frame, s *state, result any, now tim
 // builds, from what is known of the input and the state's templates; 0 when
 // it cannot be told without walking the output.
 func (m *Machine) outputBound(f *Frame, s *state) int {
+	if !s.selectsOnly {
+		return 0
+	}
 	if !s.mayGrow {
 		return f.InSize // a selection from the input
 	}

@@ -39,6 +39,7 @@ func (m *Machine) dispatch(x *Execution, f *Frame, s *state, now time.Time, out 
 	}
 	taskID := "task-" + fmt.Sprint(m.newID(x))
 	f.TaskID = taskID
+	f.Started = false
 	f.Phase = phaseTask
 	if x.Tasks == nil {
 		x.Tasks = map[string]int64{}
@@ -116,7 +117,7 @@ func durationAt(p *jsonpath.Path, env jsonpath.Env, field string) (time.Duration
 // endTask clears the frame's task and its timers.
 func (m *Machine) endTask(x *Execution, f *Frame, out *Output) {
 	delete(x.Tasks, f.TaskID)
-	f.TaskID = ""
+	f.TaskID, f.Token = "", ""
 	m.cancelTimer(x, f.TimeoutTimer, out)
 	m.cancelTimer(x, f.HeartbeatTimer, out)
 	f.TimeoutTimer, f.HeartbeatTimer = "", ""

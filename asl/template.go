@@ -84,9 +84,11 @@ func (t *template) count(root *template) {
 			f.sub.count(root)
 		case f.call != nil:
 			root.unbounded = true
-		case f.path.Root() == jsonpath.RootInput:
+		case selectsFromInput(f.path):
 			root.inputPaths++
 		default:
+			// the context, a variable, or an indefinite path (unions and
+			// ".." can repeat parts of the input): no bound
 			root.unbounded = true
 		}
 	}
@@ -223,4 +225,10 @@ func escapePointer(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+// selectsFromInput reports whether p selects a single part of the input, so
+// that what it selects is never larger than the input.
+func selectsFromInput(p *jsonpath.Path) bool {
+	return p == nil || (p.Root() == jsonpath.RootInput && p.IsDefinite())
 }

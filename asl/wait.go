@@ -50,7 +50,9 @@ func (m *Machine) waitDone(x *Execution, f *Frame, now time.Time, out *Output) b
 	}
 	eff := f.Effective
 	f.Effective = nil
-	f.outSize = f.InSize // a selection from the input
+	if m.overLimit(x, f, s, output, m.selectionBound(f, s), now, out) {
+		return false
+	}
 	return m.exit(x, f, s, output, eff, s.assign, s.next, now, out)
 }
 
