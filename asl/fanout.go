@@ -162,6 +162,7 @@ func (m *Machine) childFinished(x *Execution, c *Frame, now time.Time, out *Outp
 	}
 	p.Running--
 	s := m.stateOf(p)
+	lastStep := c.PrevEvent // the child's last state event, before its iteration event
 	// The parent's next event (the next iteration's start, or the state's
 	// Succeeded/Failed) follows what the child did last, as AWS links them.
 	defer func() {
@@ -206,6 +207,9 @@ func (m *Machine) childFinished(x *Execution, c *Frame, now time.Time, out *Outp
 			ev.Name, ev.Index = s.name, c.Index
 		}
 		p.Results[c.Index] = c.Out
+	}
+	if p.NextItem < len(p.Items) {
+		p.PrevEvent = lastStep // AWS links the next iteration's start to it
 	}
 	for p.Running < p.MaxConc && p.NextItem < len(p.Items) {
 		if fail := m.spawnIteration(x, p, s, now, out); fail != nil {
