@@ -19,7 +19,7 @@ func TestContextTaskTokenLeaksIntoNextState(t *testing.T) {
 	p.take(&out)
 	task := p.onlyTask(t)
 	m.Apply(x, asl.TaskSucceeded{TaskID: task.TaskID, Output: map[string]any{}}, t0, &out)
-	if x.Status != asl.StatusSucceded {
+	if x.Status != asl.StatusSucceeded {
 		t.Fatalf("status %s %s", x.Status, x.Cause)
 	}
 	ctx := x.Output.(map[string]any)["ctx"].(map[string]any)

@@ -9,7 +9,7 @@ import (
 // Execution statuses.
 const (
 	StatusRunning  = "RUNNING"
-	StatusSucceded = "SUCCEEDED"
+	StatusSucceeded = "SUCCEEDED"
 	StatusFailed   = "FAILED"
 	StatusTimedOut = "TIMED_OUT"
 	StatusAborted  = "ABORTED"

@@ -117,7 +117,7 @@ func runGolden(t *testing.T, file string) {
 		rewriteGolden(t, file, a, x, gotEvents)
 		return
 	}
-	wantStatus := asl.StatusSucceded
+	wantStatus := asl.StatusSucceeded
 	if s, ok := a.Get("status"); ok {
 		wantStatus = strings.TrimSpace(s)
 	} else if _, ok := a.Get("error"); ok {

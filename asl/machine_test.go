@@ -141,7 +141,7 @@ func TestResumeFromSnapshot(t *testing.T) {
 	// A result delivered twice is applied once.
 	m.Apply(x, asl.TaskSucceeded{TaskID: task.TaskID, Output: "again"}, wait.At, &out)
 	p.take(&out)
-	if x.Status != asl.StatusSucceded || x.Output != "done" {
+	if x.Status != asl.StatusSucceeded || x.Output != "done" {
 		t.Fatalf("status %s output %v", x.Status, x.Output)
 	}
 	want := []string{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskFailed",
@@ -185,7 +185,7 @@ func TestTaskTimeoutRetriesThenCatches(t *testing.T) {
 			p.take(&out)
 		}
 	}
-	if x.Status != asl.StatusSucceded {
+	if x.Status != asl.StatusSucceeded {
 		t.Fatalf("status %s %s", x.Status, x.Error)
 	}
 	want := map[string]any{"a": int64(1), "err": map[string]any{"Error": "States.Timeout", "Cause": ""}}
@@ -281,7 +281,7 @@ func TestCallbackToken(t *testing.T) {
 		t.Fatalf("token in parameters %v, task token %q", body["token"], task.Token)
 	}
 	m.Apply(x, asl.TaskSucceeded{TaskID: task.TaskID, Output: map[string]any{"approved": true}}, t0, &out)
-	if x.Status != asl.StatusSucceded {
+	if x.Status != asl.StatusSucceeded {
 		t.Fatalf("status %s", x.Status)
 	}
 }

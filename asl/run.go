@@ -716,7 +716,7 @@ func (m *Machine) frameDone(x *Execution, f *Frame, output any, now time.Time, o
 	f.Phase = phaseDone
 	f.Out = output
 	if f.Parent == 0 {
-		m.finishExecution(x, StatusSucceded, output, nil, now, out)
+		m.finishExecution(x, StatusSucceeded, output, nil, now, out)
 		return
 	}
 	m.childFinished(x, f, now, out)
@@ -749,7 +749,7 @@ func (m *Machine) finishExecution(x *Execution, status string, output any, fail 
 	x.Status = status
 	var ev *HistoryEvent
 	switch status {
-	case StatusSucceded:
+	case StatusSucceeded:
 		x.Output = output
 		if ev = m.event(x, nil, now, out, "ExecutionSucceeded"); ev != nil {
 			ev.Output, ev.HasOutput = output, true

@@ -29,7 +29,7 @@ func loadMachine(b *testing.B, name string, opts asl.Options) *asl.Machine {
 func runToEnd(b *testing.B, m *asl.Machine, input any, out *asl.Output) *asl.Execution {
 	out.Reset()
 	x := m.Start(asl.ExecutionInfo{ID: "arn:aws:states:us-east-1:123456789012:execution:bench:1", Name: "1", Input: input}, time.Unix(0, 0), out)
-	if x.Status != asl.StatusSucceded {
+	if x.Status != asl.StatusSucceeded {
 		b.Errorf("execution %s: %s %s", x.Status, x.Error, x.Cause) // not Fatal: RunParallel goroutines call it too
 	}
 	return x

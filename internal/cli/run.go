@@ -194,7 +194,7 @@ func runFile(cmd *cobra.Command, file string, f runFlags) error {
 	x := res.Execution
 	// Written by hand so that "status" comes first, before a large output.
 	outJSON := append([]byte(`{"status":`), asl.MarshalJSON(x.Status)...)
-	if x.Status == asl.StatusSucceded {
+	if x.Status == asl.StatusSucceeded {
 		outJSON = append(append(outJSON, `,"output":`...), asl.MarshalJSON(x.Output)...)
 	} else {
 		outJSON = append(append(outJSON, `,"error":`...), asl.MarshalJSON(x.Error)...)
@@ -210,7 +210,7 @@ func runFile(cmd *cobra.Command, file string, f runFlags) error {
 	}
 	outJSON = append(outJSON, '}', '\n')
 	_, _ = cmd.OutOrStdout().Write(outJSON)
-	if x.Status != asl.StatusSucceded {
+	if x.Status != asl.StatusSucceeded {
 		return &exitError{code: exitFailed}
 	}
 	return nil

@@ -49,7 +49,7 @@ func TestSkipWaitsKeepsRealTimeOrder(t *testing.T) {
 	if wall := time.Since(start); wall > 10*time.Second {
 		t.Fatalf("took %v of real time", wall)
 	}
-	if res.Execution.Status != asl.StatusSucceded {
+	if res.Execution.Status != asl.StatusSucceeded {
 		t.Fatalf("status %s", res.Execution.Status)
 	}
 	exits := map[string]time.Time{}
@@ -91,7 +91,7 @@ func TestShellTaskTimeout(t *testing.T) {
 	}
 	out, _ := res.Execution.Output.(map[string]any)
 	errOut, _ := out["error"].(map[string]any)
-	if res.Execution.Status != asl.StatusSucceded || errOut["Error"] != "States.Timeout" {
+	if res.Execution.Status != asl.StatusSucceeded || errOut["Error"] != "States.Timeout" {
 		t.Fatalf("status %s output %v", res.Execution.Status, res.Execution.Output)
 	}
 }
