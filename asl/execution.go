@@ -8,11 +8,11 @@ import (
 
 // Execution statuses.
 const (
-	StatusRunning  = "RUNNING"
+	StatusRunning   = "RUNNING"
 	StatusSucceeded = "SUCCEEDED"
-	StatusFailed   = "FAILED"
-	StatusTimedOut = "TIMED_OUT"
-	StatusAborted  = "ABORTED"
+	StatusFailed    = "FAILED"
+	StatusTimedOut  = "TIMED_OUT"
+	StatusAborted   = "ABORTED"
 )
 
 // ExecutionInfo describes an execution for the context object ($$.Execution,
