@@ -6,22 +6,22 @@ import (
 
 // Standard error names of the States Language (Appendix A) and of AWS.
 const (
-	ErrAll                          = "States.ALL"
-	ErrDataLimitExceeded            = "States.DataLimitExceeded"
-	ErrRuntime                      = "States.Runtime"
-	ErrHeartbeatTimeout             = "States.HeartbeatTimeout"
-	ErrTimeout                      = "States.Timeout"
-	ErrTaskFailed                   = "States.TaskFailed"
-	ErrPermissions                  = "States.Permissions"
-	ErrResultPathMatchFailure       = "States.ResultPathMatchFailure"
-	ErrParameterPathFailure         = "States.ParameterPathFailure"
-	ErrQueryEvaluationError         = "States.QueryEvaluationError"
-	ErrBranchFailed                 = "States.BranchFailed"
-	ErrNoChoiceMatched              = "States.NoChoiceMatched"
-	ErrIntrinsicFailure             = "States.IntrinsicFailure"
-	ErrExceedToleratedFailureThresh = "States.ExceedToleratedFailureThreshold"
-	ErrItemReaderFailed             = "States.ItemReaderFailed"
-	ErrResultWriterFailed           = "States.ResultWriterFailed"
+	ErrAll                             = "States.ALL"
+	ErrDataLimitExceeded               = "States.DataLimitExceeded"
+	ErrRuntime                         = "States.Runtime"
+	ErrHeartbeatTimeout                = "States.HeartbeatTimeout"
+	ErrTimeout                         = "States.Timeout"
+	ErrTaskFailed                      = "States.TaskFailed"
+	ErrPermissions                     = "States.Permissions"
+	ErrResultPathMatchFailure          = "States.ResultPathMatchFailure"
+	ErrParameterPathFailure            = "States.ParameterPathFailure"
+	ErrQueryEvaluationError            = "States.QueryEvaluationError"
+	ErrBranchFailed                    = "States.BranchFailed"
+	ErrNoChoiceMatched                 = "States.NoChoiceMatched"
+	ErrIntrinsicFailure                = "States.IntrinsicFailure"
+	ErrExceedToleratedFailureThreshold = "States.ExceedToleratedFailureThreshold"
+	ErrItemReaderFailed                = "States.ItemReaderFailed"
+	ErrResultWriterFailed              = "States.ResultWriterFailed"
 )
 
 // Failure is an error raised while running a state: an error name and a

@@ -193,7 +193,7 @@ func (m *Machine) childFinished(x *Execution, c *Frame, now time.Time, out *Outp
 		p.Results[c.Index] = map[string]any{"Error": c.Fail.Error, "Cause": c.Fail.Cause}
 		if m.toleranceExceeded(p) {
 			if p.HasTol {
-				p.ChildFail = &Failure{Error: ErrExceedToleratedFailureThresh, Cause: "The specified tolerated failure threshold was exceeded"}
+				p.ChildFail = &Failure{Error: ErrExceedToleratedFailureThreshold, Cause: "The specified tolerated failure threshold was exceeded"}
 			} else {
 				p.ChildFail = c.Fail
 			}
