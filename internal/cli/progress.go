@@ -32,10 +32,18 @@ type progress struct {
 	stateOf map[int64]string
 	stop    chan struct{}
 	done    chan struct{}
+	// visits counts entries per state name: after perStateLines of them a
+	// state's plain lines stop (a Map over 100,000 items would print 200,000),
+	// and finish says how many were left out.
+	visits map[string]int
+	exits  map[string]int
 }
 
+// perStateLines is how many plain enter/exit pairs a state prints.
+const perStateLines = 20
+
 func newProgress(w io.Writer, quiet bool) *progress {
-	p := &progress{w: w, quiet: quiet, start: time.Now(), active: map[string]int{}, entered: map[string]time.Time{}, stateOf: map[int64]string{}}
+	p := &progress{w: w, quiet: quiet, start: time.Now(), active: map[string]int{}, entered: map[string]time.Time{}, stateOf: map[int64]string{}, visits: map[string]int{}, exits: map[string]int{}}
 	if f, ok := w.(*os.File); ok && !quiet {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			p.tty = os.Getenv("TERM") != "dumb"
@@ -109,14 +117,16 @@ func (p *progress) events(evs []asl.HistoryEvent) {
 			p.active[e.Name]++
 			p.entered[e.Name] = e.Timestamp
 			p.states++
-			if !p.tty {
+			p.visits[e.Name]++
+			if !p.tty && p.visits[e.Name] <= perStateLines {
 				p.line("> %s (%s)", e.Name, strings.TrimSuffix(e.Type, "StateEntered"))
 			}
 		case strings.HasSuffix(e.Type, "StateExited"):
 			if p.active[e.Name]--; p.active[e.Name] <= 0 {
 				delete(p.active, e.Name)
 			}
-			if !p.tty {
+			p.exits[e.Name]++
+			if !p.tty && p.exits[e.Name] <= perStateLines {
 				p.line("< %s (%s)", e.Name, e.Timestamp.Sub(p.entered[e.Name]).Round(time.Millisecond))
 			}
 		case e.Type == "MapIterationFailed":
@@ -193,6 +203,19 @@ func (p *progress) finish() {
 	}
 	if p.tty {
 		fmt.Fprint(p.w, "\r\033[K")
+	}
+	if p.quiet || p.tty {
+		return
+	}
+	names := make([]string, 0, len(p.visits))
+	for n, c := range p.visits {
+		if c > perStateLines {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p.line("  (%s was entered %d times; lines after the first %d left out)", n, p.visits[n], perStateLines)
 	}
 }
 
