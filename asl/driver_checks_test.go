@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/batonhq/baton/asl"
 )
@@ -30,32 +29,26 @@ func taskNum(id string) int {
 	return n
 }
 
-func driveChecked(t *testing.T, m *asl.Machine, input any, snap bool, stopAfter int) checkedRun {
+// driveOptions vary driveChecked's world.
+type driveOptions struct {
+	snap      bool // Marshal/Unmarshal the execution after every call
+	failEvery int  // fail every n-th task whatever its resource (0: never)
+	maxSteps  int  // fail the test past this many steps (default 5000)
+}
+
+func driveChecked(t *testing.T, m *asl.Machine, input any, o driveOptions) checkedRun {
 	t.Helper()
+	if o.maxSteps == 0 {
+		o.maxSteps = 5000
+	}
 	var out asl.Output
+	var p pending
 	now := t0
 	x := m.Start(asl.ExecutionInfo{ID: "e", Name: "e", Input: input}, now, &out)
-	tasks := map[string]asl.RunTask{}
-	timers := map[string]asl.ArmTimer{}
 	var res checkedRun
 	take := func() {
-		for _, c := range out.Commands {
-			switch c := c.(type) {
-			case asl.RunTask:
-				tasks[c.TaskID] = c
-			case asl.CancelTask:
-				delete(tasks, c.TaskID)
-			case asl.ArmTimer:
-				timers[c.TimerID] = c
-			case asl.CancelTimer:
-				delete(timers, c.TimerID)
-			}
-		}
-		for _, e := range out.History {
-			res.events = append(res.events, e.Type)
-		}
-		out.Reset()
-		if snap && !x.Done() {
+		p.take(&out)
+		if o.snap && !x.Done() {
 			data, err := asl.MarshalExecution(x)
 			if err != nil {
 				t.Fatal(err)
@@ -65,94 +58,104 @@ func driveChecked(t *testing.T, m *asl.Machine, input any, snap bool, stopAfter 
 				t.Fatal(err)
 			}
 		}
-		// Consistency: caller's pending view == execution's.
-		for id := range tasks {
-			if _, ok := x.Tasks[id]; !ok {
-				res.leaks = append(res.leaks, "caller still has task "+id+" the execution forgot")
-			}
-		}
-		for id := range x.Tasks {
-			if _, ok := tasks[id]; !ok {
-				res.leaks = append(res.leaks, "execution tracks task "+id+" the caller never got")
-			}
-			if f := x.Frames[x.Tasks[id]]; f == nil || f.TaskID != id {
-				res.leaks = append(res.leaks, "task "+id+" points at a frame that is not running it")
-			}
-		}
-		for id := range timers {
-			if _, ok := x.Timers[id]; !ok {
-				res.leaks = append(res.leaks, "caller still has timer "+id+" the execution forgot")
-			}
-		}
-		for id := range x.Timers {
-			if _, ok := timers[id]; !ok {
-				res.leaks = append(res.leaks, "execution tracks timer "+id+" the caller never got")
-			}
-		}
-		for id, f := range x.Frames {
-			if f.Parent != 0 && x.Frames[f.Parent] == nil {
-				res.leaks = append(res.leaks, "frame "+strconv.FormatInt(id, 10)+" has no parent")
-			}
-		}
+		res.leaks = append(res.leaks, pendingMismatch(&p, x)...)
 	}
 	take()
 	for n := 0; !x.Done(); n++ {
-		if n > 5000 {
+		if n > o.maxSteps {
 			t.Fatal("the execution does not end")
 		}
-		if stopAfter > 0 && n == stopAfter {
-			m.Apply(x, asl.Stop{Error: "Stop", Cause: "test"}, now, &out)
-			take()
-			break
-		}
 		var ids []string
-		for id, tk := range tasks {
+		for id, tk := range p.tasks {
 			if tk.Resource != "zz:hang" {
 				ids = append(ids, id)
 			}
 		}
 		if len(ids) > 0 {
 			sort.Slice(ids, func(i, j int) bool { return taskNum(ids[i]) < taskNum(ids[j]) })
-			task := tasks[ids[0]]
-			delete(tasks, task.TaskID)
-			r := task.Resource
-			var ev asl.Event = asl.TaskSucceeded{TaskID: task.TaskID, Output: task.Input}
-			switch {
-			case strings.HasPrefix(r, "zz:fail:"):
-				ev = asl.TaskFailed{TaskID: task.TaskID, Error: strings.TrimPrefix(r, "zz:fail:"), Cause: "c"}
-			case strings.HasPrefix(r, "zz:failonce:") && task.Attempt == 0:
-				ev = asl.TaskFailed{TaskID: task.TaskID, Error: strings.TrimPrefix(r, "zz:failonce:"), Cause: "c"}
-			case strings.HasPrefix(r, "zz:failidx:"):
-				if mm, ok := task.Input.(map[string]any); ok && mm["fail"] == true {
-					ev = asl.TaskFailed{TaskID: task.TaskID, Error: strings.TrimPrefix(r, "zz:failidx:"), Cause: "c"}
-				}
-			}
-			m.Apply(x, ev, now, &out)
+			task := p.tasks[ids[0]]
+			delete(p.tasks, task.TaskID)
+			m.Apply(x, answer(task, n, o.failEvery), now, &out)
 			take()
 			continue
 		}
-		if len(timers) == 0 {
+		if len(p.timers) == 0 {
 			t.Fatalf("execution %s waits for nothing", x.Status)
 		}
 		var next asl.ArmTimer
 		first := true
-		for _, tm := range timers {
+		for _, tm := range p.timers {
 			if first || tm.At.Before(next.At) || (tm.At.Equal(next.At) && taskNum(tm.TimerID) < taskNum(next.TimerID)) {
 				next, first = tm, false
 			}
 		}
-		delete(timers, next.TimerID)
+		delete(p.timers, next.TimerID)
 		if next.At.After(now) {
 			now = next.At
 		}
 		m.Apply(x, asl.TimerFired{TimerID: next.TimerID}, now, &out)
 		take()
 	}
-	if len(tasks) != 0 || len(timers) != 0 {
+	if len(p.tasks) != 0 || len(p.timers) != 0 {
 		res.leaks = append(res.leaks, "after the end, caller still holds tasks/timers")
 	}
-	res.x = x
+	res.x, res.events = x, p.events
 	return res
+}
+
+// answer is the fake world's reply to a task, by its resource (see above),
+// or a failure on every failEvery-th step.
+func answer(task asl.RunTask, step, failEvery int) asl.Event {
+	r := task.Resource
+	fail := func(name string) asl.Event { return asl.TaskFailed{TaskID: task.TaskID, Error: name, Cause: "c"} }
+	switch {
+	case failEvery > 0 && step%failEvery == failEvery-1:
+		return fail("Fuzz.Error")
+	case strings.HasPrefix(r, "zz:fail:"):
+		return fail(strings.TrimPrefix(r, "zz:fail:"))
+	case strings.HasPrefix(r, "zz:failonce:") && task.Attempt == 0:
+		return fail(strings.TrimPrefix(r, "zz:failonce:"))
+	case strings.HasPrefix(r, "zz:failidx:"):
+		if mm, ok := task.Input.(map[string]any); ok && mm["fail"] == true {
+			return fail(strings.TrimPrefix(r, "zz:failidx:"))
+		}
+	}
+	return asl.TaskSucceeded{TaskID: task.TaskID, Output: task.Input}
+}
+
+// pendingMismatch compares what the caller was asked to keep pending with
+// what the execution tracks.
+func pendingMismatch(p *pending, x *asl.Execution) []string {
+	var leaks []string
+	for id := range p.tasks {
+		if _, ok := x.Tasks[id]; !ok {
+			leaks = append(leaks, "caller still has task "+id+" the execution forgot")
+		}
+	}
+	for id := range x.Tasks {
+		if _, ok := p.tasks[id]; !ok {
+			leaks = append(leaks, "execution tracks task "+id+" the caller never got")
+		}
+		if f := x.Frames[x.Tasks[id]]; f == nil || f.TaskID != id {
+			leaks = append(leaks, "task "+id+" points at a frame that is not running it")
+		}
+	}
+	for id := range p.timers {
+		if _, ok := x.Timers[id]; !ok {
+			leaks = append(leaks, "caller still has timer "+id+" the execution forgot")
+		}
+	}
+	for id := range x.Timers {
+		if _, ok := p.timers[id]; !ok {
+			leaks = append(leaks, "execution tracks timer "+id+" the caller never got")
+		}
+	}
+	for id, f := range x.Frames {
+		if f.Parent != 0 && x.Frames[f.Parent] == nil {
+			leaks = append(leaks, "frame "+strconv.FormatInt(id, 10)+" has no parent")
+		}
+	}
+	return leaks
 }
 
 // runChecked runs src with and without snapshots and reports leaks and
@@ -164,8 +167,8 @@ func runChecked(t *testing.T, src, input string) checkedRun {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := driveChecked(t, m, in, false, 0)
-	b := driveChecked(t, m, in, true, 0)
+	a := driveChecked(t, m, in, driveOptions{})
+	b := driveChecked(t, m, in, driveOptions{snap: true})
 	for _, l := range a.leaks {
 		t.Errorf("leak: %s", l)
 	}
@@ -180,6 +183,5 @@ func runChecked(t *testing.T, src, input string) checkedRun {
 	if !reflect.DeepEqual(a.events, b.events) {
 		t.Errorf("snapshot events differ\n%v\n%v", a.events, b.events)
 	}
-	_ = time.Second
 	return a
 }

@@ -55,57 +55,7 @@ func runGolden(t *testing.T, file string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, ok := a.Get("definition.json")
-	if !ok {
-		src, ok = a.Get("definition.yaml")
-	}
-	if !ok {
-		t.Fatal("no definition.json or definition.yaml section")
-	}
-	def, err := asl.Parse([]byte(src))
-	if err != nil {
-		t.Fatalf("definition does not parse:\n%v", err)
-	}
-	m, err := asl.Compile(def, asl.Options{Rand: func() float64 { return 0.5 }})
-	if err != nil {
-		t.Fatalf("compile: %v", err)
-	}
-	var input any = map[string]any{}
-	if in, ok := a.Get("input.json"); ok && strings.TrimSpace(in) != "" {
-		input, err = asl.ParseJSON([]byte(in))
-		if err != nil {
-			t.Fatalf("input.json: %v", err)
-		}
-	}
-	opts := tasks.Options{StateMachineName: "golden", TestCase: "Test"}
-	if mocks, ok := a.Get("mocks.json"); ok {
-		mc, err := tasks.ParseMockConfig([]byte(mocks))
-		if err != nil {
-			t.Fatalf("mocks.json: %v", err)
-		}
-		opts.Mocks = mc
-	} else {
-		opts.TestCase = ""
-	}
-	resolver, err := tasks.NewResolver(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	res, err := runner.Run(ctx, m, asl.ExecutionInfo{
-		ID:               "arn:aws:states:us-east-1:123456789012:execution:golden:exec-1",
-		Name:             "exec-1",
-		StateMachineID:   "arn:aws:states:us-east-1:123456789012:stateMachine:golden",
-		StateMachineName: "golden",
-		RoleArn:          "arn:aws:iam::123456789012:role/golden",
-		Region:           "us-east-1",
-		Input:            input,
-		StartTime:        goldenStart,
-	}, runner.Options{Resolver: resolver, SkipWaits: true, Now: func() time.Time { return goldenStart }, KeepHistory: true})
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
+	res := runArchive(t, a)
 	x := res.Execution
 	var types []string
 	for _, e := range res.History {
@@ -166,4 +116,63 @@ func rewriteGolden(t *testing.T, file string, a *txtar.Archive, x *asl.Execution
 	if err := os.WriteFile(file, []byte(txtar.Format(a)), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// runArchive runs an archive's definition.json (or .yaml) on its input.json
+// and mocks.json (machine "golden", test case "Test") with the fixed
+// execution identity and a virtual clock starting at goldenStart.
+func runArchive(t *testing.T, a *txtar.Archive) *runner.Result {
+	t.Helper()
+	src, ok := a.Get("definition.json")
+	if !ok {
+		src, ok = a.Get("definition.yaml")
+	}
+	if !ok {
+		t.Fatal("no definition.json or definition.yaml section")
+	}
+	def, err := asl.Parse([]byte(src))
+	if err != nil {
+		t.Fatalf("definition does not parse:\n%v", err)
+	}
+	m, err := asl.Compile(def, asl.Options{Rand: func() float64 { return 0.5 }})
+	if err != nil {
+		t.Fatalf("compile: %v", err)
+	}
+	var input any = map[string]any{}
+	if in, ok := a.Get("input.json"); ok && strings.TrimSpace(in) != "" {
+		input, err = asl.ParseJSON([]byte(in))
+		if err != nil {
+			t.Fatalf("input.json: %v", err)
+		}
+	}
+	opts := tasks.Options{StateMachineName: "golden", TestCase: "Test"}
+	if mocks, ok := a.Get("mocks.json"); ok {
+		mc, err := tasks.ParseMockConfig([]byte(mocks))
+		if err != nil {
+			t.Fatalf("mocks.json: %v", err)
+		}
+		opts.Mocks = mc
+	} else {
+		opts.TestCase = ""
+	}
+	resolver, err := tasks.NewResolver(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := runner.Run(ctx, m, asl.ExecutionInfo{
+		ID:               "arn:aws:states:us-east-1:123456789012:execution:golden:exec-1",
+		Name:             "exec-1",
+		StateMachineID:   "arn:aws:states:us-east-1:123456789012:stateMachine:golden",
+		StateMachineName: "golden",
+		RoleArn:          "arn:aws:iam::123456789012:role/golden",
+		Region:           "us-east-1",
+		Input:            input,
+		StartTime:        goldenStart,
+	}, runner.Options{Resolver: resolver, SkipWaits: true, Now: func() time.Time { return goldenStart }, KeepHistory: true})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	return res
 }
