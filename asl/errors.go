@@ -1,9 +1,5 @@
 package asl
 
-import (
-	"github.com/batonhq/baton/asl/internal/value"
-)
-
 // Standard error names of the States Language (Appendix A) and of AWS.
 const (
 	ErrAll                             = "States.ALL"
@@ -58,5 +54,3 @@ func matches(errorEquals []string, name string) bool {
 	}
 	return false
 }
-
-func marshalString(v any) string { return string(value.Marshal(v)) }

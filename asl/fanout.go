@@ -72,7 +72,7 @@ func (m *Machine) startMap(x *Execution, f *Frame, s *state, now time.Time, out 
 		v, _ := s.tolPercentPath.Get(env)
 		p, ok := value.Number(v)
 		if !ok || p < 0 || p > 100 {
-			return &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("ToleratedFailurePercentagePath '%s' must resolve to a number between 0 and 100, but was %s", s.tolPercentPath.String(), marshalString(v))}
+			return &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("ToleratedFailurePercentagePath '%s' must resolve to a number between 0 and 100, but was %s", s.tolPercentPath.String(), value.MarshalString(v))}
 		}
 		f.TolPct = p
 	}
@@ -111,7 +111,7 @@ func intAt(p *jsonpath.Path, env jsonpath.Env, field string) (int64, *Failure) {
 	}
 	n, ok := value.Number(v)
 	if !ok || n < 0 || n != math.Trunc(n) {
-		return 0, &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("The value of the field '%s' must be a non-negative integer: the path '%s' resolved to %s", field, p.String(), marshalString(v))}
+		return 0, &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("The value of the field '%s' must be a non-negative integer: the path '%s' resolved to %s", field, p.String(), value.MarshalString(v))}
 	}
 	return int64(n), nil
 }

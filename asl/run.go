@@ -556,7 +556,7 @@ func (m *Machine) applyResultPath(x *Execution, f *Frame, p *jsonpath.Path, null
 	}
 	v, err := jsonpath.Set(raw, p, result)
 	if err != nil {
-		return nil, &Failure{Error: ErrResultPathMatchFailure, Cause: fmt.Sprintf("Unable to apply ResultPath \"%s\" to input \"%s\"", p.String(), marshalString(raw))}
+		return nil, &Failure{Error: ErrResultPathMatchFailure, Cause: fmt.Sprintf("Unable to apply ResultPath \"%s\" to input \"%s\"", p.String(), value.MarshalString(raw))}
 	}
 	return v, nil
 }

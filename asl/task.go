@@ -109,7 +109,7 @@ func durationAt(p *jsonpath.Path, env jsonpath.Env, field string) (time.Duration
 	}
 	n, ok := value.Number(v)
 	if !ok || n < 0 || n != math.Trunc(n) || (n == 0 && field != "SecondsPath") || n > 99999999 {
-		return 0, &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("The value of the field '%s' must be a positive integer: the path '%s' resolved to %s", field, p.String(), marshalString(v))}
+		return 0, &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("The value of the field '%s' must be a positive integer: the path '%s' resolved to %s", field, p.String(), value.MarshalString(v))}
 	}
 	return time.Duration(n) * time.Second, nil
 }

@@ -199,7 +199,7 @@ func (t *template) eval(env jsonpath.Env) (any, *Failure) {
 		case f.path != nil:
 			v, err := f.path.Get(env)
 			if err != nil {
-				return nil, &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", f.path.String(), f.srcKey, marshalString(f.path.Document(env)))}
+				return nil, &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", f.path.String(), f.srcKey, value.MarshalString(f.path.Document(env)))}
 			}
 			out[f.key] = v
 		default:

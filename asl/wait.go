@@ -6,6 +6,7 @@ import (
 
 	"github.com/batonhq/baton/asl/internal/intrinsic"
 	"github.com/batonhq/baton/asl/internal/jsonpath"
+	"github.com/batonhq/baton/asl/internal/value"
 )
 
 // waitUntil computes when a Wait state ends.
@@ -29,7 +30,7 @@ func (m *Machine) waitUntil(x *Execution, f *Frame, s *state, eff any, now time.
 		str, _ := v.(string)
 		t, ok := parseTimestamp(str)
 		if !ok {
-			shown := marshalString(v)
+			shown := value.MarshalString(v)
 			if str, isStr := v.(string); isStr {
 				shown = str // AWS prints the string without quotes
 			}
@@ -79,7 +80,7 @@ func (m *Machine) failState(x *Execution, f *Frame, s *state) *Failure {
 		}
 		str, ok := v.(string)
 		if !ok {
-			return "", &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("The %s field must resolve to a string, but got %s", field, marshalString(v))}
+			return "", &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("The %s field must resolve to a string, but got %s", field, value.MarshalString(v))}
 		}
 		return str, nil
 	}
