@@ -1,0 +1,274 @@
+// Package store defines what Baton keeps durably: state machines with their
+// versions and aliases, activities, tags, executions with their history,
+// and the tasks and timers of running executions.
+//
+// Store is an interface made for several implementations (SQLite in
+// store/sqlite, PostgreSQL later). Every implementation must pass the
+// conformance suite in store/storetest.
+//
+// The engine writes an execution only through Commit: one call stores the
+// transitions of many executions (group commit) in one transaction, each
+// with its history events, its new snapshot and the tasks and timers it
+// creates or retires. Either all of a Commit is stored or none of it.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors. Implementations wrap them (errors.Is works).
+var (
+	ErrNotFound = errors.New("not found")      // no row with that key
+	ErrExists   = errors.New("already exists") // a row with that key exists
+	ErrConflict = errors.New("conflict")       // the row changed meanwhile (e.g. a stale revision)
+)
+
+// Store is the durable state of a Baton server.
+type Store interface {
+	// State machines. The ARN is the key; names are unique (the ARN holds
+	// the name). ListStateMachines returns them sorted by name.
+	CreateStateMachine(ctx context.Context, sm *StateMachine) error // ErrExists
+	UpdateStateMachine(ctx context.Context, sm *StateMachine) error // ErrNotFound; replaces every field
+	GetStateMachine(ctx context.Context, arn string) (*StateMachine, error)
+	ListStateMachines(ctx context.Context, page Page) ([]*StateMachine, string, error)
+	// DeleteStateMachine removes the state machine, its versions, aliases
+	// and tags. Executions stay (they are still described and listed).
+	DeleteStateMachine(ctx context.Context, arn string) error
+
+	// Versions: immutable snapshots of a state machine, numbered 1, 2, ...
+	// per state machine (CreateVersion assigns Version.Number and returns
+	// it; numbers are never reused, even after a delete).
+	CreateVersion(ctx context.Context, v *Version) error
+	GetVersion(ctx context.Context, arn string) (*Version, error)
+	// ListVersions returns the versions of a state machine, newest first.
+	ListVersions(ctx context.Context, stateMachineArn string, page Page) ([]*Version, string, error)
+	DeleteVersion(ctx context.Context, arn string) error
+
+	// Aliases route executions to one or two versions.
+	CreateAlias(ctx context.Context, a *Alias) error // ErrExists
+	UpdateAlias(ctx context.Context, a *Alias) error // ErrNotFound
+	GetAlias(ctx context.Context, arn string) (*Alias, error)
+	ListAliases(ctx context.Context, stateMachineArn string, page Page) ([]*Alias, string, error) // sorted by name
+	DeleteAlias(ctx context.Context, arn string) error
+
+	// Activities.
+	CreateActivity(ctx context.Context, a *Activity) error // ErrExists
+	GetActivity(ctx context.Context, arn string) (*Activity, error)
+	ListActivities(ctx context.Context, page Page) ([]*Activity, string, error) // sorted by name
+	DeleteActivity(ctx context.Context, arn string) error
+
+	// Tags of any resource, by ARN. TagResource adds or overwrites keys.
+	TagResource(ctx context.Context, arn string, tags map[string]string) error
+	UntagResource(ctx context.Context, arn string, keys []string) error
+	ListTags(ctx context.Context, arn string) (map[string]string, error) // empty map when none
+
+	// Commit stores the transitions of one or more executions in one
+	// transaction: all or nothing. Transitions of the same execution are
+	// applied in slice order. It fails with ErrExists when a transition
+	// with New set names an execution that exists, and with ErrNotFound
+	// when one without New names an execution that does not.
+	Commit(ctx context.Context, batch []*Transition) error
+
+	// GetExecution returns an execution with its snapshot.
+	GetExecution(ctx context.Context, arn string) (*Execution, error)
+	// ListExecutions returns executions without their snapshots, newest
+	// start first (ties broken by ARN).
+	ListExecutions(ctx context.Context, f ExecutionFilter, page Page) ([]*Execution, string, error)
+	// History returns up to page.Limit events of an execution, in id order
+	// (reverse order when reverse is set), starting after the position
+	// encoded in page.Token.
+	History(ctx context.Context, executionArn string, reverse bool, page Page) ([]Event, string, error)
+
+	// OpenTasks returns every task of every RUNNING execution (recovery).
+	OpenTasks(ctx context.Context) ([]*Task, error)
+	// GetTask returns one task by token (ErrNotFound when it is done).
+	GetTask(ctx context.Context, token string) (*Task, error)
+	// Timers calls fn for every armed timer (recovery), in no particular
+	// order; it stops at fn's first error and returns it.
+	Timers(ctx context.Context, fn func(Timer) error) error
+
+	Close() error
+}
+
+// Page asks for one page of a list: at most Limit items (0: the
+// implementation's default, 100) after the position in Token ("" for the
+// first page). Tokens are opaque; a bad token is an error wrapping
+// ErrBadToken.
+type Page struct {
+	Limit int
+	Token string
+}
+
+// ErrBadToken is returned for a page token the store did not issue.
+var ErrBadToken = errors.New("invalid page token")
+
+// StateMachine is the latest (unpublished) revision of a state machine.
+type StateMachine struct {
+	Arn                  string
+	Name                 string
+	Type                 string // STANDARD or EXPRESS
+	Definition           string
+	RoleArn              string
+	Description          string
+	LoggingConfiguration string // JSON, as given
+	TracingConfiguration string // JSON, as given
+	RevisionID           string // changes on every update
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}
+
+// Version is an immutable, numbered snapshot of a state machine.
+type Version struct {
+	Arn             string // StateMachineArn + ":" + Number
+	StateMachineArn string
+	Number          int64
+	Definition      string
+	RoleArn         string
+	Type            string
+	Description     string
+	RevisionID      string // revision of the state machine it was published from
+	CreatedAt       time.Time
+}
+
+// Alias points at one or two versions with weights summing to 100.
+type Alias struct {
+	Arn             string // StateMachineArn + ":" + Name
+	StateMachineArn string
+	Name            string
+	Description     string
+	Routing         []Route
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// Route is one entry of an alias' routing configuration.
+type Route struct {
+	VersionArn string
+	Weight     int
+}
+
+// Activity is a queue of tasks for remote workers.
+type Activity struct {
+	Arn       string
+	Name      string
+	CreatedAt time.Time
+}
+
+// Execution types.
+const (
+	TypeStandard = "STANDARD"
+	TypeExpress  = "EXPRESS"
+)
+
+// Execution is one run of a state machine. Express executions are stored
+// only when they end, with no history, tasks, timers or snapshot.
+type Execution struct {
+	Arn             string
+	StateMachineArn string // the state machine's unqualified ARN
+	VersionArn      string // the version that runs, "" when none was named or published
+	AliasArn        string // the alias it was started through, if any
+	Name            string
+	Type            string // TypeStandard or TypeExpress
+	Status          string // RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE
+	Input           string // JSON text
+	Output          string // JSON text, when SUCCEEDED
+	Error           string
+	Cause           string
+	StartDate       time.Time
+	StopDate        time.Time // zero while RUNNING
+	RedriveCount    int
+	RedriveDate     time.Time // zero when never redriven
+	TraceHeader     string
+	ParentToken     string // task token of the parent's Task state, for nested executions
+	Definition      string // the definition it runs (copied at start: later updates do not affect it)
+	RoleArn         string
+	Snapshot        []byte // asl.MarshalExecution of the interpreter state; nil for Express
+	EventCount      int64  // id of the last history event
+}
+
+// ExecutionFilter narrows ListExecutions. Empty fields do not filter.
+type ExecutionFilter struct {
+	StateMachineArn string // unqualified ARN: every execution of the state machine
+	VersionArn      string // executions started on this version
+	AliasArn        string // executions started through this alias
+	Status          string
+	Redriven        *bool // true: redriven at least once; false: never
+}
+
+// Event is one history event: its id (1, 2, ... per execution), type,
+// time, previous event id, and Body, the whole event as Step Functions'
+// GetExecutionHistory shows it (JSON object).
+type Event struct {
+	ID        int64
+	Type      string
+	Timestamp time.Time
+	Previous  int64
+	Body      []byte
+}
+
+// Task kinds.
+const (
+	TaskBuiltin  = "builtin"  // run by the node's worker pool (baton:shell, baton:http, mapped resources)
+	TaskActivity = "activity" // queued for remote workers polling GetActivityTask
+	TaskCallback = "callback" // .waitForTaskToken: waits for SendTaskSuccess/Failure
+	TaskChild    = "child"    // a nested execution (states:startExecution)
+)
+
+// Task states.
+const (
+	TaskQueued  = "queued"  // not yet handed to a worker
+	TaskStarted = "started" // handed to a worker (WorkerName)
+)
+
+// Task is one attempt of a Task state that an execution is waiting for.
+// It exists from the transition that schedules it to the transition that
+// applies its result.
+type Task struct {
+	Token        string // unique; task token for callbacks and activities
+	ExecutionArn string
+	TaskID       string // the interpreter's task id (asl.RunTask.TaskID)
+	Kind         string
+	Resource     string
+	ActivityArn  string // for TaskActivity
+	StateName    string
+	Input        string // JSON text of the effective input
+	State        string // TaskQueued or TaskStarted
+	WorkerName   string
+	Attempt      int
+	TimeoutSec   int64
+	HeartbeatSec int64
+	CreatedAt    time.Time
+	StartedAt    time.Time
+}
+
+// Timer is an armed timer of an execution.
+type Timer struct {
+	ExecutionArn string
+	TimerID      string // the interpreter's timer id
+	At           time.Time
+	Purpose      string
+}
+
+// Transition is one atomic change of one execution.
+type Transition struct {
+	// Execution is the execution's new state. With New set it is inserted
+	// (ErrExists if the ARN is taken); otherwise every field but Arn,
+	// StateMachineArn, VersionArn, AliasArn, Name, Type, Input, StartDate,
+	// Definition, RoleArn, TraceHeader and ParentToken is updated.
+	Execution *Execution
+	New       bool
+
+	Events []Event // appended to the history; ids continue the sequence
+
+	AddTasks     []*Task  // inserted (ErrExists on a duplicate token)
+	StartTasks   []*Task  // existing tasks updated: State, WorkerName, StartedAt
+	DeleteTasks  []string // tokens of tasks that are done; unknown tokens are ignored
+	AddTimers    []Timer  // inserted or replaced (by ExecutionArn, TimerID)
+	DeleteTimers []string // timer ids of this execution; unknown ids are ignored
+
+	// DeleteAll, set on a transition that ends the execution, removes every
+	// remaining task and timer of the execution.
+	DeleteAll bool
+}
