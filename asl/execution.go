@@ -27,6 +27,7 @@ type ExecutionInfo struct {
 	Input            any       `json:"input"`
 	StartTime        time.Time `json:"startTime"`
 	RedriveCount     int       `json:"redriveCount,omitempty"`
+	RedriveTime      time.Time `json:"redriveTime,omitzero"` // time of the last Redrive
 }
 
 // Execution is the whole state of one execution. It is plain data: the
@@ -125,6 +126,7 @@ type Frame struct {
 	TolPct    float64  `json:"tolPct,omitempty"`
 	HasTol    bool     `json:"hasTol,omitempty"`
 	ChildFail *Failure `json:"childFail,omitempty"`
+	Redo      *redo    `json:"redo,omitempty"` // what Machine.Redrive needs (redrive.go)
 
 	// Outcome, handed to the parent.
 	Out  any      `json:"out,omitempty"`

@@ -161,6 +161,9 @@ func (m *Machine) childFinished(x *Execution, c *Frame, now time.Time, out *Outp
 		}
 	}
 	p.Running--
+	if c.Fail != nil {
+		keepUnfinished(p, c) // redrive.go
+	}
 	s := m.stateOf(p)
 	lastStep := c.PrevEvent // the child's last state event, before its iteration event
 	// The parent's next event (the next iteration's start, or the state's
@@ -211,6 +214,7 @@ func (m *Machine) childFinished(x *Execution, c *Frame, now time.Time, out *Outp
 	if p.NextItem < len(p.Items) {
 		p.PrevEvent = lastStep // AWS links the next iteration's start to it
 	}
+	m.resumeIterations(x, p, s, lastStep, now, out) // redrive.go
 	for p.Running < p.MaxConc && p.NextItem < len(p.Items) {
 		if fail := m.spawnIteration(x, p, s, now, out); fail != nil {
 			// The Map fails as if its ItemSelector had failed up front:
@@ -265,6 +269,7 @@ func (m *Machine) abortChildren(x *Execution, f *Frame, now time.Time, out *Outp
 				ev.Name, ev.Index = s.name, c.Index
 			}
 		}
+		keepUnfinished(f, c) // redrive.go
 		delete(x.Frames, id)
 	}
 	f.Children = f.Children[:0]
@@ -279,6 +284,7 @@ func (m *Machine) join(x *Execution, f *Frame, s *state, now time.Time, out *Out
 	}
 	results := f.Results
 	fail := f.ChildFail
+	keepFanout(f) // redrive.go
 	f.Results, f.Items, f.Children, f.ChildFail, f.Effective = nil, nil, nil, nil, nil
 	f.Phase = phaseEnter
 	if fail != nil {

@@ -30,6 +30,7 @@ type HistoryEvent struct {
 	Error     string
 	Cause     string
 	Assigned  map[string]any // StateExited: variables assigned by the state
+	Redrives  int            // ExecutionRedriven: redriveCount
 
 	// Task holds the details of task, Lambda and activity events, and the
 	// role of ExecutionStarted; nil elsewhere, which keeps the common event
@@ -120,6 +121,10 @@ func (e HistoryEvent) MarshalJSON() ([]byte, error) {
 		if strings.HasPrefix(e.Type, "MapIteration") {
 			field("index")
 			b = strconv.AppendInt(b, int64(e.Index), 10)
+		}
+		if e.Type == "ExecutionRedriven" {
+			field("redriveCount")
+			b = strconv.AppendInt(b, int64(e.Redrives), 10)
 		}
 		if e.Type == "MapStateStarted" {
 			field("length")

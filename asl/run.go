@@ -229,6 +229,7 @@ func (m *Machine) enter(x *Execution, f *Frame, s *state, input any, now time.Ti
 	f.RetryCount = 0
 	f.Attempts = f.Attempts[:0]
 	f.Phase = phaseEnter
+	f.Redo = nil
 	if ev := m.event(x, f, now, out, s.enteredType); ev != nil {
 		ev.Name, ev.Input, ev.HasInput = s.name, input, true
 	}
@@ -277,6 +278,9 @@ func (m *Machine) contextObject(x *Execution, f *Frame, item *mapItem) any {
 		"RoleArn":      x.Info.RoleArn,
 		"StartTime":    formatTime(x.Info.StartTime),
 		"RedriveCount": int64(x.Info.RedriveCount),
+	}
+	if x.Info.RedriveCount > 0 {
+		exec["RedriveTime"] = formatTime(x.Info.RedriveTime)
 	}
 	st := map[string]any{"EnteredTime": formatTime(f.Entered), "Name": f.State}
 	if k := m.stateOf(f).kind; k == kindTask || k == kindParallel || k == kindMap {
@@ -703,6 +707,7 @@ func (m *Machine) retryDelay(r *Retrier, attempt int) time.Duration {
 func (m *Machine) retryNow(x *Execution, f *Frame, now time.Time, out *Output) {
 	s := m.stateOf(f)
 	f.Phase = phaseEnter
+	f.Redo = nil
 	switch s.kind {
 	case kindTask:
 		m.resume(x, f, m.dispatch(x, f, s, now, out))
@@ -745,7 +750,11 @@ func (m *Machine) finishExecution(x *Execution, status string, output any, fail 
 	for id := range x.Timers {
 		out.Commands = append(out.Commands, CancelTimer{TimerID: id})
 	}
+	frames := x.Frames
 	x.Tasks, x.Timers, x.Frames, x.queue = nil, nil, nil, nil
+	if status != StatusSucceeded {
+		x.Frames = keepForRedrive(frames) // redrive.go
+	}
 	x.Status = status
 	var ev *HistoryEvent
 	switch status {

@@ -1,0 +1,250 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/batonhq/baton/asl"
+	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/service"
+	"github.com/batonhq/baton/internal/store"
+)
+
+var _ service.Engine = (*Engine)(nil)
+
+// startIn is StartExecution and StartSyncExecution.
+type startIn struct {
+	req         service.StartRequest
+	sync        bool
+	parentToken string
+	reply       chan result
+}
+
+type stopIn struct {
+	arn, errName, cause string
+	reply               chan result
+}
+
+type redriveIn struct {
+	arn   string
+	reply chan result
+}
+
+// Start starts an execution; a Standard one is stored when Start returns.
+func (e *Engine) Start(ctx context.Context, req service.StartRequest) (*store.Execution, error) {
+	return e.start(ctx, req, false, "")
+}
+
+// StartSync runs an Express execution to its end.
+func (e *Engine) StartSync(ctx context.Context, req service.StartRequest) (*store.Execution, error) {
+	return e.start(ctx, req, true, "")
+}
+
+func (e *Engine) start(ctx context.Context, req service.StartRequest, sync bool, parentToken string) (*store.Execution, error) {
+	if req.Type != store.TypeExpress {
+		// A name used by an execution that is no longer in memory.
+		old, err := e.st.GetExecution(ctx, req.ExecutionArn)
+		if err == nil {
+			return sameStart(old, req)
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+	}
+	in := &startIn{req: req, sync: sync, parentToken: parentToken, reply: make(chan result, 1)}
+	if err := e.send(ctx, in); err != nil {
+		return nil, err
+	}
+	r := <-in.reply
+	return r.row, r.err
+}
+
+// sameStart answers a start whose name is taken: the same name and input of
+// a RUNNING execution return it, as on AWS; anything else is an error.
+func sameStart(old *store.Execution, req service.StartRequest) (*store.Execution, error) {
+	if old.Status == asl.StatusRunning && old.Input == req.Input && old.StateMachineArn == req.StateMachineArn {
+		cp := *old
+		cp.Snapshot = nil
+		return &cp, nil
+	}
+	return nil, apierr.New(apierr.ExecutionAlreadyExists, "Execution Already Exists: '%s'", req.ExecutionArn)
+}
+
+func (e *Engine) handleStart(in *startIn) {
+	r := in.req
+	if _, ok := e.live[r.ExecutionArn]; ok || e.recent.has(r.ExecutionArn) {
+		e.withExec(r.ExecutionArn, func(l *live, err error) {
+			if l == nil {
+				in.reply <- result{err: err}
+				return
+			}
+			row, err := sameStart(l.row, r)
+			in.reply <- result{row: row, err: err}
+		})
+		return
+	}
+	express := r.Type == store.TypeExpress
+	m, err := e.machines.get(r.Definition, r.Type)
+	if err != nil {
+		in.reply <- result{err: apierr.New(apierr.InvalidDefinition, "Invalid State Machine Definition: %v", err)}
+		return
+	}
+	input, err := asl.ParseJSON([]byte(r.Input))
+	if err != nil {
+		in.reply <- result{err: apierr.New(apierr.InvalidExecutionInput, "Invalid Execution Input: %v", err)}
+		return
+	}
+	now := e.clk.Now()
+	smID := r.StateMachineArn
+	if r.VersionArn != "" {
+		smID = r.VersionArn
+	}
+	info := asl.ExecutionInfo{ID: r.ExecutionArn, Name: r.Name, StateMachineID: smID, StateMachineName: r.StateMachineName,
+		RoleArn: r.RoleArn, Region: e.cfg.Region, Input: input, StartTime: now}
+	row := &store.Execution{
+		Arn: r.ExecutionArn, StateMachineArn: r.StateMachineArn, VersionArn: r.VersionArn, AliasArn: r.AliasArn,
+		Name: r.Name, Type: r.Type, Status: asl.StatusRunning, Input: r.Input, StartDate: now,
+		TraceHeader: r.TraceHeader, ParentToken: in.parentToken, Definition: r.Definition, RoleArn: r.RoleArn,
+	}
+	if express {
+		row.Type = store.TypeExpress
+	} else {
+		row.Type = store.TypeStandard
+	}
+	l := &live{arn: r.ExecutionArn, row: row, m: m, express: express, tokens: map[string]string{}}
+	e.live[l.arn] = l
+	if !express {
+		e.recent.add(l.arn, now)
+	}
+	if in.sync {
+		l.enders = append(l.enders, in.reply)
+	}
+	tr := &store.Transition{New: true}
+	e.step(l, now, tr, func(out *asl.Output) {
+		l.x = m.Start(info, now, out)
+	})
+	if e.met != nil {
+		e.met.started.WithLabelValues(row.Type).Inc()
+	}
+	if !in.sync {
+		snap := *row
+		e.afterCommit(l, func(err error) {
+			if err != nil {
+				in.reply <- result{err: err}
+				return
+			}
+			in.reply <- result{row: &snap}
+		})
+	}
+	e.maybeEvict(l)
+}
+
+// ended runs when an execution reaches a final status: once stored, it
+// answers StartSync callers and reports to a waiting parent.
+func (e *Engine) ended(l *live) {
+	row := *l.row
+	row.Snapshot = nil
+	enders := l.enders
+	l.enders = nil
+	e.afterCommit(l, func(err error) {
+		for _, ch := range enders {
+			if err != nil {
+				ch <- result{err: err}
+			} else {
+				cp := row
+				ch <- result{row: &cp}
+			}
+		}
+		if err == nil && row.ParentToken != "" {
+			go e.reportToParent(&row)
+		}
+		if err == nil && e.met != nil {
+			e.met.finished.WithLabelValues(row.Type, row.Status).Inc()
+		}
+	})
+	if l.express {
+		// Its outcome record is queued; it no longer needs memory.
+		e.batch.after = append(e.batch.after, func(error) { e.maybeEvict(l) })
+	}
+}
+
+// Stop aborts a running execution.
+func (e *Engine) Stop(ctx context.Context, executionArn, errName, cause string) (*store.Execution, error) {
+	in := &stopIn{arn: executionArn, errName: errName, cause: cause, reply: make(chan result, 1)}
+	if err := e.send(ctx, in); err != nil {
+		return nil, err
+	}
+	r := <-in.reply
+	return r.row, r.err
+}
+
+func (e *Engine) handleStop(in *stopIn) {
+	e.withExec(in.arn, func(l *live, err error) {
+		if l == nil {
+			in.reply <- result{err: notFound(in.arn, err)}
+			return
+		}
+		if l.x.Done() {
+			cp := *l.row
+			in.reply <- result{row: &cp}
+			return
+		}
+		now := e.clk.Now()
+		e.step(l, now, &store.Transition{}, func(out *asl.Output) {
+			l.m.Apply(l.x, asl.Stop{Error: in.errName, Cause: in.cause}, now, out)
+		})
+		cp := *l.row
+		cp.Snapshot = nil
+		e.afterCommit(l, func(err error) { in.reply <- result{row: &cp, err: err} })
+	})
+}
+
+// Redrive resumes a failed, timed-out or aborted Standard execution.
+func (e *Engine) Redrive(ctx context.Context, executionArn string) (*store.Execution, error) {
+	in := &redriveIn{arn: executionArn, reply: make(chan result, 1)}
+	if err := e.send(ctx, in); err != nil {
+		return nil, err
+	}
+	r := <-in.reply
+	return r.row, r.err
+}
+
+func (e *Engine) handleRedrive(in *redriveIn) {
+	e.withExec(in.arn, func(l *live, err error) {
+		if l == nil {
+			in.reply <- result{err: notFound(in.arn, err)}
+			return
+		}
+		if l.express {
+			in.reply <- result{err: apierr.New(apierr.ExecutionNotRedrivable, "Execution Not Redrivable: '%s' is an Express execution; only Standard executions can be redriven", in.arn)}
+			return
+		}
+		switch l.x.Status {
+		case asl.StatusFailed, asl.StatusTimedOut, asl.StatusAborted:
+		default:
+			in.reply <- result{err: apierr.New(apierr.ExecutionNotRedrivable, "Execution Not Redrivable: '%s' is %s; only FAILED, TIMED_OUT and ABORTED executions can be redriven", in.arn, l.x.Status)}
+			return
+		}
+		now := e.clk.Now()
+		var rerr error
+		e.step(l, now, &store.Transition{}, func(out *asl.Output) {
+			rerr = l.m.Redrive(l.x, now, out)
+		})
+		if rerr != nil {
+			in.reply <- result{err: apierr.New(apierr.ExecutionNotRedrivable, "Execution Not Redrivable: %v", rerr)}
+			return
+		}
+		l.row.RedriveCount++
+		l.row.RedriveDate = now
+		l.row.StopDate = time.Time{}
+		l.row.Error, l.row.Cause = "", ""
+		l.row.Output = ""
+		// The transition queued by step carries the row as it was: fix it.
+		tr := e.batch.trs[len(e.batch.trs)-1]
+		tr.Execution.RedriveCount, tr.Execution.RedriveDate = l.row.RedriveCount, now
+		tr.Execution.StopDate, tr.Execution.Error, tr.Execution.Cause, tr.Execution.Output = time.Time{}, "", "", ""
+		cp := *l.row
+		e.afterCommit(l, func(err error) { in.reply <- result{row: &cp, err: err} })
+	})
+}

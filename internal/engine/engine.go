@@ -1,0 +1,232 @@
+// Package engine runs executions of state machines durably.
+//
+// One goroutine, the loop, owns every in-memory execution. It feeds events
+// (task results, timers, stops) to the asl interpreter and turns what the
+// interpreter returns into store transitions: the new snapshot, the history
+// events, the tasks and timers to add or retire. Transitions go to the
+// committer, which stores many of them in one transaction (group commit).
+// Only once a transition is committed does anything leave the engine: the
+// task reaches a worker, the API call is answered, watchers hear of it.
+// Timers are rows in the store and entries of an in-memory heap.
+//
+// An execution stays in memory only while it has work in flight; an idle
+// one (waiting for a timer, an activity worker or a callback) is dropped and
+// reloaded from its snapshot when something happens to it, so that 100,000
+// waiting executions cost little memory.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/batonhq/baton/asl"
+	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/clock"
+	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/tasks"
+)
+
+// Executors finds the executor of a built-in or mapped Task resource;
+// *tasks.Resolver implements it.
+type Executors interface {
+	Executor(resource, stateName string) (tasks.Executor, error)
+}
+
+// ChildStarter starts a nested execution for a states:startExecution task:
+// it resolves the state machine named in the task's parameters and starts it
+// with the given name. The server wires it to the service layer.
+type ChildStarter interface {
+	StartChild(ctx context.Context, req ChildRequest) (*store.Execution, error)
+}
+
+// ChildRequest asks for a nested execution.
+type ChildRequest struct {
+	ParentArn   string
+	ParentToken string // set for .sync children: the engine reports their end to the parent
+	Name        string // the execution name to use (unique per parent task)
+	Parameters  any    // the task's effective input: StateMachineArn, Input, Name
+}
+
+// Config configures an Engine.
+type Config struct {
+	Store     store.Store
+	Clock     clock.Clock  // default clock.Real
+	Executors Executors    // built-in resources; default a resolver without mappings
+	Children  ChildStarter // nested executions; nil: such tasks fail
+	Workers   int          // concurrent built-in tasks; default 64
+	MaxBatch  int          // most transitions per commit; default 1000
+	Region    string       // for activity ARNs and the context object; default us-east-1
+	AccountID string       // default 123456789012
+	Log       *slog.Logger // default slog.Default()
+	Metrics   *Metrics     // optional
+	// MaxPayloadBytes bounds a state's input and output (0: 256 KiB).
+	MaxPayloadBytes int
+	// MaxHistoryEvents fails a Standard execution whose history grows past
+	// it (0: AWS's 25,000; negative: no limit).
+	MaxHistoryEvents int64
+	// ExpressTimeout bounds an Express execution (0: 5 minutes).
+	ExpressTimeout time.Duration
+	// StopGrace is how long Close waits for in-flight commits.
+	StopGrace time.Duration
+}
+
+// Engine runs executions; it implements service.Engine.
+type Engine struct {
+	cfg   Config
+	st    store.Store
+	clk   clock.Clock
+	log   *slog.Logger
+	met   *Metrics
+	in    chan input
+	quit  chan struct{}
+	done  chan struct{}
+	ready atomic.Bool
+	fatal atomic.Pointer[error]
+
+	machines machineCache
+	pool     *pool
+	watch    watchers
+	tokensMu sync.Mutex
+	memTasks map[string]taskRef // tokens of Express executions' tasks (not in the store)
+
+	// Owned by the loop goroutine.
+	live      map[string]*live
+	recent    recentNames
+	timers    timerHeap
+	wake      clock.Timer
+	wakeAt    time.Time
+	batch     *batch
+	committer chan *batch
+	commitOut chan *batch
+	inFlight  bool
+	activity  map[string]*activityQueue
+	running   map[string]context.CancelFunc // built-in tasks by token
+	loading   int
+	loadQueue []string
+	loadedC   chan loaded
+	out       asl.Output
+}
+
+// taskRef locates a task of an in-memory execution.
+type taskRef struct {
+	arn    string
+	taskID string
+}
+
+// New returns an engine; call Run to recover and start it.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("engine: no store")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Executors == nil {
+		r, err := tasks.NewResolver(tasks.Options{})
+		if err != nil {
+			return nil, err
+		}
+		cfg.Executors = r
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 64
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = 1000
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.AccountID == "" {
+		cfg.AccountID = "123456789012"
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.MaxHistoryEvents == 0 {
+		cfg.MaxHistoryEvents = 25000
+	}
+	if cfg.ExpressTimeout <= 0 {
+		cfg.ExpressTimeout = 5 * time.Minute
+	}
+	if cfg.StopGrace <= 0 {
+		cfg.StopGrace = 10 * time.Second
+	}
+	e := &Engine{
+		cfg: cfg, st: cfg.Store, clk: cfg.Clock, log: cfg.Log, met: cfg.Metrics,
+		in:        make(chan input, 4096),
+		quit:      make(chan struct{}),
+		done:      make(chan struct{}),
+		memTasks:  map[string]taskRef{},
+		live:      map[string]*live{},
+		committer: make(chan *batch, 1),
+		commitOut: make(chan *batch, 1),
+		activity:  map[string]*activityQueue{},
+		running:   map[string]context.CancelFunc{},
+		loadedC:   make(chan loaded, maxLoaders),
+	}
+	e.machines.init(cfg)
+	e.pool = newPool(cfg.Workers)
+	e.batch = newBatch()
+	return e, nil
+}
+
+// SetChildren sets the starter of nested executions (the service layer,
+// which is built after the engine).
+func (e *Engine) SetChildren(c ChildStarter) { e.cfg.Children = c }
+
+// Run recovers the executions left RUNNING in the store, then starts the
+// loop and returns. Close stops it.
+func (e *Engine) Run(ctx context.Context) error {
+	start := time.Now()
+	n, err := e.recover(ctx)
+	if err != nil {
+		return fmt.Errorf("recovering executions: %w", err)
+	}
+	go e.commitLoop()
+	go e.loop()
+	e.ready.Store(true)
+	e.log.Info("engine started", "timers", n.timers, "tasks", n.tasks, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// Ready reports whether the engine accepts work (false before Run, after
+// Close, and after a store failure it could not recover from).
+func (e *Engine) Ready() bool { return e.ready.Load() && e.fatal.Load() == nil }
+
+// Close stops accepting work, waits for in-flight commits (up to
+// Config.StopGrace), stops the built-in tasks and returns. Running
+// executions stay RUNNING in the store and resume on the next Run.
+func (e *Engine) Close() error {
+	if !e.ready.Swap(false) {
+		return nil
+	}
+	close(e.quit)
+	select {
+	case <-e.done:
+	case <-time.After(e.cfg.StopGrace):
+		return errors.New("engine: in-flight commits did not finish in time")
+	}
+	e.pool.close()
+	return nil
+}
+
+// send hands an input to the loop, or fails when the engine is stopped.
+func (e *Engine) send(ctx context.Context, in input) error {
+	if err := e.fatal.Load(); err != nil {
+		return apierr.New(apierr.ServiceUnavailable, "the engine stopped after a store failure: %v", *err)
+	}
+	select {
+	case e.in <- in:
+		return nil
+	case <-e.quit:
+		return apierr.New(apierr.ServiceUnavailable, "the server is shutting down")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,496 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/clock"
+	"github.com/batonhq/baton/internal/engine"
+	"github.com/batonhq/baton/internal/service"
+	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlite"
+	"github.com/batonhq/baton/internal/tasks"
+)
+
+const smArn = "arn:aws:states:us-east-1:123456789012:stateMachine:test"
+
+var t0 = time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+
+// world is an engine on a real SQLite store and a fake clock.
+type world struct {
+	t     *testing.T
+	dir   string
+	st    *sqlite.Store
+	eng   *engine.Engine
+	clk   *clock.Fake
+	execs map[string]tasks.Executor
+}
+
+func newWorld(t *testing.T) *world {
+	w := &world{t: t, dir: t.TempDir(), clk: clock.NewFake(t0), execs: map[string]tasks.Executor{}}
+	w.open()
+	t.Cleanup(func() { w.close() })
+	return w
+}
+
+func (w *world) open() {
+	st, err := sqlite.Open(w.dir, sqlite.Options{})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.st = st
+	eng, err := engine.New(engine.Config{Store: st, Clock: w.clk, Executors: w, Workers: 4})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	eng.SetChildren(starter{w})
+	if err := eng.Run(context.Background()); err != nil {
+		w.t.Fatal(err)
+	}
+	w.eng = eng
+}
+
+func (w *world) close() {
+	if w.eng != nil {
+		w.eng.Close()
+		w.st.Close()
+		w.eng = nil
+	}
+}
+
+// restart stops the engine and starts a new one on the same store.
+func (w *world) restart() {
+	w.close()
+	w.open()
+}
+
+func (w *world) Executor(resource, state string) (tasks.Executor, error) {
+	if ex, ok := w.execs[resource]; ok {
+		return ex, nil
+	}
+	return nil, &tasks.NoExecutorError{Resource: resource}
+}
+
+type starter struct{ w *world }
+
+func (s starter) StartChild(ctx context.Context, req engine.ChildRequest) (*store.Execution, error) {
+	p := req.Parameters.(map[string]any)
+	def := p["StateMachineArn"].(string) // tests pass the definition itself
+	input, _ := json.Marshal(p["Input"])
+	return s.w.eng.Start(ctx, service.StartRequest{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:child:" + req.Name,
+		StateMachineArn: smArn + "child", Name: req.Name, Type: store.TypeStandard, Definition: def, Input: string(input)})
+}
+
+func (w *world) start(name, def, input string) *store.Execution {
+	w.t.Helper()
+	ex, err := w.eng.Start(context.Background(), w.req(name, def, input))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return ex
+}
+
+func (w *world) req(name, def, input string) service.StartRequest {
+	return service.StartRequest{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:test:" + name,
+		StateMachineArn: smArn, StateMachineName: "test", Name: name, Type: store.TypeStandard, Definition: def, Input: input}
+}
+
+// wait polls the store until the execution has the status.
+func (w *world) wait(arn, status string) *store.Execution {
+	w.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ex, err := w.st.GetExecution(context.Background(), arn)
+		if err == nil && ex.Status == status {
+			return ex
+		}
+		if time.Now().After(deadline) {
+			got := "<none>"
+			if ex != nil {
+				got = ex.Status + " " + ex.Error + " " + ex.Cause
+			}
+			w.t.Fatalf("%s: want %s, have %s", arn, status, got)
+		}
+		time.Sleep(2 * time.Millisecond) // polling the store with a deadline
+	}
+}
+
+// history returns the event types and checks the ids run 1..n without gaps.
+func (w *world) history(arn string) []string {
+	w.t.Helper()
+	var types []string
+	page := store.Page{Limit: 1000}
+	for id := int64(1); ; {
+		evs, next, err := w.st.History(context.Background(), arn, false, page)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		for _, e := range evs {
+			if e.ID != id {
+				w.t.Fatalf("history of %s: event %d has id %d", arn, id, e.ID)
+			}
+			id++
+			types = append(types, e.Type)
+		}
+		if next == "" {
+			return types
+		}
+		page.Token = next
+	}
+}
+
+// openTask polls until the store holds exactly one task of the execution.
+func (w *world) openTask(arn string) *store.Task {
+	w.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ts, err := w.st.OpenTasks(context.Background())
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		for _, t := range ts {
+			if t.ExecutionArn == arn {
+				return t
+			}
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatalf("no open task for %s", arn)
+		}
+		time.Sleep(2 * time.Millisecond) // polling the store with a deadline
+	}
+}
+
+// advance moves the fake clock once the engine waits on it.
+func (w *world) advance(d time.Duration) {
+	w.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for w.clk.Waiters() == 0 {
+		if time.Now().After(deadline) {
+			w.t.Fatal("the engine never waited on the clock")
+		}
+		time.Sleep(time.Millisecond) // polling with a deadline
+	}
+	w.clk.Advance(d)
+}
+
+const passChain = `{"StartAt":"A","States":{
+ "A":{"Type":"Pass","Result":{"n":1},"Next":"B"},
+ "B":{"Type":"Pass","ResultPath":"$.b","Next":"C"},
+ "C":{"Type":"Succeed"}}}`
+
+func TestPassChain(t *testing.T) {
+	w := newWorld(t)
+	ex := w.start("one", passChain, `{}`)
+	if ex.Status != "RUNNING" && ex.Status != "SUCCEEDED" {
+		t.Fatalf("status %s", ex.Status)
+	}
+	done := w.wait(ex.Arn, "SUCCEEDED")
+	if done.Output != `{"b":{"n":1},"n":1}` {
+		t.Fatalf("output %s", done.Output)
+	}
+	got := strings.Join(w.history(ex.Arn), ",")
+	want := "ExecutionStarted,PassStateEntered,PassStateExited,PassStateEntered,PassStateExited,SucceedStateEntered,SucceedStateExited,ExecutionSucceeded"
+	if got != want {
+		t.Fatalf("history\n have %s\n want %s", got, want)
+	}
+}
+
+func TestSameNameStart(t *testing.T) {
+	w := newWorld(t)
+	def := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}}`
+	a := w.start("dup", def, `{"x":1}`)
+	b := w.start("dup", def, `{"x":1}`)
+	if a.Arn != b.Arn || !a.StartDate.Equal(b.StartDate) {
+		t.Fatalf("same name and input: %v %v", a, b)
+	}
+	_, err := w.eng.Start(context.Background(), w.req("dup", def, `{"x":2}`))
+	if e, ok := apierr.As(err); !ok || e.Code != apierr.ExecutionAlreadyExists {
+		t.Fatalf("different input: %v", err)
+	}
+	// Still refused after a restart, when the execution is no longer in memory.
+	w.restart()
+	_, err = w.eng.Start(context.Background(), w.req("dup", def, `{"x":2}`))
+	if e, ok := apierr.As(err); !ok || e.Code != apierr.ExecutionAlreadyExists {
+		t.Fatalf("after restart: %v", err)
+	}
+}
+
+func TestWaitSurvivesRestart(t *testing.T) {
+	w := newWorld(t)
+	def := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"Next":"P"},"P":{"Type":"Pass","End":true}}}`
+	ex := w.start("wait", def, `{"k":"v"}`)
+	w.openNothing(ex.Arn)
+	w.restart()
+	w.advance(time.Hour)
+	done := w.wait(ex.Arn, "SUCCEEDED")
+	if done.Output != `{"k":"v"}` {
+		t.Fatalf("output %s", done.Output)
+	}
+	if n := strings.Count(strings.Join(w.history(ex.Arn), ","), "WaitStateExited"); n != 1 {
+		t.Fatalf("WaitStateExited %d times", n)
+	}
+}
+
+// openNothing waits until the execution is stored RUNNING.
+func (w *world) openNothing(arn string) { w.wait(arn, "RUNNING") }
+
+func TestBuiltinTaskAndRetry(t *testing.T) {
+	w := newWorld(t)
+	var calls atomic.Int32
+	w.execs["zz:flaky"] = tasks.ExecutorFunc(func(ctx context.Context, r tasks.Request) (any, error) {
+		if calls.Add(1) < 3 {
+			return nil, &tasks.Failure{Name: "Flaky", Cause: "try again"}
+		}
+		return map[string]any{"attempt": r.Attempt}, nil
+	})
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"zz:flaky","Retry":[{"ErrorEquals":["Flaky"],"IntervalSeconds":1,"MaxAttempts":5}],"End":true}}}`
+	ex := w.start("flaky", def, `{}`)
+	w.advance(time.Second)
+	w.advance(2 * time.Second)
+	done := w.wait(ex.Arn, "SUCCEEDED")
+	if done.Output != `{"attempt":2}` {
+		t.Fatalf("output %s", done.Output)
+	}
+}
+
+func TestNoExecutorFailsTask(t *testing.T) {
+	w := newWorld(t)
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:nope","End":true}}}`
+	ex := w.start("noexec", def, `{}`)
+	done := w.wait(ex.Arn, "FAILED")
+	if done.Error != engine.ErrNoExecutor {
+		t.Fatalf("error %s: %s", done.Error, done.Cause)
+	}
+}
+
+func TestActivityWorker(t *testing.T) {
+	w := newWorld(t)
+	act := "arn:aws:states:us-east-1:123456789012:activity:resize"
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + act + `","HeartbeatSeconds":30,"End":true}}}`
+	ex := w.start("act", def, `{"img":"a.png"}`)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	task, err := w.eng.GetActivityTask(ctx, act, "worker-1")
+	if err != nil || task == nil {
+		t.Fatalf("GetActivityTask: %v %v", task, err)
+	}
+	if task.Input != `{"img":"a.png"}` {
+		t.Fatalf("input %s", task.Input)
+	}
+	if err := w.eng.SendTaskHeartbeat(ctx, task.Token); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.eng.SendTaskSuccess(ctx, task.Token, `{"ok":true}`); err != nil {
+		t.Fatal(err)
+	}
+	w.wait(ex.Arn, "SUCCEEDED")
+	// A second delivery is refused, not applied twice.
+	err = w.eng.SendTaskSuccess(ctx, task.Token, `{"ok":false}`)
+	if e, ok := apierr.As(err); !ok || e.Code != apierr.TaskTimedOut {
+		t.Fatalf("second delivery: %v", err)
+	}
+	got := strings.Join(w.history(ex.Arn), ",")
+	want := "ExecutionStarted,TaskStateEntered,ActivityScheduled,ActivityStarted,ActivitySucceeded,TaskStateExited,ExecutionSucceeded"
+	if got != want {
+		t.Fatalf("history\n have %s\n want %s", got, want)
+	}
+}
+
+func TestActivityPollTimesOut(t *testing.T) {
+	w := newWorld(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	task, err := w.eng.GetActivityTask(ctx, "arn:aws:states:us-east-1:123456789012:activity:idle", "w")
+	if task != nil || err != nil {
+		t.Fatalf("want nothing, have %v %v", task, err)
+	}
+}
+
+func TestActivityHeartbeatTimeout(t *testing.T) {
+	w := newWorld(t)
+	act := "arn:aws:states:us-east-1:123456789012:activity:slow"
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + act + `","HeartbeatSeconds":10,"End":true}}}`
+	ex := w.start("hb", def, `{}`)
+	ctx := context.Background()
+	task, _ := w.eng.GetActivityTask(ctx, act, "w")
+	if task == nil {
+		t.Fatal("no task")
+	}
+	w.restart() // the worker's task survives a restart of the server
+	w.advance(11 * time.Second)
+	done := w.wait(ex.Arn, "FAILED")
+	if done.Error != "States.HeartbeatTimeout" {
+		t.Fatalf("error %s", done.Error)
+	}
+	err := w.eng.SendTaskSuccess(ctx, task.Token, `{}`)
+	if e, ok := apierr.As(err); !ok || e.Code != apierr.TaskTimedOut {
+		t.Fatalf("late result: %v", err)
+	}
+}
+
+func TestCallbackToken(t *testing.T) {
+	w := newWorld(t)
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+	  "Parameters":{"MessageBody":{"token.$":"$$.Task.Token"}},"End":true}}}`
+	ex := w.start("cb", def, `{}`)
+	task := w.openTask(ex.Arn)
+	if !strings.Contains(task.Input, task.Token) {
+		t.Fatalf("the token %s is not in the task input %s", task.Token, task.Input)
+	}
+	w.restart()
+	if err := w.eng.SendTaskFailure(context.Background(), task.Token, "Nope", "rejected"); err != nil {
+		t.Fatal(err)
+	}
+	done := w.wait(ex.Arn, "FAILED")
+	if done.Error != "Nope" || done.Cause != "rejected" {
+		t.Fatalf("%s %s", done.Error, done.Cause)
+	}
+	err := w.eng.SendTaskSuccess(context.Background(), "garbage", `{}`)
+	if e, ok := apierr.As(err); !ok || e.Code != apierr.InvalidToken {
+		t.Fatalf("garbage token: %v", err)
+	}
+}
+
+func TestStop(t *testing.T) {
+	w := newWorld(t)
+	def := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}}`
+	ex := w.start("stop", def, `{}`)
+	w.restart()
+	got, err := w.eng.Stop(context.Background(), ex.Arn, "Manual", "by test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != "ABORTED" {
+		t.Fatalf("status %s", got.Status)
+	}
+	done := w.wait(ex.Arn, "ABORTED")
+	if done.Error != "Manual" || done.Cause != "by test" || done.StopDate.IsZero() {
+		t.Fatalf("%+v", done)
+	}
+	hist := w.history(ex.Arn)
+	if hist[len(hist)-1] != "ExecutionAborted" {
+		t.Fatalf("history %v", hist)
+	}
+	// Timers and tasks are gone.
+	n := 0
+	w.st.Timers(context.Background(), func(store.Timer) error { n++; return nil })
+	if n != 0 {
+		t.Fatalf("%d timers left", n)
+	}
+	_, err = w.eng.Stop(context.Background(), ex.Arn+"x", "", "")
+	if e, ok := apierr.As(err); !ok || e.Code != apierr.ExecutionDoesNotExist {
+		t.Fatalf("unknown: %v", err)
+	}
+}
+
+func TestBuiltinTaskRerunsAfterCrash(t *testing.T) {
+	w := newWorld(t)
+	var runs atomic.Int32
+	block := make(chan struct{})
+	w.execs["zz:slow"] = tasks.ExecutorFunc(func(ctx context.Context, r tasks.Request) (any, error) {
+		if runs.Add(1) == 1 {
+			select {
+			case <-block:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		return "done", nil
+	})
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"zz:slow","End":true}}}`
+	ex := w.start("crash", def, `{}`)
+	w.openTask(ex.Arn)
+	for runs.Load() == 0 {
+		time.Sleep(time.Millisecond) // polling with the test's deadline
+	}
+	w.restart()
+	done := w.wait(ex.Arn, "SUCCEEDED")
+	if done.Output != `"done"` || runs.Load() != 2 {
+		t.Fatalf("output %s after %d runs", done.Output, runs.Load())
+	}
+	close(block)
+}
+
+func TestExpressSync(t *testing.T) {
+	w := newWorld(t)
+	req := w.req("exp", passChain, `{"a":1}`)
+	req.Type = store.TypeExpress
+	req.ExecutionArn = "arn:aws:states:us-east-1:123456789012:express:test:exp:1234"
+	ex, err := w.eng.StartSync(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.Status != "SUCCEEDED" || ex.Output != `{"b":{"n":1},"n":1}` {
+		t.Fatalf("%s %s", ex.Status, ex.Output)
+	}
+	stored := w.wait(req.ExecutionArn, "SUCCEEDED")
+	if stored.Type != store.TypeExpress || stored.Output != ex.Output {
+		t.Fatalf("%+v", stored)
+	}
+}
+
+func TestExpressTimeout(t *testing.T) {
+	w := newWorld(t)
+	req := w.req("exp", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`, `{}`)
+	req.Type = store.TypeExpress
+	req.ExecutionArn = "arn:aws:states:us-east-1:123456789012:express:test:exp:1"
+	var wg sync.WaitGroup
+	wg.Add(1)
+	var ex *store.Execution
+	var err error
+	go func() {
+		defer wg.Done()
+		ex, err = w.eng.StartSync(context.Background(), req)
+	}()
+	w.advance(5 * time.Minute)
+	wg.Wait()
+	if err != nil || ex.Status != "TIMED_OUT" {
+		t.Fatalf("%v %v", ex, err)
+	}
+}
+
+func TestChildSync(t *testing.T) {
+	w := newWorld(t)
+	child := `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":"from child","ResultPath":"$.r","End":true}}}`
+	def := fmt.Sprintf(`{"StartAt":"C","States":{"C":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",
+	  "Parameters":{"StateMachineArn":%q,"Input":{"x":1}},"OutputPath":"$.Output","End":true}}}`, child)
+	ex := w.start("parent", def, `{}`)
+	done := w.wait(ex.Arn, "SUCCEEDED")
+	if done.Output != `{"r":"from child","x":1}` {
+		t.Fatalf("output %s", done.Output)
+	}
+}
+
+func TestManyConcurrent(t *testing.T) {
+	w := newWorld(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 200)
+	for i := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := w.eng.Start(context.Background(), w.req(fmt.Sprint("c", i), passChain, `{}`))
+			if err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	for i := range 200 {
+		w.wait("arn:aws:states:us-east-1:123456789012:execution:test:c"+fmt.Sprint(i), "SUCCEEDED")
+	}
+}
+
+var _ = errors.New

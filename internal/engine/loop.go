@@ -1,0 +1,271 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/batonhq/baton/asl"
+	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/store"
+)
+
+// input is something for the loop to do.
+type input interface{}
+
+// live is an execution held in memory by the loop.
+type live struct {
+	arn      string
+	row      *store.Execution // Snapshot not kept here
+	m        *asl.Machine
+	x        *asl.Execution
+	express  bool
+	inflight int               // uncommitted batches holding its transitions
+	busy     int               // built-in or child tasks running, activity claims in progress
+	tokens   map[string]string // task id -> token
+	loading  bool
+	waiting  []func(*live, error) // work queued while loading
+	enders   []chan result        // told when the execution ends (StartSync)
+}
+
+// result answers an API call that returns an execution.
+type result struct {
+	row *store.Execution
+	err error
+}
+
+// loaded is the outcome of loading an execution from the store.
+type loaded struct {
+	arn string
+	row *store.Execution
+	m   *asl.Machine
+	x   *asl.Execution
+	err error
+}
+
+// loop is the only goroutine that touches live executions, the timer heap,
+// the activity queues and the current batch.
+func (e *Engine) loop() {
+	defer close(e.done)
+	e.resetWake()
+	for {
+		in := e.in
+		if len(e.batch.trs) >= e.cfg.MaxBatch && e.inFlight {
+			in = nil // back-pressure: wait for the commit before taking more work
+		}
+		var wakeC <-chan time.Time
+		if e.wake != nil {
+			wakeC = e.wake.C()
+		}
+		select {
+		case x := <-in:
+			e.handle(x)
+			// Take what else is waiting, so that one commit carries it.
+			for i := 0; i < 256 && len(e.batch.trs) < e.cfg.MaxBatch; i++ {
+				select {
+				case x := <-e.in:
+					e.handle(x)
+					continue
+				default:
+				}
+				break
+			}
+		case l := <-e.loadedC:
+			e.onLoaded(l)
+		case b := <-e.commitOut:
+			e.onCommitted(b)
+		case <-wakeC:
+			e.wake = nil
+			e.fireTimers()
+		case <-e.quit:
+			e.shutdown()
+			return
+		}
+		e.flush()
+		e.resetWake()
+	}
+}
+
+func (e *Engine) handle(x input) {
+	switch x := x.(type) {
+	case *startIn:
+		e.handleStart(x)
+	case *resultIn:
+		e.handleResult(x)
+	case *heartbeatIn:
+		e.handleHeartbeat(x)
+	case *stopIn:
+		e.handleStop(x)
+	case *redriveIn:
+		e.handleRedrive(x)
+	case *pollIn:
+		e.handlePoll(x.w)
+	case *unpollIn:
+		e.handleUnpoll(x.w)
+	case func():
+		x()
+	}
+}
+
+// withExec runs fn with the execution, loading it first if it is not in
+// memory. fn gets a nil execution and an error when it cannot be loaded
+// (store.ErrNotFound when it does not exist).
+func (e *Engine) withExec(arn string, fn func(*live, error)) {
+	if l, ok := e.live[arn]; ok {
+		if l.loading {
+			l.waiting = append(l.waiting, fn)
+			return
+		}
+		fn(l, nil)
+		e.maybeEvict(l)
+		return
+	}
+	l := &live{arn: arn, loading: true, waiting: []func(*live, error){fn}}
+	e.live[arn] = l
+	if e.loading < maxLoaders {
+		e.loading++
+		go e.load(arn)
+	} else {
+		e.loadQueue = append(e.loadQueue, arn)
+	}
+}
+
+const maxLoaders = 4
+
+// load reads an execution and its machine; it runs outside the loop.
+func (e *Engine) load(arn string) {
+	res := loaded{arn: arn}
+	ctx := context.Background()
+	row, err := e.st.GetExecution(ctx, arn)
+	if err == nil && row.Type == store.TypeStandard {
+		res.m, err = e.machines.get(row.Definition, row.Type)
+		if err == nil {
+			res.x, err = asl.UnmarshalExecution(row.Snapshot)
+		}
+	}
+	if err == nil && row.Type != store.TypeStandard {
+		// Express executions are stored once ended; they cannot change.
+		res.x = &asl.Execution{Status: row.Status}
+	}
+	res.row, res.err = row, err
+	select {
+	case e.loadedC <- res:
+	case <-e.done:
+	}
+}
+
+func (e *Engine) onLoaded(r loaded) {
+	e.loading--
+	if len(e.loadQueue) > 0 {
+		next := e.loadQueue[0]
+		e.loadQueue = e.loadQueue[1:]
+		e.loading++
+		go e.load(next)
+	}
+	l := e.live[r.arn]
+	if l == nil || !l.loading {
+		return
+	}
+	waiting := l.waiting
+	l.waiting, l.loading = nil, false
+	if r.err != nil {
+		delete(e.live, r.arn)
+		if !errors.Is(r.err, store.ErrNotFound) {
+			e.log.Error("loading execution", "execution", r.arn, "err", r.err)
+		}
+		for _, fn := range waiting {
+			fn(nil, r.err)
+		}
+		return
+	}
+	r.row.Snapshot = nil
+	l.row, l.m, l.x = r.row, r.m, r.x
+	l.express = r.row.Type == store.TypeExpress
+	l.tokens = tokensOf(r.arn, r.x)
+	for _, fn := range waiting {
+		fn(l, nil)
+	}
+	e.maybeEvict(l)
+}
+
+// maybeEvict drops an execution from memory when nothing of it is in
+// flight: its snapshot in the store is current.
+func (e *Engine) maybeEvict(l *live) {
+	if l.loading || l.inflight > 0 || l.busy > 0 || len(l.enders) > 0 {
+		return
+	}
+	if l.express && !l.x.Done() {
+		return
+	}
+	if e.live[l.arn] == l {
+		delete(e.live, l.arn)
+	}
+}
+
+// notFound turns a load error into the API error for an unknown execution.
+func notFound(arn string, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return apierr.New(apierr.ExecutionDoesNotExist, "Execution Does Not Exist: '%s'", arn)
+	}
+	return err
+}
+
+// shutdown finishes the commit in flight and the current batch, and fails
+// what is still queued.
+func (e *Engine) shutdown() {
+	for {
+		if e.inFlight {
+			e.onCommitted(<-e.commitOut)
+			continue
+		}
+		if len(e.batch.trs) > 0 || len(e.batch.after) > 0 {
+			e.flush()
+			continue
+		}
+		break
+	}
+	close(e.committer)
+	if e.wake != nil {
+		e.wake.Stop()
+		e.wake = nil
+	}
+	stopErr := apierr.New(apierr.ServiceUnavailable, "the server is shutting down")
+	for {
+		select {
+		case x := <-e.in:
+			failInput(x, stopErr)
+		default:
+			for _, cancel := range e.running {
+				cancel()
+			}
+			for _, q := range e.activity {
+				for _, w := range q.waiters {
+					w.ch <- nil
+				}
+				q.waiters = nil
+			}
+			return
+		}
+	}
+}
+
+func failInput(x input, err error) {
+	switch x := x.(type) {
+	case *startIn:
+		x.reply <- result{err: err}
+	case *resultIn:
+		if x.reply != nil {
+			x.reply <- err
+		}
+	case *heartbeatIn:
+		x.reply <- err
+	case *stopIn:
+		x.reply <- result{err: err}
+	case *redriveIn:
+		x.reply <- result{err: err}
+	case *pollIn:
+		x.w.ch <- nil
+	case *unpollIn:
+		x.w.ch <- nil
+	}
+}

@@ -1,0 +1,129 @@
+package engine
+
+import (
+	"container/heap"
+	"time"
+
+	"github.com/batonhq/baton/asl"
+	"github.com/batonhq/baton/internal/store"
+)
+
+// timerHeap holds every armed timer of every execution, earliest first.
+// Entries are small: an idle execution waiting on a timer costs one entry.
+type timerHeap struct {
+	items []*timerItem
+	index map[timerKey]*timerItem
+}
+
+type timerKey struct{ arn, id string }
+
+type timerItem struct {
+	at  time.Time
+	key timerKey
+	pos int
+}
+
+func (h *timerHeap) Len() int { return len(h.items) }
+func (h *timerHeap) Less(i, j int) bool {
+	return h.items[i].at.Before(h.items[j].at)
+}
+func (h *timerHeap) Swap(i, j int) {
+	h.items[i], h.items[j] = h.items[j], h.items[i]
+	h.items[i].pos, h.items[j].pos = i, j
+}
+func (h *timerHeap) Push(x any) {
+	it := x.(*timerItem)
+	it.pos = len(h.items)
+	h.items = append(h.items, it)
+}
+func (h *timerHeap) Pop() any {
+	n := len(h.items) - 1
+	it := h.items[n]
+	h.items[n] = nil
+	h.items = h.items[:n]
+	return it
+}
+
+// add arms (or re-arms) a timer.
+func (h *timerHeap) add(arn, id string, at time.Time) {
+	if h.index == nil {
+		h.index = map[timerKey]*timerItem{}
+	}
+	k := timerKey{arn, id}
+	if it, ok := h.index[k]; ok {
+		it.at = at
+		heap.Fix(h, it.pos)
+		return
+	}
+	it := &timerItem{at: at, key: k}
+	h.index[k] = it
+	heap.Push(h, it)
+}
+
+// remove disarms a timer; unknown ones are ignored.
+func (h *timerHeap) remove(arn, id string) {
+	k := timerKey{arn, id}
+	if it, ok := h.index[k]; ok {
+		heap.Remove(h, it.pos)
+		delete(h.index, k)
+	}
+}
+
+// removeAll disarms the timers an ended execution still listed.
+func (h *timerHeap) removeAll(arn string, x *asl.Execution) {
+	for id := range x.Timers {
+		h.remove(arn, id)
+	}
+}
+
+// next returns the earliest timer.
+func (h *timerHeap) next() (*timerItem, bool) {
+	if len(h.items) == 0 {
+		return nil, false
+	}
+	return h.items[0], true
+}
+
+// fireTimers applies every timer that is due.
+func (e *Engine) fireTimers() {
+	now := e.clk.Now()
+	for {
+		it, ok := e.timers.next()
+		if !ok || it.at.After(now) {
+			return
+		}
+		heap.Pop(&e.timers)
+		delete(e.timers.index, it.key)
+		arn, id := it.key.arn, it.key.id
+		e.withExec(arn, func(l *live, err error) {
+			if l == nil || l.x.Done() {
+				return
+			}
+			now := e.clk.Now()
+			tr := &store.Transition{DeleteTimers: []string{id}}
+			e.step(l, now, tr, func(out *asl.Output) {
+				l.m.Apply(l.x, asl.TimerFired{TimerID: id}, now, out)
+			})
+		})
+	}
+}
+
+// resetWake points the wake-up timer at the earliest timer.
+func (e *Engine) resetWake() {
+	it, ok := e.timers.next()
+	if !ok {
+		if e.wake != nil {
+			e.wake.Stop()
+			e.wake = nil
+		}
+		return
+	}
+	if e.wake != nil && e.wakeAt.Equal(it.at) {
+		return
+	}
+	if e.wake != nil {
+		e.wake.Stop()
+	}
+	e.wakeAt = it.at
+	e.wake = e.clk.NewTimer(it.at.Sub(e.clk.Now()))
+}
