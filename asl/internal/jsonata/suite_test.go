@@ -162,7 +162,7 @@ func runSuiteCase(dir string, c suiteCase, dataset func(string) (any, error)) st
 		}
 		return "compile: " + err.Error()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // generous: -race slows the large ranges down
 	defer cancel()
 	got, err := func() (r any, err error) {
 		defer func() {
