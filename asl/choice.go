@@ -21,6 +21,8 @@ type rule struct {
 	next      string
 	nextState *state
 	assign    *template
+	// JSONata rules.
+	cond, output, jassign *jvalue
 }
 
 func compileRule(r *ChoiceRule) (*rule, error) {

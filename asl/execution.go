@@ -50,6 +50,7 @@ type Execution struct {
 	queue       []int64 // frames to advance; empty between calls unless interrupted
 	steps       int     // transitions run, for Options.Interrupt checks
 	interrupted bool    // the last call stopped early because Options.Interrupt said so
+	jsInput     any     // Info.Input in the JSONata engine's form, built on first use
 }
 
 // Interrupted reports whether the last Start or Apply returned early because
@@ -138,4 +139,7 @@ type Frame struct {
 
 	env     jsonpath.Env // evaluation environment, built on first use
 	outSize int          // bound of the output being handed to the next state
+	// jsEffective caches Effective in the JSONata engine's form while a
+	// Map hands it to every iteration's ItemSelector as $states.input.
+	jsEffective any
 }

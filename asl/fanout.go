@@ -31,6 +31,17 @@ func (m *Machine) startParallel(x *Execution, f *Frame, s *state, now time.Time,
 func (m *Machine) startMap(x *Execution, f *Frame, s *state, now time.Time, out *Output) *Failure {
 	env := m.env(x, f, f.Effective)
 	items := f.Effective
+	f.jsEffective = nil
+	if s.js != nil && s.js.items != nil {
+		v, fail := s.js.items.eval(m.scope(x, f, f.Input))
+		if fail != nil {
+			return fail
+		}
+		if _, ok := v.([]any); !ok {
+			return s.js.items.typeError("array", v)
+		}
+		items = v
+	}
 	if s.itemsPath != nil {
 		v, err := s.itemsPath.Get(env)
 		if err != nil {
@@ -54,6 +65,13 @@ func (m *Machine) startMap(x *Execution, f *Frame, s *state, now time.Time, out 
 		}
 		maxConc = n
 	}
+	if s.js != nil && s.js.maxConc != nil {
+		n, fail := jsonataNumber(s.js.maxConc, m.scope(x, f, f.Input), true, math.MaxInt32)
+		if fail != nil {
+			return fail
+		}
+		maxConc = int64(n)
+	}
 	f.TolCount, f.TolPct, f.HasTol = -1, -1, s.hasTolerance
 	if s.src.ToleratedFailureCount != nil {
 		f.TolCount = s.tolCount
@@ -75,6 +93,20 @@ func (m *Machine) startMap(x *Execution, f *Frame, s *state, now time.Time, out 
 			return &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("ToleratedFailurePercentagePath '%s' must resolve to a number between 0 and 100, but was %s", s.tolPercentPath.String(), value.MarshalString(v))}
 		}
 		f.TolPct = p
+	}
+	if s.js != nil && s.js.tolCount != nil {
+		n, fail := jsonataNumber(s.js.tolCount, m.scope(x, f, f.Input), true, math.MaxInt32)
+		if fail != nil {
+			return fail
+		}
+		f.TolCount = int64(n)
+	}
+	if s.js != nil && s.js.tolPct != nil {
+		n, fail := jsonataNumber(s.js.tolPct, m.scope(x, f, f.Input), false, 100)
+		if fail != nil {
+			return fail
+		}
+		f.TolPct = n
 	}
 	limit := int64(m.opts.MaxInlineConcurrency)
 	if maxConc <= 0 || maxConc > limit {
@@ -121,7 +153,21 @@ func (m *Machine) spawnIteration(x *Execution, f *Frame, s *state, now time.Time
 	idx := f.NextItem
 	item := f.Items[idx]
 	input := item
-	if s.itemSelector != nil {
+	if s.js != nil && s.js.itemSelector != nil {
+		sc := m.scope(x, f, f.Effective)
+		sc.item = &mapItem{index: idx, value: item}
+		if f.jsEffective != nil {
+			sc.inputJS, sc.hasInputJS = f.jsEffective, true
+		}
+		v, fail := s.js.itemSelector.eval(sc)
+		if fail != nil {
+			return fail
+		}
+		if sc.hasInputJS {
+			f.jsEffective = sc.inputJS // converted once for all the items
+		}
+		input = v
+	} else if s.itemSelector != nil {
 		env := jsonpath.Env{
 			Input:   f.Effective,
 			Context: func() any { return m.contextObject(x, f, &mapItem{index: idx, value: item}) },
@@ -285,7 +331,7 @@ func (m *Machine) join(x *Execution, f *Frame, s *state, now time.Time, out *Out
 	results := f.Results
 	fail := f.ChildFail
 	keepFanout(f) // redrive.go
-	f.Results, f.Items, f.Children, f.ChildFail, f.Effective = nil, nil, nil, nil, nil
+	f.Results, f.Items, f.Children, f.ChildFail, f.Effective, f.jsEffective = nil, nil, nil, nil, nil, nil
 	f.Phase = phaseEnter
 	if fail != nil {
 		m.handleError(x, f, s, fail, prefix+"Failed", now, out)

@@ -75,7 +75,8 @@ type state struct {
 	// context object or variables can).
 	selectsOnly bool
 	kind        stateKind
-	next        *state // nil when End
+	js          *jstate // the compiled JSONata fields; nil in a JSONPath state
+	next        *state  // nil when End
 	end         bool
 	inputPath   *jsonpath.Path // nil: identity
 	inputNull   bool
@@ -162,6 +163,8 @@ type catcher struct {
 	resultPath *jsonpath.Path
 	resultNull bool
 	assign     *template
+	// JSONata catchers.
+	output, jassign *jvalue
 }
 
 // Compile turns a parsed definition into a Machine. The definition must have
@@ -175,9 +178,6 @@ func Compile(def *Definition, opts Options) (*Machine, error) {
 	}
 	if opts.MaxInlineConcurrency <= 0 {
 		opts.MaxInlineConcurrency = 40
-	}
-	if def.QueryLanguage == "JSONata" {
-		return nil, fmt.Errorf("QueryLanguage %q is not supported by this version of Baton", def.QueryLanguage)
 	}
 	m := &Machine{def: def, opts: opts, graphs: map[string]*graph{}}
 	g, err := m.compileGraph(def, "")
@@ -279,7 +279,10 @@ func (m *Machine) compileState(g *graph, s *state, src *State, key string) error
 	if s.hasResult {
 		s.resultSize = value.Size(s.result, 0)
 	}
-	s.assign = tmpl("Assign", assignValue(src.Assign), src.Assign != nil)
+	jsonataState := src.QueryLanguage == qlJSONata || src.QueryLanguage == "" && m.def.QueryLanguage == qlJSONata
+	if !jsonataState {
+		s.assign = tmpl("Assign", assignValue(src.Assign), src.Assign != nil)
+	}
 
 	switch s.kind {
 	case kindTask:
@@ -300,6 +303,10 @@ func (m *Machine) compileState(g *graph, s *state, src *State, key string) error
 		s.heartbeatPath = refPath("HeartbeatSecondsPath", src.HeartbeatSecondsPath)
 	case kindChoice:
 		for _, r := range src.Choices {
+			if jsonataState {
+				s.choices = append(s.choices, &rule{src: r, next: r.Next, nextState: target(r.Next)})
+				continue
+			}
 			c, e := compileRule(r)
 			if e != nil && err == nil {
 				err = e
@@ -315,7 +322,7 @@ func (m *Machine) compileState(g *graph, s *state, src *State, key string) error
 			s.seconds, s.hasSeconds = *src.Seconds, true
 		}
 		s.secondsPath = refPath("SecondsPath", src.SecondsPath)
-		if src.Timestamp != "" {
+		if src.Timestamp != "" && !(jsonataState && src.Timestamp[0] == '{') {
 			t, ok := parseTimestamp(src.Timestamp)
 			if !ok && err == nil {
 				err = fmt.Errorf("%s/Timestamp: %q is not an RFC 3339 timestamp", ptr, src.Timestamp)
@@ -379,11 +386,16 @@ func (m *Machine) compileState(g *graph, s *state, src *State, key string) error
 				cc.resultNull = c.ResultPath.Null
 				cc.resultPath = refPath("Catch/ResultPath", c.ResultPath.Value)
 			}
-			if c.Assign != nil {
+			if c.Assign != nil && !jsonataState {
 				cc.assign = tmpl("Catch/Assign", assignValue(c.Assign), true)
 			}
 			s.catch = append(s.catch, cc)
 		}
+	}
+	if jsonataState && err == nil {
+		err = m.compileJSONata(s, src)
+		s.mayGrow = true
+		s.selectsOnly = false
 	}
 	return err
 }

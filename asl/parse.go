@@ -167,9 +167,6 @@ func (p *defParser) machine(n *srcNode, ptr string, kind machineKind) *Definitio
 			if o.oneOf("QueryLanguage", ql, qlJSONPath, qlJSONata) {
 				p.topQL, d.QueryLanguage = ql, ql
 			}
-			if ql == qlJSONata {
-				o.unsupportedJSONata()
-			}
 		}
 		d.TimeoutSeconds = o.integer("TimeoutSeconds", 1, maxSeconds)
 		d.Version, _ = o.str("Version")

@@ -29,7 +29,7 @@ func (p *defParser) choiceRule(n *srcNode, ptr string, top, jsonata bool) *Choic
 		o.require("Condition", "Next")
 		if c := o.get("Condition"); c != nil {
 			r.Condition = c.plain()
-			if c.kind != kindBool && c.kind != kindString {
+			if c.kind != kindBool && o.expression("Condition") == "" {
 				o.errorf("Condition", "The field 'Condition' must be a boolean or a JSONata expression")
 			}
 		}

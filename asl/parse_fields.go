@@ -3,10 +3,13 @@ package asl
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/batonhq/baton/asl/internal/jsonata"
 	"github.com/batonhq/baton/asl/internal/value"
 )
 
@@ -39,6 +42,7 @@ type srcObject struct {
 	// jsonata tells that numeric fields may hold JSONata strings, which
 	// are evaluated at run time and so not checked here.
 	jsonata bool
+	ignore  []string // fields already reported, dropped by allowOnlyIn
 }
 
 // object checks that n is an object; what names it in the message ("The
@@ -78,6 +82,56 @@ func (o srcObject) has(key string) bool { return o.n.get(key) != nil }
 // errorf reports a problem with the value of key.
 func (o srcObject) errorf(key, format string, args ...any) {
 	o.p.report(o.at(key), o.get(key).pos, CodeSchema, format, args...)
+}
+
+// expression returns the value of key when the object is JSONata and the
+// value a JSONata string ("{% ... %}"), or "".
+func (o srcObject) expression(key string) string {
+	n := o.get(key)
+	if !o.jsonata || n == nil || n.kind != kindString {
+		return ""
+	}
+	if s := n.val.(string); jsonata.IsExpression(s) {
+		return s
+	}
+	return ""
+}
+
+// allowOnlyIn is allowOnly for a state: a field of the other query
+// language is reported as AWS reports it.
+func (o srcObject) allowOnlyIn(allowed, other fieldSet, ql string) srcObject {
+	otherQL := qlJSONPath
+	if ql == qlJSONPath {
+		otherQL = qlJSONata
+	}
+	for _, m := range o.n.members {
+		if !allowed[m.key] && other[m.key] {
+			o.p.report(o.at(m.key), m.keyPos, CodeSchema,
+				"The QueryLanguage is set to '%s', but field '%s' is only supported for the '%s' QueryLanguage", ql, m.key, otherQL)
+			allowed = maps.Clone(allowed)
+			allowed[m.key] = true // reported; read it no further
+			o.ignore = append(o.ignore, m.key)
+		}
+	}
+	return o.allowOnly(allowed).without(o.ignore)
+}
+
+// without returns a view of o without the given keys.
+func (o srcObject) without(keys []string) srcObject {
+	if len(keys) == 0 {
+		return o
+	}
+	kept := make([]srcMember, 0, len(o.n.members))
+	for _, m := range o.n.members {
+		if !slices.Contains(keys, m.key) {
+			kept = append(kept, m)
+		}
+	}
+	view := *o.n
+	view.members = kept
+	o.n = &view
+	o.ignore = nil
+	return o
 }
 
 // allowOnly reports the fields not in allowed and returns a view of o
@@ -176,7 +230,7 @@ func (o srcObject) boolean(key string) (bool, bool) {
 // integer returns the value of key, an integer in [lo, hi], or nil.
 func (o srcObject) integer(key string, lo, hi int64) *int64 {
 	n := o.get(key)
-	if n == nil || (o.jsonata && n.kind == kindString) {
+	if n == nil || o.expression(key) != "" {
 		return nil
 	}
 	var i int64
@@ -213,7 +267,7 @@ func rangeText(lo, hi int64) string {
 // number returns the value of key, a number in [lo, hi], or nil.
 func (o srcObject) number(key string, lo, hi float64) *float64 {
 	n := o.get(key)
-	if n == nil || (o.jsonata && n.kind == kindString) {
+	if n == nil || o.expression(key) != "" {
 		return nil
 	}
 	f, ok := value.Number(n.val)

@@ -29,7 +29,10 @@ func (p *defParser) mapState(o srcObject, st *State) {
 		p.processorConfig(o, key, st)
 	}
 	if o.jsonata {
-		st.Items, _ = o.plain("Items")
+		st.Items, st.HasItems = o.plain("Items")
+		if n := o.get("Items"); n != nil && n.kind != kindArray && o.expression("Items") == "" {
+			o.errorf("Items", "The field 'Items' must be an array or a JSONata expression")
+		}
 		st.ItemSelector, st.HasItemSelector = o.plain("ItemSelector")
 	} else {
 		st.ItemsPath = o.optPath("ItemsPath", false)
@@ -44,6 +47,9 @@ func (p *defParser) mapState(o srcObject, st *State) {
 	o.exclusive("ToleratedFailureCount", "ToleratedFailureCountPath")
 	o.exclusive("ToleratedFailurePercentage", "ToleratedFailurePercentagePath")
 	st.MaxConcurrency = o.integer("MaxConcurrency", 0, math.MaxInt64)
+	st.MaxConcurrencyExpr = o.expression("MaxConcurrency")
+	st.ToleratedFailureCountExpr = o.expression("ToleratedFailureCount")
+	st.ToleratedFailurePercentageExpr = o.expression("ToleratedFailurePercentage")
 	st.MaxConcurrencyPath, _ = o.str("MaxConcurrencyPath")
 	st.ToleratedFailureCount = o.integer("ToleratedFailureCount", 0, math.MaxInt64)
 	st.ToleratedFailureCountPath, _ = o.str("ToleratedFailureCountPath")

@@ -2,6 +2,8 @@ package asl
 
 import (
 	"fmt"
+
+	"github.com/batonhq/baton/asl/internal/jsonata"
 	"slices"
 	"strings"
 )
@@ -17,13 +19,10 @@ func (p *defParser) state(name string, n *srcNode, ptr string) *State {
 	ql := p.topQL
 	if v, ok := o.str("QueryLanguage"); ok && o.oneOf("QueryLanguage", v, qlJSONPath, qlJSONata) {
 		st.QueryLanguage, ql = v, v
-		switch {
-		case v == qlJSONPath && p.topQL == qlJSONata:
+		if v == qlJSONPath && p.topQL == qlJSONata {
 			// Step Functions allows JSONata states in a JSONPath machine,
-			// not the other way round.
-			o.errorf("QueryLanguage", "A JSONPath state cannot be used in a state machine whose QueryLanguage is JSONata")
-		case v == qlJSONata && p.topQL != qlJSONata:
-			o.unsupportedJSONata()
+			// not the other way round; AWS words it so.
+			o.errorf("QueryLanguage", "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine")
 		}
 	}
 	t := o.get("Type")
@@ -43,14 +42,14 @@ func (p *defParser) state(name string, n *srcNode, ptr string) *State {
 	st.Type = typ
 	o.jsonata = ql == qlJSONata
 	if o.jsonata {
-		o = o.allowOnly(jsonataStateFields[typ])
+		o = o.allowOnlyIn(jsonataStateFields[typ], jsonPathStateFields[typ], qlJSONata)
 		st.Output, st.HasOutput = o.plain("Output")
 		st.Arguments, st.HasArguments = o.plain("Arguments")
 		if st.HasArguments {
 			o.objectOrExpression("Arguments")
 		}
 	} else {
-		o = o.allowOnly(jsonPathStateFields[typ])
+		o = o.allowOnlyIn(jsonPathStateFields[typ], jsonataStateFields[typ], qlJSONPath)
 		st.InputPath = o.optPath("InputPath", true)
 		st.OutputPath = o.optPath("OutputPath", true)
 		st.ResultPath = o.optPath("ResultPath", true)
@@ -104,12 +103,6 @@ func isStateType(t string) bool {
 	return false
 }
 
-// unsupportedJSONata reports the one thing this version cannot run.
-func (o srcObject) unsupportedJSONata() {
-	o.p.report(o.at("QueryLanguage"), o.get("QueryLanguage").pos, CodeUnsupported,
-		`QueryLanguage "JSONata" is not supported by this version of Baton; use JSONPath`)
-}
-
 // objectOrExpression checks a JSONata field that takes an object or a
 // JSONata string.
 func (o srcObject) objectOrExpression(key string) {
@@ -155,8 +148,10 @@ func (p *defParser) task(o srcObject, st *State) {
 	o.exclusive("TimeoutSeconds", "TimeoutSecondsPath")
 	o.exclusive("HeartbeatSeconds", "HeartbeatSecondsPath")
 	st.TimeoutSeconds = o.integer("TimeoutSeconds", 1, maxSeconds)
+	st.TimeoutSecondsExpr = o.expression("TimeoutSeconds")
 	st.TimeoutSecondsPath, _ = o.str("TimeoutSecondsPath")
 	st.HeartbeatSeconds = o.integer("HeartbeatSeconds", 1, maxSeconds)
+	st.HeartbeatSecondsExpr = o.expression("HeartbeatSeconds")
 	st.HeartbeatSecondsPath, _ = o.str("HeartbeatSecondsPath")
 	if st.TimeoutSeconds != nil && st.HeartbeatSeconds != nil && *st.HeartbeatSeconds >= *st.TimeoutSeconds {
 		o.errorf("HeartbeatSeconds", "The field 'HeartbeatSeconds' must be smaller than 'TimeoutSeconds'")
@@ -204,11 +199,12 @@ func (p *defParser) wait(o srcObject, st *State) {
 	}
 	o.exclusive(keys...)
 	st.Seconds = o.integer("Seconds", 0, maxSeconds)
+	st.SecondsExpr = o.expression("Seconds")
 	st.SecondsPath, _ = o.str("SecondsPath")
 	st.TimestampPath, _ = o.str("TimestampPath")
 	if ts, ok := o.str("Timestamp"); ok {
 		st.Timestamp = ts
-		if !o.jsonata && !isTimestamp(ts) {
+		if !(o.jsonata && jsonata.IsExpression(ts)) && !isTimestamp(ts) {
 			o.errorf("Timestamp", "The field 'Timestamp' must be a timestamp such as 2016-03-14T01:59:00Z (RFC 3339, uppercase T and Z)")
 		}
 	}

@@ -336,6 +336,9 @@ func (m *Machine) advance(x *Execution, f *Frame, now time.Time, out *Output) {
 // runState does the work of the current state. It returns true when the
 // frame moved to another state and should keep running.
 func (m *Machine) runState(x *Execution, f *Frame, s *state, now time.Time, out *Output) bool {
+	if s.js != nil {
+		return m.runJSONata(x, f, s, now, out)
+	}
 	switch s.kind {
 	case kindPass:
 		eff, fail := m.effectiveInput(x, f, s, f.Input, true)
@@ -472,6 +475,9 @@ func pathFailure(p *jsonpath.Path, err error) *Failure {
 // Map): ResultSelector, ResultPath, OutputPath, Assign (on the raw result),
 // then the transition.
 func (m *Machine) complete(x *Execution, f *Frame, s *state, result any, now time.Time, out *Output) bool {
+	if s.js != nil {
+		return m.jsonataComplete(x, f, s, result, now, out)
+	}
 	raw := result // "$" in Assign is the result before ResultSelector (the spec's "result", not its "effective result")
 	if s.resultSel != nil {
 		v, fail := s.resultSel.eval(m.env(x, f, result))
@@ -590,6 +596,12 @@ func (m *Machine) exit(x *Execution, f *Frame, s *state, output, assignInput any
 		}
 		assigned, _ = v.(map[string]any)
 	}
+	return m.exitWith(x, f, s, output, assigned, next, now, out)
+}
+
+// exitWith sets the assigned variables, records the state's exit, and moves
+// to next (or ends the frame when next is nil).
+func (m *Machine) exitWith(x *Execution, f *Frame, s *state, output any, assigned map[string]any, next *state, now time.Time, out *Output) bool {
 	if len(assigned) > 0 {
 		vars := make(map[string]any, len(f.Vars)+len(assigned))
 		for k, v := range f.Vars {
@@ -628,10 +640,8 @@ func (m *Machine) fail(x *Execution, f *Frame, s *state, fail *Failure, now time
 // (ParallelStateFailed, MapStateFailed): AWS records it only once no retrier
 // takes the error, just before the catcher or the frame's end.
 func (m *Machine) handleError(x *Execution, f *Frame, s *state, fail *Failure, failedEvent string, now time.Time, out *Output) bool {
-	if fail.Error == ErrRuntime && !strings.HasPrefix(fail.Cause, "An error occurred while executing the state") {
-		// AWS says which state failed, and where it was entered, in runtime errors.
-		fail = &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). %s", s.name, f.EnteredID, fail.Cause)}
-	}
+	// AWS says which state failed, and where it was entered, in runtime errors.
+	fail = m.runtimePrefix(f, s, fail)
 	if fail.terminal() {
 		m.frameFailed(x, f, fail, now, out)
 		return false
@@ -665,6 +675,9 @@ func (m *Machine) handleError(x *Execution, f *Frame, s *state, fail *Failure, f
 			continue
 		}
 		errOut := map[string]any{"Error": fail.Error, "Cause": fail.Cause}
+		if s.js != nil {
+			return m.jsonataCatch(x, f, s, c, errOut, now, out)
+		}
 		output, rf := m.applyResultPath(x, f, c.resultPath, c.resultNull, f.Input, errOut)
 		if rf != nil {
 			m.frameFailed(x, f, rf, now, out)
@@ -776,6 +789,15 @@ func (m *Machine) finishExecution(x *Execution, status string, output any, fail 
 			ev.Error, ev.Cause = fail.Error, fail.Cause
 		}
 	}
+}
+
+// statePrefix is how AWS starts the cause of a runtime error.
+func statePrefix(name string, enteredID int64) string {
+	return fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). ", name, enteredID)
+}
+
+func hasStatePrefix(cause string) bool {
+	return strings.HasPrefix(cause, "An error occurred while executing the state")
 }
 
 // newToken returns an unguessable task token for callback resources.

@@ -18,11 +18,33 @@ func (m *Machine) dispatch(x *Execution, f *Frame, s *state, now time.Time, out 
 	} else {
 		f.Token = ""
 	}
-	eff, fail := m.effectiveInput(x, f, s, f.Input, true)
+	var eff any
+	var fail *Failure
+	if s.js != nil {
+		eff, fail = m.jsonataArguments(x, f, s)
+	} else {
+		eff, fail = m.effectiveInput(x, f, s, f.Input, true)
+	}
 	if fail != nil {
 		return m.fail(x, f, s, fail, now, out)
 	}
 	timeout, heartbeat := s.timeout, s.heartbeat
+	if s.js != nil && (s.js.timeout != nil || s.js.heartbeat != nil) {
+		sc := m.scope(x, f, f.Input)
+		for _, t := range []struct {
+			j *jvalue
+			d *time.Duration
+		}{{s.js.timeout, &timeout}, {s.js.heartbeat, &heartbeat}} {
+			if t.j == nil {
+				continue
+			}
+			n, fail := jsonataSeconds(t.j, sc, 1)
+			if fail != nil {
+				return m.fail(x, f, s, fail, now, out)
+			}
+			*t.d = time.Duration(n) * time.Second
+		}
+	}
 	if s.timeoutPath != nil {
 		d, fail := durationAt(s.timeoutPath, m.env(x, f, f.Input), "TimeoutSecondsPath")
 		if fail != nil {

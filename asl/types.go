@@ -54,7 +54,7 @@ type State struct {
 	HasResult      bool
 	Assign         map[string]any // nil when absent
 
-	// JSONata fields (validated by a later issue's code).
+	// JSONata fields.
 	Arguments    any
 	HasArguments bool
 	Output       any
@@ -64,7 +64,9 @@ type State struct {
 	Resource             string
 	TimeoutSeconds       *int64
 	TimeoutSecondsPath   string
+	TimeoutSecondsExpr   string // JSONata string
 	HeartbeatSeconds     *int64
+	HeartbeatSecondsExpr string
 	HeartbeatSecondsPath string
 	Credentials          any
 	Retry                []*Retrier
@@ -76,6 +78,7 @@ type State struct {
 
 	// Wait.
 	Seconds       *int64
+	SecondsExpr   string // JSONata string
 	SecondsPath   string
 	Timestamp     string
 	TimestampPath string
@@ -99,15 +102,19 @@ type State struct {
 	LegacyParameters               bool
 	MaxConcurrency                 *int64
 	MaxConcurrencyPath             string
+	MaxConcurrencyExpr             string // JSONata string
 	ToleratedFailureCount          *int64
 	ToleratedFailureCountPath      string
+	ToleratedFailureCountExpr      string
 	ToleratedFailurePercentage     *float64
 	ToleratedFailurePercentagePath string
+	ToleratedFailurePercentageExpr string
 	ItemReader                     any // DISTRIBUTED only (out of scope here)
 	ItemBatcher                    any
 	ResultWriter                   any
 	Label                          string
-	Items                          any // JSONata
+	Items                          any // JSONata: an array or a JSONata string
+	HasItems                       bool
 }
 
 // Retrier is one element of a state's Retry array.

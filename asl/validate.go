@@ -21,6 +21,8 @@ func (p *defParser) validateMachine(d *Definition, outer map[string]bool) {
 		}
 		if p.queryLanguage(st) == qlJSONPath {
 			p.jsonPathState(st)
+		} else {
+			p.jsonataState(st)
 		}
 		for _, b := range st.Branches {
 			p.validateMachine(b, assigned)

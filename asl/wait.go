@@ -45,6 +45,10 @@ func (m *Machine) waitUntil(x *Execution, f *Frame, s *state, eff any, now time.
 func (m *Machine) waitDone(x *Execution, f *Frame, now time.Time, out *Output) bool {
 	s := m.stateOf(f)
 	f.Phase = phaseEnter
+	if s.js != nil {
+		f.Effective = nil
+		return m.jsonataExit(x, f, s, m.scope(x, f, f.Input), s.js.output, s.js.assign, f.Input, s.next, now, out)
+	}
 	output, fail := m.applyOutputPath(x, f, s, f.Effective)
 	if fail != nil {
 		return m.fail(x, f, s, fail, now, out)
