@@ -248,3 +248,9 @@ func (e *Engine) handleRedrive(in *redriveIn) {
 		e.afterCommit(l, func(err error) { in.reply <- result{row: &cp, err: err} })
 	})
 }
+
+// StartNested starts the nested execution of a parent's task; a non-empty
+// parentToken makes its end complete that task (.sync).
+func (e *Engine) StartNested(ctx context.Context, req service.StartRequest, parentToken string) (*store.Execution, error) {
+	return e.start(ctx, req, false, parentToken)
+}

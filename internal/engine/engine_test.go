@@ -494,3 +494,66 @@ func TestManyConcurrent(t *testing.T) {
 }
 
 var _ = errors.New
+
+func TestRedrive(t *testing.T) {
+	w := newWorld(t)
+	var calls atomic.Int32
+	w.execs["zz:once"] = tasks.ExecutorFunc(func(ctx context.Context, r tasks.Request) (any, error) {
+		if calls.Add(1) == 1 {
+			return nil, &tasks.Failure{Name: "Boom", Cause: "first time"}
+		}
+		return "ok", nil
+	})
+	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":1,"ResultPath":"$.p","Next":"T"},"T":{"Type":"Task","Resource":"zz:once","End":true}}}`
+	ex := w.start("redrive", def, `{}`)
+	w.wait(ex.Arn, "FAILED")
+	_, err := w.eng.Redrive(context.Background(), ex.Arn+"x")
+	if e, ok := apierr.As(err); !ok || e.Code != apierr.ExecutionDoesNotExist {
+		t.Fatalf("unknown: %v", err)
+	}
+	w.restart()
+	got, err := w.eng.Redrive(context.Background(), ex.Arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.RedriveCount != 1 || got.RedriveDate.IsZero() {
+		t.Fatalf("%+v", got)
+	}
+	done := w.wait(ex.Arn, "SUCCEEDED")
+	if done.Output != `"ok"` || done.RedriveCount != 1 || done.Error != "" {
+		t.Fatalf("%+v", done)
+	}
+	hist := strings.Join(w.history(ex.Arn), ",")
+	if !strings.Contains(hist, "ExecutionFailed,ExecutionRedriven,TaskStateEntered") || strings.Count(hist, "PassStateEntered") != 1 {
+		t.Fatalf("history %s", hist)
+	}
+	_, err = w.eng.Redrive(context.Background(), ex.Arn)
+	if e, ok := apierr.As(err); !ok || e.Code != apierr.ExecutionNotRedrivable {
+		t.Fatalf("succeeded: %v", err)
+	}
+}
+
+func TestTestState(t *testing.T) {
+	w := newWorld(t)
+	out, err := w.eng.TestState(context.Background(), &service.TestStateInput{
+		Definition: `{"Type":"Task","Resource":"arn:aws:states:::activity:x","ResultPath":"$.r","Next":"N"}`,
+		Input:      `{"a":1}`, InspectionLevel: "DEBUG",
+		Mock: &service.MockInput{Result: `{"ok":true}`},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Status != "SUCCEEDED" || out.Output != `{"a":1,"r":{"ok":true}}` || out.NextState != "N" || out.InspectionData == nil || out.InspectionData.Result != `{"ok":true}` {
+		t.Fatalf("%+v %+v", out, out.InspectionData)
+	}
+	out, err = w.eng.TestState(context.Background(), &service.TestStateInput{
+		Definition: `{"Type":"Task","Resource":"arn:aws:states:::activity:x","End":true}`,
+	})
+	if err != nil || out.Status != "FAILED" || out.Error != "States.Runtime" {
+		t.Fatalf("%+v %v", out, err)
+	}
+	_, err = w.eng.TestState(context.Background(), &service.TestStateInput{Definition: `{"Type":"Nope"}`})
+	if e, ok := apierr.As(err); !ok || e.Code != apierr.InvalidDefinition {
+		t.Fatalf("bad state: %v", err)
+	}
+}
