@@ -73,7 +73,7 @@ locally with real shell and HTTP tasks or with mocked AWS resources.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitInvalid, err: err, hint: fmt.Sprintf("Run '%s --help' for usage.", c.CommandPath())}
 	})
-	root.AddCommand(newValidateCmd(), newRunCmd())
+	root.AddCommand(newValidateCmd(), newRunCmd(), newServerCmd())
 	// An unknown command gets the same hint as an unknown flag.
 	root.Args = func(c *cobra.Command, args []string) error {
 		if len(args) > 0 {

@@ -1,0 +1,64 @@
+package server
+
+import (
+	"context"
+
+	"github.com/batonhq/baton/asl"
+	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/engine"
+	"github.com/batonhq/baton/internal/service"
+	"github.com/batonhq/baton/internal/store"
+)
+
+// children starts nested executions for states:startExecution tasks through
+// the service layer, so that they resolve ARNs and validate like
+// StartExecution.
+type children struct {
+	svc *service.Service
+	eng *engine.Engine
+	st  store.Store
+}
+
+// StartChild implements engine.ChildStarter. The task's parameters are
+// StartExecution's: StateMachineArn, Input (a JSON value or JSON text) and
+// Name; as on AWS, an object input gets
+// AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID, the parent's ARN.
+func (c children) StartChild(ctx context.Context, req engine.ChildRequest) (*store.Execution, error) {
+	p, ok := req.Parameters.(map[string]any)
+	if !ok {
+		return nil, apierr.New(apierr.ValidationException, "the parameters of a states:startExecution task must be an object with StateMachineArn")
+	}
+	smArn, _ := p["StateMachineArn"].(string)
+	name := req.Name
+	if n, ok := p["Name"].(string); ok && n != "" {
+		name = n
+	}
+	input := "{}"
+	switch v := p["Input"].(type) {
+	case nil:
+		input = string(asl.MarshalJSON(map[string]any{"AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID": req.ParentArn}))
+	case string:
+		input = v
+	case map[string]any:
+		cp := make(map[string]any, len(v)+1)
+		for k, x := range v {
+			cp[k] = x
+		}
+		cp["AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"] = req.ParentArn
+		input = string(asl.MarshalJSON(cp))
+	default:
+		input = string(asl.MarshalJSON(v))
+	}
+	sr, err := c.svc.PrepareStart(ctx, smArn, name, input)
+	if err != nil {
+		return nil, err
+	}
+	ex, err := c.eng.StartNested(ctx, *sr, req.ParentToken)
+	if e, ok := apierr.As(err); ok && e.Code == apierr.ExecutionAlreadyExists {
+		// Started before a restart: the same child.
+		if old, gerr := c.st.GetExecution(ctx, sr.ExecutionArn); gerr == nil {
+			return old, nil
+		}
+	}
+	return ex, err
+}

@@ -1,0 +1,199 @@
+package native
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/batonhq/baton/internal/service"
+)
+
+// executionView is DescribeExecution's answer with the input and output as
+// JSON values.
+type executionView struct {
+	*service.DescribeExecutionOutput
+	Input  json.RawMessage `json:"input,omitempty"`
+	Output json.RawMessage `json:"output,omitempty"`
+}
+
+func viewOf(d *service.DescribeExecutionOutput) executionView {
+	return executionView{d, jsonValue(d.Input), jsonValue(d.Output)}
+}
+
+// startRequest is the (optional) body of POST .../executions.
+type startRequest struct {
+	Name        string          `json:"name,omitempty"`
+	Input       json.RawMessage `json:"input,omitempty"` // any JSON value; default {}
+	TraceHeader string          `json:"traceHeader,omitempty"`
+}
+
+// startExecution starts an execution of a workflow (NAME, NAME:VERSION,
+// NAME:ALIAS or an ARN). With ?wait=D it waits up to D for the end and
+// answers with the execution as DescribeExecution shows it: 200 when it
+// ended, 202 when it still runs.
+func (h *handler) startExecution(w http.ResponseWriter, r *http.Request) error {
+	name, err := pathName(r, "name")
+	if err != nil {
+		return err
+	}
+	wait, err := queryWait(r)
+	if err != nil {
+		return err
+	}
+	var req startRequest
+	if err := decodeBody(w, r, &req, true); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	out, err := h.svc.StartExecution(ctx, &service.StartExecutionInput{
+		StateMachineArn: h.workflowArn(name), Name: req.Name, Input: jsonText(req.Input), TraceHeader: req.TraceHeader,
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", Prefix+"/executions/"+url.PathEscape(out.ExecutionArn))
+	if wait == 0 {
+		writeJSON(w, http.StatusCreated, out)
+		return nil
+	}
+	return h.answerWait(w, r, out.ExecutionArn, wait)
+}
+
+// answerWait waits up to d for an execution's end and writes it: 200 when
+// it ended, 202 when it still runs.
+func (h *handler) answerWait(w http.ResponseWriter, r *http.Request, arn string, d time.Duration) error {
+	ex, done, err := h.waitEnd(r.Context(), arn, d)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if !done {
+		status = http.StatusAccepted
+	}
+	writeJSON(w, status, viewOf(ex))
+	return nil
+}
+
+// describeExecution describes an execution; ?wait=D waits up to D for its
+// end first (200 when it ended, 202 when it still runs).
+func (h *handler) describeExecution(w http.ResponseWriter, r *http.Request) error {
+	arn, err := pathName(r, "arn")
+	if err != nil {
+		return err
+	}
+	wait, err := queryWait(r)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		return h.answerWait(w, r, arn, wait)
+	}
+	out, err := h.svc.DescribeExecution(r.Context(), &service.DescribeExecutionInput{ExecutionArn: arn})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewOf(out))
+	return nil
+}
+
+// listExecutions lists executions, newest first:
+// ?workflow=&status=&limit=&next=. Without workflow it lists the
+// executions of every workflow.
+func (h *handler) listExecutions(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	limit, err := queryInt(r, "limit")
+	if err != nil {
+		return err
+	}
+	in := &service.ListExecutionsInput{StatusFilter: q.Get("status"), MaxResults: limit, NextToken: q.Get("next")}
+	var out *service.ListExecutionsOutput
+	if wf := q.Get("workflow"); wf != "" {
+		in.StateMachineArn = h.workflowArn(wf)
+		out, err = h.svc.ListExecutions(r.Context(), in)
+	} else {
+		out, err = h.listAllExecutions(r.Context(), in)
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// history returns one page of an execution's events:
+// ?reverse=&limit=&next=&data=.
+func (h *handler) history(w http.ResponseWriter, r *http.Request) error {
+	arn, err := pathName(r, "arn")
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(r, "limit")
+	if err != nil {
+		return err
+	}
+	reverse, err := queryBool(r, "reverse", false)
+	if err != nil {
+		return err
+	}
+	data, err := queryBool(r, "data", true)
+	if err != nil {
+		return err
+	}
+	out, err := h.svc.GetExecutionHistory(r.Context(), &service.GetExecutionHistoryInput{
+		ExecutionArn: arn, MaxResults: limit, ReverseOrder: reverse, NextToken: r.URL.Query().Get("next"),
+		IncludeExecutionData: &data,
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// stopRequest is the (optional) body of POST .../stop.
+type stopRequest struct {
+	Error string `json:"error,omitempty"`
+	Cause string `json:"cause,omitempty"`
+}
+
+// stopExecution aborts a running execution.
+func (h *handler) stopExecution(w http.ResponseWriter, r *http.Request) error {
+	arn, err := pathName(r, "arn")
+	if err != nil {
+		return err
+	}
+	var req stopRequest
+	if err := decodeBody(w, r, &req, true); err != nil {
+		return err
+	}
+	out, err := h.svc.StopExecution(r.Context(), &service.StopExecutionInput{ExecutionArn: arn, Error: req.Error, Cause: req.Cause})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// redriveRequest is the (optional) body of POST .../redrive.
+type redriveRequest struct {
+	ClientToken string `json:"clientToken,omitempty"`
+}
+
+// redriveExecution resumes a failed, timed-out or aborted execution.
+func (h *handler) redriveExecution(w http.ResponseWriter, r *http.Request) error {
+	arn, err := pathName(r, "arn")
+	if err != nil {
+		return err
+	}
+	var req redriveRequest
+	if err := decodeBody(w, r, &req, true); err != nil {
+		return err
+	}
+	out, err := h.svc.RedriveExecution(r.Context(), &service.RedriveExecutionInput{ExecutionArn: arn, ClientToken: req.ClientToken})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

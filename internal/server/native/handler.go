@@ -1,0 +1,141 @@
+// Package native serves Baton's native REST API under /api/v1: workflows,
+// executions, activities and tasks as JSON resources, plus live updates as
+// server-sent events. It is a thin layer over internal/service, so its JSON
+// members are those of the service's types (the Step Functions API's names);
+// execution inputs and outputs travel as JSON values rather than strings.
+package native
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/batonhq/baton/internal/engine"
+	"github.com/batonhq/baton/internal/service"
+)
+
+// Prefix is the path under which Handler serves.
+const Prefix = "/api/v1"
+
+// Watcher delivers live updates of executions; *engine.Engine implements
+// it. Watch returns the updates of one execution (or of every execution
+// when arn is "") until ctx ends, then closes the channel. A slow reader may
+// miss updates; each carries the execution's latest event id.
+type Watcher interface {
+	Watch(ctx context.Context, arn string) <-chan engine.Update
+}
+
+// handler serves the native API.
+type handler struct {
+	svc *service.Service
+	w   Watcher
+	log *slog.Logger
+	mux *http.ServeMux
+
+	// heartbeat is the interval of SSE comments that keep idle streams
+	// open through proxies; recheck is how often a waiter or a stream
+	// rereads the execution in case an update was missed.
+	heartbeat time.Duration
+	recheck   time.Duration
+	// maxPoll bounds an activity long poll.
+	maxPoll time.Duration
+}
+
+// Handler returns the native API handler. Mount it at /api/v1/: it expects
+// full request paths starting with /api/v1. w may be nil, in which case
+// waits and streams fall back to rereading the store.
+func Handler(svc *service.Service, w Watcher, log *slog.Logger) http.Handler {
+	return newHandler(svc, w, log)
+}
+
+func newHandler(svc *service.Service, w Watcher, log *slog.Logger) *handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h := &handler{svc: svc, w: w, log: log, mux: http.NewServeMux(),
+		heartbeat: 15 * time.Second, recheck: 5 * time.Second, maxPoll: service.ActivityPollTimeout}
+	h.routes()
+	return h
+}
+
+// route is one entry of the API: a ServeMux pattern and its handler.
+type route struct {
+	pattern string
+	fn      func(http.ResponseWriter, *http.Request) error
+}
+
+func (h *handler) routes() {
+	for _, r := range []route{
+		{"GET /api/v1/workflows", h.listWorkflows},
+		{"POST /api/v1/workflows", h.deployWorkflow},
+		{"GET /api/v1/workflows/{name}", h.getWorkflow},
+		{"DELETE /api/v1/workflows/{name}", h.deleteWorkflow},
+		{"GET /api/v1/workflows/{name}/versions", h.listVersions},
+		{"POST /api/v1/workflows/{name}/versions", h.publishVersion},
+		{"POST /api/v1/workflows/{name}/executions", h.startExecution},
+
+		{"GET /api/v1/executions", h.listExecutions},
+		{"GET /api/v1/executions/{arn}", h.describeExecution},
+		{"GET /api/v1/executions/{arn}/history", h.history},
+		{"GET /api/v1/executions/{arn}/events", h.executionEvents},
+		{"POST /api/v1/executions/{arn}/stop", h.stopExecution},
+		{"POST /api/v1/executions/{arn}/redrive", h.redriveExecution},
+		{"GET /api/v1/events", h.allEvents},
+
+		{"GET /api/v1/activities", h.listActivities},
+		{"POST /api/v1/activities", h.createActivity},
+		{"GET /api/v1/activities/{name}", h.describeActivity},
+		{"DELETE /api/v1/activities/{name}", h.deleteActivity},
+		{"POST /api/v1/activities/{name}/poll", h.pollActivity},
+		{"POST /api/v1/tasks/success", h.taskSuccess},
+		{"POST /api/v1/tasks/failure", h.taskFailure},
+		{"POST /api/v1/tasks/heartbeat", h.taskHeartbeat},
+	} {
+		h.mux.Handle(r.pattern, h.wrap(r.fn))
+	}
+	h.mux.HandleFunc("/", h.noRoute)
+}
+
+// ServeHTTP dispatches to the routes.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mux.ServeHTTP(w, r)
+}
+
+// wrap turns a route function into a handler: its error becomes the JSON
+// error response.
+func (h *handler) wrap(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			h.writeError(w, r, err)
+		}
+	})
+}
+
+// methods are the methods the API uses, for 405's Allow header.
+var methods = []string{http.MethodGet, http.MethodPost, http.MethodDelete}
+
+// noRoute answers requests no route matched: 405 with an Allow header when
+// the path exists for other methods, 404 otherwise.
+func (h *handler) noRoute(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range methods {
+		if m == r.Method {
+			continue
+		}
+		r2 := r.Clone(r.Context())
+		r2.Method = m
+		if _, pattern := h.mux.Handler(r2); pattern != "" && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeErrorBody(w, http.StatusMethodNotAllowed, CodeMethodNotAllowed,
+			"method "+r.Method+" is not allowed on "+r.URL.Path+"; use "+strings.Join(allow, " or "))
+		return
+	}
+	writeErrorBody(w, http.StatusNotFound, CodeNotFound,
+		"no such route: "+r.Method+" "+r.URL.Path+" (the native API lives under "+Prefix+"; see docs/api.md)")
+}

@@ -1,0 +1,214 @@
+package native
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/service"
+)
+
+// workflowArn returns the state machine ARN a workflow reference names: an
+// ARN as it is, else NAME, NAME:VERSION or NAME:ALIAS in this server's
+// region and account.
+func (h *handler) workflowArn(ref string) string {
+	if strings.HasPrefix(ref, "arn:") {
+		return ref
+	}
+	cfg := h.svc.Config()
+	return "arn:aws:states:" + cfg.Region + ":" + cfg.AccountID + ":stateMachine:" + ref
+}
+
+// deployRequest is the body of POST /api/v1/workflows.
+type deployRequest struct {
+	Name string `json:"name"`
+	// Definition is the state machine as a JSON object, or its text (JSON
+	// or YAML) as a JSON string.
+	Definition json.RawMessage `json:"definition"`
+	Type       string          `json:"type,omitempty"`
+	RoleArn    string          `json:"roleArn,omitempty"`
+	// Description describes the version published with Publish.
+	Description string `json:"description,omitempty"`
+	Publish     bool   `json:"publish,omitempty"`
+}
+
+// Results of a deploy.
+const (
+	deployCreated   = "CREATED"
+	deployUpdated   = "UPDATED"
+	deployUnchanged = "UNCHANGED"
+)
+
+// deployResponse is the answer of POST /api/v1/workflows.
+type deployResponse struct {
+	StateMachineArn        string `json:"stateMachineArn"`
+	Name                   string `json:"name"`
+	RevisionID             string `json:"revisionId,omitempty"`
+	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
+	Result                 string `json:"result"` // CREATED, UPDATED or UNCHANGED
+}
+
+// deployWorkflow creates a state machine or updates the one of that name.
+func (h *handler) deployWorkflow(w http.ResponseWriter, r *http.Request) error {
+	var req deployRequest
+	if err := decodeBody(w, r, &req, false); err != nil {
+		return err
+	}
+	def, err := definitionText(req.Definition)
+	if err != nil {
+		return err
+	}
+	if req.Name == "" || def == "" {
+		return badRequest("a workflow needs a name and a definition")
+	}
+	if strings.HasPrefix(req.Name, "arn:") {
+		return badRequest("name is the workflow's name, not an ARN")
+	}
+	ctx := r.Context()
+	arn := h.workflowArn(req.Name)
+	out := deployResponse{StateMachineArn: arn, Name: req.Name}
+	cur, err := h.svc.DescribeStateMachine(ctx, &service.DescribeStateMachineInput{StateMachineArn: arn})
+	if e, ok := apierr.As(err); ok && e.Code == apierr.StateMachineDoesNotExist {
+		created, err := h.svc.CreateStateMachine(ctx, &service.CreateStateMachineInput{
+			Name: req.Name, Definition: def, Type: req.Type, RoleArn: req.RoleArn,
+			Publish: req.Publish, VersionDescription: req.Description,
+		})
+		if err != nil {
+			return err
+		}
+		out.StateMachineArn, out.StateMachineVersionArn, out.Result = created.StateMachineArn, created.StateMachineVersionArn, deployCreated
+		if d, err := h.svc.DescribeStateMachine(ctx, &service.DescribeStateMachineInput{StateMachineArn: created.StateMachineArn}); err == nil {
+			out.RevisionID = d.RevisionID
+		}
+		writeJSON(w, http.StatusCreated, out)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if req.Type != "" && !strings.EqualFold(req.Type, cur.Type) {
+		return apierr.New(apierr.ValidationException,
+			"workflow %q is of type %s: its type cannot change; delete it first (DELETE %s/workflows/%s) or deploy under another name",
+			req.Name, cur.Type, Prefix, req.Name)
+	}
+	if cur.Definition == def && (req.RoleArn == "" || req.RoleArn == cur.RoleArn) {
+		out.RevisionID, out.Result = cur.RevisionID, deployUnchanged
+		if req.Publish {
+			v, err := h.svc.PublishStateMachineVersion(ctx, &service.PublishStateMachineVersionInput{
+				StateMachineArn: arn, RevisionID: cur.RevisionID, Description: req.Description,
+			})
+			if err != nil {
+				return err
+			}
+			out.StateMachineVersionArn = v.StateMachineVersionArn
+		}
+		writeJSON(w, http.StatusOK, out)
+		return nil
+	}
+	upd, err := h.svc.UpdateStateMachine(ctx, &service.UpdateStateMachineInput{
+		StateMachineArn: arn, Definition: def, RoleArn: req.RoleArn,
+		Publish: req.Publish, VersionDescription: req.Description,
+	})
+	if err != nil {
+		return err
+	}
+	out.RevisionID, out.StateMachineVersionArn, out.Result = upd.RevisionID, upd.StateMachineVersionArn, deployUpdated
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// listWorkflows lists state machines by name: ?limit=&next=.
+func (h *handler) listWorkflows(w http.ResponseWriter, r *http.Request) error {
+	limit, err := queryInt(r, "limit")
+	if err != nil {
+		return err
+	}
+	out, err := h.svc.ListStateMachines(r.Context(), &service.ListStateMachinesInput{MaxResults: limit, NextToken: r.URL.Query().Get("next")})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// workflowView is DescribeStateMachine's answer with the definition as a
+// JSON value when it is JSON.
+type workflowView struct {
+	*service.DescribeStateMachineOutput
+	Definition json.RawMessage `json:"definition"`
+}
+
+// getWorkflow describes a workflow (NAME, NAME:VERSION, NAME:ALIAS or an
+// ARN).
+func (h *handler) getWorkflow(w http.ResponseWriter, r *http.Request) error {
+	name, err := pathName(r, "name")
+	if err != nil {
+		return err
+	}
+	out, err := h.svc.DescribeStateMachine(r.Context(), &service.DescribeStateMachineInput{StateMachineArn: h.workflowArn(name)})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, workflowView{out, jsonValue(out.Definition)})
+	return nil
+}
+
+// deleteWorkflow deletes a workflow with its versions and aliases.
+func (h *handler) deleteWorkflow(w http.ResponseWriter, r *http.Request) error {
+	name, err := pathName(r, "name")
+	if err != nil {
+		return err
+	}
+	if _, err := h.svc.DeleteStateMachine(r.Context(), &service.DeleteStateMachineInput{StateMachineArn: h.workflowArn(name)}); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// listVersions lists a workflow's versions, newest first.
+func (h *handler) listVersions(w http.ResponseWriter, r *http.Request) error {
+	name, err := pathName(r, "name")
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(r, "limit")
+	if err != nil {
+		return err
+	}
+	out, err := h.svc.ListStateMachineVersions(r.Context(), &service.ListStateMachineVersionsInput{
+		StateMachineArn: h.workflowArn(name), MaxResults: limit, NextToken: r.URL.Query().Get("next"),
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// publishRequest is the (optional) body of POST .../versions.
+type publishRequest struct {
+	RevisionID  string `json:"revisionId,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+// publishVersion publishes the workflow's current revision.
+func (h *handler) publishVersion(w http.ResponseWriter, r *http.Request) error {
+	name, err := pathName(r, "name")
+	if err != nil {
+		return err
+	}
+	var req publishRequest
+	if err := decodeBody(w, r, &req, true); err != nil {
+		return err
+	}
+	out, err := h.svc.PublishStateMachineVersion(r.Context(), &service.PublishStateMachineVersionInput{
+		StateMachineArn: h.workflowArn(name), RevisionID: req.RevisionID, Description: req.Description,
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}

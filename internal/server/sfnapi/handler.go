@@ -1,0 +1,151 @@
+package sfnapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/service"
+)
+
+// ContentType is the media type of AWS JSON 1.0 requests and responses.
+const ContentType = "application/x-amz-json-1.0"
+
+// minBodyLimit is the smallest request body limit: room for a definition
+// of 1 MiB (Step Functions' limit) with JSON escaping.
+const minBodyLimit = 2<<20 + 64<<10
+
+// Handler returns the HTTP handler of the Step Functions API. It serves
+// POST requests on any path (SDKs send "/"), whatever their Host (the
+// "sync-" host prefix SDKs put on StartSyncExecution and TestState needs no
+// special handling), with or without a SigV4 Authorization header (not
+// verified).
+func Handler(svc *service.Service, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	// A payload of MaxPayloadBytes can double in size when escaped inside
+	// a JSON string; a definition can be 1 MiB.
+	limit := int64(max(2*svc.Config().MaxPayloadBytes+64<<10, minBodyLimit))
+	return &handler{svc: svc, log: log, limit: limit}
+}
+
+type handler struct {
+	svc   *service.Service
+	log   *slog.Logger
+	limit int64
+}
+
+// ServeHTTP serves one request.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := uuid.NewString()
+	w.Header().Set("x-amzn-RequestId", reqID)
+	target := r.Header.Get("X-Amz-Target")
+	opName := strings.TrimPrefix(target, TargetPrefix)
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		h.writeError(w, r, opName, reqID, &apierr.Error{Code: apierr.UnknownOperation, Status: http.StatusMethodNotAllowed,
+			Message: fmt.Sprintf("the Step Functions API takes POST requests, not %s", r.Method)})
+		return
+	}
+	call, ok := ops[opName]
+	if !ok || !strings.HasPrefix(target, TargetPrefix) {
+		msg := fmt.Sprintf("unknown operation %q: X-Amz-Target must be %s<Operation>", target, TargetPrefix)
+		if target == "" {
+			msg = "missing X-Amz-Target header: it must be " + TargetPrefix + "<Operation>"
+		}
+		h.writeError(w, r, opName, reqID, apierr.New(apierr.UnknownOperation, "%s", msg))
+		return
+	}
+	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
+		h.writeError(w, r, opName, reqID, err)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			h.writeError(w, r, opName, reqID, &apierr.Error{Code: apierr.ValidationException, Status: http.StatusRequestEntityTooLarge,
+				Message: fmt.Sprintf("request body larger than %d bytes (payloads are limited to %d bytes; raise the limit with baton server --max-payload-bytes)", h.limit, h.svc.Config().MaxPayloadBytes)})
+			return
+		}
+		h.writeError(w, r, opName, reqID, apierr.New(apierr.Serialization, "cannot read the request body: %v", err))
+		return
+	}
+	out, err := call(r.Context(), h.svc, body)
+	if err != nil {
+		h.writeError(w, r, opName, reqID, err)
+		return
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		h.writeError(w, r, opName, reqID, fmt.Errorf("encoding the %s response: %w", opName, err))
+		return
+	}
+	w.Header().Set("Content-Type", ContentType)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}
+
+// checkContentType accepts AWS JSON 1.0 (and, leniently, 1.1 and plain
+// JSON), with parameters such as charset, or no Content-Type at all.
+func checkContentType(ct string) error {
+	if ct == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return apierr.New(apierr.Serialization, "bad Content-Type %q: %v", ct, err)
+	}
+	switch strings.ToLower(mt) {
+	case ContentType, "application/x-amz-json-1.1", "application/json":
+		return nil
+	}
+	return apierr.New(apierr.Serialization, "unsupported Content-Type %q: send %s", ct, ContentType)
+}
+
+// errorBody is an AWS JSON 1.0 error.
+type errorBody struct {
+	Type    string `json:"__type"`
+	Message string `json:"message"`
+}
+
+// writeError writes err as an AWS JSON 1.0 error: an apierr.Error with its
+// code and status, anything else as InternalServerError (logged).
+func (h *handler) writeError(w http.ResponseWriter, r *http.Request, opName, reqID string, err error) {
+	e, ok := apierr.As(err)
+	switch {
+	case ok:
+		h.log.Debug("step functions API error", "op", opName, "code", e.Code, "message", e.Message, "request_id", reqID)
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		// The client went away; nobody reads the answer.
+		e = &apierr.Error{Code: apierr.InternalServerError, Status: 499, Message: "request cancelled"}
+		h.log.Debug("step functions API request cancelled", "op", opName, "request_id", reqID)
+	default:
+		h.log.Error("step functions API internal error", "op", opName, "err", err, "request_id", reqID)
+		e = apierr.New(apierr.InternalServerError, "internal error (request id %s); the server log has the cause", reqID)
+	}
+	b, _ := json.Marshal(errorBody{Type: e.Code, Message: e.Message})
+	w.Header().Set("Content-Type", ContentType)
+	w.Header().Set("x-amzn-ErrorType", e.Code)
+	w.WriteHeader(e.Status)
+	_, _ = w.Write(b)
+}
+
+// decodeError reports a body that is not the operation's JSON input.
+func decodeError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return apierr.New(apierr.Serialization, "member %q must be a %s, not a JSON %s", te.Field, te.Type, te.Value)
+	}
+	return apierr.New(apierr.Serialization, "the request body is not a JSON object: %v", err)
+}

@@ -1,0 +1,485 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/batonhq/baton/internal/store"
+)
+
+// Catalog: state machines, versions, aliases and activities. These writes
+// are rare; each runs in its own transaction on the writer connection.
+
+const smColumns = `arn, name, type, definition, role_arn, description,
+	logging_configuration, tracing_configuration, revision_id, created_at, updated_at`
+
+// CreateStateMachine inserts sm; ErrExists when its ARN is taken.
+func (s *Store) CreateStateMachine(ctx context.Context, sm *store.StateMachine) error {
+	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
+		_, err := c.ExecContext(ctx, `INSERT INTO state_machines (`+smColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			sm.Arn, sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Description,
+			sm.LoggingConfiguration, sm.TracingConfiguration, sm.RevisionID,
+			nanos(sm.CreatedAt), nanos(sm.UpdatedAt))
+		if isUnique(err) {
+			return fmt.Errorf("state machine %q: %w", sm.Arn, store.ErrExists)
+		}
+		return err
+	})
+}
+
+// UpdateStateMachine replaces every field of sm; ErrNotFound when missing.
+func (s *Store) UpdateStateMachine(ctx context.Context, sm *store.StateMachine) error {
+	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
+		res, err := c.ExecContext(ctx, `UPDATE state_machines SET name = ?, type = ?,
+			definition = ?, role_arn = ?, description = ?, logging_configuration = ?,
+			tracing_configuration = ?, revision_id = ?, created_at = ?, updated_at = ?
+			WHERE arn = ?`,
+			sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Description,
+			sm.LoggingConfiguration, sm.TracingConfiguration, sm.RevisionID,
+			nanos(sm.CreatedAt), nanos(sm.UpdatedAt), sm.Arn)
+		return mustAffect(res, err, "state machine", sm.Arn)
+	})
+}
+
+// GetStateMachine returns the state machine with that ARN.
+func (s *Store) GetStateMachine(ctx context.Context, arn string) (*store.StateMachine, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+smColumns+` FROM state_machines WHERE arn = ?`, arn)
+	sm, err := scanStateMachine(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("state machine %q: %w", arn, store.ErrNotFound)
+	}
+	return sm, err
+}
+
+// ListStateMachines returns state machines sorted by name (then ARN).
+func (s *Store) ListStateMachines(ctx context.Context, page store.Page) ([]*store.StateMachine, string, error) {
+	k, ok, err := decodeToken(kindStateMachines, page.Token)
+	if err != nil {
+		return nil, "", err
+	}
+	n := limit(page)
+	q := `SELECT ` + smColumns + ` FROM state_machines`
+	args := []any{}
+	if ok {
+		q += ` WHERE (name, arn) > (?, ?)`
+		args = append(args, k.T, k.S)
+	}
+	q += ` ORDER BY name, arn LIMIT ?`
+	args = append(args, n+1)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := collect(rows, scanStateMachine)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(out) > n {
+		out = out[:n]
+		last := out[n-1]
+		return out, encodeToken(pageKey{Kind: kindStateMachines, S: last.Arn, T: last.Name}), nil
+	}
+	return out, "", nil
+}
+
+// DeleteStateMachine removes the state machine, its versions, its aliases
+// and the tags of all of them. Executions stay.
+func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
+	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
+		for _, q := range []string{
+			`DELETE FROM tags WHERE resource_arn IN (SELECT arn FROM versions WHERE state_machine_arn = ?)`,
+			`DELETE FROM tags WHERE resource_arn IN (SELECT arn FROM aliases WHERE state_machine_arn = ?)`,
+			`DELETE FROM tags WHERE resource_arn = ?`,
+			`DELETE FROM versions WHERE state_machine_arn = ?`,
+			`DELETE FROM aliases WHERE state_machine_arn = ?`,
+		} {
+			if _, err := c.ExecContext(ctx, q, arn); err != nil {
+				return err
+			}
+		}
+		res, err := c.ExecContext(ctx, `DELETE FROM state_machines WHERE arn = ?`, arn)
+		return mustAffect(res, err, "state machine", arn)
+	})
+}
+
+const versionColumns = `arn, state_machine_arn, number, definition, role_arn, type,
+	description, revision_id, created_at`
+
+// CreateVersion numbers v after the last version ever published of its
+// state machine, sets v.Number and v.Arn and inserts it. ErrNotFound when
+// the state machine does not exist.
+func (s *Store) CreateVersion(ctx context.Context, v *store.Version) error {
+	var num int64
+	var arn string
+	err := s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
+		err := c.QueryRowContext(ctx, `UPDATE state_machines SET last_version = last_version + 1
+			WHERE arn = ? RETURNING last_version`, v.StateMachineArn).Scan(&num)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("state machine %q: %w", v.StateMachineArn, store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		arn = v.StateMachineArn + ":" + strconv.FormatInt(num, 10)
+		_, err = c.ExecContext(ctx, `INSERT INTO versions (`+versionColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			arn, v.StateMachineArn, num, v.Definition, v.RoleArn, v.Type,
+			v.Description, v.RevisionID, nanos(v.CreatedAt))
+		if isUnique(err) {
+			return fmt.Errorf("version %q: %w", arn, store.ErrExists)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	v.Number, v.Arn = num, arn
+	return nil
+}
+
+// GetVersion returns the version with that ARN.
+func (s *Store) GetVersion(ctx context.Context, arn string) (*store.Version, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+versionColumns+` FROM versions WHERE arn = ?`, arn)
+	v, err := scanVersion(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("version %q: %w", arn, store.ErrNotFound)
+	}
+	return v, err
+}
+
+// ListVersions returns the versions of a state machine, newest first.
+func (s *Store) ListVersions(ctx context.Context, stateMachineArn string, page store.Page) ([]*store.Version, string, error) {
+	k, ok, err := decodeToken(kindVersions, page.Token)
+	if err != nil {
+		return nil, "", err
+	}
+	n := limit(page)
+	q := `SELECT ` + versionColumns + ` FROM versions WHERE state_machine_arn = ?`
+	args := []any{stateMachineArn}
+	if ok {
+		q += ` AND number < ?`
+		args = append(args, k.N)
+	}
+	q += ` ORDER BY number DESC LIMIT ?`
+	args = append(args, n+1)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := collect(rows, scanVersion)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(out) > n {
+		out = out[:n]
+		return out, encodeToken(pageKey{Kind: kindVersions, N: out[n-1].Number}), nil
+	}
+	return out, "", nil
+}
+
+// DeleteVersion removes a version and its tags; ErrNotFound when missing.
+func (s *Store) DeleteVersion(ctx context.Context, arn string) error {
+	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
+		if _, err := c.ExecContext(ctx, `DELETE FROM tags WHERE resource_arn = ?`, arn); err != nil {
+			return err
+		}
+		res, err := c.ExecContext(ctx, `DELETE FROM versions WHERE arn = ?`, arn)
+		return mustAffect(res, err, "version", arn)
+	})
+}
+
+const aliasColumns = `arn, state_machine_arn, name, description, routing, created_at, updated_at`
+
+// CreateAlias inserts a; ErrExists when its ARN is taken, ErrNotFound when
+// its state machine does not exist.
+func (s *Store) CreateAlias(ctx context.Context, a *store.Alias) error {
+	routing, err := json.Marshal(routes(a.Routing))
+	if err != nil {
+		return err
+	}
+	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
+		var one int
+		err := c.QueryRowContext(ctx, `SELECT 1 FROM state_machines WHERE arn = ?`, a.StateMachineArn).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("state machine %q: %w", a.StateMachineArn, store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = c.ExecContext(ctx, `INSERT INTO aliases (`+aliasColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			a.Arn, a.StateMachineArn, a.Name, a.Description, string(routing),
+			nanos(a.CreatedAt), nanos(a.UpdatedAt))
+		if isUnique(err) {
+			return fmt.Errorf("alias %q: %w", a.Arn, store.ErrExists)
+		}
+		return err
+	})
+}
+
+// UpdateAlias replaces the description, routing and times of a;
+// ErrNotFound when missing.
+func (s *Store) UpdateAlias(ctx context.Context, a *store.Alias) error {
+	routing, err := json.Marshal(routes(a.Routing))
+	if err != nil {
+		return err
+	}
+	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
+		res, err := c.ExecContext(ctx, `UPDATE aliases SET description = ?, routing = ?,
+			created_at = ?, updated_at = ? WHERE arn = ?`,
+			a.Description, string(routing), nanos(a.CreatedAt), nanos(a.UpdatedAt), a.Arn)
+		return mustAffect(res, err, "alias", a.Arn)
+	})
+}
+
+// GetAlias returns the alias with that ARN.
+func (s *Store) GetAlias(ctx context.Context, arn string) (*store.Alias, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+aliasColumns+` FROM aliases WHERE arn = ?`, arn)
+	a, err := scanAlias(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("alias %q: %w", arn, store.ErrNotFound)
+	}
+	return a, err
+}
+
+// ListAliases returns the aliases of a state machine sorted by name.
+func (s *Store) ListAliases(ctx context.Context, stateMachineArn string, page store.Page) ([]*store.Alias, string, error) {
+	k, ok, err := decodeToken(kindAliases, page.Token)
+	if err != nil {
+		return nil, "", err
+	}
+	n := limit(page)
+	q := `SELECT ` + aliasColumns + ` FROM aliases WHERE state_machine_arn = ?`
+	args := []any{stateMachineArn}
+	if ok {
+		q += ` AND name > ?`
+		args = append(args, k.S)
+	}
+	q += ` ORDER BY name LIMIT ?`
+	args = append(args, n+1)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := collect(rows, scanAlias)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(out) > n {
+		out = out[:n]
+		return out, encodeToken(pageKey{Kind: kindAliases, S: out[n-1].Name}), nil
+	}
+	return out, "", nil
+}
+
+// DeleteAlias removes an alias and its tags; ErrNotFound when missing.
+func (s *Store) DeleteAlias(ctx context.Context, arn string) error {
+	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
+		if _, err := c.ExecContext(ctx, `DELETE FROM tags WHERE resource_arn = ?`, arn); err != nil {
+			return err
+		}
+		res, err := c.ExecContext(ctx, `DELETE FROM aliases WHERE arn = ?`, arn)
+		return mustAffect(res, err, "alias", arn)
+	})
+}
+
+// CreateActivity inserts a; ErrExists when its ARN is taken.
+func (s *Store) CreateActivity(ctx context.Context, a *store.Activity) error {
+	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
+		_, err := c.ExecContext(ctx, `INSERT INTO activities (arn, name, created_at) VALUES (?, ?, ?)`,
+			a.Arn, a.Name, nanos(a.CreatedAt))
+		if isUnique(err) {
+			return fmt.Errorf("activity %q: %w", a.Arn, store.ErrExists)
+		}
+		return err
+	})
+}
+
+// GetActivity returns the activity with that ARN.
+func (s *Store) GetActivity(ctx context.Context, arn string) (*store.Activity, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT arn, name, created_at FROM activities WHERE arn = ?`, arn)
+	a, err := scanActivity(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("activity %q: %w", arn, store.ErrNotFound)
+	}
+	return a, err
+}
+
+// ListActivities returns activities sorted by name (then ARN).
+func (s *Store) ListActivities(ctx context.Context, page store.Page) ([]*store.Activity, string, error) {
+	k, ok, err := decodeToken(kindActivities, page.Token)
+	if err != nil {
+		return nil, "", err
+	}
+	n := limit(page)
+	q := `SELECT arn, name, created_at FROM activities`
+	args := []any{}
+	if ok {
+		q += ` WHERE (name, arn) > (?, ?)`
+		args = append(args, k.T, k.S)
+	}
+	q += ` ORDER BY name, arn LIMIT ?`
+	args = append(args, n+1)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := collect(rows, scanActivity)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(out) > n {
+		out = out[:n]
+		last := out[n-1]
+		return out, encodeToken(pageKey{Kind: kindActivities, S: last.Arn, T: last.Name}), nil
+	}
+	return out, "", nil
+}
+
+// DeleteActivity removes an activity and its tags; ErrNotFound when
+// missing.
+func (s *Store) DeleteActivity(ctx context.Context, arn string) error {
+	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
+		if _, err := c.ExecContext(ctx, `DELETE FROM tags WHERE resource_arn = ?`, arn); err != nil {
+			return err
+		}
+		res, err := c.ExecContext(ctx, `DELETE FROM activities WHERE arn = ?`, arn)
+		return mustAffect(res, err, "activity", arn)
+	})
+}
+
+// TagResource adds or overwrites tags of any resource.
+func (s *Store) TagResource(ctx context.Context, arn string, tags map[string]string) error {
+	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
+		for k, v := range tags {
+			if _, err := c.ExecContext(ctx, `INSERT INTO tags (resource_arn, key, value) VALUES (?, ?, ?)
+				ON CONFLICT (resource_arn, key) DO UPDATE SET value = excluded.value`, arn, k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// UntagResource removes tags by key; unknown keys are ignored.
+func (s *Store) UntagResource(ctx context.Context, arn string, keys []string) error {
+	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
+		for _, k := range keys {
+			if _, err := c.ExecContext(ctx, `DELETE FROM tags WHERE resource_arn = ? AND key = ?`, arn, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ListTags returns the tags of a resource (an empty map when none).
+func (s *Store) ListTags(ctx context.Context, arn string) (map[string]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT key, value FROM tags WHERE resource_arn = ?`, arn)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	tags := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		tags[k] = v
+	}
+	return tags, rows.Err()
+}
+
+// routes never encodes as JSON null.
+func routes(r []store.Route) []store.Route {
+	if r == nil {
+		return []store.Route{}
+	}
+	return r
+}
+
+// mustAffect turns an Exec result that changed no row into ErrNotFound.
+func mustAffect(res sql.Result, err error, what, key string) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("%s %q: %w", what, key, store.ErrNotFound)
+	}
+	return nil
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// collect scans every row with scan and closes rows.
+func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func scanStateMachine(r scanner) (*store.StateMachine, error) {
+	var sm store.StateMachine
+	var created, updated int64
+	if err := r.Scan(&sm.Arn, &sm.Name, &sm.Type, &sm.Definition, &sm.RoleArn, &sm.Description,
+		&sm.LoggingConfiguration, &sm.TracingConfiguration, &sm.RevisionID, &created, &updated); err != nil {
+		return nil, err
+	}
+	sm.CreatedAt, sm.UpdatedAt = fromNanos(created), fromNanos(updated)
+	return &sm, nil
+}
+
+func scanVersion(r scanner) (*store.Version, error) {
+	var v store.Version
+	var created int64
+	if err := r.Scan(&v.Arn, &v.StateMachineArn, &v.Number, &v.Definition, &v.RoleArn, &v.Type,
+		&v.Description, &v.RevisionID, &created); err != nil {
+		return nil, err
+	}
+	v.CreatedAt = fromNanos(created)
+	return &v, nil
+}
+
+func scanAlias(r scanner) (*store.Alias, error) {
+	var a store.Alias
+	var routing string
+	var created, updated int64
+	if err := r.Scan(&a.Arn, &a.StateMachineArn, &a.Name, &a.Description, &routing, &created, &updated); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(routing), &a.Routing); err != nil {
+		return nil, fmt.Errorf("alias %q: routing: %w", a.Arn, err)
+	}
+	if len(a.Routing) == 0 {
+		a.Routing = nil
+	}
+	a.CreatedAt, a.UpdatedAt = fromNanos(created), fromNanos(updated)
+	return &a, nil
+}
+
+func scanActivity(r scanner) (*store.Activity, error) {
+	var a store.Activity
+	var created int64
+	if err := r.Scan(&a.Arn, &a.Name, &created); err != nil {
+		return nil, err
+	}
+	a.CreatedAt = fromNanos(created)
+	return &a, nil
+}

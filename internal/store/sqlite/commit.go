@@ -1,0 +1,252 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/batonhq/baton/internal/store"
+)
+
+// writeStmts are the statements of the hot write path, prepared once on
+// the writer connection and reused by every Commit.
+type writeStmts struct {
+	lookup       *sql.Stmt
+	insExec      *sql.Stmt
+	insInput     *sql.Stmt
+	updExec      *sql.Stmt
+	insEvent     *sql.Stmt
+	insTask      *sql.Stmt
+	startTask    *sql.Stmt
+	delTask      *sql.Stmt
+	delTasksAll  *sql.Stmt
+	putTimer     *sql.Stmt
+	delTimer     *sql.Stmt
+	delTimersAll *sql.Stmt
+}
+
+func prepareWrite(ctx context.Context, c *sql.Conn) (*writeStmts, error) {
+	ws := &writeStmts{}
+	for _, p := range []struct {
+		dst **sql.Stmt
+		q   string
+	}{
+		{&ws.lookup, `SELECT id, event_count FROM executions WHERE arn = ?`},
+		{&ws.insExec, `INSERT INTO executions (arn, state_machine_arn, version_arn, alias_arn,
+			name, type, start_date, status, output, error, cause, stop_date, redrive_count,
+			redrive_date, event_count, snapshot)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&ws.insInput, `INSERT INTO execution_inputs (execution_id, input, definition, role_arn,
+			trace_header, parent_token) VALUES (?, ?, ?, ?, ?, ?)`},
+		{&ws.updExec, `UPDATE executions SET status = ?, output = ?, error = ?, cause = ?,
+			stop_date = ?, redrive_count = ?, redrive_date = ?, event_count = ?, snapshot = ?
+			WHERE id = ?`},
+		{&ws.insEvent, `INSERT INTO history (execution_id, id, type, timestamp, previous, body)
+			VALUES (?, ?, ?, ?, ?, ?)`},
+		{&ws.insTask, `INSERT INTO tasks (token, execution_id, task_id, kind, resource,
+			activity_arn, state_name, input, state, worker_name, attempt, timeout_sec,
+			heartbeat_sec, created_at, started_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&ws.startTask, `UPDATE tasks SET state = ?, worker_name = ?, started_at = ?
+			WHERE token = ? AND execution_id = ?`},
+		{&ws.delTask, `DELETE FROM tasks WHERE token = ? AND execution_id = ?`},
+		{&ws.delTasksAll, `DELETE FROM tasks WHERE execution_id = ?`},
+		{&ws.putTimer, `INSERT INTO timers (execution_id, timer_id, at, purpose) VALUES (?, ?, ?, ?)
+			ON CONFLICT (execution_id, timer_id) DO UPDATE SET at = excluded.at, purpose = excluded.purpose`},
+		{&ws.delTimer, `DELETE FROM timers WHERE execution_id = ? AND timer_id = ?`},
+		{&ws.delTimersAll, `DELETE FROM timers WHERE execution_id = ?`},
+	} {
+		st, err := c.PrepareContext(ctx, p.q)
+		if err != nil {
+			ws.close()
+			return nil, err
+		}
+		*p.dst = st
+	}
+	return ws, nil
+}
+
+func (ws *writeStmts) close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{ws.lookup, ws.insExec, ws.insInput, ws.updExec, ws.insEvent,
+		ws.insTask, ws.startTask, ws.delTask, ws.delTasksAll, ws.putTimer, ws.delTimer, ws.delTimersAll} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Commit stores a batch of transitions in one transaction: all or nothing.
+//
+// Event ids: an event with ID 0 gets the next id of its execution (written
+// back into the batch); an event with an ID must carry exactly the next id,
+// else Commit fails with ErrConflict. The stored EventCount is always the id
+// of the last stored event (written back into Transition.Execution when it
+// differs). Tasks and timers belong to the transition's execution, whatever
+// their ExecutionArn says. Within one transition the order is: execution
+// row, events, DeleteAll, DeleteTasks, DeleteTimers, StartTasks (ErrNotFound
+// for an unknown token), AddTasks, AddTimers.
+func (s *Store) Commit(ctx context.Context, batch []*store.Transition) error {
+	if len(batch) == 0 {
+		return ctx.Err()
+	}
+	for i, tr := range batch {
+		if tr == nil || tr.Execution == nil || tr.Execution.Arn == "" {
+			return fmt.Errorf("sqlite: commit: transition %d has no execution", i)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	local := make(map[string]execRef, len(batch))
+	err := s.tx(ctx, func(_ *sql.Conn, ws *writeStmts) error {
+		for _, tr := range batch {
+			if err := s.apply(ws, local, tr); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// Committed: publish what the batch learned, still under wmu.
+	s.cache.merge(local)
+	return nil
+}
+
+// apply writes one transition. local holds the executions this batch has
+// touched so far (uncommitted, so kept out of the shared cache).
+func (s *Store) apply(ws *writeStmts, local map[string]execRef, tr *store.Transition) error {
+	ctx := context.Background() // cancellation was checked before BEGIN
+	x := tr.Execution
+	ref, known := local[x.Arn]
+	if !known {
+		ref, known = s.cache.get(x.Arn)
+	}
+	if tr.New && known {
+		return fmt.Errorf("execution %q: %w", x.Arn, store.ErrExists)
+	}
+	if !tr.New && !known {
+		err := ws.lookup.QueryRowContext(ctx, x.Arn).Scan(&ref.id, &ref.events)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("execution %q: %w", x.Arn, store.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("execution %q: %w", x.Arn, err)
+		}
+	}
+
+	// Number the events before writing the row so that it is written once.
+	first := ref.events + 1
+	for i := range tr.Events {
+		e := &tr.Events[i]
+		next := ref.events + 1
+		switch e.ID {
+		case 0:
+			e.ID = next
+		case next:
+		default:
+			return fmt.Errorf("execution %q: event id %d, want %d: %w", x.Arn, e.ID, next, store.ErrConflict)
+		}
+		ref.events = next
+	}
+	if x.EventCount != ref.events {
+		x.EventCount = ref.events
+	}
+
+	if tr.New {
+		res, err := ws.insExec.ExecContext(ctx, x.Arn, x.StateMachineArn, x.VersionArn, x.AliasArn,
+			x.Name, x.Type, nanos(x.StartDate), x.Status, x.Output, x.Error, x.Cause,
+			nanos(x.StopDate), x.RedriveCount, nanos(x.RedriveDate), ref.events, blob(x.Snapshot))
+		if isUnique(err) {
+			return fmt.Errorf("execution %q: %w", x.Arn, store.ErrExists)
+		}
+		if err != nil {
+			return fmt.Errorf("execution %q: %w", x.Arn, err)
+		}
+		if ref.id, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		if _, err := ws.insInput.ExecContext(ctx, ref.id, x.Input, x.Definition, x.RoleArn,
+			x.TraceHeader, x.ParentToken); err != nil {
+			return fmt.Errorf("execution %q: %w", x.Arn, err)
+		}
+	} else if _, err := ws.updExec.ExecContext(ctx, x.Status, x.Output, x.Error, x.Cause,
+		nanos(x.StopDate), x.RedriveCount, nanos(x.RedriveDate), ref.events, blob(x.Snapshot), ref.id); err != nil {
+		return fmt.Errorf("execution %q: %w", x.Arn, err)
+	}
+	for i := range tr.Events {
+		e := &tr.Events[i]
+		if _, err := ws.insEvent.ExecContext(ctx, ref.id, e.ID, e.Type, nanos(e.Timestamp), e.Previous, nonNil(e.Body)); err != nil {
+			if isUnique(err) {
+				err = fmt.Errorf("%w (id %d from %d)", store.ErrConflict, e.ID, first)
+			}
+			return fmt.Errorf("execution %q: event %d: %w", x.Arn, e.ID, err)
+		}
+	}
+	ref.status = x.Status
+	local[x.Arn] = ref
+
+	if tr.DeleteAll {
+		if _, err := ws.delTasksAll.ExecContext(ctx, ref.id); err != nil {
+			return fmt.Errorf("execution %q: delete tasks: %w", x.Arn, err)
+		}
+		if _, err := ws.delTimersAll.ExecContext(ctx, ref.id); err != nil {
+			return fmt.Errorf("execution %q: delete timers: %w", x.Arn, err)
+		}
+	}
+	for _, tok := range tr.DeleteTasks {
+		if _, err := ws.delTask.ExecContext(ctx, tok, ref.id); err != nil {
+			return fmt.Errorf("task %q: %w", tok, err)
+		}
+	}
+	for _, id := range tr.DeleteTimers {
+		if _, err := ws.delTimer.ExecContext(ctx, ref.id, id); err != nil {
+			return fmt.Errorf("timer %q of execution %q: %w", id, x.Arn, err)
+		}
+	}
+	for _, t := range tr.StartTasks {
+		res, err := ws.startTask.ExecContext(ctx, t.State, t.WorkerName, nanos(t.StartedAt), t.Token, ref.id)
+		if err := mustAffect(res, err, "task", t.Token); err != nil {
+			return err
+		}
+	}
+	for _, t := range tr.AddTasks {
+		_, err := ws.insTask.ExecContext(ctx, t.Token, ref.id, t.TaskID, t.Kind, t.Resource,
+			t.ActivityArn, t.StateName, t.Input, t.State, t.WorkerName, t.Attempt, t.TimeoutSec,
+			t.HeartbeatSec, nanos(t.CreatedAt), nanos(t.StartedAt))
+		if isUnique(err) {
+			return fmt.Errorf("task %q: %w", t.Token, store.ErrExists)
+		}
+		if err != nil {
+			return fmt.Errorf("task %q: %w", t.Token, err)
+		}
+	}
+	for _, t := range tr.AddTimers {
+		if _, err := ws.putTimer.ExecContext(ctx, ref.id, t.TimerID, nanos(t.At), t.Purpose); err != nil {
+			return fmt.Errorf("timer %q of execution %q: %w", t.TimerID, x.Arn, err)
+		}
+	}
+	return nil
+}
+
+// blob stores nil as NULL and anything else as a BLOB.
+func blob(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return b
+}
+
+// nonNil stores nil as an empty BLOB (for NOT NULL columns).
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}

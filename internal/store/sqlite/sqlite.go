@@ -1,0 +1,225 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/batonhq/baton/internal/store"
+)
+
+// Durability settings of Options.Durability.
+const (
+	// DurabilityFull syncs the WAL on every commit (PRAGMA synchronous=FULL):
+	// a Commit that returned survives a power loss.
+	DurabilityFull = "full"
+	// DurabilityRelaxed syncs only at checkpoints (PRAGMA
+	// synchronous=NORMAL): a Commit that returned survives a crash of the
+	// process but the last ones may be lost on a power loss.
+	DurabilityRelaxed = "relaxed"
+)
+
+// FileName is the name of the database file inside the data directory.
+const FileName = "baton.db"
+
+// Options tune a Store. The zero value is the safe default.
+type Options struct {
+	// Durability is DurabilityFull ("" means full) or DurabilityRelaxed.
+	Durability string
+	// BusyTimeout is how long a connection waits for a lock held by
+	// another process before failing (default 5s).
+	BusyTimeout time.Duration
+	// Readers is the size of the reader connection pool (default
+	// max(4, GOMAXPROCS)).
+	Readers int
+}
+
+// Store is the SQLite implementation of store.Store. It is safe for
+// concurrent use: writes are serialized through one writer connection,
+// reads run in parallel on a pool of reader connections.
+type Store struct {
+	db     *sql.DB // reader pool (query_only)
+	wdb    *sql.DB // owns the writer connection
+	w      *sql.Conn
+	wmu    sync.Mutex // serializes every write and guards ws and cache
+	ws     *writeStmts
+	cache  execCache
+	closed bool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database dir/baton.db, applies the
+// pending migrations and prepares the write path.
+func Open(dir string, opts Options) (*Store, error) {
+	sync := "FULL"
+	switch opts.Durability {
+	case "", DurabilityFull:
+	case DurabilityRelaxed:
+		sync = "NORMAL"
+	default:
+		return nil, fmt.Errorf("sqlite: unknown durability %q (want %q or %q)", opts.Durability, DurabilityFull, DurabilityRelaxed)
+	}
+	busy := opts.BusyTimeout
+	if busy <= 0 {
+		busy = 5 * time.Second
+	}
+	readers := opts.Readers
+	if readers <= 0 {
+		readers = max(4, runtime.GOMAXPROCS(0))
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	dsn := func(extra ...string) string {
+		q := url.Values{}
+		q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous("+sync+")")
+		q.Add("_pragma", "foreign_keys(OFF)")
+		for _, p := range extra {
+			q.Add("_pragma", p)
+		}
+		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	}
+
+	ctx := context.Background()
+	if err := migrate(ctx, dsn()); err != nil {
+		return nil, err
+	}
+
+	s := &Store{}
+	var err error
+	s.wdb, err = sql.Open("sqlite", dsn("cache_size(-65536)", "temp_store(MEMORY)"))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open writer: %w", err)
+	}
+	s.wdb.SetMaxOpenConns(1)
+	s.wdb.SetMaxIdleConns(1)
+	s.wdb.SetConnMaxLifetime(0)
+	s.w, err = s.wdb.Conn(ctx)
+	if err != nil {
+		s.wdb.Close()
+		return nil, fmt.Errorf("sqlite: open writer: %w", err)
+	}
+	s.ws, err = prepareWrite(ctx, s.w)
+	if err != nil {
+		s.w.Close()
+		s.wdb.Close()
+		return nil, fmt.Errorf("sqlite: prepare: %w", err)
+	}
+	s.db, err = sql.Open("sqlite", dsn("query_only(1)", "cache_size(-16384)"))
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: open readers: %w", err)
+	}
+	s.db.SetMaxOpenConns(readers)
+	s.db.SetMaxIdleConns(readers)
+	s.db.SetConnMaxIdleTime(0)
+	if err := s.db.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: open readers: %w", err)
+	}
+	s.cache.init()
+	return s, nil
+}
+
+// Close closes every connection. It is idempotent.
+func (s *Store) Close() error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	var errs []error
+	if s.ws != nil {
+		errs = append(errs, s.ws.close())
+	}
+	if s.w != nil {
+		errs = append(errs, s.w.Close())
+	}
+	if s.wdb != nil {
+		errs = append(errs, s.wdb.Close())
+	}
+	if s.db != nil {
+		errs = append(errs, s.db.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// writer runs fn with the writer connection in one IMMEDIATE transaction:
+// it commits when fn returns nil and rolls back otherwise.
+func (s *Store) writer(ctx context.Context, fn func(c *sql.Conn, ws *writeStmts) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	return s.tx(ctx, fn)
+}
+
+// tx is writer without the locking; the caller holds wmu.
+func (s *Store) tx(ctx context.Context, fn func(c *sql.Conn, ws *writeStmts) error) (err error) {
+	if s.closed {
+		return errClosed
+	}
+	if _, err := s.w.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			// Roll back without ctx: a cancelled ctx must not leave the
+			// transaction open on the writer connection.
+			if _, rerr := s.w.ExecContext(context.Background(), "ROLLBACK"); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("sqlite: rollback: %w", rerr))
+			}
+		}
+	}()
+	if err := fn(s.w, s.ws); err != nil {
+		return err
+	}
+	if _, err := s.w.ExecContext(context.Background(), "COMMIT"); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+var errClosed = errors.New("sqlite: store is closed")
+
+// isUnique reports whether err is a violation of a PRIMARY KEY or UNIQUE
+// constraint.
+func isUnique(err error) bool {
+	var e *sqlite.Error
+	if errors.As(err, &e) {
+		return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// nanos encodes t as Unix nanoseconds, 0 for the zero time.
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// fromNanos decodes nanos: 0 is the zero time, anything else a UTC time.
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
