@@ -31,14 +31,25 @@ func (e *Engine) add(l *live, tr *store.Transition, transitions int) {
 }
 
 // afterCommit runs fn once what is queued so far is stored (err nil) or
-// failed to be; it runs at once for Express executions, which are not
-// stored step by step.
+// failed to be. For Express executions, which are not stored step by step,
+// it runs as soon as the loop is done with the current input.
 func (e *Engine) afterCommit(l *live, fn func(error)) {
 	if l != nil && l.express {
-		fn(nil)
+		e.soon = append(e.soon, fn)
 		return
 	}
 	e.batch.after = append(e.batch.after, fn)
+}
+
+// runSoon runs the effects afterCommit deferred for Express executions.
+func (e *Engine) runSoon() {
+	for len(e.soon) > 0 {
+		fns := e.soon
+		e.soon = nil
+		for _, fn := range fns {
+			fn(nil)
+		}
+	}
 }
 
 // flush hands the current batch to the committer when it is idle.

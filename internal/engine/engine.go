@@ -110,6 +110,7 @@ type Engine struct {
 	loadQueue []string
 	loadedC   chan loaded
 	out       asl.Output
+	soon      []func(error) // Express effects, run after the current input
 }
 
 // taskRef locates a task of an in-memory execution.

@@ -557,3 +557,30 @@ func TestTestState(t *testing.T) {
 		t.Fatalf("bad state: %v", err)
 	}
 }
+
+func TestExpressActivity(t *testing.T) {
+	w := newWorld(t)
+	act := "arn:aws:states:us-east-1:123456789012:activity:fast"
+	req := w.req("expact", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"`+act+`","End":true}}}`, `{"n":1}`)
+	req.Type = store.TypeExpress
+	req.ExecutionArn = "arn:aws:states:us-east-1:123456789012:express:test:expact:1"
+	res := make(chan *store.Execution, 1)
+	go func() {
+		ex, err := w.eng.StartSync(context.Background(), req)
+		if err != nil {
+			t.Error(err)
+		}
+		res <- ex
+	}()
+	task, err := w.eng.GetActivityTask(context.Background(), act, "w")
+	if err != nil || task == nil {
+		t.Fatalf("%v %v", task, err)
+	}
+	if err := w.eng.SendTaskSuccess(context.Background(), task.Token, `{"done":true}`); err != nil {
+		t.Fatal(err)
+	}
+	ex := <-res
+	if ex == nil || ex.Status != "SUCCEEDED" || ex.Output != `{"done":true}` {
+		t.Fatalf("%+v", ex)
+	}
+}

@@ -60,11 +60,13 @@ func (e *Engine) loop() {
 		select {
 		case x := <-in:
 			e.handle(x)
+			e.runSoon()
 			// Take what else is waiting, so that one commit carries it.
 			for i := 0; i < 256 && len(e.batch.trs) < e.cfg.MaxBatch; i++ {
 				select {
 				case x := <-e.in:
 					e.handle(x)
+					e.runSoon()
 					continue
 				default:
 				}
@@ -81,6 +83,7 @@ func (e *Engine) loop() {
 			e.shutdown()
 			return
 		}
+		e.runSoon()
 		e.flush()
 		e.resetWake()
 	}

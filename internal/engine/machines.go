@@ -74,7 +74,7 @@ type recentName struct {
 	at  time.Time
 }
 
-const recentWindow = 5 * time.Minute
+const recentWindow = 30 * time.Second
 
 func (r *recentNames) add(arn string, now time.Time) {
 	if r.set == nil {

@@ -1,0 +1,354 @@
+// Package server benchmarks a Baton server: durable transitions, starts
+// through the Step Functions API, dispatch latency, and the cost of open
+// executions. See bench/RESULTS.md for the figures and bench/server.sh for
+// the command.
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton/internal/engine"
+	"github.com/batonhq/baton/internal/server"
+	"github.com/batonhq/baton/internal/service"
+	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlite"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+const acct = "arn:aws:states:us-east-1:123456789012:"
+
+// passChain returns a definition of n Pass states.
+func passChain(n int) string {
+	var b strings.Builder
+	b.WriteString(`{"StartAt":"S0","States":{`)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		if i == n-1 {
+			fmt.Fprintf(&b, `"S%d":{"Type":"Pass","Result":%d,"ResultPath":"$.s%d","End":true}`, i, i, i%4)
+		} else {
+			fmt.Fprintf(&b, `"S%d":{"Type":"Pass","Result":%d,"ResultPath":"$.s%d","Next":"S%d"}`, i, i, i%4, i+1)
+		}
+	}
+	b.WriteString(`}}`)
+	return b.String()
+}
+
+// newEngine opens a store in dir and runs an engine on it.
+func newEngine(b *testing.B, dir, durability string) (*engine.Engine, *sqlite.Store) {
+	st, err := sqlite.Open(dir, sqlite.Options{Durability: durability})
+	if err != nil {
+		b.Fatal(err)
+	}
+	eng, err := engine.New(engine.Config{Store: st, Log: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := eng.Run(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return eng, st
+}
+
+func req(name, def string) service.StartRequest {
+	return service.StartRequest{ExecutionArn: acct + "execution:bench:" + name, StateMachineArn: acct + "stateMachine:bench",
+		StateMachineName: "bench", Name: name, Type: store.TypeStandard, Definition: def, Input: `{"k":"v"}`}
+}
+
+// runConcurrently starts n executions from `workers` goroutines and waits
+// until the engine has finished them all (polling its metrics-free way: the
+// store).
+func startAll(b *testing.B, eng *engine.Engine, prefix, def string, n, workers int) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(n) {
+					return
+				}
+				if _, err := eng.Start(context.Background(), req(fmt.Sprint(prefix, i), def)); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// BenchmarkDurableTransitions: many concurrent executions of a 20-state
+// Pass chain, full durability. Each execution's transitions are committed
+// with their history in group commits; the metric counts state transitions
+// (StateEntered events) stored per second.
+func BenchmarkDurableTransitions(b *testing.B) {
+	for _, dur := range []string{"full", "relaxed"} {
+		b.Run(dur, func(b *testing.B) {
+			eng, st := newEngine(b, b.TempDir(), dur)
+			defer st.Close()
+			defer eng.Close()
+			def := passChain(20)
+			const perOp = 1000
+			b.ResetTimer()
+			start := time.Now()
+			for i := range b.N {
+				startAll(b, eng, fmt.Sprintf("r%d-", i), def, perOp, 64)
+			}
+			el := time.Since(start)
+			b.ReportMetric(float64(b.N*perOp*20)/el.Seconds(), "transitions/s")
+			b.ReportMetric(float64(b.N*perOp)/el.Seconds(), "executions/s")
+		})
+	}
+}
+
+// BenchmarkStepTransitions: executions whose every transition is its own
+// commit (a chain of 0-second Wait states, each woken by the timer heap):
+// the worst case for group commit.
+func BenchmarkStepTransitions(b *testing.B) {
+	eng, st := newEngine(b, b.TempDir(), "full")
+	defer st.Close()
+	defer eng.Close()
+	var sb strings.Builder
+	sb.WriteString(`{"StartAt":"W0","States":{`)
+	for i := range 10 {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		next := fmt.Sprintf(`"Next":"W%d"`, i+1)
+		if i == 9 {
+			next = `"End":true`
+		}
+		fmt.Fprintf(&sb, `"W%d":{"Type":"Wait","Seconds":0,%s}`, i, next)
+	}
+	sb.WriteString(`}}`)
+	def := sb.String()
+	const perOp = 1000
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		startAll(b, eng, fmt.Sprintf("w%d-", i), def, perOp, 64)
+		waitDone(b, st, fmt.Sprintf("w%d-", i), perOp)
+	}
+	el := time.Since(start)
+	b.ReportMetric(float64(b.N*perOp*10)/el.Seconds(), "transitions/s")
+}
+
+// waitDone polls the store until n executions named prefix0.. have ended.
+func waitDone(b *testing.B, st store.Store, prefix string, n int) {
+	deadline := time.Now().Add(5 * time.Minute)
+	for i := 0; i < n; {
+		ex, err := st.GetExecution(context.Background(), acct+"execution:bench:"+fmt.Sprint(prefix, i))
+		if err == nil && ex.Status != "RUNNING" {
+			i++
+			continue
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("execution %s%d did not end", prefix, i)
+		}
+		time.Sleep(time.Millisecond) // polling with a deadline
+	}
+}
+
+// sfnClient posts Step Functions API calls.
+type sfnClient struct {
+	url string
+	hc  *http.Client
+}
+
+func newClient(addr string) *sfnClient {
+	tr := &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}
+	return &sfnClient{url: "http://" + addr + "/", hc: &http.Client{Transport: tr}}
+}
+
+func (c *sfnClient) call(op string, in any, out any) error {
+	body, _ := json.Marshal(in)
+	r, _ := http.NewRequest("POST", c.url, bytes.NewReader(body))
+	r.Header.Set("X-Amz-Target", "AWSStepFunctions."+op)
+	r.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	resp, err := c.hc.Do(r)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("%s: %d %s", op, resp.StatusCode, data)
+	}
+	if out != nil {
+		return json.Unmarshal(data, out)
+	}
+	return nil
+}
+
+func startServer(b *testing.B) (*server.Server, *sfnClient) {
+	srv, err := server.Start(context.Background(), server.Config{Listen: "127.0.0.1:0", DataDir: b.TempDir(), Log: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return srv, newClient(srv.Addr())
+}
+
+func createMachine(b *testing.B, c *sfnClient, name, def string) string {
+	var out struct{ StateMachineArn string }
+	err := c.call("CreateStateMachine", map[string]any{"name": name, "definition": def, "roleArn": "arn:aws:iam::123456789012:role/bench"}, &out)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return out.StateMachineArn
+}
+
+// BenchmarkStartExecutionAPI: StartExecution calls through the Step
+// Functions HTTP API from 64 concurrent clients; each execution then waits
+// an hour (it stays open).
+func BenchmarkStartExecutionAPI(b *testing.B) {
+	srv, c := startServer(b)
+	defer srv.Shutdown(context.Background())
+	arn := createMachine(b, c, "starts", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1)
+				if i > int64(b.N) {
+					return
+				}
+				err := c.call("StartExecution", map[string]any{"stateMachineArn": arn, "name": fmt.Sprint("e", i), "input": `{"i":1}`}, nil)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "starts/s")
+}
+
+// BenchmarkDispatchLatency: one execution at a time with two activity
+// tasks; an activity worker long-polls through the API. Measures the time
+// from StartExecution to the first task reaching the worker, and from
+// SendTaskSuccess of the first task to the second reaching the worker.
+func BenchmarkDispatchLatency(b *testing.B) {
+	srv, c := startServer(b)
+	defer srv.Shutdown(context.Background())
+	var act struct{ ActivityArn string }
+	if err := c.call("CreateActivity", map[string]any{"name": "lat"}, &act); err != nil {
+		b.Fatal(err)
+	}
+	def := fmt.Sprintf(`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":%q,"Next":"B"},"B":{"Type":"Task","Resource":%q,"End":true}}}`, act.ActivityArn, act.ActivityArn)
+	arn := createMachine(b, c, "latency", def)
+	type task struct {
+		TaskToken string
+		at        time.Time
+	}
+	tasks := make(chan task, 16)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for range 4 { // pollers waiting, as a worker fleet would be
+		go func() {
+			for ctx.Err() == nil {
+				var t task
+				if err := c.call("GetActivityTask", map[string]any{"activityArn": act.ActivityArn, "workerName": "w"}, &t); err != nil {
+					return
+				}
+				if t.TaskToken != "" {
+					t.at = time.Now()
+					tasks <- t
+				}
+			}
+		}()
+	}
+	var first, next []time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		t0 := time.Now()
+		if err := c.call("StartExecution", map[string]any{"stateMachineArn": arn, "name": fmt.Sprint("l", i), "input": `{}`}, nil); err != nil {
+			b.Fatal(err)
+		}
+		t := <-tasks
+		first = append(first, t.at.Sub(t0))
+		t1 := time.Now()
+		if err := c.call("SendTaskSuccess", map[string]any{"taskToken": t.TaskToken, "output": `{}`}, nil); err != nil {
+			b.Fatal(err)
+		}
+		t = <-tasks
+		next = append(next, t.at.Sub(t1))
+		if err := c.call("SendTaskSuccess", map[string]any{"taskToken": t.TaskToken, "output": `{}`}, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	cancel()
+	report := func(name string, d []time.Duration) {
+		slices.Sort(d)
+		b.ReportMetric(float64(d[len(d)/2].Microseconds())/1000, name+"-p50-ms")
+		b.ReportMetric(float64(d[len(d)*99/100].Microseconds())/1000, name+"-p99-ms")
+	}
+	report("start-to-task", first)
+	report("task-to-task", next)
+}
+
+// BenchmarkOpenExecutions: 100,000 executions waiting in a Wait state.
+// Reports the memory each costs the server (Go heap after GC, and the
+// process RSS) and the time a restarted engine takes to resume them all
+// (their timers back on the heap, ready to fire).
+func BenchmarkOpenExecutions(b *testing.B) {
+	n := 100000
+	if s := os.Getenv("BATON_BENCH_OPEN"); s != "" {
+		fmt.Sscan(s, &n)
+	}
+	for range b.N {
+		dir := b.TempDir()
+		eng, st := newEngine(b, dir, "relaxed")
+		heap0, rss0 := memNow()
+		startAll(b, eng, "o", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":86400,"End":true}}}`, n, 64)
+		heap1, rss1 := memNow()
+		b.ReportMetric(float64(heap1-heap0)/float64(n), "heap-bytes/open-exec")
+		b.ReportMetric(float64(rss1-rss0)/float64(n), "rss-bytes/open-exec")
+		eng.Close()
+		st.Close()
+		t0 := time.Now()
+		eng, st = newEngine(b, dir, "relaxed")
+		b.ReportMetric(time.Since(t0).Seconds(), "resume-s")
+		eng.Close()
+		st.Close()
+	}
+}
+
+func memNow() (heap, rss uint64) {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	data, _ := os.ReadFile("/proc/self/statm")
+	var size, res uint64
+	fmt.Sscan(string(data), &size, &res)
+	return m.HeapAlloc, res * uint64(os.Getpagesize())
+}
