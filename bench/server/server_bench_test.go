@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -344,7 +345,7 @@ func BenchmarkOpenExecutions(b *testing.B) {
 
 func memNow() (heap, rss uint64) {
 	runtime.GC()
-	runtime.GC()
+	debug.FreeOSMemory() // return freed heap, so that RSS shows what is kept
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	data, _ := os.ReadFile("/proc/self/statm")

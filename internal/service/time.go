@@ -34,10 +34,10 @@ func (t Time) MarshalJSON() ([]byte, error) {
 }
 
 func formatEpoch(ms int64) string {
-	sec, frac := ms/1000, ms%1000
-	if frac < 0 {
-		sec, frac = sec-1, frac+1000
+	if ms < 0 {
+		return "-" + formatEpoch(-ms)
 	}
+	sec, frac := ms/1000, ms%1000
 	if frac == 0 {
 		return strconv.FormatInt(sec, 10)
 	}
