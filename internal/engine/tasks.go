@@ -78,9 +78,17 @@ func (e *Engine) schedule(l *live, now time.Time, c asl.RunTask, tr *store.Trans
 			e.runBuiltin(l.arn, t, c.Input, c.Timeout, kind == store.TaskCallback, true, l.row.Name)
 		})
 	case store.TaskActivity:
+		a := &activityEntry{task: t}
+		if q := e.activity[activityArn]; q != nil && len(q.waiters) > 0 && !l.express {
+			// A worker is waiting: claim the task in the same group commit
+			// that schedules it, so that it reaches the worker one commit
+			// sooner. (The claim runs once this transition is recorded.)
+			e.soon = append(e.soon, func(error) { e.queueActivity(a) })
+			break
+		}
 		e.afterCommit(l, func(err error) {
 			if err == nil {
-				e.queueActivity(&activityEntry{task: t})
+				e.queueActivity(a)
 			}
 		})
 	case store.TaskChild:
