@@ -198,6 +198,25 @@ func TestRunMapExample(t *testing.T) {
 	}
 }
 
+// TestRunJSONataExample runs the JSONata example: Map, shell tasks, Catch,
+// Choice conditions and variables in JSONata mode.
+func TestRunJSONataExample(t *testing.T) {
+	root := repoRoot(t)
+	r := runBaton(t, root, "", "run", "examples/jsonata-sales/workflow.asl.json", "--input-file", "examples/jsonata-sales/input.json", "--quiet")
+	if r.code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	got := decode(t, r.stdout)
+	want := jsonFile(t, filepath.Join(root, "examples", "jsonata-sales", "expected", "output.json"))
+	if !reflect.DeepEqual(got["output"], want) {
+		t.Errorf("output\n got: %v\nwant: %v", got["output"], want)
+	}
+	r = runBaton(t, root, "", "validate", "examples/jsonata-sales/workflow.asl.json")
+	if r.code != 0 {
+		t.Fatalf("validate: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
 func TestRunFailureAndHistory(t *testing.T) {
 	dir := t.TempDir()
 	def := writeFile(t, dir, "fail.asl.json", `{
