@@ -74,6 +74,7 @@ locally with real shell and HTTP tasks or with mocked AWS resources.`,
 		return &exitError{code: exitInvalid, err: err, hint: fmt.Sprintf("Run '%s --help' for usage.", c.CommandPath())}
 	})
 	root.AddCommand(newValidateCmd(), newRunCmd(), newServerCmd())
+	root.AddCommand(newDeployCmd(), newStartCmd(), newExecutionsCmd(), newWorkerCmd())
 	// An unknown command gets the same hint as an unknown flag.
 	root.Args = func(c *cobra.Command, args []string) error {
 		if len(args) > 0 {

@@ -58,12 +58,12 @@ func TestStartDescribe(t *testing.T) {
 func TestStartWait(t *testing.T) {
 	e := setup(t)
 	e.deploy(t, "wf")
-	e.Engine.OnStart = func(arn string) {
+	e.Engine.OnStart(func(arn string) {
 		ctx := context.Background()
 		_ = e.Engine.Enter(ctx, arn, "A")
 		_ = e.Engine.Exit(ctx, arn, "A")
 		_ = e.Engine.Succeed(ctx, arn, `{"done":true}`)
-	}
+	})
 	r := e.do(t, "POST", "/api/v1/workflows/wf/executions?wait=30s", map[string]any{"input": map[string]any{}})
 	expect(t, r, http.StatusOK)
 	m := r.json(t)
@@ -100,7 +100,7 @@ func TestWaitRunsOut(t *testing.T) {
 func TestWaitWithoutWatcher(t *testing.T) {
 	e := setup(t, func(h *handler) { h.w = nil; h.recheck = 5e6 })
 	e.deploy(t, "wf")
-	e.Engine.OnStart = func(arn string) { _ = e.Engine.Succeed(context.Background(), arn, `1`) }
+	e.Engine.OnStart(func(arn string) { _ = e.Engine.Succeed(context.Background(), arn, `1`) })
 	r := e.do(t, "POST", "/api/v1/workflows/wf/executions?wait=30s", nil)
 	expect(t, r, http.StatusOK)
 	if m := r.json(t); m["output"] != 1.0 {

@@ -19,11 +19,8 @@ type Engine struct {
 	st store.Store
 	w  *Watcher
 
-	// OnStart, when set before the first start, is called in its own
-	// goroutine for every started execution, to script its run.
-	OnStart func(arn string)
-
 	mu      sync.Mutex
+	onStart func(arn string)
 	queues  map[string]chan *store.Task // activity ARN -> queued tasks
 	open    map[string]*store.Task      // task token -> task handed out
 	results chan TaskResult
@@ -80,15 +77,24 @@ func (e *Engine) Start(ctx context.Context, req service.StartRequest) (*store.Ex
 	ev := store.Event{ID: 1, Type: "ExecutionStarted", Timestamp: t, Body: body("ExecutionStarted", "executionStartedEventDetails",
 		map[string]any{"input": req.Input, "inputDetails": map[string]bool{"truncated": false}, "roleArn": req.RoleArn})}
 	err := e.st.Commit(ctx, []*store.Transition{{Execution: x, New: true, Events: []store.Event{ev}}})
+	onStart := e.onStart
 	e.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
 	e.publish(x)
-	if e.OnStart != nil {
-		go e.OnStart(x.Arn)
+	if onStart != nil {
+		go onStart(x.Arn)
 	}
 	return x, nil
+}
+
+// OnStart makes the engine call fn, in its own goroutine, for every
+// execution started from now on, to script its run; nil stops it.
+func (e *Engine) OnStart(fn func(arn string)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.onStart = fn
 }
 
 // StartSync is not supported by the fake.

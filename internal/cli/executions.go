@@ -1,0 +1,313 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/batonhq/baton/client"
+)
+
+func newExecutionsCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "executions",
+		Aliases: []string{"execution", "exec"},
+		Short:   "List, inspect, stop and redrive executions on a Baton server",
+		Long: `The executions commands work on the executions of a Baton server. They print
+tables for humans by default and JSON with --output json. An execution is
+named by its ARN, as 'baton start' and 'baton executions list' print it.`,
+		Example: `  baton executions list --workflow etl --status FAILED
+  baton executions describe arn:aws:states:us-east-1:123456789012:execution:etl:nightly
+  baton executions history ARN --reverse
+  baton executions stop ARN --error Manual --cause "bad input"
+  baton executions redrive ARN`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error { return c.Help() },
+	}
+	cmd.AddCommand(newExecListCmd(), newExecDescribeCmd(), newExecHistoryCmd(), newExecStopCmd(), newExecRedriveCmd())
+	return cmd
+}
+
+func newExecListCmd() *cobra.Command {
+	var f remoteFlags
+	var workflow, status, next string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List executions, newest first",
+		Long: `List prints executions, newest first: of one workflow with --workflow, of
+every workflow otherwise. When there are more than --limit, the command to
+see the next page is printed on stderr.`,
+		Example: `  baton executions list
+  baton executions list --workflow etl --status RUNNING
+  baton executions list --limit 500 --output json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			status = strings.ToUpper(status)
+			page, err := c.ListExecutions(context.Background(), client.ListExecutionsInput{Workflow: workflow, Status: status, Limit: limit, NextToken: next})
+			if err != nil {
+				return apiErr(&f, err)
+			}
+			if f.json() {
+				return printJSON(cmd.OutOrStdout(), page)
+			}
+			printExecutions(cmd.OutOrStdout(), page.Executions)
+			if page.NextToken != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "more: add --next %s\n", page.NextToken)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&workflow, "workflow", "", "only this workflow's executions (NAME, NAME:VERSION or NAME:ALIAS)")
+	cmd.Flags().StringVar(&status, "status", "", "only executions of this status: RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE")
+	cmd.Flags().IntVar(&limit, "limit", 50, "at most this many executions (up to 1000)")
+	cmd.Flags().StringVar(&next, "next", "", "the page after this token (printed by the previous page)")
+	addRemoteFlags(cmd, &f, true)
+	return cmd
+}
+
+// workflowOf returns the name of the state machine in an ARN.
+func workflowOf(smArn string) string {
+	if i := strings.LastIndex(smArn, ":"); i >= 0 {
+		return smArn[i+1:]
+	}
+	return smArn
+}
+
+// when formats a time for tables: local time to the second.
+func when(t client.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04:05")
+}
+
+// took formats how long an execution ran (so far).
+func took(start, stop client.Time) string {
+	if start.IsZero() {
+		return "-"
+	}
+	end := stop.Time
+	if end.IsZero() {
+		end = time.Now()
+	}
+	d := end.Sub(start.Time)
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Hour:
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+func printExecutions(w io.Writer, xs []client.ExecutionSummary) {
+	if len(xs) == 0 {
+		fmt.Fprintln(w, "no executions")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "WORKFLOW\tNAME\tSTATUS\tSTARTED\tDURATION\tARN")
+	for _, x := range xs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", workflowOf(x.StateMachineArn), x.Name, x.Status, when(x.StartDate), took(x.StartDate, x.StopDate), x.ExecutionArn)
+	}
+	_ = tw.Flush()
+}
+
+func newExecDescribeCmd() *cobra.Command {
+	var f remoteFlags
+	cmd := &cobra.Command{
+		Use:     "describe ARN",
+		Short:   "Show an execution: status, times, input, output or error",
+		Example: `  baton executions describe arn:aws:states:us-east-1:123456789012:execution:etl:nightly --output json`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			ex, err := c.DescribeExecution(context.Background(), args[0])
+			if err != nil {
+				return apiErr(&f, err)
+			}
+			if f.json() {
+				return printJSON(cmd.OutOrStdout(), ex)
+			}
+			printExecution(cmd.OutOrStdout(), ex)
+			return nil
+		},
+	}
+	addRemoteFlags(cmd, &f, true)
+	return cmd
+}
+
+func printExecution(w io.Writer, ex *client.Execution) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+		}
+	}
+	row("Execution", ex.ExecutionArn)
+	row("Workflow", ex.StateMachineArn)
+	row("Version", ex.StateMachineVersionArn)
+	row("Alias", ex.StateMachineAliasArn)
+	row("Status", ex.Status)
+	row("Started", when(ex.StartDate))
+	if !ex.StopDate.IsZero() {
+		row("Stopped", when(ex.StopDate))
+	}
+	row("Duration", took(ex.StartDate, ex.StopDate))
+	if ex.RedriveCount > 0 {
+		row("Redriven", fmt.Sprintf("%d times, last %s", ex.RedriveCount, when(ex.RedriveDate)))
+	}
+	row("Error", ex.Error)
+	row("Cause", shorten(ex.Cause))
+	_ = tw.Flush()
+	if len(ex.Input) > 0 {
+		fmt.Fprintf(w, "Input:\n%s\n", indent(indentJSON(ex.Input)))
+	}
+	if len(ex.Output) > 0 {
+		fmt.Fprintf(w, "Output:\n%s\n", indent(indentJSON(ex.Output)))
+	}
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
+}
+
+func newExecHistoryCmd() *cobra.Command {
+	var f remoteFlags
+	var reverse, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "history ARN",
+		Short: "Print an execution's event history",
+		Long: `History prints every event of an execution: one line per event (id, time
+since the start, type, state, error) by default; with --json (or --output
+json), the events as a JSON array in the shape of Step Functions'
+GetExecutionHistory.`,
+		Example: `  baton executions history ARN
+  baton executions history ARN --reverse | head
+  baton executions history ARN --json > history.json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				f.output = outputJSON
+			}
+			var events []client.HistoryEvent
+			for ev, err := range c.History(context.Background(), args[0], client.HistoryOptions{Reverse: reverse, PageSize: 1000}) {
+				if err != nil {
+					return apiErr(&f, err)
+				}
+				events = append(events, ev)
+			}
+			if f.json() {
+				if events == nil {
+					events = []client.HistoryEvent{}
+				}
+				return printJSON(cmd.OutOrStdout(), events)
+			}
+			printHistory(cmd.OutOrStdout(), events)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&reverse, "reverse", false, "newest event first")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the events as JSON (same as --output json)")
+	addRemoteFlags(cmd, &f, true)
+	return cmd
+}
+
+func printHistory(w io.Writer, events []client.HistoryEvent) {
+	var start time.Time
+	for _, ev := range events {
+		if ev.Type == "ExecutionStarted" || start.IsZero() || ev.Timestamp.Before(start) {
+			start = ev.Timestamp.Time
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tTIME\tTYPE\tSTATE\tDETAIL")
+	for _, ev := range events {
+		e := aslEvent(ev)
+		detail := ""
+		if e.Error != "" || e.Cause != "" {
+			detail = strings.TrimSpace(e.Error + " " + shorten(e.Cause))
+		}
+		fmt.Fprintf(tw, "%d\t+%s\t%s\t%s\t%s\n", ev.ID, ev.Timestamp.Sub(start).Round(time.Millisecond), ev.Type, e.Name, detail)
+	}
+	_ = tw.Flush()
+}
+
+func newExecStopCmd() *cobra.Command {
+	var f remoteFlags
+	var errName, cause string
+	cmd := &cobra.Command{
+		Use:   "stop ARN",
+		Short: "Stop (abort) a running execution",
+		Long: `Stop aborts a running execution: it ends ABORTED, with the error and cause
+given. Stopping an execution that has ended changes nothing.`,
+		Example: `  baton executions stop ARN --error Manual --cause "wrong day"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			at, err := c.StopExecution(context.Background(), args[0], errName, cause)
+			if err != nil {
+				return apiErr(&f, err)
+			}
+			if f.json() {
+				return printJSON(cmd.OutOrStdout(), map[string]any{"executionArn": args[0], "stopDate": client.Time{Time: at}})
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "stopped %s at %s\n", args[0], when(client.Time{Time: at}))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&errName, "error", "", "error name recorded with the abort")
+	cmd.Flags().StringVar(&cause, "cause", "", "cause recorded with the abort")
+	addRemoteFlags(cmd, &f, true)
+	return cmd
+}
+
+func newExecRedriveCmd() *cobra.Command {
+	var f remoteFlags
+	cmd := &cobra.Command{
+		Use:   "redrive ARN",
+		Short: "Resume a failed, timed-out or aborted execution where it stopped",
+		Long: `Redrive restarts a FAILED, TIMED_OUT or ABORTED Standard execution from the
+states that did not succeed, keeping what succeeded. Follow it with
+'baton executions describe ARN' or 'baton executions history ARN'.`,
+		Example: `  baton executions redrive ARN`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			at, err := c.RedriveExecution(context.Background(), args[0])
+			if err != nil {
+				return apiErr(&f, err)
+			}
+			if f.json() {
+				return printJSON(cmd.OutOrStdout(), map[string]any{"executionArn": args[0], "redriveDate": client.Time{Time: at}})
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "redriven %s at %s\n", args[0], when(client.Time{Time: at}))
+			return nil
+		},
+	}
+	addRemoteFlags(cmd, &f, true)
+	return cmd
+}

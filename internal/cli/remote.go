@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/batonhq/baton/client"
+	"github.com/spf13/cobra"
+)
+
+// Output formats of the server commands.
+const (
+	outputText = "text"
+	outputJSON = "json"
+)
+
+// envServer names the environment variable with the server's URL.
+const envServer = "BATON_SERVER"
+
+// remoteFlags are the flags of the commands that talk to a server.
+type remoteFlags struct {
+	server string
+	output string
+}
+
+// defaultServer is $BATON_SERVER, else the local default.
+func defaultServer() string {
+	if s := os.Getenv(envServer); s != "" {
+		return s
+	}
+	return client.DefaultURL
+}
+
+// addRemoteFlags adds --server and, with output set, --output.
+func addRemoteFlags(cmd *cobra.Command, f *remoteFlags, output bool) {
+	cmd.Flags().StringVar(&f.server, "server", defaultServer(), "URL of the Baton server (env "+envServer+")")
+	if output {
+		cmd.Flags().StringVarP(&f.output, "output", "o", outputText, "output format: text or json")
+	}
+}
+
+// client checks the flags and returns a client of the server.
+func (f *remoteFlags) client() (*client.Client, error) {
+	if f.output != "" && f.output != outputText && f.output != outputJSON {
+		return nil, usageErr("--output must be text or json, not %q", f.output)
+	}
+	if f.server == "" {
+		return nil, usageErr("--server is empty; give the server's URL, e.g. --server %s", client.DefaultURL)
+	}
+	return client.New(f.server), nil
+}
+
+func (f *remoteFlags) json() bool { return f.output == outputJSON }
+
+// apiErr turns an error of the client into the command's error (exit 2)
+// with a hint saying what to do next.
+func apiErr(f *remoteFlags, err error) error {
+	var ae *client.APIError
+	if !errors.As(err, &ae) {
+		return &exitError{code: exitInvalid, err: err,
+			hint: fmt.Sprintf("Start a server with 'baton server', or point --server (or %s) at a running one.", envServer)}
+	}
+	hint := ""
+	switch ae.Code {
+	case "StateMachineDoesNotExist":
+		hint = "Deploy the workflow first: baton deploy FILE (list what exists with 'baton executions list')."
+	case "ExecutionDoesNotExist":
+		hint = "List executions with: baton executions list --server " + f.server
+	case "ActivityDoesNotExist":
+		hint = "Create it with 'baton worker --activity NAME', which creates missing activities."
+	case "InvalidArn":
+		hint = "Give the full ARN, as 'baton executions list' prints it."
+	case "ExecutionNotRedrivable":
+		hint = "Only FAILED, TIMED_OUT and ABORTED Standard executions can be redriven."
+	case "NotFound":
+		hint = "Is " + f.server + " a Baton server, and as recent as this baton?"
+	}
+	return &exitError{code: exitInvalid, err: ae, hint: hint}
+}
+
+// printJSON writes v as indented JSON.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// indentJSON returns raw JSON indented for humans.
+func indentJSON(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return string(raw)
+	}
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return string(raw)
+	}
+	return string(b)
+}

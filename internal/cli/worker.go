@@ -1,0 +1,308 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/batonhq/baton/client"
+)
+
+// Error names a worker reports with SendTaskFailure; Retry and Catch rules
+// of the Task state match them.
+const (
+	workerExitError   = "Worker.ExitError"   // the command exited non-zero
+	workerStartError  = "Worker.StartError"  // the command could not start
+	workerInterrupted = "Worker.Interrupted" // the worker stopped before the command ended
+	workerBadOutput   = "Worker.InvalidOutput"
+)
+
+// stderrTail is how much of a failed command's stderr goes into the cause.
+const stderrTail = 8 << 10
+
+type workerFlags struct {
+	remoteFlags
+	activity    string
+	concurrency int
+	heartbeat   time.Duration
+	name        string
+	grace       time.Duration
+}
+
+func newWorkerCmd() *cobra.Command {
+	var f workerFlags
+	cmd := &cobra.Command{
+		Use:   "worker --activity NAME [flags] -- COMMAND [ARGS...]",
+		Short: "Run a command for each task of an activity",
+		Long: `Worker serves an activity: Task states whose Resource is the activity's ARN
+(arn:aws:states:REGION:ACCOUNT:activity:NAME) hand it their tasks. It creates
+the activity when it is missing, long-polls the server for tasks with
+--concurrency slots, and runs COMMAND for each task:
+
+  - the task's input (JSON) is the command's stdin;
+  - BATON_TASK_TOKEN holds the task token, BATON_ACTIVITY the activity name;
+  - while it runs, a heartbeat is sent every --heartbeat;
+  - exit 0: stdout is the task's result (when stdout is not JSON, it is
+    sent as a JSON string);
+  - non-zero exit: the task fails with error Worker.ExitError and a cause
+    "exit code N: " followed by the end of stderr; a command that cannot
+    start fails with Worker.StartError.
+
+One line per task is logged on stderr. SIGINT or SIGTERM stops polling and
+waits up to --grace for running commands; those still running then (or at a
+second signal) are killed and their tasks fail with Worker.Interrupted.`,
+		Example: `  baton worker --activity resize -- ./resize.sh
+  baton worker --activity load --concurrency 4 --heartbeat 10s -- python3 load.py --db prod
+  BATON_SERVER=http://baton:7780 baton worker --activity notify -- sh -c 'jq .message | ./send'`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runWorker(cmd, args, &f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.activity, "activity", "", "name of the activity to serve (required)")
+	fl.IntVarP(&f.concurrency, "concurrency", "c", 1, "how many tasks run at once")
+	fl.DurationVar(&f.heartbeat, "heartbeat", 20*time.Second, "interval of heartbeats while a command runs; 0: none")
+	fl.StringVar(&f.name, "name", "", "worker name the server records with each task (default: the host name)")
+	fl.DurationVar(&f.grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, how long running commands may finish")
+	addRemoteFlags(cmd, &f.remoteFlags, false)
+	return cmd
+}
+
+// worker runs the tasks of one activity.
+type worker struct {
+	c         *client.Client
+	activity  string
+	name      string
+	heartbeat time.Duration
+	argv      []string
+	logMu     sync.Mutex
+	log       io.Writer
+}
+
+func (w *worker) logf(format string, a ...any) {
+	w.logMu.Lock()
+	defer w.logMu.Unlock()
+	fmt.Fprintf(w.log, "%s %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, a...))
+}
+
+func runWorker(cmd *cobra.Command, argv []string, f *workerFlags) error {
+	c, err := f.client()
+	if err != nil {
+		return err
+	}
+	switch {
+	case f.activity == "":
+		return usageErr("--activity is required: the name of the activity whose tasks to run")
+	case len(argv) == 0:
+		return usageErr("give the command to run after --, e.g. baton worker --activity %s -- ./handle.sh", f.activity)
+	case f.concurrency < 1:
+		return usageErr("--concurrency must be at least 1")
+	case f.heartbeat < 0 || f.grace < 0:
+		return usageErr("--heartbeat and --grace must not be negative")
+	}
+	if f.name == "" {
+		f.name, _ = os.Hostname()
+	}
+	if _, err := exec.LookPath(argv[0]); err != nil {
+		return usageErr("command %q: %v", argv[0], err)
+	}
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
+	setupCtx, cancelSetup := context.WithCancel(context.Background())
+	go func() {
+		select {
+		case <-sigs:
+			cancelSetup()
+		case <-setupCtx.Done():
+		}
+	}()
+	act, err := c.CreateActivity(setupCtx, f.activity)
+	cancelSetup()
+	if err != nil {
+		return apiErr(&f.remoteFlags, err)
+	}
+	w := &worker{c: c, activity: f.activity, name: f.name, heartbeat: f.heartbeat, argv: argv, log: cmd.ErrOrStderr()}
+	w.logf("worker %s: serving %s with %d slot(s): %s", w.name, act.ActivityArn, f.concurrency, strings.Join(argv, " "))
+
+	pollCtx, stopPolling := context.WithCancel(context.Background())
+	defer stopPolling()
+	runCtx, killAll := context.WithCancel(context.Background())
+	defer killAll()
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range f.concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.loop(pollCtx, runCtx)
+		}()
+	}
+	go func() { wg.Wait(); close(done) }()
+
+	sig := <-sigs
+	w.logf("worker %s: %v: no new tasks; waiting up to %s for running commands (signal again to kill them)", w.name, sig, f.grace)
+	stopPolling()
+	select {
+	case <-done:
+	case <-sigs:
+		killAll()
+		<-done
+	case <-time.After(f.grace):
+		killAll()
+		<-done
+	}
+	w.logf("worker %s: stopped", w.name)
+	return nil
+}
+
+// loop polls for tasks and runs them until pollCtx ends.
+func (w *worker) loop(pollCtx, runCtx context.Context) {
+	backoff := time.Second
+	for pollCtx.Err() == nil {
+		task, err := w.c.PollActivity(pollCtx, w.activity, w.name)
+		if err != nil {
+			if pollCtx.Err() != nil {
+				return
+			}
+			w.logf("worker %s: polling: %v (retrying in %s)", w.name, err, backoff)
+			select {
+			case <-pollCtx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(backoff*2, 30*time.Second)
+			continue
+		}
+		backoff = time.Second
+		if task != nil {
+			w.run(runCtx, task)
+		}
+	}
+}
+
+// shortToken abbreviates a task token for the log.
+func shortToken(t string) string {
+	if len(t) > 12 {
+		return t[:12] + "…"
+	}
+	return t
+}
+
+// run runs the command for one task and reports its outcome.
+func (w *worker) run(ctx context.Context, task *client.ActivityTask) {
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, w.argv[0], w.argv[1:]...)
+	ownProcessGroup(cmd)
+	cmd.Stdin = bytes.NewReader(task.Input)
+	cmd.Env = append(os.Environ(), "BATON_TASK_TOKEN="+task.TaskToken, "BATON_ACTIVITY="+w.activity)
+	var stdout bytes.Buffer
+	stderr := &tail{max: stderrTail}
+	cmd.Stdout, cmd.Stderr = &stdout, stderr
+	cmd.WaitDelay = 5 * time.Second
+
+	hbCtx, stopHB := context.WithCancel(context.Background())
+	if w.heartbeat > 0 {
+		go w.heartbeats(hbCtx, task.TaskToken)
+	}
+	err := cmd.Run()
+	stopHB()
+
+	report, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	id := shortToken(task.TaskToken)
+	elapsed := time.Since(start).Round(time.Millisecond)
+	var exitErr *exec.ExitError
+	var errName, cause string
+	switch {
+	case err == nil:
+		out := bytes.TrimSpace(stdout.Bytes())
+		var result any = json.RawMessage(out)
+		if !json.Valid(out) {
+			result = string(out)
+		}
+		rerr := w.c.SendTaskSuccess(report, task.TaskToken, result)
+		if rerr == nil {
+			w.logf("task %s: succeeded in %s", id, elapsed)
+			return
+		}
+		if client.ErrorCode(rerr) != "InvalidOutput" && client.ErrorCode(rerr) != "ValidationException" {
+			w.logf("task %s: succeeded in %s, but reporting it failed: %v", id, elapsed, rerr)
+			return
+		}
+		errName, cause = workerBadOutput, "the server refused the command's output: "+rerr.Error()
+	case ctx.Err() != nil:
+		errName, cause = workerInterrupted, "the worker stopped before the command ended"
+	case errors.As(err, &exitErr):
+		errName, cause = workerExitError, fmt.Sprintf("exit code %d: %s", exitErr.ExitCode(), stderr.String())
+		if exitErr.ExitCode() < 0 {
+			cause = fmt.Sprintf("%v: %s", exitErr, stderr.String())
+		}
+	default:
+		errName, cause = workerStartError, err.Error()
+	}
+	cause = strings.TrimSpace(cause)
+	if rerr := w.c.SendTaskFailure(report, task.TaskToken, errName, cause); rerr != nil {
+		w.logf("task %s: failed (%s) in %s, but reporting it failed: %v", id, errName, elapsed, rerr)
+		return
+	}
+	w.logf("task %s: failed in %s: %s: %s", id, elapsed, errName, firstLine(cause))
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return shorten(s)
+}
+
+// heartbeats sends a heartbeat every interval until ctx ends.
+func (w *worker) heartbeats(ctx context.Context, token string) {
+	t := time.NewTicker(w.heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := w.c.SendTaskHeartbeat(ctx, token); err != nil && ctx.Err() == nil {
+				w.logf("task %s: heartbeat: %v", shortToken(token), err)
+			}
+		}
+	}
+}
+
+// tail keeps the last max bytes written to it.
+type tail struct {
+	max     int
+	buf     []byte
+	dropped bool
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.buf = append(t.buf, p...)
+	if over := len(t.buf) - t.max; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+		t.dropped = true
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string {
+	if t.dropped {
+		return "…" + string(t.buf)
+	}
+	return string(t.buf)
+}
