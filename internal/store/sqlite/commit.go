@@ -15,8 +15,6 @@ type writeStmts struct {
 	lookup       *sql.Stmt
 	insExec      *sql.Stmt
 	insInput     *sql.Stmt
-	updExec      *sql.Stmt
-	insEvent     *sql.Stmt
 	insTask      *sql.Stmt
 	startTask    *sql.Stmt
 	delTask      *sql.Stmt
@@ -24,10 +22,13 @@ type writeStmts struct {
 	putTimer     *sql.Stmt
 	delTimer     *sql.Stmt
 	delTimersAll *sql.Stmt
+
+	conn  *sql.Conn
+	multi map[string]*sql.Stmt // multi-row statements by kind and row count
 }
 
 func prepareWrite(ctx context.Context, c *sql.Conn) (*writeStmts, error) {
-	ws := &writeStmts{}
+	ws := &writeStmts{conn: c, multi: map[string]*sql.Stmt{}}
 	for _, p := range []struct {
 		dst **sql.Stmt
 		q   string
@@ -39,11 +40,6 @@ func prepareWrite(ctx context.Context, c *sql.Conn) (*writeStmts, error) {
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&ws.insInput, `INSERT INTO execution_inputs (execution_id, input, definition, role_arn,
 			trace_header, parent_token) VALUES (?, ?, ?, ?, ?, ?)`},
-		{&ws.updExec, `UPDATE executions SET status = ?, output = ?, error = ?, cause = ?,
-			stop_date = ?, redrive_count = ?, redrive_date = ?, event_count = ?, snapshot = ?
-			WHERE id = ?`},
-		{&ws.insEvent, `INSERT INTO history (execution_id, id, type, timestamp, previous, body)
-			VALUES (?, ?, ?, ?, ?, ?)`},
 		{&ws.insTask, `INSERT INTO tasks (token, execution_id, task_id, kind, resource,
 			activity_arn, state_name, input, state, worker_name, attempt, timeout_sec,
 			heartbeat_sec, created_at, started_at)
@@ -69,11 +65,14 @@ func prepareWrite(ctx context.Context, c *sql.Conn) (*writeStmts, error) {
 
 func (ws *writeStmts) close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{ws.lookup, ws.insExec, ws.insInput, ws.updExec, ws.insEvent,
+	for _, st := range []*sql.Stmt{ws.lookup, ws.insExec, ws.insInput,
 		ws.insTask, ws.startTask, ws.delTask, ws.delTasksAll, ws.putTimer, ws.delTimer, ws.delTimersAll} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
+	}
+	for _, st := range ws.multi {
+		errs = append(errs, st.Close())
 	}
 	return errors.Join(errs...)
 }
@@ -102,26 +101,28 @@ func (s *Store) Commit(ctx context.Context, batch []*store.Transition) error {
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	local := make(map[string]execRef, len(batch))
+	b := newBatch(len(batch))
 	err := s.tx(ctx, func(_ *sql.Conn, ws *writeStmts) error {
 		for _, tr := range batch {
-			if err := s.apply(ws, local, tr); err != nil {
+			if err := s.apply(ws, b, tr); err != nil {
 				return err
 			}
 		}
-		return nil
+		return b.flush(ws)
 	})
 	if err != nil {
 		return err
 	}
 	// Committed: publish what the batch learned, still under wmu.
-	s.cache.merge(local)
+	s.cache.merge(b.local)
+	s.ckpt.nudge()
 	return nil
 }
 
-// apply writes one transition. local holds the executions this batch has
-// touched so far (uncommitted, so kept out of the shared cache).
-func (s *Store) apply(ws *writeStmts, local map[string]execRef, tr *store.Transition) error {
+// apply writes one transition, or defers its history events and execution
+// update to b.flush.
+func (s *Store) apply(ws *writeStmts, b *batch, tr *store.Transition) error {
+	local := b.local
 	ctx := context.Background() // cancellation was checked before BEGIN
 	x := tr.Execution
 	ref, known := local[x.Arn]
@@ -142,7 +143,6 @@ func (s *Store) apply(ws *writeStmts, local map[string]execRef, tr *store.Transi
 	}
 
 	// Number the events before writing the row so that it is written once.
-	first := ref.events + 1
 	for i := range tr.Events {
 		e := &tr.Events[i]
 		next := ref.events + 1
@@ -176,21 +176,15 @@ func (s *Store) apply(ws *writeStmts, local map[string]execRef, tr *store.Transi
 			x.TraceHeader, x.ParentToken); err != nil {
 			return fmt.Errorf("execution %q: %w", x.Arn, err)
 		}
-	} else if _, err := ws.updExec.ExecContext(ctx, x.Status, x.Output, x.Error, x.Cause,
-		nanos(x.StopDate), x.RedriveCount, nanos(x.RedriveDate), ref.events, blob(x.Snapshot), ref.id); err != nil {
-		return fmt.Errorf("execution %q: %w", x.Arn, err)
+	} else {
+		b.update(ref.id, x)
 	}
 	for i := range tr.Events {
-		e := &tr.Events[i]
-		if _, err := ws.insEvent.ExecContext(ctx, ref.id, e.ID, e.Type, nanos(e.Timestamp), e.Previous, nonNil(e.Body)); err != nil {
-			if isUnique(err) {
-				err = fmt.Errorf("%w (id %d from %d)", store.ErrConflict, e.ID, first)
-			}
-			return fmt.Errorf("execution %q: event %d: %w", x.Arn, e.ID, err)
-		}
+		b.events = append(b.events, evRow{exec: ref.id, ev: &tr.Events[i]})
 	}
 	ref.status = x.Status
 	local[x.Arn] = ref
+	b.counts[ref.id] = ref.events
 
 	if tr.DeleteAll {
 		if _, err := ws.delTasksAll.ExecContext(ctx, ref.id); err != nil {

@@ -19,7 +19,6 @@ const execColumns = `e.arn, e.state_machine_arn, e.version_arn, e.alias_arn, e.n
 func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution, error) {
 	row := s.db.QueryRowContext(ctx, `SELECT `+execColumns+`, e.snapshot
 		FROM executions e JOIN execution_inputs i ON i.execution_id = e.id WHERE e.arn = ?`, arn)
-	var x *store.Execution
 	var snap []byte
 	x, err := scanExecution(row, &snap)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -54,6 +54,7 @@ type Store struct {
 	wmu    sync.Mutex // serializes every write and guards ws and cache
 	ws     *writeStmts
 	cache  execCache
+	ckpt   *checkpointer
 	closed bool
 }
 
@@ -101,7 +102,8 @@ func Open(dir string, opts Options) (*Store, error) {
 
 	s := &Store{}
 	var err error
-	s.wdb, err = sql.Open("sqlite", dsn("cache_size(-65536)", "temp_store(MEMORY)"))
+	s.wdb, err = sql.Open("sqlite", dsn("cache_size(-65536)", "temp_store(MEMORY)",
+		"wal_autocheckpoint(0)", fmt.Sprintf("journal_size_limit(%d)", walKeep)))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)
 	}
@@ -131,6 +133,13 @@ func Open(dir string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: open readers: %w", err)
 	}
+	cdb, err := sql.Open("sqlite", dsn())
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: open checkpointer: %w", err)
+	}
+	cdb.SetMaxOpenConns(1)
+	s.ckpt = startCheckpointer(cdb, path+"-wal")
 	s.cache.init()
 	return s, nil
 }
@@ -144,6 +153,7 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	var errs []error
+	errs = append(errs, s.ckpt.close())
 	if s.ws != nil {
 		errs = append(errs, s.ws.close())
 	}

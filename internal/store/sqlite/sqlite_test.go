@@ -199,8 +199,8 @@ func TestTimersChunks(t *testing.T) {
 // TestRecovery100k checks what engine recovery needs: reading 100,000
 // timers and tasks of open executions quickly.
 func TestRecovery100k(t *testing.T) {
-	if testing.Short() {
-		t.Skip("short")
+	if testing.Short() || raceEnabled {
+		t.Skip("a timing test: not with -short or -race")
 	}
 	const n = 100_000
 	s := openTest(t, t.TempDir(), Options{Durability: DurabilityRelaxed})
@@ -283,6 +283,15 @@ func FuzzPageToken(f *testing.F) {
 		for i, err := range []error{e1, e2, e3, e4, e5, e6, e7} {
 			if err != nil && !errors.Is(err, store.ErrBadToken) {
 				t.Errorf("list %d with token %q: %v, want nil or ErrBadToken", i, tok, err)
+			}
+		}
+		// Garbage is refused, not ignored.
+		for _, c := range []struct {
+			kind string
+			err  error
+		}{{kindStateMachines, e1}, {kindActivities, e2}, {kindExecutions, e5}, {kindHistory, e6}, {kindHistoryRev, e7}} {
+			if _, _, derr := decodeToken(c.kind, tok); derr != nil && !errors.Is(c.err, store.ErrBadToken) {
+				t.Errorf("token %q for list %q: %v, want ErrBadToken", tok, c.kind, c.err)
 			}
 		}
 		if _, _, err := decodeToken(kindExecutions, tok); err == nil {

@@ -13,11 +13,12 @@ const taskColumns = `t.token, e.arn, t.task_id, t.kind, t.resource, t.activity_a
 	t.state_name, t.input, t.state, t.worker_name, t.attempt, t.timeout_sec,
 	t.heartbeat_sec, t.created_at, t.started_at`
 
-// OpenTasks returns every task of every RUNNING execution, oldest first.
+// OpenTasks returns every task of every RUNNING execution, ordered by
+// execution and token.
 func (s *Store) OpenTasks(ctx context.Context) ([]*store.Task, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+taskColumns+`
 		FROM tasks t JOIN executions e ON e.id = t.execution_id
-		WHERE e.status = 'RUNNING' ORDER BY t.id`)
+		WHERE e.status = 'RUNNING' ORDER BY t.execution_id, t.token`)
 	if err != nil {
 		return nil, err
 	}

@@ -93,20 +93,24 @@ CREATE TABLE execution_inputs (
     parent_token TEXT    NOT NULL
 );
 
+-- History rows are appended in commit order (seq), which keeps inserts at
+-- the end of the table; the small index finds an execution's events.
 CREATE TABLE history (
+    seq          INTEGER PRIMARY KEY,
     execution_id INTEGER NOT NULL,
     id           INTEGER NOT NULL,
     type         TEXT    NOT NULL,
     timestamp    INTEGER NOT NULL,
     previous     INTEGER NOT NULL,
-    body         BLOB    NOT NULL,
-    PRIMARY KEY (execution_id, id)
-) WITHOUT ROWID;
+    body         BLOB    NOT NULL
+);
+CREATE UNIQUE INDEX history_execution ON history (execution_id, id);
 
+-- Tasks are clustered by execution (DeleteAll is a range delete); the
+-- unique index on token serves GetTask and rejects duplicates.
 CREATE TABLE tasks (
-    id            INTEGER PRIMARY KEY,
-    token         TEXT    NOT NULL UNIQUE,
     execution_id  INTEGER NOT NULL,
+    token         TEXT    NOT NULL,
     task_id       TEXT    NOT NULL,
     kind          TEXT    NOT NULL,
     resource      TEXT    NOT NULL,
@@ -119,9 +123,10 @@ CREATE TABLE tasks (
     timeout_sec   INTEGER NOT NULL,
     heartbeat_sec INTEGER NOT NULL,
     created_at    INTEGER NOT NULL,
-    started_at    INTEGER NOT NULL
-);
-CREATE INDEX tasks_execution ON tasks (execution_id);
+    started_at    INTEGER NOT NULL,
+    PRIMARY KEY (execution_id, token)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX tasks_token ON tasks (token);
 
 CREATE TABLE timers (
     execution_id INTEGER NOT NULL,

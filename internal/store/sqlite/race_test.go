@@ -1,0 +1,6 @@
+//go:build race
+
+package sqlite
+
+// raceEnabled skips timing tests, which the race detector slows tenfold.
+const raceEnabled = true
