@@ -250,6 +250,7 @@ func BenchmarkStartExecutionAPI(b *testing.B) {
 	}
 	wg.Wait()
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "starts/s")
+	b.StopTimer()
 }
 
 // BenchmarkDispatchLatency: one execution at a time with two activity

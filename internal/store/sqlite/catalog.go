@@ -48,7 +48,7 @@ func (s *Store) UpdateStateMachine(ctx context.Context, sm *store.StateMachine) 
 
 // GetStateMachine returns the state machine with that ARN.
 func (s *Store) GetStateMachine(ctx context.Context, arn string) (*store.StateMachine, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+smColumns+` FROM state_machines WHERE arn = ?`, arn)
+	row := s.queryRow(ctx, `SELECT `+smColumns+` FROM state_machines WHERE arn = ?`, arn)
 	sm, err := scanStateMachine(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("state machine %q: %w", arn, store.ErrNotFound)
@@ -71,7 +71,7 @@ func (s *Store) ListStateMachines(ctx context.Context, page store.Page) ([]*stor
 	}
 	q += ` ORDER BY name, arn LIMIT ?`
 	args = append(args, n+1)
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -144,7 +144,7 @@ func (s *Store) CreateVersion(ctx context.Context, v *store.Version) error {
 
 // GetVersion returns the version with that ARN.
 func (s *Store) GetVersion(ctx context.Context, arn string) (*store.Version, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+versionColumns+` FROM versions WHERE arn = ?`, arn)
+	row := s.queryRow(ctx, `SELECT `+versionColumns+` FROM versions WHERE arn = ?`, arn)
 	v, err := scanVersion(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("version %q: %w", arn, store.ErrNotFound)
@@ -167,7 +167,7 @@ func (s *Store) ListVersions(ctx context.Context, stateMachineArn string, page s
 	}
 	q += ` ORDER BY number DESC LIMIT ?`
 	args = append(args, n+1)
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -238,7 +238,7 @@ func (s *Store) UpdateAlias(ctx context.Context, a *store.Alias) error {
 
 // GetAlias returns the alias with that ARN.
 func (s *Store) GetAlias(ctx context.Context, arn string) (*store.Alias, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+aliasColumns+` FROM aliases WHERE arn = ?`, arn)
+	row := s.queryRow(ctx, `SELECT `+aliasColumns+` FROM aliases WHERE arn = ?`, arn)
 	a, err := scanAlias(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("alias %q: %w", arn, store.ErrNotFound)
@@ -261,7 +261,7 @@ func (s *Store) ListAliases(ctx context.Context, stateMachineArn string, page st
 	}
 	q += ` ORDER BY name LIMIT ?`
 	args = append(args, n+1)
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -301,7 +301,7 @@ func (s *Store) CreateActivity(ctx context.Context, a *store.Activity) error {
 
 // GetActivity returns the activity with that ARN.
 func (s *Store) GetActivity(ctx context.Context, arn string) (*store.Activity, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT arn, name, created_at FROM activities WHERE arn = ?`, arn)
+	row := s.queryRow(ctx, `SELECT arn, name, created_at FROM activities WHERE arn = ?`, arn)
 	a, err := scanActivity(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("activity %q: %w", arn, store.ErrNotFound)
@@ -324,7 +324,7 @@ func (s *Store) ListActivities(ctx context.Context, page store.Page) ([]*store.A
 	}
 	q += ` ORDER BY name, arn LIMIT ?`
 	args = append(args, n+1)
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -379,7 +379,7 @@ func (s *Store) UntagResource(ctx context.Context, arn string, keys []string) er
 
 // ListTags returns the tags of a resource (an empty map when none).
 func (s *Store) ListTags(ctx context.Context, arn string) (map[string]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT key, value FROM tags WHERE resource_arn = ?`, arn)
+	rows, err := s.query(ctx, `SELECT key, value FROM tags WHERE resource_arn = ?`, arn)
 	if err != nil {
 		return nil, err
 	}

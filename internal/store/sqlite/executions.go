@@ -17,7 +17,7 @@ const execColumns = `e.arn, e.state_machine_arn, e.version_arn, e.alias_arn, e.n
 
 // GetExecution returns an execution with its snapshot.
 func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+execColumns+`, e.snapshot
+	row := s.queryRow(ctx, `SELECT `+execColumns+`, e.snapshot
 		FROM executions e JOIN execution_inputs i ON i.execution_id = e.id WHERE e.arn = ?`, arn)
 	var snap []byte
 	x, err := scanExecution(row, &snap)
@@ -78,7 +78,7 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, pag
 	}
 	q += ` ORDER BY e.start_date DESC, e.arn DESC LIMIT ?`
 	args = append(args, n+1)
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, "", err
 	}

@@ -23,7 +23,7 @@ func (s *Store) History(ctx context.Context, executionArn string, reverse bool, 
 	}
 	n := limit(page)
 	var id int64
-	err = s.db.QueryRowContext(ctx, `SELECT id FROM executions WHERE arn = ?`, executionArn).Scan(&id)
+	err = s.queryRow(ctx, `SELECT id FROM executions WHERE arn = ?`, executionArn).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", fmt.Errorf("execution %q: %w", executionArn, store.ErrNotFound)
 	}
@@ -46,7 +46,7 @@ func (s *Store) History(ctx context.Context, executionArn string, reverse bool, 
 		q += ` ORDER BY id LIMIT ?`
 	}
 	args = append(args, n+1)
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, "", err
 	}

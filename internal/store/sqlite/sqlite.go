@@ -55,6 +55,7 @@ type Store struct {
 	ws     *writeStmts
 	cache  execCache
 	ckpt   *checkpointer
+	rs     readStmts
 	closed bool
 }
 
@@ -163,6 +164,7 @@ func (s *Store) Close() error {
 	if s.wdb != nil {
 		errs = append(errs, s.wdb.Close())
 	}
+	s.rs.close()
 	if s.db != nil {
 		errs = append(errs, s.db.Close())
 	}

@@ -16,7 +16,7 @@ const taskColumns = `t.token, e.arn, t.task_id, t.kind, t.resource, t.activity_a
 // OpenTasks returns every task of every RUNNING execution, ordered by
 // execution and token.
 func (s *Store) OpenTasks(ctx context.Context) ([]*store.Task, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+taskColumns+`
+	rows, err := s.query(ctx, `SELECT `+taskColumns+`
 		FROM tasks t JOIN executions e ON e.id = t.execution_id
 		WHERE e.status = 'RUNNING' ORDER BY t.execution_id, t.token`)
 	if err != nil {
@@ -27,7 +27,7 @@ func (s *Store) OpenTasks(ctx context.Context) ([]*store.Task, error) {
 
 // GetTask returns one task by token; ErrNotFound once it is done.
 func (s *Store) GetTask(ctx context.Context, token string) (*store.Task, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+taskColumns+`
+	row := s.queryRow(ctx, `SELECT `+taskColumns+`
 		FROM tasks t JOIN executions e ON e.id = t.execution_id WHERE t.token = ?`, token)
 	t, err := scanTask(row)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -26,7 +26,7 @@ func (s *Store) Timers(ctx context.Context, fn func(store.Timer) error) error {
 		}
 		q += ` ORDER BY t.execution_id, t.timer_id LIMIT ?`
 		args = append(args, timerChunk)
-		rows, err := s.db.QueryContext(ctx, q, args...)
+		rows, err := s.query(ctx, q, args...)
 		if err != nil {
 			return err
 		}
