@@ -22,6 +22,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/batonhq/baton/internal/clock"
 	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/server"
 	"github.com/batonhq/baton/internal/service"
@@ -53,18 +56,45 @@ func passChain(n int) string {
 
 // newEngine opens a store in dir and runs an engine on it.
 func newEngine(b *testing.B, dir, durability string) (*engine.Engine, *sqlite.Store) {
+	return newEngineClock(b, dir, durability, clock.Real{})
+}
+
+func newEngineClock(b *testing.B, dir, durability string, clk clock.Clock) (*engine.Engine, *sqlite.Store) {
+	eng, st, _ := newEngineMetrics(b, dir, durability, clk)
+	return eng, st
+}
+
+func newEngineMetrics(b *testing.B, dir, durability string, clk clock.Clock) (*engine.Engine, *sqlite.Store, *prometheus.Registry) {
 	st, err := sqlite.Open(dir, sqlite.Options{Durability: durability})
 	if err != nil {
 		b.Fatal(err)
 	}
-	eng, err := engine.New(engine.Config{Store: st, Log: quiet})
+	reg := prometheus.NewRegistry()
+	eng, err := engine.New(engine.Config{Store: st, Log: quiet, Clock: clk, Metrics: engine.NewMetrics(reg)})
 	if err != nil {
 		b.Fatal(err)
 	}
 	if err := eng.Run(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	return eng, st
+	return eng, st, reg
+}
+
+// finished reads baton_executions_finished_total from the registry.
+func finished(b *testing.B, reg *prometheus.Registry) float64 {
+	mfs, err := reg.Gather()
+	if err != nil {
+		b.Fatal(err)
+	}
+	sum := 0.0
+	for _, mf := range mfs {
+		if mf.GetName() == "baton_executions_finished_total" {
+			for _, m := range mf.GetMetric() {
+				sum += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return sum
 }
 
 func req(name, def string) service.StartRequest {
@@ -353,4 +383,34 @@ func memNow() (heap, rss uint64) {
 	var size, res uint64
 	fmt.Sscan(string(data), &size, &res)
 	return m.HeapAlloc, res * uint64(os.Getpagesize())
+}
+
+// BenchmarkResumeOpen: 100,000 executions wait 60 s in a Wait state; the
+// server stops, and restarts once their timers are due. Reports the time from
+// the restart until every one of them has resumed, run its next state and
+// ended (each reloaded from its snapshot, applied, and committed).
+func BenchmarkResumeOpen(b *testing.B) {
+	n := 100000
+	if s := os.Getenv("BATON_BENCH_OPEN"); s != "" {
+		fmt.Sscan(s, &n)
+	}
+	for range b.N {
+		dir := b.TempDir()
+		clk := clock.NewFake(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))
+		eng, st := newEngineClock(b, dir, "full", clk)
+		startAll(b, eng, "r", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"Next":"P"},"P":{"Type":"Pass","End":true}}}`, n, 64)
+		eng.Close()
+		st.Close()
+		clk.Advance(61 * time.Second)
+		t0 := time.Now()
+		eng, st, reg := newEngineMetrics(b, dir, "full", clk)
+		ready := time.Since(t0)
+		for finished(b, reg) < float64(n) {
+			time.Sleep(5 * time.Millisecond) // polling the engine's metrics
+		}
+		b.ReportMetric(ready.Seconds(), "ready-s")
+		b.ReportMetric(time.Since(t0).Seconds(), "all-resumed-and-done-s")
+		eng.Close()
+		st.Close()
+	}
 }
