@@ -93,6 +93,7 @@ type Engine struct {
 	watch    watchers
 	tokensMu sync.Mutex
 	memTasks map[string]taskRef // tokens of Express executions' tasks (not in the store)
+	children map[string]string  // token of a .sync task -> its nested execution, to stop it with the task
 
 	// Owned by the loop goroutine.
 	live      map[string]*live
@@ -164,6 +165,7 @@ func New(cfg Config) (*Engine, error) {
 		quit:      make(chan struct{}),
 		done:      make(chan struct{}),
 		memTasks:  map[string]taskRef{},
+		children:  map[string]string{},
 		live:      map[string]*live{},
 		committer: make(chan *batch, 1),
 		commitOut: make(chan *batch, 1),

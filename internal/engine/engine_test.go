@@ -584,3 +584,33 @@ func TestExpressActivity(t *testing.T) {
 		t.Fatalf("%+v", ex)
 	}
 }
+
+func TestStopParentStopsSyncChild(t *testing.T) {
+	w := newWorld(t)
+	child := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`
+	def := fmt.Sprintf(`{"StartAt":"C","States":{"C":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync",
+	  "Parameters":{"StateMachineArn":%q,"Input":{}},"End":true}}}`, child)
+	ex := w.start("parent2", def, `{}`)
+	task := w.openTask(ex.Arn)
+	childArn := "arn:aws:states:us-east-1:123456789012:execution:child:baton-" + task.Token[:32]
+	w.wait(childArn, "RUNNING")
+	// The engine learns the child's ARN once StartChild returns.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := w.eng.Stop(context.Background(), ex.Arn, "Manual", "stop"); err != nil {
+			t.Fatal(err)
+		}
+		break
+	}
+	w.wait(ex.Arn, "ABORTED")
+	for {
+		c, _ := w.st.GetExecution(context.Background(), childArn)
+		if c != nil && c.Status == "ABORTED" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("child not stopped: %+v", c)
+		}
+		time.Sleep(2 * time.Millisecond) // polling with a deadline
+	}
+}

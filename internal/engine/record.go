@@ -50,6 +50,7 @@ func (e *Engine) record(l *live, now time.Time, out *asl.Output, tr *store.Trans
 			if cancel, ok := e.running[tok]; ok {
 				cancel()
 			}
+			e.stopChild(l, tok)
 		case asl.ArmTimer:
 			tr.AddTimers = append(tr.AddTimers, store.Timer{ExecutionArn: l.arn, TimerID: c.TimerID, At: c.At, Purpose: c.Purpose})
 			e.timers.add(l.arn, c.TimerID, c.At)
@@ -73,6 +74,7 @@ func (e *Engine) record(l *live, now time.Time, out *asl.Output, tr *store.Trans
 			if cancel, ok := e.running[tok]; ok {
 				cancel()
 			}
+			e.stopChild(l, tok)
 			e.forgetToken(l, tok)
 			delete(l.tokens, tid)
 		}

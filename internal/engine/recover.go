@@ -42,6 +42,9 @@ func (e *Engine) recover(ctx context.Context) (recovered, error) {
 		case store.TaskChild:
 			input, _ := asl.ParseJSON([]byte(t.Input))
 			mode := t.Resource[len(childPrefix):]
+			if mode == ".sync" || mode == ".sync:2" {
+				e.children[t.Token] = ""
+			}
 			go e.startChild(t.ExecutionArn, t, input, mode)
 		case store.TaskActivity:
 			if t.State == store.TaskQueued {

@@ -92,6 +92,11 @@ func (e *Engine) schedule(l *live, now time.Time, c asl.RunTask, tr *store.Trans
 			}
 		})
 	case store.TaskChild:
+		if mode == ".sync" || mode == ".sync:2" {
+			e.tokensMu.Lock()
+			e.children[tok] = "" // its child, once started
+			e.tokensMu.Unlock()
+		}
 		l.busy++
 		e.afterCommit(l, func(err error) {
 			l.busy--
@@ -333,6 +338,9 @@ func (e *Engine) startChild(parentArn string, t *store.Task, params any, mode st
 	}
 	child, err := e.cfg.Children.StartChild(ctx, req)
 	if err != nil {
+		e.tokensMu.Lock()
+		delete(e.children, t.Token)
+		e.tokensMu.Unlock()
 		res.errName, res.cause = ErrTaskFailed, err.Error()
 		if ae, ok := apierr.As(err); ok {
 			res.errName = "StepFunctions." + ae.Code + "Exception"
@@ -343,6 +351,21 @@ func (e *Engine) startChild(parentArn string, t *store.Task, params any, mode st
 		}
 		e.sendResult(res)
 		return
+	}
+	if sync && child.Status == asl.StatusRunning {
+		e.tokensMu.Lock()
+		cancelled := e.children[t.Token] == childCancelled
+		if cancelled {
+			delete(e.children, t.Token)
+		} else {
+			e.children[t.Token] = child.Arn
+		}
+		e.tokensMu.Unlock()
+		if cancelled {
+			// The parent's task was cancelled while the child started.
+			e.Stop(ctx, child.Arn, "States.Aborted", "the parent execution's task "+parentArn+" was cancelled")
+			return
+		}
 	}
 	switch {
 	case mode == "":
@@ -407,8 +430,42 @@ func childOutcome(c *store.Execution, parsed bool) (ok bool, out any, errName, c
 	return false, nil, ErrTaskFailed, string(asl.MarshalJSON(d))
 }
 
+// childCancelled marks a .sync task cancelled before its child started.
+const childCancelled = "-"
+
+// stopChild stops, once the cancellation is stored, the nested execution a
+// cancelled .sync task was waiting for (best effort, as AWS stops the job of
+// a cancelled .sync task).
+func (e *Engine) stopChild(l *live, tok string) {
+	e.tokensMu.Lock()
+	child, ok := e.children[tok]
+	if ok && child == "" {
+		e.children[tok] = childCancelled // startChild stops it once started
+	} else {
+		delete(e.children, tok)
+	}
+	e.tokensMu.Unlock()
+	if !ok || child == "" || child == childCancelled {
+		return
+	}
+	e.afterCommit(l, func(err error) {
+		if err != nil {
+			return
+		}
+		go func() {
+			_, err := e.Stop(context.Background(), child, "States.Aborted", "the parent execution's task "+l.arn+" was cancelled")
+			if err != nil {
+				e.log.Warn("stopping a nested execution", "execution", child, "err", err)
+			}
+		}()
+	})
+}
+
 // reportToParent completes the .sync task of the parent of an ended child.
 func (e *Engine) reportToParent(child *store.Execution) {
+	e.tokensMu.Lock()
+	delete(e.children, child.ParentToken)
+	e.tokensMu.Unlock()
 	ctx := context.Background()
 	t, err := e.st.GetTask(ctx, child.ParentToken)
 	if err != nil {
