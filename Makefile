@@ -47,6 +47,7 @@ fuzz:
 # bench: Baton's benchmarks against the peer; see bench/README.md.
 bench:
 	bash bench/run.sh
+	bash bench/server.sh
 
 clean:
 	rm -rf bin
