@@ -148,7 +148,7 @@ func (e *Engine) runBuiltin(arn string, t *store.Task, input any, timeout time.D
 			}
 		}
 		cancel()
-		e.in <- res
+		e.sendResult(res)
 	})
 }
 
