@@ -120,7 +120,10 @@ func runFile(cmd *cobra.Command, file string, f runFlags) error {
 	if name == "" {
 		name = machineName(file)
 	}
-	opts := tasks.Options{StateMachineName: name, TestCase: f.testCase}
+	opts := tasks.Options{StateMachineName: name, TestCase: f.testCase, MaxResultBytes: f.maxPayload}
+	if f.maxPayload <= 0 {
+		opts.MaxResultBytes = 1 << 30 // --max-payload-bytes 0: no limit but memory's
+	}
 	if (f.mockConfig == "") != (f.testCase == "") {
 		return usageErr("--mock-config and --test-case go together")
 	}

@@ -86,7 +86,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the store in %s: %w", dir, err)
 	}
-	resolver, err := tasks.NewResolver(tasks.Options{Mappings: cfg.Resources})
+	resolver, err := tasks.NewResolver(tasks.Options{Mappings: cfg.Resources, MaxResultBytes: cfg.MaxPayloadBytes})
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -31,6 +31,7 @@ func (e commandExecutor) invoke(ctx context.Context, req Request, payload any) (
 		env:   e.cfg.environ(req),
 		dir:   e.cfg.dir,
 		stdin: []byte(encodeJSON(payload)),
+		limit: e.cfg.resultLimit(),
 	}
 	x, err := p.run(ctx)
 	if err != nil {
@@ -45,7 +46,7 @@ func (e commandExecutor) invoke(ctx context.Context, req Request, payload any) (
 		}
 		return nil, &Failure{Name: e.exitError, Cause: x.describe()}
 	}
-	return commandResult(x)
+	return commandResult(x, p.limit)
 }
 
 // namedFailure reads the error a failed command printed on stdout, so that

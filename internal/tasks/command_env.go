@@ -10,6 +10,17 @@ import (
 type commandConfig struct {
 	env []string // added to Baton's own environment
 	dir string   // working directory; "" for Baton's
+	// maxResult bounds a command's stdout, the task result (0:
+	// MaxResultBytes).
+	maxResult int
+}
+
+// resultLimit is the most bytes a command's stdout may hold.
+func (c commandConfig) resultLimit() int {
+	if c.maxResult > 0 {
+		return c.maxResult
+	}
+	return MaxResultBytes
 }
 
 // environ is the environment of a command run for req: Baton's own, then the

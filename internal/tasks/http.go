@@ -20,7 +20,10 @@ const bodyExcerptBytes = 1 << 10
 
 // httpExecutor runs baton:http tasks: one HTTP request, whose response is the
 // result. docs/tasks.md describes the input and the result.
-type httpExecutor struct{ client *http.Client }
+type httpExecutor struct {
+	client    *http.Client
+	maxResult int // most bytes of a response body (0: MaxResultBytes)
+}
 
 var _ Executor = httpExecutor{}
 
@@ -62,7 +65,11 @@ func (e httpExecutor) Run(ctx context.Context, req Request) (any, error) {
 		return nil, &Failure{Name: ErrorHTTPTransport, Cause: err.Error()}
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxResultBytes+1))
+	limit := e.maxResult
+	if limit <= 0 {
+		limit = MaxResultBytes
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, int64(limit)+1))
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, interruption(ctx, req.Timeout)
@@ -80,8 +87,8 @@ func (e httpExecutor) Run(ctx context.Context, req Request) (any, error) {
 		}
 		return nil, &Failure{Name: name, Cause: cause}
 	}
-	if len(data) > MaxResultBytes {
-		return nil, &Failure{Name: ErrorDataLimitExceeded, Cause: fmt.Sprintf("the response body of %s %s is larger than %d bytes", t.method, t.url.Redacted(), MaxResultBytes)}
+	if len(data) > limit {
+		return nil, &Failure{Name: ErrorDataLimitExceeded, Cause: fmt.Sprintf("the response body of %s %s is larger than %d bytes", t.method, t.url.Redacted(), limit)}
 	}
 	headers := make(map[string]any, len(resp.Header))
 	for k, vs := range resp.Header {

@@ -29,6 +29,7 @@ type process struct {
 	env   []string // the complete environment
 	dir   string   // "" for the current directory
 	stdin []byte
+	limit int // most bytes of stdout kept; more fails the task
 }
 
 // exit is what a command that ran to its end left behind.
@@ -100,7 +101,7 @@ func (p process) run(ctx context.Context) (exit, error) {
 
 	var (
 		wg     sync.WaitGroup
-		stdout = limitedBuffer{limit: MaxResultBytes}
+		stdout = limitedBuffer{limit: p.limit}
 		stderr tailBuffer
 	)
 	wg.Go(func() {

@@ -26,6 +26,9 @@ type Options struct {
 	Env []string
 	// WorkDir is the working directory of commands; "" for Baton's.
 	WorkDir string
+	// MaxResultBytes bounds a task's result: a command's stdout, an HTTP
+	// response body (0: MaxResultBytes, AWS's 256 KiB).
+	MaxResultBytes int
 }
 
 // Resolver picks the executor for a Task: a mocked response when the test
@@ -48,12 +51,12 @@ type Resolver struct {
 // the reverse).
 func NewResolver(opts Options) (*Resolver, error) {
 	r := &Resolver{
-		cfg:      commandConfig{env: slices.Clone(opts.Env), dir: opts.WorkDir},
+		cfg:      commandConfig{env: slices.Clone(opts.Env), dir: opts.WorkDir, maxResult: opts.MaxResultBytes},
 		mappings: map[string][]string{},
 		lambdas:  map[string][]string{},
 	}
 	r.shell = shellExecutor{cfg: r.cfg}
-	r.http = httpExecutor{client: &http.Client{}}
+	r.http = httpExecutor{client: &http.Client{}, maxResult: opts.MaxResultBytes}
 	for _, resource := range slices.Sorted(maps.Keys(opts.Mappings)) {
 		if resource == "" {
 			return nil, fmt.Errorf("--resource: empty resource in %q", "="+opts.Mappings[resource])

@@ -37,6 +37,7 @@ func (e shellExecutor) Run(ctx context.Context, req Request) (any, error) {
 		env:   e.cfg.environ(req, t.env...),
 		dir:   e.cfg.workDir(t.dir),
 		stdin: t.stdin,
+		limit: e.cfg.resultLimit(),
 	}
 	x, err := p.run(ctx)
 	if err != nil {
@@ -48,13 +49,13 @@ func (e shellExecutor) Run(ctx context.Context, req Request) (any, error) {
 	if !x.success() {
 		return nil, &Failure{Name: ErrorShellExit, Cause: x.describe()}
 	}
-	return commandResult(x)
+	return commandResult(x, p.limit)
 }
 
 // commandResult is the result of a command that exited 0.
-func commandResult(x exit) (any, error) {
+func commandResult(x exit, limit int) (any, error) {
 	if x.truncated {
-		return nil, &Failure{Name: ErrorDataLimitExceeded, Cause: fmt.Sprintf("the command wrote more than %d bytes on stdout", MaxResultBytes)}
+		return nil, &Failure{Name: ErrorDataLimitExceeded, Cause: fmt.Sprintf("the command wrote more than %d bytes on stdout", limit)}
 	}
 	return resultFromOutput(x.stdout), nil
 }
