@@ -11,11 +11,13 @@ import (
 // the workers waiting for a task.
 type activityQueue struct {
 	tasks   []*activityEntry
+	dead    int // entries of tasks cancelled meanwhile, skipped and compacted away
 	waiters []*waiter
 }
 
 type activityEntry struct {
 	task *store.Task
+	dead bool
 }
 
 // waiter is one GetActivityTask call.
@@ -24,6 +26,7 @@ type waiter struct {
 	worker   string
 	ch       chan *store.Task // receives the task, or nil
 	assigned bool             // a task is being claimed for it
+	gone     bool             // the caller withdrew while a claim was in progress
 }
 
 type pollIn struct{ w *waiter }
@@ -48,14 +51,46 @@ func (e *Engine) queueActivity(a *activityEntry) {
 		return
 	}
 	q.tasks = append(q.tasks, a)
+	e.queued[a.task.Token] = a
+}
+
+// dropQueued forgets a queued activity task that was cancelled (its state
+// timed out, its execution ended): it will not be offered to a worker.
+func (e *Engine) dropQueued(tok string) {
+	a, ok := e.queued[tok]
+	if !ok {
+		return
+	}
+	delete(e.queued, tok)
+	a.dead = true
+	q := e.activity[a.task.ActivityArn]
+	if q == nil {
+		return
+	}
+	q.dead++
+	if q.dead > 64 && q.dead > len(q.tasks)/2 {
+		kept := q.tasks[:0]
+		for _, x := range q.tasks {
+			if !x.dead {
+				kept = append(kept, x)
+			}
+		}
+		clear(q.tasks[len(kept):])
+		q.tasks, q.dead = kept, 0
+	}
 }
 
 func (e *Engine) handlePoll(w *waiter) {
 	q := e.queue(w.activity)
-	if len(q.tasks) > 0 {
+	for len(q.tasks) > 0 {
 		a := q.tasks[0]
 		q.tasks[0] = nil
 		q.tasks = q.tasks[1:]
+		if a.dead {
+			q.dead--
+			continue
+		}
+		delete(e.queued, a.task.Token)
 		e.claim(w, a)
 		return
 	}
@@ -64,7 +99,8 @@ func (e *Engine) handlePoll(w *waiter) {
 
 func (e *Engine) handleUnpoll(w *waiter) {
 	if w.assigned {
-		return // the task it is getting will arrive on w.ch
+		w.gone = true // the claim in progress answers it
+		return
 	}
 	q := e.queue(w.activity)
 	for i, o := range q.waiters {
@@ -84,6 +120,10 @@ func (e *Engine) claim(w *waiter, a *activityEntry) {
 	e.withExec(t.ExecutionArn, func(l *live, err error) {
 		if l == nil || l.x.Done() || !hasTask(l.x, t.TaskID) || l.tokens[t.TaskID] != t.Token {
 			w.assigned = false
+			if w.gone {
+				w.ch <- nil // the caller withdrew meanwhile
+				return
+			}
 			e.handlePoll(w) // try the next one
 			return
 		}

@@ -75,6 +75,16 @@ func (e *Engine) handleStart(in *startIn) {
 	r := in.req
 	if _, ok := e.live[r.ExecutionArn]; ok || e.recent.has(r.ExecutionArn) {
 		e.withExec(r.ExecutionArn, func(l *live, err error) {
+			if l == nil && errors.Is(err, store.ErrNotFound) {
+				// Another call looked the name up (a Stop of an unknown
+				// execution): it is free.
+				if _, taken := e.live[r.ExecutionArn]; !taken {
+					e.create(in)
+					return
+				}
+				e.handleStart(in)
+				return
+			}
 			if l == nil {
 				in.reply <- result{err: err}
 				return
@@ -84,6 +94,12 @@ func (e *Engine) handleStart(in *startIn) {
 		})
 		return
 	}
+	e.create(in)
+}
+
+// create starts a new execution.
+func (e *Engine) create(in *startIn) {
+	r := in.req
 	express := r.Type == store.TypeExpress
 	m, err := e.machines.get(r.Definition, r.Type)
 	if err != nil {
@@ -147,7 +163,9 @@ func (e *Engine) ended(l *live) {
 	row.Snapshot = nil
 	enders := l.enders
 	l.enders = nil
-	e.afterCommit(l, func(err error) {
+	// An Express execution answers its caller once its outcome is stored,
+	// so that DescribeExecution right after finds it.
+	e.afterStored(l, func(err error) {
 		for _, ch := range enders {
 			if err != nil {
 				ch <- result{err: err}
@@ -165,7 +183,7 @@ func (e *Engine) ended(l *live) {
 	})
 	if l.express {
 		// Its outcome record is queued; it no longer needs memory.
-		e.batch.after = append(e.batch.after, func(error) { e.maybeEvict(l) })
+		e.afterStored(l, func(error) { e.maybeEvict(l) })
 	}
 }
 
@@ -227,24 +245,20 @@ func (e *Engine) handleRedrive(in *redriveIn) {
 			return
 		}
 		now := e.clk.Now()
-		var rerr error
-		e.step(l, now, &store.Transition{}, func(out *asl.Output) {
-			rerr = l.m.Redrive(l.x, now, out)
-		})
-		if rerr != nil {
-			in.reply <- result{err: apierr.New(apierr.ExecutionNotRedrivable, "Execution Not Redrivable: %v", rerr)}
+		out := &e.out
+		out.Reset()
+		if err := l.m.Redrive(l.x, now, out); err != nil {
+			// Refused before anything changed: nothing to store.
+			in.reply <- result{err: apierr.New(apierr.ExecutionNotRedrivable, "Execution Not Redrivable: %v", err)}
 			return
 		}
 		l.row.RedriveCount++
 		l.row.RedriveDate = now
 		l.row.StopDate = time.Time{}
-		l.row.Error, l.row.Cause = "", ""
-		l.row.Output = ""
-		// The transition queued by step carries the row as it was: fix it.
-		tr := e.batch.trs[len(e.batch.trs)-1]
-		tr.Execution.RedriveCount, tr.Execution.RedriveDate = l.row.RedriveCount, now
-		tr.Execution.StopDate, tr.Execution.Error, tr.Execution.Cause, tr.Execution.Output = time.Time{}, "", "", ""
+		l.row.Error, l.row.Cause, l.row.Output = "", "", ""
+		e.record(l, now, out, &store.Transition{})
 		cp := *l.row
+		cp.Snapshot = nil
 		e.afterCommit(l, func(err error) { in.reply <- result{row: &cp, err: err} })
 	})
 }

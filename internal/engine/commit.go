@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/store"
 )
 
@@ -14,10 +15,20 @@ import (
 type batch struct {
 	trs         []*store.Transition
 	lives       []*live
-	after       []func(error)
+	after       []afterFn
 	transitions int // state transitions carried, for metrics
 	err         error
 	took        time.Duration
+	// bad holds the executions whose transitions the store refused (a
+	// duplicate name, a row that vanished): they are dropped from the
+	// batch, the rest is stored.
+	bad map[string]error
+}
+
+// afterFn is an effect of a transition of l, run once it is stored.
+type afterFn struct {
+	l  *live
+	fn func(error)
 }
 
 func newBatch() *batch { return &batch{} }
@@ -38,7 +49,12 @@ func (e *Engine) afterCommit(l *live, fn func(error)) {
 		e.soon = append(e.soon, fn)
 		return
 	}
-	e.batch.after = append(e.batch.after, fn)
+	e.batch.after = append(e.batch.after, afterFn{l, fn})
+}
+
+// afterStored runs fn once what is queued so far is stored, Express or not.
+func (e *Engine) afterStored(l *live, fn func(error)) {
+	e.batch.after = append(e.batch.after, afterFn{l, fn})
 }
 
 // runSoon runs the effects afterCommit deferred for Express executions.
@@ -60,8 +76,8 @@ func (e *Engine) flush() {
 	b := e.batch
 	e.batch = newBatch()
 	if len(b.trs) == 0 {
-		for _, fn := range b.after {
-			fn(nil)
+		for _, a := range b.after {
+			a.fn(nil)
 		}
 		return
 	}
@@ -79,20 +95,58 @@ func (e *Engine) commitLoop() {
 	}
 }
 
-// commit stores a batch, retrying transient failures for a while.
+// refused reports whether the store refused a transition for its content
+// (not for a failure of the store itself).
+func refused(err error) bool {
+	return errors.Is(err, store.ErrExists) || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict)
+}
+
+// commit stores a batch, retrying transient failures for a while. When the
+// store refuses a transition, the batch is stored execution by execution,
+// and the executions refused are set aside in b.bad.
 func (e *Engine) commit(b *batch) error {
 	var err error
 	delay := 10 * time.Millisecond
 	for attempt := 0; attempt < 8; attempt++ {
 		err = e.st.Commit(context.Background(), b.trs)
-		if err == nil || errors.Is(err, store.ErrExists) || errors.Is(err, store.ErrNotFound) {
-			return err
+		if err == nil {
+			return nil
+		}
+		if refused(err) {
+			return e.commitEach(b)
 		}
 		e.log.Warn("commit failed, retrying", "err", err, "attempt", attempt+1, "transitions", len(b.trs))
 		time.Sleep(delay) // back-off between retries of a failing disk; not a test wait
 		delay *= 2
 	}
 	return err
+}
+
+// commitEach stores the transitions of each execution of b on their own
+// (in order), setting aside the executions whose transitions are refused.
+func (e *Engine) commitEach(b *batch) error {
+	b.bad = map[string]error{}
+	var order []string
+	per := map[string][]*store.Transition{}
+	for _, tr := range b.trs {
+		arn := tr.Execution.Arn
+		if _, ok := per[arn]; !ok {
+			order = append(order, arn)
+		}
+		per[arn] = append(per[arn], tr)
+	}
+	for _, arn := range order {
+		err := e.st.Commit(context.Background(), per[arn])
+		if err != nil && refused(err) {
+			e.log.Error("the store refused a transition", "execution", arn, "err", err)
+			b.bad[arn] = err
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // onCommitted runs the effects of a stored batch.
@@ -107,19 +161,38 @@ func (e *Engine) onCommitted(b *batch) {
 			// Its memory is ahead of the store: forget it.
 			delete(e.live, l.arn)
 		}
-		for _, fn := range b.after {
-			fn(err)
+		for _, a := range b.after {
+			a.fn(err)
 		}
 		return
 	}
 	if e.met != nil {
 		e.met.committed(b)
 	}
-	for _, fn := range b.after {
-		fn(nil)
+	for _, a := range b.after {
+		if a.l != nil && b.bad[a.l.arn] != nil {
+			a.fn(refusal(a.l.arn, b.bad[a.l.arn]))
+			continue
+		}
+		a.fn(nil)
 	}
 	for _, l := range b.lives {
 		l.inflight--
+		if b.bad[l.arn] != nil {
+			// Its memory is ahead of the store: forget it; it reloads.
+			if e.live[l.arn] == l {
+				delete(e.live, l.arn)
+			}
+			continue
+		}
 		e.maybeEvict(l)
 	}
+}
+
+// refusal is the API error for a transition the store refused.
+func refusal(arn string, err error) error {
+	if errors.Is(err, store.ErrExists) {
+		return apierr.New(apierr.ExecutionAlreadyExists, "Execution Already Exists: '%s'", arn)
+	}
+	return apierr.New(apierr.InternalServerError, "the change to %s could not be stored: %v; try again", arn, err)
 }

@@ -106,6 +106,7 @@ type Engine struct {
 	commitOut chan *batch
 	inFlight  bool
 	activity  map[string]*activityQueue
+	queued    map[string]*activityEntry     // queued activity tasks by token
 	running   map[string]context.CancelFunc // built-in tasks by token
 	loading   int
 	loadQueue []string
@@ -170,6 +171,7 @@ func New(cfg Config) (*Engine, error) {
 		committer: make(chan *batch, 1),
 		commitOut: make(chan *batch, 1),
 		activity:  map[string]*activityQueue{},
+		queued:    map[string]*activityEntry{},
 		running:   map[string]context.CancelFunc{},
 		loadedC:   make(chan loaded, maxLoaders),
 	}

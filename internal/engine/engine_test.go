@@ -52,10 +52,10 @@ func (w *world) open() {
 		w.t.Fatal(err)
 	}
 	eng.SetChildren(starter{w})
+	w.eng = eng // before Run: recovery may start nested executions through it
 	if err := eng.Run(context.Background()); err != nil {
 		w.t.Fatal(err)
 	}
-	w.eng = eng
 }
 
 func (w *world) close() {

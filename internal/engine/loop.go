@@ -15,17 +15,18 @@ type input interface{}
 
 // live is an execution held in memory by the loop.
 type live struct {
-	arn      string
-	row      *store.Execution // Snapshot not kept here
-	m        *asl.Machine
-	x        *asl.Execution
-	express  bool
-	inflight int               // uncommitted batches holding its transitions
-	busy     int               // built-in or child tasks running, activity claims in progress
-	tokens   map[string]string // task id -> token
-	loading  bool
-	waiting  []func(*live, error) // work queued while loading
-	enders   []chan result        // told when the execution ends (StartSync)
+	arn          string
+	row          *store.Execution // Snapshot not kept here
+	m            *asl.Machine
+	x            *asl.Execution
+	express      bool
+	inflight     int               // uncommitted batches holding its transitions
+	busy         int               // built-in or child tasks running, activity claims in progress
+	tokens       map[string]string // task id -> token
+	loading      bool
+	waiting      []func(*live, error) // work queued while loading
+	loadFailures int
+	enders       []chan result // told when the execution ends (StartSync)
 }
 
 // result answers an API call that returns an execution.
@@ -167,6 +168,16 @@ func (e *Engine) onLoaded(r loaded) {
 	}
 	l := e.live[r.arn]
 	if l == nil || !l.loading {
+		return
+	}
+	if r.err != nil && !errors.Is(r.err, store.ErrNotFound) {
+		// The store failed (busy, I/O): try again rather than drop the
+		// timer or result waiting for this execution.
+		l.loadFailures++
+		delay := min(10*time.Millisecond<<min(l.loadFailures, 8), 2*time.Second)
+		e.log.Warn("loading execution failed; retrying", "execution", r.arn, "err", r.err, "in", delay)
+		e.loading++
+		time.AfterFunc(delay, func() { e.load(r.arn) })
 		return
 	}
 	waiting := l.waiting

@@ -45,8 +45,11 @@ func (e *Engine) record(l *live, now time.Time, out *asl.Output, tr *store.Trans
 			if tok == "" {
 				continue
 			}
-			tr.DeleteTasks = append(tr.DeleteTasks, tok)
+			if !dropTask(tr, tok) {
+				tr.DeleteTasks = append(tr.DeleteTasks, tok)
+			}
 			e.forgetToken(l, tok)
+			e.dropQueued(tok)
 			if cancel, ok := e.running[tok]; ok {
 				cancel()
 			}
@@ -55,7 +58,9 @@ func (e *Engine) record(l *live, now time.Time, out *asl.Output, tr *store.Trans
 			tr.AddTimers = append(tr.AddTimers, store.Timer{ExecutionArn: l.arn, TimerID: c.TimerID, At: c.At, Purpose: c.Purpose})
 			e.timers.add(l.arn, c.TimerID, c.At)
 		case asl.CancelTimer:
-			tr.DeleteTimers = append(tr.DeleteTimers, c.TimerID)
+			if !dropTimer(tr, c.TimerID) {
+				tr.DeleteTimers = append(tr.DeleteTimers, c.TimerID)
+			}
 			e.timers.remove(l.arn, c.TimerID)
 		}
 	}
@@ -70,12 +75,19 @@ func (e *Engine) record(l *live, now time.Time, out *asl.Output, tr *store.Trans
 			row.Output = string(asl.MarshalJSON(x.Output))
 		}
 		tr.DeleteAll = true
+		// What this transition added goes too: DeleteAll covers only what
+		// was stored before.
+		for _, t := range tr.AddTimers {
+			e.timers.remove(l.arn, t.TimerID)
+		}
+		tr.AddTasks, tr.AddTimers, tr.StartTasks = nil, nil, nil
 		for tid, tok := range l.tokens {
 			if cancel, ok := e.running[tok]; ok {
 				cancel()
 			}
 			e.stopChild(l, tok)
 			e.forgetToken(l, tok)
+			e.dropQueued(tok)
 			delete(l.tokens, tid)
 		}
 		e.timers.removeAll(l.arn, x)
@@ -138,4 +150,27 @@ func (e *Engine) forgetToken(l *live, tok string) {
 	e.tokensMu.Lock()
 	delete(e.memTasks, tok)
 	e.tokensMu.Unlock()
+}
+
+// dropTask removes a task added earlier in the same transition; it reports
+// whether it did (the task then never reaches the store).
+func dropTask(tr *store.Transition, tok string) bool {
+	for i, t := range tr.AddTasks {
+		if t.Token == tok {
+			tr.AddTasks = append(tr.AddTasks[:i], tr.AddTasks[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// dropTimer removes a timer armed earlier in the same transition.
+func dropTimer(tr *store.Transition, id string) bool {
+	for i, t := range tr.AddTimers {
+		if t.TimerID == id {
+			tr.AddTimers = append(tr.AddTimers[:i], tr.AddTimers[i+1:]...)
+			return true
+		}
+	}
+	return false
 }

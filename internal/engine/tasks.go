@@ -71,8 +71,8 @@ func (e *Engine) schedule(l *live, now time.Time, c asl.RunTask, tr *store.Trans
 	case store.TaskBuiltin, store.TaskCallback:
 		l.busy++
 		e.afterCommit(l, func(err error) {
-			if err != nil {
-				l.busy--
+			if err != nil || l.tokens[c.TaskID] != tok {
+				l.busy-- // not stored, or cancelled in the same transition
 				return
 			}
 			e.runBuiltin(l.arn, t, c.Input, c.Timeout, kind == store.TaskCallback, true, l.row.Name)
@@ -87,7 +87,7 @@ func (e *Engine) schedule(l *live, now time.Time, c asl.RunTask, tr *store.Trans
 			break
 		}
 		e.afterCommit(l, func(err error) {
-			if err == nil {
+			if err == nil && l.tokens[c.TaskID] == tok {
 				e.queueActivity(a)
 			}
 		})
@@ -100,8 +100,12 @@ func (e *Engine) schedule(l *live, now time.Time, c asl.RunTask, tr *store.Trans
 		l.busy++
 		e.afterCommit(l, func(err error) {
 			l.busy--
-			if err == nil {
+			if err == nil && l.tokens[c.TaskID] == tok {
 				go e.startChild(l.arn, t, c.Input, mode)
+			} else {
+				e.tokensMu.Lock()
+				delete(e.children, tok)
+				e.tokensMu.Unlock()
 			}
 		})
 	}

@@ -11,9 +11,11 @@ import (
 const (
 	maxTaskTokenLen  = 1024
 	maxWorkerNameLen = 80
-	// ActivityPollTimeout is how long GetActivityTask waits for a task, as
-	// in Step Functions.
-	ActivityPollTimeout = 60 * time.Second
+	// ActivityPollTimeout is how long GetActivityTask waits for a task:
+	// Step Functions holds a poll for 60 s; Baton answers a little sooner so
+	// that clients with a 60 s read timeout (botocore's default) get the
+	// empty answer instead of a timeout.
+	ActivityPollTimeout = 58 * time.Second
 )
 
 // GetActivityTask hands a worker the next task of an activity, waiting up
