@@ -194,12 +194,19 @@ func (s *Store) apply(ws *writeStmts, b *batch, tr *store.Transition) error {
 			return fmt.Errorf("execution %q: delete timers: %w", x.Arn, err)
 		}
 	}
+	// After DeleteAll nothing of the execution is left to delete one by one.
 	for _, tok := range tr.DeleteTasks {
+		if tr.DeleteAll {
+			break
+		}
 		if _, err := ws.delTask.ExecContext(ctx, tok, ref.id); err != nil {
 			return fmt.Errorf("task %q: %w", tok, err)
 		}
 	}
 	for _, id := range tr.DeleteTimers {
+		if tr.DeleteAll {
+			break
+		}
 		if _, err := ws.delTimer.ExecContext(ctx, ref.id, id); err != nil {
 			return fmt.Errorf("timer %q of execution %q: %w", id, x.Arn, err)
 		}
