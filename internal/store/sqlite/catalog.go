@@ -58,33 +58,12 @@ func (s *Store) GetStateMachine(ctx context.Context, arn string) (*store.StateMa
 
 // ListStateMachines returns state machines sorted by name (then ARN).
 func (s *Store) ListStateMachines(ctx context.Context, page store.Page) ([]*store.StateMachine, string, error) {
-	k, ok, err := decodeToken(kindStateMachines, page.Token)
-	if err != nil {
-		return nil, "", err
-	}
-	n := limit(page)
-	q := `SELECT ` + smColumns + ` FROM state_machines`
-	args := []any{}
-	if ok {
-		q += ` WHERE (name, arn) > (?, ?)`
-		args = append(args, k.T, k.S)
-	}
-	q += ` ORDER BY name, arn LIMIT ?`
-	args = append(args, n+1)
-	rows, err := s.query(ctx, q, args...)
-	if err != nil {
-		return nil, "", err
-	}
-	out, err := collect(rows, scanStateMachine)
-	if err != nil {
-		return nil, "", err
-	}
-	if len(out) > n {
-		out = out[:n]
-		last := out[n-1]
-		return out, encodeToken(pageKey{Kind: kindStateMachines, S: last.Arn, T: last.Name}), nil
-	}
-	return out, "", nil
+	return list(ctx, s, page, listQuery[*store.StateMachine]{
+		kind: kindStateMachines, sel: `SELECT ` + smColumns + ` FROM state_machines WHERE 1`,
+		after: `(name, arn) > (?, ?)`, afterArgs: func(k pageKey) []any { return []any{k.T, k.S} },
+		order: `name, arn`, scan: scanStateMachine,
+		key: func(x *store.StateMachine) pageKey { return pageKey{T: x.Name, S: x.Arn} },
+	})
 }
 
 // DeleteStateMachine removes the state machine, its versions, its aliases
@@ -154,32 +133,12 @@ func (s *Store) GetVersion(ctx context.Context, arn string) (*store.Version, err
 
 // ListVersions returns the versions of a state machine, newest first.
 func (s *Store) ListVersions(ctx context.Context, stateMachineArn string, page store.Page) ([]*store.Version, string, error) {
-	k, ok, err := decodeToken(kindVersions, page.Token)
-	if err != nil {
-		return nil, "", err
-	}
-	n := limit(page)
-	q := `SELECT ` + versionColumns + ` FROM versions WHERE state_machine_arn = ?`
-	args := []any{stateMachineArn}
-	if ok {
-		q += ` AND number < ?`
-		args = append(args, k.N)
-	}
-	q += ` ORDER BY number DESC LIMIT ?`
-	args = append(args, n+1)
-	rows, err := s.query(ctx, q, args...)
-	if err != nil {
-		return nil, "", err
-	}
-	out, err := collect(rows, scanVersion)
-	if err != nil {
-		return nil, "", err
-	}
-	if len(out) > n {
-		out = out[:n]
-		return out, encodeToken(pageKey{Kind: kindVersions, N: out[n-1].Number}), nil
-	}
-	return out, "", nil
+	return list(ctx, s, page, listQuery[*store.Version]{
+		kind: kindVersions, sel: `SELECT ` + versionColumns + ` FROM versions WHERE state_machine_arn = ?`, args: []any{stateMachineArn},
+		after: `number < ?`, afterArgs: func(k pageKey) []any { return []any{k.N} },
+		order: `number DESC`, scan: scanVersion,
+		key: func(x *store.Version) pageKey { return pageKey{N: x.Number} },
+	})
 }
 
 // DeleteVersion removes a version and its tags; ErrNotFound when missing.
@@ -248,32 +207,12 @@ func (s *Store) GetAlias(ctx context.Context, arn string) (*store.Alias, error) 
 
 // ListAliases returns the aliases of a state machine sorted by name.
 func (s *Store) ListAliases(ctx context.Context, stateMachineArn string, page store.Page) ([]*store.Alias, string, error) {
-	k, ok, err := decodeToken(kindAliases, page.Token)
-	if err != nil {
-		return nil, "", err
-	}
-	n := limit(page)
-	q := `SELECT ` + aliasColumns + ` FROM aliases WHERE state_machine_arn = ?`
-	args := []any{stateMachineArn}
-	if ok {
-		q += ` AND name > ?`
-		args = append(args, k.S)
-	}
-	q += ` ORDER BY name LIMIT ?`
-	args = append(args, n+1)
-	rows, err := s.query(ctx, q, args...)
-	if err != nil {
-		return nil, "", err
-	}
-	out, err := collect(rows, scanAlias)
-	if err != nil {
-		return nil, "", err
-	}
-	if len(out) > n {
-		out = out[:n]
-		return out, encodeToken(pageKey{Kind: kindAliases, S: out[n-1].Name}), nil
-	}
-	return out, "", nil
+	return list(ctx, s, page, listQuery[*store.Alias]{
+		kind: kindAliases, sel: `SELECT ` + aliasColumns + ` FROM aliases WHERE state_machine_arn = ?`, args: []any{stateMachineArn},
+		after: `name > ?`, afterArgs: func(k pageKey) []any { return []any{k.S} },
+		order: `name`, scan: scanAlias,
+		key: func(x *store.Alias) pageKey { return pageKey{S: x.Name} },
+	})
 }
 
 // DeleteAlias removes an alias and its tags; ErrNotFound when missing.
@@ -311,33 +250,12 @@ func (s *Store) GetActivity(ctx context.Context, arn string) (*store.Activity, e
 
 // ListActivities returns activities sorted by name (then ARN).
 func (s *Store) ListActivities(ctx context.Context, page store.Page) ([]*store.Activity, string, error) {
-	k, ok, err := decodeToken(kindActivities, page.Token)
-	if err != nil {
-		return nil, "", err
-	}
-	n := limit(page)
-	q := `SELECT arn, name, created_at FROM activities`
-	args := []any{}
-	if ok {
-		q += ` WHERE (name, arn) > (?, ?)`
-		args = append(args, k.T, k.S)
-	}
-	q += ` ORDER BY name, arn LIMIT ?`
-	args = append(args, n+1)
-	rows, err := s.query(ctx, q, args...)
-	if err != nil {
-		return nil, "", err
-	}
-	out, err := collect(rows, scanActivity)
-	if err != nil {
-		return nil, "", err
-	}
-	if len(out) > n {
-		out = out[:n]
-		last := out[n-1]
-		return out, encodeToken(pageKey{Kind: kindActivities, S: last.Arn, T: last.Name}), nil
-	}
-	return out, "", nil
+	return list(ctx, s, page, listQuery[*store.Activity]{
+		kind: kindActivities, sel: `SELECT arn, name, created_at FROM activities WHERE 1`,
+		after: `(name, arn) > (?, ?)`, afterArgs: func(k pageKey) []any { return []any{k.T, k.S} },
+		order: `name, arn`, scan: scanActivity,
+		key: func(x *store.Activity) pageKey { return pageKey{T: x.Name, S: x.Arn} },
+	})
 }
 
 // DeleteActivity removes an activity and its tags; ErrNotFound when
@@ -482,4 +400,47 @@ func scanActivity(r scanner) (*store.Activity, error) {
 	}
 	a.CreatedAt = fromNanos(created)
 	return &a, nil
+}
+
+// listQuery is one keyset-paginated catalog list.
+type listQuery[T any] struct {
+	kind      string              // page token kind
+	sel       string              // SELECT ... FROM ... WHERE <filter>
+	args      []any               // arguments of sel
+	after     string              // condition for the rows after a page's last key
+	afterArgs func(pageKey) []any // its arguments
+	order     string              // ORDER BY, matching after
+	scan      func(scanner) (T, error)
+	key       func(T) pageKey // the key of a row, for the next token
+}
+
+// list returns one page of a listQuery and the token of the next page.
+func list[T any](ctx context.Context, s *Store, page store.Page, lq listQuery[T]) ([]T, string, error) {
+	k, ok, err := decodeToken(lq.kind, page.Token)
+	if err != nil {
+		return nil, "", err
+	}
+	n := limit(page)
+	q, args := lq.sel, append([]any(nil), lq.args...)
+	if ok {
+		q += ` AND ` + lq.after
+		args = append(args, lq.afterArgs(k)...)
+	}
+	q += ` ORDER BY ` + lq.order + ` LIMIT ?`
+	args = append(args, n+1)
+	rows, err := s.query(ctx, q, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := collect(rows, lq.scan)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(out) <= n {
+		return out, "", nil
+	}
+	out = out[:n]
+	next := lq.key(out[n-1])
+	next.Kind = lq.kind
+	return out, encodeToken(next), nil
 }
