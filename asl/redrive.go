@@ -313,19 +313,7 @@ func framesForJSON(fs []*Frame) []*Frame {
 	}
 	c := make([]*Frame, len(fs))
 	for i, f := range fs {
-		fc := *f
-		fc.Input = floatsAsNumbers(f.Input)
-		fc.Effective = floatsAsNumbers(f.Effective)
-		fc.Out = floatsAsNumbers(f.Out)
-		if f.Vars != nil {
-			fc.Vars = make(map[string]any, len(f.Vars))
-			for k, v := range f.Vars {
-				fc.Vars[k] = floatsAsNumbers(v)
-			}
-		}
-		fc.Results = floatsAsNumbersSlice(f.Results)
-		fc.Items = floatsAsNumbersSlice(f.Items)
-		c[i] = &fc
+		c[i] = frameForJSON(f)
 	}
 	return c
 }

@@ -23,22 +23,27 @@ func MarshalExecution(x *Execution) ([]byte, error) {
 	if x.Frames != nil {
 		c.Frames = make(map[int64]*Frame, len(x.Frames))
 		for id, f := range x.Frames {
-			fc := *f
-			fc.Input = floatsAsNumbers(f.Input)
-			fc.Effective = floatsAsNumbers(f.Effective)
-			fc.Out = floatsAsNumbers(f.Out)
-			if f.Vars != nil {
-				fc.Vars = make(map[string]any, len(f.Vars))
-				for k, v := range f.Vars {
-					fc.Vars[k] = floatsAsNumbers(v)
-				}
-			}
-			fc.Results = floatsAsNumbersSlice(f.Results)
-			fc.Items = floatsAsNumbersSlice(f.Items)
-			c.Frames[id] = &fc
+			c.Frames[id] = frameForJSON(f)
 		}
 	}
 	return json.Marshal(&c)
+}
+
+// frameForJSON copies a frame with its floats as json.Number.
+func frameForJSON(f *Frame) *Frame {
+	fc := *f
+	fc.Input = floatsAsNumbers(f.Input)
+	fc.Effective = floatsAsNumbers(f.Effective)
+	fc.Out = floatsAsNumbers(f.Out)
+	if f.Vars != nil {
+		fc.Vars = make(map[string]any, len(f.Vars))
+		for k, v := range f.Vars {
+			fc.Vars[k] = floatsAsNumbers(v)
+		}
+	}
+	fc.Results = floatsAsNumbersSlice(f.Results)
+	fc.Items = floatsAsNumbersSlice(f.Items)
+	return &fc
 }
 
 // floatsAsNumbers returns v with every float64 replaced by a json.Number of
