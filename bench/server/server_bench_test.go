@@ -410,7 +410,27 @@ func BenchmarkResumeOpen(b *testing.B) {
 		}
 		b.ReportMetric(ready.Seconds(), "ready-s")
 		b.ReportMetric(time.Since(t0).Seconds(), "all-resumed-and-done-s")
+		commits, commitSecs := commitStats(b, reg)
+		b.ReportMetric(commits, "commits")
+		b.ReportMetric(commitSecs, "commit-s")
 		eng.Close()
 		st.Close()
 	}
+}
+
+// commitStats reads the number of group commits and the time spent in them.
+func commitStats(b *testing.B, reg *prometheus.Registry) (n, secs float64) {
+	mfs, err := reg.Gather()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "baton_commit_seconds" {
+			for _, m := range mf.GetMetric() {
+				n += float64(m.GetHistogram().GetSampleCount())
+				secs += m.GetHistogram().GetSampleSum()
+			}
+		}
+	}
+	return n, secs
 }
