@@ -614,3 +614,27 @@ func TestStopParentStopsSyncChild(t *testing.T) {
 		time.Sleep(2 * time.Millisecond) // polling with a deadline
 	}
 }
+
+// TestJSONataMachine runs a JSONata state machine durably: Arguments to a
+// task, Output from its result, a variable, and a Wait whose Seconds is an
+// expression, across a restart.
+func TestJSONataMachine(t *testing.T) {
+	w := newWorld(t)
+	w.execs["zz:double"] = tasks.ExecutorFunc(func(ctx context.Context, r tasks.Request) (any, error) {
+		n := r.Input.(map[string]any)["n"]
+		return map[string]any{"doubled": n.(int64) * 2}, nil
+	})
+	def := `{"QueryLanguage":"JSONata","StartAt":"T","States":{
+	  "T":{"Type":"Task","Resource":"zz:double","Arguments":{"n":"{% $states.input.x %}"},
+	       "Assign":{"was":"{% $states.input.x %}"},"Output":"{% $states.result.doubled %}","Next":"W"},
+	  "W":{"Type":"Wait","Seconds":"{% $states.input * 10 %}","Next":"P"},
+	  "P":{"Type":"Pass","Output":{"from":"{% $was %}","to":"{% $states.input %}"},"End":true}}}`
+	ex := w.start("jsonata", def, `{"x":3}`)
+	w.wait(ex.Arn, "RUNNING")
+	w.restart()
+	w.advance(60 * time.Second)
+	done := w.wait(ex.Arn, "SUCCEEDED")
+	if done.Output != `{"from":3,"to":6}` {
+		t.Fatalf("output %s", done.Output)
+	}
+}
