@@ -58,6 +58,8 @@ type Server struct {
 	// stop cancels the context of every request: long polls and event
 	// streams end at shutdown instead of holding it up.
 	stop context.CancelFunc
+	// unlock releases the data directory's lock.
+	unlock func()
 }
 
 // Start opens the data directory, recovers the executions left running,
@@ -82,10 +84,21 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
+	unlock, err := lockDataDir(dir)
+	if err != nil {
+		return nil, err
+	}
 	st, err := sqlite.Open(dir, sqlite.Options{Durability: cfg.Durability})
 	if err != nil {
+		unlock()
 		return nil, fmt.Errorf("opening the store in %s: %w", dir, err)
 	}
+	started := false
+	defer func() {
+		if !started {
+			unlock()
+		}
+	}()
 	resolver, err := tasks.NewResolver(tasks.Options{Mappings: cfg.Resources, MaxResultBytes: cfg.MaxPayloadBytes})
 	if err != nil {
 		st.Close()
@@ -113,7 +126,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("listening on %s: %w (is another server running? choose another address with --listen)", cfg.Listen, err)
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, store: st, eng: eng, svc: svc, ln: ln, errc: make(chan error, 1)}
+	s := &Server{cfg: cfg, log: cfg.Log, store: st, eng: eng, svc: svc, ln: ln, errc: make(chan error, 1), unlock: unlock}
+	started = true
 	base, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	s.http = &http.Server{Handler: s.routes(reg), ReadHeaderTimeout: 10 * time.Second,
@@ -179,5 +193,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	eerr := s.eng.Close()
 	serr := s.store.Close()
+	s.unlock()
 	return errors.Join(eerr, serr)
 }
