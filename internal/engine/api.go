@@ -247,6 +247,7 @@ func (e *Engine) handleRedrive(in *redriveIn) {
 		now := e.clk.Now()
 		out := &e.out
 		out.Reset()
+		e.stepStart = time.Now()
 		if err := l.m.Redrive(l.x, now, out); err != nil {
 			// Refused before anything changed: nothing to store.
 			in.reply <- result{err: apierr.New(apierr.ExecutionNotRedrivable, "Execution Not Redrivable: %v", err)}

@@ -73,6 +73,11 @@ type Config struct {
 	ExpressTimeout time.Duration
 	// StopGrace is how long Close waits for in-flight commits.
 	StopGrace time.Duration
+	// MaxStepTime bounds one interpreter call (default 10 s): an execution
+	// that runs longer without waiting for anything (a Pass/Choice loop with
+	// the history limit lifted) would hold up every other execution, so it is
+	// stopped with ErrRunaway.
+	MaxStepTime time.Duration
 }
 
 // Engine runs executions; it implements service.Engine.
@@ -113,6 +118,7 @@ type Engine struct {
 	loadedC   chan loaded
 	out       asl.Output
 	soon      []func(error) // Express effects, run after the current input
+	stepStart time.Time     // when the current interpreter call began, for overran
 }
 
 // taskRef locates a task of an in-memory execution.
@@ -157,6 +163,9 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.ExpressTimeout <= 0 {
 		cfg.ExpressTimeout = 5 * time.Minute
 	}
+	if cfg.MaxStepTime <= 0 {
+		cfg.MaxStepTime = 10 * time.Second
+	}
 	if cfg.StopGrace <= 0 {
 		cfg.StopGrace = 10 * time.Second
 	}
@@ -175,7 +184,7 @@ func New(cfg Config) (*Engine, error) {
 		running:   map[string]context.CancelFunc{},
 		loadedC:   make(chan loaded, maxLoaders),
 	}
-	e.machines.init(cfg)
+	e.machines.init(cfg, e.overran)
 	e.pool = newPool(cfg.Workers)
 	e.batch = newBatch()
 	return e, nil
@@ -220,6 +229,15 @@ func (e *Engine) Close() error {
 	e.pool.close()
 	return nil
 }
+
+// overran tells the interpreter, which asks every 1,024 transitions, that
+// the current call has run longer than Config.MaxStepTime. Only the loop
+// calls the interpreter.
+func (e *Engine) overran() bool { return time.Since(e.stepStart) > e.cfg.MaxStepTime }
+
+// ErrRunaway is the error of an execution stopped for running MaxStepTime
+// without waiting for a task or a timer.
+const ErrRunaway = "Baton.RunawayExecution"
 
 // send hands an input to the loop, or fails when the engine is stopped.
 func (e *Engine) send(ctx context.Context, in input) error {

@@ -638,3 +638,32 @@ func TestJSONataMachine(t *testing.T) {
 		t.Fatalf("output %s", done.Output)
 	}
 }
+
+// TestRunawayExecutionStopped: with the history limit lifted, an endless
+// Pass/Choice loop is stopped after MaxStepTime instead of holding up the
+// engine, and other executions go on.
+func TestRunawayExecutionStopped(t *testing.T) {
+	w := &world{t: t, dir: t.TempDir(), clk: clock.NewFake(t0), execs: map[string]tasks.Executor{}}
+	st, err := sqlite.Open(w.dir, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.st = st
+	eng, err := engine.New(engine.Config{Store: st, Clock: w.clk, Executors: w, MaxHistoryEvents: -1, MaxStepTime: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.eng = eng
+	if err := eng.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.close)
+	loop := `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Choice","Choices":[{"Variable":"$.stop","IsPresent":true,"Next":"C"}],"Default":"A"},"C":{"Type":"Succeed"}}}`
+	ex := w.start("runaway", loop, `{}`)
+	done := w.wait(ex.Arn, "ABORTED")
+	if done.Error != engine.ErrRunaway {
+		t.Fatalf("%s: %s", done.Error, done.Cause)
+	}
+	other := w.start("other", passChain, `{}`)
+	w.wait(other.Arn, "SUCCEEDED")
+}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"encoding/hex"
 	"strings"
 	"time"
@@ -16,7 +17,11 @@ import (
 func (e *Engine) step(l *live, now time.Time, tr *store.Transition, run func(out *asl.Output)) {
 	out := &e.out
 	out.Reset()
+	e.stepStart = time.Now()
 	run(out)
+	if l.x != nil && l.x.Interrupted() {
+		l.m.Apply(l.x, asl.Stop{Error: ErrRunaway, Cause: fmt.Sprintf("the execution ran for %s without waiting for a task or a timer (a loop of Pass or Choice states?); Baton stopped it so that other executions can run", e.cfg.MaxStepTime)}, now, out)
+	}
 	e.record(l, now, out, tr)
 }
 
