@@ -118,6 +118,7 @@ type Engine struct {
 	loadedC   chan loaded
 	out       asl.Output
 	soon      []func(error) // Express effects, run after the current input
+	lost      []*resultIn   // built-in tasks that died with the last server, failed once the loop runs
 	stepStart time.Time     // when the current interpreter call began, for overran
 }
 
@@ -204,6 +205,14 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	go e.commitLoop()
 	go e.loop()
+	if lost := e.lost; len(lost) > 0 {
+		e.lost = nil
+		go func() {
+			for _, r := range lost {
+				e.sendResult(r)
+			}
+		}()
+	}
 	e.ready.Store(true)
 	e.log.Info("engine started", "timers", n.timers, "tasks", n.tasks, "took", time.Since(start).Round(time.Millisecond))
 	return nil

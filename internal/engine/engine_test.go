@@ -391,32 +391,52 @@ func TestStop(t *testing.T) {
 	}
 }
 
-func TestBuiltinTaskRerunsAfterCrash(t *testing.T) {
-	w := newWorld(t)
-	var runs atomic.Int32
-	block := make(chan struct{})
-	w.execs["zz:slow"] = tasks.ExecutorFunc(func(ctx context.Context, r tasks.Request) (any, error) {
-		if runs.Add(1) == 1 {
-			select {
-			case <-block:
-			case <-ctx.Done():
-				return nil, ctx.Err()
+// TestBuiltinTaskLostInCrash: a built-in task running when the server dies
+// fails with States.TaskFailed (cause Baton.TaskLost) after the restart; the
+// state's Retry decides whether it runs again.
+func TestBuiltinTaskLostInCrash(t *testing.T) {
+	for _, retry := range []bool{false, true} {
+		t.Run(fmt.Sprint("retry=", retry), func(t *testing.T) {
+			w := newWorld(t)
+			var runs atomic.Int32
+			block := make(chan struct{})
+			defer close(block)
+			w.execs["zz:slow"] = tasks.ExecutorFunc(func(ctx context.Context, r tasks.Request) (any, error) {
+				if runs.Add(1) == 1 {
+					select {
+					case <-block:
+					case <-ctx.Done():
+						return nil, ctx.Err()
+					}
+				}
+				return "done", nil
+			})
+			retrier := ""
+			if retry {
+				retrier = `,"Retry":[{"ErrorEquals":["States.TaskFailed"],"IntervalSeconds":1,"MaxAttempts":2}]`
 			}
-		}
-		return "done", nil
-	})
-	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"zz:slow","End":true}}}`
-	ex := w.start("crash", def, `{}`)
-	w.openTask(ex.Arn)
-	for runs.Load() == 0 {
-		time.Sleep(time.Millisecond) // polling with the test's deadline
+			def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"zz:slow","End":true` + retrier + `}}}`
+			ex := w.start("crash", def, `{}`)
+			w.openTask(ex.Arn)
+			deadline := time.Now().Add(10 * time.Second)
+			for runs.Load() == 0 && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond) // polling with a deadline
+			}
+			w.restart()
+			if !retry {
+				done := w.wait(ex.Arn, "FAILED")
+				if done.Error != "States.TaskFailed" || done.Cause != engine.LostTaskCause || runs.Load() != 1 {
+					t.Fatalf("%s: %s after %d runs", done.Error, done.Cause, runs.Load())
+				}
+				return
+			}
+			w.advance(time.Second)
+			done := w.wait(ex.Arn, "SUCCEEDED")
+			if done.Output != `"done"` || runs.Load() != 2 {
+				t.Fatalf("output %s after %d runs", done.Output, runs.Load())
+			}
+		})
 	}
-	w.restart()
-	done := w.wait(ex.Arn, "SUCCEEDED")
-	if done.Output != `"done"` || runs.Load() != 2 {
-		t.Fatalf("output %s after %d runs", done.Output, runs.Load())
-	}
-	close(block)
 }
 
 func TestExpressSync(t *testing.T) {

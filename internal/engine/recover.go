@@ -10,11 +10,17 @@ import (
 type recovered struct{ timers, tasks int }
 
 // recover loads what the store says is in flight: every armed timer goes
-// back on the heap; built-in and nested-execution tasks that were running
-// when the server stopped run again (tasks run at least once); queued
-// activity tasks go back on their queues. Activity tasks a worker had taken,
-// and callbacks, keep waiting: their worker may still answer, and their
-// timeout and heartbeat timers decide otherwise.
+// back on the heap, and queued activity tasks go back on their queues.
+//
+// A built-in task that was running when the server stopped died with it. It
+// fails with States.TaskFailed (its cause says it was lost), and the state's
+// Retry policy decides whether it runs again: a task without a Retry for it
+// is not silently run twice. The failures are delivered once the loop runs.
+//
+// Nested-execution starts run again; they find the child started before, by
+// its name. Activity tasks a worker had taken, and callbacks, keep waiting:
+// their worker may still answer, and their timeout and heartbeat timers
+// decide otherwise.
 func (e *Engine) recover(ctx context.Context) (recovered, error) {
 	var n recovered
 	err := e.st.Timers(ctx, func(t store.Timer) error {
@@ -32,13 +38,17 @@ func (e *Engine) recover(ctx context.Context) (recovered, error) {
 	for _, t := range open {
 		n.tasks++
 		switch t.Kind {
-		case store.TaskBuiltin, store.TaskCallback:
+		case store.TaskBuiltin:
+			e.lost = append(e.lost, &resultIn{arn: t.ExecutionArn, taskID: t.TaskID, token: t.Token,
+				errName: ErrTaskFailed, cause: LostTaskCause})
+		case store.TaskCallback:
+			// The callback keeps waiting for its token. A command that
+			// delivers the token runs again: the token may not have left.
 			input, err := asl.ParseJSON([]byte(t.Input))
 			if err != nil {
 				input = nil
 			}
-			var timeout = secs(t.TimeoutSec)
-			e.runBuiltin(t.ExecutionArn, t, input, timeout, t.Kind == store.TaskCallback, false, nameOf(t.ExecutionArn))
+			e.runBuiltin(t.ExecutionArn, t, input, secs(t.TimeoutSec), true, false, nameOf(t.ExecutionArn))
 		case store.TaskChild:
 			input, _ := asl.ParseJSON([]byte(t.Input))
 			mode := t.Resource[len(childPrefix):]
@@ -57,3 +67,7 @@ func (e *Engine) recover(ctx context.Context) (recovered, error) {
 
 // nameOf is the execution name in an execution ARN.
 func nameOf(arn string) string { return smName(arn) }
+
+// LostTaskCause is the cause of the States.TaskFailed of a built-in task that
+// was running when the server stopped.
+const LostTaskCause = "Baton.TaskLost: the server stopped while this task ran, so it may or may not have done its work; the state's Retry decides whether it runs again"

@@ -2,9 +2,12 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -23,6 +26,10 @@ func TestDataDirLock(t *testing.T) {
 	}
 	_, err = Start(context.Background(), quietConfig(dir))
 	if err == nil || !strings.Contains(err.Error(), "in use") || !strings.Contains(err.Error(), dir) {
+		t.Fatalf("second server on the same data dir: %v", err)
+	}
+	// From another process, too (the lock is a POSIX record lock).
+	if err := lockedElsewhere(t, dir); err != nil {
 		t.Fatalf("second server on the same data dir: %v", err)
 	}
 	if err := first.Shutdown(context.Background()); err != nil {
@@ -47,4 +54,34 @@ func TestDataDirLock(t *testing.T) {
 			t.Errorf("/metrics lacks the engine's metrics")
 		}
 	}
+}
+
+// lockedElsewhere runs this test binary as a helper process that tries to
+// start a server on dir, and returns nil when it was refused for the lock.
+func lockedElsewhere(t *testing.T, dir string) error {
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestLockHelper$")
+	cmd.Env = append(os.Environ(), "BATON_LOCK_HELPER_DIR="+dir)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("helper: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "REFUSED: ") || !strings.Contains(string(out), "in use by process") {
+		return fmt.Errorf("the helper process was not refused:\n%s", out)
+	}
+	return nil
+}
+
+// TestLockHelper is the helper process of lockedElsewhere.
+func TestLockHelper(t *testing.T) {
+	dir := os.Getenv("BATON_LOCK_HELPER_DIR")
+	if dir == "" {
+		t.Skip("helper process of TestDataDirLock")
+	}
+	s, err := Start(context.Background(), quietConfig(dir))
+	if err != nil {
+		fmt.Println("REFUSED:", err)
+		return
+	}
+	s.Shutdown(context.Background())
+	fmt.Println("STARTED")
 }
