@@ -66,7 +66,7 @@ func apiErr(f *remoteFlags, err error) error {
 	hint := ""
 	switch ae.Code {
 	case "StateMachineDoesNotExist":
-		hint = "Deploy the workflow first: baton deploy FILE (list what exists with 'baton executions list')."
+		hint = "Deploy the workflow first: baton deploy FILE (the workflows deployed: GET /api/v1/workflows)."
 	case "ExecutionDoesNotExist":
 		hint = "List executions with: baton executions list --server " + f.server
 	case "ActivityDoesNotExist":

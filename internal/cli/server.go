@@ -75,6 +75,8 @@ func envOr(name, def string) string {
 	return def
 }
 
+// envInt reads a number from the environment; a value that is not one is
+// reported by badEnv when the server starts.
 func envInt(name string, def int) int {
 	if v := os.Getenv(name); v != "" {
 		if n, err := strconv.Atoi(v); err == nil {
@@ -84,8 +86,23 @@ func envInt(name string, def int) int {
 	return def
 }
 
+// badEnv names the first numeric BATON_* variable that is not a number.
+func badEnv() error {
+	for _, name := range []string{"BATON_MAX_PAYLOAD_BYTES", "BATON_MAX_HISTORY_EVENTS", "BATON_WORKERS"} {
+		if v := os.Getenv(name); v != "" {
+			if _, err := strconv.Atoi(v); err != nil {
+				return fmt.Errorf("%s=%q: want a whole number", name, v)
+			}
+		}
+	}
+	return nil
+}
+
 func runServer(cmd *cobra.Command, f serverFlags) error {
 	stderr := cmd.ErrOrStderr()
+	if err := badEnv(); err != nil {
+		return usageErr("%v", err)
+	}
 	var handler slog.Handler
 	switch f.logFormat {
 	case "json":

@@ -133,7 +133,7 @@ func (e *Engine) runBuiltin(arn string, t *store.Task, input any, timeout time.D
 			if callback {
 				res.waitOnly = true // nothing delivers the token: wait for the callback
 			} else {
-				res.errName, res.cause = ErrNoExecutor, err.Error()+" (map the resource with `baton server --resource ARN=COMMAND`)"
+				res.errName, res.cause = ErrNoExecutor, fmt.Sprintf("no executor for resource %q (state %q) on this server: map it to a local command with `baton server --resource %s=COMMAND`", resource, t.StateName, resource)
 			}
 		} else {
 			out, err := ex.Run(ctx, req)

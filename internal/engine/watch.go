@@ -53,20 +53,20 @@ func (e *Engine) Watch(ctx context.Context, arn string) <-chan Update {
 	return w.ch
 }
 
-// publish queues an update of l for after the commit.
+// publish queues an update of l for after the commit. Whether anyone
+// watches is checked then, not now: a watcher that subscribes meanwhile
+// (and read the store before this commit) must still hear of it.
 func (e *Engine) publish(l *live) {
-	e.watch.mu.Lock()
-	n := e.watch.n
-	e.watch.mu.Unlock()
-	if n == 0 {
-		return
-	}
 	u := Update{ExecutionArn: l.arn, StateMachineArn: l.row.StateMachineArn, Status: l.row.Status, LastEventID: l.row.EventCount, Time: e.clk.Now()}
 	e.afterCommit(l, func(err error) {
 		if err != nil {
 			return
 		}
 		e.watch.mu.Lock()
+		if e.watch.n == 0 {
+			e.watch.mu.Unlock()
+			return
+		}
 		for w := range e.watch.subs {
 			if w.arn == "" || w.arn == u.ExecutionArn {
 				select {

@@ -60,6 +60,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	call, ok := ops[opName]
 	if !ok || !strings.HasPrefix(target, TargetPrefix) {
 		msg := fmt.Sprintf("unknown operation %q: X-Amz-Target must be %s<Operation>", target, TargetPrefix)
+		if unsupported[opName] && strings.HasPrefix(target, TargetPrefix) {
+			msg = fmt.Sprintf("Baton does not support %s: Map Runs belong to Distributed Map, which Baton does not run yet", opName)
+		}
 		if target == "" {
 			msg = "missing X-Amz-Target header: it must be " + TargetPrefix + "<Operation>"
 		}
@@ -149,3 +152,7 @@ func decodeError(err error) error {
 	}
 	return apierr.New(apierr.Serialization, "the request body is not a JSON object: %v", err)
 }
+
+// unsupported are Step Functions operations Baton knows of but does not
+// offer, so that their error says so rather than "unknown".
+var unsupported = map[string]bool{"DescribeMapRun": true, "ListMapRuns": true, "UpdateMapRun": true}
