@@ -301,6 +301,10 @@ func (h *handler) allEvents(w http.ResponseWriter, r *http.Request) error {
 	}
 	smArn := ""
 	if wf := r.URL.Query().Get("workflow"); wf != "" {
+		// An unknown or malformed workflow is an error, not a silent stream.
+		if _, err := h.svc.DescribeStateMachine(r.Context(), &service.DescribeStateMachineInput{StateMachineArn: h.workflowArn(wf)}); err != nil {
+			return err
+		}
 		smArn = h.workflowArn(wf)
 		if a, err := service.ParseArn(smArn); err == nil {
 			smArn = a.StateMachineArn()
