@@ -239,6 +239,25 @@ func TestWaitSurvivesRestart(t *testing.T) {
 	}
 }
 
+// waitTimer polls the store until a timer is armed.
+func (w *world) waitTimer() {
+	w.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n := 0
+		if err := w.st.Timers(context.Background(), func(store.Timer) error { n++; return nil }); err != nil {
+			w.t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatal("no timer was armed")
+		}
+		time.Sleep(2 * time.Millisecond) // polling the store with a deadline
+	}
+}
+
 // openNothing waits until the execution is stored RUNNING.
 func (w *world) openNothing(arn string) { w.wait(arn, "RUNNING") }
 
@@ -650,7 +669,7 @@ func TestJSONataMachine(t *testing.T) {
 	  "W":{"Type":"Wait","Seconds":"{% $states.input * 10 %}","Next":"P"},
 	  "P":{"Type":"Pass","Output":{"from":"{% $was %}","to":"{% $states.input %}"},"End":true}}}`
 	ex := w.start("jsonata", def, `{"x":3}`)
-	w.wait(ex.Arn, "RUNNING")
+	w.waitTimer() // in the Wait state: the task is done
 	w.restart()
 	w.advance(60 * time.Second)
 	done := w.wait(ex.Arn, "SUCCEEDED")
