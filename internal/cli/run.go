@@ -95,6 +95,19 @@ func machineName(file string) string {
 	return strings.TrimSuffix(base, filepath.Ext(base))
 }
 
+// parseResources reads --resource ARN=COMMAND flags (run, server).
+func parseResources(flags []string) (map[string]string, error) {
+	m := make(map[string]string, len(flags))
+	for _, r := range flags {
+		arn, command, ok := strings.Cut(r, "=")
+		if !ok || arn == "" || command == "" {
+			return nil, usageErr("--resource %q: want ARN=COMMAND", r)
+		}
+		m[arn] = command
+	}
+	return m, nil
+}
+
 func usageErr(format string, a ...any) error {
 	return &exitError{code: exitInvalid, err: fmt.Errorf(format, a...)}
 }
@@ -139,14 +152,11 @@ func runFile(cmd *cobra.Command, file string, f runFlags) error {
 		opts.Mocks = mc
 	}
 	if len(f.resources) > 0 {
-		opts.Mappings = map[string]string{}
-		for _, r := range f.resources {
-			arn, command, ok := strings.Cut(r, "=")
-			if !ok || arn == "" || command == "" {
-				return usageErr("--resource %q: want ARN=COMMAND", r)
-			}
-			opts.Mappings[arn] = command
+		m, err := parseResources(f.resources)
+		if err != nil {
+			return err
 		}
+		opts.Mappings = m
 	}
 	resolver, err := tasks.NewResolver(opts)
 	if err != nil {

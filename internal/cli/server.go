@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -23,6 +22,7 @@ type serverFlags struct {
 	maxHistory                                              int64
 	resources                                               []string
 	shutdownGrace                                           time.Duration
+	envErr                                                  error // a BATON_* number that is not one
 }
 
 func newServerCmd() *cobra.Command {
@@ -60,9 +60,9 @@ transitions in flight and leaves running executions to resume on restart.`,
 	fl.StringVar(&f.durability, "durability", envOr("BATON_DURABILITY", "full"), "full: an acknowledged transition survives power loss; relaxed: it survives a crash of the process (faster)")
 	fl.StringVar(&f.region, "region", envOr("BATON_REGION", "us-east-1"), "region in ARNs")
 	fl.StringVar(&f.account, "account-id", envOr("BATON_ACCOUNT_ID", "123456789012"), "account id in ARNs")
-	fl.IntVar(&f.maxPayload, "max-payload-bytes", envInt("BATON_MAX_PAYLOAD_BYTES", 262144), "largest execution input, output, state payload or task result")
-	fl.Int64Var(&f.maxHistory, "max-history-events", int64(envInt("BATON_MAX_HISTORY_EVENTS", 25000)), "fail a Standard execution whose history grows past this (-1: no limit)")
-	fl.IntVar(&f.workers, "workers", envInt("BATON_WORKERS", 64), "built-in tasks (baton:shell, baton:http, mapped resources) run at once")
+	fl.IntVar(&f.maxPayload, "max-payload-bytes", envInt(&f.envErr, "BATON_MAX_PAYLOAD_BYTES", 262144), "largest execution input, output, state payload or task result")
+	fl.Int64Var(&f.maxHistory, "max-history-events", int64(envInt(&f.envErr, "BATON_MAX_HISTORY_EVENTS", 25000)), "fail a Standard execution whose history grows past this (-1: no limit)")
+	fl.IntVar(&f.workers, "workers", envInt(&f.envErr, "BATON_WORKERS", 64), "built-in tasks (baton:shell, baton:http, mapped resources) run at once")
 	fl.StringArrayVar(&f.resources, "resource", nil, "map a Task resource to a local command: ARN=COMMAND (repeatable)")
 	fl.DurationVar(&f.shutdownGrace, "shutdown-grace", 30*time.Second, "how long a graceful stop waits for in-flight requests")
 	return cmd
@@ -75,33 +75,28 @@ func envOr(name, def string) string {
 	return def
 }
 
-// envInt reads a number from the environment; a value that is not one is
-// reported by badEnv when the server starts.
-func envInt(name string, def int) int {
-	if v := os.Getenv(name); v != "" {
-		if n, err := strconv.Atoi(v); err == nil {
-			return n
-		}
+// envInt reads a number from the environment, or def when unset. A value
+// that is not a number leaves def and is kept in *bad, reported when the
+// server starts (flags are parsed before that).
+func envInt(bad *error, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
 	}
-	return def
-}
-
-// badEnv names the first numeric BATON_* variable that is not a number.
-func badEnv() error {
-	for _, name := range []string{"BATON_MAX_PAYLOAD_BYTES", "BATON_MAX_HISTORY_EVENTS", "BATON_WORKERS"} {
-		if v := os.Getenv(name); v != "" {
-			if _, err := strconv.Atoi(v); err != nil {
-				return fmt.Errorf("%s=%q: want a whole number", name, v)
-			}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		if *bad == nil {
+			*bad = fmt.Errorf("%s=%q: want a whole number", name, v)
 		}
+		return def
 	}
-	return nil
+	return n
 }
 
 func runServer(cmd *cobra.Command, f serverFlags) error {
 	stderr := cmd.ErrOrStderr()
-	if err := badEnv(); err != nil {
-		return usageErr("%v", err)
+	if f.envErr != nil {
+		return usageErr("%v", f.envErr)
 	}
 	var handler slog.Handler
 	switch f.logFormat {
@@ -121,13 +116,9 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	if f.durability != "full" && f.durability != "relaxed" {
 		return usageErr("--durability %q: want full or relaxed", f.durability)
 	}
-	resources := map[string]string{}
-	for _, r := range f.resources {
-		arn, command, ok := strings.Cut(r, "=")
-		if !ok || arn == "" || command == "" {
-			return usageErr("--resource %q: want ARN=COMMAND", r)
-		}
-		resources[arn] = command
+	resources, err := parseResources(f.resources)
+	if err != nil {
+		return err
 	}
 	log := slog.New(handler)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -169,6 +169,7 @@ func (e *Engine) onCommitted(b *batch) {
 	if e.met != nil {
 		e.met.committed(b)
 	}
+	e.publish(b)
 	for _, a := range b.after {
 		if a.l != nil && b.bad[a.l.arn] != nil {
 			a.fn(refusal(a.l.arn, b.bad[a.l.arn]))

@@ -121,7 +121,6 @@ func (e *Engine) record(l *live, now time.Time, out *asl.Output, tr *store.Trans
 	if x.Done() {
 		e.ended(l)
 	}
-	e.publish(l)
 }
 
 // tokenFor returns the token of a task: the interpreter's own for callback

@@ -48,7 +48,7 @@ func (e *Engine) recover(ctx context.Context) (recovered, error) {
 			if err != nil {
 				input = nil
 			}
-			e.runBuiltin(t.ExecutionArn, t, input, secs(t.TimeoutSec), true, false, nameOf(t.ExecutionArn))
+			e.runBuiltin(t.ExecutionArn, t, input, secs(t.TimeoutSec), true, false, lastSegment(t.ExecutionArn))
 		case store.TaskChild:
 			input, _ := asl.ParseJSON([]byte(t.Input))
 			mode := t.Resource[len(childPrefix):]
@@ -64,9 +64,6 @@ func (e *Engine) recover(ctx context.Context) (recovered, error) {
 	}
 	return n, nil
 }
-
-// nameOf is the execution name in an execution ARN.
-func nameOf(arn string) string { return smName(arn) }
 
 // LostTaskCause is the cause of the States.TaskFailed of a built-in task that
 // was running when the server stopped.

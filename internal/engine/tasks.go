@@ -156,8 +156,9 @@ func (e *Engine) runBuiltin(arn string, t *store.Task, input any, timeout time.D
 	})
 }
 
-// smName is the name part of a state machine ARN.
-func smName(arn string) string {
+// lastSegment is the part of an ARN after its last colon: the name of a
+// state machine or of a Standard execution.
+func lastSegment(arn string) string {
 	if i := strings.LastIndexByte(arn, ':'); i >= 0 {
 		return arn[i+1:]
 	}
@@ -484,5 +485,3 @@ func (e *Engine) reportToParent(child *store.Execution) {
 	ok, out, errName, cause := childOutcome(child, strings.HasSuffix(t.Resource, ".sync:2"))
 	e.sendResult(&resultIn{arn: t.ExecutionArn, taskID: t.TaskID, token: t.Token, ok: ok, output: out, errName: errName, cause: cause})
 }
-
-func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

@@ -53,20 +53,23 @@ func (e *Engine) Watch(ctx context.Context, arn string) <-chan Update {
 	return w.ch
 }
 
-// publish queues an update of l for after the commit. Whether anyone
-// watches is checked then, not now: a watcher that subscribes meanwhile
-// (and read the store before this commit) must still hear of it.
-func (e *Engine) publish(l *live) {
-	u := Update{ExecutionArn: l.arn, StateMachineArn: l.row.StateMachineArn, Status: l.row.Status, LastEventID: l.row.EventCount, Time: e.clk.Now()}
-	e.afterCommit(l, func(err error) {
-		if err != nil {
-			return
+// publish tells the watchers what a stored batch changed. It reads the
+// rows as stored (later transitions of an execution may already be in
+// memory), and looks for watchers only now, so that one that subscribed
+// while the batch was in flight still hears of it.
+func (e *Engine) publish(b *batch) {
+	e.watch.mu.Lock()
+	defer e.watch.mu.Unlock()
+	if e.watch.n == 0 {
+		return
+	}
+	now := e.clk.Now()
+	for _, tr := range b.trs {
+		x := tr.Execution
+		if b.bad[x.Arn] != nil {
+			continue
 		}
-		e.watch.mu.Lock()
-		if e.watch.n == 0 {
-			e.watch.mu.Unlock()
-			return
-		}
+		u := Update{ExecutionArn: x.Arn, StateMachineArn: x.StateMachineArn, Status: x.Status, LastEventID: x.EventCount, Time: now}
 		for w := range e.watch.subs {
 			if w.arn == "" || w.arn == u.ExecutionArn {
 				select {
@@ -75,6 +78,5 @@ func (e *Engine) publish(l *live) {
 				}
 			}
 		}
-		e.watch.mu.Unlock()
-	})
+	}
 }
