@@ -13,7 +13,7 @@ mkdir -p ../out
   echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(go version)"
   date -u
   go test -run '^$' -bench 'DurableTransitions|StepTransitions' -benchtime 3x -count "${COUNT:-3}"
-  go test -run '^$' -bench 'StartExecutionAPI' -benchtime 5000x -count "${COUNT:-3}"
+  go test -run '^$' -bench 'StartExecutionAPI|StartExecutionSDK' -benchtime 5000x -count "${COUNT:-3}"
   go test -run '^$' -bench 'DispatchLatency' -benchtime 3000x -count "${COUNT:-3}"
   go test -run '^$' -bench 'OpenExecutions|ResumeOpen' -benchtime 1x -count 1
 } 2>&1 | tee ../out/server.txt
