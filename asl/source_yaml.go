@@ -17,25 +17,28 @@ import (
 	"github.com/batonhq/baton/asl/internal/value"
 )
 
-// maxYAMLNodes bounds the size of a YAML document of size bytes once its
-// aliases are expanded, so that a few nested aliases ("billion laughs")
-// cannot make Baton build an enormous tree: a document without aliases has
-// fewer nodes than bytes, and aliases may add some more.
-func maxYAMLNodes(size int) int { return 1<<16 + size }
+// maxYAMLExpanded bounds the size as JSON of a YAML document of size bytes
+// once its aliases are expanded, so that a few nested aliases ("billion
+// laughs"), or many aliases of a long string, cannot make what reads the
+// tree in full (a walk, a conversion to JSON, an execution's output) build
+// something enormous. Without aliases, a document is at most about twice
+// as large in JSON as in YAML.
+func maxYAMLExpanded(size int) int { return 1<<20 + 4*size }
 
 // yamlReader converts go-yaml's syntax tree into a source tree.
 type yamlReader struct {
-	anchors  map[string]*srcNode
-	sizes    map[string]anchorSize
-	nodes    int // nodes produced so far, aliases counted in full
-	maxNodes int
-	cost     pathCost // aliases charged in full too
-	depth    int
+	anchors map[string]*srcNode
+	sizes   map[string]anchorSize
+	nodes   int      // nodes produced so far, aliases counted in full
+	bytes   int      // about the size of those nodes as JSON
+	maxSize int      // the limit of bytes
+	cost    pathCost // aliases charged in full too
+	depth   int
 }
 
-// anchorSize is what an alias of an anchored subtree costs: its nodes, and
-// the lengths of their pointers below the subtree's root.
-type anchorSize struct{ nodes, paths int }
+// anchorSize is what an alias of an anchored subtree costs: its nodes, their
+// size as JSON and the lengths of their pointers below the subtree's root.
+type anchorSize struct{ nodes, bytes, paths int }
 
 // readYAML parses one YAML document into a source tree. The document must
 // hold JSON-compatible values only.
@@ -73,7 +76,7 @@ func readYAML(src []byte) (root *srcNode, err error) {
 		return nil, nil
 	}
 	r := &yamlReader{anchors: map[string]*srcNode{}, sizes: map[string]anchorSize{},
-		maxNodes: maxYAMLNodes(len(src)), cost: newPathCost(len(src))}
+		maxSize: maxYAMLExpanded(len(src)), cost: newPathCost(len(src))}
 	return r.node(body)
 }
 
@@ -272,12 +275,13 @@ func (r *yamlReader) errorf(n ast.Node, format string, args ...any) error {
 	return &sourceError{pos: yamlPos(n), msg: fmt.Sprintf(format, args...)}
 }
 
-// count charges k nodes whose pointers add up to paths bytes against the
-// document's budgets.
-func (r *yamlReader) count(n ast.Node, k, paths int) error {
+// count charges k nodes of size bytes as JSON, whose pointers add up to
+// paths bytes, against the document's budgets.
+func (r *yamlReader) count(n ast.Node, k, size, paths int) error {
 	r.nodes += k
-	if r.nodes > r.maxNodes {
-		return r.errorf(n, "document too large once its aliases are expanded (more than %d values)", r.maxNodes)
+	r.bytes += size
+	if r.bytes > r.maxSize {
+		return r.errorf(n, "document too large once its aliases are expanded (more than %d bytes as JSON)", r.maxSize)
 	}
 	if err := r.cost.charge(paths); err != nil {
 		return r.errorf(n, "%s", err)
@@ -291,7 +295,7 @@ func (r *yamlReader) node(n ast.Node) (*srcNode, error) {
 	if r.depth > maxSourceDepth {
 		return nil, r.errorf(n, "document nested too deeply (more than %d levels)", maxSourceDepth)
 	}
-	if err := r.count(n, 1, r.cost.ptr); err != nil {
+	if err := r.count(n, 1, 1+scalarSize(n), r.cost.ptr); err != nil {
 		return nil, err
 	}
 	p := yamlPos(n)
@@ -325,7 +329,7 @@ func (r *yamlReader) node(n ast.Node) (*srcNode, error) {
 	case *ast.TagNode:
 		return r.tagged(t, p)
 	case *ast.AnchorNode:
-		nodes, paths := r.nodes, r.cost.spent
+		nodes, size, paths := r.nodes, r.bytes, r.cost.spent
 		v, err := r.node(t.Value)
 		if err != nil {
 			return nil, err
@@ -334,7 +338,7 @@ func (r *yamlReader) node(n ast.Node) (*srcNode, error) {
 			name := t.Name.GetToken().Value
 			r.anchors[name] = v
 			nodes = r.nodes - nodes
-			r.sizes[name] = anchorSize{nodes: nodes, paths: r.cost.spent - paths - nodes*r.cost.ptr}
+			r.sizes[name] = anchorSize{nodes: nodes, bytes: r.bytes - size, paths: r.cost.spent - paths - nodes*r.cost.ptr}
 		}
 		return v, nil
 	case *ast.AliasNode:
@@ -349,7 +353,7 @@ func (r *yamlReader) node(n ast.Node) (*srcNode, error) {
 		// The alias shares the anchored subtree; charge its full size,
 		// and the pointers its nodes have here.
 		size := r.sizes[name]
-		if err := r.count(n, size.nodes, size.paths+size.nodes*r.cost.ptr); err != nil {
+		if err := r.count(n, size.nodes, size.bytes, size.paths+size.nodes*r.cost.ptr); err != nil {
 			return nil, err
 		}
 		return v, nil
@@ -372,6 +376,23 @@ func (r *yamlReader) node(n ast.Node) (*srcNode, error) {
 	default:
 		return nil, r.errorf(n, "unsupported YAML construct (%s)", n.Type())
 	}
+}
+
+// scalarSize is about the size as JSON of a scalar node's value.
+func scalarSize(n ast.Node) int {
+	switch t := n.(type) {
+	case *ast.StringNode:
+		return len(t.Value) + 2
+	case *ast.LiteralNode:
+		if t.Value != nil {
+			return len(t.Value.Value) + 2
+		}
+	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.NullNode:
+		if tk := n.GetToken(); tk != nil {
+			return len(tk.Value)
+		}
+	}
+	return 0
 }
 
 func (r *yamlReader) integer(t *ast.IntegerNode, p Pos) (*srcNode, error) {
@@ -446,6 +467,9 @@ func (r *yamlReader) mapping(values []*ast.MappingValueNode, p Pos) (*srcNode, e
 		}
 		key, err := r.key(mv.Key)
 		if err != nil {
+			return nil, err
+		}
+		if err := r.count(mv.Key, 0, len(key)+3, 0); err != nil {
 			return nil, err
 		}
 		var v *srcNode

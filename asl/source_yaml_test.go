@@ -159,8 +159,12 @@ func hostileYAML() []struct{ name, src, want string } {
 			"document too costly to read"},
 		{"flow entries under a long key", key + ": [" + strings.Repeat("0,", 50_000) + "0]\n",
 			"document too costly to read"},
-		{"aliases under a long key", "a: &a {" + key + ": 1}\nb: [" + strings.Repeat("*a, ", 20_000) + "*a]\n",
-			"2:797: document too costly to read"},
+		{"aliases of a long key", "a: &a {" + key + ": 1}\nb: [" + strings.Repeat("*a, ", 20_000) + "*a]\n",
+			"2:69: document too large once its aliases are expanded (more than 1768656 bytes as JSON)"},
+		{"aliases of a long string", "a: &a " + key + "\nb: [" + strings.Repeat("*a, ", 20_000) + "*a]\n",
+			"2:69: document too large once its aliases are expanded"},
+		{"aliases under a long key", "a: &a [1, 2]\n" + key + ": [" + strings.Repeat("*a, ", 20_000) + "*a]\n",
+			"document too costly to read"},
 		{"block mapping keys", keys.String(), "this YAML block mapping has too many keys"},
 		{"wide at depth", strings.Repeat("[", 900) + strings.Repeat("0,", 100_000) + "0" + strings.Repeat("]", 900) + "\n",
 			"document too costly to read"},
@@ -169,7 +173,8 @@ func hostileYAML() []struct{ name, src, want string } {
 
 // TestReadYAMLHostileIsCheap: before the checks, a 60 KB "[[[...]]]" cost
 // 1.4 GB and 200 KB of entries under a 100 KB key 5 GB in go-yaml's parser;
-// aliases of a subtree with a 100 KB key cost 6 GB in JSON pointers.
+// aliases of a subtree with a 100 KB key cost 6 GB in JSON pointers, and
+// aliases of a 100 KB string made a 2 GB document as JSON.
 func TestReadYAMLHostileIsCheap(t *testing.T) {
 	for _, tt := range hostileYAML() {
 		t.Run(tt.name, func(t *testing.T) {
