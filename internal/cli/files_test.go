@@ -93,7 +93,7 @@ func TestReadLimits(t *testing.T) {
 		{"deploy a 1 GB file", "", nil, []string{"deploy", huge, "--server", noServer}, 2, huge + " " + defLimit},
 		{"start --input-file /dev/zero", "", nil, []string{"start", "etl", "--input-file", "/dev/zero", "--server", noServer}, 2, "--input-file: /dev/zero " + inputLimit},
 		{"start stdin too large", bigInput, nil, []string{"start", "etl", "--server", noServer}, 2, "the input on stdin " + inputLimit},
-		{"start bad payload limit", "", nil, []string{"start", "etl", "--max-payload-bytes", "0", "--server", noServer}, 2, "--max-payload-bytes must be at least 1, not 0"},
+		{"start bad payload limit", "", nil, []string{"start", "etl", "--max-payload-bytes", "-1", "--server", noServer}, 2, "--max-payload-bytes must be 0 (no limit) or more, not -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

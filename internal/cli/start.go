@@ -59,7 +59,7 @@ errors. Ctrl-C stops waiting, not the execution.`,
 	fl.DurationVar(&f.timeout, "timeout", 0, "with --wait: give up waiting after this long (e.g. 10m); 0: no limit")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "with --wait: print no progress on stderr")
 	fl.IntVar(&f.maxInput, "max-payload-bytes", envInt(&f.envErr, "BATON_MAX_PAYLOAD_BYTES", asl.DefaultMaxPayloadBytes),
-		"refuse an input larger than this, before sending it (the server's default limit: 256 KiB)")
+		"refuse an input larger than this, before sending it (the server's default limit: 256 KiB); 0: no limit")
 	addRemoteFlags(cmd, &f.remoteFlags, true)
 	return cmd
 }
@@ -75,8 +75,8 @@ func start(cmd *cobra.Command, workflow string, f *startFlags) error {
 	if f.envErr != nil {
 		return usageErr("%v", f.envErr)
 	}
-	if f.maxInput < 1 {
-		return usageErr("--max-payload-bytes must be at least 1, not %d", f.maxInput)
+	if f.maxInput < 0 {
+		return usageErr("--max-payload-bytes must be 0 (no limit) or more, not %d", f.maxInput)
 	}
 	if f.timeout > 0 && !f.wait {
 		return usageErr("--timeout bounds --wait: add --wait")
