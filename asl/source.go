@@ -2,6 +2,7 @@ package asl
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -102,6 +103,54 @@ func (n *srcNode) plain() any {
 	default:
 		return n.val
 	}
+}
+
+// pathBudget bounds the work of reading a document of size bytes that
+// grows with the length of each node's path: the JSON pointers Baton builds
+// while it checks and compiles a definition (and the paths go-yaml's parser
+// copies for each node) add up to the number of nodes times their depth and
+// key lengths, gigabytes for a 140 KB document of many values under a 100
+// KB key. The budget is linear in the input, covers a chain of values
+// nested maxSourceDepth deep, and is a few times what real definitions
+// need (their paths are short).
+func pathBudget(size int) int { return 8<<20 + 64*size }
+
+// pathCost charges each node of a source tree the length of its JSON
+// pointer, against pathBudget.
+type pathCost struct {
+	spent, budget int
+	ptr           int // length of the pointer of the node being read
+}
+
+func newPathCost(size int) pathCost { return pathCost{budget: pathBudget(size)} }
+
+// charge counts nodes whose pointers add up to cost bytes.
+func (c *pathCost) charge(cost int) error {
+	c.spent += cost
+	if c.spent > c.budget {
+		return errTooCostly(c.budget)
+	}
+	return nil
+}
+
+// errTooCostly says that a document went past its pathBudget.
+func errTooCostly(budget int) error {
+	return fmt.Errorf("document too costly to read: its keys are too long for how deeply and how often "+
+		"they are nested (its paths add up to more than %d bytes); shorten the keys or flatten the document", budget)
+}
+
+// enter descends into the member or element whose pointer token is n
+// bytes long; leave(n) comes back.
+func (c *pathCost) enter(n int) { c.ptr += 1 + n }
+func (c *pathCost) leave(n int) { c.ptr -= 1 + n }
+
+// indexLen is the length of the pointer token of array index i.
+func indexLen(i int) int {
+	n := 1
+	for ; i >= 10; i /= 10 {
+		n++
+	}
+	return n
 }
 
 // walkSource calls fn for n and every node below it, with its JSON pointer.

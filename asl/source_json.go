@@ -28,11 +28,12 @@ type jsonReader struct {
 	i         int
 	line, col int
 	depth     int
+	cost      pathCost
 }
 
 // readJSON parses one JSON document into a source tree.
 func readJSON(src []byte) (*srcNode, error) {
-	r := &jsonReader{src: src, line: 1, col: 1}
+	r := &jsonReader{src: src, line: 1, col: 1, cost: newPathCost(len(src))}
 	if len(src) >= 3 && src[0] == 0xEF && src[1] == 0xBB && src[2] == 0xBF {
 		r.i = 3 // a UTF-8 byte order mark is not content
 	}
@@ -90,6 +91,9 @@ func (r *jsonReader) skipSpace() {
 func (r *jsonReader) value() (*srcNode, error) {
 	if r.i >= len(r.src) {
 		return nil, r.errorf("unexpected end of input, expecting a value")
+	}
+	if err := r.cost.charge(r.cost.ptr); err != nil {
+		return nil, r.errorf("%s", err)
 	}
 	switch c := r.src[r.i]; {
 	case c == '{':
@@ -169,7 +173,9 @@ func (r *jsonReader) object() (*srcNode, error) {
 		}
 		r.advance()
 		r.skipSpace()
+		r.cost.enter(len(key))
 		v, err := r.value()
+		r.cost.leave(len(key))
 		if err != nil {
 			return nil, err
 		}
@@ -205,7 +211,10 @@ func (r *jsonReader) array() (*srcNode, error) {
 		return n, nil
 	}
 	for {
+		i := indexLen(len(n.elems))
+		r.cost.enter(i)
 		v, err := r.value()
+		r.cost.leave(i)
 		if err != nil {
 			return nil, err
 		}

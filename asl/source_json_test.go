@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestReadJSONValues(t *testing.T) {
@@ -152,5 +154,49 @@ func TestPointerToken(t *testing.T) {
 		if got := pointerToken(in); got != want {
 			t.Errorf("pointerToken(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestReadJSONHostileIsCheap: before the path budget, the first document
+// cost 4 GB (a JSON pointer of 100 KB built for each of 20,000 values).
+func TestReadJSONHostileIsCheap(t *testing.T) {
+	key := strings.Repeat("k", 100_000)
+	tests := []struct{ name, src, want string }{
+		{"values under a long key", `{"` + key + `": [` + strings.Repeat("0,", 20_000) + "0]}",
+			"1:100351: document too costly to read"},
+		{"wide at depth", `{"a":` + strings.Repeat("[", 900) + strings.Repeat("0,", 100_000) + "0" + strings.Repeat("]", 900) + "}",
+			"document too costly to read"},
+		{"deep", `{"a":` + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + "}",
+			"1:1005: document nested too deeply (more than 1000 levels)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assertCheap(t, len(tt.src), 16, func() error {
+				_, err := Parse([]byte(tt.src))
+				return err
+			}, tt.want)
+		})
+	}
+}
+
+// assertCheap runs fn, which must fail with an error containing want, in
+// well under a second and with at most perByte bytes allocated for each
+// byte of the input.
+func assertCheap(t *testing.T, size, perByte int, fn func() error, want string) {
+	t.Helper()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	err := fn()
+	elapsed := time.Since(start)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error = %v, want one containing %q", err, want)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > uint64(perByte*size) {
+		t.Errorf("allocated %d MB for %d KB", alloc>>20, size>>10)
+	}
+	if elapsed > time.Second {
+		t.Errorf("took %v", elapsed)
 	}
 }

@@ -6,27 +6,39 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 
 	"github.com/batonhq/baton/asl/internal/value"
 )
 
-// maxYAMLNodes bounds the size of a YAML document once its aliases are
-// expanded, so that a few nested aliases ("billion laughs") cannot make
-// Baton build an enormous tree.
-const maxYAMLNodes = 1 << 20
+// maxYAMLExpanded bounds the size as JSON of a YAML document of size bytes
+// once its aliases are expanded, so that a few nested aliases ("billion
+// laughs"), or many aliases of a long string, cannot make what reads the
+// tree in full (a walk, a conversion to JSON, an execution's output) build
+// something enormous. Without aliases, a document is at most about twice
+// as large in JSON as in YAML.
+func maxYAMLExpanded(size int) int { return 1<<20 + 4*size }
 
 // yamlReader converts go-yaml's syntax tree into a source tree.
 type yamlReader struct {
 	anchors map[string]*srcNode
-	sizes   map[string]int // expanded size of each anchored subtree
-	nodes   int            // nodes produced so far, aliases counted in full
+	sizes   map[string]anchorSize
+	nodes   int      // nodes produced so far, aliases counted in full
+	bytes   int      // about the size of those nodes as JSON
+	maxSize int      // the limit of bytes
+	cost    pathCost // aliases charged in full too
 	depth   int
 }
+
+// anchorSize is what an alias of an anchored subtree costs: its nodes, their
+// size as JSON and the lengths of their pointers below the subtree's root.
+type anchorSize struct{ nodes, bytes, paths int }
 
 // readYAML parses one YAML document into a source tree. The document must
 // hold JSON-compatible values only.
@@ -38,7 +50,15 @@ func readYAML(src []byte) (root *srcNode, err error) {
 			root, err = nil, &sourceError{pos: Pos{Line: 1, Col: 1}, msg: fmt.Sprintf("invalid YAML: %v", r)}
 		}
 	}()
-	f, err := parser.ParseBytes(src, 0)
+	// go-yaml's lexer is linear in the input, but its parser gives every
+	// node a copy of its whole path ("$.a.b[0]..."): its cost grows with
+	// the number of nodes times their depth and key lengths, 1.4 GB for a
+	// 60 KB "[[[...]]]". The tokens are checked first, in one pass.
+	tokens := lexer.Tokenize(string(src))
+	if err := checkYAMLTokens(tokens, pathBudget(len(src)), blockKeysBudget(len(src))); err != nil {
+		return nil, err
+	}
+	f, err := parser.Parse(tokens, 0)
 	if err != nil {
 		return nil, yamlError(err)
 	}
@@ -55,9 +75,166 @@ func readYAML(src []byte) (root *srcNode, err error) {
 	if body == nil {
 		return nil, nil
 	}
-	r := &yamlReader{anchors: map[string]*srcNode{}, sizes: map[string]int{}}
+	r := &yamlReader{anchors: map[string]*srcNode{}, sizes: map[string]anchorSize{},
+		maxSize: maxYAMLExpanded(len(src)), cost: newPathCost(len(src))}
 	return r.node(body)
 }
+
+// yamlFrame is a collection open at some point of the token stream.
+type yamlFrame struct {
+	col  int  // column of a block collection; 0 for flow collections
+	seq  bool // a sequence (else a mapping)
+	idx  int  // index of the current entry of a sequence, keys of a mapping
+	cost int  // bytes this level adds to go-yaml's path of a node below it
+}
+
+// blockKeysBudget bounds the bytes go-yaml copies to parse the block
+// mappings of a document of size bytes: it parses a block mapping of n keys
+// recursively, each key appending the ones after it to its own list (4n²
+// bytes, 6 GB and 6 s for 40,000 keys). This is transient garbage, unlike
+// the paths, hence a larger budget: about 9,000 keys in one mapping of a
+// 1 MiB document, 4,000 in a small one.
+func blockKeysBudget(size int) int { return 64<<20 + 256*size }
+
+// checkYAMLTokens rejects, in one pass over the tokens, documents nested
+// deeper than maxSourceDepth and documents whose node paths would cost
+// go-yaml's parser more than budget bytes (see pathBudget): it gives every
+// node a copy of its path ("$.a.b[0]..."), which costs the number of nodes
+// times their depth and key lengths (1.4 GB for a 60 KB "[[[...]]]", 5 GB for 200 KB of
+// sequence entries under a 100 KB key). It follows the nesting the way the
+// parser does: flow collections by their brackets, block collections by
+// the column of their entries. Where YAML is ambiguous it counts deeper
+// rather than shallower; the tree reader still checks the exact depth.
+func checkYAMLTokens(tokens token.Tokens, budget, keysBudget int) error {
+	var (
+		stack  []yamlFrame
+		path   = 1 // len("$") plus the costs of the open frames
+		spent  int
+		copies int          // bytes go-yaml copies for block mapping keys
+		props  int          // anchors and tags in a row: each wraps a node
+		prev   *token.Token // the previous token that is not a comment
+	)
+	push := func(f yamlFrame) {
+		stack = append(stack, f)
+		path += f.cost
+	}
+	pop := func() {
+		path -= stack[len(stack)-1].cost
+		stack = stack[:len(stack)-1]
+	}
+	top := func() *yamlFrame {
+		if len(stack) == 0 {
+			return nil
+		}
+		return &stack[len(stack)-1]
+	}
+	setCost := func(f *yamlFrame, cost int) {
+		path += cost - f.cost
+		f.cost = cost
+	}
+	// closeBlocks ends the block collections that an entry at col is
+	// outside of; a sequence at the column of a mapping's keys is the
+	// value of a key and ends at the next key.
+	closeBlocks := func(col int, key bool) {
+		for t := top(); t != nil && t.col > 0 && (t.col > col || (key && t.col == col && t.seq)); t = top() {
+			pop()
+		}
+	}
+	// blockKey enters the block mapping whose key starts at col.
+	blockKey := func(col int, key string) {
+		closeBlocks(col, true)
+		cost := keyPathCost(key)
+		if t := top(); t != nil && t.col == col && !t.seq {
+			setCost(t, cost)
+			t.idx++
+			copies += 8 * t.idx
+			return
+		}
+		push(yamlFrame{col: col, cost: cost})
+	}
+	for _, tk := range tokens {
+		p := tk.Position
+		charge := 1 // copies of the path the parser makes for this token
+		switch tk.Type {
+		case token.CommentType:
+			continue
+		case token.DocumentHeaderType, token.DocumentEndType:
+			stack, path = stack[:0], 1
+		case token.SequenceStartType:
+			push(yamlFrame{seq: true, cost: indexPathCost(0)})
+		case token.MappingStartType:
+			push(yamlFrame{cost: keyPathCost("")})
+		case token.SequenceEndType, token.MappingEndType:
+			for len(stack) > 0 {
+				flow := top().col == 0
+				pop()
+				if flow {
+					break
+				}
+			}
+		case token.CollectEntryType:
+			if t := top(); t != nil && t.col == 0 && t.seq {
+				t.idx++
+				setCost(t, indexPathCost(t.idx))
+			}
+		case token.SequenceEntryType:
+			closeBlocks(p.Column, false)
+			if t := top(); t != nil && t.col == p.Column && t.seq {
+				t.idx++
+				setCost(t, indexPathCost(t.idx))
+			} else {
+				push(yamlFrame{col: p.Column, seq: true, cost: indexPathCost(0)})
+			}
+		case token.MappingKeyType:
+			if t := top(); t == nil || t.col > 0 {
+				blockKey(p.Column, "")
+			}
+		case token.MappingValueType:
+			charge = 3 // the value's path and two for the key's duplicate check
+			if prev == nil {
+				break
+			}
+			if t := top(); t != nil && t.col == 0 {
+				setCost(t, keyPathCost(prev.Value))
+			} else if prev.Position.Line == p.Line {
+				blockKey(prev.Position.Column, prev.Value)
+			}
+		}
+		if tk.Type == token.AnchorType || tk.Type == token.TagType {
+			props++
+		} else {
+			props = 0
+		}
+		if len(stack)+props > maxSourceDepth {
+			return &sourceError{pos: Pos{Line: p.Line, Col: p.Column},
+				msg: fmt.Sprintf("document nested too deeply (more than %d levels)", maxSourceDepth)}
+		}
+		spent += charge * path
+		if spent > budget {
+			return &sourceError{pos: Pos{Line: p.Line, Col: p.Column}, msg: errTooCostly(budget).Error()}
+		}
+		if copies > keysBudget {
+			return &sourceError{pos: Pos{Line: p.Line, Col: p.Column}, msg: fmt.Sprintf(
+				"this YAML block mapping has too many keys for this document to parse in reasonable time "+
+					"(%d keys; the YAML parser's work grows with the square of a block mapping's keys): "+
+					"write the mapping in flow style ({k: v, ...}) or the definition in JSON", top().idx+1)}
+		}
+		prev = tk
+	}
+	return nil
+}
+
+// keyPathCost is what a mapping key adds to go-yaml's path: ".key", or
+// ".'key'" when the key holds a character that paths use.
+func keyPathCost(key string) int {
+	if strings.ContainsAny(key, "$*.[]") {
+		return len(key) + 3
+	}
+	return len(key) + 1
+}
+
+// indexPathCost is what a sequence index adds to go-yaml's path: "[12]".
+func indexPathCost(i int) int { return indexLen(i) + 2 }
 
 // yamlError gives a go-yaml error the position it carries.
 func yamlError(err error) error {
@@ -98,11 +275,16 @@ func (r *yamlReader) errorf(n ast.Node, format string, args ...any) error {
 	return &sourceError{pos: yamlPos(n), msg: fmt.Sprintf(format, args...)}
 }
 
-// count charges n nodes against the document's budget.
-func (r *yamlReader) count(n ast.Node, k int) error {
+// count charges k nodes of size bytes as JSON, whose pointers add up to
+// paths bytes, against the document's budgets.
+func (r *yamlReader) count(n ast.Node, k, size, paths int) error {
 	r.nodes += k
-	if r.nodes > maxYAMLNodes {
-		return r.errorf(n, "document too large once its aliases are expanded")
+	r.bytes += size
+	if r.bytes > r.maxSize {
+		return r.errorf(n, "document too large once its aliases are expanded (more than %d bytes as JSON)", r.maxSize)
+	}
+	if err := r.cost.charge(paths); err != nil {
+		return r.errorf(n, "%s", err)
 	}
 	return nil
 }
@@ -113,7 +295,7 @@ func (r *yamlReader) node(n ast.Node) (*srcNode, error) {
 	if r.depth > maxSourceDepth {
 		return nil, r.errorf(n, "document nested too deeply (more than %d levels)", maxSourceDepth)
 	}
-	if err := r.count(n, 1); err != nil {
+	if err := r.count(n, 1, 1+scalarSize(n), r.cost.ptr); err != nil {
 		return nil, err
 	}
 	p := yamlPos(n)
@@ -147,7 +329,7 @@ func (r *yamlReader) node(n ast.Node) (*srcNode, error) {
 	case *ast.TagNode:
 		return r.tagged(t, p)
 	case *ast.AnchorNode:
-		before := r.nodes
+		nodes, size, paths := r.nodes, r.bytes, r.cost.spent
 		v, err := r.node(t.Value)
 		if err != nil {
 			return nil, err
@@ -155,7 +337,8 @@ func (r *yamlReader) node(n ast.Node) (*srcNode, error) {
 		if t.Name != nil {
 			name := t.Name.GetToken().Value
 			r.anchors[name] = v
-			r.sizes[name] = r.nodes - before
+			nodes = r.nodes - nodes
+			r.sizes[name] = anchorSize{nodes: nodes, bytes: r.bytes - size, paths: r.cost.spent - paths - nodes*r.cost.ptr}
 		}
 		return v, nil
 	case *ast.AliasNode:
@@ -167,8 +350,10 @@ func (r *yamlReader) node(n ast.Node) (*srcNode, error) {
 		if !ok {
 			return nil, r.errorf(n, "unknown alias %q", name)
 		}
-		// The alias shares the anchored subtree; charge its full size.
-		if err := r.count(n, r.sizes[name]); err != nil {
+		// The alias shares the anchored subtree; charge its full size,
+		// and the pointers its nodes have here.
+		size := r.sizes[name]
+		if err := r.count(n, size.nodes, size.bytes, size.paths+size.nodes*r.cost.ptr); err != nil {
 			return nil, err
 		}
 		return v, nil
@@ -178,8 +363,10 @@ func (r *yamlReader) node(n ast.Node) (*srcNode, error) {
 		return r.mapping([]*ast.MappingValueNode{t}, p)
 	case *ast.SequenceNode:
 		arr := &srcNode{kind: kindArray, pos: p, elems: []*srcNode{}}
-		for _, e := range t.Values {
+		for i, e := range t.Values {
+			r.cost.enter(indexLen(i))
 			v, err := r.node(e)
+			r.cost.leave(indexLen(i))
 			if err != nil {
 				return nil, err
 			}
@@ -189,6 +376,23 @@ func (r *yamlReader) node(n ast.Node) (*srcNode, error) {
 	default:
 		return nil, r.errorf(n, "unsupported YAML construct (%s)", n.Type())
 	}
+}
+
+// scalarSize is about the size as JSON of a scalar node's value.
+func scalarSize(n ast.Node) int {
+	switch t := n.(type) {
+	case *ast.StringNode:
+		return len(t.Value) + 2
+	case *ast.LiteralNode:
+		if t.Value != nil {
+			return len(t.Value.Value) + 2
+		}
+	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.NullNode:
+		if tk := n.GetToken(); tk != nil {
+			return len(tk.Value)
+		}
+	}
+	return 0
 }
 
 func (r *yamlReader) integer(t *ast.IntegerNode, p Pos) (*srcNode, error) {
@@ -265,11 +469,19 @@ func (r *yamlReader) mapping(values []*ast.MappingValueNode, p Pos) (*srcNode, e
 		if err != nil {
 			return nil, err
 		}
+		if err := r.count(mv.Key, 0, len(key)+3, 0); err != nil {
+			return nil, err
+		}
 		var v *srcNode
 		if mv.Value == nil {
 			v = &srcNode{kind: kindNull, pos: yamlPos(mv)}
-		} else if v, err = r.node(mv.Value); err != nil {
-			return nil, err
+		} else {
+			r.cost.enter(len(key))
+			v, err = r.node(mv.Value)
+			r.cost.leave(len(key))
+			if err != nil {
+				return nil, err
+			}
 		}
 		obj.members = append(obj.members, srcMember{key: key, keyPos: yamlPos(mv.Key), value: v})
 	}

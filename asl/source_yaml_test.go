@@ -3,9 +3,16 @@ package asl
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/goccy/go-yaml/lexer"
+
+	"github.com/batonhq/baton/internal/txtar"
 )
 
 func TestReadYAMLValues(t *testing.T) {
@@ -126,5 +133,106 @@ func TestReadYAMLPositions(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("positions:\ngot  %v\nwant %v", got, want)
+	}
+}
+
+// hostileYAML are documents whose parse by go-yaml alone cost gigabytes
+// (each node gets a copy of its path): they must be refused up front.
+func hostileYAML() []struct{ name, src, want string } {
+	key := strings.Repeat("k", 100_000)
+	deep := 100_000 // 200 KB of brackets: 41 s and 15 GB through the native deploy
+	var keys strings.Builder
+	for i := range 40_000 { // 440 KB: 6 GB and 6 s in go-yaml's parser
+		fmt.Fprintf(&keys, "k%d: %d\n", i, i)
+	}
+	return []struct{ name, src, want string }{
+		{"flow sequences", "StartAt: A\nStates:\n  A:\n    Type: Pass\n    Result: " +
+			strings.Repeat("[", deep) + strings.Repeat("]", deep) + "\n    End: true\n",
+			"5:1010: document nested too deeply (more than 1000 levels)"},
+		{"flow mappings", "Result: " + strings.Repeat("{a: ", deep/2) + "1" + strings.Repeat("}", deep/2) + "\n",
+			"1:4005: document nested too deeply (more than 1000 levels)"},
+		{"block sequences", strings.Repeat("- ", deep) + "x\n",
+			"1:2001: document nested too deeply (more than 1000 levels)"},
+		{"tags", "a: " + strings.Repeat("!!str ", deep/3) + "x\n",
+			"document nested too deeply (more than 1000 levels)"},
+		{"entries under a long key", key + ":\n" + strings.Repeat("- 0\n", 25_000),
+			"document too costly to read"},
+		{"flow entries under a long key", key + ": [" + strings.Repeat("0,", 50_000) + "0]\n",
+			"document too costly to read"},
+		{"aliases of a long key", "a: &a {" + key + ": 1}\nb: [" + strings.Repeat("*a, ", 20_000) + "*a]\n",
+			"2:69: document too large once its aliases are expanded (more than 1768656 bytes as JSON)"},
+		{"aliases of a long string", "a: &a " + key + "\nb: [" + strings.Repeat("*a, ", 20_000) + "*a]\n",
+			"2:69: document too large once its aliases are expanded"},
+		{"aliases under a long key", "a: &a [1, 2]\n" + key + ": [" + strings.Repeat("*a, ", 20_000) + "*a]\n",
+			"document too costly to read"},
+		{"block mapping keys", keys.String(), "this YAML block mapping has too many keys"},
+		{"wide at depth", strings.Repeat("[", 900) + strings.Repeat("0,", 100_000) + "0" + strings.Repeat("]", 900) + "\n",
+			"document too costly to read"},
+	}
+}
+
+// TestReadYAMLHostileIsCheap: before the checks, a 60 KB "[[[...]]]" cost
+// 1.4 GB and 200 KB of entries under a 100 KB key 5 GB in go-yaml's parser;
+// aliases of a subtree with a 100 KB key cost 6 GB in JSON pointers, and
+// aliases of a 100 KB string made a 2 GB document as JSON.
+func TestReadYAMLHostileIsCheap(t *testing.T) {
+	for _, tt := range hostileYAML() {
+		t.Run(tt.name, func(t *testing.T) {
+			// go-yaml's lexer alone takes up to 300 bytes per byte.
+			assertCheap(t, len(tt.src), 400, func() error {
+				_, err := Parse([]byte(tt.src))
+				return err
+			}, tt.want)
+		})
+	}
+}
+
+// TestReadYAMLManyStates: a definition of 3,000 states in a block mapping
+// stays within the budgets.
+func TestReadYAMLManyStates(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("StartAt: S0\nStates:\n")
+	for i := range 3000 {
+		fmt.Fprintf(&b, "  S%d:\n    Type: Pass\n    Result: {a: [1, 2, {b: c}]}\n    Next: S%d\n", i, i+1)
+	}
+	b.WriteString("  S3000:\n    Type: Succeed\n")
+	if _, err := Parse([]byte(b.String())); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestYAMLPathCostOfRealDefinitions keeps the path budget far above what
+// real definitions need: every definition of the test suites and the
+// examples, read as YAML (JSON is YAML), costs under 16 bytes per byte
+// (12 at most today), where the budget allows 64.
+func TestYAMLPathCostOfRealDefinitions(t *testing.T) {
+	var srcs []string
+	files, _ := filepath.Glob("testdata/*/*.txtar")
+	for _, file := range files {
+		a, err := txtar.ParseFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if src, _ := definitionOf(a); src != nil {
+			srcs = append(srcs, string(src))
+		}
+	}
+	examples, _ := filepath.Glob("../examples/*/*")
+	for _, file := range examples {
+		if strings.HasSuffix(file, ".yaml") || strings.HasSuffix(file, ".json") {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srcs = append(srcs, string(b))
+		}
+	}
+	if len(srcs) < 50 {
+		t.Fatalf("only %d definitions found", len(srcs))
+	}
+	for _, src := range srcs {
+		if err := checkYAMLTokens(lexer.Tokenize(src), 1024+16*len(src), blockKeysBudget(0)); err != nil {
+			t.Errorf("%v in\n%s", err, src)
+		}
 	}
 }

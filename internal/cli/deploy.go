@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -18,11 +17,13 @@ import (
 
 type deployFlags struct {
 	remoteFlags
-	name        string
-	typ         string
-	roleArn     string
-	publish     bool
-	description string
+	maxDefinition int64
+	envErr        error
+	name          string
+	typ           string
+	roleArn       string
+	publish       bool
+	description   string
 }
 
 func newDeployCmd() *cobra.Command {
@@ -37,7 +38,8 @@ or .yaml, unless --name is given (one file only).
 
 Each file is validated locally first; problems are printed as
 file:line:col: message (JSON pointer), as 'baton validate' does, and the file
-is not sent. YAML definitions are sent as JSON.
+is not sent. YAML definitions are sent as JSON. A file larger than
+--max-definition-bytes (1 MiB, the server's limit) is not read.
 
 It prints one line per file: the result (created, updated, unchanged) and the
 workflow's ARN, and with --publish the version's ARN. Exit codes: 0 when every
@@ -56,6 +58,7 @@ file was deployed, 2 otherwise.`,
 	fl.StringVar(&f.roleArn, "role-arn", "", "IAM role ARN recorded with the workflow ($$.StateMachine... and Step Functions clients see it)")
 	fl.BoolVar(&f.publish, "publish", false, "publish the deployed revision as a version")
 	fl.StringVar(&f.description, "description", "", "description of the published version (with --publish)")
+	addMaxDefinitionFlag(cmd, &f.maxDefinition, &f.envErr)
 	addRemoteFlags(cmd, &f.remoteFlags, true)
 	return cmd
 }
@@ -63,6 +66,9 @@ file was deployed, 2 otherwise.`,
 func deploy(cmd *cobra.Command, files []string, f *deployFlags) error {
 	c, err := f.client()
 	if err != nil {
+		return err
+	}
+	if err := checkMaxDefinition(f.maxDefinition, f.envErr); err != nil {
 		return err
 	}
 	if f.name != "" && len(files) > 1 {
@@ -79,7 +85,7 @@ func deploy(cmd *cobra.Command, files []string, f *deployFlags) error {
 	var results []*client.DeployWorkflowOutput
 	failed := 0
 	for _, file := range files {
-		def, problem := readDefinition(file, stderr)
+		def, problem := readDefinition(file, definitionLimit(f.maxDefinition), stderr)
 		if problem != nil {
 			fmt.Fprintf(stderr, "baton: %s: %v\n", file, problem)
 			failed++
@@ -123,8 +129,9 @@ func deploy(cmd *cobra.Command, files []string, f *deployFlags) error {
 
 // readDefinition validates a definition file and returns its text as JSON;
 // it prints the file's diagnostics to w.
-func readDefinition(file string, w io.Writer) (string, error) {
-	if _, err := asl.ParseFile(file); err != nil {
+func readDefinition(file string, limit readLimit, w io.Writer) (string, error) {
+	_, data, err := parseDefinitionFile(file, limit)
+	if err != nil {
 		var ve *asl.ValidationError
 		if errors.As(err, &ve) {
 			for _, d := range ve.Diagnostics {
@@ -132,10 +139,6 @@ func readDefinition(file string, w io.Writer) (string, error) {
 			}
 			return "", fmt.Errorf("not a valid state machine (%d problems; see above)", len(ve.Diagnostics))
 		}
-		return "", err
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
 		return "", err
 	}
 	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {

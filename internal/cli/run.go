@@ -27,17 +27,19 @@ const (
 )
 
 type runFlags struct {
-	name       string
-	input      string
-	inputFile  string
-	mockConfig string
-	testCase   string
-	resources  []string
-	skipWaits  bool
-	history    bool
-	quiet      bool
-	maxEvents  int64
-	maxPayload int
+	name          string
+	input         string
+	inputFile     string
+	mockConfig    string
+	testCase      string
+	resources     []string
+	skipWaits     bool
+	history       bool
+	quiet         bool
+	maxEvents     int64
+	maxPayload    int
+	maxDefinition int64
+	envErr        error
 }
 
 func newRunCmd() *cobra.Command {
@@ -58,7 +60,8 @@ Progress goes to stderr. Stdout gets exactly one JSON document:
 with --history, the event history is added under "history".
 
 Exit codes: 0 when the execution SUCCEEDED, 1 when it did not, 2 for an invalid
-definition or usage.`,
+definition or usage. A definition file larger than --max-definition-bytes
+(1 MiB) and an input larger than --max-payload-bytes (256 KiB) are not read.`,
 		Example: `  baton run examples/sales-marketing-etl/workflow.asl.json --input '{"workdir":"examples/sales-marketing-etl"}'
   echo '{"orderId": 7}' | baton run order.asl.yaml --skip-waits
   baton run retry.asl.json --mock-config mocks.json --test-case HappyPath
@@ -80,6 +83,7 @@ definition or usage.`,
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress on stderr")
 	fl.IntVar(&f.maxPayload, "max-payload-bytes", asl.DefaultMaxPayloadBytes, "fail a state whose output is larger (States.DataLimitExceeded), as AWS does; 0: no limit")
 	fl.Int64Var(&f.maxEvents, "max-events", 0, "fail the execution when its history reaches N events (AWS Standard workflows: 25000); 0: no limit")
+	addMaxDefinitionFlag(cmd, &f.maxDefinition, &f.envErr)
 	return cmd
 }
 
@@ -114,7 +118,13 @@ func usageErr(format string, a ...any) error {
 
 func runFile(cmd *cobra.Command, file string, f runFlags) error {
 	stderr := cmd.ErrOrStderr()
-	def, err := asl.ParseFile(file)
+	if err := checkMaxDefinition(f.maxDefinition, f.envErr); err != nil {
+		return err
+	}
+	if f.maxPayload < 0 {
+		return usageErr("--max-payload-bytes must be 0 (no limit) or more, not %d", f.maxPayload)
+	}
+	def, _, err := parseDefinitionFile(file, definitionLimit(f.maxDefinition))
 	if err != nil {
 		var ve *asl.ValidationError
 		if errors.As(err, &ve) {
@@ -125,7 +135,7 @@ func runFile(cmd *cobra.Command, file string, f runFlags) error {
 		}
 		return &exitError{code: exitInvalid, err: err}
 	}
-	input, err := readInput(cmd.InOrStdin(), stderr, f)
+	input, err := readInput(cmd.InOrStdin(), stderr, f.input, f.inputFile, payloadLimit(f.maxPayload))
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}
 	}
@@ -141,7 +151,7 @@ func runFile(cmd *cobra.Command, file string, f runFlags) error {
 		return usageErr("--mock-config and --test-case go together")
 	}
 	if f.mockConfig != "" {
-		data, err := os.ReadFile(f.mockConfig)
+		data, err := readLimit{bytes: maxMockConfigBytes, what: "a mock config"}.readFile(f.mockConfig)
 		if err != nil {
 			return usageErr("--mock-config: %v", err)
 		}
@@ -229,21 +239,22 @@ func runFile(cmd *cobra.Command, file string, f runFlags) error {
 	return nil
 }
 
-// readInput takes the execution input from --input, --input-file or stdin.
-func readInput(stdin io.Reader, stderr io.Writer, f runFlags) (any, error) {
+// readInput takes the execution input from --input, --input-file or stdin,
+// within limit.
+func readInput(stdin io.Reader, stderr io.Writer, input, inputFile string, limit readLimit) (any, error) {
 	var data []byte
 	var src string
 	switch {
-	case f.input != "" && f.inputFile != "":
+	case input != "" && inputFile != "":
 		return nil, errors.New("give --input or --input-file, not both")
-	case f.input != "":
-		data, src = []byte(f.input), "--input"
-	case f.inputFile != "":
-		b, err := os.ReadFile(f.inputFile)
+	case input != "":
+		data, src = []byte(input), "--input"
+	case inputFile != "":
+		b, err := limit.readFile(inputFile)
 		if err != nil {
 			return nil, fmt.Errorf("--input-file: %w", err)
 		}
-		data, src = b, f.inputFile
+		data, src = b, inputFile
 	default:
 		if file, ok := stdin.(*os.File); ok {
 			if st, err := file.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
@@ -254,7 +265,7 @@ func readInput(stdin io.Reader, stderr io.Writer, f runFlags) (any, error) {
 		hint := time.AfterFunc(2*time.Second, func() {
 			fmt.Fprintln(stderr, "baton: reading the execution input from stdin (give --input '{}' to run without one)")
 		})
-		b, err := io.ReadAll(stdin)
+		b, err := limit.read(stdin, "the input on stdin")
 		hint.Stop()
 		if err != nil {
 			return nil, err

@@ -24,6 +24,8 @@ type startFlags struct {
 	wait      bool
 	timeout   time.Duration
 	quiet     bool
+	maxInput  int
+	envErr    error
 }
 
 func newStartCmd() *cobra.Command {
@@ -56,6 +58,8 @@ errors. Ctrl-C stops waiting, not the execution.`,
 	fl.BoolVarP(&f.wait, "wait", "w", false, "follow the execution to its end and print its outcome")
 	fl.DurationVar(&f.timeout, "timeout", 0, "with --wait: give up waiting after this long (e.g. 10m); 0: no limit")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "with --wait: print no progress on stderr")
+	fl.IntVar(&f.maxInput, "max-payload-bytes", envInt(&f.envErr, "BATON_MAX_PAYLOAD_BYTES", asl.DefaultMaxPayloadBytes),
+		"refuse an input larger than this, before sending it (the server's default limit: 256 KiB); 0: no limit")
 	addRemoteFlags(cmd, &f.remoteFlags, true)
 	return cmd
 }
@@ -68,11 +72,17 @@ func start(cmd *cobra.Command, workflow string, f *startFlags) error {
 	if f.timeout < 0 {
 		return usageErr("--timeout must not be negative")
 	}
+	if f.envErr != nil {
+		return usageErr("%v", f.envErr)
+	}
+	if f.maxInput < 0 {
+		return usageErr("--max-payload-bytes must be 0 (no limit) or more, not %d", f.maxInput)
+	}
 	if f.timeout > 0 && !f.wait {
 		return usageErr("--timeout bounds --wait: add --wait")
 	}
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	v, err := readInput(cmd.InOrStdin(), stderr, runFlags{input: f.input, inputFile: f.inputFile})
+	v, err := readInput(cmd.InOrStdin(), stderr, f.input, f.inputFile, payloadLimit(f.maxInput))
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}
 	}

@@ -10,20 +10,28 @@ import (
 )
 
 func newValidateCmd() *cobra.Command {
-	var format string
+	var (
+		format   string
+		maxBytes int64
+		envErr   error
+	)
 	cmd := &cobra.Command{
 		Use:   "validate FILE...",
 		Short: "Check state machine definitions against the Amazon States Language",
 		Long: `Validate checks each definition (JSON or YAML) against every rule of the
 Amazon States Language and reports all problems at once, each as
 file:line:col: message (JSON pointer). It exits 0 when every file is valid and
-2 otherwise.`,
+2 otherwise. A file larger than --max-definition-bytes (1 MiB, the server's
+limit) is not read.`,
 		Example: `  baton validate workflow.asl.json
   baton validate --format json machines/*.asl.json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "text" && format != "json" {
 				return &exitError{code: exitInvalid, err: fmt.Errorf("--format must be text or json, not %q", format)}
+			}
+			if err := checkMaxDefinition(maxBytes, envErr); err != nil {
+				return err
 			}
 			type diagnostic struct {
 				Pointer string `json:"pointer"`
@@ -41,7 +49,7 @@ file:line:col: message (JSON pointer). It exits 0 when every file is valid and
 			var results []fileResult
 			invalid := false
 			for _, file := range args {
-				diags, err := validateFile(file)
+				diags, err := validateFile(file, definitionLimit(maxBytes))
 				if err != nil {
 					// An unreadable file is one more invalid file: the others
 					// are still checked.
@@ -78,13 +86,14 @@ file:line:col: message (JSON pointer). It exits 0 when every file is valid and
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	addMaxDefinitionFlag(cmd, &maxBytes, &envErr)
 	return cmd
 }
 
 // validateFile returns the diagnostics of one file; an error means the file
-// could not be read.
-func validateFile(file string) ([]asl.Diagnostic, error) {
-	_, err := asl.ParseFile(file)
+// could not be read, or is larger than limit.
+func validateFile(file string, limit readLimit) ([]asl.Diagnostic, error) {
+	_, _, err := parseDefinitionFile(file, limit)
 	if err == nil {
 		return []asl.Diagnostic{}, nil
 	}

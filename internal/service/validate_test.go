@@ -2,8 +2,10 @@ package service
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/batonhq/baton/internal/apierr"
 )
@@ -96,5 +98,28 @@ func TestValidationMessages(t *testing.T) {
 	}
 	if required(field{"a", "x"}) != nil {
 		t.Fatal("required with a value must pass")
+	}
+}
+
+// TestValidateNestedYAMLIsCheap is the reproduction of issue 8: a Result
+// nested 30,000 levels deep (60 KB of YAML) left the server at 1.5 GB.
+func TestValidateNestedYAMLIsCheap(t *testing.T) {
+	e := newEnv(t, Config{})
+	def := "StartAt: A\nStates:\n  A:\n    Type: Pass\n    Result: " +
+		strings.Repeat("[", 30_000) + strings.Repeat("]", 30_000) + "\n    End: true\n"
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	out, err := e.svc.ValidateStateMachineDefinition(context.Background(), &ValidateStateMachineDefinitionInput{Definition: def})
+	elapsed := time.Since(start)
+	runtime.ReadMemStats(&after)
+	if err != nil || out.Result != "FAIL" || len(out.Diagnostics) != 1 {
+		t.Fatalf("validate = %+v, %v", out, err)
+	}
+	if d := out.Diagnostics[0]; !strings.Contains(d.Message, "line 5, column 1010") || !strings.Contains(d.Message, "more than 1000 levels") {
+		t.Errorf("diagnostic = %+v", d)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 100<<20 || elapsed > time.Second {
+		t.Errorf("allocated %d MB in %v", alloc>>20, elapsed)
 	}
 }
