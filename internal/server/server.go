@@ -42,6 +42,10 @@ type Config struct {
 	MaxHistoryEvents int64
 	Workers          int               // concurrent built-in tasks; default 64
 	Resources        map[string]string // Task resource -> local command (see docs/tasks.md)
+	// DisableShell and AllowedResources switch built-in resources off
+	// (see tasks.Options); Tasks using them fail with Baton.ResourceDisabled.
+	DisableShell     bool
+	AllowedResources []string
 	Log              *slog.Logger
 }
 
@@ -99,7 +103,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			unlock()
 		}
 	}()
-	resolver, err := tasks.NewResolver(tasks.Options{Mappings: cfg.Resources, MaxResultBytes: cfg.MaxPayloadBytes})
+	resolver, err := tasks.NewResolver(tasks.Options{Mappings: cfg.Resources, MaxResultBytes: cfg.MaxPayloadBytes,
+		DisableShell: cfg.DisableShell, AllowedResources: cfg.AllowedResources})
 	if err != nil {
 		st.Close()
 		return nil, err
