@@ -92,6 +92,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Kill what tasks of a killed server left running before the engine
+	// fails those tasks and their Retry may start them again: one job never
+	// runs twice at once. The lock makes the records ours.
+	groups := filepath.Join(dir, "processes")
+	if n, err := tasks.KillOrphanGroups(groups, 10*time.Second); err != nil {
+		cfg.Log.Warn("task processes left by the previous server", "err", err)
+	} else if n > 0 {
+		cfg.Log.Info("killed task processes left by the previous server", "groups", n)
+	}
 	st, err := sqlite.Open(dir, sqlite.Options{Durability: cfg.Durability})
 	if err != nil {
 		unlock()
@@ -104,7 +113,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}()
 	resolver, err := tasks.NewResolver(tasks.Options{Mappings: cfg.Resources, MaxResultBytes: cfg.MaxPayloadBytes,
-		DisableShell: cfg.DisableShell, AllowedResources: cfg.AllowedResources})
+		DisableShell: cfg.DisableShell, AllowedResources: cfg.AllowedResources, ProcessGroupDir: groups})
 	if err != nil {
 		st.Close()
 		return nil, err

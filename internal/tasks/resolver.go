@@ -29,6 +29,10 @@ type Options struct {
 	// MaxResultBytes bounds a task's result: a command's stdout, an HTTP
 	// response body (0: MaxResultBytes, AWS's 256 KiB).
 	MaxResultBytes int
+	// ProcessGroupDir is where running commands' process groups are
+	// recorded, for KillOrphanGroups at the next start (a directory of the
+	// server's data directory); "" records none. Only Linux keeps records.
+	ProcessGroupDir string
 	// DisableShell switches baton:shell off: its Tasks fail with
 	// Baton.ResourceDisabled (--disable-shell).
 	DisableShell bool
@@ -69,6 +73,9 @@ func NewResolver(opts Options) (*Resolver, error) {
 		return nil, err
 	}
 	r.disabled = disabled
+	if groupStartTimes {
+		r.cfg.groups = groupRecords(opts.ProcessGroupDir)
+	}
 	r.shell = shellExecutor{cfg: r.cfg}
 	r.http = httpExecutor{client: &http.Client{}, maxResult: opts.MaxResultBytes}
 	for _, resource := range slices.Sorted(maps.Keys(opts.Mappings)) {
