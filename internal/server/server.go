@@ -128,7 +128,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	svc := service.New(service.Config{Region: cfg.Region, AccountID: cfg.AccountID, MaxPayloadBytes: cfg.MaxPayloadBytes}, st, eng)
+	svc := service.New(service.Config{Region: cfg.Region, AccountID: cfg.AccountID, MaxPayloadBytes: cfg.MaxPayloadBytes,
+		DisabledResource: resolver.Disabled}, st, eng)
 	eng.SetChildren(children{svc: svc, eng: eng, st: st})
 	if err := eng.Run(ctx); err != nil {
 		st.Close()
