@@ -64,6 +64,8 @@ type Server struct {
 	stop context.CancelFunc
 	// unlock releases the data directory's lock.
 	unlock func()
+	// groups is where running task processes are recorded.
+	groups string
 }
 
 // Start opens the data directory, recovers the executions left running,
@@ -141,7 +143,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("listening on %s: %w (is another server running? choose another address with --listen)", cfg.Listen, err)
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, store: st, eng: eng, svc: svc, ln: ln, errc: make(chan error, 1), unlock: unlock}
+	s := &Server{cfg: cfg, log: cfg.Log, store: st, eng: eng, svc: svc, ln: ln, errc: make(chan error, 1), unlock: unlock, groups: groups}
 	started = true
 	base, stop := context.WithCancel(context.Background())
 	s.stop = stop
@@ -207,6 +209,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.http.Close() // long polls and event streams
 	}
 	eerr := s.eng.Close()
+	// The engine told running commands to stop (SIGTERM, then SIGKILL after
+	// tasks.StopGrace); wait for that, then kill what is left, so that no
+	// task process outlives a graceful stop either.
+	if !tasks.AwaitGroups(s.groups, tasks.StopGrace+time.Second) {
+		if _, err := tasks.KillOrphanGroups(s.groups, 5*time.Second); err != nil {
+			s.log.Warn("task processes left at shutdown", "err", err)
+		}
+	}
 	serr := s.store.Close()
 	s.unlock()
 	return errors.Join(eerr, serr)

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Process group records.
@@ -97,4 +99,21 @@ func parseRecordName(name string) (pgid int, start uint64, ok bool) {
 		return 0, 0, false
 	}
 	return pgid, start, true
+}
+
+// AwaitGroups waits up to wait for the process groups recorded in dir to be
+// done (their records removed), as commands told to stop end. It reports
+// whether none is left.
+func AwaitGroups(dir string, wait time.Duration) bool {
+	deadline := time.Now().Add(wait)
+	for {
+		entries, _ := os.ReadDir(dir)
+		if !slices.ContainsFunc(entries, func(e os.DirEntry) bool { return strings.HasSuffix(e.Name(), ".pid") }) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond) // poll interval
+	}
 }
