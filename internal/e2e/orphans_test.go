@@ -58,7 +58,9 @@ echo '"alone"'`
 			}
 			pids[name] = pid
 		}
-		return true, ""
+		// and the server recorded the group, an instant after starting it
+		recs, _ := filepath.Glob(filepath.Join(srv.dataDir, "processes", "*.pid"))
+		return len(recs) == 1, "no process group record yet"
 	})
 	if !running(pids["child"]) {
 		t.Fatalf("the child %d does not run before the kill", pids["child"])

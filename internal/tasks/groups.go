@@ -29,6 +29,12 @@ import (
 // name can outlive the server, that is while the kernel keeps running, and a
 // crashed process's writes stay in the page cache. After a power loss or a
 // reboot no group is left to kill.
+//
+// The record gets its name only once the command runs: its pid is not known
+// before, and its start time must be read before it can be reaped. A server
+// killed in that instant (well under a millisecond) leaves a placeholder
+// instead, and a child the command started within it is not found; its
+// leader still dies by the parent-death signal.
 
 // groupRecords is the directory of a server's process group records; ""
 // keeps none (baton run, baton worker, platforms without start times).

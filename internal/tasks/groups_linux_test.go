@@ -142,7 +142,10 @@ func TestCommandRecordsItsGroup(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "processes")
 	r := newResolver(t, Options{ProcessGroupDir: dir})
 	out, err := run(t, r, Request{Resource: ShellResource, StateName: "S",
-		Input: map[string]any{"script": `echo "{\"pid\": $$, \"records\": \"$(ls ` + dir + `)\"}"`}})
+		// The record is named an instant after the command starts (see
+		// groups.go): wait for it, for at most 5 s.
+		Input: map[string]any{"script": `i=0; while [ $i -lt 500 ] && ! ls ` + dir + ` | grep -q '[.]pid$'; do i=$((i+1)); sleep 0.01; done
+echo "{\"pid\": $$, \"records\": \"$(ls ` + dir + `)\"}"`}})
 	if err != nil {
 		t.Fatal(err)
 	}
