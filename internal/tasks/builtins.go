@@ -11,8 +11,8 @@ import (
 // server's operator switched off (--disable-shell, --allowed-resources).
 const ErrorResourceDisabled = "Baton.ResourceDisabled"
 
-// Builtins are the resources Baton serves by itself.
-var Builtins = []string{HTTPResource, ShellResource}
+// builtins are the resources Baton serves by itself.
+var builtins = []string{HTTPResource, ShellResource}
 
 // builtinSwitches turns built-in resources off, as Options.DisableShell and
 // Options.AllowedResources say. It returns, for each built-in switched off,
@@ -21,15 +21,15 @@ func builtinSwitches(opts Options) (map[string]string, error) {
 	off := map[string]string{}
 	if opts.AllowedResources != nil {
 		for _, res := range opts.AllowedResources {
-			if !slices.Contains(Builtins, res) {
-				return nil, fmt.Errorf("--allowed-resources: %q is not a built-in resource (built-ins: %s; commands mapped with --resource are always allowed)", res, strings.Join(Builtins, ", "))
+			if !slices.Contains(builtins, res) {
+				return nil, fmt.Errorf("--allowed-resources: %q is not a built-in resource (built-ins: %s; commands mapped with --resource are always allowed)", res, strings.Join(builtins, ", "))
 			}
 		}
 		allowed := "none"
 		if len(opts.AllowedResources) > 0 {
 			allowed = strings.Join(opts.AllowedResources, ",")
 		}
-		for _, res := range Builtins {
+		for _, res := range builtins {
 			if !slices.Contains(opts.AllowedResources, res) {
 				off[res] = "--allowed-resources " + allowed + " (BATON_ALLOWED_RESOURCES)"
 			}

@@ -37,7 +37,7 @@ type Options struct {
 	// Baton.ResourceDisabled (--disable-shell).
 	DisableShell bool
 	// AllowedResources lists the built-in resources Tasks may use (a subset
-	// of Builtins); the others fail with Baton.ResourceDisabled. nil allows
+	// of baton:http, baton:shell); the others fail with Baton.ResourceDisabled. nil allows
 	// every built-in; empty allows none. Resources mapped in Mappings are
 	// always allowed: the operator chose their commands.
 	AllowedResources []string
