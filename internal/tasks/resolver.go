@@ -36,10 +36,11 @@ type Options struct {
 	// DisableShell switches baton:shell off: its Tasks fail with
 	// Baton.ResourceDisabled (--disable-shell).
 	DisableShell bool
-	// AllowedResources lists the built-in resources Tasks may use (a subset
-	// of baton:http, baton:shell); the others fail with Baton.ResourceDisabled. nil allows
-	// every built-in; empty allows none. Resources mapped in Mappings are
-	// always allowed: the operator chose their commands.
+	// AllowedResources lists the built-in resources Tasks may use (among
+	// baton:http and baton:shell); the others fail with
+	// Baton.ResourceDisabled. nil allows every built-in; empty allows none.
+	// Resources mapped in Mappings are always allowed: the operator chose
+	// their commands.
 	AllowedResources []string
 }
 
