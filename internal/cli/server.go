@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -21,6 +22,8 @@ type serverFlags struct {
 	maxPayload, workers                                     int
 	maxHistory                                              int64
 	resources                                               []string
+	disableShell                                            bool
+	allowedResources                                        string
 	shutdownGrace                                           time.Duration
 	envErr                                                  error // a BATON_* number that is not one
 }
@@ -43,7 +46,8 @@ APIs on --listen:
 
 Every flag has an environment variable: BATON_LISTEN, BATON_DATA_DIR,
 BATON_LOG_FORMAT, BATON_DURABILITY, BATON_REGION, BATON_ACCOUNT_ID,
-BATON_MAX_PAYLOAD_BYTES, BATON_MAX_HISTORY_EVENTS, BATON_WORKERS.
+BATON_MAX_PAYLOAD_BYTES, BATON_MAX_HISTORY_EVENTS, BATON_WORKERS,
+BATON_DISABLE_SHELL, BATON_ALLOWED_RESOURCES.
 SIGTERM or Ctrl-C stops it gracefully: it stops accepting requests, stores the
 transitions in flight and leaves running executions to resume on restart.`,
 		Example: `  baton server
@@ -64,6 +68,10 @@ transitions in flight and leaves running executions to resume on restart.`,
 	fl.Int64Var(&f.maxHistory, "max-history-events", int64(envInt(&f.envErr, "BATON_MAX_HISTORY_EVENTS", 25000)), "fail a Standard execution whose history grows past this (-1: no limit)")
 	fl.IntVar(&f.workers, "workers", envInt(&f.envErr, "BATON_WORKERS", 64), "built-in tasks (baton:shell, baton:http, mapped resources) run at once")
 	fl.StringArrayVar(&f.resources, "resource", nil, "map a Task resource to a local command: ARN=COMMAND (repeatable)")
+	// Built-in commands: servers whose workflows come from people who must
+	// not run commands on the host switch them off.
+	fl.BoolVar(&f.disableShell, "disable-shell", envBool(&f.envErr, "BATON_DISABLE_SHELL"), "switch baton:shell off: definitions using it are refused, and stored ones fail with Baton.ResourceDisabled (--resource mappings still run)")
+	fl.StringVar(&f.allowedResources, "allowed-resources", envOr("BATON_ALLOWED_RESOURCES", ""), "built-in resources Tasks may use, comma-separated (baton:http,baton:shell), or none (default: all; --resource mappings are always allowed)")
 	fl.DurationVar(&f.shutdownGrace, "shutdown-grace", 30*time.Second, "how long a graceful stop waits for in-flight requests")
 	return cmd
 }
@@ -91,6 +99,38 @@ func envInt(bad *error, name string, def int) int {
 		return def
 	}
 	return n
+}
+
+// envBool reads a boolean from the environment (false when unset), keeping
+// a value that is not one in *bad as envInt does.
+func envBool(bad *error, name string) bool {
+	v := os.Getenv(name)
+	if v == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil && *bad == nil {
+		*bad = fmt.Errorf("%s=%q: want true or false", name, v)
+	}
+	return b
+}
+
+// allowedList parses --allowed-resources: "" allows every built-in (nil),
+// "none" none.
+func allowedList(v string) []string {
+	switch strings.TrimSpace(v) {
+	case "":
+		return nil
+	case "none":
+		return []string{}
+	}
+	var list []string
+	for _, r := range strings.Split(v, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			list = append(list, r)
+		}
+	}
+	return list
 }
 
 func runServer(cmd *cobra.Command, f serverFlags) error {
@@ -126,6 +166,7 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	srv, err := server.Start(ctx, server.Config{
 		Listen: f.listen, DataDir: f.dataDir, Durability: f.durability, Region: f.region, AccountID: f.account,
 		MaxPayloadBytes: f.maxPayload, MaxHistoryEvents: f.maxHistory, Workers: f.workers, Resources: resources, Log: log,
+		DisableShell: f.disableShell, AllowedResources: allowedList(f.allowedResources),
 	})
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}

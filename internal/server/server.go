@@ -42,6 +42,10 @@ type Config struct {
 	MaxHistoryEvents int64
 	Workers          int               // concurrent built-in tasks; default 64
 	Resources        map[string]string // Task resource -> local command (see docs/tasks.md)
+	// DisableShell and AllowedResources switch built-in resources off
+	// (see tasks.Options); Tasks using them fail with Baton.ResourceDisabled.
+	DisableShell     bool
+	AllowedResources []string
 	Log              *slog.Logger
 }
 
@@ -60,6 +64,8 @@ type Server struct {
 	stop context.CancelFunc
 	// unlock releases the data directory's lock.
 	unlock func()
+	// groups is where running task processes are recorded.
+	groups string
 }
 
 // Start opens the data directory, recovers the executions left running,
@@ -88,6 +94,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Kill what tasks of a killed server left running before the engine
+	// fails those tasks and their Retry may start them again: one job never
+	// runs twice at once. The lock makes the records ours.
+	groups := filepath.Join(dir, "processes")
+	if n, err := tasks.KillOrphanGroups(groups, 10*time.Second); err != nil {
+		cfg.Log.Warn("task processes left by the previous server", "err", err)
+	} else if n > 0 {
+		cfg.Log.Info("killed task processes left by the previous server", "groups", n)
+	}
 	st, err := sqlite.Open(dir, sqlite.Options{Durability: cfg.Durability})
 	if err != nil {
 		unlock()
@@ -99,7 +114,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			unlock()
 		}
 	}()
-	resolver, err := tasks.NewResolver(tasks.Options{Mappings: cfg.Resources, MaxResultBytes: cfg.MaxPayloadBytes})
+	resolver, err := tasks.NewResolver(tasks.Options{Mappings: cfg.Resources, MaxResultBytes: cfg.MaxPayloadBytes,
+		DisableShell: cfg.DisableShell, AllowedResources: cfg.AllowedResources, ProcessGroupDir: groups})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -114,7 +130,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	svc := service.New(service.Config{Region: cfg.Region, AccountID: cfg.AccountID, MaxPayloadBytes: cfg.MaxPayloadBytes}, st, eng)
+	svc := service.New(service.Config{Region: cfg.Region, AccountID: cfg.AccountID, MaxPayloadBytes: cfg.MaxPayloadBytes,
+		DisabledResource: resolver.Disabled}, st, eng)
 	eng.SetChildren(children{svc: svc, eng: eng, st: st})
 	if err := eng.Run(ctx); err != nil {
 		st.Close()
@@ -126,7 +143,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("listening on %s: %w (is another server running? choose another address with --listen)", cfg.Listen, err)
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, store: st, eng: eng, svc: svc, ln: ln, errc: make(chan error, 1), unlock: unlock}
+	s := &Server{cfg: cfg, log: cfg.Log, store: st, eng: eng, svc: svc, ln: ln, errc: make(chan error, 1), unlock: unlock, groups: groups}
 	started = true
 	base, stop := context.WithCancel(context.Background())
 	s.stop = stop
@@ -192,6 +209,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.http.Close() // long polls and event streams
 	}
 	eerr := s.eng.Close()
+	// The engine told running commands to stop (SIGTERM, then SIGKILL after
+	// tasks.StopGrace); wait for that, then kill what is left, so that no
+	// task process outlives a graceful stop either.
+	if !tasks.AwaitGroups(s.groups, tasks.StopGrace+time.Second) {
+		if _, err := tasks.KillOrphanGroups(s.groups, 5*time.Second); err != nil {
+			s.log.Warn("task processes left at shutdown", "err", err)
+		}
+	}
 	serr := s.store.Close()
 	s.unlock()
 	return errors.Join(eerr, serr)

@@ -33,6 +33,10 @@ type Config struct {
 	// NewID returns a fresh unique id (default execution names, express
 	// execution ids, revision ids); default a random UUID.
 	NewID func() string
+	// DisabledResource, when set, tells why a Task state's resource is
+	// switched off on this server (an error naming the flag), or nil; such
+	// definitions are refused with InvalidDefinition.
+	DisabledResource func(resource, stateName string) error
 }
 
 // Service implements every operation of the Step Functions API over a store

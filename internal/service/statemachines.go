@@ -46,7 +46,7 @@ func (s *Service) CreateStateMachine(ctx context.Context, in *CreateStateMachine
 	if err := checkLogging(in.LoggingConfiguration); err != nil {
 		return nil, err
 	}
-	if err := checkDefinition(in.Definition, typ); err != nil {
+	if err := s.checkDefinition(in.Definition, typ); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -129,7 +129,7 @@ func (s *Service) UpdateStateMachine(ctx context.Context, in *UpdateStateMachine
 		return nil, storeErr(err, stateMachineNotFound(in.StateMachineArn))
 	}
 	if in.Definition != "" {
-		if err := checkDefinition(in.Definition, sm.Type); err != nil {
+		if err := s.checkDefinition(in.Definition, sm.Type); err != nil {
 			return nil, err
 		}
 		sm.Definition = in.Definition

@@ -47,7 +47,7 @@ func (s *Service) ValidateStateMachineDefinition(_ context.Context, in *Validate
 	if limit == 0 {
 		limit = maxValidateResults
 	}
-	diags := definitionDiagnostics(in.Definition, typeOr(in.Type))
+	diags := s.definitionDiagnostics(in.Definition, typeOr(in.Type))
 	out := &ValidateStateMachineDefinitionOutput{Result: "OK", Diagnostics: []ValidateStateMachineDefinitionDiagnostic{}}
 	for _, d := range diags {
 		out.Result = "FAIL" // every diagnostic Baton finds is an error
@@ -81,8 +81,8 @@ func typeOr(t string) string {
 }
 
 // definitionDiagnostics parses a definition and returns its problems for a
-// state machine of type typ (none when it is valid).
-func definitionDiagnostics(def, typ string) []asl.Diagnostic {
+// state machine of type typ on this server (none when it is valid).
+func (s *Service) definitionDiagnostics(def, typ string) []asl.Diagnostic {
 	d, err := asl.Parse([]byte(def))
 	if err != nil {
 		var ve *asl.ValidationError
@@ -91,57 +91,82 @@ func definitionDiagnostics(def, typ string) []asl.Diagnostic {
 		}
 		return []asl.Diagnostic{{Code: asl.CodeSchema, Message: err.Error()}}
 	}
+	out := s.disabledDiagnostics(d)
 	if typ == store.TypeExpress {
-		return expressDiagnostics(d)
+		out = append(out, expressDiagnostics(d)...)
 	}
-	return nil
+	return out
+}
+
+// disabledDiagnostics reports Task states whose resource the server's
+// operator switched off (Config.DisabledResource): refused at deploy rather
+// than failing each run.
+func (s *Service) disabledDiagnostics(d *asl.Definition) []asl.Diagnostic {
+	if s.cfg.DisabledResource == nil {
+		return nil
+	}
+	var out []asl.Diagnostic
+	eachState(d, func(name string, st *asl.State) {
+		if st.Resource == "" {
+			return
+		}
+		if err := s.cfg.DisabledResource(st.Resource, name); err != nil {
+			ptr := st.Pointer + "/Resource"
+			out = append(out, asl.Diagnostic{Pointer: ptr, Pos: d.Source.Lookup(ptr), Code: asl.CodeSchema, Message: err.Error()})
+		}
+	})
+	return out
+}
+
+// eachState calls f with every state of d, those of Parallel branches and
+// Map item processors included.
+func eachState(d *asl.Definition, f func(name string, st *asl.State)) {
+	if d == nil {
+		return
+	}
+	for _, name := range d.StateOrder {
+		st := d.States[name]
+		if st == nil {
+			continue
+		}
+		f(name, st)
+		for _, b := range st.Branches {
+			eachState(b, f)
+		}
+		eachState(st.ItemProcessor, f)
+	}
 }
 
 // expressDiagnostics reports what Express state machines cannot run: the
 // .sync and .waitForTaskToken integration patterns and activities.
 func expressDiagnostics(d *asl.Definition) []asl.Diagnostic {
 	var out []asl.Diagnostic
-	var walk func(d *asl.Definition)
-	walk = func(d *asl.Definition) {
-		if d == nil {
-			return
+	eachState(d, func(_ string, st *asl.State) {
+		ptr := st.Pointer + "/Resource"
+		pos := d.Source.Lookup(ptr)
+		switch r := st.Resource; {
+		case strings.Contains(r, ".sync"):
+			out = append(out, asl.Diagnostic{Pointer: ptr, Pos: pos, Code: asl.CodeSchema,
+				Message: "Express state machine does not support '.sync' service integration"})
+		case strings.HasSuffix(r, ".waitForTaskToken"):
+			out = append(out, asl.Diagnostic{Pointer: ptr, Pos: pos, Code: asl.CodeSchema,
+				Message: "Express state machine does not support '.waitForTaskToken' service integration"})
+		case strings.Contains(r, ":activity:"):
+			out = append(out, asl.Diagnostic{Pointer: ptr, Pos: pos, Code: asl.CodeSchema,
+				Message: "Express state machine does not support Activity ARN"})
 		}
-		for _, name := range d.StateOrder {
-			st := d.States[name]
-			if st == nil {
-				continue
-			}
-			ptr := st.Pointer + "/Resource"
-			pos := d.Source.Lookup(ptr)
-			switch r := st.Resource; {
-			case strings.Contains(r, ".sync"):
-				out = append(out, asl.Diagnostic{Pointer: ptr, Pos: pos, Code: asl.CodeSchema,
-					Message: "Express state machine does not support '.sync' service integration"})
-			case strings.HasSuffix(r, ".waitForTaskToken"):
-				out = append(out, asl.Diagnostic{Pointer: ptr, Pos: pos, Code: asl.CodeSchema,
-					Message: "Express state machine does not support '.waitForTaskToken' service integration"})
-			case strings.Contains(r, ":activity:"):
-				out = append(out, asl.Diagnostic{Pointer: ptr, Pos: pos, Code: asl.CodeSchema,
-					Message: "Express state machine does not support Activity ARN"})
-			}
-			for _, b := range st.Branches {
-				walk(b)
-			}
-			walk(st.ItemProcessor)
-		}
-	}
-	walk(d)
+	})
 	return out
 }
 
 // checkDefinition checks a definition for a state machine of type typ and
 // returns InvalidDefinition listing every problem ("line:col: message
 // (pointer)", one a line).
-func checkDefinition(def, typ string) error {
+func (s *Service) checkDefinition(def, typ string) error {
 	if err := checkDefinitionSize(def); err != nil {
 		return err
 	}
-	diags := definitionDiagnostics(def, typ)
+	diags := s.definitionDiagnostics(def, typ)
 	if len(diags) == 0 {
 		return nil
 	}

@@ -3,12 +3,15 @@ package tasks
 import "slices"
 
 // CheckTask tells, before a run, why a Task state could not be served:
-// nothing serves its resource, or, for lambda:invoke, no mapping names the
+// nothing serves its resource, its built-in resource is switched off, or, for lambda:invoke, no mapping names the
 // function its Parameters give as a literal FunctionName. Mocked states
 // always pass.
 func (r *Resolver) CheckTask(resource, stateName string, parameters any) error {
 	if _, mocked := r.testCase[stateName]; mocked {
 		return nil
+	}
+	if err := r.Disabled(resource, stateName); err != nil {
+		return err
 	}
 	if _, err := r.Executor(resource, stateName); err != nil {
 		return err

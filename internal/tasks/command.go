@@ -27,11 +27,12 @@ func (e commandExecutor) invoke(ctx context.Context, req Request, payload any) (
 	ctx, cancel := withTaskTimeout(ctx, req.Timeout)
 	defer cancel()
 	p := process{
-		argv:  e.argv,
-		env:   e.cfg.environ(req),
-		dir:   e.cfg.dir,
-		stdin: []byte(encodeJSON(payload)),
-		limit: e.cfg.resultLimit(),
+		argv:   e.argv,
+		env:    e.cfg.environ(req),
+		dir:    e.cfg.dir,
+		stdin:  []byte(encodeJSON(payload)),
+		limit:  e.cfg.resultLimit(),
+		groups: e.cfg.groups,
 	}
 	x, err := p.run(ctx)
 	if err != nil {

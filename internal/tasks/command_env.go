@@ -13,6 +13,7 @@ type commandConfig struct {
 	// maxResult bounds a command's stdout, the task result (0:
 	// MaxResultBytes).
 	maxResult int
+	groups    groupRecords // where running process groups are recorded; "" for none
 }
 
 // resultLimit is the most bytes a command's stdout may hold.

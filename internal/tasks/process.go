@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +31,9 @@ type process struct {
 	dir   string   // "" for the current directory
 	stdin []byte
 	limit int // most bytes of stdout kept; more fails the task
+	// groups records the command's process group while it runs, for a
+	// restarted server to kill what a killed one left (see groups.go).
+	groups groupRecords
 }
 
 // exit is what a command that ran to its end left behind.
@@ -93,9 +97,16 @@ func (p process) run(ctx context.Context) (exit, error) {
 		return exit{}, &Failure{Name: ErrorShellStart, Cause: err.Error()}
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = pp.stdinR, pp.stdoutW, pp.stderrW
-	if err := cmd.Start(); err != nil {
+	rec, err := p.groups.reserve()
+	if err != nil {
 		pp.closeAll()
-		return exit{}, startFailure(p.argv[0], err)
+		return exit{}, &Failure{Name: ErrorShellStart, Cause: err.Error()}
+	}
+	defer rec.remove() // once the group is killed, below
+	waited, err := startLocked(cmd, rec)
+	if err != nil {
+		pp.closeAll()
+		return exit{}, err
 	}
 	pp.closeChildEnds()
 
@@ -111,11 +122,6 @@ func (p process) run(ctx context.Context) (exit, error) {
 	wg.Go(func() { _, _ = io.Copy(&stdout, pp.stdoutR) })
 	wg.Go(func() { _, _ = io.Copy(&stderr, pp.stderrR) })
 
-	waited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait() // the exit status is in cmd.ProcessState
-		close(waited)
-	}()
 	interrupted := false
 	select {
 	case <-waited:
@@ -145,6 +151,51 @@ func (p process) run(ctx context.Context) (exit, error) {
 		state:     cmd.ProcessState,
 		truncated: stdout.truncated,
 	}, nil
+}
+
+// startLocked starts cmd and waits for it on one goroutine locked to its OS
+// thread: Linux sends the parent-death signal (setParentDeathSignal) when
+// the thread that forked the command exits, not the process, and Go ends a
+// thread whenever a goroutine that locked it exits without unlocking; a
+// thread we hold cannot be that one. The returned channel is closed
+// once cmd.Wait returned. The group is recorded in rec before Wait can reap
+// the leader, so that its start time is still readable.
+func startLocked(cmd *exec.Cmd, rec *groupRecord) (<-chan struct{}, error) {
+	started := make(chan error, 1)
+	waited := make(chan struct{})
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- startFailure(cmd.Args[0], err)
+			return
+		}
+		if err := recordGroup(cmd.Process.Pid, rec); err != nil {
+			killProcessGroup(cmd)
+			_ = cmd.Wait()
+			started <- &Failure{Name: ErrorShellStart, Cause: err.Error()}
+			return
+		}
+		started <- nil
+		_ = cmd.Wait() // the exit status is in cmd.ProcessState
+		close(waited)
+	}()
+	if err := <-started; err != nil {
+		return nil, err
+	}
+	return waited, nil
+}
+
+// recordGroup names rec after the group of the leader pid.
+func recordGroup(pid int, rec *groupRecord) error {
+	if rec == nil {
+		return nil
+	}
+	start, err := processStart(pid)
+	if err != nil {
+		return fmt.Errorf("process group records: %w", err)
+	}
+	return rec.commit(pid, start)
 }
 
 // startFailure classifies an error from starting name.

@@ -8,9 +8,11 @@ import (
 )
 
 // setProcessGroup starts cmd in a new process group, so that killing the
-// group reaches every process the command started.
+// group reaches every process the command started, and, on Linux, with a
+// parent-death signal.
 func setProcessGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	setParentDeathSignal(cmd.SysProcAttr)
 }
 
 // killProcessGroup kills cmd's process group. Errors (ESRCH when nothing is

@@ -29,11 +29,24 @@ type Options struct {
 	// MaxResultBytes bounds a task's result: a command's stdout, an HTTP
 	// response body (0: MaxResultBytes, AWS's 256 KiB).
 	MaxResultBytes int
+	// ProcessGroupDir is where running commands' process groups are
+	// recorded, for KillOrphanGroups at the next start (a directory of the
+	// server's data directory); "" records none. Only Linux keeps records.
+	ProcessGroupDir string
+	// DisableShell switches baton:shell off: its Tasks fail with
+	// Baton.ResourceDisabled (--disable-shell).
+	DisableShell bool
+	// AllowedResources lists the built-in resources Tasks may use (among
+	// baton:http and baton:shell); the others fail with
+	// Baton.ResourceDisabled. nil allows every built-in; empty allows none.
+	// Resources mapped in Mappings are always allowed: the operator chose
+	// their commands.
+	AllowedResources []string
 }
 
 // Resolver picks the executor for a Task: a mocked response when the test
 // case lists the state, else a mapped command, else a built-in (baton:shell,
-// baton:http). Safe for concurrent use.
+// baton:http) unless the operator switched it off. Safe for concurrent use.
 type Resolver struct {
 	cfg      commandConfig
 	mappings map[string][]string // resource -> argv
@@ -43,6 +56,7 @@ type Resolver struct {
 	calls    callCounter
 	shell    shellExecutor
 	http     httpExecutor
+	disabled map[string]string // switched-off built-in -> the flag that did it
 }
 
 // NewResolver checks opts and builds a Resolver. It fails on a mapping
@@ -54,6 +68,14 @@ func NewResolver(opts Options) (*Resolver, error) {
 		cfg:      commandConfig{env: slices.Clone(opts.Env), dir: opts.WorkDir, maxResult: opts.MaxResultBytes},
 		mappings: map[string][]string{},
 		lambdas:  map[string][]string{},
+	}
+	disabled, err := builtinSwitches(opts)
+	if err != nil {
+		return nil, err
+	}
+	r.disabled = disabled
+	if groupStartTimes {
+		r.cfg.groups = groupRecords(opts.ProcessGroupDir)
 	}
 	r.shell = shellExecutor{cfg: r.cfg}
 	r.http = httpExecutor{client: &http.Client{}, maxResult: opts.MaxResultBytes}
@@ -114,6 +136,9 @@ func (r *Resolver) Executor(resource string, stateName string) (Executor, error)
 	}
 	if argv, ok := r.mappings[resource]; ok {
 		return r.command(resource, argv), nil
+	}
+	if err := r.disabledErr(resource, stateName); err != nil {
+		return disabledExecutor{err: err}, nil
 	}
 	switch resource {
 	case ShellResource:

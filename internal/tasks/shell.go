@@ -33,11 +33,12 @@ func (e shellExecutor) Run(ctx context.Context, req Request) (any, error) {
 	ctx, cancel := withTaskTimeout(ctx, req.Timeout)
 	defer cancel()
 	p := process{
-		argv:  t.argv,
-		env:   e.cfg.environ(req, t.env...),
-		dir:   e.cfg.workDir(t.dir),
-		stdin: t.stdin,
-		limit: e.cfg.resultLimit(),
+		argv:   t.argv,
+		env:    e.cfg.environ(req, t.env...),
+		dir:    e.cfg.workDir(t.dir),
+		stdin:  t.stdin,
+		limit:  e.cfg.resultLimit(),
+		groups: e.cfg.groups,
 	}
 	x, err := p.run(ctx)
 	if err != nil {
