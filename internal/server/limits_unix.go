@@ -9,9 +9,19 @@ import "syscall"
 // RLIMIT_NOFILE, leaving the rest to the database, task processes and the
 // probe headroom.
 func defaultMaxConnections() int {
-	var rl syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil || rl.Cur == 0 {
+	limit, ok := FileLimit()
+	if !ok {
 		return 1000
 	}
-	return int(min(uint64(maxDefaultConnections), max(uint64(rl.Cur)*3/4, 1)))
+	return int(min(maxDefaultConnections, max(limit*3/4, 1)))
+}
+
+// FileLimit is the number of files the process may open (RLIMIT_NOFILE),
+// and whether it is known.
+func FileLimit() (uint64, bool) {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil || rl.Cur == 0 {
+		return 0, false
+	}
+	return uint64(rl.Cur), true
 }
