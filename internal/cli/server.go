@@ -105,18 +105,7 @@ func envList(name string) []string {
 
 // envDuration reads a duration from the environment, as envInt does.
 func envDuration(bad *error, name string, def time.Duration) time.Duration {
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		if *bad == nil {
-			*bad = fmt.Errorf("%s=%q: want a duration such as 30s or 2m", name, v)
-		}
-		return def
-	}
-	return d
+	return envParse(bad, name, def, time.ParseDuration, "a duration such as 30s or 2m")
 }
 
 // checkRanges refuses the numbers that mean nothing, naming the flag and
@@ -180,18 +169,23 @@ func envOr(name, def string) string {
 // that is not a number leaves def and is kept in *bad, reported when the
 // server starts (flags are parsed before that).
 func envInt(bad *error, name string, def int) int {
+	return envParse(bad, name, def, strconv.Atoi, "a whole number")
+}
+
+// envParse reads a variable with parse; what the error says it wants.
+func envParse[T any](bad *error, name string, def T, parse func(string) (T, error), what string) T {
 	v := os.Getenv(name)
 	if v == "" {
 		return def
 	}
-	n, err := strconv.Atoi(v)
+	x, err := parse(v)
 	if err != nil {
 		if *bad == nil {
-			*bad = fmt.Errorf("%s=%q: want a whole number", name, v)
+			*bad = fmt.Errorf("%s=%q: want %s", name, v, what)
 		}
 		return def
 	}
-	return n
+	return x
 }
 
 func runServer(cmd *cobra.Command, f serverFlags) error {
