@@ -185,7 +185,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.stop = stop
 	hc := cfg.HTTP
 	s.http = &http.Server{
-		Handler:           &guard{hosts: newHostPolicy(cfg.Listen, hc.AllowedHosts), origins: originSet(hc.AllowedOrigins), next: s.routes(reg)},
+		Handler:           surface{cfg: cfg, svc: svc, watch: eng, ready: eng.Ready, reg: reg, log: cfg.Log}.handler(),
 		ReadHeaderTimeout: min(10*time.Second, hc.ReadTimeout),
 		ReadTimeout:       hc.ReadTimeout,
 		WriteTimeout:      hc.WriteTimeout,
@@ -228,22 +228,38 @@ func originSet(origins []string) map[string]bool {
 	return set
 }
 
+// surface is what the server's HTTP handler serves.
+type surface struct {
+	cfg   Config // Listen and HTTP
+	svc   *service.Service
+	watch native.Watcher
+	ready func() bool
+	reg   *prometheus.Registry
+	log   *slog.Logger
+}
+
+// handler is the server's HTTP handler: the routes behind the guard.
+func (x surface) handler() http.Handler {
+	hc := x.cfg.HTTP
+	return &guard{hosts: newHostPolicy(x.cfg.Listen, hc.AllowedHosts), origins: originSet(hc.AllowedOrigins), next: x.routes()}
+}
+
 // routes is the server's HTTP mux.
-func (s *Server) routes(reg *prometheus.Registry) http.Handler {
+func (x surface) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", native.Handler(s.svc, s.eng, s.log, native.Options{MaxStreams: s.cfg.HTTP.MaxStreams}))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("/api/v1/", native.Handler(x.svc, x.watch, x.log, native.Options{MaxStreams: x.cfg.HTTP.MaxStreams}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(x.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if !s.eng.Ready() {
+		if !x.ready() {
 			http.Error(w, "not ready", http.StatusServiceUnavailable)
 			return
 		}
 		w.Write([]byte("ready\n"))
 	})
-	sfn := sfnapi.Handler(s.svc, s.log)
+	sfn := sfnapi.Handler(x.svc, x.log)
 	// The Step Functions API: POST / (SDKs post to the root path).
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
