@@ -27,10 +27,10 @@ const ContentType = "application/x-amz-json-1.0"
 const minBodyLimit = 2<<20 + 64<<10
 
 // Handler returns the HTTP handler of the Step Functions API. It serves
-// POST requests on any path (SDKs send "/"), whatever their Host (the
-// "sync-" host prefix SDKs put on StartSyncExecution and TestState needs no
-// special handling), with or without a SigV4 Authorization header (not
-// verified).
+// POST requests on any path (SDKs send "/"), with or without a SigV4
+// Authorization header (not verified). The Host is the server's guard's
+// business, which accepts the "sync-" prefix SDKs put on
+// StartSyncExecution and TestState.
 func Handler(svc *service.Service, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
