@@ -217,3 +217,22 @@ func TestDefaultLimits(t *testing.T) {
 		t.Fatalf("defaults %d connections, %d streams", conns, streams)
 	}
 }
+
+// TestIdleConnectionClosed: a keep-alive connection left idle is closed
+// after the idle timeout, giving its slot back.
+func TestIdleConnectionClosed(t *testing.T) {
+	const idle = 200 * time.Millisecond
+	s, _ := startServer(t, "", HTTPConfig{IdleTimeout: idle})
+	c := dial(t, s.Addr())
+	if res, body := c.get(t, "/healthz"); res.StatusCode != 200 {
+		t.Fatalf("%d %s", res.StatusCode, body)
+	}
+	start := time.Now()
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.r.ReadByte(); !errors.Is(err, io.EOF) {
+		t.Fatalf("idle connection: %v after %v", err, time.Since(start))
+	}
+	if d := time.Since(start); d > idle+2*time.Second {
+		t.Fatalf("closed after %v", d)
+	}
+}
