@@ -20,7 +20,7 @@ const passDef = `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`
 func setup(t *testing.T) (*client.Client, *nativetest.Env, context.Context) {
 	t.Helper()
 	env := nativetest.New(t)
-	url := nativetest.Serve(t, native.Handler(env.Service, env.Watcher, nil))
+	url := nativetest.Serve(t, native.Handler(env.Service, env.Watcher, nil, native.Options{}))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return client.New(url + "/"), env, ctx

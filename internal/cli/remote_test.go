@@ -23,7 +23,7 @@ const passDef = `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`
 func server(t *testing.T) (*nativetest.Env, string) {
 	t.Helper()
 	env := nativetest.New(t)
-	return env, nativetest.Serve(t, native.Handler(env.Service, env.Watcher, nil))
+	return env, nativetest.Serve(t, native.Handler(env.Service, env.Watcher, nil, native.Options{}))
 }
 
 func deployDirect(t *testing.T, env *nativetest.Env, name string) {

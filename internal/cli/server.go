@@ -26,6 +26,11 @@ type serverFlags struct {
 	allowedResources                                        string
 	shutdownGrace                                           time.Duration
 	envErr                                                  error // a BATON_* number that is not one
+
+	// The HTTP surface (docs/server.md, "Security on a network").
+	allowedHosts, allowedOrigins           []string
+	readTimeout, writeTimeout, idleTimeout time.Duration
+	maxConnections, maxStreams             int
 }
 
 func newServerCmd() *cobra.Command {
@@ -47,7 +52,14 @@ APIs on --listen:
 Every flag has an environment variable: BATON_LISTEN, BATON_DATA_DIR,
 BATON_LOG_FORMAT, BATON_DURABILITY, BATON_REGION, BATON_ACCOUNT_ID,
 BATON_MAX_PAYLOAD_BYTES, BATON_MAX_HISTORY_EVENTS, BATON_WORKERS,
-BATON_DISABLE_SHELL, BATON_ALLOWED_RESOURCES.
+BATON_DISABLE_SHELL, BATON_ALLOWED_RESOURCES, BATON_ALLOWED_HOSTS,
+BATON_ALLOWED_ORIGINS, BATON_READ_TIMEOUT, BATON_WRITE_TIMEOUT,
+BATON_IDLE_TIMEOUT, BATON_MAX_CONNECTIONS, BATON_MAX_STREAMS.
+
+The APIs answer only requests addressed to a name of the server (localhost,
+a loopback address, the --listen host, --allowed-hosts) and refuse requests
+sent by web pages of other origins (--allowed-origins): see docs/server.md,
+"Security on a network".
 SIGTERM or Ctrl-C stops it gracefully: it stops accepting requests, stores the
 transitions in flight and leaves running executions to resume on restart.`,
 		Example: `  baton server
@@ -73,7 +85,83 @@ transitions in flight and leaves running executions to resume on restart.`,
 	fl.BoolVar(&f.disableShell, "disable-shell", envBool(&f.envErr, "BATON_DISABLE_SHELL"), "switch baton:shell off: definitions using it are refused, and stored ones fail with Baton.ResourceDisabled (--resource mappings still run)")
 	fl.StringVar(&f.allowedResources, "allowed-resources", envOr("BATON_ALLOWED_RESOURCES", ""), "built-in resources Tasks may use, comma-separated (baton:http,baton:shell), or none (default: all; --resource mappings are always allowed)")
 	fl.DurationVar(&f.shutdownGrace, "shutdown-grace", 30*time.Second, "how long a graceful stop waits for in-flight requests")
+
+	// The HTTP surface.
+	conns, streams := server.DefaultLimits()
+	fl.StringSliceVar(&f.allowedHosts, "allowed-hosts", envList("BATON_ALLOWED_HOSTS"), "Host names clients may reach the server by, besides localhost, loopback addresses and the --listen host (comma list; *.example.com for a domain)")
+	fl.StringSliceVar(&f.allowedOrigins, "allowed-origins", envList("BATON_ALLOWED_ORIGINS"), "web origins (scheme://host[:port]) whose pages may call the APIs, besides the server's own (comma list)")
+	fl.DurationVar(&f.readTimeout, "read-timeout", envDuration(&f.envErr, "BATON_READ_TIMEOUT", server.DefaultReadTimeout), "longest time to read a request, body included")
+	fl.DurationVar(&f.writeTimeout, "write-timeout", envDuration(&f.envErr, "BATON_WRITE_TIMEOUT", server.DefaultWriteTimeout), "longest time to answer a request (long polls, waits and event streams excepted)")
+	fl.DurationVar(&f.idleTimeout, "idle-timeout", envDuration(&f.envErr, "BATON_IDLE_TIMEOUT", server.DefaultIdleTimeout), "close keep-alive connections idle this long")
+	fl.IntVar(&f.maxConnections, "max-connections", envInt(&f.envErr, "BATON_MAX_CONNECTIONS", conns), "open connections at most; past it requests get 503 (default: 10000, or 3/4 of the file descriptor limit)")
+	fl.IntVar(&f.maxStreams, "max-streams", envInt(&f.envErr, "BATON_MAX_STREAMS", streams), "event streams open at once at most; past it they get 503")
 	return cmd
+}
+
+// envList reads a comma-separated list from the environment.
+func envList(name string) []string {
+	var out []string
+	for v := range strings.SplitSeq(os.Getenv(name), ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// envDuration reads a duration from the environment, as envInt does.
+func envDuration(bad *error, name string, def time.Duration) time.Duration {
+	return envParse(bad, name, def, time.ParseDuration, "a duration such as 30s or 2m")
+}
+
+// checkRanges refuses the numbers that mean nothing, naming the flag and
+// its valid range: a limit of zero or less, a negative duration.
+func checkRanges(f serverFlags) error {
+	ints := []struct {
+		flag   string
+		v, low int64
+		hi     int64  // 0: no upper bound
+		also   string // what else the range says
+	}{
+		{"--workers", int64(f.workers), 1, 0, ""},
+		{"--max-payload-bytes", int64(f.maxPayload), 1, 1 << 30, ""},
+		{"--max-history-events", f.maxHistory, 1, 0, " (or -1: no limit)"},
+		{"--max-connections", int64(f.maxConnections), 1, 0, ""},
+		{"--max-streams", int64(f.maxStreams), 1, int64(f.maxConnections), " (at most --max-connections)"},
+	}
+	for _, c := range ints {
+		if c.v >= c.low && (c.hi == 0 || c.v <= c.hi) || c.flag == "--max-history-events" && c.v == -1 {
+			continue
+		}
+		want := fmt.Sprintf("want %d or more", c.low)
+		if c.hi != 0 {
+			want = fmt.Sprintf("want %d to %d", c.low, c.hi)
+		}
+		return usageErr("%s %d: %s%s", c.flag, c.v, want, c.also)
+	}
+	if limit, ok := server.FileLimit(); ok && uint64(f.maxConnections) >= limit {
+		return usageErr("--max-connections %d: the process may open only %d files (ulimit -n); raise that limit or lower --max-connections", f.maxConnections, limit)
+	}
+	durations := []struct {
+		flag     string
+		v        time.Duration
+		zeroOkay bool
+	}{
+		{"--read-timeout", f.readTimeout, false},
+		{"--write-timeout", f.writeTimeout, false},
+		{"--idle-timeout", f.idleTimeout, false},
+		{"--shutdown-grace", f.shutdownGrace, true},
+	}
+	for _, d := range durations {
+		if d.v < 0 || d.v == 0 && !d.zeroOkay {
+			want := "want a duration above 0, such as 30s"
+			if d.zeroOkay {
+				want = "want 0 or more, such as 30s"
+			}
+			return usageErr("%s %v: %s", d.flag, d.v, want)
+		}
+	}
+	return nil
 }
 
 func envOr(name, def string) string {
@@ -87,32 +175,29 @@ func envOr(name, def string) string {
 // that is not a number leaves def and is kept in *bad, reported when the
 // server starts (flags are parsed before that).
 func envInt(bad *error, name string, def int) int {
+	return envParse(bad, name, def, strconv.Atoi, "a whole number")
+}
+
+// envParse reads a variable with parse; what the error says it wants.
+func envParse[T any](bad *error, name string, def T, parse func(string) (T, error), what string) T {
 	v := os.Getenv(name)
 	if v == "" {
 		return def
 	}
-	n, err := strconv.Atoi(v)
+	x, err := parse(v)
 	if err != nil {
 		if *bad == nil {
-			*bad = fmt.Errorf("%s=%q: want a whole number", name, v)
+			*bad = fmt.Errorf("%s=%q: want %s", name, v, what)
 		}
 		return def
 	}
-	return n
+	return x
 }
 
 // envBool reads a boolean from the environment (false when unset), keeping
 // a value that is not one in *bad as envInt does.
 func envBool(bad *error, name string) bool {
-	v := os.Getenv(name)
-	if v == "" {
-		return false
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil && *bad == nil {
-		*bad = fmt.Errorf("%s=%q: want true or false", name, v)
-	}
-	return b
+	return envParse(bad, name, false, strconv.ParseBool, "true or false")
 }
 
 // allowedList parses --allowed-resources: "" allows every built-in (nil),
@@ -153,6 +238,9 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	default:
 		return usageErr("--log-format %q: want text or json", f.logFormat)
 	}
+	if err := checkRanges(f); err != nil {
+		return err
+	}
 	if f.durability != "full" && f.durability != "relaxed" {
 		return usageErr("--durability %q: want full or relaxed", f.durability)
 	}
@@ -167,6 +255,11 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 		Listen: f.listen, DataDir: f.dataDir, Durability: f.durability, Region: f.region, AccountID: f.account,
 		MaxPayloadBytes: f.maxPayload, MaxHistoryEvents: f.maxHistory, Workers: f.workers, Resources: resources, Log: log,
 		DisableShell: f.disableShell, AllowedResources: allowedList(f.allowedResources),
+		HTTP: server.HTTPConfig{
+			AllowedHosts: f.allowedHosts, AllowedOrigins: f.allowedOrigins,
+			ReadTimeout: f.readTimeout, WriteTimeout: f.writeTimeout, IdleTimeout: f.idleTimeout,
+			MaxConnections: f.maxConnections, MaxStreams: f.maxStreams,
+		},
 	})
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}

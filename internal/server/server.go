@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -47,6 +48,57 @@ type Config struct {
 	DisableShell     bool
 	AllowedResources []string
 	Log              *slog.Logger
+
+	HTTP HTTPConfig
+}
+
+// HTTPConfig bounds and guards the HTTP surface; zero values take the
+// defaults (see docs/server.md, "Security on a network").
+type HTTPConfig struct {
+	// AllowedHosts are Host names besides localhost, loopback addresses and
+	// the listen address ("*.example.com" for a domain's names).
+	AllowedHosts []string
+	// AllowedOrigins are the web origins (scheme://host[:port]) besides
+	// the server's own whose pages may call the APIs.
+	AllowedOrigins []string
+	// ReadTimeout bounds reading a request, body included (default 30s);
+	// WriteTimeout bounds a request from the end of its headers to the
+	// end of its answer (default 60s), except for long polls, waits and
+	// event streams; IdleTimeout closes idle keep-alive connections
+	// (default 120s).
+	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// MaxConnections caps open connections (default: 10,000, or less to
+	// stay under RLIMIT_NOFILE); MaxStreams caps event streams (default:
+	// 1,000, at most half the connections).
+	MaxConnections, MaxStreams int
+}
+
+// Defaults of HTTPConfig.
+const (
+	DefaultReadTimeout  = 30 * time.Second
+	DefaultWriteTimeout = 60 * time.Second
+	DefaultIdleTimeout  = 120 * time.Second
+)
+
+// withDefaults fills in the zero values.
+func (c HTTPConfig) withDefaults() HTTPConfig {
+	conns, streams := DefaultLimits()
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = DefaultReadTimeout
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.MaxConnections <= 0 {
+		c.MaxConnections = conns
+	}
+	if c.MaxStreams <= 0 {
+		c.MaxStreams = streams
+	}
+	return c
 }
 
 // Server is a running Baton node.
@@ -83,6 +135,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.MaxPayloadBytes <= 0 {
 		cfg.MaxPayloadBytes = service.DefaultMaxPayloadBytes
 	}
+	cfg.HTTP = cfg.HTTP.withDefaults()
 	dir, err := filepath.Abs(cfg.DataDir)
 	if err != nil {
 		return nil, err
@@ -147,35 +200,83 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	started = true
 	base, stop := context.WithCancel(context.Background())
 	s.stop = stop
-	s.http = &http.Server{Handler: s.routes(reg), ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return base }}
+	hc := cfg.HTTP
+	s.http = &http.Server{
+		Handler:           surface{cfg: cfg, svc: svc, watch: eng, ready: eng.Ready, reg: reg, log: cfg.Log}.handler(),
+		ReadHeaderTimeout: min(10*time.Second, hc.ReadTimeout),
+		ReadTimeout:       hc.ReadTimeout,
+		WriteTimeout:      hc.WriteTimeout,
+		IdleTimeout:       hc.IdleTimeout,
+		// net/http's own messages (bad TLS, panics, accept errors) keep
+		// the log's format.
+		ErrorLog:    slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
+		BaseContext: func(net.Listener) context.Context { return base },
+		ConnContext: withOverCap,
+	}
 	go func() {
-		err := s.http.Serve(ln)
+		err := s.http.Serve(&capListener{Listener: ln, max: int64(hc.MaxConnections)})
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
 		s.errc <- err
 	}()
-	cfg.Log.Info("baton server listening", "addr", ln.Addr().String(), "data", dir)
+	cfg.Log.Info("baton server listening", "addr", ln.Addr().String(), "data", dir,
+		"max_connections", hc.MaxConnections, "max_streams", hc.MaxStreams)
+	if nonLoopback(ln.Addr()) {
+		cfg.Log.Warn("LISTENING ON A NETWORK ADDRESS WITHOUT AUTHENTICATION: anyone who can reach "+ln.Addr().String()+
+			" can deploy and start workflows, and through baton:shell tasks and --resource commands run commands on this machine "+
+			"as this user. Authentication comes in a later release; until then listen on 127.0.0.1, restrict the port with a firewall, "+
+			"and turn off commands with --disable-shell where workflows come from others",
+			"addr", ln.Addr().String())
+	}
 	return s, nil
 }
 
+// originSet normalises the allowed origins.
+func originSet(origins []string) map[string]bool {
+	set := map[string]bool{}
+	for _, o := range origins {
+		if n, ok := normalizeOrigin(o); ok {
+			set[n] = true
+		} else if o = strings.TrimSpace(o); o != "" {
+			set[o] = true // such as "null"
+		}
+	}
+	return set
+}
+
+// surface is what the server's HTTP handler serves.
+type surface struct {
+	cfg   Config // Listen and HTTP
+	svc   *service.Service
+	watch native.Watcher
+	ready func() bool
+	reg   *prometheus.Registry
+	log   *slog.Logger
+}
+
+// handler is the server's HTTP handler: the routes behind the guard.
+func (x surface) handler() http.Handler {
+	hc := x.cfg.HTTP
+	return &guard{hosts: newHostPolicy(x.cfg.Listen, hc.AllowedHosts), origins: originSet(hc.AllowedOrigins), next: x.routes()}
+}
+
 // routes is the server's HTTP mux.
-func (s *Server) routes(reg *prometheus.Registry) http.Handler {
+func (x surface) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", native.Handler(s.svc, s.eng, s.log))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("/api/v1/", native.Handler(x.svc, x.watch, x.log, native.Options{MaxStreams: x.cfg.HTTP.MaxStreams}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(x.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if !s.eng.Ready() {
+		if !x.ready() {
 			http.Error(w, "not ready", http.StatusServiceUnavailable)
 			return
 		}
 		w.Write([]byte("ready\n"))
 	})
-	sfn := sfnapi.Handler(s.svc, s.log)
+	sfn := sfnapi.Handler(x.svc, x.log)
 	// The Step Functions API: POST / (SDKs post to the root path).
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {

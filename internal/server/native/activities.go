@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"time"
 
+	"github.com/batonhq/baton/internal/server/httpx"
 	"github.com/batonhq/baton/internal/service"
 )
 
@@ -28,7 +28,7 @@ type createActivityRequest struct {
 // createActivity creates an activity, or returns the one of that name.
 func (h *handler) createActivity(w http.ResponseWriter, r *http.Request) error {
 	var req createActivityRequest
-	if err := decodeBody(w, r, &req, false); err != nil {
+	if err := h.decodeBody(w, r, &req, false); err != nil {
 		return err
 	}
 	out, err := h.svc.CreateActivity(r.Context(), &service.CreateActivityInput{Name: req.Name, Tags: req.Tags})
@@ -41,11 +41,11 @@ func (h *handler) createActivity(w http.ResponseWriter, r *http.Request) error {
 
 // listActivities lists activities by name: ?limit=&next=.
 func (h *handler) listActivities(w http.ResponseWriter, r *http.Request) error {
-	limit, err := queryInt(r, "limit")
+	limit, next, err := queryPage(r)
 	if err != nil {
 		return err
 	}
-	out, err := h.svc.ListActivities(r.Context(), &service.ListActivitiesInput{MaxResults: limit, NextToken: r.URL.Query().Get("next")})
+	out, err := h.svc.ListActivities(r.Context(), &service.ListActivitiesInput{MaxResults: limit, NextToken: next})
 	if err != nil {
 		return err
 	}
@@ -103,14 +103,14 @@ func (h *handler) pollActivity(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req pollRequest
-	if err := decodeBody(w, r, &req, true); err != nil {
+	if err := h.decodeBody(w, r, &req, true); err != nil {
 		return err
 	}
 	if wait <= 0 || wait > h.maxPoll {
 		wait = h.maxPoll
 	}
-	// A long poll outlives the server's usual write timeout.
-	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(wait + 10*time.Second))
+	// A long poll outlives the server's usual timeouts.
+	httpx.Extend(w, wait+writeGrace)
 	ctx, cancel := context.WithTimeout(r.Context(), wait)
 	defer cancel()
 	out, err := h.svc.GetActivityTask(ctx, &service.GetActivityTaskInput{ActivityArn: h.activityArn(name), WorkerName: req.WorkerName})
@@ -141,7 +141,7 @@ type taskSuccessRequest struct {
 // taskSuccess reports a task's result.
 func (h *handler) taskSuccess(w http.ResponseWriter, r *http.Request) error {
 	var req taskSuccessRequest
-	if err := decodeBody(w, r, &req, false); err != nil {
+	if err := h.decodeBody(w, r, &req, false); err != nil {
 		return err
 	}
 	if _, err := h.svc.SendTaskSuccess(r.Context(), &service.SendTaskSuccessInput{TaskToken: req.TaskToken, Output: jsonText(req.Output)}); err != nil {
@@ -154,7 +154,7 @@ func (h *handler) taskSuccess(w http.ResponseWriter, r *http.Request) error {
 // taskFailure reports a task's failure.
 func (h *handler) taskFailure(w http.ResponseWriter, r *http.Request) error {
 	var req service.SendTaskFailureInput
-	if err := decodeBody(w, r, &req, false); err != nil {
+	if err := h.decodeBody(w, r, &req, false); err != nil {
 		return err
 	}
 	if _, err := h.svc.SendTaskFailure(r.Context(), &req); err != nil {
@@ -167,7 +167,7 @@ func (h *handler) taskFailure(w http.ResponseWriter, r *http.Request) error {
 // taskHeartbeat reports that a task is still being worked on.
 func (h *handler) taskHeartbeat(w http.ResponseWriter, r *http.Request) error {
 	var req service.SendTaskHeartbeatInput
-	if err := decodeBody(w, r, &req, false); err != nil {
+	if err := h.decodeBody(w, r, &req, false); err != nil {
 		return err
 	}
 	if _, err := h.svc.SendTaskHeartbeat(r.Context(), &req); err != nil {

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/batonhq/baton/internal/server/httpx"
 	"github.com/batonhq/baton/internal/service"
 )
 
@@ -42,7 +43,7 @@ func (h *handler) startExecution(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req startRequest
-	if err := decodeBody(w, r, &req, true); err != nil {
+	if err := h.decodeBody(w, r, &req, true); err != nil {
 		return err
 	}
 	ctx := r.Context()
@@ -63,6 +64,7 @@ func (h *handler) startExecution(w http.ResponseWriter, r *http.Request) error {
 // answerWait waits up to d for an execution's end and writes it: 200 when
 // it ended, 202 when it still runs.
 func (h *handler) answerWait(w http.ResponseWriter, r *http.Request, arn string, d time.Duration) error {
+	httpx.Extend(w, d+writeGrace)
 	ex, done, err := h.waitEnd(r.Context(), arn, d)
 	if err != nil {
 		return err
@@ -102,11 +104,11 @@ func (h *handler) describeExecution(w http.ResponseWriter, r *http.Request) erro
 // executions of every workflow.
 func (h *handler) listExecutions(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	limit, err := queryInt(r, "limit")
+	limit, next, err := queryPage(r)
 	if err != nil {
 		return err
 	}
-	in := &service.ListExecutionsInput{StatusFilter: q.Get("status"), MaxResults: limit, NextToken: q.Get("next")}
+	in := &service.ListExecutionsInput{StatusFilter: q.Get("status"), MaxResults: limit, NextToken: next}
 	var out *service.ListExecutionsOutput
 	if wf := q.Get("workflow"); wf != "" {
 		in.StateMachineArn = h.workflowArn(wf)
@@ -128,7 +130,7 @@ func (h *handler) history(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	limit, err := queryInt(r, "limit")
+	limit, next, err := queryPage(r)
 	if err != nil {
 		return err
 	}
@@ -141,7 +143,7 @@ func (h *handler) history(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out, err := h.svc.GetExecutionHistory(r.Context(), &service.GetExecutionHistoryInput{
-		ExecutionArn: arn, MaxResults: limit, ReverseOrder: reverse, NextToken: r.URL.Query().Get("next"),
+		ExecutionArn: arn, MaxResults: limit, ReverseOrder: reverse, NextToken: next,
 		IncludeExecutionData: &data,
 	})
 	if err != nil {
@@ -164,7 +166,7 @@ func (h *handler) stopExecution(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req stopRequest
-	if err := decodeBody(w, r, &req, true); err != nil {
+	if err := h.decodeBody(w, r, &req, true); err != nil {
 		return err
 	}
 	out, err := h.svc.StopExecution(r.Context(), &service.StopExecutionInput{ExecutionArn: arn, Error: req.Error, Cause: req.Cause})
@@ -187,7 +189,7 @@ func (h *handler) redriveExecution(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	var req redriveRequest
-	if err := decodeBody(w, r, &req, true); err != nil {
+	if err := h.decodeBody(w, r, &req, true); err != nil {
 		return err
 	}
 	out, err := h.svc.RedriveExecution(r.Context(), &service.RedriveExecutionInput{ExecutionArn: arn, ClientToken: req.ClientToken})

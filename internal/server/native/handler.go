@@ -8,10 +8,14 @@ package native
 import (
 	"context"
 	"log/slog"
+	"mime"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/service"
 )
@@ -41,21 +45,40 @@ type handler struct {
 	recheck   time.Duration
 	// maxPoll bounds an activity long poll.
 	maxPoll time.Duration
+	// bodyLimit bounds request bodies.
+	bodyLimit int64
+	// streams counts the open event streams, at most maxStreams.
+	streams    atomic.Int64
+	maxStreams int64
 }
+
+// Options are the handler's limits.
+type Options struct {
+	// MaxStreams caps the event streams open at once (default 1000); past
+	// it, a stream request gets 503 with Retry-After.
+	MaxStreams int
+}
+
+// DefaultMaxStreams is the default of Options.MaxStreams.
+const DefaultMaxStreams = 1000
 
 // Handler returns the native API handler. Mount it at /api/v1/: it expects
 // full request paths starting with /api/v1. w may be nil, in which case
 // waits and streams fall back to rereading the store.
-func Handler(svc *service.Service, w Watcher, log *slog.Logger) http.Handler {
-	return newHandler(svc, w, log)
+func Handler(svc *service.Service, w Watcher, log *slog.Logger, opts Options) http.Handler {
+	return newHandler(svc, w, log, opts)
 }
 
-func newHandler(svc *service.Service, w Watcher, log *slog.Logger) *handler {
+func newHandler(svc *service.Service, w Watcher, log *slog.Logger, opts Options) *handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if opts.MaxStreams <= 0 {
+		opts.MaxStreams = DefaultMaxStreams
+	}
 	h := &handler{svc: svc, w: w, log: log, mux: http.NewServeMux(),
-		heartbeat: 15 * time.Second, recheck: 5 * time.Second, maxPoll: service.ActivityPollTimeout}
+		heartbeat: 15 * time.Second, recheck: 5 * time.Second, maxPoll: service.ActivityPollTimeout,
+		bodyLimit: bodyLimit(svc.Config().MaxPayloadBytes), maxStreams: int64(opts.MaxStreams)}
 	h.routes()
 	return h
 }
@@ -104,13 +127,42 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // wrap turns a route function into a handler: its error becomes the JSON
-// error response.
+// error response. A POST must say its body is JSON, even an empty one:
+// the media types a web page may send to another site without asking
+// (text/plain, forms) are refused, so such a page cannot change anything.
 func (h *handler) wrap(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := fn(w, r); err != nil {
+		err := checkContentType(r)
+		if err == nil {
+			err = fn(w, r)
+		}
+		if err != nil {
 			h.writeError(w, r, err)
 		}
 	})
+}
+
+// CodeUnsupportedMediaType is the error code of a write request whose body
+// is not declared as JSON.
+const CodeUnsupportedMediaType = "UnsupportedMediaType"
+
+// checkContentType requires Content-Type: application/json (parameters
+// such as charset=utf-8 allowed) on POST requests.
+func checkContentType(r *http.Request) error {
+	if r.Method != http.MethodPost {
+		return nil
+	}
+	ct := r.Header.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(ct); err == nil && strings.EqualFold(mt, "application/json") {
+		return nil
+	}
+	if ct == "" {
+		ct = "none"
+	} else {
+		ct = strconv.Quote(ct)
+	}
+	return &apierr.Error{Code: CodeUnsupportedMediaType, Status: http.StatusUnsupportedMediaType,
+		Message: "Content-Type " + ct + ": the native API takes JSON bodies; send Content-Type: application/json (with an empty body when there is nothing to send)"}
 }
 
 // methods are the methods the API uses, for 405's Allow header.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -27,7 +28,7 @@ type tenv struct {
 func setup(t *testing.T, tune ...func(*handler)) *tenv {
 	t.Helper()
 	env := nativetest.New(t)
-	h := newHandler(env.Service, env.Watcher, nil)
+	h := newHandler(env.Service, env.Watcher, nil, Options{})
 	h.recheck = time.Hour // updates, not rereads, drive waits and streams
 	for _, f := range tune {
 		f(h)
@@ -52,8 +53,18 @@ func (r resp) json(t *testing.T) map[string]any {
 }
 
 // do sends a request; body is JSON-encoded unless it is a string (sent as
-// is).
+// is). A POST says Content-Type: application/json.
 func (e *tenv) do(t *testing.T, method, path string, body any) resp {
+	t.Helper()
+	ct := ""
+	if method == http.MethodPost {
+		ct = "application/json"
+	}
+	return e.doCT(t, method, path, ct, body)
+}
+
+// doCT sends a request with the Content-Type ct (none when "").
+func (e *tenv) doCT(t *testing.T, method, path, ct string, body any) resp {
 	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -72,6 +83,9 @@ func (e *tenv) do(t *testing.T, method, path string, body any) resp {
 	req, err := http.NewRequestWithContext(ctx, method, e.url+path, rd)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -168,6 +182,77 @@ func TestBadBodiesAndQueries(t *testing.T) {
 	expectError(t, e.do(t, "POST", "/api/v1/workflows/wf/executions", `{"input":{"a":}`), http.StatusBadRequest, "SerializationException")
 	expectError(t, e.do(t, "GET", "/api/v1/executions/not-an-arn", nil), http.StatusBadRequest, "InvalidArn")
 	expectError(t, e.do(t, "GET", "/api/v1/executions/x/history?reverse=maybe", nil), http.StatusBadRequest, "ValidationException")
-	big := `{"name":"big","definition":"` + strings.Repeat("a", maxBodyBytes) + `"}`
-	expectError(t, e.do(t, "POST", "/api/v1/workflows", big), http.StatusBadRequest, "ValidationException")
+	// Invalid UTF-8 is refused, not turned into U+FFFD.
+	expectError(t, e.do(t, "POST", "/api/v1/workflows/wf/executions", "{\"name\":\"a\xffb\"}"), http.StatusBadRequest, "SerializationException")
+	expectError(t, e.do(t, "POST", "/api/v1/workflows/wf/executions", "{\"input\":{\"k\":\"\xc3\x28\"}}"), http.StatusBadRequest, "SerializationException")
+	// Too large: 413, naming the limit and the flag.
+	big := `{"name":"big","definition":"` + strings.Repeat("a", int(e.h.bodyLimit)) + `"}`
+	r := e.do(t, "POST", "/api/v1/workflows", big)
+	expectError(t, r, http.StatusRequestEntityTooLarge, "ValidationException")
+	if m := r.json(t)["message"].(string); !strings.Contains(m, "--max-payload-bytes") || !strings.Contains(m, fmt.Sprint(e.h.bodyLimit)) {
+		t.Errorf("413 message %q names neither the flag nor the limit", m)
+	}
+}
+
+// TestPaging: every list checks ?limit= the same way, with or without
+// ?workflow= for executions.
+func TestPaging(t *testing.T) {
+	e := setup(t)
+	e.deploy(t, "wf")
+	arn := e.start(t, "wf", map[string]any{"name": "x"})
+	lists := []string{"/api/v1/workflows", "/api/v1/workflows/wf/versions", "/api/v1/activities",
+		"/api/v1/executions", "/api/v1/executions?workflow=wf", "/api/v1/executions/" + esc(arn) + "/history"}
+	for _, path := range lists {
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		for _, limit := range []string{"-1", "0", "1001", "ten"} {
+			t.Run(path+"/"+limit, func(t *testing.T) {
+				r := e.do(t, "GET", path+sep+"limit="+limit, nil)
+				expectError(t, r, http.StatusBadRequest, "ValidationException")
+			})
+		}
+		for _, limit := range []string{"1", "1000"} {
+			expect(t, e.do(t, "GET", path+sep+"limit="+limit, nil), http.StatusOK)
+		}
+	}
+}
+
+// TestContentType: a POST is refused with 415 unless its body is declared
+// as JSON, so that a web page cannot post a form or text/plain to the API
+// (CSRF); an empty body too.
+func TestContentType(t *testing.T) {
+	e := setup(t)
+	e.deploy(t, "wf")
+	body := `{"name":"ct","definition":` + passDef + `}`
+	for _, tc := range []struct {
+		ct   string
+		want int
+	}{
+		{"", http.StatusUnsupportedMediaType},
+		{"text/plain", http.StatusUnsupportedMediaType},
+		{"text/plain; charset=utf-8", http.StatusUnsupportedMediaType},
+		{"application/x-www-form-urlencoded", http.StatusUnsupportedMediaType},
+		{"multipart/form-data; boundary=x", http.StatusUnsupportedMediaType},
+		{"application/x-amz-json-1.0", http.StatusUnsupportedMediaType},
+		{"application/json", http.StatusCreated},
+		{"Application/JSON; charset=utf-8", http.StatusOK},
+	} {
+		t.Run(tc.ct, func(t *testing.T) {
+			r := e.doCT(t, "POST", "/api/v1/workflows", tc.ct, body)
+			if tc.want == http.StatusUnsupportedMediaType {
+				expectError(t, r, tc.want, CodeUnsupportedMediaType)
+				return
+			}
+			expect(t, r, tc.want)
+		})
+	}
+	// An empty body, too: stopping an execution must not be a simple POST.
+	arn := e.start(t, "wf", map[string]any{"name": "s"})
+	expectError(t, e.doCT(t, "POST", "/api/v1/executions/"+esc(arn)+"/stop", "", nil), http.StatusUnsupportedMediaType, CodeUnsupportedMediaType)
+	expectError(t, e.doCT(t, "POST", "/api/v1/executions/"+esc(arn)+"/stop", "text/plain", ""), http.StatusUnsupportedMediaType, CodeUnsupportedMediaType)
+	expect(t, e.doCT(t, "POST", "/api/v1/executions/"+esc(arn)+"/stop", "application/json", ""), http.StatusOK)
+	// Reads and deletes take no body and need no Content-Type.
+	expect(t, e.doCT(t, "GET", "/api/v1/workflows", "", nil), http.StatusOK)
 }

@@ -27,9 +27,6 @@ func (h *handler) listAllExecutions(ctx context.Context, in *service.ListExecuti
 	if limit <= 0 {
 		limit = defaultListLimit
 	}
-	if limit > 1000 {
-		return nil, badRequest("limit=%d: the largest page is 1000", limit)
-	}
 	offset := 0
 	if in.NextToken != "" {
 		n, err := strconv.Atoi(strings.TrimPrefix(in.NextToken, allTokenPrefix))

@@ -3,14 +3,13 @@ package native
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/server/httpx"
 )
 
 // Error codes of the native API beyond the service's exception names.
@@ -19,9 +18,15 @@ const (
 	CodeMethodNotAllowed = "MethodNotAllowed" // the path exists for other methods
 )
 
-// maxBodyBytes bounds request bodies: definitions are at most 1 MiB and
-// payloads far less, with room for JSON escaping.
-const maxBodyBytes = 4 << 20
+// minBodyLimit is the smallest bound on request bodies: a definition is
+// at most 1 MiB, and JSON escaping can double it.
+const minBodyLimit = 4 << 20
+
+// bodyLimit bounds request bodies: a definition, or a payload of
+// maxPayload bytes, which escaping can double.
+func bodyLimit(maxPayload int) int64 {
+	return max(minBodyLimit, 2*int64(maxPayload)+64<<10)
+}
 
 // errorBody is the JSON of every error response.
 type errorBody struct {
@@ -39,6 +44,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(append(b, '\n'))
+}
+
+// WriteError writes an error response of the native API; the server's
+// guard answers with it.
+func WriteError(w http.ResponseWriter, status int, code, msg string) {
+	writeErrorBody(w, status, code, msg)
 }
 
 func writeErrorBody(w http.ResponseWriter, status int, code, msg string) {
@@ -76,14 +87,10 @@ func badRequest(format string, args ...any) error {
 // decodeBody decodes the JSON request body into v. An empty body leaves v
 // as it is when optional is set. Unknown members are refused, so that a
 // misspelt member is reported rather than ignored.
-func decodeBody(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+func (h *handler) decodeBody(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
+	body, err := httpx.ReadBody(w, r, h.bodyLimit, h.svc.Config().MaxPayloadBytes)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return badRequest("the request body is larger than %d bytes", mbe.Limit)
-		}
-		return badRequest("reading the request body: %v", err)
+		return err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		if optional {
@@ -100,6 +107,22 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, optional bool) er
 		return apierr.New(apierr.Serialization, "the request body holds more than one JSON value")
 	}
 	return nil
+}
+
+// maxPage is the largest page of a list.
+const maxPage = 1000
+
+// queryPage reads the paging parameters every list takes: ?limit=
+// (1..1000; 0 when absent, the default) and ?next=.
+func queryPage(r *http.Request) (limit int, next string, err error) {
+	limit, err = queryInt(r, "limit")
+	if err != nil {
+		return 0, "", err
+	}
+	if r.URL.Query().Has("limit") && (limit < 1 || limit > maxPage) {
+		return 0, "", badRequest("query parameter limit=%d: want 1 to %d (default %d)", limit, maxPage, defaultListLimit)
+	}
+	return limit, r.URL.Query().Get("next"), nil
 }
 
 // queryInt reads an integer query parameter (0 when absent).

@@ -13,6 +13,7 @@ import (
 
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/engine"
+	"github.com/batonhq/baton/internal/server/httpx"
 	"github.com/batonhq/baton/internal/service"
 )
 
@@ -23,17 +24,36 @@ const (
 	sseExecution = "execution" // an execution's status changed
 )
 
+// writeGrace is how long a long request may take to write its answer once
+// it has one, and how long a client may leave a stream's event unread
+// before the stream is dropped.
+const writeGrace = 10 * time.Second
+
 // sse writes a server-sent event stream.
 type sse struct {
 	w  http.ResponseWriter
 	rc *http.ResponseController
 }
 
-// startSSE sends the stream's headers. Streams outlive the server's write
-// timeout, so it is lifted.
+// openStream takes one of the maxStreams slots; release gives it back.
+// Past the cap it answers 503 with Retry-After: every stream holds a
+// connection and a watcher, and the descriptors they use must not run out.
+func (h *handler) openStream(w http.ResponseWriter) (release func(), err error) {
+	if h.streams.Add(1) > h.maxStreams {
+		h.streams.Add(-1)
+		w.Header().Set("Retry-After", "5")
+		return nil, apierr.New(apierr.ServiceUnavailable,
+			"the server already serves %d event streams, its limit (baton server --max-streams, BATON_MAX_STREAMS); retry later or close other streams", h.maxStreams)
+	}
+	return func() { h.streams.Add(-1) }, nil
+}
+
+// startSSE sends the stream's headers. Streams outlive the server's read
+// and write timeouts, so they are lifted; each write gets its own deadline
+// instead, so that a client that stops reading does not hold the stream.
 func startSSE(w http.ResponseWriter) (*sse, error) {
+	httpx.Extend(w, 0)
 	rc := http.NewResponseController(w)
-	_ = rc.SetWriteDeadline(time.Time{})
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
@@ -63,7 +83,13 @@ func (s *sse) event(id, name string, data []byte) error {
 		b.WriteByte('\n')
 	}
 	b.WriteByte('\n')
-	if _, err := s.w.Write(b.Bytes()); err != nil {
+	return s.send(b.Bytes())
+}
+
+// send writes and flushes p, within writeGrace.
+func (s *sse) send(p []byte) error {
+	_ = s.rc.SetWriteDeadline(time.Now().Add(writeGrace))
+	if _, err := s.w.Write(p); err != nil {
 		return err
 	}
 	return s.flush()
@@ -71,10 +97,7 @@ func (s *sse) event(id, name string, data []byte) error {
 
 // comment writes a comment line, which keeps an idle stream open.
 func (s *sse) comment(text string) error {
-	if _, err := s.w.Write([]byte(": " + text + "\n\n")); err != nil {
-		return err
-	}
-	return s.flush()
+	return s.send([]byte(": " + text + "\n\n"))
 }
 
 // lastEventID reads where a client resumes: the Last-Event-ID header (sent
@@ -119,6 +142,11 @@ func (h *handler) executionEvents(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	release, err := h.openStream(w)
+	if err != nil {
+		return err
+	}
+	defer release()
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	updates := h.watch(ctx, arn) // before the first read: no update falls between
@@ -310,6 +338,11 @@ func (h *handler) allEvents(w http.ResponseWriter, r *http.Request) error {
 			smArn = a.StateMachineArn()
 		}
 	}
+	release, err := h.openStream(w)
+	if err != nil {
+		return err
+	}
+	defer release()
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	updates := h.w.Watch(ctx, "")

@@ -222,3 +222,28 @@ func TestAllEventsStream(t *testing.T) {
 		t.Fatalf("filtered stream: %+v", ev)
 	}
 }
+
+// TestStreamCap: past maxStreams, a stream request gets 503 with
+// Retry-After and a message naming the flag; a slot freed is reused.
+func TestStreamCap(t *testing.T) {
+	e := setup(t, func(h *handler) { h.maxStreams = 2 })
+	e.deploy(t, "wf")
+	arn := e.start(t, "wf", nil)
+	_, cancel1 := e.stream(t, "/api/v1/events", nil)
+	defer cancel1()
+	_, cancel2 := e.stream(t, "/api/v1/executions/"+esc(arn)+"/events", nil)
+	defer cancel2()
+	for _, path := range []string{"/api/v1/events", "/api/v1/executions/" + esc(arn) + "/events"} {
+		r := e.do(t, "GET", path, nil)
+		expectError(t, r, http.StatusServiceUnavailable, "ServiceUnavailable")
+		if r.header.Get("Retry-After") == "" || !strings.Contains(string(r.body), "--max-streams") {
+			t.Fatalf("503 without Retry-After or the flag: %v %s", r.header, r.body)
+		}
+	}
+	// Other requests still get through.
+	expect(t, e.do(t, "GET", "/api/v1/workflows", nil), http.StatusOK)
+	cancel1()
+	eventually(t, "the slot to be freed", func() bool { return e.h.streams.Load() < 2 })
+	_, cancel3 := e.stream(t, "/api/v1/events", nil)
+	cancel3()
+}

@@ -52,7 +52,7 @@ type deployResponse struct {
 // deployWorkflow creates a state machine or updates the one of that name.
 func (h *handler) deployWorkflow(w http.ResponseWriter, r *http.Request) error {
 	var req deployRequest
-	if err := decodeBody(w, r, &req, false); err != nil {
+	if err := h.decodeBody(w, r, &req, false); err != nil {
 		return err
 	}
 	def, err := definitionText(req.Definition)
@@ -120,11 +120,11 @@ func (h *handler) deployWorkflow(w http.ResponseWriter, r *http.Request) error {
 
 // listWorkflows lists state machines by name: ?limit=&next=.
 func (h *handler) listWorkflows(w http.ResponseWriter, r *http.Request) error {
-	limit, err := queryInt(r, "limit")
+	limit, next, err := queryPage(r)
 	if err != nil {
 		return err
 	}
-	out, err := h.svc.ListStateMachines(r.Context(), &service.ListStateMachinesInput{MaxResults: limit, NextToken: r.URL.Query().Get("next")})
+	out, err := h.svc.ListStateMachines(r.Context(), &service.ListStateMachinesInput{MaxResults: limit, NextToken: next})
 	if err != nil {
 		return err
 	}
@@ -173,12 +173,12 @@ func (h *handler) listVersions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	limit, err := queryInt(r, "limit")
+	limit, next, err := queryPage(r)
 	if err != nil {
 		return err
 	}
 	out, err := h.svc.ListStateMachineVersions(r.Context(), &service.ListStateMachineVersionsInput{
-		StateMachineArn: h.workflowArn(name), MaxResults: limit, NextToken: r.URL.Query().Get("next"),
+		StateMachineArn: h.workflowArn(name), MaxResults: limit, NextToken: next,
 	})
 	if err != nil {
 		return err
@@ -200,7 +200,7 @@ func (h *handler) publishVersion(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req publishRequest
-	if err := decodeBody(w, r, &req, true); err != nil {
+	if err := h.decodeBody(w, r, &req, true); err != nil {
 		return err
 	}
 	out, err := h.svc.PublishStateMachineVersion(r.Context(), &service.PublishStateMachineVersionInput{

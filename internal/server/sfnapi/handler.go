@@ -5,15 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/server/httpx"
 	"github.com/batonhq/baton/internal/service"
 )
 
@@ -25,10 +27,10 @@ const ContentType = "application/x-amz-json-1.0"
 const minBodyLimit = 2<<20 + 64<<10
 
 // Handler returns the HTTP handler of the Step Functions API. It serves
-// POST requests on any path (SDKs send "/"), whatever their Host (the
-// "sync-" host prefix SDKs put on StartSyncExecution and TestState needs no
-// special handling), with or without a SigV4 Authorization header (not
-// verified).
+// POST requests on any path (SDKs send "/"), with or without a SigV4
+// Authorization header (not verified). The Host is the server's guard's
+// business, which accepts the "sync-" prefix SDKs put on
+// StartSyncExecution and TestState.
 func Handler(svc *service.Service, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -73,16 +75,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, opName, reqID, err)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.limit))
+	body, err := httpx.ReadBody(w, r, h.limit, h.svc.Config().MaxPayloadBytes)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			h.writeError(w, r, opName, reqID, &apierr.Error{Code: apierr.ValidationException, Status: http.StatusRequestEntityTooLarge,
-				Message: fmt.Sprintf("request body larger than %d bytes (payloads are limited to %d bytes; raise the limit with baton server --max-payload-bytes)", h.limit, h.svc.Config().MaxPayloadBytes)})
-			return
-		}
-		h.writeError(w, r, opName, reqID, apierr.New(apierr.Serialization, "cannot read the request body: %v", err))
+		h.writeError(w, r, opName, reqID, err)
 		return
+	}
+	if d, ok := longOps[opName]; ok {
+		httpx.Extend(w, d)
 	}
 	out, err := call(r.Context(), h.svc, body)
 	if err != nil {
@@ -99,21 +98,43 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(b)
 }
 
-// checkContentType accepts AWS JSON 1.0 (and, leniently, 1.1 and plain
-// JSON), with parameters such as charset, or no Content-Type at all.
+// longOps are the operations that rightly outlive the server's read and
+// write timeouts, with how long they may take: GetActivityTask long-polls,
+// StartSyncExecution and TestState run an execution (5 minutes at most).
+var longOps = map[string]time.Duration{
+	"GetActivityTask":    service.ActivityPollTimeout + writeGrace,
+	"StartSyncExecution": 5*time.Minute + writeGrace,
+	"TestState":          5*time.Minute + writeGrace,
+}
+
+// writeGrace is how long a long operation may take to write its answer.
+const writeGrace = 10 * time.Second
+
+// checkContentType accepts AWS JSON 1.0, what every AWS SDK and the AWS
+// CLI send (with parameters such as charset), and nothing else: the
+// media types a web page may post to another site without asking
+// (text/plain, forms) are refused, so such a page cannot call the API.
 func checkContentType(ct string) error {
+	if mt, _, err := mime.ParseMediaType(ct); err == nil && strings.EqualFold(mt, ContentType) {
+		return nil
+	}
 	if ct == "" {
-		return nil
+		ct = "none"
+	} else {
+		ct = strconv.Quote(ct)
 	}
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return apierr.New(apierr.Serialization, "bad Content-Type %q: %v", ct, err)
-	}
-	switch strings.ToLower(mt) {
-	case ContentType, "application/x-amz-json-1.1", "application/json":
-		return nil
-	}
-	return apierr.New(apierr.Serialization, "unsupported Content-Type %q: send %s", ct, ContentType)
+	return &apierr.Error{Code: apierr.Serialization, Status: http.StatusUnsupportedMediaType,
+		Message: "Content-Type " + ct + ": the Step Functions API takes Content-Type: " + ContentType}
+}
+
+// WriteError writes an AWS JSON 1.0 error; the server's guard answers with
+// it.
+func WriteError(w http.ResponseWriter, status int, code, msg string) {
+	b, _ := json.Marshal(errorBody{Type: code, Message: msg})
+	w.Header().Set("Content-Type", ContentType)
+	w.Header().Set("x-amzn-ErrorType", code)
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
 }
 
 // errorBody is an AWS JSON 1.0 error.
@@ -137,11 +158,7 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, opName, req
 		h.log.Error("step functions API internal error", "op", opName, "err", err, "request_id", reqID)
 		e = apierr.New(apierr.InternalServerError, "internal error (request id %s); the server log has the cause", reqID)
 	}
-	b, _ := json.Marshal(errorBody{Type: e.Code, Message: e.Message})
-	w.Header().Set("Content-Type", ContentType)
-	w.Header().Set("x-amzn-ErrorType", e.Code)
-	w.WriteHeader(e.Status)
-	_, _ = w.Write(b)
+	WriteError(w, e.Status, e.Code, e.Message)
 }
 
 // decodeError reports a body that is not the operation's JSON input.

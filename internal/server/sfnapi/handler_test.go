@@ -60,15 +60,22 @@ func TestHandlerProtocol(t *testing.T) {
 	}{
 		{"create", "AWSStepFunctions.CreateStateMachine", ct, `{"name":"sm","definition":` + quote(passDef) + `,"roleArn":"arn:aws:iam::1:role/r"}`, nil, 200, "", ""},
 		{"charset", "AWSStepFunctions.ListStateMachines", "application/x-amz-json-1.0; charset=utf-8", `{}`, nil, 200, "", ""},
-		{"plain json", "AWSStepFunctions.ListStateMachines", "application/json", `{}`, nil, 200, "", ""},
-		{"no content type", "AWSStepFunctions.ListStateMachines", "", `{}`, nil, 200, "", ""},
+		// Only AWS JSON 1.0, what the SDKs send: never a type a web page
+		// may post to another site without asking (CSRF).
+		{"plain json", "AWSStepFunctions.ListStateMachines", "application/json", `{}`, nil, 415, "SerializationException", ct},
+		{"json 1.1", "AWSStepFunctions.ListStateMachines", "application/x-amz-json-1.1", `{}`, nil, 415, "SerializationException", ct},
+		{"no content type", "AWSStepFunctions.ListStateMachines", "", `{}`, nil, 415, "SerializationException", "Content-Type none"},
+		{"form", "AWSStepFunctions.ListStateMachines", "application/x-www-form-urlencoded", `{}`, nil, 415, "SerializationException", "Content-Type"},
 		{"sigv4 and sync host", "AWSStepFunctions.ListActivities", ct, `{}`,
 			[]string{"Authorization", "AWS4-HMAC-SHA256 Credential=k/20240501/us-east-1/states/aws4_request, SignedHeaders=host, Signature=00", "Host", "sync-localhost"}, 200, "", ""},
 		{"empty body", "AWSStepFunctions.ListActivities", ct, ``, nil, 200, "", ""},
 		{"unknown op", "AWSStepFunctions.FlyToTheMoon", ct, `{}`, nil, 400, "UnknownOperationException", "FlyToTheMoon"},
 		{"other service", "AmazonSQS.ListQueues", ct, `{}`, nil, 400, "UnknownOperationException", "AmazonSQS"},
 		{"no target", "", ct, `{}`, nil, 400, "UnknownOperationException", "missing X-Amz-Target"},
-		{"bad content type", "AWSStepFunctions.ListStateMachines", "text/plain", `{}`, nil, 400, "SerializationException", "Content-Type"},
+		{"bad content type", "AWSStepFunctions.ListStateMachines", "text/plain", `{}`, nil, 415, "SerializationException", "Content-Type"},
+		// Invalid UTF-8 is refused, not turned into U+FFFD.
+		{"invalid utf-8 name", "AWSStepFunctions.CreateActivity", ct, "{\"name\":\"a\xffb\"}", nil, 400, "SerializationException", "UTF-8"},
+		{"invalid utf-8 input", "AWSStepFunctions.StartExecution", ct, "{\"stateMachineArn\":\"arn:aws:states:us-east-1:123456789012:stateMachine:sm\",\"input\":\"{\\\"k\\\":\\\"\xc3\x28\\\"}\"}", nil, 400, "SerializationException", "offset"},
 		{"not json", "AWSStepFunctions.ListStateMachines", ct, `{`, nil, 400, "SerializationException", "not a JSON object"},
 		{"array body", "AWSStepFunctions.ListStateMachines", ct, `[]`, nil, 400, "SerializationException", ""},
 		{"wrong member type", "AWSStepFunctions.ListStateMachines", ct, `{"maxResults":"ten"}`, nil, 400, "SerializationException", "maxResults"},

@@ -1,0 +1,71 @@
+// Package httpx holds what the two HTTP APIs (native and Step Functions)
+// share about requests: reading a body within bounds, and letting the
+// handlers that rightly take long outlive the server's timeouts.
+package httpx
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+	"unicode/utf8"
+
+	"github.com/batonhq/baton/internal/apierr"
+)
+
+// RequestTimeout is the error code of a body cut off by the read timeout.
+const RequestTimeout = "RequestTimeoutException"
+
+// ReadBody reads the request body, at most limit bytes. It refuses, with an
+// *apierr.Error naming the limit or flag to change: a larger body (413), a
+// body cut off by the server's read timeout (408), and a body that is not
+// valid UTF-8 (400 SerializationException, as AWS answers), since JSON
+// decoding would otherwise silently turn bad bytes into U+FFFD.
+func ReadBody(w http.ResponseWriter, r *http.Request, limit int64, maxPayload int) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		var ne net.Error
+		switch {
+		case errors.As(err, &mbe):
+			return nil, &apierr.Error{Code: apierr.ValidationException, Status: http.StatusRequestEntityTooLarge,
+				Message: fmt.Sprintf("the request body is larger than %d bytes, the limit for payloads of %d bytes; raise it with baton server --max-payload-bytes (BATON_MAX_PAYLOAD_BYTES)", mbe.Limit, maxPayload)}
+		case errors.As(err, &ne) && ne.Timeout():
+			return nil, &apierr.Error{Code: RequestTimeout, Status: http.StatusRequestTimeout,
+				Message: "the request body did not arrive within the server's read timeout (baton server --read-timeout, BATON_READ_TIMEOUT)"}
+		}
+		return nil, apierr.New(apierr.Serialization, "cannot read the request body: %v", err)
+	}
+	if !utf8.Valid(body) {
+		return nil, apierr.New(apierr.Serialization, "the request body is not valid UTF-8 (bad byte at offset %d); send JSON text in UTF-8", invalidAt(body))
+	}
+	return body, nil
+}
+
+// invalidAt is the offset of the first byte that is not valid UTF-8.
+func invalidAt(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
+}
+
+// Extend is called once the request body has been read, by long polls,
+// waits and event streams. It lifts the read deadline, since net/http
+// cancels a request's context when its background read of the connection
+// times out, and sets the write deadline to d from now (0: none).
+func Extend(w http.ResponseWriter, d time.Duration) {
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	var at time.Time
+	if d > 0 {
+		at = time.Now().Add(d)
+	}
+	_ = rc.SetWriteDeadline(at)
+}
