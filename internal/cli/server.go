@@ -18,6 +18,7 @@ import (
 
 type serverFlags struct {
 	listen, dataDir, logFormat, durability, region, account string
+	dbCheck                                                 string
 	maxPayload, workers                                     int
 	maxHistory                                              int64
 	resources                                               []string
@@ -43,7 +44,9 @@ APIs on --listen:
 
 Every flag has an environment variable: BATON_LISTEN, BATON_DATA_DIR,
 BATON_LOG_FORMAT, BATON_DURABILITY, BATON_REGION, BATON_ACCOUNT_ID,
-BATON_MAX_PAYLOAD_BYTES, BATON_MAX_HISTORY_EVENTS, BATON_WORKERS.
+BATON_MAX_PAYLOAD_BYTES, BATON_MAX_HISTORY_EVENTS, BATON_WORKERS, BATON_DB_CHECK.
+At start the database is checked (--db-check quick by default); a damaged one
+is refused with what to do (restore a backup made with 'baton backup').
 SIGTERM or Ctrl-C stops it gracefully: it stops accepting requests, stores the
 transitions in flight and leaves running executions to resume on restart.`,
 		Example: `  baton server
@@ -64,6 +67,7 @@ transitions in flight and leaves running executions to resume on restart.`,
 	fl.Int64Var(&f.maxHistory, "max-history-events", int64(envInt(&f.envErr, "BATON_MAX_HISTORY_EVENTS", 25000)), "fail a Standard execution whose history grows past this (-1: no limit)")
 	fl.IntVar(&f.workers, "workers", envInt(&f.envErr, "BATON_WORKERS", 64), "built-in tasks (baton:shell, baton:http, mapped resources) run at once")
 	fl.StringArrayVar(&f.resources, "resource", nil, "map a Task resource to a local command: ARN=COMMAND (repeatable)")
+	fl.StringVar(&f.dbCheck, "db-check", envOr("BATON_DB_CHECK", "quick"), "check of the database at start: quick (PRAGMA quick_check), full (integrity_check, slower) or off; a damaged database is refused")
 	fl.DurationVar(&f.shutdownGrace, "shutdown-grace", 30*time.Second, "how long a graceful stop waits for in-flight requests")
 	return cmd
 }
@@ -116,6 +120,9 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	if f.durability != "full" && f.durability != "relaxed" {
 		return usageErr("--durability %q: want full or relaxed", f.durability)
 	}
+	if f.dbCheck != "quick" && f.dbCheck != "full" && f.dbCheck != "off" {
+		return usageErr("--db-check %q: want quick, full or off", f.dbCheck)
+	}
 	resources, err := parseResources(f.resources)
 	if err != nil {
 		return err
@@ -126,6 +133,7 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	srv, err := server.Start(ctx, server.Config{
 		Listen: f.listen, DataDir: f.dataDir, Durability: f.durability, Region: f.region, AccountID: f.account,
 		MaxPayloadBytes: f.maxPayload, MaxHistoryEvents: f.maxHistory, Workers: f.workers, Resources: resources, Log: log,
+		DBCheck: f.dbCheck,
 	})
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}

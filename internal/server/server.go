@@ -5,6 +5,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 	"github.com/batonhq/baton/internal/server/native"
 	"github.com/batonhq/baton/internal/server/sfnapi"
 	"github.com/batonhq/baton/internal/service"
+	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/sqlite"
 	"github.com/batonhq/baton/internal/tasks"
 )
@@ -43,13 +45,19 @@ type Config struct {
 	Workers          int               // concurrent built-in tasks; default 64
 	Resources        map[string]string // Task resource -> local command (see docs/tasks.md)
 	Log              *slog.Logger
+	// DBCheck is how the database is checked at start: "quick" (default,
+	// PRAGMA quick_check), "full" (integrity_check) or "off".
+	DBCheck string
+	// WrapStore, when set, wraps the store the engine and the service use
+	// (tests inject faults with store/faulty).
+	WrapStore func(store.Store) store.Store
 }
 
 // Server is a running Baton node.
 type Server struct {
 	cfg   Config
 	log   *slog.Logger
-	store *sqlite.Store
+	store store.Store
 	eng   *engine.Engine
 	svc   *service.Service
 	http  *http.Server
@@ -88,10 +96,16 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := sqlite.Open(dir, sqlite.Options{Durability: cfg.Durability})
+	opened := time.Now()
+	db, err := sqlite.Open(dir, sqlite.Options{Durability: cfg.Durability, Check: cfg.DBCheck})
 	if err != nil {
 		unlock()
-		return nil, fmt.Errorf("opening the store in %s: %w", dir, err)
+		return nil, openError(filepath.Join(dir, sqlite.FileName), err)
+	}
+	cfg.Log.Info("database opened", "check", cmp.Or(cfg.DBCheck, sqlite.CheckQuick), "took", time.Since(opened).Round(time.Millisecond))
+	var st store.Store = db
+	if cfg.WrapStore != nil {
+		st = cfg.WrapStore(db)
 	}
 	started := false
 	defer func() {
@@ -152,8 +166,8 @@ func (s *Server) routes(reg *prometheus.Registry) http.Handler {
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if !s.eng.Ready() {
-			http.Error(w, "not ready", http.StatusServiceUnavailable)
+		if err := s.notReady(r.Context()); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 		w.Write([]byte("ready\n"))
@@ -168,6 +182,39 @@ func (s *Server) routes(reg *prometheus.Registry) http.Handler {
 		fmt.Fprintf(w, "Baton server. Step Functions API: POST / with X-Amz-Target; native API: /api/v1; metrics: /metrics\n")
 	})
 	return mux
+}
+
+// notReady says why the server cannot serve, or nil: the engine is not
+// running, or the store cannot write (a full disk: it passes by itself) or
+// found the database damaged.
+func (s *Server) notReady(ctx context.Context) error {
+	if h, ok := s.store.(store.Health); ok {
+		if err := h.Health(ctx); err != nil {
+			return err
+		}
+	}
+	if err := s.eng.StoreError(); err != nil {
+		return err
+	}
+	if !s.eng.Ready() {
+		return errors.New("the engine is not running")
+	}
+	return nil
+}
+
+// openError says what to do when the database cannot be opened.
+func openError(path string, err error) error {
+	switch {
+	case errors.Is(err, sqlite.ErrEmptyFile):
+		return fmt.Errorf("%s is empty (0 bytes): it is not a Baton database, and Baton does not take it for a new one. "+
+			"If you mean to start afresh, delete it (and %[1]s-wal, %[1]s-shm if present); if it should hold your executions, "+
+			"restore a backup (see \"Backup and restore\" in docs/server.md)", path)
+	case errors.Is(err, store.ErrDamaged):
+		return fmt.Errorf("the database is damaged: %w.\nBaton does not start on a damaged database. Stop here and restore "+
+			"the last backup made with `baton backup`: copy it to %s and remove %[2]s-wal and %[2]s-shm (see \"Backup and restore\" "+
+			"in docs/server.md). To start on it anyway (damaged executions then fail when read), use --db-check off", err, path)
+	}
+	return fmt.Errorf("opening the store %s: %w", path, err)
 }
 
 // Addr is the address the server listens on.
