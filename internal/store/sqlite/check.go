@@ -68,7 +68,7 @@ func Check(ctx context.Context, path, mode string) error {
 	if exists, err := preflight(path); err != nil || !exists {
 		return err
 	}
-	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?mode=rw&_pragma=busy_timeout(5000)")
+	db, err := sql.Open("sqlite", fileURI(path, "mode=rw&_pragma=busy_timeout(5000)"))
 	if err != nil {
 		return fmt.Errorf("sqlite: check: %w", err)
 	}
@@ -82,6 +82,11 @@ func Check(ctx context.Context, path, mode string) error {
 		return fmt.Errorf("sqlite: %s of %s: %w: %s", pragma, path, store.ErrDamaged, strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// fileURI is the SQLite URI of the file at path with the query.
+func fileURI(path, query string) string {
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + query
 }
 
 // runCheck runs a check pragma and returns the problems it lists (none when

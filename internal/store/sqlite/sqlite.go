@@ -99,7 +99,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		for _, p := range extra {
 			q.Add("_pragma", p)
 		}
-		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+		return fileURI(path, q.Encode())
 	}
 
 	ctx := context.Background()
