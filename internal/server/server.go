@@ -132,6 +132,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	eng.SetChildren(children{svc: svc, eng: eng, st: st})
 	if err := eng.Run(ctx); err != nil {
 		st.Close()
+		if errors.Is(err, store.ErrDamaged) { // met by recovery with --db-check off
+			return nil, openError(filepath.Join(dir, sqlite.FileName), err)
+		}
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)

@@ -214,3 +214,28 @@ func TestEmptyDatabaseRefused(t *testing.T) {
 		t.Fatalf("start on an empty baton.db: %v", err)
 	}
 }
+
+// TestDamagedAtRecovery: with the check off, damage met by the recovery of
+// running executions still stops the start with what to do.
+func TestDamagedAtRecovery(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Start(context.Background(), quietConfig(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm := createWaiting(t, s)
+	if code, out := startExec(t, s, sm, "waits"); code != 200 {
+		t.Fatalf("start: %d %v", code, out)
+	}
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, sqlite.FileName)
+	sqlitetest.CorruptPages(t, path, sqlitetest.PagesOf(t, path, "timers"), 1, 1)
+	cfg := quietConfig(dir)
+	cfg.DBCheck = sqlite.CheckOff
+	_, err = Start(context.Background(), cfg)
+	if err == nil || !strings.Contains(err.Error(), "damaged") || !strings.Contains(err.Error(), "baton backup") {
+		t.Fatalf("start on damaged timers with the check off: %v", err)
+	}
+}
