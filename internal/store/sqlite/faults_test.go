@@ -122,3 +122,24 @@ func TestCheckUnknownMode(t *testing.T) {
 		t.Error("Check accepted an unknown mode")
 	}
 }
+
+// TestHealthProbe: after a write failed for want of space, Health reports
+// it until a write passes; it tries one itself at most once a second.
+func TestHealthProbe(t *testing.T) {
+	s := openTest(t, t.TempDir(), Options{})
+	defer s.Close()
+	ctx := context.Background()
+	full := fmt.Errorf("%w: the disk is full", store.ErrUnavailable)
+	s.wrote(full)
+	if err := s.Health(ctx); err != nil {
+		t.Fatalf("Health after a failed write, with room again: %v (the probe write should pass)", err)
+	}
+	s.wrote(full)
+	if err := s.Health(ctx); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("Health within a second of the last probe: %v, want the write failure", err)
+	}
+	s.wrote(nil)
+	if err := s.Health(ctx); err != nil {
+		t.Errorf("Health after a write passed: %v", err)
+	}
+}
