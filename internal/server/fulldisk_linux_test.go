@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/batonhq/baton/internal/store/sqlite"
 )
 
 // mountTmpfs mounts a tmpfs of size bytes on dir, or skips the test when
@@ -56,12 +60,60 @@ func fillDisk(t *testing.T, path string) {
 }
 
 // TestFullDiskTmpfs: the server's data directory on a 2 MB tmpfs is filled
-// up. Starts are answered 200 or 503 (never 500), /readyz says not ready;
-// once space is freed the server recovers by itself and every acknowledged
-// start is stored, also after a restart.
+// up, then the filler is removed (see fullDisk).
 func TestFullDiskTmpfs(t *testing.T) {
 	dir := t.TempDir()
 	mountTmpfs(t, dir, 2<<20)
+	filler := filepath.Join(dir, "filler")
+	fullDisk(t, dir, "disk is full", func() { fillDisk(t, filler) }, func() {
+		if err := os.Remove(filler); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestFullDiskFileSizeLimit is the same without root: a child process
+// (this test binary) ignores SIGXFSZ and lowers its RLIMIT_FSIZE to the size
+// of the WAL, so that the next writes fail with EFBIG, then lifts it.
+func TestFullDiskFileSizeLimit(t *testing.T) {
+	if os.Getenv("BATON_FSIZE_CHILD") == "" {
+		cmd := exec.Command(os.Args[0], "-test.run", "^TestFullDiskFileSizeLimit$", "-test.v")
+		cmd.Env = append(os.Environ(), "BATON_FSIZE_CHILD=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "--- PASS: TestFullDiskFileSizeLimit") {
+			t.Fatalf("child process: %v\n%s", err, out)
+		}
+		return
+	}
+	signal.Ignore(syscall.SIGXFSZ) // a write past the limit fails with EFBIG instead of killing the process
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	wal := filepath.Join(dir, sqlite.FileName+"-wal")
+	fullDisk(t, dir, "file size limit", func() {
+		fi, err := os.Stat(wal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lim := syscall.Rlimit{Cur: uint64(fi.Size()), Max: old.Max}
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
+			t.Fatal(err)
+		}
+	}, func() {
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// fullDisk runs a server on dir, calls fill and checks that starts are
+// answered 200 or 503 (never 500), the first 503 saying want, that /readyz
+// says not ready and /healthz stays 200; then calls free and checks that
+// the server recovers by itself and that every acknowledged start is
+// stored, also after a restart.
+func fullDisk(t *testing.T, dir, want string, fill, free func()) {
 	s, err := Start(context.Background(), quietConfig(dir))
 	if err != nil {
 		t.Fatal(err)
@@ -79,8 +131,7 @@ func TestFullDiskTmpfs(t *testing.T) {
 	}
 	acked = append(acked, "before")
 
-	filler := filepath.Join(dir, "filler")
-	fillDisk(t, filler)
+	fill()
 	refused := false
 	for i := 0; i < 200 && !refused; i++ {
 		name := "full-" + strconv.Itoa(i+1)
@@ -90,8 +141,8 @@ func TestFullDiskTmpfs(t *testing.T) {
 			acked = append(acked, name)
 		case 503:
 			refused = true
-			if out["__type"] != "ServiceUnavailable" || !strings.Contains(out["message"].(string), "disk is full") {
-				t.Errorf("start on a full disk: %v, want ServiceUnavailable saying the disk is full", out)
+			if out["__type"] != "ServiceUnavailable" || !strings.Contains(out["message"].(string), want) {
+				t.Errorf("start on a full disk: %v, want ServiceUnavailable saying %q", out, want)
 			}
 		default:
 			t.Fatalf("start on a full disk: %d %v, want 200 or 503", code, out)
@@ -113,9 +164,7 @@ func TestFullDiskTmpfs(t *testing.T) {
 		t.Errorf("/healthz on a full disk: %d", code)
 	}
 
-	if err := os.Remove(filler); err != nil {
-		t.Fatal(err)
-	}
+	free()
 	waitStatus(t, s, "/readyz", 200)
 	if code, out := startExec(t, s, sm, "after"); code != 200 {
 		t.Fatalf("start once space is freed: %d %v", code, out)
