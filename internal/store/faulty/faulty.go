@@ -101,10 +101,13 @@ func (f *Store) Health(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if h, ok := f.Store.(interface{ Health(context.Context) error }); ok {
+	if h, ok := f.Store.(store.Health); ok {
 		return h.Health(ctx)
 	}
 	return nil
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store  = (*Store)(nil)
+	_ store.Health = (*Store)(nil)
+)

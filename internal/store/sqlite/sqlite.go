@@ -64,7 +64,10 @@ type Store struct {
 	health health
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store  = (*Store)(nil)
+	_ store.Health = (*Store)(nil)
+)
 
 // Open opens (creating if needed) the database dir/baton.db, checks it
 // (Options.Check), applies the pending migrations and prepares the write
