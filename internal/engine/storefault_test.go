@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -158,5 +159,36 @@ func TestDamagedExecutionNotRetried(t *testing.T) {
 	}
 	if n := f.fs.FailedGets(); n != 1 {
 		t.Errorf("the damaged execution was read %d times, want 1", n)
+	}
+}
+
+// TestStoreFullTaskResultKept: a built-in task that ends while the store
+// cannot write is not lost: its result waits behind the retried batch and
+// the execution completes once writes pass, with one run of the task.
+func TestStoreFullTaskResultKept(t *testing.T) {
+	f := newFWorld(t)
+	release := make(chan struct{})
+	var runs atomic.Int32
+	f.execs["zz:gate"] = tasks.ExecutorFunc(func(ctx context.Context, r tasks.Request) (any, error) {
+		runs.Add(1)
+		select {
+		case <-release:
+			return map[string]any{"done": true}, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	})
+	x := f.start("task", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"zz:gate","End":true}}}`, `{}`)
+	f.fs.FailCommits(faulty.ErrFull)
+	close(release)
+	f.waitReady(false) // the task's result failed to be stored
+	if got, _ := f.st.GetExecution(context.Background(), x.Arn); got.Status != "RUNNING" {
+		t.Fatalf("status %s while the store cannot write", got.Status)
+	}
+	f.fs.FailCommits(nil)
+	f.waitReady(true)
+	f.wait(x.Arn, "SUCCEEDED")
+	if n := runs.Load(); n != 1 {
+		t.Errorf("the task ran %d times, want 1", n)
 	}
 }
