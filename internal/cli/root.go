@@ -77,7 +77,7 @@ AWS CLI drive through a Step Functions-compatible API.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitInvalid, err: err, hint: fmt.Sprintf("Run '%s --help' for usage.", c.CommandPath())}
 	})
-	root.AddCommand(newValidateCmd(), newRunCmd(), newServerCmd())
+	root.AddCommand(newValidateCmd(), newRunCmd(), newServerCmd(), newBackupCmd())
 	root.AddCommand(newDeployCmd(), newStartCmd(), newExecutionsCmd(), newWorkerCmd())
 	// An unknown command gets the same hint as an unknown flag.
 	root.Args = func(c *cobra.Command, args []string) error {

@@ -19,6 +19,7 @@ import (
 
 type serverFlags struct {
 	listen, dataDir, logFormat, durability, region, account string
+	dbCheck                                                 string
 	maxPayload, workers                                     int
 	maxHistory                                              int64
 	resources                                               []string
@@ -54,7 +55,10 @@ BATON_LOG_FORMAT, BATON_DURABILITY, BATON_REGION, BATON_ACCOUNT_ID,
 BATON_MAX_PAYLOAD_BYTES, BATON_MAX_HISTORY_EVENTS, BATON_WORKERS,
 BATON_DISABLE_SHELL, BATON_ALLOWED_RESOURCES, BATON_ALLOWED_HOSTS,
 BATON_ALLOWED_ORIGINS, BATON_READ_TIMEOUT, BATON_WRITE_TIMEOUT,
-BATON_IDLE_TIMEOUT, BATON_MAX_CONNECTIONS, BATON_MAX_STREAMS.
+BATON_IDLE_TIMEOUT, BATON_MAX_CONNECTIONS, BATON_MAX_STREAMS, BATON_DB_CHECK.
+
+At start the database is checked (--db-check quick by default); a damaged one
+is refused with what to do (restore a backup made with 'baton backup').
 
 The APIs answer only requests addressed to a name of the server (localhost,
 a loopback address, the --listen host, --allowed-hosts) and refuse requests
@@ -84,6 +88,7 @@ transitions in flight and leaves running executions to resume on restart.`,
 	// not run commands on the host switch them off.
 	fl.BoolVar(&f.disableShell, "disable-shell", envBool(&f.envErr, "BATON_DISABLE_SHELL"), "switch baton:shell off: definitions using it are refused, and stored ones fail with Baton.ResourceDisabled (--resource mappings still run)")
 	fl.StringVar(&f.allowedResources, "allowed-resources", envOr("BATON_ALLOWED_RESOURCES", ""), "built-in resources Tasks may use, comma-separated (baton:http,baton:shell), or none (default: all; --resource mappings are always allowed)")
+	fl.StringVar(&f.dbCheck, "db-check", envOr("BATON_DB_CHECK", "quick"), "check of the database at start: quick (PRAGMA quick_check), full (integrity_check, slower) or off; a damaged database is refused")
 	fl.DurationVar(&f.shutdownGrace, "shutdown-grace", 30*time.Second, "how long a graceful stop waits for in-flight requests")
 
 	// The HTTP surface.
@@ -244,6 +249,9 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	if f.durability != "full" && f.durability != "relaxed" {
 		return usageErr("--durability %q: want full or relaxed", f.durability)
 	}
+	if f.dbCheck != "quick" && f.dbCheck != "full" && f.dbCheck != "off" {
+		return usageErr("--db-check %q: want quick, full or off", f.dbCheck)
+	}
 	resources, err := parseResources(f.resources)
 	if err != nil {
 		return err
@@ -260,6 +268,7 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 			ReadTimeout: f.readTimeout, WriteTimeout: f.writeTimeout, IdleTimeout: f.idleTimeout,
 			MaxConnections: f.maxConnections, MaxStreams: f.maxStreams,
 		},
+		DBCheck: f.dbCheck,
 	})
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}

@@ -49,14 +49,14 @@ func (e *Engine) start(ctx context.Context, req service.StartRequest, sync bool,
 			return sameStart(old, req)
 		}
 		if !errors.Is(err, store.ErrNotFound) {
-			return nil, err
+			return nil, service.StoreFault(err)
 		}
 	}
 	in := &startIn{req: req, sync: sync, parentToken: parentToken, reply: make(chan result, 1)}
 	if err := e.send(ctx, in); err != nil {
 		return nil, err
 	}
-	r := <-in.reply
+	r := await(e, in.reply, errResult)
 	return r.row, r.err
 }
 
@@ -193,7 +193,7 @@ func (e *Engine) Stop(ctx context.Context, executionArn, errName, cause string) 
 	if err := e.send(ctx, in); err != nil {
 		return nil, err
 	}
-	r := <-in.reply
+	r := await(e, in.reply, errResult)
 	return r.row, r.err
 }
 
@@ -224,7 +224,7 @@ func (e *Engine) Redrive(ctx context.Context, executionArn string) (*store.Execu
 	if err := e.send(ctx, in); err != nil {
 		return nil, err
 	}
-	r := <-in.reply
+	r := await(e, in.reply, errResult)
 	return r.row, r.err
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store"
 )
 
@@ -21,8 +22,9 @@ type batch struct {
 	took        time.Duration
 	// bad holds the executions whose transitions the store refused (a
 	// duplicate name, a row that vanished): they are dropped from the
-	// batch, the rest is stored.
-	bad map[string]error
+	// batch, the rest is stored, execution by execution (stored).
+	bad    map[string]error
+	stored map[string]bool
 }
 
 // afterFn is an effect of a transition of l, run once it is stored.
@@ -101,31 +103,55 @@ func refused(err error) bool {
 	return errors.Is(err, store.ErrExists) || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict)
 }
 
-// commit stores a batch, retrying transient failures for a while. When the
-// store refuses a transition, the batch is stored execution by execution,
-// and the executions refused are set aside in b.bad.
+// Back-off between retries of a batch the store failed to store.
+const (
+	retryFirst = 10 * time.Millisecond
+	retryMax   = 2 * time.Second
+)
+
+// commit stores a batch. When the store fails (a full disk), it retries the
+// same batch with back-off until it passes, the store being down meanwhile
+// (the engine not ready, new work refused with 503): nothing is answered,
+// dispatched or forgotten before the batch is stored, and the engine
+// recovers by itself once writes pass again. It gives up only when the
+// engine stops. When the store refuses a transition, the batch is stored
+// execution by execution, and the executions refused are set aside in b.bad.
 func (e *Engine) commit(b *batch) error {
-	var err error
-	delay := 10 * time.Millisecond
-	for attempt := 0; attempt < 8; attempt++ {
-		err = e.st.Commit(context.Background(), b.trs)
+	delay := retryFirst
+	for attempt := 1; ; attempt++ {
+		var err error
+		if b.bad == nil {
+			err = e.st.Commit(context.Background(), b.trs)
+			if refused(err) {
+				b.bad, b.stored = map[string]error{}, map[string]bool{}
+			}
+		}
+		if b.bad != nil {
+			err = e.commitEach(b)
+		}
 		if err == nil {
+			e.storeUp()
 			return nil
 		}
-		if refused(err) {
-			return e.commitEach(b)
+		if attempt == 1 || delay == retryMax {
+			e.log.Error("the store failed to store a batch; retrying until it passes", "err", err, "attempt", attempt,
+				"transitions", len(b.trs), "retry_in", delay)
 		}
-		e.log.Warn("commit failed, retrying", "err", err, "attempt", attempt+1, "transitions", len(b.trs))
-		time.Sleep(delay) // back-off between retries of a failing disk; not a test wait
-		delay *= 2
+		e.storeDown(err)
+		select {
+		case <-time.After(delay): // back-off between retries of a failing disk; not a test wait
+		case <-e.quit:
+			return err
+		}
+		delay = min(2*delay, retryMax)
 	}
-	return err
 }
 
 // commitEach stores the transitions of each execution of b on their own
-// (in order), setting aside the executions whose transitions are refused.
+// (in order), setting aside in b.bad the executions whose transitions are
+// refused and recording in b.stored those stored, so that a retry after a
+// failure of the store goes on where it stopped.
 func (e *Engine) commitEach(b *batch) error {
-	b.bad = map[string]error{}
 	var order []string
 	per := map[string][]*store.Transition{}
 	for _, tr := range b.trs {
@@ -136,6 +162,9 @@ func (e *Engine) commitEach(b *batch) error {
 		per[arn] = append(per[arn], tr)
 	}
 	for _, arn := range order {
+		if b.stored[arn] || b.bad[arn] != nil {
+			continue
+		}
 		err := e.st.Commit(context.Background(), per[arn])
 		if err != nil && refused(err) {
 			e.log.Error("the store refused a transition", "execution", arn, "err", err)
@@ -145,6 +174,7 @@ func (e *Engine) commitEach(b *batch) error {
 		if err != nil {
 			return err
 		}
+		b.stored[arn] = true
 	}
 	return nil
 }
@@ -153,9 +183,14 @@ func (e *Engine) commitEach(b *batch) error {
 func (e *Engine) onCommitted(b *batch) {
 	e.inFlight = false
 	if b.err != nil {
-		err := fmt.Errorf("storing %d transitions: %w", len(b.trs), b.err)
-		e.log.Error("commit failed; the engine stops taking work", "err", err)
-		e.fatal.Store(&err)
+		// Only when the engine stops while the store fails: the batch is
+		// not stored and nothing of it was acknowledged.
+		cause := e.StoreError()
+		if cause == nil {
+			cause = b.err
+		}
+		err := service.StoreFault(fmt.Errorf("storing %d transitions: %w", len(b.trs), cause))
+		e.log.Error("the engine stopped while the store failed: a batch was not stored; its executions resume from their last stored state at the next start", "err", b.err)
 		for _, l := range b.lives {
 			l.inflight--
 			// Its memory is ahead of the store: forget it.

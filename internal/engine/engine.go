@@ -27,6 +27,7 @@ import (
 	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/clock"
+	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/tasks"
 )
@@ -91,7 +92,13 @@ type Engine struct {
 	quit  chan struct{}
 	done  chan struct{}
 	ready atomic.Bool
-	fatal atomic.Pointer[error]
+	// down is the error of the last commit while the store fails to
+	// store a batch; nil once a commit passes again. downC is closed when
+	// the store goes down (a new one is made when it is back up): calls
+	// waiting for a commit give up with 503 then.
+	down   atomic.Pointer[error]
+	downMu sync.Mutex
+	downC  chan struct{}
 
 	machines machineCache
 	pool     *pool
@@ -184,6 +191,7 @@ func New(cfg Config) (*Engine, error) {
 		queued:    map[string]*activityEntry{},
 		running:   map[string]context.CancelFunc{},
 		loadedC:   make(chan loaded, maxLoaders),
+		downC:     make(chan struct{}),
 	}
 	e.machines.init(cfg, e.overran)
 	e.pool = newPool(cfg.Workers)
@@ -218,9 +226,79 @@ func (e *Engine) Run(ctx context.Context) error {
 	return nil
 }
 
-// Ready reports whether the engine accepts work (false before Run, after
-// Close, and after a store failure it could not recover from).
-func (e *Engine) Ready() bool { return e.ready.Load() && e.fatal.Load() == nil }
+// Ready reports whether the engine accepts work: false before Run, after
+// Close, and while the store fails to store a batch (it turns true again by
+// itself once a retry of the batch passes).
+func (e *Engine) Ready() bool { return e.ready.Load() && e.down.Load() == nil }
+
+// StoreError is why the engine is not ready when the store fails, else nil.
+func (e *Engine) StoreError() error {
+	if err := e.down.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
+// storeDown records that a commit failed with err: the engine refuses new
+// work and the calls waiting for a commit are answered 503.
+func (e *Engine) storeDown(err error) {
+	if !errors.Is(err, store.ErrUnavailable) && !errors.Is(err, store.ErrDamaged) {
+		// An error the store did not classify (e.g. SQLITE_BUSY for longer
+		// than its busy timeout): a failure that may pass, like a full disk.
+		err = fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	}
+	wasUp := e.down.Swap(&err) == nil
+	if wasUp {
+		e.downMu.Lock()
+		close(e.downC)
+		e.downMu.Unlock()
+	}
+}
+
+// storeUp records that a commit passed again.
+func (e *Engine) storeUp() {
+	if e.down.Load() == nil {
+		return
+	}
+	e.downMu.Lock()
+	e.downC = make(chan struct{})
+	e.down.Store(nil)
+	e.downMu.Unlock()
+	e.log.Info("the store stores again; the engine takes work")
+}
+
+// downSignal returns a channel closed when the store goes down (already
+// closed while it is down).
+func (e *Engine) downSignal() <-chan struct{} {
+	e.downMu.Lock()
+	defer e.downMu.Unlock()
+	return e.downC
+}
+
+// errResult and asIs build await's answer for a call that waits for a
+// result or an error.
+func errResult(err error) result { return result{err: err} }
+func asIs(err error) error       { return err }
+
+// await returns the reply a call waits for on ch, or, when the store fails
+// meanwhile, fail(503): the call's change may still be stored once the
+// store recovers, which the 503's message says.
+func await[T any](e *Engine, ch <-chan T, fail func(error) T) T {
+	select {
+	case r := <-ch:
+		return r
+	case <-e.downSignal():
+		select {
+		case r := <-ch:
+			return r
+		default:
+		}
+		if err := e.StoreError(); err != nil {
+			return fail(service.StoreFault(err))
+		}
+		return <-ch // back up already: the commit passed
+	}
+}
 
 // Close stops accepting work, waits for in-flight commits (up to
 // Config.StopGrace), stops the built-in tasks and returns. Running
@@ -250,8 +328,8 @@ const ErrRunaway = "Baton.RunawayExecution"
 
 // send hands an input to the loop, or fails when the engine is stopped.
 func (e *Engine) send(ctx context.Context, in input) error {
-	if err := e.fatal.Load(); err != nil {
-		return apierr.New(apierr.ServiceUnavailable, "the engine stopped after a store failure: %v", *err)
+	if err := e.StoreError(); err != nil {
+		return service.StoreFault(err)
 	}
 	select {
 	case e.in <- in:

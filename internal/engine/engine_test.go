@@ -32,6 +32,7 @@ type world struct {
 	eng   *engine.Engine
 	clk   *clock.Fake
 	execs map[string]tasks.Executor
+	wrap  func(store.Store) store.Store // when set, the engine's store is wrap(st)
 }
 
 func newWorld(t *testing.T) *world {
@@ -47,7 +48,11 @@ func (w *world) open() {
 		w.t.Fatal(err)
 	}
 	w.st = st
-	eng, err := engine.New(engine.Config{Store: st, Clock: w.clk, Executors: w, Workers: 4})
+	var es store.Store = st
+	if w.wrap != nil {
+		es = w.wrap(st)
+	}
+	eng, err := engine.New(engine.Config{Store: es, Clock: w.clk, Executors: w, Workers: 4})
 	if err != nil {
 		w.t.Fatal(err)
 	}

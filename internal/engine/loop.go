@@ -3,10 +3,12 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store"
 )
 
@@ -146,6 +148,10 @@ func (e *Engine) load(arn string) {
 		if err == nil {
 			res.x, err = asl.UnmarshalExecution(row.Snapshot)
 		}
+		if err != nil {
+			// Reading it again would fail the same way: not retried.
+			err = fmt.Errorf("%w: execution %s: its stored definition or state cannot be read: %w", store.ErrDamaged, arn, err)
+		}
 	}
 	if err == nil && row.Type != store.TypeStandard {
 		// Express executions are stored once ended; they cannot change.
@@ -170,9 +176,10 @@ func (e *Engine) onLoaded(r loaded) {
 	if l == nil || !l.loading {
 		return
 	}
-	if r.err != nil && !errors.Is(r.err, store.ErrNotFound) {
+	if r.err != nil && !errors.Is(r.err, store.ErrNotFound) && !errors.Is(r.err, store.ErrDamaged) {
 		// The store failed (busy, I/O): try again rather than drop the
-		// timer or result waiting for this execution.
+		// timer or result waiting for this execution. A damaged execution
+		// is not retried: it would fail the same way for ever.
 		l.loadFailures++
 		delay := min(10*time.Millisecond<<min(l.loadFailures, 8), 2*time.Second)
 		e.log.Warn("loading execution failed; retrying", "execution", r.arn, "err", r.err, "in", delay)
@@ -221,7 +228,7 @@ func notFound(arn string, err error) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return apierr.New(apierr.ExecutionDoesNotExist, "Execution Does Not Exist: '%s'", arn)
 	}
-	return err
+	return service.StoreFault(err)
 }
 
 // shutdown finishes the commit in flight and the current batch, and fails

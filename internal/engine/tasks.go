@@ -292,7 +292,7 @@ func (e *Engine) deliver(ctx context.Context, token string, r *resultIn) error {
 	if err := e.send(ctx, r); err != nil {
 		return err
 	}
-	return <-r.reply
+	return await(e, r.reply, asIs)
 }
 
 // SendTaskSuccess completes a task (activity, callback) with its output.
@@ -319,7 +319,7 @@ func (e *Engine) SendTaskHeartbeat(ctx context.Context, token string) error {
 	if err := e.send(ctx, h); err != nil {
 		return err
 	}
-	return <-h.reply
+	return await(e, h.reply, asIs)
 }
 
 // childName is the name of the nested execution of a task: derived from the

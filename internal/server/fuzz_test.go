@@ -61,7 +61,7 @@ func FuzzHTTP(f *testing.F) {
 	cfg := Config{Listen: "127.0.0.1:7780", HTTP: HTTPConfig{
 		AllowedHosts: []string{"baton.test"}, AllowedOrigins: []string{"https://ui.example.com"},
 	}.withDefaults()}
-	h := surface{cfg: cfg, svc: env.Service, watch: env.Watcher, ready: func() bool { return true },
+	h := surface{cfg: cfg, svc: env.Service, watch: env.Watcher, notReady: func(context.Context) error { return nil },
 		reg: prometheus.NewRegistry(), log: slog.New(slog.DiscardHandler)}.handler()
 
 	f.Fuzz(func(t *testing.T, route uint8, ct, origin, host string, body []byte) {

@@ -5,6 +5,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 	"github.com/batonhq/baton/internal/server/native"
 	"github.com/batonhq/baton/internal/server/sfnapi"
 	"github.com/batonhq/baton/internal/service"
+	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/sqlite"
 	"github.com/batonhq/baton/internal/tasks"
 )
@@ -48,6 +50,13 @@ type Config struct {
 	DisableShell     bool
 	AllowedResources []string
 	Log              *slog.Logger
+
+	// DBCheck is how the database is checked at start: "quick" (default,
+	// PRAGMA quick_check), "full" (integrity_check) or "off".
+	DBCheck string
+	// WrapStore, when set, wraps the store the engine and the service use
+	// (tests inject faults with store/faulty).
+	WrapStore func(store.Store) store.Store
 
 	HTTP HTTPConfig
 }
@@ -105,7 +114,7 @@ func (c HTTPConfig) withDefaults() HTTPConfig {
 type Server struct {
 	cfg   Config
 	log   *slog.Logger
-	store *sqlite.Store
+	store store.Store
 	eng   *engine.Engine
 	svc   *service.Service
 	http  *http.Server
@@ -156,10 +165,16 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	} else if n > 0 {
 		cfg.Log.Info("killed task processes left by the previous server", "groups", n)
 	}
-	st, err := sqlite.Open(dir, sqlite.Options{Durability: cfg.Durability})
+	opened := time.Now()
+	db, err := sqlite.Open(dir, sqlite.Options{Durability: cfg.Durability, Check: cfg.DBCheck})
 	if err != nil {
 		unlock()
-		return nil, fmt.Errorf("opening the store in %s: %w", dir, err)
+		return nil, openError(filepath.Join(dir, sqlite.FileName), err)
+	}
+	cfg.Log.Info("database opened", "check", cmp.Or(cfg.DBCheck, sqlite.CheckQuick), "took", time.Since(opened).Round(time.Millisecond))
+	var st store.Store = db
+	if cfg.WrapStore != nil {
+		st = cfg.WrapStore(db)
 	}
 	started := false
 	defer func() {
@@ -188,6 +203,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	eng.SetChildren(children{svc: svc, eng: eng, st: st})
 	if err := eng.Run(ctx); err != nil {
 		st.Close()
+		if errors.Is(err, store.ErrDamaged) { // met by recovery with --db-check off
+			return nil, openError(filepath.Join(dir, sqlite.FileName), err)
+		}
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -202,7 +220,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.stop = stop
 	hc := cfg.HTTP
 	s.http = &http.Server{
-		Handler:           surface{cfg: cfg, svc: svc, watch: eng, ready: eng.Ready, reg: reg, log: cfg.Log}.handler(),
+		Handler:           surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log}.handler(),
 		ReadHeaderTimeout: min(10*time.Second, hc.ReadTimeout),
 		ReadTimeout:       hc.ReadTimeout,
 		WriteTimeout:      hc.WriteTimeout,
@@ -247,12 +265,12 @@ func originSet(origins []string) map[string]bool {
 
 // surface is what the server's HTTP handler serves.
 type surface struct {
-	cfg   Config // Listen and HTTP
-	svc   *service.Service
-	watch native.Watcher
-	ready func() bool
-	reg   *prometheus.Registry
-	log   *slog.Logger
+	cfg      Config // Listen and HTTP
+	svc      *service.Service
+	watch    native.Watcher
+	notReady func(context.Context) error // nil when ready
+	reg      *prometheus.Registry
+	log      *slog.Logger
 }
 
 // handler is the server's HTTP handler: the routes behind the guard.
@@ -270,8 +288,8 @@ func (x surface) routes() http.Handler {
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if !x.ready() {
-			http.Error(w, "not ready", http.StatusServiceUnavailable)
+		if err := x.notReady(r.Context()); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 		w.Write([]byte("ready\n"))
@@ -286,6 +304,39 @@ func (x surface) routes() http.Handler {
 		fmt.Fprintf(w, "Baton server. Step Functions API: POST / with X-Amz-Target; native API: /api/v1; metrics: /metrics\n")
 	})
 	return mux
+}
+
+// notReady says why the server cannot serve, or nil: the engine is not
+// running, or the store cannot write (a full disk: it passes by itself) or
+// found the database damaged.
+func (s *Server) notReady(ctx context.Context) error {
+	if h, ok := s.store.(store.Health); ok {
+		if err := h.Health(ctx); err != nil {
+			return err
+		}
+	}
+	if err := s.eng.StoreError(); err != nil {
+		return err
+	}
+	if !s.eng.Ready() {
+		return errors.New("the engine is not running")
+	}
+	return nil
+}
+
+// openError says what to do when the database cannot be opened.
+func openError(path string, err error) error {
+	switch {
+	case errors.Is(err, sqlite.ErrEmptyFile):
+		return fmt.Errorf("%s is empty (0 bytes): it is not a Baton database, and Baton does not take it for a new one. "+
+			"If you mean to start afresh, delete it (and %[1]s-wal, %[1]s-shm if present); if it should hold your executions, "+
+			"restore a backup (see \"Backup and restore\" in docs/server.md)", path)
+	case errors.Is(err, store.ErrDamaged):
+		return fmt.Errorf("the database is damaged: %w.\nBaton does not start on a damaged database. Stop here and restore "+
+			"the last backup made with `baton backup`: copy it to %s and remove %[2]s-wal and %[2]s-shm (see \"Backup and restore\" "+
+			"in docs/server.md). To start on it anyway (damaged executions then fail when read), use --db-check off", err, path)
+	}
+	return fmt.Errorf("opening the store %s: %w", path, err)
 }
 
 // Addr is the address the server listens on.

@@ -177,11 +177,31 @@ func storeErr(err error, notFound func() error) error {
 		return apierr.New(apierr.InvalidToken, "Invalid Token: the nextToken was not issued by this server or by this list (%v)", err)
 	case errors.Is(err, store.ErrConflict):
 		return apierr.New(apierr.ConflictException, "the resource changed meanwhile; retry: %v", err)
+	case errors.Is(err, store.ErrUnavailable), errors.Is(err, store.ErrDamaged):
+		return StoreFault(err)
 	}
 	if _, ok := apierr.As(err); ok {
 		return err
 	}
 	return fmt.Errorf("store: %w", err)
+}
+
+// StoreFault turns a failure of the store itself into the API error that
+// says what to do: ServiceUnavailable (503) while it cannot write (a full
+// disk: it passes once space is freed), InternalServerError naming the
+// damage for a damaged database (it does not pass: restore a backup). Other
+// errors are returned as they are.
+func StoreFault(err error) error {
+	switch {
+	case errors.Is(err, store.ErrDamaged):
+		return apierr.New(apierr.InternalServerError, "database damaged (%v): stop the server and restore the last backup "+
+			"(made with `baton backup`; see \"Backup and restore\" in docs/server.md)", err)
+	case errors.Is(err, store.ErrUnavailable):
+		return apierr.New(apierr.ServiceUnavailable, "%v. Free space on the disk of the data directory: Baton retries by itself "+
+			"and serves again once writes pass (GET /readyz answers 200 then). A change this call asked for may still be "+
+			"stored then: repeat the call to learn (a start with the same name and input is safe to repeat)", err)
+	}
+	return err
 }
 
 func stateMachineNotFound(arn string) func() error {

@@ -23,7 +23,22 @@ var (
 	ErrNotFound = errors.New("not found")      // no row with that key
 	ErrExists   = errors.New("already exists") // a row with that key exists
 	ErrConflict = errors.New("conflict")       // the row changed meanwhile (e.g. a stale revision)
+
+	// ErrUnavailable wraps a failure of the store itself that may pass:
+	// the disk is full, an I/O error. The same call may succeed later.
+	ErrUnavailable = errors.New("the store is unavailable")
+	// ErrDamaged wraps a read or write that found the database damaged
+	// (corrupt pages, not a database). It will not pass by itself: the
+	// database must be restored from a backup.
+	ErrDamaged = errors.New("database damaged")
 )
+
+// Health is implemented by stores that can tell whether they can serve:
+// Health returns nil when they can, else why not (an error wrapping
+// ErrUnavailable or ErrDamaged). The server's /readyz asks it.
+type Health interface {
+	Health(ctx context.Context) error
+}
 
 // Store is the durable state of a Baton server.
 type Store interface {

@@ -47,7 +47,8 @@ func (s *Store) UpdateStateMachine(ctx context.Context, sm *store.StateMachine) 
 }
 
 // GetStateMachine returns the state machine with that ARN.
-func (s *Store) GetStateMachine(ctx context.Context, arn string) (*store.StateMachine, error) {
+func (s *Store) GetStateMachine(ctx context.Context, arn string) (_ *store.StateMachine, err error) {
+	defer s.fault(&err)
 	row := s.queryRow(ctx, `SELECT `+smColumns+` FROM state_machines WHERE arn = ?`, arn)
 	sm, err := scanStateMachine(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -57,7 +58,8 @@ func (s *Store) GetStateMachine(ctx context.Context, arn string) (*store.StateMa
 }
 
 // ListStateMachines returns state machines sorted by name (then ARN).
-func (s *Store) ListStateMachines(ctx context.Context, page store.Page) ([]*store.StateMachine, string, error) {
+func (s *Store) ListStateMachines(ctx context.Context, page store.Page) (_ []*store.StateMachine, _ string, err error) {
+	defer s.fault(&err)
 	return list(ctx, s, page, listQuery[*store.StateMachine]{
 		kind: kindStateMachines, sel: `SELECT ` + smColumns + ` FROM state_machines WHERE 1`,
 		after: `(name, arn) > (?, ?)`, afterArgs: func(k pageKey) []any { return []any{k.T, k.S} },
@@ -122,7 +124,8 @@ func (s *Store) CreateVersion(ctx context.Context, v *store.Version) error {
 }
 
 // GetVersion returns the version with that ARN.
-func (s *Store) GetVersion(ctx context.Context, arn string) (*store.Version, error) {
+func (s *Store) GetVersion(ctx context.Context, arn string) (_ *store.Version, err error) {
+	defer s.fault(&err)
 	row := s.queryRow(ctx, `SELECT `+versionColumns+` FROM versions WHERE arn = ?`, arn)
 	v, err := scanVersion(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -132,7 +135,8 @@ func (s *Store) GetVersion(ctx context.Context, arn string) (*store.Version, err
 }
 
 // ListVersions returns the versions of a state machine, newest first.
-func (s *Store) ListVersions(ctx context.Context, stateMachineArn string, page store.Page) ([]*store.Version, string, error) {
+func (s *Store) ListVersions(ctx context.Context, stateMachineArn string, page store.Page) (_ []*store.Version, _ string, err error) {
+	defer s.fault(&err)
 	return list(ctx, s, page, listQuery[*store.Version]{
 		kind: kindVersions, sel: `SELECT ` + versionColumns + ` FROM versions WHERE state_machine_arn = ?`, args: []any{stateMachineArn},
 		after: `number < ?`, afterArgs: func(k pageKey) []any { return []any{k.N} },
@@ -196,7 +200,8 @@ func (s *Store) UpdateAlias(ctx context.Context, a *store.Alias) error {
 }
 
 // GetAlias returns the alias with that ARN.
-func (s *Store) GetAlias(ctx context.Context, arn string) (*store.Alias, error) {
+func (s *Store) GetAlias(ctx context.Context, arn string) (_ *store.Alias, err error) {
+	defer s.fault(&err)
 	row := s.queryRow(ctx, `SELECT `+aliasColumns+` FROM aliases WHERE arn = ?`, arn)
 	a, err := scanAlias(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -206,7 +211,8 @@ func (s *Store) GetAlias(ctx context.Context, arn string) (*store.Alias, error) 
 }
 
 // ListAliases returns the aliases of a state machine sorted by name.
-func (s *Store) ListAliases(ctx context.Context, stateMachineArn string, page store.Page) ([]*store.Alias, string, error) {
+func (s *Store) ListAliases(ctx context.Context, stateMachineArn string, page store.Page) (_ []*store.Alias, _ string, err error) {
+	defer s.fault(&err)
 	return list(ctx, s, page, listQuery[*store.Alias]{
 		kind: kindAliases, sel: `SELECT ` + aliasColumns + ` FROM aliases WHERE state_machine_arn = ?`, args: []any{stateMachineArn},
 		after: `name > ?`, afterArgs: func(k pageKey) []any { return []any{k.S} },
@@ -239,7 +245,8 @@ func (s *Store) CreateActivity(ctx context.Context, a *store.Activity) error {
 }
 
 // GetActivity returns the activity with that ARN.
-func (s *Store) GetActivity(ctx context.Context, arn string) (*store.Activity, error) {
+func (s *Store) GetActivity(ctx context.Context, arn string) (_ *store.Activity, err error) {
+	defer s.fault(&err)
 	row := s.queryRow(ctx, `SELECT arn, name, created_at FROM activities WHERE arn = ?`, arn)
 	a, err := scanActivity(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -249,7 +256,8 @@ func (s *Store) GetActivity(ctx context.Context, arn string) (*store.Activity, e
 }
 
 // ListActivities returns activities sorted by name (then ARN).
-func (s *Store) ListActivities(ctx context.Context, page store.Page) ([]*store.Activity, string, error) {
+func (s *Store) ListActivities(ctx context.Context, page store.Page) (_ []*store.Activity, _ string, err error) {
+	defer s.fault(&err)
 	return list(ctx, s, page, listQuery[*store.Activity]{
 		kind: kindActivities, sel: `SELECT arn, name, created_at FROM activities WHERE 1`,
 		after: `(name, arn) > (?, ?)`, afterArgs: func(k pageKey) []any { return []any{k.T, k.S} },
@@ -296,7 +304,8 @@ func (s *Store) UntagResource(ctx context.Context, arn string, keys []string) er
 }
 
 // ListTags returns the tags of a resource (an empty map when none).
-func (s *Store) ListTags(ctx context.Context, arn string) (map[string]string, error) {
+func (s *Store) ListTags(ctx context.Context, arn string) (_ map[string]string, err error) {
+	defer s.fault(&err)
 	rows, err := s.query(ctx, `SELECT key, value FROM tags WHERE resource_arn = ?`, arn)
 	if err != nil {
 		return nil, err

@@ -16,7 +16,8 @@ const execColumns = `e.arn, e.state_machine_arn, e.version_arn, e.alias_arn, e.n
 	i.parent_token`
 
 // GetExecution returns an execution with its snapshot.
-func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution, error) {
+func (s *Store) GetExecution(ctx context.Context, arn string) (_ *store.Execution, err error) {
+	defer s.fault(&err)
 	row := s.queryRow(ctx, `SELECT `+execColumns+`, e.snapshot
 		FROM executions e JOIN execution_inputs i ON i.execution_id = e.id WHERE e.arn = ?`, arn)
 	var snap []byte
@@ -35,7 +36,8 @@ func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution,
 
 // ListExecutions returns executions without their snapshots, newest start
 // first, ties broken by ARN descending.
-func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, page store.Page) ([]*store.Execution, string, error) {
+func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, page store.Page) (_ []*store.Execution, _ string, err error) {
+	defer s.fault(&err)
 	k, ok, err := decodeToken(kindExecutions, page.Token)
 	if err != nil {
 		return nil, "", err

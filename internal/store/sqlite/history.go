@@ -12,7 +12,8 @@ import (
 // History returns up to page.Limit events of an execution in id order
 // (descending when reverse is set), after the position in page.Token.
 // ErrNotFound when the execution does not exist.
-func (s *Store) History(ctx context.Context, executionArn string, reverse bool, page store.Page) ([]store.Event, string, error) {
+func (s *Store) History(ctx context.Context, executionArn string, reverse bool, page store.Page) (_ []store.Event, _ string, err error) {
+	defer s.fault(&err)
 	kind := kindHistory
 	if reverse {
 		kind = kindHistoryRev

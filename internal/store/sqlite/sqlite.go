@@ -42,6 +42,10 @@ type Options struct {
 	// Readers is the size of the reader connection pool (default
 	// max(4, GOMAXPROCS)).
 	Readers int
+	// Check is how the database is checked before it is used: CheckQuick
+	// ("" means quick), CheckFull or CheckOff. A damaged database fails
+	// Open with an error wrapping store.ErrDamaged.
+	Check string
 }
 
 // Store is the SQLite implementation of store.Store. It is safe for
@@ -57,12 +61,17 @@ type Store struct {
 	ckpt   *checkpointer
 	rs     readStmts
 	closed bool
+	health health
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store  = (*Store)(nil)
+	_ store.Health = (*Store)(nil)
+)
 
-// Open opens (creating if needed) the database dir/baton.db, applies the
-// pending migrations and prepares the write path.
+// Open opens (creating if needed) the database dir/baton.db, checks it
+// (Options.Check), applies the pending migrations and prepares the write
+// path. It refuses an existing empty file (ErrEmptyFile).
 func Open(dir string, opts Options) (*Store, error) {
 	sync := "FULL"
 	switch opts.Durability {
@@ -93,12 +102,20 @@ func Open(dir string, opts Options) (*Store, error) {
 		for _, p := range extra {
 			q.Add("_pragma", p)
 		}
-		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+		return fileURI(path, q.Encode())
 	}
 
 	ctx := context.Background()
-	if err := migrate(ctx, dsn()); err != nil {
+	// An existing 0-byte file is refused even with the check off: SQLite
+	// would silently make it a new, empty database.
+	if _, err := preflight(path); err != nil {
 		return nil, err
+	}
+	if err := Check(ctx, path, opts.Check); err != nil {
+		return nil, err
+	}
+	if err := migrate(ctx, dsn()); err != nil {
+		return nil, classify(err)
 	}
 
 	s := &Store{}
@@ -184,6 +201,10 @@ func (s *Store) writer(ctx context.Context, fn func(c *sql.Conn, ws *writeStmts)
 
 // tx is writer without the locking; the caller holds wmu.
 func (s *Store) tx(ctx context.Context, fn func(c *sql.Conn, ws *writeStmts) error) (err error) {
+	defer func() {
+		s.fault(&err)
+		s.wrote(err)
+	}()
 	if s.closed {
 		return errClosed
 	}

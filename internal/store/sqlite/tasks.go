@@ -15,7 +15,8 @@ const taskColumns = `t.token, e.arn, t.task_id, t.kind, t.resource, t.activity_a
 
 // OpenTasks returns every task of every RUNNING execution, ordered by
 // execution and token.
-func (s *Store) OpenTasks(ctx context.Context) ([]*store.Task, error) {
+func (s *Store) OpenTasks(ctx context.Context) (_ []*store.Task, err error) {
+	defer s.fault(&err)
 	rows, err := s.query(ctx, `SELECT `+taskColumns+`
 		FROM tasks t JOIN executions e ON e.id = t.execution_id
 		WHERE e.status = 'RUNNING' ORDER BY t.execution_id, t.token`)
@@ -26,7 +27,8 @@ func (s *Store) OpenTasks(ctx context.Context) ([]*store.Task, error) {
 }
 
 // GetTask returns one task by token; ErrNotFound once it is done.
-func (s *Store) GetTask(ctx context.Context, token string) (*store.Task, error) {
+func (s *Store) GetTask(ctx context.Context, token string) (_ *store.Task, err error) {
+	defer s.fault(&err)
 	row := s.queryRow(ctx, `SELECT `+taskColumns+`
 		FROM tasks t JOIN executions e ON e.id = t.execution_id WHERE t.token = ?`, token)
 	t, err := scanTask(row)

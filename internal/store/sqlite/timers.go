@@ -12,7 +12,8 @@ var timerChunk = 10000
 
 // Timers calls fn for every armed timer, in (execution, timer id) order; it
 // stops at fn's first error and returns it.
-func (s *Store) Timers(ctx context.Context, fn func(store.Timer) error) error {
+func (s *Store) Timers(ctx context.Context, fn func(store.Timer) error) (err error) {
+	defer s.fault(&err)
 	var lastExec int64
 	var lastID string
 	first := true
