@@ -11,7 +11,10 @@ import (
 
 // startParallel starts one child frame per branch, all on the state's
 // effective input.
-func (m *Machine) startParallel(x *Execution, f *Frame, s *state, now time.Time, out *Output) {
+func (m *Machine) startParallel(x *Execution, f *Frame, s *state, now time.Time, out *Output) *Failure {
+	if fail := m.tooManyOpen(x, s, len(s.branches)); fail != nil {
+		return fail
+	}
 	m.event(x, f, now, out, "ParallelStateStarted")
 	f.Results = make([]any, len(s.branches))
 	f.Children = f.Children[:0]
@@ -24,6 +27,24 @@ func (m *Machine) startParallel(x *Execution, f *Frame, s *state, now time.Time,
 		f.Children = append(f.Children, c.ID)
 		m.enter(x, c, g.startAt, f.Effective, now, out)
 	}
+	return nil
+}
+
+// tooManyOpen fails a Parallel or Map state that would open n more
+// branches or iterations than Options.MaxOpenBranches lets one execution
+// have open: each is a frame of the execution's snapshot, which is
+// serialized after every transition.
+func (m *Machine) tooManyOpen(x *Execution, s *state, n int) *Failure {
+	limit := m.opts.MaxOpenBranches
+	if limit <= 0 || len(x.Frames)-1+n <= limit { // the top level is not a branch
+		return nil
+	}
+	what := "branches"
+	if s.kind == kindMap {
+		what = "iterations"
+	}
+	return &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("The %s state '%s' cannot start %d %s: the execution would have %d branches and iterations open at once, more than the limit of %d (raise it with --max-open-branches).",
+		s.typ, s.name, n, what, len(x.Frames)-1+n, limit)}
 }
 
 // startMap reads the items and the Map's limits and starts the first
@@ -178,6 +199,9 @@ func (m *Machine) spawnIteration(x *Execution, f *Frame, s *state, now time.Time
 			return fail
 		}
 		input = v
+	}
+	if fail := m.tooManyOpen(x, s, 1); fail != nil {
+		return fail
 	}
 	f.NextItem++
 	f.Running++

@@ -87,12 +87,18 @@ func (j *jvalue) eval(sc *jscope) (any, *Failure) {
 	case !j.dynamic:
 		return j.static, nil
 	case j.expr != nil:
-		v, err := j.expr.Eval(nil, sc.bindings(j.expr))
+		v, err := j.expr.Eval(nil, sc.bindings(j.expr), sc.m.jsLimits)
 		switch e := err.(type) {
 		case nil:
 			return v, nil
 		case *jsonata.EvalError:
 			return nil, queryError("The JSONata expression '%s' specified for the field '%s' threw an error during evaluation: %s", j.expr.Source(), j.field, e.Message)
+		}
+		switch err {
+		case jsonata.ErrTimeLimit:
+			return nil, queryError("The JSONata expression '%s' specified for the field '%s' was stopped: it ran longer than the time limit of an evaluation (%s; raise it with --jsonata-timeout).", j.expr.Source(), j.field, sc.m.jsLimits.Timeout)
+		case jsonata.ErrMemoryLimit:
+			return nil, queryError("The JSONata expression '%s' specified for the field '%s' was stopped: it built more than the memory limit of an evaluation (%d bytes; raise it with --jsonata-max-bytes).", j.expr.Source(), j.field, sc.m.jsLimits.MaxBytes)
 		default:
 			return nil, queryError("The JSONata expression '%s' specified for the field '%s' returned nothing (undefined).", j.expr.Source(), j.field)
 		}

@@ -399,7 +399,9 @@ func (m *Machine) runState(x *Execution, f *Frame, s *state, now time.Time, out 
 			return m.fail(x, f, s, fail, now, out)
 		}
 		f.Effective = eff
-		m.startParallel(x, f, s, now, out)
+		if fail := m.startParallel(x, f, s, now, out); fail != nil {
+			return m.fail(x, f, s, fail, now, out)
+		}
 		return f.Phase == phaseEnter
 	case kindMap:
 		eff, fail := m.effectiveInput(x, f, s, f.Input, false)

@@ -38,6 +38,7 @@ type runFlags struct {
 	quiet      bool
 	maxEvents  int64
 	maxPayload int
+	limits     limitFlags
 }
 
 func newRunCmd() *cobra.Command {
@@ -80,6 +81,7 @@ definition or usage.`,
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress on stderr")
 	fl.IntVar(&f.maxPayload, "max-payload-bytes", asl.DefaultMaxPayloadBytes, "fail a state whose output is larger (States.DataLimitExceeded), as AWS does; 0: no limit")
 	fl.Int64Var(&f.maxEvents, "max-events", 0, "fail the execution when its history reaches N events (AWS Standard workflows: 25000); 0: no limit")
+	f.limits.register(fl) // --jsonata-timeout, --jsonata-max-bytes, --max-open-branches (limits.go)
 	return cmd
 }
 
@@ -174,7 +176,12 @@ func runFile(cmd *cobra.Command, file string, f runFlags) error {
 	if maxPayload > 0 && asl.JSONSize(input, maxPayload) > maxPayload {
 		return usageErr("the execution input is larger than %d bytes, the limit Step Functions applies; raise or lift it with --max-payload-bytes (0: no limit)", maxPayload)
 	}
+	limits, err := f.limits.limits()
+	if err != nil {
+		return err
+	}
 	m, err := asl.Compile(def, asl.Options{
+		Limits:           limits,
 		MaxPayloadBytes:  maxPayload,
 		MaxHistoryEvents: f.maxEvents,
 		Interrupt:        func() bool { return ctx.Err() != nil },

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/server/native"
 	"github.com/batonhq/baton/internal/server/sfnapi"
@@ -43,6 +44,9 @@ type Config struct {
 	Workers          int               // concurrent built-in tasks; default 64
 	Resources        map[string]string // Task resource -> local command (see docs/tasks.md)
 	Log              *slog.Logger
+	// Limits bound what one JSONata evaluation or one execution may cost
+	// (zero fields: asl's defaults; see docs/asl.md).
+	Limits asl.Limits
 }
 
 // Server is a running Baton node.
@@ -109,6 +113,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	eng, err := engine.New(engine.Config{
 		Store: st, Executors: resolver, Workers: cfg.Workers, Region: cfg.Region, AccountID: cfg.AccountID,
 		Log: cfg.Log, Metrics: engine.NewMetrics(reg), MaxPayloadBytes: cfg.MaxPayloadBytes, MaxHistoryEvents: cfg.MaxHistoryEvents,
+		Limits: cfg.Limits,
 	})
 	if err != nil {
 		st.Close()

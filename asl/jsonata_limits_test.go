@@ -1,0 +1,68 @@
+package asl_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton/asl"
+)
+
+// TestJSONataLimits runs hostile JSONata expressions (the reproductions of
+// issue 8) with the default limits: each must fail fast with
+// States.QueryEvaluationError and a cause that names the limit and the flag,
+// where before they ran for minutes or took gigabytes.
+func TestJSONataLimits(t *testing.T) {
+	// $b is a 1 MiB string, built by doubling: cheap, and within the budget.
+	const big = `$d := function($s, $n){ $n = 0 ? $s : $d($s & $s, $n - 1) }; $b := $d("x", 20); `
+	cases := []struct {
+		name, expr string
+		want       string // "" for success
+	}{
+		{"exponential recursion", `($f := function($n){ $n > 26 ? 1 : $f($n+1) + $f($n+1) }; $f(0))`, "--jsonata-timeout"},
+		{"exponential recursion through $map", `($f := function($n){ $n = 0 ? 1 : $sum($map([1, 2, 3], function(){ $f($n - 1) })) }; $f(30))`, "--jsonata-timeout"},
+		{"string doubled 30 times", `(` + big + `$d("xxxxxxxx", 30))`, "--jsonata-max-bytes"},
+		{"string doubled by $reduce", `$reduce([1..40], function($a, $i){ $a & $a }, "x")`, "--jsonata-max-bytes"},
+		{"$join of a shared string", `(` + big + `$join($map([1..100000], function(){ $b })))`, "--jsonata-max-bytes"},
+		{"$string of a shared string", `(` + big + `$string($map([1..100000], function(){ $b })))`, "--jsonata-max-bytes"},
+		{"& of an array", `(` + big + `$map([1..100000], function(){ $b }) & "")`, "--jsonata-max-bytes"},
+		{"$pad with a long pad", `(` + big + `$pad("", 10000, $b))`, "--jsonata-max-bytes"},
+		{"$replace with a long replacement", `(` + big + `$replace($substring($b, 0, 100000), "x", $b))`, "--jsonata-max-bytes"},
+		{"$replace regex with a long replacement", `(` + big + `$replace($substring($b, 0, 100000), /x/, $b))`, "--jsonata-max-bytes"},
+		{"nested ranges", `[1..5000000].[1..5000000]`, "--jsonata-max-bytes"},
+		{"objects over a range", `(` + big + `[1..9000000].{"a": $b})`, "--jsonata-max-bytes"},
+		{"an ordinary expression", `$sum([1..100000]) & "/" & $length($join($map([1..1000], function($i){ $string($i) })))`, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			src, _ := json.Marshal(map[string]any{"QueryLanguage": "JSONata", "StartAt": "P",
+				"States": map[string]any{"P": map[string]any{"Type": "Pass", "Output": "{% " + c.expr + " %}", "End": true}}})
+			def, err := asl.Parse(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := asl.Compile(def, asl.Options{MaxPayloadBytes: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out asl.Output
+			start := time.Now()
+			x := m.Start(asl.ExecutionInfo{ID: "e", Name: "e", Input: map[string]any{}}, t0, &out)
+			took := time.Since(start)
+			if took > 5*time.Second {
+				t.Errorf("took %s", took)
+			}
+			if c.want == "" {
+				if x.Status != asl.StatusSucceeded {
+					t.Fatalf("%s %s: %s", x.Status, x.Error, x.Cause)
+				}
+				return
+			}
+			if x.Status != asl.StatusFailed || x.Error != asl.ErrQueryEvaluationError || !strings.Contains(x.Cause, c.want) {
+				t.Fatalf("want States.QueryEvaluationError naming %s, got %s %s: %.300s", c.want, x.Status, x.Error, x.Cause)
+			}
+		})
+	}
+}
