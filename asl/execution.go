@@ -47,10 +47,11 @@ type Execution struct {
 	Tasks     map[string]int64    `json:"tasks,omitempty"`  // task id -> frame
 	Timers    map[string]timerRef `json:"timers,omitempty"` // timer id -> frame and purpose
 
-	queue       []int64 // frames to advance; empty between calls unless interrupted
-	steps       int     // transitions run, for Options.Interrupt checks
-	interrupted bool    // the last call stopped early because Options.Interrupt said so
-	jsInput     any     // Info.Input in the JSONata engine's form, built on first use
+	queue       []int64    // frames to advance; empty between calls unless interrupted
+	steps       int        // transitions run, for Options.Interrupt checks
+	interrupted bool       // the last call stopped early because Options.Interrupt said so
+	jsInput     any        // Info.Input in the JSONata engine's form, built on first use
+	snap        *snapCache // frames' JSON as MarshalExecution last wrote it (snapshot.go)
 }
 
 // Interrupted reports whether the last Start or Apply returned early because

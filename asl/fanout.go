@@ -218,10 +218,11 @@ func (m *Machine) spawnIteration(x *Execution, f *Frame, s *state, now time.Time
 // childFinished hands a finished branch or iteration to its parent.
 func (m *Machine) childFinished(x *Execution, c *Frame, now time.Time, out *Output) {
 	p := x.Frames[c.Parent]
-	delete(x.Frames, c.ID)
+	x.dropFrame(c.ID)
 	if p == nil {
 		return
 	}
+	x.touch(p.ID)
 	for i, id := range p.Children {
 		if id == c.ID {
 			last := len(p.Children) - 1
@@ -248,7 +249,7 @@ func (m *Machine) childFinished(x *Execution, c *Frame, now time.Time, out *Outp
 			p.ChildFail = c.Fail
 			m.abortChildren(x, p, now, out)
 		} else {
-			p.Results[c.Index] = c.Out
+			x.setResult(p, c.Index, c.Out)
 		}
 		if p.Running == 0 || p.ChildFail != nil {
 			p.Phase = phaseJoin
@@ -263,7 +264,7 @@ func (m *Machine) childFinished(x *Execution, c *Frame, now time.Time, out *Outp
 			ev.Name, ev.Index = s.name, c.Index
 		}
 		p.Failures++
-		p.Results[c.Index] = map[string]any{"Error": c.Fail.Error, "Cause": c.Fail.Cause}
+		x.setResult(p, c.Index, map[string]any{"Error": c.Fail.Error, "Cause": c.Fail.Cause})
 		if m.toleranceExceeded(p) {
 			if p.HasTol {
 				p.ChildFail = &Failure{Error: ErrExceedToleratedFailureThreshold, Cause: "The specified tolerated failure threshold was exceeded"}
@@ -279,7 +280,7 @@ func (m *Machine) childFinished(x *Execution, c *Frame, now time.Time, out *Outp
 		if ev := m.event(x, c, now, out, "MapIterationSucceeded"); ev != nil {
 			ev.Name, ev.Index = s.name, c.Index
 		}
-		p.Results[c.Index] = c.Out
+		x.setResult(p, c.Index, c.Out)
 	}
 	if p.NextItem < len(p.Items) {
 		p.PrevEvent = lastStep // AWS links the next iteration's start to it
@@ -321,6 +322,7 @@ func (m *Machine) toleranceExceeded(p *Frame) bool {
 // and timers are cancelled and their frames dropped.
 func (m *Machine) abortChildren(x *Execution, f *Frame, now time.Time, out *Output) {
 	s := m.stateOf(f)
+	x.touch(f.ID)
 	for _, id := range f.Children {
 		c := x.Frames[id]
 		if c == nil {
@@ -340,7 +342,7 @@ func (m *Machine) abortChildren(x *Execution, f *Frame, now time.Time, out *Outp
 			}
 		}
 		keepUnfinished(f, c) // redrive.go
-		delete(x.Frames, id)
+		x.dropFrame(id)
 	}
 	f.Children = f.Children[:0]
 	f.Running = 0

@@ -97,6 +97,7 @@ func (m *Machine) Apply(x *Execution, ev Event, now time.Time, out *Output) {
 		if f == nil {
 			return
 		}
+		x.touch(f.ID)
 		switch ref.Kind {
 		case timerWait:
 			f.TimerID = ""
@@ -132,6 +133,7 @@ func (m *Machine) drain(x *Execution, now time.Time, out *Output) {
 		id := x.queue[0]
 		x.queue = x.queue[1:]
 		if f := x.Frames[id]; f != nil {
+			x.touch(id)
 			m.advance(x, f, now, out)
 		}
 	}
@@ -149,6 +151,7 @@ func (m *Machine) taskFrame(x *Execution, taskID string) *Frame {
 	if f == nil || f.TaskID != taskID || f.Phase != phaseTask {
 		return nil
 	}
+	x.touch(id)
 	return f
 }
 
@@ -187,6 +190,7 @@ func (m *Machine) cancelTimer(x *Execution, id string, out *Output) {
 func (m *Machine) newFrame(x *Execution, parent int64, g *graph, index int, input any) *Frame {
 	f := &Frame{ID: m.newID(x), Parent: parent, Graph: g.key, Index: index, Input: input}
 	x.Frames[f.ID] = f
+	x.touch(f.ID)
 	return f
 }
 
@@ -767,6 +771,7 @@ func (m *Machine) finishExecution(x *Execution, status string, output any, fail 
 	}
 	frames := x.Frames
 	x.Tasks, x.Timers, x.Frames, x.queue = nil, nil, nil, nil
+	x.dropSnapshotCache()
 	if status != StatusSucceeded {
 		x.Frames = keepForRedrive(frames) // redrive.go
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/batonhq/baton/asl/internal/value"
@@ -13,6 +14,13 @@ import (
 // MarshalExecution serializes an execution's whole state, so that a caller
 // can persist it after each transition and resume it later with
 // UnmarshalExecution and the same Machine.
+//
+// Callers serialize after every transition, and an execution with N open
+// Parallel branches or Map iterations would then cost O(N) encoding per
+// transition, quadratic over the N branches' events. So the execution keeps
+// each frame's JSON (snapCache) and re-encodes only the frames the
+// interpreter touched since the last call; the rest is copied. A Map's
+// items are encoded once, its results in chunks (frameCache).
 func MarshalExecution(x *Execution) ([]byte, error) {
 	// encoding/json writes float64(1) as 1, which would come back as an
 	// integer; floats go out as json.Number in value's rendering ("1.0")
@@ -20,13 +28,269 @@ func MarshalExecution(x *Execution) ([]byte, error) {
 	c := *x
 	c.Info.Input = floatsAsNumbers(c.Info.Input)
 	c.Output = floatsAsNumbers(c.Output)
-	if x.Frames != nil {
-		c.Frames = make(map[int64]*Frame, len(x.Frames))
-		for id, f := range x.Frames {
-			c.Frames[id] = frameForJSON(f)
+	c.Frames, c.Tasks, c.Timers = nil, nil, nil
+	head, err := json.Marshal(&c)
+	if err != nil {
+		return nil, err
+	}
+	// The tasks and timers, one per waiting branch, are written here:
+	// encoding/json would sort their keys on every call.
+	if len(x.Tasks) > 0 || len(x.Timers) > 0 {
+		head = head[:len(head)-1]
+		if len(x.Tasks) > 0 {
+			head = append(head, `,"tasks":{`...)
+			i := 0
+			for id, f := range x.Tasks {
+				if i++; i > 1 {
+					head = append(head, ',')
+				}
+				head = appendJSONString(head, id)
+				head = append(head, ':')
+				head = strconv.AppendInt(head, f, 10)
+			}
+			head = append(head, '}')
+		}
+		if len(x.Timers) > 0 {
+			head = append(head, `,"timers":{`...)
+			i := 0
+			for id, t := range x.Timers {
+				if i++; i > 1 {
+					head = append(head, ',')
+				}
+				head = appendJSONString(head, id)
+				head = append(head, `:{"f":`...)
+				head = strconv.AppendInt(head, t.Frame, 10)
+				head = append(head, `,"k":`...)
+				head = strconv.AppendUint(head, uint64(t.Kind), 10)
+				head = append(head, '}')
+			}
+			head = append(head, '}')
+		}
+		head = append(head, '}')
+	}
+	if len(x.Frames) == 0 {
+		return head, nil
+	}
+	if verifySnapshots && x.snap != nil {
+		fresh := newSnapCache(x)
+		if err := fresh.update(x); err != nil {
+			return nil, err
+		}
+		if err := x.snap.update(x); err != nil {
+			return nil, err
+		}
+		if err := fresh.sameAs(x.snap); err != nil {
+			panic(err)
 		}
 	}
-	return json.Marshal(&c)
+	if x.snap == nil {
+		x.snap = newSnapCache(x)
+	}
+	sc := x.snap
+	if err := sc.update(x); err != nil {
+		return nil, err
+	}
+	n := len(head) + len(`,"frames":{}`)
+	for _, id := range sc.ids {
+		n += len(sc.frames[id]) + 24
+	}
+	buf := make([]byte, 0, n)
+	buf = append(buf, head[:len(head)-1]...)
+	buf = append(buf, `,"frames":{`...)
+	for i, id := range sc.ids {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, '"')
+		buf = strconv.AppendInt(buf, id, 10)
+		buf = append(buf, '"', ':')
+		buf = append(buf, sc.frames[id]...)
+	}
+	buf = append(buf, '}', '}')
+	return buf, nil
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			js, _ := json.Marshal(s)
+			return append(b, js...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// verifySnapshots makes MarshalExecution check its cache against a fresh
+// encoding of every frame (tests; see export_test.go).
+var verifySnapshots = false
+
+// snapCache is each frame's JSON as MarshalExecution last wrote it.
+type snapCache struct {
+	frames map[int64][]byte
+	ids    []int64             // the frames' ids, sorted
+	dirty  map[int64]struct{}  // touched since: re-encoded by update
+	gone   map[int64]struct{}  // deleted since
+	enc    map[int64]*frameEnc // per frame: its items and results' JSON
+}
+
+// frameEnc caches the parts of a Parallel or Map frame that grow with its
+// branches or items: the items, which do not change while the Map runs,
+// and the results, in chunks of resultChunk.
+type frameEnc struct {
+	items      []any // the slice itemsJSON encodes
+	itemsJSON  []byte
+	results    []any // the slice chunks encode
+	chunks     [][]byte
+	dirtyChunk map[int]struct{}
+}
+
+const resultChunk = 256
+
+func newSnapCache(x *Execution) *snapCache {
+	sc := &snapCache{frames: make(map[int64][]byte, len(x.Frames)), dirty: map[int64]struct{}{}, gone: map[int64]struct{}{}, enc: map[int64]*frameEnc{}}
+	for id := range x.Frames {
+		sc.dirty[id] = struct{}{}
+	}
+	return sc
+}
+
+// touch records that frame id may have changed (or is new).
+func (x *Execution) touch(id int64) {
+	if x.snap != nil {
+		x.snap.dirty[id] = struct{}{}
+	}
+}
+
+// dropFrame deletes a frame.
+func (x *Execution) dropFrame(id int64) {
+	delete(x.Frames, id)
+	if x.snap != nil {
+		x.snap.gone[id] = struct{}{}
+	}
+}
+
+// setResult records the result of branch or iteration i of f.
+func (x *Execution) setResult(f *Frame, i int, v any) {
+	f.Results[i] = v
+	if x.snap != nil {
+		if e := x.snap.enc[f.ID]; e != nil && e.dirtyChunk != nil {
+			e.dirtyChunk[i/resultChunk] = struct{}{}
+		}
+	}
+}
+
+// dropSnapshotCache forgets the cache after changes it does not follow.
+func (x *Execution) dropSnapshotCache() { x.snap = nil }
+
+// update re-encodes the touched frames and forgets the deleted ones.
+func (sc *snapCache) update(x *Execution) error {
+	for id := range sc.gone {
+		if _, ok := x.Frames[id]; ok {
+			sc.dirty[id] = struct{}{} // deleted and put back (redrive)
+			continue
+		}
+		if _, ok := sc.frames[id]; ok {
+			delete(sc.frames, id)
+			delete(sc.enc, id)
+			if i, found := slices.BinarySearch(sc.ids, id); found {
+				sc.ids = slices.Delete(sc.ids, i, i+1)
+			}
+		}
+	}
+	clear(sc.gone)
+	for id := range sc.dirty {
+		f := x.Frames[id]
+		if f == nil {
+			continue
+		}
+		b, err := sc.encode(f)
+		if err != nil {
+			return err
+		}
+		if _, ok := sc.frames[id]; !ok {
+			i, _ := slices.BinarySearch(sc.ids, id)
+			sc.ids = slices.Insert(sc.ids, i, id)
+		}
+		sc.frames[id] = b
+	}
+	clear(sc.dirty)
+	return nil
+}
+
+// encode writes a frame's JSON, its items and results from the cache.
+func (sc *snapCache) encode(f *Frame) ([]byte, error) {
+	fc := frameForJSON(f)
+	fc.Items, fc.Results = nil, nil
+	b, err := json.Marshal(fc)
+	if err != nil || len(f.Items) == 0 && len(f.Results) == 0 {
+		delete(sc.enc, f.ID)
+		return b, err
+	}
+	e := sc.enc[f.ID]
+	if e == nil {
+		e = &frameEnc{}
+		sc.enc[f.ID] = e
+	}
+	b = b[:len(b)-1]
+	if len(f.Items) > 0 {
+		if !sameSlice(e.items, f.Items) {
+			e.items = f.Items
+			if e.itemsJSON, err = json.Marshal(floatsAsNumbersSlice(f.Items)); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, `,"items":`...)
+		b = append(b, e.itemsJSON...)
+	}
+	if len(f.Results) > 0 {
+		if !sameSlice(e.results, f.Results) {
+			e.results = f.Results
+			e.chunks = make([][]byte, (len(f.Results)+resultChunk-1)/resultChunk)
+			e.dirtyChunk = make(map[int]struct{}, len(e.chunks))
+			for i := range e.chunks {
+				e.dirtyChunk[i] = struct{}{}
+			}
+		}
+		for i := range e.dirtyChunk {
+			part := f.Results[i*resultChunk : min((i+1)*resultChunk, len(f.Results))]
+			js, err := json.Marshal(floatsAsNumbersSlice(part))
+			if err != nil {
+				return nil, err
+			}
+			e.chunks[i] = js[1 : len(js)-1] // without the brackets
+		}
+		clear(e.dirtyChunk)
+		b = append(b, `,"results":[`...)
+		for i, c := range e.chunks {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, c...)
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}'), nil
+}
+
+// sameSlice reports whether a and b are the same slice (not only equal).
+func sameSlice(a, b []any) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// sameAs reports how sc, freshly encoded, differs from the cache old.
+func (sc *snapCache) sameAs(old *snapCache) error {
+	if !slices.Equal(sc.ids, old.ids) {
+		return fmt.Errorf("asl: snapshot cache: frames %v, cached %v", sc.ids, old.ids)
+	}
+	for id, b := range sc.frames {
+		if !bytes.Equal(b, old.frames[id]) {
+			return fmt.Errorf("asl: snapshot cache: frame %d is %s, cached %s", id, b, old.frames[id])
+		}
+	}
+	return nil
 }
 
 // frameForJSON copies a frame with its floats as json.Number.

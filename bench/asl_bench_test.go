@@ -4,7 +4,9 @@
 package bench
 
 import (
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -180,5 +182,77 @@ func BenchmarkMap100kJSONata(b *testing.B) {
 				runToEnd(b, m, input, &out)
 			}
 		})
+	}
+}
+
+// wideParallel is a Parallel state of n branches of one Wait 1s each, the
+// shape of issue 8's reproduction (10,000 branches: an 878 KB definition).
+func wideParallel(b *testing.B, n int) *asl.Machine {
+	b.Helper()
+	var sb strings.Builder
+	sb.WriteString(`{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[`)
+	for i := range n {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		fmt.Fprintf(&sb, `{"StartAt":"W%d","States":{"W%d":{"Type":"Wait","Seconds":1,"End":true}}}`, i, i)
+	}
+	sb.WriteString(`]}}}`)
+	def, err := asl.Parse([]byte(sb.String()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := asl.Compile(def, asl.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
+// BenchmarkWideParallel: a Parallel of N branches of Wait 1s through the
+// interpreter: Start, then every timer fired, one Apply each, to the end.
+// "snapshot" also serializes the execution after every Apply, as the engine
+// does after every transition (asl.MarshalExecution); that part is O(N) per
+// event, so quadratic, and runs only for the smaller N.
+func BenchmarkWideParallel(b *testing.B) {
+	for _, n := range []int{1000, 2000, 10000} {
+		for _, snap := range []bool{false, true} {
+			if snap && n > 2000 {
+				continue
+			}
+			name := fmt.Sprintf("N=%d", n)
+			if snap {
+				name += "/snapshot"
+			}
+			b.Run(name, func(b *testing.B) {
+				m := wideParallel(b, n)
+				var out asl.Output
+				start := time.Unix(0, 0)
+				b.ReportAllocs()
+				for b.Loop() {
+					out.Reset()
+					x := m.Start(asl.ExecutionInfo{ID: "arn:aws:states:us-east-1:123456789012:execution:bench:1", Name: "1", Input: map[string]any{}}, start, &out)
+					var timers []string
+					for _, c := range out.Commands {
+						if t, ok := c.(asl.ArmTimer); ok {
+							timers = append(timers, t.TimerID)
+						}
+					}
+					for _, id := range timers {
+						out.Reset()
+						m.Apply(x, asl.TimerFired{TimerID: id}, start.Add(time.Second), &out)
+						if snap {
+							if _, err := asl.MarshalExecution(x); err != nil {
+								b.Fatal(err)
+							}
+						}
+					}
+					if x.Status != asl.StatusSucceeded {
+						b.Fatalf("%s %s %s", x.Status, x.Error, x.Cause)
+					}
+				}
+				b.ReportMetric(float64(b.N)*float64(n)/b.Elapsed().Seconds(), "branches/s")
+			})
+		}
 	}
 }
