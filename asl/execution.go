@@ -134,6 +134,12 @@ type Frame struct {
 	Out  any      `json:"out,omitempty"`
 	Fail *Failure `json:"fail,omitempty"`
 
+	// SharedInput and EffectiveIsInput are set only in snapshots: the
+	// frame's input is its parent's effective input ("parent") or its item
+	// ("item"), and its effective input is its input, written once.
+	SharedInput      string `json:"sharedInput,omitempty"`
+	EffectiveIsInput bool   `json:"effectiveIsInput,omitempty"`
+
 	// InSize is an upper bound of the JSON size of Input (0: unknown), kept
 	// so that the payload limit rarely needs to walk a payload.
 	InSize int `json:"inSize,omitempty"`

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
+	"unsafe"
 
 	"github.com/batonhq/baton/asl/internal/value"
 )
@@ -206,7 +209,7 @@ func (sc *snapCache) update(x *Execution) error {
 		if f == nil {
 			continue
 		}
-		b, err := sc.encode(f)
+		b, err := sc.encode(x, f)
 		if err != nil {
 			return err
 		}
@@ -221,9 +224,10 @@ func (sc *snapCache) update(x *Execution) error {
 }
 
 // encode writes a frame's JSON, its items and results from the cache.
-func (sc *snapCache) encode(f *Frame) ([]byte, error) {
+func (sc *snapCache) encode(x *Execution, f *Frame) ([]byte, error) {
 	fc := frameForJSON(f)
 	fc.Items, fc.Results = nil, nil
+	shareInput(x, f, fc)
 	b, err := json.Marshal(fc)
 	if err != nil || len(f.Items) == 0 && len(f.Results) == 0 {
 		delete(sc.enc, f.ID)
@@ -273,6 +277,66 @@ func (sc *snapCache) encode(f *Frame) ([]byte, error) {
 		b = append(b, ']')
 	}
 	return append(b, '}'), nil
+}
+
+// shareInput writes, instead of a branch's or iteration's input, that it is
+// its parent's effective input or item (fc is f's copy being encoded): N
+// branches of a Parallel would otherwise each hold a copy of the same input
+// in the snapshot, and after a restart in memory.
+func shareInput(x *Execution, f, fc *Frame) {
+	p := x.Frames[f.Parent]
+	if p == nil || f.Parent == 0 {
+		return
+	}
+	switch {
+	case sameValue(f.Input, p.Effective):
+		fc.SharedInput = "parent"
+	case f.Index < len(p.Items) && sameValue(f.Input, p.Items[f.Index]):
+		fc.SharedInput = "item"
+	default:
+		return
+	}
+	fc.Input = nil
+	if sameValue(f.Effective, f.Input) {
+		fc.Effective, fc.EffectiveIsInput = nil, true
+	}
+}
+
+// resolveShared undoes shareInput on decoded frames, parents first (a
+// parent's id is lower than its children's).
+func resolveShared(x *Execution) {
+	ids := slices.Sorted(maps.Keys(x.Frames))
+	for _, id := range ids {
+		f := x.Frames[id]
+		p := x.Frames[f.Parent]
+		switch {
+		case f.SharedInput == "parent" && p != nil:
+			f.Input = p.Effective
+		case f.SharedInput == "item" && p != nil && f.Index < len(p.Items):
+			f.Input = p.Items[f.Index]
+		}
+		if f.EffectiveIsInput {
+			f.Effective = f.Input
+		}
+		f.SharedInput, f.EffectiveIsInput = "", false
+	}
+}
+
+// sameValue reports whether a and b are the same object, array or long
+// string in memory (not only equal): what shareInput may share.
+func sameValue(a, b any) bool {
+	switch t := a.(type) {
+	case map[string]any:
+		u, ok := b.(map[string]any)
+		return ok && t != nil && u != nil && reflect.ValueOf(t).UnsafePointer() == reflect.ValueOf(u).UnsafePointer()
+	case []any:
+		u, ok := b.([]any)
+		return ok && sameSlice(t, u) && len(t) > 0
+	case string:
+		u, ok := b.(string)
+		return ok && len(t) >= 64 && len(t) == len(u) && unsafe.StringData(t) == unsafe.StringData(u)
+	}
+	return false
 }
 
 // sameSlice reports whether a and b are the same slice (not only equal).
@@ -394,6 +458,7 @@ func UnmarshalExecution(data []byte) (*Execution, error) {
 			f.Items[i] = fixNumbers(v)
 		}
 	}
+	resolveShared(&x)
 	return &x, nil
 }
 
