@@ -190,9 +190,10 @@ func (m *Machine) spawnIteration(x *Execution, f *Frame, s *state, now time.Time
 		input = v
 	} else if s.itemSelector != nil {
 		env := jsonpath.Env{
-			Input:   f.Effective,
-			Context: func() any { return m.contextObject(x, f, &mapItem{index: idx, value: item}) },
-			Var:     func(name string) (any, bool) { return lookupVar(x, f, name) },
+			Input:    f.Effective,
+			Context:  func() any { return m.contextObject(x, f, &mapItem{index: idx, value: item}) },
+			Var:      func(name string) (any, bool) { return lookupVar(x, f, name) },
+			MaxBytes: m.builtBound(),
 		}
 		v, fail := s.itemSelector.eval(env)
 		if fail != nil {

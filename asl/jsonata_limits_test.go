@@ -66,3 +66,50 @@ func TestJSONataLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestIntrinsicLimits: intrinsic functions that build strings are bounded by
+// the payload limit before they build them. Nested States.Array calls share
+// one value 10^6 times in a few hundred bytes of definition; its text would
+// be gigabytes.
+func TestIntrinsicLimits(t *testing.T) {
+	arr := func(inner string) string { return "States.Array(" + strings.Repeat(inner+",", 9) + inner + ")" }
+	fanout := arr(arr(arr("$.s"))) // 1,000 times a 10 KB string
+	cases := []struct {
+		name, call string
+		fail       bool
+	}{
+		{"JsonToString of a shared value", "States.JsonToString(" + fanout + ")", true},
+		{"Format of a shared value", "States.Format('{}', " + fanout + ")", true},
+		{"Format of many arguments", "States.Format('" + strings.Repeat("{}", 100) + "'" + strings.Repeat(", $.s", 100) + ")", true},
+		{"ordinary", "States.Format('{} and {}', States.JsonToString(States.Array($.s, 1)), $.s)", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src, _ := json.Marshal(map[string]any{"StartAt": "P", "States": map[string]any{"P": map[string]any{
+				"Type": "Pass", "Parameters": map[string]any{"v.$": c.call}, "End": true}}})
+			def, err := asl.Parse(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := asl.Compile(def, asl.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out asl.Output
+			start := time.Now()
+			x := m.Start(asl.ExecutionInfo{ID: "e", Name: "e", Input: map[string]any{"s": strings.Repeat("x", 10000)}}, t0, &out)
+			if took := time.Since(start); took > 5*time.Second {
+				t.Errorf("took %s", took)
+			}
+			if !c.fail {
+				if x.Status != asl.StatusSucceeded {
+					t.Fatalf("%s %s: %s", x.Status, x.Error, x.Cause)
+				}
+				return
+			}
+			if x.Status != asl.StatusFailed || x.Error != asl.ErrRuntime || !strings.Contains(x.Cause, "--max-payload-bytes") {
+				t.Fatalf("want States.Runtime naming --max-payload-bytes, got %s %s: %.300s", x.Status, x.Error, x.Cause)
+			}
+		})
+	}
+}

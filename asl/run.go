@@ -246,13 +246,23 @@ func (m *Machine) env(x *Execution, f *Frame, input any) jsonpath.Env {
 	if f.env.Context == nil {
 		// Built once per frame: the closures only capture what stays the same.
 		f.env = jsonpath.Env{
-			Context: func() any { return m.contextObject(x, f, nil) },
-			Var:     func(name string) (any, bool) { return lookupVar(x, f, name) },
+			Context:  func() any { return m.contextObject(x, f, nil) },
+			Var:      func(name string) (any, bool) { return lookupVar(x, f, name) },
+			MaxBytes: m.builtBound(),
 		}
 	}
 	e := f.env
 	e.Input = input
 	return e
+}
+
+// builtBound bounds the strings intrinsic functions build: the payload
+// limit, or without one the JSONata memory limit (jsonpath.Env.MaxBytes).
+func (m *Machine) builtBound() int {
+	if m.opts.MaxPayloadBytes > 0 {
+		return m.opts.MaxPayloadBytes
+	}
+	return int(m.jsLimits.MaxBytes)
 }
 
 func lookupVar(x *Execution, f *Frame, name string) (any, bool) {
