@@ -37,32 +37,13 @@ func TestJSONataLimits(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			src, _ := json.Marshal(map[string]any{"QueryLanguage": "JSONata", "StartAt": "P",
-				"States": map[string]any{"P": map[string]any{"Type": "Pass", "Output": "{% " + c.expr + " %}", "End": true}}})
-			def, err := asl.Parse(src)
-			if err != nil {
-				t.Fatal(err)
+			def := map[string]any{"QueryLanguage": "JSONata", "StartAt": "P",
+				"States": map[string]any{"P": map[string]any{"Type": "Pass", "Output": "{% " + c.expr + " %}", "End": true}}}
+			errName := ""
+			if c.want != "" {
+				errName = asl.ErrQueryEvaluationError
 			}
-			m, err := asl.Compile(def, asl.Options{MaxPayloadBytes: -1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out asl.Output
-			start := time.Now()
-			x := m.Start(asl.ExecutionInfo{ID: "e", Name: "e", Input: map[string]any{}}, t0, &out)
-			took := time.Since(start)
-			if took > 5*time.Second {
-				t.Errorf("took %s", took)
-			}
-			if c.want == "" {
-				if x.Status != asl.StatusSucceeded {
-					t.Fatalf("%s %s: %s", x.Status, x.Error, x.Cause)
-				}
-				return
-			}
-			if x.Status != asl.StatusFailed || x.Error != asl.ErrQueryEvaluationError || !strings.Contains(x.Cause, c.want) {
-				t.Fatalf("want States.QueryEvaluationError naming %s, got %s %s: %.300s", c.want, x.Status, x.Error, x.Cause)
-			}
+			runLimited(t, def, asl.Options{MaxPayloadBytes: -1}, map[string]any{}, errName, c.want)
 		})
 	}
 }
@@ -85,31 +66,44 @@ func TestIntrinsicLimits(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			src, _ := json.Marshal(map[string]any{"StartAt": "P", "States": map[string]any{"P": map[string]any{
-				"Type": "Pass", "Parameters": map[string]any{"v.$": c.call}, "End": true}}})
-			def, err := asl.Parse(src)
-			if err != nil {
-				t.Fatal(err)
+			def := map[string]any{"StartAt": "P", "States": map[string]any{"P": map[string]any{
+				"Type": "Pass", "Parameters": map[string]any{"v.$": c.call}, "End": true}}}
+			errName := ""
+			if c.fail {
+				errName = asl.ErrRuntime
 			}
-			m, err := asl.Compile(def, asl.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out asl.Output
-			start := time.Now()
-			x := m.Start(asl.ExecutionInfo{ID: "e", Name: "e", Input: map[string]any{"s": strings.Repeat("x", 10000)}}, t0, &out)
-			if took := time.Since(start); took > 5*time.Second {
-				t.Errorf("took %s", took)
-			}
-			if !c.fail {
-				if x.Status != asl.StatusSucceeded {
-					t.Fatalf("%s %s: %s", x.Status, x.Error, x.Cause)
-				}
-				return
-			}
-			if x.Status != asl.StatusFailed || x.Error != asl.ErrRuntime || !strings.Contains(x.Cause, "--max-payload-bytes") {
-				t.Fatalf("want States.Runtime naming --max-payload-bytes, got %s %s: %.300s", x.Status, x.Error, x.Cause)
-			}
+			runLimited(t, def, asl.Options{}, map[string]any{"s": strings.Repeat("x", 10000)}, errName, "--max-payload-bytes")
 		})
+	}
+}
+
+// runLimited runs def (a definition as Go values) to its end on input and
+// checks the outcome: success when errName is "", else a failure with
+// errName whose cause names flag. It must end within seconds.
+func runLimited(t *testing.T, def map[string]any, opts asl.Options, input any, errName, flag string) {
+	t.Helper()
+	src, _ := json.Marshal(def)
+	d, err := asl.Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := asl.Compile(d, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out asl.Output
+	start := time.Now()
+	x := m.Start(asl.ExecutionInfo{ID: "e", Name: "e", Input: input}, t0, &out)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("took %s", took)
+	}
+	if errName == "" {
+		if x.Status != asl.StatusSucceeded {
+			t.Fatalf("%s %s: %s", x.Status, x.Error, x.Cause)
+		}
+		return
+	}
+	if x.Status != asl.StatusFailed || x.Error != errName || !strings.Contains(x.Cause, flag) {
+		t.Fatalf("want %s naming %s, got %s %s: %.300s", errName, flag, x.Status, x.Error, x.Cause)
 	}
 }

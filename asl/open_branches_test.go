@@ -51,29 +51,14 @@ func TestMaxOpenBranches(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			src, _ := json.Marshal(c.def)
-			def, err := asl.Parse(src)
-			if err != nil {
-				t.Fatal(err)
-			}
 			opts := asl.Options{}
 			opts.MaxOpenBranches = c.limit
-			m, err := asl.Compile(def, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
 			in, _ := asl.ParseJSON([]byte(c.input))
-			var out asl.Output
-			x := m.Start(asl.ExecutionInfo{ID: "e", Name: "e", Input: in}, t0, &out)
-			if !c.fail {
-				if x.Status != asl.StatusSucceeded {
-					t.Fatalf("%s %s: %s", x.Status, x.Error, x.Cause)
-				}
-				return
+			errName := ""
+			if c.fail {
+				errName = asl.ErrRuntime
 			}
-			if x.Status != asl.StatusFailed || x.Error != asl.ErrRuntime || !strings.Contains(x.Cause, "--max-open-branches") {
-				t.Fatalf("want States.Runtime naming --max-open-branches, got %s %s: %s", x.Status, x.Error, x.Cause)
-			}
+			runLimited(t, c.def, opts, in, errName, "--max-open-branches")
 		})
 	}
 }
