@@ -46,9 +46,13 @@ const DefaultMaxPayloadBytes = 256 << 10
 const (
 	DefaultJSONataTimeout  = time.Second
 	DefaultJSONataMaxBytes = 64 << 20
-	// DefaultMaxOpenBranches is Options.MaxOpenBranches' default: room for
-	// the widest Parallel a 1 MiB definition can hold.
-	DefaultMaxOpenBranches = 10000
+	// DefaultMaxOpenBranches is Options.MaxOpenBranches' default. The
+	// engine writes an execution's snapshot after every transition, O(open
+	// branches) bytes each time, and holds those of a commit batch: 2,000
+	// branches make a snapshot of about 0.5 MB, 10,000 of 2.4 MB, copied
+	// for each of their events. It leaves room for a Map of 40 iterations
+	// each running a Map of 40.
+	DefaultMaxOpenBranches = 2000
 )
 
 // Limits bound what one expression evaluation or one execution may cost, so
