@@ -32,6 +32,8 @@ func TestJSONataLimits(t *testing.T) {
 		{"$replace regex with a long replacement", `(` + big + `$replace($substring($b, 0, 100000), /x/, $b))`, "--jsonata-max-bytes"},
 		{"nested ranges", `[1..5000000].[1..5000000]`, "--jsonata-max-bytes"},
 		{"objects over a range", `(` + big + `[1..9000000].{"a": $b})`, "--jsonata-max-bytes"},
+		{"grouped objects over a range", `(` + big + `[1..2000000]{ $string($): $b })`, "--jsonata-max-bytes"},
+		{"transforms of a large value", `(` + big + `$v := {"a": $b}; $reduce([1..1000], function($acc, $i){ $v.($ ~> | a | {"n": $i} |) }, 0))`, "--jsonata-max-bytes"},
 		{"an ordinary expression", `$sum([1..100000]) & "/" & $length($join($map([1..1000], function($i){ $string($i) })))`, ""},
 	}
 	for _, c := range cases {

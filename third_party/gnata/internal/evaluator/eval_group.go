@@ -97,6 +97,10 @@ func evalGroupBy(node *parser.Node, input any, env *Environment) (any, error) {
 				}
 			}
 			if valResult != nil {
+				// Fork (FORK.md): each member of the grouped object.
+				if err := env.Charge(64 + int64(len(keyStr))); err != nil {
+					return nil, err
+				}
 				keySet[keyStr] = true
 				outObj.Set(keyStr, valResult)
 			}

@@ -55,6 +55,12 @@ func applyTransform(node *parser.Node, input any, env *Environment) (any, error)
 	if input == nil {
 		return nil, nil
 	}
+	// Fork (FORK.md): the copy the transform works on, charged before.
+	if left := env.Remaining(); left >= 0 {
+		if err := env.Charge(JSONSizeAtMost(input, left)); err != nil {
+			return nil, err
+		}
+	}
 	cloned := deepClone(input)
 
 	matched, err := Eval(node.Pattern, cloned, env)
