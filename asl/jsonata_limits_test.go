@@ -34,6 +34,7 @@ func TestJSONataLimits(t *testing.T) {
 		{"objects over a range", `(` + big + `[1..9000000].{"a": $b})`, "--jsonata-max-bytes"},
 		{"grouped objects over a range", `(` + big + `[1..2000000]{ $string($): $b })`, "--jsonata-max-bytes"},
 		{"transforms of a large value", `(` + big + `$v := {"a": $b}; $reduce([1..1000], function($acc, $i){ $v.($ ~> | a | {"n": $i} |) }, 0))`, "--jsonata-max-bytes"},
+		{"tuples of a path with a position binding", `($x := $map([1..1000], function($i){ $i }); $count($x#$i.$x#$j.$x))`, "--jsonata-max-bytes"},
 		{"an ordinary expression", `$sum([1..100000]) & "/" & $length($join($map([1..1000], function($i){ $string($i) })))`, ""},
 	}
 	for _, c := range cases {

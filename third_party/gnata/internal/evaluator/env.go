@@ -53,6 +53,20 @@ func (e *Environment) Charge(n int64) error {
 	return nil
 }
 
+// chargeLater records n bytes built where no error can be returned; the
+// next Eval fails once the budget is over (see overBudget).
+func (e *Environment) chargeLater(n int64) {
+	if b := e.callCounter().budget; b != nil {
+		b.Used += n
+	}
+}
+
+// overBudget reports whether the evaluation went past its budget.
+func (e *Environment) overBudget() bool {
+	b := e.callCounter().budget
+	return b != nil && b.Used > b.Max
+}
+
 // Remaining returns how many bytes the budget still allows (-1: no budget).
 func (e *Environment) Remaining() int64 {
 	b := e.callCounter().budget

@@ -14,6 +14,8 @@ func Eval(node *parser.Node, input any, env *Environment) (any, error) {
 		return nil, nil
 	} else if err := env.Context().Err(); err != nil {
 		return nil, err
+	} else if env.overBudget() { // Fork (FORK.md): charged where no error could be returned
+		return nil, ErrMemoryBudget
 	} else if node.Group != nil {
 		// If the node has a Group expression (A{key:val}), evaluate the base node
 		// first, then apply the group-by reduction.

@@ -770,10 +770,15 @@ func evalJoinFilter(ctxs, dst []pathCtx, leftNode, predicate *parser.Node, focus
 // level rather than advancing to the result element. This implements lateral-join
 // semantics: the variable captures each element, but subsequent path steps continue
 // navigating from the parent context.
+// tupleBytes is what one tuple of a path with #$i or @$v bindings is
+// charged: its environment (fork: see FORK.md).
+const tupleBytes = 128
+
 func appendTupleResults(step *parser.Node, result, parentValue any, parentEnv *Environment, nextCtxs *[]pathCtx) {
 	isJoin := step.Focus != ""
 
 	bindAt := func(j int, elem any) *Environment {
+		parentEnv.chargeLater(tupleBytes) // Fork (FORK.md)
 		e := NewChildEnvironment(parentEnv)
 		e.Bind(parentKey, parentValue)
 		if isJoin {
@@ -821,6 +826,7 @@ func appendTupleResults(step *parser.Node, result, parentValue any, parentEnv *E
 // parentKey. Used for root-level steps ($ / $$) that have no path parent.
 func appendTupleResultsNoParent(step *parser.Node, result any, parentEnv *Environment, nextCtxs *[]pathCtx) {
 	bindAt := func(j int, _ any) *Environment {
+		parentEnv.chargeLater(tupleBytes) // Fork (FORK.md)
 		e := NewChildEnvironment(parentEnv)
 		if step.Index != "" {
 			e.Bind(step.Index, float64(j))
