@@ -39,8 +39,15 @@ type result struct {
 
 func runBaton(t *testing.T, dir, stdin string, args ...string) result {
 	t.Helper()
+	return runBatonEnv(t, dir, stdin, nil, args...)
+}
+
+// runBatonEnv is runBaton with env added to the environment.
+func runBatonEnv(t *testing.T, dir, stdin string, env []string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(baton, args...)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
