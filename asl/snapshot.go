@@ -23,7 +23,8 @@ import (
 // transition, quadratic over the N branches' events. So the execution keeps
 // each frame's JSON (snapCache) and re-encodes only the frames the
 // interpreter touched since the last call; the rest is copied. A Map's
-// items are encoded once, its results in chunks (frameCache).
+// items are encoded once, its results in chunks (frameEnc). Like Apply, it
+// must not run concurrently with another call on the same execution.
 func MarshalExecution(x *Execution) ([]byte, error) {
 	// encoding/json writes float64(1) as 1, which would come back as an
 	// integer; floats go out as json.Number in value's rendering ("1.0")
