@@ -110,3 +110,32 @@ func runLimited(t *testing.T, def map[string]any, opts asl.Options, input any, e
 		t.Fatalf("want %s naming %s, got %s %s: %.300s", errName, flag, x.Status, x.Error, x.Cause)
 	}
 }
+
+// TestSlowJSONataAsksInterrupt: a transition after a slow JSONata
+// evaluation asks Options.Interrupt at once, not after 1,024 transitions:
+// a loop of expressions of up to a second each would hold the caller
+// (the engine's step-time guard) for many minutes.
+func TestSlowJSONataAsksInterrupt(t *testing.T) {
+	def := map[string]any{"QueryLanguage": "JSONata", "StartAt": "Slow", "States": map[string]any{
+		"Slow": map[string]any{"Type": "Pass", "Output": "{% $count($map([1..300000], function($i){ $i * 2 })) %}", "Next": "Again"},
+		"Again": map[string]any{"Type": "Choice", "Default": "Slow",
+			"Choices": []any{map[string]any{"Condition": "{% false %}", "Next": "Done"}}},
+		"Done": map[string]any{"Type": "Succeed"},
+	}}
+	src, _ := json.Marshal(def)
+	d, err := asl.Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	opts := asl.Options{MaxHistoryEvents: 200, Interrupt: func() bool { calls++; return true }}
+	m, err := asl.Compile(d, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out asl.Output
+	x := m.Start(asl.ExecutionInfo{ID: "e", Name: "e", Input: map[string]any{}}, t0, &out)
+	if !x.Interrupted() || calls != 1 || x.LastEvent > 10 {
+		t.Fatalf("interrupted %v after %d events, %d calls (status %s %s)", x.Interrupted(), x.LastEvent, calls, x.Status, x.Cause)
+	}
+}
