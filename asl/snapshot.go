@@ -30,9 +30,15 @@ func MarshalExecution(x *Execution) ([]byte, error) {
 	// integer; floats go out as json.Number in value's rendering ("1.0")
 	// instead. Values are shared, so this works on a shallow copy.
 	c := *x
-	c.Info.Input = floatsAsNumbers(c.Info.Input)
 	c.Output = floatsAsNumbers(c.Output)
 	c.Frames, c.Tasks, c.Timers = nil, nil, nil
+	if x.snap == nil {
+		x.snap = newSnapCache(x)
+	}
+	var err error
+	if c.Info.Input, err = x.snap.input.of(x.Info.Input); err != nil {
+		return nil, err
+	}
 	head, err := json.Marshal(&c)
 	if err != nil {
 		return nil, err
@@ -87,9 +93,6 @@ func MarshalExecution(x *Execution) ([]byte, error) {
 			panic(err)
 		}
 	}
-	if x.snap == nil {
-		x.snap = newSnapCache(x)
-	}
 	sc := x.snap
 	if err := sc.update(x); err != nil {
 		return nil, err
@@ -137,18 +140,21 @@ type snapCache struct {
 	ids    []int64             // the frames' ids, sorted
 	dirty  map[int64]struct{}  // touched since: re-encoded by update
 	gone   map[int64]struct{}  // deleted since
-	enc    map[int64]*frameEnc // per frame: its items and results' JSON
+	enc    map[int64]*frameEnc // per frame: its inputs, items and results' JSON
+	input  rawJSON             // the execution's input
 }
 
-// frameEnc caches the parts of a Parallel or Map frame that grow with its
-// branches or items: the items, which do not change while the Map runs,
-// and the results, in chunks of resultChunk.
+// frameEnc caches the parts of a frame that may be large: its input and
+// effective input, and those that grow with a Parallel's branches or a Map's
+// items: the items, which do not change while the Map runs, and the results,
+// in chunks of resultChunk.
 type frameEnc struct {
-	items      []any // the slice itemsJSON encodes
-	itemsJSON  []byte
-	results    []any // the slice chunks encode
-	chunks     [][]byte
-	dirtyChunk map[int]struct{}
+	input, effective rawJSON
+	items            []any // the slice itemsJSON encodes
+	itemsJSON        []byte
+	results          []any // the slice chunks encode
+	chunks           [][]byte
+	dirtyChunk       map[int]struct{}
 }
 
 const resultChunk = 256
@@ -226,18 +232,37 @@ func (sc *snapCache) update(x *Execution) error {
 
 // encode writes a frame's JSON, its items and results from the cache.
 func (sc *snapCache) encode(x *Execution, f *Frame) ([]byte, error) {
-	fc := frameForJSON(f)
-	fc.Items, fc.Results = nil, nil
-	shareInput(x, f, fc)
-	b, err := json.Marshal(fc)
-	if err != nil || len(f.Items) == 0 && len(f.Results) == 0 {
-		delete(sc.enc, f.ID)
-		return b, err
-	}
 	e := sc.enc[f.ID]
 	if e == nil {
 		e = &frameEnc{}
 		sc.enc[f.ID] = e
+	}
+	fc := *f
+	fc.Items, fc.Results = nil, nil
+	fc.Out = floatsAsNumbers(f.Out)
+	if f.Vars != nil {
+		fc.Vars = make(map[string]any, len(f.Vars))
+		for k, v := range f.Vars {
+			fc.Vars[k] = floatsAsNumbers(v)
+		}
+	}
+	shareInput(x, f, &fc)
+	var err error
+	if fc.SharedInput == "" {
+		if fc.Input, err = e.input.of(f.Input); err != nil {
+			return nil, err
+		}
+	}
+	if f.Effective != nil && !fc.EffectiveIsInput {
+		if sameValue(f.Effective, f.Input) {
+			fc.Effective, fc.EffectiveIsInput = nil, true
+		} else if fc.Effective, err = e.effective.of(f.Effective); err != nil {
+			return nil, err
+		}
+	}
+	b, err := json.Marshal(&fc)
+	if err != nil || len(f.Items) == 0 && len(f.Results) == 0 {
+		return b, err
 	}
 	b = b[:len(b)-1]
 	if len(f.Items) > 0 {
@@ -326,18 +351,53 @@ func resolveShared(x *Execution) {
 // sameValue reports whether a and b are the same object, array or long
 // string in memory (not only equal): what shareInput may share.
 func sameValue(a, b any) bool {
-	switch t := a.(type) {
-	case map[string]any:
-		u, ok := b.(map[string]any)
-		return ok && t != nil && u != nil && reflect.ValueOf(t).UnsafePointer() == reflect.ValueOf(u).UnsafePointer()
-	case []any:
-		u, ok := b.([]any)
-		return ok && sameSlice(t, u) && len(t) > 0
-	case string:
-		u, ok := b.(string)
-		return ok && len(t) >= 64 && len(t) == len(u) && unsafe.StringData(t) == unsafe.StringData(u)
+	ka, na := identity(a)
+	kb, nb := identity(b)
+	return ka != nil && ka == kb && na == nb
+}
+
+// rawJSON caches the JSON of the value a frame field last held, when the
+// value is one whose identity can be told (an object, an array, a long
+// string): values are never changed in place, so the same one has the same
+// JSON. The key is a pointer, which keeps the value alive: its address
+// cannot be reused by another while cached.
+type rawJSON struct {
+	key unsafe.Pointer
+	n   int
+	js  json.RawMessage
+}
+
+// of returns v's JSON, from the cache when v is the value it holds.
+func (r *rawJSON) of(v any) (json.RawMessage, error) {
+	key, n := identity(v)
+	if key != nil && key == r.key && n == r.n {
+		return r.js, nil
 	}
-	return false
+	js, err := json.Marshal(floatsAsNumbers(v))
+	if err != nil {
+		return nil, err
+	}
+	r.key, r.n, r.js = key, n, js
+	return js, nil
+}
+
+// identity is what tells a value apart from others in memory (nil: none).
+func identity(v any) (unsafe.Pointer, int) {
+	switch t := v.(type) {
+	case map[string]any:
+		if t != nil {
+			return reflect.ValueOf(t).UnsafePointer(), len(t)
+		}
+	case []any:
+		if len(t) > 0 {
+			return unsafe.Pointer(&t[0]), len(t)
+		}
+	case string:
+		if len(t) >= 64 {
+			return unsafe.Pointer(unsafe.StringData(t)), len(t)
+		}
+	}
+	return nil, 0
 }
 
 // sameSlice reports whether a and b are the same slice (not only equal).

@@ -217,6 +217,31 @@ func wideParallel(b *testing.B, n int) *asl.Machine {
 // does after every transition (asl.MarshalExecution); that part copies the
 // whole snapshot, O(N) bytes per event, so it grows faster than N.
 func BenchmarkWideParallel(b *testing.B) {
+	benchTimers(b, wideParallel, false)
+}
+
+// BenchmarkWideMap: an inline Map over N items whose iterations each wait
+// 1s, at most 40 at once, driven like BenchmarkWideParallel.
+func BenchmarkWideMap(b *testing.B) {
+	benchTimers(b, func(b *testing.B, n int) *asl.Machine {
+		def, err := asl.Parse([]byte(`{"StartAt":"M","States":{"M":{"Type":"Map","End":true,
+			"ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"End":true}}}}}}`))
+		if err != nil {
+			b.Fatal(err)
+		}
+		m, err := asl.Compile(def, asl.Options{MaxPayloadBytes: -1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return m
+	}, true)
+}
+
+// benchTimers runs the machine build(b, N) for N = 1,000, 2,000 and 10,000
+// on an input of N small items (withItems) or {}, firing every timer it arms in order, with
+// and without a snapshot after every event; it reports items (branches or
+// iterations) per second.
+func benchTimers(b *testing.B, build func(b *testing.B, n int) *asl.Machine, withItems bool) {
 	for _, n := range []int{1000, 2000, 10000} {
 		for _, snap := range []bool{false, true} {
 			name := fmt.Sprintf("N=%d", n)
@@ -224,25 +249,38 @@ func BenchmarkWideParallel(b *testing.B) {
 				name += "/snapshot"
 			}
 			b.Run(name, func(b *testing.B) {
-				m := wideParallel(b, n)
+				m := build(b, n)
+				var input any = map[string]any{}
+				if withItems {
+					items := make([]any, n)
+					for i := range items {
+						items[i] = int64(i)
+					}
+					input = items
+				}
 				var out asl.Output
 				start := time.Unix(0, 0)
 				b.ReportAllocs()
 				for b.Loop() {
 					out.Reset()
-					x := m.Start(asl.ExecutionInfo{ID: "arn:aws:states:us-east-1:123456789012:execution:bench:1", Name: "1", Input: map[string]any{}}, start, &out)
-					var timers []string
-					for _, c := range out.Commands {
-						if t, ok := c.(asl.ArmTimer); ok {
-							timers = append(timers, t.TimerID)
+					x := m.Start(asl.ExecutionInfo{ID: "arn:aws:states:us-east-1:123456789012:execution:bench:1", Name: "1", Input: input}, start, &out)
+					for fired := 0; !x.Done(); fired++ {
+						var timers []string
+						for _, c := range out.Commands {
+							if t, ok := c.(asl.ArmTimer); ok {
+								timers = append(timers, t.TimerID)
+							}
 						}
-					}
-					for _, id := range timers {
+						if len(timers) == 0 || fired > n {
+							b.Fatalf("%s after %d timers: waits for nothing", x.Status, fired)
+						}
 						out.Reset()
-						m.Apply(x, asl.TimerFired{TimerID: id}, start.Add(time.Second), &out)
-						if snap {
-							if _, err := asl.MarshalExecution(x); err != nil {
-								b.Fatal(err)
+						for _, id := range timers {
+							m.Apply(x, asl.TimerFired{TimerID: id}, start.Add(time.Second), &out)
+							if snap {
+								if _, err := asl.MarshalExecution(x); err != nil {
+									b.Fatal(err)
+								}
 							}
 						}
 					}
@@ -250,7 +288,7 @@ func BenchmarkWideParallel(b *testing.B) {
 						b.Fatalf("%s %s %s", x.Status, x.Error, x.Cause)
 					}
 				}
-				b.ReportMetric(float64(b.N)*float64(n)/b.Elapsed().Seconds(), "branches/s")
+				b.ReportMetric(float64(b.N)*float64(n)/b.Elapsed().Seconds(), "items/s")
 			})
 		}
 	}
