@@ -135,8 +135,9 @@ type Frame struct {
 	Fail *Failure `json:"fail,omitempty"`
 
 	// SharedInput and EffectiveIsInput are set only in snapshots: the
-	// frame's input is its parent's effective input ("parent") or its item
-	// ("item"), and its effective input is its input, written once.
+	// frame's input is its parent's effective input ("parent"), its item
+	// ("item") or the execution's input ("execution"), and its effective
+	// input is its input, written once.
 	SharedInput      string `json:"sharedInput,omitempty"`
 	EffectiveIsInput bool   `json:"effectiveIsInput,omitempty"`
 

@@ -264,16 +264,12 @@ func (sc *snapCache) encode(x *Execution, f *Frame) ([]byte, error) {
 	if err != nil || len(f.Items) == 0 && len(f.Results) == 0 {
 		return b, err
 	}
-	b = b[:len(b)-1]
-	if len(f.Items) > 0 {
-		if !sameSlice(e.items, f.Items) {
-			e.items = f.Items
-			if e.itemsJSON, err = json.Marshal(floatsAsNumbersSlice(f.Items)); err != nil {
-				return nil, err
-			}
+	head := b[:len(b)-1]
+	if len(f.Items) > 0 && !sameSlice(e.items, f.Items) {
+		e.items = f.Items
+		if e.itemsJSON, err = json.Marshal(floatsAsNumbersSlice(f.Items)); err != nil {
+			return nil, err
 		}
-		b = append(b, `,"items":`...)
-		b = append(b, e.itemsJSON...)
 	}
 	if len(f.Results) > 0 {
 		if !sameSlice(e.results, f.Results) {
@@ -293,6 +289,19 @@ func (sc *snapCache) encode(x *Execution, f *Frame) ([]byte, error) {
 			e.chunks[i] = js[1 : len(js)-1] // without the brackets
 		}
 		clear(e.dirtyChunk)
+	}
+	// One allocation of the right size: this runs at every event of a
+	// Parallel or Map with many branches or items.
+	n := len(head) + len(`,"items":,"results":[]}`) + len(e.itemsJSON) + len(e.chunks)
+	for _, c := range e.chunks {
+		n += len(c)
+	}
+	b = append(make([]byte, 0, n), head...)
+	if len(f.Items) > 0 {
+		b = append(b, `,"items":`...)
+		b = append(b, e.itemsJSON...)
+	}
+	if len(f.Results) > 0 {
 		b = append(b, `,"results":[`...)
 		for i, c := range e.chunks {
 			if i > 0 {
@@ -306,15 +315,17 @@ func (sc *snapCache) encode(x *Execution, f *Frame) ([]byte, error) {
 }
 
 // shareInput writes, instead of a branch's or iteration's input, that it is
-// its parent's effective input or item (fc is f's copy being encoded): N
+// its parent's effective input or item, or for the top level the
+// execution's input (fc is f's copy being encoded): N
 // branches of a Parallel would otherwise each hold a copy of the same input
 // in the snapshot, and after a restart in memory.
 func shareInput(x *Execution, f, fc *Frame) {
 	p := x.Frames[f.Parent]
-	if p == nil || f.Parent == 0 {
-		return
-	}
 	switch {
+	case f.Parent == 0 && sameValue(f.Input, x.Info.Input):
+		fc.SharedInput = "execution"
+	case p == nil || f.Parent == 0:
+		return
 	case sameValue(f.Input, p.Effective):
 		fc.SharedInput = "parent"
 	case f.Index < len(p.Items) && sameValue(f.Input, p.Items[f.Index]):
@@ -336,6 +347,8 @@ func resolveShared(x *Execution) {
 		f := x.Frames[id]
 		p := x.Frames[f.Parent]
 		switch {
+		case f.SharedInput == "execution":
+			f.Input = x.Info.Input
 		case f.SharedInput == "parent" && p != nil:
 			f.Input = p.Effective
 		case f.SharedInput == "item" && p != nil && f.Index < len(p.Items):
