@@ -47,10 +47,11 @@ type Execution struct {
 	Tasks     map[string]int64    `json:"tasks,omitempty"`  // task id -> frame
 	Timers    map[string]timerRef `json:"timers,omitempty"` // timer id -> frame and purpose
 
-	queue       []int64 // frames to advance; empty between calls unless interrupted
-	steps       int     // transitions run, for Options.Interrupt checks
-	interrupted bool    // the last call stopped early because Options.Interrupt said so
-	jsInput     any     // Info.Input in the JSONata engine's form, built on first use
+	queue       []int64    // frames to advance; empty between calls unless interrupted
+	steps       int        // transitions run, for Options.Interrupt checks
+	interrupted bool       // the last call stopped early because Options.Interrupt said so
+	jsInput     any        // Info.Input in the JSONata engine's form, built on first use
+	snap        *snapCache // frames' JSON as MarshalExecution last wrote it (snapshot.go)
 }
 
 // Interrupted reports whether the last Start or Apply returned early because
@@ -132,6 +133,13 @@ type Frame struct {
 	// Outcome, handed to the parent.
 	Out  any      `json:"out,omitempty"`
 	Fail *Failure `json:"fail,omitempty"`
+
+	// SharedInput and EffectiveIsInput are set only in snapshots: the
+	// frame's input is its parent's effective input ("parent"), its item
+	// ("item") or the execution's input ("execution"), and its effective
+	// input is its input, written once.
+	SharedInput      string `json:"sharedInput,omitempty"`
+	EffectiveIsInput bool   `json:"effectiveIsInput,omitempty"`
 
 	// InSize is an upper bound of the JSON size of Input (0: unknown), kept
 	// so that the payload limit rarely needs to walk a payload.

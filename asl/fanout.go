@@ -11,7 +11,10 @@ import (
 
 // startParallel starts one child frame per branch, all on the state's
 // effective input.
-func (m *Machine) startParallel(x *Execution, f *Frame, s *state, now time.Time, out *Output) {
+func (m *Machine) startParallel(x *Execution, f *Frame, s *state, now time.Time, out *Output) *Failure {
+	if fail := m.tooManyOpen(x, s, len(s.branches)); fail != nil {
+		return fail
+	}
 	m.event(x, f, now, out, "ParallelStateStarted")
 	f.Results = make([]any, len(s.branches))
 	f.Children = f.Children[:0]
@@ -24,6 +27,24 @@ func (m *Machine) startParallel(x *Execution, f *Frame, s *state, now time.Time,
 		f.Children = append(f.Children, c.ID)
 		m.enter(x, c, g.startAt, f.Effective, now, out)
 	}
+	return nil
+}
+
+// tooManyOpen fails a Parallel or Map state that would open n more
+// branches or iterations than Options.MaxOpenBranches lets one execution
+// have open: each is a frame of the execution's snapshot, which is
+// serialized after every transition.
+func (m *Machine) tooManyOpen(x *Execution, s *state, n int) *Failure {
+	limit := m.opts.MaxOpenBranches
+	if limit <= 0 || len(x.Frames)-1+n <= limit { // the top level is not a branch
+		return nil
+	}
+	what := "branches"
+	if s.kind == kindMap {
+		what = "iterations"
+	}
+	return &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("The %s state '%s' cannot start %d %s: the execution would have %d branches and iterations open at once, more than the limit of %d (raise it with --max-open-branches).",
+		s.typ, s.name, n, what, len(x.Frames)-1+n, limit)}
 }
 
 // startMap reads the items and the Map's limits and starts the first
@@ -169,15 +190,19 @@ func (m *Machine) spawnIteration(x *Execution, f *Frame, s *state, now time.Time
 		input = v
 	} else if s.itemSelector != nil {
 		env := jsonpath.Env{
-			Input:   f.Effective,
-			Context: func() any { return m.contextObject(x, f, &mapItem{index: idx, value: item}) },
-			Var:     func(name string) (any, bool) { return lookupVar(x, f, name) },
+			Input:    f.Effective,
+			Context:  func() any { return m.contextObject(x, f, &mapItem{index: idx, value: item}) },
+			Var:      func(name string) (any, bool) { return lookupVar(x, f, name) },
+			MaxBytes: m.builtBound(),
 		}
 		v, fail := s.itemSelector.eval(env)
 		if fail != nil {
 			return fail
 		}
 		input = v
+	}
+	if fail := m.tooManyOpen(x, s, 1); fail != nil {
+		return fail
 	}
 	f.NextItem++
 	f.Running++
@@ -194,10 +219,11 @@ func (m *Machine) spawnIteration(x *Execution, f *Frame, s *state, now time.Time
 // childFinished hands a finished branch or iteration to its parent.
 func (m *Machine) childFinished(x *Execution, c *Frame, now time.Time, out *Output) {
 	p := x.Frames[c.Parent]
-	delete(x.Frames, c.ID)
+	x.dropFrame(c.ID)
 	if p == nil {
 		return
 	}
+	x.touch(p.ID)
 	for i, id := range p.Children {
 		if id == c.ID {
 			last := len(p.Children) - 1
@@ -224,7 +250,7 @@ func (m *Machine) childFinished(x *Execution, c *Frame, now time.Time, out *Outp
 			p.ChildFail = c.Fail
 			m.abortChildren(x, p, now, out)
 		} else {
-			p.Results[c.Index] = c.Out
+			x.setResult(p, c.Index, c.Out)
 		}
 		if p.Running == 0 || p.ChildFail != nil {
 			p.Phase = phaseJoin
@@ -239,7 +265,7 @@ func (m *Machine) childFinished(x *Execution, c *Frame, now time.Time, out *Outp
 			ev.Name, ev.Index = s.name, c.Index
 		}
 		p.Failures++
-		p.Results[c.Index] = map[string]any{"Error": c.Fail.Error, "Cause": c.Fail.Cause}
+		x.setResult(p, c.Index, map[string]any{"Error": c.Fail.Error, "Cause": c.Fail.Cause})
 		if m.toleranceExceeded(p) {
 			if p.HasTol {
 				p.ChildFail = &Failure{Error: ErrExceedToleratedFailureThreshold, Cause: "The specified tolerated failure threshold was exceeded"}
@@ -255,7 +281,7 @@ func (m *Machine) childFinished(x *Execution, c *Frame, now time.Time, out *Outp
 		if ev := m.event(x, c, now, out, "MapIterationSucceeded"); ev != nil {
 			ev.Name, ev.Index = s.name, c.Index
 		}
-		p.Results[c.Index] = c.Out
+		x.setResult(p, c.Index, c.Out)
 	}
 	if p.NextItem < len(p.Items) {
 		p.PrevEvent = lastStep // AWS links the next iteration's start to it
@@ -297,6 +323,7 @@ func (m *Machine) toleranceExceeded(p *Frame) bool {
 // and timers are cancelled and their frames dropped.
 func (m *Machine) abortChildren(x *Execution, f *Frame, now time.Time, out *Output) {
 	s := m.stateOf(f)
+	x.touch(f.ID)
 	for _, id := range f.Children {
 		c := x.Frames[id]
 		if c == nil {
@@ -316,7 +343,7 @@ func (m *Machine) abortChildren(x *Execution, f *Frame, now time.Time, out *Outp
 			}
 		}
 		keepUnfinished(f, c) // redrive.go
-		delete(x.Frames, id)
+		x.dropFrame(id)
 	}
 	f.Children = f.Children[:0]
 	f.Running = 0

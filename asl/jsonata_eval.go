@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/batonhq/baton/asl/internal/jsonata"
 	"github.com/batonhq/baton/asl/internal/value"
@@ -87,12 +88,22 @@ func (j *jvalue) eval(sc *jscope) (any, *Failure) {
 	case !j.dynamic:
 		return j.static, nil
 	case j.expr != nil:
-		v, err := j.expr.Eval(nil, sc.bindings(j.expr))
+		start := time.Now()
+		v, err := j.expr.Eval(nil, sc.bindings(j.expr), sc.m.jsLimits)
+		if time.Since(start) > slowEval {
+			sc.x.steps |= 1023 // the next transition asks Options.Interrupt
+		}
 		switch e := err.(type) {
 		case nil:
 			return v, nil
 		case *jsonata.EvalError:
 			return nil, queryError("The JSONata expression '%s' specified for the field '%s' threw an error during evaluation: %s", j.expr.Source(), j.field, e.Message)
+		}
+		switch err {
+		case jsonata.ErrTimeLimit:
+			return nil, queryError("The JSONata expression '%s' specified for the field '%s' was stopped: it ran longer than the time limit of an evaluation (%s; raise it with --jsonata-timeout).", j.expr.Source(), j.field, sc.m.jsLimits.Timeout)
+		case jsonata.ErrMemoryLimit:
+			return nil, queryError("The JSONata expression '%s' specified for the field '%s' was stopped: it built more than the memory limit of an evaluation (%d bytes; raise it with --jsonata-max-bytes).", j.expr.Source(), j.field, sc.m.jsLimits.MaxBytes)
 		default:
 			return nil, queryError("The JSONata expression '%s' specified for the field '%s' returned nothing (undefined).", j.expr.Source(), j.field)
 		}
@@ -127,6 +138,12 @@ func (j *jvalue) typeError(want string, v any) *Failure {
 	return queryError("The JSONata expression '%s' specified for the field '%s' returned an unexpected result type. Expected '%s', but was '%s' for value: %s",
 		j.expr.Source(), j.field, want, value.TypeName(v), value.MarshalString(v))
 }
+
+// slowEval is how long a JSONata evaluation may take before the next
+// transition asks Options.Interrupt, which is otherwise asked every 1,024
+// transitions: each evaluation may take up to the time limit (1 s), and
+// 1,024 of them would hold the caller for minutes.
+const slowEval = 5 * time.Millisecond
 
 func queryError(format string, args ...any) *Failure {
 	return &Failure{Error: ErrQueryEvaluationError, Cause: fmt.Sprintf(format, args...)}

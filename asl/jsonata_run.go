@@ -130,7 +130,9 @@ func (m *Machine) runJSONata(x *Execution, f *Frame, s *state, now time.Time, ou
 			return m.fail(x, f, s, fail, now, out)
 		}
 		f.Effective = eff
-		m.startParallel(x, f, s, now, out)
+		if fail := m.startParallel(x, f, s, now, out); fail != nil {
+			return m.fail(x, f, s, fail, now, out)
+		}
 		return f.Phase == phaseEnter
 	case kindMap:
 		f.Effective = f.Input

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/asl/internal/intrinsic"
+	"github.com/batonhq/baton/asl/internal/jsonata"
 	"github.com/batonhq/baton/asl/internal/jsonpath"
 	"github.com/batonhq/baton/asl/internal/value"
 )
@@ -21,10 +22,62 @@ type Machine struct {
 	// graphs indexes every (nested) state graph by its path, so that an
 	// Execution can name the graph a frame runs in a compact, serializable way.
 	graphs map[string]*graph
+	// jsLimits bound every JSONata evaluation (Options.JSONata*).
+	jsLimits jsonata.Limits
+}
+
+// jsonataLimits applies the defaults of the JSONata limits.
+func jsonataLimits(o Options) jsonata.Limits {
+	lim := jsonata.Limits{Timeout: o.JSONataTimeout, MaxBytes: o.JSONataMaxBytes}
+	if lim.Timeout == 0 {
+		lim.Timeout = DefaultJSONataTimeout
+	}
+	if lim.MaxBytes == 0 {
+		lim.MaxBytes = DefaultJSONataMaxBytes
+	}
+	return jsonata.Limits{Timeout: max(lim.Timeout, 0), MaxBytes: max(lim.MaxBytes, 0)}
 }
 
 // DefaultMaxPayloadBytes is AWS's limit on a state's input and output.
 const DefaultMaxPayloadBytes = 256 << 10
+
+// Defaults of the Limits. The JSONata ones are far above what an expression
+// over a 256 KiB payload needs, and far below what would hurt a server.
+const (
+	DefaultJSONataTimeout  = time.Second
+	DefaultJSONataMaxBytes = 64 << 20
+	// DefaultMaxOpenBranches is Options.MaxOpenBranches' default. The
+	// engine writes an execution's snapshot after every transition, O(open
+	// branches) bytes each time, and holds those of a commit batch: 2,000
+	// branches make a snapshot of about 0.5 MB, 10,000 of 2.4 MB, copied
+	// for each of their events. It leaves room for a Map of 40 iterations
+	// each running a Map of 40.
+	DefaultMaxOpenBranches = 2000
+)
+
+// Limits bound what one expression evaluation or one execution may cost, so
+// that a hostile definition cannot exhaust the process. Zero fields take
+// their defaults; the engine's flags set them (docs/asl.md).
+type Limits struct {
+	// JSONataTimeout bounds the time of one JSONata expression evaluation;
+	// past it the state fails with States.QueryEvaluationError. 0 means
+	// DefaultJSONataTimeout; a negative value means no limit.
+	JSONataTimeout time.Duration
+	// JSONataMaxBytes bounds what one JSONata expression evaluation may
+	// build: an estimate of the bytes of the strings, arrays and objects it
+	// makes, counted as they are made (what it drops counts too), checked
+	// before the large ones are built. Past it the state fails with
+	// States.QueryEvaluationError. 0 means DefaultJSONataMaxBytes; a
+	// negative value means no limit.
+	JSONataMaxBytes int64
+	// MaxOpenBranches bounds the Parallel branches and Map iterations one
+	// execution may have open at once, nested ones included: every open one
+	// is a thread of control in the execution's snapshot, which is written
+	// after every transition. A Parallel or Map state that would open more
+	// fails with States.Runtime. 0 means DefaultMaxOpenBranches; a negative
+	// value means no limit.
+	MaxOpenBranches int
+}
 
 // Options tune a Machine.
 type Options struct {
@@ -44,6 +97,8 @@ type Options struct {
 	// reaches this many events, as AWS does at 25,000 for Standard
 	// workflows. 0 means no limit.
 	MaxHistoryEvents int64
+	// Limits bound what one hostile definition may cost.
+	Limits
 	// Interrupt, when set, is asked every 1,024 transitions whether to give
 	// control back to the caller: Start and Apply then return with the
 	// execution still RUNNING (Interrupted reports it), and the caller is
@@ -179,7 +234,10 @@ func Compile(def *Definition, opts Options) (*Machine, error) {
 	if opts.MaxInlineConcurrency <= 0 {
 		opts.MaxInlineConcurrency = 40
 	}
-	m := &Machine{def: def, opts: opts, graphs: map[string]*graph{}}
+	if opts.MaxOpenBranches == 0 {
+		opts.MaxOpenBranches = DefaultMaxOpenBranches
+	}
+	m := &Machine{def: def, opts: opts, graphs: map[string]*graph{}, jsLimits: jsonataLimits(opts)}
 	g, err := m.compileGraph(def, "")
 	if err != nil {
 		return nil, err

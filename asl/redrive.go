@@ -42,6 +42,7 @@ func (m *Machine) Redrive(x *Execution, now time.Time, out *Output) error {
 	if root == nil {
 		return fmt.Errorf("asl: %w: the execution kept no state to resume from", ErrNotRedrivable)
 	}
+	x.dropSnapshotCache() // a redrive rebuilds frames: the cache is not kept up to date through it
 	if lim := m.opts.MaxHistoryEvents; lim > 0 && x.LastEvent+2 > lim {
 		// AWS: the history must leave room for ExecutionRedriven and one more event.
 		return fmt.Errorf("asl: %w: the execution history reached its limit of %d events", ErrNotRedrivable, lim)
@@ -197,6 +198,7 @@ func (m *Machine) resumeFanout(x *Execution, f *Frame, s *state, now time.Time, 
 		f.Children = f.Children[:0]
 		for _, c := range live {
 			x.Frames[c.ID] = c
+			x.touch(c.ID)
 			f.Children = append(f.Children, c.ID)
 		}
 		f.Running = len(live)
@@ -258,6 +260,7 @@ func (m *Machine) resumeIterations(x *Execution, p *Frame, s *state, prev int64,
 		p.Running++
 		p.Children = append(p.Children, c.ID)
 		x.Frames[c.ID] = c
+		x.touch(c.ID)
 		c.PrevEvent = prev
 		if ev := m.event(x, c, now, out, "MapIterationStarted"); ev != nil {
 			ev.Name, ev.Index = s.name, c.Index

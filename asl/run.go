@@ -97,6 +97,7 @@ func (m *Machine) Apply(x *Execution, ev Event, now time.Time, out *Output) {
 		if f == nil {
 			return
 		}
+		x.touch(f.ID)
 		switch ref.Kind {
 		case timerWait:
 			f.TimerID = ""
@@ -132,6 +133,7 @@ func (m *Machine) drain(x *Execution, now time.Time, out *Output) {
 		id := x.queue[0]
 		x.queue = x.queue[1:]
 		if f := x.Frames[id]; f != nil {
+			x.touch(id)
 			m.advance(x, f, now, out)
 		}
 	}
@@ -149,6 +151,7 @@ func (m *Machine) taskFrame(x *Execution, taskID string) *Frame {
 	if f == nil || f.TaskID != taskID || f.Phase != phaseTask {
 		return nil
 	}
+	x.touch(id)
 	return f
 }
 
@@ -187,6 +190,7 @@ func (m *Machine) cancelTimer(x *Execution, id string, out *Output) {
 func (m *Machine) newFrame(x *Execution, parent int64, g *graph, index int, input any) *Frame {
 	f := &Frame{ID: m.newID(x), Parent: parent, Graph: g.key, Index: index, Input: input}
 	x.Frames[f.ID] = f
+	x.touch(f.ID)
 	return f
 }
 
@@ -242,13 +246,23 @@ func (m *Machine) env(x *Execution, f *Frame, input any) jsonpath.Env {
 	if f.env.Context == nil {
 		// Built once per frame: the closures only capture what stays the same.
 		f.env = jsonpath.Env{
-			Context: func() any { return m.contextObject(x, f, nil) },
-			Var:     func(name string) (any, bool) { return lookupVar(x, f, name) },
+			Context:  func() any { return m.contextObject(x, f, nil) },
+			Var:      func(name string) (any, bool) { return lookupVar(x, f, name) },
+			MaxBytes: m.builtBound(),
 		}
 	}
 	e := f.env
 	e.Input = input
 	return e
+}
+
+// builtBound bounds the strings intrinsic functions build: the payload
+// limit, or without one the JSONata memory limit (jsonpath.Env.MaxBytes).
+func (m *Machine) builtBound() int {
+	if m.opts.MaxPayloadBytes > 0 {
+		return m.opts.MaxPayloadBytes
+	}
+	return int(m.jsLimits.MaxBytes)
 }
 
 func lookupVar(x *Execution, f *Frame, name string) (any, bool) {
@@ -399,7 +413,9 @@ func (m *Machine) runState(x *Execution, f *Frame, s *state, now time.Time, out 
 			return m.fail(x, f, s, fail, now, out)
 		}
 		f.Effective = eff
-		m.startParallel(x, f, s, now, out)
+		if fail := m.startParallel(x, f, s, now, out); fail != nil {
+			return m.fail(x, f, s, fail, now, out)
+		}
 		return f.Phase == phaseEnter
 	case kindMap:
 		eff, fail := m.effectiveInput(x, f, s, f.Input, false)
@@ -765,6 +781,7 @@ func (m *Machine) finishExecution(x *Execution, status string, output any, fail 
 	}
 	frames := x.Frames
 	x.Tasks, x.Timers, x.Frames, x.queue = nil, nil, nil, nil
+	x.dropSnapshotCache()
 	if status != StatusSucceeded {
 		x.Frames = keepForRedrive(frames) // redrive.go
 	}

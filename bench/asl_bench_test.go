@@ -4,7 +4,9 @@
 package bench
 
 import (
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -180,5 +182,114 @@ func BenchmarkMap100kJSONata(b *testing.B) {
 				runToEnd(b, m, input, &out)
 			}
 		})
+	}
+}
+
+// wideParallel is a Parallel state of n branches of one Wait 1s each, the
+// shape of issue 8's reproduction (10,000 branches: an 878 KB definition).
+func wideParallel(b *testing.B, n int) *asl.Machine {
+	b.Helper()
+	var sb strings.Builder
+	sb.WriteString(`{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[`)
+	for i := range n {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		fmt.Fprintf(&sb, `{"StartAt":"W%d","States":{"W%d":{"Type":"Wait","Seconds":1,"End":true}}}`, i, i)
+	}
+	sb.WriteString(`]}}}`)
+	def, err := asl.Parse([]byte(sb.String()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := asl.Options{}
+	opts.MaxOpenBranches = n // the default is 2,000
+	m, err := asl.Compile(def, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
+// BenchmarkWideParallel: a Parallel of N branches of Wait 1s through the
+// interpreter: Start, then every timer fired, one Apply each, to the end.
+// "snapshot" also serializes the execution after every Apply, as the engine
+// does after every transition (asl.MarshalExecution); that part copies the
+// whole snapshot, O(N) bytes per event, so it grows faster than N.
+func BenchmarkWideParallel(b *testing.B) {
+	benchTimers(b, wideParallel, false)
+}
+
+// BenchmarkWideMap: an inline Map over N items whose iterations each wait
+// 1s, at most 40 at once, driven like BenchmarkWideParallel.
+func BenchmarkWideMap(b *testing.B) {
+	benchTimers(b, func(b *testing.B, n int) *asl.Machine {
+		def, err := asl.Parse([]byte(`{"StartAt":"M","States":{"M":{"Type":"Map","End":true,
+			"ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"End":true}}}}}}`))
+		if err != nil {
+			b.Fatal(err)
+		}
+		m, err := asl.Compile(def, asl.Options{MaxPayloadBytes: -1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return m
+	}, true)
+}
+
+// benchTimers runs the machine build(b, N) for N = 1,000, 2,000 and 10,000
+// on an input of N small items (withItems) or {}, firing every timer it arms in order, with
+// and without a snapshot after every event; it reports items (branches or
+// iterations) per second.
+func benchTimers(b *testing.B, build func(b *testing.B, n int) *asl.Machine, withItems bool) {
+	for _, n := range []int{1000, 2000, 10000} {
+		for _, snap := range []bool{false, true} {
+			name := fmt.Sprintf("N=%d", n)
+			if snap {
+				name += "/snapshot"
+			}
+			b.Run(name, func(b *testing.B) {
+				m := build(b, n)
+				var input any = map[string]any{}
+				if withItems {
+					items := make([]any, n)
+					for i := range items {
+						items[i] = int64(i)
+					}
+					input = items
+				}
+				var out asl.Output
+				start := time.Unix(0, 0)
+				b.ReportAllocs()
+				for b.Loop() {
+					out.Reset()
+					x := m.Start(asl.ExecutionInfo{ID: "arn:aws:states:us-east-1:123456789012:execution:bench:1", Name: "1", Input: input}, start, &out)
+					for fired := 0; !x.Done(); fired++ {
+						var timers []string
+						for _, c := range out.Commands {
+							if t, ok := c.(asl.ArmTimer); ok {
+								timers = append(timers, t.TimerID)
+							}
+						}
+						if len(timers) == 0 || fired > n {
+							b.Fatalf("%s after %d timers: waits for nothing", x.Status, fired)
+						}
+						out.Reset()
+						for _, id := range timers {
+							m.Apply(x, asl.TimerFired{TimerID: id}, start.Add(time.Second), &out)
+							if snap {
+								if _, err := asl.MarshalExecution(x); err != nil {
+									b.Fatal(err)
+								}
+							}
+						}
+					}
+					if x.Status != asl.StatusSucceeded {
+						b.Fatalf("%s %s %s", x.Status, x.Error, x.Cause)
+					}
+				}
+				b.ReportMetric(float64(b.N)*float64(n)/b.Elapsed().Seconds(), "items/s")
+			})
+		}
 	}
 }

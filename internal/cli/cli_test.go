@@ -42,6 +42,12 @@ func runBaton(t *testing.T, dir, stdin string, args ...string) result {
 	return runBatonWithin(t, 5*time.Minute, dir, stdin, nil, args...)
 }
 
+// runBatonEnv is runBaton with env added to the environment.
+func runBatonEnv(t *testing.T, dir, stdin string, env []string, args ...string) result {
+	t.Helper()
+	return runBatonWithin(t, 5*time.Minute, dir, stdin, env, args...)
+}
+
 func repoRoot(t *testing.T) string {
 	t.Helper()
 	root, err := filepath.Abs("../..")

@@ -40,6 +40,7 @@ type runFlags struct {
 	maxPayload    int
 	maxDefinition int64
 	envErr        error
+	limits        limitFlags
 }
 
 func newRunCmd() *cobra.Command {
@@ -84,6 +85,7 @@ definition or usage. A definition file larger than --max-definition-bytes
 	fl.IntVar(&f.maxPayload, "max-payload-bytes", asl.DefaultMaxPayloadBytes, "fail a state whose output is larger (States.DataLimitExceeded), as AWS does; 0: no limit")
 	fl.Int64Var(&f.maxEvents, "max-events", 0, "fail the execution when its history reaches N events (AWS Standard workflows: 25000); 0: no limit")
 	addMaxDefinitionFlag(cmd, &f.maxDefinition, &f.envErr)
+	f.limits.register(fl) // --jsonata-timeout, --jsonata-max-bytes, --max-open-branches (limits.go)
 	return cmd
 }
 
@@ -184,7 +186,12 @@ func runFile(cmd *cobra.Command, file string, f runFlags) error {
 	if maxPayload > 0 && asl.JSONSize(input, maxPayload) > maxPayload {
 		return usageErr("the execution input is larger than %d bytes, the limit Step Functions applies; raise or lift it with --max-payload-bytes (0: no limit)", maxPayload)
 	}
+	limits, err := f.limits.limits()
+	if err != nil {
+		return err
+	}
 	m, err := asl.Compile(def, asl.Options{
+		Limits:           limits,
 		MaxPayloadBytes:  maxPayload,
 		MaxHistoryEvents: f.maxEvents,
 		Interrupt:        func() bool { return ctx.Err() != nil },

@@ -32,6 +32,7 @@ type serverFlags struct {
 	allowedHosts, allowedOrigins           []string
 	readTimeout, writeTimeout, idleTimeout time.Duration
 	maxConnections, maxStreams             int
+	limits                                 limitFlags
 }
 
 func newServerCmd() *cobra.Command {
@@ -100,6 +101,7 @@ transitions in flight and leaves running executions to resume on restart.`,
 	fl.DurationVar(&f.idleTimeout, "idle-timeout", envDuration(&f.envErr, "BATON_IDLE_TIMEOUT", server.DefaultIdleTimeout), "close keep-alive connections idle this long")
 	fl.IntVar(&f.maxConnections, "max-connections", envInt(&f.envErr, "BATON_MAX_CONNECTIONS", conns), "open connections at most; past it requests get 503 (default: 10000, or 3/4 of the file descriptor limit)")
 	fl.IntVar(&f.maxStreams, "max-streams", envInt(&f.envErr, "BATON_MAX_STREAMS", streams), "event streams open at once at most; past it they get 503")
+	f.limits.register(fl) // --jsonata-timeout, --jsonata-max-bytes, --max-open-branches (limits.go)
 	return cmd
 }
 
@@ -114,9 +116,17 @@ func envList(name string) []string {
 	return out
 }
 
-// envDuration reads a duration from the environment, as envInt does.
+// envDuration reads a duration from the environment, as envInt does; a
+// bare number is seconds.
 func envDuration(bad *error, name string, def time.Duration) time.Duration {
-	return envParse(bad, name, def, time.ParseDuration, "a duration such as 30s or 2m")
+	return envParse(bad, name, def, parseDuration, "a duration such as 30s or 500ms")
+}
+
+func parseDuration(v string) (time.Duration, error) {
+	if n, err := strconv.Atoi(v); err == nil {
+		return time.Duration(n) * time.Second, nil
+	}
+	return time.ParseDuration(v)
 }
 
 // checkRanges refuses the numbers that mean nothing, naming the flag and
@@ -256,6 +266,10 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	if err != nil {
 		return err
 	}
+	limits, err := f.limits.limits()
+	if err != nil {
+		return err
+	}
 	log := slog.New(handler)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -268,7 +282,7 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 			ReadTimeout: f.readTimeout, WriteTimeout: f.writeTimeout, IdleTimeout: f.idleTimeout,
 			MaxConnections: f.maxConnections, MaxStreams: f.maxStreams,
 		},
-		DBCheck: f.dbCheck,
+		DBCheck: f.dbCheck, Limits: limits,
 	})
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}

@@ -79,6 +79,9 @@ type Config struct {
 	// the history limit lifted) would hold up every other execution, so it is
 	// stopped with ErrRunaway.
 	MaxStepTime time.Duration
+	// Limits bound what one JSONata evaluation or one execution may cost
+	// (zero fields: asl's defaults).
+	Limits asl.Limits
 }
 
 // Engine runs executions; it implements service.Engine.

@@ -20,7 +20,7 @@ type machineCache struct {
 func (c *machineCache) init(cfg Config, interrupt func() bool) {
 	c.m = map[[32]byte]*asl.Machine{}
 	c.exp = cfg.ExpressTimeout
-	c.opts = asl.Options{MaxPayloadBytes: cfg.MaxPayloadBytes, Interrupt: interrupt}
+	c.opts = asl.Options{MaxPayloadBytes: cfg.MaxPayloadBytes, Interrupt: interrupt, Limits: cfg.Limits}
 	if cfg.MaxHistoryEvents > 0 {
 		c.opts.MaxHistoryEvents = cfg.MaxHistoryEvents
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/server/native"
 	"github.com/batonhq/baton/internal/server/sfnapi"
@@ -50,6 +51,9 @@ type Config struct {
 	DisableShell     bool
 	AllowedResources []string
 	Log              *slog.Logger
+	// Limits bound what one JSONata evaluation or one execution may cost
+	// (zero fields: asl's defaults; see docs/asl.md).
+	Limits asl.Limits
 
 	// DBCheck is how the database is checked at start: "quick" (default,
 	// PRAGMA quick_check), "full" (integrity_check) or "off".
@@ -193,6 +197,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	eng, err := engine.New(engine.Config{
 		Store: st, Executors: resolver, Workers: cfg.Workers, Region: cfg.Region, AccountID: cfg.AccountID,
 		Log: cfg.Log, Metrics: engine.NewMetrics(reg), MaxPayloadBytes: cfg.MaxPayloadBytes, MaxHistoryEvents: cfg.MaxHistoryEvents,
+		Limits: cfg.Limits,
 	})
 	if err != nil {
 		st.Close()

@@ -61,6 +61,9 @@ func (n *callNode) eval(env *jsonpath.Env) (any, error) {
 		}
 		vals[i] = v
 	}
+	if lim := env.MaxBytes; lim > 0 && n.fn.size != nil && n.fn.size(n, vals, lim) > lim {
+		return nil, fmt.Errorf("the result of %s would be larger than %d bytes, the payload limit (--max-payload-bytes)", n.fn.name, lim)
+	}
 	return n.fn.eval(n, vals)
 }
 

@@ -24,6 +24,12 @@ func evalStringToJSON(c *callNode, args []any) (any, error) {
 }
 
 // evalJSONToString implements States.JsonToString(value): compact JSON.
+// jsonToStringSize is the length of States.JsonToString's result, as a
+// JSON string: escaped once more.
+func jsonToStringSize(_ *callNode, args []any, limit int) int {
+	return 2 * value.Size(args[0], limit)
+}
+
 func evalJSONToString(_ *callNode, args []any) (any, error) {
 	return string(value.Marshal(args[0])), nil
 }

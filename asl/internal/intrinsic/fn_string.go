@@ -1,8 +1,25 @@
 package intrinsic
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/batonhq/baton/asl/internal/value"
+)
 
 // evalFormat implements States.Format(template, values...).
+// formatSize bounds the length of States.Format's result: the template and
+// each argument as JSON (strings are written without quotes, in less).
+func formatSize(c *callNode, args []any, limit int) int {
+	n := 0
+	for _, a := range args {
+		n += value.Size(a, max(limit-n, 1))
+		if n > limit {
+			break
+		}
+	}
+	return n
+}
+
 func evalFormat(c *callNode, args []any) (any, error) {
 	t := c.tmpl
 	if t == nil {

@@ -34,6 +34,10 @@ type function struct {
 	// check makes function-specific checks of literal arguments; may be nil.
 	check func(p *parser, c *callNode) error
 	eval  func(c *callNode, args []any) (any, error)
+	// size bounds the JSON size of the result from the arguments, stopping
+	// once past limit, for functions whose result can be far larger than
+	// their arguments' values in memory; may be nil.
+	size func(c *callNode, args []any, limit int) int
 }
 
 // functions holds the 18 intrinsic functions, by name.
@@ -43,9 +47,9 @@ func register(f *function) { functions[f.name] = f }
 
 func init() {
 	for _, f := range []*function{
-		{name: "States.Format", params: []kind{stringKind}, required: 1, variadic: true, check: checkFormat, eval: evalFormat},
+		{name: "States.Format", params: []kind{stringKind}, required: 1, variadic: true, check: checkFormat, eval: evalFormat, size: formatSize},
 		{name: "States.StringToJson", params: []kind{stringKind}, required: 1, eval: evalStringToJSON},
-		{name: "States.JsonToString", params: []kind{anyKind}, required: 1, eval: evalJSONToString},
+		{name: "States.JsonToString", params: []kind{anyKind}, required: 1, eval: evalJSONToString, size: jsonToStringSize},
 		{name: "States.Array", variadic: true, eval: evalArray},
 		{name: "States.ArrayPartition", params: []kind{arrayKind, numberKind}, required: 2, check: checkArrayPartition, eval: evalArrayPartition},
 		{name: "States.ArrayContains", params: []kind{arrayKind, anyKind}, required: 2, eval: evalArrayContains},

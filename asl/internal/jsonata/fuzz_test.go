@@ -45,7 +45,7 @@ func FuzzExpression(f *testing.F) {
 				}
 				return nil, false
 			},
-		})
+		}, Limits{MaxBytes: 16 << 20})
 		if err != nil {
 			return
 		}

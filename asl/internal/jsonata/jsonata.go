@@ -18,6 +18,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/recolabs/gnata"
 )
@@ -101,10 +102,51 @@ type Bindings struct {
 // nothing, which no field accepts.
 var Undefined = errors.New("undefined")
 
-// Eval evaluates the expression. The result is in the interpreter's form.
-// An expression that returns nothing yields Undefined; an evaluation
-// error yields an *EvalError.
-func (e *Expr) Eval(ctx context.Context, b Bindings) (any, error) {
+// Limits bound one evaluation. Zero fields mean no limit.
+type Limits struct {
+	// Timeout bounds the evaluation's time: past it, it fails with
+	// ErrTimeLimit.
+	Timeout time.Duration
+	// MaxBytes bounds what the evaluation may build, an estimate of the
+	// bytes of the strings, arrays and objects it makes, counted as they
+	// are made (so what it drops counts too): past it, it fails with
+	// ErrMemoryLimit, before the value that crosses it is built.
+	MaxBytes int64
+}
+
+// ErrTimeLimit and ErrMemoryLimit are the errors of an evaluation that
+// went past its Limits.
+var (
+	ErrTimeLimit   = errors.New("the evaluation ran out of time")
+	ErrMemoryLimit = errors.New("the evaluation built more data than allowed")
+)
+
+// deadline is a context whose Err reports ErrTimeLimit once the time is
+// past. The engine asks Err before every node it evaluates; the clock is
+// read every 64 asks. It serves one evaluation on one goroutine.
+type deadline struct {
+	context.Context
+	at    time.Time
+	calls uint32
+	over  bool
+}
+
+func (d *deadline) Err() error {
+	if d.over {
+		return ErrTimeLimit
+	}
+	if d.calls++; d.calls%64 == 0 && time.Now().After(d.at) {
+		d.over = true
+		return ErrTimeLimit
+	}
+	return d.Context.Err()
+}
+
+// Eval evaluates the expression within lim. The result is in the
+// interpreter's form. An expression that returns nothing yields Undefined;
+// one past a limit yields ErrTimeLimit or ErrMemoryLimit; another
+// evaluation error yields an *EvalError.
+func (e *Expr) Eval(ctx context.Context, b Bindings, lim Limits) (any, error) {
 	vars := make(map[string]any, len(e.vars)+1)
 	if b.States != nil {
 		vars["states"] = b.States
@@ -124,8 +166,19 @@ func (e *Expr) Eval(ctx context.Context, b Bindings) (any, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	r, err := evalSafe(ctx, e.expr, vars)
-	if err != nil {
+	var dl *deadline
+	if lim.Timeout > 0 {
+		dl = &deadline{Context: ctx, at: time.Now().Add(lim.Timeout)}
+		ctx = dl
+	}
+	r, err := evalSafe(ctx, e.expr, vars, lim.MaxBytes)
+	switch {
+	case err == nil:
+	case errors.Is(err, gnata.ErrMemoryBudget):
+		return nil, ErrMemoryLimit
+	case errors.Is(err, ErrTimeLimit) || dl != nil && dl.over:
+		return nil, ErrTimeLimit
+	default:
 		return nil, &EvalError{Message: err.Error()}
 	}
 	if r == nil {
@@ -134,7 +187,7 @@ func (e *Expr) Eval(ctx context.Context, b Bindings) (any, error) {
 	return FromJSONata(r), nil
 }
 
-func evalSafe(ctx context.Context, g *gnata.Expression, vars map[string]any) (r any, err error) {
+func evalSafe(ctx context.Context, g *gnata.Expression, vars map[string]any, maxBytes int64) (r any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			r, err = nil, fmt.Errorf("%v", p)
@@ -142,7 +195,7 @@ func evalSafe(ctx context.Context, g *gnata.Expression, vars map[string]any) (r 
 	}()
 	// The expression has no input document: "$" and field names at the
 	// top level were refused by the validator.
-	return g.EvalWithVars(ctx, nil, vars)
+	return g.EvalWithBudget(ctx, nil, vars, maxBytes)
 }
 
 // EvalError is an error the engine raised while evaluating, such as a type

@@ -23,7 +23,11 @@ import (
 
 // knownFailures maps "group/case.json[#index]" to why it fails with gnata
 // v0.2.2.
-var knownFailures = map[string]string{}
+var knownFailures = map[string]string{
+	// Baton's default memory budget (64 MiB) is charged 16 bytes an item.
+	"range-operator/case021.json": "a 10,000,000-item range is over Baton's default JSONata memory budget",
+	"range-operator/case024.json": "a 10,000,000-item range is over Baton's default JSONata memory budget",
+}
 
 type suiteCase struct {
 	Expr            string          `json:"expr"`
@@ -38,18 +42,28 @@ type suiteCase struct {
 	Error           map[string]any  `json:"error"`
 }
 
-// gnataDir is where the module cache holds the pinned gnata.
+// gnataDir is where the module cache holds the upstream gnata that go.mod
+// pins: Baton builds its fork (third_party/gnata, a replace), which leaves
+// the suite's data out, and the suite checks the fork against it.
 func gnataDir(t *testing.T) string {
 	out, err := exec.Command("go", "list", "-m", "-json", "github.com/recolabs/gnata").Output()
 	if err != nil {
 		t.Fatalf("go list -m github.com/recolabs/gnata: %v", err)
 	}
 	var m struct{ Dir, Version string }
-	if err := json.Unmarshal(out, &m); err != nil || m.Dir == "" {
-		t.Fatalf("go list -m github.com/recolabs/gnata: no Dir in %s (run go mod download)", out)
+	if err := json.Unmarshal(out, &m); err != nil || m.Version == "" {
+		t.Fatalf("go list -m github.com/recolabs/gnata: no Version in %s", out)
 	}
-	t.Logf("JSONata suite of gnata %s in %s", m.Version, m.Dir)
-	return m.Dir
+	out, err = exec.Command("go", "mod", "download", "-json", "github.com/recolabs/gnata@"+m.Version).Output()
+	if err != nil {
+		t.Fatalf("go mod download github.com/recolabs/gnata@%s: %v", m.Version, err)
+	}
+	var d struct{ Dir string }
+	if err := json.Unmarshal(out, &d); err != nil || d.Dir == "" {
+		t.Fatalf("go mod download github.com/recolabs/gnata@%s: no Dir in %s", m.Version, out)
+	}
+	t.Logf("JSONata suite of gnata %s in %s, run on the fork in %s", m.Version, d.Dir, m.Dir)
+	return d.Dir
 }
 
 func TestJSONataSuite(t *testing.T) {
@@ -170,7 +184,7 @@ func runSuiteCase(dir string, c suiteCase, dataset func(string) (any, error)) st
 				err = fmt.Errorf("panic: %v", p)
 			}
 		}()
-		return expr.EvalWithVars(ctx, input, c.Bindings)
+		return expr.EvalWithBudget(ctx, input, c.Bindings, 64<<20) // Baton's default budget
 	}()
 	switch {
 	case wantErr && err == nil:

@@ -39,6 +39,12 @@ type Env struct {
 	Input   any
 	Context func() any                    // lazily built context object; nil means {}
 	Var     func(name string) (any, bool) // variable lookup; nil means none defined
+	// MaxBytes bounds, in JSON bytes, the strings that intrinsic functions
+	// build from the environment (States.Format, States.JsonToString),
+	// checked before they are built: nested States.Array calls share one
+	// value many times, and its text could be far larger than any
+	// payload. 0 means no bound.
+	MaxBytes int
 }
 
 // String returns the source text.
