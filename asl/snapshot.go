@@ -26,7 +26,19 @@ func MarshalExecution(x *Execution) ([]byte, error) {
 			c.Frames[id] = frameForJSON(f)
 		}
 	}
-	return json.Marshal(&c)
+	var pending []int64
+	if x.interrupted && !x.Done() {
+		pending = x.queue
+	}
+	return json.Marshal(snapshotJSON{Execution: &c, Pending: pending})
+}
+
+// snapshotJSON is the stored form of an execution: its fields, and the
+// frames an interrupted call left to run (Continue runs them after a
+// restart).
+type snapshotJSON struct {
+	*Execution
+	Pending []int64 `json:"pending,omitempty"`
 }
 
 // frameForJSON copies a frame with its floats as json.Number.
@@ -111,8 +123,12 @@ func UnmarshalExecution(data []byte) (*Execution, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var x Execution
-	if err := dec.Decode(&x); err != nil {
+	snap := snapshotJSON{Execution: &x}
+	if err := dec.Decode(&snap); err != nil {
 		return nil, fmt.Errorf("asl: bad execution snapshot: %w", err)
+	}
+	if len(snap.Pending) > 0 {
+		x.queue, x.interrupted = snap.Pending, true
 	}
 	x.Info.Input = fixNumbers(x.Info.Input)
 	x.Output = fixNumbers(x.Output)

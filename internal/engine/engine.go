@@ -24,7 +24,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/clock"
 	"github.com/batonhq/baton/internal/store"
@@ -73,10 +72,11 @@ type Config struct {
 	ExpressTimeout time.Duration
 	// StopGrace is how long Close waits for in-flight commits.
 	StopGrace time.Duration
-	// MaxStepTime bounds one interpreter call (default 10 s): an execution
-	// that runs longer without waiting for anything (a Pass/Choice loop with
-	// the history limit lifted) would hold up every other execution, so it is
-	// stopped with ErrRunaway.
+	// MaxStepTime bounds the computing of one run of an execution without
+	// waiting for a task or a timer (default 10 s), summed over the slices
+	// it is cut into: an endless Pass/Choice loop (with the history limit
+	// lifted) is stopped with ErrRunaway. It also bounds the history and the
+	// stored size such a loop can make.
 	MaxStepTime time.Duration
 }
 
@@ -101,25 +101,31 @@ type Engine struct {
 	children map[string]string  // token of a .sync task -> its nested execution, to stop it with the task
 
 	// Owned by the loop goroutine.
-	live      map[string]*live
-	recent    recentNames
-	timers    timerHeap
-	wake      clock.Timer
-	wakeAt    time.Time
-	batch     *batch
-	committer chan *batch
-	commitOut chan *batch
-	inFlight  bool
-	activity  map[string]*activityQueue
-	queued    map[string]*activityEntry     // queued activity tasks by token
-	running   map[string]context.CancelFunc // built-in tasks by token
-	loading   int
-	loadQueue []string
-	loadedC   chan loaded
-	out       asl.Output
-	soon      []func(error) // Express effects, run after the current input
-	lost      []*resultIn   // built-in tasks that died with the last server, failed once the loop runs
-	stepStart time.Time     // when the current interpreter call began, for overran
+	live        map[string]*live
+	recent      recentNames
+	timers      timerHeap
+	wake        clock.Timer
+	wakeAt      time.Time
+	batch       *batch
+	committer   chan *batch
+	commitOut   chan *batch
+	inFlight    bool
+	activity    map[string]*activityQueue
+	queued      map[string]*activityEntry     // queued activity tasks by token
+	running     map[string]context.CancelFunc // built-in tasks by token
+	loading     int
+	loadQueue   []string
+	loadedC     chan loaded
+	soon        []func(error) // Express effects, run after the current input
+	lost        []*resultIn   // built-in tasks that died with the last server, failed once the loop runs
+	stepped     chan *stepRun // detached interpreter calls that ended
+	stepTimer   *time.Timer   // how long the loop waits for a call before detaching it
+	freeSteps   []*stepRun
+	detached    int          // detached calls computing
+	resume      []*live      // interrupted runs waiting to continue, oldest first
+	sliceBatch  *batch       // the batch sliceEvents counts for
+	sliceEvents int          // history events continued runs added to it
+	turn        atomic.Int64 // when the loop last went round (unix ns), for Ready
 }
 
 // taskRef locates a task of an in-memory execution.
@@ -184,8 +190,11 @@ func New(cfg Config) (*Engine, error) {
 		queued:    map[string]*activityEntry{},
 		running:   map[string]context.CancelFunc{},
 		loadedC:   make(chan loaded, maxLoaders),
+		stepped:   make(chan *stepRun, 64),
+		stepTimer: time.NewTimer(time.Hour),
 	}
-	e.machines.init(cfg, e.overran)
+	e.stepTimer.Stop()
+	e.machines.init(cfg)
 	e.pool = newPool(cfg.Workers)
 	e.batch = newBatch()
 	return e, nil
@@ -203,6 +212,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("recovering executions: %w", err)
 	}
+	e.turn.Store(time.Now().UnixNano())
 	go e.commitLoop()
 	go e.loop()
 	if lost := e.lost; len(lost) > 0 {
@@ -219,8 +229,19 @@ func (e *Engine) Run(ctx context.Context) error {
 }
 
 // Ready reports whether the engine accepts work (false before Run, after
-// Close, and after a store failure it could not recover from).
-func (e *Engine) Ready() bool { return e.ready.Load() && e.fatal.Load() == nil }
+// Close, after a store failure it could not recover from, and while work
+// waits for a loop that has not gone round for readyStall).
+func (e *Engine) Ready() bool {
+	if !e.ready.Load() || e.fatal.Load() != nil {
+		return false
+	}
+	return len(e.in) == 0 || time.Since(time.Unix(0, e.turn.Load())) < readyStall
+}
+
+// readyStall is how long the loop may leave work waiting before the engine
+// says it is not ready. Interpreter calls run off the loop, so only a bug
+// (or a machine starved of CPU) gets there.
+const readyStall = 5 * time.Second
 
 // Close stops accepting work, waits for in-flight commits (up to
 // Config.StopGrace), stops the built-in tasks and returns. Running
@@ -239,13 +260,8 @@ func (e *Engine) Close() error {
 	return nil
 }
 
-// overran tells the interpreter, which asks every 1,024 transitions, that
-// the current call has run longer than Config.MaxStepTime. Only the loop
-// calls the interpreter.
-func (e *Engine) overran() bool { return time.Since(e.stepStart) > e.cfg.MaxStepTime }
-
-// ErrRunaway is the error of an execution stopped for running MaxStepTime
-// without waiting for a task or a timer.
+// ErrRunaway is the error of an execution stopped for computing
+// MaxStepTime without waiting for a task or a timer.
 const ErrRunaway = "Baton.RunawayExecution"
 
 // send hands an input to the loop, or fails when the engine is stopped.

@@ -24,9 +24,15 @@ type live struct {
 	busy         int               // built-in or child tasks running, activity claims in progress
 	tokens       map[string]string // task id -> token
 	loading      bool
-	waiting      []func(*live, error) // work queued while loading
+	waiting      []func(*live, error) // work queued while loading or stepping
 	loadFailures int
 	enders       []chan result // told when the execution ends (StartSync)
+
+	stepping  *stepRun      // the interpreter call running off the loop; l.x is its until it ends
+	settling  bool          // settle is running its queue
+	resuming  bool          // in Engine.resume: an interrupted run waits to continue
+	runTime   time.Duration // computing of the current run so far, across slices (runaway guard)
+	continues bool          // the store holds its continueTimer
 }
 
 // result answers an API call that returns an execution.
@@ -75,6 +81,8 @@ func (e *Engine) loop() {
 			}
 		case l := <-e.loadedC:
 			e.onLoaded(l)
+		case s := <-e.stepped:
+			e.finishStep(s)
 		case b := <-e.commitOut:
 			e.onCommitted(b)
 		case <-wakeC:
@@ -85,8 +93,10 @@ func (e *Engine) loop() {
 			return
 		}
 		e.runSoon()
+		e.startResumes()
 		e.flush()
 		e.resetWake()
+		e.turn.Store(time.Now().UnixNano())
 	}
 }
 
@@ -116,12 +126,12 @@ func (e *Engine) handle(x input) {
 // (store.ErrNotFound when it does not exist).
 func (e *Engine) withExec(arn string, fn func(*live, error)) {
 	if l, ok := e.live[arn]; ok {
-		if l.loading {
-			l.waiting = append(l.waiting, fn)
+		if l.loading || l.stepping != nil || len(l.waiting) > 0 {
+			l.waiting = append(l.waiting, fn) // in order, once it is free
 			return
 		}
 		fn(l, nil)
-		e.maybeEvict(l)
+		e.settle(l)
 		return
 	}
 	l := &live{arn: arn, loading: true, waiting: []func(*live, error){fn}}
@@ -180,13 +190,14 @@ func (e *Engine) onLoaded(r loaded) {
 		time.AfterFunc(delay, func() { e.load(r.arn) })
 		return
 	}
-	waiting := l.waiting
-	l.waiting, l.loading = nil, false
+	l.loading = false
 	if r.err != nil {
 		delete(e.live, r.arn)
 		if !errors.Is(r.err, store.ErrNotFound) {
 			e.log.Error("loading execution", "execution", r.arn, "err", r.err)
 		}
+		waiting := l.waiting
+		l.waiting = nil
 		for _, fn := range waiting {
 			fn(nil, r.err)
 		}
@@ -196,16 +207,15 @@ func (e *Engine) onLoaded(r loaded) {
 	l.row, l.m, l.x = r.row, r.m, r.x
 	l.express = r.row.Type == store.TypeExpress
 	l.tokens = tokensOf(r.arn, r.x)
-	for _, fn := range waiting {
-		fn(l, nil)
-	}
-	e.maybeEvict(l)
+	l.continues = r.x.Interrupted() // its run was cut into slices: continueTimer is stored
+	e.settle(l)
 }
 
-// maybeEvict drops an execution from memory when nothing of it is in
-// flight: its snapshot in the store is current.
+// maybeEvict runs when something of an execution is done: it drops the
+// execution from memory when nothing of it is in flight (its snapshot in the
+// store is current), or queues its interrupted run to continue.
 func (e *Engine) maybeEvict(l *live) {
-	if l.loading || l.inflight > 0 || l.busy > 0 || len(l.enders) > 0 {
+	if l.loading || l.stepping != nil || l.resuming || e.queueResume(l) || l.inflight > 0 || l.busy > 0 || len(l.enders) > 0 {
 		return
 	}
 	if l.express && !l.x.Done() {
@@ -244,6 +254,17 @@ func (e *Engine) shutdown() {
 		e.wake = nil
 	}
 	stopErr := apierr.New(apierr.ServiceUnavailable, "the server is shutting down")
+	// Calls still computing are abandoned (their goroutines end at their
+	// next check), and what waits for an execution is answered.
+	for _, l := range e.live {
+		if s := l.stepping; s != nil {
+			s.stop.Store(true)
+			if s.then != nil {
+				s.then(stopErr)
+			}
+		}
+		e.failLive(l, stopErr)
+	}
 	for {
 		select {
 		case x := <-e.in:

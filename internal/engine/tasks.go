@@ -200,17 +200,27 @@ func (e *Engine) handleResult(r *resultIn) {
 		tr := &store.Transition{DeleteTasks: []string{r.token}}
 		delete(l.tokens, r.taskID)
 		e.forgetToken(l, r.token)
-		e.step(l, now, tr, func(out *asl.Output) {
+		e.step(l, now, tr, func(out *asl.Output) error {
 			if r.ok {
 				l.m.Apply(l.x, asl.TaskSucceeded{TaskID: r.taskID, Output: r.output}, now, out)
 			} else {
 				l.m.Apply(l.x, asl.TaskFailed{TaskID: r.taskID, Error: r.errName, Cause: r.cause}, now, out)
 			}
-		})
-		if r.reply != nil {
-			e.afterCommit(l, func(err error) { r.reply <- err })
-		}
+			return nil
+		}, func(err error) { e.replyErr(l, r.reply, err) })
 	})
+}
+
+// replyErr answers a call once the transition is stored (err: it was not
+// recorded); a nil reply is not answered.
+func (e *Engine) replyErr(l *live, reply chan error, err error) {
+	switch {
+	case reply == nil:
+	case err != nil:
+		reply <- err
+	default:
+		e.afterCommit(l, func(err error) { reply <- err })
+	}
 }
 
 func hasTask(x *asl.Execution, taskID string) bool {
@@ -231,10 +241,10 @@ func (e *Engine) handleHeartbeat(h *heartbeatIn) {
 			return
 		}
 		now := e.clk.Now()
-		e.step(l, now, &store.Transition{}, func(out *asl.Output) {
+		e.step(l, now, &store.Transition{}, func(out *asl.Output) error {
 			l.m.Apply(l.x, asl.TaskHeartbeat{TaskID: h.taskID}, now, out)
-		})
-		e.afterCommit(l, func(err error) { h.reply <- err })
+			return nil
+		}, func(err error) { e.replyErr(l, h.reply, err) })
 	})
 }
 

@@ -96,14 +96,15 @@ func (e *Engine) fireTimers() {
 		delete(e.timers.index, it.key)
 		arn, id := it.key.arn, it.key.id
 		e.withExec(arn, func(l *live, err error) {
-			if l == nil || l.x.Done() {
-				return
+			if l == nil || l.x.Done() || id == continueTimer {
+				return // a run cut into slices continues once loaded (settle)
 			}
 			now := e.clk.Now()
 			tr := &store.Transition{DeleteTimers: []string{id}}
-			e.step(l, now, tr, func(out *asl.Output) {
+			e.step(l, now, tr, func(out *asl.Output) error {
 				l.m.Apply(l.x, asl.TimerFired{TimerID: id}, now, out)
-			})
+				return nil
+			}, nil)
 		})
 	}
 }

@@ -1,0 +1,192 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton/internal/engine"
+	"github.com/batonhq/baton/internal/store"
+)
+
+// endlessLoop is a Pass/Choice loop that never waits for anything.
+const endlessLoop = `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Choice","Choices":[{"Variable":"$.stop","IsPresent":true,"Next":"C"}],"Default":"A"},"C":{"Type":"Succeed"}}}`
+
+// gatedLoop waits for an activity task, then loops forever: once the task's
+// result is applied, the loop is computing.
+const gatedLoop = `{"StartAt":"Gate","States":{"Gate":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:gate","Next":"A"},
+  "A":{"Type":"Pass","Next":"B"},"B":{"Type":"Choice","Choices":[{"Variable":"$.stop","IsPresent":true,"Next":"C"}],"Default":"A"},"C":{"Type":"Succeed"}}}`
+
+const gateActivity = "arn:aws:states:us-east-1:123456789012:activity:gate"
+
+// within fails the test when fn takes longer than d.
+func within(t *testing.T, what string, d time.Duration, fn func()) {
+	t.Helper()
+	start := time.Now()
+	fn()
+	took := time.Since(start)
+	t.Logf("%s: %s", what, took)
+	if took > d {
+		t.Errorf("%s took %s, want under %s", what, took, d)
+	}
+}
+
+// prompt bounds the answers of the tests of runaway executions. They take
+// milliseconds (a few group commits); the bound leaves room for the race
+// detector on a loaded machine, far below the MaxStepTime that one loop
+// held every other execution up for before.
+const prompt = 5 * time.Second
+
+// TestRunawayLoopsDoNotHoldUpOthers: several executions computing endless
+// loops at once (Standard, and Express run with StartSync) leave the engine
+// to other work: a normal start completes at once, the loops all go on, and
+// each Stop is answered at once. Before the loops ran off the engine's loop,
+// each held up every other execution for MaxStepTime, one after another.
+func TestRunawayLoopsDoNotHoldUpOthers(t *testing.T) {
+	for _, typ := range []string{store.TypeStandard, store.TypeExpress} {
+		t.Run(typ, func(t *testing.T) {
+			w := newTunedWorld(t, func(c *engine.Config) { c.MaxHistoryEvents, c.MaxStepTime = -1, time.Minute })
+			ctx := context.Background()
+			const loops = 4
+			var arns []string
+			ended := make(chan *store.Execution, loops)
+			for i := range loops {
+				req := w.req(fmt.Sprint("loop", i), gatedLoop, `{}`)
+				if typ == store.TypeExpress {
+					req.Type = store.TypeExpress
+					req.ExecutionArn = strings.Replace(req.ExecutionArn, ":execution:", ":express:", 1)
+					go func() {
+						ex, err := w.eng.StartSync(ctx, req)
+						if err != nil {
+							t.Error(err)
+						}
+						ended <- ex
+					}()
+				} else if _, err := w.eng.Start(ctx, req); err != nil {
+					t.Fatal(err)
+				}
+				arns = append(arns, req.ExecutionArn)
+			}
+			// Open every gate: each SendTaskSuccess returns once its loop
+			// has computed (and, Standard, stored) a first slice.
+			for range loops {
+				task, err := w.eng.GetActivityTask(ctx, gateActivity, "w")
+				if err != nil || task == nil {
+					t.Fatalf("gate: %v %v", task, err)
+				}
+				within(t, "SendTaskSuccess into a loop", prompt, func() {
+					if err := w.eng.SendTaskSuccess(ctx, task.Token, `{}`); err != nil {
+						t.Fatal(err)
+					}
+				})
+			}
+			within(t, "a Standard start while loops run", prompt, func() {
+				ex := w.start("normal", passChain, `{}`)
+				w.wait(ex.Arn, "SUCCEEDED")
+			})
+			within(t, "an Express StartSync while loops run", prompt, func() {
+				req := w.req("normal-express", passChain, `{}`)
+				req.Type = store.TypeExpress
+				req.ExecutionArn = strings.Replace(req.ExecutionArn, ":execution:", ":express:", 1)
+				ex, err := w.eng.StartSync(ctx, req)
+				if err != nil || ex.Status != "SUCCEEDED" {
+					t.Fatalf("%+v %v", ex, err)
+				}
+			})
+			if typ == store.TypeStandard {
+				// The loops take turns: each stores its history as it goes.
+				for _, arn := range arns {
+					w.until(arn+" goes on", func() bool {
+						ex, err := w.st.GetExecution(ctx, arn)
+						return err == nil && ex.EventCount > 3000
+					})
+				}
+			}
+			for _, arn := range arns {
+				within(t, "Stop of a loop", prompt, func() {
+					ex, err := w.eng.Stop(ctx, arn, "Halt", "enough")
+					if err != nil || ex.Status != "ABORTED" {
+						t.Fatalf("stop: %+v %v", ex, err)
+					}
+				})
+			}
+			for _, arn := range arns {
+				if typ == store.TypeExpress {
+					ex := <-ended
+					if ex == nil || ex.Status != "ABORTED" || ex.Error != "Halt" {
+						t.Fatalf("express loop ended as %+v", ex)
+					}
+					continue
+				}
+				ex := w.wait(arn, "ABORTED")
+				if ex.Error != "Halt" {
+					t.Fatalf("%s: %s %s", arn, ex.Error, ex.Cause)
+				}
+				w.history(arn) // gap-free across the slices
+			}
+		})
+	}
+}
+
+// TestRunawayStopDate: the runaway guard's stop is dated when it happens,
+// not when the run began.
+func TestRunawayStopDate(t *testing.T) {
+	w := newTunedWorld(t, func(c *engine.Config) { c.MaxHistoryEvents, c.MaxStepTime = -1, 500*time.Millisecond })
+	ex := w.start("runaway", endlessLoop, `{}`) // returns once its first slice is stored
+	w.clk.Advance(time.Hour)                    // while it computes
+	done := w.wait(ex.Arn, "ABORTED")
+	if done.Error != engine.ErrRunaway {
+		t.Fatalf("%s: %s", done.Error, done.Cause)
+	}
+	if !done.StopDate.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("stopDate %s, want %s (start %s)", done.StopDate, t0.Add(time.Hour), done.StartDate)
+	}
+	if !strings.Contains(done.Cause, "500ms") {
+		t.Fatalf("cause does not name the limit: %s", done.Cause)
+	}
+}
+
+// TestLongRunContinuesAfterRestart: a run cut into slices is stored slice
+// by slice (its memory holds one slice), and after a restart it goes on
+// from its last stored slice.
+func TestLongRunContinuesAfterRestart(t *testing.T) {
+	w := newTunedWorld(t, func(c *engine.Config) { c.MaxHistoryEvents, c.MaxStepTime = -1, time.Hour })
+	ctx := context.Background()
+	ex := w.start("long", endlessLoop, `{}`)
+	count := func() int64 {
+		row, err := w.st.GetExecution(ctx, ex.Arn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if row.Status != "RUNNING" {
+			t.Fatalf("%s: %s %s", row.Status, row.Error, row.Cause)
+		}
+		return row.EventCount
+	}
+	w.until("history stored while it runs", func() bool { return count() > 5000 })
+	w.restart()
+	c0 := count()
+	w.until("the run goes on after a restart", func() bool { return count() > c0+5000 })
+	if _, err := w.eng.Stop(ctx, ex.Arn, "Halt", ""); err != nil {
+		t.Fatal(err)
+	}
+	w.wait(ex.Arn, "ABORTED")
+	h := w.history(ex.Arn)
+	if h[len(h)-1] != "ExecutionAborted" {
+		t.Fatalf("last event %s", h[len(h)-1])
+	}
+}
+
+// until polls cond with a deadline.
+func (w *world) until(what string, cond func() bool) {
+	w.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			w.t.Fatalf("timed out waiting: %s", what)
+		}
+		time.Sleep(2 * time.Millisecond) // polling with a deadline
+	}
+}
