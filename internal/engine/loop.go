@@ -134,8 +134,12 @@ func (e *Engine) withExec(arn string, fn func(*live, error)) {
 		e.settle(l)
 		return
 	}
-	l := &live{arn: arn, loading: true, waiting: []func(*live, error){fn}}
-	e.live[arn] = l
+	e.live[arn] = &live{arn: arn, loading: true, waiting: []func(*live, error){fn}}
+	e.startLoad(arn)
+}
+
+// startLoad reads an execution from the store, or queues the read.
+func (e *Engine) startLoad(arn string) {
 	if e.loading < maxLoaders {
 		e.loading++
 		go e.load(arn)

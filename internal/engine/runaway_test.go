@@ -190,3 +190,31 @@ func (w *world) until(what string, cond func() bool) {
 		time.Sleep(2 * time.Millisecond) // polling with a deadline
 	}
 }
+
+// TestWideParallelInSlices: a Parallel of many branches runs in slices,
+// each stored as one transition, and ends as one uninterrupted run would:
+// every branch's result in order, and a history without gaps.
+func TestWideParallelInSlices(t *testing.T) {
+	w := newWorld(t)
+	const n = 1000
+	var branches []string
+	for i := range n {
+		branches = append(branches, fmt.Sprintf(`{"StartAt":"P%d","States":{"P%d":{"Type":"Pass","Result":%d,"End":true}}}`, i, i, i))
+	}
+	def := `{"StartAt":"Fan","States":{"Fan":{"Type":"Parallel","End":true,"Branches":[` + strings.Join(branches, ",") + `]}}}`
+	start := time.Now()
+	ex := w.start("wide", def, `{}`)
+	done := w.wait(ex.Arn, "SUCCEEDED")
+	t.Logf("%d branches: %s", n, time.Since(start))
+	var want []string
+	for i := range n {
+		want = append(want, fmt.Sprint(i))
+	}
+	if done.Output != "["+strings.Join(want, ",")+"]" {
+		t.Fatalf("output %.80s...", done.Output)
+	}
+	h := w.history(ex.Arn)
+	if len(h) <= 1024 || h[len(h)-1] != "ExecutionSucceeded" {
+		t.Fatalf("%d events, last %s", len(h), h[len(h)-1])
+	}
+}

@@ -305,11 +305,30 @@ func (e *Engine) startResumes() {
 }
 
 // askStop makes a call of the execution, if one runs, give control back at
-// its next check (a Stop waits for it).
+// its next check, so that a Stop applies at once. A call may not get to a
+// check for long (one JSONata expression, bounded only by its own time
+// budget): the call of a stored Standard execution is then abandoned. The
+// execution is read again from its last stored transition, the Stop and
+// whatever else waited apply to that, and what the call computes is thrown
+// away when it ends.
 func (e *Engine) askStop(arn string) {
-	if l := e.live[arn]; l != nil && l.stepping != nil {
-		l.stepping.stop.Store(true)
+	l := e.live[arn]
+	if l == nil || l.stepping == nil {
+		return
 	}
+	s := l.stepping
+	s.stop.Store(true)
+	if l.express || l.inflight > 0 || s.tr.New {
+		return // its last state is not in the store: wait for the call
+	}
+	if s.then != nil {
+		s.then(apierr.New(apierr.TaskTimedOut, "Task Timed Out: the execution was stopped while this was being applied; its tasks are no longer open"))
+		s.then = nil
+	}
+	n := &live{arn: arn, loading: true, waiting: l.waiting, busy: l.busy}
+	l.waiting, l.busy = nil, 0
+	e.live[arn] = n // finishStep sees l is no longer live and drops the call
+	e.startLoad(arn)
 }
 
 // failLive answers what waits for l with err: its queued inputs and its
