@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/batonhq/baton/internal/apierr"
 )
@@ -54,4 +55,33 @@ func TestStopAbandonsAComputingCall(t *testing.T) {
 	if err != nil || row.Status != "ABORTED" || row.Error != "Halt" {
 		t.Fatalf("%+v %v", row, err)
 	}
+}
+
+// TestNotReadyWhileTheLoopIsStuck: readiness is honest. While one round of
+// the loop takes longer than the stall limit (here a blocked input stands in
+// for what used to block it: an interpreter call run on the loop), the
+// engine says it is not ready, and says it is again once the loop goes on.
+func TestNotReadyWhileTheLoopIsStuck(t *testing.T) {
+	w := newIWorld(t)
+	w.e.stall = 50 * time.Millisecond
+	if !w.e.Ready() {
+		t.Fatal("not ready at the start")
+	}
+	release := make(chan struct{})
+	if err := w.e.send(context.Background(), func() { <-release }); err != nil {
+		t.Fatal(err)
+	}
+	readyIs := func(want bool) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for w.e.Ready() != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("Ready() stayed %v", !want)
+			}
+			time.Sleep(time.Millisecond) // polling with a deadline
+		}
+	}
+	readyIs(false)
+	close(release)
+	readyIs(true)
 }

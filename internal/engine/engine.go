@@ -121,11 +121,12 @@ type Engine struct {
 	stepped     chan *stepRun // detached interpreter calls that ended
 	stepTimer   *time.Timer   // how long the loop waits for a call before detaching it
 	freeSteps   []*stepRun
-	detached    int          // detached calls computing
-	resume      []*live      // interrupted runs waiting to continue, oldest first
-	sliceBatch  *batch       // the batch sliceEvents counts for
-	sliceEvents int          // history events continued runs added to it
-	turn        atomic.Int64 // when the loop last went round (unix ns), for Ready
+	detached    int           // detached calls computing
+	resume      []*live       // interrupted runs waiting to continue, oldest first
+	sliceBatch  *batch        // the batch sliceEvents counts for
+	sliceEvents int           // history events continued runs added to it
+	busySince   atomic.Int64  // when the loop took up its current work (unix ns; 0: waiting for work), for Ready
+	stall       time.Duration // readyStall; tests shorten it
 }
 
 // taskRef locates a task of an in-memory execution.
@@ -192,6 +193,7 @@ func New(cfg Config) (*Engine, error) {
 		loadedC:   make(chan loaded, maxLoaders),
 		stepped:   make(chan *stepRun, 64),
 		stepTimer: time.NewTimer(time.Hour),
+		stall:     readyStall,
 	}
 	e.stepTimer.Stop()
 	e.machines.init(cfg)
@@ -212,7 +214,6 @@ func (e *Engine) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("recovering executions: %w", err)
 	}
-	e.turn.Store(time.Now().UnixNano())
 	go e.commitLoop()
 	go e.loop()
 	if lost := e.lost; len(lost) > 0 {
@@ -229,18 +230,20 @@ func (e *Engine) Run(ctx context.Context) error {
 }
 
 // Ready reports whether the engine accepts work (false before Run, after
-// Close, after a store failure it could not recover from, and while work
-// waits for a loop that has not gone round for readyStall).
+// Close, after a store failure it could not recover from, and while the
+// loop has been busy with one round of work for readyStall).
 func (e *Engine) Ready() bool {
 	if !e.ready.Load() || e.fatal.Load() != nil {
 		return false
 	}
-	return len(e.in) == 0 || time.Since(time.Unix(0, e.turn.Load())) < readyStall
+	busy := e.busySince.Load()
+	return busy == 0 || time.Since(time.Unix(0, busy)) < e.stall
 }
 
-// readyStall is how long the loop may leave work waiting before the engine
-// says it is not ready. Interpreter calls run off the loop, so only a bug
-// (or a machine starved of CPU) gets there.
+// readyStall is how long one round of the loop may take before the engine
+// says it is not ready. Interpreter calls run off the loop, so a round takes
+// milliseconds; only a bug (or a machine starved of CPU) gets there, and
+// then readiness should say so.
 const readyStall = 5 * time.Second
 
 // Close stops accepting work, waits for in-flight commits (up to

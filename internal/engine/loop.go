@@ -64,8 +64,10 @@ func (e *Engine) loop() {
 		if e.wake != nil {
 			wakeC = e.wake.C()
 		}
+		e.busySince.Store(0) // waiting for work
 		select {
 		case x := <-in:
+			e.busy()
 			e.handle(x)
 			e.runSoon()
 			// Take what else is waiting, so that one commit carries it.
@@ -80,12 +82,16 @@ func (e *Engine) loop() {
 				break
 			}
 		case l := <-e.loadedC:
+			e.busy()
 			e.onLoaded(l)
 		case s := <-e.stepped:
+			e.busy()
 			e.finishStep(s)
 		case b := <-e.commitOut:
+			e.busy()
 			e.onCommitted(b)
 		case <-wakeC:
+			e.busy()
 			e.wake = nil
 			e.fireTimers()
 		case <-e.quit:
@@ -96,9 +102,11 @@ func (e *Engine) loop() {
 		e.startResumes()
 		e.flush()
 		e.resetWake()
-		e.turn.Store(time.Now().UnixNano())
 	}
 }
+
+// busy notes that the loop took up work, for Ready.
+func (e *Engine) busy() { e.busySince.Store(time.Now().UnixNano()) }
 
 func (e *Engine) handle(x input) {
 	switch x := x.(type) {
