@@ -22,6 +22,7 @@ type serverFlags struct {
 	maxHistory                                              int64
 	resources                                               []string
 	shutdownGrace                                           time.Duration
+	maxStepTime                                             time.Duration
 	envErr                                                  error // a BATON_* number that is not one
 }
 
@@ -43,7 +44,8 @@ APIs on --listen:
 
 Every flag has an environment variable: BATON_LISTEN, BATON_DATA_DIR,
 BATON_LOG_FORMAT, BATON_DURABILITY, BATON_REGION, BATON_ACCOUNT_ID,
-BATON_MAX_PAYLOAD_BYTES, BATON_MAX_HISTORY_EVENTS, BATON_WORKERS.
+BATON_MAX_PAYLOAD_BYTES, BATON_MAX_HISTORY_EVENTS, BATON_MAX_STEP_TIME,
+BATON_WORKERS.
 SIGTERM or Ctrl-C stops it gracefully: it stops accepting requests, stores the
 transitions in flight and leaves running executions to resume on restart.`,
 		Example: `  baton server
@@ -62,6 +64,7 @@ transitions in flight and leaves running executions to resume on restart.`,
 	fl.StringVar(&f.account, "account-id", envOr("BATON_ACCOUNT_ID", "123456789012"), "account id in ARNs")
 	fl.IntVar(&f.maxPayload, "max-payload-bytes", envInt(&f.envErr, "BATON_MAX_PAYLOAD_BYTES", 262144), "largest execution input, output, state payload or task result")
 	fl.Int64Var(&f.maxHistory, "max-history-events", int64(envInt(&f.envErr, "BATON_MAX_HISTORY_EVENTS", 25000)), "fail a Standard execution whose history grows past this (-1: no limit)")
+	fl.DurationVar(&f.maxStepTime, "max-step-time", envDuration(&f.envErr, "BATON_MAX_STEP_TIME", 10*time.Second), "stop an execution that computes this long without waiting for a task or a timer (Baton.RunawayExecution)")
 	fl.IntVar(&f.workers, "workers", envInt(&f.envErr, "BATON_WORKERS", 64), "built-in tasks (baton:shell, baton:http, mapped resources) run at once")
 	fl.StringArrayVar(&f.resources, "resource", nil, "map a Task resource to a local command: ARN=COMMAND (repeatable)")
 	fl.DurationVar(&f.shutdownGrace, "shutdown-grace", 30*time.Second, "how long a graceful stop waits for in-flight requests")
@@ -93,6 +96,23 @@ func envInt(bad *error, name string, def int) int {
 	return n
 }
 
+// envDuration reads a duration (10s, 1m) from the environment, as envInt
+// reads a number.
+func envDuration(bad *error, name string, def time.Duration) time.Duration {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		if *bad == nil {
+			*bad = fmt.Errorf("%s=%q: want a duration such as 10s or 1m", name, v)
+		}
+		return def
+	}
+	return d
+}
+
 func runServer(cmd *cobra.Command, f serverFlags) error {
 	stderr := cmd.ErrOrStderr()
 	if f.envErr != nil {
@@ -116,6 +136,9 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	if f.durability != "full" && f.durability != "relaxed" {
 		return usageErr("--durability %q: want full or relaxed", f.durability)
 	}
+	if f.maxStepTime <= 0 {
+		return usageErr("--max-step-time %s: want a positive duration such as 10s", f.maxStepTime)
+	}
 	resources, err := parseResources(f.resources)
 	if err != nil {
 		return err
@@ -126,6 +149,7 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	srv, err := server.Start(ctx, server.Config{
 		Listen: f.listen, DataDir: f.dataDir, Durability: f.durability, Region: f.region, AccountID: f.account,
 		MaxPayloadBytes: f.maxPayload, MaxHistoryEvents: f.maxHistory, Workers: f.workers, Resources: resources, Log: log,
+		MaxStepTime: f.maxStepTime,
 	})
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}

@@ -143,8 +143,8 @@ func TestRunawayStopDate(t *testing.T) {
 	if !done.StopDate.Equal(t0.Add(time.Hour)) {
 		t.Fatalf("stopDate %s, want %s (start %s)", done.StopDate, t0.Add(time.Hour), done.StartDate)
 	}
-	if !strings.Contains(done.Cause, "500ms") {
-		t.Fatalf("cause does not name the limit: %s", done.Cause)
+	if !strings.Contains(done.Cause, "500ms") || !strings.Contains(done.Cause, "--max-step-time") {
+		t.Fatalf("cause does not name the limit and its flag: %s", done.Cause)
 	}
 }
 

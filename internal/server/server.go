@@ -43,6 +43,10 @@ type Config struct {
 	Workers          int               // concurrent built-in tasks; default 64
 	Resources        map[string]string // Task resource -> local command (see docs/tasks.md)
 	Log              *slog.Logger
+
+	// MaxStepTime stops an execution that computes this long without
+	// waiting for a task or a timer (default 10 s).
+	MaxStepTime time.Duration
 }
 
 // Server is a running Baton node.
@@ -109,6 +113,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	eng, err := engine.New(engine.Config{
 		Store: st, Executors: resolver, Workers: cfg.Workers, Region: cfg.Region, AccountID: cfg.AccountID,
 		Log: cfg.Log, Metrics: engine.NewMetrics(reg), MaxPayloadBytes: cfg.MaxPayloadBytes, MaxHistoryEvents: cfg.MaxHistoryEvents,
+		MaxStepTime: cfg.MaxStepTime,
 	})
 	if err != nil {
 		st.Close()
