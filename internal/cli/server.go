@@ -82,35 +82,28 @@ func envOr(name, def string) string {
 // that is not a number leaves def and is kept in *bad, reported when the
 // server starts (flags are parsed before that).
 func envInt(bad *error, name string, def int) int {
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		if *bad == nil {
-			*bad = fmt.Errorf("%s=%q: want a whole number", name, v)
-		}
-		return def
-	}
-	return n
+	return envValue(bad, name, def, strconv.Atoi, "a whole number")
 }
 
 // envDuration reads a duration (10s, 1m) from the environment, as envInt
 // reads a number.
 func envDuration(bad *error, name string, def time.Duration) time.Duration {
+	return envValue(bad, name, def, time.ParseDuration, "a duration such as 10s or 1m")
+}
+
+func envValue[T any](bad *error, name string, def T, parse func(string) (T, error), want string) T {
 	v := os.Getenv(name)
 	if v == "" {
 		return def
 	}
-	d, err := time.ParseDuration(v)
+	x, err := parse(v)
 	if err != nil {
 		if *bad == nil {
-			*bad = fmt.Errorf("%s=%q: want a duration such as 10s or 1m", name, v)
+			*bad = fmt.Errorf("%s=%q: want %s", name, v, want)
 		}
 		return def
 	}
-	return d
+	return x
 }
 
 func runServer(cmd *cobra.Command, f serverFlags) error {
