@@ -28,6 +28,7 @@ type live struct {
 	loadFailures int
 	enders       []chan result // told when the execution ends (StartSync)
 
+	results   *resultBatch  // task results waiting last in waiting, which later ones join
 	stepping  *stepRun      // the interpreter call running off the loop; l.x is its until it ends
 	settling  bool          // settle is running its queue
 	resuming  bool          // in Engine.resume: an interrupted run waits to continue
@@ -136,6 +137,7 @@ func (e *Engine) withExec(arn string, fn func(*live, error)) {
 	if l, ok := e.live[arn]; ok {
 		if l.loading || l.stepping != nil || len(l.waiting) > 0 {
 			l.waiting = append(l.waiting, fn) // in order, once it is free
+			l.results = nil                   // no longer last
 			return
 		}
 		fn(l, nil)

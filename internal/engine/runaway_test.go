@@ -9,6 +9,7 @@ import (
 
 	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/tasks"
 )
 
 // endlessLoop is a Pass/Choice loop that never waits for anything.
@@ -236,6 +237,28 @@ func TestWideParallelOfWaits(t *testing.T) {
 		w.advance(time.Second)
 		done := w.wait(ex.Arn, "SUCCEEDED")
 		if !strings.HasPrefix(done.Output, `[{"k":1},{"k":1},`) || strings.Count(done.Output, `{"k":1}`) != n {
+			t.Fatalf("output %.80s...", done.Output)
+		}
+		w.history(ex.Arn)
+	})
+}
+
+// TestWideParallelOfTasks: the results of a wide Parallel's tasks that
+// arrive while the execution computes are applied together, one stored
+// snapshot for each batch instead of one for each result.
+func TestWideParallelOfTasks(t *testing.T) {
+	w := newWorld(t)
+	w.execs["zz:echo"] = tasks.ExecutorFunc(func(ctx context.Context, r tasks.Request) (any, error) { return r.Input, nil })
+	const n = 3000
+	var branches []string
+	for i := range n {
+		branches = append(branches, fmt.Sprintf(`{"StartAt":"T%d","States":{"T%d":{"Type":"Task","Resource":"zz:echo","End":true}}}`, i, i))
+	}
+	def := `{"StartAt":"Fan","States":{"Fan":{"Type":"Parallel","End":true,"Branches":[` + strings.Join(branches, ",") + `]}}}`
+	within(t, "a Parallel of 3,000 tasks", prompt, func() {
+		ex := w.start("tasks", def, `{"k":1}`)
+		done := w.wait(ex.Arn, "SUCCEEDED")
+		if strings.Count(done.Output, `{"k":1}`) != n {
 			t.Fatalf("output %.80s...", done.Output)
 		}
 		w.history(ex.Arn)
