@@ -18,6 +18,10 @@ func MarshalExecution(x *Execution) ([]byte, error) {
 	// integer; floats go out as json.Number in value's rendering ("1.0")
 	// instead. Values are shared, so this works on a shallow copy.
 	c := *x
+	c.Pending = nil
+	if x.interrupted && !x.Done() {
+		c.Pending = x.queue // what an interrupted call left, for Continue
+	}
 	c.Info.Input = floatsAsNumbers(c.Info.Input)
 	c.Output = floatsAsNumbers(c.Output)
 	if x.Frames != nil {
@@ -26,19 +30,7 @@ func MarshalExecution(x *Execution) ([]byte, error) {
 			c.Frames[id] = frameForJSON(f)
 		}
 	}
-	var pending []int64
-	if x.interrupted && !x.Done() {
-		pending = x.queue
-	}
-	return json.Marshal(snapshotJSON{Execution: &c, Pending: pending})
-}
-
-// snapshotJSON is the stored form of an execution: its fields, and the
-// frames an interrupted call left to run (Continue runs them after a
-// restart).
-type snapshotJSON struct {
-	*Execution
-	Pending []int64 `json:"pending,omitempty"`
+	return json.Marshal(&c)
 }
 
 // frameForJSON copies a frame with its floats as json.Number.
@@ -123,12 +115,11 @@ func UnmarshalExecution(data []byte) (*Execution, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var x Execution
-	snap := snapshotJSON{Execution: &x}
-	if err := dec.Decode(&snap); err != nil {
+	if err := dec.Decode(&x); err != nil {
 		return nil, fmt.Errorf("asl: bad execution snapshot: %w", err)
 	}
-	if len(snap.Pending) > 0 {
-		x.queue, x.interrupted = snap.Pending, true
+	if len(x.Pending) > 0 {
+		x.queue, x.interrupted, x.Pending = x.Pending, true, nil
 	}
 	x.Info.Input = fixNumbers(x.Info.Input)
 	x.Output = fixNumbers(x.Output)
