@@ -32,7 +32,8 @@ type live struct {
 	stepping  *stepRun      // the interpreter call running off the loop; l.x is its until it ends
 	settling  bool          // settle is running its queue
 	resuming  bool          // in Engine.resume: an interrupted run waits to continue
-	runTime   time.Duration // computing of the current run so far, across slices (runaway guard)
+	runTime   time.Duration // time the current run took so far, across slices (runaway guard)
+	run       int           // counts the runs that ended
 	continues bool          // the store holds its continueTimer
 }
 

@@ -34,11 +34,12 @@ import (
 //     group commit. So several endless loops take turns with each other and
 //     leave the rest of the machine, and of the store, to normal work; what
 //     one execution holds in memory is one slice's history.
-//   - The runaway guard counts the computing of a whole run, across slices:
-//     past Config.MaxStepTime without waiting for a task or a timer, the
+//   - The runaway guard counts the time of a whole run, across slices: its
+//     computing and the commits of its slices, not its waits for a turn.
+//     Past Config.MaxStepTime without waiting for a task or a timer, the
 //     execution is stopped (ErrRunaway), at the time it is stopped.
 //   - A Stop of a stepping execution asks the call to give control back at
-//     the next check, and then applies.
+//     the next check, and then applies (askStop).
 const (
 	stepWait    = 500 * time.Microsecond
 	stepSlice   = 50 * time.Millisecond
@@ -230,11 +231,23 @@ func (e *Engine) finishStep(s *stepRun) {
 		return
 	}
 	if s.err == nil {
-		l.runTime = 0
+		e.record(s)
 		if l.x.Interrupted() && !l.x.Done() {
 			l.runTime = s.before + s.took
+			if !l.express {
+				// Storing the slice is the run's doing too: the wait for
+				// its commit counts (not the wait for its next turn).
+				run, computed := l.run, time.Now()
+				e.afterCommit(l, func(error) {
+					if l.run == run {
+						l.runTime += time.Since(computed)
+					}
+				})
+			}
+		} else {
+			l.runTime = 0
+			l.run++
 		}
-		e.record(s)
 		if s.cont && e.sliceBatch == e.batch {
 			e.sliceEvents += len(s.events)
 		}
