@@ -72,11 +72,11 @@ type Config struct {
 	ExpressTimeout time.Duration
 	// StopGrace is how long Close waits for in-flight commits.
 	StopGrace time.Duration
-	// MaxStepTime bounds the computing of one run of an execution without
-	// waiting for a task or a timer (default 10 s), summed over the slices
-	// it is cut into: an endless Pass/Choice loop (with the history limit
-	// lifted) is stopped with ErrRunaway. It also bounds the history and the
-	// stored size such a loop can make.
+	// MaxStepTime bounds one run of an execution without waiting for a task
+	// or a timer (default 10 s), summed over the slices it is cut into
+	// (their computing and commits): an endless Pass/Choice loop (with the
+	// history limit lifted) is stopped with ErrRunaway. It also bounds the
+	// history and the stored size such a loop can make.
 	MaxStepTime time.Duration
 }
 
@@ -263,8 +263,8 @@ func (e *Engine) Close() error {
 	return nil
 }
 
-// ErrRunaway is the error of an execution stopped for computing
-// MaxStepTime without waiting for a task or a timer.
+// ErrRunaway is the error of an execution stopped for running MaxStepTime
+// without waiting for a task or a timer.
 const ErrRunaway = "Baton.RunawayExecution"
 
 // send hands an input to the loop, or fails when the engine is stopped.

@@ -158,7 +158,7 @@ func (e *Engine) compute(s *stepRun) {
 
 // runawayCause explains a stop by the runaway guard.
 func runawayCause(limit time.Duration) string {
-	return fmt.Sprintf("the execution computed for %s without waiting for a task or a timer (a loop of Pass or Choice states that never ends?); Baton stopped it so that its history and its use of the machine stay bounded. Make the loop end or wait, or raise the limit with baton server --max-step-time (BATON_MAX_STEP_TIME)", limit)
+	return fmt.Sprintf("the execution ran for %s without waiting for a task or a timer (a loop of Pass or Choice states that never ends?); Baton stopped it so that its history and its use of the machine stay bounded. Make the loop end or wait, or raise the limit with baton server --max-step-time (BATON_MAX_STEP_TIME)", limit)
 }
 
 // sliceOver is the Output.Interrupt of a call: its time is up, or it made
