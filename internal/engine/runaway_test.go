@@ -221,20 +221,33 @@ func TestWideParallelInSlices(t *testing.T) {
 }
 
 // TestWideParallelOfWaits: the Wait timers of a Parallel's branches fall due
-// together and are applied in one call, stored in one transition per slice.
-// Applied one by one, each stored the whole execution again: 2,000
-// branches took 6 s, 10,000 over 150 s.
+// together and are applied in one call, stored in one transition per slice,
+// also after a restart. Applied one by one, each stored the whole execution
+// again: 2,000 branches took 6 s, 10,000 over 150 s, and StopExecution
+// waited behind them.
 func TestWideParallelOfWaits(t *testing.T) {
 	w := newWorld(t)
-	const n = 4000
+	const n = 3000
 	var branches []string
 	for i := range n {
 		branches = append(branches, fmt.Sprintf(`{"StartAt":"W%d","States":{"W%d":{"Type":"Wait","Seconds":1,"End":true}}}`, i, i))
 	}
 	def := `{"StartAt":"Fan","States":{"Fan":{"Type":"Parallel","End":true,"Branches":[` + strings.Join(branches, ",") + `]}}}`
-	within(t, "a Parallel of 4,000 Waits", prompt, func() {
-		ex := w.start("waits", def, `{"k":1}`)
-		w.advance(time.Second)
+	within(t, "Stop of a Parallel of 3,000 Waits", prompt, func() {
+		ex := w.start("stopped", def, `{}`)
+		if _, err := w.eng.Stop(context.Background(), ex.Arn, "Halt", ""); err != nil {
+			t.Fatal(err)
+		}
+		w.wait(ex.Arn, "ABORTED")
+	})
+	within(t, "a Parallel of 3,000 Waits across a restart", prompt, func() {
+		ex := w.start("waits", def, `{"k":1}`) // answered once the first slice is stored
+		w.restart()                            // the rest is entered after it
+		w.until("the branches' timers fire", func() bool {
+			w.clk.Advance(time.Second)
+			row, err := w.st.GetExecution(context.Background(), ex.Arn)
+			return err == nil && row.Status == "SUCCEEDED"
+		})
 		done := w.wait(ex.Arn, "SUCCEEDED")
 		if !strings.HasPrefix(done.Output, `[{"k":1},{"k":1},`) || strings.Count(done.Output, `{"k":1}`) != n {
 			t.Fatalf("output %.80s...", done.Output)
