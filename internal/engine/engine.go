@@ -101,32 +101,34 @@ type Engine struct {
 	children map[string]string  // token of a .sync task -> its nested execution, to stop it with the task
 
 	// Owned by the loop goroutine.
-	live        map[string]*live
-	recent      recentNames
-	timers      timerHeap
-	wake        clock.Timer
-	wakeAt      time.Time
-	batch       *batch
-	committer   chan *batch
-	commitOut   chan *batch
-	inFlight    bool
-	activity    map[string]*activityQueue
-	queued      map[string]*activityEntry     // queued activity tasks by token
-	running     map[string]context.CancelFunc // built-in tasks by token
-	loading     int
-	loadQueue   []string
-	loadedC     chan loaded
-	soon        []func(error) // Express effects, run after the current input
-	lost        []*resultIn   // built-in tasks that died with the last server, failed once the loop runs
-	stepped     chan *stepRun // detached interpreter calls that ended
-	stepTimer   *time.Timer   // how long the loop waits for a call before detaching it
-	freeSteps   []*stepRun
-	detached    int           // detached calls computing
-	resume      []*live       // interrupted runs waiting to continue, oldest first
-	sliceBatch  *batch        // the batch sliceEvents counts for
-	sliceEvents int           // history events continued runs added to it
-	busySince   atomic.Int64  // when the loop took up its current work (unix ns; 0: waiting for work), for Ready
-	stall       time.Duration // readyStall; tests shorten it
+	live         map[string]*live
+	recent       recentNames
+	timers       timerHeap
+	wake         clock.Timer
+	wakeAt       time.Time
+	batch        *batch
+	committer    chan *batch
+	commitOut    chan *batch
+	inFlight     bool
+	activity     map[string]*activityQueue
+	queued       map[string]*activityEntry     // queued activity tasks by token
+	running      map[string]context.CancelFunc // built-in tasks by token
+	loading      int
+	loadQueue    []string
+	loadedC      chan loaded
+	soon         []func(error) // Express effects, run after the current input
+	lost         []*resultIn   // built-in tasks that died with the last server, failed once the loop runs
+	stepped      chan *stepRun // detached interpreter calls that ended
+	steps        chan *stepRun // calls for idle steppers
+	idleSteppers atomic.Int32
+	stepTimer    *time.Timer // how long the loop waits for a call before detaching it
+	freeSteps    []*stepRun
+	detached     int           // detached calls computing
+	resume       []*live       // interrupted runs waiting to continue, oldest first
+	sliceBatch   *batch        // the batch sliceEvents counts for
+	sliceEvents  int           // history events continued runs added to it
+	busySince    atomic.Int64  // when the loop took up its current work (unix ns; 0: waiting for work), for Ready
+	stall        time.Duration // readyStall; tests shorten it
 }
 
 // taskRef locates a task of an in-memory execution.
@@ -192,6 +194,7 @@ func New(cfg Config) (*Engine, error) {
 		running:   map[string]context.CancelFunc{},
 		loadedC:   make(chan loaded, maxLoaders),
 		stepped:   make(chan *stepRun, 64),
+		steps:     make(chan *stepRun),
 		stepTimer: time.NewTimer(time.Hour),
 		stall:     readyStall,
 	}

@@ -105,7 +105,7 @@ func (e *Engine) launch(s *stepRun, wait time.Duration) {
 	s.before = l.runTime
 	s.limit = min(stepSlice, e.cfg.MaxStepTime-s.before)
 	l.stepping = s
-	go e.compute(s)
+	e.hand(s)
 	if wait > 0 {
 		e.stepTimer.Reset(wait)
 		select {
@@ -128,7 +128,37 @@ func (e *Engine) launch(s *stepRun, wait time.Duration) {
 	}
 }
 
-// compute runs on its own goroutine: the call, the runaway guard, and the
+// hand gives a call to an idle stepper goroutine, or to a new one. Steppers
+// stay for the next calls (up to maxIdleSteppers of them idle): a fresh
+// goroutine for every call would grow its stack again each time.
+func (e *Engine) hand(s *stepRun) {
+	select {
+	case e.steps <- s:
+	default:
+		go e.stepper(s)
+	}
+}
+
+const maxIdleSteppers = 8
+
+func (e *Engine) stepper(s *stepRun) {
+	for {
+		e.compute(s)
+		if e.idleSteppers.Add(1) > maxIdleSteppers {
+			e.idleSteppers.Add(-1)
+			return
+		}
+		select {
+		case s = <-e.steps:
+			e.idleSteppers.Add(-1)
+		case <-e.quit:
+			e.idleSteppers.Add(-1)
+			return
+		}
+	}
+}
+
+// compute runs on a stepper goroutine: the call, the runaway guard, and the
 // serialization of what it produced.
 func (e *Engine) compute(s *stepRun) {
 	l := s.l
