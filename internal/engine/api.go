@@ -18,6 +18,8 @@ type startIn struct {
 	req         service.StartRequest
 	sync        bool
 	parentToken string
+	m           *asl.Machine // the compiled definition
+	input       any          // the parsed input
 	reply       chan result
 }
 
@@ -52,7 +54,17 @@ func (e *Engine) start(ctx context.Context, req service.StartRequest, sync bool,
 			return nil, err
 		}
 	}
-	in := &startIn{req: req, sync: sync, parentToken: parentToken, reply: make(chan result, 1)}
+	// Compiling the definition and parsing the input cost time with the
+	// size of either: done here, not on the loop.
+	m, err := e.machines.get(req.Definition, req.Type)
+	if err != nil {
+		return nil, apierr.New(apierr.InvalidDefinition, "Invalid State Machine Definition: %v", err)
+	}
+	input, err := asl.ParseJSON([]byte(req.Input))
+	if err != nil {
+		return nil, apierr.New(apierr.InvalidExecutionInput, "Invalid Execution Input: %v", err)
+	}
+	in := &startIn{req: req, sync: sync, parentToken: parentToken, m: m, input: input, reply: make(chan result, 1)}
 	if err := e.send(ctx, in); err != nil {
 		return nil, err
 	}
@@ -101,16 +113,7 @@ func (e *Engine) handleStart(in *startIn) {
 func (e *Engine) create(in *startIn) {
 	r := in.req
 	express := r.Type == store.TypeExpress
-	m, err := e.machines.get(r.Definition, r.Type)
-	if err != nil {
-		in.reply <- result{err: apierr.New(apierr.InvalidDefinition, "Invalid State Machine Definition: %v", err)}
-		return
-	}
-	input, err := asl.ParseJSON([]byte(r.Input))
-	if err != nil {
-		in.reply <- result{err: apierr.New(apierr.InvalidExecutionInput, "Invalid Execution Input: %v", err)}
-		return
-	}
+	m, input := in.m, in.input
 	now := e.clk.Now()
 	smID := r.StateMachineArn
 	if r.VersionArn != "" {
