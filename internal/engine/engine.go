@@ -233,14 +233,15 @@ func (e *Engine) Run(ctx context.Context) error {
 }
 
 // Ready reports whether the engine accepts work (false before Run, after
-// Close, after a store failure it could not recover from, and while the
-// loop has been busy with one round of work for readyStall).
-func (e *Engine) Ready() bool {
-	if !e.ready.Load() || e.fatal.Load() != nil {
-		return false
-	}
+// Close, after a store failure it could not recover from, and while the loop
+// is stalled).
+func (e *Engine) Ready() bool { return e.ready.Load() && e.fatal.Load() == nil && !e.stalled() }
+
+// stalled reports whether one round of the loop has taken longer than
+// readyStall.
+func (e *Engine) stalled() bool {
 	busy := e.busySince.Load()
-	return busy == 0 || time.Since(time.Unix(0, busy)) < e.stall
+	return busy != 0 && time.Since(time.Unix(0, busy)) >= e.stall
 }
 
 // readyStall is how long one round of the loop may take before the engine

@@ -389,10 +389,12 @@ func (e *Engine) failLive(l *live, err error) {
 }
 
 // unavailable is the error for work the engine dropped: it is shutting
-// down, or stopped after a store failure.
+// down, or it dropped the execution's state after a store failure.
 func (e *Engine) unavailable() error {
-	if err := e.fatal.Load(); err != nil {
-		return apierr.New(apierr.ServiceUnavailable, "the engine stopped after a store failure: %v", *err)
+	select {
+	case <-e.quit:
+		return apierr.New(apierr.ServiceUnavailable, "the server is shutting down")
+	default:
+		return apierr.New(apierr.ServiceUnavailable, "the execution's state in memory was dropped after a store failure; try again")
 	}
-	return apierr.New(apierr.ServiceUnavailable, "the server is shutting down")
 }
