@@ -26,25 +26,25 @@ func TestStopAbandonsAComputingCall(t *testing.T) {
 	}
 	sent := make(chan error, 1)
 	go func() { sent <- w.e.SendTaskSuccess(ctx, task.Token, `{}`) }()
-	computing := func() bool {
+	w.until("the result is being applied", func() bool {
 		l := w.e.live[ex.Arn]
 		return l != nil && l.stepping != nil
-	}
-	w.until("the result is being applied", computing)
-	// Other executions do not wait for it.
-	other := w.start("other", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
-	w.waitStatus(other.Arn, "SUCCEEDED")
-	still := false
-	w.inLoop(func() { still = computing() })
-	if !still {
-		t.Fatal("the other execution waited for the computation")
-	}
+	})
 	stopped, err := w.e.Stop(ctx, ex.Arn, "Halt", "stuck")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if stopped.Status != "ABORTED" {
 		t.Fatalf("the Stop waited for the computation: %s", stopped.Status)
+	}
+	// Other executions do not wait for the computation, which goes on
+	// (abandoned) until it ends.
+	other := w.start("other", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+	w.waitStatus(other.Arn, "SUCCEEDED")
+	computing := false
+	w.inLoop(func() { computing = w.e.detached > 0 })
+	if !computing {
+		t.Fatal("the other execution waited for the computation")
 	}
 	if err := <-sent; err == nil {
 		t.Fatal("the result of the abandoned call was accepted")

@@ -178,10 +178,10 @@ func TestLongRunContinuesAfterRestart(t *testing.T) {
 		}
 		return row.EventCount
 	}
-	w.until("history stored while it runs", func() bool { return count() > 5000 })
+	w.until("history stored while it runs", func() bool { return count() > 2000 })
 	w.restart()
 	c0 := count()
-	w.until("the run goes on after a restart", func() bool { return count() > c0+5000 })
+	w.until("the run goes on after a restart", func() bool { return count() > c0+2000 })
 	if _, err := w.eng.Stop(ctx, ex.Arn, "Halt", ""); err != nil {
 		t.Fatal(err)
 	}
