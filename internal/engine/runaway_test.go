@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/batonhq/baton/internal/clock"
 	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/store"
@@ -233,39 +235,61 @@ func TestWideParallelInSlices(t *testing.T) {
 }
 
 // TestWideParallelOfWaits: the Wait timers of a Parallel's branches fall due
-// together and are applied in one call, stored in one transition per slice,
-// also after a restart. Applied one by one, each stored the whole execution
-// again: 2,000 branches took 6 s, 10,000 over 150 s, and StopExecution
-// waited behind them.
+// together and are applied in one call, stored as one transition a slice,
+// also after a restart. Applied one by one, each timer stored the whole
+// execution again: 2,000 branches took 6 s, 10,000 over 150 s, and
+// StopExecution waited behind them.
 func TestWideParallelOfWaits(t *testing.T) {
 	w := newWorld(t)
-	const n = 3000
+	const n = 1500
 	var branches []string
 	for i := range n {
 		branches = append(branches, fmt.Sprintf(`{"StartAt":"W%d","States":{"W%d":{"Type":"Wait","Seconds":1,"End":true}}}`, i, i))
 	}
 	def := `{"StartAt":"Fan","States":{"Fan":{"Type":"Parallel","End":true,"Branches":[` + strings.Join(branches, ",") + `]}}}`
-	within(t, "Stop of a Parallel of 3,000 Waits", prompt, func() {
+	within(t, "Stop of a Parallel of 1,500 Waits", prompt, func() {
 		ex := w.start("stopped", def, `{}`)
 		if _, err := w.eng.Stop(context.Background(), ex.Arn, "Halt", ""); err != nil {
 			t.Fatal(err)
 		}
 		w.wait(ex.Arn, "ABORTED")
 	})
-	within(t, "a Parallel of 3,000 Waits across a restart", prompt, func() {
-		ex := w.start("waits", def, `{"k":1}`) // answered once the first slice is stored
-		w.restart()                            // the rest is entered after it
-		w.until("the branches' timers fire", func() bool {
-			w.clk.Advance(time.Second)
-			row, err := w.st.GetExecution(context.Background(), ex.Arn)
-			return err == nil && row.Status == "SUCCEEDED"
-		})
-		done := w.wait(ex.Arn, "SUCCEEDED")
-		if !strings.HasPrefix(done.Output, `[{"k":1},{"k":1},`) || strings.Count(done.Output, `{"k":1}`) != n {
-			t.Fatalf("output %.80s...", done.Output)
-		}
-		w.history(ex.Arn)
+	ex := w.start("waits", def, `{"k":1}`) // answered once the first slice is stored
+	reg := prometheus.NewRegistry()
+	w.tune = func(c *engine.Config) { c.Metrics = engine.NewMetrics(reg) }
+	w.restart() // the rest is entered after it
+	w.until("the branches' timers fire", func() bool {
+		w.clk.Advance(time.Second)
+		row, err := w.st.GetExecution(context.Background(), ex.Arn)
+		return err == nil && row.Status == "SUCCEEDED"
 	})
+	done := w.wait(ex.Arn, "SUCCEEDED")
+	if !strings.HasPrefix(done.Output, `[{"k":1},{"k":1},`) || strings.Count(done.Output, `{"k":1}`) != n {
+		t.Fatalf("output %.80s...", done.Output)
+	}
+	w.history(ex.Arn)
+	// Stored transitions of the execution after the restart: a few per
+	// slice of 1,024 events, not one per timer.
+	if stored := storedTransitions(t, reg); stored > n/10 {
+		t.Fatalf("%d transitions stored for %d timers", stored, n)
+	}
+}
+
+// storedTransitions is the number of execution transitions the engine
+// committed (baton_commit_batch_transitions' sum).
+func storedTransitions(t *testing.T, reg *prometheus.Registry) int {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "baton_commit_batch_transitions" {
+			return int(mf.GetMetric()[0].GetHistogram().GetSampleSum())
+		}
+	}
+	t.Fatal("no baton_commit_batch_transitions")
+	return 0
 }
 
 // TestWideParallelOfTasks: the results of a wide Parallel's tasks that
@@ -274,13 +298,13 @@ func TestWideParallelOfWaits(t *testing.T) {
 func TestWideParallelOfTasks(t *testing.T) {
 	w := newWorld(t)
 	w.execs["zz:echo"] = tasks.ExecutorFunc(func(ctx context.Context, r tasks.Request) (any, error) { return r.Input, nil })
-	const n = 3000
+	const n = 1500
 	var branches []string
 	for i := range n {
 		branches = append(branches, fmt.Sprintf(`{"StartAt":"T%d","States":{"T%d":{"Type":"Task","Resource":"zz:echo","End":true}}}`, i, i))
 	}
 	def := `{"StartAt":"Fan","States":{"Fan":{"Type":"Parallel","End":true,"Branches":[` + strings.Join(branches, ",") + `]}}}`
-	within(t, "a Parallel of 3,000 tasks", prompt, func() {
+	within(t, "a Parallel of 1,500 tasks", prompt, func() {
 		ex := w.start("tasks", def, `{"k":1}`)
 		done := w.wait(ex.Arn, "SUCCEEDED")
 		if strings.Count(done.Output, `{"k":1}`) != n {
