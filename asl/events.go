@@ -104,6 +104,12 @@ type Output struct {
 	// returns; History then holds only the last batch. Leave it nil when the
 	// events must be stored atomically with the execution's new state.
 	FlushHistory func([]HistoryEvent)
+
+	// Interrupt, when set, is asked every 64 transitions of this call
+	// whether to give control back, as Options.Interrupt is for every call
+	// of a Machine: a caller running many executions at once tells each
+	// call its own time slice. Continue runs what the call left.
+	Interrupt func() bool
 }
 
 // HistoryBatch is the batch size of Output.FlushHistory.

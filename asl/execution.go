@@ -46,6 +46,9 @@ type Execution struct {
 	Frames    map[int64]*Frame    `json:"frames,omitempty"`
 	Tasks     map[string]int64    `json:"tasks,omitempty"`  // task id -> frame
 	Timers    map[string]timerRef `json:"timers,omitempty"` // timer id -> frame and purpose
+	// Pending is set only in snapshots: the frames an interrupted call left
+	// to run (Interrupted, Continue).
+	Pending []int64 `json:"pending,omitempty"`
 
 	queue       []int64    // frames to advance; empty between calls unless interrupted
 	steps       int        // transitions run, for Options.Interrupt checks

@@ -323,7 +323,7 @@ func (m *Machine) advance(x *Execution, f *Frame, now time.Time, out *Output) {
 			m.finishExecution(x, StatusFailed, nil, &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("The execution reached the maximum number of history events (%d).", m.opts.MaxHistoryEvents)}, now, out)
 			return
 		}
-		if x.steps++; x.steps&1023 == 0 && m.opts.Interrupt != nil && m.opts.Interrupt() {
+		if x.steps++; x.steps&63 == 0 && m.interrupt(x, out) {
 			// Give control back with the frame still runnable; the caller
 			// stops the execution (a machine can loop forever legally).
 			x.queue = append(x.queue, f.ID)

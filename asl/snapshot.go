@@ -30,6 +30,10 @@ func MarshalExecution(x *Execution) ([]byte, error) {
 	// integer; floats go out as json.Number in value's rendering ("1.0")
 	// instead. Values are shared, so this works on a shallow copy.
 	c := *x
+	c.Pending = nil
+	if x.interrupted && !x.Done() {
+		c.Pending = x.queue // what an interrupted call left, for Continue
+	}
 	c.Output = floatsAsNumbers(c.Output)
 	c.Frames, c.Tasks, c.Timers = nil, nil, nil
 	if x.snap == nil {
@@ -515,6 +519,9 @@ func UnmarshalExecution(data []byte) (*Execution, error) {
 	var x Execution
 	if err := dec.Decode(&x); err != nil {
 		return nil, fmt.Errorf("asl: bad execution snapshot: %w", err)
+	}
+	if len(x.Pending) > 0 {
+		x.queue, x.interrupted, x.Pending = x.Pending, true, nil
 	}
 	x.Info.Input = fixNumbers(x.Info.Input)
 	x.Output = fixNumbers(x.Output)

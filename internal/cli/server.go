@@ -26,6 +26,7 @@ type serverFlags struct {
 	disableShell                                            bool
 	allowedResources                                        string
 	shutdownGrace                                           time.Duration
+	maxStepTime                                             time.Duration
 	envErr                                                  error // a BATON_* number that is not one
 
 	// The HTTP surface (docs/server.md, "Security on a network").
@@ -53,10 +54,12 @@ APIs on --listen:
 
 Every flag has an environment variable: BATON_LISTEN, BATON_DATA_DIR,
 BATON_LOG_FORMAT, BATON_DURABILITY, BATON_REGION, BATON_ACCOUNT_ID,
-BATON_MAX_PAYLOAD_BYTES, BATON_MAX_HISTORY_EVENTS, BATON_WORKERS,
-BATON_DISABLE_SHELL, BATON_ALLOWED_RESOURCES, BATON_ALLOWED_HOSTS,
-BATON_ALLOWED_ORIGINS, BATON_READ_TIMEOUT, BATON_WRITE_TIMEOUT,
-BATON_IDLE_TIMEOUT, BATON_MAX_CONNECTIONS, BATON_MAX_STREAMS, BATON_DB_CHECK.
+BATON_MAX_PAYLOAD_BYTES, BATON_MAX_HISTORY_EVENTS, BATON_MAX_STEP_TIME,
+BATON_WORKERS, BATON_DISABLE_SHELL, BATON_ALLOWED_RESOURCES,
+BATON_ALLOWED_HOSTS, BATON_ALLOWED_ORIGINS, BATON_READ_TIMEOUT,
+BATON_WRITE_TIMEOUT, BATON_IDLE_TIMEOUT, BATON_MAX_CONNECTIONS,
+BATON_MAX_STREAMS, BATON_DB_CHECK, BATON_JSONATA_TIMEOUT,
+BATON_JSONATA_MAX_BYTES, BATON_MAX_OPEN_BRANCHES.
 
 At start the database is checked (--db-check quick by default); a damaged one
 is refused with what to do (restore a backup made with 'baton backup').
@@ -83,6 +86,7 @@ transitions in flight and leaves running executions to resume on restart.`,
 	fl.StringVar(&f.account, "account-id", envOr("BATON_ACCOUNT_ID", "123456789012"), "account id in ARNs")
 	fl.IntVar(&f.maxPayload, "max-payload-bytes", envInt(&f.envErr, "BATON_MAX_PAYLOAD_BYTES", 262144), "largest execution input, output, state payload or task result")
 	fl.Int64Var(&f.maxHistory, "max-history-events", int64(envInt(&f.envErr, "BATON_MAX_HISTORY_EVENTS", 25000)), "fail a Standard execution whose history grows past this (-1: no limit)")
+	fl.DurationVar(&f.maxStepTime, "max-step-time", envDuration(&f.envErr, "BATON_MAX_STEP_TIME", 10*time.Second), "stop an execution that computes this long without waiting for a task or a timer (Baton.RunawayExecution)")
 	fl.IntVar(&f.workers, "workers", envInt(&f.envErr, "BATON_WORKERS", 64), "built-in tasks (baton:shell, baton:http, mapped resources) run at once")
 	fl.StringArrayVar(&f.resources, "resource", nil, "map a Task resource to a local command: ARN=COMMAND (repeatable)")
 	// Built-in commands: servers whose workflows come from people who must
@@ -262,6 +266,9 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	if f.dbCheck != "quick" && f.dbCheck != "full" && f.dbCheck != "off" {
 		return usageErr("--db-check %q: want quick, full or off", f.dbCheck)
 	}
+	if f.maxStepTime <= 0 {
+		return usageErr("--max-step-time %s: want a positive duration such as 10s", f.maxStepTime)
+	}
 	resources, err := parseResources(f.resources)
 	if err != nil {
 		return err
@@ -282,7 +289,7 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 			ReadTimeout: f.readTimeout, WriteTimeout: f.writeTimeout, IdleTimeout: f.idleTimeout,
 			MaxConnections: f.maxConnections, MaxStreams: f.maxStreams,
 		},
-		DBCheck: f.dbCheck, Limits: limits,
+		DBCheck: f.dbCheck, Limits: limits, MaxStepTime: f.maxStepTime,
 	})
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}

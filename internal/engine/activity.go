@@ -132,16 +132,23 @@ func (e *Engine) claim(w *waiter, a *activityEntry) {
 		started.State, started.WorkerName, started.StartedAt = store.TaskStarted, w.worker, now
 		tr := &store.Transition{StartTasks: []*store.Task{&started}}
 		l.busy++
-		e.step(l, now, tr, func(out *asl.Output) {
+		e.step(l, now, tr, func(out *asl.Output) error {
 			l.m.Apply(l.x, asl.TaskStarted{TaskID: t.TaskID, WorkerName: w.worker}, now, out)
-		})
-		e.afterCommit(l, func(err error) {
-			l.busy--
+			return nil
+		}, func(err error) {
 			if err != nil {
+				l.busy--
 				w.ch <- nil
 				return
 			}
-			w.ch <- &started
+			e.afterCommit(l, func(err error) {
+				l.busy--
+				if err != nil {
+					w.ch <- nil
+					return
+				}
+				w.ch <- &started
+			})
 		})
 	})
 }

@@ -18,6 +18,8 @@ type startIn struct {
 	req         service.StartRequest
 	sync        bool
 	parentToken string
+	m           *asl.Machine // the compiled definition
+	input       any          // the parsed input
 	reply       chan result
 }
 
@@ -52,7 +54,17 @@ func (e *Engine) start(ctx context.Context, req service.StartRequest, sync bool,
 			return nil, service.StoreFault(err)
 		}
 	}
-	in := &startIn{req: req, sync: sync, parentToken: parentToken, reply: make(chan result, 1)}
+	// Compiling the definition and parsing the input cost time with the
+	// size of either: done here, not on the loop.
+	m, err := e.machines.get(req.Definition, req.Type)
+	if err != nil {
+		return nil, apierr.New(apierr.InvalidDefinition, "Invalid State Machine Definition: %v", err)
+	}
+	input, err := asl.ParseJSON([]byte(req.Input))
+	if err != nil {
+		return nil, apierr.New(apierr.InvalidExecutionInput, "Invalid Execution Input: %v", err)
+	}
+	in := &startIn{req: req, sync: sync, parentToken: parentToken, m: m, input: input, reply: make(chan result, 1)}
 	if err := e.send(ctx, in); err != nil {
 		return nil, err
 	}
@@ -101,16 +113,7 @@ func (e *Engine) handleStart(in *startIn) {
 func (e *Engine) create(in *startIn) {
 	r := in.req
 	express := r.Type == store.TypeExpress
-	m, err := e.machines.get(r.Definition, r.Type)
-	if err != nil {
-		in.reply <- result{err: apierr.New(apierr.InvalidDefinition, "Invalid State Machine Definition: %v", err)}
-		return
-	}
-	input, err := asl.ParseJSON([]byte(r.Input))
-	if err != nil {
-		in.reply <- result{err: apierr.New(apierr.InvalidExecutionInput, "Invalid Execution Input: %v", err)}
-		return
-	}
+	m, input := in.m, in.input
 	now := e.clk.Now()
 	smID := r.StateMachineArn
 	if r.VersionArn != "" {
@@ -137,13 +140,20 @@ func (e *Engine) create(in *startIn) {
 		l.enders = append(l.enders, in.reply)
 	}
 	tr := &store.Transition{New: true}
-	e.step(l, now, tr, func(out *asl.Output) {
+	e.step(l, now, tr, func(out *asl.Output) error {
 		l.x = m.Start(info, now, out)
-	})
-	if e.met != nil {
-		e.met.started.WithLabelValues(row.Type).Inc()
-	}
-	if !in.sync {
+		return nil
+	}, func(err error) {
+		if e.met != nil && err == nil {
+			e.met.started.WithLabelValues(row.Type).Inc()
+		}
+		if in.sync {
+			return // answered when it ends
+		}
+		if err != nil {
+			in.reply <- result{err: err}
+			return
+		}
 		snap := *row
 		e.afterCommit(l, func(err error) {
 			if err != nil {
@@ -152,8 +162,7 @@ func (e *Engine) create(in *startIn) {
 			}
 			in.reply <- result{row: &snap}
 		})
-	}
-	e.maybeEvict(l)
+	})
 }
 
 // ended runs when an execution reaches a final status: once stored, it
@@ -198,6 +207,7 @@ func (e *Engine) Stop(ctx context.Context, executionArn, errName, cause string) 
 }
 
 func (e *Engine) handleStop(in *stopIn) {
+	e.askStop(in.arn) // a call computing gives control back for the Stop
 	e.withExec(in.arn, func(l *live, err error) {
 		if l == nil {
 			in.reply <- result{err: notFound(in.arn, err)}
@@ -209,13 +219,23 @@ func (e *Engine) handleStop(in *stopIn) {
 			return
 		}
 		now := e.clk.Now()
-		e.step(l, now, &store.Transition{}, func(out *asl.Output) {
+		e.step(l, now, &store.Transition{}, func(out *asl.Output) error {
 			l.m.Apply(l.x, asl.Stop{Error: in.errName, Cause: in.cause}, now, out)
-		})
-		cp := *l.row
-		cp.Snapshot = nil
-		e.afterCommit(l, func(err error) { in.reply <- result{row: &cp, err: err} })
+			return nil
+		}, func(err error) { e.replyRow(l, in.reply, err) })
 	})
+}
+
+// replyRow answers a call with the execution once its transition is stored
+// (err: it was not recorded).
+func (e *Engine) replyRow(l *live, reply chan result, err error) {
+	if err != nil {
+		reply <- result{err: err}
+		return
+	}
+	cp := *l.row
+	cp.Snapshot = nil
+	e.afterCommit(l, func(err error) { reply <- result{row: &cp, err: err} })
 }
 
 // Redrive resumes a failed, timed-out or aborted Standard execution.
@@ -245,22 +265,23 @@ func (e *Engine) handleRedrive(in *redriveIn) {
 			return
 		}
 		now := e.clk.Now()
-		out := &e.out
-		out.Reset()
-		e.stepStart = time.Now()
-		if err := l.m.Redrive(l.x, now, out); err != nil {
-			// Refused before anything changed: nothing to store.
-			in.reply <- result{err: apierr.New(apierr.ExecutionNotRedrivable, "Execution Not Redrivable: %v", err)}
-			return
-		}
+		before := *l.row
 		l.row.RedriveCount++
 		l.row.RedriveDate = now
 		l.row.StopDate = time.Time{}
 		l.row.Error, l.row.Cause, l.row.Output = "", "", ""
-		e.record(l, now, out, &store.Transition{})
-		cp := *l.row
-		cp.Snapshot = nil
-		e.afterCommit(l, func(err error) { in.reply <- result{row: &cp, err: err} })
+		e.step(l, now, &store.Transition{}, func(out *asl.Output) error {
+			if err := l.m.Redrive(l.x, now, out); err != nil {
+				// Refused before anything changed: nothing to store.
+				return apierr.New(apierr.ExecutionNotRedrivable, "Execution Not Redrivable: %v", err)
+			}
+			return nil
+		}, func(err error) {
+			if err != nil && e.live[l.arn] == l {
+				*l.row = before
+			}
+			e.replyRow(l, in.reply, err)
+		})
 	})
 }
 

@@ -74,10 +74,11 @@ type Config struct {
 	ExpressTimeout time.Duration
 	// StopGrace is how long Close waits for in-flight commits.
 	StopGrace time.Duration
-	// MaxStepTime bounds one interpreter call (default 10 s): an execution
-	// that runs longer without waiting for anything (a Pass/Choice loop with
-	// the history limit lifted) would hold up every other execution, so it is
-	// stopped with ErrRunaway.
+	// MaxStepTime bounds one run of an execution without waiting for a task
+	// or a timer (default 10 s), summed over the slices it is cut into
+	// (their computing and commits): an endless Pass/Choice loop (with the
+	// history limit lifted) is stopped with ErrRunaway. It also bounds the
+	// history and the stored size such a loop can make.
 	MaxStepTime time.Duration
 	// Limits bound what one JSONata evaluation or one execution may cost
 	// (zero fields: asl's defaults).
@@ -111,25 +112,34 @@ type Engine struct {
 	children map[string]string  // token of a .sync task -> its nested execution, to stop it with the task
 
 	// Owned by the loop goroutine.
-	live      map[string]*live
-	recent    recentNames
-	timers    timerHeap
-	wake      clock.Timer
-	wakeAt    time.Time
-	batch     *batch
-	committer chan *batch
-	commitOut chan *batch
-	inFlight  bool
-	activity  map[string]*activityQueue
-	queued    map[string]*activityEntry     // queued activity tasks by token
-	running   map[string]context.CancelFunc // built-in tasks by token
-	loading   int
-	loadQueue []string
-	loadedC   chan loaded
-	out       asl.Output
-	soon      []func(error) // Express effects, run after the current input
-	lost      []*resultIn   // built-in tasks that died with the last server, failed once the loop runs
-	stepStart time.Time     // when the current interpreter call began, for overran
+	live         map[string]*live
+	recent       recentNames
+	timers       timerHeap
+	wake         clock.Timer
+	wakeAt       time.Time
+	batch        *batch
+	committer    chan *batch
+	commitOut    chan *batch
+	inFlight     bool
+	activity     map[string]*activityQueue
+	queued       map[string]*activityEntry     // queued activity tasks by token
+	running      map[string]context.CancelFunc // built-in tasks by token
+	loading      int
+	loadQueue    []string
+	loadedC      chan loaded
+	soon         []func(error) // Express effects, run after the current input
+	lost         []*resultIn   // built-in tasks that died with the last server, failed once the loop runs
+	stepped      chan *stepRun // detached interpreter calls that ended
+	steps        chan *stepRun // calls for idle steppers
+	idleSteppers atomic.Int32
+	stepTimer    *time.Timer // how long the loop waits for a call before detaching it
+	freeSteps    []*stepRun
+	detached     int           // detached calls computing
+	resume       []*live       // interrupted runs waiting to continue, oldest first
+	sliceBatch   *batch        // the batch sliceEvents counts for
+	sliceEvents  int           // history events continued runs added to it
+	busySince    atomic.Int64  // when the loop took up its current work (unix ns; 0: waiting for work), for Ready
+	stall        time.Duration // readyStall; tests shorten it
 }
 
 // taskRef locates a task of an in-memory execution.
@@ -195,8 +205,13 @@ func New(cfg Config) (*Engine, error) {
 		running:   map[string]context.CancelFunc{},
 		loadedC:   make(chan loaded, maxLoaders),
 		downC:     make(chan struct{}),
+		stepped:   make(chan *stepRun, 64),
+		steps:     make(chan *stepRun),
+		stepTimer: time.NewTimer(time.Hour),
+		stall:     readyStall,
 	}
-	e.machines.init(cfg, e.overran)
+	e.stepTimer.Stop()
+	e.machines.init(cfg)
 	e.pool = newPool(cfg.Workers)
 	e.batch = newBatch()
 	return e, nil
@@ -230,9 +245,9 @@ func (e *Engine) Run(ctx context.Context) error {
 }
 
 // Ready reports whether the engine accepts work: false before Run, after
-// Close, and while the store fails to store a batch (it turns true again by
-// itself once a retry of the batch passes).
-func (e *Engine) Ready() bool { return e.ready.Load() && e.down.Load() == nil }
+// Close, while the store fails to store a batch (it turns true again by
+// itself once a retry of the batch passes), and while the loop is stalled.
+func (e *Engine) Ready() bool { return e.ready.Load() && e.down.Load() == nil && !e.stalled() }
 
 // StoreError is why the engine is not ready when the store fails, else nil.
 func (e *Engine) StoreError() error {
@@ -303,6 +318,19 @@ func await[T any](e *Engine, ch <-chan T, fail func(error) T) T {
 	}
 }
 
+// stalled reports whether one round of the loop has taken longer than
+// readyStall.
+func (e *Engine) stalled() bool {
+	busy := e.busySince.Load()
+	return busy != 0 && time.Since(time.Unix(0, busy)) >= e.stall
+}
+
+// readyStall is how long one round of the loop may take before the engine
+// says it is not ready. Interpreter calls run off the loop, so a round takes
+// milliseconds; only a bug (or a machine starved of CPU) gets there, and
+// then readiness should say so.
+const readyStall = 5 * time.Second
+
 // Close stops accepting work, waits for in-flight commits (up to
 // Config.StopGrace), stops the built-in tasks and returns. Running
 // executions stay RUNNING in the store and resume on the next Run.
@@ -319,11 +347,6 @@ func (e *Engine) Close() error {
 	e.pool.close()
 	return nil
 }
-
-// overran tells the interpreter, which asks every 1,024 transitions, that
-// the current call has run longer than Config.MaxStepTime. Only the loop
-// calls the interpreter.
-func (e *Engine) overran() bool { return time.Since(e.stepStart) > e.cfg.MaxStepTime }
 
 // ErrRunaway is the error of an execution stopped for running MaxStepTime
 // without waiting for a task or a timer.

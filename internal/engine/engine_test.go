@@ -33,10 +33,13 @@ type world struct {
 	clk   *clock.Fake
 	execs map[string]tasks.Executor
 	wrap  func(store.Store) store.Store // when set, the engine's store is wrap(st)
+	tune  func(*engine.Config)          // changes the engine's configuration (tests of limits)
 }
 
-func newWorld(t *testing.T) *world {
-	w := &world{t: t, dir: t.TempDir(), clk: clock.NewFake(t0), execs: map[string]tasks.Executor{}}
+func newWorld(t *testing.T) *world { return newTunedWorld(t, nil) }
+
+func newTunedWorld(t *testing.T, tune func(*engine.Config)) *world {
+	w := &world{t: t, dir: t.TempDir(), clk: clock.NewFake(t0), execs: map[string]tasks.Executor{}, tune: tune}
 	w.open()
 	t.Cleanup(func() { w.close() })
 	return w
@@ -52,7 +55,11 @@ func (w *world) open() {
 	if w.wrap != nil {
 		es = w.wrap(st)
 	}
-	eng, err := engine.New(engine.Config{Store: es, Clock: w.clk, Executors: w, Workers: 4})
+	cfg := engine.Config{Store: es, Clock: w.clk, Executors: w, Workers: 4}
+	if w.tune != nil {
+		w.tune(&cfg)
+	}
+	eng, err := engine.New(cfg)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -687,23 +694,8 @@ func TestJSONataMachine(t *testing.T) {
 // Pass/Choice loop is stopped after MaxStepTime instead of holding up the
 // engine, and other executions go on.
 func TestRunawayExecutionStopped(t *testing.T) {
-	w := &world{t: t, dir: t.TempDir(), clk: clock.NewFake(t0), execs: map[string]tasks.Executor{}}
-	st, err := sqlite.Open(w.dir, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.st = st
-	eng, err := engine.New(engine.Config{Store: st, Clock: w.clk, Executors: w, MaxHistoryEvents: -1, MaxStepTime: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.eng = eng
-	if err := eng.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.close)
-	loop := `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Choice","Choices":[{"Variable":"$.stop","IsPresent":true,"Next":"C"}],"Default":"A"},"C":{"Type":"Succeed"}}}`
-	ex := w.start("runaway", loop, `{}`)
+	w := newTunedWorld(t, func(c *engine.Config) { c.MaxHistoryEvents, c.MaxStepTime = -1, 50*time.Millisecond })
+	ex := w.start("runaway", endlessLoop, `{}`)
 	done := w.wait(ex.Arn, "ABORTED")
 	if done.Error != engine.ErrRunaway {
 		t.Fatalf("%s: %s", done.Error, done.Cause)

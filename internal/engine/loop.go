@@ -26,9 +26,17 @@ type live struct {
 	busy         int               // built-in or child tasks running, activity claims in progress
 	tokens       map[string]string // task id -> token
 	loading      bool
-	waiting      []func(*live, error) // work queued while loading
+	waiting      []func(*live, error) // work queued while loading or stepping
 	loadFailures int
 	enders       []chan result // told when the execution ends (StartSync)
+
+	results   *resultBatch  // task results waiting last in waiting, which later ones join
+	stepping  *stepRun      // the interpreter call running off the loop; l.x is its until it ends
+	settling  bool          // settle is running its queue
+	resuming  bool          // in Engine.resume: an interrupted run waits to continue
+	runTime   time.Duration // time the current run took so far, across slices (runaway guard)
+	run       int           // counts the runs that ended
+	continues bool          // the store holds its continueTimer
 }
 
 // result answers an API call that returns an execution.
@@ -60,8 +68,10 @@ func (e *Engine) loop() {
 		if e.wake != nil {
 			wakeC = e.wake.C()
 		}
+		e.busySince.Store(0) // waiting for work
 		select {
 		case x := <-in:
+			e.busy()
 			e.handle(x)
 			e.runSoon()
 			// Take what else is waiting, so that one commit carries it.
@@ -76,10 +86,16 @@ func (e *Engine) loop() {
 				break
 			}
 		case l := <-e.loadedC:
+			e.busy()
 			e.onLoaded(l)
+		case s := <-e.stepped:
+			e.busy()
+			e.finishStep(s)
 		case b := <-e.commitOut:
+			e.busy()
 			e.onCommitted(b)
 		case <-wakeC:
+			e.busy()
 			e.wake = nil
 			e.fireTimers()
 		case <-e.quit:
@@ -87,10 +103,14 @@ func (e *Engine) loop() {
 			return
 		}
 		e.runSoon()
+		e.startResumes()
 		e.flush()
 		e.resetWake()
 	}
 }
+
+// busy notes that the loop took up work, for Ready.
+func (e *Engine) busy() { e.busySince.Store(time.Now().UnixNano()) }
 
 func (e *Engine) handle(x input) {
 	switch x := x.(type) {
@@ -118,16 +138,21 @@ func (e *Engine) handle(x input) {
 // (store.ErrNotFound when it does not exist).
 func (e *Engine) withExec(arn string, fn func(*live, error)) {
 	if l, ok := e.live[arn]; ok {
-		if l.loading {
-			l.waiting = append(l.waiting, fn)
+		if l.loading || l.stepping != nil || len(l.waiting) > 0 {
+			l.waiting = append(l.waiting, fn) // in order, once it is free
+			l.results = nil                   // no longer last
 			return
 		}
 		fn(l, nil)
-		e.maybeEvict(l)
+		e.settle(l)
 		return
 	}
-	l := &live{arn: arn, loading: true, waiting: []func(*live, error){fn}}
-	e.live[arn] = l
+	e.live[arn] = &live{arn: arn, loading: true, waiting: []func(*live, error){fn}}
+	e.startLoad(arn)
+}
+
+// startLoad reads an execution from the store, or queues the read.
+func (e *Engine) startLoad(arn string) {
 	if e.loading < maxLoaders {
 		e.loading++
 		go e.load(arn)
@@ -187,13 +212,14 @@ func (e *Engine) onLoaded(r loaded) {
 		time.AfterFunc(delay, func() { e.load(r.arn) })
 		return
 	}
-	waiting := l.waiting
-	l.waiting, l.loading = nil, false
+	l.loading = false
 	if r.err != nil {
 		delete(e.live, r.arn)
 		if !errors.Is(r.err, store.ErrNotFound) {
 			e.log.Error("loading execution", "execution", r.arn, "err", r.err)
 		}
+		waiting := l.waiting
+		l.waiting = nil
 		for _, fn := range waiting {
 			fn(nil, r.err)
 		}
@@ -203,16 +229,15 @@ func (e *Engine) onLoaded(r loaded) {
 	l.row, l.m, l.x = r.row, r.m, r.x
 	l.express = r.row.Type == store.TypeExpress
 	l.tokens = tokensOf(r.arn, r.x)
-	for _, fn := range waiting {
-		fn(l, nil)
-	}
-	e.maybeEvict(l)
+	l.continues = r.x.Interrupted() // its run was cut into slices: continueTimer is stored
+	e.settle(l)
 }
 
-// maybeEvict drops an execution from memory when nothing of it is in
-// flight: its snapshot in the store is current.
+// maybeEvict runs when something of an execution is done: it drops the
+// execution from memory when nothing of it is in flight (its snapshot in the
+// store is current), or queues its interrupted run to continue.
 func (e *Engine) maybeEvict(l *live) {
-	if l.loading || l.inflight > 0 || l.busy > 0 || len(l.enders) > 0 {
+	if l.loading || l.stepping != nil || l.resuming || e.queueResume(l) || l.inflight > 0 || l.busy > 0 || len(l.enders) > 0 {
 		return
 	}
 	if l.express && !l.x.Done() {
@@ -251,6 +276,17 @@ func (e *Engine) shutdown() {
 		e.wake = nil
 	}
 	stopErr := apierr.New(apierr.ServiceUnavailable, "the server is shutting down")
+	// Calls still computing are abandoned (their goroutines end at their
+	// next check), and what waits for an execution is answered.
+	for _, l := range e.live {
+		if s := l.stepping; s != nil {
+			s.stop.Store(true)
+			if s.then != nil {
+				s.then(stopErr)
+			}
+		}
+		e.failLive(l, stopErr)
+	}
 	for {
 		select {
 		case x := <-e.in:

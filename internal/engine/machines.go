@@ -17,10 +17,10 @@ type machineCache struct {
 	m    map[[32]byte]*asl.Machine
 }
 
-func (c *machineCache) init(cfg Config, interrupt func() bool) {
+func (c *machineCache) init(cfg Config) {
 	c.m = map[[32]byte]*asl.Machine{}
 	c.exp = cfg.ExpressTimeout
-	c.opts = asl.Options{MaxPayloadBytes: cfg.MaxPayloadBytes, Interrupt: interrupt, Limits: cfg.Limits}
+	c.opts = asl.Options{MaxPayloadBytes: cfg.MaxPayloadBytes, Limits: cfg.Limits}
 	if cfg.MaxHistoryEvents > 0 {
 		c.opts.MaxHistoryEvents = cfg.MaxHistoryEvents
 	}

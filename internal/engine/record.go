@@ -3,43 +3,18 @@ package engine
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
-	"strings"
-	"time"
 
 	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/store"
 )
 
-// step runs the interpreter on l (run calls Start, Apply or Redrive) and
-// queues the resulting transition, tr, which the caller may have prepared
-// with the tasks and timers the event retires.
-func (e *Engine) step(l *live, now time.Time, tr *store.Transition, run func(out *asl.Output)) {
-	out := &e.out
-	out.Reset()
-	e.stepStart = time.Now()
-	run(out)
-	if l.x != nil && l.x.Interrupted() {
-		l.m.Apply(l.x, asl.Stop{Error: ErrRunaway, Cause: fmt.Sprintf("the execution ran for %s without waiting for a task or a timer (a loop of Pass or Choice states?); Baton stopped it so that other executions can run", e.cfg.MaxStepTime)}, now, out)
-	}
-	e.record(l, now, out, tr)
-}
-
-// record turns what the interpreter produced into a transition and effects.
-func (e *Engine) record(l *live, now time.Time, out *asl.Output, tr *store.Transition) {
+// record turns what a call of the interpreter produced into a transition
+// and effects. It runs on the loop.
+func (e *Engine) record(s *stepRun) {
+	l, now, out, tr := s.l, s.now, &s.out, s.tr
 	x := l.x
-	transitions := 0
-	if !l.express {
-		tr.Events = make([]store.Event, 0, len(out.History))
-		for i := range out.History {
-			h := &out.History[i]
-			body, _ := h.MarshalJSON()
-			tr.Events = append(tr.Events, store.Event{ID: h.ID, Type: h.Type, Timestamp: h.Timestamp, Previous: h.PreviousEventID, Body: body})
-			if strings.HasSuffix(h.Type, "StateEntered") {
-				transitions++
-			}
-		}
-	}
+	transitions := s.transitions
+	tr.Events = s.events
 	for _, c := range out.Commands {
 		switch c := c.(type) {
 		case asl.RunTask:
@@ -69,11 +44,27 @@ func (e *Engine) record(l *live, now time.Time, out *asl.Output, tr *store.Trans
 			e.timers.remove(l.arn, c.TimerID)
 		}
 	}
+	if !l.express && !x.Done() {
+		// A run cut into slices keeps a stored timer while work is left, so
+		// that it goes on after a restart.
+		switch left := x.Interrupted(); {
+		case left && !l.continues:
+			tr.AddTimers = append(tr.AddTimers, store.Timer{ExecutionArn: l.arn, TimerID: continueTimer, At: now, Purpose: "continue"})
+			l.continues = true
+		case !left && l.continues:
+			tr.DeleteTimers = append(tr.DeleteTimers, continueTimer)
+			l.continues = false
+		}
+	}
 	row := l.row
 	row.Status = x.Status
 	row.EventCount = x.LastEvent
 	if x.Done() {
+		l.continues = false
 		row.StopDate = now
+		if !s.stopAt.IsZero() {
+			row.StopDate = s.stopAt // the runaway guard stopped it then
+		}
 		row.Error, row.Cause = x.Error, x.Cause
 		row.Output = ""
 		if x.Status == asl.StatusSucceeded {
@@ -108,14 +99,13 @@ func (e *Engine) record(l *live, now time.Time, out *asl.Output, tr *store.Trans
 		e.ended(l)
 		return
 	}
-	snap, err := asl.MarshalExecution(x)
-	if err != nil {
+	if s.snapErr != nil {
 		// Cannot happen for interpreter data; keep the previous snapshot
 		// rather than lose the transition.
-		e.log.Error("snapshot", "execution", l.arn, "err", err)
+		e.log.Error("snapshot", "execution", l.arn, "err", s.snapErr)
 	}
 	cp := *row
-	cp.Snapshot = snap
+	cp.Snapshot = s.snap
 	tr.Execution = &cp
 	e.add(l, tr, transitions)
 	if x.Done() {

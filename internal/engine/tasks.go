@@ -183,34 +183,84 @@ func (e *Engine) handleResult(r *resultIn) {
 	if r.builtin {
 		delete(e.running, r.token)
 	}
+	if l := e.live[r.arn]; l != nil && l.results != nil && !l.results.taken {
+		// Results that queue behind a computing execution (the branches of
+		// a wide Parallel finishing) are applied together: one call, one
+		// stored snapshot, instead of one each.
+		l.results.rs = append(l.results.rs, r)
+		return
+	}
+	b := &resultBatch{rs: []*resultIn{r}}
 	e.withExec(r.arn, func(l *live, err error) {
+		b.taken = true
+		e.applyResults(l, b.rs)
+	})
+	if l := e.live[r.arn]; l != nil && len(l.waiting) > 0 {
+		l.results = b // it waits last in the queue: later results join it
+	}
+}
+
+// resultBatch is task results waiting together for their execution.
+type resultBatch struct {
+	rs    []*resultIn
+	taken bool // being applied: later results make a new batch
+}
+
+// applyResults applies task results in one call of the interpreter. A
+// result for a task that is no longer open (or already answered in the same
+// batch) is refused.
+func (e *Engine) applyResults(l *live, rs []*resultIn) {
+	closed := apierr.New(apierr.TaskTimedOut, "Task Timed Out: the task is no longer open (it finished, timed out, or its execution ended)")
+	var apply []*resultIn
+	tr := &store.Transition{}
+	for _, r := range rs {
 		if r.counted && l != nil {
 			l.busy--
 		}
 		if l == nil || l.x.Done() || !hasTask(l.x, r.taskID) || l.tokens[r.taskID] != r.token {
 			if r.reply != nil {
-				r.reply <- apierr.New(apierr.TaskTimedOut, "Task Timed Out: the task is no longer open (it finished, timed out, or its execution ended)")
+				r.reply <- closed
 			}
-			return
+			continue
 		}
 		if r.cancelled || r.waitOnly {
-			return
+			continue
 		}
-		now := e.clk.Now()
-		tr := &store.Transition{DeleteTasks: []string{r.token}}
-		delete(l.tokens, r.taskID)
+		tr.DeleteTasks = append(tr.DeleteTasks, r.token)
+		delete(l.tokens, r.taskID) // a second result for it in rs is refused above
 		e.forgetToken(l, r.token)
-		e.step(l, now, tr, func(out *asl.Output) {
+		apply = append(apply, r)
+	}
+	if len(apply) == 0 {
+		return
+	}
+	now := e.clk.Now()
+	e.step(l, now, tr, func(out *asl.Output) error {
+		for _, r := range apply {
 			if r.ok {
 				l.m.Apply(l.x, asl.TaskSucceeded{TaskID: r.taskID, Output: r.output}, now, out)
 			} else {
 				l.m.Apply(l.x, asl.TaskFailed{TaskID: r.taskID, Error: r.errName, Cause: r.cause}, now, out)
 			}
-		})
-		if r.reply != nil {
-			e.afterCommit(l, func(err error) { r.reply <- err })
+		}
+		return nil
+	}, func(err error) {
+		for _, r := range apply {
+			e.replyErr(l, r.reply, err)
 		}
 	})
+}
+
+// replyErr answers a call once the transition is stored (err: it was not
+// recorded); a nil reply is not answered.
+func (e *Engine) replyErr(l *live, reply chan error, err error) {
+	switch {
+	case reply == nil:
+	case err != nil:
+		reply <- err
+	default:
+		e.afterCommit(l, func(err error) { reply <- err })
+	}
 }
 
 func hasTask(x *asl.Execution, taskID string) bool {
@@ -231,10 +281,10 @@ func (e *Engine) handleHeartbeat(h *heartbeatIn) {
 			return
 		}
 		now := e.clk.Now()
-		e.step(l, now, &store.Transition{}, func(out *asl.Output) {
+		e.step(l, now, &store.Transition{}, func(out *asl.Output) error {
 			l.m.Apply(l.x, asl.TaskHeartbeat{TaskID: h.taskID}, now, out)
-		})
-		e.afterCommit(l, func(err error) { h.reply <- err })
+			return nil
+		}, func(err error) { e.replyErr(l, h.reply, err) })
 	})
 }
 

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"container/heap"
+	"slices"
 	"time"
 
 	"github.com/batonhq/baton/asl"
@@ -84,28 +85,51 @@ func (h *timerHeap) next() (*timerItem, bool) {
 	return h.items[0], true
 }
 
-// fireTimers applies every timer that is due.
+// fireTimers applies every timer that is due. The timers of one execution
+// that fall due together (the Wait states of a Parallel's branches) are
+// applied in one call and stored in one transition: one snapshot for all of
+// them, not one each, which made a wide Parallel quadratic.
 func (e *Engine) fireTimers() {
 	now := e.clk.Now()
+	due := map[string][]string{}
+	var order []string
 	for {
 		it, ok := e.timers.next()
 		if !ok || it.at.After(now) {
-			return
+			break
 		}
 		heap.Pop(&e.timers)
 		delete(e.timers.index, it.key)
-		arn, id := it.key.arn, it.key.id
-		e.withExec(arn, func(l *live, err error) {
-			if l == nil || l.x.Done() {
-				return
-			}
-			now := e.clk.Now()
-			tr := &store.Transition{DeleteTimers: []string{id}}
-			e.step(l, now, tr, func(out *asl.Output) {
-				l.m.Apply(l.x, asl.TimerFired{TimerID: id}, now, out)
-			})
-		})
+		arn := it.key.arn
+		if _, ok := due[arn]; !ok {
+			order = append(order, arn)
+		}
+		due[arn] = append(due[arn], it.key.id)
 	}
+	for _, arn := range order {
+		e.fire(arn, due[arn])
+	}
+}
+
+// fire applies timers of one execution, in the order they fell due.
+func (e *Engine) fire(arn string, ids []string) {
+	e.withExec(arn, func(l *live, err error) {
+		if l == nil || l.x.Done() {
+			return
+		}
+		ids := slices.DeleteFunc(ids, func(id string) bool { return id == continueTimer })
+		if len(ids) == 0 {
+			return // a run cut into slices continues once loaded (settle)
+		}
+		now := e.clk.Now()
+		tr := &store.Transition{DeleteTimers: ids}
+		e.step(l, now, tr, func(out *asl.Output) error {
+			for _, id := range ids {
+				l.m.Apply(l.x, asl.TimerFired{TimerID: id}, now, out)
+			}
+			return nil
+		}, nil)
+	})
 }
 
 // resetWake points the wake-up timer at the earliest timer.

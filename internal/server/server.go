@@ -54,6 +54,9 @@ type Config struct {
 	// Limits bound what one JSONata evaluation or one execution may cost
 	// (zero fields: asl's defaults; see docs/asl.md).
 	Limits asl.Limits
+	// MaxStepTime stops an execution that computes this long without
+	// waiting for a task or a timer (default 10 s).
+	MaxStepTime time.Duration
 
 	// DBCheck is how the database is checked at start: "quick" (default,
 	// PRAGMA quick_check), "full" (integrity_check) or "off".
@@ -197,7 +200,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	eng, err := engine.New(engine.Config{
 		Store: st, Executors: resolver, Workers: cfg.Workers, Region: cfg.Region, AccountID: cfg.AccountID,
 		Log: cfg.Log, Metrics: engine.NewMetrics(reg), MaxPayloadBytes: cfg.MaxPayloadBytes, MaxHistoryEvents: cfg.MaxHistoryEvents,
-		Limits: cfg.Limits,
+		Limits: cfg.Limits, MaxStepTime: cfg.MaxStepTime,
 	})
 	if err != nil {
 		st.Close()
