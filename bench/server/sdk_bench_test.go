@@ -4,10 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -34,30 +31,10 @@ func BenchmarkStartExecutionSDK(b *testing.B) {
 		// Throttling retries would hide the server's own rate: count errors.
 		Retryer: aws.NopRetryer{},
 	})
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	b.ResetTimer()
-	start := time.Now()
-	for range 64 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := next.Add(1)
-				if i > int64(b.N) {
-					return
-				}
-				_, err := client.StartExecution(context.Background(), &sfn.StartExecutionInput{
-					StateMachineArn: aws.String(arn), Name: aws.String(fmt.Sprint("e", i)), Input: aws.String(`{"i":1}`),
-				})
-				if err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "starts/s")
-	b.StopTimer()
+	startConcurrently(b, func(i int64) error {
+		_, err := client.StartExecution(context.Background(), &sfn.StartExecutionInput{
+			StateMachineArn: aws.String(arn), Name: aws.String(fmt.Sprint("e", i)), Input: aws.String(`{"i":1}`),
+		})
+		return err
+	})
 }
