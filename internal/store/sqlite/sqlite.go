@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -215,7 +216,11 @@ func (s *Store) tx(ctx context.Context, fn func(c *sql.Conn, ws *writeStmts) err
 		if err != nil {
 			// Roll back without ctx: a cancelled ctx must not leave the
 			// transaction open on the writer connection.
-			if _, rerr := s.w.ExecContext(context.Background(), "ROLLBACK"); rerr != nil {
+			// A COMMIT that failed on a full disk or an I/O error may have
+			// rolled the transaction back already (SQLite does so itself):
+			// the ROLLBACK's "no transaction is active" is then no news,
+			// and would only muddle the message the client gets.
+			if _, rerr := s.w.ExecContext(context.Background(), "ROLLBACK"); rerr != nil && !strings.Contains(rerr.Error(), "no transaction is active") {
 				err = errors.Join(err, fmt.Errorf("sqlite: rollback: %w", rerr))
 			}
 		}
