@@ -34,6 +34,9 @@ DATA_DIR/baton.db-wal and DATA_DIR/baton.db-shm, start the server
 			if errors.Is(err, sqlite.ErrBackupExists) {
 				return &exitError{code: exitInvalid, err: err, hint: "Choose another file, or overwrite it with --force."}
 			}
+			if errors.Is(err, sqlite.ErrBackupDest) {
+				return &exitError{code: exitInvalid, err: err}
+			}
 			if err != nil {
 				return &exitError{code: exitFailed, err: err}
 			}

@@ -14,6 +14,10 @@ import (
 // overwriting it was not asked for.
 var ErrBackupExists = errors.New("the backup file exists")
 
+// ErrBackupDest is returned by Backup when the destination cannot take a
+// backup: its directory does not exist, or it is the live database itself.
+var ErrBackupDest = errors.New("not a place for a backup")
+
 // BackupInfo describes a backup Backup made.
 type BackupInfo struct {
 	Executions int64 // executions in the copy
@@ -36,6 +40,9 @@ func Backup(ctx context.Context, dir, dest string, overwrite bool) (BackupInfo, 
 	}
 	if !exists {
 		return BackupInfo{}, fmt.Errorf("no database in %s (%s does not exist): is it the server's --data-dir?", dir, src)
+	}
+	if err := checkDest(dir, dest); err != nil {
+		return BackupInfo{}, err
 	}
 	if _, err := os.Stat(dest); err == nil && !overwrite {
 		return BackupInfo{}, fmt.Errorf("%s: %w", dest, ErrBackupExists)
@@ -75,6 +82,36 @@ func Backup(ctx context.Context, dir, dest string, overwrite bool) (BackupInfo, 
 		d.Close()
 	}
 	return info, nil
+}
+
+// checkDest refuses a destination Backup cannot or must not write: one in a
+// directory that does not exist, and the data directory's own files (its
+// database, WAL, shared memory, lock), whatever path names them. Renaming a
+// copy over the live database while a server runs on it would pair the
+// copy with the old WAL: the database would be damaged at the next start.
+func checkDest(dir, dest string) error {
+	parent := filepath.Dir(dest)
+	if fi, err := os.Stat(parent); err != nil || !fi.IsDir() {
+		return fmt.Errorf("%s: the directory %s does not exist: create it first, or choose another place: %w", dest, parent, ErrBackupDest)
+	}
+	for _, name := range []string{FileName, FileName + "-wal", FileName + "-shm", FileName + "-journal", "baton.lock"} {
+		own := filepath.Join(dir, name)
+		same := false
+		if a, err := os.Stat(dest); err == nil { // follows links
+			if b, err := os.Stat(own); err == nil {
+				same = os.SameFile(a, b)
+			}
+		}
+		if !same && filepath.Base(dest) == name {
+			a, err1 := os.Stat(parent)
+			b, err2 := os.Stat(dir)
+			same = err1 == nil && err2 == nil && os.SameFile(a, b)
+		}
+		if same {
+			return fmt.Errorf("%s is the data directory's own %s, which the server uses: a backup goes to another file (outside %s): %w", dest, name, dir, ErrBackupDest)
+		}
+	}
+	return nil
 }
 
 // inspectBackup checks a fresh copy with quick_check and counts its

@@ -158,3 +158,33 @@ func TestBackupRefusals(t *testing.T) {
 		t.Error("Backup created a database in the directory it copies from")
 	}
 }
+
+// TestBackupRefusesItsOwnFiles: a backup to the live database (by any path,
+// with overwrite) or to a missing directory is refused before anything is
+// written, and the database stays whole.
+func TestBackupRefusesItsOwnFiles(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir, Options{})
+	defer s.Close()
+	link := filepath.Join(t.TempDir(), "link.db")
+	if err := os.Symlink(filepath.Join(dir, FileName), link); err != nil {
+		t.Fatal(err)
+	}
+	for _, dest := range []string{
+		filepath.Join(dir, FileName),
+		filepath.Join(dir, "..", filepath.Base(dir), FileName),
+		filepath.Join(dir, FileName+"-wal"),
+		filepath.Join(dir, FileName+"-shm"),
+		filepath.Join(dir, "baton.lock"),
+		link,
+		filepath.Join(t.TempDir(), "missing", "b.db"),
+	} {
+		_, err := Backup(context.Background(), dir, dest, true)
+		if !errors.Is(err, ErrBackupDest) {
+			t.Errorf("Backup to %s: %v, want ErrBackupDest", dest, err)
+		}
+	}
+	if err := Check(context.Background(), filepath.Join(dir, FileName), CheckQuick); err != nil {
+		t.Errorf("the live database after the refused backups: %v", err)
+	}
+}
