@@ -16,14 +16,19 @@ import (
 	"github.com/batonhq/baton/internal/tasks"
 )
 
+// TestMain shortens tasks.StopGrace (5 s by default) for the whole package,
+// before any test starts a task: set by one test, it could not be restored
+// without racing with the task goroutines that read it, and would leak into
+// the tests that follow.
+func TestMain(m *testing.M) {
+	tasks.StopGrace = 2 * time.Second
+	os.Exit(m.Run())
+}
+
 // TestShutdownLeavesNoTaskProcess: a graceful stop while a shell task runs
 // a child that ignores SIGTERM returns only once the child is killed, so
 // that no task process outlives the server.
 func TestShutdownLeavesNoTaskProcess(t *testing.T) {
-	// Shorter than the default 5 s. Not restored: the task's goroutine may
-	// still read it after the test, and 2 s suits this package's other
-	// tests as well.
-	tasks.StopGrace = 2 * time.Second
 	dir := t.TempDir()
 	pidFile := filepath.Join(dir, "child")
 	s, err := Start(context.Background(), quietConfig(filepath.Join(dir, "data")))
