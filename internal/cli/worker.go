@@ -17,7 +17,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/client"
+	"github.com/batonhq/baton/internal/tasks"
 )
 
 // Error names a worker reports with SendTaskFailure; Retry and Catch rules
@@ -29,9 +31,6 @@ const (
 	workerBadOutput   = "Worker.InvalidOutput"
 )
 
-// stderrTail is how much of a failed command's stderr goes into the cause.
-const stderrTail = 8 << 10
-
 type workerFlags struct {
 	remoteFlags
 	activity    string
@@ -39,6 +38,8 @@ type workerFlags struct {
 	heartbeat   time.Duration
 	name        string
 	grace       time.Duration
+	maxOutput   int
+	envErr      error
 }
 
 func newWorkerCmd() *cobra.Command {
@@ -58,11 +59,16 @@ the activity when it is missing, long-polls the server for tasks with
     sent as a JSON string);
   - non-zero exit: the task fails with error Worker.ExitError and a cause
     "exit code N: " followed by the end of stderr; a command that cannot
-    start fails with Worker.StartError.
+    start fails with Worker.StartError; stdout longer than
+    --max-payload-bytes fails with Worker.InvalidOutput.
+
+Commands run in a process group of their own, killed when they exit; on
+Linux they die with the worker, even on kill -9.
 
 One line per task is logged on stderr. SIGINT or SIGTERM stops polling and
 waits up to --grace for running commands; those still running then (or at a
-second signal) are killed and their tasks fail with Worker.Interrupted.`,
+second signal) are stopped (SIGTERM, SIGKILL 5s later) and their tasks fail
+with Worker.Interrupted.`,
 		Example: `  baton worker --activity resize -- ./resize.sh
   baton worker --activity load --concurrency 4 --heartbeat 10s -- python3 load.py --db prod
   BATON_SERVER=http://baton:7780 baton worker --activity notify -- sh -c 'jq .message | ./send'`,
@@ -77,6 +83,8 @@ second signal) are killed and their tasks fail with Worker.Interrupted.`,
 	fl.DurationVar(&f.heartbeat, "heartbeat", 20*time.Second, "interval of heartbeats while a command runs; 0: none")
 	fl.StringVar(&f.name, "name", "", "worker name the server records with each task (default: the host name)")
 	fl.DurationVar(&f.grace, "grace", 30*time.Second, "on SIGINT/SIGTERM, how long running commands may finish")
+	fl.IntVar(&f.maxOutput, "max-payload-bytes", envInt(&f.envErr, "BATON_MAX_PAYLOAD_BYTES", asl.DefaultMaxPayloadBytes),
+		"most bytes a command may write on stdout (its result; the server's default limit: 256 KiB); more fails the task with Worker.InvalidOutput")
 	addRemoteFlags(cmd, &f.remoteFlags, false)
 	return cmd
 }
@@ -88,6 +96,7 @@ type worker struct {
 	name      string
 	heartbeat time.Duration
 	argv      []string
+	maxOutput int // most bytes of a command's stdout
 	logMu     sync.Mutex
 	log       io.Writer
 }
@@ -112,6 +121,10 @@ func runWorker(cmd *cobra.Command, argv []string, f *workerFlags) error {
 		return usageErr("--concurrency must be at least 1")
 	case f.heartbeat < 0 || f.grace < 0:
 		return usageErr("--heartbeat and --grace must not be negative")
+	case f.envErr != nil:
+		return usageErr("%v", f.envErr)
+	case f.maxOutput < 1:
+		return usageErr("--max-payload-bytes must be at least 1, not %d", f.maxOutput)
 	}
 	if f.name == "" {
 		f.name, _ = os.Hostname()
@@ -136,7 +149,7 @@ func runWorker(cmd *cobra.Command, argv []string, f *workerFlags) error {
 	if err != nil {
 		return apiErr(&f.remoteFlags, err)
 	}
-	w := &worker{c: c, activity: f.activity, name: f.name, heartbeat: f.heartbeat, argv: argv, log: cmd.ErrOrStderr()}
+	w := &worker{c: c, activity: f.activity, name: f.name, heartbeat: f.heartbeat, argv: argv, maxOutput: f.maxOutput, log: cmd.ErrOrStderr()}
 	w.logf("worker %s: serving %s with %d slot(s): %s", w.name, act.ActivityArn, f.concurrency, strings.Join(argv, " "))
 
 	pollCtx, stopPolling := context.WithCancel(context.Background())
@@ -206,31 +219,45 @@ func shortToken(t string) string {
 // run runs the command for one task and reports its outcome.
 func (w *worker) run(ctx context.Context, task *client.ActivityTask) {
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, w.argv[0], w.argv[1:]...)
-	ownProcessGroup(cmd)
-	cmd.Stdin = bytes.NewReader(task.Input)
-	cmd.Env = append(os.Environ(), "BATON_TASK_TOKEN="+task.TaskToken, "BATON_ACTIVITY="+w.activity)
-	var stdout bytes.Buffer
-	stderr := &tail{max: stderrTail}
-	cmd.Stdout, cmd.Stderr = &stdout, stderr
-	cmd.WaitDelay = 5 * time.Second
-
+	// Run as the server runs task commands: in a group of its own, killed
+	// whole when it ends or ctx ends, dying with the worker (Linux), and
+	// with its stdout bounded, so that a runaway command fails its task
+	// rather than growing the worker without bound.
+	cmd := tasks.Command{
+		Argv:      w.argv,
+		Env:       append(os.Environ(), "BATON_TASK_TOKEN="+task.TaskToken, "BATON_ACTIVITY="+w.activity),
+		Stdin:     task.Input,
+		MaxStdout: w.maxOutput,
+	}
 	hbCtx, stopHB := context.WithCancel(context.Background())
 	if w.heartbeat > 0 {
 		go w.heartbeats(hbCtx, task.TaskToken)
 	}
-	err := cmd.Run()
+	x, err := cmd.Run(ctx)
 	stopHB()
 
 	report, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	id := shortToken(task.TaskToken)
 	elapsed := time.Since(start).Round(time.Millisecond)
-	var exitErr *exec.ExitError
 	var errName, cause string
 	switch {
-	case err == nil:
-		out := bytes.TrimSpace(stdout.Bytes())
+	case ctx.Err() != nil:
+		errName, cause = workerInterrupted, "the worker stopped before the command ended"
+	case err != nil:
+		errName, cause = workerStartError, err.Error()
+		if f, ok := errors.AsType[*tasks.Failure](err); ok {
+			cause = f.Cause
+		}
+	case !x.State.Success():
+		errName, cause = workerExitError, fmt.Sprintf("exit code %d: %s", x.State.ExitCode(), x.Stderr)
+		if x.State.ExitCode() < 0 {
+			cause = fmt.Sprintf("%v: %s", x.State, x.Stderr)
+		}
+	case x.StdoutTruncated:
+		errName, cause = workerBadOutput, fmt.Sprintf("the command wrote more than %d bytes on stdout, the limit of the worker's --max-payload-bytes (BATON_MAX_PAYLOAD_BYTES): write less, or raise the limit (and the server's)", w.maxOutput)
+	default:
+		out := bytes.TrimSpace(x.Stdout)
 		var result any = json.RawMessage(out)
 		if !json.Valid(out) {
 			result = string(out)
@@ -245,15 +272,6 @@ func (w *worker) run(ctx context.Context, task *client.ActivityTask) {
 			return
 		}
 		errName, cause = workerBadOutput, "the server refused the command's output: "+rerr.Error()
-	case ctx.Err() != nil:
-		errName, cause = workerInterrupted, "the worker stopped before the command ended"
-	case errors.As(err, &exitErr):
-		errName, cause = workerExitError, fmt.Sprintf("exit code %d: %s", exitErr.ExitCode(), stderr.String())
-		if exitErr.ExitCode() < 0 {
-			cause = fmt.Sprintf("%v: %s", exitErr, stderr.String())
-		}
-	default:
-		errName, cause = workerStartError, err.Error()
 	}
 	cause = strings.TrimSpace(cause)
 	if rerr := w.c.SendTaskFailure(report, task.TaskToken, errName, cause); rerr != nil {
@@ -282,27 +300,4 @@ func (w *worker) heartbeats(ctx context.Context, token string) {
 			}
 		}
 	}
-}
-
-// tail keeps the last max bytes written to it.
-type tail struct {
-	max     int
-	buf     []byte
-	dropped bool
-}
-
-func (t *tail) Write(p []byte) (int, error) {
-	t.buf = append(t.buf, p...)
-	if over := len(t.buf) - t.max; over > 0 {
-		t.buf = append(t.buf[:0], t.buf[over:]...)
-		t.dropped = true
-	}
-	return len(p), nil
-}
-
-func (t *tail) String() string {
-	if t.dropped {
-		return "…" + string(t.buf)
-	}
-	return string(t.buf)
 }
