@@ -82,8 +82,17 @@ func (j *jvalue) source() string {
 }
 
 // eval builds the value; an expression that fails or returns nothing is a
-// States.QueryEvaluationError worded as AWS words it.
+// States.QueryEvaluationError worded as AWS words it, and so is a value
+// nested deeper than value.MaxDepth.
 func (j *jvalue) eval(sc *jscope) (any, *Failure) {
+	v, fail := j.build(sc)
+	if fail == nil && j.dynamic && value.TooDeep(v, value.MaxDepth) {
+		return nil, queryError("The JSONata expression(s) specified for the field '%s' returned a value nested more than %d levels deep, the most a value may have in an execution (a fixed limit: the stored state of executions cannot hold deeper values).", j.field, value.MaxDepth)
+	}
+	return v, fail
+}
+
+func (j *jvalue) build(sc *jscope) (any, *Failure) {
 	switch {
 	case !j.dynamic:
 		return j.static, nil
@@ -110,7 +119,7 @@ func (j *jvalue) eval(sc *jscope) (any, *Failure) {
 	case j.isArray:
 		out := make([]any, len(j.items))
 		for i, it := range j.items {
-			v, f := it.eval(sc)
+			v, f := it.build(sc)
 			if f != nil {
 				return nil, f
 			}
@@ -120,7 +129,7 @@ func (j *jvalue) eval(sc *jscope) (any, *Failure) {
 	}
 	out := make(map[string]any, len(j.fields))
 	for _, f := range j.fields {
-		v, fail := f.val.eval(sc)
+		v, fail := f.val.build(sc)
 		if fail != nil {
 			return nil, fail
 		}

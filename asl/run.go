@@ -559,17 +559,23 @@ func (m *Machine) outputBound(f *Frame, s *state) int {
 // the next state.
 func (m *Machine) overLimit(x *Execution, f *Frame, s *state, output any, bound int, now time.Time, out *Output) bool {
 	lim := m.opts.MaxPayloadBytes
-	if lim <= 0 {
-		return false
-	}
-	if bound <= 0 || bound > lim {
+	if lim > 0 && (bound <= 0 || bound > lim) {
 		bound = value.Size(output, lim)
 		if bound > lim {
 			m.frameFailed(x, f, &Failure{Error: ErrDataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", s.name)}, now, out)
 			return true
 		}
 	}
-	f.outSize = bound
+	// A value of n bytes is at most n/2 levels deep: only a larger one is
+	// walked. Outputs that wrap their input (ResultPath, a loop) grow one
+	// level a turn without any template or expression building them.
+	if (bound <= 0 || bound > 2*value.MaxDepth) && value.TooDeep(output, value.MaxDepth) {
+		m.frameFailed(x, f, tooDeep(fmt.Sprintf("The state '%s'", s.name)), now, out)
+		return true
+	}
+	if lim > 0 {
+		f.outSize = bound
+	}
 	return false
 }
 

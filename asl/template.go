@@ -170,15 +170,30 @@ func compileTemplateTree(v any, pointer string) (*template, error) {
 }
 
 // eval builds the payload. Path failures are States.Runtime errors worded as
-// AWS words them; intrinsic failures keep their own names.
+// AWS words them; intrinsic failures keep their own names. A payload nested
+// deeper than value.MaxDepth (a loop that wraps its input or a variable at
+// every turn) is States.DataLimitExceeded.
 func (t *template) eval(env jsonpath.Env) (any, *Failure) {
+	v, fail := t.build(env)
+	if fail == nil && t.dynamic && value.TooDeep(v, value.MaxDepth) {
+		return nil, tooDeep("A payload template (Parameters, ResultSelector, ItemSelector or Assign)")
+	}
+	return v, fail
+}
+
+// tooDeep is the failure of a value nested deeper than value.MaxDepth.
+func tooDeep(what string) *Failure {
+	return &Failure{Error: ErrDataLimitExceeded, Cause: fmt.Sprintf("%s built a value nested more than %d levels deep, the most a value may have in an execution (a fixed limit: the stored state of executions cannot hold deeper values).", what, value.MaxDepth)}
+}
+
+func (t *template) build(env jsonpath.Env) (any, *Failure) {
 	if !t.dynamic {
 		return t.static, nil
 	}
 	if t.isArray {
 		out := make([]any, len(t.items))
 		for i, it := range t.items {
-			v, f := it.eval(env)
+			v, f := it.build(env)
 			if f != nil {
 				return nil, f
 			}
@@ -191,7 +206,7 @@ func (t *template) eval(env jsonpath.Env) (any, *Failure) {
 		f := &t.fields[i]
 		switch {
 		case f.sub != nil:
-			v, fail := f.sub.eval(env)
+			v, fail := f.sub.build(env)
 			if fail != nil {
 				return nil, fail
 			}

@@ -34,6 +34,10 @@ func Parse(b []byte) (any, error) {
 	if err != nil {
 		return nil, parseError(err)
 	}
+	// A document of n bytes is at most n/2 levels deep.
+	if len(b) > 2*MaxDepth && TooDeep(v, MaxDepth) {
+		return nil, fmt.Errorf("invalid JSON: nested more than %d levels deep, the most a value may have in an execution", MaxDepth)
+	}
 	if mayHaveBigNumber(b) {
 		if v, err = fixNumbers(v); err != nil {
 			return nil, err
