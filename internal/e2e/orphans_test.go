@@ -19,14 +19,16 @@ import (
 // task runs a command that started a child of its own, and checks that the
 // command dies with the server (its parent-death signal), that the restarted
 // server kills the child before it is ready (the task's recorded process
-// group), and that the task's retry then runs alone: the same job never runs
-// twice at once.
+// group, and a grandchild that left the group with setsid, by the id in
+// its environment), and that the task's retry then runs alone: the same job
+// never runs twice at once.
 func TestKilledServerLeavesNoTaskProcess(t *testing.T) {
 	dir := t.TempDir()
-	leader, child := filepath.Join(dir, "leader"), filepath.Join(dir, "child")
+	leader, child, escaped := filepath.Join(dir, "leader"), filepath.Join(dir, "child"), filepath.Join(dir, "escaped")
 	// The first attempt records its pid and its child's, then waits for the
 	// child. The retry fails if that child still runs.
 	script := `if [ "$BATON_ATTEMPT" = 0 ]; then echo $$ > ` + leader + `.tmp; mv ` + leader + `.tmp ` + leader + `
+	setsid sleep 301 & echo $! > ` + escaped + `.tmp; mv ` + escaped + `.tmp ` + escaped + `
 	sleep 300 & echo $! > ` + child + `.tmp; mv ` + child + `.tmp ` + child + `; wait; exit 0; fi
 c=$(cat ` + child + `); s=$(cut -d' ' -f3 /proc/$c/stat 2>/dev/null)
 if [ -n "$s" ] && [ "$s" != Z ]; then echo "the first attempt's child $c still runs (state $s)" >&2; exit 7; fi
@@ -47,7 +49,7 @@ echo '"alone"'`
 		}
 	})
 	waitFor(t, execTimeout, "the task to start its command and its child", func() (bool, string) {
-		for name, path := range map[string]string{"leader": leader, "child": child} {
+		for name, path := range map[string]string{"leader": leader, "child": child, "escaped": escaped} {
 			b, err := os.ReadFile(path)
 			if err != nil {
 				return false, err.Error()
@@ -72,8 +74,10 @@ echo '"alone"'`
 	})
 	srv.start()
 	// The server is ready only after killing the recorded groups.
-	if running(pids["child"]) {
-		t.Fatalf("the task's child %d still runs after the restarted server said ready", pids["child"])
+	for _, name := range []string{"child", "escaped"} {
+		if running(pids[name]) {
+			t.Fatalf("the task's %s %d still runs after the restarted server said ready", name, pids[name])
+		}
 	}
 
 	d := succeeded(t, c, exec, `"alone"`)

@@ -25,6 +25,14 @@ import (
 // lost tasks and their Retry runs them again, so that one job never runs
 // twice at once.
 //
+// A process can leave the group (setsid, a daemon that detaches), and once
+// a group's leader is gone its id could, in principle, have been freed and
+// taken by another group. So each record also holds a random id that the
+// command gets in its environment (BATON_TASK_GROUP, which its children
+// inherit): KillOrphanGroups kills a group whose leader is gone only if a
+// member still carries the id, and kills every process carrying it, in the
+// group or not.
+//
 // The records are not fsynced: they matter only while the processes they
 // name can outlive the server, that is while the kernel keeps running, and a
 // crashed process's writes stay in the page cache. After a power loss or a
@@ -43,7 +51,12 @@ type groupRecords string
 // groupRecord is one running group's record file.
 type groupRecord struct {
 	path string // the reserved name, then the final one
+	id   string // random; the file's content and the command's BATON_TASK_GROUP
 }
+
+// groupMarker is the environment variable that marks a task's processes
+// with their record's id.
+const groupMarker = "BATON_TASK_GROUP"
 
 // reserve creates a placeholder file before the command starts, so that a
 // directory that cannot take the record fails the task before anything ran.
@@ -57,13 +70,21 @@ func (g groupRecords) reserve() (*groupRecord, error) {
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	path := filepath.Join(string(g), "starting-"+hex.EncodeToString(b[:]))
+	id := hex.EncodeToString(b[:])
+	path := filepath.Join(string(g), "starting-"+id)
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("process group records: %w", err)
 	}
-	_ = f.Close()
-	return &groupRecord{path: path}, nil
+	_, err = f.WriteString(id)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(path)
+		return nil, fmt.Errorf("process group records: %w", err)
+	}
+	return &groupRecord{path: path, id: id}, nil
 }
 
 // commit gives the reserved file the group's name.
@@ -77,6 +98,14 @@ func (r *groupRecord) commit(pgid int, start uint64) error {
 	}
 	r.path = path
 	return nil
+}
+
+// env is the marker the command's environment gets; nil without a record.
+func (r *groupRecord) env() []string {
+	if r == nil {
+		return nil
+	}
+	return []string{groupMarker + "=" + r.id}
 }
 
 // remove deletes the record once the group is done.

@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"maps"
@@ -95,19 +96,71 @@ func allProcesses() ([]procStat, error) {
 //   - a process has pid pgid but another start time: the pid was reused,
 //     which could only happen once the task's whole group was gone;
 //     whatever now has that group id is someone else's;
-//   - no process has pid pgid: the leader died (by its parent-death signal),
-//     and every process still in group pgid is the task's, since the pid is
-//     held by the group until its last member ends. Such members started
-//     after the leader, which the start time check confirms.
+//   - no process has pid pgid: the leader died (by its parent-death signal).
+//     The group's id stays taken while any member lives, but if the whole
+//     group ended while the server was down, the pid could be reused by a
+//     process that made a group of its own and died in turn (a shell
+//     pipeline's first command). So the group is the task's only if one of
+//     its members carries the record's id (marked: the processes whose
+//     BATON_TASK_GROUP is id) and started after the leader. A record
+//     without an id (written by an older Baton) trusts any such member.
 //
 // The one gap: the group could end and a new group take its id between
 // reading /proc and kill; that needs the pid space to wrap around in that
 // instant.
-func stillOurs(procs []procStat, pgid int, start uint64) bool {
+func stillOurs(procs []procStat, pgid int, start uint64, id string, marked []procStat) bool {
 	if i := slices.IndexFunc(procs, func(p procStat) bool { return p.pid == pgid }); i >= 0 {
 		return procs[i].start == start
 	}
-	return slices.ContainsFunc(procs, func(p procStat) bool { return p.pgrp == pgid && p.start >= start && !p.dead })
+	member := func(p procStat) bool { return p.pgrp == pgid && p.start >= start && !p.dead }
+	if id == "" {
+		return slices.ContainsFunc(procs, member)
+	}
+	return slices.ContainsFunc(marked, member)
+}
+
+// markedProcesses maps each BATON_TASK_GROUP id found in the environment
+// of a live process (/proc/<pid>/environ, as the process was started) to
+// those processes. Processes whose environment cannot be read (another
+// user's, when not root) are left out.
+func markedProcesses(procs []procStat) map[string][]procStat {
+	out := map[string][]procStat{}
+	prefix := []byte(groupMarker + "=")
+	for _, p := range procs {
+		if p.dead {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(p.pid) + "/environ")
+		if err != nil {
+			continue
+		}
+		for kv := range bytes.SplitSeq(b, []byte{0}) {
+			if id, ok := bytes.CutPrefix(kv, prefix); ok {
+				out[string(id)] = append(out[string(id)], p)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// orphan is what KillOrphanGroups killed for one record.
+type orphan struct {
+	pgid     int        // the task's group; 0 when only escapees were left
+	escapees []procStat // marked processes that left the group (setsid)
+}
+
+// gone tells whether nothing of o is alive in procs.
+func (o orphan) gone(procs []procStat) bool {
+	return !slices.ContainsFunc(procs, func(p procStat) bool {
+		if p.dead {
+			return false
+		}
+		if o.pgid != 0 && p.pgrp == o.pgid {
+			return true
+		}
+		return slices.ContainsFunc(o.escapees, func(e procStat) bool { return e.pid == p.pid && e.start == p.start })
+	})
 }
 
 // KillOrphanGroups kills the process groups of tasks that a killed server
@@ -128,19 +181,41 @@ func KillOrphanGroups(dir string, wait time.Duration) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("listing processes: %w", err)
 	}
-	killed := map[int]string{} // pgid -> record path
+	var marked map[string][]procStat // read once, if a record has an id
+	killed := map[string]orphan{}    // record path -> what was killed
 	for _, e := range entries {
 		path := filepath.Join(dir, e.Name())
 		pgid, start, ok := parseRecordName(e.Name())
-		if !ok || !stillOurs(procs, pgid, start) {
-			_ = os.Remove(path) // a placeholder of a start cut short, or a group already gone
+		if !ok {
+			_ = os.Remove(path) // a placeholder of a start cut short
 			continue
 		}
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		if p := slices.IndexFunc(procs, func(p procStat) bool { return p.pid == pgid && p.start == start }); p >= 0 {
-			_ = syscall.Kill(pgid, syscall.SIGKILL) // the leader, even if it left its group
+		b, _ := os.ReadFile(path)
+		id := string(b)
+		if id != "" && marked == nil {
+			marked = markedProcesses(procs)
 		}
-		killed[pgid] = path
+		var o orphan
+		if stillOurs(procs, pgid, start, id, marked[id]) {
+			o.pgid = pgid
+		}
+		if id != "" {
+			o.escapees = slices.DeleteFunc(slices.Clone(marked[id]), func(p procStat) bool { return p.pgrp == pgid || p.start < start })
+		}
+		if o.pgid == 0 && len(o.escapees) == 0 {
+			_ = os.Remove(path) // the group is gone
+			continue
+		}
+		if o.pgid != 0 {
+			_ = syscall.Kill(-pgid, syscall.SIGKILL)
+			if p := slices.IndexFunc(procs, func(p procStat) bool { return p.pid == pgid && p.start == start }); p >= 0 {
+				_ = syscall.Kill(pgid, syscall.SIGKILL) // the leader, even if it left its group
+			}
+		}
+		for _, p := range o.escapees {
+			_ = syscall.Kill(p.pid, syscall.SIGKILL)
+		}
+		killed[path] = o
 	}
 	n := len(killed)
 	deadline := time.Now().Add(wait)
@@ -149,17 +224,17 @@ func KillOrphanGroups(dir string, wait time.Duration) (int, error) {
 		if err != nil {
 			return n, fmt.Errorf("listing processes: %w", err)
 		}
-		for pgid, path := range killed {
-			if !slices.ContainsFunc(procs, func(p procStat) bool { return p.pgrp == pgid && !p.dead }) {
+		for path, o := range killed {
+			if o.gone(procs) {
 				_ = os.Remove(path)
-				delete(killed, pgid)
+				delete(killed, path)
 			}
 		}
 		if len(killed) == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
-			return n, fmt.Errorf("task process groups %v still alive %v after SIGKILL (stuck in the kernel?); their records stay in %s", slices.Sorted(maps.Keys(killed)), wait, dir)
+			return n, fmt.Errorf("task processes of %v still alive %v after SIGKILL (stuck in the kernel?); their records stay in %s", slices.Sorted(maps.Keys(killed)), wait, dir)
 		}
 		time.Sleep(10 * time.Millisecond) // poll interval: SIGKILL takes effect within milliseconds
 	}

@@ -12,21 +12,26 @@ import (
 
 func TestStillOurs(t *testing.T) {
 	const pgid, start = 500, 1000
+	child := procStat{pid: 501, pgrp: pgid, start: start + 3}
 	tests := []struct {
-		name  string
-		procs []procStat
-		want  bool
+		name   string
+		procs  []procStat
+		id     string
+		marked []procStat // the processes carrying id
+		want   bool
 	}{
-		{"the leader runs", []procStat{{pid: pgid, pgrp: pgid, start: start}}, true},
-		{"the pid was reused", []procStat{{pid: pgid, pgrp: pgid, start: start + 7}, {pid: 501, pgrp: pgid, start: start + 8}}, false},
-		{"the leader died, a child runs", []procStat{{pid: 501, pgrp: pgid, start: start + 3}}, true},
-		{"a member older than the leader is not the task's", []procStat{{pid: 501, pgrp: pgid, start: start - 1}}, false},
-		{"only a zombie is left", []procStat{{pid: 501, pgrp: pgid, start: start + 3, dead: true}}, false},
-		{"nothing is left", []procStat{{pid: 501, pgrp: 77, start: start + 3}}, false},
+		{"the leader runs", []procStat{{pid: pgid, pgrp: pgid, start: start}}, "", nil, true},
+		{"the pid was reused", []procStat{{pid: pgid, pgrp: pgid, start: start + 7}, {pid: 501, pgrp: pgid, start: start + 8}}, "", nil, false},
+		{"the leader died, a marked child runs", []procStat{child}, "ab12", []procStat{child}, true},
+		{"the leader died, an old record's child runs", []procStat{child}, "", nil, true},
+		{"the group id was taken by a group whose leader died", []procStat{child}, "ab12", nil, false},
+		{"a member older than the leader is not the task's", []procStat{{pid: 501, pgrp: pgid, start: start - 1}}, "", nil, false},
+		{"only a zombie is left", []procStat{{pid: 501, pgrp: pgid, start: start + 3, dead: true}}, "", nil, false},
+		{"nothing is left", []procStat{{pid: 501, pgrp: 77, start: start + 3}}, "", nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := stillOurs(tt.procs, pgid, start); got != tt.want {
+			if got := stillOurs(tt.procs, pgid, start, tt.id, tt.marked); got != tt.want {
 				t.Fatalf("stillOurs = %v, want %v", got, tt.want)
 			}
 		})
@@ -34,13 +39,21 @@ func TestStillOurs(t *testing.T) {
 }
 
 // orphanGroup starts sh in a process group of its own, as a killed server
-// would have left it: sh's child (sleep) has its own pid, and sh waits.
-// It returns sh's command and the child's pid.
-func orphanGroup(t *testing.T) (*exec.Cmd, int) {
+// would have left it: sh's child (sleep, or setsid sleep with escape) has
+// its own pid, and sh waits. id, unless "", marks them as a task's
+// (BATON_TASK_GROUP). It returns sh's command and the child's pid.
+func orphanGroup(t *testing.T, id string, escape bool) (*exec.Cmd, int) {
 	t.Helper()
 	pidFile := filepath.Join(t.TempDir(), "child")
-	cmd := exec.Command("sh", "-c", "sleep 300 & echo $! > "+pidFile+".tmp; mv "+pidFile+".tmp "+pidFile+"; wait")
+	child := "sleep 300"
+	if escape {
+		child = "setsid sleep 300"
+	}
+	cmd := exec.Command("sh", "-c", child+" & echo $! > "+pidFile+".tmp; mv "+pidFile+".tmp "+pidFile+"; wait")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if id != "" {
+		cmd.Env = append(os.Environ(), groupMarker+"="+id)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -57,6 +70,13 @@ func orphanGroup(t *testing.T) (*exec.Cmd, int) {
 		pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
 		return err == nil
 	})
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+	if escape {
+		eventually(t, "the child to leave the group", func() bool {
+			st, err := readProcStat(pid)
+			return err == nil && st.pgrp == pid
+		})
+	}
 	return cmd, pid
 }
 
@@ -66,8 +86,9 @@ func alive(pid int) bool {
 }
 
 // record records cmd's group as a running task would, with its leader's
-// start time moved by skew.
-func record(t *testing.T, dir string, cmd *exec.Cmd, skew int) {
+// start time moved by skew, and id as the record's id ("": a record of an
+// older Baton, without one).
+func record(t *testing.T, dir string, cmd *exec.Cmd, skew int, id string) {
 	t.Helper()
 	start, err := processStart(cmd.Process.Pid)
 	if err != nil {
@@ -80,19 +101,22 @@ func record(t *testing.T, dir string, cmd *exec.Cmd, skew int) {
 	if err := rec.commit(cmd.Process.Pid, uint64(int64(start)+int64(skew))); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(rec.path, []byte(id), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestKillOrphanGroups: recorded groups still alive are killed, the leader
 // and its child; a group whose leader's pid was reused is left alone.
 func TestKillOrphanGroups(t *testing.T) {
 	dir := t.TempDir()
-	ours, ourChild := orphanGroup(t)
-	record(t, dir, ours, 0)
+	ours, ourChild := orphanGroup(t, "0a1b", false)
+	record(t, dir, ours, 0, "0a1b")
 
 	// Another group whose record has another start time: its pid was
 	// reused, it is not the task's.
-	other, otherChild := orphanGroup(t)
-	record(t, dir, other, -1)
+	other, otherChild := orphanGroup(t, "", false)
+	record(t, dir, other, -1, "")
 	// A placeholder of a start cut short.
 	if _, err := groupRecords(dir).reserve(); err != nil {
 		t.Fatal(err)
@@ -119,20 +143,44 @@ func TestKillOrphanGroups(t *testing.T) {
 
 // TestKillOrphanGroupsLeaderGone: a group whose leader already died (by its
 // parent-death signal) is killed through its remaining members.
+//
+// Then the group's id could also have been taken by another group after the
+// task's ended (pids are reused): without the record's id in the members'
+// environment, the group is left alone. A member that left the group
+// (setsid) but carries the id is killed too.
 func TestKillOrphanGroupsLeaderGone(t *testing.T) {
-	dir := t.TempDir()
-	cmd, child := orphanGroup(t)
-	record(t, dir, cmd, 0)
-	_ = cmd.Process.Kill()
-	_ = cmd.Wait() // the leader is gone; its child still has the group
-	if !alive(child) {
-		t.Fatal("the child died with its leader")
+	tests := []struct {
+		name           string
+		env, recorded  string // the group's BATON_TASK_GROUP, the record's id
+		escape, killed bool
+	}{
+		{"the members carry the record's id", "5e6f", "5e6f", false, true},
+		{"a record of an older Baton, without an id", "", "", false, true},
+		{"the group id was reused by a group whose leader died", "", "5e6f", false, false},
+		{"another task's group", "7777", "5e6f", false, false},
+		{"a member left the group with setsid", "5e6f", "5e6f", true, true},
 	}
-	if n, err := KillOrphanGroups(dir, testDeadline); err != nil || n != 1 {
-		t.Fatalf("KillOrphanGroups = %d, %v; want 1, nil", n, err)
-	}
-	if alive(child) {
-		t.Errorf("the child %d still runs", child)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cmd, child := orphanGroup(t, tt.env, tt.escape)
+			record(t, dir, cmd, 0, tt.recorded)
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait() // the leader is gone; its child is still there
+			if !alive(child) {
+				t.Fatal("the child died with its leader")
+			}
+			n, err := KillOrphanGroups(dir, testDeadline)
+			if want := map[bool]int{true: 1}[tt.killed]; err != nil || n != want {
+				t.Fatalf("KillOrphanGroups = %d, %v; want %d, nil", n, err, want)
+			}
+			if alive(child) != !tt.killed {
+				t.Errorf("the child %d: alive %v, want %v", child, alive(child), !tt.killed)
+			}
+			if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+				t.Errorf("records left: %v", ents)
+			}
+		})
 	}
 }
 

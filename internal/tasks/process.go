@@ -103,6 +103,7 @@ func (p process) run(ctx context.Context) (exit, error) {
 		return exit{}, &Failure{Name: ErrorShellStart, Cause: err.Error()}
 	}
 	defer rec.remove() // once the group is killed, below
+	cmd.Env = append(cmd.Env, rec.env()...)
 	waited, err := startLocked(cmd, rec)
 	if err != nil {
 		pp.closeAll()

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -24,6 +25,22 @@ type health struct {
 	// passing reason (a full disk); a successful write clears it.
 	writeFail atomic.Pointer[error]
 	probedAt  atomic.Int64 // unix nanos of the last probe write, to rate-limit them
+}
+
+// walGone tells whether the WAL file was deleted or replaced while the
+// store has it open (by hand, or by a cleanup job). SQLite goes on writing
+// the deleted file, which holds every transition since the last
+// checkpoint: a crash would lose them, a restart on a replaced file would
+// read another WAL. A graceful close still checkpoints them into the
+// database through the open file, so that is what the error asks for.
+func (s *Store) walGone() error {
+	if s.wal == nil {
+		return nil
+	}
+	if fi, err := os.Stat(s.walPath); err == nil && os.SameFile(fi, s.wal) {
+		return nil
+	}
+	return fmt.Errorf("%w: the database's WAL file %s was deleted or replaced while the server runs; the transitions stored since the last checkpoint are only in the deleted file. Stop the server gracefully (SIGTERM, not kill -9): closing copies them into the database; then start it again", store.ErrUnavailable, s.walPath)
 }
 
 // probeEvery bounds how often Health tries a write while writes fail.
@@ -78,6 +95,9 @@ func (s *Store) wrote(err error) {
 func (s *Store) Health(ctx context.Context) error {
 	if err := s.health.damaged.Load(); err != nil {
 		return *err
+	}
+	if err := s.walGone(); err != nil {
+		return err
 	}
 	errp := s.health.writeFail.Load()
 	if errp == nil {

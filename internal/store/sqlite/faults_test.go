@@ -2,10 +2,12 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/batonhq/baton/internal/store"
@@ -141,5 +143,43 @@ func TestHealthProbe(t *testing.T) {
 	s.wrote(nil)
 	if err := s.Health(ctx); err != nil {
 		t.Errorf("Health after a write passed: %v", err)
+	}
+}
+
+// TestHealthWALDeleted: a WAL file deleted under a running store makes it
+// unhealthy, saying what to do; a graceful close then keeps what the
+// deleted file held, as the message says.
+func TestHealthWALDeleted(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir, Options{})
+	ctx := context.Background()
+	if err := s.Health(ctx); err != nil {
+		t.Fatalf("Health of a fresh store: %v", err)
+	}
+	// A write that stays in the WAL (no checkpoint runs this early).
+	if err := s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
+		_, err := c.ExecContext(ctx, "PRAGMA user_version = 7")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, FileName+"-wal")); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Health(ctx)
+	if !errors.Is(err, store.ErrUnavailable) || !strings.Contains(err.Error(), "WAL file") || !strings.Contains(err.Error(), "SIGTERM") {
+		t.Errorf("Health after the WAL was deleted: %v, want ErrUnavailable naming the WAL and what to do", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openTest(t, dir, Options{})
+	defer s.Close()
+	var v int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil || v != 7 {
+		t.Errorf("after a graceful close and reopening: user_version %d, %v; want 7", v, err)
+	}
+	if err := s.Health(ctx); err != nil {
+		t.Errorf("Health after reopening: %v", err)
 	}
 }

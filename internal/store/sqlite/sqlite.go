@@ -63,6 +63,10 @@ type Store struct {
 	rs     readStmts
 	closed bool
 	health health
+	// walPath and wal identify the WAL file the connections write, to
+	// notice it deleted or replaced under the server (see walGone).
+	walPath string
+	wal     os.FileInfo
 }
 
 var (
@@ -160,6 +164,8 @@ func Open(dir string, opts Options) (*Store, error) {
 	cdb.SetMaxOpenConns(1)
 	s.ckpt = startCheckpointer(cdb, path+"-wal")
 	s.cache.init()
+	s.walPath = path + "-wal"
+	s.wal, _ = os.Stat(s.walPath) // it exists while connections are open
 	return s, nil
 }
 
