@@ -98,6 +98,15 @@ func (w *worker) logf(format string, a ...any) {
 	fmt.Fprintf(w.log, "%s %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, a...))
 }
 
+// Bounds of the worker's flags: past them a value only harms. Each slot
+// is a goroutine and a connection long-polling the server, whose
+// --max-connections (10,000 by default) a worker must not use up alone; a
+// heartbeat is a request, and AWS's HeartbeatSeconds counts in seconds.
+const (
+	maxConcurrency = 1000
+	minHeartbeat   = time.Second
+)
+
 func runWorker(cmd *cobra.Command, argv []string, f *workerFlags) error {
 	c, err := f.client()
 	if err != nil {
@@ -108,10 +117,12 @@ func runWorker(cmd *cobra.Command, argv []string, f *workerFlags) error {
 		return usageErr("--activity is required: the name of the activity whose tasks to run")
 	case len(argv) == 0:
 		return usageErr("give the command to run after --, e.g. baton worker --activity %s -- ./handle.sh", f.activity)
-	case f.concurrency < 1:
-		return usageErr("--concurrency must be at least 1")
+	case f.concurrency < 1 || f.concurrency > maxConcurrency:
+		return usageErr("--concurrency %d: want 1 to %d (each slot holds a long poll to the server)", f.concurrency, maxConcurrency)
 	case f.heartbeat < 0 || f.grace < 0:
 		return usageErr("--heartbeat and --grace must not be negative")
+	case f.heartbeat > 0 && f.heartbeat < minHeartbeat:
+		return usageErr("--heartbeat %s: want 0 (none) or %s or more; a shorter interval only loads the server", f.heartbeat, minHeartbeat)
 	}
 	if f.name == "" {
 		f.name, _ = os.Hostname()
