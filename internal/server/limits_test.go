@@ -236,3 +236,37 @@ func TestIdleConnectionClosed(t *testing.T) {
 		t.Fatalf("closed after %v", d)
 	}
 }
+
+// TestIdleFloodKeepsProbes: connections that send nothing, far past
+// --max-connections and its headroom for probes, do not shut /healthz
+// out (they were closed at accept once the headroom was full of them).
+func TestIdleFloodKeepsProbes(t *testing.T) {
+	s, _ := startServer(t, "", HTTPConfig{MaxConnections: 4})
+	for range 4 + probeHeadroom + 20 {
+		dial(t, s.Addr())
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if res, body := dial(t, s.Addr()).get(t, path); res.StatusCode != 200 {
+			t.Fatalf("%s under a flood of idle connections: %d %s", path, res.StatusCode, body)
+		}
+	}
+	if res, body := dial(t, s.Addr()).get(t, "/api/v1/workflows"); res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("past the cap: %d %s", res.StatusCode, body)
+	}
+}
+
+// TestLargeHeadersRefused: headers past --max-header-bytes get 431 (net/http
+// alone took 1 MiB of headers per connection).
+func TestLargeHeadersRefused(t *testing.T) {
+	s, _ := startServer(t, "", HTTPConfig{})
+	c := dial(t, s.Addr())
+	fmt.Fprintf(c, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: %s\r\n\r\n", strings.Repeat("a", DefaultMaxHeaderBytes+8<<10))
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	res, err := http.ReadResponse(c.r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("%d KiB of headers: %d, want 431", (DefaultMaxHeaderBytes+8<<10)>>10, res.StatusCode)
+	}
+}

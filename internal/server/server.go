@@ -87,6 +87,9 @@ type HTTPConfig struct {
 	// stay under RLIMIT_NOFILE); MaxStreams caps event streams (default:
 	// 1,000, at most half the connections).
 	MaxConnections, MaxStreams int
+	// MaxHeaderBytes bounds a request's headers (default 16 KiB; net/http's
+	// own default, 1 MiB, let 400 connections hold 490 MB).
+	MaxHeaderBytes int
 }
 
 // Defaults of HTTPConfig.
@@ -94,6 +97,9 @@ const (
 	DefaultReadTimeout  = 30 * time.Second
 	DefaultWriteTimeout = 60 * time.Second
 	DefaultIdleTimeout  = 120 * time.Second
+	// DefaultMaxHeaderBytes is room for any header an SDK sends (SigV4 with
+	// a session token is a few KiB).
+	DefaultMaxHeaderBytes = 16 << 10
 )
 
 // withDefaults fills in the zero values.
@@ -113,6 +119,9 @@ func (c HTTPConfig) withDefaults() HTTPConfig {
 	}
 	if c.MaxStreams <= 0 {
 		c.MaxStreams = streams
+	}
+	if c.MaxHeaderBytes <= 0 {
+		c.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
 	return c
 }
@@ -233,11 +242,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ReadTimeout:       hc.ReadTimeout,
 		WriteTimeout:      hc.WriteTimeout,
 		IdleTimeout:       hc.IdleTimeout,
+		MaxHeaderBytes:    hc.MaxHeaderBytes,
 		// net/http's own messages (bad TLS, panics, accept errors) keep
 		// the log's format.
 		ErrorLog:    slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
 		BaseContext: func(net.Listener) context.Context { return base },
 		ConnContext: withOverCap,
+		ConnState:   connState,
 	}
 	go func() {
 		err := s.http.Serve(&capListener{Listener: ln, max: int64(hc.MaxConnections)})
