@@ -23,6 +23,7 @@ import (
 
 	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/engine"
+	"github.com/batonhq/baton/internal/server/httpx"
 	"github.com/batonhq/baton/internal/server/native"
 	"github.com/batonhq/baton/internal/server/sfnapi"
 	"github.com/batonhq/baton/internal/service"
@@ -90,6 +91,9 @@ type HTTPConfig struct {
 	// MaxHeaderBytes bounds a request's headers (default 16 KiB; net/http's
 	// own default, 1 MiB, let 400 connections hold 490 MB).
 	MaxHeaderBytes int
+	// MaxBodyMemory bounds the bytes of request bodies held at once, all
+	// requests together (default 256 MiB); past it a request gets 503.
+	MaxBodyMemory int64
 }
 
 // Defaults of HTTPConfig.
@@ -100,6 +104,8 @@ const (
 	// DefaultMaxHeaderBytes is room for any header an SDK sends (SigV4 with
 	// a session token is a few KiB).
 	DefaultMaxHeaderBytes = 16 << 10
+	// DefaultMaxBodyMemory holds 64 bodies of the largest default size.
+	DefaultMaxBodyMemory = 256 << 20
 )
 
 // withDefaults fills in the zero values.
@@ -122,6 +128,9 @@ func (c HTTPConfig) withDefaults() HTTPConfig {
 	}
 	if c.MaxHeaderBytes <= 0 {
 		c.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if c.MaxBodyMemory <= 0 {
+		c.MaxBodyMemory = DefaultMaxBodyMemory
 	}
 	return c
 }
@@ -295,7 +304,8 @@ type surface struct {
 // handler is the server's HTTP handler: the routes behind the guard.
 func (x surface) handler() http.Handler {
 	hc := x.cfg.HTTP
-	return &guard{hosts: newHostPolicy(x.cfg.Listen, hc.AllowedHosts), origins: originSet(hc.AllowedOrigins), next: x.routes()}
+	return &guard{hosts: newHostPolicy(x.cfg.Listen, hc.AllowedHosts), origins: originSet(hc.AllowedOrigins),
+		bodies: httpx.NewBodyBudget(hc.MaxBodyMemory), next: x.routes()}
 }
 
 // routes is the server's HTTP mux.

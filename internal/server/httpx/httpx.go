@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -32,6 +33,10 @@ func ReadBody(w http.ResponseWriter, r *http.Request, limit int64, maxPayload in
 		case errors.As(err, &mbe):
 			return nil, &apierr.Error{Code: apierr.ValidationException, Status: http.StatusRequestEntityTooLarge,
 				Message: fmt.Sprintf("the request body is larger than %d bytes, the limit for payloads of %d bytes; raise it with baton server --max-payload-bytes (BATON_MAX_PAYLOAD_BYTES)", mbe.Limit, maxPayload)}
+		case errors.Is(err, errBodyBudget):
+			w.Header().Set("Retry-After", "1")
+			return nil, &apierr.Error{Code: apierr.ServiceUnavailable, Status: http.StatusServiceUnavailable,
+				Message: "the server is holding as many request bodies as it may at once (baton server --max-body-memory, BATON_MAX_BODY_MEMORY); retry shortly"}
 		case errors.As(err, &ne) && ne.Timeout():
 			return nil, &apierr.Error{Code: RequestTimeout, Status: http.StatusRequestTimeout,
 				Message: "the request body did not arrive within the server's read timeout (baton server --read-timeout, BATON_READ_TIMEOUT)"}
@@ -68,4 +73,49 @@ func Extend(w http.ResponseWriter, d time.Duration) {
 		at = time.Now().Add(d)
 	}
 	_ = rc.SetWriteDeadline(at)
+}
+
+// BodyBudget bounds the bytes of request bodies the server holds at once,
+// across all requests: each body is bounded, but so many connections may
+// send one at once (400 bodies of 4 MB held 2.3 GB) that their sum must be
+// bounded too. Bytes count as they are read and are given back when the
+// request ends.
+type BodyBudget struct {
+	max  int64
+	used atomic.Int64
+}
+
+// NewBodyBudget returns a budget of max bytes.
+func NewBodyBudget(max int64) *BodyBudget { return &BodyBudget{max: max} }
+
+var errBodyBudget = errors.New("request bodies past the server's memory budget")
+
+// Wrap makes r's body count against the budget; call the returned release
+// once the request is done with its body.
+func (b *BodyBudget) Wrap(r *http.Request) (release func()) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return func() {}
+	}
+	body := &budgetedBody{ReadCloser: r.Body, b: b}
+	r.Body = body
+	return func() { b.used.Add(-body.n.Load()) }
+}
+
+// budgetedBody is a request body whose bytes count against a BodyBudget.
+type budgetedBody struct {
+	io.ReadCloser
+	b *BodyBudget
+	n atomic.Int64 // bytes counted
+}
+
+func (r *budgetedBody) Read(p []byte) (int, error) {
+	n, err := r.ReadCloser.Read(p)
+	if n > 0 {
+		if r.b.used.Add(int64(n)) > r.b.max {
+			r.b.used.Add(-int64(n))
+			return 0, errBodyBudget
+		}
+		r.n.Add(int64(n))
+	}
+	return n, err
 }
