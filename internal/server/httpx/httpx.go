@@ -4,11 +4,13 @@
 package httpx
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -46,7 +48,54 @@ func ReadBody(w http.ResponseWriter, r *http.Request, limit int64, maxPayload in
 	if !utf8.Valid(body) {
 		return nil, apierr.New(apierr.Serialization, "the request body is not valid UTF-8 (bad byte at offset %d); send JSON text in UTF-8", invalidAt(body))
 	}
+	if i := LoneSurrogate(body); i >= 0 {
+		return nil, apierr.New(apierr.Serialization, "the request body escapes a lone surrogate (%s at offset %d), which is not a character (JSON decoding would silently turn it into U+FFFD); send UTF-8 text", body[i:min(i+6, len(body))], i)
+	}
 	return body, nil
+}
+
+// LoneSurrogate returns the offset of the first \uXXXX escape, in a string
+// of the JSON text b, of a UTF-16 surrogate that is not part of a pair, or
+// -1. Such an escape is valid JSON but no character: encoding/json turns
+// it into U+FFFD, as it would invalid UTF-8.
+func LoneSurrogate(b []byte) int {
+	if !bytes.Contains(b, []byte(`\u`)) {
+		return -1
+	}
+	inString := false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case !inString:
+			inString = c == '"'
+		case c == '"':
+			inString = false
+		case c == '\\':
+			r, ok := uEscape(b[i:])
+			switch {
+			case !ok:
+				i++ // another escape: skip the escaped byte
+			case r >= 0xDC00 && r <= 0xDFFF:
+				return i
+			case r >= 0xD800 && r < 0xDC00:
+				if low, ok := uEscape(b[i+6:]); !ok || low < 0xDC00 || low > 0xDFFF {
+					return i
+				}
+				i += 11
+			default:
+				i += 5
+			}
+		}
+	}
+	return -1
+}
+
+// uEscape reads a \uXXXX escape at the start of b.
+func uEscape(b []byte) (rune, bool) {
+	if len(b) < 6 || b[0] != '\\' || b[1] != 'u' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(b[2:6]), 16, 16)
+	return rune(n), err == nil
 }
 
 // invalidAt is the offset of the first byte that is not valid UTF-8.
