@@ -101,10 +101,10 @@ func (w *worker) logf(format string, a ...any) {
 // Bounds of the worker's flags: past them a value only harms. Each slot
 // is a goroutine and a connection long-polling the server, whose
 // --max-connections (10,000 by default) a worker must not use up alone; a
-// heartbeat is a request, and AWS's HeartbeatSeconds counts in seconds.
+// heartbeat is a request, and a shorter interval makes a tight loop of them.
 const (
 	maxConcurrency = 1000
-	minHeartbeat   = time.Second
+	minHeartbeat   = 10 * time.Millisecond
 )
 
 func runWorker(cmd *cobra.Command, argv []string, f *workerFlags) error {
@@ -185,6 +185,7 @@ func runWorker(cmd *cobra.Command, argv []string, f *workerFlags) error {
 func (w *worker) loop(pollCtx, runCtx context.Context) {
 	backoff := time.Second
 	for pollCtx.Err() == nil {
+		polled := time.Now()
 		task, err := w.c.PollActivity(pollCtx, w.activity, w.name)
 		if err != nil {
 			if pollCtx.Err() != nil {
@@ -199,12 +200,30 @@ func (w *worker) loop(pollCtx, runCtx context.Context) {
 			backoff = min(backoff*2, 30*time.Second)
 			continue
 		}
-		backoff = time.Second
 		if task != nil {
+			backoff = time.Second
 			w.run(runCtx, task)
+			continue
+		}
+		// No task. A Baton server holds a poll up to a minute before it
+		// answers empty; an empty answer at once (a proxy, another server,
+		// a server shedding load) must not make the worker spin.
+		if time.Since(polled) < minEmptyPoll {
+			select {
+			case <-pollCtx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(backoff*2, 30*time.Second)
+		} else {
+			backoff = time.Second
 		}
 	}
 }
+
+// minEmptyPoll is how long an empty poll answer must have taken for the
+// worker to poll again at once.
+const minEmptyPoll = time.Second
 
 // shortToken abbreviates a task token for the log.
 func shortToken(t string) string {
