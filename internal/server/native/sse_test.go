@@ -2,11 +2,14 @@ package native
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -224,9 +227,14 @@ func TestAllEventsStream(t *testing.T) {
 }
 
 // TestStreamCap: past maxStreams, a stream request gets 503 with
-// Retry-After and a message naming the flag; a slot freed is reused.
+// Retry-After and a message naming the flag, and no error in the log (a
+// flood of refused streams logged one error each); a slot freed is reused.
 func TestStreamCap(t *testing.T) {
-	e := setup(t, func(h *handler) { h.maxStreams = 2 })
+	logs := &lockedBuffer{}
+	e := setup(t, func(h *handler) {
+		h.maxStreams = 2
+		h.log = slog.New(slog.NewTextHandler(logs, nil))
+	})
 	e.deploy(t, "wf")
 	arn := e.start(t, "wf", nil)
 	_, cancel1 := e.stream(t, "/api/v1/events", nil)
@@ -240,10 +248,31 @@ func TestStreamCap(t *testing.T) {
 			t.Fatalf("503 without Retry-After or the flag: %v %s", r.header, r.body)
 		}
 	}
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("refused streams logged as errors:\n%s", logs)
+	}
 	// Other requests still get through.
 	expect(t, e.do(t, "GET", "/api/v1/workflows", nil), http.StatusOK)
 	cancel1()
 	eventually(t, "the slot to be freed", func() bool { return e.h.streams.Load() < 2 })
 	_, cancel3 := e.stream(t, "/api/v1/events", nil)
 	cancel3()
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent use.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
