@@ -2,16 +2,16 @@ package native
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/batonhq/baton/internal/server/native/nativetest"
 )
 
 // sseEvent is one parsed server-sent event (or comment).
@@ -230,7 +230,7 @@ func TestAllEventsStream(t *testing.T) {
 // Retry-After and a message naming the flag, and no error in the log (a
 // flood of refused streams logged one error each); a slot freed is reused.
 func TestStreamCap(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &nativetest.LogBuffer{}
 	e := setup(t, func(h *handler) {
 		h.maxStreams = 2
 		h.log = slog.New(slog.NewTextHandler(logs, nil))
@@ -257,22 +257,4 @@ func TestStreamCap(t *testing.T) {
 	eventually(t, "the slot to be freed", func() bool { return e.h.streams.Load() < 2 })
 	_, cancel3 := e.stream(t, "/api/v1/events", nil)
 	cancel3()
-}
-
-// lockedBuffer is a bytes.Buffer safe for concurrent use.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
