@@ -347,3 +347,27 @@ func TestRunOutputStartsWithStatus(t *testing.T) {
 		t.Errorf("exit %d stdout %q", r.code, r.stdout)
 	}
 }
+
+// TestMeaninglessFlagValues: values that mean nothing are usage errors
+// (exit 2) naming the flag, before anything runs or connects.
+func TestMeaninglessFlagValues(t *testing.T) {
+	dir := t.TempDir()
+	def := filepath.Join(dir, "p.json")
+	if err := os.WriteFile(def, []byte(`{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"run", def, "--max-events", "-1"},
+		{"worker", "--activity", "a", "--server", "http://127.0.0.1:1", "--concurrency", "100000000", "--", "true"},
+		{"worker", "--activity", "a", "--server", "http://127.0.0.1:1", "--heartbeat", "1ns", "--", "true"},
+	} {
+		r := runBaton(t, dir, "", args...)
+		flag := args[len(args)-2]
+		if args[0] == "worker" {
+			flag = args[5]
+		}
+		if r.code != 2 || !strings.Contains(r.stderr, strings.TrimLeft(flag, "-")) {
+			t.Errorf("%v: exit %d, want 2 and an error naming %s: %s", args, r.code, flag, r.stderr)
+		}
+	}
+}

@@ -126,6 +126,9 @@ func runFile(cmd *cobra.Command, file string, f runFlags) error {
 	if f.maxPayload < 0 {
 		return usageErr("--max-payload-bytes must be 0 (no limit) or more, not %d", f.maxPayload)
 	}
+	if f.maxEvents < 0 {
+		return usageErr("--max-events %d: want 0 (no limit) or more", f.maxEvents)
+	}
 	def, _, err := parseDefinitionFile(file, definitionLimit(f.maxDefinition))
 	if err != nil {
 		var ve *asl.ValidationError

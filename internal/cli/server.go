@@ -33,6 +33,8 @@ type serverFlags struct {
 	allowedHosts, allowedOrigins           []string
 	readTimeout, writeTimeout, idleTimeout time.Duration
 	maxConnections, maxStreams             int
+	maxHeaderBytes                         int
+	maxBodyMemory                          int64
 	limits                                 limitFlags
 }
 
@@ -55,10 +57,10 @@ APIs on --listen:
 Every flag has an environment variable: BATON_LISTEN, BATON_DATA_DIR,
 BATON_LOG_FORMAT, BATON_DURABILITY, BATON_REGION, BATON_ACCOUNT_ID,
 BATON_MAX_PAYLOAD_BYTES, BATON_MAX_HISTORY_EVENTS, BATON_MAX_STEP_TIME,
-BATON_WORKERS, BATON_DISABLE_SHELL, BATON_ALLOWED_RESOURCES,
+BATON_SHUTDOWN_GRACE, BATON_WORKERS, BATON_DISABLE_SHELL, BATON_ALLOWED_RESOURCES,
 BATON_ALLOWED_HOSTS, BATON_ALLOWED_ORIGINS, BATON_READ_TIMEOUT,
 BATON_WRITE_TIMEOUT, BATON_IDLE_TIMEOUT, BATON_MAX_CONNECTIONS,
-BATON_MAX_STREAMS, BATON_DB_CHECK, BATON_JSONATA_TIMEOUT,
+BATON_MAX_STREAMS, BATON_MAX_HEADER_BYTES, BATON_MAX_BODY_MEMORY, BATON_DB_CHECK, BATON_JSONATA_TIMEOUT,
 BATON_JSONATA_MAX_BYTES, BATON_MAX_OPEN_BRANCHES.
 
 At start the database is checked (--db-check quick by default); a damaged one
@@ -94,7 +96,7 @@ transitions in flight and leaves running executions to resume on restart.`,
 	fl.BoolVar(&f.disableShell, "disable-shell", envBool(&f.envErr, "BATON_DISABLE_SHELL"), "switch baton:shell off: definitions using it are refused, and stored ones fail with Baton.ResourceDisabled (--resource mappings still run)")
 	fl.StringVar(&f.allowedResources, "allowed-resources", envOr("BATON_ALLOWED_RESOURCES", ""), "built-in resources Tasks may use, comma-separated (baton:http,baton:shell), or none (default: all; --resource mappings are always allowed)")
 	fl.StringVar(&f.dbCheck, "db-check", envOr("BATON_DB_CHECK", "quick"), "check of the database at start: quick (PRAGMA quick_check), full (integrity_check, slower) or off; a damaged database is refused")
-	fl.DurationVar(&f.shutdownGrace, "shutdown-grace", 30*time.Second, "how long a graceful stop waits for in-flight requests")
+	fl.DurationVar(&f.shutdownGrace, "shutdown-grace", envDuration(&f.envErr, "BATON_SHUTDOWN_GRACE", 30*time.Second), "how long a graceful stop waits for in-flight requests")
 
 	// The HTTP surface.
 	conns, streams := server.DefaultLimits()
@@ -105,6 +107,8 @@ transitions in flight and leaves running executions to resume on restart.`,
 	fl.DurationVar(&f.idleTimeout, "idle-timeout", envDuration(&f.envErr, "BATON_IDLE_TIMEOUT", server.DefaultIdleTimeout), "close keep-alive connections idle this long")
 	fl.IntVar(&f.maxConnections, "max-connections", envInt(&f.envErr, "BATON_MAX_CONNECTIONS", conns), "open connections at most; past it requests get 503 (default: 10000, or 3/4 of the file descriptor limit)")
 	fl.IntVar(&f.maxStreams, "max-streams", envInt(&f.envErr, "BATON_MAX_STREAMS", streams), "event streams open at once at most; past it they get 503")
+	fl.IntVar(&f.maxHeaderBytes, "max-header-bytes", envInt(&f.envErr, "BATON_MAX_HEADER_BYTES", server.DefaultMaxHeaderBytes), "largest request headers; larger ones get 431")
+	fl.Int64Var(&f.maxBodyMemory, "max-body-memory", int64(envInt(&f.envErr, "BATON_MAX_BODY_MEMORY", server.DefaultMaxBodyMemory)), "bytes of request bodies held at once, all requests together; past it requests get 503")
 	f.limits.register(fl) // --jsonata-timeout, --jsonata-max-bytes, --max-open-branches (limits.go)
 	return cmd
 }
@@ -147,6 +151,8 @@ func checkRanges(f serverFlags) error {
 		{"--max-history-events", f.maxHistory, 1, 0, " (or -1: no limit)"},
 		{"--max-connections", int64(f.maxConnections), 1, 0, ""},
 		{"--max-streams", int64(f.maxStreams), 1, int64(f.maxConnections), " (at most --max-connections)"},
+		{"--max-header-bytes", int64(f.maxHeaderBytes), 1024, 1 << 20, ""},
+		{"--max-body-memory", f.maxBodyMemory, max(4<<20, 2*int64(f.maxPayload)+64<<10), 0, " (room for the largest request body)"},
 	}
 	for _, c := range ints {
 		if c.v >= c.low && (c.hi == 0 || c.v <= c.hi) || c.flag == "--max-history-events" && c.v == -1 {
@@ -287,7 +293,8 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 		HTTP: server.HTTPConfig{
 			AllowedHosts: f.allowedHosts, AllowedOrigins: f.allowedOrigins,
 			ReadTimeout: f.readTimeout, WriteTimeout: f.writeTimeout, IdleTimeout: f.idleTimeout,
-			MaxConnections: f.maxConnections, MaxStreams: f.maxStreams,
+			MaxConnections: f.maxConnections, MaxStreams: f.maxStreams, MaxHeaderBytes: f.maxHeaderBytes,
+			MaxBodyMemory: f.maxBodyMemory,
 		},
 		DBCheck: f.dbCheck, Limits: limits, MaxStepTime: f.maxStepTime,
 	})

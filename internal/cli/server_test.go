@@ -26,6 +26,10 @@ func TestServerFlagRanges(t *testing.T) {
 		{[]string{"--write-timeout", "-1s"}, "", "--write-timeout -1s"},
 		{[]string{"--idle-timeout", "0"}, "", "--idle-timeout 0s"},
 		{[]string{"--shutdown-grace", "-1s"}, "", "--shutdown-grace -1s: want 0 or more"},
+		{[]string{"--max-header-bytes", "10"}, "", "--max-header-bytes 10: want 1024 to 1048576"},
+		{[]string{"--max-body-memory", "1000"}, "", "--max-body-memory 1000: want 4194304 or more"},
+		{nil, "BATON_MAX_BODY_MEMORY=-1", "--max-body-memory -1"},
+		{nil, "BATON_SHUTDOWN_GRACE=-1s", "--shutdown-grace -1s"},
 		{nil, "BATON_WORKERS=-3", "--workers -3"},
 		{nil, "BATON_READ_TIMEOUT=soon", `BATON_READ_TIMEOUT="soon": want a duration`},
 	} {

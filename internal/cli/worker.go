@@ -107,6 +107,15 @@ func (w *worker) logf(format string, a ...any) {
 	fmt.Fprintf(w.log, "%s %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, a...))
 }
 
+// Bounds of the worker's flags: past them a value only harms. Each slot
+// is a goroutine and a connection long-polling the server, whose
+// --max-connections (10,000 by default) a worker must not use up alone; a
+// heartbeat is a request, and a shorter interval makes a tight loop of them.
+const (
+	maxConcurrency = 1000
+	minHeartbeat   = 10 * time.Millisecond
+)
+
 func runWorker(cmd *cobra.Command, argv []string, f *workerFlags) error {
 	c, err := f.client()
 	if err != nil {
@@ -117,14 +126,16 @@ func runWorker(cmd *cobra.Command, argv []string, f *workerFlags) error {
 		return usageErr("--activity is required: the name of the activity whose tasks to run")
 	case len(argv) == 0:
 		return usageErr("give the command to run after --, e.g. baton worker --activity %s -- ./handle.sh", f.activity)
-	case f.concurrency < 1:
-		return usageErr("--concurrency must be at least 1")
+	case f.concurrency < 1 || f.concurrency > maxConcurrency:
+		return usageErr("--concurrency %d: want 1 to %d (each slot holds a long poll to the server)", f.concurrency, maxConcurrency)
 	case f.heartbeat < 0 || f.grace < 0:
 		return usageErr("--heartbeat and --grace must not be negative")
 	case f.envErr != nil:
 		return usageErr("%v", f.envErr)
 	case f.maxOutput < 1:
 		return usageErr("--max-payload-bytes must be at least 1, not %d", f.maxOutput)
+	case f.heartbeat > 0 && f.heartbeat < minHeartbeat:
+		return usageErr("--heartbeat %s: want 0 (none) or %s or more; a shorter interval only loads the server", f.heartbeat, minHeartbeat)
 	}
 	if f.name == "" {
 		f.name, _ = os.Hostname()
@@ -187,6 +198,7 @@ func runWorker(cmd *cobra.Command, argv []string, f *workerFlags) error {
 func (w *worker) loop(pollCtx, runCtx context.Context) {
 	backoff := time.Second
 	for pollCtx.Err() == nil {
+		polled := time.Now()
 		task, err := w.c.PollActivity(pollCtx, w.activity, w.name)
 		if err != nil {
 			if pollCtx.Err() != nil {
@@ -201,12 +213,30 @@ func (w *worker) loop(pollCtx, runCtx context.Context) {
 			backoff = min(backoff*2, 30*time.Second)
 			continue
 		}
-		backoff = time.Second
 		if task != nil {
+			backoff = time.Second
 			w.run(runCtx, task)
+			continue
+		}
+		// No task. A Baton server holds a poll up to a minute before it
+		// answers empty; an empty answer at once (a proxy, another server,
+		// a server shedding load) must not make the worker spin.
+		if time.Since(polled) < minEmptyPoll {
+			select {
+			case <-pollCtx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(backoff*2, 30*time.Second)
+		} else {
+			backoff = time.Second
 		}
 	}
 }
+
+// minEmptyPoll is how long an empty poll answer must have taken for the
+// worker to poll again at once.
+const minEmptyPoll = time.Second
 
 // shortToken abbreviates a task token for the log.
 func shortToken(t string) string {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/server/httpx"
 	"github.com/batonhq/baton/internal/server/native"
 	"github.com/batonhq/baton/internal/server/sfnapi"
 )
@@ -33,12 +34,15 @@ const (
 //     nothing, and a browser page cannot read their answers (no CORS
 //     headers), while monitoring dashboards may send an Origin. They keep
 //     the Host check, as a rebinding page could read them otherwise.
+//   - Body memory: every request body counts against the server's budget
+//     (--max-body-memory) while the request lasts; see httpx.BodyBudget.
 //   - Connection cap: a connection accepted past --max-connections is
 //     answered 503 (with Retry-After) and closed, except for /healthz and
 //     /readyz, so probes answer while the cap is reached.
 type guard struct {
 	hosts   hostPolicy
 	origins map[string]bool // allowed origins, normalised
+	bodies  *httpx.BodyBudget
 	next    http.Handler
 }
 
@@ -69,6 +73,8 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	release := g.bodies.Wrap(r)
+	defer release()
 	g.next.ServeHTTP(w, r)
 }
 

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,16 +8,17 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/batonhq/baton/internal/server/native/nativetest"
 )
 
 // startServer starts a real server on a loopback port (or listen) with
 // the HTTP settings hc; logs go to the returned buffer as JSON.
-func startServer(t *testing.T, listen string, hc HTTPConfig) (*Server, *syncBuffer) {
+func startServer(t *testing.T, listen string, hc HTTPConfig) (*Server, *nativetest.LogBuffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &nativetest.LogBuffer{}
 	cfg := quietConfig(t.TempDir())
 	if listen != "" {
 		cfg.Listen = listen
@@ -31,24 +31,6 @@ func startServer(t *testing.T, listen string, hc HTTPConfig) (*Server, *syncBuff
 	}
 	t.Cleanup(func() { s.Shutdown(context.Background()) })
 	return s, logs
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // call sends one request with the given Host (the dialled address when

@@ -236,3 +236,82 @@ func TestIdleConnectionClosed(t *testing.T) {
 		t.Fatalf("closed after %v", d)
 	}
 }
+
+// TestIdleFloodKeepsProbes: connections that send nothing, far past
+// --max-connections and its headroom for probes, do not shut /healthz
+// out (they were closed at accept once the headroom was full of them).
+func TestIdleFloodKeepsProbes(t *testing.T) {
+	s, _ := startServer(t, "", HTTPConfig{MaxConnections: 4})
+	for range 4 + probeHeadroom + 20 {
+		dial(t, s.Addr())
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if res, body := dial(t, s.Addr()).get(t, path); res.StatusCode != 200 {
+			t.Fatalf("%s under a flood of idle connections: %d %s", path, res.StatusCode, body)
+		}
+	}
+	if res, body := dial(t, s.Addr()).get(t, "/api/v1/workflows"); res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("past the cap: %d %s", res.StatusCode, body)
+	}
+}
+
+// TestLargeHeadersRefused: headers past --max-header-bytes get 431 (net/http
+// alone took 1 MiB of headers per connection).
+func TestLargeHeadersRefused(t *testing.T) {
+	s, _ := startServer(t, "", HTTPConfig{})
+	c := dial(t, s.Addr())
+	fmt.Fprintf(c, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: %s\r\n\r\n", strings.Repeat("a", DefaultMaxHeaderBytes+8<<10))
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	res, err := http.ReadResponse(c.r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("%d KiB of headers: %d, want 431", (DefaultMaxHeaderBytes+8<<10)>>10, res.StatusCode)
+	}
+}
+
+// TestBodyMemoryBudget: the bodies being received, all requests together,
+// are bounded by --max-body-memory: past it a request gets 503 with
+// Retry-After, on both APIs (400 bodies of 4 MB held 2.3 GB); once the
+// held body's request ends, requests are served again.
+func TestBodyMemoryBudget(t *testing.T) {
+	s, _ := startServer(t, "", HTTPConfig{MaxBodyMemory: 64 << 10})
+	held := dial(t, s.Addr())
+	fmt.Fprintf(held, "POST /api/v1/activities HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", 60<<10, strings.Repeat(" ", 50<<10))
+	body := `{"name":"a"}` + strings.Repeat(" ", 20<<10)
+	post := func(path, ct, target string) *http.Response {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+s.Addr()+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", ct)
+		req.Header.Set("X-Amz-Target", target)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode == http.StatusServiceUnavailable && (res.Header.Get("Retry-After") == "" || !strings.Contains(string(b), "--max-body-memory")) {
+			t.Fatalf("503 without Retry-After or the flag: %v %s", res.Header, b)
+		}
+		return res
+	}
+	native := func() int { return post("/api/v1/activities", "application/json", "").StatusCode }
+	sfn := func() int {
+		return post("/", "application/x-amz-json-1.0", "AWSStepFunctions.CreateActivity").StatusCode
+	}
+	waitFor := func(want int, call func() int) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for got := call(); got != want; got = call() {
+			if time.Now().After(deadline) {
+				t.Fatalf("status %d, want %d", got, want)
+			}
+		}
+	}
+	waitFor(http.StatusServiceUnavailable, native) // once the held body is read
+	if got := sfn(); got != http.StatusServiceUnavailable {
+		t.Errorf("Step Functions API past the budget: %d, want 503", got)
+	}
+	held.Close()
+	waitFor(http.StatusOK, sfn)
+}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/engine"
+	"github.com/batonhq/baton/internal/server/httpx"
 	"github.com/batonhq/baton/internal/server/native"
 	"github.com/batonhq/baton/internal/server/sfnapi"
 	"github.com/batonhq/baton/internal/service"
@@ -87,6 +88,12 @@ type HTTPConfig struct {
 	// stay under RLIMIT_NOFILE); MaxStreams caps event streams (default:
 	// 1,000, at most half the connections).
 	MaxConnections, MaxStreams int
+	// MaxHeaderBytes bounds a request's headers (default 16 KiB; net/http's
+	// own default, 1 MiB, let 400 connections hold 490 MB).
+	MaxHeaderBytes int
+	// MaxBodyMemory bounds the bytes of request bodies held at once, all
+	// requests together (default 256 MiB); past it a request gets 503.
+	MaxBodyMemory int64
 }
 
 // Defaults of HTTPConfig.
@@ -94,6 +101,11 @@ const (
 	DefaultReadTimeout  = 30 * time.Second
 	DefaultWriteTimeout = 60 * time.Second
 	DefaultIdleTimeout  = 120 * time.Second
+	// DefaultMaxHeaderBytes is room for any header an SDK sends (SigV4 with
+	// a session token is a few KiB).
+	DefaultMaxHeaderBytes = 16 << 10
+	// DefaultMaxBodyMemory holds 64 bodies of the largest default size.
+	DefaultMaxBodyMemory = 256 << 20
 )
 
 // withDefaults fills in the zero values.
@@ -113,6 +125,12 @@ func (c HTTPConfig) withDefaults() HTTPConfig {
 	}
 	if c.MaxStreams <= 0 {
 		c.MaxStreams = streams
+	}
+	if c.MaxHeaderBytes <= 0 {
+		c.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if c.MaxBodyMemory <= 0 {
+		c.MaxBodyMemory = DefaultMaxBodyMemory
 	}
 	return c
 }
@@ -233,11 +251,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ReadTimeout:       hc.ReadTimeout,
 		WriteTimeout:      hc.WriteTimeout,
 		IdleTimeout:       hc.IdleTimeout,
+		MaxHeaderBytes:    hc.MaxHeaderBytes,
 		// net/http's own messages (bad TLS, panics, accept errors) keep
 		// the log's format.
 		ErrorLog:    slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
 		BaseContext: func(net.Listener) context.Context { return base },
 		ConnContext: withOverCap,
+		ConnState:   connState,
 	}
 	go func() {
 		err := s.http.Serve(&capListener{Listener: ln, max: int64(hc.MaxConnections)})
@@ -284,7 +304,8 @@ type surface struct {
 // handler is the server's HTTP handler: the routes behind the guard.
 func (x surface) handler() http.Handler {
 	hc := x.cfg.HTTP
-	return &guard{hosts: newHostPolicy(x.cfg.Listen, hc.AllowedHosts), origins: originSet(hc.AllowedOrigins), next: x.routes()}
+	return &guard{hosts: newHostPolicy(x.cfg.Listen, hc.AllowedHosts), origins: originSet(hc.AllowedOrigins),
+		bodies: httpx.NewBodyBudget(hc.MaxBodyMemory), next: x.routes()}
 }
 
 // routes is the server's HTTP mux.

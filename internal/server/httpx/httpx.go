@@ -4,11 +4,14 @@
 package httpx
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"strconv"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -32,6 +35,10 @@ func ReadBody(w http.ResponseWriter, r *http.Request, limit int64, maxPayload in
 		case errors.As(err, &mbe):
 			return nil, &apierr.Error{Code: apierr.ValidationException, Status: http.StatusRequestEntityTooLarge,
 				Message: fmt.Sprintf("the request body is larger than %d bytes, the limit for payloads of %d bytes; raise it with baton server --max-payload-bytes (BATON_MAX_PAYLOAD_BYTES)", mbe.Limit, maxPayload)}
+		case errors.Is(err, errBodyBudget):
+			w.Header().Set("Retry-After", "1")
+			return nil, &apierr.Error{Code: apierr.ServiceUnavailable, Status: http.StatusServiceUnavailable,
+				Message: "the server is holding as many request bodies as it may at once (baton server --max-body-memory, BATON_MAX_BODY_MEMORY); retry shortly"}
 		case errors.As(err, &ne) && ne.Timeout():
 			return nil, &apierr.Error{Code: RequestTimeout, Status: http.StatusRequestTimeout,
 				Message: "the request body did not arrive within the server's read timeout (baton server --read-timeout, BATON_READ_TIMEOUT)"}
@@ -41,7 +48,54 @@ func ReadBody(w http.ResponseWriter, r *http.Request, limit int64, maxPayload in
 	if !utf8.Valid(body) {
 		return nil, apierr.New(apierr.Serialization, "the request body is not valid UTF-8 (bad byte at offset %d); send JSON text in UTF-8", invalidAt(body))
 	}
+	if i := LoneSurrogate(body); i >= 0 {
+		return nil, apierr.New(apierr.Serialization, "the request body escapes a lone surrogate (%s at offset %d), which is not a character (JSON decoding would silently turn it into U+FFFD); send UTF-8 text", body[i:min(i+6, len(body))], i)
+	}
 	return body, nil
+}
+
+// LoneSurrogate returns the offset of the first \uXXXX escape, in a string
+// of the JSON text b, of a UTF-16 surrogate that is not part of a pair, or
+// -1. Such an escape is valid JSON but no character: encoding/json turns
+// it into U+FFFD, as it would invalid UTF-8.
+func LoneSurrogate(b []byte) int {
+	if !bytes.Contains(b, []byte(`\u`)) {
+		return -1
+	}
+	inString := false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case !inString:
+			inString = c == '"'
+		case c == '"':
+			inString = false
+		case c == '\\':
+			r, ok := uEscape(b[i:])
+			switch {
+			case !ok:
+				i++ // another escape: skip the escaped byte
+			case r >= 0xDC00 && r <= 0xDFFF:
+				return i
+			case r >= 0xD800 && r < 0xDC00:
+				if low, ok := uEscape(b[i+6:]); !ok || low < 0xDC00 || low > 0xDFFF {
+					return i
+				}
+				i += 11
+			default:
+				i += 5
+			}
+		}
+	}
+	return -1
+}
+
+// uEscape reads a \uXXXX escape at the start of b.
+func uEscape(b []byte) (rune, bool) {
+	if len(b) < 6 || b[0] != '\\' || b[1] != 'u' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(b[2:6]), 16, 16)
+	return rune(n), err == nil
 }
 
 // invalidAt is the offset of the first byte that is not valid UTF-8.
@@ -68,4 +122,49 @@ func Extend(w http.ResponseWriter, d time.Duration) {
 		at = time.Now().Add(d)
 	}
 	_ = rc.SetWriteDeadline(at)
+}
+
+// BodyBudget bounds the bytes of request bodies the server holds at once,
+// across all requests: each body is bounded, but so many connections may
+// send one at once (400 bodies of 4 MB held 2.3 GB) that their sum must be
+// bounded too. Bytes count as they are read and are given back when the
+// request ends.
+type BodyBudget struct {
+	max  int64
+	used atomic.Int64
+}
+
+// NewBodyBudget returns a budget of max bytes.
+func NewBodyBudget(max int64) *BodyBudget { return &BodyBudget{max: max} }
+
+var errBodyBudget = errors.New("request bodies past the server's memory budget")
+
+// Wrap makes r's body count against the budget; call the returned release
+// once the request is done with its body.
+func (b *BodyBudget) Wrap(r *http.Request) (release func()) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return func() {}
+	}
+	body := &budgetedBody{ReadCloser: r.Body, b: b}
+	r.Body = body
+	return func() { b.used.Add(-body.n.Load()) }
+}
+
+// budgetedBody is a request body whose bytes count against a BodyBudget.
+type budgetedBody struct {
+	io.ReadCloser
+	b *BodyBudget
+	n atomic.Int64 // bytes counted
+}
+
+func (r *budgetedBody) Read(p []byte) (int, error) {
+	n, err := r.ReadCloser.Read(p)
+	if n > 0 {
+		if r.b.used.Add(int64(n)) > r.b.max {
+			r.b.used.Add(-int64(n))
+			return 0, errBodyBudget
+		}
+		r.n.Add(int64(n))
+	}
+	return n, err
 }

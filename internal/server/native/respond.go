@@ -64,7 +64,12 @@ func writeErrorBody(w http.ResponseWriter, status int, code, msg string) {
 // anything else as a 500 whose detail goes to the log only.
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if e, ok := apierr.As(err); ok {
-		if e.Status >= 500 {
+		switch {
+		case e.Status >= 500 && w.Header().Get("Retry-After") != "":
+			// Load shed at a limit (streams, body memory): one line per
+			// refused request at Error would let a flood flood the log.
+			h.log.Debug("native API request shed", "method", r.Method, "path", r.URL.Path, "err", err)
+		case e.Status >= 500:
 			h.log.Error("native API error", "method", r.Method, "path", r.URL.Path, "err", err)
 		}
 		writeErrorBody(w, e.Status, e.Code, e.Message)

@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/batonhq/baton/internal/server/native/nativetest"
 )
 
 // sseEvent is one parsed server-sent event (or comment).
@@ -224,9 +227,14 @@ func TestAllEventsStream(t *testing.T) {
 }
 
 // TestStreamCap: past maxStreams, a stream request gets 503 with
-// Retry-After and a message naming the flag; a slot freed is reused.
+// Retry-After and a message naming the flag, and no error in the log (a
+// flood of refused streams logged one error each); a slot freed is reused.
 func TestStreamCap(t *testing.T) {
-	e := setup(t, func(h *handler) { h.maxStreams = 2 })
+	logs := &nativetest.LogBuffer{}
+	e := setup(t, func(h *handler) {
+		h.maxStreams = 2
+		h.log = slog.New(slog.NewTextHandler(logs, nil))
+	})
 	e.deploy(t, "wf")
 	arn := e.start(t, "wf", nil)
 	_, cancel1 := e.stream(t, "/api/v1/events", nil)
@@ -239,6 +247,9 @@ func TestStreamCap(t *testing.T) {
 		if r.header.Get("Retry-After") == "" || !strings.Contains(string(r.body), "--max-streams") {
 			t.Fatalf("503 without Retry-After or the flag: %v %s", r.header, r.body)
 		}
+	}
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("refused streams logged as errors:\n%s", logs)
 	}
 	// Other requests still get through.
 	expect(t, e.do(t, "GET", "/api/v1/workflows", nil), http.StatusOK)

@@ -1,6 +1,7 @@
 package sfnapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -76,6 +77,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := httpx.ReadBody(w, r, h.limit, h.svc.Config().MaxPayloadBytes)
+	if err == nil {
+		err = checkNestedText(body)
+	}
 	if err != nil {
 		h.writeError(w, r, opName, reqID, err)
 		return
@@ -168,6 +172,30 @@ func decodeError(err error) error {
 		return apierr.New(apierr.Serialization, "member %q must be a %s, not a JSON %s", te.Field, te.Type, te.Value)
 	}
 	return apierr.New(apierr.Serialization, "the request body is not a JSON object: %v", err)
+}
+
+// nestedJSON are the members whose string is JSON text, parsed later by
+// the engine: execution inputs and task outputs.
+var nestedJSON = []string{"input", "output"}
+
+// checkNestedText refuses a lone surrogate escaped in the JSON text of an
+// input or output, as ReadBody does in the body itself: the engine would
+// turn it into U+FFFD.
+func checkNestedText(body []byte) error {
+	if !bytes.Contains(body, []byte(`\\u`)) {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return nil // the operation reports it
+	}
+	for _, k := range nestedJSON {
+		var s string
+		if json.Unmarshal(m[k], &s) == nil && httpx.LoneSurrogate([]byte(s)) >= 0 {
+			return apierr.New(apierr.Serialization, "member %q escapes a lone surrogate (\\uD800 to \\uDFFF without its pair), which is not a character; send UTF-8 text", k)
+		}
+	}
+	return nil
 }
 
 // unsupported are Step Functions operations Baton knows of but does not
