@@ -194,7 +194,8 @@ func storeErr(err error, notFound func() error) error {
 func StoreFault(err error) error {
 	switch {
 	case errors.Is(err, store.ErrDamaged):
-		return apierr.New(apierr.InternalServerError, "database damaged (%v): stop the server and restore the last backup "+
+		// err already says "database damaged: ...".
+		return apierr.New(apierr.InternalServerError, "%v: stop the server and restore the last backup "+
 			"(made with `baton backup`; see \"Backup and restore\" in docs/server.md)", err)
 	case errors.Is(err, store.ErrUnavailable):
 		return apierr.New(apierr.ServiceUnavailable, "%v. Free space on the disk of the data directory: Baton retries by itself "+
