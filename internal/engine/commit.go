@@ -190,6 +190,7 @@ func (e *Engine) onCommitted(b *batch) {
 			cause = b.err
 		}
 		err := service.StoreFault(fmt.Errorf("storing %d transitions: %w", len(b.trs), cause))
+		e.unstored.Store(true)
 		e.log.Error("the engine stopped while the store failed: a batch was not stored; its executions resume from their last stored state at the next start", "err", b.err)
 		for _, l := range b.lives {
 			l.inflight--

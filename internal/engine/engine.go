@@ -96,6 +96,9 @@ type Engine struct {
 	quit  chan struct{}
 	done  chan struct{}
 	ready atomic.Bool
+	// unstored is set when the engine stopped with a batch the store
+	// failed to write: Close reports it, so the process does not exit 0.
+	unstored atomic.Bool
 	// down is the error of the last commit while the store fails to
 	// store a batch; nil once a commit passes again. downC is closed when
 	// the store goes down (a new one is made when it is back up): calls
@@ -345,6 +348,9 @@ func (e *Engine) Close() error {
 		return errors.New("engine: in-flight commits did not finish in time")
 	}
 	e.pool.close()
+	if e.unstored.Load() {
+		return errors.New("engine: stopped while the store could not write: transitions not stored were not acknowledged, and their executions resume from their last stored state at the next start")
+	}
 	return nil
 }
 

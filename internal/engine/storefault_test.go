@@ -124,7 +124,11 @@ func TestStoreFullCloseWhileDown(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- f.eng.Close() }()
 	select {
-	case <-done:
+	case err := <-done:
+		// The server exits non-zero on it: a stop that lost work is not clean.
+		if err == nil || !strings.Contains(err.Error(), "could not write") {
+			t.Errorf("Close with a batch the store did not write: %v, want an error saying so", err)
+		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Close hung while the store failed")
 	}
