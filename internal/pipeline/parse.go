@@ -101,6 +101,11 @@ func ParseFS(project fs.FS, file string, src []byte) (*Pipeline, error) {
 	doc, err := asl.ReadDocument(file, src)
 	var ve *asl.ValidationError
 	if errors.As(err, &ve) {
+		for i, d := range ve.Diagnostics {
+			if d.Code == CodeEmpty {
+				ve.Diagnostics[i].Message = "The file is empty: a pipeline needs at least a name and steps"
+			}
+		}
 		return nil, &ValidationError{Diagnostics: ve.Diagnostics}
 	} else if err != nil {
 		return nil, err

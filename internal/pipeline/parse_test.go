@@ -260,3 +260,51 @@ func TestHostile(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkParse10k(b *testing.B) {
+	src := []byte(strings.Replace(generatedDAG(10_000), "  - name: s0\n    command: [echo, \"{% $steps.s0.output %}\"]\n", "  - name: s0\n", 1))
+	for b.Loop() {
+		if _, err := Parse(src); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestEffective pins how a step's retry, timeout and env merge over the
+// defaults: field by field, key by key.
+func TestEffective(t *testing.T) {
+	pl, err := Parse([]byte(`name: m
+defaults:
+  timeout: 1h
+  retry: {retries: 3, interval: 10s, backoff_rate: 2, jitter: full}
+  env: {TZ: UTC, MODE: batch}
+steps:
+  - {name: a, command: [x]}
+  - name: b
+    command: [x]
+    timeout: 5m
+    retry: {retries: 5, on: [Shell.ExitError]}
+    env: {MODE: stream, DAY: "{% $input.day %}"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := pl.Steps[0], pl.Steps[1]
+	if got := pl.EffectiveTimeout(a); got != time.Hour {
+		t.Errorf("a timeout %v", got)
+	}
+	if got := pl.EffectiveTimeout(b); got != 5*time.Minute {
+		t.Errorf("b timeout %v", got)
+	}
+	r := pl.EffectiveRetry(b)
+	if *r.Retries != 5 || *r.Interval != 10*time.Second || *r.BackoffRate != 2 || r.Jitter != JitterFull || len(r.On) != 1 {
+		t.Errorf("b retry %+v", r)
+	}
+	if *pl.Defaults.Retry.Retries != 3 {
+		t.Error("merging changed the defaults")
+	}
+	env := pl.EffectiveEnv(b)
+	if env["TZ"] != "UTC" || env["MODE"] != "stream" || env["DAY"] != "{% $input.day %}" || pl.Defaults.Env["MODE"] != "batch" {
+		t.Errorf("b env %v", env)
+	}
+}

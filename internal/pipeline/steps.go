@@ -19,6 +19,9 @@ var (
 		StepActivity: {"activity", "input", "heartbeat_timeout"},
 		StepWorkflow: {"workflow", "namespace", "input"},
 	}
+	// staticTypeFields are read before the step runs: no expressions.
+	staticTypeFields = []string{"connection", "shell", "dir", "method", "file", "namespace", "activity", "workflow",
+		"poll_interval", "heartbeat_timeout"}
 	retryFields = []string{"retries", "interval", "backoff_rate", "max_delay", "jitter", "on"}
 )
 
@@ -200,7 +203,7 @@ func (p *parser) step(v any, ptr string) *Step {
 	}
 	if s.Type != "" {
 		for _, k := range typeFields[s.Type] {
-			if o.has(k) && !slices.Contains([]string{"connection", "shell", "file", "namespace", "activity", "workflow"}, k) {
+			if o.has(k) && !slices.Contains(staticTypeFields, k) {
 				p.template(o.at(k), o.get(k), scopeStep, s)
 			}
 		}
