@@ -81,8 +81,8 @@ func (o obj) errorf(key, format string, args ...any) {
 // name when one is close.
 func (o obj) allowOnly(allowed ...string) {
 	for _, k := range o.keys() {
-		if slices.Contains(allowed, k) {
-			continue
+		if slices.Contains(allowed, k) || (o.ptr == "" && strings.HasPrefix(k, "x-")) {
+			continue // x-* at the top: extension fields, for YAML anchors (as in Compose files)
 		}
 		o.p.reportKey(o.at(k), CodeSchema, "Unknown field '%s'%s", clip(k), o.p.didYouMean(k, allowed))
 	}
@@ -326,7 +326,8 @@ func (o obj) stringMap(key string, withExpr bool) map[string]string {
 }
 
 // env reads an environment mapping: names as the shell's, not BATON_*.
-func (o obj) env(key string) map[string]string {
+// Its values may hold expressions, evaluated for step st (nil: the defaults).
+func (o obj) env(key string, st *Step) map[string]string {
 	env := o.stringMap(key, true)
 	for k := range env {
 		switch {
@@ -337,7 +338,7 @@ func (o obj) env(key string) map[string]string {
 		}
 	}
 	for k, v := range env {
-		o.p.template(o.at(key)+"/"+asl.PointerToken(k), v, scopeStep, nil)
+		o.p.template(o.at(key)+"/"+asl.PointerToken(k), v, scopeStep, st)
 	}
 	return env
 }

@@ -260,7 +260,7 @@ func (p *parser) pipeline(v any) *Pipeline {
 		d.allowOnly("timeout", "retry", "env")
 		pl.Defaults.Timeout = d.duration("timeout")
 		pl.Defaults.Retry = d.retry("retry")
-		pl.Defaults.Env = d.env("env")
+		pl.Defaults.Env = d.env("env", nil)
 	}
 	switch {
 	case o.has("body") && o.has("steps"):
@@ -281,6 +281,9 @@ func (p *parser) pipeline(v any) *Pipeline {
 	}
 	if o.has("steps") {
 		pl.Steps = p.steps(o.get("steps"), "/steps", "steps")
+		if a, ok := o.get("steps").([]any); ok && len(a) == 0 && !o.has("body") {
+			p.reportAt("/steps", CodeSchema, "The field 'steps' must list at least one step")
+		}
 	}
 	if h, ok := o.object("handlers"); ok {
 		h.allowOnly("on_failure", "on_success", "on_exit")

@@ -134,7 +134,7 @@ func (p *parser) step(v any, ptr string) *Step {
 	s.AllowFailure = o.boolean("allow_failure")
 	s.Retry = o.retry("retry")
 	s.Timeout = o.duration("timeout")
-	s.Env = o.env("env")
+	s.Env = o.env("env", s)
 	// Every other field may hold expressions, evaluated when the step runs.
 	for _, k := range []string{"when", "description"} {
 		if o.has(k) {
