@@ -22,7 +22,7 @@ type scope int
 
 const (
 	scopeStep         scope = iota // a step's fields: $input, $steps, $run, $env; $item, $index in a for_each step
-	scopeForEachItems              // a for_each list: as a step, without $item and $index
+	scopeForEachItems              // a step's for_each and when, evaluated once before the items: no $item, $index
 	scopeOutput                    // the run output: $input, $steps, $run, $env
 	scopeParam                     // a param's default: $run, $env
 )
@@ -165,7 +165,7 @@ func (p *parser) checkVariable(g *graph, e exprUse, v variable) {
 	case "item", "index":
 		switch {
 		case e.scope == scopeForEachItems:
-			p.reportAt(e.ptr, CodeInvalidVariable, "$%s is the current item of the for_each; the for_each list itself cannot read it", v.name)
+			p.reportAt(e.ptr, CodeInvalidVariable, "$%s is the current item of the for_each; for_each and when are evaluated once for the step, before its items, and cannot read it", v.name)
 		case e.scope != scopeStep || e.step == nil || e.step.ForEach == nil:
 			p.reportAt(e.ptr, CodeInvalidVariable, "$%s is only defined in a step with for_each", v.name)
 		}

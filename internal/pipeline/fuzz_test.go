@@ -58,7 +58,7 @@ func checkPipeline(t *testing.T, pl *Pipeline) {
 	if pl == nil || !nameRE.MatchString(pl.Name) {
 		t.Fatalf("valid pipeline with a bad name: %+v", pl)
 	}
-	if (pl.Body == nil) == (pl.Steps == nil) && !(pl.Body == nil && len(pl.Steps) == 0) {
+	if (pl.Body != nil) == (len(pl.Steps) > 0) {
 		t.Fatalf("a valid pipeline has exactly one of body and steps")
 	}
 	names := map[string]bool{}

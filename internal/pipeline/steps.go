@@ -136,10 +136,11 @@ func (p *parser) step(v any, ptr string) *Step {
 	s.Timeout = o.duration("timeout")
 	s.Env = o.env("env", s)
 	// Every other field may hold expressions, evaluated when the step runs.
-	for _, k := range []string{"when", "description"} {
-		if o.has(k) {
-			p.template(o.at(k), o.get(k), scopeStep, s)
-		}
+	if o.has("when") {
+		p.template(o.at("when"), o.get("when"), scopeForEachItems, s) // once, before the items
+	}
+	if o.has("description") {
+		p.template(o.at("description"), o.get("description"), scopeStep, s)
 	}
 	switch s.Type {
 	case StepShell:
