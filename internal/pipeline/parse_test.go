@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -114,6 +115,8 @@ func TestChecks(t *testing.T) {
 		{"param enum default", "name: a\nparams: {c: {type: string, default: red, enum: [green, blue]}}\nsteps: [{name: s, command: [x]}]\n", "not one of the param's enum values"},
 		{"retry on alone", "name: a\ndefaults: {retry: {on: States.ALL}}\nsteps: [{name: s, command: [x]}]\n", ""},
 		{"body escapes the project", "name: a\nbody: ../x.asl.json\n", "inside the project"},
+		{"cron needs one ?", "name: a\ntrigger: {schedule: {cron: \"cron(0 3 * * * *)\"}}\nsteps: [{name: s, command: [x]}]\n", "must be '?'"},
+		{"cron characters", "name: a\ntrigger: {schedule: {cron: \"0 3 * * $\"}}\nsteps: [{name: s, command: [x]}]\n", "may hold only"},
 		{"schedule rate", "name: a\ntrigger: {schedule: {cron: rate(5 minutes)}}\nsteps: [{name: s, command: [x]}]\n", ""},
 		{"schedule five fields", "name: a\ntrigger: {schedule: [{cron: \"0 3 * * *\"}, {hour: 3, minute: 30}]}\nsteps: [{name: s, command: [x]}]\n", ""},
 		{"schedule ends before start", "name: a\ntrigger: {schedule: {hour: 1, start: \"2026-02-01T00:00:00Z\", end: \"2026-01-01T00:00:00Z\"}}\nsteps: [{name: s, command: [x]}]\n", "ends before it starts"},
@@ -308,5 +311,39 @@ steps:
 	env := pl.EffectiveEnv(b)
 	if env["TZ"] != "UTC" || env["MODE"] != "stream" || env["DAY"] != "{% $input.day %}" || pl.Defaults.Env["MODE"] != "batch" {
 		t.Errorf("b env %v", env)
+	}
+}
+
+// TestHostileMemory bounds what hostile files allocate in all: the reader's
+// limits (alias expansion, path cost) and the parser's own bounds keep it
+// within a small multiple of the file.
+func TestHostileMemory(t *testing.T) {
+	laughs := "a: &a [" + strings.Repeat("\"lol\",", 9) + "\"lol\"]\n"
+	for i, prev := range []string{"a", "b", "c", "d", "e", "f"} {
+		name := string(rune('b' + i))
+		laughs += name + ": &" + name + " [" + strings.Repeat("*"+prev+",", 9) + "*" + prev + "]\n"
+	}
+	for _, tc := range []struct{ name, src string }{
+		{"billion laughs", laughs},
+		{"10,000 steps", generatedDAG(10_000)},
+		{"cycles", strings.Repeat("x", 0) + "name: r\nsteps:\n" + func() string {
+			var b strings.Builder
+			for i := range 5000 {
+				fmt.Fprintf(&b, "  - {name: s%d, depends_on: [s%d], command: [x]}\n", i, (i+1)%5000)
+			}
+			return b.String()
+		}()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, _ = Parse([]byte(tc.src))
+			runtime.ReadMemStats(&after)
+			alloc := after.TotalAlloc - before.TotalAlloc
+			t.Logf("%d bytes in, %d MB allocated", len(tc.src), alloc>>20)
+			if limit := uint64(64<<20 + 400*len(tc.src)); alloc > limit {
+				t.Fatalf("allocated %d bytes for a %d-byte file (limit %d)", alloc, len(tc.src), limit)
+			}
+		})
 	}
 }

@@ -189,13 +189,32 @@ func checkCron(c string) string {
 		}
 		return ""
 	case cronRE.MatchString(c):
-		if n := len(strings.Fields(cronRE.FindStringSubmatch(c)[1])); n != 6 {
-			return fmt.Sprintf("An EventBridge cron(...) has 6 fields (minutes hours day-of-month month day-of-week year), not %d", n)
+		f := strings.Fields(cronRE.FindStringSubmatch(c)[1])
+		if len(f) != 6 {
+			return fmt.Sprintf("An EventBridge cron(...) has 6 fields (minutes hours day-of-month month day-of-week year), not %d", len(f))
 		}
-		return ""
+		if (f[2] == "?") == (f[4] == "?") {
+			return "In an EventBridge cron(...), exactly one of day-of-month (3rd field) and day-of-week (5th) must be '?', e.g. cron(0 3 * * ? *)"
+		}
+		return checkCronFields(f)
 	}
-	if n := len(strings.Fields(c)); n != 5 {
+	f := strings.Fields(c)
+	if len(f) != 5 {
 		return "A schedule must be cron(...) (EventBridge, 6 fields), rate(N minutes|hours|days), at(YYYY-MM-DDThh:mm:ss) or a 5-field cron (minute hour day month weekday)"
+	}
+	return checkCronFields(f)
+}
+
+// cronFieldRE is what a cron field may hold: numbers, names, ranges,
+// lists, steps and the special characters of EventBridge (? L W #).
+var cronFieldRE = regexp.MustCompile(`^[0-9A-Za-z*?,/#-]+$`)
+
+// checkCronFields checks the characters of each cron field; "" when fine.
+func checkCronFields(fields []string) string {
+	for i, f := range fields {
+		if !cronFieldRE.MatchString(f) {
+			return fmt.Sprintf("Cron field %d (%q) may hold only numbers, names, '*', '?', ',', '-', '/', 'L', 'W' and '#'", i+1, clip(f))
+		}
 	}
 	return ""
 }
