@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/batonhq/baton/asl"
 )
 
 // Fields of every step, and those of each type.
@@ -64,7 +66,12 @@ func (p *parser) step(v any, ptr string) *Step {
 	case o.has("command") || o.has("script"):
 		s.Type = StepShell
 	default:
-		p.reportAt(ptr, CodeSchema, "A step needs a type (%s), or a command or a script to run", strings.Join(StepTypes, ", "))
+		// A misspelt command or script is reported as such, below, alone.
+		if !slices.ContainsFunc(o.keys(), func(k string) bool {
+			return !slices.Contains(commonStepFields, k) && slices.Contains([]string{"command", "script"}, asl.NearestName(k, []string{"command", "script"}))
+		}) {
+			p.reportAt(ptr, CodeSchema, "A step needs a type (%s), or a command or a script to run", strings.Join(StepTypes, ", "))
+		}
 	}
 	allowed := slices.Clone(commonStepFields)
 	if s.Type != "" {
