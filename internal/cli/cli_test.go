@@ -301,6 +301,32 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// TestValidatePipeline: validate takes a project directory or a
+// pipeline.yaml, and reports the pipeline's problems (and its body file's)
+// like ASL's.
+func TestValidatePipeline(t *testing.T) {
+	dir := t.TempDir()
+	proj := filepath.Join(dir, "proj")
+	if err := os.Mkdir(proj, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file := writeFile(t, proj, "pipeline.yaml", "name: p\nsteps:\n  - {name: a, command: [echo]}\n  - {name: b, depends_on: [zz], command: [echo]}\n")
+	for _, arg := range []string{proj, file} {
+		r := runBaton(t, dir, "", "validate", arg)
+		if r.code != 2 || !strings.Contains(r.stdout, file+":4:28: depends_on names no step 'zz'") {
+			t.Errorf("validate %s: exit %d\n%s%s", arg, r.code, r.stdout, r.stderr)
+		}
+	}
+	writeFile(t, proj, "pipeline.yaml", "name: p\nbody: flow.asl.json\n")
+	writeFile(t, proj, "flow.asl.json", `{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}`)
+	if r := runBaton(t, dir, "", "validate", proj); r.code != 0 {
+		t.Errorf("valid project: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := runBaton(t, dir, "", "validate", dir); r.code != 2 || !strings.Contains(r.stdout, "without a pipeline.yaml") {
+		t.Errorf("directory without pipeline.yaml: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
 func TestUsageErrors(t *testing.T) {
 	r := runBaton(t, ".", "", "run")
 	if r.code != 2 {

@@ -1,0 +1,319 @@
+package pipeline
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	_ "time/tzdata" // time zones of schedules, on hosts without a zoneinfo database
+)
+
+// The trigger: and notifications: sections are read and checked now; they
+// act once the triggers and notifications issues land.
+
+var (
+	scheduleFields   = []string{"cron", "minute", "hour", "day", "weekday", "month", "timezone", "overlap", "catchup", "catchup_window", "jitter", "start", "end"}
+	overlapPolicies  = []string{"skip", "buffer_one", "buffer_all", "cancel_other", "terminate_other", "allow_all"}
+	runStatuses      = []string{"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "SUCCESS"}
+	channels         = []string{"SLACK", "EMAIL", "WEBHOOK", "OPSGENIE"}
+	notificationKind = []string{"FULL_EXECUTION", "PIPELINE", "FAILURES"}
+
+	rateRE = regexp.MustCompile(`^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$`)
+	atRE   = regexp.MustCompile(`^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$`)
+	cronRE = regexp.MustCompile(`^cron\((.*)\)$`)
+)
+
+func (p *parser) trigger(o obj) *Trigger {
+	to, ok := o.object("trigger")
+	if !ok {
+		return nil
+	}
+	to.allowOnly("schedule", "executions", "data", "event")
+	t := &Trigger{}
+	switch s := to.get("schedule").(type) {
+	case nil:
+	case []any:
+		for i, e := range s {
+			t.Schedules = append(t.Schedules, p.schedule(e, fmt.Sprintf("%s/%d", to.at("schedule"), i)))
+		}
+	default:
+		t.Schedules = append(t.Schedules, p.schedule(s, to.at("schedule")))
+	}
+	if eo, ok := to.object("executions"); ok {
+		eo.allowOnly("allOf", "anyOf", "operator", "window", "match")
+		et := &ExecutionsTrigger{Operator: "AND", Match: "any"}
+		et.AllOf = p.conditions(eo, "allOf")
+		et.AnyOf = p.conditions(eo, "anyOf")
+		if len(et.AllOf)+len(et.AnyOf) == 0 {
+			p.reportAt(eo.ptr, CodeSchema, "An executions trigger needs at least one condition in allOf or anyOf")
+		}
+		if op, ok := eo.enum("operator", "AND", "OR"); ok {
+			et.Operator = op
+		}
+		et.Window = eo.duration("window")
+		if m, ok := eo.enum("match", "any", "logical_date"); ok {
+			et.Match = m
+		}
+		t.Executions = et
+	}
+	if da, ok := to.array("data"); ok {
+		for i, e := range da {
+			ptr := fmt.Sprintf("%s/%d", to.at("data"), i)
+			d, ok := p.object(e, ptr, "")
+			if !ok {
+				continue
+			}
+			d.allowOnly("path", "batch")
+			d.require("path")
+			dt := DataTrigger{BatchSize: 1}
+			dt.Path, _ = d.static("path")
+			checkScheme(d, "path", dt.Path, "file://", "s3://")
+			if b, ok := d.object("batch"); ok {
+				b.allowOnly("size", "window")
+				if n, ok := b.integer("size", 1, 100_000); ok {
+					dt.BatchSize = n
+				}
+				if b.has("window") && b.get("window") != "0s" && b.get("window") != int64(0) {
+					dt.BatchWindow = b.duration("window")
+				}
+			}
+			t.Data = append(t.Data, dt)
+		}
+	}
+	if ev, ok := to.object("event"); ok {
+		ev.allowOnly("pattern")
+		ev.require("pattern")
+		if pat, ok := ev.object("pattern"); ok {
+			if len(pat.m) == 0 {
+				p.reportAt(pat.ptr, CodeSchema, "An event pattern must match on at least one field")
+			}
+			p.checkPattern(pat)
+			t.Event = &EventTrigger{Pattern: pat.m}
+		}
+	}
+	return t
+}
+
+// checkPattern checks the shape of an EventBridge pattern: every leaf is a
+// list of values or matchers.
+func (p *parser) checkPattern(o obj) {
+	for _, k := range o.keys() {
+		switch v := o.get(k).(type) {
+		case []any:
+		case map[string]any:
+			sub, _ := p.object(v, o.at(k), "")
+			p.checkPattern(sub)
+		default:
+			o.errorf(k, "In an event pattern, '%s' must be a list of values to match (e.g. [%v]) or a nested pattern", clip(k), v)
+		}
+	}
+}
+
+func (p *parser) schedule(v any, ptr string) Schedule {
+	var s Schedule
+	o, ok := p.object(v, ptr, "A schedule")
+	if !ok {
+		return s
+	}
+	o.allowOnly(scheduleFields...)
+	short := false
+	for _, f := range []struct {
+		key    string
+		lo, hi int64
+		dst    **int
+	}{{"minute", 0, 59, &s.Minute}, {"hour", 0, 23, &s.Hour}, {"day", 1, 31, &s.Day}, {"weekday", 0, 6, &s.Weekday}, {"month", 1, 12, &s.Month}} {
+		if n, ok := o.integer(f.key, f.lo, f.hi); ok {
+			*f.dst = &n
+			short = true
+		} else if o.has(f.key) {
+			short = true
+		}
+	}
+	if c, ok := o.static("cron"); ok {
+		s.Cron = c
+		if short {
+			p.reportKey(o.at("cron"), CodeSchema, "A schedule is either cron or the shorthand (minute, hour, day, weekday, month), not both")
+		} else if msg := checkCron(c); msg != "" {
+			o.errorf("cron", "%s", msg)
+		}
+	} else if !short && !o.has("cron") {
+		p.reportAt(ptr, CodeSchema, "A schedule needs cron (cron(...), rate(...), at(...) or 5-field cron) or the shorthand (minute, hour, day, weekday, month)")
+	}
+	if tz, ok := o.static("timezone"); ok {
+		if _, err := time.LoadLocation(tz); err != nil || tz == "" || tz == "Local" {
+			o.errorf("timezone", "Unknown time zone '%s': use an IANA name such as UTC or Europe/Berlin", clip(tz))
+		}
+		s.Timezone = tz
+	}
+	s.Overlap, _ = o.enum("overlap", overlapPolicies...)
+	s.Catchup, _ = o.enum("catchup", "none", "latest", "all")
+	s.CatchupWindow = o.duration("catchup_window")
+	if o.has("jitter") && o.get("jitter") != "0s" && o.get("jitter") != int64(0) {
+		s.Jitter = o.duration("jitter")
+	}
+	for _, k := range []string{"start", "end"} {
+		switch v := o.get(k).(type) {
+		case nil:
+		case string:
+			tm, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				o.errorf(k, "The field '%s' must be an RFC 3339 time such as 2026-01-01T00:00:00Z", k)
+				continue
+			}
+			if k == "start" {
+				s.Start = &tm
+			} else {
+				s.End = &tm
+			}
+		default:
+			o.errorf(k, "The field '%s' must be an RFC 3339 time such as 2026-01-01T00:00:00Z", k)
+		}
+	}
+	if s.Start != nil && s.End != nil && !s.End.After(*s.Start) {
+		o.errorf("end", "The schedule ends before it starts")
+	}
+	return s
+}
+
+// checkCron checks the shape of a schedule expression; "" when fine.
+func checkCron(c string) string {
+	switch {
+	case rateRE.MatchString(c):
+		if m := rateRE.FindStringSubmatch(c); m[1] == "0" {
+			return "A rate must be at least 1"
+		}
+		return ""
+	case atRE.MatchString(c):
+		if _, err := time.Parse("2006-01-02T15:04:05", atRE.FindStringSubmatch(c)[1]); err != nil {
+			return "at(...) needs a valid time, such as at(2026-01-01T03:00:00)"
+		}
+		return ""
+	case cronRE.MatchString(c):
+		f := strings.Fields(cronRE.FindStringSubmatch(c)[1])
+		if len(f) != 6 {
+			return fmt.Sprintf("An EventBridge cron(...) has 6 fields (minutes hours day-of-month month day-of-week year), not %d", len(f))
+		}
+		if (f[2] == "?") == (f[4] == "?") {
+			return "In an EventBridge cron(...), exactly one of day-of-month (3rd field) and day-of-week (5th) must be '?', e.g. cron(0 3 * * ? *)"
+		}
+		return checkCronFields(f)
+	}
+	f := strings.Fields(c)
+	if len(f) != 5 {
+		return "A schedule must be cron(...) (EventBridge, 6 fields), rate(N minutes|hours|days), at(YYYY-MM-DDThh:mm:ss) or a 5-field cron (minute hour day month weekday)"
+	}
+	return checkCronFields(f)
+}
+
+// cronFieldRE is what a cron field may hold: numbers, names, ranges,
+// lists, steps and the special characters of EventBridge (? L W #).
+var cronFieldRE = regexp.MustCompile(`^[0-9A-Za-z*?,/#-]+$`)
+
+// checkCronFields checks the characters of each cron field; "" when fine.
+func checkCronFields(fields []string) string {
+	for i, f := range fields {
+		if !cronFieldRE.MatchString(f) {
+			return fmt.Sprintf("Cron field %d (%q) may hold only numbers, names, '*', '?', ',', '-', '/', 'L', 'W' and '#'", i+1, clip(f))
+		}
+	}
+	return ""
+}
+
+// conditions reads allOf or anyOf.
+func (p *parser) conditions(o obj, key string) []UpstreamCondition {
+	a, ok := o.array(key)
+	if !ok {
+		return nil
+	}
+	var out []UpstreamCondition
+	for i, e := range a {
+		ptr := fmt.Sprintf("%s/%d", o.at(key), i)
+		c, ok := p.object(e, ptr, "")
+		if !ok {
+			continue
+		}
+		c.allowOnly("name", "namespace", "account", "status")
+		c.require("name")
+		var u UpstreamCondition
+		u.Name = c.nonEmpty("name")
+		if u.Name != "" && !nameRE.MatchString(u.Name) {
+			c.errorf("name", "The pipeline name '%s' must be 1 to 80 letters, digits, '-' or '_'", clip(u.Name))
+		}
+		if c.exclusive("namespace", "account") {
+			for _, k := range []string{"namespace", "account"} {
+				if ns, ok := c.static(k); ok {
+					u.Namespace = ns
+					if !nameRE.MatchString(ns) {
+						c.errorf(k, "The namespace '%s' must be 1 to 80 letters, digits, '-' or '_'", clip(ns))
+					}
+				}
+			}
+		}
+		if c.has("status") {
+			for k, st := range c.stringList("status", true) {
+				if st == "SUCCESS" {
+					st = "SUCCEEDED"
+				} else if !contains(runStatuses, st) {
+					p.reportAt(fmt.Sprintf("%s/status/%d", ptr, k), CodeSchema, "Unknown status '%s': use SUCCEEDED, FAILED, TIMED_OUT or ABORTED%s", clip(st), p.didYouMean(strings.ToUpper(st), runStatuses))
+					continue
+				}
+				u.Status = append(u.Status, st)
+			}
+		} else {
+			u.Status = []string{"SUCCEEDED"}
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
+func (p *parser) notifications(o obj) *Notifications {
+	no, ok := o.object("notifications")
+	if !ok {
+		return nil
+	}
+	no.allowOnly("type", "targets")
+	n := &Notifications{Type: "PIPELINE"}
+	if t, ok := no.enum("type", notificationKind...); ok {
+		n.Type = t
+	}
+	no.require("targets")
+	ta, _ := no.array("targets")
+	for i, e := range ta {
+		ptr := fmt.Sprintf("%s/%d", no.at("targets"), i)
+		to, ok := p.object(e, ptr, "")
+		if !ok {
+			continue
+		}
+		to.allowOnly("channel", "addresses")
+		to.require("channel", "addresses")
+		var t NotificationTarget
+		t.Channel, _ = to.enum("channel", channels...)
+		t.Addresses = to.stringList("addresses", true)
+		if to.has("addresses") && len(t.Addresses) == 0 {
+			to.errorf("addresses", "The field 'addresses' must list at least one address")
+		}
+		for k, a := range t.Addresses {
+			aptr := fmt.Sprintf("%s/addresses/%d", ptr, k)
+			switch {
+			case t.Channel == "EMAIL" && !strings.Contains(a, "@"):
+				p.reportAt(aptr, CodeSchema, "'%s' is not an e-mail address", clip(a))
+			case t.Channel == "WEBHOOK" && !strings.HasPrefix(a, "https://") && !strings.HasPrefix(a, "http://"):
+				p.reportAt(aptr, CodeSchema, "A webhook address must be an http:// or https:// URL")
+			case a == "":
+				p.reportAt(aptr, CodeSchema, "An address must not be empty")
+			}
+		}
+		n.Targets = append(n.Targets, t)
+	}
+	return n
+}
+
+func contains(list []string, s string) bool {
+	for _, e := range list {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}
