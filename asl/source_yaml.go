@@ -43,6 +43,10 @@ type anchorSize struct{ nodes, bytes, paths int }
 // readYAML parses one YAML document into a source tree. The document must
 // hold JSON-compatible values only.
 func readYAML(src []byte) (root *srcNode, err error) {
+	if len(src) > largeYAML {
+		largeYAMLGate <- struct{}{}
+		defer func() { <-largeYAMLGate }()
+	}
 	// go-yaml is third-party code fed with untrusted input: turn any panic
 	// into an error rather than taking the process down.
 	defer func() {
@@ -79,6 +83,16 @@ func readYAML(src []byte) (root *srcNode, err error) {
 		maxSize: maxYAMLExpanded(len(src)), cost: newPathCost(len(src))}
 	return r.node(body)
 }
+
+// go-yaml's lexer and parser build 400 to 600 bytes of tokens and nodes
+// for every byte of a document, however it is shaped: a valid 1 MiB flow
+// sequence took 600 MB, and six of them validated at once took a server to
+// 3.1 GB. Documents larger than largeYAML are therefore parsed one at a
+// time (the others wait), which bounds that memory to one document's worth;
+// smaller ones, the common case, do not wait.
+const largeYAML = 64 << 10
+
+var largeYAMLGate = make(chan struct{}, 1)
 
 // yamlFrame is a collection open at some point of the token stream.
 type yamlFrame struct {

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goccy/go-yaml/lexer"
 
@@ -234,5 +235,29 @@ func TestYAMLPathCostOfRealDefinitions(t *testing.T) {
 		if err := checkYAMLTokens(lexer.Tokenize(src), 1024+16*len(src), blockKeysBudget(0)); err != nil {
 			t.Errorf("%v in\n%s", err, src)
 		}
+	}
+}
+
+// TestLargeYAMLParsedOneAtATime: YAML documents over 64 KiB wait for the one
+// being parsed (go-yaml builds about 500 bytes a byte: six 1 MiB documents
+// validated at once took a server to 3.1 GB); small ones do not wait.
+func TestLargeYAMLParsedOneAtATime(t *testing.T) {
+	large := []byte("StartAt: P\nStates:\n  P:\n    Type: Pass\n    End: true\n    Result: [" +
+		strings.Repeat("1, ", largeYAML/3) + "1]\n")
+	small := []byte("StartAt: P\nStates:\n  P:\n    Type: Pass\n    End: true\n")
+	largeYAMLGate <- struct{}{} // another large document is being parsed
+	done := make(chan error, 2)
+	go func() { _, err := Parse(large); done <- err }()
+	if _, err := Parse(small); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("a large document was parsed while another was: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	<-largeYAMLGate
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -227,6 +227,12 @@ func (t *stateTest) run(ctx context.Context) (*TestStateResult, error) {
 	}
 	switch s.kind {
 	case kindPass:
+		if s.js != nil {
+			// Output and Assign are JSONata: the state runs as in an
+			// execution (the JSONPath steps below would ignore them).
+			m.runState(x, f, s, now, &t.out)
+			break
+		}
 		eff, fail := m.effectiveInput(x, f, s, f.Input, true)
 		if fail != nil {
 			t.fail(fail)
@@ -293,6 +299,10 @@ func (t *stateTest) complete(result any) {
 	m, x, f, s := t.m, t.x, t.f, t.s
 	if s.kind == kindPass {
 		t.res.Inspection.Result = InspectedValue{result, true}
+	}
+	if s.js != nil { // JSONata: Output and Assign, none of the paths below
+		m.complete(x, f, s, result, t.now, &t.out)
+		return
 	}
 	raw := result
 	if s.resultSel != nil {

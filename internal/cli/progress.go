@@ -96,12 +96,26 @@ func (p *progress) nameOf(e asl.HistoryEvent) string {
 	if e.Name != "" && !strings.HasPrefix(e.Type, "MapIteration") {
 		name = e.Name
 	}
-	p.stateOf[e.ID] = name
 	if strings.HasSuffix(e.Type, "StateExited") {
+		// What follows an exit is a state entry, which names itself: the
+		// exit's id is not kept (a loop of Pass states grew the map by one
+		// entry a state, 50 MB a second).
 		delete(p.stateOf, e.PreviousEventID)
+		return name
 	}
+	if len(p.stateOf) >= maxTrackedEvents {
+		// Events of long runs that no later event refers to (a task's
+		// scheduled and started events...) are dropped wholesale; a later
+		// failure line may then miss its state's name.
+		clear(p.stateOf)
+	}
+	p.stateOf[e.ID] = name
 	return name
 }
+
+// maxTrackedEvents bounds stateOf, whose entries are not all removed when
+// their state exits.
+const maxTrackedEvents = 100_000
 
 func (p *progress) events(evs []asl.HistoryEvent) {
 	if p.quiet {
