@@ -21,9 +21,27 @@ var updateGolden = flag.Bool("update-golden", false, "rewrite the expected diagn
 // line; empty: valid). Run with -update-golden to rewrite them, then review
 // the diff.
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/golden/*.txtar")
+	eachCase(t, "testdata/golden/*.txtar", func(t *testing.T, a *txtar.Archive, src string) bool {
+		pl, perr := parseCase(a, src)
+		got := diagnosticLines(t, pl, perr)
+		if *updateGolden {
+			setFile(a, "diagnostics", got)
+			return true
+		}
+		want, _ := a.Get("diagnostics")
+		if want = strings.TrimSpace(want); got != want {
+			t.Errorf("diagnostics:\ngot:\n%s\nwant:\n%s", got, want)
+		}
+		return false
+	})
+}
+
+// eachCase runs check on the pipeline.yaml of each txtar file of glob, as a
+// subtest, and writes the archive back when check says it changed it.
+func eachCase(t *testing.T, glob string, check func(t *testing.T, a *txtar.Archive, src string) (changed bool)) {
+	files, err := filepath.Glob(glob)
 	if err != nil || len(files) == 0 {
-		t.Fatalf("no golden files (%v)", err)
+		t.Fatalf("no golden files %s (%v)", glob, err)
 	}
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
@@ -35,18 +53,10 @@ func TestGolden(t *testing.T) {
 			if !ok {
 				t.Fatal("no pipeline.yaml section")
 			}
-			pl, perr := parseCase(a, src)
-			got := diagnosticLines(t, pl, perr)
-			if *updateGolden {
-				setFile(a, "diagnostics", got)
+			if check(t, a, src) {
 				if err := os.WriteFile(file, []byte(txtar.Format(a)), 0o644); err != nil {
 					t.Fatal(err)
 				}
-				return
-			}
-			want, _ := a.Get("diagnostics")
-			if want = strings.TrimSpace(want); got != want {
-				t.Errorf("diagnostics:\ngot:\n%s\nwant:\n%s", got, want)
 			}
 		})
 	}
