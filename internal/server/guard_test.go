@@ -118,6 +118,8 @@ func TestHostAndOrigin(t *testing.T) {
 		{"allowed origin with port", "GET", "/api/v1/workflows", "", with("Origin", "http://dev.example:3000"), "", 200, "", ""},
 		{"foreign origin", "POST", "/api/v1/workflows", "", with("Origin", "http://evil.example"), deploy, 403, "OriginNotAllowed", "--allowed-origins"},
 		{"foreign origin read", "GET", "/api/v1/workflows", "", with("Origin", "http://evil.example"), "", 403, "OriginNotAllowed", "--allowed-origins"},
+		{"schema", "GET", "/api/v1/schemas/pipeline.json", "localhost:" + port, nil, "", 200, "", ""},
+		{"schema rebinding name", "GET", "/api/v1/schemas/pipeline.json", "attacker.example:" + port, nil, "", 421, "HostNotAllowed", "--allowed-hosts"},
 		{"foreign origin stream", "GET", "/api/v1/events", "", with("Origin", "http://evil.example"), "", 403, "OriginNotAllowed", "--allowed-origins"},
 		{"other port", "POST", "/api/v1/workflows", "", with("Origin", "http://127.0.0.1:1"), deploy, 403, "OriginNotAllowed", "--allowed-origins"},
 		{"null origin", "POST", "/api/v1/workflows", "", with("Origin", "null"), deploy, 403, "OriginNotAllowed", "--allowed-origins"},

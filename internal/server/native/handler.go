@@ -115,6 +115,8 @@ func (h *handler) routes() {
 		{"POST /api/v1/tasks/success", h.taskSuccess},
 		{"POST /api/v1/tasks/failure", h.taskFailure},
 		{"POST /api/v1/tasks/heartbeat", h.taskHeartbeat},
+
+		{"GET /api/v1/schemas/pipeline.json", h.pipelineSchema},
 	} {
 		h.mux.Handle(r.pattern, h.wrap(r.fn))
 	}
