@@ -1,6 +1,9 @@
 package pipeline
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -74,5 +77,40 @@ func TestRenderEscapes(t *testing.T) {
 	}
 	if _, err := Render(pl, "svg"); err == nil || !strings.Contains(err.Error(), "mermaid or dot") {
 		t.Errorf("unknown format: %v", err)
+	}
+}
+
+// TestRenderDOTParses feeds the DOT of every golden case and of hostile
+// names to Graphviz, when it is installed (skipped otherwise).
+func TestRenderDOTParses(t *testing.T) {
+	dotBin, err := exec.LookPath("dot")
+	if err != nil {
+		t.Skip("Graphviz's dot is not installed")
+	}
+	var graphs []string
+	files, _ := filepath.Glob("testdata/graph/*.txtar")
+	for _, file := range files {
+		a, err := txtar.ParseFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, _ := a.Get(GraphDOT)
+		graphs = append(graphs, g)
+	}
+	hostile := "q\"uo\\te } ; -> { é✓ \n x\\"
+	g, err := Render(&Pipeline{Name: hostile, Steps: []*Step{
+		{Name: hostile, Type: StepSQL, ForEach: []any{1}},
+		{Name: "b", Type: StepHTTP, DependsOn: []string{hostile}, TriggerRule: hostile},
+	}}, GraphDOT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	graphs = append(graphs, g)
+	for _, g := range graphs {
+		cmd := exec.Command(dotBin, "-Tsvg", "-o", os.DevNull)
+		cmd.Stdin = strings.NewReader(g)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("dot refused: %v\n%s\n%s", err, out, g)
+		}
 	}
 }
