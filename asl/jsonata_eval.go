@@ -1,6 +1,7 @@
 package asl
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -98,7 +99,7 @@ func (j *jvalue) build(sc *jscope) (any, *Failure) {
 		return j.static, nil
 	case j.expr != nil:
 		start := time.Now()
-		v, err := j.expr.Eval(nil, sc.bindings(j.expr), sc.m.jsLimits)
+		v, err := j.expr.Eval(context.Background(), sc.bindings(j.expr), sc.m.jsLimits)
 		if time.Since(start) > slowEval {
 			sc.x.steps |= 1023 // the next transition asks Options.Interrupt
 		}

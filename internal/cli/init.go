@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -146,7 +145,7 @@ expressions, bodies).`,
 			if args[0] != "pipeline" {
 				return &exitError{code: exitInvalid, err: fmt.Errorf("unknown schema %q: the one schema is pipeline", args[0])}
 			}
-			_, err := io.WriteString(cmd.OutOrStdout(), string(pipeline.Schema))
+			_, err := cmd.OutOrStdout().Write(pipeline.Schema)
 			return err
 		},
 	}
