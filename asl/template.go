@@ -174,11 +174,18 @@ func compileTemplateTree(v any, pointer string) (*template, error) {
 // deeper than value.MaxDepth (a loop that wraps its input or a variable at
 // every turn) is States.DataLimitExceeded.
 func (t *template) eval(env jsonpath.Env) (any, *Failure) {
-	v, fail := t.build(env)
-	if fail == nil && t.dynamic && value.TooDeep(v, value.MaxDepth) {
-		return nil, tooDeep("A payload template (Parameters, ResultSelector, ItemSelector or Assign)")
+	return t.build(env, 0)
+}
+
+// insert checks a value a path or an intrinsic put at level depth of the
+// payload: only these can make it deep (the template's own static parts
+// are at most the definition's 1,000 levels), so they alone are walked,
+// not the whole payload at every evaluation.
+func insert(v any, depth int) *Failure {
+	if value.TooDeep(v, value.MaxDepth-depth) {
+		return tooDeep("A payload template (Parameters, ResultSelector, ItemSelector or Assign)")
 	}
-	return v, fail
+	return nil
 }
 
 // tooDeep is the failure of a value nested deeper than value.MaxDepth.
@@ -186,14 +193,15 @@ func tooDeep(what string) *Failure {
 	return &Failure{Error: ErrDataLimitExceeded, Cause: fmt.Sprintf("%s built a value nested more than %d levels deep, the most a value may have in an execution (a fixed limit: the stored state of executions cannot hold deeper values).", what, value.MaxDepth)}
 }
 
-func (t *template) build(env jsonpath.Env) (any, *Failure) {
+// build builds the payload at level depth of the value (0: the top).
+func (t *template) build(env jsonpath.Env, depth int) (any, *Failure) {
 	if !t.dynamic {
 		return t.static, nil
 	}
 	if t.isArray {
 		out := make([]any, len(t.items))
 		for i, it := range t.items {
-			v, f := it.build(env)
+			v, f := it.build(env, depth+1)
 			if f != nil {
 				return nil, f
 			}
@@ -206,7 +214,7 @@ func (t *template) build(env jsonpath.Env) (any, *Failure) {
 		f := &t.fields[i]
 		switch {
 		case f.sub != nil:
-			v, fail := f.sub.build(env)
+			v, fail := f.sub.build(env, depth+1)
 			if fail != nil {
 				return nil, fail
 			}
@@ -216,11 +224,17 @@ func (t *template) build(env jsonpath.Env) (any, *Failure) {
 			if err != nil {
 				return nil, &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", f.path.String(), f.srcKey, value.MarshalString(f.path.Document(env)))}
 			}
+			if fail := insert(v, depth+1); fail != nil {
+				return nil, fail
+			}
 			out[f.key] = v
 		default:
 			v, err := f.call.Eval(env)
 			if err != nil {
 				return nil, intrinsicFailure(err)
+			}
+			if fail := insert(v, depth+1); fail != nil {
+				return nil, fail
 			}
 			out[f.key] = v
 		}
