@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/asl/internal/jsonpath"
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // rule is a compiled Choice rule.

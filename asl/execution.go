@@ -4,15 +4,16 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/asl/internal/jsonpath"
+	"github.com/batonhq/baton/workflow"
 )
 
 // Execution statuses.
 const (
-	StatusRunning   = "RUNNING"
-	StatusSucceeded = "SUCCEEDED"
-	StatusFailed    = "FAILED"
-	StatusTimedOut  = "TIMED_OUT"
-	StatusAborted   = "ABORTED"
+	StatusRunning   = workflow.StatusRunning
+	StatusSucceeded = workflow.StatusSucceeded
+	StatusFailed    = workflow.StatusFailed
+	StatusTimedOut  = workflow.StatusTimedOut
+	StatusAborted   = workflow.StatusAborted
 )
 
 // ExecutionInfo describes an execution for the context object ($$.Execution,

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/asl/internal/jsonpath"
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // startParallel starts one child frame per branch, all on the state's

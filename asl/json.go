@@ -1,6 +1,6 @@
 package asl
 
-import "github.com/batonhq/baton/asl/internal/value"
+import "github.com/batonhq/baton/internal/value"
 
 // ParseJSON parses one JSON document into the values the interpreter works
 // with: nil, bool, int64, float64, json.Number (integers too large for int64),

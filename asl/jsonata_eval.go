@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/asl/internal/jsonata"
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // jvalue is a compiled JSON value of a JSONata field (Output, Arguments,

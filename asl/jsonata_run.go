@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // jstate holds the compiled JSONata fields of a JSONata state.

@@ -9,7 +9,7 @@ import (
 	"github.com/batonhq/baton/asl/internal/intrinsic"
 	"github.com/batonhq/baton/asl/internal/jsonata"
 	"github.com/batonhq/baton/asl/internal/jsonpath"
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // Machine is a compiled, validated state machine, ready to run any number of

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/batonhq/baton/asl/internal/jsonata"
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // This file holds the typed accessors the parser reads objects with. Each

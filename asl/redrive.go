@@ -3,17 +3,17 @@ package asl
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/batonhq/baton/asl/internal/jsonpath"
+	"github.com/batonhq/baton/workflow"
 )
 
 // ErrNotRedrivable is wrapped by the errors of Machine.Redrive for an
 // execution that cannot be redriven (Step Functions' ExecutionNotRedrivable).
-var ErrNotRedrivable = errors.New("execution not redrivable")
+var ErrNotRedrivable = workflow.ErrNotRedrivable
 
 // Redrive resumes a FAILED, TIMED_OUT or ABORTED execution from where it
 // stopped, as Step Functions' RedriveExecution does: the states that did not

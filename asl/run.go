@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/asl/internal/jsonpath"
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // Start begins an execution: it records ExecutionStarted, arms the

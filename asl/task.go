@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/asl/internal/jsonpath"
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // dispatch schedules one attempt of a Task state: effective input, timeouts,

@@ -8,7 +8,7 @@ import (
 
 	"github.com/batonhq/baton/asl/internal/intrinsic"
 	"github.com/batonhq/baton/asl/internal/jsonpath"
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // template is a compiled payload template (Parameters, ResultSelector,

@@ -6,7 +6,7 @@ import (
 
 	"github.com/batonhq/baton/asl/internal/intrinsic"
 	"github.com/batonhq/baton/asl/internal/jsonpath"
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // waitUntil computes when a Wait state ends.

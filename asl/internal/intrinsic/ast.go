@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/batonhq/baton/asl/internal/jsonpath"
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // node is one argument of a call: a literal, a path or a nested call.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // check verifies a parsed call's arity and the kinds of its literal

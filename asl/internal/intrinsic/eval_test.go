@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/batonhq/baton/asl/internal/jsonpath"
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // testEnv builds the environment of the evaluation tests: the input, a

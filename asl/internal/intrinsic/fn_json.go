@@ -3,7 +3,7 @@ package intrinsic
 import (
 	"strings"
 
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // evalStringToJSON implements States.StringToJson(string). An empty or blank

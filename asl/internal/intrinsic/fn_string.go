@@ -3,7 +3,7 @@ package intrinsic
 import (
 	"strings"
 
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // evalFormat implements States.Format(template, values...).

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"unicode/utf16"
 
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // maxTextLen is the documented limit of the inputs of States.Base64Encode,

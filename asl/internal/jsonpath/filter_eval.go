@@ -4,7 +4,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 func (e orExpr) test(cur, root any) bool  { return e.l.test(cur, root) || e.r.test(cur, root) }

@@ -4,7 +4,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // expr is a filter expression: [?( expr )].

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // fuzzDoc is used when the fuzzer's document is not JSON.

@@ -4,7 +4,7 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // Get evaluates the path. A definite path (no wildcards, filters, slices,

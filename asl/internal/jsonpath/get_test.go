@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // TestGetSpecExamples checks the spec's Reference Path example.

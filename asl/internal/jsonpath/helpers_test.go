@@ -3,7 +3,7 @@ package jsonpath
 import (
 	"testing"
 
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // mustJSON parses a JSON document for a test.

@@ -3,7 +3,7 @@ package jsonpath
 import (
 	"maps"
 
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // Set returns a copy of root with value placed at the Reference Path p

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // TestSet follows the ResultPath examples of the AWS developer guide

@@ -1,4 +1,4 @@
-package asl
+package workflow
 
 import (
 	"maps"
@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/batonhq/baton/asl/internal/value"
+	"github.com/batonhq/baton/internal/value"
 )
 
 // HistoryEvent is one event of an execution's history, with Step Functions'
