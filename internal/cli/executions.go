@@ -2,14 +2,19 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/client"
 )
 
@@ -23,13 +28,14 @@ tables for humans by default and JSON with --output json. An execution is
 named by its ARN, as 'baton start' and 'baton executions list' print it.`,
 		Example: `  baton executions list --workflow etl --status FAILED
   baton executions describe arn:aws:states:us-east-1:123456789012:execution:etl:nightly
+  baton executions watch ARN
   baton executions history ARN --reverse
   baton executions stop ARN --error Manual --cause "bad input"
   baton executions redrive ARN`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error { return c.Help() },
 	}
-	cmd.AddCommand(newExecListCmd(), newExecDescribeCmd(), newExecHistoryCmd(), newExecStopCmd(), newExecRedriveCmd())
+	cmd.AddCommand(newExecListCmd(), newExecDescribeCmd(), newExecWatchCmd(), newExecHistoryCmd(), newExecStopCmd(), newExecRedriveCmd())
 	return cmd
 }
 
@@ -143,11 +149,85 @@ func newExecDescribeCmd() *cobra.Command {
 				return printJSON(cmd.OutOrStdout(), ex)
 			}
 			printExecution(cmd.OutOrStdout(), ex)
+			if failedStatus(ex.Status) {
+				if sf, err := findFailedStep(context.Background(), c, ex.ExecutionArn); err == nil && sf != nil {
+					printFailedStep(cmd.OutOrStdout(), sf)
+				}
+			}
 			return nil
 		},
 	}
 	addRemoteFlags(cmd, &f, true)
 	return cmd
+}
+
+func failedStatus(s string) bool {
+	return s == "FAILED" || s == "TIMED_OUT" || s == "ABORTED"
+}
+
+// stepFailure is the failure of a state or step, as its history tells it.
+type stepFailure struct {
+	State string // the state or step it happened in ("" when unknown)
+	Type  string // the event type, e.g. TaskFailed
+	Error string
+	Cause string
+}
+
+// findFailedStep finds the newest failure of a state or step in the newest
+// events of an execution's history, with the name of the state it belongs
+// to (followed through the events' previous ids). It returns nil when the
+// newest events hold none.
+func findFailedStep(ctx context.Context, c *client.Client, arn string) (*stepFailure, error) {
+	const scan = 1000 // the failure that ended a run is among its last events
+	byID := map[int64]client.HistoryEvent{}
+	var failed *client.HistoryEvent
+	n := 0
+	for ev, err := range c.History(ctx, arn, client.HistoryOptions{Reverse: true, PageSize: 200}) {
+		if err != nil {
+			return nil, err
+		}
+		byID[ev.ID] = ev
+		if failed == nil && !strings.HasPrefix(ev.Type, "Execution") && (strings.HasSuffix(ev.Type, "Failed") || strings.HasSuffix(ev.Type, "TimedOut")) {
+			if e := aslEvent(ev); e.Error != "" || e.Cause != "" {
+				failed = &ev
+			}
+		}
+		if n++; n >= scan {
+			break
+		}
+	}
+	if failed == nil {
+		return nil, nil
+	}
+	e := aslEvent(*failed)
+	sf := &stepFailure{Type: failed.Type, Error: e.Error, Cause: e.Cause, State: e.Name}
+	for id, hops := failed.PreviousEventID, 0; sf.State == "" && id != 0 && hops < scan; hops++ {
+		prev, ok := byID[id]
+		if !ok {
+			break
+		}
+		if name := aslEvent(prev).Name; name != "" && strings.HasSuffix(prev.Type, "Entered") {
+			sf.State = name
+		}
+		id = prev.PreviousEventID
+	}
+	return sf, nil
+}
+
+// printFailedStep prints a step's failure with its whole cause: the
+// stderr tail of a failed command is what its user needs to read.
+func printFailedStep(w io.Writer, sf *stepFailure) {
+	where := sf.State
+	if where == "" {
+		where = "(unknown state)"
+	}
+	fmt.Fprintf(w, "Failed step: %s (%s)\n", where, sf.Type)
+	if sf.Error != "" {
+		fmt.Fprintf(w, "  Error: %s\n", sf.Error)
+	}
+	if sf.Cause != "" {
+		fmt.Fprintf(w, "  Cause:\n%s\n", indent(indent(strings.TrimRight(sf.Cause, "\n"))))
+	}
 }
 
 func printExecution(w io.Writer, ex *client.Execution) {
@@ -171,8 +251,13 @@ func printExecution(w io.Writer, ex *client.Execution) {
 		row("Redriven", fmt.Sprintf("%d times, last %s", ex.RedriveCount, when(ex.RedriveDate)))
 	}
 	row("Error", ex.Error)
-	row("Cause", shorten(ex.Cause))
+	if !strings.Contains(ex.Cause, "\n") {
+		row("Cause", ex.Cause)
+	}
 	_ = tw.Flush()
+	if strings.Contains(ex.Cause, "\n") {
+		fmt.Fprintf(w, "Cause:\n%s\n", indent(strings.TrimRight(ex.Cause, "\n")))
+	}
 	if len(ex.Input) > 0 {
 		fmt.Fprintf(w, "Input:\n%s\n", indent(indentJSON(ex.Input)))
 	}
@@ -308,6 +393,83 @@ states that did not succeed, keeping what succeeded. Follow it with
 			return nil
 		},
 	}
+	addRemoteFlags(cmd, &f, true)
+	return cmd
+}
+
+func newExecWatchCmd() *cobra.Command {
+	var f remoteFlags
+	var quiet bool
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "watch ARN",
+		Short: "Follow an execution to its end: its states as they run, then its outcome",
+		Long: `Watch follows an execution that is already running (started by someone else,
+a schedule or a trigger). It first replays what has happened so far, then
+shows states entered and exited, retries and failures live on stderr, as
+'baton start --wait' does. When the execution ends, its description goes to
+stdout, with the failed step's whole error when it did not succeed.
+
+Exit codes: 0 when the execution SUCCEEDED, 1 when it did not or --timeout
+ran out first, 2 for usage or API errors. Ctrl-C stops watching, not the
+execution.`,
+		Example: `  baton executions watch arn:aws:states:us-east-1:123456789012:execution:etl:nightly
+  baton executions watch ARN --timeout 30m --output json > outcome.json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			if timeout < 0 {
+				return usageErr("--timeout must not be negative")
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			if timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, timeout)
+				defer cancel()
+			}
+			arn := args[0]
+			p := newProgress(cmd.ErrOrStderr(), quiet)
+			ex, err := c.FollowExecution(ctx, arn, 0, func(ev client.HistoryEvent) error {
+				p.events([]asl.HistoryEvent{aslEvent(ev)})
+				return nil
+			})
+			p.finish()
+			switch {
+			case errors.Is(err, context.DeadlineExceeded):
+				return &exitError{code: exitFailed, err: fmt.Errorf("the execution still runs after --timeout %s", timeout),
+					hint: "Watch it again with: baton executions watch " + arn}
+			case errors.Is(err, context.Canceled):
+				return &exitError{code: exitFailed, err: errors.New("interrupted; the execution goes on"),
+					hint: "Stop it with: baton executions stop " + arn}
+			case err != nil:
+				return apiErr(&f, err)
+			}
+			out := cmd.OutOrStdout()
+			if f.json() {
+				err = printJSON(out, ex)
+			} else {
+				printExecution(out, ex)
+				if failedStatus(ex.Status) {
+					if sf, ferr := findFailedStep(context.Background(), c, arn); ferr == nil && sf != nil {
+						printFailedStep(out, sf)
+					}
+				}
+			}
+			if err != nil {
+				return err
+			}
+			if ex.Status != client.StatusSucceeded {
+				return &exitError{code: exitFailed}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print no progress on stderr, only the outcome")
+	cmd.Flags().DurationVar(&timeout, "timeout", 0, "give up watching after this long (e.g. 10m); 0: no limit")
 	addRemoteFlags(cmd, &f, true)
 	return cmd
 }

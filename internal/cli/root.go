@@ -79,7 +79,7 @@ AWS CLI drive through a Step Functions-compatible API.`,
 	})
 	root.AddCommand(newValidateCmd(), newRunCmd(), newServerCmd(), newBackupCmd())
 	root.AddCommand(newDeployCmd(), newStartCmd(), newExecutionsCmd(), newWorkerCmd())
-	root.AddCommand(newGraphCmd(), newInitCmd(), newSchemaCmd())
+	root.AddCommand(newGraphCmd(), newInitCmd(), newSchemaCmd(), newWorkflowsCmd())
 	// An unknown command gets the same hint as an unknown flag.
 	root.Args = func(c *cobra.Command, args []string) error {
 		if len(args) > 0 {
