@@ -76,6 +76,8 @@ func (h *harness) do(ev workflow.Event) {
 		delete(h.tasks, e.TaskID)
 	case workflow.TaskFailed:
 		delete(h.tasks, e.TaskID)
+	case workflow.TimerFired:
+		delete(h.timers, e.TimerID)
 	}
 	h.twinCheck(func(inst workflow.Instance, out *workflow.Output) { inst.Apply(ev, h.now, out) })
 }
@@ -244,7 +246,6 @@ func (h *harness) tick(d time.Duration) {
 		if next.At.After(h.now) {
 			h.now = next.At
 		}
-		delete(h.timers, next.TimerID)
 		h.do(workflow.TimerFired{TimerID: next.TimerID})
 	}
 	h.now = end

@@ -424,7 +424,7 @@ func (r *run) Redrive(now time.Time, out *workflow.Output) error {
 
 // RetryFrom runs again a step and every step downstream of it in the same
 // run, as new attempts, once the run has ended; the other steps keep their
-// outcomes.
+// outcomes (steps a stop cut short run again too).
 func (r *run) RetryFrom(step string, now time.Time, out *workflow.Output) error {
 	i, ok := r.prog.byName[step]
 	if !ok || r.prog.nodes[i].list != listDAG {
@@ -432,6 +432,12 @@ func (r *run) RetryFrom(step string, now time.Time, out *workflow.Output) error 
 	}
 	if r.st.Status == workflow.StatusRunning {
 		return fmt.Errorf("%w: the run is still RUNNING; wait for its end, or stop it, then retry from %s", workflow.ErrNotRedrivable, step)
+	}
+	// Steps a stop cut short never ended: they run again too.
+	for _, k := range r.prog.lists[listDAG] {
+		if r.st.Steps[k].State == stateStopped {
+			r.reset(k, false)
+		}
 	}
 	seen := map[int32]bool{i: true}
 	todo := []int32{i}
