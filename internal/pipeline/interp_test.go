@@ -812,3 +812,79 @@ func TestRestoreRefusesOtherPipeline(t *testing.T) {
 		t.Fatal("restored garbage")
 	}
 }
+
+func TestBadInputCannotBeRedriven(t *testing.T) {
+	h := newHarness(t, "name: p\nparams: {n: {type: integer}}\nsteps: [{name: a, command: [x]}]\n", Options{}, map[string]any{"n": "x"})
+	h.wantStatus(workflow.StatusFailed)
+	if err := h.redrive(); !errors.Is(err, workflow.ErrNotRedrivable) {
+		t.Fatalf("redrive: %v", err)
+	}
+	if err := h.retryFrom("a"); !errors.Is(err, workflow.ErrNotRedrivable) {
+		t.Fatalf("retry from: %v", err)
+	}
+}
+
+func TestActivityHeartbeat(t *testing.T) {
+	h := newHarness(t, "name: p\nsteps: [{name: a, type: activity, activity: act, heartbeat_timeout: 30s, timeout: 10m}]\n", Options{}, nil)
+	rt := h.mustTask("a")
+	h.tick(20 * time.Second)
+	h.do(workflow.TaskHeartbeat{TaskID: rt.TaskID})
+	h.tick(20 * time.Second) // 40 s after the start, 20 s after the heartbeat
+	h.wantStatus(workflow.StatusRunning)
+	h.tick(10 * time.Second)
+	h.wantStatus(workflow.StatusFailed)
+	if r := h.inst.Result(); r.Error != "States.HeartbeatTimeout" {
+		t.Fatalf("result %+v", r)
+	}
+	if len(h.timers) != 0 || len(h.tasks) != 0 {
+		t.Fatalf("left %v %v", h.tasks, h.timers)
+	}
+}
+
+func TestStopDuringForEach(t *testing.T) {
+	h := newHarness(t, `
+name: p
+steps:
+  - {name: each, for_each: [1, 2, 3, 4], max_concurrency: 2, command: [x, "{% $item %}"], retry: {retries: 1}}
+`, Options{}, nil)
+	h.ok("each#0", "A")
+	h.fail("each#1", "E") // waits for its retry
+	h.stop()
+	h.wantStatus(workflow.StatusAborted)
+	if len(h.tasks) != 0 || len(h.timers) != 0 {
+		t.Fatalf("left %v %v", h.tasks, h.timers)
+	}
+	if !strings.Contains(h.types(), "MapIterationAborted(each#1) MapIterationAborted(each#2) MapStateAborted(each) ExecutionAborted") {
+		t.Fatalf("history %s", h.types())
+	}
+	// a redrive runs the items that did not succeed
+	if err := h.redrive(); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"1", "2", "3"} {
+		h.ok("each#"+k, k)
+	}
+	h.wantStatus(workflow.StatusSucceeded)
+	if got := fmt.Sprint(h.inst.Result().Output.(map[string]any)["each"]); got != "[A 1 2 3]" {
+		t.Fatalf("output %s", got)
+	}
+}
+
+func TestTimeoutDuringHandlers(t *testing.T) {
+	h := newHarness(t, `
+name: p
+timeout: 1h
+steps: [{name: a, command: [x]}]
+handlers:
+  on_success: [{name: yay, command: [x]}]
+  on_exit: [{name: bye, command: [x]}]
+`, Options{}, nil)
+	h.ok("a", nil)
+	h.tick(time.Hour) // yay is cut short; on_exit still runs
+	h.wantStatus(workflow.StatusRunning)
+	h.ok("bye", nil)
+	h.wantStatus(workflow.StatusTimedOut)
+	if got := strings.Join(h.ran(), " "); got != "a yay bye" {
+		t.Fatalf("ran %q", got)
+	}
+}

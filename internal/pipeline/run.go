@@ -57,6 +57,7 @@ func (p *program) Start(info workflow.Info, now time.Time, out *workflow.Output)
 	}
 	input, err := r.params(info.Input)
 	if err != "" {
+		r.st.BadInput = true
 		r.st.Error, r.st.Cause = asl.ErrRuntime, err
 		r.finish(workflow.StatusFailed, now, out)
 		return r
@@ -147,9 +148,12 @@ func (r *run) Apply(ev workflow.Event, now time.Time, out *workflow.Output) {
 		if rf, ok := r.takeTask(e.TaskID); ok {
 			r.taskEnded(rf, e.Error, e.Cause, false, now, out)
 		}
-	case workflow.TaskStarted, workflow.TaskHeartbeat:
-		// pipeline tasks are reported started when scheduled; a heartbeat
-		// needs no timer (activity steps' heartbeat is the executor's)
+	case workflow.TaskHeartbeat:
+		if rf, ok := r.st.Tasks[e.TaskID]; ok {
+			r.armHeartbeat(rf, now, out)
+		}
+	case workflow.TaskStarted:
+		// pipeline tasks are recorded started when scheduled
 	case workflow.TimerFired:
 		t, ok := r.st.Timers[e.TimerID]
 		if !ok {
@@ -210,18 +214,34 @@ func (r *run) timerFired(id string, t timer, now time.Time, out *workflow.Output
 	case timerPoll:
 		r.execOf(t.ref).Timer = ""
 		r.probe(t.ref, now, out)
-	case timerTimeout:
+	case timerTimeout, timerHeartbeat:
 		x := r.execOf(t.ref)
-		x.Timeout = ""
+		n := r.prog.nodes[t.Node]
+		errName, cause := asl.ErrTimeout, fmt.Sprintf("Step '%s' did not end within its timeout of %s", n.step.Name, n.timeout)
+		if t.Kind == timerHeartbeat {
+			x.Beat = ""
+			errName, cause = asl.ErrHeartbeatTimeout, fmt.Sprintf("Step '%s' sent no heartbeat for %s", n.step.Name, n.step.HeartbeatTimeout)
+		} else {
+			x.Timeout = ""
+		}
 		if x.Task != "" {
 			out.Commands = append(out.Commands, workflow.CancelTask{TaskID: x.Task})
 			delete(r.st.Tasks, x.Task)
 			x.Task = ""
 		}
-		r.cancelTimer(&x.Timer, out)
-		n := r.prog.nodes[t.Node]
-		r.taskEnded(t.ref, asl.ErrTimeout, fmt.Sprintf("Step '%s' did not end within its timeout of %s", n.step.Name, n.timeout), true, now, out)
+		r.taskEnded(t.ref, errName, cause, true, now, out)
 	}
+}
+
+// armHeartbeat (re)arms the heartbeat timer of an activity step's task.
+func (r *run) armHeartbeat(rf ref, now time.Time, out *workflow.Output) {
+	hb := r.prog.nodes[rf.Node].step.HeartbeatTimeout
+	if hb <= 0 {
+		return
+	}
+	x := r.execOf(rf)
+	r.cancelTimer(&x.Beat, out)
+	x.Beat = r.arm(rf, timerHeartbeat, now.Add(hb), out)
 }
 
 // settle ends the call: a history past its limit fails the run.
@@ -286,6 +306,7 @@ func (r *run) cancelExec(x *inflight, out *workflow.Output) {
 	}
 	r.cancelTimer(&x.Timer, out)
 	r.cancelTimer(&x.Timeout, out)
+	r.cancelTimer(&x.Beat, out)
 }
 
 // ---- scheduling ----
@@ -574,7 +595,6 @@ func (r *run) cancelAll(now time.Time, out *workflow.Output) {
 		if ev := r.event(now, out, typ); ev != nil {
 			ev.Name = name
 		}
-		st.Error, st.Cause = "States.Stopped", "The run was stopped or timed out while the step ran"
 		r.setFinal(int32(i), stateStopped)
 	}
 	r.queue = r.queue[:0]

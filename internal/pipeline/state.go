@@ -50,6 +50,7 @@ type runState struct {
 	Heading  string           `json:"heading,omitempty"` // the status the run ends with once its handlers are done
 	Phase    uint8            `json:"phase,omitempty"`   // listDAG, a handler list, listDone
 	Failed   bool             `json:"failed,omitempty"`  // a step failed without allow_failure
+	BadInput bool             `json:"badInput,omitempty"` // the input broke the params: nothing ran
 	Error    string           `json:"error,omitempty"`
 	Cause    string           `json:"cause,omitempty"`
 	Output   jv               `json:"output,omitzero"`
@@ -96,6 +97,7 @@ type inflight struct {
 	Task    string `json:"t,omitempty"`
 	Timer   string `json:"w,omitempty"` // retry or poll timer
 	Timeout string `json:"to,omitempty"`
+	Beat    string `json:"hb,omitempty"` // heartbeat timer (activity steps)
 	Retries int    `json:"n,omitempty"` // retries used
 }
 
@@ -130,9 +132,10 @@ const (
 	timerPoll
 	timerRun
 	timerGrace
+	timerHeartbeat
 )
 
-var timerPurposes = [...]string{"retry", "task-timeout", "wait", "execution-timeout", "execution-timeout"}
+var timerPurposes = [...]string{"retry", "task-timeout", "wait", "execution-timeout", "execution-timeout", "heartbeat"}
 
 // jv is a JSON value of the run, stored with the value package so that
 // numbers keep their form.

@@ -162,6 +162,7 @@ func (r *run) dispatch(i int32, item int, record bool, now time.Time, out *workf
 	x.Task = id
 	out.Commands = append(out.Commands, workflow.RunTask{TaskID: id, Resource: n.resource, Input: input,
 		StateName: n.step.Name, Attempt: x.Retries, Timeout: n.timeout, Heartbeat: n.step.HeartbeatTimeout})
+	r.armHeartbeat(rf, now, out)
 	if record {
 		if ev := r.event(now, out, "TaskScheduled"); ev != nil {
 			ev.Task = &workflow.TaskDetails{ResourceType: "baton", Resource: n.resource[len("baton:"):], Region: r.st.Info.Region,
@@ -246,6 +247,7 @@ func (r *run) taskInput(n *cnode, item int) (map[string]any, *evalErr) {
 func (r *run) taskSucceeded(rf ref, output any, now time.Time, out *workflow.Output) {
 	n := r.prog.nodes[rf.Node]
 	x := r.execOf(rf)
+	r.cancelTimer(&x.Beat, out)
 	if n.step.Type == StepWaitFor {
 		if o, _ := output.(map[string]any); o["found"] != true {
 			x.Timer = r.arm(rf, timerPoll, now.Add(n.poll), out)
@@ -282,6 +284,7 @@ func (r *run) taskEnded(rf ref, errName, cause string, timedOut bool, now time.T
 	x := r.execOf(rf)
 	r.cancelTimer(&x.Timeout, out)
 	r.cancelTimer(&x.Timer, out)
+	r.cancelTimer(&x.Beat, out)
 	typ := "TaskFailed"
 	if timedOut {
 		typ = "TaskTimedOut"
@@ -309,7 +312,7 @@ func (r *run) attemptFailed(rf ref, errName, cause string, now time.Time, out *w
 		return
 	}
 	state := stateFailed
-	if errName == asl.ErrTimeout {
+	if errName == asl.ErrTimeout || errName == asl.ErrHeartbeatTimeout {
 		state = stateTimedOut
 	}
 	if rf.Item < 0 {
@@ -410,6 +413,9 @@ func (r *run) stepDone(i int32, state uint8, output any, errName, cause string, 
 func (r *run) Redrive(now time.Time, out *workflow.Output) error {
 	switch r.st.Status {
 	case workflow.StatusFailed, workflow.StatusTimedOut, workflow.StatusAborted:
+		if r.st.BadInput {
+			return fmt.Errorf("%w: the run's input did not match the pipeline's params, and a redrive keeps the input: start a new run with a good one", workflow.ErrNotRedrivable)
+		}
 	default:
 		return fmt.Errorf("%w: the run is %s; only a FAILED, TIMED_OUT or ABORTED run can be redriven", workflow.ErrNotRedrivable, r.st.Status)
 	}
@@ -429,6 +435,9 @@ func (r *run) RetryFrom(step string, now time.Time, out *workflow.Output) error 
 	i, ok := r.prog.byName[step]
 	if !ok || r.prog.nodes[i].list != listDAG {
 		return fmt.Errorf("%w: the pipeline has no step %q (handlers run again with any retry)", workflow.ErrUnknownStep, step)
+	}
+	if r.st.BadInput {
+		return fmt.Errorf("%w: the run's input did not match the pipeline's params: start a new run with a good one", workflow.ErrNotRedrivable)
 	}
 	if r.st.Status == workflow.StatusRunning {
 		return fmt.Errorf("%w: the run is still RUNNING; wait for its end, or stop it, then retry from %s", workflow.ErrNotRedrivable, step)
