@@ -47,9 +47,9 @@ type runState struct {
 	Info     runInfo          `json:"info"`
 	Input    jv               `json:"input,omitzero"` // after params
 	Status   string           `json:"status"`
-	Heading  string           `json:"heading,omitempty"` // the status the run ends with once its handlers are done
-	Phase    uint8            `json:"phase,omitempty"`   // listDAG, a handler list, listDone
-	Failed   bool             `json:"failed,omitempty"`  // a step failed without allow_failure
+	Heading  string           `json:"heading,omitempty"`  // the status the run ends with once its handlers are done
+	Phase    uint8            `json:"phase,omitempty"`    // listDAG, a handler list, listDone
+	Failed   bool             `json:"failed,omitempty"`   // a step failed without allow_failure
 	BadInput bool             `json:"badInput,omitempty"` // the input broke the params: nothing ran
 	Error    string           `json:"error,omitempty"`
 	Cause    string           `json:"cause,omitempty"`
@@ -98,7 +98,7 @@ type inflight struct {
 	Timer   string `json:"w,omitempty"` // retry or poll timer
 	Timeout string `json:"to,omitempty"`
 	Beat    string `json:"hb,omitempty"` // heartbeat timer (activity steps)
-	Retries int    `json:"n,omitempty"` // retries used
+	Retries int    `json:"n,omitempty"`  // retries used
 }
 
 // each is a for_each step's items.
