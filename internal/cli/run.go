@@ -13,11 +13,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/batonhq/baton/asl"
+	"github.com/spf13/cobra"
 
+	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/runner"
 	"github.com/batonhq/baton/internal/tasks"
-	"github.com/spf13/cobra"
+	"github.com/batonhq/baton/workflow"
 )
 
 // Placeholders for ARNs of local runs, as Step Functions Local uses.
@@ -41,19 +42,30 @@ type runFlags struct {
 	maxDefinition int64
 	envErr        error
 	limits        limitFlags
+	// Pipelines only.
+	mocks       []string // STEP=JSON
+	mockErrors  []string // STEP=ERROR[:CAUSE]
+	logicalDate string
 }
 
 func newRunCmd() *cobra.Command {
 	var f runFlags
 	cmd := &cobra.Command{
-		Use:   "run FILE",
-		Short: "Run a state machine locally and print its outcome",
-		Long: `Run executes a state machine definition (JSON or YAML) in this process.
+		Use:   "run FILE|DIR",
+		Short: "Run a state machine or a pipeline locally and print its outcome",
+		Long: `Run executes a state machine definition (JSON or YAML), or a pipeline (a
+project directory, or its pipeline.yaml), in this process.
 
 Task resources run locally: baton:shell and baton:http are built in; any other
 resource (a Lambda ARN, an AWS service integration) must be mapped to a local
 command with --resource ARN=COMMAND, or mocked with a Step Functions Local mock
 config file (--mock-config FILE --test-case NAME).
+
+A pipeline's steps run for real in the project's directory, like 'dagu start':
+shell, http, sql, copy and wait_for steps (connections come from --config).
+For tests, --mock STEP=JSON gives a step's output without running it, and
+--mock-error STEP=ERROR[:CAUSE] makes it fail; --logical-date sets
+$run.logical_date, as a backfill does.
 
 Progress goes to stderr. Stdout gets exactly one JSON document:
   {"status":"SUCCEEDED","output":...}
@@ -66,7 +78,10 @@ definition or usage. A definition file larger than --max-definition-bytes
 		Example: `  baton run examples/sales-marketing-etl/workflow.asl.json --input '{"workdir":"examples/sales-marketing-etl"}'
   echo '{"orderId": 7}' | baton run order.asl.yaml --skip-waits
   baton run retry.asl.json --mock-config mocks.json --test-case HappyPath
-  baton run etl.asl.json --resource arn:aws:lambda:us-east-1:123456789012:function:Load='python3 load.py'`,
+  baton run etl.asl.json --resource arn:aws:lambda:us-east-1:123456789012:function:Load='python3 load.py'
+  baton run my-pipeline/ --input '{"day": "2026-11-21"}'
+  baton run my-pipeline/ --mock extract='{"rows": 3}' --mock-error load=Sql.Error:timeout --skip-waits
+  baton run my-pipeline/pipeline.yaml --logical-date 2026-11-20`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runFile(cmd, args[0], f)
@@ -84,6 +99,9 @@ definition or usage. A definition file larger than --max-definition-bytes
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress on stderr")
 	fl.IntVar(&f.maxPayload, "max-payload-bytes", asl.DefaultMaxPayloadBytes, "fail a state whose output is larger (States.DataLimitExceeded), as AWS does; 0: no limit")
 	fl.Int64Var(&f.maxEvents, "max-events", 0, "fail the execution when its history reaches N events (AWS Standard workflows: 25000); 0: no limit")
+	fl.StringArrayVar(&f.mocks, "mock", nil, "pipelines: give a step's output without running it: STEP=JSON (repeatable)")
+	fl.StringArrayVar(&f.mockErrors, "mock-error", nil, "pipelines: make a step fail without running it: STEP=ERROR[:CAUSE] (repeatable)")
+	fl.StringVar(&f.logicalDate, "logical-date", "", "pipelines: the run's $run.logical_date (2026-11-21 or an RFC 3339 time; default: now)")
 	addMaxDefinitionFlag(cmd, &f.maxDefinition, &f.envErr)
 	f.limits.register(fl) // --jsonata-timeout, --jsonata-max-bytes, --max-open-branches (limits.go)
 	return cmd
@@ -119,7 +137,6 @@ func usageErr(format string, a ...any) error {
 }
 
 func runFile(cmd *cobra.Command, file string, f runFlags) error {
-	stderr := cmd.ErrOrStderr()
 	if err := checkMaxDefinition(f.maxDefinition, f.envErr); err != nil {
 		return err
 	}
@@ -129,59 +146,51 @@ func runFile(cmd *cobra.Command, file string, f runFlags) error {
 	if f.maxEvents < 0 {
 		return usageErr("--max-events %d: want 0 (no limit) or more", f.maxEvents)
 	}
+	if pipelineFile, ok := pipelineFileOf(file); ok {
+		return runPipeline(cmd, pipelineFile, f)
+	}
+	if len(f.mocks) > 0 || len(f.mockErrors) > 0 || f.logicalDate != "" {
+		return usageErr("--mock, --mock-error and --logical-date are for pipelines: name a project directory or its pipeline.yaml")
+	}
+	stderr := cmd.ErrOrStderr()
 	def, _, err := parseDefinitionFile(file, definitionLimit(f.maxDefinition))
 	if err != nil {
-		var ve *asl.ValidationError
-		if errors.As(err, &ve) {
-			for _, d := range ve.Diagnostics {
-				fmt.Fprintln(stderr, d.String())
-			}
-			return &exitError{code: exitInvalid, err: fmt.Errorf("%s is not a valid state machine (run 'baton validate %s')", file, file)}
-		}
-		return &exitError{code: exitInvalid, err: err}
-	}
-	input, err := readInput(cmd.InOrStdin(), stderr, f.input, f.inputFile, payloadLimit(f.maxPayload))
-	if err != nil {
-		return &exitError{code: exitInvalid, err: err}
+		return definitionErr(stderr, file, err)
 	}
 	name := f.name
 	if name == "" {
 		name = machineName(file)
 	}
-	opts := tasks.Options{StateMachineName: name, TestCase: f.testCase, MaxResultBytes: f.maxPayload}
-	if f.maxPayload <= 0 {
-		opts.MaxResultBytes = 1 << 30 // --max-payload-bytes 0: no limit but memory's
-	}
-	if (f.mockConfig == "") != (f.testCase == "") {
-		return usageErr("--mock-config and --test-case go together")
-	}
-	if f.mockConfig != "" {
-		data, err := readLimit{bytes: maxMockConfigBytes, what: "a mock config"}.readFile(f.mockConfig)
-		if err != nil {
-			return usageErr("--mock-config: %v", err)
+	return runDefinition(cmd, def, name, "", f)
+}
+
+// definitionErr reports a definition that cannot run, as 'baton validate'
+// would.
+func definitionErr(stderr io.Writer, file string, err error) error {
+	var ve *asl.ValidationError
+	if errors.As(err, &ve) {
+		for _, d := range ve.Diagnostics {
+			fmt.Fprintln(stderr, d.String())
 		}
-		mc, err := tasks.ParseMockConfig(data)
-		if err != nil {
-			return usageErr("%s: %v", f.mockConfig, err)
-		}
-		opts.Mocks = mc
+		return &exitError{code: exitInvalid, err: fmt.Errorf("%s is not valid (run 'baton validate %s')", file, file)}
 	}
-	if len(f.resources) > 0 {
-		m, err := parseResources(f.resources)
-		if err != nil {
-			return err
-		}
-		opts.Mappings = m
-	}
-	resolver, err := tasks.NewResolver(opts)
+	return &exitError{code: exitInvalid, err: err}
+}
+
+// runDefinition runs a state machine (a .asl.json file, or the body of a
+// pipeline whose project is in dir).
+func runDefinition(cmd *cobra.Command, def *asl.Definition, name, dir string, f runFlags) error {
+	input, err := readInput(cmd.InOrStdin(), cmd.ErrOrStderr(), f.input, f.inputFile, payloadLimit(f.maxPayload))
 	if err != nil {
-		return usageErr("%v", err)
-	}
-	if err := checkResources(def, resolver); err != nil {
 		return &exitError{code: exitInvalid, err: err}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	resolver, err := f.resolver(name, dir)
+	if err != nil {
+		return err
+	}
+	if err := checkResources(def, resolver.Resolver); err != nil {
+		return &exitError{code: exitInvalid, err: err}
+	}
 	maxPayload := f.maxPayload
 	if maxPayload <= 0 {
 		maxPayload = -1 // no limit
@@ -193,27 +202,76 @@ func runFile(cmd *cobra.Command, file string, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	m, err := asl.Compile(def, asl.Options{
-		Limits:           limits,
-		MaxPayloadBytes:  maxPayload,
-		MaxHistoryEvents: f.maxEvents,
-		Interrupt:        func() bool { return ctx.Err() != nil },
-	})
+	m, err := asl.Compile(def, asl.Options{Limits: limits, MaxPayloadBytes: maxPayload, MaxHistoryEvents: f.maxEvents})
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}
 	}
-	progress := newProgress(stderr, f.quiet)
+	return runProgram(cmd, asl.ProgramOf(m), localInfo(name, input, time.Time{}), resolver, f)
+}
+
+// localInfo names a local run with the ARNs Step Functions Local uses.
+func localInfo(name string, input any, logicalDate time.Time) workflow.Info {
 	execName := newUUID()
-	info := asl.ExecutionInfo{
-		ID:               fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", localRegion, localAccount, name, execName),
-		Name:             execName,
-		StateMachineID:   fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", localRegion, localAccount, name),
-		StateMachineName: name,
-		RoleArn:          fmt.Sprintf("arn:aws:iam::%s:role/baton-local", localAccount),
-		Region:           localRegion,
-		Input:            input,
+	return workflow.Info{
+		ID:           fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", localRegion, localAccount, name, execName),
+		Name:         execName,
+		WorkflowID:   fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", localRegion, localAccount, name),
+		WorkflowName: name,
+		Namespace:    "default",
+		RoleArn:      fmt.Sprintf("arn:aws:iam::%s:role/baton-local", localAccount),
+		Region:       localRegion,
+		Input:        input,
+		LogicalDate:  logicalDate,
 	}
-	res, err := runner.Run(ctx, m, info, runner.Options{
+}
+
+// resolver builds the task executors of a local run: built-ins, --resource
+// mappings, a mock config's test case, --mock and --mock-error. Commands run
+// in dir ("" for the current directory).
+func (f *runFlags) resolver(name, dir string) (*mockResolver, error) {
+	opts := tasks.Options{StateMachineName: name, TestCase: f.testCase, MaxResultBytes: f.maxPayload, WorkDir: dir}
+	if f.maxPayload <= 0 {
+		opts.MaxResultBytes = 1 << 30 // --max-payload-bytes 0: no limit but memory's
+	}
+	if (f.mockConfig == "") != (f.testCase == "") {
+		return nil, usageErr("--mock-config and --test-case go together")
+	}
+	if f.mockConfig != "" {
+		data, err := readLimit{bytes: maxMockConfigBytes, what: "a mock config"}.readFile(f.mockConfig)
+		if err != nil {
+			return nil, usageErr("--mock-config: %v", err)
+		}
+		mc, err := tasks.ParseMockConfig(data)
+		if err != nil {
+			return nil, usageErr("%s: %v", f.mockConfig, err)
+		}
+		opts.Mocks = mc
+	}
+	if len(f.resources) > 0 {
+		m, err := parseResources(f.resources)
+		if err != nil {
+			return nil, err
+		}
+		opts.Mappings = m
+	}
+	r, err := tasks.NewResolver(opts)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	mocks, err := parseMocks(f.mocks, f.mockErrors)
+	if err != nil {
+		return nil, err
+	}
+	return &mockResolver{Resolver: r, mocks: mocks}, nil
+}
+
+// runProgram runs a compiled workflow with progress on stderr and prints
+// its outcome as one JSON document on stdout.
+func runProgram(cmd *cobra.Command, prog workflow.Program, info workflow.Info, resolver runner.Resolver, f runFlags) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	progress := newProgress(cmd.ErrOrStderr(), f.quiet)
+	res, err := runner.Run(ctx, prog, info, runner.Options{
 		Resolver:    resolver,
 		SkipWaits:   f.skipWaits,
 		OnEvents:    progress.events,
@@ -224,14 +282,13 @@ func runFile(cmd *cobra.Command, file string, f runFlags) error {
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	x := res.Execution
 	// Written by hand so that "status" comes first, before a large output.
-	outJSON := append([]byte(`{"status":`), asl.MarshalJSON(x.Status)...)
-	if x.Status == asl.StatusSucceeded {
-		outJSON = append(append(outJSON, `,"output":`...), asl.MarshalJSON(x.Output)...)
+	outJSON := append([]byte(`{"status":`), asl.MarshalJSON(res.Status)...)
+	if res.Status == workflow.StatusSucceeded {
+		outJSON = append(append(outJSON, `,"output":`...), asl.MarshalJSON(res.Outcome.Output)...)
 	} else {
-		outJSON = append(append(outJSON, `,"error":`...), asl.MarshalJSON(x.Error)...)
-		outJSON = append(append(outJSON, `,"cause":`...), asl.MarshalJSON(x.Cause)...)
+		outJSON = append(append(outJSON, `,"error":`...), asl.MarshalJSON(res.Outcome.Error)...)
+		outJSON = append(append(outJSON, `,"cause":`...), asl.MarshalJSON(res.Outcome.Cause)...)
 	}
 	if f.history {
 		// The history renders through HistoryEvent.MarshalJSON, in event order.
@@ -243,7 +300,7 @@ func runFile(cmd *cobra.Command, file string, f runFlags) error {
 	}
 	outJSON = append(outJSON, '}', '\n')
 	_, _ = cmd.OutOrStdout().Write(outJSON)
-	if x.Status != asl.StatusSucceeded {
+	if res.Status != workflow.StatusSucceeded {
 		return &exitError{code: exitFailed}
 	}
 	return nil

@@ -1,7 +1,8 @@
-// Package runner drives one execution of an asl.Machine in this process: it
-// runs the tasks the interpreter asks for, keeps its timers on a real or
-// virtual clock, and feeds the outcomes back until the execution ends. It is
-// what `baton run` uses; the durable server has its own driver.
+// Package runner drives one execution of a workflow (any language of
+// package workflow: a state machine, a pipeline) in this process: it runs the
+// tasks the interpreter asks for, keeps its timers on a real or virtual
+// clock, and feeds the outcomes back until the execution ends. It is what
+// `baton run` uses; the durable server has its own driver.
 package runner
 
 import (
@@ -13,6 +14,7 @@ import (
 
 	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/tasks"
+	"github.com/batonhq/baton/workflow"
 )
 
 // Resolver finds the executor of a Task resource.
@@ -31,17 +33,18 @@ type Options struct {
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// OnEvents receives history events as they happen (progress display).
-	OnEvents func([]asl.HistoryEvent)
+	OnEvents func([]workflow.HistoryEvent)
 	// OnCommand receives the interpreter's commands (progress display).
-	OnCommand func(asl.Command)
+	OnCommand func(workflow.Command)
 	// KeepHistory keeps every history event in the result.
 	KeepHistory bool
 }
 
 // Result is the outcome of a run.
 type Result struct {
-	Execution *asl.Execution
-	History   []asl.HistoryEvent
+	Status  string // one of workflow's Status constants
+	Outcome workflow.Result
+	History []workflow.HistoryEvent
 }
 
 type taskResult struct {
@@ -50,11 +53,11 @@ type taskResult struct {
 	err    error
 }
 
-// Run executes the machine to its end, or until ctx is cancelled (the
+// Run executes the program to its end, or until ctx is cancelled (the
 // execution is then ABORTED).
-func Run(ctx context.Context, m *asl.Machine, info asl.ExecutionInfo, opts Options) (*Result, error) {
+func Run(ctx context.Context, prog workflow.Program, info workflow.Info, opts Options) (*Result, error) {
 	r := &run{
-		m:       m,
+		prog:    prog,
 		opts:    opts,
 		info:    info,
 		results: make(chan taskResult, 64),
@@ -69,12 +72,12 @@ func Run(ctx context.Context, m *asl.Machine, info asl.ExecutionInfo, opts Optio
 }
 
 type run struct {
-	m       *asl.Machine
+	prog    workflow.Program
 	opts    Options
-	info    asl.ExecutionInfo
+	info    workflow.Info
 	skipped time.Duration // virtual time added by skipping waits
-	out     asl.Output
-	history []asl.HistoryEvent
+	out     workflow.Output
+	history []workflow.HistoryEvent
 	results chan taskResult
 	done    chan struct{}  // closed when the run ends: late task results are dropped
 	tasks   sync.WaitGroup // task goroutines
@@ -91,9 +94,15 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 	taskCtx, cancelAll := context.WithCancel(context.Background())
 	defer cancelAll()
 	r.out.FlushHistory = r.record
-	x := r.m.Start(r.info, r.now(), &r.out)
+	// A long call (an inline Map over many items) gives control back when
+	// the run is interrupted, so that Ctrl-C stops it at once.
+	r.out.Interrupt = func() bool { return ctx.Err() != nil }
+	if r.info.StartTime.IsZero() {
+		r.info.StartTime = r.now()
+	}
+	x := r.prog.Start(r.info, r.now(), &r.out)
 	r.flush(taskCtx, x)
-	for !x.Done() {
+	for x.Status() == workflow.StatusRunning {
 		if x.Interrupted() || ctx.Err() != nil {
 			r.stop(taskCtx, x)
 			continue
@@ -134,25 +143,26 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 	// Stopped tasks get their grace period (SIGTERM, then SIGKILL): wait for
 	// them, so that no process outlives the run.
 	r.tasks.Wait()
-	return &Result{Execution: x, History: r.history}, nil
+	return &Result{Status: x.Status(), Outcome: x.Result(), History: r.history}, nil
 }
 
 // stop aborts the execution after an interrupt (Ctrl-C).
-func (r *run) stop(taskCtx context.Context, x *asl.Execution) {
+func (r *run) stop(taskCtx context.Context, x workflow.Instance) {
 	r.out.Reset()
-	r.m.Apply(x, asl.Stop{Error: "Baton.Interrupted", Cause: "the run was interrupted"}, r.now(), &r.out)
+	r.out.Interrupt = nil // the stop itself must run to its end
+	x.Apply(workflow.Stop{Error: "Baton.Interrupted", Cause: "the run was interrupted"}, r.now(), &r.out)
 	r.flush(taskCtx, x)
 }
 
-func (r *run) fire(taskCtx context.Context, x *asl.Execution, id string) {
+func (r *run) fire(taskCtx context.Context, x workflow.Instance, id string) {
 	heap.Pop(&r.queue)
 	delete(r.timers, id)
 	r.out.Reset()
-	r.m.Apply(x, asl.TimerFired{TimerID: id}, r.now(), &r.out)
+	x.Apply(workflow.TimerFired{TimerID: id}, r.now(), &r.out)
 	r.flush(taskCtx, x)
 }
 
-func (r *run) taskDone(taskCtx context.Context, x *asl.Execution, res taskResult) {
+func (r *run) taskDone(taskCtx context.Context, x workflow.Instance, res taskResult) {
 	cancel, ok := r.running[res.id]
 	if !ok {
 		return // cancelled meanwhile
@@ -160,22 +170,22 @@ func (r *run) taskDone(taskCtx context.Context, x *asl.Execution, res taskResult
 	cancel()
 	delete(r.running, res.id)
 	r.out.Reset()
-	var ev asl.Event = asl.TaskSucceeded{TaskID: res.id, Output: res.output}
+	var ev workflow.Event = workflow.TaskSucceeded{TaskID: res.id, Output: res.output}
 	if res.err != nil {
 		var f *tasks.Failure
 		var none *tasks.NoExecutorError
 		switch {
 		case errors.As(res.err, &f):
-			ev = asl.TaskFailed{TaskID: res.id, Error: f.Name, Cause: f.Cause}
+			ev = workflow.TaskFailed{TaskID: res.id, Error: f.Name, Cause: f.Cause}
 		case errors.As(res.err, &none):
 			// A configuration problem, not the task's failure: no Retry or
 			// Catch should hide it.
-			ev = asl.TaskFailed{TaskID: res.id, Error: asl.ErrRuntime, Cause: none.Error()}
+			ev = workflow.TaskFailed{TaskID: res.id, Error: asl.ErrRuntime, Cause: none.Error()}
 		default:
-			ev = asl.TaskFailed{TaskID: res.id, Error: asl.ErrTaskFailed, Cause: res.err.Error()}
+			ev = workflow.TaskFailed{TaskID: res.id, Error: asl.ErrTaskFailed, Cause: res.err.Error()}
 		}
 	}
-	r.m.Apply(x, ev, r.now(), &r.out)
+	x.Apply(ev, r.now(), &r.out)
 	r.flush(taskCtx, x)
 }
 
@@ -193,7 +203,7 @@ func (r *run) nextTimer() (string, time.Time, bool) {
 
 // record hands history events to the progress display and keeps them when
 // asked to.
-func (r *run) record(h []asl.HistoryEvent) {
+func (r *run) record(h []workflow.HistoryEvent) {
 	if len(h) == 0 {
 		return
 	}
@@ -206,31 +216,31 @@ func (r *run) record(h []asl.HistoryEvent) {
 }
 
 // flush carries out the commands of the last step and records its history.
-func (r *run) flush(taskCtx context.Context, x *asl.Execution) {
+func (r *run) flush(taskCtx context.Context, x workflow.Instance) {
 	r.record(r.out.History)
 	for _, c := range r.out.Commands {
 		if r.opts.OnCommand != nil {
 			r.opts.OnCommand(c)
 		}
 		switch c := c.(type) {
-		case asl.RunTask:
-			r.start(taskCtx, x, c)
-		case asl.CancelTask:
+		case workflow.RunTask:
+			r.start(taskCtx, c)
+		case workflow.CancelTask:
 			if cancel, ok := r.running[c.TaskID]; ok {
 				cancel()
 				delete(r.running, c.TaskID)
 			}
-		case asl.ArmTimer:
+		case workflow.ArmTimer:
 			r.timers[c.TimerID] = c.At
 			r.seq++
 			heap.Push(&r.queue, timerItem{id: c.TimerID, at: c.At, seq: r.seq})
-		case asl.CancelTimer:
+		case workflow.CancelTimer:
 			delete(r.timers, c.TimerID)
 		}
 	}
 }
 
-func (r *run) start(taskCtx context.Context, x *asl.Execution, c asl.RunTask) {
+func (r *run) start(taskCtx context.Context, c workflow.RunTask) {
 	ctx, cancel := context.WithCancel(taskCtx)
 	r.running[c.TaskID] = cancel
 	req := tasks.Request{
@@ -239,7 +249,7 @@ func (r *run) start(taskCtx context.Context, x *asl.Execution, c asl.RunTask) {
 		// TaskTimedOut and the CancelTask that follows stops the work, so the
 		// executor gets no deadline of its own (which would race it).
 		TaskToken: c.Token, Heartbeat: c.Heartbeat,
-		ExecutionName: x.Info.Name, StateMachineName: x.Info.StateMachineName,
+		ExecutionName: r.info.Name, StateMachineName: r.info.WorkflowName,
 	}
 	var exec tasks.Executor
 	var err error

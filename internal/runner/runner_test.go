@@ -10,9 +10,10 @@ import (
 	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/runner"
 	"github.com/batonhq/baton/internal/tasks"
+	"github.com/batonhq/baton/workflow"
 )
 
-func machine(t *testing.T, src string) *asl.Machine {
+func machine(t *testing.T, src string) workflow.Program {
 	t.Helper()
 	def, err := asl.Parse([]byte(src))
 	if err != nil {
@@ -22,7 +23,7 @@ func machine(t *testing.T, src string) *asl.Machine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m
+	return asl.ProgramOf(m)
 }
 
 func resolver(t *testing.T) *tasks.Resolver {
@@ -41,7 +42,7 @@ func TestSkipWaitsKeepsRealTimeOrder(t *testing.T) {
   {"StartAt": "Long", "States": {"Long": {"Type": "Wait", "Seconds": 3600, "End": true}}},
   {"StartAt": "Short", "States": {"Short": {"Type": "Wait", "Seconds": 60, "Next": "After"}, "After": {"Type": "Pass", "End": true}}}]}}}`)
 	start := time.Now()
-	res, err := runner.Run(context.Background(), m, asl.ExecutionInfo{ID: "e", Input: map[string]any{}},
+	res, err := runner.Run(context.Background(), m, workflow.Info{ID: "e", Input: map[string]any{}},
 		runner.Options{Resolver: resolver(t), SkipWaits: true, KeepHistory: true})
 	if err != nil {
 		t.Fatal(err)
@@ -49,8 +50,8 @@ func TestSkipWaitsKeepsRealTimeOrder(t *testing.T) {
 	if wall := time.Since(start); wall > 10*time.Second {
 		t.Fatalf("took %v of real time", wall)
 	}
-	if res.Execution.Status != asl.StatusSucceeded {
-		t.Fatalf("status %s", res.Execution.Status)
+	if res.Status != asl.StatusSucceeded {
+		t.Fatalf("status %s", res.Status)
 	}
 	exits := map[string]time.Time{}
 	var order []string
@@ -81,7 +82,7 @@ func TestShellTaskTimeout(t *testing.T) {
     "Catch": [{"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "TimedOut"}], "End": true},
   "TimedOut": {"Type": "Pass", "End": true}}}`)
 	start := time.Now()
-	res, err := runner.Run(context.Background(), m, asl.ExecutionInfo{ID: "e", Input: map[string]any{}},
+	res, err := runner.Run(context.Background(), m, workflow.Info{ID: "e", Input: map[string]any{}},
 		runner.Options{Resolver: resolver(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -89,10 +90,10 @@ func TestShellTaskTimeout(t *testing.T) {
 	if wall := time.Since(start); wall > 15*time.Second {
 		t.Fatalf("the task was not stopped at its timeout: %v", wall)
 	}
-	out, _ := res.Execution.Output.(map[string]any)
+	out, _ := res.Outcome.Output.(map[string]any)
 	errOut, _ := out["error"].(map[string]any)
-	if res.Execution.Status != asl.StatusSucceeded || errOut["Error"] != "States.Timeout" {
-		t.Fatalf("status %s output %v", res.Execution.Status, res.Execution.Output)
+	if res.Status != asl.StatusSucceeded || errOut["Error"] != "States.Timeout" {
+		t.Fatalf("status %s output %v", res.Status, res.Outcome.Output)
 	}
 }
 
@@ -103,10 +104,10 @@ func TestInterruptAborts(t *testing.T) {
   "Parameters": {"command": ["sleep", "30"]}, "End": true}}}`)
 	ctx, cancel := context.WithCancel(context.Background())
 	started := false
-	res, err := runner.Run(ctx, m, asl.ExecutionInfo{ID: "e", Input: map[string]any{}}, runner.Options{
+	res, err := runner.Run(ctx, m, workflow.Info{ID: "e", Input: map[string]any{}}, runner.Options{
 		Resolver: resolver(t),
-		OnCommand: func(c asl.Command) {
-			if _, ok := c.(asl.RunTask); ok && !started {
+		OnCommand: func(c workflow.Command) {
+			if _, ok := c.(workflow.RunTask); ok && !started {
 				started = true
 				cancel()
 			}
@@ -115,8 +116,8 @@ func TestInterruptAborts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Execution.Status != asl.StatusAborted {
-		t.Fatalf("status %s", res.Execution.Status)
+	if res.Status != asl.StatusAborted {
+		t.Fatalf("status %s", res.Status)
 	}
 }
 
@@ -126,12 +127,12 @@ func TestStoppedTaskGetsSIGTERM(t *testing.T) {
 	marker := filepath.Join(t.TempDir(), "cleaned-up")
 	m := machine(t, `{"StartAt": "Slow", "States": {"Slow": {"Type": "Task", "Resource": "baton:shell", "TimeoutSeconds": 1,
   "Parameters": {"script": "trap 'echo bye > \"$MARKER\"; exit 1' TERM; while :; do sleep 0.05; done", "env": {"MARKER": "`+marker+`"}}, "End": true}}}`)
-	res, err := runner.Run(context.Background(), m, asl.ExecutionInfo{ID: "e", Input: map[string]any{}}, runner.Options{Resolver: resolver(t)})
+	res, err := runner.Run(context.Background(), m, workflow.Info{ID: "e", Input: map[string]any{}}, runner.Options{Resolver: resolver(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Execution.Status != asl.StatusFailed || res.Execution.Error != asl.ErrTimeout {
-		t.Fatalf("status %s error %s", res.Execution.Status, res.Execution.Error)
+	if res.Status != asl.StatusFailed || res.Outcome.Error != asl.ErrTimeout {
+		t.Fatalf("status %s error %s", res.Status, res.Outcome.Error)
 	}
 	if _, err := os.Stat(marker); err != nil {
 		t.Errorf("the job's TERM trap did not run before the run ended: %v", err)
