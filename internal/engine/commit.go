@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/clock"
 	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/retrying"
 )
 
 // batch is the transitions of one group commit and what to do once they are
@@ -89,9 +91,20 @@ func (e *Engine) flush() {
 
 // commitLoop stores batches one after the other.
 func (e *Engine) commitLoop() {
+	// ctx ends the retries of a failing store when the engine stops.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-e.quit:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	st := e.retrier()
 	for b := range e.committer {
 		start := time.Now()
-		b.err = e.commit(b)
+		b.err = e.commit(ctx, st, b)
 		b.took = time.Since(start)
 		e.commitOut <- b
 	}
@@ -109,49 +122,60 @@ const (
 	retryMax   = 2 * time.Second
 )
 
-// commit stores a batch. When the store fails (a full disk), it retries the
-// same batch with back-off until it passes, the store being down meanwhile
-// (the engine not ready, new work refused with 503): nothing is answered,
+// retrier is the engine's store for commits: when the store fails (a full
+// disk), it retries the same batch with back-off until it passes or the
+// engine stops, the store being down meanwhile (the engine not ready, new
+// work refused with 503 and the store's error): nothing is answered,
 // dispatched or forgotten before the batch is stored, and the engine
-// recovers by itself once writes pass again. It gives up only when the
-// engine stops. When the store refuses a transition, the batch is stored
-// execution by execution, and the executions refused are set aside in b.bad.
-func (e *Engine) commit(b *batch) error {
-	delay := retryFirst
-	for attempt := 1; ; attempt++ {
-		var err error
-		if b.bad == nil {
-			err = e.st.Commit(context.Background(), b.trs)
-			if refused(err) {
-				b.bad, b.stored = map[string]error{}, map[string]bool{}
+// recovers by itself once writes pass again. Every failure but a refusal is
+// retried: a Commit is all or nothing. The back-off runs on the real clock:
+// the engine's clock is the workflows' time, which tests drive by hand.
+func (e *Engine) retrier() store.Store {
+	return retrying.New(uncancelled{e.st}, retrying.Policy{
+		Attempts:  -1,
+		First:     retryFirst,
+		Max:       retryMax,
+		Clock:     clock.Real{},
+		Retryable: func(_ string, err error) bool { return !refused(err) },
+		OnRetry: func(_ string, attempt int, err error, wait time.Duration) {
+			if attempt == 1 || wait == retryMax {
+				e.log.Error("the store failed to store a batch; retrying until it passes", "err", err, "attempt", attempt, "retry_in", wait)
 			}
-		}
-		if b.bad != nil {
-			err = e.commitEach(b)
-		}
-		if err == nil {
-			e.storeUp()
-			return nil
-		}
-		if attempt == 1 || delay == retryMax {
-			e.log.Error("the store failed to store a batch; retrying until it passes", "err", err, "attempt", attempt,
-				"transitions", len(b.trs), "retry_in", delay)
-		}
-		e.storeDown(err)
-		select {
-		case <-time.After(delay): // back-off between retries of a failing disk; not a test wait
-		case <-e.quit:
-			return err
-		}
-		delay = min(2*delay, retryMax)
+			e.storeDown(err)
+		},
+	})
+}
+
+// uncancelled stores a batch whole even as the engine stops: the engine's
+// context ends only the waits between retries.
+type uncancelled struct{ store.Store }
+
+func (u uncancelled) Commit(ctx context.Context, trs []*store.Transition) error {
+	return u.Store.Commit(context.WithoutCancel(ctx), trs)
+}
+
+// commit stores a batch through st (see retrier). When the store refuses a
+// transition, the batch is stored execution by execution, and the
+// executions refused are set aside in b.bad. It fails only when the engine
+// stops while the store fails.
+func (e *Engine) commit(ctx context.Context, st store.Store, b *batch) error {
+	err := st.Commit(ctx, b.trs)
+	if refused(err) {
+		b.bad, b.stored = map[string]error{}, map[string]bool{}
+		err = e.commitEach(ctx, st, b)
 	}
+	if err != nil {
+		e.storeDown(err)
+		return err
+	}
+	e.storeUp()
+	return nil
 }
 
 // commitEach stores the transitions of each execution of b on their own
 // (in order), setting aside in b.bad the executions whose transitions are
-// refused and recording in b.stored those stored, so that a retry after a
-// failure of the store goes on where it stopped.
-func (e *Engine) commitEach(b *batch) error {
+// refused and recording in b.stored those stored.
+func (e *Engine) commitEach(ctx context.Context, st store.Store, b *batch) error {
 	var order []string
 	per := map[string][]*store.Transition{}
 	for _, tr := range b.trs {
@@ -165,7 +189,7 @@ func (e *Engine) commitEach(b *batch) error {
 		if b.stored[arn] || b.bad[arn] != nil {
 			continue
 		}
-		err := e.st.Commit(context.Background(), per[arn])
+		err := st.Commit(ctx, per[arn])
 		if err != nil && refused(err) {
 			e.log.Error("the store refused a transition", "execution", arn, "err", err)
 			b.bad[arn] = err

@@ -14,29 +14,16 @@ import (
 	"github.com/batonhq/baton/internal/clock"
 	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/faulty"
 	"github.com/batonhq/baton/internal/store/sqlite"
 	"github.com/batonhq/baton/internal/tasks"
 )
-
-type ihookStore struct {
-	store.Store
-	getExec func(ctx context.Context, arn string) (*store.Execution, error, bool)
-}
-
-func (h *ihookStore) GetExecution(ctx context.Context, arn string) (*store.Execution, error) {
-	if f := h.getExec; f != nil {
-		if ex, err, ok := f(ctx, arn); ok {
-			return ex, err
-		}
-	}
-	return h.Store.GetExecution(ctx, arn)
-}
 
 type iworld struct {
 	execs map[string]tasks.Executor
 	t     *testing.T
 	st    *sqlite.Store
-	hs    *ihookStore
+	hs    *faulty.Store
 	e     *Engine
 	clk   *clock.Fake
 }
@@ -46,7 +33,7 @@ func newIWorld(t *testing.T) *iworld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &iworld{t: t, st: st, hs: &ihookStore{Store: st}, clk: clock.NewFake(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))}
+	w := &iworld{t: t, st: st, hs: faulty.New(st), clk: clock.NewFake(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))}
 	w.execs = map[string]tasks.Executor{}
 	e, err := New(Config{Store: w.hs, Clock: w.clk, Workers: 4, Executors: w})
 	if err != nil {
@@ -141,13 +128,13 @@ func TestFixed_WithdrawnActivityWaiterRequeuedAfterFailedClaim(t *testing.T) {
 	entered := make(chan struct{})
 	release := make(chan struct{})
 	var once atomic.Bool
-	w.hs.getExec = func(ctx context.Context, arn string) (*store.Execution, error, bool) {
+	w.hs.SetHook("GetExecution", func(ctx context.Context, arn string) error {
 		if arn == ex.Arn && once.CompareAndSwap(false, true) {
 			close(entered)
 			<-release
 		}
-		return nil, nil, false
-	}
+		return nil
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	got := make(chan *store.Task, 1)
 	go func() {
@@ -191,14 +178,14 @@ func TestFixed_StartFailsWhileStopOfSameNameLoads(t *testing.T) {
 	entered := make(chan struct{})
 	release := make(chan struct{})
 	var calls atomic.Int32
-	w.hs.getExec = func(ctx context.Context, arn string) (*store.Execution, error, bool) {
+	w.hs.SetHook("GetExecution", func(ctx context.Context, arn string) error {
 		if arn != req.ExecutionArn || calls.Add(1) != 1 {
-			return nil, nil, false
+			return nil
 		}
 		close(entered) // the loader for Stop
 		<-release
-		return nil, fmt.Errorf("execution %q: %w", arn, store.ErrNotFound), true
-	}
+		return fmt.Errorf("execution %q: %w", arn, store.ErrNotFound)
+	})
 	stopErr := make(chan error, 1)
 	go func() {
 		_, err := w.e.Stop(context.Background(), req.ExecutionArn, "", "")

@@ -16,37 +16,23 @@ import (
 	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/faulty"
 	"github.com/batonhq/baton/internal/store/sqlite"
 	"github.com/batonhq/baton/internal/tasks"
 )
-
-// hookStore wraps the SQLite store so that a test can intercept reads.
-type hookStore struct {
-	store.Store
-	getExec func(ctx context.Context, arn string) (*store.Execution, error, bool) // handled when the bool is true
-}
-
-func (h *hookStore) GetExecution(ctx context.Context, arn string) (*store.Execution, error) {
-	if h.getExec != nil {
-		if ex, err, ok := h.getExec(ctx, arn); ok {
-			return ex, err
-		}
-	}
-	return h.Store.GetExecution(ctx, arn)
-}
 
 // rworld is a world whose engine runs on a hookable store and a tunable
 // configuration.
 type rworld struct {
 	*world
-	hs  *hookStore
+	hs  *faulty.Store // wraps the SQLite store so that a test can intercept reads
 	cfg func(*engine.Config)
 	cur atomic.Pointer[engine.Engine]
 }
 
 func newRWorld(t *testing.T, cfg func(*engine.Config)) *rworld {
 	w := &world{t: t, dir: t.TempDir(), clk: clock.NewFake(t0), execs: map[string]tasks.Executor{}}
-	r := &rworld{world: w, hs: &hookStore{}, cfg: cfg}
+	r := &rworld{world: w, hs: faulty.New(nil), cfg: cfg}
 	r.open()
 	t.Cleanup(func() { w.close() })
 	return r
@@ -279,13 +265,13 @@ func TestFixed_TransientLoadErrorLosesTimer(t *testing.T) {
 	var fail atomic.Bool
 	fail.Store(true)
 	var failed atomic.Int32
-	w.hs.getExec = func(ctx context.Context, arn string) (*store.Execution, error, bool) {
+	w.hs.SetHook("GetExecution", func(ctx context.Context, arn string) error {
 		if arn == ex.Arn && fail.CompareAndSwap(true, false) {
 			failed.Add(1)
-			return nil, errors.New("database is locked (SQLITE_BUSY)"), true
+			return errors.New("database is locked (SQLITE_BUSY)")
 		}
-		return nil, nil, false
-	}
+		return nil
+	})
 	// The execution is idle (evicted) once stored: wait until the engine
 	// waits on the clock for the Wait timer.
 	w.advance(60 * time.Second)

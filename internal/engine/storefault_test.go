@@ -80,7 +80,7 @@ func TestStoreFullRecovers(t *testing.T) {
 	}
 
 	// The engine retries the failed batch by itself: no restart.
-	failed := f.fs.Failed()
+	failed := f.fs.Failed("Commit")
 	f.fs.FailCommits(nil)
 	f.waitReady(true)
 	if failed < 1 {
@@ -159,9 +159,9 @@ func TestDamagedExecutionNotRetried(t *testing.T) {
 			t.Fatalf("stop of a damaged execution: %v, want a 500 naming the damage", err)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatalf("the stop of a damaged execution hung (%d loads failed)", f.fs.FailedGets())
+		t.Fatalf("the stop of a damaged execution hung (%d loads failed)", f.fs.Failed("GetExecution"))
 	}
-	if n := f.fs.FailedGets(); n != 1 {
+	if n := f.fs.Failed("GetExecution"); n != 1 {
 		t.Errorf("the damaged execution was read %d times, want 1", n)
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/batonhq/baton/internal/server/sfnapi"
 	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/retrying"
 	"github.com/batonhq/baton/internal/store/sqlite"
 	"github.com/batonhq/baton/internal/tasks"
 )
@@ -197,10 +198,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, openError(filepath.Join(dir, sqlite.FileName), err)
 	}
 	cfg.Log.Info("database opened", "check", cmp.Or(cfg.DBCheck, sqlite.CheckQuick), "took", time.Since(opened).Round(time.Millisecond))
+	// The server holds a store.Store: what it needs of SQLite alone (its
+	// health: a full disk, a damaged file, a deleted WAL) it asks through
+	// optional interfaces (store.Health), which the decorators pass on.
 	var st store.Store = db
 	if cfg.WrapStore != nil {
 		st = cfg.WrapStore(db)
 	}
+	st = retrying.New(st, retrying.Default)
 	started := false
 	defer func() {
 		if !started {

@@ -287,3 +287,23 @@ type Transition struct {
 	// remaining task and timer of the execution.
 	DeleteAll bool
 }
+
+// ErrNoEffect is matched (errors.Is) by the error of a call that the store
+// guarantees had no effect: its transaction was rolled back, or it never
+// reached the database. A decorator may repeat such a write without
+// applying it twice (see store/retrying). Errors are marked with NoEffect.
+var ErrNoEffect = errors.New("the call had no effect")
+
+// NoEffect marks err as the failure of a call that had no effect, leaving
+// its message unchanged. It returns nil for nil.
+func NoEffect(err error) error {
+	if err == nil || errors.Is(err, ErrNoEffect) {
+		return err
+	}
+	return noEffect{err}
+}
+
+type noEffect struct{ error }
+
+func (e noEffect) Unwrap() error        { return e.error }
+func (e noEffect) Is(target error) bool { return target == ErrNoEffect }

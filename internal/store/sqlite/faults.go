@@ -47,7 +47,8 @@ func (s *Store) walGone() error {
 const probeEvery = time.Second
 
 // classify wraps an error of SQLite that is a failure of the store itself:
-// a full disk or an I/O error wraps store.ErrUnavailable, a damaged database
+// a full disk, an I/O error or a lock held too long (SQLITE_BUSY) wraps
+// store.ErrUnavailable, a damaged database
 // store.ErrDamaged. Other errors are returned as they are.
 func classify(err error) error {
 	var e *sqlite.Error
@@ -59,6 +60,8 @@ func classify(err error) error {
 		return fmt.Errorf("%w: the disk is full: %w", store.ErrUnavailable, err)
 	case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY:
 		return fmt.Errorf("%w: the disk failed a read or write (I/O error, file size limit, read-only file system): %w", store.ErrUnavailable, err)
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return fmt.Errorf("%w: the database is locked by another connection or process for longer than the busy timeout: %w", store.ErrUnavailable, err)
 	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
 		return fmt.Errorf("%w: %w", store.ErrDamaged, err)
 	}

@@ -207,10 +207,18 @@ func (s *Store) writer(ctx context.Context, fn func(c *sql.Conn, ws *writeStmts)
 }
 
 // tx is writer without the locking; the caller holds wmu.
+//
+// A failure of the store itself (see classify) is marked store.NoEffect
+// once the transaction is rolled back: nothing of it was stored, so a
+// decorator may repeat the call (store/retrying).
 func (s *Store) tx(ctx context.Context, fn func(c *sql.Conn, ws *writeStmts) error) (err error) {
+	rolledBack := true
 	defer func() {
 		s.fault(&err)
 		s.wrote(err)
+		if rolledBack && errors.Is(err, store.ErrUnavailable) {
+			err = store.NoEffect(err)
+		}
 	}()
 	if s.closed {
 		return errClosed
@@ -228,6 +236,7 @@ func (s *Store) tx(ctx context.Context, fn func(c *sql.Conn, ws *writeStmts) err
 			// and would only muddle the message the client gets.
 			if _, rerr := s.w.ExecContext(context.Background(), "ROLLBACK"); rerr != nil && !strings.Contains(rerr.Error(), "no transaction is active") {
 				err = errors.Join(err, fmt.Errorf("sqlite: rollback: %w", rerr))
+				rolledBack = false
 			}
 		}
 	}()

@@ -1,0 +1,195 @@
+// The methods of store.Store, each going through do. Every method of
+// store.Store must be here, so that a new one is not silently passed
+// through: keep this file in step with the interface.
+
+package retrying
+
+import (
+	"context"
+
+	"github.com/batonhq/baton/internal/store"
+)
+
+func (s *Store) CreateStateMachine(ctx context.Context, sm *store.StateMachine) error {
+	return s.do(ctx, "CreateStateMachine", write, func() error { return s.Store.CreateStateMachine(ctx, sm) })
+}
+
+func (s *Store) UpdateStateMachine(ctx context.Context, sm *store.StateMachine) error {
+	return s.do(ctx, "UpdateStateMachine", write, func() error { return s.Store.UpdateStateMachine(ctx, sm) })
+}
+
+func (s *Store) GetStateMachine(ctx context.Context, arn string) (*store.StateMachine, error) {
+	var a *store.StateMachine
+	err := s.do(ctx, "GetStateMachine", read, func() (err error) {
+		a, err = s.Store.GetStateMachine(ctx, arn)
+		return err
+	})
+	return a, err
+}
+
+func (s *Store) ListStateMachines(ctx context.Context, page store.Page) ([]*store.StateMachine, string, error) {
+	var a []*store.StateMachine
+	var b string
+	err := s.do(ctx, "ListStateMachines", read, func() (err error) {
+		a, b, err = s.Store.ListStateMachines(ctx, page)
+		return err
+	})
+	return a, b, err
+}
+
+func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
+	return s.do(ctx, "DeleteStateMachine", write, func() error { return s.Store.DeleteStateMachine(ctx, arn) })
+}
+
+func (s *Store) CreateVersion(ctx context.Context, v *store.Version) error {
+	return s.do(ctx, "CreateVersion", write, func() error { return s.Store.CreateVersion(ctx, v) })
+}
+
+func (s *Store) GetVersion(ctx context.Context, arn string) (*store.Version, error) {
+	var a *store.Version
+	err := s.do(ctx, "GetVersion", read, func() (err error) {
+		a, err = s.Store.GetVersion(ctx, arn)
+		return err
+	})
+	return a, err
+}
+
+func (s *Store) ListVersions(ctx context.Context, stateMachineArn string, page store.Page) ([]*store.Version, string, error) {
+	var a []*store.Version
+	var b string
+	err := s.do(ctx, "ListVersions", read, func() (err error) {
+		a, b, err = s.Store.ListVersions(ctx, stateMachineArn, page)
+		return err
+	})
+	return a, b, err
+}
+
+func (s *Store) DeleteVersion(ctx context.Context, arn string) error {
+	return s.do(ctx, "DeleteVersion", write, func() error { return s.Store.DeleteVersion(ctx, arn) })
+}
+
+func (s *Store) CreateAlias(ctx context.Context, a *store.Alias) error {
+	return s.do(ctx, "CreateAlias", write, func() error { return s.Store.CreateAlias(ctx, a) })
+}
+
+func (s *Store) UpdateAlias(ctx context.Context, a *store.Alias) error {
+	return s.do(ctx, "UpdateAlias", write, func() error { return s.Store.UpdateAlias(ctx, a) })
+}
+
+func (s *Store) GetAlias(ctx context.Context, arn string) (*store.Alias, error) {
+	var a *store.Alias
+	err := s.do(ctx, "GetAlias", read, func() (err error) {
+		a, err = s.Store.GetAlias(ctx, arn)
+		return err
+	})
+	return a, err
+}
+
+func (s *Store) ListAliases(ctx context.Context, stateMachineArn string, page store.Page) ([]*store.Alias, string, error) {
+	var a []*store.Alias
+	var b string
+	err := s.do(ctx, "ListAliases", read, func() (err error) {
+		a, b, err = s.Store.ListAliases(ctx, stateMachineArn, page)
+		return err
+	})
+	return a, b, err
+}
+
+func (s *Store) DeleteAlias(ctx context.Context, arn string) error {
+	return s.do(ctx, "DeleteAlias", write, func() error { return s.Store.DeleteAlias(ctx, arn) })
+}
+
+func (s *Store) CreateActivity(ctx context.Context, a *store.Activity) error {
+	return s.do(ctx, "CreateActivity", write, func() error { return s.Store.CreateActivity(ctx, a) })
+}
+
+func (s *Store) GetActivity(ctx context.Context, arn string) (*store.Activity, error) {
+	var a *store.Activity
+	err := s.do(ctx, "GetActivity", read, func() (err error) {
+		a, err = s.Store.GetActivity(ctx, arn)
+		return err
+	})
+	return a, err
+}
+
+func (s *Store) ListActivities(ctx context.Context, page store.Page) ([]*store.Activity, string, error) {
+	var a []*store.Activity
+	var b string
+	err := s.do(ctx, "ListActivities", read, func() (err error) {
+		a, b, err = s.Store.ListActivities(ctx, page)
+		return err
+	})
+	return a, b, err
+}
+
+func (s *Store) DeleteActivity(ctx context.Context, arn string) error {
+	return s.do(ctx, "DeleteActivity", write, func() error { return s.Store.DeleteActivity(ctx, arn) })
+}
+
+func (s *Store) TagResource(ctx context.Context, arn string, tags map[string]string) error {
+	return s.do(ctx, "TagResource", write, func() error { return s.Store.TagResource(ctx, arn, tags) })
+}
+
+func (s *Store) UntagResource(ctx context.Context, arn string, keys []string) error {
+	return s.do(ctx, "UntagResource", write, func() error { return s.Store.UntagResource(ctx, arn, keys) })
+}
+
+func (s *Store) ListTags(ctx context.Context, arn string) (map[string]string, error) {
+	var a map[string]string
+	err := s.do(ctx, "ListTags", read, func() (err error) {
+		a, err = s.Store.ListTags(ctx, arn)
+		return err
+	})
+	return a, err
+}
+
+func (s *Store) Commit(ctx context.Context, batch []*store.Transition) error {
+	return s.do(ctx, "Commit", write, func() error { return s.Store.Commit(ctx, batch) })
+}
+
+func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution, error) {
+	var a *store.Execution
+	err := s.do(ctx, "GetExecution", read, func() (err error) {
+		a, err = s.Store.GetExecution(ctx, arn)
+		return err
+	})
+	return a, err
+}
+
+func (s *Store) ListExecutions(ctx context.Context, filter store.ExecutionFilter, page store.Page) ([]*store.Execution, string, error) {
+	var a []*store.Execution
+	var b string
+	err := s.do(ctx, "ListExecutions", read, func() (err error) {
+		a, b, err = s.Store.ListExecutions(ctx, filter, page)
+		return err
+	})
+	return a, b, err
+}
+
+func (s *Store) History(ctx context.Context, executionArn string, reverse bool, page store.Page) ([]store.Event, string, error) {
+	var a []store.Event
+	var b string
+	err := s.do(ctx, "History", read, func() (err error) {
+		a, b, err = s.Store.History(ctx, executionArn, reverse, page)
+		return err
+	})
+	return a, b, err
+}
+
+func (s *Store) OpenTasks(ctx context.Context) ([]*store.Task, error) {
+	var a []*store.Task
+	err := s.do(ctx, "OpenTasks", read, func() (err error) {
+		a, err = s.Store.OpenTasks(ctx)
+		return err
+	})
+	return a, err
+}
+
+func (s *Store) GetTask(ctx context.Context, token string) (*store.Task, error) {
+	var a *store.Task
+	err := s.do(ctx, "GetTask", read, func() (err error) {
+		a, err = s.Store.GetTask(ctx, token)
+		return err
+	})
+	return a, err
+}
