@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/batonhq/baton/internal/steptask"
 )
 
 // ErrorResourceDisabled is the failure of a Task whose built-in resource the
@@ -40,6 +42,7 @@ func builtinSwitches(opts Options) (map[string]string, error) {
 			return nil, fmt.Errorf("--disable-shell and --allowed-resources %s contradict each other: drop %s from the list or the flag", ShellResource, ShellResource)
 		}
 		off[ShellResource] = "--disable-shell (BATON_DISABLE_SHELL)"
+		off[steptask.ResourceShell] = off[ShellResource] // pipeline shell steps run commands too
 	}
 	return off, nil
 }

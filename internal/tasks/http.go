@@ -43,6 +43,23 @@ func (e httpExecutor) Run(ctx context.Context, req Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	a, err := e.send(ctx, req, t)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"statusCode": a.status, "headers": a.headers, "body": a.body}, nil
+}
+
+// httpAnswer is a response to a request that did not fail.
+type httpAnswer struct {
+	status  int64
+	headers map[string]any // name -> values joined with ", "
+	body    any            // parsed as resultFromOutput does
+}
+
+// send sends t within req's timeout and reads the answer, bounded by
+// e.maxResult. 4xx and 5xx answers are failures.
+func (e httpExecutor) send(ctx context.Context, req Request, t httpTask) (*httpAnswer, error) {
 	ctx, cancel := withTaskTimeout(ctx, req.Timeout)
 	defer cancel()
 	var body io.Reader
@@ -94,11 +111,7 @@ func (e httpExecutor) Run(ctx context.Context, req Request) (any, error) {
 	for k, vs := range resp.Header {
 		headers[k] = strings.Join(vs, ", ")
 	}
-	return map[string]any{
-		"statusCode": int64(resp.StatusCode),
-		"headers":    headers,
-		"body":       resultFromOutput(data),
-	}, nil
+	return &httpAnswer{status: int64(resp.StatusCode), headers: headers, body: resultFromOutput(data)}, nil
 }
 
 // httpFields are the fields a baton:http input may have.

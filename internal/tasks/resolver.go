@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/batonhq/baton/internal/config"
+	"github.com/batonhq/baton/internal/steptask"
 )
 
 // Options configure a Resolver.
@@ -42,6 +45,10 @@ type Options struct {
 	// Resources mapped in Mappings are always allowed: the operator chose
 	// their commands.
 	AllowedResources []string
+	// Connections are the named connections of the server's configuration
+	// file (--config), for pipeline steps' sql, http, copy and wait_for
+	// tasks; nil: none.
+	Connections *config.Config
 }
 
 // Resolver picks the executor for a Task: a mocked response when the test
@@ -57,6 +64,8 @@ type Resolver struct {
 	shell    shellExecutor
 	http     httpExecutor
 	disabled map[string]string // switched-off built-in -> the flag that did it
+	conns    *config.Config
+	clients  clientCache // database pools and S3 clients, by connection
 }
 
 // NewResolver checks opts and builds a Resolver. It fails on a mapping
@@ -79,6 +88,7 @@ func NewResolver(opts Options) (*Resolver, error) {
 	}
 	r.shell = shellExecutor{cfg: r.cfg}
 	r.http = httpExecutor{client: &http.Client{}, maxResult: opts.MaxResultBytes}
+	r.conns = opts.Connections
 	for _, resource := range slices.Sorted(maps.Keys(opts.Mappings)) {
 		if resource == "" {
 			return nil, fmt.Errorf("--resource: empty resource in %q", "="+opts.Mappings[resource])
@@ -145,6 +155,16 @@ func (r *Resolver) Executor(resource string, stateName string) (Executor, error)
 		return r.shell, nil
 	case HTTPResource:
 		return r.http, nil
+	case steptask.ResourceShell:
+		return stepShellExecutor{cfg: r.cfg}, nil
+	case steptask.ResourceHTTP:
+		return stepHTTPExecutor{r: r}, nil
+	case steptask.ResourceSQL:
+		return stepSQLExecutor{r: r}, nil
+	case steptask.ResourceCopy:
+		return stepCopyExecutor{r: r}, nil
+	case steptask.ResourceWaitFor:
+		return stepWaitForExecutor{r: r}, nil
 	}
 	if isLambdaInvoke(resource) && len(r.lambdas) > 0 {
 		return lambdaInvokeExecutor{r: r}, nil

@@ -14,6 +14,10 @@ type Request struct {
 	TaskToken string        // set for .waitForTaskToken resources
 	Timeout   time.Duration // 0: none; when it passes the executor stops the work and fails with States.Timeout
 	Heartbeat time.Duration // informational here
+	// Dir is the working directory of a pipeline step: the files of the
+	// project version its run started with. Relative to Options.WorkDir;
+	// "" for Options.WorkDir (or Baton's own directory).
+	Dir string
 
 	ExecutionName, StateMachineName string
 }

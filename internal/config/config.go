@@ -1,0 +1,507 @@
+// Package config reads the server's configuration file (baton server
+// --config baton.yaml): the named connections that pipeline steps use
+// (sql, s3, http), with their secrets given as env:NAME or file:PATH
+// references and resolved when the file is loaded. docs/server.md
+// describes the format.
+package config
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/batonhq/baton/asl"
+	"github.com/batonhq/baton/internal/value"
+)
+
+// MaxFileBytes bounds the configuration file.
+const MaxFileBytes = 1 << 20
+
+// Connection types.
+const (
+	TypeSQL  = "sql"
+	TypeS3   = "s3"
+	TypeHTTP = "http"
+)
+
+// SQL drivers.
+const (
+	DriverSQLite   = "sqlite"
+	DriverPostgres = "postgres"
+)
+
+// Config is a loaded configuration file.
+type Config struct {
+	File        string // the file it was read from, for messages
+	Connections map[string]*Connection
+}
+
+// Connection is one named connection; exactly one of SQL, S3 and HTTP is
+// set, as Type says.
+type Connection struct {
+	Name string
+	Type string // TypeSQL, TypeS3 or TypeHTTP
+	SQL  *SQL
+	S3   *S3
+	HTTP *HTTP
+}
+
+// SQL is a database connection.
+type SQL struct {
+	Driver string // DriverSQLite or DriverPostgres
+	// DSN is the whole data source name (a SQLite file name or file: URI,
+	// a PostgreSQL URL or key=value string); a Secret because it may hold
+	// a password.
+	DSN Secret
+	// Path is the SQLite database file (relative to the configuration
+	// file's directory), instead of DSN.
+	Path string
+	// PostgreSQL fields, instead of (or over) DSN.
+	Host     string
+	Port     int
+	User     string
+	Password Secret
+	Database string
+	SSLMode  string
+}
+
+// S3 is an S3-compatible object store.
+type S3 struct {
+	Endpoint        string // host[:port]
+	Region          string // default us-east-1
+	PathStyle       bool   // bucket in the path (default) rather than in the host name
+	AccessKeyID     Secret
+	SecretAccessKey Secret
+	TLS             bool   // https (default) or http
+	CAFile          string // extra CA certificates (PEM) to trust
+	CA              []byte // the PEM read from CAFile
+}
+
+// HTTP is a base URL and headers for http steps.
+type HTTP struct {
+	BaseURL string            // absolute http(s) URL; step URLs are relative to it
+	Headers map[string]Secret // sent with every request (tokens are secrets)
+}
+
+// Secrets returns the values of the connection's secrets, for scrubbing
+// them from messages that a driver or server built (see Redact).
+func (c *Connection) Secrets() []string {
+	var out []string
+	add := func(ss ...Secret) {
+		for _, s := range ss {
+			if !s.IsZero() {
+				out = append(out, s.Reveal())
+			}
+		}
+	}
+	switch {
+	case c.SQL != nil:
+		add(c.SQL.DSN, c.SQL.Password)
+		if u, err := url.Parse(c.SQL.DSN.Reveal()); err == nil && u.User != nil {
+			if p, ok := u.User.Password(); ok {
+				add(NewSecret(p))
+			}
+		}
+	case c.S3 != nil:
+		add(c.S3.AccessKeyID, c.S3.SecretAccessKey)
+	case c.HTTP != nil:
+		for _, k := range slices.Sorted(maps.Keys(c.HTTP.Headers)) {
+			add(c.HTTP.Headers[k])
+		}
+	}
+	// Longest first, so that a secret containing another is replaced whole.
+	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
+}
+
+// Redact replaces every secret of the connection in s with "[redacted]".
+func (c *Connection) Redact(s string) string {
+	if c == nil {
+		return s
+	}
+	for _, v := range c.Secrets() {
+		s = strings.ReplaceAll(s, v, redacted)
+	}
+	return s
+}
+
+// UnknownConnectionError is a step naming a connection that the
+// configuration does not define.
+type UnknownConnectionError struct {
+	Name  string
+	File  string   // "" when the server has no configuration file
+	Known []string // the names it has
+}
+
+func (e *UnknownConnectionError) Error() string {
+	if e.File == "" {
+		return fmt.Sprintf("no connection %q: the server has no configuration file; define the connection in one and start the server with --config FILE (BATON_CONFIG)", e.Name)
+	}
+	known := "none"
+	if len(e.Known) > 0 {
+		known = strings.Join(e.Known, ", ")
+	}
+	return fmt.Sprintf("no connection %q in %s (it defines: %s); add it under connections: and restart the server", e.Name, e.File, known)
+}
+
+// Connection returns the named connection, or an *UnknownConnectionError.
+// A nil Config has none.
+func (c *Config) Connection(name string) (*Connection, error) {
+	if c == nil {
+		return nil, &UnknownConnectionError{Name: name}
+	}
+	if conn, ok := c.Connections[name]; ok {
+		return conn, nil
+	}
+	return nil, &UnknownConnectionError{Name: name, File: c.File, Known: slices.Sorted(maps.Keys(c.Connections))}
+}
+
+// Sources resolve secret references. The zero value reads the process's
+// environment and files.
+type Sources struct {
+	LookupEnv func(string) (string, bool)  // default os.LookupEnv
+	ReadFile  func(string) ([]byte, error) // default os.ReadFile
+}
+
+// Load reads and checks the configuration file at path, resolving its
+// secret references from the environment and from files (relative paths
+// are relative to the file's directory).
+func Load(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("configuration file: %w", err)
+	}
+	defer f.Close()
+	src, err := readBounded(f, MaxFileBytes)
+	if err != nil {
+		return nil, fmt.Errorf("configuration file %s: %w", path, err)
+	}
+	return Parse(path, src, Sources{})
+}
+
+// Error lists every problem of a configuration file, one a line, as
+// file:line:col: message.
+type Error struct {
+	Problems []string
+}
+
+func (e *Error) Error() string { return strings.Join(e.Problems, "\n") }
+
+// Parse checks a configuration file's text. file names it in messages and
+// anchors relative file: references and paths. Every problem is reported at
+// once, as an *Error.
+func Parse(file string, src []byte, sources Sources) (*Config, error) {
+	if sources.LookupEnv == nil {
+		sources.LookupEnv = os.LookupEnv
+	}
+	if sources.ReadFile == nil {
+		sources.ReadFile = os.ReadFile
+	}
+	if len(src) > MaxFileBytes {
+		return nil, &Error{Problems: []string{fmt.Sprintf("%s: the file is larger than %d bytes", file, MaxFileBytes)}}
+	}
+	doc, err := asl.ReadDocument(file, src)
+	if err != nil {
+		var ve *asl.ValidationError
+		if errors.As(err, &ve) {
+			e := &Error{}
+			for _, d := range ve.Diagnostics {
+				d.File = file
+				e.Problems = append(e.Problems, d.String())
+			}
+			return nil, e
+		}
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	r := &reader{file: file, doc: doc, sources: sources, dir: filepath.Dir(file)}
+	cfg := r.config()
+	for _, d := range doc.Duplicates {
+		r.problemAt(d.Pos, "duplicate key %q", d.Key)
+	}
+	if len(r.problems) > 0 {
+		return nil, &Error{Problems: r.problems}
+	}
+	return cfg, nil
+}
+
+// reader walks a document, collecting problems with their positions.
+type reader struct {
+	file     string
+	dir      string
+	doc      *asl.Document
+	sources  Sources
+	problems []string
+}
+
+func (r *reader) problemAt(p asl.Pos, format string, args ...any) {
+	r.problems = append(r.problems, fmt.Sprintf("%s:%d:%d: %s", r.file, p.Line, p.Col, fmt.Sprintf(format, args...)))
+}
+
+// problem reports a problem with the value at pointer.
+func (r *reader) problem(pointer, format string, args ...any) {
+	r.problemAt(r.doc.Values.Lookup(pointer), format, args...)
+}
+
+// keyProblem reports a problem with the key of the member at pointer.
+func (r *reader) keyProblem(pointer, format string, args ...any) {
+	p, ok := r.doc.Keys[pointer]
+	if !ok {
+		p = r.doc.Values.Lookup(pointer)
+	}
+	r.problemAt(p, format, args...)
+}
+
+// object checks that v is an object with only the allowed keys.
+func (r *reader) object(pointer, what string, v any, allowed ...string) (map[string]any, bool) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		r.problem(pointer, "%s must be a mapping, got %s", what, value.TypeName(v))
+		return nil, false
+	}
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		if !slices.Contains(allowed, k) {
+			r.keyProblem(pointer+"/"+asl.PointerToken(k), "unknown field %q in %s (fields: %s)", k, what, strings.Join(allowed, ", "))
+		}
+	}
+	return obj, true
+}
+
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+
+func (r *reader) config() *Config {
+	cfg := &Config{File: r.file, Connections: map[string]*Connection{}}
+	if r.doc.Value == nil {
+		return cfg // an empty document: no connections
+	}
+	top, ok := r.object("", "the configuration", r.doc.Value, "connections")
+	if !ok {
+		return cfg
+	}
+	v, ok := top["connections"]
+	if !ok || v == nil {
+		return cfg
+	}
+	conns, ok := r.object("/connections", "connections", v, slices.Collect(maps.Keys(asMap(v)))...)
+	if !ok {
+		return cfg
+	}
+	for _, name := range slices.Sorted(maps.Keys(conns)) {
+		ptr := "/connections/" + asl.PointerToken(name)
+		if !namePattern.MatchString(name) {
+			r.keyProblem(ptr, "connection name %q must be 1 to 80 letters, digits, _ or -", name)
+			continue
+		}
+		if c := r.connection(ptr, name, conns[name]); c != nil {
+			cfg.Connections[name] = c
+		}
+	}
+	return cfg
+}
+
+func asMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
+// connection reads one connection; nil when it has problems.
+func (r *reader) connection(ptr, name string, v any) *Connection {
+	before := len(r.problems)
+	obj, ok := v.(map[string]any)
+	if !ok {
+		r.problem(ptr, "connection %q must be a mapping, got %s", name, value.TypeName(v))
+		return nil
+	}
+	what := fmt.Sprintf("connection %q", name)
+	c := &Connection{Name: name}
+	f := fields{r: r, ptr: ptr, obj: obj, conn: name}
+	c.Type = f.str("type")
+	switch c.Type {
+	case TypeSQL:
+		r.object(ptr, what, v, "type", "driver", "dsn", "path", "host", "port", "user", "password", "database", "sslmode")
+		c.SQL = r.sql(f)
+	case TypeS3:
+		r.object(ptr, what, v, "type", "endpoint", "region", "url_style", "access_key_id", "secret_access_key", "tls", "ca_file")
+		c.S3 = r.s3(f)
+	case TypeHTTP:
+		r.object(ptr, what, v, "type", "base_url", "headers")
+		c.HTTP = r.http(f)
+	case "":
+		if _, has := obj["type"]; !has {
+			r.problem(ptr, "%s needs a type: sql, s3 or http", what)
+		}
+	default:
+		r.problem(ptr+"/type", "%s has an unknown type %q (sql, s3 or http)", what, c.Type)
+	}
+	if len(r.problems) > before {
+		return nil
+	}
+	return c
+}
+
+func (r *reader) sql(f fields) *SQL {
+	s := &SQL{Driver: f.str("driver"), DSN: f.secret("dsn", false), Path: f.str("path"),
+		Host: f.str("host"), Port: f.integer("port", 1, 65535), User: f.str("user"),
+		Password: f.secret("password", true), Database: f.str("database"), SSLMode: f.str("sslmode")}
+	_, hasDSN := f.obj["dsn"]
+	switch s.Driver {
+	case DriverSQLite:
+		for _, k := range []string{"host", "port", "user", "password", "database", "sslmode"} {
+			if _, ok := f.obj[k]; ok {
+				f.problem(k, "is a PostgreSQL field; a sqlite connection takes path or dsn")
+			}
+		}
+		_, hasPath := f.obj["path"]
+		switch {
+		case hasPath && hasDSN:
+			f.problem("dsn", "give path or dsn, not both")
+		case !hasPath && !hasDSN:
+			f.whole("needs path (the database file) or dsn")
+		case hasPath && s.Path != "" && !filepath.IsAbs(s.Path):
+			s.Path = filepath.Join(f.r.dir, s.Path)
+		}
+	case DriverPostgres:
+		if _, ok := f.obj["path"]; ok {
+			f.problem("path", "is a sqlite field; a postgres connection takes dsn or host, port, user, database, sslmode")
+		}
+		if _, hasHost := f.obj["host"]; !hasHost && !hasDSN {
+			f.whole("needs dsn or host")
+		}
+		if s.SSLMode != "" && !slices.Contains([]string{"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}, s.SSLMode) {
+			f.problem("sslmode", "must be disable, allow, prefer, require, verify-ca or verify-full, got %q", s.SSLMode)
+		}
+	case "":
+		if _, has := f.obj["driver"]; !has {
+			f.whole("needs a driver: sqlite or postgres")
+		}
+	default:
+		f.problem("driver", "must be sqlite or postgres, got %q", s.Driver)
+	}
+	return s
+}
+
+func (r *reader) s3(f fields) *S3 {
+	s := &S3{Region: f.str("region"), AccessKeyID: f.secret("access_key_id", false),
+		SecretAccessKey: f.secret("secret_access_key", true), CAFile: f.str("ca_file"), PathStyle: true, TLS: true}
+	if s.Region == "" {
+		s.Region = "us-east-1"
+	}
+	switch style := f.str("url_style"); style {
+	case "", "path":
+	case "virtual":
+		s.PathStyle = false
+	default:
+		f.problem("url_style", "must be path (https://endpoint/bucket/key) or virtual (https://bucket.endpoint/key), got %q", style)
+	}
+	tls, hasTLS := f.boolean("tls")
+	endpoint := f.str("endpoint")
+	switch {
+	case endpoint == "":
+		if _, has := f.obj["endpoint"]; !has {
+			f.whole("needs an endpoint (host:port, or an http:// or https:// URL)")
+		}
+	case strings.Contains(endpoint, "://"):
+		u, err := url.Parse(endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.User != nil || u.RawQuery != "" {
+			f.problem("endpoint", "must be host:port or an http:// or https:// URL without a path, got %q", endpoint)
+			break
+		}
+		s.Endpoint, s.TLS = u.Host, u.Scheme == "https"
+		if hasTLS && tls != s.TLS {
+			f.problem("tls", "contradicts the endpoint's scheme %s://", u.Scheme)
+		}
+	default:
+		if strings.ContainsAny(endpoint, "/?#@ ") {
+			f.problem("endpoint", "must be host:port or an http:// or https:// URL, got %q", endpoint)
+		}
+		s.Endpoint = endpoint
+		if hasTLS {
+			s.TLS = tls
+		}
+	}
+	if s.AccessKeyID.IsZero() != s.SecretAccessKey.IsZero() {
+		f.whole("needs both access_key_id and secret_access_key, or neither (anonymous access)")
+	}
+	if s.CAFile != "" {
+		path := s.CAFile
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(f.r.dir, path)
+		}
+		pem, err := f.r.sources.ReadFile(path)
+		switch {
+		case err != nil:
+			f.problem("ca_file", "cannot be read: %v", err)
+		case !x509.NewCertPool().AppendCertsFromPEM(pem):
+			f.problem("ca_file", "%s holds no PEM certificate", path)
+		default:
+			s.CA = pem
+		}
+		if !s.TLS {
+			f.problem("ca_file", "needs TLS (tls: false turns it off)")
+		}
+	}
+	return s
+}
+
+func (r *reader) http(f fields) *HTTP {
+	h := &HTTP{BaseURL: f.str("base_url"), Headers: map[string]Secret{}}
+	if h.BaseURL != "" {
+		u, err := url.Parse(h.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			f.problem("base_url", "must be an absolute http:// or https:// URL, got %q", h.BaseURL)
+		}
+	}
+	v, ok := f.obj["headers"]
+	if !ok {
+		return h
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		f.problem("headers", "must be a mapping of names to values, got %s", value.TypeName(v))
+		return h
+	}
+	hf := fields{r: f.r, ptr: f.ptr + "/headers", obj: obj, conn: f.conn}
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		if !validHeaderName(k) {
+			f.r.keyProblem(hf.ptr+"/"+asl.PointerToken(k), "connection %q: header name %q is not a valid HTTP header name", f.conn, k)
+			continue
+		}
+		s := hf.secret(k, false)
+		if strings.ContainsAny(s.Reveal(), "\r\n\x00") {
+			hf.problem(k, "holds a line break or NUL")
+		}
+		h.Headers[k] = s
+	}
+	return h
+}
+
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, c := range []byte(name) {
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// readBounded reads at most limit bytes, failing past it.
+func readBounded(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("the file is larger than %d bytes", limit)
+	}
+	return b, nil
+}

@@ -1,0 +1,190 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// testSources resolve env:NAME from a map and file:PATH from the disk.
+func testSources(env map[string]string) Sources {
+	return Sources{LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+}
+
+const secretValue = "s3cr3t-P@ss"
+
+func TestParseConnections(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "lake.key")
+	if err := os.WriteFile(keyFile, []byte(secretValue+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src := `connections:
+  warehouse:
+    type: sql
+    driver: postgres
+    host: db.internal
+    port: 5432
+    user: baton
+    password: env:WH_PASSWORD
+    database: analytics
+    sslmode: require
+  local:
+    type: sql
+    driver: sqlite
+    path: data/app.db
+  lake:
+    type: s3
+    endpoint: http://127.0.0.1:9000
+    url_style: path
+    access_key_id: AKIDEXAMPLE
+    secret_access_key: file:lake.key
+  reports:
+    type: http
+    base_url: https://reports.example.com/api/
+    headers:
+      Authorization: env:REPORTS_TOKEN
+      X-Team: analytics
+`
+	cfg, err := Parse(filepath.Join(dir, "baton.yaml"), []byte(src), testSources(map[string]string{"WH_PASSWORD": secretValue, "REPORTS_TOKEN": "Bearer " + secretValue}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh, err := cfg.Connection("warehouse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wh.SQL.Driver != DriverPostgres || wh.SQL.Port != 5432 || wh.SQL.Password.Reveal() != secretValue || wh.SQL.SSLMode != "require" {
+		t.Fatalf("warehouse = %+v", wh.SQL)
+	}
+	if got := cfg.Connections["local"].SQL.Path; got != filepath.Join(dir, "data/app.db") {
+		t.Fatalf("sqlite path = %q, want it relative to the file's directory", got)
+	}
+	lake := cfg.Connections["lake"].S3
+	if lake.Endpoint != "127.0.0.1:9000" || lake.TLS || !lake.PathStyle || lake.Region != "us-east-1" || lake.SecretAccessKey.Reveal() != secretValue {
+		t.Fatalf("lake = %+v", lake)
+	}
+	rep := cfg.Connections["reports"].HTTP
+	if rep.BaseURL != "https://reports.example.com/api/" || rep.Headers["Authorization"].Reveal() != "Bearer "+secretValue || rep.Headers["X-Team"].Reveal() != "analytics" {
+		t.Fatalf("reports = %+v", rep)
+	}
+	// No secret shows through fmt, JSON or slog, whichever way the
+	// configuration is printed.
+	var logged bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("config", "cfg", cfg, "wh", wh, "pw", wh.SQL.Password)
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("config", "cfg", cfg, "pw", wh.SQL.Password)
+	js, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{
+		fmt.Sprintf("%v %+v %#v %s %q %x %d", cfg, wh, lake, wh.SQL.Password, wh.SQL.Password, wh.SQL.Password, wh.SQL.Password),
+		fmt.Sprintf("%+v %+v %+v", *wh.SQL, *lake, *rep),
+		string(js), logged.String(),
+	} {
+		if strings.Contains(out, "s3cr3t") {
+			t.Fatalf("a secret leaked: %s", out)
+		}
+	}
+	if !strings.Contains(string(js), redacted) {
+		t.Fatalf("JSON %s does not say [redacted]", js)
+	}
+	if got := wh.Redact("auth failed for password " + secretValue); got != "auth failed for password [redacted]" {
+		t.Fatalf("Redact = %q", got)
+	}
+}
+
+func TestParseProblems(t *testing.T) {
+	env := map[string]string{"SET": "x"}
+	tests := []struct {
+		name string
+		src  string
+		want []string // every problem, in order
+	}{
+		{"missing env", "connections:\n  wh:\n    type: sql\n    driver: postgres\n    host: h\n    password: env:WH_PASSWORD\n",
+			[]string{`baton.yaml:6:15: connection "wh": password refers to the environment variable WH_PASSWORD, which is not set (or is empty) in the server's environment`}},
+		{"missing file", "connections:\n  wh:\n    type: sql\n    driver: postgres\n    host: h\n    password: file:/nonexistent/pw\n",
+			[]string{`baton.yaml:6:15: connection "wh": password refers to the file /nonexistent/pw, which cannot be read: no such file or directory`}},
+		{"literal password", "connections:\n  wh:\n    type: sql\n    driver: postgres\n    host: h\n    password: hunter2\n",
+			[]string{`baton.yaml:6:15: connection "wh": password must be a reference, env:NAME or file:PATH, so that no secret is written in the configuration file`}},
+		{"unknown field and type", "connections:\n  a:\n    type: ftp\n  b:\n    type: http\n    base: x\n",
+			[]string{`baton.yaml:3:11: connection "a" has an unknown type "ftp" (sql, s3 or http)`, `baton.yaml:6:5: unknown field "base" in connection "b" (fields: type, base_url, headers)`}},
+		{"no type", "connections:\n  a: {driver: sqlite}\n", []string{`baton.yaml:2:6: connection "a" needs a type: sql, s3 or http`}},
+		{"sqlite needs a path", "connections:\n  a: {type: sql, driver: sqlite}\n", []string{`baton.yaml:2:6: connection "a" needs path (the database file) or dsn`}},
+		{"bad driver", "connections:\n  a: {type: sql, driver: mysql}\n", []string{`baton.yaml:2:26: connection "a": driver must be sqlite or postgres, got "mysql"`}},
+		{"s3 half credentials", "connections:\n  a: {type: s3, endpoint: h:9000, secret_access_key: env:SET}\n",
+			[]string{`baton.yaml:2:6: connection "a" needs both access_key_id and secret_access_key, or neither (anonymous access)`}},
+		{"s3 tls contradicts", "connections:\n  a: {type: s3, endpoint: 'https://h', tls: false}\n",
+			[]string{`baton.yaml:2:45: connection "a": tls contradicts the endpoint's scheme https://`}},
+		{"bad base url", "connections:\n  a: {type: http, base_url: /api}\n",
+			[]string{`baton.yaml:2:29: connection "a": base_url must be an absolute http:// or https:// URL, got "/api"`}},
+		{"bad name", "connections:\n  'a b': {type: http}\n", []string{`baton.yaml:2:3: connection name "a b" must be 1 to 80 letters, digits, _ or -`}},
+		{"unknown top-level key", "connection: {}\n", []string{`baton.yaml:1:1: unknown field "connection" in the configuration (fields: connections)`}},
+		{"bad port", "connections:\n  a: {type: sql, driver: postgres, host: h, port: 70000}\n",
+			[]string{`baton.yaml:2:51: connection "a": port must be between 1 and 65535, got 70000`}},
+		{"not yaml", "connections: [\n", []string{`baton.yaml:`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("baton.yaml", []byte(tt.src), testSources(env))
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("err = %v (%T), want *Error", err, err)
+			}
+			if len(e.Problems) != len(tt.want) {
+				t.Fatalf("problems:\n%s\nwant:\n%s", e, strings.Join(tt.want, "\n"))
+			}
+			for i, w := range tt.want {
+				if !strings.HasPrefix(e.Problems[i], w) {
+					t.Fatalf("problem %d = %q, want %q", i, e.Problems[i], w)
+				}
+			}
+		})
+	}
+}
+
+func TestUnknownConnection(t *testing.T) {
+	cfg, err := Parse("/etc/baton.yaml", []byte("connections:\n  lake: {type: http}\n  wh: {type: http}\n"), Sources{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = cfg.Connection("warehouse")
+	want := `no connection "warehouse" in /etc/baton.yaml (it defines: lake, wh); add it under connections: and restart the server`
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %s", err, want)
+	}
+	var none *Config
+	if _, err := none.Connection("x"); err == nil || !strings.Contains(err.Error(), "--config FILE (BATON_CONFIG)") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "baton.yaml")
+	if err := os.WriteFile(path, []byte("connections:\n  db: {type: sql, driver: sqlite, path: x.db}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Connections["db"].SQL.Path != filepath.Join(dir, "x.db") {
+		t.Fatalf("path = %q", cfg.Connections["db"].SQL.Path)
+	}
+	if err := os.WriteFile(path, bytes.Repeat([]byte("#"), MaxFileBytes+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := Load(filepath.Join(dir, "missing.yaml")); err == nil {
+		t.Fatal("no error for a missing file")
+	}
+}

@@ -1,0 +1,136 @@
+package tasks
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/batonhq/baton/internal/config"
+)
+
+// objectURL is a parsed location of the copy and wait_for steps:
+// file://PATH (absolute with a third slash, file:///srv/x; else relative to
+// the step's working directory, file://out/x), s3://BUCKET/KEY, or an
+// http(s) URL (copy sources only).
+type objectURL struct {
+	raw         string // as the step wrote it
+	scheme      string // "file", "s3", "http" or "https"
+	path        string // file: the local path, resolved against the working directory
+	bucket, key string // s3
+}
+
+// parseObjectURL parses field's value, allowing the given schemes; dir is
+// the working directory that relative file:// paths are under.
+func parseObjectURL(raw, field, invalid, dir string, schemes ...string) (objectURL, error) {
+	u := objectURL{raw: raw}
+	scheme, rest, ok := strings.Cut(raw, "://")
+	allowed := false
+	for _, s := range schemes {
+		allowed = allowed || s == scheme
+	}
+	if !ok || !allowed {
+		return u, invalidInput(invalid, field, "must be a %s:// URL, got %q", strings.Join(schemes, "://, "), raw)
+	}
+	u.scheme = scheme
+	switch scheme {
+	case "file":
+		if rest == "" || strings.ContainsRune(rest, 0) {
+			return u, invalidInput(invalid, field, "names no file: %q", raw)
+		}
+		u.path = rest
+		if !filepath.IsAbs(rest) && dir != "" {
+			u.path = filepath.Join(dir, rest)
+		}
+	case "s3":
+		u.bucket, u.key, _ = strings.Cut(rest, "/")
+		if u.bucket == "" {
+			return u, invalidInput(invalid, field, "names no bucket: %q (s3://BUCKET/KEY)", raw)
+		}
+	}
+	return u, nil
+}
+
+// s3Client returns the client of an s3 connection, made once.
+func (r *Resolver) s3Client(conn *config.Connection) (*minio.Client, error) {
+	v, err := r.clients.get("s3:"+conn.Name, func() (any, error) { return newS3Client(conn.S3) })
+	if err != nil {
+		return nil, redacted(conn, ErrorCopy, "connection %q: %v", conn.Name, err)
+	}
+	return v.(*minio.Client), nil
+}
+
+func newS3Client(c *config.S3) (*minio.Client, error) {
+	tr, err := minio.DefaultTransport(c.TLS)
+	if err != nil {
+		return nil, err
+	}
+	if len(c.CA) > 0 {
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		pool.AppendCertsFromPEM(c.CA)
+		tr.TLSClientConfig.RootCAs = pool
+	}
+	lookup := minio.BucketLookupPath
+	if !c.PathStyle {
+		lookup = minio.BucketLookupDNS
+	}
+	return minio.New(c.Endpoint, &minio.Options{
+		// Empty keys sign nothing: anonymous access.
+		Creds:        credentials.NewStaticV4(c.AccessKeyID.Reveal(), c.SecretAccessKey.Reveal(), ""),
+		Secure:       c.TLS,
+		Transport:    tr,
+		Region:       c.Region,
+		BucketLookup: lookup,
+	})
+}
+
+// s3NotFound reports whether an S3 error says the bucket or key does not
+// exist.
+func s3NotFound(err error) bool {
+	switch minio.ToErrorResponse(err).Code {
+	case "NoSuchKey", "NoSuchBucket", "NotFound":
+		return true
+	}
+	return false
+}
+
+// s3Message describes an S3 error by its code and message.
+func s3Message(err error) string {
+	if resp := minio.ToErrorResponse(err); resp.Code != "" {
+		if resp.Message != "" {
+			return resp.Code + ": " + resp.Message
+		}
+		return resp.Code
+	}
+	return err.Error()
+}
+
+// ctxReader stops reading when ctx ends, for copies that the reader itself
+// would not interrupt (local files).
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// errShortCopy is a source that ended before its announced size.
+var errShortCopy = errors.New("the source ended before its announced size")
+
+func shortCopy(want, got int64) error {
+	return fmt.Errorf("%w (%d bytes announced, %d read)", errShortCopy, want, got)
+}

@@ -1,0 +1,139 @@
+package tasks
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/batonhq/baton/internal/config"
+	"github.com/batonhq/baton/internal/steptask"
+)
+
+// This file holds what the executors of pipeline steps (the baton:step:*
+// resources of internal/steptask) share. The pipeline interpreter evaluates
+// a step's expressions and hands the executor the step's specification as
+// the task input; the executor checks it, runs one attempt and answers.
+
+// Error names of the step executors, for retry.on and trigger rules.
+const (
+	ErrorUnknownConnection = "Baton.UnknownConnection" // a step names a connection the server's --config file does not define
+
+	ErrorShellOutput = "Shell.OutputError" // $BATON_OUTPUT holds neither JSON nor key=value lines
+
+	ErrorSQL             = "Sql.Error"        // the database refused a statement or could not be reached
+	ErrorSQLInvalidInput = "Sql.InvalidInput" // the sql step's input has the wrong shape
+
+	ErrorCopy             = "Copy.Error"        // reading the source or writing the destination failed
+	ErrorCopyNotFound     = "Copy.NotFound"     // the source does not exist
+	ErrorCopyInvalidInput = "Copy.InvalidInput" // the copy step's input has the wrong shape
+
+	ErrorWaitFor             = "WaitFor.Error"        // the listing failed (no such bucket, access denied)
+	ErrorWaitForInvalidInput = "WaitFor.InvalidInput" // the wait_for step's input has the wrong shape
+)
+
+// decodeStep decodes a step task's input, failing with kind.InvalidInput.
+func decodeStep[T any](in any, invalid string) (*T, error) {
+	t, err := steptask.Decode[T](in)
+	if err != nil {
+		return nil, &Failure{Name: invalid, Cause: err.Error()}
+	}
+	return t, nil
+}
+
+// invalidInput is a kind.InvalidInput failure naming the field.
+func invalidInput(name, field, format string, args ...any) *Failure {
+	return &Failure{Name: name, Cause: fmt.Sprintf("%q %s", field, fmt.Sprintf(format, args...))}
+}
+
+// connectionOf returns the named connection of the expected type, or a
+// Baton.UnknownConnection failure (or kind.InvalidInput for the wrong type).
+func (r *Resolver) connectionOf(name, typ, invalid string) (*config.Connection, error) {
+	c, err := r.conns.Connection(name)
+	if err != nil {
+		return nil, &Failure{Name: ErrorUnknownConnection, Cause: err.Error()}
+	}
+	if c.Type != typ {
+		return nil, invalidInput(invalid, "connection", "names the %s connection %q; this step needs a %s connection", c.Type, name, typ)
+	}
+	return c, nil
+}
+
+// redacted is a failure whose cause went through the connection's
+// redaction: a message built by a driver or a server may quote a DSN or a
+// credential.
+func redacted(c *config.Connection, name, format string, args ...any) *Failure {
+	return &Failure{Name: name, Cause: c.Redact(fmt.Sprintf(format, args...))}
+}
+
+// minimalEnv are the variables of Baton's environment that step commands
+// inherit. The rest stays out: it may hold the secrets that the server's
+// connections reference (env:NAME).
+var minimalEnv = []string{"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SHELL", "TERM"}
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// stepEnviron is the environment of a step's command: the minimal one, the
+// operator's additions (Options.Env), the BATON_* variables describing the
+// task and the step, then the step's own env and extra. Later entries win.
+func (c commandConfig) stepEnviron(req Request, common steptask.Common, invalid string, extra ...string) ([]string, error) {
+	var env []string
+	for _, k := range minimalEnv {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	env = append(env, c.env...)
+	env = append(env,
+		"BATON_PIPELINE="+common.Pipeline,
+		"BATON_STEP="+common.Step,
+		"BATON_ATTEMPT="+strconv.Itoa(req.Attempt),
+		"BATON_EXECUTION_NAME="+req.ExecutionName,
+	)
+	if common.Index != nil {
+		env = append(env, "BATON_INDEX="+strconv.Itoa(*common.Index))
+	}
+	keys := make([]string, 0, len(common.Env))
+	for k := range common.Env {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if !envName.MatchString(k) {
+			return nil, invalidInput(invalid, "env."+k, "is not a valid variable name (letters, digits and _, not starting with a digit)")
+		}
+		if strings.ContainsRune(common.Env[k], 0) {
+			return nil, invalidInput(invalid, "env."+k, "holds a NUL byte")
+		}
+		env = append(env, k+"="+common.Env[k])
+	}
+	return append(env, extra...), nil
+}
+
+// clientCache keeps one client per connection (database pools, S3
+// clients) for the resolver's life.
+type clientCache struct {
+	mu sync.Mutex
+	m  map[string]any
+}
+
+// get returns the cached client for key, or makes and caches one.
+func (c *clientCache) get(key string, make func() (any, error)) (any, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v, ok := c.m[key]; ok {
+		return v, nil
+	}
+	v, err := make()
+	if err != nil {
+		return nil, err
+	}
+	if c.m == nil {
+		c.m = map[string]any{}
+	}
+	c.m[key] = v
+	return v, nil
+}

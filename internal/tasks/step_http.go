@@ -1,0 +1,103 @@
+package tasks
+
+import (
+	"context"
+	"net/url"
+	"strings"
+
+	"github.com/batonhq/baton/internal/config"
+	"github.com/batonhq/baton/internal/steptask"
+)
+
+// stepHTTPExecutor runs baton:step:http tasks: one request, with the base
+// URL and headers of the step's connection when it names one. Output:
+// {"status", "headers", "body"} (a JSON body parsed).
+type stepHTTPExecutor struct{ r *Resolver }
+
+var _ Executor = stepHTTPExecutor{}
+
+// Run sends the step's request. 4xx and 5xx answers fail the step with
+// Http.ClientError and Http.ServerError, as baton:http does.
+func (e stepHTTPExecutor) Run(ctx context.Context, req Request) (any, error) {
+	t, err := decodeStep[steptask.HTTP](req.Input, ErrorHTTPInvalidInput)
+	if err != nil {
+		return nil, err
+	}
+	var conn *config.Connection
+	if t.Connection != "" {
+		if conn, err = e.r.connectionOf(t.Connection, config.TypeHTTP, ErrorHTTPInvalidInput); err != nil {
+			return nil, err
+		}
+	}
+	target, err := stepURL(t.URL, conn)
+	if err != nil {
+		return nil, err
+	}
+	// The connection's headers first, the step's over them; both through
+	// baton:http's checks.
+	headers := map[string]any{}
+	if conn != nil {
+		for k, v := range conn.HTTP.Headers {
+			headers[k] = v.Reveal()
+		}
+	}
+	for k, v := range t.Headers {
+		for existing := range headers {
+			if strings.EqualFold(existing, k) {
+				delete(headers, existing)
+			}
+		}
+		headers[k] = v
+	}
+	in := map[string]any{"url": target, "headers": headers}
+	if t.Method != "" {
+		in["method"] = t.Method
+	}
+	if t.Body != nil {
+		in["body"] = t.Body
+	}
+	ht, err := parseHTTPTask(in)
+	if err != nil {
+		return nil, redactFailure(conn, err)
+	}
+	a, err := e.r.http.send(ctx, req, ht)
+	if err != nil {
+		return nil, redactFailure(conn, err)
+	}
+	return map[string]any{"status": a.status, "headers": a.headers, "body": a.body}, nil
+}
+
+// stepURL resolves a step's url against its connection's base URL (RFC
+// 3986, as a browser resolves a link: "refresh" under
+// https://x/api/ is https://x/api/refresh, "/refresh" is https://x/refresh).
+// The result must stay on the base URL's scheme and host, so that the
+// connection's headers (its credentials) go nowhere else.
+func stepURL(raw string, conn *config.Connection) (string, error) {
+	if raw == "" {
+		return "", invalidInput(ErrorHTTPInvalidInput, "url", "is missing")
+	}
+	if conn == nil || conn.HTTP.BaseURL == "" {
+		return raw, nil // parseHTTPTask checks it is absolute
+	}
+	base, err := url.Parse(conn.HTTP.BaseURL)
+	if err != nil {
+		return "", invalidInput(ErrorHTTPInvalidInput, "connection", "%q has an invalid base_url", conn.Name)
+	}
+	ref, err := url.Parse(raw)
+	if err != nil {
+		return "", invalidInput(ErrorHTTPInvalidInput, "url", "is not a URL: %q", raw)
+	}
+	u := base.ResolveReference(ref)
+	if u.Scheme != base.Scheme || u.Host != base.Host {
+		return "", invalidInput(ErrorHTTPInvalidInput, "url", "%q leaves the connection %q (%s://%s): its headers are sent only there; drop the connection or use a path", raw, conn.Name, base.Scheme, base.Host)
+	}
+	return u.String(), nil
+}
+
+// redactFailure scrubs the connection's secrets from a failure's cause.
+func redactFailure(conn *config.Connection, err error) error {
+	if f, ok := err.(*Failure); ok && conn != nil {
+		return &Failure{Name: f.Name, Cause: conn.Redact(f.Cause)}
+	}
+	return err
+}

@@ -1,0 +1,81 @@
+package tasks
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton/internal/steptask"
+)
+
+func TestStepHTTP(t *testing.T) {
+	srv := echoServer(t)
+	// A server that quotes the credential it got in its error: the failure
+	// must not.
+	quoting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "bad token "+r.Header.Get("X-Token"), http.StatusForbidden)
+	}))
+	t.Cleanup(quoting.Close)
+	conns := testConnections(t, `connections:
+  api:
+    type: http
+    base_url: `+srv.URL+`/
+    headers: {X-Token: env:TOKEN, Accept: application/json}
+  quoting:
+    type: http
+    base_url: `+quoting.URL+`
+    headers: {X-Token: env:TOKEN}
+  db: {type: sql, driver: sqlite, path: x.db}
+`, map[string]string{"TOKEN": stepSecret})
+	r := newResolver(t, Options{Connections: conns})
+	// The Date header changes: check the shape of one answer by hand.
+	got, err := run(t, r, Request{Resource: steptask.ResourceHTTP, Input: jsonValue(t, `{"url": "`+srv.URL+`/text"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := got.(map[string]any)
+	if out["status"] != int64(200) || out["body"] != "hello" || out["headers"].(map[string]any)["X-Multi"] != "a, b" {
+		t.Fatalf("output = %s", encodeJSON(got))
+	}
+	tests := []stepCase{
+		{name: "a connection's base URL and headers", input: `{"connection": "api", "url": "echo", "method": "post", "body": {"day": "2026-12-01"}}`},
+		{name: "the step's headers win", input: `{"connection": "api", "url": "echo", "headers": {"accept": "text/csv"}}`},
+		{name: "4xx", input: `{"connection": "api", "url": "missing"}`, failure: ErrorHTTPClient, causeHas: []string{"404", "no such thing"}},
+		{name: "5xx", input: `{"connection": "api", "url": "/broken"}`, failure: ErrorHTTPServer, causeHas: []string{"503", "database down"}},
+		{name: "a server quoting the secret", input: `{"connection": "quoting", "url": "/"}`, failure: ErrorHTTPClient, causeHas: []string{"403", "bad token [redacted]"}},
+		{name: "leaving the connection's host", input: `{"connection": "api", "url": "https://elsewhere.example/steal"}`, failure: ErrorHTTPInvalidInput, causeHas: []string{`"url"`, "leaves the connection"}},
+		{name: "unknown connection", input: `{"connection": "nope", "url": "x"}`, failure: ErrorUnknownConnection, causeHas: []string{`"nope"`, "baton.yaml", "api, db, quoting"}},
+		{name: "a connection of another type", input: `{"connection": "db", "url": "x"}`, failure: ErrorHTTPInvalidInput, causeHas: []string{"sql connection"}},
+		{name: "relative URL without a connection", input: `{"url": "/x"}`, failure: ErrorHTTPInvalidInput, causeHas: []string{"absolute"}},
+		{name: "no URL", input: `{"method": "GET"}`, failure: ErrorHTTPInvalidInput, causeHas: []string{`"url" is missing`}},
+		{name: "bad header", input: `{"url": "` + srv.URL + `/echo", "headers": {"X-A": "a\nb"}}`, failure: ErrorHTTPInvalidInput, causeHas: []string{"headers.X-A"}},
+		{name: "timeout", input: `{"url": "` + srv.URL + `/slow"}`, req: Request{Timeout: 100 * time.Millisecond}, failure: ErrorTimeout},
+	}
+	for _, tc := range tests {
+		if tc.failure != "" {
+			runStepCases(t, r, steptask.ResourceHTTP, []stepCase{tc})
+			continue
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := run(t, r, Request{Resource: steptask.ResourceHTTP, Input: jsonValue(t, tc.input)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := got.(map[string]any)["body"].(map[string]any)
+			if body["token"] != stepSecret {
+				t.Fatalf("the connection's header was not sent: %v", body)
+			}
+			switch tc.name {
+			case "a connection's base URL and headers":
+				if body["method"] != "POST" || body["body"] != `{"day":"2026-12-01"}` || body["contentType"] != "application/json" || body["accept"] != "application/json" {
+					t.Fatalf("echo = %v", body)
+				}
+			case "the step's headers win":
+				if body["accept"] != "text/csv" {
+					t.Fatalf("echo = %v", body)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,184 @@
+package tasks
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton/internal/steptask"
+)
+
+// sqlCases are run against SQLite and PostgreSQL alike.
+func sqlCases(conn string) []stepCase {
+	c := `"connection": "` + conn + `", `
+	return []stepCase{
+		{name: "statements and a query", input: `{` + c + `"query": "CREATE TABLE sales (id integer, region text, amount real);\nINSERT INTO sales VALUES (1, 'north', 2.5), (2, 'south', 4);\nSELECT id, region, amount, NULL AS missing FROM sales ORDER BY id"}`,
+			want: `{"rows_affected": 2, "rows": [{"id": 1, "region": "north", "amount": 2.5, "missing": null}, {"id": 2, "region": "south", "amount": 4, "missing": null}]}`},
+		{name: "rows affected", input: `{` + c + `"query": "UPDATE sales SET amount = amount + 1; DELETE FROM sales WHERE id = 2"}`, want: `{"rows_affected": 3}`},
+		{name: "a query without rows", input: `{` + c + `"query": "SELECT id FROM sales WHERE id > 100"}`, want: `{"rows_affected": 0, "rows": []}`},
+		{name: "the last query's rows", input: `{` + c + `"query": "SELECT 1 AS a; SELECT 2 AS b"}`, want: `{"rows_affected": 0, "rows": [{"b": 2}]}`},
+		{name: "a syntax error", input: `{` + c + `"query": "SELECT 1; SELEC 2"}`, failure: ErrorSQL, causeHas: []string{"statement 2 (SELEC 2)", "syntax error"}},
+		{name: "a missing table", input: `{` + c + `"query": "SELECT * FROM nowhere"}`, failure: ErrorSQL, causeHas: []string{"nowhere"}},
+		{name: "rows over the limit", input: `{` + c + `"query": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) SELECT i, 'some text' AS t FROM n"}`,
+			failure: ErrorDataLimitExceeded, causeHas: []string{"larger than 4096 bytes", "LIMIT"}},
+		{name: "no statement", input: `{` + c + `"query": " -- nothing\n"}`, failure: ErrorSQLInvalidInput, causeHas: []string{`"query" holds no statement`}},
+		{name: "no connection", input: `{"query": "SELECT 1"}`, failure: ErrorSQLInvalidInput, causeHas: []string{`"connection" is missing`}},
+		{name: "unknown connection", input: `{"connection": "nope", "query": "SELECT 1"}`, failure: ErrorUnknownConnection, causeHas: []string{`"nope"`, "baton.yaml"}},
+		{name: "a connection of another type", input: `{"connection": "api", "query": "SELECT 1"}`, failure: ErrorSQLInvalidInput, causeHas: []string{"http connection"}},
+		{name: "wrong type", input: `{` + c + `"query": 5}`, failure: ErrorSQLInvalidInput, causeHas: []string{"query"}},
+	}
+}
+
+func TestStepSQLite(t *testing.T) {
+	dir := t.TempDir()
+	conns := testConnections(t, `connections:
+  db: {type: sql, driver: sqlite, path: `+filepath.Join(dir, "app.db")+`}
+  api: {type: http, base_url: "http://127.0.0.1:1"}
+`, nil)
+	r := newResolver(t, Options{Connections: conns, MaxResultBytes: 4096})
+	runStepCases(t, r, steptask.ResourceSQL, sqlCases("db"))
+	// SQLite's own types: bytes, and a query interrupted by the timeout.
+	runStepCases(t, r, steptask.ResourceSQL, []stepCase{
+		{name: "blobs", input: `{"connection": "db", "query": "SELECT x'00ff' AS bin, CAST('text' AS BLOB) AS txt"}`, want: `{"rows_affected": 0, "rows": [{"bin": "AP8=", "txt": "text"}]}`},
+		{name: "timeout", input: `{"connection": "db", "query": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"}`,
+			req: Request{Timeout: 200 * time.Millisecond}, failure: ErrorTimeout},
+	})
+}
+
+func TestStepPostgres(t *testing.T) {
+	pg := startPostgres(t)
+	conns := testConnections(t, `connections:
+  pg:
+    type: sql
+    driver: postgres
+    host: 127.0.0.1
+    port: `+strconv.Itoa(pg.port)+`
+    user: baton
+    database: postgres
+    sslmode: disable
+    password: env:PG_PASSWORD
+  wrong:
+    type: sql
+    driver: postgres
+    dsn: "postgres://baton@127.0.0.1:`+strconv.Itoa(pg.port)+`/postgres?sslmode=disable"
+    password: env:WRONG_PASSWORD
+  api: {type: http, base_url: "http://127.0.0.1:1"}
+`, map[string]string{"PG_PASSWORD": pg.password, "WRONG_PASSWORD": stepSecret})
+	r := newResolver(t, Options{Connections: conns, MaxResultBytes: 4096})
+	runStepCases(t, r, steptask.ResourceSQL, sqlCases("pg"))
+	runStepCases(t, r, steptask.ResourceSQL, []stepCase{
+		{name: "PostgreSQL types", input: `{"connection": "pg", "query": "SELECT 12.50::numeric AS n, true AS ok, '{\"a\": [1]}'::jsonb AS j, ARRAY[1, 2] AS arr, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid AS id, '2026-12-04 10:00:00+00'::timestamptz AS at, 'x'::bytea AS b"}`,
+			want: `{"rows_affected": 0, "rows": [{"n": 12.5, "ok": true, "j": {"a": [1]}, "arr": [1, 2], "id": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "at": "2026-12-04T10:00:00Z", "b": "x"}]}`},
+		{name: "the database's message", input: `{"connection": "pg", "query": "SELECT 1/0"}`, failure: ErrorSQL, causeHas: []string{"division by zero", "SQLSTATE 22012"}},
+		{name: "a wrong password is not shown", input: `{"connection": "wrong", "query": "SELECT 1"}`, failure: ErrorSQL, causeHas: []string{"password authentication failed"}},
+		{name: "timeout", input: `{"connection": "pg", "query": "SELECT pg_sleep(30)"}`, req: Request{Timeout: 300 * time.Millisecond}, failure: ErrorTimeout},
+	})
+}
+
+// postgres is a PostgreSQL server the test started.
+type postgres struct {
+	port     int
+	password string
+}
+
+// startPostgres starts a PostgreSQL server of its own (initdb + pg_ctl,
+// Debian's postgresql package) in a temporary directory, with password
+// authentication for the user baton. It skips the test when PostgreSQL is
+// not installed; `make test-deps` installs it.
+func startPostgres(t *testing.T) postgres {
+	t.Helper()
+	bin := postgresBin()
+	if bin == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("PostgreSQL (initdb, pg_ctl) is not installed: CI must install it (make test-deps)")
+		}
+		t.Skip("PostgreSQL (initdb, pg_ctl) is not installed: apt-get install postgresql (make test-deps) to run this test")
+	}
+	// PostgreSQL refuses to run as root: as root, run it as the postgres
+	// user of the Debian package.
+	var cred *syscall.Credential
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			t.Skip("running as root without a postgres user to start PostgreSQL as")
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	}
+	root, err := os.MkdirTemp("", "baton-pg-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(root) })
+	if err := os.Chmod(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pw := postgres{password: "pw-" + strconv.FormatInt(time.Now().UnixNano(), 36)}
+	pwFile := filepath.Join(root, "pw")
+	if err := os.WriteFile(pwFile, []byte(pw.password+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(root, "data")
+	if err := os.Mkdir(data, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if cred != nil {
+		for _, p := range []string{root, data, pwFile} {
+			if err := os.Chown(p, int(cred.Uid), int(cred.Gid)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	pgRun := func(name string, args ...string) {
+		t.Helper()
+		cmd := exec.Command(filepath.Join(bin, name), args...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", name, err, out)
+		}
+	}
+	pgRun("initdb", "-D", data, "-U", "baton", "--auth=scram-sha-256", "--pwfile="+pwFile, "--no-sync", "-E", "UTF8", "--locale=C")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw.port = ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	opts := fmt.Sprintf("-h 127.0.0.1 -p %d -k %s -c fsync=off", pw.port, root)
+	pgRun("pg_ctl", "-D", data, "-o", opts, "-l", filepath.Join(root, "log"), "-w", "-t", "30", "start")
+	t.Cleanup(func() {
+		cmd := exec.Command(filepath.Join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		_ = cmd.Run()
+	})
+	return pw
+}
+
+// postgresBin finds the directory of initdb and pg_ctl: on PATH, or
+// Debian's /usr/lib/postgresql/VERSION/bin.
+func postgresBin() string {
+	if p, err := exec.LookPath("initdb"); err == nil {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
+		if _, err := os.Stat(filepath.Join(filepath.Dir(p), "pg_ctl")); err == nil {
+			return filepath.Dir(p)
+		}
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	for i := len(dirs) - 1; i >= 0; i-- { // the newest version
+		if _, err := os.Stat(filepath.Join(dirs[i], "initdb")); err == nil {
+			return dirs[i]
+		}
+	}
+	return ""
+}
