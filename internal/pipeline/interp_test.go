@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/steptask"
 	"github.com/batonhq/baton/workflow"
 )
@@ -891,5 +892,30 @@ handlers:
 	h.wantStatus(workflow.StatusTimedOut)
 	if got := strings.Join(h.ran(), " "); got != "a yay bye" {
 		t.Fatalf("ran %q", got)
+	}
+}
+
+func TestCheckInput(t *testing.T) {
+	p := compileTest(t, "name: p\nparams: {n: {type: integer}}\nsteps: [{name: a, command: [x]}]\n", Options{}, nil)
+	if err := CheckInput(p, workflow.Info{Input: map[string]any{"n": int64(1)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckInput(p, workflow.Info{Input: map[string]any{"n": "x"}}); err == nil || !strings.Contains(err.Error(), "param 'n'") {
+		t.Fatalf("err %v", err)
+	}
+}
+
+// TestExpressionLimits: expressions are bounded by asl's JSONata limits,
+// and the error names the flag that raises them.
+func TestExpressionLimits(t *testing.T) {
+	h := newHarness(t, "name: p\nsteps: [{name: a, command: [x, \"{% $join([1..100000].$string(), ',') %}\"]}]\n",
+		Options{JSONata: asl.JSONataLimits{MaxBytes: 10_000}}, nil)
+	h.wantStatus(workflow.StatusFailed)
+	if r := h.inst.Result(); r.Error != "States.QueryEvaluationError" || !strings.Contains(r.Cause, "--jsonata-max-bytes") || !strings.Contains(r.Cause, "command/1") {
+		t.Fatalf("result %+v", r)
+	}
+	v, err := asl.EvalJSONata("$x + 1", map[string]any{"x": int64(41)}, asl.DefaultJSONataLimits())
+	if err != nil || v != int64(42) {
+		t.Fatalf("EvalJSONata: %v %v", v, err)
 	}
 }
