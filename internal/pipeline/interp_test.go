@@ -919,3 +919,42 @@ func TestExpressionLimits(t *testing.T) {
 		t.Fatalf("EvalJSONata: %v %v", v, err)
 	}
 }
+
+func TestHandlersOrderAndLateStop(t *testing.T) {
+	h := newHarness(t, `
+name: p
+steps: [{name: a, command: [x]}]
+handlers:
+  on_exit:
+    - {name: second, command: [x], depends_on: [first], trigger_rule: all_done}
+    - {name: first, command: [x]}
+`, Options{}, nil)
+	h.ok("a", nil)
+	if _, ok := h.task("second"); ok {
+		t.Fatal("second started before first")
+	}
+	h.fail("first", "E")
+	h.mustTask("second")
+	h.stop() // a stop once on_exit runs ends the run at once
+	h.wantStatus(workflow.StatusAborted)
+	if len(h.tasks) != 0 {
+		t.Fatalf("tasks left %v", h.openNames())
+	}
+}
+
+// TestStepSkippedEvent pins the JSON of the StepSkipped history event.
+func TestStepSkippedEvent(t *testing.T) {
+	h := newHarness(t, "name: p\nsteps: [{name: a, command: [x], when: \"{% $input.go %}\"}]\n", Options{}, map[string]any{"go": false})
+	h.wantStatus(workflow.StatusSucceeded)
+	var ev workflow.HistoryEvent
+	for _, e := range h.history {
+		if e.Type == "StepSkipped" {
+			ev = e
+		}
+	}
+	b, _ := ev.MarshalJSON()
+	want := `{"timestamp":"2026-03-01T12:00:00.000Z","type":"StepSkipped","id":2,"previousEventId":1,"stepSkippedEventDetails":{"name":"a","error":"when","cause":"Step 'a' was skipped: its when condition is false"}}`
+	if string(b) != want {
+		t.Fatalf("event\n%s\nwant\n%s", b, want)
+	}
+}
