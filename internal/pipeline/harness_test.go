@@ -31,6 +31,7 @@ type harness struct {
 	timers  map[string]workflow.ArmTimer
 	history []workflow.HistoryEvent
 	runs    []workflow.RunTask // every RunTask, in order
+	cmds    []string           // every command, in short: "run a#1 attempt 0", "arm retry +10s"...
 	noTwin  bool               // skip the snapshot check (benchmarks)
 }
 
@@ -145,18 +146,24 @@ func (h *harness) collect(out *workflow.Output) {
 			h.tasks[c.TaskID] = c
 			h.order = append(h.order, c.TaskID)
 			h.runs = append(h.runs, c)
+			h.cmds = append(h.cmds, fmt.Sprintf("run %s attempt %d", taskName(c), c.Attempt))
 		case workflow.CancelTask:
-			if _, ok := h.tasks[c.TaskID]; !ok {
+			rt, ok := h.tasks[c.TaskID]
+			if !ok {
 				h.t.Fatalf("CancelTask of a task not open: %s", c.TaskID)
 			}
 			delete(h.tasks, c.TaskID)
+			h.cmds = append(h.cmds, "cancel "+taskName(rt))
 		case workflow.ArmTimer:
 			h.timers[c.TimerID] = c
+			h.cmds = append(h.cmds, fmt.Sprintf("arm %s +%v", c.Purpose, c.At.Sub(h.now)))
 		case workflow.CancelTimer:
-			if _, ok := h.timers[c.TimerID]; !ok {
+			tm, ok := h.timers[c.TimerID]
+			if !ok {
 				h.t.Fatalf("CancelTimer of a timer not armed: %s", c.TimerID)
 			}
 			delete(h.timers, c.TimerID)
+			h.cmds = append(h.cmds, "unarm "+tm.Purpose)
 		}
 	}
 	h.history = append(h.history, out.History...)
@@ -176,6 +183,14 @@ func (h *harness) collect(out *workflow.Output) {
 	if n != len(h.timers) {
 		h.t.Fatalf("the run has %d timers, the commands left %d armed", n, len(h.timers))
 	}
+}
+
+// taskName is a task's step, with "#k" for a for_each item.
+func taskName(rt workflow.RunTask) string {
+	if m, ok := rt.Input.(map[string]any); ok && m["index"] != nil {
+		return fmt.Sprintf("%s#%v", rt.StateName, m["index"])
+	}
+	return rt.StateName
 }
 
 // task finds the open task of a step ("name", or "name#k" for a for_each

@@ -3,10 +3,12 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/steptask"
 	"github.com/batonhq/baton/workflow"
 )
@@ -554,9 +556,9 @@ steps:
 	})
 }
 
-// TestForEach10000 runs 10,000 items, 100 at a time, checking the
-// snapshot round trip every 500 transitions (every one would be
-// quadratic in the test, not in the interpreter).
+// TestForEach10000 runs 10,000 items, 100 at a time, one of them retried,
+// checking the snapshot round trip every 500 transitions (every one with
+// BATON_SLOW_TESTS=1).
 func TestForEach10000(t *testing.T) {
 	const n = 10_000
 	items := make([]any, n)
@@ -573,8 +575,12 @@ steps:
     command: [x, "{% $item %}"]
 `, Options{}, map[string]any{"items": items})
 	start := time.Now()
+	every := 500 // the round trip at every transition is quadratic in the test (not in the interpreter)
+	if os.Getenv("BATON_SLOW_TESTS") == "1" {
+		every = 1
+	}
 	for k := 0; len(h.tasks) > 0; k++ {
-		h.noTwin = k%500 != 0
+		h.noTwin = k%every != 0
 		if len(h.tasks) > 100 {
 			t.Fatalf("%d items at once", len(h.tasks))
 		}
@@ -886,5 +892,69 @@ handlers:
 	h.wantStatus(workflow.StatusTimedOut)
 	if got := strings.Join(h.ran(), " "); got != "a yay bye" {
 		t.Fatalf("ran %q", got)
+	}
+}
+
+func TestCheckInput(t *testing.T) {
+	p := compileTest(t, "name: p\nparams: {n: {type: integer}}\nsteps: [{name: a, command: [x]}]\n", Options{}, nil)
+	if err := CheckInput(p, workflow.Info{Input: map[string]any{"n": int64(1)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckInput(p, workflow.Info{Input: map[string]any{"n": "x"}}); err == nil || !strings.Contains(err.Error(), "param 'n'") {
+		t.Fatalf("err %v", err)
+	}
+}
+
+// TestExpressionLimits: expressions are bounded by asl's JSONata limits,
+// and the error names the flag that raises them.
+func TestExpressionLimits(t *testing.T) {
+	h := newHarness(t, "name: p\nsteps: [{name: a, command: [x, \"{% $join([1..100000].$string(), ',') %}\"]}]\n",
+		Options{JSONata: asl.JSONataLimits{MaxBytes: 10_000}}, nil)
+	h.wantStatus(workflow.StatusFailed)
+	if r := h.inst.Result(); r.Error != "States.QueryEvaluationError" || !strings.Contains(r.Cause, "--jsonata-max-bytes") || !strings.Contains(r.Cause, "command/1") {
+		t.Fatalf("result %+v", r)
+	}
+	v, err := asl.EvalJSONata("$x + 1", map[string]any{"x": int64(41)}, asl.DefaultJSONataLimits())
+	if err != nil || v != int64(42) {
+		t.Fatalf("EvalJSONata: %v %v", v, err)
+	}
+}
+
+func TestHandlersOrderAndLateStop(t *testing.T) {
+	h := newHarness(t, `
+name: p
+steps: [{name: a, command: [x]}]
+handlers:
+  on_exit:
+    - {name: second, command: [x], depends_on: [first], trigger_rule: all_done}
+    - {name: first, command: [x]}
+`, Options{}, nil)
+	h.ok("a", nil)
+	if _, ok := h.task("second"); ok {
+		t.Fatal("second started before first")
+	}
+	h.fail("first", "E")
+	h.mustTask("second")
+	h.stop() // a stop once on_exit runs ends the run at once
+	h.wantStatus(workflow.StatusAborted)
+	if len(h.tasks) != 0 {
+		t.Fatalf("tasks left %v", h.openNames())
+	}
+}
+
+// TestStepSkippedEvent pins the JSON of the StepSkipped history event.
+func TestStepSkippedEvent(t *testing.T) {
+	h := newHarness(t, "name: p\nsteps: [{name: a, command: [x], when: \"{% $input.go %}\"}]\n", Options{}, map[string]any{"go": false})
+	h.wantStatus(workflow.StatusSucceeded)
+	var ev workflow.HistoryEvent
+	for _, e := range h.history {
+		if e.Type == "StepSkipped" {
+			ev = e
+		}
+	}
+	b, _ := ev.MarshalJSON()
+	want := `{"timestamp":"2026-03-01T12:00:00.000Z","type":"StepSkipped","id":2,"previousEventId":1,"stepSkippedEventDetails":{"name":"a","error":"when","cause":"Step 'a' was skipped: its when condition is false"}}`
+	if string(b) != want {
+		t.Fatalf("event\n%s\nwant\n%s", b, want)
 	}
 }

@@ -371,3 +371,18 @@ func (rp *retryPolicy) delay(retry int, rnd func() float64) time.Duration {
 	d = min(d, 1e9) // far beyond any run's life; no Duration overflow
 	return time.Duration(d * float64(time.Second))
 }
+
+// CheckInput checks a run input against a compiled pipeline's params, as
+// Start does, so that a service can refuse a bad input with a clear 400
+// before creating the run. It returns nil for programs of other languages.
+func CheckInput(prog workflow.Program, info workflow.Info) error {
+	p, ok := prog.(*program)
+	if !ok {
+		return nil
+	}
+	r := &run{prog: p, st: runState{Info: p.runInfo(info, info.StartTime)}}
+	if _, msg := r.params(info.Input); msg != "" {
+		return errors.New(msg)
+	}
+	return nil
+}

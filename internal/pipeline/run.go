@@ -36,20 +36,7 @@ type jsCache struct {
 // without upstreams start.
 func (p *program) Start(info workflow.Info, now time.Time, out *workflow.Output) workflow.Instance {
 	r := &run{prog: p}
-	r.st = runState{Status: workflow.StatusRunning, Steps: make([]stepState, len(p.nodes)), Info: runInfo{
-		ID: info.ID, Name: info.Name, WorkflowID: info.WorkflowID, WorkflowName: info.WorkflowName,
-		Namespace: info.Namespace, Version: info.Version, Region: info.Region, StartTime: info.StartTime,
-		LogicalDate: info.LogicalDate, DataIntervalStart: info.DataIntervalStart, Trigger: jv{info.Trigger},
-	}}
-	if r.st.Info.StartTime.IsZero() {
-		r.st.Info.StartTime = now
-	}
-	if r.st.Info.WorkflowName == "" {
-		r.st.Info.WorkflowName = p.pl.Name
-	}
-	if r.st.Info.Namespace == "" {
-		r.st.Info.Namespace = p.pl.Namespace
-	}
+	r.st = runState{Status: workflow.StatusRunning, Steps: make([]stepState, len(p.nodes)), Info: p.runInfo(info, now)}
 	r.recount()
 	if ev := r.event(now, out, "ExecutionStarted"); ev != nil {
 		ev.Input, ev.HasInput = info.Input, true
@@ -68,6 +55,23 @@ func (p *program) Start(info workflow.Info, now time.Time, out *workflow.Output)
 	r.drain(now, out)
 	r.settle(now, out)
 	return r
+}
+
+// runInfo is what a run keeps of its Info.
+func (p *program) runInfo(info workflow.Info, now time.Time) runInfo {
+	in := runInfo{ID: info.ID, Name: info.Name, WorkflowID: info.WorkflowID, WorkflowName: info.WorkflowName,
+		Namespace: info.Namespace, Version: info.Version, Region: info.Region, StartTime: info.StartTime,
+		LogicalDate: info.LogicalDate, DataIntervalStart: info.DataIntervalStart, Trigger: jv{info.Trigger}}
+	if in.StartTime.IsZero() {
+		in.StartTime = now
+	}
+	if in.WorkflowName == "" {
+		in.WorkflowName = p.pl.Name
+	}
+	if in.Namespace == "" {
+		in.Namespace = p.pl.Namespace
+	}
+	return in
 }
 
 func (r *run) armRunTimeout(now time.Time, out *workflow.Output) {

@@ -12,8 +12,8 @@ import (
 // TestRunGolden runs each testdata/run/*.txtar case: its pipeline.yaml
 // (with its input.json, if any) driven by the lines of its "script" section
 // (see harness.script), with the snapshot round trip after every
-// transition, and compares the outcome, the steps run and the history's
-// event types with its "want" section. Run with -update-golden to rewrite
+// transition, and compares the outcome, the commands (in short) and the
+// history's event types with its "want" section. Run with -update-golden to rewrite
 // them, then review the diff.
 func TestRunGolden(t *testing.T) {
 	eachCase(t, "testdata/run/*.txtar", func(t *testing.T, a *txtar.Archive, src string) bool {
@@ -36,9 +36,9 @@ func TestRunGolden(t *testing.T) {
 			h.script(line)
 		}
 		r := h.inst.Result()
-		got := fmt.Sprintf("status: %s\nerror: %s\ncause: %s\noutput: %s\nran: %s\nopen: %s\nhistory:\n%s",
-			h.status(), r.Error, r.Cause, workflow.MarshalJSON(r.Output), strings.Join(h.ran(), " "),
-			strings.Join(h.openNames(), " "), strings.ReplaceAll(h.types(), " ", "\n"))
+		got := fmt.Sprintf("status: %s\nerror: %s\ncause: %s\noutput: %s\nopen: %s\ncommands:\n%s\nhistory:\n%s",
+			h.status(), r.Error, r.Cause, workflow.MarshalJSON(r.Output),
+			strings.Join(h.openNames(), " "), strings.Join(h.cmds, "\n"), strings.ReplaceAll(h.types(), " ", "\n"))
 		if *updateGolden {
 			setFile(a, "want", got)
 			return true

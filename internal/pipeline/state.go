@@ -36,7 +36,7 @@ func failed(s uint8) bool {
 
 // Skip reasons, recorded in the StepSkipped event's error field.
 const (
-	ReasonWhen              = "when_false"
+	ReasonWhen              = "when"
 	ReasonUpstreamFailed    = "upstream_failed"
 	ReasonUpstreamSkipped   = "upstream_skipped"
 	ReasonUpstreamSucceeded = "upstream_succeeded"
