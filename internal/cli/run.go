@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/batonhq/baton/asl"
+	"github.com/batonhq/baton/internal/config"
 	"github.com/batonhq/baton/internal/runner"
 	"github.com/batonhq/baton/internal/tasks"
 	"github.com/batonhq/baton/workflow"
@@ -46,6 +47,7 @@ type runFlags struct {
 	mocks       []string // STEP=JSON
 	mockErrors  []string // STEP=ERROR[:CAUSE]
 	logicalDate string
+	configFile  string // --config: named connections for sql, http, copy and wait_for steps
 }
 
 func newRunCmd() *cobra.Command {
@@ -62,7 +64,8 @@ command with --resource ARN=COMMAND, or mocked with a Step Functions Local mock
 config file (--mock-config FILE --test-case NAME).
 
 A pipeline's steps run for real in the project's directory, like 'dagu start':
-shell, http, sql, copy and wait_for steps (connections come from --config).
+shell, http, sql, copy and wait_for steps, with the named connections of
+the --config file (the same file as 'baton server --config').
 For tests, --mock STEP=JSON gives a step's output without running it, and
 --mock-error STEP=ERROR[:CAUSE] makes it fail; --logical-date sets
 $run.logical_date, as a backfill does.
@@ -101,6 +104,7 @@ definition or usage. A definition file larger than --max-definition-bytes
 	fl.Int64Var(&f.maxEvents, "max-events", 0, "fail the execution when its history reaches N events (AWS Standard workflows: 25000); 0: no limit")
 	fl.StringArrayVar(&f.mocks, "mock", nil, "pipelines: give a step's output without running it: STEP=JSON (repeatable)")
 	fl.StringArrayVar(&f.mockErrors, "mock-error", nil, "pipelines: make a step fail without running it: STEP=ERROR[:CAUSE] (repeatable)")
+	fl.StringVar(&f.configFile, "config", os.Getenv("BATON_CONFIG"), "configuration file with the named connections of sql, http, copy and wait_for steps (as 'baton server --config'); env BATON_CONFIG")
 	fl.StringVar(&f.logicalDate, "logical-date", "", "pipelines: the run's $run.logical_date (2026-11-21 or an RFC 3339 time; default: now)")
 	addMaxDefinitionFlag(cmd, &f.maxDefinition, &f.envErr)
 	f.limits.register(fl) // --jsonata-timeout, --jsonata-max-bytes, --max-open-branches (limits.go)
@@ -253,6 +257,13 @@ func (f *runFlags) resolver(name, dir string) (*mockResolver, error) {
 			return nil, err
 		}
 		opts.Mappings = m
+	}
+	if f.configFile != "" {
+		cfg, err := config.Load(f.configFile)
+		if err != nil {
+			return nil, usageErr("--config: %v", err)
+		}
+		opts.Connections = cfg
 	}
 	r, err := tasks.NewResolver(opts)
 	if err != nil {
