@@ -93,3 +93,34 @@ func TestRunPipelineBody(t *testing.T) {
 		t.Fatalf("body run: %+v", r)
 	}
 }
+
+// baton run --config gives pipeline steps the named connections of the
+// server's configuration file: here a SQLite database.
+func TestRunPipelineConfig(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "baton.yaml", "connections:\n  local:\n    type: sql\n    driver: sqlite\n    path: app.db\n")
+	writeFile(t, dir, "pipeline.yaml", `name: sqldemo
+steps:
+  - name: load
+    type: sql
+    connection: local
+    query: "CREATE TABLE t(x INTEGER); INSERT INTO t VALUES (1), (2), (3);"
+  - name: count
+    type: sql
+    connection: local
+    depends_on: [load]
+    query: "SELECT count(*) AS n FROM t"
+output: "{% $steps.count.output.rows[0].n %}"
+`)
+	r := runBaton(t, dir, "", "run", ".", "-q", "--config", "baton.yaml")
+	if got := decode(t, r.stdout); r.code != 0 || got["output"] != 3.0 {
+		t.Fatalf("sql steps with --config: %+v", r)
+	}
+	r = runBaton(t, dir, "", "run", ".", "-q")
+	if got := decode(t, r.stdout); r.code != 1 || !strings.Contains(got["cause"].(string), "local") {
+		t.Fatalf("an unknown connection: %+v", r)
+	}
+	if r := runBaton(t, dir, "", "run", ".", "--config", "nope.yaml"); r.code != 2 || !strings.Contains(r.stderr, "--config") {
+		t.Fatalf("a missing config file: %+v", r)
+	}
+}
