@@ -274,6 +274,30 @@ func (r *run) event(now time.Time, out *workflow.Output, typ string) *workflow.H
 	return &out.History[len(out.History)-1]
 }
 
+// chainEvent appends an event of a step or a for_each item. Its previous
+// event is the last one of the same step or item (*last), as Step Functions
+// links the events of one branch, so that readers of a history with steps
+// running side by side can tell which step an event belongs to; a step's
+// first event follows the run's latest one. *last moves to the new event.
+func (r *run) chainEvent(last *int64, now time.Time, out *workflow.Output, typ string) *workflow.HistoryEvent {
+	prev := *last
+	if prev == 0 {
+		prev = r.st.Events
+	}
+	ev := r.event(now, out, typ)
+	ev.PreviousEventID = prev
+	*last = ev.ID
+	return ev
+}
+
+// lastOf is the event chain of a step (rf.Item < 0) or of an item.
+func (r *run) lastOf(rf ref) *int64 {
+	if rf.Item < 0 {
+		return &r.st.Steps[rf.Node].Last
+	}
+	return &r.execOf(rf).Last
+}
+
 func (r *run) newID(prefix string) string {
 	r.st.Seq++
 	return prefix + strconv.FormatInt(r.st.Seq, 10)
@@ -427,7 +451,8 @@ func rule(name string, c counts, total int32) (run bool, skip string) {
 func (r *run) skip(i int32, reason, cause string, now time.Time, out *workflow.Output) {
 	st := &r.st.Steps[i]
 	st.Reason = reason
-	if ev := r.event(now, out, "StepSkipped"); ev != nil {
+	st.Last = 0
+	if ev := r.chainEvent(&st.Last, now, out, "StepSkipped"); ev != nil {
 		ev.Name, ev.Error, ev.Cause = r.prog.nodes[i].step.Name, reason, cause
 	}
 	r.setFinal(i, stateSkipped)
@@ -596,7 +621,7 @@ func (r *run) cancelAll(now time.Time, out *workflow.Output) {
 			typ = "MapStateAborted"
 			r.abortItems(int32(i), now, out)
 		}
-		if ev := r.event(now, out, typ); ev != nil {
+		if ev := r.chainEvent(&st.Last, now, out, typ); ev != nil {
 			ev.Name = name
 		}
 		r.setFinal(int32(i), stateStopped)

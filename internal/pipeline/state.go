@@ -89,6 +89,7 @@ type stepState struct {
 	Cause    string    `json:"c,omitempty"`
 	X        *inflight `json:"x,omitempty"` // the attempt in flight (not for_each)
 	Each     *each     `json:"m,omitempty"` // for_each
+	Last     int64     `json:"l,omitempty"` // the step's last history event (see chainEvent)
 }
 
 // inflight is an attempt in flight of a step or a for_each item, or the wait
@@ -99,6 +100,7 @@ type inflight struct {
 	Timeout string `json:"to,omitempty"`
 	Beat    string `json:"hb,omitempty"` // heartbeat timer (activity steps)
 	Retries int    `json:"n,omitempty"`  // retries used
+	Last    int64  `json:"l,omitempty"`  // a for_each item's last history event
 }
 
 // each is a for_each step's items.

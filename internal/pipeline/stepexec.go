@@ -45,13 +45,15 @@ func (r *run) startStep(i int32, now time.Time, out *workflow.Output) {
 // enter marks the step running with its *StateEntered event.
 func (r *run) enter(i int32, now time.Time, out *workflow.Output) {
 	n := r.prog.nodes[i]
-	r.st.Steps[i].State = stateRunning
+	st := &r.st.Steps[i]
+	st.State = stateRunning
 	delete(r.js.steps, i)
 	typ := "TaskStateEntered"
 	if n.forEach != nil {
 		typ = "MapStateEntered"
 	}
-	if ev := r.event(now, out, typ); ev != nil {
+	st.Last = 0 // an entry follows what made the step run: the run's latest event
+	if ev := r.chainEvent(&st.Last, now, out, typ); ev != nil {
 		ev.Name, ev.Input, ev.HasInput = n.step.Name, r.st.Input.V, true
 	}
 }
@@ -83,7 +85,7 @@ func (r *run) startEach(i int32, now time.Time, out *workflow.Output) {
 	}
 	e := st.Each
 	e.Active = map[int]*inflight{}
-	if ev := r.event(now, out, "MapStateStarted"); ev != nil {
+	if ev := r.chainEvent(&st.Last, now, out, "MapStateStarted"); ev != nil {
 		ev.Name, ev.Length = n.step.Name, len(e.State)
 	}
 	if e.Done == len(e.State) {
@@ -106,8 +108,9 @@ func (r *run) fillEach(i int32, now time.Time, out *workflow.Output) {
 			continue
 		}
 		e.State[k] = stateRunning
-		e.Active[k] = &inflight{}
-		if ev := r.event(now, out, "MapIterationStarted"); ev != nil {
+		x := &inflight{Last: st.Last}
+		e.Active[k] = x
+		if ev := r.chainEvent(&x.Last, now, out, "MapIterationStarted"); ev != nil {
 			ev.Name, ev.Index = n.step.Name, k
 		}
 		r.attempt(i, k, now, out)
@@ -148,7 +151,7 @@ func (r *run) dispatch(i int32, item int, record bool, now time.Time, out *workf
 	x := r.execOf(rf)
 	input, err := r.taskInput(n, item)
 	if err != nil {
-		if ev := r.event(now, out, "TaskFailed"); ev != nil {
+		if ev := r.chainEvent(r.lastOf(rf), now, out, "TaskFailed"); ev != nil {
 			ev.Error, ev.Cause = asl.ErrQueryEvaluationError, err.cause
 		}
 		r.attemptFailed(rf, asl.ErrQueryEvaluationError, err.cause, now, out)
@@ -164,11 +167,11 @@ func (r *run) dispatch(i int32, item int, record bool, now time.Time, out *workf
 		StateName: n.step.Name, Attempt: x.Retries, Timeout: n.timeout, Heartbeat: n.step.HeartbeatTimeout})
 	r.armHeartbeat(rf, now, out)
 	if record {
-		if ev := r.event(now, out, "TaskScheduled"); ev != nil {
+		if ev := r.chainEvent(r.lastOf(rf), now, out, "TaskScheduled"); ev != nil {
 			ev.Task = &workflow.TaskDetails{ResourceType: "baton", Resource: n.resource[len("baton:"):], Region: r.st.Info.Region,
 				Parameters: input, TimeoutSeconds: int64(n.timeout / time.Second), HeartbeatSeconds: int64(n.step.HeartbeatTimeout / time.Second)}
 		}
-		if ev := r.event(now, out, "TaskStarted"); ev != nil {
+		if ev := r.chainEvent(r.lastOf(rf), now, out, "TaskStarted"); ev != nil {
 			ev.Task = &workflow.TaskDetails{ResourceType: "baton", Resource: n.resource[len("baton:"):]}
 		}
 	}
@@ -258,7 +261,7 @@ func (r *run) taskSucceeded(rf ref, output any, now time.Time, out *workflow.Out
 		if size := value.Size(output, lim); size > lim {
 			r.cancelTimer(&x.Timeout, out)
 			cause := fmt.Sprintf("The output of step '%s' is larger than %d bytes, the payload limit of a step's output (raise the server's payload limit, or write large results to storage and output their location)", n.step.Name, lim)
-			if ev := r.event(now, out, "TaskFailed"); ev != nil {
+			if ev := r.chainEvent(r.lastOf(rf), now, out, "TaskFailed"); ev != nil {
 				ev.Error, ev.Cause = asl.ErrDataLimitExceeded, cause
 			}
 			r.attemptFailed(rf, asl.ErrDataLimitExceeded, cause, now, out)
@@ -266,7 +269,7 @@ func (r *run) taskSucceeded(rf ref, output any, now time.Time, out *workflow.Out
 		}
 	}
 	r.cancelTimer(&x.Timeout, out)
-	if ev := r.event(now, out, "TaskSucceeded"); ev != nil {
+	if ev := r.chainEvent(r.lastOf(rf), now, out, "TaskSucceeded"); ev != nil {
 		ev.Output, ev.HasOutput = output, true
 		ev.Task = &workflow.TaskDetails{ResourceType: "baton", Resource: n.resource[len("baton:"):]}
 	}
@@ -289,7 +292,7 @@ func (r *run) taskEnded(rf ref, errName, cause string, timedOut bool, now time.T
 	if timedOut {
 		typ = "TaskTimedOut"
 	}
-	if ev := r.event(now, out, typ); ev != nil {
+	if ev := r.chainEvent(r.lastOf(rf), now, out, typ); ev != nil {
 		ev.Error, ev.Cause = errName, cause
 		ev.Task = &workflow.TaskDetails{ResourceType: "baton", Resource: n.resource[len("baton:"):]}
 	}
@@ -324,13 +327,16 @@ func (r *run) attemptFailed(rf ref, errName, cause string, now time.Time, out *w
 }
 
 func (r *run) itemSucceeded(i int32, k int, output any, now time.Time, out *workflow.Output) {
-	e := r.st.Steps[i].Each
+	st := &r.st.Steps[i]
+	e := st.Each
+	x := r.execOf(ref{Node: i, Item: int32(k)})
 	e.State[k], e.Outputs[k] = stateSucceeded, jv{output}
 	delete(e.Active, k)
 	e.Done++
-	if ev := r.event(now, out, "MapIterationSucceeded"); ev != nil {
+	if ev := r.chainEvent(&x.Last, now, out, "MapIterationSucceeded"); ev != nil {
 		ev.Name, ev.Index = r.prog.nodes[i].step.Name, k
 	}
+	st.Last = x.Last // the step's next event follows its latest item
 	if e.Done == len(e.State) {
 		r.eachSucceeded(i, now, out)
 		return
@@ -345,7 +351,7 @@ func (r *run) eachSucceeded(i int32, now time.Time, out *workflow.Output) {
 	for k, o := range e.Outputs {
 		outputs[k] = o.V
 	}
-	if ev := r.event(now, out, "MapStateSucceeded"); ev != nil {
+	if ev := r.chainEvent(&r.st.Steps[i].Last, now, out, "MapStateSucceeded"); ev != nil {
 		ev.Name = r.prog.nodes[i].step.Name
 	}
 	r.stepDone(i, stateSucceeded, outputs, "", "", now, out)
@@ -356,14 +362,17 @@ func (r *run) eachSucceeded(i int32, now time.Time, out *workflow.Output) {
 // cancelled, and a redrive runs again the items that did not succeed.
 func (r *run) itemFailed(i int32, k int, state uint8, errName, cause string, now time.Time, out *workflow.Output) {
 	name := r.prog.nodes[i].step.Name
-	e := r.st.Steps[i].Each
+	st := &r.st.Steps[i]
+	e := st.Each
+	x := r.execOf(ref{Node: i, Item: int32(k)})
 	e.State[k] = state
 	delete(e.Active, k)
-	if ev := r.event(now, out, "MapIterationFailed"); ev != nil {
+	if ev := r.chainEvent(&x.Last, now, out, "MapIterationFailed"); ev != nil {
 		ev.Name, ev.Index, ev.Error, ev.Cause = name, k, errName, cause
 	}
+	st.Last = x.Last
 	r.abortItems(i, now, out)
-	if ev := r.event(now, out, "MapStateFailed"); ev != nil {
+	if ev := r.chainEvent(&st.Last, now, out, "MapStateFailed"); ev != nil {
 		ev.Name = name
 	}
 	r.stepDone(i, state, nil, errName, fmt.Sprintf("Item %d failed: %s", k, cause), now, out)
@@ -372,13 +381,16 @@ func (r *run) itemFailed(i int32, k int, state uint8, errName, cause string, now
 // abortItems cancels a for_each step's items in flight, in index order;
 // they are pending again, for a redrive.
 func (r *run) abortItems(i int32, now time.Time, out *workflow.Output) {
-	e := r.st.Steps[i].Each
+	st := &r.st.Steps[i]
+	e := st.Each
 	for _, k := range slices.Sorted(maps.Keys(e.Active)) {
-		r.cancelExec(e.Active[k], out)
+		x := e.Active[k]
+		r.cancelExec(x, out)
 		e.State[k] = statePending
-		if ev := r.event(now, out, "MapIterationAborted"); ev != nil {
+		if ev := r.chainEvent(&x.Last, now, out, "MapIterationAborted"); ev != nil {
 			ev.Name, ev.Index = r.prog.nodes[i].step.Name, k
 		}
+		st.Last = x.Last
 	}
 	e.Active = map[int]*inflight{}
 	e.Next = 0
@@ -393,7 +405,7 @@ func (r *run) stepDone(i int32, state uint8, output any, errName, cause string, 
 	if n.forEach != nil {
 		typ = "MapStateExited"
 	}
-	if ev := r.event(now, out, typ); ev != nil {
+	if ev := r.chainEvent(&st.Last, now, out, typ); ev != nil {
 		ev.Name = n.step.Name
 		if state == stateSucceeded {
 			ev.Output, ev.HasOutput = output, true
