@@ -1,13 +1,17 @@
 package tasks
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/batonhq/baton/internal/config"
 	"github.com/batonhq/baton/internal/steptask"
@@ -38,10 +42,37 @@ const (
 // decodeStep decodes a step task's input, failing with kind.InvalidInput.
 func decodeStep[T any](in any, invalid string) (*T, error) {
 	t, err := steptask.Decode[T](in)
-	if err != nil {
-		return nil, &Failure{Name: invalid, Cause: err.Error()}
+	var (
+		te *json.UnmarshalTypeError
+		pe *time.ParseError
+	)
+	switch {
+	case err == nil:
+		return t, nil
+	case errors.As(err, &te) && te.Field != "":
+		return nil, invalidInput(invalid, te.Field, "must be %s, got a JSON %s", goTypeName(te.Type), te.Value)
+	case errors.As(err, &pe):
+		return nil, &Failure{Name: invalid, Cause: fmt.Sprintf("a time is not in RFC 3339 form (2026-12-04T10:00:00Z): %q", pe.Value)}
 	}
-	return t, nil
+	return nil, &Failure{Name: invalid, Cause: err.Error()}
+}
+
+// goTypeName names a field's type the way a JSON user reads it.
+func goTypeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Interface:
+		return "a JSON value"
+	default:
+		return "a number"
+	}
 }
 
 // invalidInput is a kind.InvalidInput failure naming the field.

@@ -32,7 +32,7 @@ func sqlCases(conn string) []stepCase {
 		{name: "no connection", input: `{"query": "SELECT 1"}`, failure: ErrorSQLInvalidInput, causeHas: []string{`"connection" is missing`}},
 		{name: "unknown connection", input: `{"connection": "nope", "query": "SELECT 1"}`, failure: ErrorUnknownConnection, causeHas: []string{`"nope"`, "baton.yaml"}},
 		{name: "a connection of another type", input: `{"connection": "api", "query": "SELECT 1"}`, failure: ErrorSQLInvalidInput, causeHas: []string{"http connection"}},
-		{name: "wrong type", input: `{` + c + `"query": 5}`, failure: ErrorSQLInvalidInput, causeHas: []string{"query"}},
+		{name: "wrong type", input: `{` + c + `"query": 5}`, failure: ErrorSQLInvalidInput, causeHas: []string{`"query" must be a string, got a JSON number`}},
 	}
 }
 
