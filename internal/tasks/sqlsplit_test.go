@@ -3,8 +3,8 @@ package tasks
 import (
 	"reflect"
 	"strings"
-	"time"
 	"testing"
+	"time"
 )
 
 func TestSplitSQL(t *testing.T) {
