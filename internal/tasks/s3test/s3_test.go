@@ -5,12 +5,16 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -294,4 +298,47 @@ func TestWaitForS3(t *testing.T) {
 	failure(t, err, tasks.ErrorWaitFor, "NoSuchBucket")
 	_, err = step(t, r, steptask.ResourceWaitFor, `{"connection": "badkey", "path": "s3://landing/sales/*.csv"}`)
 	failure(t, err, tasks.ErrorWaitFor, "SignatureDoesNotMatch")
+}
+
+// TestS3OverTLS: an s3 connection with tls and a ca_file reaches a server
+// whose certificate that CA signed, and refuses it without the CA. The
+// gateway sits behind a TLS reverse proxy (it keeps the Host header, which
+// the request's signature covers).
+func TestS3OverTLS(t *testing.T) {
+	target, err := url.Parse("http://" + endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httptest.NewUnstartedServer(httputil.NewSingleHostReverseProxy(target))
+	proxy.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are expected
+	proxy.StartTLS()
+	t.Cleanup(proxy.Close)
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: proxy.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "in.txt"), []byte("over TLS"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	host := strings.TrimPrefix(proxy.URL, "https://")
+	src := fmt.Sprintf(`connections:
+  tls: {type: s3, endpoint: %q, ca_file: %q, access_key_id: env:KEY, secret_access_key: env:SECRET}
+  untrusted: {type: s3, endpoint: %q, access_key_id: env:KEY, secret_access_key: env:SECRET}
+`, host, ca, proxy.URL)
+	env := map[string]string{"KEY": accessKey, "SECRET": secretKey}
+	cfg, err := config.Parse(filepath.Join(dir, "baton.yaml"), []byte(src), config.Sources{LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := tasks.NewResolver(tasks.Options{Connections: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := step(t, r, steptask.ResourceCopy, `{"connection": "tls", "from": "file://`+dir+`/in.txt", "to": "s3://landing/tls/in.txt"}`)
+	if err != nil || out["size"] != int64(len("over TLS")) {
+		t.Fatalf("output = %v, %v", out, err)
+	}
+	_, err = step(t, r, steptask.ResourceCopy, `{"connection": "untrusted", "from": "file://`+dir+`/in.txt", "to": "s3://landing/tls/in.txt"}`)
+	failure(t, err, tasks.ErrorCopy, "certificate")
 }
