@@ -52,9 +52,22 @@ func decodeStep[T any](in any, invalid string) (*T, error) {
 	case errors.As(err, &te) && te.Field != "":
 		return nil, invalidInput(invalid, te.Field, "must be %s, got a JSON %s", goTypeName(te.Type), te.Value)
 	case errors.As(err, &pe):
-		return nil, &Failure{Name: invalid, Cause: fmt.Sprintf("a time is not in RFC 3339 form (2026-12-04T10:00:00Z): %q", pe.Value)}
+		return nil, invalidInput(invalid, timeFields(reflect.TypeFor[T]()), "must be an RFC 3339 time (2026-12-04T10:00:00Z), got %q", pe.Value)
 	}
 	return nil, &Failure{Name: invalid, Cause: err.Error()}
+}
+
+// timeFields names the JSON fields of type time.Time of a step type (the
+// json package does not say which one failed to parse).
+func timeFields(t reflect.Type) string {
+	var names []string
+	for f := range t.Fields() {
+		if f.Type == reflect.TypeFor[time.Time]() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			names = append(names, name)
+		}
+	}
+	return strings.Join(names, " or ")
 }
 
 // goTypeName names a field's type the way a JSON user reads it.

@@ -124,7 +124,7 @@ func TestStepWaitForFiles(t *testing.T) {
 		{name: "bad pattern", input: `{"path": "file://landing/[a.csv"}`, failure: ErrorWaitForInvalidInput, causeHas: []string{"malformed pattern"}},
 		{name: "ends with /", input: `{"path": "file://landing/"}`, failure: ErrorWaitForInvalidInput, causeHas: []string{"ends with /"}},
 		{name: "http is not listed", input: `{"path": "https://example.com/x"}`, failure: ErrorWaitForInvalidInput, causeHas: []string{`"path" must be a file://, s3:// URL`}},
-		{name: "bad since", input: `{"path": "file://x", "since": "yesterday"}`, failure: ErrorWaitForInvalidInput, causeHas: []string{"RFC 3339", `"yesterday"`}},
+		{name: "bad since", input: `{"path": "file://x", "since": "yesterday"}`, failure: ErrorWaitForInvalidInput, causeHas: []string{`"since" must be an RFC 3339 time`, `"yesterday"`}},
 	})
 }
 
