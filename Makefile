@@ -1,7 +1,7 @@
 # Baton's build and test entry points. `make test` is what CI runs.
 GO ?= go
 
-.PHONY: all build install quickstart test fmt-check vet race lint bench fuzz clean
+.PHONY: all build install quickstart test test-deps fmt-check vet race lint bench fuzz clean
 
 all: build
 
@@ -12,7 +12,21 @@ install:
 	$(GO) install ./cmd/baton
 
 # test: formatting, vet, and every test with the race detector.
-test: fmt-check vet race
+test: test-deps fmt-check vet race
+
+# test-deps: what the tests need besides Go. PostgreSQL (initdb, pg_ctl) for
+# the sql step's tests, which start a server of their own: installed with
+# apt-get when missing and we are root (as in CI); elsewhere those tests
+# skip, saying so (in CI they fail instead).
+test-deps:
+	@if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing postgresql for the sql step's tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else \
+	    echo "note: PostgreSQL is not installed (apt-get install postgresql); its tests will skip"; \
+	  fi; \
+	fi
 
 fmt-check:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './bench/peer/*'))"; \

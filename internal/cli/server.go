@@ -14,12 +14,14 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
+	"github.com/batonhq/baton/internal/config"
 	"github.com/batonhq/baton/internal/server"
 )
 
 type serverFlags struct {
 	listen, dataDir, logFormat, durability, region, account string
 	dbCheck                                                 string
+	configFile                                              string // --config: the named connections of pipeline steps
 	maxPayload, workers                                     int
 	maxHistory                                              int64
 	resources                                               []string
@@ -61,7 +63,7 @@ BATON_SHUTDOWN_GRACE, BATON_WORKERS, BATON_DISABLE_SHELL, BATON_ALLOWED_RESOURCE
 BATON_ALLOWED_HOSTS, BATON_ALLOWED_ORIGINS, BATON_READ_TIMEOUT,
 BATON_WRITE_TIMEOUT, BATON_IDLE_TIMEOUT, BATON_MAX_CONNECTIONS,
 BATON_MAX_STREAMS, BATON_MAX_HEADER_BYTES, BATON_MAX_BODY_MEMORY, BATON_DB_CHECK, BATON_JSONATA_TIMEOUT,
-BATON_JSONATA_MAX_BYTES, BATON_MAX_OPEN_BRANCHES.
+BATON_JSONATA_MAX_BYTES, BATON_MAX_OPEN_BRANCHES, BATON_CONFIG.
 
 At start the database is checked (--db-check quick by default); a damaged one
 is refused with what to do (restore a backup made with 'baton backup').
@@ -95,6 +97,7 @@ transitions in flight and leaves running executions to resume on restart.`,
 	// not run commands on the host switch them off.
 	fl.BoolVar(&f.disableShell, "disable-shell", envBool(&f.envErr, "BATON_DISABLE_SHELL"), "switch baton:shell off: definitions using it are refused, and stored ones fail with Baton.ResourceDisabled (--resource mappings still run)")
 	fl.StringVar(&f.allowedResources, "allowed-resources", envOr("BATON_ALLOWED_RESOURCES", ""), "built-in resources Tasks may use, comma-separated (baton:http,baton:shell), or none (default: all; --resource mappings are always allowed)")
+	fl.StringVar(&f.configFile, "config", envOr("BATON_CONFIG", ""), "configuration file (YAML) with the named connections of pipeline steps (sql, s3, http); secrets as env:NAME or file:PATH (see docs/server.md)")
 	fl.StringVar(&f.dbCheck, "db-check", envOr("BATON_DB_CHECK", "quick"), "check of the database at start: quick (PRAGMA quick_check), full (integrity_check, slower) or off; a damaged database is refused")
 	fl.DurationVar(&f.shutdownGrace, "shutdown-grace", envDuration(&f.envErr, "BATON_SHUTDOWN_GRACE", 30*time.Second), "how long a graceful stop waits for in-flight requests")
 
@@ -284,6 +287,13 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 		return err
 	}
 	log := slog.New(handler)
+	var conns *config.Config
+	if f.configFile != "" {
+		if conns, err = config.Load(f.configFile); err != nil {
+			return &exitError{code: exitInvalid, err: fmt.Errorf("--config: %w", err)}
+		}
+		log.Info("configuration loaded", "file", f.configFile, "connections", len(conns.Connections))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srv, err := server.Start(ctx, server.Config{
@@ -296,7 +306,7 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 			MaxConnections: f.maxConnections, MaxStreams: f.maxStreams, MaxHeaderBytes: f.maxHeaderBytes,
 			MaxBodyMemory: f.maxBodyMemory,
 		},
-		DBCheck: f.dbCheck, Limits: limits, MaxStepTime: f.maxStepTime,
+		DBCheck: f.dbCheck, Limits: limits, MaxStepTime: f.maxStepTime, Connections: conns,
 	})
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}

@@ -91,13 +91,20 @@ type HTTP struct {
 	Headers map[string]Secret // sent with every request (tokens are secrets)
 }
 
-// Secrets returns the values of the connection's secrets, for scrubbing
-// them from messages that a driver or server built (see Redact).
+// dsnPassword finds the password of a key=value PostgreSQL DSN.
+var dsnPassword = regexp.MustCompile(`(?:^|\s)password\s*=\s*(?:'((?:[^'\\]|\\.)*)'|(\S+))`)
+
+// dsnUnescape undoes the escapes of a quoted DSN value.
+var dsnUnescape = strings.NewReplacer(`\\`, `\`, `\'`, `'`)
+
+// Secrets returns the values of the connection's secrets (those given as
+// references, and the password of a DSN), for scrubbing them from messages
+// that a driver or server built (see Redact).
 func (c *Connection) Secrets() []string {
 	var out []string
 	add := func(ss ...Secret) {
 		for _, s := range ss {
-			if !s.IsZero() {
+			if s.ref && !s.IsZero() {
 				out = append(out, s.Reveal())
 			}
 		}
@@ -105,10 +112,14 @@ func (c *Connection) Secrets() []string {
 	switch {
 	case c.SQL != nil:
 		add(c.SQL.DSN, c.SQL.Password)
-		if u, err := url.Parse(c.SQL.DSN.Reveal()); err == nil && u.User != nil {
+		dsn := c.SQL.DSN.Reveal()
+		if u, err := url.Parse(dsn); err == nil && u.User != nil {
 			if p, ok := u.User.Password(); ok {
 				add(NewSecret(p))
 			}
+		}
+		if m := dsnPassword.FindStringSubmatch(dsn); m != nil {
+			add(NewSecret(dsnUnescape.Replace(m[1]) + m[2]))
 		}
 	case c.S3 != nil:
 		add(c.S3.AccessKeyID, c.S3.SecretAccessKey)

@@ -188,3 +188,30 @@ func TestLoad(t *testing.T) {
 		t.Fatal("no error for a missing file")
 	}
 }
+
+// TestRedact: messages lose the secrets given as references and the
+// passwords of DSNs written in the file, but not plain values such as a
+// header Accept: application/json.
+func TestRedact(t *testing.T) {
+	src := `connections:
+  url: {type: sql, driver: postgres, dsn: "postgres://baton:pw-in-url@db/x"}
+  kv: {type: sql, driver: postgres, dsn: "host=db password='pw \\' in kv' user=baton"}
+  kv2: {type: sql, driver: postgres, dsn: "host=db password=plainpw user=baton"}
+  api: {type: http, headers: {Accept: application/json, Authorization: env:TOKEN}}
+`
+	cfg, err := Parse("baton.yaml", []byte(src), testSources(map[string]string{"TOKEN": secretValue}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ conn, in, want string }{
+		{"url", "auth failed for pw-in-url", "auth failed for [redacted]"},
+		{"kv", `auth failed for pw ' in kv`, "auth failed for [redacted]"},
+		{"kv2", "auth failed for plainpw", "auth failed for [redacted]"},
+		{"api", "sent application/json with " + secretValue, "sent application/json with [redacted]"},
+	}
+	for _, tt := range tests {
+		if got := cfg.Connections[tt.conn].Redact(tt.in); got != tt.want {
+			t.Errorf("%s: Redact(%q) = %q, want %q", tt.conn, tt.in, got, tt.want)
+		}
+	}
+}

@@ -116,7 +116,7 @@ func (f fields) secret(key string, refOnly bool) Secret {
 			f.problem(key, "refers to the environment variable %s, which is not set (or is empty) in the server's environment", name)
 			return Secret{}
 		}
-		return Secret{value: val}
+		return Secret{value: val, ref: true}
 	case strings.HasPrefix(s, "file:"):
 		path := strings.TrimPrefix(s, "file:")
 		if path == "" {
@@ -136,7 +136,7 @@ func (f fields) secret(key string, refOnly bool) Secret {
 			f.problem(key, "refers to the file %s, which is empty", path)
 			return Secret{}
 		}
-		return Secret{value: val}
+		return Secret{value: val, ref: true}
 	case refOnly:
 		f.problem(key, "must be a reference, env:NAME or file:PATH, so that no secret is written in the configuration file")
 		return Secret{}

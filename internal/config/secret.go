@@ -13,10 +13,16 @@ const redacted = "[redacted]"
 // "[redacted]" through fmt (every verb), encoding/json and log/slog, so that
 // a connection can be logged or put in an error without leaking what it
 // holds; only Reveal gives the value, to the client that needs it.
-type Secret struct{ value string }
+type Secret struct {
+	value string
+	// ref says the value came from a reference (or NewSecret): a real
+	// secret, scrubbed from messages by Connection.Redact. A value written
+	// in the file (a header such as Accept: text/csv) only prints redacted.
+	ref bool
+}
 
 // NewSecret wraps a value (for tests and programs that build a Config).
-func NewSecret(v string) Secret { return Secret{value: v} }
+func NewSecret(v string) Secret { return Secret{value: v, ref: true} }
 
 // Reveal returns the value, for the driver or client that authenticates.
 func (s Secret) Reveal() string { return s.value }

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/batonhq/baton/asl"
+	"github.com/batonhq/baton/internal/config"
 	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/server/httpx"
 	"github.com/batonhq/baton/internal/server/native"
@@ -68,6 +69,10 @@ type Config struct {
 	WrapStore func(store.Store) store.Store
 
 	HTTP HTTPConfig
+
+	// Connections are the named connections of the --config file, for
+	// pipeline steps (nil: none).
+	Connections *config.Config
 }
 
 // HTTPConfig bounds and guards the HTTP surface; zero values take the
@@ -213,7 +218,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}()
 	resolver, err := tasks.NewResolver(tasks.Options{Mappings: cfg.Resources, MaxResultBytes: cfg.MaxPayloadBytes,
-		DisableShell: cfg.DisableShell, AllowedResources: cfg.AllowedResources, ProcessGroupDir: groups})
+		DisableShell: cfg.DisableShell, AllowedResources: cfg.AllowedResources, ProcessGroupDir: groups,
+		Connections: cfg.Connections})
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -90,6 +90,9 @@ func newS3Client(c *config.S3) (*minio.Client, error) {
 		Transport:    tr,
 		Region:       c.Region,
 		BucketLookup: lookup,
+		// A few quick retries for a blip (minio-go's default is 10, some
+		// seconds); retrying longer is the step's retry policy's business.
+		MaxRetries: 3,
 	})
 }
 

@@ -16,12 +16,16 @@ func splitSQL(script string) []string {
 		start int
 		code  bool // the statement has something besides comments and blanks
 		depth int  // BEGIN ... END nesting inside CREATE TRIGGER
+		// trigger caches isTrigger for the statement (0: not known yet,
+		// 1: yes, -1: no), so that a script of many BEGIN words costs
+		// linear time.
+		trigger int
 	)
 	flush := func(end int) {
 		if code {
 			out = append(out, strings.TrimSpace(script[start:end]))
 		}
-		start, code, depth = end+1, false, 0
+		start, code, depth, trigger = end+1, false, 0, 0
 	}
 	for i := 0; i < len(script); i++ {
 		c := script[i]
@@ -64,7 +68,13 @@ func splitSQL(script string) []string {
 				word := wordAt(script, i)
 				switch strings.ToUpper(word) {
 				case "BEGIN", "CASE":
-					if depth > 0 || isTrigger(script[start:i]) {
+					if trigger == 0 {
+						trigger = -1
+						if isTrigger(script[start:i]) {
+							trigger = 1
+						}
+					}
+					if trigger == 1 {
 						depth++
 					}
 				case "END":

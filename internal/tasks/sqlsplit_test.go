@@ -2,7 +2,9 @@ package tasks
 
 import (
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestSplitSQL(t *testing.T) {
@@ -26,5 +28,44 @@ func TestSplitSQL(t *testing.T) {
 		if got := splitSQL(tt.in); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s: splitSQL(%q) = %q, want %q", tt.name, tt.in, got, tt.want)
 		}
+	}
+}
+
+// FuzzSplitSQL: splitting never panics, and the statements are trimmed,
+// non-empty pieces of the script, in order.
+func FuzzSplitSQL(f *testing.F) {
+	for _, s := range []string{
+		"SELECT 1; SELECT 'a;b'",
+		"CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1; END; SELECT $q$;$q$",
+		"-- c\n/* d; */ SELECT \"x\"\"y\"; [a;b]",
+		"SELECT $1; $$",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		rest := s
+		for _, stmt := range splitSQL(s) {
+			if stmt == "" || strings.TrimSpace(stmt) != stmt {
+				t.Fatalf("statement %q is empty or untrimmed", stmt)
+			}
+			i := strings.Index(rest, stmt)
+			if i < 0 {
+				t.Fatalf("statement %q is not in order in %q", stmt, s)
+			}
+			rest = rest[i+len(stmt):]
+		}
+	})
+}
+
+// TestSplitSQLLinear: a hostile script of many BEGIN words in one
+// statement splits in linear time.
+func TestSplitSQLLinear(t *testing.T) {
+	script := "SELECT " + strings.Repeat("BEGIN ", 200_000) + "; SELECT 1"
+	start := time.Now()
+	if got := splitSQL(script); len(got) != 2 {
+		t.Fatalf("%d statements", len(got))
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("splitting took %s", took)
 	}
 }

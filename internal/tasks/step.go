@@ -1,13 +1,17 @@
 package tasks
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/batonhq/baton/internal/config"
 	"github.com/batonhq/baton/internal/steptask"
@@ -38,10 +42,50 @@ const (
 // decodeStep decodes a step task's input, failing with kind.InvalidInput.
 func decodeStep[T any](in any, invalid string) (*T, error) {
 	t, err := steptask.Decode[T](in)
-	if err != nil {
-		return nil, &Failure{Name: invalid, Cause: err.Error()}
+	var (
+		te *json.UnmarshalTypeError
+		pe *time.ParseError
+	)
+	switch {
+	case err == nil:
+		return t, nil
+	case errors.As(err, &te) && te.Field != "":
+		return nil, invalidInput(invalid, te.Field, "must be %s, got a JSON %s", goTypeName(te.Type), te.Value)
+	case errors.As(err, &pe):
+		return nil, invalidInput(invalid, timeFields(reflect.TypeFor[T]()), "must be an RFC 3339 time (2026-12-04T10:00:00Z), got %q", pe.Value)
 	}
-	return t, nil
+	return nil, &Failure{Name: invalid, Cause: err.Error()}
+}
+
+// timeFields names the JSON fields of type time.Time of a step type (the
+// json package does not say which one failed to parse).
+func timeFields(t reflect.Type) string {
+	var names []string
+	for f := range t.Fields() {
+		if f.Type == reflect.TypeFor[time.Time]() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			names = append(names, name)
+		}
+	}
+	return strings.Join(names, " or ")
+}
+
+// goTypeName names a field's type the way a JSON user reads it.
+func goTypeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Interface:
+		return "a JSON value"
+	default:
+		return "a number"
+	}
 }
 
 // invalidInput is a kind.InvalidInput failure naming the field.

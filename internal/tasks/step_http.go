@@ -53,7 +53,11 @@ func (e stepHTTPExecutor) Run(ctx context.Context, req Request) (any, error) {
 	if t.Method != "" {
 		in["method"] = t.Method
 	}
-	if t.Body != nil {
+	// The body as the interpreter gave it, not as decoded: encoding/json
+	// would turn its integers into float64 and round those above 2^53.
+	if raw, ok := req.Input.(map[string]any); ok && raw["body"] != nil {
+		in["body"] = raw["body"]
+	} else if t.Body != nil {
 		in["body"] = t.Body
 	}
 	ht, err := parseHTTPTask(in)
@@ -64,7 +68,35 @@ func (e stepHTTPExecutor) Run(ctx context.Context, req Request) (any, error) {
 	if err != nil {
 		return nil, redactFailure(conn, err)
 	}
-	return map[string]any{"status": a.status, "headers": a.headers, "body": a.body}, nil
+	out := map[string]any{"status": a.status, "headers": a.headers, "body": a.body}
+	if conn != nil {
+		// A server may echo the credentials it got (httpbin's /headers
+		// does): the output goes into the history.
+		return redactValue(conn, out), nil
+	}
+	return out, nil
+}
+
+// redactValue replaces the connection's secrets in every string of a JSON
+// value, keys included.
+func redactValue(conn *config.Connection, v any) any {
+	switch v := v.(type) {
+	case string:
+		return conn.Redact(v)
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[conn.Redact(k)] = redactValue(conn, e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = redactValue(conn, e)
+		}
+		return out
+	}
+	return v
 }
 
 // stepURL resolves a step's url against its connection's base URL (RFC

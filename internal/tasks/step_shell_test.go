@@ -46,7 +46,7 @@ func TestStepShell(t *testing.T) {
 		{name: "unknown shell", input: `{"script": "true", "shell": "zsh"}`, failure: ErrorShellInvalidInput, causeHas: []string{`"shell" must be sh or bash`}},
 		{name: "shell with a command", input: `{"command": ["true"], "shell": "bash"}`, failure: ErrorShellInvalidInput, causeHas: []string{`"shell"`}},
 		{name: "bad env name", input: `{"command": ["true"], "env": {"A-B": "x"}}`, failure: ErrorShellInvalidInput, causeHas: []string{`"env.A-B"`}},
-		{name: "wrong type", input: `{"command": "true"}`, failure: ErrorShellInvalidInput, causeHas: []string{"command"}},
+		{name: "wrong type", input: `{"command": "true"}`, failure: ErrorShellInvalidInput, causeHas: []string{`"command" must be an array, got a JSON string`}},
 		{name: "empty program", input: `{"command": [""]}`, failure: ErrorShellInvalidInput, causeHas: []string{`"command[0]"`}},
 	})
 }

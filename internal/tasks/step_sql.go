@@ -245,6 +245,10 @@ func postgresStatement(ctx context.Context, pc *pgx.Conn, stmt string, res *sqlR
 	return nil
 }
 
+// postgresConnectTimeout bounds connecting to PostgreSQL when the
+// connection does not say (connect_timeout).
+const postgresConnectTimeout = 30 * time.Second
+
 // postgresConfig builds the driver's configuration from the connection:
 // its DSN, or its fields; the password is set on the configuration, never
 // written into a string.
@@ -272,6 +276,12 @@ func postgresConfig(c *config.SQL) (*pgx.ConnConfig, error) {
 	}
 	if !c.Password.IsZero() {
 		cfg.Password = c.Password.Reveal()
+	}
+	if cfg.ConnectTimeout == 0 {
+		// A server that does not answer fails the step, rather than
+		// holding it until the step's timeout, if any (connect_timeout in
+		// the dsn sets another bound).
+		cfg.ConnectTimeout = postgresConnectTimeout
 	}
 	return cfg, nil
 }

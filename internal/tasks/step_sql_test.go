@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batonhq/baton/internal/config"
 	"github.com/batonhq/baton/internal/steptask"
 )
 
@@ -32,7 +33,7 @@ func sqlCases(conn string) []stepCase {
 		{name: "no connection", input: `{"query": "SELECT 1"}`, failure: ErrorSQLInvalidInput, causeHas: []string{`"connection" is missing`}},
 		{name: "unknown connection", input: `{"connection": "nope", "query": "SELECT 1"}`, failure: ErrorUnknownConnection, causeHas: []string{`"nope"`, "baton.yaml"}},
 		{name: "a connection of another type", input: `{"connection": "api", "query": "SELECT 1"}`, failure: ErrorSQLInvalidInput, causeHas: []string{"http connection"}},
-		{name: "wrong type", input: `{` + c + `"query": 5}`, failure: ErrorSQLInvalidInput, causeHas: []string{"query"}},
+		{name: "wrong type", input: `{` + c + `"query": 5}`, failure: ErrorSQLInvalidInput, causeHas: []string{`"query" must be a string, got a JSON number`}},
 	}
 }
 
@@ -181,4 +182,37 @@ func postgresBin() string {
 		}
 	}
 	return ""
+}
+
+func TestPostgresConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		sql     config.SQL
+		host    string
+		port    uint16
+		user    string
+		db      string
+		timeout time.Duration
+	}{
+		{"fields", config.SQL{Host: "db.internal", Port: 6432, User: `o'brien \ x`, Database: "sales data", SSLMode: "disable", Password: config.NewSecret(stepSecret)},
+			"db.internal", 6432, `o'brien \ x`, "sales data", postgresConnectTimeout},
+		{"dsn", config.SQL{DSN: config.NewSecret("postgres://baton@db:5433/app?sslmode=disable&connect_timeout=5"), Password: config.NewSecret(stepSecret)},
+			"db", 5433, "baton", "app", 5 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := postgresConfig(&tt.sql)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Host != tt.host || cfg.Port != tt.port || cfg.User != tt.user || cfg.Database != tt.db || cfg.Password != stepSecret || cfg.ConnectTimeout != tt.timeout {
+				t.Fatalf("config = host %q port %d user %q db %q timeout %s", cfg.Host, cfg.Port, cfg.User, cfg.Database, cfg.ConnectTimeout)
+			}
+		})
+	}
+	_, err := postgresConfig(&config.SQL{DSN: config.NewSecret("postgres://baton:" + stepSecret + "@db:notaport/x")})
+	if err == nil {
+		t.Fatal("no error for a bad dsn")
+	}
+	noSecret(t, "the error", err.Error())
 }

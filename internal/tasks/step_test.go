@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/batonhq/baton/internal/config"
+	"github.com/batonhq/baton/internal/steptask"
 )
 
 // stepSecret is the value of every secret in the step tests' connections:
@@ -65,5 +66,20 @@ func runStepCases(t *testing.T, r *Resolver, resource string, cases []stepCase) 
 				t.Fatalf("output = %s, want %s", encodeJSON(got), want)
 			}
 		})
+	}
+}
+
+// TestStepWithoutConfig: on a server started without --config, a step
+// naming a connection says how to define one.
+func TestStepWithoutConfig(t *testing.T) {
+	r := newResolver(t, Options{})
+	for resource, input := range map[string]string{
+		steptask.ResourceSQL:     `{"connection": "warehouse", "query": "SELECT 1"}`,
+		steptask.ResourceHTTP:    `{"connection": "warehouse", "url": "/x"}`,
+		steptask.ResourceCopy:    `{"connection": "warehouse", "from": "s3://b/k", "to": "file:///tmp/x"}`,
+		steptask.ResourceWaitFor: `{"connection": "warehouse", "path": "s3://b/*.csv"}`,
+	} {
+		_, err := run(t, r, Request{Resource: resource, Input: jsonValue(t, input)})
+		asFailure(t, err, ErrorUnknownConnection, `no connection "warehouse"`, "--config FILE (BATON_CONFIG)")
 	}
 }

@@ -79,8 +79,8 @@ func (e stepWaitForExecutor) Run(ctx context.Context, req Request) (any, error) 
 		if conn, err = e.r.connectionOf(t.Connection, config.TypeS3, ErrorWaitForInvalidInput); err != nil {
 			return nil, err
 		}
-		client, err := e.r.s3Client(conn)
-		if err != nil {
+		var client *minio.Client
+		if client, err = e.r.s3Client(conn); err != nil {
 			return nil, err
 		}
 		found, err = listS3(ctx, client, loc, prefix, pattern, t.Since)
@@ -177,8 +177,7 @@ func listS3(ctx context.Context, client *minio.Client, loc objectURL, prefix, pa
 	listed := 0
 	for o := range client.ListObjects(lctx, loc.bucket, minio.ListObjectsOptions{Prefix: keyDir + literal}) {
 		if o.Err != nil {
-			name := ErrorWaitFor
-			return nil, &Failure{Name: name, Cause: fmt.Sprintf("listing s3://%s/%s: %s", loc.bucket, keyDir, s3Message(o.Err))}
+			return nil, &Failure{Name: ErrorWaitFor, Cause: fmt.Sprintf("listing s3://%s/%s: %s", loc.bucket, keyDir, s3Message(o.Err))}
 		}
 		if listed++; listed > waitForMaxListed {
 			return nil, tooMany(prefix)
