@@ -14,10 +14,10 @@ import (
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/clock"
 	"github.com/batonhq/baton/internal/engine"
-	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/sqlite"
 	"github.com/batonhq/baton/internal/tasks"
+	"github.com/batonhq/baton/workflow"
 )
 
 const smArn = "arn:aws:states:us-east-1:123456789012:stateMachine:test"
@@ -55,7 +55,7 @@ func (w *world) open() {
 	if w.wrap != nil {
 		es = w.wrap(st)
 	}
-	cfg := engine.Config{Store: es, Clock: w.clk, Executors: w, Workers: 4}
+	cfg := serverConfig(es, w.clk, w)
 	if w.tune != nil {
 		w.tune(&cfg)
 	}
@@ -63,7 +63,7 @@ func (w *world) open() {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	eng.SetChildren(starter{w})
+	eng.SetChildren(starter{w: w})
 	w.eng = eng // before Run: recovery may start nested executions through it
 	if err := eng.Run(context.Background()); err != nil {
 		w.t.Fatal(err)
@@ -91,13 +91,16 @@ func (w *world) Executor(resource, state string) (tasks.Executor, error) {
 	return nil, &tasks.NoExecutorError{Resource: resource}
 }
 
-type starter struct{ w *world }
+type starter struct {
+	childOutcome
+	w *world
+}
 
 func (s starter) StartChild(ctx context.Context, req engine.ChildRequest) (*store.Execution, error) {
 	p := req.Parameters.(map[string]any)
 	def := p["StateMachineArn"].(string) // tests pass the definition itself
 	input, _ := json.Marshal(p["Input"])
-	return s.w.eng.Start(ctx, service.StartRequest{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:child:" + req.Name,
+	return s.w.eng.Start(ctx, engine.StartRequest{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:child:" + req.Name,
 		StateMachineArn: smArn + "child", Name: req.Name, Type: store.TypeStandard, Definition: def, Input: string(input)})
 }
 
@@ -110,8 +113,8 @@ func (w *world) start(name, def, input string) *store.Execution {
 	return ex
 }
 
-func (w *world) req(name, def, input string) service.StartRequest {
-	return service.StartRequest{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:test:" + name,
+func (w *world) req(name, def, input string) engine.StartRequest {
+	return engine.StartRequest{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:test:" + name,
 		StateMachineArn: smArn, StateMachineName: "test", Name: name, Type: store.TypeStandard, Definition: def, Input: input}
 }
 
@@ -584,28 +587,35 @@ func TestRedrive(t *testing.T) {
 	}
 }
 
-func TestTestState(t *testing.T) {
+// RunTestTask runs a task of a state tested on its own (TestState) on the
+// executor of its resource.
+func TestRunTestTask(t *testing.T) {
 	w := newWorld(t)
-	out, err := w.eng.TestState(context.Background(), &service.TestStateInput{
-		Definition: `{"Type":"Task","Resource":"arn:aws:states:::activity:x","ResultPath":"$.r","Next":"N"}`,
-		Input:      `{"a":1}`, InspectionLevel: "DEBUG",
-		Mock: &service.MockInput{Result: `{"ok":true}`},
+	w.execs["zz:echo"] = tasks.ExecutorFunc(func(ctx context.Context, r tasks.Request) (any, error) {
+		if r.Timeout <= 0 || r.Timeout > 5*time.Minute {
+			return nil, fmt.Errorf("timeout %s", r.Timeout)
+		}
+		return map[string]any{"got": r.Input}, nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out.Status != "SUCCEEDED" || out.Output != `{"a":1,"r":{"ok":true}}` || out.NextState != "N" || out.InspectionData == nil || out.InspectionData.Result != `{"ok":true}` {
-		t.Fatalf("%+v %+v", out, out.InspectionData)
-	}
-	out, err = w.eng.TestState(context.Background(), &service.TestStateInput{
-		Definition: `{"Type":"Task","Resource":"arn:aws:states:::activity:x","End":true}`,
+	w.execs["zz:fail"] = tasks.ExecutorFunc(func(ctx context.Context, r tasks.Request) (any, error) {
+		return nil, &tasks.Failure{Name: "Custom", Cause: "why"}
 	})
-	if err != nil || out.Status != "FAILED" || out.Error != "States.Runtime" {
-		t.Fatalf("%+v %v", out, err)
-	}
-	_, err = w.eng.TestState(context.Background(), &service.TestStateInput{Definition: `{"Type":"Nope"}`})
-	if e, ok := apierr.As(err); !ok || e.Code != apierr.InvalidDefinition {
-		t.Fatalf("bad state: %v", err)
+	w.execs["zz:err"] = tasks.ExecutorFunc(func(ctx context.Context, r tasks.Request) (any, error) {
+		return nil, errors.New("broken \n")
+	})
+	for _, tt := range []struct {
+		resource string
+		want     engine.TaskOutcome
+	}{
+		{"zz:echo", engine.TaskOutcome{OK: true, Output: map[string]any{"got": "in"}}},
+		{"zz:fail", engine.TaskOutcome{Error: "Custom", Cause: "why"}},
+		{"zz:err", engine.TaskOutcome{Error: engine.ErrTaskFailed, Cause: "broken"}},
+		{"zz:none", engine.TaskOutcome{Error: engine.ErrNoExecutor, Cause: (&tasks.NoExecutorError{Resource: "zz:none"}).Error()}},
+	} {
+		got := w.eng.RunTestTask(context.Background(), workflow.RunTask{Resource: tt.resource, Input: "in", Timeout: time.Hour})
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("%s: %+v, want %+v", tt.resource, got, tt.want)
+		}
 	}
 }
 
@@ -694,7 +704,7 @@ func TestJSONataMachine(t *testing.T) {
 // Pass/Choice loop is stopped after MaxStepTime instead of holding up the
 // engine, and other executions go on.
 func TestRunawayExecutionStopped(t *testing.T) {
-	w := newTunedWorld(t, func(c *engine.Config) { c.MaxHistoryEvents, c.MaxStepTime = -1, 50*time.Millisecond })
+	w := newTunedWorld(t, func(c *engine.Config) { withASL(c, noHistoryLimit); c.MaxStepTime = 50 * time.Millisecond })
 	ex := w.start("runaway", endlessLoop, `{}`)
 	done := w.wait(ex.Arn, "ABORTED")
 	if done.Error != engine.ErrRunaway {

@@ -6,16 +6,18 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/clock"
-	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/sqlite"
 	"github.com/batonhq/baton/internal/tasks"
+	"github.com/batonhq/baton/workflow"
 )
 
 type ihookStore struct {
@@ -48,7 +50,8 @@ func newIWorld(t *testing.T) *iworld {
 	}
 	w := &iworld{t: t, st: st, hs: &ihookStore{Store: st}, clk: clock.NewFake(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))}
 	w.execs = map[string]tasks.Executor{}
-	e, err := New(Config{Store: w.hs, Clock: w.clk, Workers: 4, Executors: w})
+	e, err := New(Config{Store: w.hs, Clock: w.clk, Workers: 4, Executors: w, Classify: iclassify,
+		Languages: map[string]workflow.Language{"asl": asl.NewLanguage(asl.LanguageOptions{Options: asl.Options{MaxHistoryEvents: asl.DefaultMaxHistoryEvents}})}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,8 +99,23 @@ func (w *iworld) until(what string, cond func() bool) {
 
 const iAct = "arn:aws:states:us-east-1:123456789012:activity:ireview"
 
-func (w *iworld) req(name, def string) service.StartRequest {
-	return service.StartRequest{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:t:" + name,
+// iclassify tells how the resources of these tests run, as the server's
+// classifier does (service.TaskClassifier, which tests of this package
+// cannot import).
+func iclassify(r string) TaskClass {
+	switch {
+	case strings.HasPrefix(r, "arn:aws:states:us-east-1:123456789012:activity:"):
+		return TaskClass{Kind: store.TaskActivity, Queue: r}
+	case strings.HasPrefix(r, "arn:aws:states:::states:startExecution.sync"):
+		return TaskClass{Kind: store.TaskChild, WaitChild: true}
+	case strings.HasSuffix(r, ".waitForTaskToken"):
+		return TaskClass{Kind: store.TaskCallback, Run: strings.TrimSuffix(r, ".waitForTaskToken")}
+	}
+	return TaskClass{Kind: store.TaskBuiltin}
+}
+
+func (w *iworld) req(name, def string) StartRequest {
+	return StartRequest{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:t:" + name,
 		StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:t", StateMachineName: "t",
 		Name: name, Type: store.TypeStandard, Definition: def, Input: `{}`}
 }
@@ -259,7 +277,7 @@ type ichildren struct{ w *iworld }
 func (c ichildren) StartChild(ctx context.Context, req ChildRequest) (*store.Execution, error) {
 	p := req.Parameters.(map[string]any)
 	def := p["StateMachineArn"].(string)
-	sr := service.StartRequest{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:child:" + req.Name,
+	sr := StartRequest{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:child:" + req.Name,
 		StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:child", StateMachineName: "child",
 		Name: req.Name, Type: store.TypeStandard, Definition: def, Input: `{}`}
 	ex, err := c.w.e.StartNested(ctx, sr, req.ParentToken)
@@ -269,6 +287,17 @@ func (c ichildren) StartChild(ctx context.Context, req ChildRequest) (*store.Exe
 		}
 	}
 	return ex, err
+}
+
+// ChildOutcome is the child's status and output, or its error.
+func (ichildren) ChildOutcome(_ string, child *store.Execution, err error) TaskOutcome {
+	switch {
+	case err != nil:
+		return TaskOutcome{Error: ErrTaskFailed, Cause: err.Error()}
+	case child.Status == workflow.StatusFailed:
+		return TaskOutcome{Error: ErrTaskFailed, Cause: child.Error}
+	}
+	return TaskOutcome{OK: true, Output: map[string]any{"Status": child.Status, "Output": child.Output}}
 }
 
 func (w *iworld) waitStatus(arn, status string) {

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/clock"
 	"github.com/batonhq/baton/internal/engine"
-	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/sqlite"
 	"github.com/batonhq/baton/internal/tasks"
@@ -60,7 +60,7 @@ func (r *rworld) open() {
 	}
 	w.st = st
 	r.hs.Store = st
-	c := engine.Config{Store: r.hs, Clock: w.clk, Executors: w, Workers: 4}
+	c := serverConfig(r.hs, w.clk, w)
 	if r.cfg != nil {
 		r.cfg(&c)
 	}
@@ -69,7 +69,7 @@ func (r *rworld) open() {
 		w.t.Fatal(err)
 	}
 	r.cur.Store(eng)
-	eng.SetChildren(rstarter{r})
+	eng.SetChildren(rstarter{r: r})
 	if err := eng.Run(context.Background()); err != nil {
 		w.t.Fatal(err)
 	}
@@ -79,13 +79,16 @@ func (r *rworld) open() {
 // rstarter starts nested executions as the server does (an existing child
 // of the same name is returned), on the engine being started: recovery
 // calls it from Run, before world.eng is set.
-type rstarter struct{ r *rworld }
+type rstarter struct {
+	childOutcome
+	r *rworld
+}
 
 func (s rstarter) StartChild(ctx context.Context, req engine.ChildRequest) (*store.Execution, error) {
 	p := req.Parameters.(map[string]any)
 	def := p["StateMachineArn"].(string)
 	input, _ := json.Marshal(p["Input"])
-	sr := service.StartRequest{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:child:" + req.Name,
+	sr := engine.StartRequest{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:child:" + req.Name,
 		StateMachineArn: smArn + "child", Name: req.Name, Type: store.TypeStandard, Definition: def, Input: string(input)}
 	eng := s.r.cur.Load()
 	ex, err := eng.StartNested(ctx, sr, req.ParentToken)
@@ -309,7 +312,7 @@ func TestFixed_TransientLoadErrorLosesTimer(t *testing.T) {
 // StopDate to now and runs ended() again (metrics, report to a parent).
 func TestFixed_RefusedRedriveRewritesStopDate(t *testing.T) {
 
-	w := newRWorld(t, func(c *engine.Config) { c.MaxHistoryEvents = 12 })
+	w := newRWorld(t, func(c *engine.Config) { withASL(c, func(o *asl.LanguageOptions) { o.MaxHistoryEvents = 12 }) })
 	def := `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},
 	 "B":{"Type":"Choice","Choices":[{"Variable":"$.stop","IsPresent":true,"Next":"S"}],"Default":"A"},"S":{"Type":"Succeed"}}}`
 	ex := w.start("limit", def, `{}`)
@@ -663,7 +666,7 @@ func TestExpressSyncFailingParallel(t *testing.T) {
 // An Express execution with an activity task that exceeds the Express
 // limit times out; the worker's late result is refused.
 func TestExpressActivityTimesOut(t *testing.T) {
-	w := newRWorld(t, func(c *engine.Config) { c.ExpressTimeout = time.Minute })
+	w := newRWorld(t, func(c *engine.Config) { withASL(c, func(o *asl.LanguageOptions) { o.ExpressTimeout = time.Minute }) })
 	req := w.req("xa", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"`+actArn+`","End":true}}}`, `{}`)
 	req.Type = store.TypeExpress
 	req.ExecutionArn = "arn:aws:states:us-east-1:123456789012:express:test:xa:1"

@@ -7,53 +7,29 @@ import (
 	"strings"
 	"time"
 
-	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/tasks"
+	"github.com/batonhq/baton/workflow"
 )
 
 // Error names the engine raises for tasks.
 const (
 	ErrNoExecutor = "Baton.NoExecutor" // no executor for the Task's resource on this server
-	ErrTaskFailed = "States.TaskFailed"
+	ErrTaskFailed = workflow.ErrTaskFailed
 )
-
-const childPrefix = "arn:aws:states:::states:startExecution"
-
-// classify tells how a Task resource runs: its kind, the activity ARN for
-// activities, and the startExecution mode ("", ".sync", ".sync:2",
-// ".waitForTaskToken") for nested executions.
-func (e *Engine) classify(resource string) (kind, activityArn, mode string) {
-	if rest, ok := strings.CutPrefix(resource, childPrefix); ok {
-		return store.TaskChild, "", rest
-	}
-	if parts := strings.SplitN(resource, ":", 7); len(parts) == 7 && parts[0] == "arn" && parts[2] == "states" && parts[5] == "activity" {
-		region, account := parts[3], parts[4]
-		if region == "" {
-			region = e.cfg.Region
-		}
-		if account == "" {
-			account = e.cfg.AccountID
-		}
-		return store.TaskActivity, "arn:" + parts[1] + ":states:" + region + ":" + account + ":activity:" + parts[6], ""
-	}
-	if strings.HasSuffix(resource, ".waitForTaskToken") {
-		return store.TaskCallback, "", ""
-	}
-	return store.TaskBuiltin, "", ""
-}
 
 // schedule records a task the interpreter asked for and, once that is
 // stored, hands it to whoever runs it.
-func (e *Engine) schedule(l *live, now time.Time, c asl.RunTask, tr *store.Transition) {
-	kind, activityArn, mode := e.classify(c.Resource)
+func (e *Engine) schedule(l *live, now time.Time, c workflow.RunTask, tr *store.Transition) {
+	class := e.cfg.Classify(c.Resource)
+	kind, activityArn := class.Kind, class.Queue
 	tok := tokenFor(l.arn, c.TaskID, c.Token)
 	if l.tokens == nil {
 		l.tokens = map[string]string{}
 	}
 	l.tokens[c.TaskID] = tok
-	input := string(asl.MarshalJSON(c.Input))
+	input := string(workflow.MarshalJSON(c.Input))
 	t := &store.Task{
 		Token: tok, ExecutionArn: l.arn, TaskID: c.TaskID, Kind: kind, Resource: c.Resource,
 		ActivityArn: activityArn, StateName: c.StateName, Input: input, State: store.TaskQueued,
@@ -62,7 +38,7 @@ func (e *Engine) schedule(l *live, now time.Time, c asl.RunTask, tr *store.Trans
 	}
 	if l.express {
 		e.tokensMu.Lock()
-		e.memTasks[tok] = taskRef{arn: l.arn, taskID: c.TaskID}
+		e.memTasks[tok] = taskRef{arn: l.arn, taskID: c.TaskID, resource: c.Resource}
 		e.tokensMu.Unlock()
 	} else {
 		tr.AddTasks = append(tr.AddTasks, t)
@@ -92,7 +68,7 @@ func (e *Engine) schedule(l *live, now time.Time, c asl.RunTask, tr *store.Trans
 			}
 		})
 	case store.TaskChild:
-		if mode == ".sync" || mode == ".sync:2" {
+		if class.WaitChild {
 			e.tokensMu.Lock()
 			e.children[tok] = "" // its child, once started
 			e.tokensMu.Unlock()
@@ -101,7 +77,7 @@ func (e *Engine) schedule(l *live, now time.Time, c asl.RunTask, tr *store.Trans
 		e.afterCommit(l, func(err error) {
 			l.busy--
 			if err == nil && l.tokens[c.TaskID] == tok {
-				go e.startChild(l.arn, t, c.Input, mode)
+				go e.startChild(l.arn, t, c.Input, class)
 			} else {
 				e.tokensMu.Lock()
 				delete(e.children, tok)
@@ -121,8 +97,8 @@ func (e *Engine) runBuiltin(arn string, t *store.Task, input any, timeout time.D
 	ctx, cancel := context.WithCancel(context.Background())
 	e.running[t.Token] = cancel
 	resource := t.Resource
-	if callback {
-		resource = strings.TrimSuffix(resource, ".waitForTaskToken")
+	if run := e.cfg.Classify(resource).Run; callback && run != "" {
+		resource = run // the executor that delivers the token
 	}
 	req := tasks.Request{Resource: resource, Input: input, StateName: t.StateName, Attempt: t.Attempt,
 		TaskToken: t.Token, Timeout: timeout, ExecutionName: execName}
@@ -217,7 +193,7 @@ func (e *Engine) applyResults(l *live, rs []*resultIn) {
 		if r.counted && l != nil {
 			l.busy--
 		}
-		if l == nil || l.x.Done() || !hasTask(l.x, r.taskID) || l.tokens[r.taskID] != r.token {
+		if l == nil || done(l.x) || !l.x.HasTask(r.taskID) || l.tokens[r.taskID] != r.token {
 			if r.reply != nil {
 				r.reply <- closed
 			}
@@ -235,12 +211,12 @@ func (e *Engine) applyResults(l *live, rs []*resultIn) {
 		return
 	}
 	now := e.clk.Now()
-	e.step(l, now, tr, func(out *asl.Output) error {
+	e.step(l, now, tr, func(out *workflow.Output) error {
 		for _, r := range apply {
 			if r.ok {
-				l.m.Apply(l.x, asl.TaskSucceeded{TaskID: r.taskID, Output: r.output}, now, out)
+				l.x.Apply(workflow.TaskSucceeded{TaskID: r.taskID, Output: r.output}, now, out)
 			} else {
-				l.m.Apply(l.x, asl.TaskFailed{TaskID: r.taskID, Error: r.errName, Cause: r.cause}, now, out)
+				l.x.Apply(workflow.TaskFailed{TaskID: r.taskID, Error: r.errName, Cause: r.cause}, now, out)
 			}
 		}
 		return nil
@@ -263,11 +239,6 @@ func (e *Engine) replyErr(l *live, reply chan error, err error) {
 	}
 }
 
-func hasTask(x *asl.Execution, taskID string) bool {
-	_, ok := x.Tasks[taskID]
-	return ok
-}
-
 // heartbeatIn is SendTaskHeartbeat.
 type heartbeatIn struct {
 	arn, taskID, token string
@@ -276,13 +247,13 @@ type heartbeatIn struct {
 
 func (e *Engine) handleHeartbeat(h *heartbeatIn) {
 	e.withExec(h.arn, func(l *live, err error) {
-		if l == nil || l.x.Done() || l.tokens[h.taskID] != h.token || !hasTask(l.x, h.taskID) {
+		if l == nil || done(l.x) || l.tokens[h.taskID] != h.token || !l.x.HasTask(h.taskID) {
 			h.reply <- apierr.New(apierr.TaskTimedOut, "Task Timed Out: the task is no longer open (it finished, timed out, or its execution ended)")
 			return
 		}
 		now := e.clk.Now()
-		e.step(l, now, &store.Transition{}, func(out *asl.Output) error {
-			l.m.Apply(l.x, asl.TaskHeartbeat{TaskID: h.taskID}, now, out)
+		e.step(l, now, &store.Transition{}, func(out *workflow.Output) error {
+			l.x.Apply(workflow.TaskHeartbeat{TaskID: h.taskID}, now, out)
 			return nil
 		}, func(err error) { e.replyErr(l, h.reply, err) })
 	})
@@ -347,7 +318,7 @@ func (e *Engine) deliver(ctx context.Context, token string, r *resultIn) error {
 
 // SendTaskSuccess completes a task (activity, callback) with its output.
 func (e *Engine) SendTaskSuccess(ctx context.Context, token, output string) error {
-	v, err := asl.ParseJSON([]byte(output))
+	v, err := workflow.ParseJSON([]byte(output))
 	if err != nil {
 		return apierr.New(apierr.InvalidOutput, "Invalid Output: the output is not valid JSON: %v", err)
 	}
@@ -378,17 +349,16 @@ func childName(token string) string { return "baton-" + token[:32] }
 
 // startChild starts a nested execution and, unless the task waits for its
 // end or a callback, reports the start as the task's result.
-func (e *Engine) startChild(parentArn string, t *store.Task, params any, mode string) {
+func (e *Engine) startChild(parentArn string, t *store.Task, params any, class TaskClass) {
 	ctx := context.Background()
 	res := &resultIn{arn: parentArn, taskID: t.TaskID, token: t.Token}
-	sync := mode == ".sync" || mode == ".sync:2"
 	if e.cfg.Children == nil {
 		res.errName, res.cause = ErrNoExecutor, "nested executions are not available in this engine"
 		e.sendResult(res)
 		return
 	}
-	req := ChildRequest{ParentArn: parentArn, Name: childName(t.Token), Parameters: params}
-	if sync {
+	req := ChildRequest{ParentArn: parentArn, Name: childName(t.Token), Resource: t.Resource, Parameters: params}
+	if class.WaitChild {
 		req.ParentToken = t.Token
 	}
 	child, err := e.cfg.Children.StartChild(ctx, req)
@@ -396,18 +366,12 @@ func (e *Engine) startChild(parentArn string, t *store.Task, params any, mode st
 		e.tokensMu.Lock()
 		delete(e.children, t.Token)
 		e.tokensMu.Unlock()
-		res.errName, res.cause = ErrTaskFailed, err.Error()
-		if ae, ok := apierr.As(err); ok {
-			res.errName = "StepFunctions." + ae.Code + "Exception"
-			if strings.HasSuffix(ae.Code, "Exception") {
-				res.errName = "StepFunctions." + ae.Code
-			}
-			res.cause = ae.Message
-		}
+		res.set(e.cfg.Children.ChildOutcome(t.Resource, nil, err))
 		e.sendResult(res)
 		return
 	}
-	if sync && child.Status == asl.StatusRunning {
+	running := child.Status == workflow.StatusRunning
+	if class.WaitChild && running {
 		e.tokensMu.Lock()
 		cancelled := e.children[t.Token] == childCancelled
 		if cancelled {
@@ -418,24 +382,23 @@ func (e *Engine) startChild(parentArn string, t *store.Task, params any, mode st
 		e.tokensMu.Unlock()
 		if cancelled {
 			// The parent's task was cancelled while the child started.
-			e.Stop(ctx, child.Arn, "States.Aborted", "the parent execution's task "+parentArn+" was cancelled")
+			e.Stop(ctx, child.Arn, workflow.ErrAborted, "the parent execution's task "+parentArn+" was cancelled")
 			return
 		}
 	}
 	switch {
-	case mode == "":
-		res.ok, res.output = true, map[string]any{
-			"ExecutionArn": child.Arn,
-			"StartDate":    formatDate(child.StartDate),
-		}
-	case sync && child.Status != asl.StatusRunning:
-		// Already ended (started before a crash, or an Express child).
-		ok, out, errName, cause := childOutcome(child, mode == ".sync:2")
-		res.ok, res.output, res.errName, res.cause = ok, out, errName, cause
-	default:
-		return // its end, or the callback, completes the task
+	case class.Callback, class.WaitChild && running:
+		return // the callback, or the child's end, completes the task
 	}
+	// Started (a task that does not wait), or already ended (started
+	// before a crash, or an Express child).
+	res.set(e.cfg.Children.ChildOutcome(t.Resource, child, nil))
 	e.sendResult(res)
+}
+
+// set makes r the outcome o.
+func (r *resultIn) set(o TaskOutcome) {
+	r.ok, r.output, r.errName, r.cause = o.OK, o.Output, o.Error, o.Cause
 }
 
 func (e *Engine) sendResult(r *resultIn) {
@@ -445,52 +408,13 @@ func (e *Engine) sendResult(r *resultIn) {
 	}
 }
 
-// formatDate renders a time as the AWS SDK integrations do in task results.
-func formatDate(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
-
-// childOutcome is the result of a .sync task: the child's description, with
-// Input and Output as JSON text (.sync) or JSON values (.sync:2).
-func childOutcome(c *store.Execution, parsed bool) (ok bool, out any, errName, cause string) {
-	payload := func(s string) any {
-		if !parsed {
-			return s
-		}
-		v, err := asl.ParseJSON([]byte(s))
-		if err != nil {
-			return s
-		}
-		return v
-	}
-	d := map[string]any{
-		"ExecutionArn":    c.Arn,
-		"StateMachineArn": c.StateMachineArn,
-		"Name":            c.Name,
-		"Status":          c.Status,
-		"StartDate":       formatDate(c.StartDate),
-		"StopDate":        formatDate(c.StopDate),
-		"Input":           payload(c.Input),
-		"InputDetails":    map[string]any{"Included": true},
-	}
-	if c.Status == asl.StatusSucceeded {
-		d["Output"] = payload(c.Output)
-		d["OutputDetails"] = map[string]any{"Included": true}
-		return true, d, "", ""
-	}
-	if c.Error != "" {
-		d["Error"] = c.Error
-	}
-	if c.Cause != "" {
-		d["Cause"] = c.Cause
-	}
-	return false, nil, ErrTaskFailed, string(asl.MarshalJSON(d))
-}
-
-// childCancelled marks a .sync task cancelled before its child started.
+// childCancelled marks a waiting child task cancelled before its child
+// started.
 const childCancelled = "-"
 
 // stopChild stops, once the cancellation is stored, the nested execution a
-// cancelled .sync task was waiting for (best effort, as AWS stops the job of
-// a cancelled .sync task).
+// cancelled task was waiting for (best effort, as Step Functions stops the
+// job of a cancelled .sync task).
 func (e *Engine) stopChild(l *live, tok string) {
 	e.tokensMu.Lock()
 	child, ok := e.children[tok]
@@ -508,7 +432,7 @@ func (e *Engine) stopChild(l *live, tok string) {
 			return
 		}
 		go func() {
-			_, err := e.Stop(context.Background(), child, "States.Aborted", "the parent execution's task "+l.arn+" was cancelled")
+			_, err := e.Stop(context.Background(), child, workflow.ErrAborted, "the parent execution's task "+l.arn+" was cancelled")
 			if err != nil {
 				e.log.Warn("stopping a nested execution", "execution", child, "err", err)
 			}
@@ -516,7 +440,8 @@ func (e *Engine) stopChild(l *live, tok string) {
 	})
 }
 
-// reportToParent completes the .sync task of the parent of an ended child.
+// reportToParent completes the task of the parent of an ended child that
+// waited for it (TaskClass.WaitChild).
 func (e *Engine) reportToParent(child *store.Execution) {
 	e.tokensMu.Lock()
 	delete(e.children, child.ParentToken)
@@ -530,8 +455,12 @@ func (e *Engine) reportToParent(child *store.Execution) {
 		if !ok {
 			return // the parent no longer waits (stopped, timed out)
 		}
-		t = &store.Task{ExecutionArn: ref.arn, TaskID: ref.taskID, Token: child.ParentToken, Resource: childPrefix + ".sync"}
+		t = &store.Task{ExecutionArn: ref.arn, TaskID: ref.taskID, Token: child.ParentToken, Resource: ref.resource}
 	}
-	ok, out, errName, cause := childOutcome(child, strings.HasSuffix(t.Resource, ".sync:2"))
-	e.sendResult(&resultIn{arn: t.ExecutionArn, taskID: t.TaskID, token: t.Token, ok: ok, output: out, errName: errName, cause: cause})
+	if e.cfg.Children == nil {
+		return
+	}
+	res := &resultIn{arn: t.ExecutionArn, taskID: t.TaskID, token: t.Token}
+	res.set(e.cfg.Children.ChildOutcome(t.Resource, child, nil))
+	e.sendResult(res)
 }
