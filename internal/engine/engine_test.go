@@ -17,7 +17,6 @@ import (
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/sqlite"
 	"github.com/batonhq/baton/internal/tasks"
-	"github.com/batonhq/baton/workflow"
 )
 
 const smArn = "arn:aws:states:us-east-1:123456789012:stateMachine:test"
@@ -238,22 +237,6 @@ func TestSameNameStart(t *testing.T) {
 	}
 }
 
-func TestWaitSurvivesRestart(t *testing.T) {
-	w := newWorld(t)
-	def := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"Next":"P"},"P":{"Type":"Pass","End":true}}}`
-	ex := w.start("wait", def, `{"k":"v"}`)
-	w.openNothing(ex.Arn)
-	w.restart()
-	w.advance(time.Hour)
-	done := w.wait(ex.Arn, "SUCCEEDED")
-	if done.Output != `{"k":"v"}` {
-		t.Fatalf("output %s", done.Output)
-	}
-	if n := strings.Count(strings.Join(w.history(ex.Arn), ","), "WaitStateExited"); n != 1 {
-		t.Fatalf("WaitStateExited %d times", n)
-	}
-}
-
 // waitTimer polls the store until a timer is armed.
 func (w *world) waitTimer() {
 	w.t.Helper()
@@ -275,123 +258,6 @@ func (w *world) waitTimer() {
 
 // openNothing waits until the execution is stored RUNNING.
 func (w *world) openNothing(arn string) { w.wait(arn, "RUNNING") }
-
-func TestBuiltinTaskAndRetry(t *testing.T) {
-	w := newWorld(t)
-	var calls atomic.Int32
-	w.execs["zz:flaky"] = tasks.ExecutorFunc(func(ctx context.Context, r tasks.Request) (any, error) {
-		if calls.Add(1) < 3 {
-			return nil, &tasks.Failure{Name: "Flaky", Cause: "try again"}
-		}
-		return map[string]any{"attempt": r.Attempt}, nil
-	})
-	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"zz:flaky","Retry":[{"ErrorEquals":["Flaky"],"IntervalSeconds":1,"MaxAttempts":5}],"End":true}}}`
-	ex := w.start("flaky", def, `{}`)
-	w.advance(time.Second)
-	w.advance(2 * time.Second)
-	done := w.wait(ex.Arn, "SUCCEEDED")
-	if done.Output != `{"attempt":2}` {
-		t.Fatalf("output %s", done.Output)
-	}
-}
-
-func TestNoExecutorFailsTask(t *testing.T) {
-	w := newWorld(t)
-	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:nope","End":true}}}`
-	ex := w.start("noexec", def, `{}`)
-	done := w.wait(ex.Arn, "FAILED")
-	if done.Error != engine.ErrNoExecutor {
-		t.Fatalf("error %s: %s", done.Error, done.Cause)
-	}
-}
-
-func TestActivityWorker(t *testing.T) {
-	w := newWorld(t)
-	act := "arn:aws:states:us-east-1:123456789012:activity:resize"
-	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + act + `","HeartbeatSeconds":30,"End":true}}}`
-	ex := w.start("act", def, `{"img":"a.png"}`)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	task, err := w.eng.GetActivityTask(ctx, act, "worker-1")
-	if err != nil || task == nil {
-		t.Fatalf("GetActivityTask: %v %v", task, err)
-	}
-	if task.Input != `{"img":"a.png"}` {
-		t.Fatalf("input %s", task.Input)
-	}
-	if err := w.eng.SendTaskHeartbeat(ctx, task.Token); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.eng.SendTaskSuccess(ctx, task.Token, `{"ok":true}`); err != nil {
-		t.Fatal(err)
-	}
-	w.wait(ex.Arn, "SUCCEEDED")
-	// A second delivery is refused, not applied twice.
-	err = w.eng.SendTaskSuccess(ctx, task.Token, `{"ok":false}`)
-	if e, ok := apierr.As(err); !ok || e.Code != apierr.TaskTimedOut {
-		t.Fatalf("second delivery: %v", err)
-	}
-	got := strings.Join(w.history(ex.Arn), ",")
-	want := "ExecutionStarted,TaskStateEntered,ActivityScheduled,ActivityStarted,ActivitySucceeded,TaskStateExited,ExecutionSucceeded"
-	if got != want {
-		t.Fatalf("history\n have %s\n want %s", got, want)
-	}
-}
-
-func TestActivityPollTimesOut(t *testing.T) {
-	w := newWorld(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	task, err := w.eng.GetActivityTask(ctx, "arn:aws:states:us-east-1:123456789012:activity:idle", "w")
-	if task != nil || err != nil {
-		t.Fatalf("want nothing, have %v %v", task, err)
-	}
-}
-
-func TestActivityHeartbeatTimeout(t *testing.T) {
-	w := newWorld(t)
-	act := "arn:aws:states:us-east-1:123456789012:activity:slow"
-	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + act + `","HeartbeatSeconds":10,"End":true}}}`
-	ex := w.start("hb", def, `{}`)
-	ctx := context.Background()
-	task, _ := w.eng.GetActivityTask(ctx, act, "w")
-	if task == nil {
-		t.Fatal("no task")
-	}
-	w.restart() // the worker's task survives a restart of the server
-	w.advance(11 * time.Second)
-	done := w.wait(ex.Arn, "FAILED")
-	if done.Error != "States.HeartbeatTimeout" {
-		t.Fatalf("error %s", done.Error)
-	}
-	err := w.eng.SendTaskSuccess(ctx, task.Token, `{}`)
-	if e, ok := apierr.As(err); !ok || e.Code != apierr.TaskTimedOut {
-		t.Fatalf("late result: %v", err)
-	}
-}
-
-func TestCallbackToken(t *testing.T) {
-	w := newWorld(t)
-	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-	  "Parameters":{"MessageBody":{"token.$":"$$.Task.Token"}},"End":true}}}`
-	ex := w.start("cb", def, `{}`)
-	task := w.openTask(ex.Arn)
-	if !strings.Contains(task.Input, task.Token) {
-		t.Fatalf("the token %s is not in the task input %s", task.Token, task.Input)
-	}
-	w.restart()
-	if err := w.eng.SendTaskFailure(context.Background(), task.Token, "Nope", "rejected"); err != nil {
-		t.Fatal(err)
-	}
-	done := w.wait(ex.Arn, "FAILED")
-	if done.Error != "Nope" || done.Cause != "rejected" {
-		t.Fatalf("%s %s", done.Error, done.Cause)
-	}
-	err := w.eng.SendTaskSuccess(context.Background(), "garbage", `{}`)
-	if e, ok := apierr.As(err); !ok || e.Code != apierr.InvalidToken {
-		t.Fatalf("garbage token: %v", err)
-	}
-}
 
 func TestStop(t *testing.T) {
 	w := newWorld(t)
@@ -422,54 +288,6 @@ func TestStop(t *testing.T) {
 	_, err = w.eng.Stop(context.Background(), ex.Arn+"x", "", "")
 	if e, ok := apierr.As(err); !ok || e.Code != apierr.ExecutionDoesNotExist {
 		t.Fatalf("unknown: %v", err)
-	}
-}
-
-// TestBuiltinTaskLostInCrash: a built-in task running when the server dies
-// fails with States.TaskFailed (cause Baton.TaskLost) after the restart; the
-// state's Retry decides whether it runs again.
-func TestBuiltinTaskLostInCrash(t *testing.T) {
-	for _, retry := range []bool{false, true} {
-		t.Run(fmt.Sprint("retry=", retry), func(t *testing.T) {
-			w := newWorld(t)
-			var runs atomic.Int32
-			block := make(chan struct{})
-			defer close(block)
-			w.execs["zz:slow"] = tasks.ExecutorFunc(func(ctx context.Context, r tasks.Request) (any, error) {
-				if runs.Add(1) == 1 {
-					select {
-					case <-block:
-					case <-ctx.Done():
-						return nil, ctx.Err()
-					}
-				}
-				return "done", nil
-			})
-			retrier := ""
-			if retry {
-				retrier = `,"Retry":[{"ErrorEquals":["States.TaskFailed"],"IntervalSeconds":1,"MaxAttempts":2}]`
-			}
-			def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"zz:slow","End":true` + retrier + `}}}`
-			ex := w.start("crash", def, `{}`)
-			w.openTask(ex.Arn)
-			deadline := time.Now().Add(10 * time.Second)
-			for runs.Load() == 0 && time.Now().Before(deadline) {
-				time.Sleep(time.Millisecond) // polling with a deadline
-			}
-			w.restart()
-			if !retry {
-				done := w.wait(ex.Arn, "FAILED")
-				if done.Error != "States.TaskFailed" || done.Cause != engine.LostTaskCause || runs.Load() != 1 {
-					t.Fatalf("%s: %s after %d runs", done.Error, done.Cause, runs.Load())
-				}
-				return
-			}
-			w.advance(time.Second)
-			done := w.wait(ex.Arn, "SUCCEEDED")
-			if done.Output != `"done"` || runs.Load() != 2 {
-				t.Fatalf("output %s after %d runs", done.Output, runs.Load())
-			}
-		})
 	}
 }
 
@@ -508,18 +326,6 @@ func TestExpressTimeout(t *testing.T) {
 	wg.Wait()
 	if err != nil || ex.Status != "TIMED_OUT" {
 		t.Fatalf("%v %v", ex, err)
-	}
-}
-
-func TestChildSync(t *testing.T) {
-	w := newWorld(t)
-	child := `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":"from child","ResultPath":"$.r","End":true}}}`
-	def := fmt.Sprintf(`{"StartAt":"C","States":{"C":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",
-	  "Parameters":{"StateMachineArn":%q,"Input":{"x":1}},"OutputPath":"$.Output","End":true}}}`, child)
-	ex := w.start("parent", def, `{}`)
-	done := w.wait(ex.Arn, "SUCCEEDED")
-	if done.Output != `{"r":"from child","x":1}` {
-		t.Fatalf("output %s", done.Output)
 	}
 }
 
@@ -584,95 +390,6 @@ func TestRedrive(t *testing.T) {
 	_, err = w.eng.Redrive(context.Background(), ex.Arn)
 	if e, ok := apierr.As(err); !ok || e.Code != apierr.ExecutionNotRedrivable {
 		t.Fatalf("succeeded: %v", err)
-	}
-}
-
-// RunTestTask runs a task of a state tested on its own (TestState) on the
-// executor of its resource.
-func TestRunTestTask(t *testing.T) {
-	w := newWorld(t)
-	w.execs["zz:echo"] = tasks.ExecutorFunc(func(ctx context.Context, r tasks.Request) (any, error) {
-		if r.Timeout <= 0 || r.Timeout > 5*time.Minute {
-			return nil, fmt.Errorf("timeout %s", r.Timeout)
-		}
-		return map[string]any{"got": r.Input}, nil
-	})
-	w.execs["zz:fail"] = tasks.ExecutorFunc(func(ctx context.Context, r tasks.Request) (any, error) {
-		return nil, &tasks.Failure{Name: "Custom", Cause: "why"}
-	})
-	w.execs["zz:err"] = tasks.ExecutorFunc(func(ctx context.Context, r tasks.Request) (any, error) {
-		return nil, errors.New("broken \n")
-	})
-	for _, tt := range []struct {
-		resource string
-		want     engine.TaskOutcome
-	}{
-		{"zz:echo", engine.TaskOutcome{OK: true, Output: map[string]any{"got": "in"}}},
-		{"zz:fail", engine.TaskOutcome{Error: "Custom", Cause: "why"}},
-		{"zz:err", engine.TaskOutcome{Error: engine.ErrTaskFailed, Cause: "broken"}},
-		{"zz:none", engine.TaskOutcome{Error: engine.ErrNoExecutor, Cause: (&tasks.NoExecutorError{Resource: "zz:none"}).Error()}},
-	} {
-		got := w.eng.RunTestTask(context.Background(), workflow.RunTask{Resource: tt.resource, Input: "in", Timeout: time.Hour})
-		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
-			t.Errorf("%s: %+v, want %+v", tt.resource, got, tt.want)
-		}
-	}
-}
-
-func TestExpressActivity(t *testing.T) {
-	w := newWorld(t)
-	act := "arn:aws:states:us-east-1:123456789012:activity:fast"
-	req := w.req("expact", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"`+act+`","End":true}}}`, `{"n":1}`)
-	req.Type = store.TypeExpress
-	req.ExecutionArn = "arn:aws:states:us-east-1:123456789012:express:test:expact:1"
-	res := make(chan *store.Execution, 1)
-	go func() {
-		ex, err := w.eng.StartSync(context.Background(), req)
-		if err != nil {
-			t.Error(err)
-		}
-		res <- ex
-	}()
-	task, err := w.eng.GetActivityTask(context.Background(), act, "w")
-	if err != nil || task == nil {
-		t.Fatalf("%v %v", task, err)
-	}
-	if err := w.eng.SendTaskSuccess(context.Background(), task.Token, `{"done":true}`); err != nil {
-		t.Fatal(err)
-	}
-	ex := <-res
-	if ex == nil || ex.Status != "SUCCEEDED" || ex.Output != `{"done":true}` {
-		t.Fatalf("%+v", ex)
-	}
-}
-
-func TestStopParentStopsSyncChild(t *testing.T) {
-	w := newWorld(t)
-	child := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`
-	def := fmt.Sprintf(`{"StartAt":"C","States":{"C":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync",
-	  "Parameters":{"StateMachineArn":%q,"Input":{}},"End":true}}}`, child)
-	ex := w.start("parent2", def, `{}`)
-	task := w.openTask(ex.Arn)
-	childArn := "arn:aws:states:us-east-1:123456789012:execution:child:baton-" + task.Token[:32]
-	w.wait(childArn, "RUNNING")
-	// The engine learns the child's ARN once StartChild returns.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := w.eng.Stop(context.Background(), ex.Arn, "Manual", "stop"); err != nil {
-			t.Fatal(err)
-		}
-		break
-	}
-	w.wait(ex.Arn, "ABORTED")
-	for {
-		c, _ := w.st.GetExecution(context.Background(), childArn)
-		if c != nil && c.Status == "ABORTED" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("child not stopped: %+v", c)
-		}
-		time.Sleep(2 * time.Millisecond) // polling with a deadline
 	}
 }
 

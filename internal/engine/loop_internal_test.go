@@ -1,7 +1,9 @@
 package engine
 
-// White-box review tests: they look at the loop's state through inputs run
-// by the loop itself (func() inputs), so they are race-free.
+// White-box tests of what the loop keeps in memory (activity queues and
+// waiters, loading entries, nested executions' entries): they look at the
+// loop's state through inputs run by the loop itself (func() inputs), so
+// they are race-free.
 
 import (
 	"context"
@@ -132,13 +134,11 @@ func (w *iworld) start(name, def string) *store.Execution {
 const iActDef = `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + iAct + `","End":true}}}`
 
 // A GetActivityTask whose waiter is handed a stale queue entry (the task of
-// a stopped execution) while that execution loads: the worker gives up
-// (context done) and withdraws, which is ignored because a claim is in
-// progress. The claim then fails (the task is no longer open) and claim()
-// puts the withdrawn waiter back on the queue: GetActivityTask never
-// returns, and the next task is handed to that dead waiter instead of to a
-// live worker.
-func TestFixed_WithdrawnActivityWaiterRequeuedAfterFailedClaim(t *testing.T) {
+// a stopped execution) while that execution loads, and whose worker gives
+// up meanwhile: once the claim fails (the task is no longer open), the
+// withdrawn waiter is answered, not put back on the queue, so
+// GetActivityTask returns and the next task goes to a live worker.
+func TestWithdrawnWorkerIsNotRequeuedAfterAFailedClaim(t *testing.T) {
 
 	w := newIWorld(t)
 	ex := w.start("stale", iActDef)
@@ -198,10 +198,9 @@ func TestFixed_WithdrawnActivityWaiterRequeuedAfterFailedClaim(t *testing.T) {
 }
 
 // StopExecution of a name that does not exist yet puts a loading entry in
-// memory; a StartExecution of that name arriving while it loads is queued
-// behind the load and answered with the load's store.ErrNotFound instead of
-// starting the execution.
-func TestFixed_StartFailsWhileStopOfSameNameLoads(t *testing.T) {
+// memory; a StartExecution of that name arriving while it loads starts the
+// execution (it once got the load's store.ErrNotFound).
+func TestStartWhileAStopOfTheSameNameLoads(t *testing.T) {
 
 	w := newIWorld(t)
 	def := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}}`
@@ -243,10 +242,10 @@ func TestFixed_StartFailsWhileStopOfSameNameLoads(t *testing.T) {
 	}
 }
 
-// A stopped execution's queued activity task stays in the in-memory queue
-// until some worker polls that activity: with no workers, queues of
-// stopped (or timed-out) tasks grow without bound.
-func TestFixed_StoppedActivityTaskStaysQueuedInMemory(t *testing.T) {
+// A stopped execution's queued activity task leaves the in-memory queue at
+// once, without waiting for a worker to poll that activity, so queues of
+// stopped (or timed-out) tasks do not grow without workers.
+func TestStoppedActivityTaskLeavesTheQueue(t *testing.T) {
 
 	w := newIWorld(t)
 	for i := range 200 {
