@@ -131,7 +131,7 @@ func (e *Engine) create(in *startIn) {
 	} else {
 		row.Type = store.TypeStandard
 	}
-	l := &live{arn: r.ExecutionArn, row: row, p: p, express: express, tokens: map[string]string{}}
+	l := &live{arn: r.ExecutionArn, row: row, express: express, tokens: map[string]string{}}
 	e.live[l.arn] = l
 	if !express {
 		e.recent.add(l.arn, now)

@@ -18,7 +18,6 @@ type input interface{}
 type live struct {
 	arn          string
 	row          *store.Execution  // Snapshot not kept here
-	p            workflow.Program  // nil for an ended Express execution read back
 	x            workflow.Instance // the interpreter's state
 	express      bool
 	inflight     int               // uncommitted batches holding its transitions
@@ -225,7 +224,7 @@ func (e *Engine) onLoaded(r loaded) {
 		return
 	}
 	r.row.Snapshot = nil
-	l.row, l.p, l.x = r.row, r.p, r.x
+	l.row, l.x = r.row, r.x
 	l.express = r.row.Type == store.TypeExpress
 	l.tokens = tokensOf(r.arn, r.x)
 	l.continues = r.x.Interrupted() // its run was cut into slices: continueTimer is stored
