@@ -9,6 +9,10 @@ import (
 // LanguageName is the name under which Baton records ASL workflows.
 const LanguageName = "asl"
 
+// DefaultMaxHistoryEvents is Step Functions' bound on the history of a
+// Standard execution, for Options.MaxHistoryEvents.
+const DefaultMaxHistoryEvents = 25000
+
 // DefaultExpressTimeout is Step Functions' bound on an Express execution.
 const DefaultExpressTimeout = 5 * time.Minute
 

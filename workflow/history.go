@@ -38,6 +38,11 @@ type HistoryEvent struct {
 	Task *TaskDetails
 }
 
+// IsTransition reports whether the event counts as a state transition (a
+// state, or a pipeline step, entered): the figure of Baton's transition
+// metrics and of Step Functions' quotas.
+func (e *HistoryEvent) IsTransition() bool { return strings.HasSuffix(e.Type, "StateEntered") }
+
 // TaskDetails are the details of Task*, LambdaFunction* and Activity* events.
 type TaskDetails struct {
 	Resource         string

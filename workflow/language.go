@@ -122,6 +122,17 @@ type Info struct {
 	Trigger any
 }
 
+// Error names the caller of a language raises for tasks (TaskFailed.Error,
+// Stop.Error): those of the Amazon States Language, which every language's
+// Retry and Catch rules match.
+const (
+	// ErrTaskFailed fails a task whose executor failed without naming an
+	// error, or that was lost with the server that ran it.
+	ErrTaskFailed = "States.TaskFailed"
+	// ErrAborted stops a nested execution whose parent's task was cancelled.
+	ErrAborted = "States.Aborted"
+)
+
 var (
 	// ErrNotRedrivable is wrapped by Redrive and RetryFrom errors when the
 	// execution is in a status or shape that cannot run again.

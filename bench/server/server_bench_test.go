@@ -24,12 +24,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/clock"
 	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/server"
 	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/sqlite"
+	"github.com/batonhq/baton/workflow"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -70,7 +72,10 @@ func newEngineMetrics(b *testing.B, dir, durability string, clk clock.Clock) (*e
 		b.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	eng, err := engine.New(engine.Config{Store: st, Log: quiet, Clock: clk, Metrics: engine.NewMetrics(reg)})
+	eng, err := engine.New(engine.Config{Store: st, Log: quiet, Clock: clk, Metrics: engine.NewMetrics(reg),
+		Classify: service.TaskClassifier("us-east-1", "123456789012"),
+		Languages: map[string]workflow.Language{asl.LanguageName: asl.NewLanguage(asl.LanguageOptions{
+			Options: asl.Options{MaxHistoryEvents: asl.DefaultMaxHistoryEvents}, Region: "us-east-1"})}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -3,8 +3,8 @@ package engine
 import (
 	"context"
 
-	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/workflow"
 )
 
 // activityQueue holds the tasks of one activity waiting for a worker, and
@@ -118,7 +118,7 @@ func (e *Engine) claim(w *waiter, a *activityEntry) {
 	w.assigned = true
 	t := a.task
 	e.withExec(t.ExecutionArn, func(l *live, err error) {
-		if l == nil || l.x.Done() || !hasTask(l.x, t.TaskID) || l.tokens[t.TaskID] != t.Token {
+		if l == nil || done(l.x) || !l.x.HasTask(t.TaskID) || l.tokens[t.TaskID] != t.Token {
 			w.assigned = false
 			if w.gone {
 				w.ch <- nil // the caller withdrew meanwhile
@@ -132,8 +132,8 @@ func (e *Engine) claim(w *waiter, a *activityEntry) {
 		started.State, started.WorkerName, started.StartedAt = store.TaskStarted, w.worker, now
 		tr := &store.Transition{StartTasks: []*store.Task{&started}}
 		l.busy++
-		e.step(l, now, tr, func(out *asl.Output) error {
-			l.m.Apply(l.x, asl.TaskStarted{TaskID: t.TaskID, WorkerName: w.worker}, now, out)
+		e.step(l, now, tr, func(out *workflow.Output) error {
+			l.x.Apply(workflow.TaskStarted{TaskID: t.TaskID, WorkerName: w.worker}, now, out)
 			return nil
 		}, func(err error) {
 			if err != nil {

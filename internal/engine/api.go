@@ -5,21 +5,18 @@ import (
 	"errors"
 	"time"
 
-	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/apierr"
-	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/workflow"
 )
-
-var _ service.Engine = (*Engine)(nil)
 
 // startIn is StartExecution and StartSyncExecution.
 type startIn struct {
-	req         service.StartRequest
+	req         StartRequest
 	sync        bool
 	parentToken string
-	m           *asl.Machine // the compiled definition
-	input       any          // the parsed input
+	p           workflow.Program // the compiled definition
+	input       any              // the parsed input
 	reply       chan result
 }
 
@@ -34,16 +31,19 @@ type redriveIn struct {
 }
 
 // Start starts an execution; a Standard one is stored when Start returns.
-func (e *Engine) Start(ctx context.Context, req service.StartRequest) (*store.Execution, error) {
+func (e *Engine) Start(ctx context.Context, req StartRequest) (*store.Execution, error) {
 	return e.start(ctx, req, false, "")
 }
 
 // StartSync runs an Express execution to its end.
-func (e *Engine) StartSync(ctx context.Context, req service.StartRequest) (*store.Execution, error) {
+func (e *Engine) StartSync(ctx context.Context, req StartRequest) (*store.Execution, error) {
 	return e.start(ctx, req, true, "")
 }
 
-func (e *Engine) start(ctx context.Context, req service.StartRequest, sync bool, parentToken string) (*store.Execution, error) {
+func (e *Engine) start(ctx context.Context, req StartRequest, sync bool, parentToken string) (*store.Execution, error) {
+	if req.Language == "" {
+		req.Language = e.cfg.DefaultLanguage // recorded, so that a reload compiles with it
+	}
 	if req.Type != store.TypeExpress {
 		// A name used by an execution that is no longer in memory.
 		old, err := e.st.GetExecution(ctx, req.ExecutionArn)
@@ -51,20 +51,20 @@ func (e *Engine) start(ctx context.Context, req service.StartRequest, sync bool,
 			return sameStart(old, req)
 		}
 		if !errors.Is(err, store.ErrNotFound) {
-			return nil, service.StoreFault(err)
+			return nil, apierr.StoreFault(err)
 		}
 	}
 	// Compiling the definition and parsing the input cost time with the
 	// size of either: done here, not on the loop.
-	m, err := e.machines.get(req.Definition, req.Type)
+	p, err := e.programs.get(req.Language, req.Definition, req.Type)
 	if err != nil {
 		return nil, apierr.New(apierr.InvalidDefinition, "Invalid State Machine Definition: %v", err)
 	}
-	input, err := asl.ParseJSON([]byte(req.Input))
+	input, err := workflow.ParseJSON([]byte(req.Input))
 	if err != nil {
 		return nil, apierr.New(apierr.InvalidExecutionInput, "Invalid Execution Input: %v", err)
 	}
-	in := &startIn{req: req, sync: sync, parentToken: parentToken, m: m, input: input, reply: make(chan result, 1)}
+	in := &startIn{req: req, sync: sync, parentToken: parentToken, p: p, input: input, reply: make(chan result, 1)}
 	if err := e.send(ctx, in); err != nil {
 		return nil, err
 	}
@@ -74,8 +74,8 @@ func (e *Engine) start(ctx context.Context, req service.StartRequest, sync bool,
 
 // sameStart answers a start whose name is taken: the same name and input of
 // a RUNNING execution return it, as on AWS; anything else is an error.
-func sameStart(old *store.Execution, req service.StartRequest) (*store.Execution, error) {
-	if old.Status == asl.StatusRunning && old.Input == req.Input && old.StateMachineArn == req.StateMachineArn {
+func sameStart(old *store.Execution, req StartRequest) (*store.Execution, error) {
+	if old.Status == workflow.StatusRunning && old.Input == req.Input && old.StateMachineArn == req.StateMachineArn {
 		cp := *old
 		cp.Snapshot = nil
 		return &cp, nil
@@ -113,17 +113,17 @@ func (e *Engine) handleStart(in *startIn) {
 func (e *Engine) create(in *startIn) {
 	r := in.req
 	express := r.Type == store.TypeExpress
-	m, input := in.m, in.input
+	p, input := in.p, in.input
 	now := e.clk.Now()
 	smID := r.StateMachineArn
 	if r.VersionArn != "" {
 		smID = r.VersionArn
 	}
-	info := asl.ExecutionInfo{ID: r.ExecutionArn, Name: r.Name, StateMachineID: smID, StateMachineName: r.StateMachineName,
-		RoleArn: r.RoleArn, Region: e.cfg.Region, Input: input, StartTime: now}
+	info := workflow.Info{ID: r.ExecutionArn, Name: r.Name, WorkflowID: smID, WorkflowName: r.StateMachineName,
+		Version: r.VersionArn, RoleArn: r.RoleArn, Input: input, StartTime: now}
 	row := &store.Execution{
 		Arn: r.ExecutionArn, StateMachineArn: r.StateMachineArn, VersionArn: r.VersionArn, AliasArn: r.AliasArn,
-		Name: r.Name, Type: r.Type, Status: asl.StatusRunning, Input: r.Input, StartDate: now,
+		Name: r.Name, Type: r.Type, Language: r.Language, Status: workflow.StatusRunning, Input: r.Input, StartDate: now,
 		TraceHeader: r.TraceHeader, ParentToken: in.parentToken, Definition: r.Definition, RoleArn: r.RoleArn,
 	}
 	if express {
@@ -131,7 +131,7 @@ func (e *Engine) create(in *startIn) {
 	} else {
 		row.Type = store.TypeStandard
 	}
-	l := &live{arn: r.ExecutionArn, row: row, m: m, express: express, tokens: map[string]string{}}
+	l := &live{arn: r.ExecutionArn, row: row, express: express, tokens: map[string]string{}}
 	e.live[l.arn] = l
 	if !express {
 		e.recent.add(l.arn, now)
@@ -140,8 +140,8 @@ func (e *Engine) create(in *startIn) {
 		l.enders = append(l.enders, in.reply)
 	}
 	tr := &store.Transition{New: true}
-	e.step(l, now, tr, func(out *asl.Output) error {
-		l.x = m.Start(info, now, out)
+	e.step(l, now, tr, func(out *workflow.Output) error {
+		l.x = p.Start(info, now, out)
 		return nil
 	}, func(err error) {
 		if e.met != nil && err == nil {
@@ -213,14 +213,14 @@ func (e *Engine) handleStop(in *stopIn) {
 			in.reply <- result{err: notFound(in.arn, err)}
 			return
 		}
-		if l.x.Done() {
+		if done(l.x) {
 			cp := *l.row
 			in.reply <- result{row: &cp}
 			return
 		}
 		now := e.clk.Now()
-		e.step(l, now, &store.Transition{}, func(out *asl.Output) error {
-			l.m.Apply(l.x, asl.Stop{Error: in.errName, Cause: in.cause}, now, out)
+		e.step(l, now, &store.Transition{}, func(out *workflow.Output) error {
+			l.x.Apply(workflow.Stop{Error: in.errName, Cause: in.cause}, now, out)
 			return nil
 		}, func(err error) { e.replyRow(l, in.reply, err) })
 	})
@@ -258,10 +258,10 @@ func (e *Engine) handleRedrive(in *redriveIn) {
 			in.reply <- result{err: apierr.New(apierr.ExecutionNotRedrivable, "Execution Not Redrivable: '%s' is an Express execution; only Standard executions can be redriven", in.arn)}
 			return
 		}
-		switch l.x.Status {
-		case asl.StatusFailed, asl.StatusTimedOut, asl.StatusAborted:
+		switch st := l.x.Status(); st {
+		case workflow.StatusFailed, workflow.StatusTimedOut, workflow.StatusAborted:
 		default:
-			in.reply <- result{err: apierr.New(apierr.ExecutionNotRedrivable, "Execution Not Redrivable: '%s' is %s; only FAILED, TIMED_OUT and ABORTED executions can be redriven", in.arn, l.x.Status)}
+			in.reply <- result{err: apierr.New(apierr.ExecutionNotRedrivable, "Execution Not Redrivable: '%s' is %s; only FAILED, TIMED_OUT and ABORTED executions can be redriven", in.arn, st)}
 			return
 		}
 		now := e.clk.Now()
@@ -270,8 +270,8 @@ func (e *Engine) handleRedrive(in *redriveIn) {
 		l.row.RedriveDate = now
 		l.row.StopDate = time.Time{}
 		l.row.Error, l.row.Cause, l.row.Output = "", "", ""
-		e.step(l, now, &store.Transition{}, func(out *asl.Output) error {
-			if err := l.m.Redrive(l.x, now, out); err != nil {
+		e.step(l, now, &store.Transition{}, func(out *workflow.Output) error {
+			if err := l.x.Redrive(now, out); err != nil {
 				// Refused before anything changed: nothing to store.
 				return apierr.New(apierr.ExecutionNotRedrivable, "Execution Not Redrivable: %v", err)
 			}
@@ -286,7 +286,7 @@ func (e *Engine) handleRedrive(in *redriveIn) {
 }
 
 // StartNested starts the nested execution of a parent's task; a non-empty
-// parentToken makes its end complete that task (.sync).
-func (e *Engine) StartNested(ctx context.Context, req service.StartRequest, parentToken string) (*store.Execution, error) {
+// parentToken makes its end complete that task (TaskClass.WaitChild).
+func (e *Engine) StartNested(ctx context.Context, req StartRequest, parentToken string) (*store.Execution, error) {
 	return e.start(ctx, req, false, parentToken)
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/clock"
-	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/retrying"
 )
@@ -213,7 +212,7 @@ func (e *Engine) onCommitted(b *batch) {
 		if cause == nil {
 			cause = b.err
 		}
-		err := service.StoreFault(fmt.Errorf("storing %d transitions: %w", len(b.trs), cause))
+		err := apierr.StoreFault(fmt.Errorf("storing %d transitions: %w", len(b.trs), cause))
 		e.unstored.Store(true)
 		e.log.Error("the engine stopped while the store failed: a batch was not stored; its executions resume from their last stored state at the next start", "err", b.err)
 		for _, l := range b.lives {

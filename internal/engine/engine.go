@@ -1,13 +1,22 @@
-// Package engine runs executions of state machines durably.
+// Package engine runs executions of workflows durably, whatever their
+// language.
 //
-// One goroutine, the loop, owns every in-memory execution. It feeds events
-// (task results, timers, stops) to the asl interpreter and turns what the
-// interpreter returns into store transitions: the new snapshot, the history
-// events, the tasks and timers to add or retire. Transitions go to the
-// committer, which stores many of them in one transaction (group commit).
-// Only once a transition is committed does anything leave the engine: the
-// task reaches a worker, the API call is answered, watchers hear of it.
-// Timers are rows in the store and entries of an in-memory heap.
+// The engine knows a workflow language only through package workflow: it
+// compiles a definition with the Language recorded for its workflow
+// (Config.Languages), and drives each execution's workflow.Instance with
+// events (task results, timers, stops). It knows nothing of Amazon States
+// Language, AWS or HTTP: how a task resource runs (built in, an activity, a
+// callback, a nested execution) is Config.Classify's answer, and what a
+// nested execution's task returns is Config.Children's.
+//
+// One goroutine, the loop, owns every in-memory execution. It feeds events to
+// the interpreter and turns what the interpreter returns into store
+// transitions: the new snapshot, the history events, the tasks and timers to
+// add or retire. Transitions go to the committer, which stores many of them
+// in one transaction (group commit). Only once a transition is committed
+// does anything leave the engine: the task reaches a worker, the API call is
+// answered, watchers hear of it. Timers are rows in the store and entries of
+// an in-memory heap.
 //
 // An execution stays in memory only while it has work in flight; an idle
 // one (waiting for a timer, an activity worker or a callback) is dropped and
@@ -24,12 +33,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/clock"
-	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/tasks"
+	"github.com/batonhq/baton/workflow"
 )
 
 // Executors finds the executor of a built-in or mapped Task resource;
@@ -38,40 +46,92 @@ type Executors interface {
 	Executor(resource, stateName string) (tasks.Executor, error)
 }
 
-// ChildStarter starts a nested execution for a states:startExecution task:
-// it resolves the state machine named in the task's parameters and starts it
-// with the given name. The server wires it to the service layer.
+// ChildStarter starts a nested execution for a task whose class is
+// store.TaskChild, and says what the task returns. The server wires it to
+// the service layer, which resolves the workflow named in the task's input.
 type ChildStarter interface {
 	StartChild(ctx context.Context, req ChildRequest) (*store.Execution, error)
+	// ChildOutcome is the outcome of the task of resource: once its child
+	// started (a task that does not wait for the child's end), once the
+	// child ended (one that waits), or when the start failed (child nil,
+	// err set).
+	ChildOutcome(resource string, child *store.Execution, err error) TaskOutcome
 }
 
 // ChildRequest asks for a nested execution.
 type ChildRequest struct {
 	ParentArn   string
-	ParentToken string // set for .sync children: the engine reports their end to the parent
+	ParentToken string // set for tasks that wait for the child: the engine reports its end to the parent
 	Name        string // the execution name to use (unique per parent task)
-	Parameters  any    // the task's effective input: StateMachineArn, Input, Name
+	Resource    string // the task's resource
+	Parameters  any    // the task's effective input
+}
+
+// TaskOutcome is the result of a task: Output when OK, else Error and Cause.
+type TaskOutcome struct {
+	OK     bool
+	Output any
+	Error  string
+	Cause  string
+}
+
+// TaskClass says how the engine runs a task resource.
+type TaskClass struct {
+	Kind string // store.TaskBuiltin, TaskActivity, TaskCallback or TaskChild
+	// Queue is the activity whose workers take a TaskActivity task.
+	Queue string
+	// Run is the resource the executor runs for a TaskCallback task (the
+	// executor only delivers the token); "" for the resource itself.
+	Run string
+	// WaitChild is set for a TaskChild task completed by its child's end;
+	// otherwise by the child's start, or by a callback when Callback is set.
+	WaitChild bool
+	// Callback is set for a TaskChild task completed by SendTaskSuccess or
+	// SendTaskFailure with its token.
+	Callback bool
+}
+
+// builtinOnly is the default Config.Classify: every resource runs on an
+// executor of this server.
+func builtinOnly(string) TaskClass { return TaskClass{Kind: store.TaskBuiltin} }
+
+// StartRequest asks the engine to start an execution. The service builds it
+// from a validated StartExecution (or a nested start).
+type StartRequest struct {
+	ExecutionArn     string
+	StateMachineArn  string // the workflow, unqualified
+	VersionArn       string
+	AliasArn         string
+	StateMachineName string
+	Name             string
+	Type             string // store.TypeStandard or store.TypeExpress
+	Language         string // the workflow's language ("": Config.DefaultLanguage)
+	Definition       string
+	RoleArn          string
+	Input            string // JSON text, validated
+	TraceHeader      string
 }
 
 // Config configures an Engine.
 type Config struct {
-	Store     store.Store
+	Store store.Store
+	// Languages compile the workflows, by the language recorded for each
+	// (store.Execution.Language); at least one.
+	Languages map[string]workflow.Language
+	// DefaultLanguage runs executions recorded without a language (those
+	// stored before languages were recorded); default: the only entry of
+	// Languages.
+	DefaultLanguage string
+	// Classify tells how a task resource runs; default: every resource on
+	// an executor of this server.
+	Classify  func(resource string) TaskClass
 	Clock     clock.Clock  // default clock.Real
 	Executors Executors    // built-in resources; default a resolver without mappings
 	Children  ChildStarter // nested executions; nil: such tasks fail
 	Workers   int          // concurrent built-in tasks; default 64
 	MaxBatch  int          // most transitions per commit; default 1000
-	Region    string       // for activity ARNs and the context object; default us-east-1
-	AccountID string       // default 123456789012
 	Log       *slog.Logger // default slog.Default()
 	Metrics   *Metrics     // optional
-	// MaxPayloadBytes bounds a state's input and output (0: 256 KiB).
-	MaxPayloadBytes int
-	// MaxHistoryEvents fails a Standard execution whose history grows past
-	// it (0: AWS's 25,000; negative: no limit).
-	MaxHistoryEvents int64
-	// ExpressTimeout bounds an Express execution (0: 5 minutes).
-	ExpressTimeout time.Duration
 	// StopGrace is how long Close waits for in-flight commits.
 	StopGrace time.Duration
 	// MaxStepTime bounds one run of an execution without waiting for a task
@@ -80,12 +140,9 @@ type Config struct {
 	// history limit lifted) is stopped with ErrRunaway. It also bounds the
 	// history and the stored size such a loop can make.
 	MaxStepTime time.Duration
-	// Limits bound what one JSONata evaluation or one execution may cost
-	// (zero fields: asl's defaults).
-	Limits asl.Limits
 }
 
-// Engine runs executions; it implements service.Engine.
+// Engine runs executions; it implements the service layer's Engine.
 type Engine struct {
 	cfg   Config
 	st    store.Store
@@ -107,12 +164,12 @@ type Engine struct {
 	downMu sync.Mutex
 	downC  chan struct{}
 
-	machines machineCache
+	programs programCache
 	pool     *pool
 	watch    watchers
 	tokensMu sync.Mutex
 	memTasks map[string]taskRef // tokens of Express executions' tasks (not in the store)
-	children map[string]string  // token of a .sync task -> its nested execution, to stop it with the task
+	children map[string]string  // token of a task waiting for its child (TaskClass.WaitChild) -> the child, to stop it with the task
 
 	// Owned by the loop goroutine.
 	live         map[string]*live
@@ -147,8 +204,9 @@ type Engine struct {
 
 // taskRef locates a task of an in-memory execution.
 type taskRef struct {
-	arn    string
-	taskID string
+	arn      string
+	taskID   string
+	resource string
 }
 
 // New returns an engine; call Run to recover and start it.
@@ -172,20 +230,19 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 1000
 	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
-	}
-	if cfg.AccountID == "" {
-		cfg.AccountID = "123456789012"
-	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	if cfg.MaxHistoryEvents == 0 {
-		cfg.MaxHistoryEvents = 25000
+	if cfg.Classify == nil {
+		cfg.Classify = builtinOnly
 	}
-	if cfg.ExpressTimeout <= 0 {
-		cfg.ExpressTimeout = 5 * time.Minute
+	if len(cfg.Languages) == 0 {
+		return nil, errors.New("engine: no workflow language")
+	}
+	if cfg.DefaultLanguage == "" && len(cfg.Languages) == 1 {
+		for name := range cfg.Languages {
+			cfg.DefaultLanguage = name
+		}
 	}
 	if cfg.MaxStepTime <= 0 {
 		cfg.MaxStepTime = 10 * time.Second
@@ -214,7 +271,7 @@ func New(cfg Config) (*Engine, error) {
 		stall:     readyStall,
 	}
 	e.stepTimer.Stop()
-	e.machines.init(cfg)
+	e.programs.init(cfg)
 	e.pool = newPool(cfg.Workers)
 	e.batch = newBatch()
 	return e, nil
@@ -315,7 +372,7 @@ func await[T any](e *Engine, ch <-chan T, fail func(error) T) T {
 		default:
 		}
 		if err := e.StoreError(); err != nil {
-			return fail(service.StoreFault(err))
+			return fail(apierr.StoreFault(err))
 		}
 		return <-ch // back up already: the commit passed
 	}
@@ -361,7 +418,7 @@ const ErrRunaway = "Baton.RunawayExecution"
 // send hands an input to the loop, or fails when the engine is stopped.
 func (e *Engine) send(ctx context.Context, in input) error {
 	if err := e.StoreError(); err != nil {
-		return service.StoreFault(err)
+		return apierr.StoreFault(err)
 	}
 	select {
 	case e.in <- in:

@@ -14,7 +14,6 @@ import (
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/clock"
 	"github.com/batonhq/baton/internal/engine"
-	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/sqlite"
 	"github.com/batonhq/baton/internal/tasks"
@@ -55,7 +54,7 @@ func (w *world) open() {
 	if w.wrap != nil {
 		es = w.wrap(st)
 	}
-	cfg := engine.Config{Store: es, Clock: w.clk, Executors: w, Workers: 4}
+	cfg := serverConfig(es, w.clk, w)
 	if w.tune != nil {
 		w.tune(&cfg)
 	}
@@ -63,7 +62,7 @@ func (w *world) open() {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	eng.SetChildren(starter{w})
+	eng.SetChildren(starter{w: w})
 	w.eng = eng // before Run: recovery may start nested executions through it
 	if err := eng.Run(context.Background()); err != nil {
 		w.t.Fatal(err)
@@ -91,13 +90,16 @@ func (w *world) Executor(resource, state string) (tasks.Executor, error) {
 	return nil, &tasks.NoExecutorError{Resource: resource}
 }
 
-type starter struct{ w *world }
+type starter struct {
+	childOutcome
+	w *world
+}
 
 func (s starter) StartChild(ctx context.Context, req engine.ChildRequest) (*store.Execution, error) {
 	p := req.Parameters.(map[string]any)
 	def := p["StateMachineArn"].(string) // tests pass the definition itself
 	input, _ := json.Marshal(p["Input"])
-	return s.w.eng.Start(ctx, service.StartRequest{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:child:" + req.Name,
+	return s.w.eng.Start(ctx, engine.StartRequest{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:child:" + req.Name,
 		StateMachineArn: smArn + "child", Name: req.Name, Type: store.TypeStandard, Definition: def, Input: string(input)})
 }
 
@@ -110,8 +112,8 @@ func (w *world) start(name, def, input string) *store.Execution {
 	return ex
 }
 
-func (w *world) req(name, def, input string) service.StartRequest {
-	return service.StartRequest{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:test:" + name,
+func (w *world) req(name, def, input string) engine.StartRequest {
+	return engine.StartRequest{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:test:" + name,
 		StateMachineArn: smArn, StateMachineName: "test", Name: name, Type: store.TypeStandard, Definition: def, Input: input}
 }
 
@@ -235,22 +237,6 @@ func TestSameNameStart(t *testing.T) {
 	}
 }
 
-func TestWaitSurvivesRestart(t *testing.T) {
-	w := newWorld(t)
-	def := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"Next":"P"},"P":{"Type":"Pass","End":true}}}`
-	ex := w.start("wait", def, `{"k":"v"}`)
-	w.openNothing(ex.Arn)
-	w.restart()
-	w.advance(time.Hour)
-	done := w.wait(ex.Arn, "SUCCEEDED")
-	if done.Output != `{"k":"v"}` {
-		t.Fatalf("output %s", done.Output)
-	}
-	if n := strings.Count(strings.Join(w.history(ex.Arn), ","), "WaitStateExited"); n != 1 {
-		t.Fatalf("WaitStateExited %d times", n)
-	}
-}
-
 // waitTimer polls the store until a timer is armed.
 func (w *world) waitTimer() {
 	w.t.Helper()
@@ -272,123 +258,6 @@ func (w *world) waitTimer() {
 
 // openNothing waits until the execution is stored RUNNING.
 func (w *world) openNothing(arn string) { w.wait(arn, "RUNNING") }
-
-func TestBuiltinTaskAndRetry(t *testing.T) {
-	w := newWorld(t)
-	var calls atomic.Int32
-	w.execs["zz:flaky"] = tasks.ExecutorFunc(func(ctx context.Context, r tasks.Request) (any, error) {
-		if calls.Add(1) < 3 {
-			return nil, &tasks.Failure{Name: "Flaky", Cause: "try again"}
-		}
-		return map[string]any{"attempt": r.Attempt}, nil
-	})
-	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"zz:flaky","Retry":[{"ErrorEquals":["Flaky"],"IntervalSeconds":1,"MaxAttempts":5}],"End":true}}}`
-	ex := w.start("flaky", def, `{}`)
-	w.advance(time.Second)
-	w.advance(2 * time.Second)
-	done := w.wait(ex.Arn, "SUCCEEDED")
-	if done.Output != `{"attempt":2}` {
-		t.Fatalf("output %s", done.Output)
-	}
-}
-
-func TestNoExecutorFailsTask(t *testing.T) {
-	w := newWorld(t)
-	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:nope","End":true}}}`
-	ex := w.start("noexec", def, `{}`)
-	done := w.wait(ex.Arn, "FAILED")
-	if done.Error != engine.ErrNoExecutor {
-		t.Fatalf("error %s: %s", done.Error, done.Cause)
-	}
-}
-
-func TestActivityWorker(t *testing.T) {
-	w := newWorld(t)
-	act := "arn:aws:states:us-east-1:123456789012:activity:resize"
-	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + act + `","HeartbeatSeconds":30,"End":true}}}`
-	ex := w.start("act", def, `{"img":"a.png"}`)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	task, err := w.eng.GetActivityTask(ctx, act, "worker-1")
-	if err != nil || task == nil {
-		t.Fatalf("GetActivityTask: %v %v", task, err)
-	}
-	if task.Input != `{"img":"a.png"}` {
-		t.Fatalf("input %s", task.Input)
-	}
-	if err := w.eng.SendTaskHeartbeat(ctx, task.Token); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.eng.SendTaskSuccess(ctx, task.Token, `{"ok":true}`); err != nil {
-		t.Fatal(err)
-	}
-	w.wait(ex.Arn, "SUCCEEDED")
-	// A second delivery is refused, not applied twice.
-	err = w.eng.SendTaskSuccess(ctx, task.Token, `{"ok":false}`)
-	if e, ok := apierr.As(err); !ok || e.Code != apierr.TaskTimedOut {
-		t.Fatalf("second delivery: %v", err)
-	}
-	got := strings.Join(w.history(ex.Arn), ",")
-	want := "ExecutionStarted,TaskStateEntered,ActivityScheduled,ActivityStarted,ActivitySucceeded,TaskStateExited,ExecutionSucceeded"
-	if got != want {
-		t.Fatalf("history\n have %s\n want %s", got, want)
-	}
-}
-
-func TestActivityPollTimesOut(t *testing.T) {
-	w := newWorld(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	task, err := w.eng.GetActivityTask(ctx, "arn:aws:states:us-east-1:123456789012:activity:idle", "w")
-	if task != nil || err != nil {
-		t.Fatalf("want nothing, have %v %v", task, err)
-	}
-}
-
-func TestActivityHeartbeatTimeout(t *testing.T) {
-	w := newWorld(t)
-	act := "arn:aws:states:us-east-1:123456789012:activity:slow"
-	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + act + `","HeartbeatSeconds":10,"End":true}}}`
-	ex := w.start("hb", def, `{}`)
-	ctx := context.Background()
-	task, _ := w.eng.GetActivityTask(ctx, act, "w")
-	if task == nil {
-		t.Fatal("no task")
-	}
-	w.restart() // the worker's task survives a restart of the server
-	w.advance(11 * time.Second)
-	done := w.wait(ex.Arn, "FAILED")
-	if done.Error != "States.HeartbeatTimeout" {
-		t.Fatalf("error %s", done.Error)
-	}
-	err := w.eng.SendTaskSuccess(ctx, task.Token, `{}`)
-	if e, ok := apierr.As(err); !ok || e.Code != apierr.TaskTimedOut {
-		t.Fatalf("late result: %v", err)
-	}
-}
-
-func TestCallbackToken(t *testing.T) {
-	w := newWorld(t)
-	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-	  "Parameters":{"MessageBody":{"token.$":"$$.Task.Token"}},"End":true}}}`
-	ex := w.start("cb", def, `{}`)
-	task := w.openTask(ex.Arn)
-	if !strings.Contains(task.Input, task.Token) {
-		t.Fatalf("the token %s is not in the task input %s", task.Token, task.Input)
-	}
-	w.restart()
-	if err := w.eng.SendTaskFailure(context.Background(), task.Token, "Nope", "rejected"); err != nil {
-		t.Fatal(err)
-	}
-	done := w.wait(ex.Arn, "FAILED")
-	if done.Error != "Nope" || done.Cause != "rejected" {
-		t.Fatalf("%s %s", done.Error, done.Cause)
-	}
-	err := w.eng.SendTaskSuccess(context.Background(), "garbage", `{}`)
-	if e, ok := apierr.As(err); !ok || e.Code != apierr.InvalidToken {
-		t.Fatalf("garbage token: %v", err)
-	}
-}
 
 func TestStop(t *testing.T) {
 	w := newWorld(t)
@@ -419,54 +288,6 @@ func TestStop(t *testing.T) {
 	_, err = w.eng.Stop(context.Background(), ex.Arn+"x", "", "")
 	if e, ok := apierr.As(err); !ok || e.Code != apierr.ExecutionDoesNotExist {
 		t.Fatalf("unknown: %v", err)
-	}
-}
-
-// TestBuiltinTaskLostInCrash: a built-in task running when the server dies
-// fails with States.TaskFailed (cause Baton.TaskLost) after the restart; the
-// state's Retry decides whether it runs again.
-func TestBuiltinTaskLostInCrash(t *testing.T) {
-	for _, retry := range []bool{false, true} {
-		t.Run(fmt.Sprint("retry=", retry), func(t *testing.T) {
-			w := newWorld(t)
-			var runs atomic.Int32
-			block := make(chan struct{})
-			defer close(block)
-			w.execs["zz:slow"] = tasks.ExecutorFunc(func(ctx context.Context, r tasks.Request) (any, error) {
-				if runs.Add(1) == 1 {
-					select {
-					case <-block:
-					case <-ctx.Done():
-						return nil, ctx.Err()
-					}
-				}
-				return "done", nil
-			})
-			retrier := ""
-			if retry {
-				retrier = `,"Retry":[{"ErrorEquals":["States.TaskFailed"],"IntervalSeconds":1,"MaxAttempts":2}]`
-			}
-			def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"zz:slow","End":true` + retrier + `}}}`
-			ex := w.start("crash", def, `{}`)
-			w.openTask(ex.Arn)
-			deadline := time.Now().Add(10 * time.Second)
-			for runs.Load() == 0 && time.Now().Before(deadline) {
-				time.Sleep(time.Millisecond) // polling with a deadline
-			}
-			w.restart()
-			if !retry {
-				done := w.wait(ex.Arn, "FAILED")
-				if done.Error != "States.TaskFailed" || done.Cause != engine.LostTaskCause || runs.Load() != 1 {
-					t.Fatalf("%s: %s after %d runs", done.Error, done.Cause, runs.Load())
-				}
-				return
-			}
-			w.advance(time.Second)
-			done := w.wait(ex.Arn, "SUCCEEDED")
-			if done.Output != `"done"` || runs.Load() != 2 {
-				t.Fatalf("output %s after %d runs", done.Output, runs.Load())
-			}
-		})
 	}
 }
 
@@ -505,18 +326,6 @@ func TestExpressTimeout(t *testing.T) {
 	wg.Wait()
 	if err != nil || ex.Status != "TIMED_OUT" {
 		t.Fatalf("%v %v", ex, err)
-	}
-}
-
-func TestChildSync(t *testing.T) {
-	w := newWorld(t)
-	child := `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":"from child","ResultPath":"$.r","End":true}}}`
-	def := fmt.Sprintf(`{"StartAt":"C","States":{"C":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",
-	  "Parameters":{"StateMachineArn":%q,"Input":{"x":1}},"OutputPath":"$.Output","End":true}}}`, child)
-	ex := w.start("parent", def, `{}`)
-	done := w.wait(ex.Arn, "SUCCEEDED")
-	if done.Output != `{"r":"from child","x":1}` {
-		t.Fatalf("output %s", done.Output)
 	}
 }
 
@@ -584,88 +393,6 @@ func TestRedrive(t *testing.T) {
 	}
 }
 
-func TestTestState(t *testing.T) {
-	w := newWorld(t)
-	out, err := w.eng.TestState(context.Background(), &service.TestStateInput{
-		Definition: `{"Type":"Task","Resource":"arn:aws:states:::activity:x","ResultPath":"$.r","Next":"N"}`,
-		Input:      `{"a":1}`, InspectionLevel: "DEBUG",
-		Mock: &service.MockInput{Result: `{"ok":true}`},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out.Status != "SUCCEEDED" || out.Output != `{"a":1,"r":{"ok":true}}` || out.NextState != "N" || out.InspectionData == nil || out.InspectionData.Result != `{"ok":true}` {
-		t.Fatalf("%+v %+v", out, out.InspectionData)
-	}
-	out, err = w.eng.TestState(context.Background(), &service.TestStateInput{
-		Definition: `{"Type":"Task","Resource":"arn:aws:states:::activity:x","End":true}`,
-	})
-	if err != nil || out.Status != "FAILED" || out.Error != "States.Runtime" {
-		t.Fatalf("%+v %v", out, err)
-	}
-	_, err = w.eng.TestState(context.Background(), &service.TestStateInput{Definition: `{"Type":"Nope"}`})
-	if e, ok := apierr.As(err); !ok || e.Code != apierr.InvalidDefinition {
-		t.Fatalf("bad state: %v", err)
-	}
-}
-
-func TestExpressActivity(t *testing.T) {
-	w := newWorld(t)
-	act := "arn:aws:states:us-east-1:123456789012:activity:fast"
-	req := w.req("expact", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"`+act+`","End":true}}}`, `{"n":1}`)
-	req.Type = store.TypeExpress
-	req.ExecutionArn = "arn:aws:states:us-east-1:123456789012:express:test:expact:1"
-	res := make(chan *store.Execution, 1)
-	go func() {
-		ex, err := w.eng.StartSync(context.Background(), req)
-		if err != nil {
-			t.Error(err)
-		}
-		res <- ex
-	}()
-	task, err := w.eng.GetActivityTask(context.Background(), act, "w")
-	if err != nil || task == nil {
-		t.Fatalf("%v %v", task, err)
-	}
-	if err := w.eng.SendTaskSuccess(context.Background(), task.Token, `{"done":true}`); err != nil {
-		t.Fatal(err)
-	}
-	ex := <-res
-	if ex == nil || ex.Status != "SUCCEEDED" || ex.Output != `{"done":true}` {
-		t.Fatalf("%+v", ex)
-	}
-}
-
-func TestStopParentStopsSyncChild(t *testing.T) {
-	w := newWorld(t)
-	child := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`
-	def := fmt.Sprintf(`{"StartAt":"C","States":{"C":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync",
-	  "Parameters":{"StateMachineArn":%q,"Input":{}},"End":true}}}`, child)
-	ex := w.start("parent2", def, `{}`)
-	task := w.openTask(ex.Arn)
-	childArn := "arn:aws:states:us-east-1:123456789012:execution:child:baton-" + task.Token[:32]
-	w.wait(childArn, "RUNNING")
-	// The engine learns the child's ARN once StartChild returns.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := w.eng.Stop(context.Background(), ex.Arn, "Manual", "stop"); err != nil {
-			t.Fatal(err)
-		}
-		break
-	}
-	w.wait(ex.Arn, "ABORTED")
-	for {
-		c, _ := w.st.GetExecution(context.Background(), childArn)
-		if c != nil && c.Status == "ABORTED" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("child not stopped: %+v", c)
-		}
-		time.Sleep(2 * time.Millisecond) // polling with a deadline
-	}
-}
-
 // TestJSONataMachine runs a JSONata state machine durably: Arguments to a
 // task, Output from its result, a variable, and a Wait whose Seconds is an
 // expression, across a restart.
@@ -694,7 +421,7 @@ func TestJSONataMachine(t *testing.T) {
 // Pass/Choice loop is stopped after MaxStepTime instead of holding up the
 // engine, and other executions go on.
 func TestRunawayExecutionStopped(t *testing.T) {
-	w := newTunedWorld(t, func(c *engine.Config) { c.MaxHistoryEvents, c.MaxStepTime = -1, 50*time.Millisecond })
+	w := newTunedWorld(t, func(c *engine.Config) { withASL(c, noHistoryLimit); c.MaxStepTime = 50 * time.Millisecond })
 	ex := w.start("runaway", endlessLoop, `{}`)
 	done := w.wait(ex.Arn, "ABORTED")
 	if done.Error != engine.ErrRunaway {

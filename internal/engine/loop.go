@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/apierr"
-	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/workflow"
 )
 
 // input is something for the loop to do.
@@ -18,9 +17,8 @@ type input interface{}
 // live is an execution held in memory by the loop.
 type live struct {
 	arn          string
-	row          *store.Execution // Snapshot not kept here
-	m            *asl.Machine
-	x            *asl.Execution
+	row          *store.Execution  // Snapshot not kept here
+	x            workflow.Instance // the interpreter's state
 	express      bool
 	inflight     int               // uncommitted batches holding its transitions
 	busy         int               // built-in or child tasks running, activity claims in progress
@@ -49,8 +47,8 @@ type result struct {
 type loaded struct {
 	arn string
 	row *store.Execution
-	m   *asl.Machine
-	x   *asl.Execution
+	p   workflow.Program
+	x   workflow.Instance
 	err error
 }
 
@@ -169,9 +167,9 @@ func (e *Engine) load(arn string) {
 	ctx := context.Background()
 	row, err := e.st.GetExecution(ctx, arn)
 	if err == nil && row.Type == store.TypeStandard {
-		res.m, err = e.machines.get(row.Definition, row.Type)
+		res.p, err = e.programs.get(row.Language, row.Definition, row.Type)
 		if err == nil {
-			res.x, err = asl.UnmarshalExecution(row.Snapshot)
+			res.x, err = res.p.Restore(row.Snapshot)
 		}
 		if err != nil {
 			// Reading it again would fail the same way: not retried.
@@ -180,7 +178,7 @@ func (e *Engine) load(arn string) {
 	}
 	if err == nil && row.Type != store.TypeStandard {
 		// Express executions are stored once ended; they cannot change.
-		res.x = &asl.Execution{Status: row.Status}
+		res.x = endedInstance(row.Status)
 	}
 	res.row, res.err = row, err
 	select {
@@ -226,7 +224,7 @@ func (e *Engine) onLoaded(r loaded) {
 		return
 	}
 	r.row.Snapshot = nil
-	l.row, l.m, l.x = r.row, r.m, r.x
+	l.row, l.x = r.row, r.x
 	l.express = r.row.Type == store.TypeExpress
 	l.tokens = tokensOf(r.arn, r.x)
 	l.continues = r.x.Interrupted() // its run was cut into slices: continueTimer is stored
@@ -240,7 +238,7 @@ func (e *Engine) maybeEvict(l *live) {
 	if l.loading || l.stepping != nil || l.resuming || e.queueResume(l) || l.inflight > 0 || l.busy > 0 || len(l.enders) > 0 {
 		return
 	}
-	if l.express && !l.x.Done() {
+	if l.express && !done(l.x) {
 		return
 	}
 	if e.live[l.arn] == l {
@@ -253,8 +251,26 @@ func notFound(arn string, err error) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return apierr.New(apierr.ExecutionDoesNotExist, "Execution Does Not Exist: '%s'", arn)
 	}
-	return service.StoreFault(err)
+	return apierr.StoreFault(err)
 }
+
+// done reports whether an execution has ended.
+func done(x workflow.Instance) bool { return x.Status() != workflow.StatusRunning }
+
+// endedInstance is an Express execution read back from the store: it is
+// stored once ended, and nothing can change it.
+type endedInstance string
+
+func (endedInstance) Apply(workflow.Event, time.Time, *workflow.Output) {}
+func (endedInstance) Continue(time.Time, *workflow.Output)              {}
+func (endedInstance) Interrupted() bool                                 { return false }
+func (endedInstance) Redrive(time.Time, *workflow.Output) error         { return workflow.ErrNotRedrivable }
+func (x endedInstance) Status() string                                  { return string(x) }
+func (endedInstance) Result() workflow.Result                           { return workflow.Result{} }
+func (endedInstance) Tasks(func(taskID, token string))                  {}
+func (endedInstance) HasTask(string) bool                               { return false }
+func (endedInstance) Timers(func(timerID string))                       {}
+func (endedInstance) Snapshot() ([]byte, error)                         { return nil, nil }
 
 // shutdown finishes the commit in flight and the current batch, and fails
 // what is still queued.

@@ -2,54 +2,46 @@ package engine
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"sync"
 	"time"
 
-	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/workflow"
 )
 
-// machineCache compiles each definition once per type.
-type machineCache struct {
-	mu   sync.Mutex
-	opts asl.Options
-	exp  time.Duration
-	m    map[[32]byte]*asl.Machine
+// programCache compiles each definition once per language and type.
+type programCache struct {
+	mu    sync.Mutex
+	langs map[string]workflow.Language
+	def   string // Config.DefaultLanguage
+	m     map[[32]byte]workflow.Program
 }
 
-func (c *machineCache) init(cfg Config) {
-	c.m = map[[32]byte]*asl.Machine{}
-	c.exp = cfg.ExpressTimeout
-	c.opts = asl.Options{MaxPayloadBytes: cfg.MaxPayloadBytes, Limits: cfg.Limits}
-	if cfg.MaxHistoryEvents > 0 {
-		c.opts.MaxHistoryEvents = cfg.MaxHistoryEvents
+func (c *programCache) init(cfg Config) {
+	c.m = map[[32]byte]workflow.Program{}
+	c.langs = cfg.Languages
+	c.def = cfg.DefaultLanguage
+}
+
+// get returns the compiled program of a definition in a language ("": the
+// default one, for executions stored before languages were recorded).
+func (c *programCache) get(lang, def, typ string) (workflow.Program, error) {
+	if lang == "" {
+		lang = c.def
 	}
-}
-
-// get returns the compiled machine of a definition.
-func (c *machineCache) get(def, typ string) (*asl.Machine, error) {
-	key := sha256.Sum256([]byte(typ + "\x00" + def))
+	key := sha256.Sum256([]byte(lang + "\x00" + typ + "\x00" + def))
 	c.mu.Lock()
-	m, ok := c.m[key]
+	p, ok := c.m[key]
 	c.mu.Unlock()
 	if ok {
-		return m, nil
+		return p, nil
 	}
-	d, err := asl.Parse([]byte(def))
-	if err != nil {
-		return nil, err
+	l := c.langs[lang]
+	if l == nil {
+		return nil, fmt.Errorf("no workflow language %q on this server", lang)
 	}
-	opts := c.opts
-	if typ == store.TypeExpress {
-		// Express executions keep no history and end after five minutes.
-		opts.NoHistory = true
-		opts.MaxHistoryEvents = 0
-		limit := int64(c.exp / time.Second)
-		if d.TimeoutSeconds == nil || *d.TimeoutSeconds > limit {
-			d.TimeoutSeconds = &limit
-		}
-	}
-	m, err = asl.Compile(d, opts)
+	p, err := l.Compile([]byte(def), workflow.CompileOptions{Express: typ == store.TypeExpress})
 	if err != nil {
 		return nil, err
 	}
@@ -57,9 +49,9 @@ func (c *machineCache) get(def, typ string) (*asl.Machine, error) {
 	if len(c.m) > 10000 {
 		clear(c.m) // a crude bound; definitions are few in practice
 	}
-	c.m[key] = m
+	c.m[key] = p
 	c.mu.Unlock()
-	return m, nil
+	return p, nil
 }
 
 // recentNames remembers the executions started in the last minutes, so that

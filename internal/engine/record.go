@@ -4,8 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 
-	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/workflow"
 )
 
 // record turns what a call of the interpreter produced into a transition
@@ -17,9 +17,9 @@ func (e *Engine) record(s *stepRun) {
 	tr.Events = s.events
 	for _, c := range out.Commands {
 		switch c := c.(type) {
-		case asl.RunTask:
+		case workflow.RunTask:
 			e.schedule(l, now, c, tr)
-		case asl.CancelTask:
+		case workflow.CancelTask:
 			tok := l.tokens[c.TaskID]
 			delete(l.tokens, c.TaskID)
 			if tok == "" {
@@ -34,17 +34,18 @@ func (e *Engine) record(s *stepRun) {
 				cancel()
 			}
 			e.stopChild(l, tok)
-		case asl.ArmTimer:
+		case workflow.ArmTimer:
 			tr.AddTimers = append(tr.AddTimers, store.Timer{ExecutionArn: l.arn, TimerID: c.TimerID, At: c.At, Purpose: c.Purpose})
 			e.timers.add(l.arn, c.TimerID, c.At)
-		case asl.CancelTimer:
+		case workflow.CancelTimer:
 			if !dropTimer(tr, c.TimerID) {
 				tr.DeleteTimers = append(tr.DeleteTimers, c.TimerID)
 			}
 			e.timers.remove(l.arn, c.TimerID)
 		}
 	}
-	if !l.express && !x.Done() {
+	ended := done(x)
+	if !l.express && !ended {
 		// A run cut into slices keeps a stored timer while work is left, so
 		// that it goes on after a restart.
 		switch left := x.Interrupted(); {
@@ -57,18 +58,21 @@ func (e *Engine) record(s *stepRun) {
 		}
 	}
 	row := l.row
-	row.Status = x.Status
-	row.EventCount = x.LastEvent
-	if x.Done() {
+	row.Status = x.Status()
+	if n := len(out.History); n > 0 {
+		row.EventCount = out.History[n-1].ID
+	}
+	if ended {
 		l.continues = false
 		row.StopDate = now
 		if !s.stopAt.IsZero() {
 			row.StopDate = s.stopAt // the runaway guard stopped it then
 		}
-		row.Error, row.Cause = x.Error, x.Cause
+		res := x.Result()
+		row.Error, row.Cause = res.Error, res.Cause
 		row.Output = ""
-		if x.Status == asl.StatusSucceeded {
-			row.Output = string(asl.MarshalJSON(x.Output))
+		if row.Status == workflow.StatusSucceeded {
+			row.Output = string(workflow.MarshalJSON(res.Output))
 		}
 		tr.DeleteAll = true
 		// What this transition added goes too: DeleteAll covers only what
@@ -89,7 +93,7 @@ func (e *Engine) record(s *stepRun) {
 		e.timers.removeAll(l.arn, x)
 	}
 	if l.express {
-		if !x.Done() {
+		if !ended {
 			return
 		}
 		// An Express execution is stored once, when it ends.
@@ -108,14 +112,15 @@ func (e *Engine) record(s *stepRun) {
 	cp.Snapshot = s.snap
 	tr.Execution = &cp
 	e.add(l, tr, transitions)
-	if x.Done() {
+	if ended {
 		e.ended(l)
 	}
 }
 
-// tokenFor returns the token of a task: the interpreter's own for callback
-// resources (it is in $$.Task.Token), else one derived from the execution
-// and task ids, which a reloaded execution can compute again.
+// tokenFor returns the token of a task: the interpreter's own when it has
+// one (a callback resource's, which the workflow passed on), else one
+// derived from the execution and task ids, which a reloaded execution can
+// compute again.
 func tokenFor(arn, taskID, own string) string {
 	if own != "" {
 		return own
@@ -125,15 +130,9 @@ func tokenFor(arn, taskID, own string) string {
 }
 
 // tokensOf rebuilds the task tokens of a reloaded execution.
-func tokensOf(arn string, x *asl.Execution) map[string]string {
-	m := make(map[string]string, len(x.Tasks))
-	for tid, fid := range x.Tasks {
-		own := ""
-		if f := x.Frames[fid]; f != nil {
-			own = f.Token
-		}
-		m[tid] = tokenFor(arn, tid, own)
-	}
+func tokensOf(arn string, x workflow.Instance) map[string]string {
+	m := map[string]string{}
+	x.Tasks(func(tid, own string) { m[tid] = tokenFor(arn, tid, own) })
 	return m
 }
 

@@ -3,8 +3,8 @@ package engine
 import (
 	"context"
 
-	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/workflow"
 )
 
 type recovered struct{ timers, tasks int }
@@ -13,7 +13,7 @@ type recovered struct{ timers, tasks int }
 // back on the heap, and queued activity tasks go back on their queues.
 //
 // A built-in task that was running when the server stopped died with it. It
-// fails with States.TaskFailed (its cause says it was lost), and the state's
+// fails with workflow.ErrTaskFailed (its cause says it was lost), and the state's
 // Retry policy decides whether it runs again: a task without a Retry for it
 // is not silently run twice. The failures are delivered once the loop runs.
 //
@@ -44,18 +44,18 @@ func (e *Engine) recover(ctx context.Context) (recovered, error) {
 		case store.TaskCallback:
 			// The callback keeps waiting for its token. A command that
 			// delivers the token runs again: the token may not have left.
-			input, err := asl.ParseJSON([]byte(t.Input))
+			input, err := workflow.ParseJSON([]byte(t.Input))
 			if err != nil {
 				input = nil
 			}
 			e.runBuiltin(t.ExecutionArn, t, input, secs(t.TimeoutSec), true, false, lastSegment(t.ExecutionArn))
 		case store.TaskChild:
-			input, _ := asl.ParseJSON([]byte(t.Input))
-			mode := t.Resource[len(childPrefix):]
-			if mode == ".sync" || mode == ".sync:2" {
+			input, _ := workflow.ParseJSON([]byte(t.Input))
+			class := e.cfg.Classify(t.Resource)
+			if class.WaitChild {
 				e.children[t.Token] = ""
 			}
-			go e.startChild(t.ExecutionArn, t, input, mode)
+			go e.startChild(t.ExecutionArn, t, input, class)
 		case store.TaskActivity:
 			if t.State == store.TaskQueued {
 				e.queueActivity(&activityEntry{task: t})
@@ -65,6 +65,6 @@ func (e *Engine) recover(ctx context.Context) (recovered, error) {
 	return n, nil
 }
 
-// LostTaskCause is the cause of the States.TaskFailed of a built-in task that
+// LostTaskCause is the cause of the ErrTaskFailed of a built-in task that
 // was running when the server stopped.
 const LostTaskCause = "Baton.TaskLost: the server stopped while this task ran, so it may or may not have done its work; the state's Retry decides whether it runs again"

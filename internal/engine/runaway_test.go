@@ -51,7 +51,7 @@ const prompt = 5 * time.Second
 func TestRunawayLoopsDoNotHoldUpOthers(t *testing.T) {
 	for _, typ := range []string{store.TypeStandard, store.TypeExpress} {
 		t.Run(typ, func(t *testing.T) {
-			w := newTunedWorld(t, func(c *engine.Config) { c.MaxHistoryEvents, c.MaxStepTime = -1, time.Minute })
+			w := newTunedWorld(t, func(c *engine.Config) { withASL(c, noHistoryLimit); c.MaxStepTime = time.Minute })
 			ctx := context.Background()
 			const loops = 4
 			var arns []string
@@ -139,7 +139,8 @@ func TestRunawayLoopsDoNotHoldUpOthers(t *testing.T) {
 // the run spans many seconds.
 func TestRunawayStopDate(t *testing.T) {
 	w := newTunedWorld(t, func(c *engine.Config) {
-		c.MaxHistoryEvents, c.MaxStepTime = -1, 500*time.Millisecond
+		withASL(c, noHistoryLimit)
+		c.MaxStepTime = 500 * time.Millisecond
 		c.Clock = tickingClock{c.Clock.(*clock.Fake)}
 	})
 	ex := w.start("runaway", endlessLoop, `{}`)
@@ -167,7 +168,7 @@ func (c tickingClock) Now() time.Time {
 // by slice (its memory holds one slice), and after a restart it goes on
 // from its last stored slice.
 func TestLongRunContinuesAfterRestart(t *testing.T) {
-	w := newTunedWorld(t, func(c *engine.Config) { c.MaxHistoryEvents, c.MaxStepTime = -1, time.Hour })
+	w := newTunedWorld(t, func(c *engine.Config) { withASL(c, noHistoryLimit); c.MaxStepTime = time.Hour })
 	ctx := context.Background()
 	ex := w.start("long", endlessLoop, `{}`)
 	count := func() int64 {

@@ -3,13 +3,12 @@ package engine
 import (
 	"fmt"
 	"runtime"
-	"strings"
 	"sync/atomic"
 	"time"
 
-	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/workflow"
 )
 
 // Interpreter calls run off the loop, so that one execution's computing (a
@@ -24,7 +23,7 @@ import (
 //     goes on. The finished call comes back on Engine.stepped and is recorded
 //     on the loop; only then do its queued inputs run.
 //   - A call gives control back after stepSlice, or once it made
-//     sliceEvents history events (asl Output.Interrupt). What
+//     sliceEvents history events (workflow.Output.Interrupt). What
 //     it did so far is recorded as one transition (for a Standard execution:
 //     history, snapshot, tasks and timers, in one commit as always), and the
 //     rest of the run is continued later, behind the work that arrived
@@ -48,7 +47,7 @@ const (
 
 // continueTimer is the stored timer of a Standard execution whose run was
 // cut into slices: it is in the store while the snapshot has work left, so
-// that after a restart the run goes on (Machine.Continue).
+// that after a restart the run goes on (Instance.Continue).
 const continueTimer = "baton-continue"
 
 // stepRun is one interpreter call of one execution.
@@ -56,9 +55,9 @@ type stepRun struct {
 	l    *live
 	now  time.Time
 	tr   *store.Transition
-	run  func(out *asl.Output) error // Start, Apply, Redrive or Continue
-	then func(err error)             // on the loop once recorded (err: not recorded)
-	out  asl.Output
+	run  func(out *workflow.Output) error // Start, Apply, Redrive or Continue
+	then func(err error)                  // on the loop once recorded (err: not recorded)
+	out  workflow.Output
 
 	before time.Duration // computing of the run in earlier slices
 	limit  time.Duration // when this call gives control back: its slice, or the runaway limit
@@ -95,7 +94,7 @@ func maxDetached() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 // prepared with the tasks and timers the event retires, and calls then.
 // then may run later, once a detached call comes back; until then inputs
 // for l wait (withExec).
-func (e *Engine) step(l *live, now time.Time, tr *store.Transition, run func(out *asl.Output) error, then func(error)) {
+func (e *Engine) step(l *live, now time.Time, tr *store.Transition, run func(out *workflow.Output) error, then func(error)) {
 	e.launch(e.newStep(l, now, tr, run, then), stepWait)
 }
 
@@ -168,11 +167,11 @@ func (e *Engine) compute(s *stepRun) {
 	if s.err == nil && l.x != nil {
 		if l.x.Interrupted() && !s.stop.Load() && s.before+time.Since(s.start) >= e.cfg.MaxStepTime {
 			s.stopAt = e.clk.Now()
-			l.m.Apply(l.x, asl.Stop{Error: ErrRunaway, Cause: runawayCause(e.cfg.MaxStepTime)}, s.stopAt, out)
+			l.x.Apply(workflow.Stop{Error: ErrRunaway, Cause: runawayCause(e.cfg.MaxStepTime)}, s.stopAt, out)
 		}
 		if !l.express {
 			s.events, s.transitions = storedEvents(out)
-			s.snap, s.snapErr = asl.MarshalExecution(l.x)
+			s.snap, s.snapErr = l.x.Snapshot()
 		}
 	}
 	s.took = time.Since(s.start)
@@ -197,9 +196,9 @@ func (s *stepRun) sliceOver() bool {
 	return s.stop.Load() || len(s.out.History) >= sliceEvents || time.Since(s.start) > s.limit
 }
 
-// storedEvents renders the history a call produced, and counts the states
-// entered.
-func storedEvents(out *asl.Output) ([]store.Event, int) {
+// storedEvents renders the history a call produced, and counts the
+// transitions (HistoryEvent.IsTransition).
+func storedEvents(out *workflow.Output) ([]store.Event, int) {
 	if len(out.History) == 0 {
 		return nil, 0
 	}
@@ -209,14 +208,14 @@ func storedEvents(out *asl.Output) ([]store.Event, int) {
 		h := &out.History[i]
 		body, _ := h.MarshalJSON()
 		events = append(events, store.Event{ID: h.ID, Type: h.Type, Timestamp: h.Timestamp, Previous: h.PreviousEventID, Body: body})
-		if strings.HasSuffix(h.Type, "StateEntered") {
+		if h.IsTransition() {
 			transitions++
 		}
 	}
 	return events, transitions
 }
 
-func (e *Engine) newStep(l *live, now time.Time, tr *store.Transition, run func(out *asl.Output) error, then func(error)) *stepRun {
+func (e *Engine) newStep(l *live, now time.Time, tr *store.Transition, run func(out *workflow.Output) error, then func(error)) *stepRun {
 	var s *stepRun
 	if n := len(e.freeSteps); n > 0 {
 		s = e.freeSteps[n-1]
@@ -231,7 +230,7 @@ func (e *Engine) newStep(l *live, now time.Time, tr *store.Transition, run func(
 
 // releaseStep keeps a finished call for reuse, without what it referenced.
 func (e *Engine) releaseStep(s *stepRun) {
-	if len(e.freeSteps) >= 64 || cap(s.out.History) > 4*asl.HistoryBatch {
+	if len(e.freeSteps) >= 64 || cap(s.out.History) > 4*workflow.HistoryBatch {
 		return
 	}
 	s.out.Reset()
@@ -262,7 +261,7 @@ func (e *Engine) finishStep(s *stepRun) {
 	}
 	if s.err == nil {
 		e.record(s)
-		if l.x.Interrupted() && !l.x.Done() {
+		if l.x.Interrupted() && !done(l.x) {
 			l.runTime = s.before + s.took
 			if !l.express {
 				// Storing the slice is the run's doing too: the wait for
@@ -311,7 +310,7 @@ func (e *Engine) settle(l *live) {
 // stored (so that a run goes at the pace of the store and holds one slice in
 // memory). It reports whether l has such a run, which keeps it in memory.
 func (e *Engine) queueResume(l *live) bool {
-	if l.loading || l.x == nil || !l.x.Interrupted() || l.x.Done() {
+	if l.loading || l.x == nil || !l.x.Interrupted() || done(l.x) {
 		return false
 	}
 	if l.stepping == nil && !l.resuming && l.inflight == 0 && e.live[l.arn] == l {
@@ -333,13 +332,13 @@ func (e *Engine) startResumes() {
 		e.resume[0] = nil
 		e.resume = e.resume[1:]
 		l.resuming = false
-		if e.live[l.arn] != l || l.stepping != nil || l.loading || !l.x.Interrupted() || l.x.Done() {
+		if e.live[l.arn] != l || l.stepping != nil || l.loading || !l.x.Interrupted() || done(l.x) {
 			e.maybeEvict(l)
 			continue
 		}
 		now := e.clk.Now()
-		s := e.newStep(l, now, &store.Transition{}, func(out *asl.Output) error {
-			l.m.Continue(l.x, now, out)
+		s := e.newStep(l, now, &store.Transition{}, func(out *workflow.Output) error {
+			l.x.Continue(now, out)
 			return nil
 		}, nil)
 		s.cont = true

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/workflow"
 )
 
 // timerHeap holds every armed timer of every execution, earliest first.
@@ -71,10 +71,8 @@ func (h *timerHeap) remove(arn, id string) {
 }
 
 // removeAll disarms the timers an ended execution still listed.
-func (h *timerHeap) removeAll(arn string, x *asl.Execution) {
-	for id := range x.Timers {
-		h.remove(arn, id)
-	}
+func (h *timerHeap) removeAll(arn string, x workflow.Instance) {
+	x.Timers(func(id string) { h.remove(arn, id) })
 }
 
 // next returns the earliest timer.
@@ -114,7 +112,7 @@ func (e *Engine) fireTimers() {
 // fire applies timers of one execution, in the order they fell due.
 func (e *Engine) fire(arn string, ids []string) {
 	e.withExec(arn, func(l *live, err error) {
-		if l == nil || l.x.Done() {
+		if l == nil || done(l.x) {
 			return
 		}
 		ids := slices.DeleteFunc(ids, func(id string) bool { return id == continueTimer })
@@ -123,9 +121,9 @@ func (e *Engine) fire(arn string, ids []string) {
 		}
 		now := e.clk.Now()
 		tr := &store.Transition{DeleteTimers: ids}
-		e.step(l, now, tr, func(out *asl.Output) error {
+		e.step(l, now, tr, func(out *workflow.Output) error {
 			for _, id := range ids {
-				l.m.Apply(l.x, asl.TimerFired{TimerID: id}, now, out)
+				l.x.Apply(workflow.TimerFired{TimerID: id}, now, out)
 			}
 			return nil
 		}, nil)

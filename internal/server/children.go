@@ -12,7 +12,7 @@ import (
 
 // children starts nested executions for states:startExecution tasks through
 // the service layer, so that they resolve ARNs and validate like
-// StartExecution.
+// StartExecution, and gives their tasks Step Functions' results.
 type children struct {
 	svc *service.Service
 	eng *engine.Engine
@@ -61,4 +61,9 @@ func (c children) StartChild(ctx context.Context, req engine.ChildRequest) (*sto
 		}
 	}
 	return ex, err
+}
+
+// ChildOutcome implements engine.ChildStarter.
+func (children) ChildOutcome(resource string, child *store.Execution, err error) engine.TaskOutcome {
+	return service.ChildOutcome(resource, child, err)
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/batonhq/baton/internal/store/retrying"
 	"github.com/batonhq/baton/internal/store/sqlite"
 	"github.com/batonhq/baton/internal/tasks"
+	"github.com/batonhq/baton/workflow"
 )
 
 // Config configures a server.
@@ -227,9 +228,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	eng, err := engine.New(engine.Config{
-		Store: st, Executors: resolver, Workers: cfg.Workers, Region: cfg.Region, AccountID: cfg.AccountID,
-		Log: cfg.Log, Metrics: engine.NewMetrics(reg), MaxPayloadBytes: cfg.MaxPayloadBytes, MaxHistoryEvents: cfg.MaxHistoryEvents,
-		Limits: cfg.Limits, MaxStepTime: cfg.MaxStepTime,
+		Store: st, Executors: resolver, Workers: cfg.Workers, Log: cfg.Log, Metrics: engine.NewMetrics(reg),
+		Languages: languages(cfg), Classify: service.TaskClassifier(cmp.Or(cfg.Region, service.DefaultRegion), cmp.Or(cfg.AccountID, service.DefaultAccountID)),
+		MaxStepTime: cfg.MaxStepTime,
 	})
 	if err != nil {
 		st.Close()
@@ -287,6 +288,18 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			"addr", ln.Addr().String())
 	}
 	return s, nil
+}
+
+// languages are the workflow languages the engine runs, with the server's
+// limits.
+func languages(cfg Config) map[string]workflow.Language {
+	opts := asl.Options{MaxPayloadBytes: cfg.MaxPayloadBytes, Limits: cfg.Limits, MaxHistoryEvents: asl.DefaultMaxHistoryEvents}
+	if cfg.MaxHistoryEvents != 0 {
+		opts.MaxHistoryEvents = max(cfg.MaxHistoryEvents, 0) // negative: no limit
+	}
+	return map[string]workflow.Language{
+		asl.LanguageName: asl.NewLanguage(asl.LanguageOptions{Options: opts, Region: cmp.Or(cfg.Region, service.DefaultRegion)}),
+	}
 }
 
 // originSet normalises the allowed origins.

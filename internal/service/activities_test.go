@@ -160,12 +160,27 @@ func TestTestState(t *testing.T) {
 	e := newEnv(t, Config{})
 	state := `{"Type":"Pass","Next":"Next"}`
 	out, err := e.svc.TestState(ctx, &TestStateInput{Definition: state, Input: `{"a":1}`, InspectionLevel: "DEBUG"})
-	if err != nil || out.Status != "SUCCEEDED" || out.Output != `{"a":1}` || e.eng.tests[0].InspectionLevel != "DEBUG" {
+	if err != nil || out.Status != "SUCCEEDED" || out.Output != `{"a":1}` || out.NextState != "Next" || out.InspectionData == nil {
 		t.Fatalf("TestState = %+v, %v", out, err)
 	}
 	out, err = e.svc.TestState(ctx, &TestStateInput{Definition: state})
-	if err != nil || e.eng.tests[1].Input != "{}" {
+	if err != nil || out.Output != "{}" {
 		t.Fatalf("default input: %+v, %v", out, err)
+	}
+	// A task of this server's executors runs on the engine; others need a
+	// mock.
+	out, err = e.svc.TestState(ctx, &TestStateInput{Definition: `{"Type":"Task","Resource":"baton:shell","End":true}`, Input: `{"a":1}`})
+	if err != nil || out.Status != "SUCCEEDED" || out.Output != `{"input":{"a":1},"ran":"baton:shell"}` || len(e.eng.tests) != 1 {
+		t.Fatalf("built-in task: %+v, %v (engine ran %v)", out, err, e.eng.tests)
+	}
+	out, err = e.svc.TestState(ctx, &TestStateInput{Definition: `{"Type":"Task","Resource":"arn:aws:states:::activity:a","End":true}`})
+	if err != nil || out.Status != "FAILED" || out.Error != "States.Runtime" || !strings.Contains(out.Cause, "give a mock result") || len(e.eng.tests) != 1 {
+		t.Fatalf("activity without a mock: %+v, %v", out, err)
+	}
+	out, err = e.svc.TestState(ctx, &TestStateInput{Definition: `{"Type":"Task","Resource":"arn:aws:states:::activity:a","End":true}`,
+		Mock: &MockInput{Result: `{"m":1}`}})
+	if err != nil || out.Status != "SUCCEEDED" || out.Output != `{"m":1}` {
+		t.Fatalf("mocked activity: %+v, %v", out, err)
 	}
 	for _, tt := range []struct {
 		name string

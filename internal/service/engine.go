@@ -3,7 +3,9 @@ package service
 import (
 	"context"
 
+	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/workflow"
 )
 
 // Engine runs executions. internal/engine implements it.
@@ -28,24 +30,14 @@ type Engine interface {
 	// ctx ends (the caller bounds it to 60 s) and hands it to the worker;
 	// it returns nil, nil when none came.
 	GetActivityTask(ctx context.Context, activityArn, workerName string) (*store.Task, error)
-	// TestState runs one state on its own (the TestState API).
-	TestState(ctx context.Context, in *TestStateInput) (*TestStateOutput, error)
+	// RunTestTask runs the task of a state tested on its own (TestState)
+	// on the executor of its resource, and returns its outcome.
+	RunTestTask(ctx context.Context, t workflow.RunTask) engine.TaskOutcome
 }
 
-// StartRequest is a validated request to start an execution.
-type StartRequest struct {
-	ExecutionArn     string
-	StateMachineArn  string // unqualified
-	VersionArn       string
-	AliasArn         string
-	StateMachineName string
-	Name             string
-	Type             string // store.TypeStandard or store.TypeExpress
-	Definition       string
-	RoleArn          string
-	Input            string // JSON text, validated
-	TraceHeader      string
-}
+// StartRequest is a validated request to start an execution, as the engine
+// takes it.
+type StartRequest = engine.StartRequest
 
 // TestStateInput is the request of TestState: a state (or a whole machine
 // and the name of one of its states) run once on an input.

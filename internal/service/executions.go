@@ -32,6 +32,7 @@ type target struct {
 	versionArn          string
 	aliasArn            string
 	typ                 string
+	language            string
 	definition, roleArn string
 }
 
@@ -49,7 +50,7 @@ func (s *Service) resolve(ctx context.Context, arn string) (*target, error) {
 		if err != nil {
 			return nil, storeErr(err, stateMachineNotFound(arn))
 		}
-		t.typ, t.definition, t.roleArn = sm.Type, sm.Definition, sm.RoleArn
+		t.typ, t.language, t.definition, t.roleArn = sm.Type, sm.Language, sm.Definition, sm.RoleArn
 		return t, nil
 	case ArnAlias:
 		al, err := s.store.GetAlias(ctx, arn)
@@ -67,7 +68,7 @@ func (s *Service) resolve(ctx context.Context, arn string) (*target, error) {
 		return nil, storeErr(err, stateMachineNotFound(versionArn))
 	}
 	t.versionArn = v.Arn
-	t.typ, t.definition, t.roleArn = v.Type, v.Definition, v.RoleArn
+	t.typ, t.language, t.definition, t.roleArn = v.Type, v.Language, v.Definition, v.RoleArn
 	return t, nil
 }
 
@@ -103,6 +104,7 @@ func (s *Service) startRequest(ctx context.Context, smArn, name, input, traceHea
 		StateMachineName: t.smName,
 		Name:             name,
 		Type:             t.typ,
+		Language:         t.language,
 		Definition:       t.definition,
 		RoleArn:          t.roleArn,
 		Input:            input,

@@ -10,8 +10,10 @@ import (
 
 	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/sqlite"
+	"github.com/batonhq/baton/workflow"
 )
 
 // fakeEngine is an Engine for tests: it records calls and keeps executions
@@ -28,7 +30,7 @@ type fakeEngine struct {
 	successes  []string // token + " " + output
 	failures   []string // token + " " + error + " " + cause
 	heartbeats []string
-	tests      []*TestStateInput
+	tests      []workflow.RunTask
 	polls      []string // activity + " " + worker
 	task       *store.Task
 	err        error // returned by every call when set
@@ -196,14 +198,14 @@ func (f *fakeEngine) GetActivityTask(ctx context.Context, activityArn, workerNam
 	return t, nil
 }
 
-func (f *fakeEngine) TestState(_ context.Context, in *TestStateInput) (*TestStateOutput, error) {
+func (f *fakeEngine) RunTestTask(_ context.Context, t workflow.RunTask) engine.TaskOutcome {
 	f.mu.Lock()
-	f.tests = append(f.tests, in)
+	f.tests = append(f.tests, t)
 	f.mu.Unlock()
 	if err := f.fail(); err != nil {
-		return nil, err
+		return engine.TaskOutcome{Error: "States.TaskFailed", Cause: err.Error()}
 	}
-	return &TestStateOutput{Output: in.Input, Status: "SUCCEEDED", NextState: "Next"}, nil
+	return engine.TaskOutcome{OK: true, Output: map[string]any{"ran": t.Resource, "input": t.Input}}
 }
 
 // env is a service over a fresh SQLite store and a fake engine, with a

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/store"
 )
 
@@ -46,6 +47,9 @@ type Service struct {
 	store store.Store
 	eng   Engine
 	arns  arns
+	// classify tells how a task resource runs (TestState runs only those
+	// of this server's executors).
+	classify func(string) engine.TaskClass
 }
 
 // New returns a Service storing in st and running executions with eng.
@@ -68,7 +72,8 @@ func New(cfg Config, st store.Store, eng Engine) *Service {
 	if cfg.NewID == nil {
 		cfg.NewID = uuid.NewString
 	}
-	return &Service{cfg: cfg, store: st, eng: eng, arns: arns{region: cfg.Region, account: cfg.AccountID}}
+	return &Service{cfg: cfg, store: st, eng: eng, arns: arns{region: cfg.Region, account: cfg.AccountID},
+		classify: TaskClassifier(cfg.Region, cfg.AccountID)}
 }
 
 // Config returns the service's configuration with its defaults filled in.
@@ -178,31 +183,12 @@ func storeErr(err error, notFound func() error) error {
 	case errors.Is(err, store.ErrConflict):
 		return apierr.New(apierr.ConflictException, "the resource changed meanwhile; retry: %v", err)
 	case errors.Is(err, store.ErrUnavailable), errors.Is(err, store.ErrDamaged):
-		return StoreFault(err)
+		return apierr.StoreFault(err)
 	}
 	if _, ok := apierr.As(err); ok {
 		return err
 	}
 	return fmt.Errorf("store: %w", err)
-}
-
-// StoreFault turns a failure of the store itself into the API error that
-// says what to do: ServiceUnavailable (503) while it cannot write (a full
-// disk: it passes once space is freed), InternalServerError naming the
-// damage for a damaged database (it does not pass: restore a backup). Other
-// errors are returned as they are.
-func StoreFault(err error) error {
-	switch {
-	case errors.Is(err, store.ErrDamaged):
-		// err already says "database damaged: ...".
-		return apierr.New(apierr.InternalServerError, "%v: stop the server and restore the last backup "+
-			"(made with `baton backup`; see \"Backup and restore\" in docs/server.md)", err)
-	case errors.Is(err, store.ErrUnavailable):
-		return apierr.New(apierr.ServiceUnavailable, "%v. Free space on the disk of the data directory: Baton retries by itself "+
-			"and serves again once writes pass (GET /readyz answers 200 then). A change this call asked for may still be "+
-			"stored then: repeat the call to learn (a start with the same name and input is safe to repeat)", err)
-	}
-	return err
 }
 
 func stateMachineNotFound(arn string) func() error {

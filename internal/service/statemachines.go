@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/store"
 )
@@ -54,6 +55,7 @@ func (s *Service) CreateStateMachine(ctx context.Context, in *CreateStateMachine
 		Arn:                  s.arns.stateMachine(in.Name),
 		Name:                 in.Name,
 		Type:                 typ,
+		Language:             asl.LanguageName, // CreateStateMachine takes ASL; pipelines come through deploys
 		Definition:           in.Definition,
 		RoleArn:              in.RoleArn,
 		LoggingConfiguration: marshalConfig(in.LoggingConfiguration),
@@ -132,7 +134,7 @@ func (s *Service) UpdateStateMachine(ctx context.Context, in *UpdateStateMachine
 		if err := s.checkDefinition(in.Definition, sm.Type); err != nil {
 			return nil, err
 		}
-		sm.Definition = in.Definition
+		sm.Definition, sm.Language = in.Definition, asl.LanguageName
 	}
 	if in.RoleArn != "" {
 		sm.RoleArn = in.RoleArn

@@ -61,6 +61,7 @@ func (s *Service) publish(ctx context.Context, sm *store.StateMachine, descripti
 	}
 	v := &store.Version{
 		StateMachineArn: sm.Arn,
+		Language:        sm.Language,
 		Definition:      sm.Definition,
 		RoleArn:         sm.RoleArn,
 		Type:            sm.Type,

@@ -124,6 +124,7 @@ type StateMachine struct {
 	Arn                  string
 	Name                 string
 	Type                 string // STANDARD or EXPRESS
+	Language             string // the workflow language of Definition: "asl" or "pipeline"
 	Definition           string
 	RoleArn              string
 	Description          string
@@ -139,6 +140,7 @@ type Version struct {
 	Arn             string // StateMachineArn + ":" + Number
 	StateMachineArn string
 	Number          int64
+	Language        string // the workflow language of Definition
 	Definition      string
 	RoleArn         string
 	Type            string
@@ -197,9 +199,10 @@ type Execution struct {
 	RedriveDate     time.Time // zero when never redriven
 	TraceHeader     string
 	ParentToken     string // task token of the parent's Task state, for nested executions
+	Language        string // the workflow language of Definition ("asl" for executions stored before languages were recorded)
 	Definition      string // the definition it runs (copied at start: later updates do not affect it)
 	RoleArn         string
-	Snapshot        []byte // asl.MarshalExecution of the interpreter state; nil for Express
+	Snapshot        []byte // the language's snapshot of the execution (workflow.Instance.Snapshot); nil for Express
 	EventCount      int64  // id of the last history event
 }
 

@@ -11,9 +11,11 @@ import (
 
 	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/sqlite"
+	"github.com/batonhq/baton/workflow"
 )
 
 // fakeEngine keeps executions in the store as the engine would, with an
@@ -118,11 +120,11 @@ func (f *fakeEngine) GetActivityTask(context.Context, string, string) (*store.Ta
 	return t, nil
 }
 
-func (f *fakeEngine) TestState(_ context.Context, in *service.TestStateInput) (*service.TestStateOutput, error) {
+func (f *fakeEngine) RunTestTask(_ context.Context, t workflow.RunTask) engine.TaskOutcome {
 	if err := f.fail(); err != nil {
-		return nil, err
+		return engine.TaskOutcome{Error: "States.TaskFailed", Cause: err.Error()}
 	}
-	return &service.TestStateOutput{Output: in.Input, Status: "SUCCEEDED"}, nil
+	return engine.TaskOutcome{OK: true, Output: t.Input}
 }
 
 // testServer is an httptest server of the Step Functions API over a fresh

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -37,6 +38,35 @@ var catalogTests = []test{
 		e.is(err, store.ErrNotFound, "GetStateMachine after delete")
 		e.is(e.s.DeleteStateMachine(e.ctx, sm.Arn), store.ErrNotFound, "DeleteStateMachine twice")
 		e.ok(e.s.CreateStateMachine(e.ctx, sm), "CreateStateMachine after delete")
+	}},
+	{"Language", func(e *env) {
+		// The language of each definition round-trips; none given is
+		// "asl", the language of everything stored before languages were
+		// recorded.
+		sm := stateMachine("lang")
+		sm.Language = "pipeline"
+		e.ok(e.s.CreateStateMachine(e.ctx, sm), "CreateStateMachine")
+		got, err := e.s.GetStateMachine(e.ctx, sm.Arn)
+		e.ok(err, "GetStateMachine")
+		e.equal(got.Language, "pipeline", "state machine language")
+		sm.Language = ""
+		e.ok(e.s.UpdateStateMachine(e.ctx, sm), "UpdateStateMachine")
+		got, err = e.s.GetStateMachine(e.ctx, sm.Arn)
+		e.ok(err, "GetStateMachine")
+		e.equal(got.Language, "asl", "state machine language given none")
+
+		for _, lang := range []string{"pipeline", ""} {
+			v := &store.Version{StateMachineArn: sm.Arn, Language: lang, Type: store.TypeStandard, CreatedAt: at(3)}
+			e.ok(e.s.CreateVersion(e.ctx, v), "CreateVersion")
+			gv, err := e.s.GetVersion(e.ctx, v.Arn)
+			e.ok(err, "GetVersion")
+			e.equal(gv.Language, cmp.Or(lang, "asl"), "version language (given %q)", lang)
+
+			x := running(sm.Arn, "lang-"+cmp.Or(lang, "none"), at(4))
+			x.Language = lang
+			e.commit(start(x, 1))
+			e.equal(e.getExec(x.Arn).Language, cmp.Or(lang, "asl"), "execution language (given %q)", lang)
+		}
 	}},
 	{"ZeroTimes", func(e *env) {
 		sm := stateMachine("zero")
@@ -102,7 +132,7 @@ var catalogTests = []test{
 		e.ok(e.s.CreateStateMachine(e.ctx, stateMachine("beta")), "CreateStateMachine")
 		var made []*store.Version
 		for i := 1; i <= 7; i++ {
-			v := &store.Version{StateMachineArn: smArnA, Definition: "def" + strconv.Itoa(i),
+			v := &store.Version{StateMachineArn: smArnA, Language: "asl", Definition: "def" + strconv.Itoa(i),
 				RoleArn: "role", Type: store.TypeStandard, Description: "v", RevisionID: "rev", CreatedAt: at(i)}
 			e.ok(e.s.CreateVersion(e.ctx, v), "CreateVersion")
 			if v.Number != int64(i) || v.Arn != smArnA+":"+strconv.Itoa(i) {

@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/workflow"
 )
 
 // Engine implements service.Engine over a store without running anything:
@@ -278,7 +280,7 @@ func (e *Engine) SendTaskHeartbeat(_ context.Context, token string) error {
 	return e.report(TaskResult{Token: token, Kind: "heartbeat"}, false)
 }
 
-// TestState is not supported by the fake.
-func (e *Engine) TestState(context.Context, *service.TestStateInput) (*service.TestStateOutput, error) {
-	return nil, apierr.New(apierr.ValidationException, "nativetest: TestState is not supported")
+// RunTestTask fails: the fake runs no task.
+func (e *Engine) RunTestTask(context.Context, workflow.RunTask) engine.TaskOutcome {
+	return engine.TaskOutcome{Error: "States.TaskFailed", Cause: "nativetest: tasks do not run"}
 }

@@ -1,22 +1,26 @@
 package engine
 
-// White-box review tests: they look at the loop's state through inputs run
-// by the loop itself (func() inputs), so they are race-free.
+// White-box tests of what the loop keeps in memory (activity queues and
+// waiters, loading entries, nested executions' entries): they look at the
+// loop's state through inputs run by the loop itself (func() inputs), so
+// they are race-free.
 
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/clock"
-	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/faulty"
 	"github.com/batonhq/baton/internal/store/sqlite"
 	"github.com/batonhq/baton/internal/tasks"
+	"github.com/batonhq/baton/workflow"
 )
 
 type iworld struct {
@@ -35,7 +39,8 @@ func newIWorld(t *testing.T) *iworld {
 	}
 	w := &iworld{t: t, st: st, hs: faulty.New(st), clk: clock.NewFake(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))}
 	w.execs = map[string]tasks.Executor{}
-	e, err := New(Config{Store: w.hs, Clock: w.clk, Workers: 4, Executors: w})
+	e, err := New(Config{Store: w.hs, Clock: w.clk, Workers: 4, Executors: w, Classify: iclassify,
+		Languages: map[string]workflow.Language{"asl": asl.NewLanguage(asl.LanguageOptions{Options: asl.Options{MaxHistoryEvents: asl.DefaultMaxHistoryEvents}})}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,8 +88,23 @@ func (w *iworld) until(what string, cond func() bool) {
 
 const iAct = "arn:aws:states:us-east-1:123456789012:activity:ireview"
 
-func (w *iworld) req(name, def string) service.StartRequest {
-	return service.StartRequest{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:t:" + name,
+// iclassify tells how the resources of these tests run, as the server's
+// classifier does (service.TaskClassifier, which tests of this package
+// cannot import).
+func iclassify(r string) TaskClass {
+	switch {
+	case strings.HasPrefix(r, "arn:aws:states:us-east-1:123456789012:activity:"):
+		return TaskClass{Kind: store.TaskActivity, Queue: r}
+	case strings.HasPrefix(r, "arn:aws:states:::states:startExecution.sync"):
+		return TaskClass{Kind: store.TaskChild, WaitChild: true}
+	case strings.HasSuffix(r, ".waitForTaskToken"):
+		return TaskClass{Kind: store.TaskCallback, Run: strings.TrimSuffix(r, ".waitForTaskToken")}
+	}
+	return TaskClass{Kind: store.TaskBuiltin}
+}
+
+func (w *iworld) req(name, def string) StartRequest {
+	return StartRequest{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:t:" + name,
 		StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:t", StateMachineName: "t",
 		Name: name, Type: store.TypeStandard, Definition: def, Input: `{}`}
 }
@@ -101,13 +121,11 @@ func (w *iworld) start(name, def string) *store.Execution {
 const iActDef = `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + iAct + `","End":true}}}`
 
 // A GetActivityTask whose waiter is handed a stale queue entry (the task of
-// a stopped execution) while that execution loads: the worker gives up
-// (context done) and withdraws, which is ignored because a claim is in
-// progress. The claim then fails (the task is no longer open) and claim()
-// puts the withdrawn waiter back on the queue: GetActivityTask never
-// returns, and the next task is handed to that dead waiter instead of to a
-// live worker.
-func TestFixed_WithdrawnActivityWaiterRequeuedAfterFailedClaim(t *testing.T) {
+// a stopped execution) while that execution loads, and whose worker gives
+// up meanwhile: once the claim fails (the task is no longer open), the
+// withdrawn waiter is answered, not put back on the queue, so
+// GetActivityTask returns and the next task goes to a live worker.
+func TestWithdrawnWorkerIsNotRequeuedAfterAFailedClaim(t *testing.T) {
 
 	w := newIWorld(t)
 	ex := w.start("stale", iActDef)
@@ -167,10 +185,9 @@ func TestFixed_WithdrawnActivityWaiterRequeuedAfterFailedClaim(t *testing.T) {
 }
 
 // StopExecution of a name that does not exist yet puts a loading entry in
-// memory; a StartExecution of that name arriving while it loads is queued
-// behind the load and answered with the load's store.ErrNotFound instead of
-// starting the execution.
-func TestFixed_StartFailsWhileStopOfSameNameLoads(t *testing.T) {
+// memory; a StartExecution of that name arriving while it loads starts the
+// execution (it once got the load's store.ErrNotFound).
+func TestStartWhileAStopOfTheSameNameLoads(t *testing.T) {
 
 	w := newIWorld(t)
 	def := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}}`
@@ -212,10 +229,10 @@ func TestFixed_StartFailsWhileStopOfSameNameLoads(t *testing.T) {
 	}
 }
 
-// A stopped execution's queued activity task stays in the in-memory queue
-// until some worker polls that activity: with no workers, queues of
-// stopped (or timed-out) tasks grow without bound.
-func TestFixed_StoppedActivityTaskStaysQueuedInMemory(t *testing.T) {
+// A stopped execution's queued activity task leaves the in-memory queue at
+// once, without waiting for a worker to poll that activity, so queues of
+// stopped (or timed-out) tasks do not grow without workers.
+func TestStoppedActivityTaskLeavesTheQueue(t *testing.T) {
 
 	w := newIWorld(t)
 	for i := range 200 {
@@ -246,7 +263,7 @@ type ichildren struct{ w *iworld }
 func (c ichildren) StartChild(ctx context.Context, req ChildRequest) (*store.Execution, error) {
 	p := req.Parameters.(map[string]any)
 	def := p["StateMachineArn"].(string)
-	sr := service.StartRequest{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:child:" + req.Name,
+	sr := StartRequest{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:child:" + req.Name,
 		StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:child", StateMachineName: "child",
 		Name: req.Name, Type: store.TypeStandard, Definition: def, Input: `{}`}
 	ex, err := c.w.e.StartNested(ctx, sr, req.ParentToken)
@@ -256,6 +273,17 @@ func (c ichildren) StartChild(ctx context.Context, req ChildRequest) (*store.Exe
 		}
 	}
 	return ex, err
+}
+
+// ChildOutcome is the child's status and output, or its error.
+func (ichildren) ChildOutcome(_ string, child *store.Execution, err error) TaskOutcome {
+	switch {
+	case err != nil:
+		return TaskOutcome{Error: ErrTaskFailed, Cause: err.Error()}
+	case child.Status == workflow.StatusFailed:
+		return TaskOutcome{Error: ErrTaskFailed, Cause: child.Error}
+	}
+	return TaskOutcome{OK: true, Output: map[string]any{"Status": child.Status, "Output": child.Output}}
 }
 
 func (w *iworld) waitStatus(arn, status string) {

@@ -1,0 +1,94 @@
+package engine
+
+// Built-in tasks: those of this server's executors, run on the worker pool.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/tasks"
+	"github.com/batonhq/baton/workflow"
+)
+
+// runBuiltin runs a task on the worker pool. For a callback resource the
+// executor, when there is one, only delivers the token: its failure fails
+// the task, its success is ignored and the task waits for SendTaskSuccess.
+func (e *Engine) runBuiltin(arn string, t *store.Task, input any, timeout time.Duration, callback, counted bool, execName string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	e.running[t.Token] = cancel
+	resource := t.Resource
+	if run := e.cfg.Classify(resource).Run; callback && run != "" {
+		resource = run // the executor that delivers the token
+	}
+	req := tasks.Request{Resource: resource, Input: input, StateName: t.StateName, Attempt: t.Attempt,
+		TaskToken: t.Token, Timeout: timeout, ExecutionName: execName}
+	e.pool.submit(func() {
+		res := &resultIn{arn: arn, taskID: t.TaskID, token: t.Token, builtin: true, counted: counted}
+		ex, err := e.cfg.Executors.Executor(resource, t.StateName)
+		if err != nil {
+			if callback {
+				res.waitOnly = true // nothing delivers the token: wait for the callback
+			} else {
+				res.errName, res.cause = ErrNoExecutor, fmt.Sprintf("no executor for resource %q (state %q) on this server: map it to a local command with `baton server --resource %s=COMMAND`", resource, t.StateName, resource)
+			}
+		} else {
+			out, err := ex.Run(ctx, req)
+			var f *tasks.Failure
+			switch {
+			case errors.As(err, &f):
+				res.errName, res.cause = f.Name, f.Cause
+			case err != nil && ctx.Err() != nil:
+				res.cancelled = true
+			case err != nil:
+				res.errName, res.cause = ErrTaskFailed, err.Error()
+			case callback:
+				res.waitOnly = true
+			default:
+				res.ok, res.output = true, out
+			}
+		}
+		cancel()
+		e.sendResult(res)
+	})
+}
+
+// lastSegment is the part of an ARN after its last colon: the name of a
+// state machine or of a Standard execution.
+func lastSegment(arn string) string {
+	if i := strings.LastIndexByte(arn, ':'); i >= 0 {
+		return arn[i+1:]
+	}
+	return arn
+}
+
+// testTaskTimeout bounds a task RunTestTask runs.
+const testTaskTimeout = 5 * time.Minute
+
+// RunTestTask runs one task outside any execution, on the executor of its
+// resource, and waits for its outcome: the task of a state tested on its own
+// (TestState). Only resources of this server's executors run; the caller
+// answers for the others (activities, callbacks, nested executions) with a
+// mock.
+func (e *Engine) RunTestTask(ctx context.Context, t workflow.RunTask) TaskOutcome {
+	ex, err := e.cfg.Executors.Executor(t.Resource, t.StateName)
+	if err != nil {
+		return TaskOutcome{Error: ErrNoExecutor, Cause: err.Error()}
+	}
+	timeout := t.Timeout
+	if timeout <= 0 || timeout > testTaskTimeout {
+		timeout = testTaskTimeout
+	}
+	out, err := ex.Run(ctx, tasks.Request{Resource: t.Resource, Input: t.Input, StateName: t.StateName, Timeout: timeout})
+	var f *tasks.Failure
+	switch {
+	case errors.As(err, &f):
+		return TaskOutcome{Error: f.Name, Cause: f.Cause}
+	case err != nil:
+		return TaskOutcome{Error: ErrTaskFailed, Cause: strings.TrimSpace(err.Error())}
+	}
+	return TaskOutcome{OK: true, Output: out}
+}
