@@ -83,6 +83,8 @@ type Config struct {
 	// Limits bound what one JSONata evaluation or one execution may cost
 	// (zero fields: asl's defaults).
 	Limits asl.Limits
+	// TaskLogs, when set, keeps the output of built-in tasks' commands.
+	TaskLogs tasks.LogSinks
 }
 
 // Engine runs executions; it implements service.Engine.

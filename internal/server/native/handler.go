@@ -103,6 +103,7 @@ func (h *handler) routes() {
 		{"GET /api/v1/executions/{arn}", h.describeExecution},
 		{"GET /api/v1/executions/{arn}/history", h.history},
 		{"GET /api/v1/executions/{arn}/events", h.executionEvents},
+		{"GET /api/v1/executions/{arn}/logs", h.executionLogs},
 		{"POST /api/v1/executions/{arn}/stop", h.stopExecution},
 		{"POST /api/v1/executions/{arn}/redrive", h.redriveExecution},
 		{"GET /api/v1/events", h.allEvents},

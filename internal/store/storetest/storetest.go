@@ -51,6 +51,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Tasks", taskTests},
 		{"Timers", timerTests},
 		{"Lifecycle", lifecycleTests},
+		{"Logs", logTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

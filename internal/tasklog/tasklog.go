@@ -1,0 +1,187 @@
+// Package tasklog stores the output of task commands (tasks.LogSinks) in
+// a store.Store, batched: a chatty command makes one store write per
+// FlushBytes of output or per FlushEvery, not one per line, and holds at
+// most MaxBuffered bytes in memory per attempt (past it the command waits
+// on its pipe until the store has taken the batch).
+package tasklog
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/tasks"
+)
+
+// Options tune the logs; zero fields take the defaults.
+type Options struct {
+	// MaxBytes is the most output kept per attempt; past it the oldest is
+	// cut (default store.DefaultMaxLogBytes).
+	MaxBytes int64
+	// FlushBytes of buffered output start a store write (default 64 KiB).
+	FlushBytes int
+	// FlushEvery bounds how long output waits in memory (default 200 ms):
+	// what a follower sees lags the command by about this much.
+	FlushEvery time.Duration
+	// MaxBuffered bounds the bytes held per attempt while a write is in
+	// flight (default 1 MiB).
+	MaxBuffered int
+	Log         *slog.Logger
+}
+
+// Sinks opens the logs of task attempts on a store.
+type Sinks struct {
+	st  store.Store
+	opt Options
+}
+
+var _ tasks.LogSinks = (*Sinks)(nil)
+
+// New returns the sinks that store logs in st.
+func New(st store.Store, opt Options) *Sinks {
+	if opt.MaxBytes <= 0 {
+		opt.MaxBytes = store.DefaultMaxLogBytes
+	}
+	if opt.FlushBytes <= 0 {
+		opt.FlushBytes = 64 << 10
+	}
+	if opt.FlushEvery <= 0 {
+		opt.FlushEvery = 200 * time.Millisecond
+	}
+	if opt.MaxBuffered < opt.FlushBytes {
+		opt.MaxBuffered = max(1<<20, opt.FlushBytes)
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Sinks{st: st, opt: opt}
+}
+
+// OpenLog returns the log of one attempt. It costs nothing until the
+// command writes.
+func (s *Sinks) OpenLog(executionArn, taskID, stateName string, attempt int) tasks.LogWriter {
+	w := &Writer{s: s, key: store.LogChunk{ExecutionArn: executionArn, TaskID: taskID, StateName: stateName, Attempt: attempt}}
+	w.cond = sync.NewCond(&w.mu)
+	return w
+}
+
+// Writer is the log of one attempt: it buffers output and stores it in
+// batches.
+type Writer struct {
+	s   *Sinks
+	key store.LogChunk // ExecutionArn, TaskID, StateName, Attempt
+
+	mu       sync.Mutex
+	cond     *sync.Cond // signalled when a flush ends
+	pending  []*store.LogChunk
+	size     int
+	flushing bool
+	timer    *time.Timer
+	closed   bool
+	failed   bool // a store write failed (logged once)
+}
+
+// WriteLog buffers p, written on stream; it waits while MaxBuffered bytes
+// are held and a store write is in flight.
+func (w *Writer) WriteLog(stream string, p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for w.size >= w.s.opt.MaxBuffered && w.flushing {
+		w.cond.Wait()
+	}
+	if w.closed {
+		return
+	}
+	if n := len(w.pending); n > 0 && w.pending[n-1].Stream == stream && len(w.pending[n-1].Data) < w.s.opt.FlushBytes {
+		last := w.pending[n-1]
+		last.Data = append(last.Data, p...)
+	} else {
+		c := w.key
+		c.Stream, c.Time, c.Data = stream, time.Now(), append([]byte(nil), p...)
+		w.pending = append(w.pending, &c)
+	}
+	w.size += len(p)
+	switch {
+	case w.size >= w.s.opt.FlushBytes && !w.flushing:
+		w.startFlush()
+	case w.timer == nil && !w.flushing:
+		w.timer = time.AfterFunc(w.s.opt.FlushEvery, w.tick)
+	}
+}
+
+// tick flushes what waited FlushEvery.
+func (w *Writer) tick() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.timer = nil
+	if !w.flushing && w.size > 0 {
+		w.startFlush()
+	}
+}
+
+// startFlush hands the pending chunks to a store write on its own
+// goroutine; w.mu is held.
+func (w *Writer) startFlush() {
+	if w.timer != nil {
+		w.timer.Stop()
+		w.timer = nil
+	}
+	batch := w.pending
+	w.pending, w.size, w.flushing = nil, 0, true
+	go func() {
+		w.store(batch)
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.flushing = false
+		w.cond.Broadcast()
+		if w.size >= w.s.opt.FlushBytes && !w.closed {
+			w.startFlush()
+		} else if w.size > 0 && w.timer == nil && !w.closed {
+			w.timer = time.AfterFunc(w.s.opt.FlushEvery, w.tick)
+		}
+	}()
+}
+
+// store writes a batch. A failure loses the batch (the task goes on: its
+// log is not its result) and is logged once per attempt.
+func (w *Writer) store(batch []*store.LogChunk) {
+	if len(batch) == 0 {
+		return
+	}
+	err := w.s.st.AppendLogs(context.Background(), w.s.opt.MaxBytes, batch)
+	if err != nil {
+		w.mu.Lock()
+		first := !w.failed
+		w.failed = true
+		w.mu.Unlock()
+		if first {
+			w.s.opt.Log.Warn("a task's output could not be stored in its log; the task goes on", "execution", w.key.ExecutionArn,
+				"task", w.key.TaskID, "state", w.key.StateName, "err", err)
+		}
+	}
+}
+
+// Close stores what is buffered, once the write in flight is done, and
+// returns when it is stored: a reader of an ended task's log sees all of
+// it.
+func (w *Writer) Close() {
+	w.mu.Lock()
+	for w.flushing {
+		w.cond.Wait()
+	}
+	w.closed = true
+	if w.timer != nil {
+		w.timer.Stop()
+		w.timer = nil
+	}
+	batch := w.pending
+	w.pending, w.size = nil, 0
+	w.cond.Broadcast()
+	w.mu.Unlock()
+	w.store(batch)
+}
