@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/tasks"
@@ -81,6 +82,10 @@ type Writer struct {
 	timer    *time.Timer
 	closed   bool
 	failed   bool // a store write failed (logged once)
+	// carry holds, per stream, the start of a UTF-8 character whose end
+	// has not come yet, so that no chunk splits a character (the API shows
+	// chunks as text).
+	carry map[string][]byte
 }
 
 // WriteLog buffers p, written on stream; it waits while MaxBuffered bytes
@@ -97,6 +102,38 @@ func (w *Writer) WriteLog(stream string, p []byte) {
 	if w.closed {
 		return
 	}
+	w.append(stream, p)
+}
+
+// append buffers p after the carried start of a character, keeping the
+// start of an unfinished one for the next write; w.mu is held.
+func (w *Writer) append(stream string, p []byte) {
+	if c := w.carry[stream]; len(c) > 0 {
+		p = append(c, p...)
+		w.carry[stream] = nil
+	}
+	if i := unfinished(p); i < len(p) {
+		if w.carry == nil {
+			w.carry = map[string][]byte{}
+		}
+		w.carry[stream] = append([]byte(nil), p[i:]...)
+		p = p[:i]
+	}
+	if len(p) == 0 {
+		return
+	}
+	w.appendChunk(stream, p)
+	switch {
+	case w.size >= w.s.opt.FlushBytes && !w.flushing:
+		w.startFlush()
+	case w.timer == nil && !w.flushing:
+		w.timer = time.AfterFunc(w.s.opt.FlushEvery, w.tick)
+	}
+}
+
+// appendChunk adds p to the last chunk when it is of the same stream and
+// not full, else starts a chunk; w.mu is held.
+func (w *Writer) appendChunk(stream string, p []byte) {
 	if n := len(w.pending); n > 0 && w.pending[n-1].Stream == stream && len(w.pending[n-1].Data) < w.s.opt.FlushBytes {
 		last := w.pending[n-1]
 		last.Data = append(last.Data, p...)
@@ -106,12 +143,6 @@ func (w *Writer) WriteLog(stream string, p []byte) {
 		w.pending = append(w.pending, &c)
 	}
 	w.size += len(p)
-	switch {
-	case w.size >= w.s.opt.FlushBytes && !w.flushing:
-		w.startFlush()
-	case w.timer == nil && !w.flushing:
-		w.timer = time.AfterFunc(w.s.opt.FlushEvery, w.tick)
-	}
 }
 
 // tick flushes what waited FlushEvery.
@@ -179,9 +210,30 @@ func (w *Writer) Close() {
 		w.timer.Stop()
 		w.timer = nil
 	}
+	for _, stream := range []string{tasks.StreamStdout, tasks.StreamStderr} {
+		if c := w.carry[stream]; len(c) > 0 { // never finished: kept as it is
+			w.carry[stream] = nil
+			w.appendChunk(stream, c)
+		}
+	}
 	batch := w.pending
 	w.pending, w.size = nil, 0
 	w.cond.Broadcast()
 	w.mu.Unlock()
 	w.store(batch)
+}
+
+// unfinished returns where the UTF-8 character that p ends in starts when
+// p stops before its end, else len(p). Bytes that are no UTF-8 are left as
+// they are.
+func unfinished(p []byte) int {
+	for i := len(p) - 1; i >= 0 && i >= len(p)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(p[i]) {
+			if !utf8.FullRune(p[i:]) {
+				return i
+			}
+			break
+		}
+	}
+	return len(p)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/faulty"
@@ -125,5 +126,31 @@ func TestStoreFailureDoesNotBlock(t *testing.T) {
 	w.Close()
 	if fs.Failed("AppendLogs") == 0 {
 		t.Error("no store write was tried")
+	}
+}
+
+// TestNoSplitCharacters: a character split across two writes (a pipe read
+// ends inside it) is stored whole in one chunk, so that every chunk is
+// valid UTF-8 text; bytes that are no UTF-8 are kept as they are.
+func TestNoSplitCharacters(t *testing.T) {
+	sq, _ := open(t)
+	w := tasklog.New(sq, tasklog.Options{FlushBytes: 1}).OpenLog(arn, "t", "S", 1)
+	for _, p := range []string{"caf\xc3", "\xa9 \xe2\x82", "\xac", "\xff", "end \xe2"} {
+		w.WriteLog(tasks.StreamStdout, []byte(p))
+	}
+	w.Close()
+	chunks, err := sq.ReadLogs(context.Background(), arn, store.LogQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []byte
+	for _, c := range chunks {
+		all = append(all, c.Data...)
+		if s := string(c.Data); !utf8.ValidString(s) && s != "\xff" && s != "\xe2" {
+			t.Errorf("chunk %q splits a character", s)
+		}
+	}
+	if string(all) != "café €\xffend \xe2" {
+		t.Errorf("stored %q", all)
 	}
 }
