@@ -116,3 +116,21 @@ func (c *Client) FollowLogs(ctx context.Context, arn string, opts LogsOptions, f
 	})
 	return status, err
 }
+
+// TaskLogText is a piece of a task command's output, for SendTaskLogs.
+type TaskLogText struct {
+	Stream string `json:"stream"` // "stdout" or "stderr"
+	Text   string `json:"text"`
+}
+
+// SendTaskLogs adds output of an activity task's command to the task's log
+// on the server (baton logs shows it), for a worker that runs the command.
+// At most 1 MiB of text per call.
+func (c *Client) SendTaskLogs(ctx context.Context, taskToken string, chunks []TaskLogText) error {
+	in := struct {
+		TaskToken string        `json:"taskToken"`
+		Chunks    []TaskLogText `json:"chunks"`
+	}{taskToken, chunks}
+	_, err := c.call(ctx, "POST", "/tasks/logs", nil, in, nil)
+	return err
+}

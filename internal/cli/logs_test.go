@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -300,6 +301,27 @@ func TestLogsBadRequests(t *testing.T) {
 			t.Errorf("%s: %d %s, want %d naming %s", tt.query, res.StatusCode, b, tt.code, tt.has)
 		}
 	}
+	posts := []struct {
+		body string
+		code int
+		has  string
+	}{
+		{`{"chunks":[{"stream":"stdout","text":"x"}]}`, 400, "taskToken"},
+		{`{"taskToken":"nope","chunks":[{"stream":"stdin","text":"x"}]}`, 400, "stdout or stderr"},
+		{`{"taskToken":"nope","chunks":[{"stream":"stdout","text":"` + strings.Repeat("x", 1<<20+1) + `"}]}`, 400, "several calls"},
+		{`{"taskToken":"nope","chunks":[{"stream":"stdout","text":"x"}]}`, 400, "TaskTimedOut"},
+	}
+	for _, tt := range posts {
+		res, err := http.Post(url+"/api/v1/tasks/logs", "application/json", strings.NewReader(tt.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != tt.code || !strings.Contains(string(b), tt.has) {
+			t.Errorf("POST /tasks/logs %.60s: %d %s, want %d naming %s", tt.body, res.StatusCode, b, tt.code, tt.has)
+		}
+	}
 	res, err := http.Get(url + "/api/v1/executions/" + strings.Replace(ex.ExecutionArn, ":one:", ":none:", 1) + "/logs")
 	if err != nil {
 		t.Fatal(err)
@@ -309,5 +331,38 @@ func TestLogsBadRequests(t *testing.T) {
 	// As DescribeExecution answers it (the Step Functions error, a 400).
 	if res.StatusCode != 400 || !strings.Contains(string(b), "ExecutionDoesNotExist") {
 		t.Errorf("logs of an unknown execution: %d %s, want ExecutionDoesNotExist", res.StatusCode, b)
+	}
+}
+
+// TestLogsOfWorkerCommands: the output of a command that `baton worker`
+// runs for an activity task lands in the task's log on the server.
+func TestLogsOfWorkerCommands(t *testing.T) {
+	s, url := logServer(t, 0)
+	c := client.New(url)
+	ctx := context.Background()
+	if _, err := c.CreateActivity(ctx, "jobs"); err != nil {
+		t.Fatal(err)
+	}
+	def := `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:jobs","End":true}}}`
+	if _, err := s.Service().CreateStateMachine(ctx, &service.CreateStateMachineInput{Name: "remote", Definition: def}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(baton, "worker", "--activity", "jobs", "--server", url, "--", "sh", "-c", `echo "from the worker" >&2; echo '{"ok":true}'`)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	}()
+	ex := startAndWait(t, c, "remote")
+	if ex.Status != "SUCCEEDED" {
+		t.Fatalf("execution %s (worker: %s)", ex.Status, stderr.String())
+	}
+	r := runBaton(t, t.TempDir(), "", "logs", ex.ExecutionArn, "--server", url)
+	if got := sortedAttempts(r.stdout); r.code != 0 || got != "==> Work attempt 1 <==\n"+sortedLines("from the worker\n{\"ok\":true}\n") {
+		t.Errorf("baton logs of a worker's task: exit %d\n%q\nstderr %s\nworker %s", r.code, r.stdout, r.stderr, stderr.String())
 	}
 }

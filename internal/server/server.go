@@ -235,7 +235,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	svc := service.New(service.Config{Region: cfg.Region, AccountID: cfg.AccountID, MaxPayloadBytes: cfg.MaxPayloadBytes,
-		DisabledResource: resolver.Disabled}, st, eng)
+		DisabledResource: resolver.Disabled, MaxTaskLogBytes: cfg.MaxTaskLogBytes}, st, eng)
 	eng.SetChildren(children{svc: svc, eng: eng, st: st})
 	if err := eng.Run(ctx); err != nil {
 		st.Close()

@@ -4,7 +4,10 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+
+	"github.com/batonhq/baton/internal/apierr"
 
 	"github.com/batonhq/baton/internal/store"
 )
@@ -93,4 +96,66 @@ func (s *Service) GetExecutionLogs(ctx context.Context, in *GetExecutionLogsInpu
 		out.Offset = c.Seq
 	}
 	return out, nil
+}
+
+// MaxTaskLogText is the most text one SendTaskLogs carries.
+const MaxTaskLogText = 1 << 20
+
+// SendTaskLogsInput carries output of the command of an activity task, from
+// the worker that runs it (baton worker), to keep in the task's log.
+type SendTaskLogsInput struct {
+	TaskToken string         `json:"taskToken"`
+	Chunks    []TaskLogInput `json:"chunks"`
+}
+
+// TaskLogInput is a piece of a task command's output.
+type TaskLogInput struct {
+	Stream string `json:"stream"` // stdout or stderr
+	Text   string `json:"text"`
+}
+
+// SendTaskLogs appends a worker's output to the log of the task attempt
+// its token names (the execution, state and attempt the token was issued
+// for). A task that is done (its result applied, timed out) takes no more
+// output: TaskTimedOut.
+func (s *Service) SendTaskLogs(ctx context.Context, in *SendTaskLogsInput) error {
+	if err := required(field{"taskToken", in.TaskToken}); err != nil {
+		return err
+	}
+	if err := checkToken(in.TaskToken); err != nil {
+		return err
+	}
+	var msgs []string
+	size := 0
+	for i, c := range in.Chunks {
+		if c.Stream != store.LogStdout && c.Stream != store.LogStderr {
+			msgs = append(msgs, fmt.Sprintf("chunks[%d].stream %q: want stdout or stderr", i, c.Stream))
+		}
+		size += len(c.Text)
+	}
+	if size > MaxTaskLogText {
+		msgs = append(msgs, fmt.Sprintf("the chunks hold %d bytes of text, more than %d: send them in several calls", size, MaxTaskLogText))
+	}
+	if err := validationErrors(msgs); err != nil {
+		return err
+	}
+	t, err := s.store.GetTask(ctx, in.TaskToken)
+	if err != nil {
+		return storeErr(err, func() error {
+			return apierr.New(apierr.TaskTimedOut, "Task Timed Out: the task of this token is done (its result applied, or timed out); its log takes no more output")
+		})
+	}
+	now := s.now()
+	chunks := make([]*store.LogChunk, 0, len(in.Chunks))
+	for _, c := range in.Chunks {
+		if c.Text == "" {
+			continue
+		}
+		chunks = append(chunks, &store.LogChunk{ExecutionArn: t.ExecutionArn, TaskID: t.TaskID, StateName: t.StateName,
+			Attempt: t.Attempt + 1, Stream: c.Stream, Time: now, Data: []byte(c.Text)})
+	}
+	if len(chunks) == 0 {
+		return nil
+	}
+	return storeErr(s.store.AppendLogs(ctx, s.cfg.MaxTaskLogBytes, chunks), nil)
 }

@@ -1,5 +1,5 @@
 // Package tasklog stores the output of task commands (tasks.LogSinks) in
-// a store.Store, batched: a chatty command makes one store write per
+// a store.Store (or sends it to a server), batched: a chatty command makes one store write per
 // FlushBytes of output or per FlushEvery, not one per line, and holds at
 // most MaxBuffered bytes in memory per attempt (past it the command waits
 // on its pipe until the store has taken the batch).
@@ -32,16 +32,22 @@ type Options struct {
 	Log         *slog.Logger
 }
 
-// Sinks opens the logs of task attempts on a store.
+// Appender is where the logs go: a store.Store, or a server a worker
+// sends them to.
+type Appender interface {
+	AppendLogs(ctx context.Context, maxBytes int64, chunks []*store.LogChunk) error
+}
+
+// Sinks opens the logs of task attempts on an Appender.
 type Sinks struct {
-	st  store.Store
+	st  Appender
 	opt Options
 }
 
 var _ tasks.LogSinks = (*Sinks)(nil)
 
 // New returns the sinks that store logs in st.
-func New(st store.Store, opt Options) *Sinks {
+func New(st Appender, opt Options) *Sinks {
 	if opt.MaxBytes <= 0 {
 		opt.MaxBytes = store.DefaultMaxLogBytes
 	}

@@ -116,6 +116,7 @@ func (h *handler) routes() {
 		{"POST /api/v1/tasks/success", h.taskSuccess},
 		{"POST /api/v1/tasks/failure", h.taskFailure},
 		{"POST /api/v1/tasks/heartbeat", h.taskHeartbeat},
+		{"POST /api/v1/tasks/logs", h.taskLogs},
 
 		{"GET /api/v1/schemas/pipeline.json", h.pipelineSchema},
 	} {

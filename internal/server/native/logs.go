@@ -127,3 +127,16 @@ func (h *handler) awaitLogs(ctx context.Context, stream *sse, beat, poll <-chan 
 		}
 	}
 }
+
+// taskLogs takes output of an activity task's command from its worker.
+func (h *handler) taskLogs(w http.ResponseWriter, r *http.Request) error {
+	var req service.SendTaskLogsInput
+	if err := h.decodeBody(w, r, &req, false); err != nil {
+		return err
+	}
+	if err := h.svc.SendTaskLogs(r.Context(), &req); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+	return nil
+}
