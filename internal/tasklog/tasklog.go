@@ -38,10 +38,59 @@ type Appender interface {
 	AppendLogs(ctx context.Context, maxBytes int64, chunks []*store.LogChunk) error
 }
 
-// Sinks opens the logs of task attempts on an Appender.
+// Sinks opens the logs of task attempts on an Appender. The batches of
+// all its attempts are group-committed: while one store write runs, the
+// batches that come meanwhile wait and go together in the next, so that
+// many tasks ending at once make a few writes, not one each.
 type Sinks struct {
 	st  Appender
 	opt Options
+
+	mu      sync.Mutex
+	queue   []*appendReq
+	running bool // a goroutine runs the queue
+}
+
+// appendReq is a batch waiting for its group commit.
+type appendReq struct {
+	chunks []*store.LogChunk
+	done   chan error
+}
+
+// append stores chunks with the batches queued meanwhile.
+func (s *Sinks) append(chunks []*store.LogChunk) error {
+	r := &appendReq{chunks: chunks, done: make(chan error, 1)}
+	s.mu.Lock()
+	s.queue = append(s.queue, r)
+	if !s.running {
+		s.running = true
+		go s.commitLoop()
+	}
+	s.mu.Unlock()
+	return <-r.done
+}
+
+// commitLoop stores the queued batches together until the queue is empty.
+func (s *Sinks) commitLoop() {
+	for {
+		s.mu.Lock()
+		q := s.queue
+		s.queue = nil
+		if len(q) == 0 {
+			s.running = false
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+		var all []*store.LogChunk
+		for _, r := range q {
+			all = append(all, r.chunks...)
+		}
+		err := s.st.AppendLogs(context.Background(), s.opt.MaxBytes, all)
+		for _, r := range q {
+			r.done <- err
+		}
+	}
 }
 
 var _ tasks.LogSinks = (*Sinks)(nil)
@@ -190,8 +239,7 @@ func (w *Writer) store(batch []*store.LogChunk) {
 	if len(batch) == 0 {
 		return
 	}
-	err := w.s.st.AppendLogs(context.Background(), w.s.opt.MaxBytes, batch)
-	if err != nil {
+	if err := w.s.append(batch); err != nil {
 		w.mu.Lock()
 		first := !w.failed
 		w.failed = true

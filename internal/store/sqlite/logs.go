@@ -14,6 +14,14 @@ type logAttempt struct{ arn, task string }
 
 // AppendLogs stores chunks and cuts each attempt they touch to maxBytes,
 // its newest bytes, in one transaction.
+//
+// With DurabilityFull it commits without syncing the WAL (synchronous =
+// NORMAL for this transaction only): a task's log must not cost a sync on
+// each task's end, which would slow every step of a workflow. Its frames
+// are made durable by the next transition's sync (the WAL is appended in
+// order), and they survive a crash of the process in any case; a power
+// loss may lose the logs written since the last transition, never a
+// transition.
 func (s *Store) AppendLogs(ctx context.Context, maxBytes int64, chunks []*store.LogChunk) error {
 	if maxBytes <= 0 {
 		maxBytes = store.DefaultMaxLogBytes
@@ -23,12 +31,31 @@ func (s *Store) AppendLogs(ctx context.Context, maxBytes int64, chunks []*store.
 			return fmt.Errorf("sqlite: append logs: chunk %d has no execution or task", i)
 		}
 	}
-	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.full && !s.closed && !s.syncDirty {
+		if _, err := s.w.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
+			return fmt.Errorf("sqlite: append logs: %w", err)
+		}
+		defer func() {
+			if _, err := s.w.ExecContext(context.Background(), "PRAGMA synchronous = FULL"); err != nil {
+				s.syncDirty = true // the next write sets it, or fails
+			}
+		}()
+	}
+	return s.tx(ctx, func(c *sql.Conn, ws *writeStmts) error {
+		ins, err := ws.prepared(`INSERT INTO task_logs (execution_arn, task_id, state_name, attempt, stream, at, data)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
 		added := map[logAttempt]int64{}
 		var order []logAttempt
 		for _, ch := range chunks {
-			res, err := c.ExecContext(ctx, `INSERT INTO task_logs (execution_arn, task_id, state_name, attempt, stream, at, data)
-				VALUES (?, ?, ?, ?, ?, ?, ?)`, ch.ExecutionArn, ch.TaskID, ch.StateName, ch.Attempt, ch.Stream, nanos(ch.Time), nonNil(ch.Data))
+			res, err := ins.ExecContext(ctx, ch.ExecutionArn, ch.TaskID, ch.StateName, ch.Attempt, ch.Stream, nanos(ch.Time), nonNil(ch.Data))
 			if err != nil {
 				return fmt.Errorf("task log: %w", err)
 			}
@@ -42,7 +69,7 @@ func (s *Store) AppendLogs(ctx context.Context, maxBytes int64, chunks []*store.
 			added[k] += int64(len(ch.Data))
 		}
 		for _, k := range order {
-			if err := s.capLog(ctx, c, k, added[k], maxBytes); err != nil {
+			if err := capLog(ctx, c, ws, k, added[k], maxBytes); err != nil {
 				return err
 			}
 		}
@@ -50,62 +77,73 @@ func (s *Store) AppendLogs(ctx context.Context, maxBytes int64, chunks []*store.
 	})
 }
 
+// prepared returns the writer's statement for q, prepared on first use.
+func (ws *writeStmts) prepared(q string) (*sql.Stmt, error) {
+	if st, ok := ws.multi[q]; ok {
+		return st, nil
+	}
+	st, err := ws.conn.PrepareContext(context.Background(), q)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: prepare: %w", err)
+	}
+	ws.multi[q] = st
+	return st, nil
+}
+
 // capLog adds n bytes to the size of attempt k and, past maxBytes, cuts
 // its oldest bytes: whole chunks, then the head of the oldest one kept.
-func (s *Store) capLog(ctx context.Context, c *sql.Conn, k logAttempt, n, maxBytes int64) error {
-	var kept, cut, first int64
-	err := c.QueryRowContext(ctx, `SELECT kept, cut, first_seq FROM task_log_attempts WHERE execution_arn = ? AND task_id = ?`,
-		k.arn, k.task).Scan(&kept, &cut, &first)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("task log size: %w", err)
-	}
-	kept += n
-	if over := kept - maxBytes; over > 0 {
-		rows, err := c.QueryContext(ctx, `SELECT seq, length(data) FROM task_logs
-			WHERE execution_arn = ? AND task_id = ? ORDER BY seq`, k.arn, k.task)
-		if err != nil {
-			return fmt.Errorf("task log cut: %w", err)
-		}
-		var drop []int64
-		var trimSeq, trim int64
-		for over > 0 && rows.Next() {
-			var seq, size int64
-			if err := rows.Scan(&seq, &size); err != nil {
-				rows.Close()
-				return err
-			}
-			if size <= over {
-				drop = append(drop, seq)
-				over -= size
-				continue
-			}
-			trimSeq, trim, over = seq, over, 0
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return fmt.Errorf("task log cut: %w", err)
-		}
-		for _, seq := range drop {
-			if _, err := c.ExecContext(ctx, `DELETE FROM task_logs WHERE seq = ?`, seq); err != nil {
-				return fmt.Errorf("task log cut: %w", err)
-			}
-		}
-		if trim > 0 {
-			if _, err := c.ExecContext(ctx, `UPDATE task_logs SET data = substr(data, ?) WHERE seq = ?`, trim+1, trimSeq); err != nil {
-				return fmt.Errorf("task log cut: %w", err)
-			}
-		}
-		cut += kept - maxBytes
-		kept = maxBytes
-		err = c.QueryRowContext(ctx, `SELECT min(seq) FROM task_logs WHERE execution_arn = ? AND task_id = ?`, k.arn, k.task).Scan(&first)
-		if err != nil {
-			return fmt.Errorf("task log cut: %w", err)
-		}
-	}
-	_, err = c.ExecContext(ctx, `INSERT INTO task_log_attempts (execution_arn, task_id, kept, cut, first_seq) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (execution_arn, task_id) DO UPDATE SET kept = excluded.kept, cut = excluded.cut, first_seq = excluded.first_seq`,
-		k.arn, k.task, kept, cut, first)
+func capLog(ctx context.Context, c *sql.Conn, ws *writeStmts, k logAttempt, n, maxBytes int64) error {
+	size, err := ws.prepared(`INSERT INTO task_log_attempts (execution_arn, task_id, kept, cut, first_seq) VALUES (?, ?, ?, 0, 0)
+		ON CONFLICT (execution_arn, task_id) DO UPDATE SET kept = kept + excluded.kept RETURNING kept`)
 	if err != nil {
+		return err
+	}
+	var kept int64
+	if err := size.QueryRowContext(ctx, k.arn, k.task, n).Scan(&kept); err != nil {
 		return fmt.Errorf("task log size: %w", err)
+	}
+	over := kept - maxBytes
+	if over <= 0 {
+		return nil
+	}
+	rows, err := c.QueryContext(ctx, `SELECT seq, length(data) FROM task_logs
+		WHERE execution_arn = ? AND task_id = ? ORDER BY seq`, k.arn, k.task)
+	if err != nil {
+		return fmt.Errorf("task log cut: %w", err)
+	}
+	var drop []int64
+	var trimSeq, trim int64
+	for left := over; left > 0 && rows.Next(); {
+		var seq, size int64
+		if err := rows.Scan(&seq, &size); err != nil {
+			rows.Close()
+			return err
+		}
+		if size <= left {
+			drop = append(drop, seq)
+			left -= size
+			continue
+		}
+		trimSeq, trim, left = seq, left, 0
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return fmt.Errorf("task log cut: %w", err)
+	}
+	for _, seq := range drop {
+		if _, err := c.ExecContext(ctx, `DELETE FROM task_logs WHERE seq = ?`, seq); err != nil {
+			return fmt.Errorf("task log cut: %w", err)
+		}
+	}
+	if trim > 0 {
+		if _, err := c.ExecContext(ctx, `UPDATE task_logs SET data = substr(data, ?) WHERE seq = ?`, trim+1, trimSeq); err != nil {
+			return fmt.Errorf("task log cut: %w", err)
+		}
+	}
+	_, err = c.ExecContext(ctx, `UPDATE task_log_attempts SET kept = ?, cut = cut + ?,
+		first_seq = (SELECT min(seq) FROM task_logs WHERE execution_arn = ? AND task_id = ?)
+		WHERE execution_arn = ? AND task_id = ?`, maxBytes, over, k.arn, k.task, k.arn, k.task)
+	if err != nil {
+		return fmt.Errorf("task log cut: %w", err)
 	}
 	return nil
 }

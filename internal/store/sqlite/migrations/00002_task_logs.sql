@@ -1,13 +1,14 @@
 -- Task logs: what the commands of tasks write on stdout and stderr, kept by
 -- execution ARN (an Express execution is stored only when it ends, its logs
 -- while it runs) in chunks appended in seq order; seq is the cursor of a
--- follower, never reused (AUTOINCREMENT) so that a cursor stays valid after
--- deletes. task_log_attempts holds each attempt's size, the bytes its cap
+-- follower: a new chunk's seq is above every seq kept, and the cap never
+-- deletes an attempt's newest chunk, so a cursor stays valid.
+-- task_log_attempts holds each attempt's size, the bytes its cap
 -- cut and the first chunk kept, before which readers see the cut marker.
 
 -- +goose Up
 CREATE TABLE task_logs (
-    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq           INTEGER PRIMARY KEY,
     execution_arn TEXT    NOT NULL,
     task_id       TEXT    NOT NULL,
     state_name    TEXT    NOT NULL,
