@@ -28,6 +28,9 @@ var (
 	// ErrUnavailable wraps a failure of the store itself that may pass:
 	// the disk is full, an I/O error. The same call may succeed later.
 	ErrUnavailable = errors.New("the store is unavailable")
+	// ErrLocked wraps, with ErrUnavailable, a call that waited too long for
+	// a lock another process holds on the database.
+	ErrLocked = errors.New("the database is locked by another process")
 	// ErrDamaged wraps a read or write that found the database damaged
 	// (corrupt pages, not a database). It will not pass by itself: the
 	// database must be restored from a backup.
