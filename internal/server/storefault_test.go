@@ -82,11 +82,9 @@ func startExec(t *testing.T, s *Server, sm, name string) (int, map[string]any) {
 	return sfn(t, s, "StartExecution", map[string]any{"stateMachineArn": sm, "name": name, "input": "{}"})
 }
 
-// TestFullDiskInjected: while the store cannot write, StartExecution gets a
-// 503 ServiceUnavailable saying the disk is full, /readyz says not ready
-// (and why) while /healthz stays 200; once writes pass, the server is ready
-// again by itself and every acknowledged start is there.
-func TestFullDiskInjected(t *testing.T) {
+// faultyServer starts a server whose store fails on demand.
+func faultyServer(t *testing.T) (*Server, *faulty.Store) {
+	t.Helper()
 	var fs *faulty.Store
 	cfg := quietConfig(t.TempDir())
 	cfg.WrapStore = func(st store.Store) store.Store {
@@ -97,7 +95,16 @@ func TestFullDiskInjected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Shutdown(context.Background())
+	t.Cleanup(func() { s.Shutdown(context.Background()) })
+	return s, fs
+}
+
+// TestFullDiskInjected: while the store cannot write, StartExecution gets a
+// 503 ServiceUnavailable saying the disk is full, /readyz says not ready
+// (and why) while /healthz stays 200; once writes pass, the server is ready
+// again by itself and every acknowledged start is there.
+func TestFullDiskInjected(t *testing.T) {
+	s, fs := faultyServer(t)
 	sm := createWaiting(t, s)
 	if code, out := startExec(t, s, sm, "before"); code != 200 {
 		t.Fatalf("start: %d %v", code, out)
@@ -246,17 +253,7 @@ func TestDamagedAtRecovery(t *testing.T) {
 // read failing twice and a write that had no effect still answer 200; a
 // damaged read is not retried.
 func TestPassingStoreFailuresRetried(t *testing.T) {
-	var fs *faulty.Store
-	cfg := quietConfig(t.TempDir())
-	cfg.WrapStore = func(st store.Store) store.Store {
-		fs = faulty.New(st)
-		return fs
-	}
-	s, err := Start(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Shutdown(context.Background())
+	s, fs := faultyServer(t)
 	sm := createWaiting(t, s)
 	_, out := startExec(t, s, sm, "x")
 	arn := out["executionArn"].(string)
