@@ -109,8 +109,7 @@ func (c *Client) stream(ctx context.Context, path string, q url.Values, lastID s
 func (c *Client) FollowExecution(ctx context.Context, arn string, after int64, fn func(HistoryEvent) error) (*Execution, error) {
 	last := after
 	var final *Execution
-	backoff := 100 * time.Millisecond
-	for {
+	err := resume(ctx, func() (bool, error) {
 		lastID := ""
 		if last > 0 {
 			lastID = strconv.FormatInt(last, 10)
@@ -142,21 +141,39 @@ func (c *Client) FollowExecution(ctx context.Context, arn string, after int64, f
 			return nil
 		})
 		if final != nil {
-			return final, nil
+			return got, nil
+		}
+		return got, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return final, nil
+}
+
+// resume runs a stream until it ends (once returns a nil error), fails for
+// another reason than the connection, or ctx ends. A dropped connection is
+// opened again, with back-off while it yields nothing; once tells whether
+// it got any event.
+func resume(ctx context.Context, once func() (got bool, err error)) error {
+	backoff := 100 * time.Millisecond
+	for {
+		got, err := once()
+		if err == nil {
+			return nil
 		}
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 		if !isTransport(err) {
-			return nil, err
+			return err
 		}
-		// The connection dropped: resume after the last event.
 		if got {
 			backoff = 100 * time.Millisecond
 		}
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return ctx.Err()
 		case <-time.After(backoff):
 		}
 		backoff = min(backoff*2, 5*time.Second)

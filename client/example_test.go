@@ -53,6 +53,22 @@ func ExampleClient_FollowExecution() {
 	fmt.Println("ended", ex.Status)
 }
 
+// Print what the commands of an execution's tasks write, as they write it,
+// until the execution ends.
+func ExampleClient_FollowLogs() {
+	ctx := context.Background()
+	c := client.New("")
+	arn := "arn:aws:states:us-east-1:123456789012:execution:etl:run-1"
+	status, err := c.FollowLogs(ctx, arn, client.LogsOptions{Step: "Extract"}, func(ch client.LogChunk) error {
+		fmt.Print(ch.Text)
+		return nil
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("ended", status)
+}
+
 // A worker of an activity: poll for tasks and report their results.
 func ExampleClient_PollActivity() {
 	ctx := context.Background()

@@ -18,6 +18,10 @@ func StoreFault(err error) error {
 		// err already says "database damaged: ...".
 		return New(InternalServerError, "%v: stop the server and restore the last backup "+
 			"(made with `baton backup`; see \"Backup and restore\" in docs/server.md)", err)
+	case errors.Is(err, store.ErrLocked):
+		return New(ServiceUnavailable, "%v. Is another program using the data directory's database (a second server, "+
+			"an sqlite3 shell with an open transaction)? Stop it: Baton retries by itself and serves again once the lock is "+
+			"released. A change this call asked for may still be stored then: repeat the call to learn", err)
 	case errors.Is(err, store.ErrUnavailable):
 		return New(ServiceUnavailable, "%v. Free space on the disk of the data directory: Baton retries by itself "+
 			"and serves again once writes pass (GET /readyz answers 200 then). A change this call asked for may still be "+

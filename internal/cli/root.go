@@ -78,7 +78,7 @@ AWS CLI drive through a Step Functions-compatible API.`,
 		return &exitError{code: exitInvalid, err: err, hint: fmt.Sprintf("Run '%s --help' for usage.", c.CommandPath())}
 	})
 	root.AddCommand(newValidateCmd(), newRunCmd(), newServerCmd(), newBackupCmd())
-	root.AddCommand(newDeployCmd(), newStartCmd(), newExecutionsCmd(), newWorkerCmd())
+	root.AddCommand(newDeployCmd(), newStartCmd(), newExecutionsCmd(), newWorkerCmd(), newLogsCmd())
 	root.AddCommand(newGraphCmd(), newInitCmd(), newSchemaCmd(), newWorkflowsCmd())
 	// An unknown command gets the same hint as an unknown flag.
 	root.Args = func(c *cobra.Command, args []string) error {

@@ -31,6 +31,8 @@ func TestServerFlagRanges(t *testing.T) {
 		{nil, "BATON_MAX_BODY_MEMORY=-1", "--max-body-memory -1"},
 		{nil, "BATON_SHUTDOWN_GRACE=-1s", "--shutdown-grace -1s"},
 		{nil, "BATON_WORKERS=-3", "--workers -3"},
+		{[]string{"--max-task-log-bytes", "100"}, "", "--max-task-log-bytes 100: want 1024 to 1073741824"},
+		{nil, "BATON_MAX_TASK_LOG_BYTES=0", "--max-task-log-bytes 0"},
 		{nil, "BATON_READ_TIMEOUT=soon", `BATON_READ_TIMEOUT="soon": want a duration`},
 	} {
 		t.Run(strings.Join(tc.args, " ")+tc.env, func(t *testing.T) {

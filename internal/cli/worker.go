@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -19,6 +20,8 @@ import (
 
 	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/client"
+	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/tasklog"
 	"github.com/batonhq/baton/internal/tasks"
 )
 
@@ -64,6 +67,10 @@ the activity when it is missing, long-polls the server for tasks with
 
 Commands run in a process group of their own, killed when they exit; on
 Linux they die with the worker, even on kill -9.
+
+The command's stdout and stderr are also sent to the server as they come
+(every 64 KiB or 0.2 s), into the task's log: 'baton logs EXECUTION' shows
+them, as for the server's own tasks.
 
 One line per task is logged on stderr. SIGINT or SIGTERM stops polling and
 waits up to --grace for running commands; those still running then (or at a
@@ -253,11 +260,14 @@ func (w *worker) run(ctx context.Context, task *client.ActivityTask) {
 	// whole when it ends or ctx ends, dying with the worker (Linux), and
 	// with its stdout bounded, so that a runaway command fails its task
 	// rather than growing the worker without bound.
+	logs := tasklog.New(remoteLog{w, task.TaskToken}, tasklog.Options{MaxBuffered: 256 << 10,
+		Log: slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{ReplaceAttr: dropTime}))}).OpenLog("", "", "", 0)
 	cmd := tasks.Command{
 		Argv:      w.argv,
 		Env:       append(os.Environ(), "BATON_TASK_TOKEN="+task.TaskToken, "BATON_ACTIVITY="+w.activity),
 		Stdin:     task.Input,
 		MaxStdout: w.maxOutput,
+		Logs:      logs,
 	}
 	hbCtx, stopHB := context.WithCancel(context.Background())
 	if w.heartbeat > 0 {
@@ -265,6 +275,7 @@ func (w *worker) run(ctx context.Context, task *client.ActivityTask) {
 	}
 	x, err := cmd.Run(ctx)
 	stopHB()
+	logs.Close() // sent before the result: an ended task's log is whole
 
 	report, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -314,6 +325,38 @@ func (w *worker) run(ctx context.Context, task *client.ActivityTask) {
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	return shorten(s)
+}
+
+// dropTime leaves out slog's time: logf writes its own.
+func dropTime(groups []string, a slog.Attr) slog.Attr {
+	if len(groups) == 0 && a.Key == slog.TimeKey {
+		return slog.Attr{}
+	}
+	return a
+}
+
+// remoteLog sends the output of a task's command to the server, into the
+// log of the task its token names (the server applies its own size cap).
+type remoteLog struct {
+	w     *worker
+	token string
+}
+
+func (r remoteLog) AppendLogs(ctx context.Context, _ int64, chunks []*store.LogChunk) error {
+	texts := make([]client.TaskLogText, len(chunks))
+	for i, c := range chunks {
+		texts[i] = client.TaskLogText{Stream: c.Stream, Text: string(c.Data)}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return r.w.c.SendTaskLogs(ctx, r.token, texts)
+}
+
+// Write makes the worker's log an io.Writer, for tasklog's warnings (one
+// per task whose output could not be sent).
+func (w *worker) Write(p []byte) (int, error) {
+	w.logf("%s", bytes.TrimSpace(p))
+	return len(p), nil
 }
 
 // heartbeats sends a heartbeat every interval until ctx ends.

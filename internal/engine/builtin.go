@@ -26,10 +26,18 @@ func (e *Engine) runBuiltin(arn string, t *store.Task, input any, timeout time.D
 	}
 	req := tasks.Request{Resource: resource, Input: input, StateName: t.StateName, Attempt: t.Attempt,
 		TaskToken: t.Token, Timeout: timeout, ExecutionName: execName}
+	var logs tasks.LogWriter
+	if e.cfg.TaskLogs != nil {
+		logs = e.cfg.TaskLogs.OpenLog(arn, t.TaskID, t.StateName, t.Attempt+1)
+		req.Logs = logs
+	}
 	e.pool.submit(func() {
 		res := &resultIn{arn: arn, taskID: t.TaskID, token: t.Token, builtin: true, counted: counted}
 		ex, err := e.cfg.Executors.Executor(resource, t.StateName)
 		if err != nil {
+			if logs != nil {
+				logs.Close()
+			}
 			if callback {
 				res.waitOnly = true // nothing delivers the token: wait for the callback
 			} else {
@@ -37,6 +45,9 @@ func (e *Engine) runBuiltin(arn string, t *store.Task, input any, timeout time.D
 			}
 		} else {
 			out, err := ex.Run(ctx, req)
+			if logs != nil {
+				logs.Close() // stored before the result: an ended task's log is whole
+			}
 			var f *tasks.Failure
 			switch {
 			case errors.As(err, &f):

@@ -140,6 +140,8 @@ type Config struct {
 	// history limit lifted) is stopped with ErrRunaway. It also bounds the
 	// history and the stored size such a loop can make.
 	MaxStepTime time.Duration
+	// TaskLogs, when set, keeps the output of built-in tasks' commands.
+	TaskLogs tasks.LogSinks
 }
 
 // Engine runs executions; it implements the service layer's Engine.

@@ -31,6 +31,7 @@ import (
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/retrying"
 	"github.com/batonhq/baton/internal/store/sqlite"
+	"github.com/batonhq/baton/internal/tasklog"
 	"github.com/batonhq/baton/internal/tasks"
 	"github.com/batonhq/baton/workflow"
 )
@@ -48,8 +49,11 @@ type Config struct {
 	// MaxHistoryEvents fails a Standard execution whose history outgrows it
 	// (default 25,000 as on AWS; negative: no limit).
 	MaxHistoryEvents int64
-	Workers          int               // concurrent built-in tasks; default 64
-	Resources        map[string]string // Task resource -> local command (see docs/tasks.md)
+	// MaxTaskLogBytes is the output of a task attempt's command kept in its
+	// log (default 1 MiB); past it the oldest is cut.
+	MaxTaskLogBytes int64
+	Workers         int               // concurrent built-in tasks; default 64
+	Resources       map[string]string // Task resource -> local command (see docs/tasks.md)
 	// DisableShell and AllowedResources switch built-in resources off
 	// (see tasks.Options); Tasks using them fail with Baton.ResourceDisabled.
 	DisableShell     bool
@@ -231,13 +235,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Store: st, Executors: resolver, Workers: cfg.Workers, Log: cfg.Log, Metrics: engine.NewMetrics(reg),
 		Languages: languages(cfg), Classify: service.TaskClassifier(cmp.Or(cfg.Region, service.DefaultRegion), cmp.Or(cfg.AccountID, service.DefaultAccountID)),
 		MaxStepTime: cfg.MaxStepTime,
+		TaskLogs:    tasklog.New(st, tasklog.Options{MaxBytes: cfg.MaxTaskLogBytes, Log: cfg.Log}),
 	})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
 	svc := service.New(service.Config{Region: cfg.Region, AccountID: cfg.AccountID, MaxPayloadBytes: cfg.MaxPayloadBytes,
-		DisabledResource: resolver.Disabled}, st, eng)
+		DisabledResource: resolver.Disabled, MaxTaskLogBytes: cfg.MaxTaskLogBytes}, st, eng)
 	eng.SetChildren(children{svc: svc, eng: eng, st: st})
 	if err := eng.Run(ctx); err != nil {
 		st.Close()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -81,11 +82,9 @@ func startExec(t *testing.T, s *Server, sm, name string) (int, map[string]any) {
 	return sfn(t, s, "StartExecution", map[string]any{"stateMachineArn": sm, "name": name, "input": "{}"})
 }
 
-// TestFullDiskInjected: while the store cannot write, StartExecution gets a
-// 503 ServiceUnavailable saying the disk is full, /readyz says not ready
-// (and why) while /healthz stays 200; once writes pass, the server is ready
-// again by itself and every acknowledged start is there.
-func TestFullDiskInjected(t *testing.T) {
+// faultyServer starts a server whose store fails on demand.
+func faultyServer(t *testing.T) (*Server, *faulty.Store) {
+	t.Helper()
 	var fs *faulty.Store
 	cfg := quietConfig(t.TempDir())
 	cfg.WrapStore = func(st store.Store) store.Store {
@@ -96,7 +95,16 @@ func TestFullDiskInjected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Shutdown(context.Background())
+	t.Cleanup(func() { s.Shutdown(context.Background()) })
+	return s, fs
+}
+
+// TestFullDiskInjected: while the store cannot write, StartExecution gets a
+// 503 ServiceUnavailable saying the disk is full, /readyz says not ready
+// (and why) while /healthz stays 200; once writes pass, the server is ready
+// again by itself and every acknowledged start is there.
+func TestFullDiskInjected(t *testing.T) {
+	s, fs := faultyServer(t)
 	sm := createWaiting(t, s)
 	if code, out := startExec(t, s, sm, "before"); code != 200 {
 		t.Fatalf("start: %d %v", code, out)
@@ -237,5 +245,33 @@ func TestDamagedAtRecovery(t *testing.T) {
 	_, err = Start(context.Background(), cfg)
 	if err == nil || !strings.Contains(err.Error(), "damaged") || !strings.Contains(err.Error(), "baton backup") {
 		t.Fatalf("start on damaged timers with the check off: %v", err)
+	}
+}
+
+// TestPassingStoreFailuresRetried: the server's store retries what fails
+// for a passing reason (a lock held by another process, an I/O error): a
+// read failing twice and a write that had no effect still answer 200; a
+// damaged read is not retried.
+func TestPassingStoreFailuresRetried(t *testing.T) {
+	s, fs := faultyServer(t)
+	sm := createWaiting(t, s)
+	_, out := startExec(t, s, sm, "x")
+	arn := out["executionArn"].(string)
+
+	busy := fmt.Errorf("%w: database is locked (SQLITE_BUSY, injected)", store.ErrUnavailable)
+	fs.FailNext("GetExecution", 2, busy)
+	if code, out := sfn(t, s, "DescribeExecution", map[string]any{"executionArn": arn}); code != 200 {
+		t.Errorf("DescribeExecution with two passing read failures: %d %v, want 200", code, out)
+	}
+	fs.FailNext("CreateActivity", 1, faulty.ErrFull)
+	if code, out := sfn(t, s, "CreateActivity", map[string]any{"name": "a"}); code != 200 {
+		t.Errorf("CreateActivity after a failed write with no effect: %d %v, want 200", code, out)
+	}
+	if n := fs.Calls("CreateActivity"); n != 2 {
+		t.Errorf("CreateActivity reached the store %d times, want 2", n)
+	}
+	fs.FailNext("GetExecution", 1, faulty.ErrCorrupt)
+	if code, _ := sfn(t, s, "DescribeExecution", map[string]any{"executionArn": arn}); code == 200 {
+		t.Error("a damaged read was retried into a 200")
 	}
 }

@@ -38,6 +38,9 @@ type Config struct {
 	// switched off on this server (an error naming the flag), or nil; such
 	// definitions are refused with InvalidDefinition.
 	DisabledResource func(resource, stateName string) error
+	// MaxTaskLogBytes is the output of a task attempt kept in its log
+	// (0: store.DefaultMaxLogBytes), for the logs workers send.
+	MaxTaskLogBytes int64
 }
 
 // Service implements every operation of the Step Functions API over a store

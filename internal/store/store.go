@@ -15,6 +15,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -27,6 +28,9 @@ var (
 	// ErrUnavailable wraps a failure of the store itself that may pass:
 	// the disk is full, an I/O error. The same call may succeed later.
 	ErrUnavailable = errors.New("the store is unavailable")
+	// ErrLocked wraps, with ErrUnavailable, a call that waited too long for
+	// a lock another process holds on the database.
+	ErrLocked = errors.New("the database is locked by another process")
 	// ErrDamaged wraps a read or write that found the database damaged
 	// (corrupt pages, not a database). It will not pass by itself: the
 	// database must be restored from a backup.
@@ -103,6 +107,24 @@ type Store interface {
 	// Timers calls fn for every armed timer (recovery), in no particular
 	// order; it stops at fn's first error and returns it.
 	Timers(ctx context.Context, fn func(Timer) error) error
+
+	// DeleteExecution removes an execution that is not RUNNING (ErrConflict
+	// if it is; ErrNotFound if there is none) with everything kept of it:
+	// its history, tasks, timers and task logs. Nothing calls it on a
+	// schedule yet: it is the way every retention policy deletes.
+	DeleteExecution(ctx context.Context, arn string) error
+
+	// AppendLogs stores chunks of what the commands of tasks wrote, each
+	// after the chunks of its attempt stored before. An attempt keeps at
+	// most maxBytes (<= 0: DefaultMaxLogBytes) of output: past it, the
+	// oldest bytes are cut and a reader finds a marker line where they were
+	// (see LogChunk.Cut). Logs are kept by execution ARN, so that an
+	// execution not stored yet (Express) can have them; they go with
+	// DeleteExecution.
+	AppendLogs(ctx context.Context, maxBytes int64, chunks []*LogChunk) error
+	// ReadLogs returns the chunks of an execution's task logs that q
+	// selects, in the order they were appended.
+	ReadLogs(ctx context.Context, executionArn string, q LogQuery) ([]*LogChunk, error)
 
 	Close() error
 }
@@ -310,3 +332,43 @@ type noEffect struct{ error }
 
 func (e noEffect) Unwrap() error        { return e.error }
 func (e noEffect) Is(target error) bool { return target == ErrNoEffect }
+
+// Streams of a task log.
+const (
+	LogStdout = "stdout"
+	LogStderr = "stderr"
+)
+
+// DefaultMaxLogBytes is the most output kept per task attempt (1 MiB).
+const DefaultMaxLogBytes = 1 << 20
+
+// LogChunk is a piece of what the command of one task attempt wrote on
+// one of its streams.
+type LogChunk struct {
+	// Seq is set by the store: the chunk's position among the logs of its
+	// execution, increasing in append order; a reader follows a log by
+	// asking for the chunks after the last Seq it has.
+	Seq          int64
+	ExecutionArn string
+	TaskID       string // the attempt: the interpreter's task id is unique per attempt
+	StateName    string // the Task state (pipeline step) that ran it
+	Attempt      int    // 1 for the first run, 2 for the first retry...
+	Stream       string // LogStdout or LogStderr
+	Time         time.Time
+	Data         []byte
+	// Cut, on a chunk read, is the number of bytes of this attempt cut for
+	// its size cap before this chunk, which the reader had not read yet;
+	// Data then begins with CutMarker(Cut).
+	Cut int64
+}
+
+// CutMarker is the line put where the oldest part of a task log was cut.
+func CutMarker(n int64) string { return fmt.Sprintf("[... %d bytes cut ...]\n", n) }
+
+// LogQuery selects chunks of an execution's task logs.
+type LogQuery struct {
+	StateName string // only this state's (step's) attempts; "" for all
+	Attempt   int    // only this attempt (1, 2, ...); 0 for all
+	After     int64  // only chunks with a greater Seq (0: from the start)
+	Limit     int    // most chunks returned; 0: 1000
+}

@@ -33,6 +33,7 @@ func (e commandExecutor) invoke(ctx context.Context, req Request, payload any) (
 		stdin:  []byte(encodeJSON(payload)),
 		limit:  e.cfg.resultLimit(),
 		groups: e.cfg.groups,
+		logs:   req.Logs,
 	}
 	x, err := p.run(ctx)
 	if err != nil {

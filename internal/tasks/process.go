@@ -34,6 +34,8 @@ type process struct {
 	// groups records the command's process group while it runs, for a
 	// restarted server to kill what a killed one left (see groups.go).
 	groups groupRecords
+	// logs, when set, receives stdout and stderr as they come (task logs).
+	logs LogSink
 }
 
 // exit is what a command that ran to its end left behind.
@@ -120,8 +122,8 @@ func (p process) run(ctx context.Context) (exit, error) {
 		_, _ = pp.stdinW.Write(p.stdin) // EPIPE when the command does not read it all
 		_ = pp.stdinW.Close()
 	})
-	wg.Go(func() { _, _ = io.Copy(&stdout, pp.stdoutR) })
-	wg.Go(func() { _, _ = io.Copy(&stderr, pp.stderrR) })
+	wg.Go(func() { _, _ = io.Copy(tee(&stdout, p.logs, StreamStdout), pp.stdoutR) })
+	wg.Go(func() { _, _ = io.Copy(tee(&stderr, p.logs, StreamStderr), pp.stderrR) })
 
 	interrupted := false
 	select {

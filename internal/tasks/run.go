@@ -16,6 +16,8 @@ type Command struct {
 	Env       []string // the complete environment
 	Stdin     []byte
 	MaxStdout int // most bytes of stdout kept (0: MaxResultBytes); more sets StdoutTruncated
+	// Logs, when set, receives stdout and stderr as they come (task logs).
+	Logs LogSink
 }
 
 // CommandExit is what a Command that ran to its end left behind.
@@ -34,6 +36,6 @@ func (c Command) Run(ctx context.Context) (CommandExit, error) {
 	if limit <= 0 {
 		limit = MaxResultBytes
 	}
-	x, err := process{argv: c.Argv, env: c.Env, stdin: c.Stdin, limit: limit}.run(ctx)
+	x, err := process{argv: c.Argv, env: c.Env, stdin: c.Stdin, limit: limit, logs: c.Logs}.run(ctx)
 	return CommandExit{Stdout: x.stdout, Stderr: x.stderr, State: x.state, StdoutTruncated: x.truncated}, err
 }

@@ -39,6 +39,7 @@ func (e shellExecutor) Run(ctx context.Context, req Request) (any, error) {
 		stdin:  t.stdin,
 		limit:  e.cfg.resultLimit(),
 		groups: e.cfg.groups,
+		logs:   req.Logs,
 	}
 	x, err := p.run(ctx)
 	if err != nil {

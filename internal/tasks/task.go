@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"io"
 	"time"
 )
 
@@ -20,6 +21,57 @@ type Request struct {
 	Dir string
 
 	ExecutionName, StateMachineName string
+
+	// Logs, when set, receives what the task's command writes on stdout
+	// and stderr as it writes it (the task log), besides what the executor
+	// does with it (stdout is a baton:shell task's result; a failure's
+	// cause keeps the tail of stderr).
+	Logs LogSink
+}
+
+// Streams of LogSink.WriteLog.
+const (
+	StreamStdout = "stdout"
+	StreamStderr = "stderr"
+)
+
+// LogSink receives the output of a task's command. WriteLog is called from
+// one goroutine per stream and must not keep p; it may block to bound the
+// memory held (the command then waits on its pipe).
+type LogSink interface {
+	WriteLog(stream string, p []byte)
+}
+
+// LogWriter is the log of one task attempt; Close stores what it holds
+// and is called once the attempt ended.
+type LogWriter interface {
+	LogSink
+	Close()
+}
+
+// LogSinks opens the logs of task attempts: attempt is 1 for a task's first
+// run, 2 for its first retry...
+type LogSinks interface {
+	OpenLog(executionArn, taskID, stateName string, attempt int) LogWriter
+}
+
+// streamWriter is the io.Writer of one stream of a LogSink.
+type streamWriter struct {
+	sink   LogSink
+	stream string
+}
+
+func (w streamWriter) Write(p []byte) (int, error) {
+	w.sink.WriteLog(w.stream, p)
+	return len(p), nil
+}
+
+// tee writes to w and, when sink is set, to its stream.
+func tee(w io.Writer, sink LogSink, stream string) io.Writer {
+	if sink == nil {
+		return w
+	}
+	return io.MultiWriter(w, streamWriter{sink, stream})
 }
 
 // Failure is a failed task: Name is the ASL error name that Retry and Catch

@@ -103,6 +103,7 @@ func (h *handler) routes() {
 		{"GET /api/v1/executions/{arn}", h.describeExecution},
 		{"GET /api/v1/executions/{arn}/history", h.history},
 		{"GET /api/v1/executions/{arn}/events", h.executionEvents},
+		{"GET /api/v1/executions/{arn}/logs", h.executionLogs},
 		{"POST /api/v1/executions/{arn}/stop", h.stopExecution},
 		{"POST /api/v1/executions/{arn}/redrive", h.redriveExecution},
 		{"GET /api/v1/events", h.allEvents},
@@ -115,6 +116,7 @@ func (h *handler) routes() {
 		{"POST /api/v1/tasks/success", h.taskSuccess},
 		{"POST /api/v1/tasks/failure", h.taskFailure},
 		{"POST /api/v1/tasks/heartbeat", h.taskHeartbeat},
+		{"POST /api/v1/tasks/logs", h.taskLogs},
 
 		{"GET /api/v1/schemas/pipeline.json", h.pipelineSchema},
 	} {

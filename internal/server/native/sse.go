@@ -101,18 +101,19 @@ func (s *sse) comment(text string) error {
 }
 
 // lastEventID reads where a client resumes: the Last-Event-ID header (sent
-// by EventSource on reconnection) or ?after=N.
-func lastEventID(r *http.Request) (int64, error) {
+// by EventSource on reconnection) or the query parameter param (?after=N
+// for history, ?offset=N for logs).
+func lastEventID(r *http.Request, param string) (int64, error) {
 	s := strings.TrimSpace(r.Header.Get("Last-Event-ID"))
 	if s == "" {
-		s = r.URL.Query().Get("after")
+		s = r.URL.Query().Get(param)
 	}
 	if s == "" {
 		return 0, nil
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 {
-		return 0, badRequest("Last-Event-ID (or ?after=) %q is not an event id", s)
+		return 0, badRequest("Last-Event-ID (or ?%s=) %q is not an event id: give the id of the last event received (or 0 for the start)", param, s)
 	}
 	return n, nil
 }
@@ -134,7 +135,7 @@ func (h *handler) executionEvents(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	after, err := lastEventID(r)
+	after, err := lastEventID(r, "after")
 	if err != nil {
 		return err
 	}

@@ -194,6 +194,23 @@ func (f *Store) GetTask(ctx context.Context, token string) (*store.Task, error) 
 	return a, err
 }
 
+func (f *Store) DeleteExecution(ctx context.Context, arn string) error {
+	return f.around(ctx, "DeleteExecution", arn, func() error { return f.Store.DeleteExecution(ctx, arn) })
+}
+
+func (f *Store) AppendLogs(ctx context.Context, maxBytes int64, chunks []*store.LogChunk) error {
+	return f.around(ctx, "AppendLogs", "", func() error { return f.Store.AppendLogs(ctx, maxBytes, chunks) })
+}
+
+func (f *Store) ReadLogs(ctx context.Context, executionArn string, q store.LogQuery) ([]*store.LogChunk, error) {
+	var a []*store.LogChunk
+	err := f.around(ctx, "ReadLogs", executionArn, func() (err error) {
+		a, err = f.Store.ReadLogs(ctx, executionArn, q)
+		return err
+	})
+	return a, err
+}
+
 func (f *Store) Timers(ctx context.Context, fn func(store.Timer) error) error {
 	return f.around(ctx, "Timers", "", func() error { return f.Store.Timers(ctx, fn) })
 }

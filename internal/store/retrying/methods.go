@@ -193,3 +193,20 @@ func (s *Store) GetTask(ctx context.Context, token string) (*store.Task, error) 
 	})
 	return a, err
 }
+
+func (s *Store) DeleteExecution(ctx context.Context, arn string) error {
+	return s.do(ctx, "DeleteExecution", write, func() error { return s.Store.DeleteExecution(ctx, arn) })
+}
+
+func (s *Store) AppendLogs(ctx context.Context, maxBytes int64, chunks []*store.LogChunk) error {
+	return s.do(ctx, "AppendLogs", write, func() error { return s.Store.AppendLogs(ctx, maxBytes, chunks) })
+}
+
+func (s *Store) ReadLogs(ctx context.Context, executionArn string, q store.LogQuery) ([]*store.LogChunk, error) {
+	var a []*store.LogChunk
+	err := s.do(ctx, "ReadLogs", read, func() (err error) {
+		a, err = s.Store.ReadLogs(ctx, executionArn, q)
+		return err
+	})
+	return a, err
+}

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/clock"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/faulty"
@@ -238,8 +240,11 @@ func TestBusyOnRealSQLite(t *testing.T) {
 	}
 	act := &store.Activity{Arn: "arn:aws:states:us-east-1:123456789012:activity:a", Name: "a", CreatedAt: t0}
 	err = sq.CreateActivity(ctx, act)
-	if !errors.Is(err, store.ErrUnavailable) || !errors.Is(err, store.ErrNoEffect) {
-		t.Fatalf("a write blocked by another process: %v, want ErrUnavailable and ErrNoEffect", err)
+	if !errors.Is(err, store.ErrUnavailable) || !errors.Is(err, store.ErrLocked) || !errors.Is(err, store.ErrNoEffect) {
+		t.Fatalf("a write blocked by another process: %v, want ErrUnavailable, ErrLocked and ErrNoEffect", err)
+	}
+	if msg := apierr.StoreFault(err).Error(); !strings.Contains(msg, "another program") {
+		t.Errorf("the API error of a lock held too long: %q, want it to say what to do", msg)
 	}
 	// The back-off runs on the real clock here: 1 ms.
 	released := false

@@ -61,7 +61,7 @@ func classify(err error) error {
 	case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY:
 		return fmt.Errorf("%w: the disk failed a read or write (I/O error, file size limit, read-only file system): %w", store.ErrUnavailable, err)
 	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-		return fmt.Errorf("%w: the database is locked by another connection or process for longer than the busy timeout: %w", store.ErrUnavailable, err)
+		return fmt.Errorf("%w: %w for longer than the busy timeout: %w", store.ErrUnavailable, store.ErrLocked, err)
 	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
 		return fmt.Errorf("%w: %w", store.ErrDamaged, err)
 	}

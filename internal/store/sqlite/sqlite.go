@@ -63,6 +63,10 @@ type Store struct {
 	rs     readStmts
 	closed bool
 	health health
+	// full is set with DurabilityFull; syncDirty when a log write could not
+	// set PRAGMA synchronous back to FULL: the next write does (see
+	// AppendLogs).
+	full, syncDirty bool
 	// walPath and wal identify the WAL file the connections write, to
 	// notice it deleted or replaced under the server (see walGone).
 	walPath string
@@ -123,7 +127,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, classify(err)
 	}
 
-	s := &Store{}
+	s := &Store{full: sync == "FULL"}
 	var err error
 	s.wdb, err = sql.Open("sqlite", dsn("cache_size(-65536)", "temp_store(MEMORY)",
 		"wal_autocheckpoint(0)", fmt.Sprintf("journal_size_limit(%d)", walKeep)))
@@ -222,6 +226,12 @@ func (s *Store) tx(ctx context.Context, fn func(c *sql.Conn, ws *writeStmts) err
 	}()
 	if s.closed {
 		return errClosed
+	}
+	if s.syncDirty {
+		if _, err := s.w.ExecContext(ctx, "PRAGMA synchronous = FULL"); err != nil {
+			return fmt.Errorf("sqlite: restoring synchronous=FULL: %w", err)
+		}
+		s.syncDirty = false
 	}
 	if _, err := s.w.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)

@@ -18,6 +18,10 @@
 //     StartTasks of an unknown token fails with ErrNotFound. Tasks and timers
 //     belong to the transition's execution.
 //   - ListExecutions breaks ties of StartDate by ARN, descending.
+//   - Task logs: ReadLogs returns chunks in append order with increasing Seq;
+//     an attempt keeps its newest maxBytes, the first chunk kept carrying
+//     Cut and the CutMarker for a reader before it; DeleteExecution takes
+//     the logs along, and refuses a RUNNING execution (ErrConflict).
 //   - Close is idempotent.
 package storetest
 
@@ -51,6 +55,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Tasks", taskTests},
 		{"Timers", timerTests},
 		{"Lifecycle", lifecycleTests},
+		{"Logs", logTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
