@@ -3,6 +3,7 @@ package asl
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -22,27 +23,8 @@ func TestDocumentLookupMatchesMap(t *testing.T) {
 		"dupes":    "a: {x: 1}\na: 2\nb:\n  c: 1\n  c: {d: 3}\n",
 		"sequence": "- a\n- {b: c}\n-\n  - d\n",
 	}
-	for _, pattern := range []string{"testdata/validate/*.txtar", "../internal/pipeline/testdata/golden/*.txtar"} {
-		files, _ := filepath.Glob(pattern)
-		for _, f := range files {
-			a, err := txtar.ParseFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, af := range a.Files {
-				if strings.HasSuffix(af.Name, ".yaml") || strings.HasSuffix(af.Name, ".json") {
-					docs[f+"/"+af.Name] = af.Data
-				}
-			}
-		}
-	}
-	examples, _ := filepath.Glob("../examples/*/pipeline.yaml")
-	for _, f := range examples {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		docs[f] = string(b)
+	for name, src := range testDocuments(t, ".yaml", ".yml", ".json") {
+		docs[name] = src
 	}
 	checked := 0
 	for name, src := range docs {
@@ -71,4 +53,39 @@ func TestDocumentLookupMatchesMap(t *testing.T) {
 	if checked < 1000 {
 		t.Fatalf("only %d pointers checked: the corpus was not found", checked)
 	}
+}
+
+// testDocuments returns the files of the golden tests (asl's and the
+// pipelines') and of the examples whose names end in one of exts, by name.
+func testDocuments(t testing.TB, exts ...string) map[string]string {
+	docs := map[string]string{}
+	match := func(name string) bool {
+		return slices.ContainsFunc(exts, func(ext string) bool { return strings.HasSuffix(name, ext) })
+	}
+	for _, pattern := range []string{"testdata/validate/*.txtar", "testdata/golden/*.txtar", "../internal/pipeline/testdata/*/*.txtar"} {
+		files, _ := filepath.Glob(pattern)
+		for _, f := range files {
+			a, err := txtar.ParseFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, af := range a.Files {
+				if match(af.Name) {
+					docs[f+"/"+af.Name] = af.Data
+				}
+			}
+		}
+	}
+	examples, _ := filepath.Glob("../examples/*/*")
+	for _, f := range examples {
+		if !match(f) {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs[f] = string(b)
+	}
+	return docs
 }
