@@ -116,12 +116,16 @@ func (p process) run(ctx context.Context) (exit, error) {
 		stdout = limitedBuffer{limit: p.limit}
 		stderr tailBuffer
 	)
-	wg.Go(func() {
-		_, _ = pp.stdinW.Write(p.stdin) // EPIPE when the command does not read it all
-		_ = pp.stdinW.Close()
-	})
-	wg.Go(func() { _, _ = io.Copy(&stdout, pp.stdoutR) })
-	wg.Go(func() { _, _ = io.Copy(&stderr, pp.stderrR) })
+	if len(p.stdin) > 0 {
+		wg.Go(func() {
+			_, _ = pp.stdinW.Write(p.stdin) // EPIPE when the command does not read it all
+			_ = pp.stdinW.Close()
+		})
+	} else {
+		_ = pp.stdinW.Close() // the command reads EOF at once
+	}
+	wg.Go(func() { copyPooled(&stdout, pp.stdoutR) })
+	wg.Go(func() { copyPooled(&stderr, pp.stderrR) })
 
 	interrupted := false
 	select {
@@ -152,6 +156,21 @@ func (p process) run(ctx context.Context) (exit, error) {
 		state:     cmd.ProcessState,
 		truncated: stdout.truncated,
 	}, nil
+}
+
+// copyBuffers are the buffers that copy commands' stdout and stderr: a
+// step that writes nothing would otherwise allocate two 32 KiB buffers
+// (os.File's WriteTo), garbage that a pipeline of short steps pays for in
+// collections and page faults.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// copyPooled copies r to w until EOF or an error, with a pooled buffer.
+func copyPooled(w io.Writer, r io.Reader) {
+	buf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(buf)
+	// Only the Reader: io.CopyBuffer would hand an *os.File to its own
+	// WriteTo, which allocates a buffer of its own.
+	_, _ = io.CopyBuffer(w, struct{ io.Reader }{r}, *buf)
 }
 
 // startLocked starts cmd and waits for it on one goroutine locked to its OS
