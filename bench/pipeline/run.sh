@@ -11,9 +11,12 @@
 # mixed, the shape of internal/pipeline's BenchmarkParse10k).
 #
 # Each command runs RUNS times (default 7) under /usr/bin/time; the script
-# prints one line per tool and shape with the median, min and max wall time
-# and the median peak RSS. Dagu runs when `dagu` is on PATH or DAGU names its
-# binary (see RESULTS.md: v2.6.5 could not be fetched here).
+# prints one line per tool and shape with the median, min and max wall time,
+# the median CPU time (user + system, the command's children included: on a
+# shared machine it moves less than the wall time) and the median peak RSS.
+# Dagu runs when `dagu` is on PATH or DAGU names its binary (see RESULTS.md:
+# v2.6.5 could not be fetched here). BATON_BIN names a baton binary to
+# measure instead of building this tree's (e.g. an older build, to compare).
 #
 #   bash bench/pipeline/run.sh [seq10|seq100|fan50|validate10k ...]
 #
@@ -28,7 +31,8 @@ TIME="${TIME_BIN:-/usr/bin/time}"
 RUNS="${RUNS:-7}"
 [ -x "$TIME" ] || { echo "missing $TIME: apt-get install -y time" >&2; exit 2; }
 mkdir -p "$out"
-go build -o "$out/baton" ./cmd/baton
+baton="${BATON_BIN:-$out/baton}"
+[ -n "${BATON_BIN:-}" ] || go build -o "$baton" ./cmd/baton
 dagu="${DAGU:-$(command -v dagu || true)}"
 
 # gen SHAPE: writes $out/SHAPE/pipeline.yaml (Baton) and $out/SHAPE.dagu.yaml.
@@ -80,19 +84,23 @@ gen10k() {
 # time itself is in it, under a millisecond.
 timed() {
   local label="$1"; shift
-  local tf="$out/time.txt" walls=() rsss=()
+  local tf="$out/time.txt" walls=() rsss=() cpus=()
   for _ in $(seq "$RUNS"); do
-    local t0 t1 r
+    local t0 t1 r u k
     t0=$(date +%s%N)
-    "$TIME" -f '%M' -o "$tf" "$@" >"$out/last.stdout" 2>"$out/last.stderr" || {
+    "$TIME" -f '%M %U %S' -o "$tf" "$@" >"$out/last.stdout" 2>"$out/last.stderr" || {
       echo "$label: failed (see $out/last.stderr)" >&2; cat "$out/last.stderr" >&2; return 1; }
     t1=$(date +%s%N)
-    read -r r <"$tf"
+    read -r r u k <"$tf"
     walls+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", (b - a) / 1e9}')"); rsss+=("$r")
+    cpus+=("$(awk -v u="$u" -v k="$k" 'BEGIN {printf "%.2f", u + k}')")
   done
-  printf '%s\n' "${walls[@]}" | sort -n | awk -v label="$label" -v rss="$(printf '%s\n' "${rsss[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" '
-    {a[NR]=$1} END { printf "%-22s median %.3f s  (min %.3f, max %.3f, %d runs)  peak RSS %.1f MB\n", label, a[int((NR+1)/2)], a[1], a[NR], NR, rss/1024 }'
+  printf '%s\n' "${walls[@]}" | sort -n | awk -v label="$label" -v rss="$(median "${rsss[@]}")" -v cpu="$(median "${cpus[@]}")" '
+    {a[NR]=$1} END { printf "%-22s median %.3f s  (min %.3f, max %.3f, %d runs)  CPU %.2f s  peak RSS %.1f MB\n", label, a[int((NR+1)/2)], a[1], a[NR], NR, cpu, rss/1024 }'
 }
+
+# median N...: the median of its arguments.
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 shapes=("$@")
 [ ${#shapes[@]} -gt 0 ] || shapes=(seq10 seq100 fan50 validate10k)
@@ -103,7 +111,7 @@ for s in "${shapes[@]}"; do
   case "$s" in
     seq10|seq100|fan50)
       gen "$s"
-      timed "baton run $s" "$out/baton" run --quiet "$out/$s"
+      timed "baton run $s" "$baton" run --quiet "$out/$s"
       grep -q '"SUCCEEDED"' "$out/last.stdout" || { echo "baton run $s did not succeed" >&2; cat "$out/last.stdout" >&2; exit 1; }
       if [ -n "$dagu" ]; then
         export DAGU_HOME="$out/dagu-home"
@@ -112,7 +120,7 @@ for s in "${shapes[@]}"; do
       ;;
     validate10k)
       gen10k
-      timed "baton validate 10k" "$out/baton" validate "$out/dag10k"
+      timed "baton validate 10k" "$baton" validate "$out/dag10k"
       ;;
     *) echo "unknown shape $s" >&2; exit 2 ;;
   esac
