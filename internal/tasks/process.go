@@ -219,14 +219,14 @@ type pipes struct {
 func newPipes() (*pipes, error) {
 	var pp pipes
 	var err error
-	if pp.stdinR, pp.stdinW, err = os.Pipe(); err != nil {
+	if pp.stdinR, pp.stdinW, err = pipe(false); err != nil {
 		return nil, err
 	}
-	if pp.stdoutR, pp.stdoutW, err = os.Pipe(); err != nil {
+	if pp.stdoutR, pp.stdoutW, err = pipe(true); err != nil {
 		pp.closeAll()
 		return nil, err
 	}
-	if pp.stderrR, pp.stderrW, err = os.Pipe(); err != nil {
+	if pp.stderrR, pp.stderrW, err = pipe(true); err != nil {
 		pp.closeAll()
 		return nil, err
 	}
