@@ -7,14 +7,15 @@ import (
 
 // This file reads, without go-yaml, the plain block style that pipeline
 // files and YAML definitions are mostly written in: block mappings and
-// sequences indented with spaces, full-line comments, and scalars that are
-// plain words, small integers, true, false, null, quoted strings without
-// escapes other than \" and \\, and one-line flow sequences of those.
+// sequences indented with spaces, comments, and scalars that are plain
+// words, small integers, true, false, null, quoted strings without escapes
+// other than \" and \\, and flow sequences and mappings of those closed
+// on their line.
 // go-yaml costs 400 to 600 bytes of tokens and nodes per byte of input and
 // most of the time of validating a large pipeline; this reader is linear
 // and allocates little more than the tree. Whatever lies outside the subset
-// (anchors, tags, flow mappings, multi-line scalars, comments after a
-// value, other escapes, words YAML may read as something other than a
+// (anchors, tags, flow collections over several lines, multi-line
+// scalars, other escapes, words YAML may read as something other than a
 // string, numbers other than small integers, tabs, non-ASCII bytes, several
 // documents), and any document that go-yaml would refuse or charge more
 // than its budgets, is left to go-yaml: the tree, the positions and every
@@ -197,6 +198,9 @@ func (r *blockReader) sequence(col, path int) *srcNode {
 	for l = r.cur(); l != nil && l.col == col && isEntry(l.text); l = r.cur() {
 		childPath := path + len(strconv.Itoa(len(arr.elems))) + 2
 		rest := strings.TrimLeft(l.text[1:], " ")
+		if rest != "" && rest[0] == '#' {
+			rest = "" // a comment: the entry is on the lines below
+		}
 		var v *srcNode
 		switch {
 		case rest == "":
@@ -247,8 +251,8 @@ func blockKey(text string) (key, rest string, ok bool) {
 		for n < len(text) && isPlainByte(text[n], n == 0) {
 			n++
 		}
-		if n == 0 || reservedWord(text[:n]) {
-			return "", "", false
+		if n == 0 {
+			return "", "", false // (a key is its text, whatever YAML would read a value as)
 		}
 		key = text[:n]
 	}
@@ -256,54 +260,152 @@ func blockKey(text string) (key, rest string, ok bool) {
 	case n+1 == len(text) && text[n] == ':':
 		return key, "", true
 	case n+1 < len(text) && text[n] == ':' && text[n+1] == ' ':
-		return key, strings.TrimLeft(text[n+2:], " "), true
+		rest = strings.TrimLeft(text[n+2:], " ")
+		if rest != "" && rest[0] == '#' {
+			rest = "" // a comment: the value is on the lines below
+		}
+		return key, rest, true
 	}
 	return "", "", false
 }
 
 // inline reads the value that fills the rest of line no from column col: a
-// scalar or a one-line flow sequence of scalars.
+// scalar or a one-line flow collection of them, then maybe a comment.
 func (r *blockReader) inline(no, col int, text string, path int) *srcNode {
-	pos := Pos{Line: no, Col: col}
-	if text[0] != '[' {
-		v, n := r.scalar(pos, text, path)
-		if v == nil || n != len(text) {
-			return r.fail()
-		}
-		return v
+	v, i := r.value(no, col, text, 0, path, 0)
+	if v == nil {
+		return r.fail()
 	}
-	r.charge(path, 0)
-	arr := &srcNode{kind: kindArray, pos: pos, elems: []*srcNode{}}
-	i := 1
+	if !restIsComment(text[i:]) {
+		return r.fail()
+	}
+	return v
+}
+
+// restIsComment reports whether what follows a value on its line is
+// nothing, or spaces and a comment.
+func restIsComment(rest string) bool {
+	if rest == "" {
+		return true
+	}
+	trimmed := strings.TrimLeft(rest, " ")
+	return len(trimmed) < len(rest) && trimmed != "" && trimmed[0] == '#'
+}
+
+// skipSpaces returns the index of the first byte at or after i that is not
+// a space.
+func skipSpaces(text string, i int) int {
 	for i < len(text) && text[i] == ' ' {
 		i++
 	}
-	if i < len(text) && text[i] == ']' && i+1 == len(text) {
-		return arr
+	return i
+}
+
+// value reads the value at text[i:] (line no, text starting at column col):
+// a scalar, a flow sequence or a flow mapping closed on the same line. It
+// returns the node and the index after it; nil when the value is outside
+// the subset.
+func (r *blockReader) value(no, col int, text string, i, path, depth int) (*srcNode, int) {
+	if i >= len(text) || depth > 32 {
+		return nil, 0
 	}
-	for i < len(text) {
-		v, n := r.scalar(Pos{Line: no, Col: col + i}, text[i:], path+len(strconv.Itoa(len(arr.elems)))+2)
-		if v == nil {
-			return r.fail()
+	pos := Pos{Line: no, Col: col + i}
+	switch text[i] {
+	case '[':
+		r.charge(path, 0)
+		arr := &srcNode{kind: kindArray, pos: pos, elems: []*srcNode{}}
+		i = skipSpaces(text, i+1)
+		if i < len(text) && text[i] == ']' {
+			return arr, i + 1
 		}
-		arr.elems = append(arr.elems, v)
-		i += n
-		for i < len(text) && text[i] == ' ' {
-			i++
-		}
-		switch {
-		case i+1 == len(text) && text[i] == ']':
-			return arr
-		case i < len(text) && text[i] == ',':
-			i++
-			for i < len(text) && text[i] == ' ' {
-				i++
+		for {
+			v, next := r.value(no, col, text, i, path+len(strconv.Itoa(len(arr.elems)))+2, depth+1)
+			if v == nil {
+				return nil, 0
 			}
-		default:
-			return r.fail()
+			arr.elems = append(arr.elems, v)
+			var closed, ok bool
+			if i, closed, ok = afterEntry(text, next, ']'); !ok {
+				return nil, 0
+			} else if closed {
+				return arr, i
+			}
+		}
+	case '{':
+		r.charge(path, 0)
+		obj := &srcNode{kind: kindObject, pos: pos}
+		i = skipSpaces(text, i+1)
+		if i < len(text) && text[i] == '}' {
+			return obj, i + 1
+		}
+		for {
+			key, n, isKey := flowKey(text[i:])
+			if !isKey || obj.member(key) != nil || len(obj.members) >= 64 {
+				return nil, 0 // not a key, a duplicate (go-yaml's message), or large
+			}
+			keyPos := Pos{Line: no, Col: col + i}
+			r.copies += 8 * len(obj.members)
+			r.bytes += len(key) + 3
+			v, next := r.value(no, col, text, skipSpaces(text, i+n), path+len(key)+3, depth+1)
+			if v == nil {
+				return nil, 0
+			}
+			obj.members = append(obj.members, srcMember{key: key, keyPos: keyPos, value: v})
+			var closed, ok bool
+			if i, closed, ok = afterEntry(text, next, '}'); !ok {
+				return nil, 0
+			} else if closed {
+				return obj, i
+			}
 		}
 	}
-	return r.fail()
+	v, n := r.scalar(pos, text[i:], path)
+	if v == nil {
+		return nil, 0
+	}
+	return v, i + n
+}
+
+// afterEntry reads what follows an entry of a flow collection at text[i:]:
+// its closing bracket (closed) or a comma; it returns the index after them
+// and their spaces, and false for anything else.
+func afterEntry(text string, i int, closing byte) (next int, closed, ok bool) {
+	i = skipSpaces(text, i)
+	switch {
+	case i < len(text) && text[i] == closing:
+		return i + 1, true, true
+	case i < len(text) && text[i] == ',':
+		return skipSpaces(text, i+1), false, true
+	}
+	return 0, false, false
+}
+
+// flowKey reads "key: " at the start of text in a flow mapping and returns
+// the key and the bytes up to the value.
+func flowKey(text string) (string, int, bool) {
+	if text == "" {
+		return "", 0, false
+	}
+	var key string
+	var n int
+	if text[0] == '"' || text[0] == '\'' {
+		var ok bool
+		if key, n, ok = quoted(text); !ok {
+			return "", 0, false
+		}
+	} else {
+		for n < len(text) && isPlainByte(text[n], n == 0) {
+			n++
+		}
+		if n == 0 {
+			return "", 0, false
+		}
+		key = text[:n]
+	}
+	if n+1 < len(text) && text[n] == ':' && text[n+1] == ' ' {
+		return key, n + 2, true
+	}
+	return "", 0, false
 }
 
 // scalar reads the scalar at the start of text and returns it with the
@@ -333,7 +435,11 @@ func (r *blockReader) scalar(pos Pos, text string, path int) (*srcNode, int) {
 		for n < len(text) && text[n] >= '0' && text[n] <= '9' {
 			n++
 		}
-		if (text[0] == '0' && n > 1) || n > 18 || (n < len(text) && text[n] != ',' && text[n] != ']' && text[n] != ' ') {
+		if d := durationLen(text, n); d > 0 {
+			r.charge(path, d+2)
+			return &srcNode{kind: kindString, pos: pos, val: text[:d]}, d
+		}
+		if (text[0] == '0' && n > 1) || n > 18 || (n < len(text) && text[n] != ',' && text[n] != ']' && text[n] != '}' && text[n] != ' ') {
 			return nil, 0 // octal-looking, too long for int64, or not a plain integer
 		}
 		i, err := strconv.ParseInt(text[:n], 10, 64)
@@ -353,6 +459,25 @@ func (r *blockReader) scalar(pos Pos, text string, path int) (*srcNode, int) {
 	}
 	r.charge(path, n+2)
 	return &srcNode{kind: kindString, pos: pos, val: word}, n
+}
+
+// durationLen returns the length of a word like 30s, 1h or 1h30m at the
+// start of text, whose first n bytes are digits: digits, then letters and
+// digits, up to a space, a comma or a closing bracket; 0 for anything else.
+// The first letter is none of e, x, o and b, which YAML numbers use (1e3,
+// 0x1F, 0o7, 0b1): such a word is a string to every YAML schema.
+func durationLen(text string, n int) int {
+	if n >= len(text) || strings.IndexByte("eExXoObB", text[n]) >= 0 {
+		return 0
+	}
+	d := n
+	for d < len(text) && (text[d] >= 'a' && text[d] <= 'z' || text[d] >= 'A' && text[d] <= 'Z' || text[d] >= '0' && text[d] <= '9') {
+		d++
+	}
+	if d == n || (d < len(text) && strings.IndexByte(" ,]}", text[d]) < 0) {
+		return 0
+	}
+	return d
 }
 
 // isPlainByte reports whether c may be part of a plain scalar of the subset:

@@ -19,6 +19,10 @@ var inBlockSubset = []string{
 	"name: a b c\npath: /tmp/x.csv\nv: a-b.c_d\nw: a - b\n",
 	"a:\n- x\n- w\nb:\n  - z\n",
 	"- name: s0\n  command: [echo, \"{% $steps.s0.output %}\"]\n  depends_on: [s1, s2]\n",
+	"defaults: {retry: {retries: 3, on: [Shell.ExitError, States.Timeout]}, env: {TZ: UTC}}\nsteps: [{name: a, command: [\"true\"]}, {}]\n",
+	"# header\nname: p # the name\nsteps: # below\n  - # an entry\n    name: a # a step\n    command: [x, \"y # z\"] # argv\n",
+	"a: {b: [1, {c: d}], e: []}\nf: [{}, [], [[g]]]\n",
+	"a: 1h\nb: 5m\nc: 30s\nd: 1h30m\ne: 7d\nf: 10ms\ng: [1h, 2d]\nh: {t: 3s}\n",
 }
 
 // blockCorpus is the YAML of the golden tests and the examples, and
@@ -65,6 +69,27 @@ func blockCorpus(t testing.TB) []string {
 		"on: push\ny: 1\nyes: 2\n",
 		"a:\n    b: 1\n  c: 2\n",
 		"a: -\nb: - c\n",
+		"a: {b: 1, b: 2}\n",
+		"a: {b:1}\n",
+		"a: {b: 1,}\n",
+		"a: {b: 1\n",
+		"a: {b: 1} x\n",
+		"a: {b: 1}#c\n",
+		"a: [b]#c\n",
+		"a: b#c\n",
+		"a: b # c # d\n",
+		"a: {\"k\": v, 'l': w}\n",
+		"a: {yes: 1}\n",
+		"a: {b: {c: {d: {e: 1}}}}\n",
+		"a: [1, 2}\n",
+		"a: {b: [1, 2}]\n",
+		"-  # c\n  x: 1\n",
+		"a:  # c\n\n  # d\n  b: 1\n",
+		"a: # c\nb: 1\n",
+		"null: 1\ntrue: 2\nNo: 3\n{a: 1}\n",
+		"a: 1e5\nb: 0b1\nc: 0o7\nd: 0x1\ne: 1E3\nf: 1h.5\ng: 1h:2\nh: 1h-2\ni: 12ab\n",
+		"a: 1e5\n", "a: 0b1\n", "a: 1E3\n", "a: 1h.5\n", "a: 1h:2\n", "a: 12ab\n", "a: 1_0\n", "a: 1n\n", "a: 2026-01-01\n",
+		"null: 1\ntrue: 2\nNo: 3\nx: {null: 1, Off: 2}\n",
 	)
 	var b strings.Builder
 	b.WriteString("name: big\nsteps:\n")
