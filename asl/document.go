@@ -2,6 +2,7 @@ package asl
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/batonhq/baton/asl/internal/jsonata"
 )
@@ -21,12 +22,45 @@ type Document struct {
 	Value any
 	// Values maps the JSON pointer of each value to where it starts.
 	Values *SourceMap
-	// Keys maps the JSON pointer of each object member's value to where
-	// its key starts, for problems with a name rather than a value.
-	Keys map[string]Pos
 	// Duplicates lists the keys that already appeared earlier in their
 	// object, in document order.
 	Duplicates []DuplicateKey
+
+	// The positions stay on the nodes of root, and a pointer is followed
+	// down the tree when a diagnostic asks for it: building the pointer of
+	// every value up front cost more than the YAML parse of a 10,000-step
+	// pipeline. A document with duplicate keys has its pointers built
+	// (keys, and Values as a map), so that a pointer that runs through a
+	// repeated key finds what it always found: the value of the last
+	// member, or under an earlier one, in document order.
+	root *srcNode
+	keys map[string]Pos
+}
+
+// KeyPos returns where the key of the object member at pointer starts, for
+// problems with a name rather than a value; false when pointer names no
+// object member.
+func (d *Document) KeyPos(pointer string) (Pos, bool) {
+	if d.keys != nil {
+		p, ok := d.keys[pointer]
+		return p, ok
+	}
+	i := strings.LastIndexByte(pointer, '/')
+	if i < 0 || d.root == nil {
+		return Pos{}, false
+	}
+	parent, ok := resolvePointer(d.root, pointer[:i])
+	if !ok || parent.kind != kindObject {
+		return Pos{}, false
+	}
+	key, ok := unescapeToken(pointer[i+1:])
+	if !ok {
+		return Pos{}, false
+	}
+	if m := parent.member(key); m != nil {
+		return m.keyPos, true
+	}
+	return Pos{}, false
 }
 
 // DuplicateKey is a key that appears more than once in one object.
@@ -47,13 +81,14 @@ func ReadDocument(file string, src []byte) (*Document, error) {
 	if !ok {
 		return nil, p.failure()
 	}
-	values, keys := buildSourceMap(root)
-	doc := &Document{Value: root.plain(), Values: values, Keys: keys}
-	walkSource(root, "", func(n *srcNode, ptr string) {
-		for _, m := range n.duplicates() {
-			doc.Duplicates = append(doc.Duplicates, DuplicateKey{Pointer: ptr + "/" + pointerToken(m.key), Key: m.key, Pos: m.keyPos})
-		}
-	})
+	doc := &Document{Value: root.plain(), root: root}
+	var path pointerPath
+	path.duplicates(root, &doc.Duplicates)
+	if len(doc.Duplicates) > 0 {
+		doc.Values, doc.keys = buildSourceMap(root)
+	} else {
+		doc.Values = &SourceMap{tree: root}
+	}
 	return doc, nil
 }
 

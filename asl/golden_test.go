@@ -14,6 +14,7 @@ import (
 	"github.com/batonhq/baton/internal/runner"
 	"github.com/batonhq/baton/internal/tasks"
 	"github.com/batonhq/baton/internal/txtar"
+	"github.com/batonhq/baton/workflow"
 )
 
 var updateGolden = flag.Bool("update-golden", false, "rewrite the expected sections of golden files with what the interpreter produces (review the diff!)")
@@ -56,7 +57,7 @@ func runGolden(t *testing.T, file string) {
 		t.Fatal(err)
 	}
 	res := runArchive(t, a)
-	x := res.Execution
+	x := &asl.Execution{Status: res.Status, Output: res.Outcome.Output, Error: res.Outcome.Error, Cause: res.Outcome.Cause}
 	var types []string
 	for _, e := range res.History {
 		types = append(types, e.Type)
@@ -161,15 +162,15 @@ func runArchive(t *testing.T, a *txtar.Archive) *runner.Result {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	res, err := runner.Run(ctx, m, asl.ExecutionInfo{
-		ID:               "arn:aws:states:us-east-1:123456789012:execution:golden:exec-1",
-		Name:             "exec-1",
-		StateMachineID:   "arn:aws:states:us-east-1:123456789012:stateMachine:golden",
-		StateMachineName: "golden",
-		RoleArn:          "arn:aws:iam::123456789012:role/golden",
-		Region:           "us-east-1",
-		Input:            input,
-		StartTime:        goldenStart,
+	res, err := runner.Run(ctx, asl.ProgramOf(m), workflow.Info{
+		ID:           "arn:aws:states:us-east-1:123456789012:execution:golden:exec-1",
+		Name:         "exec-1",
+		WorkflowID:   "arn:aws:states:us-east-1:123456789012:stateMachine:golden",
+		WorkflowName: "golden",
+		RoleArn:      "arn:aws:iam::123456789012:role/golden",
+		Region:       "us-east-1",
+		Input:        input,
+		StartTime:    goldenStart,
 	}, runner.Options{Resolver: resolver, SkipWaits: true, Now: func() time.Time { return goldenStart }, KeepHistory: true})
 	if err != nil {
 		t.Fatalf("run: %v", err)

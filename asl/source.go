@@ -73,6 +73,19 @@ func (n *srcNode) duplicates() []srcMember {
 	if len(n.members) < 2 {
 		return nil
 	}
+	if len(n.members) <= 16 {
+		// Most objects are small: compare pairs rather than allocate a set.
+		var dups []srcMember
+		for i, m := range n.members {
+			for _, earlier := range n.members[:i] {
+				if earlier.key == m.key {
+					dups = append(dups, m)
+					break
+				}
+			}
+		}
+		return dups
+	}
 	seen := make(map[string]bool, len(n.members))
 	var dups []srcMember
 	for _, m := range n.members {
@@ -164,6 +177,105 @@ func walkSource(n *srcNode, ptr string, fn func(n *srcNode, ptr string)) {
 	case kindArray:
 		for i, e := range n.elems {
 			walkSource(e, ptr+"/"+strconv.Itoa(i), fn)
+		}
+	}
+}
+
+// resolvePointer follows pointer down from root as far as it leads: it
+// returns the deepest node reached, and whether that is the node pointer
+// names. It finds what a map of the pointers of every node (buildSourceMap)
+// finds for a document without duplicate keys: a member is found by its
+// key (escaped as pointerToken escapes it), an element by its index
+// written as strconv.Itoa writes it.
+func resolvePointer(root *srcNode, pointer string) (*srcNode, bool) {
+	n := root
+	if pointer == "" {
+		return n, true
+	}
+	if pointer[0] != '/' {
+		return n, false
+	}
+	rest := pointer[1:]
+	for {
+		tok, more, cut := strings.Cut(rest, "/")
+		next := n.child(tok)
+		if next == nil {
+			return n, false
+		}
+		n = next
+		if !cut {
+			return n, true
+		}
+		rest = more
+	}
+}
+
+// child returns the member or element that the pointer token tok names,
+// or nil.
+func (n *srcNode) child(tok string) *srcNode {
+	switch n.kind {
+	case kindObject:
+		key, ok := unescapeToken(tok)
+		if !ok {
+			return nil
+		}
+		return n.get(key)
+	case kindArray:
+		i, err := strconv.Atoi(tok)
+		if err != nil || i < 0 || i >= len(n.elems) || strconv.Itoa(i) != tok {
+			return nil
+		}
+		return n.elems[i]
+	}
+	return nil
+}
+
+// unescapeToken undoes pointerToken; false when tok is not what
+// pointerToken writes for any key.
+func unescapeToken(tok string) (string, bool) {
+	if !strings.Contains(tok, "~") {
+		return tok, true
+	}
+	key := strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+	return key, pointerToken(key) == tok
+}
+
+// pointerPath is the pointer of the node being visited, as its tokens, so
+// that a pointer is written out only for the few nodes a diagnostic names.
+type pointerPath struct{ toks []string }
+
+func (p *pointerPath) String() string {
+	if len(p.toks) == 0 {
+		return ""
+	}
+	return "/" + strings.Join(p.toks, "/")
+}
+
+// duplicates appends the duplicate keys of n and the nodes below it, in
+// document order (the order of walkSource).
+func (p *pointerPath) duplicates(n *srcNode, out *[]DuplicateKey) {
+	switch n.kind {
+	case kindObject:
+		if dups := n.duplicates(); len(dups) > 0 {
+			ptr := p.String()
+			for _, m := range dups {
+				*out = append(*out, DuplicateKey{Pointer: ptr + "/" + pointerToken(m.key), Key: m.key, Pos: m.keyPos})
+			}
+		}
+		for _, m := range n.members {
+			if m.value.kind == kindObject || m.value.kind == kindArray {
+				p.toks = append(p.toks, pointerToken(m.key))
+				p.duplicates(m.value, out)
+				p.toks = p.toks[:len(p.toks)-1]
+			}
+		}
+	case kindArray:
+		for i, e := range n.elems {
+			if e.kind == kindObject || e.kind == kindArray {
+				p.toks = append(p.toks, strconv.Itoa(i))
+				p.duplicates(e, out)
+				p.toks = p.toks[:len(p.toks)-1]
+			}
 		}
 	}
 }

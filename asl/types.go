@@ -169,6 +169,11 @@ type Pos struct {
 // in the source. Pointers of object keys that are missing map to their parent.
 type SourceMap struct {
 	pos map[string]Pos
+	// tree, when set, answers Lookup by following the pointer down the
+	// source tree instead of pos: a document read with ReadDocument keeps
+	// its positions on its nodes, so that no pointer is built for a value
+	// that no diagnostic names (see treeLookup).
+	tree *srcNode
 }
 
 // NewSourceMap returns an empty source map.
@@ -182,6 +187,10 @@ func (m *SourceMap) Add(pointer string, p Pos) { m.pos[pointer] = p }
 func (m *SourceMap) Lookup(pointer string) Pos {
 	if m == nil {
 		return Pos{}
+	}
+	if m.tree != nil {
+		n, _ := resolvePointer(m.tree, pointer)
+		return n.pos
 	}
 	for {
 		if p, ok := m.pos[pointer]; ok {

@@ -263,7 +263,7 @@ func (r *reader) problem(pointer, format string, args ...any) {
 
 // keyProblem reports a problem with the key of the member at pointer.
 func (r *reader) keyProblem(pointer, format string, args ...any) {
-	p, ok := r.doc.Keys[pointer]
+	p, ok := r.doc.KeyPos(pointer)
 	if !ok {
 		p = r.doc.Values.Lookup(pointer)
 	}

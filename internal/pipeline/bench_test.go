@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -71,10 +72,18 @@ func BenchmarkSchedule(b *testing.B) {
 			}
 			b.ResetTimer()
 			start := time.Now()
+			var live uint64
 			for range b.N {
-				runToEnd(b, p)
+				base := heapLive()
+				inst := runToEnd(b, p)
+				live = max(live, heapLive()-min(base, heapLive()))
+				runtime.KeepAlive(inst)
 			}
 			b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(n*b.N), "ns/step")
+			// What a finished run of n steps holds (its state, its history
+			// as the interpreter keeps it): the bound is 300 MB at
+			// 10,000 steps.
+			b.ReportMetric(float64(live)/(1<<20), "MB-live")
 		})
 	}
 }
@@ -86,10 +95,22 @@ func TestScheduleLarge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	base := heapLive()
 	inst := runToEnd(t, p)
+	if live := heapLive() - min(base, heapLive()); live > 300<<20 {
+		t.Errorf("a finished 10,000-step run holds %d MB; the bound is 300 MB", live>>20)
+	}
 	snap, _ := inst.Snapshot()
 	if _, err := p.Restore(snap); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("snapshot of a finished 10,000-step run: %d bytes", len(snap))
+}
+
+// heapLive is the heap in use after a collection.
+func heapLive() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }

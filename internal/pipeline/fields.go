@@ -61,7 +61,8 @@ func (o obj) has(key string) bool  { _, ok := o.m[key]; return ok }
 func (o obj) keys() []string {
 	ks := slices.Collect(maps.Keys(o.m))
 	slices.SortFunc(ks, func(a, b string) int {
-		pa, pb := o.p.doc.Keys[o.at(a)], o.p.doc.Keys[o.at(b)]
+		pa, _ := o.p.doc.KeyPos(o.at(a))
+		pb, _ := o.p.doc.KeyPos(o.at(b))
 		if pa.Line != pb.Line {
 			return pa.Line - pb.Line
 		}

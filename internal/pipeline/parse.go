@@ -170,7 +170,7 @@ func (p *parser) reportAt(ptr, code, format string, args ...any) {
 
 // reportKey reports a problem with the name of the member at ptr.
 func (p *parser) reportKey(ptr, code, format string, args ...any) {
-	pos, ok := p.doc.Keys[ptr]
+	pos, ok := p.doc.KeyPos(ptr)
 	if !ok {
 		pos = p.doc.Values.Lookup(ptr)
 	}
@@ -412,8 +412,8 @@ func (p *parser) inlineBody(v map[string]any) *asl.Definition {
 		ptr := "/body" + d.Pointer
 		pos := p.doc.Values.Lookup(ptr)
 		if asJSON != nil {
-			if kp, ok := asJSON.Keys[d.Pointer]; ok && kp == d.Pos {
-				if k, ok := p.doc.Keys[ptr]; ok {
+			if kp, ok := asJSON.KeyPos(d.Pointer); ok && kp == d.Pos {
+				if k, ok := p.doc.KeyPos(ptr); ok {
 					pos = k
 				}
 			}

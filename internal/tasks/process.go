@@ -106,44 +106,64 @@ func (p process) run(ctx context.Context) (exit, error) {
 	}
 	defer rec.remove() // once the group is killed, below
 	cmd.Env = append(cmd.Env, rec.env()...)
-	waited, err := startLocked(cmd, rec)
-	if err != nil {
+	// Linux sends the parent-death signal (setParentDeathSignal) when the
+	// thread that forked the command exits, not the process, and Go ends a
+	// thread whenever a goroutine that locked it exits without unlocking;
+	// a thread this goroutine holds until the command has been waited for
+	// cannot be that one. Waiting here rather than on a goroutine of its
+	// own spares a step two hand-offs between threads.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if err := cmd.Start(); err != nil {
 		pp.closeAll()
-		return exit{}, err
+		return exit{}, startFailure(cmd.Args[0], err)
+	}
+	// The group is recorded before Wait can reap the leader, so that its
+	// start time is still readable.
+	if err := recordGroup(cmd.Process.Pid, rec); err != nil {
+		killProcessGroup(cmd)
+		_ = cmd.Wait()
+		pp.closeAll()
+		return exit{}, &Failure{Name: ErrorShellStart, Cause: err.Error()}
 	}
 	pp.closeChildEnds()
 
 	var (
-		wg     sync.WaitGroup
+		copied = make(chan struct{}, 3) // one per copying goroutine done
+		copies = 2
 		stdout = limitedBuffer{limit: p.limit}
 		stderr tailBuffer
 	)
-	wg.Go(func() {
-		_, _ = pp.stdinW.Write(p.stdin) // EPIPE when the command does not read it all
-		_ = pp.stdinW.Close()
-	})
-	wg.Go(func() { _, _ = io.Copy(tee(&stdout, p.logs, StreamStdout), pp.stdoutR) })
-	wg.Go(func() { _, _ = io.Copy(tee(&stderr, p.logs, StreamStderr), pp.stderrR) })
+	if len(p.stdin) > 0 {
+		copies++
+		go func() {
+			_, _ = pp.stdinW.Write(p.stdin) // EPIPE when the command does not read it all
+			_ = pp.stdinW.Close()
+			copied <- struct{}{}
+		}()
+	} else {
+		_ = pp.stdinW.Close() // the command reads EOF at once
+	}
+	go func() { copyPooled(tee(&stdout, p.logs, StreamStdout), pp.stdoutR); copied <- struct{}{} }()
+	go func() { copyPooled(tee(&stderr, p.logs, StreamStderr), pp.stderrR); copied <- struct{}{} }()
 
-	interrupted := false
-	select {
-	case <-waited:
-	case <-ctx.Done():
-		// SIGTERM first, so that a job can clean up or roll back; SIGKILL
-		// after StopGrace.
-		interrupted = true
+	// When ctx ends first: SIGTERM, so that a job can clean up or roll
+	// back, then SIGKILL after StopGrace.
+	var grace *time.Timer
+	stopped := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(stopped)
 		terminateProcessGroup(cmd)
-		grace := time.NewTimer(StopGrace)
-		select {
-		case <-waited:
-		case <-grace.C:
-			killProcessGroup(cmd)
-			<-waited
-		}
+		grace = time.AfterFunc(StopGrace, func() { killProcessGroup(cmd) })
+	})
+	_ = cmd.Wait() // the exit status is in cmd.ProcessState
+	interrupted := !stop()
+	if interrupted {
+		<-stopped
 		grace.Stop()
 	}
 	killProcessGroup(cmd)
-	pp.drain(&wg)
+	pp.drain(copied, copies)
 
 	if interrupted {
 		return exit{}, context.Cause(ctx)
@@ -156,37 +176,19 @@ func (p process) run(ctx context.Context) (exit, error) {
 	}, nil
 }
 
-// startLocked starts cmd and waits for it on one goroutine locked to its OS
-// thread: Linux sends the parent-death signal (setParentDeathSignal) when
-// the thread that forked the command exits, not the process, and Go ends a
-// thread whenever a goroutine that locked it exits without unlocking; a
-// thread we hold cannot be that one. The returned channel is closed
-// once cmd.Wait returned. The group is recorded in rec before Wait can reap
-// the leader, so that its start time is still readable.
-func startLocked(cmd *exec.Cmd, rec *groupRecord) (<-chan struct{}, error) {
-	started := make(chan error, 1)
-	waited := make(chan struct{})
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- startFailure(cmd.Args[0], err)
-			return
-		}
-		if err := recordGroup(cmd.Process.Pid, rec); err != nil {
-			killProcessGroup(cmd)
-			_ = cmd.Wait()
-			started <- &Failure{Name: ErrorShellStart, Cause: err.Error()}
-			return
-		}
-		started <- nil
-		_ = cmd.Wait() // the exit status is in cmd.ProcessState
-		close(waited)
-	}()
-	if err := <-started; err != nil {
-		return nil, err
-	}
-	return waited, nil
+// copyBuffers are the buffers that copy commands' stdout and stderr: a
+// step that writes nothing would otherwise allocate two 32 KiB buffers
+// (os.File's WriteTo), garbage that a pipeline of short steps pays for in
+// collections and page faults.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// copyPooled copies r to w until EOF or an error, with a pooled buffer.
+func copyPooled(w io.Writer, r io.Reader) {
+	buf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(buf)
+	// Only the Reader: io.CopyBuffer would hand an *os.File to its own
+	// WriteTo, which allocates a buffer of its own.
+	_, _ = io.CopyBuffer(w, struct{ io.Reader }{r}, *buf)
 }
 
 // recordGroup names rec after the group of the leader pid.
@@ -219,14 +221,14 @@ type pipes struct {
 func newPipes() (*pipes, error) {
 	var pp pipes
 	var err error
-	if pp.stdinR, pp.stdinW, err = os.Pipe(); err != nil {
+	if pp.stdinR, pp.stdinW, err = pipe(false); err != nil {
 		return nil, err
 	}
-	if pp.stdoutR, pp.stdoutW, err = os.Pipe(); err != nil {
+	if pp.stdoutR, pp.stdoutW, err = pipe(true); err != nil {
 		pp.closeAll()
 		return nil, err
 	}
-	if pp.stderrR, pp.stderrW, err = os.Pipe(); err != nil {
+	if pp.stderrR, pp.stderrW, err = pipe(true); err != nil {
 		pp.closeAll()
 		return nil, err
 	}
@@ -249,24 +251,27 @@ func (pp *pipes) closeAll() {
 	}
 }
 
-// drain waits for the copying goroutines, for at most drainGrace, then
-// closes our ends, which unblocks them.
-func (pp *pipes) drain(wg *sync.WaitGroup) {
-	done := make(chan struct{})
-	go func() {
-		wg.Wait()
-		close(done)
-	}()
+// drain waits for the n copying goroutines, which signal on copied when
+// they are done, for at most drainGrace, then closes our ends, which
+// unblocks them.
+func (pp *pipes) drain(copied <-chan struct{}, n int) {
 	timer := time.NewTimer(drainGrace)
 	defer timer.Stop()
-	select {
-	case <-done:
-	case <-timer.C:
+	for n > 0 {
+		select {
+		case <-copied:
+			n--
+			continue
+		case <-timer.C:
+		}
+		break
 	}
 	for _, f := range []*os.File{pp.stdinW, pp.stdoutR, pp.stderrR} {
 		_ = f.Close()
 	}
-	<-done
+	for ; n > 0; n-- {
+		<-copied
+	}
 }
 
 // limitedBuffer keeps the first limit bytes written and notes whether more

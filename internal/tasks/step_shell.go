@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -29,13 +28,12 @@ func (e stepShellExecutor) Run(ctx context.Context, req Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := os.CreateTemp("", "baton-output-*")
+	out, err := createOutputFile()
 	if err != nil {
 		return nil, &Failure{Name: ErrorShellStart, Cause: fmt.Sprintf("creating the $BATON_OUTPUT file: %v", err)}
 	}
-	_ = out.Close()
-	defer os.Remove(out.Name())
-	env, err := e.cfg.stepEnviron(req, t.Common, ErrorShellInvalidInput, "BATON_OUTPUT="+out.Name())
+	defer os.Remove(out)
+	env, err := e.cfg.stepEnviron(req, t.Common, ErrorShellInvalidInput, "BATON_OUTPUT="+out)
 	if err != nil {
 		return nil, err
 	}
@@ -45,6 +43,7 @@ func (e stepShellExecutor) Run(ctx context.Context, req Request) (any, error) {
 		dir:    e.cfg.workDir(req.Dir),
 		limit:  0, // stdout is the step's log, not its output
 		groups: e.cfg.groups,
+		logs:   req.Logs,
 	}.runTask(ctx, req.Timeout)
 	if err != nil {
 		return nil, err
@@ -52,7 +51,7 @@ func (e stepShellExecutor) Run(ctx context.Context, req Request) (any, error) {
 	if !x.success() {
 		return nil, &Failure{Name: ErrorShellExit, Cause: x.describe()}
 	}
-	return readStepOutput(out.Name(), e.cfg.resultLimit())
+	return readStepOutput(out, e.cfg.resultLimit())
 }
 
 // runTask runs p within a task's timeout: a States.Timeout failure when
@@ -110,15 +109,10 @@ func shellStepArgv(t *steptask.Shell) ([]string, error) {
 // key=value lines read as an object of strings; null when the command
 // wrote nothing. More than limit bytes fail with States.DataLimitExceeded.
 func readStepOutput(path string, limit int) (any, error) {
-	f, err := os.Open(path)
+	b, err := readFileLimit(path, limit)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil // the command removed it: nothing written
 	}
-	if err != nil {
-		return nil, &Failure{Name: ErrorShellOutput, Cause: fmt.Sprintf("reading $BATON_OUTPUT: %v", err)}
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
 	if err != nil {
 		return nil, &Failure{Name: ErrorShellOutput, Cause: fmt.Sprintf("reading $BATON_OUTPUT: %v", err)}
 	}
