@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/asl"
+	"github.com/batonhq/baton/internal/tasks"
 )
 
 // progress shows an execution's progress on stderr: plain lines (one per
@@ -239,4 +241,71 @@ func marshalHistory(h []asl.HistoryEvent) ([]byte, error) {
 		h = []asl.HistoryEvent{}
 	}
 	return json.Marshal(h)
+}
+
+// progressLogs prints tasks' output with the progress lines (baton run
+// --logs): one line per line written, prefixed with the state or step and
+// the attempt after the first, stderr lines marked.
+type progressLogs struct{ p *progress }
+
+func (l progressLogs) OpenLog(_, _, stateName string, attempt int) tasks.LogWriter {
+	prefix := stateName
+	if attempt > 1 {
+		prefix = fmt.Sprintf("%s#%d", stateName, attempt)
+	}
+	return &attemptLog{p: l.p, prefix: prefix}
+}
+
+// attemptLog holds the unfinished line of each stream of one attempt.
+type attemptLog struct {
+	p       *progress
+	prefix  string
+	mu      sync.Mutex
+	partial map[string][]byte
+}
+
+// maxLogLine cuts a line that never ends, so that memory stays bounded.
+const maxLogLine = 64 << 10
+
+func (a *attemptLog) WriteLog(stream string, b []byte) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.partial == nil {
+		a.partial = map[string][]byte{}
+	}
+	buf := append(a.partial[stream], b...)
+	for {
+		i := bytes.IndexByte(buf, '\n')
+		if i < 0 {
+			break
+		}
+		a.print(stream, buf[:i])
+		buf = buf[i+1:]
+	}
+	if len(buf) > maxLogLine {
+		a.print(stream, buf)
+		buf = nil
+	}
+	a.partial[stream] = append([]byte(nil), buf...)
+}
+
+func (a *attemptLog) Close() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, stream := range []string{tasks.StreamStdout, tasks.StreamStderr} {
+		if len(a.partial[stream]) > 0 {
+			a.print(stream, a.partial[stream])
+		}
+	}
+	a.partial = nil
+}
+
+func (a *attemptLog) print(stream string, line []byte) {
+	mark := "|"
+	if stream == tasks.StreamStderr {
+		mark = "!"
+	}
+	a.p.mu.Lock()
+	a.p.line("  %s %s %s", a.prefix, mark, strings.TrimSuffix(string(line), "\r"))
+	a.p.mu.Unlock()
 }

@@ -48,6 +48,7 @@ type runFlags struct {
 	mockErrors  []string // STEP=ERROR[:CAUSE]
 	logicalDate string
 	configFile  string // --config: named connections for sql, http, copy and wait_for steps
+	logs        bool   // --logs: print what tasks' commands write
 }
 
 func newRunCmd() *cobra.Command {
@@ -105,6 +106,7 @@ definition or usage. A definition file larger than --max-definition-bytes
 	fl.StringArrayVar(&f.mocks, "mock", nil, "pipelines: give a step's output without running it: STEP=JSON (repeatable)")
 	fl.StringArrayVar(&f.mockErrors, "mock-error", nil, "pipelines: make a step fail without running it: STEP=ERROR[:CAUSE] (repeatable)")
 	fl.StringVar(&f.configFile, "config", os.Getenv("BATON_CONFIG"), "configuration file with the named connections of sql, http, copy and wait_for steps (as 'baton server --config'); env BATON_CONFIG")
+	fl.BoolVar(&f.logs, "logs", false, "print what the commands of tasks and steps write on stdout and stderr, each line prefixed with its state or step (on stderr, even with -q)")
 	fl.StringVar(&f.logicalDate, "logical-date", "", "pipelines: the run's $run.logical_date (2026-11-21 or an RFC 3339 time; default: now)")
 	addMaxDefinitionFlag(cmd, &f.maxDefinition, &f.envErr)
 	f.limits.register(fl) // --jsonata-timeout, --jsonata-max-bytes, --max-open-branches (limits.go)
@@ -282,13 +284,17 @@ func runProgram(cmd *cobra.Command, prog workflow.Program, info workflow.Info, r
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	progress := newProgress(cmd.ErrOrStderr(), f.quiet)
-	res, err := runner.Run(ctx, prog, info, runner.Options{
+	opts := runner.Options{
 		Resolver:    resolver,
 		SkipWaits:   f.skipWaits,
 		OnEvents:    progress.events,
 		OnCommand:   progress.command,
 		KeepHistory: f.history,
-	})
+	}
+	if f.logs {
+		opts.Logs = progressLogs{progress}
+	}
+	res, err := runner.Run(ctx, prog, info, opts)
 	progress.finish()
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}

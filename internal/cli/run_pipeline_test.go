@@ -124,3 +124,34 @@ output: "{% $steps.count.output.rows[0].n %}"
 		t.Fatalf("a missing config file: %+v", r)
 	}
 }
+
+// baton run --logs prints what each step's command writes, line by line,
+// prefixed with the step (and the attempt after the first).
+func TestRunPipelineLogs(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "pipeline.yaml", `name: logs
+steps:
+  - name: extract
+    script: |
+      echo "read 3 rows"
+      echo "one row was late" >&2
+      printf 'no newline at the end'
+  - name: load
+    depends_on: [extract]
+    command: [sh, -c, 'echo "try $TRY"; [ -e done ] || { touch done; exit 1; }']
+    env: {TRY: "x"}
+    retry: {retries: 1, interval: 1s}
+`)
+	r := runBaton(t, dir, "", "run", ".", "-q", "--logs", "--skip-waits")
+	for _, want := range []string{"  extract | read 3 rows", "  extract ! one row was late", "  extract | no newline at the end", "  load | try x", "  load#2 | try x"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if r.code != 0 {
+		t.Fatalf("run: %+v", r)
+	}
+	if r := runBaton(t, dir, "", "run", ".", "-q"); strings.Contains(r.stderr, "read 3 rows") {
+		t.Fatalf("logs printed without --logs: %s", r.stderr)
+	}
+}

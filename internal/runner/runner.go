@@ -38,6 +38,9 @@ type Options struct {
 	OnCommand func(workflow.Command)
 	// KeepHistory keeps every history event in the result.
 	KeepHistory bool
+	// Logs, when set, receives what the commands of tasks write on stdout
+	// and stderr, per attempt (baton run --logs).
+	Logs tasks.LogSinks
 }
 
 // Result is the outcome of a run.
@@ -258,6 +261,11 @@ func (r *run) start(taskCtx context.Context, c workflow.RunTask) {
 	} else {
 		exec, err = r.opts.Resolver.Executor(c.Resource, c.StateName)
 	}
+	var logs tasks.LogWriter
+	if r.opts.Logs != nil && err == nil {
+		logs = r.opts.Logs.OpenLog(r.info.ID, c.TaskID, c.StateName, c.Attempt+1)
+		req.Logs = logs
+	}
 	r.tasks.Add(1)
 	go func() {
 		defer r.tasks.Done()
@@ -266,6 +274,9 @@ func (r *run) start(taskCtx context.Context, c workflow.RunTask) {
 			res.err = &tasks.Failure{Name: asl.ErrRuntime, Cause: err.Error()}
 		} else {
 			res.output, res.err = exec.Run(ctx, req)
+			if logs != nil {
+				logs.Close() // the attempt's last lines print before its outcome
+			}
 		}
 		select {
 		case r.results <- res:
