@@ -38,7 +38,7 @@ only if it is empty: init never overwrites files.`,
 			if err := scaffold(dir, name); err != nil {
 				return &exitError{code: exitInvalid, err: err}
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "created %s: baton validate %s, then baton graph %s\n", dir, dir, dir)
+			fmt.Fprintf(cmd.ErrOrStderr(), "created %s: check it with baton validate %s, draw it with baton graph %s, run it with baton run %s\n", dir, dir, dir, dir)
 			return nil
 		},
 	}
