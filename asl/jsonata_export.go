@@ -65,10 +65,13 @@ func (x *JSONata) Eval(vars func(name string) (any, bool), lim JSONataLimits) (a
 	case errors.As(err, &ee):
 		return nil, fmt.Errorf("threw an error during evaluation: %s", ee.Message)
 	case errors.Is(err, jsonata.ErrTimeLimit):
+		//lint:ignore ST1005 the message ends the sentence of a step's cause
 		return nil, fmt.Errorf("was stopped: it ran longer than the time limit of an evaluation (%s; raise it with --jsonata-timeout).", lim.Timeout)
 	case errors.Is(err, jsonata.ErrMemoryLimit):
+		//lint:ignore ST1005 the message ends the sentence of a step's cause
 		return nil, fmt.Errorf("was stopped: it built more than the memory limit of an evaluation (%d bytes; raise it with --jsonata-max-bytes).", lim.MaxBytes)
 	}
+	//lint:ignore ST1005 the message ends the sentence of a step's cause
 	return nil, errors.New("returned nothing (undefined).")
 }
 

@@ -33,11 +33,8 @@ func TestStopParentStopsSyncChild(t *testing.T) {
 	w.wait(childArn, "RUNNING")
 	// The engine learns the child's ARN once StartChild returns.
 	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := w.eng.Stop(context.Background(), ex.Arn, "Manual", "stop"); err != nil {
-			t.Fatal(err)
-		}
-		break
+	if _, err := w.eng.Stop(context.Background(), ex.Arn, "Manual", "stop"); err != nil {
+		t.Fatal(err)
 	}
 	w.wait(ex.Arn, "ABORTED")
 	for {

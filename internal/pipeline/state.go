@@ -30,9 +30,6 @@ const (
 var stateNames = [...]string{"pending", "running", "retrying", "succeeded", "failed", "timed_out", "skipped", "stopped"}
 
 func final(s uint8) bool { return s >= stateSucceeded }
-func failed(s uint8) bool {
-	return s == stateFailed || s == stateTimedOut || s == stateStopped
-}
 
 // Skip reasons, recorded in the StepSkipped event's error field.
 const (

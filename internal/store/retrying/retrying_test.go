@@ -78,7 +78,7 @@ func newExec(name string) *store.Transition {
 	}, Events: []store.Event{{Type: "ExecutionStarted", Timestamp: t0, Body: []byte(`{}`)}}}
 }
 
-var unavailable = fmt.Errorf("%w: database is locked (SQLITE_BUSY, injected)", store.ErrUnavailable)
+var errInjected = fmt.Errorf("%w: database is locked (SQLITE_BUSY, injected)", store.ErrUnavailable)
 
 // TestRetries pins which failures are retried, how often, and with which
 // back-off, on real SQLite beneath injected faults.
@@ -96,7 +96,7 @@ func TestRetries(t *testing.T) {
 	}{
 		{
 			name: "a read failing twice passes at the third call", method: "GetExecution",
-			inject:    func(fs *faulty.Store) { fs.FailNext("GetExecution", 2, unavailable) },
+			inject:    func(fs *faulty.Store) { fs.FailNext("GetExecution", 2, errInjected) },
 			call:      func(r *rig) error { _, err := r.rs.GetExecution(ctx, newExec("a").Execution.Arn); return err },
 			wantErr:   store.ErrNotFound,
 			wantCalls: 3, wantWaits: []time.Duration{10 * time.Millisecond, 20 * time.Millisecond},
@@ -116,7 +116,7 @@ func TestRetries(t *testing.T) {
 		},
 		{
 			name: "back-off doubles up to Max and stops after Attempts", method: "ListActivities",
-			inject:    func(fs *faulty.Store) { fs.FailAlways("ListActivities", unavailable) },
+			inject:    func(fs *faulty.Store) { fs.FailAlways("ListActivities", errInjected) },
 			call:      func(r *rig) error { _, _, err := r.rs.ListActivities(ctx, store.Page{}); return err },
 			wantErr:   store.ErrUnavailable,
 			wantCalls: 4, wantWaits: []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond},
@@ -141,7 +141,7 @@ func TestRetries(t *testing.T) {
 		},
 		{
 			name: "Timers is not retried once it called fn", method: "Timers",
-			inject: func(fs *faulty.Store) { fs.FailAfter("Timers", 1, unavailable) },
+			inject: func(fs *faulty.Store) { fs.FailAfter("Timers", 1, errInjected) },
 			call: func(r *rig) error {
 				x := newExec("t")
 				x.AddTimers = []store.Timer{{ExecutionArn: x.Execution.Arn, TimerID: "w", At: t0, Purpose: "wait"}}
@@ -201,7 +201,7 @@ func TestContextEndsRetries(t *testing.T) {
 	}
 	defer sq.Close()
 	fs := faulty.New(sq)
-	fs.FailAlways("ListActivities", unavailable)
+	fs.FailAlways("ListActivities", errInjected)
 	ctx, cancel := context.WithCancel(context.Background())
 	rs := retrying.New(fs, retrying.Policy{Attempts: -1, Clock: clock.NewFake(t0),
 		OnRetry: func(string, int, error, time.Duration) { cancel() }})
