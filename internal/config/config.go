@@ -179,7 +179,7 @@ func (c *Config) Connection(name string) (*Connection, error) {
 // environment and files.
 type Sources struct {
 	LookupEnv func(string) (string, bool)  // default os.LookupEnv
-	ReadFile  func(string) ([]byte, error) // default os.ReadFile
+	ReadFile  func(string) ([]byte, error) // default readReferencedFile
 }
 
 // Load reads and checks the configuration file at path, resolving its
@@ -214,7 +214,7 @@ func Parse(file string, src []byte, sources Sources) (*Config, error) {
 		sources.LookupEnv = os.LookupEnv
 	}
 	if sources.ReadFile == nil {
-		sources.ReadFile = os.ReadFile
+		sources.ReadFile = readReferencedFile
 	}
 	if len(src) > MaxFileBytes {
 		return nil, &Error{Problems: []string{fmt.Sprintf("%s: the file is larger than %d bytes", file, MaxFileBytes)}}
@@ -503,6 +503,28 @@ func validHeaderName(name string) bool {
 		}
 	}
 	return true
+}
+
+// errNotRegular is a file: reference or ca_file naming a FIFO, a device or
+// a directory.
+var errNotRegular = errors.New("not a regular file (give a file holding the value)")
+
+// readReferencedFile reads a file: reference or a ca_file: a regular file
+// (symbolic links followed, as mounted secrets are) of at most MaxFileBytes.
+// A FIFO would block the server's start for ever and /dev/zero fill its
+// memory: both are refused before they are read.
+func readReferencedFile(path string) ([]byte, error) {
+	if fi, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, errNotRegular
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readBounded(f, MaxFileBytes)
 }
 
 // readBounded reads at most limit bytes, failing past it.

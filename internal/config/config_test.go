@@ -215,3 +215,37 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+// TestFileReferencesAreBounded pins that a file: reference or a ca_file
+// naming something else than a regular file (a FIFO would block the
+// server's start forever, /dev/zero would fill its memory) or a huge file
+// is a problem of the configuration, found at once.
+func TestFileReferencesAreBounded(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := mkfifo(fifo); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	huge := filepath.Join(dir, "huge")
+	if err := os.WriteFile(huge, bytes.Repeat([]byte("a"), MaxFileBytes+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, field, want string }{
+		{"a FIFO", "password: file:" + fifo, "not a regular file"},
+		{"a FIFO as ca_file", "ca_file: " + fifo, "not a regular file"},
+		{"/dev/zero", "password: file:/dev/zero", "not a regular file"},
+		{"a huge file", "password: file:" + huge, fmt.Sprintf("larger than %d bytes", MaxFileBytes)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			typ := "{type: sql, driver: postgres, host: h, "
+			if strings.HasPrefix(tc.field, "ca_file") {
+				typ = "{type: s3, endpoint: https://s3.example, "
+			}
+			src := "connections:\n  c: " + typ + tc.field + "}\n"
+			_, err := Parse(filepath.Join(dir, "baton.yaml"), []byte(src), Sources{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want one saying %q", err, tc.want)
+			}
+		})
+	}
+}
