@@ -293,11 +293,18 @@ func Decode(r io.Reader, lim Limits) (*Bundle, error) {
 		b.Files = append(b.Files, File{Name: name, Mode: modeOf(fs.FileMode(hdr.Mode)), Data: data})
 	}
 	slices.SortFunc(b.Files, func(x, y File) int { return strings.Compare(x.Name, y.Name) })
-	for i := 1; i < len(b.Files); i++ {
-		// A file and a directory of the same name ("a" and "a/b") cannot
-		// both be extracted.
-		if strings.HasPrefix(b.Files[i].Name, b.Files[i-1].Name+"/") {
-			return nil, fmt.Errorf("bundle: %q is both a file and a directory", b.Files[i-1].Name)
+	// A file and a directory of the same name ("a" and "a/b") cannot both
+	// be extracted. Every parent of every file is looked up: in name order
+	// the two need not be neighbours ("a", "a-x", "a/b").
+	for _, f := range b.Files {
+		for d := f.Name; ; {
+			i := strings.LastIndexByte(d, '/')
+			if i < 0 {
+				break
+			}
+			if d = d[:i]; seen[d] {
+				return nil, fmt.Errorf("bundle: %q is both a file and a directory", d)
+			}
 		}
 	}
 	return b, nil
