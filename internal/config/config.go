@@ -490,6 +490,11 @@ func (r *reader) http(f fields) *HTTP {
 		}
 		h.Headers[k] = s
 	}
+	if len(h.Headers) > 0 && h.BaseURL == "" {
+		// A step's url is then any URL: the headers, which hold the
+		// credentials, would go to whatever host a pipeline names.
+		f.whole("has headers but no base_url: give the base_url of the service they are for (they are sent to its host only)")
+	}
 	return h
 }
 

@@ -124,6 +124,10 @@ func TestParseProblems(t *testing.T) {
 			[]string{`baton.yaml:2:45: connection "a": tls contradicts the endpoint's scheme https://`}},
 		{"bad base url", "connections:\n  a: {type: http, base_url: /api}\n",
 			[]string{`baton.yaml:2:29: connection "a": base_url must be an absolute http:// or https:// URL, got "/api"`}},
+		// Without a base_url, a step could send the headers (credentials)
+		// to any host it names.
+		{"headers without base_url", "connections:\n  a: {type: http, headers: {X-Token: env:SET}}\n",
+			[]string{`baton.yaml:2:6: connection "a" has headers but no base_url: give the base_url of the service they are for (they are sent to its host only)`}},
 		{"bad name", "connections:\n  'a b': {type: http}\n", []string{`baton.yaml:2:3: connection name "a b" must be 1 to 80 letters, digits, _ or -`}},
 		{"unknown top-level key", "connection: {}\n", []string{`baton.yaml:1:1: unknown field "connection" in the configuration (fields: connections)`}},
 		{"bad port", "connections:\n  a: {type: sql, driver: postgres, host: h, port: 70000}\n",
@@ -197,7 +201,7 @@ func TestRedact(t *testing.T) {
   url: {type: sql, driver: postgres, dsn: "postgres://baton:pw-in-url@db/x"}
   kv: {type: sql, driver: postgres, dsn: "host=db password='pw \\' in kv' user=baton"}
   kv2: {type: sql, driver: postgres, dsn: "host=db password=plainpw user=baton"}
-  api: {type: http, headers: {Accept: application/json, Authorization: env:TOKEN}}
+  api: {type: http, base_url: "https://api.example", headers: {Accept: application/json, Authorization: env:TOKEN}}
 `
 	cfg, err := Parse("baton.yaml", []byte(src), testSources(map[string]string{"TOKEN": secretValue}))
 	if err != nil {

@@ -116,8 +116,12 @@ func stepURL(raw string, conn *config.Connection) (string, error) {
 	if raw == "" {
 		return "", invalidInput(ErrorHTTPInvalidInput, "url", "is missing")
 	}
-	if conn == nil || conn.HTTP.BaseURL == "" {
+	if conn == nil || conn.HTTP.BaseURL == "" && len(conn.HTTP.Headers) == 0 {
 		return raw, nil // parseHTTPTask checks it is absolute
+	}
+	if conn.HTTP.BaseURL == "" {
+		// config refuses this; a Config built by a program may not.
+		return "", invalidInput(ErrorHTTPInvalidInput, "connection", "%q has headers but no base_url: they would go to any host", conn.Name)
 	}
 	base, err := url.Parse(conn.HTTP.BaseURL)
 	if err != nil {
