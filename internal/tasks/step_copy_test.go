@@ -55,6 +55,11 @@ func TestStepCopyFiles(t *testing.T) {
 			want: `{"from": "` + abs + `/in.csv", "to": "` + abs + `/archive/in.csv", "size": 11000, "etag": "` + etag + `"}`},
 		{name: "http to file", input: `{"from": "` + srv.URL + `/data.csv?v=1", "to": "file://dl/"}`,
 			want: `{"from": "` + srv.URL + `/data.csv?v=1", "to": "file://dl/data.csv", "size": 11000, "etag": "` + etag + `"}`},
+		// A password in a source URL shows neither in the output (the
+		// history) nor in a failure.
+		{name: "http source with a password", input: `{"from": "http://u:` + stepSecret + `@` + strings.TrimPrefix(srv.URL, "http://") + `/data.csv", "to": "file://pw.csv"}`,
+			want: `{"from": "http://[redacted]@` + strings.TrimPrefix(srv.URL, "http://") + `/data.csv", "to": "file://pw.csv", "size": 11000, "etag": "` + etag + `"}`},
+		{name: "unreachable http source with a password", input: `{"from": "http://u:` + stepSecret + `@127.0.0.1:1/data.csv", "to": "file://pw.csv"}`, failure: ErrorCopy, causeHas: []string{"http://[redacted]@127.0.0.1:1/data.csv"}},
 		{name: "missing file", input: `{"from": "file://nope.csv", "to": "file://x.csv"}`, failure: ErrorCopyNotFound, causeHas: []string{"file://nope.csv", "no such file"}},
 		{name: "missing http source", input: `{"from": "` + srv.URL + `/gone", "to": "file://x.csv"}`, failure: ErrorCopyNotFound, causeHas: []string{"404"}},
 		{name: "short http source", input: `{"from": "` + srv.URL + `/short", "to": "file://short.csv"}`, failure: ErrorCopy, causeHas: []string{"writing file://short.csv"}},
