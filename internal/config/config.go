@@ -113,10 +113,14 @@ func (c *Connection) Secrets() []string {
 	case c.SQL != nil:
 		add(c.SQL.DSN, c.SQL.Password)
 		dsn := c.SQL.DSN.Reveal()
-		if u, err := url.Parse(dsn); err == nil && u.User != nil {
-			if p, ok := u.User.Password(); ok {
-				add(NewSecret(p))
+		if u, err := url.Parse(dsn); err == nil {
+			if u.User != nil {
+				if p, ok := u.User.Password(); ok {
+					add(NewSecret(p))
+				}
 			}
+			// libpq and pgx take ?password= too.
+			add(NewSecret(u.Query().Get("password")))
 		}
 		if m := dsnPassword.FindStringSubmatch(dsn); m != nil {
 			add(NewSecret(dsnUnescape.Replace(m[1]) + m[2]))

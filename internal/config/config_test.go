@@ -201,6 +201,7 @@ func TestRedact(t *testing.T) {
   url: {type: sql, driver: postgres, dsn: "postgres://baton:pw-in-url@db/x"}
   kv: {type: sql, driver: postgres, dsn: "host=db password='pw \\' in kv' user=baton"}
   kv2: {type: sql, driver: postgres, dsn: "host=db password=plainpw user=baton"}
+  query: {type: sql, driver: postgres, dsn: "postgres://baton@db/x?sslmode=disable&password=pw-in-query"}
   api: {type: http, base_url: "https://api.example", headers: {Accept: application/json, Authorization: env:TOKEN}}
 `
 	cfg, err := Parse("baton.yaml", []byte(src), testSources(map[string]string{"TOKEN": secretValue}))
@@ -211,6 +212,7 @@ func TestRedact(t *testing.T) {
 		{"url", "auth failed for pw-in-url", "auth failed for [redacted]"},
 		{"kv", `auth failed for pw ' in kv`, "auth failed for [redacted]"},
 		{"kv2", "auth failed for plainpw", "auth failed for [redacted]"},
+		{"query", "auth failed for pw-in-query", "auth failed for [redacted]"},
 		{"api", "sent application/json with " + secretValue, "sent application/json with [redacted]"},
 	}
 	for _, tt := range tests {
