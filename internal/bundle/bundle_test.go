@@ -220,3 +220,23 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestPackIgnoreFileIsBounded: a .batonignore that is a symbolic link (to
+// /dev/zero, which filled memory) or larger than 1 MiB is refused before
+// it is read.
+func TestPackIgnoreFileIsBounded(t *testing.T) {
+	dir := writeTree(t, map[string]string{"pipeline.yaml": "x"})
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, IgnoreFile)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Pack(dir, Limits{}); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("Pack with .batonignore -> /dev/zero: %v", err)
+	}
+	os.Remove(filepath.Join(dir, IgnoreFile))
+	if err := os.WriteFile(filepath.Join(dir, IgnoreFile), []byte(strings.Repeat("#\n", 1<<19+1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Pack(dir, Limits{}); err == nil || !strings.Contains(err.Error(), "larger than 1 MiB") {
+		t.Fatalf("Pack with a huge .batonignore: %v", err)
+	}
+}
