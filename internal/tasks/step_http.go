@@ -45,6 +45,11 @@ func (e stepHTTPExecutor) Run(ctx context.Context, req Request) (any, error) {
 		}
 	}
 	for k, v := range t.Headers {
+		if conn != nil && strings.EqualFold(k, "Host") {
+			// A shared front end (an ingress, a CDN) routes by Host: the
+			// connection's credentials would reach another service.
+			return nil, invalidInput(ErrorHTTPInvalidInput, "headers."+k, "is not allowed with a connection: its headers are sent to %q's host only", conn.Name)
+		}
 		for existing := range headers {
 			if strings.EqualFold(existing, k) {
 				delete(headers, existing)

@@ -127,6 +127,9 @@ func TestStepHTTPCredentialsStayOnTheConnectionsHost(t *testing.T) {
 	r := newResolver(t, Options{Connections: conns})
 	runStepCases(t, r, steptask.ResourceHTTP, []stepCase{
 		{name: "a redirect to another host", input: `{"connection": "api", "url": "/away"}`, failure: ErrorHTTPTransport, causeHas: []string{"redirect", "leaves the connection"}},
+		// A Host header would route the credentials to another virtual
+		// host of a shared front end (an ingress, a CDN).
+		{name: "a Host header through a connection", input: `{"connection": "api", "url": "/ok", "headers": {"host": "other.internal"}}`, failure: ErrorHTTPInvalidInput, causeHas: []string{`"headers.host"`, "connection"}},
 		{name: "an excerpt cutting the secret", input: `{"connection": "api", "url": "/cut"}`, failure: ErrorHTTPClient, causeHas: []string{"403", "[redacted]"}},
 	})
 	select {
