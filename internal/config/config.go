@@ -7,6 +7,7 @@ package config
 
 import (
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -137,12 +138,29 @@ func (c *Connection) Secrets() []string {
 	return out
 }
 
-// Redact replaces every secret of the connection in s with "[redacted]".
+// Redact replaces every secret of the connection in s with "[redacted]",
+// as it is and as a server quoting it would write it: escaped in a JSON
+// string (with / as \/ too, as PHP does) or in a URL.
 func (c *Connection) Redact(s string) string {
 	if c == nil {
 		return s
 	}
+	var forms []string
 	for _, v := range c.Secrets() {
+		forms = append(forms, v)
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if enc.Encode(v) == nil {
+			j := strings.TrimSuffix(b.String(), "\n")
+			j = j[1 : len(j)-1]
+			forms = append(forms, j, strings.ReplaceAll(j, "/", `\/`))
+		}
+		forms = append(forms, url.QueryEscape(v), url.PathEscape(v))
+	}
+	// Longest first, so that a form containing another is replaced whole.
+	slices.SortStableFunc(forms, func(a, b string) int { return len(b) - len(a) })
+	for _, v := range forms {
 		s = strings.ReplaceAll(s, v, redacted)
 	}
 	return s
