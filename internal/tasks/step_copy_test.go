@@ -135,3 +135,29 @@ func TestStepWaitForFiles(t *testing.T) {
 
 // etagOf is the ETag of a local file: its modification time and size.
 func etagOf(mod time.Time, size int) string { return fmt.Sprintf("%x-%x", mod.UnixNano(), size) }
+
+// TestStepCopyReplacesASymlinkAtTheDestination: a symbolic link where the
+// copy goes is replaced by the file; what it points to is not written.
+func TestStepCopyReplacesASymlinkAtTheDestination(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "precious")
+	if err := os.WriteFile(target, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "in.csv"), []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, filepath.Join(dir, "out.csv")); err != nil {
+		t.Fatal(err)
+	}
+	r := newResolver(t, Options{WorkDir: dir})
+	if _, err := run(t, r, Request{Resource: steptask.ResourceCopy, Input: jsonValue(t, `{"from": "file://in.csv", "to": "file://out.csv"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "keep" {
+		t.Fatalf("the link's target was written: %q", b)
+	}
+	if fi, err := os.Lstat(filepath.Join(dir, "out.csv")); err != nil || !fi.Mode().IsRegular() {
+		t.Fatalf("out.csv: %v %v", fi, err)
+	}
+}
