@@ -91,16 +91,16 @@ func (b *Bundle) Digest() string {
 // lies outside its project.
 func Pack(dir string, lim Limits) (*Bundle, error) {
 	lim = lim.withDefaults()
-	ig, err := readIgnore(dir)
-	if err != nil {
-		return nil, err
-	}
-	b := &Bundle{}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer root.Close()
+	ig, err := readIgnore(root, dir)
+	if err != nil {
+		return nil, err
+	}
+	b := &Bundle{}
 	err = fs.WalkDir(root.FS(), ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -149,14 +149,27 @@ func Pack(dir string, lim Limits) (*Bundle, error) {
 	return b, nil
 }
 
-func readIgnore(dir string) (*Ignore, error) {
+// readIgnore reads the project's .batonignore, a regular file of at most
+// 1 MiB: like the project's other files, not a symbolic link (one to
+// /dev/zero would fill memory) nor a FIFO (which would block).
+func readIgnore(root *os.Root, dir string) (*Ignore, error) {
 	name := filepath.Join(dir, IgnoreFile)
-	src, err := os.ReadFile(name)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	fi, err := root.Lstat(IgnoreFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return ParseIgnore(name, nil)
+	}
+	if err != nil {
 		return nil, err
 	}
-	if len(src) > 1<<20 {
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: %s is not a regular file", name, kindOf(fi.Mode().Type()))
+	}
+	src, err := readAtMost(root, IgnoreFile, 1<<20)
+	if errors.Is(err, ErrTooLarge) || fi.Size() > 1<<20 {
 		return nil, fmt.Errorf("%s: larger than 1 MiB", name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return ParseIgnore(name, src)
 }
@@ -293,11 +306,18 @@ func Decode(r io.Reader, lim Limits) (*Bundle, error) {
 		b.Files = append(b.Files, File{Name: name, Mode: modeOf(fs.FileMode(hdr.Mode)), Data: data})
 	}
 	slices.SortFunc(b.Files, func(x, y File) int { return strings.Compare(x.Name, y.Name) })
-	for i := 1; i < len(b.Files); i++ {
-		// A file and a directory of the same name ("a" and "a/b") cannot
-		// both be extracted.
-		if strings.HasPrefix(b.Files[i].Name, b.Files[i-1].Name+"/") {
-			return nil, fmt.Errorf("bundle: %q is both a file and a directory", b.Files[i-1].Name)
+	// A file and a directory of the same name ("a" and "a/b") cannot both
+	// be extracted. Every parent of every file is looked up: in name order
+	// the two need not be neighbours ("a", "a-x", "a/b").
+	for _, f := range b.Files {
+		for d := f.Name; ; {
+			i := strings.LastIndexByte(d, '/')
+			if i < 0 {
+				break
+			}
+			if d = d[:i]; seen[d] {
+				return nil, fmt.Errorf("bundle: %q is both a file and a directory", d)
+			}
 		}
 	}
 	return b, nil

@@ -160,6 +160,10 @@ func TestDecodeHostile(t *testing.T) {
 		{"hard link", archive(t, entry{name: "l", typ: tar.TypeLink, link: "x"}), Limits{}, "only regular files"},
 		{"duplicate", archive(t, reg("a", "1"), reg("a", "2")), Limits{}, "appears twice"},
 		{"file and dir", archive(t, reg("a", "1"), reg("a/b", "2")), Limits{}, "both a file and a directory"},
+		// "a-x" sorts between "a" and "a/b" ('-' < '/'): the check must
+		// not rest on the two being neighbours.
+		{"file and dir apart", archive(t, reg("a", "1"), reg("a-x", "2"), reg("a/b", "3")), Limits{}, `"a" is both a file and a directory`},
+		{"file and deep dir", archive(t, reg("a/b/c/d", "1"), reg("a/b", "2"), reg("a/b.txt", "3")), Limits{}, `"a/b" is both a file and a directory`},
 		{"too many", archive(t, reg("a", "1"), reg("b", "2"), reg("c", "3")), Limits{MaxFiles: 2}, "more than 2 files"},
 		{"too big", archive(t, reg("a", strings.Repeat("x", 100))), Limits{MaxBytes: 50}, "pass 50 bytes"},
 		{"not gzip", []byte("PK\x03\x04"), Limits{}, "not a gzipped tar"},
@@ -215,4 +219,24 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("re-encoding changed the bundle: %v", err)
 		}
 	})
+}
+
+// TestPackIgnoreFileIsBounded: a .batonignore that is a symbolic link (to
+// /dev/zero, which filled memory) or larger than 1 MiB is refused before
+// it is read.
+func TestPackIgnoreFileIsBounded(t *testing.T) {
+	dir := writeTree(t, map[string]string{"pipeline.yaml": "x"})
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, IgnoreFile)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Pack(dir, Limits{}); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("Pack with .batonignore -> /dev/zero: %v", err)
+	}
+	os.Remove(filepath.Join(dir, IgnoreFile))
+	if err := os.WriteFile(filepath.Join(dir, IgnoreFile), []byte(strings.Repeat("#\n", 1<<19+1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Pack(dir, Limits{}); err == nil || !strings.Contains(err.Error(), "larger than 1 MiB") {
+		t.Fatalf("Pack with a huge .batonignore: %v", err)
+	}
 }

@@ -7,6 +7,7 @@ package config
 
 import (
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -113,10 +114,14 @@ func (c *Connection) Secrets() []string {
 	case c.SQL != nil:
 		add(c.SQL.DSN, c.SQL.Password)
 		dsn := c.SQL.DSN.Reveal()
-		if u, err := url.Parse(dsn); err == nil && u.User != nil {
-			if p, ok := u.User.Password(); ok {
-				add(NewSecret(p))
+		if u, err := url.Parse(dsn); err == nil {
+			if u.User != nil {
+				if p, ok := u.User.Password(); ok {
+					add(NewSecret(p))
+				}
 			}
+			// libpq and pgx take ?password= too.
+			add(NewSecret(u.Query().Get("password")))
 		}
 		if m := dsnPassword.FindStringSubmatch(dsn); m != nil {
 			add(NewSecret(dsnUnescape.Replace(m[1]) + m[2]))
@@ -133,12 +138,29 @@ func (c *Connection) Secrets() []string {
 	return out
 }
 
-// Redact replaces every secret of the connection in s with "[redacted]".
+// Redact replaces every secret of the connection in s with "[redacted]",
+// as it is and as a server quoting it would write it: escaped in a JSON
+// string (with / as \/ too, as PHP does) or in a URL.
 func (c *Connection) Redact(s string) string {
 	if c == nil {
 		return s
 	}
+	var forms []string
 	for _, v := range c.Secrets() {
+		forms = append(forms, v)
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if enc.Encode(v) == nil {
+			j := strings.TrimSuffix(b.String(), "\n")
+			j = j[1 : len(j)-1]
+			forms = append(forms, j, strings.ReplaceAll(j, "/", `\/`))
+		}
+		forms = append(forms, url.QueryEscape(v), url.PathEscape(v))
+	}
+	// Longest first, so that a form containing another is replaced whole.
+	slices.SortStableFunc(forms, func(a, b string) int { return len(b) - len(a) })
+	for _, v := range forms {
 		s = strings.ReplaceAll(s, v, redacted)
 	}
 	return s
@@ -179,7 +201,7 @@ func (c *Config) Connection(name string) (*Connection, error) {
 // environment and files.
 type Sources struct {
 	LookupEnv func(string) (string, bool)  // default os.LookupEnv
-	ReadFile  func(string) ([]byte, error) // default os.ReadFile
+	ReadFile  func(string) ([]byte, error) // default readReferencedFile
 }
 
 // Load reads and checks the configuration file at path, resolving its
@@ -214,7 +236,7 @@ func Parse(file string, src []byte, sources Sources) (*Config, error) {
 		sources.LookupEnv = os.LookupEnv
 	}
 	if sources.ReadFile == nil {
-		sources.ReadFile = os.ReadFile
+		sources.ReadFile = readReferencedFile
 	}
 	if len(src) > MaxFileBytes {
 		return nil, &Error{Problems: []string{fmt.Sprintf("%s: the file is larger than %d bytes", file, MaxFileBytes)}}
@@ -490,6 +512,11 @@ func (r *reader) http(f fields) *HTTP {
 		}
 		h.Headers[k] = s
 	}
+	if len(h.Headers) > 0 && h.BaseURL == "" {
+		// A step's url is then any URL: the headers, which hold the
+		// credentials, would go to whatever host a pipeline names.
+		f.whole("has headers but no base_url: give the base_url of the service they are for (they are sent to its host only)")
+	}
 	return h
 }
 
@@ -503,6 +530,28 @@ func validHeaderName(name string) bool {
 		}
 	}
 	return true
+}
+
+// errNotRegular is a file: reference or ca_file naming a FIFO, a device or
+// a directory.
+var errNotRegular = errors.New("not a regular file (give a file holding the value)")
+
+// readReferencedFile reads a file: reference or a ca_file: a regular file
+// (symbolic links followed, as mounted secrets are) of at most MaxFileBytes.
+// A FIFO would block the server's start for ever and /dev/zero fill its
+// memory: both are refused before they are read.
+func readReferencedFile(path string) ([]byte, error) {
+	if fi, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, errNotRegular
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readBounded(f, MaxFileBytes)
 }
 
 // readBounded reads at most limit bytes, failing past it.

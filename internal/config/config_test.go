@@ -124,6 +124,10 @@ func TestParseProblems(t *testing.T) {
 			[]string{`baton.yaml:2:45: connection "a": tls contradicts the endpoint's scheme https://`}},
 		{"bad base url", "connections:\n  a: {type: http, base_url: /api}\n",
 			[]string{`baton.yaml:2:29: connection "a": base_url must be an absolute http:// or https:// URL, got "/api"`}},
+		// Without a base_url, a step could send the headers (credentials)
+		// to any host it names.
+		{"headers without base_url", "connections:\n  a: {type: http, headers: {X-Token: env:SET}}\n",
+			[]string{`baton.yaml:2:6: connection "a" has headers but no base_url: give the base_url of the service they are for (they are sent to its host only)`}},
 		{"bad name", "connections:\n  'a b': {type: http}\n", []string{`baton.yaml:2:3: connection name "a b" must be 1 to 80 letters, digits, _ or -`}},
 		{"unknown top-level key", "connection: {}\n", []string{`baton.yaml:1:1: unknown field "connection" in the configuration (fields: connections)`}},
 		{"bad port", "connections:\n  a: {type: sql, driver: postgres, host: h, port: 70000}\n",
@@ -197,9 +201,11 @@ func TestRedact(t *testing.T) {
   url: {type: sql, driver: postgres, dsn: "postgres://baton:pw-in-url@db/x"}
   kv: {type: sql, driver: postgres, dsn: "host=db password='pw \\' in kv' user=baton"}
   kv2: {type: sql, driver: postgres, dsn: "host=db password=plainpw user=baton"}
-  api: {type: http, headers: {Accept: application/json, Authorization: env:TOKEN}}
+  query: {type: sql, driver: postgres, dsn: "postgres://baton@db/x?sslmode=disable&password=pw-in-query"}
+  api: {type: http, base_url: "https://api.example", headers: {Accept: application/json, Authorization: env:TOKEN}}
+  slashy: {type: http, base_url: "https://api.example", headers: {X-Token: env:SLASHY}}
 `
-	cfg, err := Parse("baton.yaml", []byte(src), testSources(map[string]string{"TOKEN": secretValue}))
+	cfg, err := Parse("baton.yaml", []byte(src), testSources(map[string]string{"TOKEN": secretValue, "SLASHY": `ab/c"d+e==`}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,11 +213,50 @@ func TestRedact(t *testing.T) {
 		{"url", "auth failed for pw-in-url", "auth failed for [redacted]"},
 		{"kv", `auth failed for pw ' in kv`, "auth failed for [redacted]"},
 		{"kv2", "auth failed for plainpw", "auth failed for [redacted]"},
+		{"query", "auth failed for pw-in-query", "auth failed for [redacted]"},
+		// A server quoting a token in JSON (PHP escapes /) or in a URL.
+		{"slashy", `{"error": "bad token ab\/c\"d+e=="}`, `{"error": "bad token [redacted]"}`},
+		{"slashy", `{"error": "bad token ab/c\"d+e=="}`, `{"error": "bad token [redacted]"}`},
+		{"slashy", `GET /x?token=ab%2Fc%22d%2Be%3D%3D failed`, `GET /x?token=[redacted] failed`},
 		{"api", "sent application/json with " + secretValue, "sent application/json with [redacted]"},
 	}
 	for _, tt := range tests {
 		if got := cfg.Connections[tt.conn].Redact(tt.in); got != tt.want {
 			t.Errorf("%s: Redact(%q) = %q, want %q", tt.conn, tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestFileReferencesAreBounded pins that a file: reference or a ca_file
+// naming something else than a regular file (a FIFO would block the
+// server's start forever, /dev/zero would fill its memory) or a huge file
+// is a problem of the configuration, found at once.
+func TestFileReferencesAreBounded(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := mkfifo(fifo); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	huge := filepath.Join(dir, "huge")
+	if err := os.WriteFile(huge, bytes.Repeat([]byte("a"), MaxFileBytes+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, field, want string }{
+		{"a FIFO", "password: file:" + fifo, "not a regular file"},
+		{"a FIFO as ca_file", "ca_file: " + fifo, "not a regular file"},
+		{"/dev/zero", "password: file:/dev/zero", "not a regular file"},
+		{"a huge file", "password: file:" + huge, fmt.Sprintf("larger than %d bytes", MaxFileBytes)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			typ := "{type: sql, driver: postgres, host: h, "
+			if strings.HasPrefix(tc.field, "ca_file") {
+				typ = "{type: s3, endpoint: https://s3.example, "
+			}
+			src := "connections:\n  c: " + typ + tc.field + "}\n"
+			_, err := Parse(filepath.Join(dir, "baton.yaml"), []byte(src), Sources{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want one saying %q", err, tc.want)
+			}
+		})
 	}
 }

@@ -23,6 +23,10 @@ const bodyExcerptBytes = 1 << 10
 type httpExecutor struct {
 	client    *http.Client
 	maxResult int // most bytes of a response body (0: MaxResultBytes)
+	// redact scrubs secrets from a response body before it is cut to an
+	// excerpt for a failure's cause: cut first, a secret's start would
+	// no longer match and would stay. nil: nothing to scrub.
+	redact func(string) string
 }
 
 var _ Executor = httpExecutor{}
@@ -100,6 +104,9 @@ func (e httpExecutor) send(ctx context.Context, req Request, t httpTask) (*httpA
 		}
 		cause := fmt.Sprintf("%s %s answered %s", t.method, t.url.Redacted(), resp.Status)
 		if b := strings.TrimSpace(string(data)); b != "" {
+			if e.redact != nil {
+				b = e.redact(b)
+			}
 			cause += ": " + excerpt(b, bodyExcerptBytes)
 		}
 		return nil, &Failure{Name: name, Cause: cause}

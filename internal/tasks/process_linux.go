@@ -53,17 +53,31 @@ func createOutputFile() (string, error) {
 	}
 }
 
-// readFileLimit reads at most limit+1 bytes of the file at path (see
-// createOutputFile for why not os.Open).
+// readFileLimit reads at most limit+1 bytes of the regular file at path
+// (see createOutputFile for why not os.Open). The command may have put
+// anything at the path: a FIFO would block the open and the read forever
+// (past the step's timeout), hence O_NONBLOCK and the check of the type;
+// a symbolic link is refused (errNotRegular) rather than followed.
 func readFileLimit(path string, limit int) ([]byte, error) {
-	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	const flags = syscall.O_RDONLY | syscall.O_CLOEXEC | syscall.O_NONBLOCK | syscall.O_NOFOLLOW
+	fd, err := syscall.Open(path, flags, 0)
 	for err == syscall.EINTR {
-		fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		fd, err = syscall.Open(path, flags, 0)
+	}
+	if err == syscall.ELOOP {
+		err = errNotRegular
 	}
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	defer syscall.Close(fd)
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil {
+		return nil, &os.PathError{Op: "stat", Path: path, Err: err}
+	}
+	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+		return nil, &os.PathError{Op: "open", Path: path, Err: errNotRegular}
+	}
 	var b []byte
 	buf := make([]byte, min(limit+1, 4096))
 	for len(b) <= limit {

@@ -20,8 +20,14 @@ func createOutputFile() (string, error) {
 	return f.Name(), f.Close()
 }
 
-// readFileLimit reads at most limit+1 bytes of the file at path.
+// readFileLimit reads at most limit+1 bytes of the regular file at path
+// (see the Linux version for why not any file).
 func readFileLimit(path string, limit int) ([]byte, error) {
+	if fi, err := os.Lstat(path); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, &os.PathError{Op: "open", Path: path, Err: errNotRegular}
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

@@ -7,8 +7,9 @@ import (
 
 // splitSQL splits a script into its statements at the semicolons that end
 // them, outside of quotes ('...', "...", `...`, [...]), comments (-- and
-// /* */), PostgreSQL dollar quotes ($tag$...$tag$) and the BEGIN ... END
-// body of a CREATE TRIGGER. Statements holding only comments and blanks
+// /* */), PostgreSQL dollar quotes ($tag$...$tag$) and escape strings
+// (E'...', where a backslash escapes the quote), and the BEGIN ... END body
+// of a CREATE TRIGGER or of a PostgreSQL BEGIN ATOMIC function. Statements holding only comments and blanks
 // are dropped.
 func splitSQL(script string) []string {
 	var (
@@ -48,10 +49,13 @@ func splitSQL(script string) []string {
 			if c == '[' {
 				end = ']'
 			}
-			i = skipQuoted(script, i, end)
+			// E'...': PostgreSQL's escape string (E a word of its own).
+			escape := c == '\'' && i > 0 && (script[i-1] == 'E' || script[i-1] == 'e') && (i == 1 || !isWordByte(script[i-2]))
+			i = skipQuoted(script, i, end, escape)
 		case c == '$':
 			code = true
-			if tag, ok := dollarTag(script[i:]); ok {
+			// After a letter or digit, $ is part of an identifier (a$b$).
+			if tag, ok := dollarTag(script[i:]); ok && (i == 0 || !isWordByte(script[i-1])) {
 				if j := strings.Index(script[i+len(tag):], tag); j >= 0 {
 					i += len(tag) + j + len(tag) - 1
 				} else {
@@ -68,6 +72,9 @@ func splitSQL(script string) []string {
 				word := wordAt(script, i)
 				switch strings.ToUpper(word) {
 				case "BEGIN", "CASE":
+					if strings.EqualFold(word, "BEGIN") && strings.EqualFold(wordAt(script, skipSpace(script, i+len(word))), "ATOMIC") {
+						trigger = 1 // a SQL-standard function body
+					}
 					if trigger == 0 {
 						trigger = -1
 						if isTrigger(script[start:i]) {
@@ -94,9 +101,14 @@ func splitSQL(script string) []string {
 }
 
 // skipQuoted returns the index of the quote that closes the one at i (a
-// doubled quote is part of the text), or the end of s.
-func skipQuoted(s string, i int, end byte) int {
+// doubled quote is part of the text, and with backslash, an escaped one),
+// or the end of s.
+func skipQuoted(s string, i int, end byte, backslash bool) int {
 	for j := i + 1; j < len(s); j++ {
+		if backslash && s[j] == '\\' {
+			j++
+			continue
+		}
 		if s[j] == end {
 			if end != ']' && j+1 < len(s) && s[j+1] == end {
 				j++
@@ -121,6 +133,14 @@ func dollarTag(s string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// skipSpace returns the index of the first byte from i that is not a space.
+func skipSpace(s string, i int) int {
+	for i < len(s) && unicode.IsSpace(rune(s[i])) {
+		i++
+	}
+	return i
 }
 
 func isWordByte(c byte) bool {

@@ -21,6 +21,14 @@ func TestSplitSQL(t *testing.T) {
 		{"trigger bodies", "CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE u SET n = n + 1; INSERT INTO l VALUES (CASE WHEN 1 THEN 2 END); END; SELECT 1",
 			[]string{"CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE u SET n = n + 1; INSERT INTO l VALUES (CASE WHEN 1 THEN 2 END); END", "SELECT 1"}},
 		{"transactions", "BEGIN; INSERT INTO t VALUES (1); COMMIT;", []string{"BEGIN", "INSERT INTO t VALUES (1)", "COMMIT"}},
+		// PostgreSQL's escape strings: a backslash escapes the quote.
+		{"escape strings", `SELECT E'it\'s; fine'; SELECT e'\\'; SELECT 2`, []string{`SELECT E'it\'s; fine'`, `SELECT e'\\'`, "SELECT 2"}},
+		{"a backslash in a standard string", `SELECT '\'; SELECT 2`, []string{`SELECT '\'`, "SELECT 2"}},
+		// SQL-standard function bodies (PostgreSQL 14+).
+		{"BEGIN ATOMIC bodies", "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 2 END; END; SELECT 3",
+			[]string{"CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 2 END; END", "SELECT 3"}},
+		// A $ inside an identifier does not open a dollar quote.
+		{"identifiers with $", "SELECT a$b$ FROM t; SELECT 1; SELECT $b$x;$b$", []string{"SELECT a$b$ FROM t", "SELECT 1", "SELECT $b$x;$b$"}},
 		{"only blanks", " ;\n; -- nothing\n", nil},
 		{"unterminated quote", "SELECT 'a;", []string{"SELECT 'a;"}},
 	}

@@ -94,7 +94,8 @@ func (e stepCopyExecutor) Run(ctx context.Context, req Request) (any, error) {
 		size, etag, err = e.write(ctx, to, src, client)
 		src.body.Close()
 		if err == nil {
-			return map[string]any{"from": from.raw, "to": to.raw, "size": size, "etag": etag}, nil
+			// The output goes into the history: no password of the URL.
+			return map[string]any{"from": redactURL(from.raw), "to": to.raw, "size": size, "etag": etag}, nil
 		}
 	}
 	if ctx.Err() != nil {
@@ -110,7 +111,7 @@ func (e stepCopyExecutor) open(ctx context.Context, from objectURL, client *mini
 		if errors.Is(err, fs.ErrNotExist) || s3NotFound(err) {
 			name = ErrorCopyNotFound
 		}
-		return copySource{}, &Failure{Name: name, Cause: fmt.Sprintf("reading %s: %s", from.raw, describeIOError(err))}
+		return copySource{}, &Failure{Name: name, Cause: fmt.Sprintf("reading %s: %s", redactURL(from.raw), describeIOError(err))}
 	}
 	switch from.scheme {
 	case "file":

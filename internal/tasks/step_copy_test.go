@@ -55,6 +55,11 @@ func TestStepCopyFiles(t *testing.T) {
 			want: `{"from": "` + abs + `/in.csv", "to": "` + abs + `/archive/in.csv", "size": 11000, "etag": "` + etag + `"}`},
 		{name: "http to file", input: `{"from": "` + srv.URL + `/data.csv?v=1", "to": "file://dl/"}`,
 			want: `{"from": "` + srv.URL + `/data.csv?v=1", "to": "file://dl/data.csv", "size": 11000, "etag": "` + etag + `"}`},
+		// A password in a source URL shows neither in the output (the
+		// history) nor in a failure.
+		{name: "http source with a password", input: `{"from": "http://u:` + stepSecret + `@` + strings.TrimPrefix(srv.URL, "http://") + `/data.csv", "to": "file://pw.csv"}`,
+			want: `{"from": "http://[redacted]@` + strings.TrimPrefix(srv.URL, "http://") + `/data.csv", "to": "file://pw.csv", "size": 11000, "etag": "` + etag + `"}`},
+		{name: "unreachable http source with a password", input: `{"from": "http://u:` + stepSecret + `@127.0.0.1:1/data.csv", "to": "file://pw.csv"}`, failure: ErrorCopy, causeHas: []string{"http://[redacted]@127.0.0.1:1/data.csv"}},
 		{name: "missing file", input: `{"from": "file://nope.csv", "to": "file://x.csv"}`, failure: ErrorCopyNotFound, causeHas: []string{"file://nope.csv", "no such file"}},
 		{name: "missing http source", input: `{"from": "` + srv.URL + `/gone", "to": "file://x.csv"}`, failure: ErrorCopyNotFound, causeHas: []string{"404"}},
 		{name: "short http source", input: `{"from": "` + srv.URL + `/short", "to": "file://short.csv"}`, failure: ErrorCopy, causeHas: []string{"writing file://short.csv"}},
@@ -130,3 +135,29 @@ func TestStepWaitForFiles(t *testing.T) {
 
 // etagOf is the ETag of a local file: its modification time and size.
 func etagOf(mod time.Time, size int) string { return fmt.Sprintf("%x-%x", mod.UnixNano(), size) }
+
+// TestStepCopyReplacesASymlinkAtTheDestination: a symbolic link where the
+// copy goes is replaced by the file; what it points to is not written.
+func TestStepCopyReplacesASymlinkAtTheDestination(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "precious")
+	if err := os.WriteFile(target, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "in.csv"), []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, filepath.Join(dir, "out.csv")); err != nil {
+		t.Fatal(err)
+	}
+	r := newResolver(t, Options{WorkDir: dir})
+	if _, err := run(t, r, Request{Resource: steptask.ResourceCopy, Input: jsonValue(t, `{"from": "file://in.csv", "to": "file://out.csv"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "keep" {
+		t.Fatalf("the link's target was written: %q", b)
+	}
+	if fi, err := os.Lstat(filepath.Join(dir, "out.csv")); err != nil || !fi.Mode().IsRegular() {
+		t.Fatalf("out.csv: %v %v", fi, err)
+	}
+}

@@ -2,6 +2,9 @@ package tasks
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -42,6 +45,11 @@ func (e stepHTTPExecutor) Run(ctx context.Context, req Request) (any, error) {
 		}
 	}
 	for k, v := range t.Headers {
+		if conn != nil && strings.EqualFold(k, "Host") {
+			// A shared front end (an ingress, a CDN) routes by Host: the
+			// connection's credentials would reach another service.
+			return nil, invalidInput(ErrorHTTPInvalidInput, "headers."+k, "is not allowed with a connection: its headers are sent to %q's host only", conn.Name)
+		}
 		for existing := range headers {
 			if strings.EqualFold(existing, k) {
 				delete(headers, existing)
@@ -64,7 +72,12 @@ func (e stepHTTPExecutor) Run(ctx context.Context, req Request) (any, error) {
 	if err != nil {
 		return nil, redactFailure(conn, err)
 	}
-	a, err := e.r.http.send(ctx, req, ht)
+	ex := e.r.http
+	if conn != nil {
+		ex.client = sameHostClient(ex.client, conn)
+		ex.redact = conn.Redact
+	}
+	a, err := ex.send(ctx, req, ht)
 	if err != nil {
 		return nil, redactFailure(conn, err)
 	}
@@ -108,8 +121,12 @@ func stepURL(raw string, conn *config.Connection) (string, error) {
 	if raw == "" {
 		return "", invalidInput(ErrorHTTPInvalidInput, "url", "is missing")
 	}
-	if conn == nil || conn.HTTP.BaseURL == "" {
+	if conn == nil || conn.HTTP.BaseURL == "" && len(conn.HTTP.Headers) == 0 {
 		return raw, nil // parseHTTPTask checks it is absolute
+	}
+	if conn.HTTP.BaseURL == "" {
+		// config refuses this; a Config built by a program may not.
+		return "", invalidInput(ErrorHTTPInvalidInput, "connection", "%q has headers but no base_url: they would go to any host", conn.Name)
 	}
 	base, err := url.Parse(conn.HTTP.BaseURL)
 	if err != nil {
@@ -124,6 +141,27 @@ func stepURL(raw string, conn *config.Connection) (string, error) {
 		return "", invalidInput(ErrorHTTPInvalidInput, "url", "%q leaves the connection %q (%s://%s): its headers are sent only there; drop the connection or use a path", raw, conn.Name, base.Scheme, base.Host)
 	}
 	return u.String(), nil
+}
+
+// sameHostClient is client refusing redirects to another scheme or host
+// than the request's: Go's client forwards every header but Authorization
+// and Cookie across hosts, and a connection's headers are its credentials.
+func sameHostClient(client *http.Client, conn *config.Connection) *http.Client {
+	c := *client
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		first := via[0].URL
+		if req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
+			return fmt.Errorf("a redirect to %s://%s leaves the connection %q (%s://%s): its headers are sent only there; give the step the final URL", req.URL.Scheme, req.URL.Host, conn.Name, first.Scheme, first.Host)
+		}
+		if client.CheckRedirect != nil {
+			return client.CheckRedirect(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &c
 }
 
 // redactFailure scrubs the connection's secrets from a failure's cause.

@@ -3,6 +3,7 @@ package tasks
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,5 +86,63 @@ func TestStepHTTP(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStepHTTPCredentialsStayOnTheConnectionsHost pins that a connection's
+// headers (its credentials) reach no other host: not through a redirect
+// (Go's client forwards every header but Authorization and Cookie to
+// another host), and not as the start of a secret that an error body
+// quoted where the excerpt of the body cuts it.
+func TestStepHTTPCredentialsStayOnTheConnectionsHost(t *testing.T) {
+	stolen := make(chan string, 1)
+	thief := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case stolen <- r.Header.Get("X-Token"):
+		default:
+		}
+		w.Write([]byte("ok"))
+	}))
+	t.Cleanup(thief.Close)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/away":
+			http.Redirect(w, r, thief.URL+"/collect", http.StatusFound)
+		case "/here":
+			http.Redirect(w, r, "/ok", http.StatusFound)
+		case "/ok":
+			w.Write([]byte("fine"))
+		case "/cut":
+			// The token lands across the end of the excerpt of the body.
+			http.Error(w, strings.Repeat("x", bodyExcerptBytes-12)+r.Header.Get("X-Token"), http.StatusForbidden)
+		}
+	}))
+	t.Cleanup(api.Close)
+	conns := testConnections(t, `connections:
+  api:
+    type: http
+    base_url: `+api.URL+`
+    headers: {X-Token: env:TOKEN}
+`, map[string]string{"TOKEN": stepSecret})
+	r := newResolver(t, Options{Connections: conns})
+	runStepCases(t, r, steptask.ResourceHTTP, []stepCase{
+		{name: "a redirect to another host", input: `{"connection": "api", "url": "/away"}`, failure: ErrorHTTPTransport, causeHas: []string{"redirect", "leaves the connection"}},
+		// A Host header would route the credentials to another virtual
+		// host of a shared front end (an ingress, a CDN).
+		{name: "a Host header through a connection", input: `{"connection": "api", "url": "/ok", "headers": {"host": "other.internal"}}`, failure: ErrorHTTPInvalidInput, causeHas: []string{`"headers.host"`, "connection"}},
+		{name: "an excerpt cutting the secret", input: `{"connection": "api", "url": "/cut"}`, failure: ErrorHTTPClient, causeHas: []string{"403", "[redacted]"}},
+	})
+	select {
+	case got := <-stolen:
+		t.Fatalf("the other host got the connection's header X-Token=%q", got)
+	default:
+	}
+	// A redirect on the connection's host is still followed.
+	got, err := run(t, r, Request{Resource: steptask.ResourceHTTP, Input: jsonValue(t, `{"connection": "api", "url": "/here"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := got.(map[string]any)["body"]; body != "fine" {
+		t.Fatalf("body = %v", body)
 	}
 }

@@ -105,6 +105,10 @@ func shellStepArgv(t *steptask.Shell) ([]string, error) {
 	}
 }
 
+// errNotRegular is a $BATON_OUTPUT that the command replaced by something
+// else than a regular file (a FIFO, a device, a symbolic link).
+var errNotRegular = errors.New("not a regular file: write into the file $BATON_OUTPUT names, do not replace it by a FIFO, device or symbolic link")
+
 // readStepOutput reads the $BATON_OUTPUT file: a JSON document, or
 // key=value lines read as an object of strings; null when the command
 // wrote nothing. More than limit bytes fail with States.DataLimitExceeded.

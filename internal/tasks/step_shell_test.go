@@ -37,6 +37,8 @@ func TestStepShell(t *testing.T) {
 		{name: "exit code", input: `{"script": "echo partial > $BATON_OUTPUT; echo 'disk full' >&2; exit 3"}`, failure: ErrorShellExit, causeHas: []string{"exit status 3", "disk full"}},
 		{name: "sh -e stops at the first failure", input: `{"script": "false\necho ran=yes > $BATON_OUTPUT"}`, failure: ErrorShellExit, causeHas: []string{"exit status 1"}},
 		{name: "sh -u refuses unset variables", input: `{"script": "echo $NOT_SET_ANYWHERE"}`, failure: ErrorShellExit, causeHas: []string{"NOT_SET_ANYWHERE"}},
+		{name: "a FIFO as the output", input: `{"script": "rm \"$BATON_OUTPUT\"; mkfifo \"$BATON_OUTPUT\""}`, failure: ErrorShellOutput, causeHas: []string{"not a regular file"}},
+		{name: "a symbolic link as the output", input: `{"script": "rm \"$BATON_OUTPUT\"; ln -s /dev/zero \"$BATON_OUTPUT\""}`, failure: ErrorShellOutput, causeHas: []string{"not a regular file"}},
 		{name: "missing program", input: `{"command": ["baton-no-such-program"]}`, failure: ErrorShellNotFound},
 		{name: "output neither JSON nor key=value", input: `{"script": "echo 'just words' > $BATON_OUTPUT"}`, failure: ErrorShellOutput, causeHas: []string{`line 1 is "just words"`}},
 		{name: "broken JSON output", input: `{"script": "echo '{\"a\": ' > $BATON_OUTPUT"}`, failure: ErrorShellOutput, causeHas: []string{"invalid JSON"}},
