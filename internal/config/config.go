@@ -506,7 +506,7 @@ func (r *reader) http(f fields) *HTTP {
 			f.r.keyProblem(hf.ptr+"/"+asl.PointerToken(k), "connection %q: header name %q is not a valid HTTP header name", f.conn, k)
 			continue
 		}
-		s := hf.secret(k, false)
+		s := hf.secret(k, credentialHeader(k))
 		if strings.ContainsAny(s.Reveal(), "\r\n\x00") {
 			hf.problem(k, "holds a line break or NUL")
 		}
@@ -518,6 +518,20 @@ func (r *reader) http(f fields) *HTTP {
 		f.whole("has headers but no base_url: give the base_url of the service they are for (they are sent to its host only)")
 	}
 	return h
+}
+
+// credentialHeader reports whether a header's value is a credential by its
+// name (Authorization, Cookie, X-Api-Key, X-Auth-Token...): such a value
+// must be a reference, so that Redact knows it and scrubs it from what a
+// server echoes.
+func credentialHeader(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range []string{"auth", "cookie", "token", "key", "secret", "password", "session", "signature"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func validHeaderName(name string) bool {

@@ -128,6 +128,11 @@ func TestParseProblems(t *testing.T) {
 		// to any host it names.
 		{"headers without base_url", "connections:\n  a: {type: http, headers: {X-Token: env:SET}}\n",
 			[]string{`baton.yaml:2:6: connection "a" has headers but no base_url: give the base_url of the service they are for (they are sent to its host only)`}},
+		// A credential written in the file would not be scrubbed from
+		// what a server echoes: it must be a reference, as a password.
+		{"literal credential header", "connections:\n  a: {type: http, base_url: 'https://x', headers: {Authorization: Bearer abc, X-Api-Key: k, Accept: text/csv}}\n",
+			[]string{`baton.yaml:2:67: connection "a": Authorization must be a reference, env:NAME or file:PATH, so that no secret is written in the configuration file`,
+				`baton.yaml:2:90: connection "a": X-Api-Key must be a reference, env:NAME or file:PATH, so that no secret is written in the configuration file`}},
 		{"bad name", "connections:\n  'a b': {type: http}\n", []string{`baton.yaml:2:3: connection name "a b" must be 1 to 80 letters, digits, _ or -`}},
 		{"unknown top-level key", "connection: {}\n", []string{`baton.yaml:1:1: unknown field "connection" in the configuration (fields: connections)`}},
 		{"bad port", "connections:\n  a: {type: sql, driver: postgres, host: h, port: 70000}\n",
