@@ -130,7 +130,13 @@ func (c *Connection) Secrets() []string {
 		add(c.S3.AccessKeyID, c.S3.SecretAccessKey)
 	case c.HTTP != nil:
 		for _, k := range slices.Sorted(maps.Keys(c.HTTP.Headers)) {
-			add(c.HTTP.Headers[k])
+			h := c.HTTP.Headers[k]
+			add(h)
+			// "Bearer TOKEN", "Basic ...": a server may quote the
+			// credentials without their scheme.
+			if scheme, cred, ok := strings.Cut(h.Reveal(), " "); ok && h.ref && isWord(scheme) && len(cred) >= 8 {
+				add(NewSecret(strings.TrimSpace(cred)))
+			}
 		}
 	}
 	// Longest first, so that a secret containing another is replaced whole.
@@ -164,6 +170,11 @@ func (c *Connection) Redact(s string) string {
 		s = strings.ReplaceAll(s, v, redacted)
 	}
 	return s
+}
+
+// isWord reports whether s is letters only (an authorization scheme).
+func isWord(s string) bool {
+	return s != "" && !strings.ContainsFunc(s, func(r rune) bool { return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') })
 }
 
 // UnknownConnectionError is a step naming a connection that the

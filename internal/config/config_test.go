@@ -208,9 +208,10 @@ func TestRedact(t *testing.T) {
   kv2: {type: sql, driver: postgres, dsn: "host=db password=plainpw user=baton"}
   query: {type: sql, driver: postgres, dsn: "postgres://baton@db/x?sslmode=disable&password=pw-in-query"}
   api: {type: http, base_url: "https://api.example", headers: {Accept: application/json, Authorization: env:TOKEN}}
+  bearer: {type: http, base_url: "https://api.example", headers: {Authorization: env:BEARER}}
   slashy: {type: http, base_url: "https://api.example", headers: {X-Token: env:SLASHY}}
 `
-	cfg, err := Parse("baton.yaml", []byte(src), testSources(map[string]string{"TOKEN": secretValue, "SLASHY": `ab/c"d+e==`}))
+	cfg, err := Parse("baton.yaml", []byte(src), testSources(map[string]string{"TOKEN": secretValue, "SLASHY": `ab/c"d+e==`, "BEARER": "Bearer tok-" + secretValue}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,6 +220,8 @@ func TestRedact(t *testing.T) {
 		{"kv", `auth failed for pw ' in kv`, "auth failed for [redacted]"},
 		{"kv2", "auth failed for plainpw", "auth failed for [redacted]"},
 		{"query", "auth failed for pw-in-query", "auth failed for [redacted]"},
+		// A server quoting the token of "Authorization: Bearer TOKEN" alone.
+		{"bearer", "invalid token tok-" + secretValue, "invalid token [redacted]"},
 		// A server quoting a token in JSON (PHP escapes /) or in a URL.
 		{"slashy", `{"error": "bad token ab\/c\"d+e=="}`, `{"error": "bad token [redacted]"}`},
 		{"slashy", `{"error": "bad token ab/c\"d+e=="}`, `{"error": "bad token [redacted]"}`},
