@@ -115,6 +115,11 @@ func (e stepCopyExecutor) open(ctx context.Context, from objectURL, client *mini
 	}
 	switch from.scheme {
 	case "file":
+		// Checked before the open too: opening a FIFO blocks until a
+		// writer comes, whatever the step's timeout.
+		if fi, err := os.Stat(from.path); err == nil && !fi.Mode().IsRegular() {
+			return fail(fmt.Errorf("%s is not a regular file", from.path))
+		}
 		f, err := os.Open(from.path)
 		if err != nil {
 			return fail(err)
