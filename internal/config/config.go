@@ -147,9 +147,13 @@ func (c *Connection) Secrets() []string {
 // Redact replaces every secret of the connection in s with "[redacted]",
 // as it is and as a server quoting it would write it: escaped in a JSON
 // string (with / as \/ too, as PHP does) or in a URL.
-func (c *Connection) Redact(s string) string {
+func (c *Connection) Redact(s string) string { return c.Redactor()(s) }
+
+// Redactor returns Redact with the forms of the secrets worked out once,
+// for scrubbing many strings (every string of an answer).
+func (c *Connection) Redactor() func(string) string {
 	if c == nil {
-		return s
+		return func(s string) string { return s }
 	}
 	var forms []string
 	for _, v := range c.Secrets() {
@@ -166,10 +170,12 @@ func (c *Connection) Redact(s string) string {
 	}
 	// Longest first, so that a form containing another is replaced whole.
 	slices.SortStableFunc(forms, func(a, b string) int { return len(b) - len(a) })
-	for _, v := range forms {
-		s = strings.ReplaceAll(s, v, redacted)
+	return func(s string) string {
+		for _, v := range forms {
+			s = strings.ReplaceAll(s, v, redacted)
+		}
+		return s
 	}
-	return s
 }
 
 // isWord reports whether s is letters only (an authorization scheme).
