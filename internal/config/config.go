@@ -130,7 +130,13 @@ func (c *Connection) Secrets() []string {
 		add(c.S3.AccessKeyID, c.S3.SecretAccessKey)
 	case c.HTTP != nil:
 		for _, k := range slices.Sorted(maps.Keys(c.HTTP.Headers)) {
-			add(c.HTTP.Headers[k])
+			h := c.HTTP.Headers[k]
+			add(h)
+			// "Bearer TOKEN", "Basic ...": a server may quote the
+			// credentials without their scheme.
+			if scheme, cred, ok := strings.Cut(h.Reveal(), " "); ok && h.ref && isWord(scheme) && len(cred) >= 8 {
+				add(NewSecret(strings.TrimSpace(cred)))
+			}
 		}
 	}
 	// Longest first, so that a secret containing another is replaced whole.
@@ -141,9 +147,13 @@ func (c *Connection) Secrets() []string {
 // Redact replaces every secret of the connection in s with "[redacted]",
 // as it is and as a server quoting it would write it: escaped in a JSON
 // string (with / as \/ too, as PHP does) or in a URL.
-func (c *Connection) Redact(s string) string {
+func (c *Connection) Redact(s string) string { return c.Redactor()(s) }
+
+// Redactor returns Redact with the forms of the secrets worked out once,
+// for scrubbing many strings (every string of an answer).
+func (c *Connection) Redactor() func(string) string {
 	if c == nil {
-		return s
+		return func(s string) string { return s }
 	}
 	var forms []string
 	for _, v := range c.Secrets() {
@@ -160,10 +170,17 @@ func (c *Connection) Redact(s string) string {
 	}
 	// Longest first, so that a form containing another is replaced whole.
 	slices.SortStableFunc(forms, func(a, b string) int { return len(b) - len(a) })
-	for _, v := range forms {
-		s = strings.ReplaceAll(s, v, redacted)
+	return func(s string) string {
+		for _, v := range forms {
+			s = strings.ReplaceAll(s, v, redacted)
+		}
+		return s
 	}
-	return s
+}
+
+// isWord reports whether s is letters only (an authorization scheme).
+func isWord(s string) bool {
+	return s != "" && !strings.ContainsFunc(s, func(r rune) bool { return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') })
 }
 
 // UnknownConnectionError is a step naming a connection that the
@@ -506,7 +523,7 @@ func (r *reader) http(f fields) *HTTP {
 			f.r.keyProblem(hf.ptr+"/"+asl.PointerToken(k), "connection %q: header name %q is not a valid HTTP header name", f.conn, k)
 			continue
 		}
-		s := hf.secret(k, false)
+		s := hf.secret(k, credentialHeader(k))
 		if strings.ContainsAny(s.Reveal(), "\r\n\x00") {
 			hf.problem(k, "holds a line break or NUL")
 		}
@@ -518,6 +535,20 @@ func (r *reader) http(f fields) *HTTP {
 		f.whole("has headers but no base_url: give the base_url of the service they are for (they are sent to its host only)")
 	}
 	return h
+}
+
+// credentialHeader reports whether a header's value is a credential by its
+// name (Authorization, Cookie, X-Api-Key, X-Auth-Token...): such a value
+// must be a reference, so that Redact knows it and scrubs it from what a
+// server echoes.
+func credentialHeader(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range []string{"auth", "cookie", "token", "key", "secret", "password", "session", "signature"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func validHeaderName(name string) bool {

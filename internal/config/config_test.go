@@ -128,6 +128,11 @@ func TestParseProblems(t *testing.T) {
 		// to any host it names.
 		{"headers without base_url", "connections:\n  a: {type: http, headers: {X-Token: env:SET}}\n",
 			[]string{`baton.yaml:2:6: connection "a" has headers but no base_url: give the base_url of the service they are for (they are sent to its host only)`}},
+		// A credential written in the file would not be scrubbed from
+		// what a server echoes: it must be a reference, as a password.
+		{"literal credential header", "connections:\n  a: {type: http, base_url: 'https://x', headers: {Authorization: Bearer abc, X-Api-Key: k, Accept: text/csv}}\n",
+			[]string{`baton.yaml:2:67: connection "a": Authorization must be a reference, env:NAME or file:PATH, so that no secret is written in the configuration file`,
+				`baton.yaml:2:90: connection "a": X-Api-Key must be a reference, env:NAME or file:PATH, so that no secret is written in the configuration file`}},
 		{"bad name", "connections:\n  'a b': {type: http}\n", []string{`baton.yaml:2:3: connection name "a b" must be 1 to 80 letters, digits, _ or -`}},
 		{"unknown top-level key", "connection: {}\n", []string{`baton.yaml:1:1: unknown field "connection" in the configuration (fields: connections)`}},
 		{"bad port", "connections:\n  a: {type: sql, driver: postgres, host: h, port: 70000}\n",
@@ -203,9 +208,10 @@ func TestRedact(t *testing.T) {
   kv2: {type: sql, driver: postgres, dsn: "host=db password=plainpw user=baton"}
   query: {type: sql, driver: postgres, dsn: "postgres://baton@db/x?sslmode=disable&password=pw-in-query"}
   api: {type: http, base_url: "https://api.example", headers: {Accept: application/json, Authorization: env:TOKEN}}
+  bearer: {type: http, base_url: "https://api.example", headers: {Authorization: env:BEARER}}
   slashy: {type: http, base_url: "https://api.example", headers: {X-Token: env:SLASHY}}
 `
-	cfg, err := Parse("baton.yaml", []byte(src), testSources(map[string]string{"TOKEN": secretValue, "SLASHY": `ab/c"d+e==`}))
+	cfg, err := Parse("baton.yaml", []byte(src), testSources(map[string]string{"TOKEN": secretValue, "SLASHY": `ab/c"d+e==`, "BEARER": "Bearer tok-" + secretValue}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,6 +220,8 @@ func TestRedact(t *testing.T) {
 		{"kv", `auth failed for pw ' in kv`, "auth failed for [redacted]"},
 		{"kv2", "auth failed for plainpw", "auth failed for [redacted]"},
 		{"query", "auth failed for pw-in-query", "auth failed for [redacted]"},
+		// A server quoting the token of "Authorization: Bearer TOKEN" alone.
+		{"bearer", "invalid token tok-" + secretValue, "invalid token [redacted]"},
 		// A server quoting a token in JSON (PHP escapes /) or in a URL.
 		{"slashy", `{"error": "bad token ab\/c\"d+e=="}`, `{"error": "bad token [redacted]"}`},
 		{"slashy", `{"error": "bad token ab/c\"d+e=="}`, `{"error": "bad token [redacted]"}`},

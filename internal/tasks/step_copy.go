@@ -20,9 +20,9 @@ import (
 	"github.com/batonhq/baton/internal/steptask"
 )
 
-// copyPartSize is the part size of uploads of unknown length (an HTTP
-// source without Content-Length): what one upload holds in memory, and,
-// times S3's 10,000 parts, the largest such object (160 GB).
+// copyPartSize is the part size of uploads from an HTTP source: what one
+// upload holds in memory, and, times S3's 10,000 parts, the largest such
+// object (160 GB).
 const copyPartSize = 16 << 20
 
 // stepCopyExecutor runs baton:step:copy tasks: one object from a file://,
@@ -115,6 +115,11 @@ func (e stepCopyExecutor) open(ctx context.Context, from objectURL, client *mini
 	}
 	switch from.scheme {
 	case "file":
+		// Checked before the open too: opening a FIFO blocks until a
+		// writer comes, whatever the step's timeout.
+		if fi, err := os.Stat(from.path); err == nil && !fi.Mode().IsRegular() {
+			return fail(fmt.Errorf("%s is not a regular file", from.path))
+		}
 		f, err := os.Open(from.path)
 		if err != nil {
 			return fail(err)
@@ -169,7 +174,11 @@ func (e stepCopyExecutor) write(ctx context.Context, to objectURL, src copySourc
 	}
 	if to.scheme == "s3" {
 		opts := minio.PutObjectOptions{}
-		if src.size < 0 {
+		// A source that is not a file nor an S3 object (an HTTP body) is
+		// uploaded through one buffer of a part: of copyPartSize, whatever
+		// size it announces (minio-go would size the part, and allocate
+		// it, from the announced length: 112 MB for 1 TiB).
+		if _, readerAt := src.body.(io.ReaderAt); src.size < 0 || !readerAt {
 			opts.PartSize = copyPartSize
 		}
 		info, err := client.PutObject(ctx, to.bucket, to.key, src.body, src.size, opts)

@@ -75,7 +75,7 @@ func (e stepHTTPExecutor) Run(ctx context.Context, req Request) (any, error) {
 	ex := e.r.http
 	if conn != nil {
 		ex.client = sameHostClient(ex.client, conn)
-		ex.redact = conn.Redact
+		ex.redact = conn.Redactor()
 	}
 	a, err := ex.send(ctx, req, ht)
 	if err != nil {
@@ -85,27 +85,27 @@ func (e stepHTTPExecutor) Run(ctx context.Context, req Request) (any, error) {
 	if conn != nil {
 		// A server may echo the credentials it got (httpbin's /headers
 		// does): the output goes into the history.
-		return redactValue(conn, out), nil
+		return redactValue(conn.Redactor(), out), nil
 	}
 	return out, nil
 }
 
-// redactValue replaces the connection's secrets in every string of a JSON
+// redactValue applies redact to every string of a JSON
 // value, keys included.
-func redactValue(conn *config.Connection, v any) any {
+func redactValue(redact func(string) string, v any) any {
 	switch v := v.(type) {
 	case string:
-		return conn.Redact(v)
+		return redact(v)
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for k, e := range v {
-			out[conn.Redact(k)] = redactValue(conn, e)
+			out[redact(k)] = redactValue(redact, e)
 		}
 		return out
 	case []any:
 		out := make([]any, len(v))
 		for i, e := range v {
-			out[i] = redactValue(conn, e)
+			out[i] = redactValue(redact, e)
 		}
 		return out
 	}

@@ -100,7 +100,7 @@ func TestReadFileLimit(t *testing.T) {
 		{"over the limit: limit+1 bytes", write("over", 10_000), 10, 11, ""},
 		{"large, under a large limit", write("large", 100_000), 1 << 20, 100_000, ""},
 		{"missing", filepath.Join(dir, "missing"), 10, 0, "open " + filepath.Join(dir, "missing") + ": no such file or directory"},
-		{"a directory", dir, 10, 0, "read " + dir + ": is a directory"},
+		{"a directory", dir, 10, 0, "open " + dir + ": " + errNotRegular.Error()},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			b, err := readFileLimit(c.path, c.limit)

@@ -118,6 +118,10 @@ func tooMany(where string) error {
 // does not exist yet holds nothing.
 func listFiles(ctx context.Context, loc objectURL, prefix, pattern string, since time.Time) ([]foundObject, error) {
 	dir := path.Dir(loc.path)
+	// Opening a FIFO would block until a writer comes: check first.
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return nil, &Failure{Name: ErrorWaitFor, Cause: fmt.Sprintf("listing %s: not a directory", dir)}
+	}
 	f, err := os.Open(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
