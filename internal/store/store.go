@@ -126,6 +126,16 @@ type Store interface {
 	// selects, in the order they were appended.
 	ReadLogs(ctx context.Context, executionArn string, q LogQuery) ([]*LogChunk, error)
 
+	// PutBundle stores a project bundle (the encoded bytes of a deployed
+	// pipeline project) under its content digest, once: putting a digest
+	// already stored changes nothing and returns created false. The store
+	// does not look inside Data nor check the digest; the service does.
+	// Bundles are never deleted yet: a later garbage collection will drop
+	// those no version refers to, older than some age (hence Created).
+	PutBundle(ctx context.Context, b *Bundle) (created bool, err error)
+	// GetBundle returns a bundle with its data (ErrNotFound when missing).
+	GetBundle(ctx context.Context, digest string) (*Bundle, error)
+
 	Close() error
 }
 
@@ -371,4 +381,12 @@ type LogQuery struct {
 	Attempt   int    // only this attempt (1, 2, ...); 0 for all
 	After     int64  // only chunks with a greater Seq (0: from the start)
 	Limit     int    // most chunks returned; 0: 1000
+}
+
+// Bundle is a project bundle kept in the store, content-addressed.
+type Bundle struct {
+	Digest  string    // "sha256:" and 64 hex digits, the key
+	Size    int64     // len(Data), kept apart so that a listing need not read Data
+	Created time.Time // when it was first stored
+	Data    []byte    // the encoded bundle (a gzipped tar)
 }

@@ -214,3 +214,21 @@ func (f *Store) ReadLogs(ctx context.Context, executionArn string, q store.LogQu
 func (f *Store) Timers(ctx context.Context, fn func(store.Timer) error) error {
 	return f.around(ctx, "Timers", "", func() error { return f.Store.Timers(ctx, fn) })
 }
+
+func (f *Store) PutBundle(ctx context.Context, b *store.Bundle) (bool, error) {
+	var created bool
+	err := f.around(ctx, "PutBundle", b.Digest, func() (err error) {
+		created, err = f.Store.PutBundle(ctx, b)
+		return err
+	})
+	return created, err
+}
+
+func (f *Store) GetBundle(ctx context.Context, digest string) (*store.Bundle, error) {
+	var b *store.Bundle
+	err := f.around(ctx, "GetBundle", digest, func() (err error) {
+		b, err = f.Store.GetBundle(ctx, digest)
+		return err
+	})
+	return b, err
+}

@@ -210,3 +210,24 @@ func (s *Store) ReadLogs(ctx context.Context, executionArn string, q store.LogQu
 	})
 	return a, err
 }
+
+// PutBundle is a write, repeated only when it had no effect: repeating one
+// that had would be harmless (a bundle is stored once per digest) but
+// would answer created false for the bundle it created.
+func (s *Store) PutBundle(ctx context.Context, b *store.Bundle) (bool, error) {
+	var created bool
+	err := s.do(ctx, "PutBundle", write, func() (err error) {
+		created, err = s.Store.PutBundle(ctx, b)
+		return err
+	})
+	return created, err
+}
+
+func (s *Store) GetBundle(ctx context.Context, digest string) (*store.Bundle, error) {
+	var b *store.Bundle
+	err := s.do(ctx, "GetBundle", read, func() (err error) {
+		b, err = s.Store.GetBundle(ctx, digest)
+		return err
+	})
+	return b, err
+}

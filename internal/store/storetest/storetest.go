@@ -56,6 +56,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Timers", timerTests},
 		{"Lifecycle", lifecycleTests},
 		{"Logs", logTests},
+		{"Bundles", bundleTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
