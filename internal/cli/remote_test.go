@@ -250,6 +250,8 @@ esac
 	// The worker creates the activity.
 	actArn := "arn:aws:states:us-east-1:123456789012:activity:jobs"
 	deadline := time.Now().Add(20 * time.Second)
+	poll := time.NewTicker(5 * time.Millisecond)
+	defer poll.Stop()
 	for {
 		if _, err := env.Service.DescribeActivity(context.Background(), &service.DescribeActivityInput{ActivityArn: actArn}); err == nil {
 			break
@@ -257,9 +259,7 @@ esac
 		if time.Now().After(deadline) {
 			t.Fatalf("the worker did not create the activity: %s", stderr.String())
 		}
-		select {
-		case <-time.After(5 * time.Millisecond): // poll interval
-		}
+		<-poll.C
 	}
 
 	tok := env.Engine.QueueTask(actArn, `{"n":1}`)

@@ -235,6 +235,7 @@ func (s *server) kill() {
 	s.mu.Unlock()
 	if cmd == nil {
 		s.t.Fatalf("kill: server not running")
+		return
 	}
 	fmt.Fprintf(s.logs, "===== SIGKILL at %s =====\n", time.Now().Format(time.TimeOnly+".000"))
 	if err := cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
@@ -251,6 +252,7 @@ func (s *server) stop() {
 	s.mu.Unlock()
 	if cmd == nil {
 		s.t.Fatalf("stop: server not running")
+		return
 	}
 	fmt.Fprintf(s.logs, "===== SIGTERM at %s =====\n", time.Now().Format(time.TimeOnly+".000"))
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {

@@ -15,6 +15,10 @@ import (
 // MaxLogChunks is the most chunks one GetExecutionLogs answers.
 const MaxLogChunks = 1000
 
+// MaxLogPageBytes bounds the output one GetExecutionLogs answers (past the
+// chunk that reaches it), so that a page of large chunks stays a few MB.
+const MaxLogPageBytes = 4 << 20
+
 // GetExecutionLogsInput asks for the task logs of an execution: what the
 // commands of its tasks wrote on stdout and stderr.
 type GetExecutionLogsInput struct {
@@ -50,6 +54,9 @@ type GetExecutionLogsOutput struct {
 	// ExecutionStatus is the execution's status when it was read, before
 	// the logs: once it is not RUNNING, an empty page is the end.
 	ExecutionStatus string `json:"executionStatus"`
+	// More is true when the page ended at maxResults or at the page's size
+	// bound: more output may be read at once from Offset.
+	More bool `json:"more,omitempty"`
 }
 
 // GetExecutionLogs reads a page of the task logs of an execution.
@@ -84,17 +91,21 @@ func (s *Service) GetExecutionLogs(ctx context.Context, in *GetExecutionLogsInpu
 	default:
 		return nil, storeErr(err, executionNotFound(in.ExecutionArn))
 	}
+	limit := cmp.Or(in.MaxResults, MaxLogChunks)
 	chunks, err := s.store.ReadLogs(ctx, in.ExecutionArn, store.LogQuery{StateName: in.Step, Attempt: in.Attempt,
-		After: in.Offset, Limit: cmp.Or(in.MaxResults, MaxLogChunks)})
+		After: in.Offset, Limit: limit, MaxBytes: MaxLogPageBytes})
 	if err != nil {
 		return nil, storeErr(err, nil)
 	}
 	out := &GetExecutionLogsOutput{Chunks: make([]LogChunk, 0, len(chunks)), Offset: in.Offset, ExecutionStatus: status}
+	size := 0
 	for _, c := range chunks {
+		size += len(c.Data)
 		out.Chunks = append(out.Chunks, LogChunk{Seq: c.Seq, Step: c.StateName, TaskID: c.TaskID, Attempt: c.Attempt,
 			Stream: c.Stream, Time: NewTime(c.Time), Text: strings.ToValidUTF8(string(c.Data), "\uFFFD"), Cut: c.Cut})
 		out.Offset = c.Seq
 	}
+	out.More = len(chunks) == limit || size >= MaxLogPageBytes
 	return out, nil
 }
 

@@ -381,6 +381,10 @@ type LogQuery struct {
 	Attempt   int    // only this attempt (1, 2, ...); 0 for all
 	After     int64  // only chunks with a greater Seq (0: from the start)
 	Limit     int    // most chunks returned; 0: 1000
+	// MaxBytes ends the page after the chunk that brings its data to this
+	// many bytes (a page holds at least one chunk); 0: no bound. Chunks are
+	// up to about 100 KiB each, so 1000 of them would be 100 MB.
+	MaxBytes int64
 }
 
 // Bundle is a project bundle kept in the store, content-addressed.

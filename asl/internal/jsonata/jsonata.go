@@ -98,9 +98,9 @@ type Bindings struct {
 	Var func(name string) (any, bool)
 }
 
-// Undefined is returned (as the error) when an expression evaluates to
+// ErrUndefined is returned (as the error) when an expression evaluates to
 // nothing, which no field accepts.
-var Undefined = errors.New("undefined")
+var ErrUndefined = errors.New("undefined")
 
 // Limits bound one evaluation. Zero fields mean no limit.
 type Limits struct {
@@ -182,7 +182,7 @@ func (e *Expr) Eval(ctx context.Context, b Bindings, lim Limits) (any, error) {
 		return nil, &EvalError{Message: err.Error()}
 	}
 	if r == nil {
-		return nil, Undefined
+		return nil, ErrUndefined
 	}
 	return FromJSONata(r), nil
 }

@@ -1,7 +1,6 @@
 package native
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -78,7 +77,6 @@ func (h *handler) followLogs(ctx context.Context, stream *sse, in *service.GetEx
 	defer beat.Stop()
 	poll := time.NewTicker(logPoll)
 	defer poll.Stop()
-	limit := cmp.Or(in.MaxResults, service.MaxLogChunks)
 	for {
 		for _, c := range out.Chunks {
 			b, err := json.Marshal(c)
@@ -90,7 +88,7 @@ func (h *handler) followLogs(ctx context.Context, stream *sse, in *service.GetEx
 			}
 		}
 		in.Offset = out.Offset
-		if len(out.Chunks) < limit {
+		if !out.More {
 			if final(out.ExecutionStatus) {
 				b, _ := json.Marshal(map[string]string{"executionStatus": out.ExecutionStatus})
 				return stream.event("", sseLogEnd, b)

@@ -88,3 +88,42 @@ func TestLogStream(t *testing.T) {
 		t.Fatalf("resumed end: %+v", ev)
 	}
 }
+
+// TestLogPageBounds: a page ends at limit chunks or once it holds 4 MiB of
+// text, and then says more, so that a reader pages on and a follower does
+// not wait for output that is already stored.
+func TestLogPageBounds(t *testing.T) {
+	e := setup(t)
+	e.deploy(t, "wf")
+	arn := e.start(t, "wf", nil)
+	mib := []byte(strings.Repeat("x", 1<<20))
+	for i := range 5 { // one task each: chunks of one attempt may be joined
+		err := e.Store.AppendLogs(context.Background(), 0, []*store.LogChunk{{ExecutionArn: arn, TaskID: "task-" + jsonNumber(int64(i)),
+			StateName: "S", Attempt: 1, Stream: store.LogStdout, Data: mib}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct {
+		query  string
+		chunks int
+		more   bool
+	}{
+		{"?limit=2", 2, true},
+		{"", 4, true},
+		{"?offset=", 0, false}, // the offset of the page before is added below
+	} {
+		q := tt.query
+		if q == "?offset=" {
+			page := e.do(t, "GET", "/api/v1/executions/"+esc(arn)+"/logs?limit=4", nil)
+			q += jsonNumber(int64(page.json(t)["offset"].(float64)))
+			tt.chunks = 1
+		}
+		r := e.do(t, "GET", "/api/v1/executions/"+esc(arn)+"/logs"+q, nil)
+		expect(t, r, http.StatusOK)
+		m := r.json(t)
+		if got := len(m["chunks"].([]any)); got != tt.chunks || (m["more"] == true) != tt.more {
+			t.Errorf("%s: %d chunks, more %v; want %d, %v", q, got, m["more"], tt.chunks, tt.more)
+		}
+	}
+}

@@ -165,7 +165,8 @@ func (s *Store) ReadLogs(ctx context.Context, arn string, q store.LogQuery) (_ [
 	}
 	defer rows.Close()
 	var out []*store.LogChunk
-	for rows.Next() {
+	var size int64
+	for rows.Next() && (q.MaxBytes <= 0 || size < q.MaxBytes) {
 		ch := &store.LogChunk{ExecutionArn: arn}
 		var at, cut, first int64
 		if err := rows.Scan(&ch.Seq, &ch.TaskID, &ch.StateName, &ch.Attempt, &ch.Stream, &at, &ch.Data, &cut, &first); err != nil {
@@ -177,6 +178,7 @@ func (s *Store) ReadLogs(ctx context.Context, arn string, q store.LogQuery) (_ [
 			ch.Data = append([]byte(store.CutMarker(cut)), ch.Data...)
 		}
 		out = append(out, ch)
+		size += int64(len(ch.Data))
 	}
 	return out, rows.Err()
 }

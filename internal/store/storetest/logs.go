@@ -71,6 +71,20 @@ var logTests = []test{
 		e.equal(text(e.readLogs(arn, store.LogQuery{Attempt: 1})), "compiling\nwarning: x\nok\n", "first attempts")
 		e.equal(len(e.readLogs(execArn(smArnA, "none"), store.LogQuery{})), 0, "an execution without logs")
 	}},
+	{"PageBoundedInBytes", func(e *env) {
+		arn := execArn(smArnA, "bytes")
+		for _, s := range []string{"aaaa", "bbbb", "cccc", "dddddddddd"} {
+			e.ok(e.s.AppendLogs(e.ctx, 0, []*store.LogChunk{chunk(arn, "t", "S", 1, store.LogStdout, s)}), "AppendLogs")
+		}
+		page, err := e.s.ReadLogs(e.ctx, arn, store.LogQuery{MaxBytes: 6})
+		e.ok(err, "ReadLogs")
+		e.equal(text(page), "aaaabbbb", "the page ends after the chunk that reaches MaxBytes")
+		if len(page) == 2 {
+			rest, err := e.s.ReadLogs(e.ctx, arn, store.LogQuery{After: page[1].Seq, MaxBytes: 1})
+			e.ok(err, "ReadLogs")
+			e.equal(text(rest), "cccc", "a page holds at least one chunk")
+		}
+	}},
 	{"ReadFromCursor", func(e *env) {
 		arn := execArn(smArnA, "follow")
 		e.ok(e.s.AppendLogs(e.ctx, 0, []*store.LogChunk{chunk(arn, "t", "S", 1, store.LogStdout, "one\n")}), "AppendLogs")
