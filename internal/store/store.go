@@ -158,6 +158,7 @@ type StateMachine struct {
 	Type                 string // STANDARD or EXPRESS
 	Language             string // the workflow language of Definition: "asl" or "pipeline"
 	Definition           string
+	Bundle               string // digest of the project bundle its runs work in; "" for none
 	RoleArn              string
 	Description          string
 	LoggingConfiguration string // JSON, as given
@@ -174,6 +175,7 @@ type Version struct {
 	Number          int64
 	Language        string // the workflow language of Definition
 	Definition      string
+	Bundle          string // digest of its project bundle; "" for none
 	RoleArn         string
 	Type            string
 	Description     string
@@ -233,6 +235,7 @@ type Execution struct {
 	ParentToken     string // task token of the parent's Task state, for nested executions
 	Language        string // the workflow language of Definition ("asl" for executions stored before languages were recorded)
 	Definition      string // the definition it runs (copied at start: later updates do not affect it)
+	Bundle          string // digest of the project bundle whose files its steps work in (copied at start); "" for none
 	RoleArn         string
 	Snapshot        []byte // the language's snapshot of the execution (workflow.Instance.Snapshot); nil for Express
 	EventCount      int64  // id of the last history event

@@ -15,16 +15,16 @@ import (
 // are rare; each runs in its own transaction on the writer connection.
 
 const smColumns = `arn, name, type, definition, role_arn, description,
-	logging_configuration, tracing_configuration, revision_id, created_at, updated_at, language`
+	logging_configuration, tracing_configuration, revision_id, created_at, updated_at, language, bundle`
 
 // CreateStateMachine inserts sm; ErrExists when its ARN is taken.
 func (s *Store) CreateStateMachine(ctx context.Context, sm *store.StateMachine) error {
 	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
 		_, err := c.ExecContext(ctx, `INSERT INTO state_machines (`+smColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			sm.Arn, sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Description,
 			sm.LoggingConfiguration, sm.TracingConfiguration, sm.RevisionID,
-			nanos(sm.CreatedAt), nanos(sm.UpdatedAt), language(sm.Language))
+			nanos(sm.CreatedAt), nanos(sm.UpdatedAt), language(sm.Language), sm.Bundle)
 		if isUnique(err) {
 			return fmt.Errorf("state machine %q: %w", sm.Arn, store.ErrExists)
 		}
@@ -37,11 +37,11 @@ func (s *Store) UpdateStateMachine(ctx context.Context, sm *store.StateMachine) 
 	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
 		res, err := c.ExecContext(ctx, `UPDATE state_machines SET name = ?, type = ?,
 			definition = ?, role_arn = ?, description = ?, logging_configuration = ?,
-			tracing_configuration = ?, revision_id = ?, created_at = ?, updated_at = ?, language = ?
+			tracing_configuration = ?, revision_id = ?, created_at = ?, updated_at = ?, language = ?, bundle = ?
 			WHERE arn = ?`,
 			sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Description,
 			sm.LoggingConfiguration, sm.TracingConfiguration, sm.RevisionID,
-			nanos(sm.CreatedAt), nanos(sm.UpdatedAt), language(sm.Language), sm.Arn)
+			nanos(sm.CreatedAt), nanos(sm.UpdatedAt), language(sm.Language), sm.Bundle, sm.Arn)
 		return mustAffect(res, err, "state machine", sm.Arn)
 	})
 }
@@ -89,7 +89,7 @@ func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
 }
 
 const versionColumns = `arn, state_machine_arn, number, definition, role_arn, type,
-	description, revision_id, created_at, language`
+	description, revision_id, created_at, language, bundle`
 
 // CreateVersion numbers v after the last version ever published of its
 // state machine, sets v.Number and v.Arn and inserts it. ErrNotFound when
@@ -108,9 +108,9 @@ func (s *Store) CreateVersion(ctx context.Context, v *store.Version) error {
 		}
 		arn = v.StateMachineArn + ":" + strconv.FormatInt(num, 10)
 		_, err = c.ExecContext(ctx, `INSERT INTO versions (`+versionColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			arn, v.StateMachineArn, num, v.Definition, v.RoleArn, v.Type,
-			v.Description, v.RevisionID, nanos(v.CreatedAt), language(v.Language))
+			v.Description, v.RevisionID, nanos(v.CreatedAt), language(v.Language), v.Bundle)
 		if isUnique(err) {
 			return fmt.Errorf("version %q: %w", arn, store.ErrExists)
 		}
@@ -375,7 +375,7 @@ func scanStateMachine(r scanner) (*store.StateMachine, error) {
 	var sm store.StateMachine
 	var created, updated int64
 	if err := r.Scan(&sm.Arn, &sm.Name, &sm.Type, &sm.Definition, &sm.RoleArn, &sm.Description,
-		&sm.LoggingConfiguration, &sm.TracingConfiguration, &sm.RevisionID, &created, &updated, &sm.Language); err != nil {
+		&sm.LoggingConfiguration, &sm.TracingConfiguration, &sm.RevisionID, &created, &updated, &sm.Language, &sm.Bundle); err != nil {
 		return nil, err
 	}
 	sm.CreatedAt, sm.UpdatedAt = fromNanos(created), fromNanos(updated)
@@ -386,7 +386,7 @@ func scanVersion(r scanner) (*store.Version, error) {
 	var v store.Version
 	var created int64
 	if err := r.Scan(&v.Arn, &v.StateMachineArn, &v.Number, &v.Definition, &v.RoleArn, &v.Type,
-		&v.Description, &v.RevisionID, &created, &v.Language); err != nil {
+		&v.Description, &v.RevisionID, &created, &v.Language, &v.Bundle); err != nil {
 		return nil, err
 	}
 	v.CreatedAt = fromNanos(created)

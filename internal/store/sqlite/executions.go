@@ -13,7 +13,7 @@ import (
 const execColumns = `e.arn, e.state_machine_arn, e.version_arn, e.alias_arn, e.name, e.type,
 	e.start_date, e.status, e.output, e.error, e.cause, e.stop_date, e.redrive_count,
 	e.redrive_date, e.event_count, i.input, i.definition, i.role_arn, i.trace_header,
-	i.parent_token, i.language`
+	i.parent_token, i.language, i.bundle`
 
 // GetExecution returns an execution with its snapshot.
 func (s *Store) GetExecution(ctx context.Context, arn string) (_ *store.Execution, err error) {
@@ -103,7 +103,7 @@ func scanExecution(r scanner, extra ...any) (*store.Execution, error) {
 	dest := append([]any{&x.Arn, &x.StateMachineArn, &x.VersionArn, &x.AliasArn, &x.Name, &x.Type,
 		&start, &x.Status, &x.Output, &x.Error, &x.Cause, &stop, &x.RedriveCount,
 		&redrive, &x.EventCount, &x.Input, &x.Definition, &x.RoleArn, &x.TraceHeader,
-		&x.ParentToken, &x.Language}, extra...)
+		&x.ParentToken, &x.Language, &x.Bundle}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return nil, err
 	}

@@ -68,6 +68,33 @@ var catalogTests = []test{
 			e.equal(e.getExec(x.Arn).Language, cmp.Or(lang, "asl"), "execution language (given %q)", lang)
 		}
 	}},
+	{"BundleRef", func(e *env) {
+		// The bundle a workflow, a version and an execution work with
+		// round-trips; "" is none.
+		const digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+		sm := stateMachine("bundled")
+		sm.Bundle = digest
+		e.ok(e.s.CreateStateMachine(e.ctx, sm), "CreateStateMachine")
+		got, err := e.s.GetStateMachine(e.ctx, sm.Arn)
+		e.ok(err, "GetStateMachine")
+		e.equal(got.Bundle, digest, "state machine bundle")
+		sm.Bundle = ""
+		e.ok(e.s.UpdateStateMachine(e.ctx, sm), "UpdateStateMachine")
+		got, err = e.s.GetStateMachine(e.ctx, sm.Arn)
+		e.ok(err, "GetStateMachine")
+		e.equal(got.Bundle, "", "state machine bundle removed")
+		for _, b := range []string{digest, ""} {
+			v := &store.Version{StateMachineArn: sm.Arn, Bundle: b, Type: store.TypeStandard, CreatedAt: at(3)}
+			e.ok(e.s.CreateVersion(e.ctx, v), "CreateVersion")
+			gv, err := e.s.GetVersion(e.ctx, v.Arn)
+			e.ok(err, "GetVersion")
+			e.equal(gv.Bundle, b, "version bundle")
+			x := running(sm.Arn, "bundle-"+strconv.Itoa(len(b)), at(4))
+			x.Bundle = b
+			e.commit(start(x, 1))
+			e.equal(e.getExec(x.Arn).Bundle, b, "execution bundle")
+		}
+	}},
 	{"ZeroTimes", func(e *env) {
 		sm := stateMachine("zero")
 		sm.CreatedAt, sm.UpdatedAt = time0, time0
