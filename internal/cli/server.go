@@ -14,6 +14,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
+	"github.com/batonhq/baton/internal/bundle"
 	"github.com/batonhq/baton/internal/config"
 	"github.com/batonhq/baton/internal/server"
 )
@@ -25,6 +26,7 @@ type serverFlags struct {
 	maxPayload, workers                                     int
 	maxHistory                                              int64
 	maxTaskLog                                              int64
+	maxBundle                                               int64
 	resources                                               []string
 	disableShell                                            bool
 	allowedResources                                        string
@@ -92,6 +94,7 @@ transitions in flight and leaves running executions to resume on restart.`,
 	fl.IntVar(&f.maxPayload, "max-payload-bytes", envInt(&f.envErr, "BATON_MAX_PAYLOAD_BYTES", 262144), "largest execution input, output, state payload or task result")
 	fl.Int64Var(&f.maxHistory, "max-history-events", int64(envInt(&f.envErr, "BATON_MAX_HISTORY_EVENTS", 25000)), "fail a Standard execution whose history grows past this (-1: no limit)")
 	fl.Int64Var(&f.maxTaskLog, "max-task-log-bytes", int64(envInt(&f.envErr, "BATON_MAX_TASK_LOG_BYTES", 1<<20)), "output of a task attempt's command kept in its log (baton logs); past it the oldest is cut")
+	fl.Int64Var(&f.maxBundle, "max-bundle-bytes", int64(envInt(&f.envErr, "BATON_MAX_BUNDLE_BYTES", bundle.DefaultMaxBytes)), "largest project a deploy may send: bytes of its files (baton deploy DIR)")
 	fl.DurationVar(&f.maxStepTime, "max-step-time", envDuration(&f.envErr, "BATON_MAX_STEP_TIME", 10*time.Second), "stop an execution that computes this long without waiting for a task or a timer (Baton.RunawayExecution)")
 	fl.IntVar(&f.workers, "workers", envInt(&f.envErr, "BATON_WORKERS", 64), "built-in tasks (baton:shell, baton:http, mapped resources) run at once")
 	fl.StringArrayVar(&f.resources, "resource", nil, "map a Task resource to a local command: ARN=COMMAND (repeatable)")
@@ -155,6 +158,7 @@ func checkRanges(f serverFlags) error {
 		{"--max-payload-bytes", int64(f.maxPayload), 1, 1 << 30, ""},
 		{"--max-history-events", f.maxHistory, 1, 0, " (or -1: no limit)"},
 		{"--max-task-log-bytes", f.maxTaskLog, 1024, 1 << 30, ""},
+		{"--max-bundle-bytes", f.maxBundle, 1024, 4 << 30, ""},
 		{"--max-connections", int64(f.maxConnections), 1, 0, ""},
 		{"--max-streams", int64(f.maxStreams), 1, int64(f.maxConnections), " (at most --max-connections)"},
 		{"--max-header-bytes", int64(f.maxHeaderBytes), 1024, 1 << 20, ""},
@@ -301,7 +305,7 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	defer stop()
 	srv, err := server.Start(ctx, server.Config{
 		Listen: f.listen, DataDir: f.dataDir, Durability: f.durability, Region: f.region, AccountID: f.account,
-		MaxPayloadBytes: f.maxPayload, MaxHistoryEvents: f.maxHistory, MaxTaskLogBytes: f.maxTaskLog, Workers: f.workers, Resources: resources, Log: log,
+		MaxPayloadBytes: f.maxPayload, MaxHistoryEvents: f.maxHistory, MaxTaskLogBytes: f.maxTaskLog, MaxBundleBytes: f.maxBundle, Workers: f.workers, Resources: resources, Log: log,
 		DisableShell: f.disableShell, AllowedResources: allowedList(f.allowedResources),
 		HTTP: server.HTTPConfig{
 			AllowedHosts: f.allowedHosts, AllowedOrigins: f.allowedOrigins,

@@ -56,7 +56,10 @@ func (e *Engine) start(ctx context.Context, req StartRequest, sync bool, parentT
 	}
 	// Compiling the definition and parsing the input cost time with the
 	// size of either: done here, not on the loop.
-	p, err := e.programs.get(req.Language, req.Definition, req.Type)
+	p, err := e.programs.get(ctx, req.Language, req.Definition, req.Type, req.Bundle)
+	if errors.Is(err, errProjectFiles) {
+		return nil, apierr.StoreFault(err)
+	}
 	if err != nil {
 		return nil, apierr.New(apierr.InvalidDefinition, "Invalid State Machine Definition: %v", err)
 	}
@@ -123,7 +126,7 @@ func (e *Engine) create(in *startIn) {
 		Version: r.VersionArn, RoleArn: r.RoleArn, Input: input, StartTime: now}
 	row := &store.Execution{
 		Arn: r.ExecutionArn, StateMachineArn: r.StateMachineArn, VersionArn: r.VersionArn, AliasArn: r.AliasArn,
-		Name: r.Name, Type: r.Type, Language: r.Language, Status: workflow.StatusRunning, Input: r.Input, StartDate: now,
+		Name: r.Name, Type: r.Type, Language: r.Language, Bundle: r.Bundle, Status: workflow.StatusRunning, Input: r.Input, StartDate: now,
 		TraceHeader: r.TraceHeader, ParentToken: in.parentToken, Definition: r.Definition, RoleArn: r.RoleArn,
 	}
 	if express {
@@ -172,6 +175,7 @@ func (e *Engine) ended(l *live) {
 	row.Snapshot = nil
 	enders := l.enders
 	l.enders = nil
+	endedAt := time.Now() // real time, as file times are
 	// An Express execution answers its caller once its outcome is stored,
 	// so that DescribeExecution right after finds it.
 	e.afterStored(l, func(err error) {
@@ -188,6 +192,9 @@ func (e *Engine) ended(l *live) {
 		}
 		if err == nil && e.met != nil {
 			e.met.finished.WithLabelValues(row.Type, row.Status).Inc()
+		}
+		if err == nil && row.Bundle != "" && e.cfg.Projects != nil {
+			go e.cfg.Projects.Release(row.Arn, endedAt) // file system work: off the loop
 		}
 	})
 	if l.express {

@@ -17,7 +17,9 @@ import (
 // runBuiltin runs a task on the worker pool. For a callback resource the
 // executor, when there is one, only delivers the token: its failure fails
 // the task, its success is ignored and the task waits for SendTaskSuccess.
-func (e *Engine) runBuiltin(arn string, t *store.Task, input any, timeout time.Duration, callback, counted bool, execName string) {
+// A task of an execution with a project bundle runs in the execution's
+// working directory.
+func (e *Engine) runBuiltin(arn string, t *store.Task, input any, timeout time.Duration, callback, counted bool, execName, bundle string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	e.running[t.Token] = cancel
 	resource := t.Resource
@@ -34,6 +36,22 @@ func (e *Engine) runBuiltin(arn string, t *store.Task, input any, timeout time.D
 	e.pool.submit(func() {
 		res := &resultIn{arn: arn, taskID: t.TaskID, token: t.Token, builtin: true, counted: counted}
 		ex, err := e.cfg.Executors.Executor(resource, t.StateName)
+		if err == nil && bundle != "" {
+			if e.cfg.Projects == nil {
+				err = errors.New("this server keeps no project files")
+			} else {
+				req.Dir, err = e.cfg.Projects.Dir(ctx, arn, bundle)
+			}
+			if err != nil {
+				if logs != nil {
+					logs.Close()
+				}
+				res.errName, res.cause = ErrTaskFailed, "the step's working directory could not be made: "+err.Error()
+				cancel()
+				e.sendResult(res)
+				return
+			}
+		}
 		if err != nil {
 			if logs != nil {
 				logs.Close()

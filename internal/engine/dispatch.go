@@ -48,7 +48,7 @@ func (e *Engine) schedule(l *live, now time.Time, c workflow.RunTask, tr *store.
 				l.busy-- // not stored, or cancelled in the same transition
 				return
 			}
-			e.runBuiltin(l.arn, t, c.Input, c.Timeout, kind == store.TaskCallback, true, l.row.Name)
+			e.runBuiltin(l.arn, t, c.Input, c.Timeout, kind == store.TaskCallback, true, l.row.Name, l.row.Bundle)
 		})
 	case store.TaskActivity:
 		a := &activityEntry{task: t}

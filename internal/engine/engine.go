@@ -107,9 +107,13 @@ type StartRequest struct {
 	Type             string // store.TypeStandard or store.TypeExpress
 	Language         string // the workflow's language ("": Config.DefaultLanguage)
 	Definition       string
-	RoleArn          string
-	Input            string // JSON text, validated
-	TraceHeader      string
+	// Bundle is the digest of the project bundle whose files the run
+	// works with ("": none): its definition is compiled with them, and its
+	// built-in tasks run in a working directory holding them.
+	Bundle      string
+	RoleArn     string
+	Input       string // JSON text, validated
+	TraceHeader string
 }
 
 // Config configures an Engine.
@@ -142,6 +146,23 @@ type Config struct {
 	MaxStepTime time.Duration
 	// TaskLogs, when set, keeps the output of built-in tasks' commands.
 	TaskLogs tasks.LogSinks
+	// Projects gives executions with a bundle (store.Execution.Bundle)
+	// their files; nil: such executions fail to compile.
+	Projects Projects
+}
+
+// Projects are the files of deployed projects (internal/workspace).
+type Projects interface {
+	// Files reads the files of a bundle, to compile a definition that
+	// names some.
+	Files(ctx context.Context, digest string) (func(name string) ([]byte, error), error)
+	// Dir returns the working directory of an execution, holding the
+	// files of its bundle, made on first use.
+	Dir(ctx context.Context, executionArn, digest string) (string, error)
+	// Release removes the working directory of an execution that ended at
+	// endedAt (the real time), unless it was made after that: a redrive
+	// made it again.
+	Release(executionArn string, endedAt time.Time)
 }
 
 // Engine runs executions; it implements the service layer's Engine.

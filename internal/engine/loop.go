@@ -167,11 +167,11 @@ func (e *Engine) load(arn string) {
 	ctx := context.Background()
 	row, err := e.st.GetExecution(ctx, arn)
 	if err == nil && row.Type == store.TypeStandard {
-		res.p, err = e.programs.get(row.Language, row.Definition, row.Type)
+		res.p, err = e.programs.get(ctx, row.Language, row.Definition, row.Type, row.Bundle)
 		if err == nil {
 			res.x, err = res.p.Restore(row.Snapshot)
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, errProjectFiles) {
 			// Reading it again would fail the same way: not retried.
 			err = fmt.Errorf("%w: execution %s: its stored definition or state cannot be read: %w", store.ErrDamaged, arn, err)
 		}

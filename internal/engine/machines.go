@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -12,25 +14,32 @@ import (
 
 // programCache compiles each definition once per language and type.
 type programCache struct {
-	mu    sync.Mutex
-	langs map[string]workflow.Language
-	def   string // Config.DefaultLanguage
-	m     map[[32]byte]workflow.Program
+	mu       sync.Mutex
+	langs    map[string]workflow.Language
+	def      string // Config.DefaultLanguage
+	projects Projects
+	m        map[[32]byte]workflow.Program
 }
 
 func (c *programCache) init(cfg Config) {
 	c.m = map[[32]byte]workflow.Program{}
 	c.langs = cfg.Languages
 	c.def = cfg.DefaultLanguage
+	c.projects = cfg.Projects
 }
 
+// errProjectFiles wraps a failure to read a bundle for compiling: the
+// store's, which may pass, not the definition's.
+var errProjectFiles = errors.New("the project's files cannot be read")
+
 // get returns the compiled program of a definition in a language ("": the
-// default one, for executions stored before languages were recorded).
-func (c *programCache) get(lang, def, typ string) (workflow.Program, error) {
+// default one, for executions stored before languages were recorded), with
+// the files of its project bundle ("": none).
+func (c *programCache) get(ctx context.Context, lang, def, typ, bundle string) (workflow.Program, error) {
 	if lang == "" {
 		lang = c.def
 	}
-	key := sha256.Sum256([]byte(lang + "\x00" + typ + "\x00" + def))
+	key := sha256.Sum256([]byte(lang + "\x00" + typ + "\x00" + bundle + "\x00" + def))
 	c.mu.Lock()
 	p, ok := c.m[key]
 	c.mu.Unlock()
@@ -41,7 +50,18 @@ func (c *programCache) get(lang, def, typ string) (workflow.Program, error) {
 	if l == nil {
 		return nil, fmt.Errorf("no workflow language %q on this server", lang)
 	}
-	p, err := l.Compile([]byte(def), workflow.CompileOptions{Express: typ == store.TypeExpress})
+	opts := workflow.CompileOptions{Express: typ == store.TypeExpress}
+	if bundle != "" {
+		if c.projects == nil {
+			return nil, fmt.Errorf("%w: this server keeps no project files", errProjectFiles)
+		}
+		files, err := c.projects.Files(ctx, bundle)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", errProjectFiles, err)
+		}
+		opts.Files = files
+	}
+	p, err := l.Compile([]byte(def), opts)
 	if err != nil {
 		return nil, err
 	}

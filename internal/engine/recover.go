@@ -48,7 +48,7 @@ func (e *Engine) recover(ctx context.Context) (recovered, error) {
 			if err != nil {
 				input = nil
 			}
-			e.runBuiltin(t.ExecutionArn, t, input, secs(t.TimeoutSec), true, false, lastSegment(t.ExecutionArn))
+			e.runBuiltin(t.ExecutionArn, t, input, secs(t.TimeoutSec), true, false, lastSegment(t.ExecutionArn), "")
 		case store.TaskChild:
 			input, _ := workflow.ParseJSON([]byte(t.Input))
 			class := e.cfg.Classify(t.Resource)

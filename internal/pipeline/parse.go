@@ -382,10 +382,11 @@ func (p *parser) body(o obj) *Body {
 		if errors.As(err, &ve) {
 			p.diags = append(p.diags, ve.Diagnostics...)
 		}
-		b.Definition = def
+		b.Definition, b.Source = def, src
 		return b
 	case map[string]any:
-		return &Body{Definition: p.inlineBody(t)}
+		src, _ := json.Marshal(t) // it came from JSON or YAML: it marshals
+		return &Body{Definition: p.inlineBody(t), Source: src}
 	default:
 		p.reportAt("/body", CodeSchema, "The field 'body' must be a state machine file name or an inline state machine (a mapping)")
 		return nil

@@ -108,6 +108,7 @@ const (
 type Body struct {
 	File       string          // the file it was read from, relative to the project; "" when inline
 	Definition *asl.Definition // the parsed state machine
+	Source     []byte          // its text: the file's, or the inline body as JSON
 }
 
 // Step types.

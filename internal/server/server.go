@@ -22,8 +22,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/batonhq/baton/asl"
+	"github.com/batonhq/baton/internal/bundle"
 	"github.com/batonhq/baton/internal/config"
 	"github.com/batonhq/baton/internal/engine"
+	"github.com/batonhq/baton/internal/pipeline"
 	"github.com/batonhq/baton/internal/server/httpx"
 	"github.com/batonhq/baton/internal/server/native"
 	"github.com/batonhq/baton/internal/server/sfnapi"
@@ -33,6 +35,7 @@ import (
 	"github.com/batonhq/baton/internal/store/sqlite"
 	"github.com/batonhq/baton/internal/tasklog"
 	"github.com/batonhq/baton/internal/tasks"
+	"github.com/batonhq/baton/internal/workspace"
 	"github.com/batonhq/baton/workflow"
 )
 
@@ -52,8 +55,11 @@ type Config struct {
 	// MaxTaskLogBytes is the output of a task attempt's command kept in its
 	// log (default 1 MiB); past it the oldest is cut.
 	MaxTaskLogBytes int64
-	Workers         int               // concurrent built-in tasks; default 64
-	Resources       map[string]string // Task resource -> local command (see docs/tasks.md)
+	// MaxBundleBytes bounds the files of a deployed project (default
+	// bundle.DefaultMaxBytes, 64 MiB).
+	MaxBundleBytes int64
+	Workers        int               // concurrent built-in tasks; default 64
+	Resources      map[string]string // Task resource -> local command (see docs/tasks.md)
 	// DisableShell and AllowedResources switch built-in resources off
 	// (see tasks.Options); Tasks using them fail with Baton.ResourceDisabled.
 	DisableShell     bool
@@ -229,6 +235,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
+	bundles := bundle.Limits{MaxBytes: cfg.MaxBundleBytes}
+	projects, err := workspace.New(filepath.Join(dir, "runs"), st, bundles, cfg.Log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := projects.Sweep(ctx, stillRunning(st)); err != nil {
+		cfg.Log.Warn("removing the working directories of runs that ended", "err", err)
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	eng, err := engine.New(engine.Config{
@@ -236,13 +251,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Languages: languages(cfg), Classify: service.TaskClassifier(cmp.Or(cfg.Region, service.DefaultRegion), cmp.Or(cfg.AccountID, service.DefaultAccountID)),
 		MaxStepTime: cfg.MaxStepTime,
 		TaskLogs:    tasklog.New(st, tasklog.Options{MaxBytes: cfg.MaxTaskLogBytes, Log: cfg.Log}),
+		Projects:    projects,
 	})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
 	svc := service.New(service.Config{Region: cfg.Region, AccountID: cfg.AccountID, MaxPayloadBytes: cfg.MaxPayloadBytes,
-		DisabledResource: resolver.Disabled, MaxTaskLogBytes: cfg.MaxTaskLogBytes}, st, eng)
+		DisabledResource: resolver.Disabled, MaxTaskLogBytes: cfg.MaxTaskLogBytes, Bundles: bundles}, st, eng)
 	eng.SetChildren(children{svc: svc, eng: eng, st: st})
 	if err := eng.Run(ctx); err != nil {
 		st.Close()
@@ -304,6 +320,23 @@ func languages(cfg Config) map[string]workflow.Language {
 	}
 	return map[string]workflow.Language{
 		asl.LanguageName: asl.NewLanguage(asl.LanguageOptions{Options: opts, Region: cmp.Or(cfg.Region, service.DefaultRegion)}),
+		pipeline.LanguageName: pipeline.NewLanguage(pipeline.Options{MaxPayloadBytes: cfg.MaxPayloadBytes,
+			MaxHistoryEvents: opts.MaxHistoryEvents, JSONata: asl.JSONataLimits{Timeout: cfg.Limits.JSONataTimeout, MaxBytes: cfg.Limits.JSONataMaxBytes}}),
+	}
+}
+
+// stillRunning tells the workspaces which runs go on: those the store
+// holds as RUNNING.
+func stillRunning(st store.Store) func(context.Context, string) (bool, error) {
+	return func(ctx context.Context, arn string) (bool, error) {
+		x, err := st.GetExecution(ctx, arn)
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		return x.Status == workflow.StatusRunning, nil
 	}
 }
 

@@ -34,6 +34,7 @@ type target struct {
 	typ                 string
 	language            string
 	definition, roleArn string
+	bundle              string
 }
 
 // resolve finds what StartExecution's stateMachineArn designates.
@@ -50,7 +51,7 @@ func (s *Service) resolve(ctx context.Context, arn string) (*target, error) {
 		if err != nil {
 			return nil, storeErr(err, stateMachineNotFound(arn))
 		}
-		t.typ, t.language, t.definition, t.roleArn = sm.Type, sm.Language, sm.Definition, sm.RoleArn
+		t.typ, t.language, t.definition, t.roleArn, t.bundle = sm.Type, sm.Language, sm.Definition, sm.RoleArn, sm.Bundle
 		return t, nil
 	case ArnAlias:
 		al, err := s.store.GetAlias(ctx, arn)
@@ -68,7 +69,7 @@ func (s *Service) resolve(ctx context.Context, arn string) (*target, error) {
 		return nil, storeErr(err, stateMachineNotFound(versionArn))
 	}
 	t.versionArn = v.Arn
-	t.typ, t.language, t.definition, t.roleArn = v.Type, v.Language, v.Definition, v.RoleArn
+	t.typ, t.language, t.definition, t.roleArn, t.bundle = v.Type, v.Language, v.Definition, v.RoleArn, v.Bundle
 	return t, nil
 }
 
@@ -106,6 +107,7 @@ func (s *Service) startRequest(ctx context.Context, smArn, name, input, traceHea
 		Type:             t.typ,
 		Language:         t.language,
 		Definition:       t.definition,
+		Bundle:           t.bundle,
 		RoleArn:          t.roleArn,
 		Input:            input,
 		TraceHeader:      traceHeader,

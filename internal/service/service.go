@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/bundle"
 	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/store"
 )
@@ -41,6 +42,9 @@ type Config struct {
 	// MaxTaskLogBytes is the output of a task attempt kept in its log
 	// (0: store.DefaultMaxLogBytes), for the logs workers send.
 	MaxTaskLogBytes int64
+	// Bundles bounds the project bundles deploys upload (zero fields: the
+	// bundle package's defaults).
+	Bundles bundle.Limits
 }
 
 // Service implements every operation of the Step Functions API over a store

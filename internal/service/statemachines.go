@@ -130,6 +130,10 @@ func (s *Service) UpdateStateMachine(ctx context.Context, in *UpdateStateMachine
 	if err != nil {
 		return nil, storeErr(err, stateMachineNotFound(in.StateMachineArn))
 	}
+	if in.Definition != "" && sm.Bundle != "" {
+		return nil, apierr.New(apierr.ValidationException,
+			"%s is a pipeline project deployed with baton deploy: change its definition by deploying the project again (baton deploy DIR), not with UpdateStateMachine", in.StateMachineArn)
+	}
 	if in.Definition != "" {
 		if err := s.checkDefinition(in.Definition, sm.Type); err != nil {
 			return nil, err

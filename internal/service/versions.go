@@ -63,6 +63,7 @@ func (s *Service) publish(ctx context.Context, sm *store.StateMachine, descripti
 		StateMachineArn: sm.Arn,
 		Language:        sm.Language,
 		Definition:      sm.Definition,
+		Bundle:          sm.Bundle,
 		RoleArn:         sm.RoleArn,
 		Type:            sm.Type,
 		Description:     description,

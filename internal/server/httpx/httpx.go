@@ -35,7 +35,7 @@ func ReadBody(w http.ResponseWriter, r *http.Request, limit int64, maxPayload in
 		case errors.As(err, &mbe):
 			return nil, &apierr.Error{Code: apierr.ValidationException, Status: http.StatusRequestEntityTooLarge,
 				Message: fmt.Sprintf("the request body is larger than %d bytes, the limit for payloads of %d bytes; raise it with baton server --max-payload-bytes (BATON_MAX_PAYLOAD_BYTES)", mbe.Limit, maxPayload)}
-		case errors.Is(err, errBodyBudget):
+		case errors.Is(err, ErrBodyBudget):
 			w.Header().Set("Retry-After", "1")
 			return nil, &apierr.Error{Code: apierr.ServiceUnavailable, Status: http.StatusServiceUnavailable,
 				Message: "the server is holding as many request bodies as it may at once (baton server --max-body-memory, BATON_MAX_BODY_MEMORY); retry shortly"}
@@ -137,7 +137,8 @@ type BodyBudget struct {
 // NewBodyBudget returns a budget of max bytes.
 func NewBodyBudget(max int64) *BodyBudget { return &BodyBudget{max: max} }
 
-var errBodyBudget = errors.New("request bodies past the server's memory budget")
+// ErrBodyBudget is the error of reading a body past the budget.
+var ErrBodyBudget = errors.New("request bodies past the server's memory budget")
 
 // Wrap makes r's body count against the budget; call the returned release
 // once the request is done with its body.
@@ -162,7 +163,7 @@ func (r *budgetedBody) Read(p []byte) (int, error) {
 	if n > 0 {
 		if r.b.used.Add(int64(n)) > r.b.max {
 			r.b.used.Add(-int64(n))
-			return 0, errBodyBudget
+			return 0, ErrBodyBudget
 		}
 		r.n.Add(int64(n))
 	}

@@ -119,6 +119,8 @@ func (h *handler) routes() {
 		{"POST /api/v1/tasks/logs", h.taskLogs},
 
 		{"GET /api/v1/schemas/pipeline.json", h.pipelineSchema},
+		{"POST /api/v1/bundles", h.putBundle},
+		{"GET /api/v1/bundles/{digest}", h.getBundle},
 	} {
 		h.mux.Handle(r.pattern, h.wrap(r.fn))
 	}
@@ -159,6 +161,13 @@ func checkContentType(r *http.Request) error {
 	ct := r.Header.Get("Content-Type")
 	if mt, _, err := mime.ParseMediaType(ct); err == nil && strings.EqualFold(mt, "application/json") {
 		return nil
+	}
+	if r.URL.Path == bundlesPath {
+		if isGzip(r) {
+			return nil
+		}
+		return &apierr.Error{Code: CodeUnsupportedMediaType, Status: http.StatusUnsupportedMediaType,
+			Message: "Content-Type " + strconv.Quote(ct) + ": a bundle is sent as Content-Type: " + gzipType + " (a gzipped tar of the project, as baton deploy DIR sends)"}
 	}
 	if ct == "" {
 		ct = "none"

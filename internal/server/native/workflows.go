@@ -31,6 +31,11 @@ type deployRequest struct {
 	// Description describes the version published with Publish.
 	Description string `json:"description,omitempty"`
 	Publish     bool   `json:"publish,omitempty"`
+	// Bundle deploys the pipeline project of a bundle uploaded before
+	// (POST /api/v1/bundles), by its digest, instead of a definition: the
+	// name and type come from its pipeline.yaml, and every deploy that
+	// changes it publishes a version.
+	Bundle string `json:"bundle,omitempty"`
 }
 
 // Results of a deploy.
@@ -54,6 +59,9 @@ func (h *handler) deployWorkflow(w http.ResponseWriter, r *http.Request) error {
 	var req deployRequest
 	if err := h.decodeBody(w, r, &req, false); err != nil {
 		return err
+	}
+	if req.Bundle != "" {
+		return h.deployProject(w, r, &req)
 	}
 	def, err := definitionText(req.Definition)
 	if err != nil {
@@ -115,6 +123,23 @@ func (h *handler) deployWorkflow(w http.ResponseWriter, r *http.Request) error {
 	}
 	out.RevisionID, out.StateMachineVersionArn, out.Result = upd.RevisionID, upd.StateMachineVersionArn, deployUpdated
 	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// deployProject deploys the pipeline project of a stored bundle.
+func (h *handler) deployProject(w http.ResponseWriter, r *http.Request, req *deployRequest) error {
+	if req.Name != "" || len(req.Definition) > 0 || req.Type != "" || req.RoleArn != "" || req.Publish {
+		return badRequest("a deploy of a bundle takes its name and type from the project's pipeline.yaml and always publishes a version: send only bundle (and description)")
+	}
+	out, err := h.svc.DeployPipeline(r.Context(), &service.DeployPipelineInput{Bundle: req.Bundle, Description: req.Description})
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if out.Result == service.DeployCreated {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, out)
 	return nil
 }
 
