@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"path"
 	"strings"
 	"time"
@@ -43,9 +44,9 @@ func (s *Service) BundleLimits() bundle.Limits { return s.cfg.Bundles }
 func (s *Service) PutBundle(ctx context.Context, r io.Reader) (*PutBundleOutput, error) {
 	b, err := bundle.Decode(r, s.cfg.Bundles)
 	if err != nil {
-		var ae *apierr.Error
-		if errors.As(err, &ae) {
-			return nil, err // the reader's own (body too large, timed out)
+		if errors.Is(err, bundle.ErrTooLarge) {
+			return nil, &apierr.Error{Code: apierr.ValidationException, Status: http.StatusRequestEntityTooLarge,
+				Message: fmt.Sprintf("%v; leave out what runs do not need with .batonignore, or raise the limit with baton server --max-bundle-bytes (BATON_MAX_BUNDLE_BYTES)", err)}
 		}
 		return nil, apierr.New(apierr.ValidationException, "the bundle cannot be read: %v; send a project as baton deploy DIR does (a gzipped tar)", err)
 	}

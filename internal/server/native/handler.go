@@ -159,15 +159,15 @@ func checkContentType(r *http.Request) error {
 		return nil
 	}
 	ct := r.Header.Get("Content-Type")
-	if mt, _, err := mime.ParseMediaType(ct); err == nil && strings.EqualFold(mt, "application/json") {
-		return nil
-	}
 	if r.URL.Path == bundlesPath {
 		if isGzip(r) {
 			return nil
 		}
 		return &apierr.Error{Code: CodeUnsupportedMediaType, Status: http.StatusUnsupportedMediaType,
 			Message: "Content-Type " + strconv.Quote(ct) + ": a bundle is sent as Content-Type: " + gzipType + " (a gzipped tar of the project, as baton deploy DIR sends)"}
+	}
+	if mt, _, err := mime.ParseMediaType(ct); err == nil && strings.EqualFold(mt, "application/json") {
+		return nil
 	}
 	if ct == "" {
 		ct = "none"

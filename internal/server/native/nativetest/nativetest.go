@@ -26,7 +26,7 @@ type Env struct {
 
 // New returns an Env whose store lives in t.TempDir() and is closed when
 // the test ends.
-func New(t testing.TB) *Env {
+func New(t testing.TB, cfg ...service.Config) *Env {
 	t.Helper()
 	st, err := sqlite.Open(t.TempDir(), sqlite.Options{})
 	if err != nil {
@@ -35,7 +35,11 @@ func New(t testing.TB) *Env {
 	t.Cleanup(func() { _ = st.Close() })
 	w := &Watcher{}
 	eng := NewEngine(st, w)
-	return &Env{Service: service.New(service.Config{}, st, eng), Engine: eng, Watcher: w, Store: st}
+	var c service.Config
+	if len(cfg) > 0 {
+		c = cfg[0]
+	}
+	return &Env{Service: service.New(c, st, eng), Engine: eng, Watcher: w, Store: st}
 }
 
 // Serve serves h under /api/v1/ on an httptest server closed when the test

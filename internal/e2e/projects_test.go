@@ -1,0 +1,141 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+)
+
+// baton runs the baton command line against srv and returns its stdout
+// and stderr; a failure fails the test.
+func baton(t *testing.T, srv *server, args ...string) (string, string) {
+	t.Helper()
+	cmd := exec.Command(binPath, append(args, "--server", srv.url)...)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("baton %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
+	}
+	return stdout.String(), stderr.String()
+}
+
+// TestDeployProject: baton deploy DIR sends a pipeline project with its
+// files; the server runs it through the Step Functions API, each run in a
+// working directory of its own holding the files of the version it started
+// with, so that a deploy while a run is going does not change that run's
+// files; task logs are kept; a run's directory is removed when it ends.
+func TestDeployProject(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(srv.url, true)
+	ctx := context.Background()
+	gate := filepath.Join(t.TempDir(), "go")
+	proj := t.TempDir()
+	write := func(name, text string, mode os.FileMode) {
+		t.Helper()
+		p := filepath.Join(proj, name)
+		must(t, os.MkdirAll(filepath.Dir(p), 0o755), "mkdir")
+		must(t, os.WriteFile(p, []byte(text), mode), "write "+name)
+	}
+	write("pipeline.yaml", `name: versioned
+steps:
+  - name: first
+    script: |
+      ./bin/say.sh
+      cp data/version.txt seen.txt
+  - name: gate
+    depends_on: [first]
+    type: wait_for
+    path: "file://`+gate+`"
+    since: "2000-01-01T00:00:00Z"
+    poll_interval: 1s
+  - name: last
+    depends_on: [gate]
+    script: |
+      echo "{\"version\": \"$(cat seen.txt)\", \"now\": \"$(cat data/version.txt)\"}" > $BATON_OUTPUT
+output: "{% $steps.last.output %}"
+`, 0o644)
+	write("bin/say.sh", "#!/bin/sh\necho \"hello from $(pwd -P | xargs basename)\"\n", 0o755)
+	write("data/version.txt", "v1", 0o644)
+	write(".batonignore", "scratch/\n", 0o644)
+	write("scratch/big.bin", strings.Repeat("x", 1<<20), 0o644)
+
+	out, errOut := baton(t, srv, "deploy", proj)
+	if !strings.Contains(out, "versioned: created ") || !strings.Contains(out, "versioned: version ") || !strings.Contains(errOut, "4 files") {
+		t.Fatalf("first deploy: stdout %q stderr %q", out, errOut)
+	}
+	smArn := strings.Fields(strings.SplitN(out, "\n", 2)[0])[2]
+	d, err := c.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(smArn)})
+	must(t, err, "DescribeStateMachine")
+	if !strings.HasPrefix(aws.ToString(d.Definition), "name: versioned") || d.Type != types.StateMachineTypeStandard {
+		t.Fatalf("DescribeStateMachine of a pipeline: type %s, definition %q", d.Type, aws.ToString(d.Definition))
+	}
+	v1 := start(t, c, smArn, "run-v1", `{}`)
+	waitFor(t, execTimeout, "run-v1 waiting at its gate", func() (bool, string) {
+		evs, err := history(ctx, c, v1)
+		if err != nil {
+			return false, err.Error()
+		}
+		f := formatHistory(evs)
+		return strings.Count(f, "TaskSucceeded") >= 1 && strings.Contains(f, "gate"), f
+	})
+
+	write("data/version.txt", "v2", 0o644)
+	out, _ = baton(t, srv, "deploy", filepath.Join(proj, "pipeline.yaml"), "--description", "second")
+	if !strings.Contains(out, "versioned: updated ") || !strings.Contains(out, ":versioned:2") {
+		t.Fatalf("second deploy: %q", out)
+	}
+	out, errOut = baton(t, srv, "deploy", proj)
+	if !strings.Contains(out, "versioned: unchanged ") || !strings.Contains(errOut, "already") {
+		t.Fatalf("deploy of the same files: stdout %q stderr %q", out, errOut)
+	}
+	v2 := start(t, c, smArn, "run-v2", `{}`)
+	must(t, os.WriteFile(gate, nil, 0o644), "open the gate")
+	succeeded(t, c, v1, `{"version": "v1", "now": "v1"}`)
+	succeeded(t, c, v2, `{"version": "v2", "now": "v2"}`)
+
+	logs, _ := baton(t, srv, "logs", v1, "--step", "first")
+	if !strings.Contains(logs, "hello from ") || strings.Contains(logs, "hello from "+filepath.Base(proj)) {
+		t.Fatalf("the first step's log should show it ran in a directory of the server's, not the project's: %q", logs)
+	}
+	runs := filepath.Join(srv.dataDir, "runs")
+	waitFor(t, 10*time.Second, "the runs' working directories removed", func() (bool, string) {
+		ents, err := os.ReadDir(runs)
+		if err != nil {
+			return false, err.Error()
+		}
+		names := make([]string, len(ents))
+		for i, e := range ents {
+			names[i] = e.Name()
+		}
+		return len(ents) == 0, strings.Join(names, " ")
+	})
+
+	// Step Functions' own calls cannot change a project's definition.
+	_, err = c.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: aws.String(smArn),
+		Definition: aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)})
+	if err == nil || !strings.Contains(err.Error(), "baton deploy") {
+		t.Fatalf("UpdateStateMachine of a project: %v, want an error that says to use baton deploy", err)
+	}
+}
+
+// TestDeployInvalidProject: a project that does not validate is refused
+// by baton deploy before anything is sent, with file:line:col positions;
+// a bundle sent without its pipeline.yaml is refused by the server.
+func TestDeployInvalidProject(t *testing.T) {
+	srv := newServer(t)
+	proj := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(proj, "pipeline.yaml"), []byte("name: bad\nsteps:\n  - name: a\n    depends_on: [nope]\n    command: [true]\n"), 0o644), "write")
+	cmd := exec.Command(binPath, "deploy", proj, "--server", srv.url)
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "pipeline.yaml:4:") || !strings.Contains(string(out), "nope") {
+		t.Fatalf("deploy of an invalid project: %v\n%s", err, out)
+	}
+}
