@@ -70,6 +70,9 @@ type crashKind struct {
 	// counts are exact numbers of events of some types.
 	counts map[types.HistoryEventType]int
 	arn    string
+	// project, when set, makes the kind a pipeline project deployed with
+	// baton deploy DIR (file name -> text; def is unused).
+	project map[string]string
 }
 
 const activityName = "crash-worker"
@@ -147,8 +150,50 @@ func crashKinds() []*crashKind {
 		counts: map[types.HistoryEventType]int{
 			types.HistoryEventTypeTaskScheduled: 1, types.HistoryEventTypeTaskSucceeded: 1, types.HistoryEventTypeTaskFailed: 0, types.HistoryEventTypeTaskTimedOut: 0,
 		},
+	}, {
+		name: "crash-pipeline",
+		// A pipeline project: steps read a file of the project in their
+		// run's working directory; two run in parallel, then a join.
+		project: map[string]string{"data/seed.txt": "seed42\n", "pipeline.yaml": crashPipeline},
+		input:   plain,
+		output: func(n int) string {
+			return fmt.Sprintf(`{"n":%d,"seed":"seed42","sides":["left","right"],"sum":%d}`, n, 2*n)
+		},
+		entered: map[string]int{"first": 1, "left": 1, "right": 1, "join": 1},
+		counts: map[types.HistoryEventType]int{
+			types.HistoryEventTypeTaskScheduled: 4, types.HistoryEventTypeTaskSucceeded: 4, types.HistoryEventTypeTaskFailed: 0,
+		},
 	}}
 }
+
+// crashPipeline is the pipeline.yaml of the crash-pipeline kind. A step
+// lost with a killed server fails with States.TaskFailed and is retried.
+const crashPipeline = `name: crash-pipeline
+params:
+  n: {type: integer}
+defaults:
+  retry: {retries: 10, interval: 1s, on: [States.TaskFailed]}
+steps:
+  - name: first
+    script: |
+      read seed < data/seed.txt
+      echo "{\"n\": $N, \"seed\": \"$seed\"}" > "$BATON_OUTPUT"
+    env: {N: "{% $string($input.n) %}"}
+  - name: left
+    depends_on: [first]
+    script: |
+      sleep 0.3
+      echo '{"side": "left"}' > "$BATON_OUTPUT"
+  - name: right
+    depends_on: [first]
+    command: [sh, -c, 'echo side=right > "$BATON_OUTPUT"']
+  - name: join
+    depends_on: [left, right]
+    script: |
+      echo "{\"sum\": $((N * 2))}" > "$BATON_OUTPUT"
+    env: {N: "{% $string($steps.first.output.n) %}"}
+output: "{% {'n': $steps.first.output.n, 'seed': $steps.first.output.seed, 'sides': [$steps.left.output.side, $steps.right.output.side], 'sum': $steps.join.output.sum} %}"
+`
 
 // lostRetry retries a built-in task lost with a killed server: it fails with
 // States.TaskFailed (cause Baton.TaskLost) after the restart, and the
@@ -229,6 +274,10 @@ func runCrash(t *testing.T, cfg crashConfig) {
 	must(t, err, "CreateActivity")
 	kinds := crashKinds()
 	for _, k := range kinds {
+		if k.project != nil {
+			k.arn = deployProjectFiles(t, srv, k.project)
+			continue
+		}
 		k.arn = createSM(t, c, k.name, k.def, smStandard)
 	}
 	execs := make([]*crashExec, cfg.executions)

@@ -139,3 +139,21 @@ func TestDeployInvalidProject(t *testing.T) {
 		t.Fatalf("deploy of an invalid project: %v\n%s", err, out)
 	}
 }
+
+// deployProjectFiles writes a project (file name -> text) to a directory,
+// deploys it with baton deploy DIR and returns its workflow's ARN.
+func deployProjectFiles(t *testing.T, srv *server, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range files {
+		p := filepath.Join(dir, name)
+		must(t, os.MkdirAll(filepath.Dir(p), 0o755), "mkdir")
+		must(t, os.WriteFile(p, []byte(text), 0o644), "write "+name)
+	}
+	out, _ := baton(t, srv, "deploy", dir)
+	fields := strings.Fields(strings.SplitN(out, "\n", 2)[0])
+	if len(fields) != 3 || !strings.HasPrefix(fields[2], "arn:") {
+		t.Fatalf("baton deploy %s: %q", dir, out)
+	}
+	return fields[2]
+}
