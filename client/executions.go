@@ -188,6 +188,23 @@ func (c *Client) RedriveExecution(ctx context.Context, arn string) (time.Time, e
 	return out.RedriveDate.Time, nil
 }
 
+// RetryOutput is a pipeline run retried from a step.
+type RetryOutput struct {
+	ExecutionArn string `json:"executionArn"`
+	RedriveDate  Time   `json:"redriveDate"`
+	RedriveCount int    `json:"redriveCount"`
+}
+
+// RetryExecution runs a step of an ended pipeline run, and everything
+// downstream of it, again in the same execution.
+func (c *Client) RetryExecution(ctx context.Context, arn, fromStep string) (*RetryOutput, error) {
+	var out RetryOutput
+	if _, err := c.call(ctx, "POST", executionPath(arn, "/retry"), nil, map[string]string{"from": fromStep}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // HistoryOptions choose how history is read.
 type HistoryOptions struct {
 	Reverse  bool // newest first

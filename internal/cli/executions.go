@@ -31,11 +31,12 @@ named by its ARN, as 'baton start' and 'baton executions list' print it.`,
   baton executions watch ARN
   baton executions history ARN --reverse
   baton executions stop ARN --error Manual --cause "bad input"
-  baton executions redrive ARN`,
+  baton executions redrive ARN
+  baton executions retry ARN --from transform`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error { return c.Help() },
 	}
-	cmd.AddCommand(newExecListCmd(), newExecDescribeCmd(), newExecWatchCmd(), newExecHistoryCmd(), newExecStopCmd(), newExecRedriveCmd())
+	cmd.AddCommand(newExecListCmd(), newExecDescribeCmd(), newExecWatchCmd(), newExecHistoryCmd(), newExecStopCmd(), newExecRedriveCmd(), newExecRetryCmd())
 	return cmd
 }
 
@@ -397,6 +398,50 @@ states that did not succeed, keeping what succeeded. Follow it with
 	return cmd
 }
 
+func newExecRetryCmd() *cobra.Command {
+	var f remoteFlags
+	var from string
+	var wait bool
+	cmd := &cobra.Command{
+		Use:   "retry ARN --from STEP",
+		Short: "Run a step of an ended pipeline run and everything downstream of it again",
+		Long: `Retry runs the step --from of an ended pipeline run (SUCCEEDED, FAILED,
+TIMED_OUT or ABORTED), and every step downstream of it, again in the same
+execution, which is RUNNING again (a redrive, counted in its redrive count).
+The other steps keep their outputs; the run's handlers run again at its end.
+Steps a stop cut short run again too. With --wait it follows the run to its
+end, as 'baton executions watch' does.`,
+		Example: `  baton executions retry ARN --from transform
+  baton executions retry ARN --from load --wait`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if from == "" {
+				return usageErr("--from STEP names the step to run again")
+			}
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			out, err := c.RetryExecution(context.Background(), args[0], from)
+			if err != nil {
+				return apiErr(&f, err)
+			}
+			if wait {
+				return watchExecution(cmd, c, &f, args[0], false, 0)
+			}
+			if f.json() {
+				return printJSON(cmd.OutOrStdout(), out)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "retrying %s from %s (redrive %d)\n", args[0], from, out.RedriveCount)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&from, "from", "", "the step to run again, with everything downstream of it")
+	cmd.Flags().BoolVar(&wait, "wait", false, "follow the run to its end")
+	addRemoteFlags(cmd, &f, true)
+	return cmd
+}
+
 func newExecWatchCmd() *cobra.Command {
 	var f remoteFlags
 	var quiet bool
@@ -424,52 +469,57 @@ execution.`,
 			if timeout < 0 {
 				return usageErr("--timeout must not be negative")
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			if timeout > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, timeout)
-				defer cancel()
-			}
-			arn := args[0]
-			p := newProgress(cmd.ErrOrStderr(), quiet)
-			ex, err := c.FollowExecution(ctx, arn, 0, func(ev client.HistoryEvent) error {
-				p.events([]asl.HistoryEvent{aslEvent(ev)})
-				return nil
-			})
-			p.finish()
-			switch {
-			case errors.Is(err, context.DeadlineExceeded):
-				return &exitError{code: exitFailed, err: fmt.Errorf("the execution still runs after --timeout %s", timeout),
-					hint: "Watch it again with: baton executions watch " + arn}
-			case errors.Is(err, context.Canceled):
-				return &exitError{code: exitFailed, err: errors.New("interrupted; the execution goes on"),
-					hint: "Stop it with: baton executions stop " + arn}
-			case err != nil:
-				return apiErr(&f, err)
-			}
-			out := cmd.OutOrStdout()
-			if f.json() {
-				err = printJSON(out, ex)
-			} else {
-				printExecution(out, ex)
-				if failedStatus(ex.Status) {
-					if sf, ferr := findFailedStep(context.Background(), c, arn); ferr == nil && sf != nil {
-						printFailedStep(out, sf)
-					}
-				}
-			}
-			if err != nil {
-				return err
-			}
-			if ex.Status != client.StatusSucceeded {
-				return &exitError{code: exitFailed}
-			}
-			return nil
+			return watchExecution(cmd, c, &f, args[0], quiet, timeout)
 		},
 	}
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print no progress on stderr, only the outcome")
 	cmd.Flags().DurationVar(&timeout, "timeout", 0, "give up watching after this long (e.g. 10m); 0: no limit")
 	addRemoteFlags(cmd, &f, true)
 	return cmd
+}
+
+// watchExecution follows an execution to its end, its progress on stderr
+// (none when quiet), then prints its outcome; exit 1 unless it succeeded.
+func watchExecution(cmd *cobra.Command, c *client.Client, f *remoteFlags, arn string, quiet bool, timeout time.Duration) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	p := newProgress(cmd.ErrOrStderr(), quiet)
+	ex, err := c.FollowExecution(ctx, arn, 0, func(ev client.HistoryEvent) error {
+		p.events([]asl.HistoryEvent{aslEvent(ev)})
+		return nil
+	})
+	p.finish()
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return &exitError{code: exitFailed, err: fmt.Errorf("the execution still runs after --timeout %s", timeout),
+			hint: "Watch it again with: baton executions watch " + arn}
+	case errors.Is(err, context.Canceled):
+		return &exitError{code: exitFailed, err: errors.New("interrupted; the execution goes on"),
+			hint: "Stop it with: baton executions stop " + arn}
+	case err != nil:
+		return apiErr(f, err)
+	}
+	out := cmd.OutOrStdout()
+	if f.json() {
+		err = printJSON(out, ex)
+	} else {
+		printExecution(out, ex)
+		if failedStatus(ex.Status) {
+			if sf, ferr := findFailedStep(context.Background(), c, arn); ferr == nil && sf != nil {
+				printFailedStep(out, sf)
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if ex.Status != client.StatusSucceeded {
+		return &exitError{code: exitFailed}
+	}
+	return nil
 }

@@ -157,3 +157,56 @@ func deployProjectFiles(t *testing.T, srv *server, files map[string]string) stri
 	}
 	return fields[2]
 }
+
+// TestRetryFromStep: baton executions retry ARN --from STEP runs that step
+// and its downstream again in the same execution, the other steps' outputs
+// kept; an unknown step and a state machine's execution are refused.
+func TestRetryFromStep(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(srv.url, true)
+	ran := filepath.Join(t.TempDir(), "ran")
+	smArn := deployProjectFiles(t, srv, map[string]string{"pipeline.yaml": `name: retried
+steps:
+  - name: extract
+    script: |
+      echo extract >> ` + ran + `
+      echo '{"rows": 3}' > "$BATON_OUTPUT"
+  - name: transform
+    depends_on: [extract]
+    script: |
+      echo transform >> ` + ran + `
+      echo "{\"n\": $(grep -c transform ` + ran + `)}" > "$BATON_OUTPUT"
+  - name: load
+    depends_on: [transform]
+    script: |
+      echo load >> ` + ran + `
+`})
+	arn := start(t, c, smArn, "first", `{}`)
+	succeeded(t, c, arn, `{"extract": {"rows": 3}, "transform": {"n": 1}, "load": null}`)
+
+	out, _ := baton(t, srv, "executions", "retry", arn, "--from", "transform", "--wait")
+	if !strings.Contains(out, "SUCCEEDED") {
+		t.Fatalf("retry --wait printed %q", out)
+	}
+	d := succeeded(t, c, arn, `{"extract": {"rows": 3}, "transform": {"n": 2}, "load": null}`)
+	if aws.ToInt32(d.RedriveCount) != 1 {
+		t.Errorf("redrive count %d, want 1", aws.ToInt32(d.RedriveCount))
+	}
+	got, err := os.ReadFile(ran)
+	must(t, err, "read")
+	if string(got) != "extract\ntransform\nload\ntransform\nload\n" {
+		t.Fatalf("steps ran:\n%s\nwant extract once, then transform and load twice", got)
+	}
+
+	cmd := exec.Command(binPath, "executions", "retry", arn, "--from", "nope", "--server", srv.url)
+	if b, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(b), `no step "nope"`) {
+		t.Fatalf("retry from an unknown step: %v %s", err, b)
+	}
+	asl := createSM(t, c, "plain", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`, smStandard)
+	aslRun := start(t, c, asl, "plain-run", `{}`)
+	succeeded(t, c, aslRun, `{}`)
+	cmd = exec.Command(binPath, "executions", "retry", aslRun, "--from", "P", "--server", srv.url)
+	if b, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(b), "redrive it instead") {
+		t.Fatalf("retry of a state machine's execution: %v %s", err, b)
+	}
+}

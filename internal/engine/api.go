@@ -27,6 +27,7 @@ type stopIn struct {
 
 type redriveIn struct {
 	arn   string
+	from  string // RetryFrom's step; "" for a redrive
 	reply chan result
 }
 
@@ -255,6 +256,19 @@ func (e *Engine) Redrive(ctx context.Context, executionArn string) (*store.Execu
 	return r.row, r.err
 }
 
+// RetryFrom runs a step of an ended execution and everything downstream of
+// it again, in the same execution, which is RUNNING again (a redrive: its
+// redrive count grows). Only languages with steps (workflow.StepRetrier:
+// pipelines) can; the outputs of the other steps are kept.
+func (e *Engine) RetryFrom(ctx context.Context, executionArn, step string) (*store.Execution, error) {
+	in := &redriveIn{arn: executionArn, from: step, reply: make(chan result, 1)}
+	if err := e.send(ctx, in); err != nil {
+		return nil, err
+	}
+	r := await(e, in.reply, errResult)
+	return r.row, r.err
+}
+
 func (e *Engine) handleRedrive(in *redriveIn) {
 	e.withExec(in.arn, func(l *live, err error) {
 		if l == nil {
@@ -265,8 +279,16 @@ func (e *Engine) handleRedrive(in *redriveIn) {
 			in.reply <- result{err: apierr.New(apierr.ExecutionNotRedrivable, "Execution Not Redrivable: '%s' is an Express execution; only Standard executions can be redriven", in.arn)}
 			return
 		}
-		switch st := l.x.Status(); st {
-		case workflow.StatusFailed, workflow.StatusTimedOut, workflow.StatusAborted:
+		retrier, _ := l.x.(workflow.StepRetrier)
+		switch st := l.x.Status(); {
+		case in.from != "" && retrier == nil:
+			in.reply <- result{err: apierr.New(apierr.ValidationException, "'%s' runs a workflow without steps to retry from (a state machine): redrive it instead", in.arn)}
+			return
+		case in.from != "" && st == workflow.StatusRunning:
+			in.reply <- result{err: apierr.New(apierr.ExecutionNotRedrivable, "Execution Not Redrivable: '%s' is RUNNING; wait for its end, or stop it, then retry from %s", in.arn, in.from)}
+			return
+		case in.from != "":
+		case st == workflow.StatusFailed, st == workflow.StatusTimedOut, st == workflow.StatusAborted:
 		default:
 			in.reply <- result{err: apierr.New(apierr.ExecutionNotRedrivable, "Execution Not Redrivable: '%s' is %s; only FAILED, TIMED_OUT and ABORTED executions can be redriven", in.arn, st)}
 			return
@@ -278,6 +300,16 @@ func (e *Engine) handleRedrive(in *redriveIn) {
 		l.row.StopDate = time.Time{}
 		l.row.Error, l.row.Cause, l.row.Output = "", "", ""
 		e.step(l, now, &store.Transition{}, func(out *workflow.Output) error {
+			if in.from != "" {
+				err := retrier.RetryFrom(in.from, now, out)
+				if errors.Is(err, workflow.ErrUnknownStep) {
+					return apierr.New(apierr.ValidationException, "%v", err)
+				}
+				if err != nil {
+					return apierr.New(apierr.ExecutionNotRedrivable, "Execution Not Redrivable: %v", err)
+				}
+				return nil
+			}
 			if err := l.x.Redrive(now, out); err != nil {
 				// Refused before anything changed: nothing to store.
 				return apierr.New(apierr.ExecutionNotRedrivable, "Execution Not Redrivable: %v", err)

@@ -363,3 +363,49 @@ func checkErrorCause(errName, cause string) error {
 	}
 	return validationErrors(msgs)
 }
+
+// RetryExecutionInput asks to run a step of an ended pipeline run, and
+// everything downstream of it, again in the same execution.
+type RetryExecutionInput struct {
+	ExecutionArn string `json:"executionArn"`
+	From         string `json:"from"` // the step
+}
+
+// RetryExecutionOutput is the execution, RUNNING again.
+type RetryExecutionOutput struct {
+	ExecutionArn string `json:"executionArn"`
+	RedriveDate  Time   `json:"redriveDate"`
+	RedriveCount int    `json:"redriveCount"`
+}
+
+// stepRetrier is the engine's RetryFrom (an optional part of Engine, so
+// that engines without languages with steps need not have it).
+type stepRetrier interface {
+	RetryFrom(ctx context.Context, executionArn, step string) (*store.Execution, error)
+}
+
+// RetryExecution runs a step of an ended pipeline run (SUCCEEDED, FAILED,
+// TIMED_OUT or ABORTED) and everything downstream of it again, in the same
+// execution: it is RUNNING again (a redrive, counted as one), and the
+// outputs of the other steps are kept.
+func (s *Service) RetryExecution(ctx context.Context, in *RetryExecutionInput) (*RetryExecutionOutput, error) {
+	if err := required(field{"executionArn", in.ExecutionArn}, field{"from", in.From}); err != nil {
+		return nil, err
+	}
+	a, err := parseArn("executionArn", in.ExecutionArn, ArnExecution, ArnExpressExecution)
+	if err != nil {
+		return nil, err
+	}
+	if a.Kind == ArnExpressExecution {
+		return nil, apierr.New(apierr.ExecutionNotRedrivable, "Execution '%s' is an Express execution: only Standard executions can be retried", in.ExecutionArn)
+	}
+	r, ok := s.eng.(stepRetrier)
+	if !ok {
+		return nil, apierr.New(apierr.ValidationException, "this server's engine cannot retry from a step")
+	}
+	ex, err := r.RetryFrom(ctx, in.ExecutionArn, in.From)
+	if err != nil {
+		return nil, err
+	}
+	return &RetryExecutionOutput{ExecutionArn: ex.Arn, RedriveDate: NewTime(ex.RedriveDate), RedriveCount: ex.RedriveCount}, nil
+}

@@ -199,3 +199,27 @@ func (h *handler) redriveExecution(w http.ResponseWriter, r *http.Request) error
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
+
+// retryRequest is the body of POST .../retry.
+type retryRequest struct {
+	From string `json:"from"`
+}
+
+// retryExecution runs a step of an ended pipeline run and its downstream
+// again, in the same execution.
+func (h *handler) retryExecution(w http.ResponseWriter, r *http.Request) error {
+	arn, err := pathName(r, "arn")
+	if err != nil {
+		return err
+	}
+	var req retryRequest
+	if err := h.decodeBody(w, r, &req, false); err != nil {
+		return err
+	}
+	out, err := h.svc.RetryExecution(r.Context(), &service.RetryExecutionInput{ExecutionArn: arn, From: req.From})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

@@ -106,6 +106,7 @@ func (h *handler) routes() {
 		{"GET /api/v1/executions/{arn}/logs", h.executionLogs},
 		{"POST /api/v1/executions/{arn}/stop", h.stopExecution},
 		{"POST /api/v1/executions/{arn}/redrive", h.redriveExecution},
+		{"POST /api/v1/executions/{arn}/retry", h.retryExecution},
 		{"GET /api/v1/events", h.allEvents},
 
 		{"GET /api/v1/activities", h.listActivities},
