@@ -210,3 +210,67 @@ steps:
 		t.Fatalf("retry of a state machine's execution: %v %s", err, b)
 	}
 }
+
+// TestPipelineActivityAndWorkflowSteps: an activity step is handed to the
+// workers of its activity (baton worker), the step's input as the task's,
+// the worker's result as the step's output; a workflow step runs another
+// workflow (a state machine, a pipeline) and waits for it, its output the
+// step's; a nested run that fails fails the step with its error and cause.
+func TestPipelineActivityAndWorkflowSteps(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(srv.url, true)
+	worker := exec.Command(binPath, "worker", "--activity", "resizer", "--server", srv.url, "--",
+		"sh", "-c", `sed 's/}$/, "resized": true}/'`)
+	var wlog strings.Builder
+	worker.Stdout, worker.Stderr = &wlog, &wlog
+	must(t, worker.Start(), "start the worker")
+	t.Cleanup(func() {
+		worker.Process.Kill()
+		worker.Wait()
+		if t.Failed() {
+			t.Logf("worker log:\n%s", wlog.String())
+		}
+	})
+	createSM(t, c, "child-asl", `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"got.$":"$.from"},"End":true}}}`, smStandard)
+	createSM(t, c, "failer", `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Child.Broken","Cause":"the child says no"}}}`, smStandard)
+	deployProjectFiles(t, srv, map[string]string{"pipeline.yaml": `name: child-pipeline
+steps:
+  - name: only
+    script: |
+      echo '{"pipeline": "child"}' > "$BATON_OUTPUT"
+`})
+	parent := deployProjectFiles(t, srv, map[string]string{"pipeline.yaml": `name: parent
+steps:
+  - name: resize
+    type: activity
+    activity: resizer
+    input: {day: "{% $input.day %}"}
+    timeout: 60s
+  - name: nested
+    depends_on: [resize]
+    type: workflow
+    workflow: child-asl
+    input: {from: "{% $steps.resize.output %}"}
+  - name: nested-pipeline
+    depends_on: [resize]
+    type: workflow
+    workflow: child-pipeline
+`})
+	run := start(t, c, parent, "p1", `{"day": "2026-12-04"}`)
+	succeeded(t, c, run, `{"resize": {"day": "2026-12-04", "resized": true},
+		"nested": {"got": {"day": "2026-12-04", "resized": true}},
+		"nested-pipeline": {"only": {"pipeline": "child"}}}`)
+
+	failing := deployProjectFiles(t, srv, map[string]string{"pipeline.yaml": `name: failing-parent
+steps:
+  - name: nested
+    type: workflow
+    workflow: failer
+    retry: {retries: 0}
+`})
+	run = start(t, c, failing, "f1", `{}`)
+	d := waitStatus(t, c, run, execTimeout)
+	if d.Status != types.ExecutionStatusFailed || aws.ToString(d.Error) != "Child.Broken" || !strings.HasSuffix(aws.ToString(d.Cause), "the child says no") {
+		t.Fatalf("a run whose nested run failed: %s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+}

@@ -740,17 +740,17 @@ steps:
 	h := &harness{t: t, prog: p, now: t0}
 	h.start(map[string]any{"day": "d1"})
 	q, _ := steptask.Decode[steptask.SQL](h.mustTask("q").Input)
-	act, _ := steptask.Decode[steptask.Activity](h.mustTask("act").Input)
+	act := h.mustTask("act")
 	child, _ := steptask.Decode[steptask.Workflow](h.mustTask("child").Input)
 	get, _ := steptask.Decode[steptask.HTTP](h.mustTask("get").Input)
 	cp, _ := steptask.Decode[steptask.Copy](h.mustTask("cp").Input)
-	got := fmt.Sprintf("%s|%s|%s %v|%s %v|%s %s %v|%s %s", q.Connection, q.Query, act.Activity, act.Input, child.Workflow, child.Input,
+	got := fmt.Sprintf("%s|%s|%s %v|%s %v|%s %s %v|%s %s", q.Connection, q.Query, act.Resource, act.Input, child.Workflow, child.Input,
 		get.URL, get.Method, get.Headers, cp.From, cp.To)
-	want := "wh|INSERT {% not a template %}|resize map[day:d1]|other map[n:1]|https://x/d1 GET map[N:2]|file://out/a s3://b/d1/a"
+	want := "wh|INSERT {% not a template %}|baton:step:activity:resize map[day:d1]|other map[n:1]|https://x/d1 GET map[N:2]|file://out/a s3://b/d1/a"
 	if got != want {
 		t.Fatalf("tasks\n%s\nwant\n%s", got, want)
 	}
-	if rt := h.mustTask("act"); rt.Resource != steptask.ResourceActivity || rt.Heartbeat != 30*time.Second {
+	if rt := h.mustTask("act"); rt.Heartbeat != 30*time.Second {
 		t.Fatalf("activity task %+v", rt)
 	}
 	// a missing file is a compile error

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/batonhq/baton/asl"
@@ -150,6 +151,10 @@ func (r *run) dispatch(i int32, item int, record bool, now time.Time, out *workf
 	rf := ref{Node: i, Item: int32(item)}
 	x := r.execOf(rf)
 	input, err := r.taskInput(n, item)
+	resource, task := n.resource, any(input)
+	if err == nil && n.step.Type == StepActivity {
+		resource, task, err = activityTask(n, input)
+	}
 	if err != nil {
 		if ev := r.chainEvent(r.lastOf(rf), now, out, "TaskFailed"); ev != nil {
 			ev.Error, ev.Cause = asl.ErrQueryEvaluationError, err.cause
@@ -163,16 +168,50 @@ func (r *run) dispatch(i int32, item int, record bool, now time.Time, out *workf
 	}
 	r.st.Tasks[id] = rf
 	x.Task = id
-	out.Commands = append(out.Commands, workflow.RunTask{TaskID: id, Resource: n.resource, Input: input,
+	out.Commands = append(out.Commands, workflow.RunTask{TaskID: id, Resource: resource, Input: task,
 		StateName: n.step.Name, Attempt: x.Retries, Timeout: n.timeout, Heartbeat: n.step.HeartbeatTimeout})
 	r.armHeartbeat(rf, now, out)
 	if record {
 		if ev := r.chainEvent(r.lastOf(rf), now, out, "TaskScheduled"); ev != nil {
-			ev.Task = &workflow.TaskDetails{ResourceType: "baton", Resource: n.resource[len("baton:"):], Region: r.st.Info.Region,
-				Parameters: input, TimeoutSeconds: int64(n.timeout / time.Second), HeartbeatSeconds: int64(n.step.HeartbeatTimeout / time.Second)}
+			ev.Task = &workflow.TaskDetails{ResourceType: "baton", Resource: resource[len("baton:"):], Region: r.st.Info.Region,
+				Parameters: task, TimeoutSeconds: int64(n.timeout / time.Second), HeartbeatSeconds: int64(n.step.HeartbeatTimeout / time.Second)}
 		}
 		if ev := r.chainEvent(r.lastOf(rf), now, out, "TaskStarted"); ev != nil {
-			ev.Task = &workflow.TaskDetails{ResourceType: "baton", Resource: n.resource[len("baton:"):]}
+			ev.Task = &workflow.TaskDetails{ResourceType: "baton", Resource: resource[len("baton:"):]}
+		}
+	}
+	return true
+}
+
+// activityTask is the task of an activity step: its resource names the
+// activity (baton:step:activity:NAME, NAME a name or an activity ARN), so
+// that the server queues it for that activity's workers, and its input is
+// the step's input ({} when it has none), what the workers get.
+func activityTask(n *cnode, spec map[string]any) (string, any, *evalErr) {
+	name, _ := spec["activity"].(string)
+	if !validActivity(name) {
+		return "", nil, &evalErr{cause: fmt.Sprintf("The field 'activity' of step '%s' must be an activity name (1 to 80 letters, digits, '-' and '_') or an activity ARN, but was %s", n.step.Name, clip(name))}
+	}
+	input, ok := spec["input"]
+	if !ok {
+		input = map[string]any{}
+	}
+	return n.resource + ":" + name, input, nil
+}
+
+// validActivity tells whether s names an activity: a name as Step
+// Functions allows them, or an activity ARN.
+func validActivity(s string) bool {
+	if strings.HasPrefix(s, "arn:") {
+		parts := strings.SplitN(s, ":", 7)
+		return len(parts) == 7 && parts[2] == "states" && parts[5] == "activity" && validActivity(parts[6])
+	}
+	if s == "" || len(s) > 80 {
+		return false
+	}
+	for _, c := range s {
+		if !(c == '-' || c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
 		}
 	}
 	return true

@@ -7,6 +7,7 @@ import (
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/service"
+	"github.com/batonhq/baton/internal/steptask"
 	"github.com/batonhq/baton/internal/store"
 )
 
@@ -24,6 +25,9 @@ type children struct {
 // Name; as on AWS, an object input gets
 // AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID, the parent's ARN.
 func (c children) StartChild(ctx context.Context, req engine.ChildRequest) (*store.Execution, error) {
+	if req.Resource == steptask.ResourceWorkflow {
+		return c.startStep(ctx, req)
+	}
 	p, ok := req.Parameters.(map[string]any)
 	if !ok {
 		return nil, apierr.New(apierr.ValidationException, "the parameters of a states:startExecution task must be an object with StateMachineArn")
@@ -49,13 +53,36 @@ func (c children) StartChild(ctx context.Context, req engine.ChildRequest) (*sto
 	default:
 		input = string(asl.MarshalJSON(v))
 	}
+	return c.start(ctx, req, smArn, name, input)
+}
+
+// startStep starts the nested run of a pipeline's workflow step: the
+// workflow it names (a name of this server, NAME:VERSION, NAME:ALIAS or an
+// ARN) with the step's input as the run's input ({} when none).
+func (c children) startStep(ctx context.Context, req engine.ChildRequest) (*store.Execution, error) {
+	t, err := steptask.Decode[steptask.Workflow](req.Parameters)
+	if err != nil {
+		return nil, apierr.New(apierr.ValidationException, "the workflow step's task: %v", err)
+	}
+	if t.Workflow == "" {
+		return nil, apierr.New(apierr.ValidationException, "the workflow step names no workflow")
+	}
+	input := "{}"
+	if t.Input != nil {
+		input = string(asl.MarshalJSON(t.Input))
+	}
+	return c.start(ctx, req, c.svc.WorkflowArn(t.Workflow), req.Name, input)
+}
+
+// start starts a nested execution; one started before a restart under the
+// same name is the same child.
+func (c children) start(ctx context.Context, req engine.ChildRequest, smArn, name, input string) (*store.Execution, error) {
 	sr, err := c.svc.PrepareStart(ctx, smArn, name, input)
 	if err != nil {
 		return nil, err
 	}
 	ex, err := c.eng.StartNested(ctx, *sr, req.ParentToken)
 	if e, ok := apierr.As(err); ok && e.Code == apierr.ExecutionAlreadyExists {
-		// Started before a restart: the same child.
 		if old, gerr := c.st.GetExecution(ctx, sr.ExecutionArn); gerr == nil {
 			return old, nil
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/engine"
+	"github.com/batonhq/baton/internal/steptask"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/workflow"
 )
@@ -30,9 +31,18 @@ const callbackSuffix = ".waitForTaskToken"
 //     (.waitForTaskToken);
 //   - any other RESOURCE.waitForTaskToken is a callback, whose token the
 //     executor of RESOURCE delivers when there is one;
+//   - a pipeline's activity step (baton:step:activity:NAME) is a task of
+//     the activity NAME, and its workflow step (baton:step:workflow) a
+//     nested execution it waits for;
 //   - everything else runs on an executor of this server.
 func TaskClassifier(region, account string) func(resource string) engine.TaskClass {
 	return func(resource string) engine.TaskClass {
+		if name, ok := strings.CutPrefix(resource, steptask.ResourceActivity+":"); ok {
+			return engine.TaskClass{Kind: store.TaskActivity, Queue: "arn:aws:states:" + region + ":" + account + ":activity:" + name}
+		}
+		if resource == steptask.ResourceWorkflow {
+			return engine.TaskClass{Kind: store.TaskChild, WaitChild: true}
+		}
 		if mode, ok := strings.CutPrefix(resource, startExecution); ok {
 			return engine.TaskClass{Kind: store.TaskChild, WaitChild: mode == ".sync" || mode == ".sync:2",
 				Callback: mode == callbackSuffix}
@@ -61,6 +71,9 @@ func TaskClassifier(region, account string) func(resource string) engine.TaskCla
 // States.TaskFailed and the description as cause); a start refused with an
 // API error fails the task with StepFunctions.<Code>Exception.
 func ChildOutcome(resource string, child *store.Execution, err error) engine.TaskOutcome {
+	if resource == steptask.ResourceWorkflow {
+		return stepOutcome(child, err)
+	}
 	if err != nil {
 		o := engine.TaskOutcome{Error: workflow.ErrTaskFailed, Cause: err.Error()}
 		if ae, ok := apierr.As(err); ok {
@@ -111,6 +124,35 @@ func ChildOutcome(resource string, child *store.Execution, err error) engine.Tas
 		d["Cause"] = child.Cause
 	}
 	return engine.TaskOutcome{Error: workflow.ErrTaskFailed, Cause: string(workflow.MarshalJSON(d))}
+}
+
+// stepOutcome is the result of a pipeline's workflow step: the nested
+// run's output when it succeeded; its error and cause when it did not (so
+// that the step's retry and trigger rules see them); a start refused with
+// the API's error and message.
+func stepOutcome(child *store.Execution, err error) engine.TaskOutcome {
+	if err != nil {
+		o := engine.TaskOutcome{Error: workflow.ErrTaskFailed, Cause: err.Error()}
+		if ae, ok := apierr.As(err); ok {
+			o.Error, o.Cause = "Baton.Workflow"+strings.TrimSuffix(ae.Code, "Exception"), ae.Message
+		}
+		return o
+	}
+	if child.Status == workflow.StatusSucceeded {
+		out, perr := workflow.ParseJSON([]byte(child.Output))
+		if perr != nil {
+			out = child.Output
+		}
+		return engine.TaskOutcome{OK: true, Output: out}
+	}
+	o := engine.TaskOutcome{Error: child.Error, Cause: child.Cause}
+	if o.Error == "" {
+		o.Error = workflow.ErrTaskFailed
+	}
+	if o.Cause == "" {
+		o.Cause = "the workflow run " + child.Arn + " ended " + child.Status
+	}
+	return o
 }
 
 // formatTaskDate renders a time as the AWS SDK integrations do in task

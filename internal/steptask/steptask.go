@@ -22,7 +22,7 @@ const (
 	ResourceSQL      = "baton:step:sql"      // SQL
 	ResourceCopy     = "baton:step:copy"     // Copy
 	ResourceWaitFor  = "baton:step:wait_for" // WaitFor: one probe
-	ResourceActivity = "baton:step:activity" // Activity: handed to remote workers
+	ResourceActivity = "baton:step:activity" // with ":" and the activity's name or ARN: handed to its workers, the step's input as the task's
 	ResourceWorkflow = "baton:step:workflow" // Workflow: a nested run, waited for
 )
 
@@ -89,8 +89,10 @@ type WaitFor struct {
 	Since      time.Time `json:"since"`
 }
 
-// Activity hands Input to the workers polling the named activity (the
-// Step Functions activity protocol). Output: what the worker returned.
+// Activity is the step an activity task comes from: the task's resource is
+// ResourceActivity + ":" + Activity, and its input is Input alone ({} when
+// none), what the workers polling the activity get (the Step Functions
+// activity protocol). Output: what the worker returned.
 type Activity struct {
 	Common
 	Activity string `json:"activity"`
