@@ -15,5 +15,6 @@ mkdir -p ../out
   go test -run '^$' -bench 'DurableTransitions|StepTransitions' -benchtime 3x -count "${COUNT:-3}"
   go test -run '^$' -bench 'StartExecutionAPI|StartExecutionSDK' -benchtime 5000x -count "${COUNT:-3}"
   go test -run '^$' -bench 'DispatchLatency' -benchtime 3000x -count "${COUNT:-3}"
+  go test -run '^$' -bench 'PipelineStepLatency' -benchtime 150x -count "${COUNT:-3}"
   go test -run '^$' -bench 'OpenExecutions|ResumeOpen' -benchtime 1x -count 1
 } 2>&1 | tee ../out/server.txt

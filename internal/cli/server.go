@@ -16,6 +16,7 @@ import (
 
 	"github.com/batonhq/baton/internal/bundle"
 	"github.com/batonhq/baton/internal/config"
+	"github.com/batonhq/baton/internal/pipeline"
 	"github.com/batonhq/baton/internal/server"
 )
 
@@ -25,6 +26,7 @@ type serverFlags struct {
 	configFile                                              string // --config: the named connections of pipeline steps
 	maxPayload, workers                                     int
 	maxHistory                                              int64
+	maxPipelineHistory                                      int64
 	maxTaskLog                                              int64
 	maxBundle                                               int64
 	resources                                               []string
@@ -93,6 +95,7 @@ transitions in flight and leaves running executions to resume on restart.`,
 	fl.StringVar(&f.account, "account-id", envOr("BATON_ACCOUNT_ID", "123456789012"), "account id in ARNs")
 	fl.IntVar(&f.maxPayload, "max-payload-bytes", envInt(&f.envErr, "BATON_MAX_PAYLOAD_BYTES", 262144), "largest execution input, output, state payload or task result")
 	fl.Int64Var(&f.maxHistory, "max-history-events", int64(envInt(&f.envErr, "BATON_MAX_HISTORY_EVENTS", 25000)), "fail a Standard execution whose history grows past this (-1: no limit)")
+	fl.Int64Var(&f.maxPipelineHistory, "max-pipeline-history-events", int64(envInt(&f.envErr, "BATON_MAX_PIPELINE_HISTORY_EVENTS", pipeline.DefaultMaxHistoryEvents)), "fail a pipeline run whose history grows past this (-1: no limit)")
 	fl.Int64Var(&f.maxTaskLog, "max-task-log-bytes", int64(envInt(&f.envErr, "BATON_MAX_TASK_LOG_BYTES", 1<<20)), "output of a task attempt's command kept in its log (baton logs); past it the oldest is cut")
 	fl.Int64Var(&f.maxBundle, "max-bundle-bytes", int64(envInt(&f.envErr, "BATON_MAX_BUNDLE_BYTES", bundle.DefaultMaxBytes)), "largest project a deploy may send: bytes of its files (baton deploy DIR)")
 	fl.DurationVar(&f.maxStepTime, "max-step-time", envDuration(&f.envErr, "BATON_MAX_STEP_TIME", 10*time.Second), "stop an execution that computes this long without waiting for a task or a timer (Baton.RunawayExecution)")
@@ -157,6 +160,7 @@ func checkRanges(f serverFlags) error {
 		{"--workers", int64(f.workers), 1, 0, ""},
 		{"--max-payload-bytes", int64(f.maxPayload), 1, 1 << 30, ""},
 		{"--max-history-events", f.maxHistory, 1, 0, " (or -1: no limit)"},
+		{"--max-pipeline-history-events", f.maxPipelineHistory, 1, 0, " (or -1: no limit)"},
 		{"--max-task-log-bytes", f.maxTaskLog, 1024, 1 << 30, ""},
 		{"--max-bundle-bytes", f.maxBundle, 1024, 4 << 30, ""},
 		{"--max-connections", int64(f.maxConnections), 1, 0, ""},
@@ -165,7 +169,7 @@ func checkRanges(f serverFlags) error {
 		{"--max-body-memory", f.maxBodyMemory, max(4<<20, 2*int64(f.maxPayload)+64<<10), 0, " (room for the largest request body)"},
 	}
 	for _, c := range ints {
-		if c.v >= c.low && (c.hi == 0 || c.v <= c.hi) || c.flag == "--max-history-events" && c.v == -1 {
+		if c.v >= c.low && (c.hi == 0 || c.v <= c.hi) || (c.flag == "--max-history-events" || c.flag == "--max-pipeline-history-events") && c.v == -1 {
 			continue
 		}
 		want := fmt.Sprintf("want %d or more", c.low)
@@ -305,7 +309,7 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	defer stop()
 	srv, err := server.Start(ctx, server.Config{
 		Listen: f.listen, DataDir: f.dataDir, Durability: f.durability, Region: f.region, AccountID: f.account,
-		MaxPayloadBytes: f.maxPayload, MaxHistoryEvents: f.maxHistory, MaxTaskLogBytes: f.maxTaskLog, MaxBundleBytes: f.maxBundle, Workers: f.workers, Resources: resources, Log: log,
+		MaxPayloadBytes: f.maxPayload, MaxHistoryEvents: f.maxHistory, MaxPipelineHistoryEvents: f.maxPipelineHistory, MaxTaskLogBytes: f.maxTaskLog, MaxBundleBytes: f.maxBundle, Workers: f.workers, Resources: resources, Log: log,
 		DisableShell: f.disableShell, AllowedResources: allowedList(f.allowedResources),
 		HTTP: server.HTTPConfig{
 			AllowedHosts: f.allowedHosts, AllowedOrigins: f.allowedOrigins,

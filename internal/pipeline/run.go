@@ -254,7 +254,7 @@ func (r *run) settle(now time.Time, out *workflow.Output) {
 		r.over = false
 		r.cancelAll(now, out)
 		r.st.Error = asl.ErrRuntime
-		r.st.Cause = fmt.Sprintf("The run's history reached %d events, the limit of a pipeline run (raise it with the server's pipeline history limit, or split the pipeline)", r.prog.opts.MaxHistoryEvents)
+		r.st.Cause = fmt.Sprintf("The run's history reached %d events, the limit of a pipeline run (raise it with baton server --max-pipeline-history-events, or split the pipeline)", r.prog.opts.MaxHistoryEvents)
 		r.finish(workflow.StatusFailed, now, out)
 	}
 }

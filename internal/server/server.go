@@ -52,6 +52,10 @@ type Config struct {
 	// MaxHistoryEvents fails a Standard execution whose history outgrows it
 	// (default 25,000 as on AWS; negative: no limit).
 	MaxHistoryEvents int64
+	// MaxPipelineHistoryEvents fails a pipeline run whose history outgrows
+	// it (default pipeline.DefaultMaxHistoryEvents, 1,000,000: a for_each
+	// of 10,000 items records 50,000 events; negative: no limit).
+	MaxPipelineHistoryEvents int64
 	// MaxTaskLogBytes is the output of a task attempt's command kept in its
 	// log (default 1 MiB); past it the oldest is cut.
 	MaxTaskLogBytes int64
@@ -321,7 +325,7 @@ func languages(cfg Config) map[string]workflow.Language {
 	return map[string]workflow.Language{
 		asl.LanguageName: asl.NewLanguage(asl.LanguageOptions{Options: opts, Region: cmp.Or(cfg.Region, service.DefaultRegion)}),
 		pipeline.LanguageName: pipeline.NewLanguage(pipeline.Options{MaxPayloadBytes: cfg.MaxPayloadBytes,
-			MaxHistoryEvents: opts.MaxHistoryEvents, JSONata: asl.JSONataLimits{Timeout: cfg.Limits.JSONataTimeout, MaxBytes: cfg.Limits.JSONataMaxBytes}}),
+			MaxHistoryEvents: cfg.MaxPipelineHistoryEvents, JSONata: asl.JSONataLimits{Timeout: cfg.Limits.JSONataTimeout, MaxBytes: cfg.Limits.JSONataMaxBytes}}),
 	}
 }
 
