@@ -37,6 +37,9 @@ type StartExecutionInput struct {
 	// (json.RawMessage for JSON text); nil means {}.
 	Input       any    `json:"input,omitempty"`
 	TraceHeader string `json:"traceHeader,omitempty"`
+	// LogicalDate is a pipeline run's $run.logical_date (a backfill's
+	// day): an RFC 3339 time or a day (2026-11-21); "" for its start.
+	LogicalDate string `json:"logicalDate,omitempty"`
 }
 
 // StartExecutionOutput identifies a started execution.

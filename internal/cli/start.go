@@ -26,6 +26,7 @@ type startFlags struct {
 	quiet     bool
 	maxInput  int
 	envErr    error
+	logical   string
 }
 
 func newStartCmd() *cobra.Command {
@@ -45,7 +46,8 @@ execution did not succeed or --timeout ran out first, 2 for usage or API
 errors. Ctrl-C stops waiting, not the execution.`,
 		Example: `  baton start etl --input '{"day": "2026-11-21"}'
   baton start etl:3 --name nightly-2026-11-21 --input-file input.json --wait
-  echo '{"orderId": 7}' | baton start orders --wait --timeout 5m`,
+  echo '{"orderId": 7}' | baton start orders --wait --timeout 5m
+  baton start sales-marketing --logical-date 2026-11-20 --wait   # a backfill of a pipeline`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return start(cmd, args[0], &f)
@@ -53,6 +55,7 @@ errors. Ctrl-C stops waiting, not the execution.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.name, "name", "", "execution name, unique per workflow (default: a UUID)")
+	fl.StringVar(&f.logical, "logical-date", "", "pipelines: the run's $run.logical_date, as a backfill (2026-11-21 or an RFC 3339 time; default: its start)")
 	fl.StringVar(&f.input, "input", "", "execution input as JSON (default: stdin when it is not a terminal, else {})")
 	fl.StringVar(&f.inputFile, "input-file", "", "read the execution input from this file")
 	fl.BoolVarP(&f.wait, "wait", "w", false, "follow the execution to its end and print its outcome")
@@ -88,7 +91,15 @@ func start(cmd *cobra.Command, workflow string, f *startFlags) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	out, err := c.StartExecution(ctx, workflow, client.StartExecutionInput{Name: f.name, Input: json.RawMessage(asl.MarshalJSON(v))})
+	logical, err := parseLogicalDate(f.logical)
+	if err != nil {
+		return err
+	}
+	in := client.StartExecutionInput{Name: f.name, Input: json.RawMessage(asl.MarshalJSON(v))}
+	if !logical.IsZero() {
+		in.LogicalDate = logical.Format(time.RFC3339Nano)
+	}
+	out, err := c.StartExecution(ctx, workflow, in)
 	if err != nil {
 		return apiErr(&f.remoteFlags, err)
 	}

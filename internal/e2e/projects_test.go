@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -272,5 +273,38 @@ steps:
 	d := waitStatus(t, c, run, execTimeout)
 	if d.Status != types.ExecutionStatusFailed || aws.ToString(d.Error) != "Child.Broken" || !strings.HasSuffix(aws.ToString(d.Cause), "the child says no") {
 		t.Fatalf("a run whose nested run failed: %s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+}
+
+// TestPipelineRunDates: baton start --logical-date sets a run's
+// $run.logical_date (a backfill); a run's data interval begins at the
+// start of the pipeline's previous run.
+func TestPipelineRunDates(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(srv.url, true)
+	sm := deployProjectFiles(t, srv, map[string]string{"pipeline.yaml": `name: dates
+steps:
+  - name: show
+    command: ["true"]
+output: "{% {'logical': $run.logical_date, 'since': $run.data_interval_start} %}"
+`})
+	out, _ := baton(t, srv, "start", "dates", "--logical-date", "2026-11-20", "--wait", "-q")
+	var first struct {
+		ExecutionArn string
+		Output       struct{ Logical, Since string }
+	}
+	must(t, json.Unmarshal([]byte(out), &first), "the first run's description: "+out)
+	if first.Output.Logical != "2026-11-20T00:00:00Z" {
+		t.Fatalf("logical date %q, want 2026-11-20T00:00:00Z", first.Output.Logical)
+	}
+	d1 := succeeded(t, c, first.ExecutionArn, "")
+	second := start(t, c, sm, "second", `{}`)
+	d2 := succeeded(t, c, second, "")
+	var got struct{ Logical, Since string }
+	must(t, json.Unmarshal([]byte(aws.ToString(d2.Output)), &got), "output")
+	since, err := time.Parse(time.RFC3339Nano, got.Since)
+	must(t, err, "data_interval_start "+got.Since)
+	if diff := since.Sub(aws.ToTime(d1.StartDate)).Abs(); diff > time.Millisecond {
+		t.Fatalf("the second run's data interval starts at %s, want the first run's start %s", since, aws.ToTime(d1.StartDate))
 	}
 }

@@ -114,6 +114,11 @@ type StartRequest struct {
 	RoleArn     string
 	Input       string // JSON text, validated
 	TraceHeader string
+	// LogicalDate is the time the run stands for (a backfill's day); zero:
+	// its start. DataIntervalStart is where the data it covers begins (the
+	// previous run's start); zero: none. Languages with dates (pipelines)
+	// read them; they are kept in the run's state.
+	LogicalDate, DataIntervalStart time.Time
 }
 
 // Config configures an Engine.

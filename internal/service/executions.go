@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/store"
 )
@@ -117,6 +118,16 @@ func (s *Service) startRequest(ctx context.Context, smArn, name, input, traceHea
 	} else {
 		req.ExecutionArn = s.arns.execution(t.smName, name)
 	}
+	if t.language != asl.LanguageName {
+		// A pipeline's data interval begins at its previous run's start.
+		prev, _, err := s.store.ListExecutions(ctx, store.ExecutionFilter{StateMachineArn: t.smArn}, store.Page{Limit: 1})
+		if err != nil {
+			return nil, storeErr(err, nil)
+		}
+		if len(prev) > 0 {
+			req.DataIntervalStart = prev[0].StartDate
+		}
+	}
 	return req, nil
 }
 
@@ -128,6 +139,7 @@ func (s *Service) StartExecution(ctx context.Context, in *StartExecutionInput) (
 	if err != nil {
 		return nil, err
 	}
+	req.LogicalDate = in.LogicalDate
 	ex, err := s.eng.Start(ctx, *req)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,9 @@
 package service
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"time"
+)
 
 // The Input and Output types of every operation. Their JSON members are
 // exactly those of the Step Functions API (AWS JSON 1.0), so that the
@@ -304,6 +307,9 @@ type StartExecutionInput struct {
 	Name            string `json:"name,omitempty"`
 	Input           string `json:"input,omitempty"`
 	TraceHeader     string `json:"traceHeader,omitempty"`
+	// LogicalDate is a pipeline run's $run.logical_date (a backfill's
+	// day); zero: its start. The native API's, not Step Functions'.
+	LogicalDate time.Time `json:"-"`
 }
 
 // StartExecutionOutput is the response of StartExecution.

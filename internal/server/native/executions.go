@@ -27,6 +27,22 @@ type startRequest struct {
 	Name        string          `json:"name,omitempty"`
 	Input       json.RawMessage `json:"input,omitempty"` // any JSON value; default {}
 	TraceHeader string          `json:"traceHeader,omitempty"`
+	// LogicalDate is a pipeline run's $run.logical_date: an RFC 3339 time
+	// or a day (2026-11-21, midnight UTC); default its start.
+	LogicalDate string `json:"logicalDate,omitempty"`
+}
+
+// parseLogicalDate reads a logical date: an RFC 3339 time or a day.
+func parseLogicalDate(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, badRequest("logicalDate %q: want an RFC 3339 time (2026-11-21T03:00:00Z) or a day (2026-11-21)", s)
 }
 
 // startExecution starts an execution of a workflow (NAME, NAME:VERSION,
@@ -46,9 +62,14 @@ func (h *handler) startExecution(w http.ResponseWriter, r *http.Request) error {
 	if err := h.decodeBody(w, r, &req, true); err != nil {
 		return err
 	}
+	logical, err := parseLogicalDate(req.LogicalDate)
+	if err != nil {
+		return err
+	}
 	ctx := r.Context()
 	out, err := h.svc.StartExecution(ctx, &service.StartExecutionInput{
 		StateMachineArn: h.workflowArn(name), Name: req.Name, Input: jsonText(req.Input), TraceHeader: req.TraceHeader,
+		LogicalDate: logical,
 	})
 	if err != nil {
 		return err
