@@ -45,6 +45,11 @@ type Stop struct {
 	Cause string
 }
 
+// Dequeue lets a QUEUED run run: a slot of its workflow's concurrency
+// limit is free.
+type Dequeue struct{}
+
+func (Dequeue) isEvent()       {}
 func (TaskSucceeded) isEvent() {}
 func (TaskFailed) isEvent()    {}
 func (TaskStarted) isEvent()   {}

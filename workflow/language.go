@@ -12,6 +12,25 @@ const (
 	StatusFailed    = "FAILED"
 	StatusTimedOut  = "TIMED_OUT"
 	StatusAborted   = "ABORTED"
+	// StatusQueued is Baton's: a run that waits for a slot of its
+	// workflow's concurrency limit (Limited) before it runs.
+	StatusQueued = "QUEUED"
+)
+
+// Limited is implemented by programs of workflows that bound how many of
+// their runs are RUNNING at once (a pipeline's max_active_runs). Past the
+// bound, OnLimit decides: LimitQueue starts the run QUEUED (Info.Queued)
+// until the caller sends it Dequeue; LimitSkip refuses the start;
+// LimitCancelOldest stops the oldest running run and queues the new one.
+type Limited interface {
+	MaxActiveRuns() (max int, onLimit string)
+}
+
+// What a Limited workflow does past its bound.
+const (
+	LimitQueue        = "queue"
+	LimitSkip         = "skip"
+	LimitCancelOldest = "cancel_oldest"
 )
 
 // Language compiles the definitions of one workflow language. A Language is
@@ -120,6 +139,9 @@ type Info struct {
 	// Trigger describes what started the run (a schedule, upstream
 	// executions, an event), nil when a user did.
 	Trigger any
+	// Queued starts the run QUEUED: it records its start and waits for
+	// Dequeue before it runs (see Limited).
+	Queued bool
 }
 
 // Error names the caller of a language raises for tasks (TaskFailed.Error,

@@ -79,7 +79,7 @@ func (e *Engine) start(ctx context.Context, req StartRequest, sync bool, parentT
 // sameStart answers a start whose name is taken: the same name and input of
 // a RUNNING execution return it, as on AWS; anything else is an error.
 func sameStart(old *store.Execution, req StartRequest) (*store.Execution, error) {
-	if old.Status == workflow.StatusRunning && old.Input == req.Input && old.StateMachineArn == req.StateMachineArn {
+	if (old.Status == workflow.StatusRunning || old.Status == workflow.StatusQueued) && old.Input == req.Input && old.StateMachineArn == req.StateMachineArn {
 		cp := *old
 		cp.Snapshot = nil
 		return &cp, nil
@@ -123,9 +123,14 @@ func (e *Engine) create(in *startIn) {
 	if r.VersionArn != "" {
 		smID = r.VersionArn
 	}
+	queued, err := e.admit(r, p, now)
+	if err != nil {
+		in.reply <- result{err: err}
+		return
+	}
 	info := workflow.Info{ID: r.ExecutionArn, Name: r.Name, WorkflowID: smID, WorkflowName: r.StateMachineName,
 		Version: r.VersionArn, RoleArn: r.RoleArn, Input: input, StartTime: now,
-		LogicalDate: r.LogicalDate, DataIntervalStart: r.DataIntervalStart}
+		LogicalDate: r.LogicalDate, DataIntervalStart: r.DataIntervalStart, Queued: queued}
 	row := &store.Execution{
 		Arn: r.ExecutionArn, StateMachineArn: r.StateMachineArn, VersionArn: r.VersionArn, AliasArn: r.AliasArn,
 		Name: r.Name, Type: r.Type, Language: r.Language, Bundle: r.Bundle, Status: workflow.StatusRunning, Input: r.Input, StartDate: now,
@@ -149,6 +154,9 @@ func (e *Engine) create(in *startIn) {
 		l.x = p.Start(info, now, out)
 		return nil
 	}, func(err error) {
+		if err != nil {
+			e.forget(r.StateMachineArn, r.ExecutionArn) // not stored: it holds no slot
+		}
 		if e.met != nil && err == nil {
 			e.met.started.WithLabelValues(row.Type).Inc()
 		}
@@ -285,7 +293,7 @@ func (e *Engine) handleRedrive(in *redriveIn) {
 		case in.from != "" && retrier == nil:
 			in.reply <- result{err: apierr.New(apierr.ValidationException, "'%s' runs a workflow without steps to retry from (a state machine): redrive it instead", in.arn)}
 			return
-		case in.from != "" && st == workflow.StatusRunning:
+		case in.from != "" && (st == workflow.StatusRunning || st == workflow.StatusQueued):
 			in.reply <- result{err: apierr.New(apierr.ExecutionNotRedrivable, "Execution Not Redrivable: '%s' is RUNNING; wait for its end, or stop it, then retry from %s", in.arn, in.from)}
 			return
 		case in.from != "":

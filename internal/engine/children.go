@@ -37,7 +37,7 @@ func (e *Engine) startChild(parentArn string, t *store.Task, params any, class T
 		e.sendResult(res)
 		return
 	}
-	running := child.Status == workflow.StatusRunning
+	running := child.Status == workflow.StatusRunning || child.Status == workflow.StatusQueued
 	if class.WaitChild && running {
 		e.tokensMu.Lock()
 		cancelled := e.children[t.Token] == childCancelled

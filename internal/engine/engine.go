@@ -222,12 +222,13 @@ type Engine struct {
 	idleSteppers atomic.Int32
 	stepTimer    *time.Timer // how long the loop waits for a call before detaching it
 	freeSteps    []*stepRun
-	detached     int           // detached calls computing
-	resume       []*live       // interrupted runs waiting to continue, oldest first
-	sliceBatch   *batch        // the batch sliceEvents counts for
-	sliceEvents  int           // history events continued runs added to it
-	busySince    atomic.Int64  // when the loop took up its current work (unix ns; 0: waiting for work), for Ready
-	stall        time.Duration // readyStall; tests shorten it
+	detached     int               // detached calls computing
+	resume       []*live           // interrupted runs waiting to continue, oldest first
+	limits       map[string]*limit // concurrency limits of workflows, by state machine ARN (limits.go)
+	sliceBatch   *batch            // the batch sliceEvents counts for
+	sliceEvents  int               // history events continued runs added to it
+	busySince    atomic.Int64      // when the loop took up its current work (unix ns; 0: waiting for work), for Ready
+	stall        time.Duration     // readyStall; tests shorten it
 }
 
 // taskRef locates a task of an in-memory execution.
@@ -319,6 +320,14 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	go e.commitLoop()
 	go e.loop()
+	go func() {
+		// Runs that ended while the server was down free their slots.
+		_ = e.send(context.Background(), func() {
+			if err := e.resumeQueues(context.Background()); err != nil {
+				e.log.Error("reading the queued runs", "err", err)
+			}
+		})
+	}()
 	if lost := e.lost; len(lost) > 0 {
 		e.lost = nil
 		go func() {

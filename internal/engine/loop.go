@@ -255,7 +255,10 @@ func notFound(arn string, err error) error {
 }
 
 // done reports whether an execution has ended.
-func done(x workflow.Instance) bool { return x.Status() != workflow.StatusRunning }
+func done(x workflow.Instance) bool {
+	s := x.Status()
+	return s != workflow.StatusRunning && s != workflow.StatusQueued
+}
 
 // endedInstance is an Express execution read back from the store: it is
 // stored once ended, and nothing can change it.

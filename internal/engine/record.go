@@ -58,7 +58,9 @@ func (e *Engine) record(s *stepRun) {
 		}
 	}
 	row := l.row
+	before := row.Status
 	row.Status = x.Status()
+	e.moved(l, before, row.Status)
 	if n := len(out.History); n > 0 {
 		row.EventCount = out.History[n-1].ID
 	}

@@ -50,11 +50,37 @@ func (p *program) Start(info workflow.Info, now time.Time, out *workflow.Output)
 		return r
 	}
 	r.st.Input = jv{input}
+	if info.Queued {
+		r.st.Status = workflow.StatusQueued // its steps start with Dequeue
+		return r
+	}
+	r.begin(now, out)
+	return r
+}
+
+// begin starts the DAG of a run that may run: its timeout, then the steps
+// without upstreams.
+func (r *run) begin(now time.Time, out *workflow.Output) {
 	r.armRunTimeout(now, out)
 	r.startList(listDAG)
 	r.drain(now, out)
 	r.settle(now, out)
-	return r
+}
+
+// MaxActiveRuns implements workflow.Limited.
+func (p *program) MaxActiveRuns() (int, string) { return p.pl.MaxActiveRuns, p.pl.OnLimit }
+
+// applyQueued feeds an event to a QUEUED run: Dequeue lets it run; a stop
+// ends it ABORTED at once (nothing of it ran, so no handler runs).
+func (r *run) applyQueued(ev workflow.Event, now time.Time, out *workflow.Output) {
+	switch e := ev.(type) {
+	case workflow.Dequeue:
+		r.st.Status = workflow.StatusRunning
+		r.begin(now, out)
+	case workflow.Stop:
+		r.st.Error, r.st.Cause = e.Error, e.Cause
+		r.finish(workflow.StatusAborted, now, out)
+	}
 }
 
 // runInfo is what a run keeps of its Info.
@@ -140,6 +166,10 @@ func (r *run) Interrupted() bool                    { return false }
 
 // Apply feeds one event.
 func (r *run) Apply(ev workflow.Event, now time.Time, out *workflow.Output) {
+	if r.st.Status == workflow.StatusQueued {
+		r.applyQueued(ev, now, out)
+		return
+	}
 	if r.st.Status != workflow.StatusRunning {
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/asl"
+	"github.com/batonhq/baton/workflow"
 )
 
 // Pipeline is a parsed and validated pipeline.yaml. Values that may hold
@@ -50,9 +51,9 @@ const (
 
 // on_limit policies.
 const (
-	OnLimitQueue        = "queue"
-	OnLimitSkip         = "skip"
-	OnLimitCancelOldest = "cancel_oldest"
+	OnLimitQueue        = workflow.LimitQueue
+	OnLimitSkip         = workflow.LimitSkip
+	OnLimitCancelOldest = workflow.LimitCancelOldest
 )
 
 // Param is one declared input of a run: a subset of JSON Schema.

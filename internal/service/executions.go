@@ -17,6 +17,9 @@ const (
 	StatusTimedOut       = "TIMED_OUT"
 	StatusAborted        = "ABORTED"
 	StatusPendingRedrive = "PENDING_REDRIVE"
+	// StatusQueued is Baton's: a pipeline run waiting for a slot of its
+	// max_active_runs.
+	StatusQueued = "QUEUED"
 )
 
 // Limits of execution members.
@@ -274,7 +277,7 @@ func (s *Service) ListExecutions(ctx context.Context, in *ListExecutionsInput) (
 	if in.StateMachineArn != "" && in.MapRunArn != "" {
 		return nil, apierr.New(apierr.ValidationException, "Provide either a StateMachine ARN or a MapRun ARN, not both")
 	}
-	if err := checkEnum("statusFilter", in.StatusFilter, StatusRunning, StatusSucceeded, StatusFailed, StatusTimedOut, StatusAborted, StatusPendingRedrive); err != nil {
+	if err := checkEnum("statusFilter", in.StatusFilter, StatusRunning, StatusSucceeded, StatusFailed, StatusTimedOut, StatusAborted, StatusPendingRedrive, StatusQueued); err != nil {
 		return nil, err
 	}
 	if err := checkEnum("redriveFilter", in.RedriveFilter, "REDRIVEN", "NOT_REDRIVEN"); err != nil {

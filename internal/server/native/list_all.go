@@ -36,9 +36,9 @@ func (h *handler) listAllExecutions(ctx context.Context, in *service.ListExecuti
 		offset = n
 	}
 	switch in.StatusFilter {
-	case "", service.StatusRunning, service.StatusSucceeded, service.StatusFailed, service.StatusTimedOut, service.StatusAborted, service.StatusPendingRedrive:
+	case "", service.StatusRunning, service.StatusSucceeded, service.StatusFailed, service.StatusTimedOut, service.StatusAborted, service.StatusPendingRedrive, service.StatusQueued:
 	default:
-		return nil, badRequest("status=%q: want RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED or PENDING_REDRIVE", in.StatusFilter)
+		return nil, badRequest("status=%q: want RUNNING, QUEUED, SUCCEEDED, FAILED, TIMED_OUT, ABORTED or PENDING_REDRIVE", in.StatusFilter)
 	}
 	depth := offset + limit
 	if depth > maxListAllDepth {

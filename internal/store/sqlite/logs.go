@@ -196,8 +196,8 @@ func (s *Store) DeleteExecution(ctx context.Context, arn string) error {
 		if err != nil {
 			return err
 		}
-		if status == "RUNNING" {
-			return fmt.Errorf("execution %q is RUNNING: stop it first: %w", arn, store.ErrConflict)
+		if status == "RUNNING" || status == "QUEUED" {
+			return fmt.Errorf("execution %q is %s: stop it first: %w", arn, status, store.ErrConflict)
 		}
 		for _, q := range []string{
 			`DELETE FROM history WHERE execution_id = ?`,

@@ -1,0 +1,57 @@
+package pipeline
+
+import (
+	"testing"
+
+	"github.com/batonhq/baton/workflow"
+)
+
+// TestQueuedRun: a run started queued records its start, runs nothing and
+// arms no timer (not even its timeout) until Dequeue; then it runs as any
+// run. A queued run that is stopped ends ABORTED at once, no handler run.
+// The program tells its limit (workflow.Limited).
+func TestQueuedRun(t *testing.T) {
+	const src = `
+name: p
+max_active_runs: 2
+on_limit: cancel_oldest
+timeout: 1h
+steps:
+  - {name: a, command: [x]}
+handlers:
+  on_exit:
+    - {name: bye, command: [x]}
+`
+	p := compileTest(t, src, Options{}, nil)
+	if max, on := p.(workflow.Limited).MaxActiveRuns(); max != 2 || on != workflow.LimitCancelOldest {
+		t.Fatalf("MaxActiveRuns = %d, %q", max, on)
+	}
+	start := func() *harness {
+		h := &harness{t: t, prog: p, now: t0, tasks: map[string]workflow.RunTask{}, timers: map[string]workflow.ArmTimer{}}
+		var out workflow.Output
+		h.inst = p.Start(workflow.Info{ID: "arn:run:q", Name: "q", Input: map[string]any{}, StartTime: t0, Queued: true}, t0, &out)
+		h.collect(&out)
+		h.twinCheck(nil)
+		return h
+	}
+	h := start()
+	h.wantStatus(workflow.StatusQueued)
+	if len(h.tasks) != 0 || len(h.timers) != 0 || len(h.history) != 1 || h.history[0].Type != "ExecutionStarted" {
+		t.Fatalf("a queued run: tasks %v, timers %v, history %v", h.tasks, h.timers, h.history)
+	}
+	h.do(workflow.Dequeue{})
+	h.wantStatus(workflow.StatusRunning)
+	if len(h.timers) != 1 {
+		t.Fatalf("the run's timeout is armed when it runs: timers %v", h.timers)
+	}
+	h.ok("a", nil)
+	h.ok("bye", nil)
+	h.wantStatus(workflow.StatusSucceeded)
+
+	h = start()
+	h.do(workflow.Stop{Error: "E", Cause: "not needed"})
+	h.wantStatus(workflow.StatusAborted)
+	if len(h.tasks) != 0 || h.inst.Result().Error != "E" {
+		t.Fatalf("a stopped queued run: tasks %v, result %+v", h.tasks, h.inst.Result())
+	}
+}
