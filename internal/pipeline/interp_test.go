@@ -725,6 +725,37 @@ steps:
 			t.Fatalf("timers left %v", h.timers)
 		}
 	})
+	// The timeout of a wait_for is its answer (the data did not come in
+	// time), not a transient failure: a retry that does not name
+	// States.Timeout (no `on`, States.ALL, defaults.retry) does not wait
+	// all over again; one that names it does.
+	for _, tt := range []struct {
+		retry    string
+		attempts int
+	}{
+		{"{retries: 2}", 1},
+		{"{retries: 2, on: [States.ALL]}", 1},
+		{"{retries: 1, on: [States.Timeout]}", 2},
+	} {
+		t.Run("timeout with retry "+tt.retry, func(t *testing.T) {
+			h := newHarness(t, src+"    retry: "+tt.retry+"\n", Options{}, nil)
+			for attempt := 0; h.status() == workflow.StatusRunning; attempt++ {
+				if attempt > 30 {
+					t.Fatal("the wait never ended")
+				}
+				if _, ok := h.task("w"); ok {
+					h.ok("w", map[string]any{"found": false})
+				}
+				h.tick(time.Minute)
+			}
+			if r := h.inst.Result(); r.Error != "States.Timeout" {
+				t.Fatalf("result %+v", r)
+			}
+			if n := strings.Count(h.types(), "TaskTimedOut"); n != tt.attempts {
+				t.Fatalf("%d attempts timed out, want %d: %s", n, tt.attempts, h.types())
+			}
+		})
+	}
 }
 
 func TestStepTypes(t *testing.T) {

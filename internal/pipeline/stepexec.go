@@ -343,7 +343,7 @@ func (r *run) taskEnded(rf ref, errName, cause string, timedOut bool, now time.T
 func (r *run) attemptFailed(rf ref, errName, cause string, now time.Time, out *workflow.Output) {
 	n := r.prog.nodes[rf.Node]
 	x := r.execOf(rf)
-	if rp := n.retry; rp != nil && rp.covers(errName) && x.Retries < rp.retries {
+	if rp := n.retry; rp != nil && rp.covers(errName) && x.Retries < rp.retries && !waitTimedOut(n, errName, rp) {
 		d := rp.delay(x.Retries, r.prog.opts.Rand)
 		x.Retries++
 		x.Timer = r.arm(rf, timerRetry, now.Add(d), out)
@@ -363,6 +363,15 @@ func (r *run) attemptFailed(rf ref, errName, cause string, now time.Time, out *w
 		return
 	}
 	r.itemFailed(rf.Node, int(rf.Item), state, errName, cause, now, out)
+}
+
+// waitTimedOut reports a wait_for step whose wait timed out, which a retry
+// runs again only when its `on` names States.Timeout itself: that timeout
+// is the step's answer (the data did not come in time), not a transient
+// failure that States.ALL, or a retry without `on` (defaults.retry), would
+// make it wait for all over again.
+func waitTimedOut(n *cnode, errName string, rp *retryPolicy) bool {
+	return n.step.Type == StepWaitFor && errName == asl.ErrTimeout && !slices.Contains(rp.on, asl.ErrTimeout)
 }
 
 func (r *run) itemSucceeded(i int32, k int, output any, now time.Time, out *workflow.Output) {
