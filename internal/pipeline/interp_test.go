@@ -989,3 +989,56 @@ func TestStepSkippedEvent(t *testing.T) {
 		t.Fatalf("event\n%s\nwant\n%s", b, want)
 	}
 }
+
+// TestForEachInterrupt: a for_each of many items without max_concurrency
+// starts them in bounded slices when the caller asks (Output.Interrupt),
+// the rest by Continue, through a snapshot and restore between slices; a
+// call without Interrupt starts them all.
+func TestForEachInterrupt(t *testing.T) {
+	const n = 1000
+	items := make([]any, n)
+	for i := range items {
+		items[i] = int64(i)
+	}
+	const src = `
+name: p
+steps:
+  - name: each
+    for_each: "{% $input.items %}"
+    command: [x, "{% $item %}"]
+  - name: after
+    command: [y]
+`
+	h := &harness{t: t, prog: compileTest(t, src, Options{}, nil), now: t0, tasks: map[string]workflow.RunTask{}, timers: map[string]workflow.ArmTimer{}}
+	slice := func(out *workflow.Output) { out.Interrupt = func() bool { return true } }
+	var out workflow.Output
+	slice(&out)
+	h.inst = h.prog.Start(workflow.Info{ID: "arn:run:1", Name: "run-1", WorkflowName: "p", Input: map[string]any{"items": items}, StartTime: h.now}, h.now, &out)
+	h.collect(&out)
+	slices := 1
+	for h.inst.Interrupted() {
+		if len(out.Commands) > 65 {
+			t.Fatalf("a slice started %d tasks", len(out.Commands))
+		}
+		h.twinCheck(func(inst workflow.Instance, o *workflow.Output) {
+			slice(o)
+			inst.Continue(h.now, o)
+			out = *o
+		})
+		slices++
+	}
+	if len(h.tasks) != n+1 || slices < n/64 {
+		t.Fatalf("%d tasks in %d slices, want %d tasks (each item and the independent step)", len(h.tasks), slices, n+1)
+	}
+	for _, id := range h.order {
+		h.noTwin = true
+		h.do(workflow.TaskSucceeded{TaskID: id, Output: int64(1)})
+	}
+	h.wantStatus(workflow.StatusSucceeded)
+
+	// Without Interrupt, one call starts every item.
+	h2 := newHarness(t, src, Options{}, map[string]any{"items": items})
+	if h2.inst.Interrupted() || len(h2.tasks) != n+1 {
+		t.Fatalf("without Interrupt: %d tasks, interrupted %v", len(h2.tasks), h2.inst.Interrupted())
+	}
+}

@@ -21,6 +21,7 @@ type run struct {
 	js    jsCache
 	queue []int32 // steps whose upstreams changed, to decide
 	over  bool    // the history passed its limit in this call
+	ticks int     // for_each items started, to ask Output.Interrupt every 64
 }
 
 // counts are the final states of a step's direct upstreams.
@@ -159,10 +160,25 @@ func (r *run) Timers(fn func(timerID string)) {
 	}
 }
 
-// Continue has nothing to do: a call runs to its end (Interrupt is not
-// asked; the largest call, a step's 10,000 items starting, is linear).
-func (r *run) Continue(time.Time, *workflow.Output) {}
-func (r *run) Interrupted() bool                    { return false }
+// Continue starts the for_each items an interrupted call left (the only
+// unbounded work of a call: a step's items starting; see fillEach).
+func (r *run) Continue(now time.Time, out *workflow.Output) {
+	if !r.Interrupted() {
+		r.st.Filling = false
+		return
+	}
+	r.st.Filling = false
+	for i := range r.st.Steps {
+		if st := &r.st.Steps[i]; st.State == stateRunning && st.Each != nil && st.Each.Active != nil {
+			r.fillEach(int32(i), now, out)
+		}
+	}
+	r.drain(now, out)
+	r.settle(now, out)
+}
+
+// Interrupted reports whether a call left for_each items to start.
+func (r *run) Interrupted() bool { return r.st.Filling && r.st.Status == workflow.StatusRunning }
 
 // Apply feeds one event.
 func (r *run) Apply(ev workflow.Event, now time.Time, out *workflow.Output) {

@@ -59,6 +59,10 @@ type runState struct {
 	Redrives int              `json:"redrives,omitempty"`
 	RunTimer string           `json:"runTimer,omitempty"`
 	Grace    string           `json:"grace,omitempty"`
+	// Filling is set when a call gave control back (Output.Interrupt)
+	// before it started every for_each item it could: Continue starts
+	// them.
+	Filling bool `json:"filling,omitempty"`
 }
 
 // runInfo is what a run keeps of workflow.Info.

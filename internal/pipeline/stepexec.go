@@ -97,12 +97,22 @@ func (r *run) startEach(i int32, now time.Time, out *workflow.Output) {
 }
 
 // fillEach starts pending items up to max_concurrency. Next only moves
-// forward, so starting all the items of a step costs linear time.
+// forward, so starting all the items of a step costs linear time. Every 64
+// items it asks Output.Interrupt whether to give control back: then it
+// sets Filling, no item starts until Continue, and a call stays short
+// however many items a step has.
 func (r *run) fillEach(i int32, now time.Time, out *workflow.Output) {
 	n := r.prog.nodes[i]
 	st := &r.st.Steps[i]
 	e := st.Each
 	for e.Next < len(e.State) && (n.step.MaxConcurrency == 0 || len(e.Active) < n.step.MaxConcurrency) {
+		if r.st.Filling {
+			return
+		}
+		if r.ticks++; r.ticks%64 == 0 && out.Interrupt != nil && out.Interrupt() {
+			r.st.Filling = true
+			return
+		}
 		k := e.Next
 		e.Next++
 		if e.State[k] != statePending {
@@ -541,7 +551,7 @@ func (r *run) restart(now time.Time, out *workflow.Output) {
 			r.reset(i, false)
 		}
 	}
-	r.st.Status, r.st.Heading = workflow.StatusRunning, ""
+	r.st.Status, r.st.Heading, r.st.Filling = workflow.StatusRunning, "", false
 	r.st.Failed, r.st.Error, r.st.Cause, r.st.Output = false, "", "", jv{}
 	r.st.Redrives++
 	for _, k := range r.prog.lists[listDAG] {
