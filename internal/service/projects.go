@@ -42,6 +42,11 @@ func (s *Service) BundleLimits() bundle.Limits { return s.cfg.Bundles }
 // files stored before answer Created false. r is read through once: the
 // encoded bundle is never held whole.
 func (s *Service) PutBundle(ctx context.Context, r io.Reader) (*PutBundleOutput, error) {
+	release, err := s.bundleSlot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	b, err := bundle.Decode(r, s.cfg.Bundles)
 	if err != nil {
 		if errors.Is(err, bundle.ErrTooLarge) {
@@ -60,6 +65,23 @@ func (s *Service) PutBundle(ctx context.Context, r io.Reader) (*PutBundleOutput,
 		return nil, storeErr(err, nil)
 	}
 	return &PutBundleOutput{Digest: row.Digest, Size: b.Size(), Files: len(b.Files), Created: created, Pipeline: p.pl.Name}, nil
+}
+
+// maxBundleWork is how many bundles are decoded at once. A bundle's files
+// may take --max-bundle-bytes in memory however small its upload (gzip
+// packs a megabyte of zeros in a kilobyte), so the body budget alone does
+// not bound them: uploads past this wait for a slot.
+const maxBundleWork = 2
+
+// bundleSlot waits for a slot to decode a bundle in, while ctx lasts.
+func (s *Service) bundleSlot(ctx context.Context) (func(), error) {
+	select {
+	case s.bundleSlots <- struct{}{}:
+		return func() { <-s.bundleSlots }, nil
+	case <-ctx.Done():
+		return nil, &apierr.Error{Code: apierr.ServiceUnavailable, Status: http.StatusServiceUnavailable,
+			Message: fmt.Sprintf("the server is busy with other deploys (%d at a time); retry shortly", maxBundleWork)}
+	}
 }
 
 // GetBundle returns a stored bundle, encoded.
@@ -220,6 +242,11 @@ func (s *Service) DeployPipeline(ctx context.Context, in *DeployPipelineInput) (
 			return apierr.New(apierr.ResourceNotFound, "Bundle Does Not Exist: %s (upload it first with POST /api/v1/bundles; baton deploy DIR does both)", in.Bundle)
 		})
 	}
+	release, err := s.bundleSlot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	b, err := bundle.Decode(bytes.NewReader(row.Data), s.cfg.Bundles)
 	if err != nil {
 		return nil, apierr.New(apierr.ValidationException, "bundle %s cannot be read back: %v", in.Bundle, err)

@@ -57,6 +57,8 @@ type Service struct {
 	// classify tells how a task resource runs (TestState runs only those
 	// of this server's executors).
 	classify func(string) engine.TaskClass
+	// bundleSlots bounds the bundles decoded at once (projects.go).
+	bundleSlots chan struct{}
 }
 
 // New returns a Service storing in st and running executions with eng.
@@ -80,7 +82,7 @@ func New(cfg Config, st store.Store, eng Engine) *Service {
 		cfg.NewID = uuid.NewString
 	}
 	return &Service{cfg: cfg, store: st, eng: eng, arns: arns{region: cfg.Region, account: cfg.AccountID},
-		classify: TaskClassifier(cfg.Region, cfg.AccountID)}
+		classify: TaskClassifier(cfg.Region, cfg.AccountID), bundleSlots: make(chan struct{}, maxBundleWork)}
 }
 
 // Config returns the service's configuration with its defaults filled in.
