@@ -59,14 +59,17 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		Use:   "baton",
 		Short: "Run Amazon States Language state machines and data pipelines",
 		Long: `Baton is a self-hosted orchestrator for data pipelines. It runs Amazon States
-Language (AWS Step Functions) state machines unchanged, in JSONPath or JSONata:
-validate them, run them locally with real shell and HTTP tasks or with mocked
-AWS resources, or deploy them to a durable Baton server that AWS SDKs and the
-AWS CLI drive through a Step Functions-compatible API.`,
+Language (AWS Step Functions) state machines unchanged, in JSONPath or JSONata,
+and pipeline.yaml projects (a DAG of steps with their scripts): validate them,
+run them locally with real steps or mocked ones, or deploy them to a durable
+Baton server that AWS SDKs and the AWS CLI drive through a Step
+Functions-compatible API.`,
 		Example: `  baton validate workflow.asl.json
   baton run workflow.asl.json --input '{"day": "2026-11-21"}'
+  baton init nightly && baton run nightly/ --logs
   baton server &
-  baton deploy workflow.asl.json && baton start workflow --wait`,
+  baton deploy workflow.asl.json && baton start workflow --wait
+  baton deploy nightly/ && baton start nightly --wait`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version(),
