@@ -427,7 +427,7 @@ end, as 'baton executions watch' does.`,
 				return apiErr(&f, err)
 			}
 			if wait {
-				return watchExecution(cmd, c, &f, args[0], false, 0)
+				return watchExecution(cmd, c, &f, args[0], false, true, 0)
 			}
 			if f.json() {
 				return printJSON(cmd.OutOrStdout(), out)
@@ -444,7 +444,7 @@ end, as 'baton executions watch' does.`,
 
 func newExecWatchCmd() *cobra.Command {
 	var f remoteFlags
-	var quiet bool
+	var quiet, logs bool
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "watch ARN",
@@ -452,7 +452,9 @@ func newExecWatchCmd() *cobra.Command {
 		Long: `Watch follows an execution that is already running (started by someone else,
 a schedule or a trigger). It first replays what has happened so far, then
 shows states entered and exited, retries and failures live on stderr, as
-'baton start --wait' does. When the execution ends, its description goes to
+'baton start --wait' does, with what the tasks' commands write, each line
+prefixed with its step ('  psd | read 1204 rows'; --logs=false leaves it
+out). When the execution ends, its description goes to
 stdout, with the failed step's whole error when it did not succeed.
 
 Exit codes: 0 when the execution SUCCEEDED, 1 when it did not or --timeout
@@ -469,10 +471,11 @@ execution.`,
 			if timeout < 0 {
 				return usageErr("--timeout must not be negative")
 			}
-			return watchExecution(cmd, c, &f, args[0], quiet, timeout)
+			return watchExecution(cmd, c, &f, args[0], quiet, logs, timeout)
 		},
 	}
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print no progress on stderr, only the outcome")
+	cmd.Flags().BoolVar(&logs, "logs", true, "show what the tasks' commands write, line by line, with the progress (--logs=false: states only)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 0, "give up watching after this long (e.g. 10m); 0: no limit")
 	addRemoteFlags(cmd, &f, true)
 	return cmd
@@ -480,7 +483,7 @@ execution.`,
 
 // watchExecution follows an execution to its end, its progress on stderr
 // (none when quiet), then prints its outcome; exit 1 unless it succeeded.
-func watchExecution(cmd *cobra.Command, c *client.Client, f *remoteFlags, arn string, quiet bool, timeout time.Duration) error {
+func watchExecution(cmd *cobra.Command, c *client.Client, f *remoteFlags, arn string, quiet, logs bool, timeout time.Duration) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if timeout > 0 {
@@ -488,11 +491,24 @@ func watchExecution(cmd *cobra.Command, c *client.Client, f *remoteFlags, arn st
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	p := newProgress(cmd.ErrOrStderr(), quiet)
+	stderr := &lockedWriter{w: cmd.ErrOrStderr()}
+	var logsDone <-chan struct{}
+	if logs && !quiet {
+		logsDone = followLogLines(ctx, c, arn, stderr)
+	}
+	p := newProgress(stderr, quiet)
 	ex, err := c.FollowExecution(ctx, arn, 0, func(ev client.HistoryEvent) error {
 		p.events([]asl.HistoryEvent{aslEvent(ev)})
 		return nil
 	})
+	if logsDone != nil && err == nil {
+		// The last output is stored before the end: the follower reads it
+		// and stops; it is not waited for past a few seconds.
+		select {
+		case <-logsDone:
+		case <-time.After(5 * time.Second):
+		}
+	}
 	p.finish()
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os/signal"
+	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -117,4 +119,70 @@ func (p *logPrinter) end() error {
 		return err
 	}
 	return nil
+}
+
+// logLines prints task output line by line, each line prefixed with its
+// step, for the progress of watch and start --wait. A line is printed once
+// it ends (or past maxPartialLine bytes), so that two steps' output does not
+// interleave within a line.
+type logLines struct {
+	mu      sync.Mutex
+	w       io.Writer
+	partial map[string]partialLine // by task and stream
+}
+
+// partialLine is the start of a line not ended yet.
+type partialLine struct{ step, text string }
+
+const maxPartialLine = 64 << 10
+
+func (l *logLines) print(ch client.LogChunk) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	key := ch.TaskID + "\x00" + ch.Stream
+	lines := strings.Split(l.partial[key].text+ch.Text, "\n")
+	rest := lines[len(lines)-1]
+	for _, line := range lines[:len(lines)-1] {
+		fmt.Fprintf(l.w, "  %s | %s\n", ch.Step, line)
+	}
+	if len(rest) > maxPartialLine {
+		fmt.Fprintf(l.w, "  %s | %s\n", ch.Step, rest)
+		rest = ""
+	}
+	if rest == "" {
+		delete(l.partial, key)
+	} else {
+		l.partial[key] = partialLine{ch.Step, rest}
+	}
+	return nil
+}
+
+// followLogLines prints an execution's task output to w as it is written,
+// until ctx ends or the execution has ended and its output was read; the
+// returned channel is closed then.
+func followLogLines(ctx context.Context, c *client.Client, arn string, w io.Writer) <-chan struct{} {
+	done := make(chan struct{})
+	l := &logLines{w: w, partial: map[string]partialLine{}}
+	go func() {
+		defer close(done)
+		_, _ = c.FollowLogs(ctx, arn, client.LogsOptions{}, l.print)
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		for _, rest := range l.partial {
+			fmt.Fprintf(w, "  %s | %s\n", rest.step, rest.text)
+		}
+	}()
+	return done
+}
+
+// lockedWriter serialises the writes of the progress and log printers.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

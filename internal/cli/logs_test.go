@@ -366,3 +366,31 @@ func TestLogsOfWorkerCommands(t *testing.T) {
 		t.Errorf("baton logs of a worker's task: exit %d\n%q\nstderr %s\nworker %s", r.code, r.stdout, r.stderr, stderr.String())
 	}
 }
+
+// TestWatchShowsLogLines: baton executions watch shows the tasks' output
+// line by line, each line prefixed with its step, with the states; a line
+// without its newline comes at the end; --logs=false leaves them out; baton
+// start --wait --logs shows them too.
+func TestWatchShowsLogLines(t *testing.T) {
+	s, url := logServer(t, 0)
+	sm := shellMachine(t, s, "chatty", `echo line one; echo line two >&2; printf 'no newline'; echo '{}'`, "")
+	c := client.New(url)
+	ex := startAndWait(t, c, sm)
+	r := runBaton(t, "", "", "executions", "watch", ex.ExecutionArn, "--server", url)
+	for _, want := range []string{"  Say | line one\n", "  Say | line two\n", "> Say (Task)", "  Say | no newline"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("watch's stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if r.code != 0 {
+		t.Fatalf("watch exited %d: %s", r.code, r.stderr)
+	}
+	r = runBaton(t, "", "", "executions", "watch", ex.ExecutionArn, "--logs=false", "--server", url)
+	if strings.Contains(r.stderr, "line one") {
+		t.Errorf("watch --logs=false showed output:\n%s", r.stderr)
+	}
+	r = runBaton(t, "", "", "start", "chatty", "--wait", "--logs", "--server", url)
+	if !strings.Contains(r.stderr, "  Say | line one\n") || r.code != 0 {
+		t.Errorf("start --wait --logs (exit %d):\n%s", r.code, r.stderr)
+	}
+}

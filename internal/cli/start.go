@@ -27,6 +27,7 @@ type startFlags struct {
 	maxInput  int
 	envErr    error
 	logical   string
+	logs      bool
 }
 
 func newStartCmd() *cobra.Command {
@@ -55,6 +56,7 @@ errors. Ctrl-C stops waiting, not the execution.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.name, "name", "", "execution name, unique per workflow (default: a UUID)")
+	fl.BoolVar(&f.logs, "logs", false, "with --wait: also show what the tasks' commands write, each line prefixed with its step")
 	fl.StringVar(&f.logical, "logical-date", "", "pipelines: the run's $run.logical_date, as a backfill (2026-11-21 or an RFC 3339 time; default: its start)")
 	fl.StringVar(&f.input, "input", "", "execution input as JSON (default: stdin when it is not a terminal, else {})")
 	fl.StringVar(&f.inputFile, "input-file", "", "read the execution input from this file")
@@ -116,11 +118,22 @@ func start(cmd *cobra.Command, workflow string, f *startFlags) error {
 		ctx, cancel = context.WithTimeout(ctx, f.timeout)
 		defer cancel()
 	}
-	p := newProgress(stderr, f.quiet)
+	locked := &lockedWriter{w: stderr}
+	var logsDone <-chan struct{}
+	if f.logs && !f.quiet {
+		logsDone = followLogLines(ctx, c, out.ExecutionArn, locked)
+	}
+	p := newProgress(locked, f.quiet)
 	ex, err := c.FollowExecution(ctx, out.ExecutionArn, 0, func(ev client.HistoryEvent) error {
 		p.events([]asl.HistoryEvent{aslEvent(ev)})
 		return nil
 	})
+	if logsDone != nil && err == nil {
+		select { // its last output is read and printed, within a few seconds
+		case <-logsDone:
+		case <-time.After(5 * time.Second):
+		}
+	}
 	p.finish()
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
