@@ -277,8 +277,8 @@ steps:
 }
 
 // TestPipelineRunDates: baton start --logical-date sets a run's
-// $run.logical_date (a backfill); a run's data interval begins at the
-// start of the pipeline's previous run.
+// $run.logical_date (a backfill), whose data interval is its date; another
+// run's data interval begins at the start of the pipeline's previous run.
 func TestPipelineRunDates(t *testing.T) {
 	srv := newServer(t)
 	c := newClient(srv.url, true)
@@ -294,8 +294,8 @@ output: "{% {'logical': $run.logical_date, 'since': $run.data_interval_start} %}
 		Output       struct{ Logical, Since string }
 	}
 	must(t, json.Unmarshal([]byte(out), &first), "the first run's description: "+out)
-	if first.Output.Logical != "2026-11-20T00:00:00Z" {
-		t.Fatalf("logical date %q, want 2026-11-20T00:00:00Z", first.Output.Logical)
+	if first.Output.Logical != "2026-11-20T00:00:00Z" || first.Output.Since != first.Output.Logical {
+		t.Fatalf("a backfill's logical date %q and interval start %q, want 2026-11-20T00:00:00Z for both", first.Output.Logical, first.Output.Since)
 	}
 	d1 := succeeded(t, c, first.ExecutionArn, "")
 	second := start(t, c, sm, "second", `{}`)

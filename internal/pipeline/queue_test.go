@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"testing"
+	"time"
 
 	"github.com/batonhq/baton/workflow"
 )
@@ -53,5 +54,44 @@ handlers:
 	h.wantStatus(workflow.StatusAborted)
 	if len(h.tasks) != 0 || h.inst.Result().Error != "E" {
 		t.Fatalf("a stopped queued run: tasks %v, result %+v", h.tasks, h.inst.Result())
+	}
+}
+
+// TestEvalErrorsRetried: a when or for_each that fails to evaluate fails
+// the step's start with States.QueryEvaluationError, recorded in the
+// history (TaskFailed, MapStateFailed), and the step's retry covers it as
+// any error: the start is tried again after the retry's delay, then the
+// step fails.
+func TestEvalErrorsRetried(t *testing.T) {
+	const src = `
+name: p
+defaults:
+  retry: {retries: 2, interval: 1s, backoff_rate: 1, jitter: none, on: [States.QueryEvaluationError]}
+steps:
+  - {name: w, when: "{% $number($input.x) > 1 %}", command: [x]}
+  - {name: fe, for_each: "{% $number($input.x) %}", command: [x]}
+`
+	h := newHarness(t, src, Options{}, map[string]any{"x": "not a number"})
+	if len(h.timers) != 2 {
+		t.Fatalf("retries armed: %v", h.timers)
+	}
+	h.tick(time.Second)
+	h.tick(time.Second)
+	h.tick(time.Second)
+	h.wantStatus(workflow.StatusFailed)
+	var failed, mapFailed int
+	for _, ev := range h.history {
+		switch ev.Type {
+		case "TaskFailed":
+			failed++
+		case "MapStateFailed":
+			mapFailed++
+		}
+		if (ev.Type == "TaskFailed" || ev.Type == "MapStateFailed") && ev.Error != "States.QueryEvaluationError" {
+			t.Errorf("%s with error %q", ev.Type, ev.Error)
+		}
+	}
+	if failed != 3 || mapFailed != 3 {
+		t.Fatalf("%d TaskFailed and %d MapStateFailed events, want 3 each (the first try and two retries)", failed, mapFailed)
 	}
 }

@@ -264,6 +264,14 @@ func (r *run) timerFired(id string, t timer, now time.Time, out *workflow.Output
 	case timerPoll:
 		r.execOf(t.ref).Timer = ""
 		r.probe(t.ref, now, out)
+	case timerReeval:
+		st := &r.st.Steps[t.Node]
+		if st.X != nil {
+			st.X.Timer = ""
+		}
+		st.State = stateRunning
+		delete(r.js.steps, t.Node)
+		r.beginStep(t.Node, true, now, out)
 	case timerTimeout, timerHeartbeat:
 		x := r.execOf(t.ref)
 		n := r.prog.nodes[t.Node]

@@ -136,9 +136,10 @@ const (
 	timerRun
 	timerGrace
 	timerHeartbeat
+	timerReeval // a retry of a step whose when or for_each failed to evaluate
 )
 
-var timerPurposes = [...]string{"retry", "task-timeout", "wait", "execution-timeout", "execution-timeout", "heartbeat"}
+var timerPurposes = [...]string{"retry", "task-timeout", "wait", "execution-timeout", "execution-timeout", "heartbeat", "retry"}
 
 // jv is a JSON value of the run, stored with the value package so that
 // numbers keep their form.

@@ -15,9 +15,17 @@ import (
 // startStep runs a step whose trigger rule is met: its `when`, then its
 // attempts, or its for_each items.
 func (r *run) startStep(i int32, now time.Time, out *workflow.Output) {
-	n := r.prog.nodes[i]
 	st := &r.st.Steps[i]
 	st.Error, st.Cause, st.Reason = "", "", ""
+	st.X = &inflight{}
+	r.beginStep(i, false, now, out)
+}
+
+// beginStep evaluates a step's `when` and starts its attempt or its for_each
+// items; entered is set when the step was entered before (a retry after
+// its when or for_each failed to evaluate).
+func (r *run) beginStep(i int32, entered bool, now time.Time, out *workflow.Output) {
+	n := r.prog.nodes[i]
 	if n.when != nil {
 		v, err := n.when.eval(&evalScope{r: r, field: "when"})
 		if err == nil {
@@ -29,18 +37,50 @@ func (r *run) startStep(i int32, now time.Time, out *workflow.Output) {
 			}
 		}
 		if err != nil {
-			r.enter(i, now, out)
-			r.stepDone(i, stateFailed, nil, asl.ErrQueryEvaluationError, err.cause, now, out)
+			if !entered {
+				r.enter(i, now, out)
+			}
+			r.evalFailed(i, err.cause, now, out)
 			return
 		}
 	}
-	r.enter(i, now, out)
+	if !entered {
+		r.enter(i, now, out)
+	}
 	if n.forEach != nil {
 		r.startEach(i, now, out)
 		return
 	}
-	st.X = &inflight{}
 	r.attempt(i, -1, now, out)
+}
+
+// evalFailed fails the start of a step whose when or for_each could not be
+// evaluated, with States.QueryEvaluationError, which its retry sees like
+// any error: covered, the step begins again after the retry's delay.
+func (r *run) evalFailed(i int32, cause string, now time.Time, out *workflow.Output) {
+	n := r.prog.nodes[i]
+	st := &r.st.Steps[i]
+	typ := "TaskFailed"
+	if n.forEach != nil {
+		typ = "MapStateFailed"
+	}
+	if ev := r.chainEvent(&st.Last, now, out, typ); ev != nil {
+		ev.Error, ev.Cause = asl.ErrQueryEvaluationError, cause
+		if n.forEach != nil {
+			ev.Name = n.step.Name
+		}
+	}
+	x := st.X
+	if rp := n.retry; rp != nil && x != nil && rp.covers(asl.ErrQueryEvaluationError) && x.Retries < rp.retries {
+		d := rp.delay(x.Retries, r.prog.opts.Rand)
+		x.Retries++
+		x.Timer = r.arm(ref{Node: i, Item: -1}, timerReeval, now.Add(d), out)
+		st.State = stateRetrying
+		delete(r.js.steps, i)
+		return
+	}
+	st.X = nil
+	r.stepDone(i, stateFailed, nil, asl.ErrQueryEvaluationError, cause, now, out)
 }
 
 // enter marks the step running with its *StateEntered event.
@@ -71,7 +111,7 @@ func (r *run) startEach(i int32, now time.Time, out *workflow.Output) {
 			err = &evalErr{cause: fmt.Sprintf("The field 'for_each' of step '%s' must give an array, but gave %s", n.step.Name, clip(text(v)))}
 		}
 		if err != nil {
-			r.stepDone(i, stateFailed, nil, asl.ErrQueryEvaluationError, err.cause, now, out)
+			r.evalFailed(i, err.cause, now, out)
 			return
 		}
 		st.Each = &each{Items: jv{items}, State: make([]uint8, len(items)), Outputs: make([]jv, len(items))}

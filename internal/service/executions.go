@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/apierr"
@@ -142,7 +143,12 @@ func (s *Service) StartExecution(ctx context.Context, in *StartExecutionInput) (
 	if err != nil {
 		return nil, err
 	}
-	req.LogicalDate = in.LogicalDate
+	if !in.LogicalDate.IsZero() {
+		// A backfill stands for its own date: the previous run's start
+		// (now, or any time after it) would begin its interval after its
+		// end. It covers its logical date, as baton run does.
+		req.LogicalDate, req.DataIntervalStart = in.LogicalDate, time.Time{}
+	}
 	ex, err := s.eng.Start(ctx, *req)
 	if err != nil {
 		return nil, err
