@@ -278,6 +278,14 @@ func (p *parser) pipeline(v any) *Pipeline {
 		if o.has("output") {
 			p.reportKey("/output", CodeSchema, "The field 'output' applies to steps; a pipeline with a body has its state machine's output")
 		}
+		// A body runs as the state machine it is: what would change its
+		// input or its time is the state machine's to say.
+		if o.has("params") {
+			p.reportKey("/params", CodeSchema, "The field 'params' applies to steps; a pipeline with a body takes its input as the state machine does (check it with a Choice state, default it with a Pass state)")
+		}
+		if o.has("timeout") {
+			p.reportKey("/timeout", CodeSchema, "The field 'timeout' applies to steps; a pipeline with a body is bounded by its state machine's TimeoutSeconds")
+		}
 	}
 	if o.has("steps") {
 		pl.Steps = p.steps(o.get("steps"), "/steps", "steps")
