@@ -131,6 +131,9 @@ func (p *parser) template(ptr string, v any, sc scope, st *Step) {
 	}
 }
 
+// MaxExpressionBytes bounds the text of one expression.
+const MaxExpressionBytes = 16 << 10
+
 // checkExpressions compiles every expression and checks the variables it
 // reads: $item and $index only in a for_each step, $steps.NAME only of a
 // step that has run by then (an upstream step, or any step from a handler
@@ -140,6 +143,12 @@ func (p *parser) checkExpressions(pl *Pipeline) {
 	for _, e := range p.exprs {
 		if e.src == "" {
 			p.reportAt(e.ptr, CodeInvalidJSONata, "The expression is empty")
+			continue
+		}
+		if len(e.src) > MaxExpressionBytes {
+			// The JSONata compiler's time and memory grow faster than the
+			// text on hostile shapes (a path of 40,000 steps: seconds).
+			p.reportAt(e.ptr, CodeInvalidJSONata, "The expression is %d bytes long, more than the %d an expression may have: compute it in steps, or in a step's script", len(e.src), MaxExpressionBytes)
 			continue
 		}
 		var je *asl.JSONataError

@@ -153,8 +153,17 @@ type parser struct {
 }
 
 func (p *parser) failure() error {
-	return &ValidationError{Diagnostics: sortDiagnostics(p.diags)}
+	ds := sortDiagnostics(p.diags)
+	if len(ds) > MaxDiagnostics {
+		more := len(ds) - MaxDiagnostics
+		ds = append(ds[:MaxDiagnostics:MaxDiagnostics], Diagnostic{File: p.file, Pos: Pos{Line: 1, Col: 1}, Code: CodeSchema,
+			Message: fmt.Sprintf("... and %d more problems (the first %d are listed): fix those and validate again", more, MaxDiagnostics)})
+	}
+	return &ValidationError{Diagnostics: ds}
 }
+
+// MaxDiagnostics bounds the problems reported at once.
+const MaxDiagnostics = 1000
 
 func (p *parser) report(ptr string, pos Pos, code, format string, args ...any) {
 	if pos.Line == 0 {

@@ -1,6 +1,9 @@
 package pipeline
 
 import (
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,5 +96,30 @@ steps:
 	}
 	if failed != 3 || mapFailed != 3 {
 		t.Fatalf("%d TaskFailed and %d MapStateFailed events, want 3 each (the first try and two retries)", failed, mapFailed)
+	}
+}
+
+// TestHostileExpressions: an expression past MaxExpressionBytes is refused
+// without being compiled (a long path took seconds), and a file with more
+// problems than MaxDiagnostics lists that many and says how many more.
+func TestHostileExpressions(t *testing.T) {
+	long := "name: p\nsteps:\n  - {name: a, command: [x, \"{% $input" + strings.Repeat(".a", 40000) + " %}\"]}\n"
+	start := time.Now()
+	_, err := Parse([]byte(long))
+	if err == nil || !strings.Contains(err.Error(), "more than the 16384 an expression may have") {
+		t.Fatalf("a 80 KB expression: %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("refusing it took %s", d)
+	}
+	var b strings.Builder
+	b.WriteString("name: p\nsteps:\n")
+	for i := range 1500 {
+		fmt.Fprintf(&b, "  - {name: s%d, command: [x], depends_on: [nope]}\n", i)
+	}
+	_, err = Parse([]byte(b.String()))
+	var ve *ValidationError
+	if !errors.As(err, &ve) || len(ve.Diagnostics) != MaxDiagnostics+1 || !strings.Contains(ve.Diagnostics[MaxDiagnostics].Message, "and 500 more problems") {
+		t.Fatalf("1500 problems: %d diagnostics", len(ve.Diagnostics))
 	}
 }
