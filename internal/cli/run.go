@@ -29,6 +29,7 @@ const (
 )
 
 type runFlags struct {
+	exposeEnv     string
 	name          string
 	input         string
 	inputFile     string
@@ -107,6 +108,7 @@ definition or usage. A definition file larger than --max-definition-bytes
 	fl.StringArrayVar(&f.mockErrors, "mock-error", nil, "pipelines: make a step fail without running it: STEP=ERROR[:CAUSE] (repeatable)")
 	fl.StringVar(&f.configFile, "config", os.Getenv("BATON_CONFIG"), "configuration file with the named connections of sql, http, copy and wait_for steps (as 'baton server --config'); env BATON_CONFIG")
 	fl.BoolVar(&f.logs, "logs", false, "print what the commands of tasks and steps write on stdout and stderr, each line prefixed with its state or step (on stderr, even with -q)")
+	fl.StringVar(&f.exposeEnv, "expose-env", envOr("BATON_EXPOSE_ENV", ""), "pipelines: environment variables expressions read as $env, comma-separated (none by default)")
 	fl.StringVar(&f.logicalDate, "logical-date", "", "pipelines: the run's $run.logical_date (2026-11-21 or an RFC 3339 time; default: now)")
 	addMaxDefinitionFlag(cmd, &f.maxDefinition, &f.envErr)
 	f.limits.register(fl) // --jsonata-timeout, --jsonata-max-bytes, --max-open-branches (limits.go)

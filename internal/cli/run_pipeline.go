@@ -87,6 +87,7 @@ func runPipeline(cmd *cobra.Command, file string, f runFlags) error {
 		MaxPayloadBytes:  maxPayload,
 		MaxHistoryEvents: maxEvents,
 		JSONata:          asl.JSONataLimits{Timeout: limits.JSONataTimeout, MaxBytes: limits.JSONataMaxBytes},
+		Env:              exposedEnv(f.exposeEnv),
 	}, projectFiles(dir, definitionLimit(f.maxDefinition)))
 	if err != nil {
 		return &exitError{code: exitInvalid, err: fmt.Errorf("%s: %w", file, err)}

@@ -155,3 +155,20 @@ steps:
 		t.Fatalf("logs printed without --logs: %s", r.stderr)
 	}
 }
+
+// TestRunPipelineExposeEnv: expressions read as $env only the variables
+// --expose-env names (and that are set): none by default.
+func TestRunPipelineExposeEnv(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "pipeline.yaml", "name: envy\nsteps:\n  - {name: a, command: [\"true\"]}\noutput: \"{% $env %}\"\n")
+	env := []string{"TEAM=shop", "SECRET_TOKEN=hunter2"}
+	r := runBatonEnv(t, dir, "", env, "run", ".", "-q")
+	if got := decode(t, r.stdout); r.code != 0 || len(got["output"].(map[string]any)) != 0 {
+		t.Fatalf("without --expose-env: %+v", r)
+	}
+	r = runBatonEnv(t, dir, "", env, "run", ".", "-q", "--expose-env", "TEAM,UNSET")
+	got := decode(t, r.stdout)
+	if out := got["output"].(map[string]any); r.code != 0 || len(out) != 1 || out["TEAM"] != "shop" {
+		t.Fatalf("--expose-env TEAM,UNSET: %+v", r)
+	}
+}

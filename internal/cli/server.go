@@ -32,6 +32,7 @@ type serverFlags struct {
 	resources                                               []string
 	disableShell                                            bool
 	allowedResources                                        string
+	exposeEnv                                               string
 	shutdownGrace                                           time.Duration
 	maxStepTime                                             time.Duration
 	envErr                                                  error // a BATON_* number that is not one
@@ -104,6 +105,7 @@ transitions in flight and leaves running executions to resume on restart.`,
 	// Built-in commands: servers whose workflows come from people who must
 	// not run commands on the host switch them off.
 	fl.BoolVar(&f.disableShell, "disable-shell", envBool(&f.envErr, "BATON_DISABLE_SHELL"), "switch baton:shell off: definitions using it are refused, and stored ones fail with Baton.ResourceDisabled (--resource mappings still run)")
+	fl.StringVar(&f.exposeEnv, "expose-env", envOr("BATON_EXPOSE_ENV", ""), "environment variables pipelines read as $env, comma-separated (TEAM,REGION); none by default. Never name a secret: expressions' values land in histories")
 	fl.StringVar(&f.allowedResources, "allowed-resources", envOr("BATON_ALLOWED_RESOURCES", ""), "built-in resources Tasks may use, comma-separated (baton:http,baton:shell), or none (default: all; --resource mappings are always allowed)")
 	fl.StringVar(&f.configFile, "config", envOr("BATON_CONFIG", ""), "configuration file (YAML) with the named connections of pipeline steps (sql, s3, http); secrets as env:NAME or file:PATH (see docs/server.md)")
 	fl.StringVar(&f.dbCheck, "db-check", envOr("BATON_DB_CHECK", "quick"), "check of the database at start: quick (PRAGMA quick_check), full (integrity_check, slower) or off; a damaged database is refused")
@@ -241,6 +243,20 @@ func envBool(bad *error, name string) bool {
 
 // allowedList parses --allowed-resources: "" allows every built-in (nil),
 // "none" none.
+// exposedEnv is the environment --expose-env lets pipelines read as $env:
+// the named variables that are set.
+func exposedEnv(names string) map[string]string {
+	env := map[string]string{}
+	for _, n := range strings.Split(names, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			if v, ok := os.LookupEnv(n); ok {
+				env[n] = v
+			}
+		}
+	}
+	return env
+}
+
 func allowedList(v string) []string {
 	switch strings.TrimSpace(v) {
 	case "":
@@ -310,7 +326,7 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	srv, err := server.Start(ctx, server.Config{
 		Listen: f.listen, DataDir: f.dataDir, Durability: f.durability, Region: f.region, AccountID: f.account,
 		MaxPayloadBytes: f.maxPayload, MaxHistoryEvents: f.maxHistory, MaxPipelineHistoryEvents: f.maxPipelineHistory, MaxTaskLogBytes: f.maxTaskLog, MaxBundleBytes: f.maxBundle, Workers: f.workers, Resources: resources, Log: log,
-		DisableShell: f.disableShell, AllowedResources: allowedList(f.allowedResources),
+		DisableShell: f.disableShell, AllowedResources: allowedList(f.allowedResources), PipelineEnv: exposedEnv(f.exposeEnv),
 		HTTP: server.HTTPConfig{
 			AllowedHosts: f.allowedHosts, AllowedOrigins: f.allowedOrigins,
 			ReadTimeout: f.readTimeout, WriteTimeout: f.writeTimeout, IdleTimeout: f.idleTimeout,

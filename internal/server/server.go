@@ -68,7 +68,10 @@ type Config struct {
 	// (see tasks.Options); Tasks using them fail with Baton.ResourceDisabled.
 	DisableShell     bool
 	AllowedResources []string
-	Log              *slog.Logger
+	// PipelineEnv is what pipelines' expressions read as $env (the
+	// variables --expose-env names); nil: nothing.
+	PipelineEnv map[string]string
+	Log         *slog.Logger
 	// Limits bound what one JSONata evaluation or one execution may cost
 	// (zero fields: asl's defaults; see docs/asl.md).
 	Limits asl.Limits
@@ -325,7 +328,7 @@ func languages(cfg Config) map[string]workflow.Language {
 	return map[string]workflow.Language{
 		asl.LanguageName: asl.NewLanguage(asl.LanguageOptions{Options: opts, Region: cmp.Or(cfg.Region, service.DefaultRegion)}),
 		pipeline.LanguageName: pipeline.NewLanguage(pipeline.Options{MaxPayloadBytes: cfg.MaxPayloadBytes,
-			MaxHistoryEvents: cfg.MaxPipelineHistoryEvents, JSONata: asl.JSONataLimits{Timeout: cfg.Limits.JSONataTimeout, MaxBytes: cfg.Limits.JSONataMaxBytes}}),
+			MaxHistoryEvents: cfg.MaxPipelineHistoryEvents, Env: cfg.PipelineEnv, JSONata: asl.JSONataLimits{Timeout: cfg.Limits.JSONataTimeout, MaxBytes: cfg.Limits.JSONataMaxBytes}}),
 	}
 }
 
