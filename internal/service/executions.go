@@ -18,6 +18,9 @@ const (
 	StatusTimedOut       = "TIMED_OUT"
 	StatusAborted        = "ABORTED"
 	StatusPendingRedrive = "PENDING_REDRIVE"
+	// StatusSuccessAlias is accepted wherever a status is written, for
+	// SUCCEEDED (PIPELINE.md: the field's DataMario writes it so).
+	StatusSuccessAlias = "SUCCESS"
 	// StatusQueued is Baton's: a pipeline run waiting for a slot of its
 	// max_active_runs.
 	StatusQueued = "QUEUED"
@@ -277,6 +280,9 @@ func redriveStatus(ex *store.Execution) (string, string) {
 // ListExecutions lists the executions of a state machine, version or alias,
 // newest first, optionally of one status or redrive state.
 func (s *Service) ListExecutions(ctx context.Context, in *ListExecutionsInput) (*ListExecutionsOutput, error) {
+	if in.StatusFilter == StatusSuccessAlias {
+		in.StatusFilter = StatusSucceeded
+	}
 	if in.StateMachineArn == "" && in.MapRunArn == "" {
 		return nil, apierr.New(apierr.ValidationException, "Must provide a StateMachine ARN or MapRun ARN")
 	}

@@ -35,6 +35,9 @@ func (h *handler) listAllExecutions(ctx context.Context, in *service.ListExecuti
 		}
 		offset = n
 	}
+	if in.StatusFilter == service.StatusSuccessAlias {
+		in.StatusFilter = service.StatusSucceeded
+	}
 	switch in.StatusFilter {
 	case "", service.StatusRunning, service.StatusSucceeded, service.StatusFailed, service.StatusTimedOut, service.StatusAborted, service.StatusPendingRedrive, service.StatusQueued:
 	default:
