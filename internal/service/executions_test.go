@@ -283,6 +283,14 @@ func TestListExecutions(t *testing.T) {
 	if err != nil || len(l.Executions) != 1 || l.Executions[0].Name != "r1" || l.Executions[0].StopDate.IsZero() {
 		t.Fatalf("ABORTED = %+v, %v", l, err)
 	}
+	succeeded, err := e.svc.ListExecutions(ctx, &ListExecutionsInput{StateMachineArn: arn, StatusFilter: "SUCCEEDED"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alias, err := e.svc.ListExecutions(ctx, &ListExecutionsInput{StateMachineArn: arn, StatusFilter: "SUCCESS"})
+	if err != nil || len(alias.Executions) != len(succeeded.Executions) {
+		t.Fatalf("SUCCESS, the alias of SUCCEEDED: %+v, %v; SUCCEEDED: %d", alias, err, len(succeeded.Executions))
+	}
 	l, err = e.svc.ListExecutions(ctx, &ListExecutionsInput{StateMachineArn: arn, RedriveFilter: "NOT_REDRIVEN"})
 	if err != nil || len(l.Executions) != 3 {
 		t.Fatalf("NOT_REDRIVEN = %+v, %v", l, err)
