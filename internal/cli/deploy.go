@@ -21,6 +21,7 @@ import (
 type deployFlags struct {
 	remoteFlags
 	maxDefinition int64
+	maxBundle     int64
 	envErr        error
 	name          string
 	typ           string
@@ -74,6 +75,8 @@ file was deployed, 2 otherwise.`,
 	fl.BoolVar(&f.publish, "publish", false, "publish the deployed revision as a version")
 	fl.StringVar(&f.description, "description", "", "description of the published version (with --publish, or of a project's new version)")
 	addMaxDefinitionFlag(cmd, &f.maxDefinition, &f.envErr)
+	fl.Int64Var(&f.maxBundle, "max-bundle-bytes", int64(envInt(&f.envErr, "BATON_MAX_BUNDLE_BYTES", bundle.DefaultMaxBytes)),
+		"largest project to pack, in bytes of its files (the server's own --max-bundle-bytes bounds what it takes)")
 	addRemoteFlags(cmd, &f.remoteFlags, true)
 	return cmd
 }
@@ -85,6 +88,9 @@ func deploy(cmd *cobra.Command, files []string, f *deployFlags) error {
 	}
 	if err := checkMaxDefinition(f.maxDefinition, f.envErr); err != nil {
 		return err
+	}
+	if f.maxBundle <= 0 {
+		return usageErr("--max-bundle-bytes %d: want 1 or more", f.maxBundle)
 	}
 	if f.name != "" && len(files) > 1 {
 		return usageErr("--name names one workflow: give one file, or drop --name to name each after its file")
@@ -112,7 +118,7 @@ func deploy(cmd *cobra.Command, files []string, f *deployFlags) error {
 	failed := 0
 	for _, file := range files {
 		if pipelineFile, ok := pipelineFileOf(file); ok {
-			out, err := deployProject(c, pipelineFile, f.description, stderr)
+			out, err := deployProject(c, pipelineFile, f.description, f.maxBundle, stderr)
 			if err != nil {
 				if errors.Is(err, errUnreachable) {
 					return apiErr(&f.remoteFlags, err)
@@ -201,7 +207,7 @@ var errUnreachable = errors.New("server unreachable")
 
 // deployProject checks, packs, uploads and deploys the project of a
 // pipeline file, telling its progress on w.
-func deployProject(c *client.Client, file, description string, w io.Writer) (*client.DeployBundleOutput, error) {
+func deployProject(c *client.Client, file, description string, maxBundle int64, w io.Writer) (*client.DeployBundleOutput, error) {
 	diags, err := validatePipeline(file, readLimit{bytes: pipeline.MaxFileBytes, what: "a pipeline file"})
 	if err != nil {
 		return nil, err
@@ -213,7 +219,10 @@ func deployProject(c *client.Client, file, description string, w io.Writer) (*cl
 		return nil, fmt.Errorf("not a valid pipeline (%d problems; see above)", len(diags))
 	}
 	dir := filepath.Dir(file)
-	b, err := bundle.Pack(dir, bundle.Limits{})
+	b, err := bundle.Pack(dir, bundle.Limits{MaxBytes: maxBundle})
+	if errors.Is(err, bundle.ErrTooLarge) {
+		return nil, fmt.Errorf("%w, or raise --max-bundle-bytes (BATON_MAX_BUNDLE_BYTES; the server has its own)", err)
+	}
 	if err != nil {
 		return nil, err
 	}

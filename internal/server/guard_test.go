@@ -82,6 +82,11 @@ func TestHostAndOrigin(t *testing.T) {
 		}
 		return m
 	}
+	gz := func(kv ...string) map[string]string {
+		m := with(kv...)
+		m["Content-Type"] = "application/gzip"
+		return m
+	}
 	deploy := `{"name":"wf","definition":` + passDef + `}`
 	sfn := func(kv ...string) map[string]string {
 		m := with(kv...)
@@ -124,6 +129,10 @@ func TestHostAndOrigin(t *testing.T) {
 		{"other port", "POST", "/api/v1/workflows", "", with("Origin", "http://127.0.0.1:1"), deploy, 403, "OriginNotAllowed", "--allowed-origins"},
 		{"null origin", "POST", "/api/v1/workflows", "", with("Origin", "null"), deploy, 403, "OriginNotAllowed", "--allowed-origins"},
 		{"foreign origin sfn", "POST", "/", "", sfn("Origin", "http://evil.example"), "{}", 403, "OriginNotAllowed", "--allowed-origins"},
+		{"foreign origin bundle", "POST", "/api/v1/bundles", "", gz("Origin", "http://evil.example"), "\x1f\x8b", 403, "OriginNotAllowed", "--allowed-origins"},
+		{"bundle as a form", "POST", "/api/v1/bundles", "", with("Content-Type", "application/x-www-form-urlencoded"), "a=b", 415, "UnsupportedMediaType", "application/gzip"},
+		{"bundle as text", "POST", "/api/v1/bundles", "", with("Content-Type", "text/plain"), "x", 415, "UnsupportedMediaType", "application/gzip"},
+		{"gzip elsewhere", "POST", "/api/v1/workflows", "", gz(), "\x1f\x8b", 415, "UnsupportedMediaType", "application/json"},
 		{"probe skips origin", "GET", "/healthz", "", with("Origin", "http://evil.example"), "", 200, "", ""},
 		{"readyz skips origin", "GET", "/readyz", "", with("Origin", "http://evil.example"), "", 200, "", ""},
 		{"metrics skips origin", "GET", "/metrics", "", with("Origin", "http://evil.example"), "", 200, "", ""},

@@ -29,7 +29,7 @@ func (e commandExecutor) invoke(ctx context.Context, req Request, payload any) (
 	p := process{
 		argv:   e.argv,
 		env:    e.cfg.environ(req),
-		dir:    e.cfg.dir,
+		dir:    e.cfg.workDir(req.Dir), // a mapped command of a deployed project runs among its files
 		stdin:  []byte(encodeJSON(payload)),
 		limit:  e.cfg.resultLimit(),
 		groups: e.cfg.groups,

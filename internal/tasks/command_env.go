@@ -43,6 +43,16 @@ func (c commandConfig) environ(req Request, extra ...string) []string {
 	return append(env, extra...)
 }
 
+// underDir is a baton:shell task's own dir (its input's "dir") resolved
+// against its execution's (Request.Dir): a state machine deployed from a
+// project runs its commands among the project's files.
+func underDir(execDir, dir string) string {
+	if execDir == "" || filepath.IsAbs(dir) {
+		return dir
+	}
+	return filepath.Join(execDir, dir)
+}
+
 // workDir resolves a task's directory against the configured one.
 func (c commandConfig) workDir(dir string) string {
 	if dir == "" {

@@ -35,7 +35,7 @@ func (e shellExecutor) Run(ctx context.Context, req Request) (any, error) {
 	p := process{
 		argv:   t.argv,
 		env:    e.cfg.environ(req, t.env...),
-		dir:    e.cfg.workDir(t.dir),
+		dir:    e.cfg.workDir(underDir(req.Dir, t.dir)),
 		stdin:  t.stdin,
 		limit:  e.cfg.resultLimit(),
 		groups: e.cfg.groups,
