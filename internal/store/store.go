@@ -136,7 +136,20 @@ type Store interface {
 	// GetBundle returns a bundle with its data (ErrNotFound when missing).
 	GetBundle(ctx context.Context, digest string) (*Bundle, error)
 
+	// Namespaces: names and account ids are each unique (ErrExists).
+	// ListNamespaces returns them sorted by name; they are few.
+	CreateNamespace(ctx context.Context, n *Namespace) error
+	GetNamespace(ctx context.Context, name string) (*Namespace, error) // ErrNotFound
+	ListNamespaces(ctx context.Context) ([]*Namespace, error)
+
 	Close() error
+}
+
+// Namespace is a team's space of workflows: its own account id in ARNs.
+type Namespace struct {
+	Name      string
+	AccountID string // 12 digits
+	Created   time.Time
 }
 
 // Page asks for one page of a list: at most Limit items (0: the

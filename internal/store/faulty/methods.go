@@ -232,3 +232,25 @@ func (f *Store) GetBundle(ctx context.Context, digest string) (*store.Bundle, er
 	})
 	return b, err
 }
+
+func (f *Store) CreateNamespace(ctx context.Context, n *store.Namespace) error {
+	return f.around(ctx, "CreateNamespace", n.Name, func() error { return f.Store.CreateNamespace(ctx, n) })
+}
+
+func (f *Store) GetNamespace(ctx context.Context, name string) (*store.Namespace, error) {
+	var a *store.Namespace
+	err := f.around(ctx, "GetNamespace", name, func() (err error) {
+		a, err = f.Store.GetNamespace(ctx, name)
+		return err
+	})
+	return a, err
+}
+
+func (f *Store) ListNamespaces(ctx context.Context) ([]*store.Namespace, error) {
+	var a []*store.Namespace
+	err := f.around(ctx, "ListNamespaces", "", func() (err error) {
+		a, err = f.Store.ListNamespaces(ctx)
+		return err
+	})
+	return a, err
+}

@@ -231,3 +231,25 @@ func (s *Store) GetBundle(ctx context.Context, digest string) (*store.Bundle, er
 	})
 	return b, err
 }
+
+func (s *Store) CreateNamespace(ctx context.Context, n *store.Namespace) error {
+	return s.do(ctx, "CreateNamespace", write, func() error { return s.Store.CreateNamespace(ctx, n) })
+}
+
+func (s *Store) GetNamespace(ctx context.Context, name string) (*store.Namespace, error) {
+	var a *store.Namespace
+	err := s.do(ctx, "GetNamespace", read, func() (err error) {
+		a, err = s.Store.GetNamespace(ctx, name)
+		return err
+	})
+	return a, err
+}
+
+func (s *Store) ListNamespaces(ctx context.Context) ([]*store.Namespace, error) {
+	var a []*store.Namespace
+	err := s.do(ctx, "ListNamespaces", read, func() (err error) {
+		a, err = s.Store.ListNamespaces(ctx)
+		return err
+	})
+	return a, err
+}

@@ -57,6 +57,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Lifecycle", lifecycleTests},
 		{"Logs", logTests},
 		{"Bundles", bundleTests},
+		{"Namespaces", namespaceTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
