@@ -71,7 +71,7 @@ func (c children) startStep(ctx context.Context, req engine.ChildRequest) (*stor
 	if t.Input != nil {
 		input = string(asl.MarshalJSON(t.Input))
 	}
-	return c.start(ctx, req, c.svc.WorkflowArn(t.Workflow), req.Name, input)
+	return c.start(ctx, req, c.svc.WorkflowArnFor(req.ParentArn, t.Workflow), req.Name, input)
 }
 
 // start starts a nested execution; one started before a restart under the

@@ -12,11 +12,16 @@ func (s *Service) PrepareStart(ctx context.Context, stateMachineArn, name, input
 	return s.startRequest(ctx, stateMachineArn, name, input, "")
 }
 
-// WorkflowArn is the ARN of a workflow of this server by its name, or
-// NAME:VERSION, NAME:ALIAS; an ARN is returned as it is.
-func (s *Service) WorkflowArn(ref string) string {
+// WorkflowArnFor is the ARN of a workflow that a run names by its name
+// (or NAME:VERSION, NAME:ALIAS): the workflow of that name in the run's
+// namespace (its account). An ARN is returned as it is.
+func (s *Service) WorkflowArnFor(runArn, ref string) string {
 	if strings.HasPrefix(ref, "arn:") {
 		return ref
 	}
-	return s.arns.stateMachine(ref)
+	in := s.arns
+	if a, err := ParseArn(runArn); err == nil {
+		in = arns{region: a.Region, account: a.Account}
+	}
+	return in.stateMachine(ref)
 }

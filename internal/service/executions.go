@@ -120,10 +120,15 @@ func (s *Service) startRequest(ctx context.Context, smArn, name, input, traceHea
 		Input:            input,
 		TraceHeader:      traceHeader,
 	}
+	// Runs live in their workflow's namespace: its region and account.
+	in := arns{region: s.cfg.Region, account: s.cfg.AccountID}
+	if a, err := ParseArn(t.smArn); err == nil {
+		in = arns{region: a.Region, account: a.Account}
+	}
 	if t.typ == store.TypeExpress {
-		req.ExecutionArn = s.arns.express(t.smName, name, s.cfg.NewID())
+		req.ExecutionArn = in.express(t.smName, name, s.cfg.NewID())
 	} else {
-		req.ExecutionArn = s.arns.execution(t.smName, name)
+		req.ExecutionArn = in.execution(t.smName, name)
 	}
 	if t.language != asl.LanguageName {
 		// A pipeline's data interval begins at its previous run's start.

@@ -201,6 +201,9 @@ func (m *memFile) Sys() any                   { return nil }
 // DeployPipelineInput deploys the project of a stored bundle.
 type DeployPipelineInput struct {
 	Bundle string `json:"bundle"` // its digest
+	// Namespace deploys into that namespace ("": the pipeline's own
+	// namespace field, else default); it must agree with the field.
+	Namespace string `json:"namespace,omitempty"`
 	// Description describes the version the deploy publishes.
 	Description string `json:"description,omitempty"`
 }
@@ -259,8 +262,16 @@ func (s *Service) DeployPipeline(ctx context.Context, in *DeployPipelineInput) (
 	if err := checkName("state machine", name); err != nil {
 		return nil, err
 	}
-	if ns := p.pl.Namespace; ns != "" && ns != DefaultNamespace {
-		return nil, apierr.New(apierr.ValidationException, "pipeline %s says namespace %q: this server has the namespace %q only; remove the namespace field, or set it to %q", name, ns, DefaultNamespace, DefaultNamespace)
+	ns := in.Namespace
+	switch {
+	case ns == "":
+		ns = p.pl.Namespace
+	case p.pl.Namespace != "" && p.pl.Namespace != ns:
+		return nil, apierr.New(apierr.ValidationException, "pipeline %s says namespace %q, the deploy %q: deploy it to its own namespace, or change its namespace field", name, p.pl.Namespace, ns)
+	}
+	account, err := s.namespaceAccount(ctx, ns)
+	if err != nil {
+		return nil, err
 	}
 	typ := typeOr(p.pl.Type)
 	if p.language == asl.LanguageName {
@@ -268,7 +279,7 @@ func (s *Service) DeployPipeline(ctx context.Context, in *DeployPipelineInput) (
 			return nil, err
 		}
 	}
-	arn := s.arns.stateMachine(name)
+	arn := arns{region: s.cfg.Region, account: account}.stateMachine(name)
 	out := &DeployPipelineOutput{StateMachineArn: arn, Name: name, Bundle: in.Bundle}
 	now := s.now()
 	sm, err := s.store.GetStateMachine(ctx, arn)
@@ -312,7 +323,3 @@ func (s *Service) DeployPipeline(ctx context.Context, in *DeployPipelineInput) (
 	out.RevisionID, out.StateMachineVersionArn = sm.RevisionID, v.Arn
 	return out, nil
 }
-
-// DefaultNamespace is the namespace of every workflow until namespaces
-// can be created.
-const DefaultNamespace = "default"

@@ -50,9 +50,13 @@ func (s *Service) CreateStateMachine(ctx context.Context, in *CreateStateMachine
 	if err := s.checkDefinition(in.Definition, typ); err != nil {
 		return nil, err
 	}
+	account, err := s.namespaceAccount(ctx, in.Namespace)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
 	sm := &store.StateMachine{
-		Arn:                  s.arns.stateMachine(in.Name),
+		Arn:                  arns{region: s.cfg.Region, account: account}.stateMachine(in.Name),
 		Name:                 in.Name,
 		Type:                 typ,
 		Language:             asl.LanguageName, // CreateStateMachine takes ASL; pipelines come through deploys
@@ -64,7 +68,7 @@ func (s *Service) CreateStateMachine(ctx context.Context, in *CreateStateMachine
 		CreatedAt:            now,
 		UpdatedAt:            now,
 	}
-	err := s.store.CreateStateMachine(ctx, sm)
+	err = s.store.CreateStateMachine(ctx, sm)
 	if errors.Is(err, store.ErrExists) {
 		old, gerr := s.store.GetStateMachine(ctx, sm.Arn)
 		if gerr != nil {
@@ -264,17 +268,36 @@ func (s *Service) ListStateMachines(ctx context.Context, in *ListStateMachinesIn
 	if err != nil {
 		return nil, err
 	}
-	sms, next, err := s.store.ListStateMachines(ctx, p)
+	account, err := s.namespaceAccount(ctx, in.Namespace)
 	if err != nil {
-		return nil, storeErr(err, nil)
+		return nil, err
 	}
-	out := &ListStateMachinesOutput{StateMachines: make([]StateMachineListItem, 0, len(sms)), NextToken: next}
-	for _, sm := range sms {
-		out.StateMachines = append(out.StateMachines, StateMachineListItem{
-			StateMachineArn: sm.Arn, Name: sm.Name, Type: sm.Type, CreationDate: NewTime(sm.CreatedAt),
-		})
+	// The store lists every namespace's: pages are read until this one's
+	// fill the page (namespaces and workflows are few).
+	out := &ListStateMachinesOutput{StateMachines: []StateMachineListItem{}}
+	want := p.Limit
+	if want <= 0 {
+		want = 100 // the store's default page, as AWS's
 	}
-	return out, nil
+	for {
+		p.Limit = want - len(out.StateMachines)
+		sms, next, err := s.store.ListStateMachines(ctx, p)
+		if err != nil {
+			return nil, storeErr(err, nil)
+		}
+		for _, sm := range sms {
+			if accountOf(sm.Arn) == account {
+				out.StateMachines = append(out.StateMachines, StateMachineListItem{
+					StateMachineArn: sm.Arn, Name: sm.Name, Type: sm.Type, CreationDate: NewTime(sm.CreatedAt),
+				})
+			}
+		}
+		out.NextToken = next
+		if next == "" || len(out.StateMachines) >= want {
+			return out, nil
+		}
+		p.Token = next
+	}
 }
 
 // DescribeStateMachineForExecution describes the state machine as a given

@@ -79,6 +79,9 @@ type CreateStateMachineInput struct {
 	Tags                    []Tag                    `json:"tags,omitempty"`
 	Publish                 bool                     `json:"publish,omitempty"`
 	VersionDescription      string                   `json:"versionDescription,omitempty"`
+	// Namespace creates it in that namespace ("": default). The native
+	// API's.
+	Namespace string `json:"-"`
 }
 
 // CreateStateMachineOutput is the response of CreateStateMachine.
@@ -144,6 +147,8 @@ type DescribeStateMachineOutput struct {
 type ListStateMachinesInput struct {
 	MaxResults int    `json:"maxResults,omitempty"`
 	NextToken  string `json:"nextToken,omitempty"`
+	// Namespace lists that namespace's ("": default). The native API's.
+	Namespace string `json:"-"`
 }
 
 // StateMachineListItem is one state machine of ListStateMachines.

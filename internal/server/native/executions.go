@@ -67,8 +67,12 @@ func (h *handler) startExecution(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
+	smArn, err := h.workflowArn(r, name)
+	if err != nil {
+		return err
+	}
 	out, err := h.svc.StartExecution(ctx, &service.StartExecutionInput{
-		StateMachineArn: h.workflowArn(name), Name: req.Name, Input: jsonText(req.Input), TraceHeader: req.TraceHeader,
+		StateMachineArn: smArn, Name: req.Name, Input: jsonText(req.Input), TraceHeader: req.TraceHeader,
 		LogicalDate: logical,
 	})
 	if err != nil {
@@ -132,10 +136,12 @@ func (h *handler) listExecutions(w http.ResponseWriter, r *http.Request) error {
 	in := &service.ListExecutionsInput{StatusFilter: q.Get("status"), MaxResults: limit, NextToken: next}
 	var out *service.ListExecutionsOutput
 	if wf := q.Get("workflow"); wf != "" {
-		in.StateMachineArn = h.workflowArn(wf)
+		if in.StateMachineArn, err = h.workflowArn(r, wf); err != nil {
+			return err
+		}
 		out, err = h.svc.ListExecutions(r.Context(), in)
 	} else {
-		out, err = h.listAllExecutions(r.Context(), in)
+		out, err = h.listAllExecutions(r.Context(), namespaceOf(r), in)
 	}
 	if err != nil {
 		return err

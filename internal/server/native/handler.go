@@ -121,6 +121,8 @@ func (h *handler) routes() {
 
 		{"GET /api/v1/schemas/pipeline.json", h.pipelineSchema},
 		{"POST /api/v1/bundles", h.putBundle},
+		{"GET /api/v1/namespaces", h.listNamespaces},
+		{"POST /api/v1/namespaces", h.createNamespace},
 		{"GET /api/v1/bundles/{digest}", h.getBundle},
 	} {
 		h.mux.Handle(r.pattern, h.wrap(r.fn))

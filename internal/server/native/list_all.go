@@ -22,7 +22,7 @@ const (
 // listAllExecutions lists the executions of every workflow, newest first.
 // The service lists one state machine at a time, so this merges their
 // lists; its page token is the offset into the merged list ("all.N").
-func (h *handler) listAllExecutions(ctx context.Context, in *service.ListExecutionsInput) (*service.ListExecutionsOutput, error) {
+func (h *handler) listAllExecutions(ctx context.Context, ns string, in *service.ListExecutionsInput) (*service.ListExecutionsOutput, error) {
 	limit := in.MaxResults
 	if limit <= 0 {
 		limit = defaultListLimit
@@ -51,7 +51,7 @@ func (h *handler) listAllExecutions(ctx context.Context, in *service.ListExecuti
 	more := false
 	next := ""
 	for {
-		sms, err := h.svc.ListStateMachines(ctx, &service.ListStateMachinesInput{MaxResults: 1000, NextToken: next})
+		sms, err := h.svc.ListStateMachines(ctx, &service.ListStateMachinesInput{MaxResults: 1000, NextToken: next, Namespace: ns})
 		if err != nil {
 			return nil, err
 		}

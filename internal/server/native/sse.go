@@ -331,10 +331,14 @@ func (h *handler) allEvents(w http.ResponseWriter, r *http.Request) error {
 	smArn := ""
 	if wf := r.URL.Query().Get("workflow"); wf != "" {
 		// An unknown or malformed workflow is an error, not a silent stream.
-		if _, err := h.svc.DescribeStateMachine(r.Context(), &service.DescribeStateMachineInput{StateMachineArn: h.workflowArn(wf)}); err != nil {
+		arn, err := h.workflowArn(r, wf)
+		if err != nil {
 			return err
 		}
-		smArn = h.workflowArn(wf)
+		if _, err := h.svc.DescribeStateMachine(r.Context(), &service.DescribeStateMachineInput{StateMachineArn: arn}); err != nil {
+			return err
+		}
+		smArn = arn
 		if a, err := service.ParseArn(smArn); err == nil {
 			smArn = a.StateMachineArn()
 		}

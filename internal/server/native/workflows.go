@@ -10,15 +10,14 @@ import (
 )
 
 // workflowArn returns the state machine ARN a workflow reference names: an
-// ARN as it is, else NAME, NAME:VERSION or NAME:ALIAS in this server's
-// region and account.
-func (h *handler) workflowArn(ref string) string {
-	if strings.HasPrefix(ref, "arn:") {
-		return ref
-	}
-	cfg := h.svc.Config()
-	return "arn:aws:states:" + cfg.Region + ":" + cfg.AccountID + ":stateMachine:" + ref
+// ARN as it is, else NAME, NAME:VERSION or NAME:ALIAS in the request's
+// namespace (?namespace=, default "default").
+func (h *handler) workflowArn(r *http.Request, ref string) (string, error) {
+	return h.svc.StateMachineArnIn(r.Context(), namespaceOf(r), ref)
 }
+
+// namespaceOf is the namespace a request names (?namespace=), "" for none.
+func namespaceOf(r *http.Request) string { return r.URL.Query().Get("namespace") }
 
 // deployRequest is the body of POST /api/v1/workflows.
 type deployRequest struct {
@@ -74,13 +73,16 @@ func (h *handler) deployWorkflow(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("name is the workflow's name, not an ARN")
 	}
 	ctx := r.Context()
-	arn := h.workflowArn(req.Name)
+	arn, err := h.workflowArn(r, req.Name)
+	if err != nil {
+		return err
+	}
 	out := deployResponse{StateMachineArn: arn, Name: req.Name}
 	cur, err := h.svc.DescribeStateMachine(ctx, &service.DescribeStateMachineInput{StateMachineArn: arn})
 	if e, ok := apierr.As(err); ok && e.Code == apierr.StateMachineDoesNotExist {
 		created, err := h.svc.CreateStateMachine(ctx, &service.CreateStateMachineInput{
 			Name: req.Name, Definition: def, Type: req.Type, RoleArn: req.RoleArn,
-			Publish: req.Publish, VersionDescription: req.Description,
+			Publish: req.Publish, VersionDescription: req.Description, Namespace: namespaceOf(r),
 		})
 		if err != nil {
 			return err
@@ -131,7 +133,7 @@ func (h *handler) deployProject(w http.ResponseWriter, r *http.Request, req *dep
 	if req.Name != "" || len(req.Definition) > 0 || req.Type != "" || req.RoleArn != "" || req.Publish {
 		return badRequest("a deploy of a bundle takes its name and type from the project's pipeline.yaml and always publishes a version: send only bundle (and description)")
 	}
-	out, err := h.svc.DeployPipeline(r.Context(), &service.DeployPipelineInput{Bundle: req.Bundle, Description: req.Description})
+	out, err := h.svc.DeployPipeline(r.Context(), &service.DeployPipelineInput{Bundle: req.Bundle, Description: req.Description, Namespace: namespaceOf(r)})
 	if err != nil {
 		return err
 	}
@@ -149,7 +151,7 @@ func (h *handler) listWorkflows(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.svc.ListStateMachines(r.Context(), &service.ListStateMachinesInput{MaxResults: limit, NextToken: next})
+	out, err := h.svc.ListStateMachines(r.Context(), &service.ListStateMachinesInput{MaxResults: limit, NextToken: next, Namespace: namespaceOf(r)})
 	if err != nil {
 		return err
 	}
@@ -171,7 +173,11 @@ func (h *handler) getWorkflow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.svc.DescribeStateMachine(r.Context(), &service.DescribeStateMachineInput{StateMachineArn: h.workflowArn(name)})
+	arn, err := h.workflowArn(r, name)
+	if err != nil {
+		return err
+	}
+	out, err := h.svc.DescribeStateMachine(r.Context(), &service.DescribeStateMachineInput{StateMachineArn: arn})
 	if err != nil {
 		return err
 	}
@@ -185,7 +191,11 @@ func (h *handler) deleteWorkflow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := h.svc.DeleteStateMachine(r.Context(), &service.DeleteStateMachineInput{StateMachineArn: h.workflowArn(name)}); err != nil {
+	arn, err := h.workflowArn(r, name)
+	if err != nil {
+		return err
+	}
+	if _, err := h.svc.DeleteStateMachine(r.Context(), &service.DeleteStateMachineInput{StateMachineArn: arn}); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -202,8 +212,12 @@ func (h *handler) listVersions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	arn, err := h.workflowArn(r, name)
+	if err != nil {
+		return err
+	}
 	out, err := h.svc.ListStateMachineVersions(r.Context(), &service.ListStateMachineVersionsInput{
-		StateMachineArn: h.workflowArn(name), MaxResults: limit, NextToken: next,
+		StateMachineArn: arn, MaxResults: limit, NextToken: next,
 	})
 	if err != nil {
 		return err
@@ -228,8 +242,12 @@ func (h *handler) publishVersion(w http.ResponseWriter, r *http.Request) error {
 	if err := h.decodeBody(w, r, &req, true); err != nil {
 		return err
 	}
+	arn, err := h.workflowArn(r, name)
+	if err != nil {
+		return err
+	}
 	out, err := h.svc.PublishStateMachineVersion(r.Context(), &service.PublishStateMachineVersionInput{
-		StateMachineArn: h.workflowArn(name), RevisionID: req.RevisionID, Description: req.Description,
+		StateMachineArn: arn, RevisionID: req.RevisionID, Description: req.Description,
 	})
 	if err != nil {
 		return err
