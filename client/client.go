@@ -37,6 +37,8 @@ type Client struct {
 	base   string // scheme://host[:port][/path], without the API prefix
 	hc     *http.Client
 	header http.Header
+	// namespace is sent as ?namespace= on every request ("": none).
+	namespace string
 }
 
 // Option configures a Client.
@@ -56,6 +58,13 @@ func WithHTTPClient(hc *http.Client) Option {
 // for a proxy in front of the server.
 func WithHeader(key, value string) Option {
 	return func(c *Client) { c.header.Add(key, value) }
+}
+
+// WithNamespace makes the Client work in a namespace: workflows it names
+// by name are that namespace's, and its lists show that namespace's
+// (default: "default"). ARNs reach any namespace whatever this says.
+func WithNamespace(ns string) Option {
+	return func(c *Client) { c.namespace = ns }
 }
 
 // New returns a Client of the server at baseURL, e.g.
@@ -103,6 +112,14 @@ func ErrorCode(err error) string {
 // request builds a request of the API: path is relative to /api/v1.
 func (c *Client) request(ctx context.Context, method, path string, query url.Values, in any) (*http.Request, error) {
 	u := c.base + apiPrefix + path
+	if c.namespace != "" {
+		q := url.Values{}
+		for k, v := range query {
+			q[k] = v
+		}
+		q.Set("namespace", c.namespace)
+		query = q
+	}
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}

@@ -22,8 +22,9 @@ const envServer = "BATON_SERVER"
 
 // remoteFlags are the flags of the commands that talk to a server.
 type remoteFlags struct {
-	server string
-	output string
+	server    string
+	output    string
+	namespace string
 }
 
 // defaultServer is $BATON_SERVER, else the local default.
@@ -37,6 +38,7 @@ func defaultServer() string {
 // addRemoteFlags adds --server and, with output set, --output.
 func addRemoteFlags(cmd *cobra.Command, f *remoteFlags, output bool) {
 	cmd.Flags().StringVar(&f.server, "server", defaultServer(), "URL of the Baton server (env "+envServer+")")
+	cmd.Flags().StringVarP(&f.namespace, "namespace", "n", os.Getenv(envNamespace), "namespace of the workflows named by name, and of lists (env "+envNamespace+"; default: default)")
 	if output {
 		cmd.Flags().StringVarP(&f.output, "output", "o", outputText, "output format: text or json")
 	}
@@ -50,8 +52,14 @@ func (f *remoteFlags) client() (*client.Client, error) {
 	if f.server == "" {
 		return nil, usageErr("--server is empty; give the server's URL, e.g. --server %s", client.DefaultURL)
 	}
+	if f.namespace != "" {
+		return client.New(f.server, client.WithNamespace(f.namespace)), nil
+	}
 	return client.New(f.server), nil
 }
+
+// envNamespace is the environment variable of --namespace.
+const envNamespace = "BATON_NAMESPACE"
 
 func (f *remoteFlags) json() bool { return f.output == outputJSON }
 

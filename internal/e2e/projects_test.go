@@ -146,11 +146,7 @@ func TestDeployInvalidProject(t *testing.T) {
 func deployProjectFiles(t *testing.T, srv *server, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for name, text := range files {
-		p := filepath.Join(dir, name)
-		must(t, os.MkdirAll(filepath.Dir(p), 0o755), "mkdir")
-		must(t, os.WriteFile(p, []byte(text), 0o644), "write "+name)
-	}
+	writeFiles(t, dir, files)
 	out, _ := baton(t, srv, "deploy", dir)
 	fields := strings.Fields(strings.SplitN(out, "\n", 2)[0])
 	if len(fields) != 3 || !strings.HasPrefix(fields[2], "arn:") {
@@ -306,5 +302,15 @@ output: "{% {'logical': $run.logical_date, 'since': $run.data_interval_start} %}
 	must(t, err, "data_interval_start "+got.Since)
 	if diff := since.Sub(aws.ToTime(d1.StartDate)).Abs(); diff > time.Millisecond {
 		t.Fatalf("the second run's data interval starts at %s, want the first run's start %s", since, aws.ToTime(d1.StartDate))
+	}
+}
+
+// writeFiles writes files (name -> text) under dir.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, text := range files {
+		p := filepath.Join(dir, name)
+		must(t, os.MkdirAll(filepath.Dir(p), 0o755), "mkdir")
+		must(t, os.WriteFile(p, []byte(text), 0o644), "write "+name)
 	}
 }
