@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,27 +45,9 @@ func BenchmarkPipelineStepLatency(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	type task struct {
-		TaskToken string
-		at        time.Time
-	}
-	tasks := make(chan task, 16)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	for range 4 {
-		go func() {
-			for ctx.Err() == nil {
-				var t task
-				if err := c.call("GetActivityTask", map[string]any{"activityArn": act.ActivityArn, "workerName": "w"}, &t); err != nil {
-					return
-				}
-				if t.TaskToken != "" {
-					t.at = time.Now()
-					tasks <- t
-				}
-			}
-		}()
-	}
+	tasks := pollers(ctx, c, act.ActivityArn)
 	var first, next []time.Duration
 	b.ResetTimer()
 	for i := range b.N {
@@ -90,11 +71,6 @@ func BenchmarkPipelineStepLatency(b *testing.B) {
 	}
 	b.StopTimer()
 	cancel()
-	report := func(name string, d []time.Duration) {
-		slices.Sort(d)
-		b.ReportMetric(float64(d[len(d)/2].Microseconds())/1000, name+"-p50-ms")
-		b.ReportMetric(float64(d[len(d)*99/100].Microseconds())/1000, name+"-p99-ms")
-	}
-	report("start-to-step", first)
-	report("step-to-step", next)
+	reportLatency(b, "start-to-step", first)
+	reportLatency(b, "step-to-step", next)
 }

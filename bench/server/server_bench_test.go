@@ -308,27 +308,9 @@ func BenchmarkDispatchLatency(b *testing.B) {
 	}
 	def := fmt.Sprintf(`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":%q,"Next":"B"},"B":{"Type":"Task","Resource":%q,"End":true}}}`, act.ActivityArn, act.ActivityArn)
 	arn := createMachine(b, c, "latency", def)
-	type task struct {
-		TaskToken string
-		at        time.Time
-	}
-	tasks := make(chan task, 16)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	for range 4 { // pollers waiting, as a worker fleet would be
-		go func() {
-			for ctx.Err() == nil {
-				var t task
-				if err := c.call("GetActivityTask", map[string]any{"activityArn": act.ActivityArn, "workerName": "w"}, &t); err != nil {
-					return
-				}
-				if t.TaskToken != "" {
-					t.at = time.Now()
-					tasks <- t
-				}
-			}
-		}()
-	}
+	tasks := pollers(ctx, c, act.ActivityArn)
 	var first, next []time.Duration
 	b.ResetTimer()
 	for i := range b.N {
@@ -350,13 +332,42 @@ func BenchmarkDispatchLatency(b *testing.B) {
 	}
 	b.StopTimer()
 	cancel()
-	report := func(name string, d []time.Duration) {
-		slices.Sort(d)
-		b.ReportMetric(float64(d[len(d)/2].Microseconds())/1000, name+"-p50-ms")
-		b.ReportMetric(float64(d[len(d)*99/100].Microseconds())/1000, name+"-p99-ms")
+	reportLatency(b, "start-to-task", first)
+	reportLatency(b, "task-to-task", next)
+}
+
+// polledTask is an activity task as a worker got it, and when.
+type polledTask struct {
+	TaskToken string
+	at        time.Time
+}
+
+// pollers starts four workers long-polling an activity, as a worker fleet
+// would, until ctx ends; the tasks they get come out of the channel.
+func pollers(ctx context.Context, c *sfnClient, activityArn string) <-chan polledTask {
+	tasks := make(chan polledTask, 16)
+	for range 4 {
+		go func() {
+			for ctx.Err() == nil {
+				var t polledTask
+				if err := c.call("GetActivityTask", map[string]any{"activityArn": activityArn, "workerName": "w"}, &t); err != nil {
+					return
+				}
+				if t.TaskToken != "" {
+					t.at = time.Now()
+					tasks <- t
+				}
+			}
+		}()
 	}
-	report("start-to-task", first)
-	report("task-to-task", next)
+	return tasks
+}
+
+// reportLatency reports the median and 99th percentile of d.
+func reportLatency(b *testing.B, name string, d []time.Duration) {
+	slices.Sort(d)
+	b.ReportMetric(float64(d[len(d)/2].Microseconds())/1000, name+"-p50-ms")
+	b.ReportMetric(float64(d[len(d)*99/100].Microseconds())/1000, name+"-p99-ms")
 }
 
 // BenchmarkOpenExecutions: 100,000 executions waiting in a Wait state.
