@@ -81,6 +81,11 @@ func (e *Engine) admit(r StartRequest, p workflow.Program, now time.Time) (queue
 	}
 	max, onLimit := lp.MaxActiveRuns()
 	if max <= 0 {
+		// A deploy lifted the limit: what was counted goes stale, and is
+		// read again from the store if a later deploy sets one.
+		if w := e.limits[r.StateMachineArn]; w != nil && len(w.queued) == 0 {
+			delete(e.limits, r.StateMachineArn)
+		}
 		return false, nil
 	}
 	w, err := e.limitOf(r.StateMachineArn, max, onLimit)
