@@ -10,6 +10,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -81,10 +82,16 @@ func (e *Engine) admit(r StartRequest, p workflow.Program, now time.Time) (queue
 	}
 	max, onLimit := lp.MaxActiveRuns()
 	if max <= 0 {
-		// A deploy lifted the limit: what was counted goes stale, and is
-		// read again from the store if a later deploy sets one.
-		if w := e.limits[r.StateMachineArn]; w != nil && len(w.queued) == 0 {
-			delete(e.limits, r.StateMachineArn)
+		// A deploy lifted the limit: the queued runs go, and what was
+		// counted goes stale (read again from the store if a later deploy
+		// sets a limit).
+		if w := e.limits[r.StateMachineArn]; w != nil {
+			if len(w.queued) > 0 {
+				w.max = math.MaxInt32
+				e.dequeueSoon(w)
+			} else {
+				delete(e.limits, r.StateMachineArn)
+			}
 		}
 		return false, nil
 	}
