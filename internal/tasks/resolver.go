@@ -1,11 +1,13 @@
 package tasks
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/batonhq/baton/internal/config"
 	"github.com/batonhq/baton/internal/steptask"
@@ -49,7 +51,14 @@ type Options struct {
 	// file (--config), for pipeline steps' sql, http, copy and wait_for
 	// tasks; nil: none.
 	Connections *config.Config
+	// HTTPStepTimeout bounds a pipeline http step that has no timeout of
+	// its own (0: DefaultHTTPStepTimeout), so that a server that never
+	// answers cannot hold it forever.
+	HTTPStepTimeout time.Duration
 }
+
+// DefaultHTTPStepTimeout is Options.HTTPStepTimeout's default.
+const DefaultHTTPStepTimeout = 10 * time.Minute
 
 // Resolver picks the executor for a Task: a mocked response when the test
 // case lists the state, else a mapped command, else a built-in (baton:shell,
@@ -65,7 +74,8 @@ type Resolver struct {
 	http     httpExecutor
 	disabled map[string]string // switched-off built-in -> the flag that did it
 	conns    *config.Config
-	clients  clientCache // database pools and S3 clients, by connection
+	clients  clientCache   // database pools and S3 clients, by connection
+	httpStep time.Duration // Options.HTTPStepTimeout with its default
 }
 
 // NewResolver checks opts and builds a Resolver. It fails on a mapping
@@ -89,6 +99,7 @@ func NewResolver(opts Options) (*Resolver, error) {
 	r.shell = shellExecutor{cfg: r.cfg}
 	r.http = httpExecutor{client: &http.Client{}, maxResult: opts.MaxResultBytes}
 	r.conns = opts.Connections
+	r.httpStep = cmp.Or(opts.HTTPStepTimeout, DefaultHTTPStepTimeout)
 	for _, resource := range slices.Sorted(maps.Keys(opts.Mappings)) {
 		if resource == "" {
 			return nil, fmt.Errorf("--resource: empty resource in %q", "="+opts.Mappings[resource])

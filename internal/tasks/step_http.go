@@ -22,6 +22,9 @@ var _ Executor = stepHTTPExecutor{}
 // Run sends the step's request. 4xx and 5xx answers fail the step with
 // Http.ClientError and Http.ServerError, as baton:http does.
 func (e stepHTTPExecutor) Run(ctx context.Context, req Request) (any, error) {
+	if req.Timeout <= 0 {
+		req.Timeout = e.r.httpStep
+	}
 	t, err := decodeStep[steptask.HTTP](req.Input, ErrorHTTPInvalidInput)
 	if err != nil {
 		return nil, err

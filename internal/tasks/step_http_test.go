@@ -146,3 +146,30 @@ func TestStepHTTPCredentialsStayOnTheConnectionsHost(t *testing.T) {
 		t.Fatalf("body = %v", body)
 	}
 }
+
+// TestStepHTTPDefaultTimeout: an http step without a timeout of its own is
+// bounded (Options.HTTPStepTimeout, 10 minutes by default), so that a
+// server that never answers cannot hold it forever.
+func TestStepHTTPDefaultTimeout(t *testing.T) {
+	release := make(chan struct{})
+	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release); silent.Close() })
+	r := newResolver(t, Options{HTTPStepTimeout: 200 * time.Millisecond})
+	start := time.Now()
+	_, err := run(t, r, Request{Resource: steptask.ResourceHTTP, Input: jsonValue(t, `{"url": "`+silent.URL+`/"}`)})
+	f, ok := err.(*Failure)
+	if !ok || f.Name != ErrorTimeout || !strings.Contains(f.Cause, "200ms") {
+		t.Fatalf("a server that never answers: %v", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("it took %s", d)
+	}
+	if DefaultHTTPStepTimeout != 10*time.Minute {
+		t.Errorf("DefaultHTTPStepTimeout = %s", DefaultHTTPStepTimeout)
+	}
+}
