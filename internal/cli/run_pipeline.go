@@ -59,6 +59,9 @@ func runPipeline(cmd *cobra.Command, file string, f runFlags) error {
 		return &exitError{code: exitInvalid, err: err}
 	}
 	resolver, err := f.resolver(name, dir)
+	if resolver != nil {
+		defer resolver.Close()
+	}
 	if err != nil {
 		return err
 	}

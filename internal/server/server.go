@@ -176,6 +176,8 @@ type Server struct {
 	unlock func()
 	// groups is where running task processes are recorded.
 	groups string
+	// resolver runs the built-in tasks; closed after the engine.
+	resolver *tasks.Resolver
 }
 
 // Start opens the data directory, recovers the executions left running,
@@ -280,7 +282,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("listening on %s: %w (is another server running? choose another address with --listen)", cfg.Listen, err)
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, store: st, eng: eng, svc: svc, ln: ln, errc: make(chan error, 1), unlock: unlock, groups: groups}
+	s := &Server{cfg: cfg, log: cfg.Log, store: st, eng: eng, svc: svc, ln: ln, errc: make(chan error, 1), unlock: unlock, groups: groups, resolver: resolver}
 	started = true
 	base, stop := context.WithCancel(context.Background())
 	s.stop = stop
@@ -459,6 +461,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.http.Close() // long polls and event streams
 	}
 	eerr := s.eng.Close()
+	if err := s.resolver.Close(); err != nil {
+		s.log.Warn("closing the connections of pipeline steps", "err", err)
+	}
 	// The engine told running commands to stop (SIGTERM, then SIGKILL after
 	// tasks.StopGrace); wait for that, then kill what is left, so that no
 	// task process outlives a graceful stop either.

@@ -226,3 +226,7 @@ func (e *NoExecutorError) Error() string {
 	return fmt.Sprintf("no executor for resource %q (state %q): map it to a local command with --resource %s=COMMAND, or mock the state in the test case of --mock-config FILE --test-case NAME",
 		e.Resource, e.StateName, e.Resource)
 }
+
+// Close releases what the resolver's steps opened and kept for the next
+// ones (database pools of sql connections). Steps still running may fail.
+func (r *Resolver) Close() error { return r.clients.closeAll() }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"regexp"
@@ -180,4 +181,19 @@ func (c *clientCache) get(key string, make func() (any, error)) (any, error) {
 	}
 	c.m[key] = v
 	return v, nil
+}
+
+// closeAll closes the cached clients that hold resources (database pools);
+// S3 clients hold only idle connections, which their transport drops.
+func (c *clientCache) closeAll() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for k, v := range c.m {
+		if cl, ok := v.(io.Closer); ok {
+			errs = append(errs, cl.Close())
+		}
+		delete(c.m, k)
+	}
+	return errors.Join(errs...)
 }

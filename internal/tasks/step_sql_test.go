@@ -51,6 +51,16 @@ func TestStepSQLite(t *testing.T) {
 		{name: "timeout", input: `{"connection": "db", "query": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"}`,
 			req: Request{Timeout: 200 * time.Millisecond}, failure: ErrorTimeout},
 	})
+	// Close releases the pools; a step after it opens one again.
+	if err := r.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if len(r.clients.m) != 0 {
+		t.Fatalf("clients kept after Close: %d", len(r.clients.m))
+	}
+	runStepCases(t, r, steptask.ResourceSQL, []stepCase{
+		{name: "after Close", input: `{"connection": "db", "query": "SELECT 1 AS one"}`, want: `{"rows_affected": 0, "rows": [{"one": 1}]}`},
+	})
 }
 
 func TestStepPostgres(t *testing.T) {
