@@ -252,11 +252,19 @@ steps:
     depends_on: [resize]
     type: workflow
     workflow: child-pipeline
+  - name: big-number
+    type: workflow
+    workflow: child-asl
+    input: {from: 9007199254740993}
 `})
 	run := start(t, c, parent, "p1", `{"day": "2026-12-04"}`)
 	succeeded(t, c, run, `{"resize": {"day": "2026-12-04", "resized": true},
 		"nested": {"got": {"day": "2026-12-04", "resized": true}},
-		"nested-pipeline": {"only": {"pipeline": "child"}}}`)
+		"nested-pipeline": {"only": {"pipeline": "child"}},
+		"big-number": {"got": 9007199254740993}}`)
+	if d := succeeded(t, c, run, ""); !strings.Contains(aws.ToString(d.Output), "9007199254740993") {
+		t.Fatalf("an integer above 2^53 lost its digits on its way to a nested run: %s", aws.ToString(d.Output))
+	}
 
 	failing := deployProjectFiles(t, srv, map[string]string{"pipeline.yaml": `name: failing-parent
 steps:

@@ -68,7 +68,11 @@ func (c children) startStep(ctx context.Context, req engine.ChildRequest) (*stor
 		return nil, apierr.New(apierr.ValidationException, "the workflow step names no workflow")
 	}
 	input := "{}"
-	if t.Input != nil {
+	// The input as the interpreter gave it, not as decoded: encoding/json
+	// turns integers into float64 and rounds those above 2^53.
+	if raw, ok := req.Parameters.(map[string]any); ok && raw["input"] != nil {
+		input = string(asl.MarshalJSON(raw["input"]))
+	} else if t.Input != nil {
 		input = string(asl.MarshalJSON(t.Input))
 	}
 	return c.start(ctx, req, c.svc.WorkflowArnFor(req.ParentArn, t.Workflow), req.Name, input)
