@@ -220,7 +220,7 @@ func checkName(name string) error {
 		return fmt.Errorf("the name is not valid UTF-8")
 	case strings.ContainsAny(name, "\x00\\") || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }):
 		return fmt.Errorf("the name holds a backslash or a control character")
-	case path.IsAbs(name) || path.Clean(name) != name || name == ".." || strings.HasPrefix(name, "../"):
+	case path.IsAbs(name) || path.Clean(name) != name || name == "." || name == ".." || strings.HasPrefix(name, "../"):
 		return fmt.Errorf("the name is not a clean relative path")
 	}
 	return nil

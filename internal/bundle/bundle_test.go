@@ -154,6 +154,7 @@ func TestDecodeHostile(t *testing.T) {
 		{"parent", archive(t, reg("../evil", "x")), Limits{}, "not a clean relative path"},
 		{"nested parent", archive(t, reg("a/../../evil", "x")), Limits{}, "not a clean relative path"},
 		{"absolute", archive(t, reg("/etc/cron.d/x", "x")), Limits{}, "not a clean relative path"},
+		{"dot", archive(t, reg(".", "x")), Limits{}, "not a clean relative path"},
 		{"backslash", archive(t, reg(`a\..\x`, "x")), Limits{}, "backslash"},
 		{"control", archive(t, reg("a\nb", "x")), Limits{}, "control character"},
 		{"symlink", archive(t, entry{name: "l", typ: tar.TypeSymlink, link: "/etc"}), Limits{}, "only regular files"},

@@ -50,6 +50,9 @@ func (e *Engine) limitOf(smArn string, max int, onLimit string) (*limit, error) 
 				return nil, err
 			}
 			for _, x := range xs {
+				if l := e.live[x.Arn]; l != nil && l.row.Status != status {
+					continue // its change is recorded, not yet stored: it has left
+				}
 				if status == workflow.StatusRunning {
 					w.running[x.Arn] = x.StartDate
 				} else {

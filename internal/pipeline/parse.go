@@ -40,6 +40,10 @@ const (
 	CodeInvalidBody     = "INVALID_BODY"            // body names no readable state machine file
 )
 
+// namespaceRE is the form of a namespace's name, as Kubernetes names them
+// (and the server's namespaces).
+var namespaceRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+
 // DefaultFile is the name of a project's pipeline file; DirFiles lists
 // the names ParseDir looks for, in order.
 const DefaultFile = "pipeline.yaml"
@@ -238,8 +242,8 @@ func (p *parser) pipeline(v any) *Pipeline {
 		for _, k := range []string{"namespace", "account"} {
 			if ns, ok := o.str(k); ok {
 				pl.Namespace = ns
-				if !nameRE.MatchString(ns) {
-					p.reportAt("/"+k, CodeInvalidName, "The namespace '%s' must be 1 to 80 letters, digits, '-' or '_'", clip(ns))
+				if !namespaceRE.MatchString(ns) {
+					p.reportAt("/"+k, CodeInvalidName, "The namespace '%s' must have 1 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit (as baton namespaces create takes them)", clip(ns))
 				}
 			}
 		}
@@ -252,6 +256,11 @@ func (p *parser) pipeline(v any) *Pipeline {
 	pl.Timeout = o.duration("timeout")
 	if n, ok := o.integer("max_active_runs", 1, 1_000_000); ok {
 		pl.MaxActiveRuns = n
+		if pl.Type == TypeExpress {
+			// An Express run is stored when it ends: it cannot wait, durably,
+			// for a slot.
+			p.reportKey("/max_active_runs", CodeSchema, "The field 'max_active_runs' applies to STANDARD pipelines: an EXPRESS run is kept in memory until it ends and cannot wait for a slot")
+		}
 	}
 	if s, ok := o.enum("on_limit", OnLimitQueue, OnLimitSkip, OnLimitCancelOldest); ok {
 		pl.OnLimit = s

@@ -38,6 +38,9 @@ const callbackSuffix = ".waitForTaskToken"
 func TaskClassifier(region, account string) func(resource string) engine.TaskClass {
 	return func(resource string) engine.TaskClass {
 		if name, ok := strings.CutPrefix(resource, steptask.ResourceActivity+":"); ok {
+			if strings.HasPrefix(name, "arn:") {
+				return engine.TaskClass{Kind: store.TaskActivity, Queue: name}
+			}
 			return engine.TaskClass{Kind: store.TaskActivity, Queue: "arn:aws:states:" + region + ":" + account + ":activity:" + name}
 		}
 		if resource == steptask.ResourceWorkflow {
