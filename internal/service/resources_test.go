@@ -27,6 +27,9 @@ func TestTaskClassifier(t *testing.T) {
 		{"arn:aws:states:::states:startExecution.waitForTaskToken", engine.TaskClass{Kind: store.TaskChild, Callback: true}},
 		{"arn:aws:states:::sqs:sendMessage.waitForTaskToken", engine.TaskClass{Kind: store.TaskCallback, Run: "arn:aws:states:::sqs:sendMessage"}},
 		{"baton:shell.waitForTaskToken", engine.TaskClass{Kind: store.TaskCallback, Run: "baton:shell"}},
+		{"baton:step:activity:work", engine.TaskClass{Kind: store.TaskActivity, Queue: "arn:aws:states:eu-west-3:111122223333:activity:work"}},
+		{"baton:step:activity:arn:aws:states:us-east-1:123456789012:activity:work", engine.TaskClass{Kind: store.TaskActivity, Queue: "arn:aws:states:us-east-1:123456789012:activity:work"}},
+		{"baton:step:workflow", engine.TaskClass{Kind: store.TaskChild, WaitChild: true}},
 	} {
 		if got := classify(tt.resource); got != tt.want {
 			t.Errorf("%s: %+v, want %+v", tt.resource, got, tt.want)
