@@ -36,7 +36,7 @@ func (e *Engine) runBuiltin(arn string, t *store.Task, input any, timeout time.D
 	e.pool.submit(func() {
 		res := &resultIn{arn: arn, taskID: t.TaskID, token: t.Token, builtin: true, counted: counted}
 		ex, err := e.cfg.Executors.Executor(resource, t.StateName)
-		if err == nil && bundle != "" {
+		if err == nil && bundle != "" && ctx.Err() == nil { // cancelled while it waited for a worker: no directory
 			if e.cfg.Projects == nil {
 				err = errors.New("this server keeps no project files")
 			} else {

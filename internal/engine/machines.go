@@ -56,6 +56,9 @@ func (c *programCache) get(ctx context.Context, lang, def, typ, bundle string) (
 			return nil, fmt.Errorf("%w: this server keeps no project files", errProjectFiles)
 		}
 		files, err := c.projects.Files(ctx, bundle)
+		if errors.Is(err, store.ErrDamaged) {
+			return nil, err // lost for good: the run cannot be read
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", errProjectFiles, err)
 		}

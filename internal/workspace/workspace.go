@@ -82,15 +82,19 @@ func (s *Set) Bundle(ctx context.Context, digest string) (*bundle.Bundle, error)
 		return b, nil
 	}
 	row, err := s.src.GetBundle(ctx, digest)
+	if errors.Is(err, store.ErrNotFound) {
+		// Bundles are never deleted: a missing one is lost, not late.
+		return nil, fmt.Errorf("%w: project bundle %s is missing from the store", store.ErrDamaged, digest)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("project bundle %s: %w", digest, err)
 	}
 	b, err = bundle.Decode(bytes.NewReader(row.Data), s.limits)
 	if err != nil {
-		return nil, fmt.Errorf("project bundle %s: %w", digest, err)
+		return nil, fmt.Errorf("%w: project bundle %s cannot be read: %v", store.ErrDamaged, digest, err)
 	}
 	if got := b.Digest(); got != digest {
-		return nil, fmt.Errorf("project bundle %s: its content has digest %s: the stored bundle is damaged", digest, got)
+		return nil, fmt.Errorf("%w: project bundle %s: its content has digest %s", store.ErrDamaged, digest, got)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -152,6 +156,12 @@ func (s *Set) Dir(ctx context.Context, arn, digest string) (string, error) {
 	defer m.Unlock()
 	dir := filepath.Join(s.root, name(arn))
 	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+		// In use again (a redrive): a Release of the run's earlier end that
+		// comes after this must keep it.
+		now := time.Now()
+		if err := os.Chtimes(dir+markerSuffix, now, now); err != nil {
+			return "", fmt.Errorf("working directory: %w", err)
+		}
 		return dir, nil
 	}
 	b := &bundle.Bundle{}
