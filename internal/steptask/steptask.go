@@ -10,9 +10,13 @@
 package steptask
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"time"
+
+	"github.com/batonhq/baton/internal/value"
 )
 
 // Resources of pipeline steps' tasks.
@@ -108,15 +112,78 @@ type Workflow struct {
 }
 
 // Decode turns a RunTask input (the parsed JSON value) into the step type
-// T, reporting a clear error when its shape is wrong.
+// T, reporting a clear error when its shape is wrong. The JSON values of
+// its `any` fields (an http body, an activity's or workflow's input) keep
+// the interpreter's value model (internal/value): integers stay int64, or
+// json.Number beyond int64, never a float64 that would round an id above
+// 2^53.
 func Decode[T any](input any) (*T, error) {
 	b, err := json.Marshal(input)
 	if err != nil {
 		return nil, fmt.Errorf("step task input: %w", err)
 	}
 	var t T
-	if err := json.Unmarshal(b, &t); err != nil {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	if err := d.Decode(&t); err != nil {
+		return nil, fmt.Errorf("step task input: %w", err)
+	}
+	if err := numbers(reflect.ValueOf(&t).Elem()); err != nil {
 		return nil, fmt.Errorf("step task input: %w", err)
 	}
 	return &t, nil
+}
+
+// numbers turns the json.Numbers that UseNumber left in v's `any` fields
+// into the value model's numbers.
+func numbers(v reflect.Value) error {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			return numbers(v.Elem())
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				if err := numbers(v.Field(i)); err != nil {
+					return err
+				}
+			}
+		}
+	case reflect.Interface:
+		if !v.IsNil() && v.CanSet() {
+			n, err := normalize(v.Interface())
+			if err != nil {
+				return err
+			}
+			v.Set(reflect.ValueOf(&n).Elem())
+		}
+	}
+	return nil
+}
+
+// normalize rebuilds a JSON value decoded with UseNumber with the value
+// model's numbers.
+func normalize(v any) (any, error) {
+	switch v := v.(type) {
+	case json.Number:
+		return value.ParseString(v.String())
+	case map[string]any:
+		for k, e := range v {
+			n, err := normalize(e)
+			if err != nil {
+				return nil, err
+			}
+			v[k] = n
+		}
+	case []any:
+		for i, e := range v {
+			n, err := normalize(e)
+			if err != nil {
+				return nil, err
+			}
+			v[i] = n
+		}
+	}
+	return v, nil
 }

@@ -64,12 +64,8 @@ func (e stepHTTPExecutor) Run(ctx context.Context, req Request) (any, error) {
 	if t.Method != "" {
 		in["method"] = t.Method
 	}
-	// The body as the interpreter gave it, not as decoded: encoding/json
-	// would turn its integers into float64 and round those above 2^53.
-	if raw, ok := req.Input.(map[string]any); ok && raw["body"] != nil {
-		in["body"] = raw["body"]
-	} else if t.Body != nil {
-		in["body"] = t.Body
+	if t.Body != nil {
+		in["body"] = t.Body // its integers exact: steptask.Decode keeps them
 	}
 	ht, err := parseHTTPTask(in)
 	if err != nil {
