@@ -152,7 +152,7 @@ func numbers(v reflect.Value) error {
 		}
 	case reflect.Interface:
 		if !v.IsNil() && v.CanSet() {
-			n, err := normalize(v.Interface())
+			n, err := value.FixNumbers(v.Interface())
 			if err != nil {
 				return err
 			}
@@ -160,30 +160,4 @@ func numbers(v reflect.Value) error {
 		}
 	}
 	return nil
-}
-
-// normalize rebuilds a JSON value decoded with UseNumber with the value
-// model's numbers.
-func normalize(v any) (any, error) {
-	switch v := v.(type) {
-	case json.Number:
-		return value.ParseString(v.String())
-	case map[string]any:
-		for k, e := range v {
-			n, err := normalize(e)
-			if err != nil {
-				return nil, err
-			}
-			v[k] = n
-		}
-	case []any:
-		for i, e := range v {
-			n, err := normalize(e)
-			if err != nil {
-				return nil, err
-			}
-			v[i] = n
-		}
-	}
-	return v, nil
 }

@@ -132,6 +132,11 @@ func mayHaveBigNumber(b []byte) bool {
 // errRange reports a number too large for a float64, such as 1e400.
 var errRange = errors.New("invalid JSON: number out of range")
 
+// FixNumbers turns the json.Numbers of a value decoded by encoding/json
+// with UseNumber into the package's numbers (see Parse). It changes v's
+// maps and arrays in place.
+func FixNumbers(v any) (any, error) { return fixNumbers(v) }
+
 // fixNumbers turns json.Numbers that a float64 can hold into float64, leaving
 // only integers beyond int64 as json.Number. ojg
 // parses some huge exponents straight to an infinity, which JSON values
