@@ -260,6 +260,7 @@ func (p *program) compileNode(n *cnode, files func(string) ([]byte, error)) erro
 		}
 		set("script", s.Script, s.Script != "")
 		set("shell", s.Shell, s.Shell != "")
+		set("dir", literal(s.Dir), s.Dir != "")
 	case StepHTTP:
 		spec["url"] = s.URL
 		spec["method"] = s.Method

@@ -47,6 +47,9 @@ type Shell struct {
 	Command []string `json:"command,omitempty"`
 	Script  string   `json:"script,omitempty"`
 	Shell   string   `json:"shell,omitempty"` // "sh" (default) or "bash"
+	// Dir is the working directory, relative to the run's directory (the
+	// project's files); "" for the run's directory. It may not leave it.
+	Dir string `json:"dir,omitempty"`
 }
 
 // HTTP sends one request. Output: {"status": 200, "headers": {...}, "body": ...}

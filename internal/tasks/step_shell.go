@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -28,6 +29,10 @@ func (e stepShellExecutor) Run(ctx context.Context, req Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	dir, err := stepDir(e.cfg.workDir(req.Dir), t.Dir)
+	if err != nil {
+		return nil, err
+	}
 	out, err := createOutputFile()
 	if err != nil {
 		return nil, &Failure{Name: ErrorShellStart, Cause: fmt.Sprintf("creating the $BATON_OUTPUT file: %v", err)}
@@ -40,7 +45,7 @@ func (e stepShellExecutor) Run(ctx context.Context, req Request) (any, error) {
 	x, err := process{
 		argv:   argv,
 		env:    env,
-		dir:    e.cfg.workDir(req.Dir),
+		dir:    dir,
 		limit:  0, // stdout is the step's log, not its output
 		groups: e.cfg.groups,
 		logs:   req.Logs,
@@ -52,6 +57,40 @@ func (e stepShellExecutor) Run(ctx context.Context, req Request) (any, error) {
 		return nil, &Failure{Name: ErrorShellExit, Cause: x.describe()}
 	}
 	return readStepOutput(out, e.cfg.resultLimit())
+}
+
+// stepDir is the working directory of a shell step: dir (the step's
+// `dir`) under the run's directory base. A dir that leaves base, by its
+// path or through a symbolic link, is refused: a step runs among its
+// project's files, and a version's files are all it may rely on.
+func stepDir(base, dir string) (string, error) {
+	if dir == "" {
+		return base, nil
+	}
+	clean := filepath.Clean(filepath.FromSlash(dir))
+	if filepath.IsAbs(clean) || !filepath.IsLocal(clean) {
+		return "", invalidInput(ErrorShellInvalidInput, "dir", "must be a directory inside the project, got %q", dir)
+	}
+	if base == "" {
+		base = "."
+	}
+	realBase, err := filepath.EvalSymlinks(base)
+	if err != nil {
+		return "", &Failure{Name: ErrorShellStart, Cause: fmt.Sprintf("the run's directory: %v", err)}
+	}
+	real, err := filepath.EvalSymlinks(filepath.Join(base, clean))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", invalidInput(ErrorShellInvalidInput, "dir", "%q does not exist in the project (add it to the project, or create it in an earlier step)", dir)
+	} else if err != nil {
+		return "", invalidInput(ErrorShellInvalidInput, "dir", "%q: %v", dir, err)
+	}
+	if rel, err := filepath.Rel(realBase, real); err != nil || !filepath.IsLocal(rel) && rel != "." {
+		return "", invalidInput(ErrorShellInvalidInput, "dir", "%q leaves the project through a symbolic link", dir)
+	}
+	if fi, err := os.Stat(real); err != nil || !fi.IsDir() {
+		return "", invalidInput(ErrorShellInvalidInput, "dir", "%q is not a directory", dir)
+	}
+	return filepath.Join(base, clean), nil
 }
 
 // runTask runs p within a task's timeout: a States.Timeout failure when

@@ -22,6 +22,23 @@ func TestStepShell(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "project"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	for _, d := range []string{"project/jobs/sub", "outside"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for link, target := range map[string]string{"project/out-link": "../outside", "project/in-link": "jobs/sub", "project/abs-link": "/tmp"} {
+		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "project", "file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pwd := `{"script": "echo \"dir=$(pwd -P)\" > $BATON_OUTPUT", "dir": `
+	inProject := func(sub string) string {
+		return `{"dir": ` + strconv.Quote(filepath.Join(realDir, "project", sub)) + `}`
+	}
 	t.Setenv("BATON_TEST_SERVER_SECRET", stepSecret) // in Baton's environment, not the step's
 	r := newResolver(t, Options{WorkDir: dir, Env: []string{"FROM_OPTIONS=opt"}, MaxResultBytes: 1000})
 	runStepCases(t, r, steptask.ResourceShell, []stepCase{
@@ -33,6 +50,16 @@ func TestStepShell(t *testing.T) {
 		{name: "step env over the minimal environment", input: `{"script": "echo \"day=$DAY\nopt=$FROM_OPTIONS\nsecret=${BATON_TEST_SERVER_SECRET:-unset}\nstep=$BATON_PIPELINE/$BATON_STEP/$BATON_INDEX/$BATON_ATTEMPT\" > $BATON_OUTPUT", "env": {"DAY": "2026-12-01", "FROM_OPTIONS": "step"}, "pipeline": "sales", "step": "load", "index": 4}`,
 			req: Request{Attempt: 2}, want: `{"day": "2026-12-01", "opt": "step", "secret": "unset", "step": "sales/load/4/2"}`},
 		{name: "runs in Request.Dir under WorkDir", input: `{"script": "echo \"dir=$(pwd -P)\" > $BATON_OUTPUT"}`, req: Request{Dir: "project"}, want: `{"dir": ` + strconv.Quote(filepath.Join(realDir, "project")) + `}`},
+		{name: "dir under the run's directory", input: pwd + `"jobs"}`, req: Request{Dir: "project"}, want: inProject("jobs")},
+		{name: "dir cleaned, staying inside", input: pwd + `"jobs/sub/../sub/"}`, req: Request{Dir: "project"}, want: inProject("jobs/sub")},
+		{name: "dir through a link inside the project", input: pwd + `"in-link"}`, req: Request{Dir: "project"}, want: inProject("jobs/sub")},
+		{name: "dir . is the run's directory", input: pwd + `"."}`, req: Request{Dir: "project"}, want: inProject("")},
+		{name: "dir with ..", input: pwd + `"../outside"}`, req: Request{Dir: "project"}, failure: ErrorShellInvalidInput, causeHas: []string{`"dir" must be a directory inside the project`}},
+		{name: "dir absolute", input: pwd + `"/tmp"}`, req: Request{Dir: "project"}, failure: ErrorShellInvalidInput, causeHas: []string{`inside the project`}},
+		{name: "dir through a link leaving the project", input: pwd + `"out-link"}`, req: Request{Dir: "project"}, failure: ErrorShellInvalidInput, causeHas: []string{`leaves the project through a symbolic link`}},
+		{name: "dir through an absolute link", input: pwd + `"abs-link"}`, req: Request{Dir: "project"}, failure: ErrorShellInvalidInput, causeHas: []string{`leaves the project`}},
+		{name: "dir missing", input: pwd + `"nope"}`, req: Request{Dir: "project"}, failure: ErrorShellInvalidInput, causeHas: []string{`"nope" does not exist in the project`}},
+		{name: "dir a file", input: pwd + `"file"}`, req: Request{Dir: "project"}, failure: ErrorShellInvalidInput, causeHas: []string{`"file" is not a directory`}},
 		{name: "runs in WorkDir by default", input: `{"script": "echo \"dir=$(pwd -P)\" > $BATON_OUTPUT"}`, want: `{"dir": ` + strconv.Quote(realDir) + `}`},
 		{name: "exit code", input: `{"script": "echo partial > $BATON_OUTPUT; echo 'disk full' >&2; exit 3"}`, failure: ErrorShellExit, causeHas: []string{"exit status 3", "disk full"}},
 		{name: "sh -e stops at the first failure", input: `{"script": "false\necho ran=yes > $BATON_OUTPUT"}`, failure: ErrorShellExit, causeHas: []string{"exit status 1"}},
