@@ -42,12 +42,18 @@ func (s *Service) BundleLimits() bundle.Limits { return s.cfg.Bundles }
 // files stored before answer Created false. r is read through once: the
 // encoded bundle is never held whole.
 func (s *Service) PutBundle(ctx context.Context, r io.Reader) (*PutBundleOutput, error) {
+	// The upload is read whole first (bounded by the caller: the body
+	// limit and budget), so that a slow uploader holds no decode slot.
+	gz, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
 	release, err := s.bundleSlot(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	b, err := bundle.Decode(r, s.cfg.Bundles)
+	b, err := bundle.Decode(bytes.NewReader(gz), s.cfg.Bundles)
 	if err != nil {
 		if errors.Is(err, bundle.ErrTooLarge) {
 			return nil, &apierr.Error{Code: apierr.ValidationException, Status: http.StatusRequestEntityTooLarge,
@@ -84,18 +90,25 @@ func (s *Service) bundleSlot(ctx context.Context) (func(), error) {
 	}
 }
 
-// GetBundle returns a stored bundle, encoded.
-func (s *Service) GetBundle(ctx context.Context, digest string) ([]byte, error) {
+// GetBundle returns a stored bundle, encoded. The caller must call release
+// once done with the bytes: a bundle may be tens of MB, so downloads share
+// the decode slots.
+func (s *Service) GetBundle(ctx context.Context, digest string) ([]byte, func(), error) {
 	if err := checkDigest(digest); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	release, err := s.bundleSlot(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
 	row, err := s.store.GetBundle(ctx, digest)
 	if err != nil {
-		return nil, storeErr(err, func() error {
+		release()
+		return nil, nil, storeErr(err, func() error {
 			return apierr.New(apierr.ResourceNotFound, "Bundle Does Not Exist: %s (upload it with POST /api/v1/bundles, or baton deploy DIR)", digest)
 		})
 	}
-	return row.Data, nil
+	return row.Data, release, nil
 }
 
 // checkDigest checks the form of a bundle digest.

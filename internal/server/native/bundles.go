@@ -91,10 +91,11 @@ func (h *handler) getBundle(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data, err := h.svc.GetBundle(r.Context(), digest)
+	data, release, err := h.svc.GetBundle(r.Context(), digest)
 	if err != nil {
 		return err
 	}
+	defer release()
 	w.Header().Set("Content-Type", gzipType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	w.Header().Set("Content-Disposition", `attachment; filename="bundle.tar.gz"`)
