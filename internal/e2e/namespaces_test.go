@@ -24,7 +24,7 @@ func TestNamespaces(t *testing.T) {
 		t.Fatalf("namespaces create: %q", out)
 	}
 	baton(t, srv, "namespaces", "create", "team-b")
-	project := map[string]string{"pipeline.yaml": "name: listings\nsteps:\n  - {name: a, command: [\"true\"]}\n"}
+	project := map[string]string{"pipeline.yaml": "name: listings\nsteps:\n  - {name: a, command: [\"true\"]}\noutput: \"{% {'ns': $run.namespace} %}\"\n"}
 	arns := map[string]string{}
 	for _, ns := range []string{"team-a", "team-b"} {
 		dir := t.TempDir()
@@ -37,7 +37,8 @@ func TestNamespaces(t *testing.T) {
 	}
 	for ns, arn := range arns {
 		out, _ := baton(t, srv, "start", "listings", "--namespace", ns, "--wait", "-q")
-		if !strings.Contains(out, `"status": "SUCCEEDED"`) || !strings.Contains(out, strings.TrimSuffix(arn, ":stateMachine:listings")+":execution:listings:") {
+		if !strings.Contains(out, `"status": "SUCCEEDED"`) || !strings.Contains(out, strings.TrimSuffix(arn, ":stateMachine:listings")+":execution:listings:") ||
+			!strings.Contains(out, `"ns": "`+ns+`"`) {
 			t.Fatalf("a run in %s: %s", ns, out)
 		}
 	}
@@ -57,6 +58,20 @@ func TestNamespaces(t *testing.T) {
 	must(t, err, "DescribeStateMachine of team-b's by ARN")
 	if aws.ToString(d.Name) != "listings" {
 		t.Fatalf("describe: %v", aws.ToString(d.Name))
+	}
+
+	// A workflow step runs a workflow of its own namespace, or of the one
+	// it names.
+	caller := t.TempDir()
+	writeFiles(t, caller, map[string]string{"pipeline.yaml": `name: caller
+steps:
+  - {name: mine, type: workflow, workflow: listings}
+  - {name: theirs, type: workflow, workflow: listings, namespace: team-b}
+`})
+	baton(t, srv, "deploy", caller, "--namespace", "team-a")
+	out, _ = baton(t, srv, "start", "caller", "--namespace", "team-a", "--wait", "-q")
+	if !strings.Contains(out, `"mine": {`) || !strings.Contains(out, `"ns": "team-a"`) || !strings.Contains(out, `"ns": "team-b"`) {
+		t.Fatalf("workflow steps across namespaces: %s", out)
 	}
 
 	// A pipeline.yaml that says its namespace goes there; a deploy to

@@ -130,7 +130,7 @@ func (e *Engine) create(in *startIn) {
 	}
 	info := workflow.Info{ID: r.ExecutionArn, Name: r.Name, WorkflowID: smID, WorkflowName: r.StateMachineName,
 		Version: r.VersionArn, RoleArn: r.RoleArn, Input: input, StartTime: now,
-		LogicalDate: r.LogicalDate, DataIntervalStart: r.DataIntervalStart, Queued: queued}
+		LogicalDate: r.LogicalDate, DataIntervalStart: r.DataIntervalStart, Queued: queued, Namespace: r.Namespace}
 	row := &store.Execution{
 		Arn: r.ExecutionArn, StateMachineArn: r.StateMachineArn, VersionArn: r.VersionArn, AliasArn: r.AliasArn,
 		Name: r.Name, Type: r.Type, Language: r.Language, Bundle: r.Bundle, Status: workflow.StatusRunning, Input: r.Input, StartDate: now,

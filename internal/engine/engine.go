@@ -119,6 +119,8 @@ type StartRequest struct {
 	// previous run's start); zero: none. Languages with dates (pipelines)
 	// read them; they are kept in the run's state.
 	LogicalDate, DataIntervalStart time.Time
+	// Namespace is the namespace of the workflow ($run.namespace).
+	Namespace string
 }
 
 // Config configures an Engine.

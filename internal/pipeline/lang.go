@@ -295,6 +295,7 @@ func (p *program) compileNode(n *cnode, files func(string) ([]byte, error)) erro
 		set("input", s.Input, s.HasInput)
 	case StepWorkflow:
 		spec["workflow"] = s.Workflow
+		set("namespace", s.WorkflowNamespace, s.WorkflowNamespace != "")
 		set("input", s.Input, s.HasInput)
 	}
 	n.spec, err = p.compileValue(spec)

@@ -75,7 +75,14 @@ func (c children) startStep(ctx context.Context, req engine.ChildRequest) (*stor
 	} else if t.Input != nil {
 		input = string(asl.MarshalJSON(t.Input))
 	}
-	return c.start(ctx, req, c.svc.WorkflowArnFor(req.ParentArn, t.Workflow), req.Name, input)
+	smArn := c.svc.WorkflowArnFor(req.ParentArn, t.Workflow)
+	if t.Namespace != "" {
+		var err error
+		if smArn, err = c.svc.StateMachineArnIn(ctx, t.Namespace, t.Workflow); err != nil {
+			return nil, err
+		}
+	}
+	return c.start(ctx, req, smArn, req.Name, input)
 }
 
 // start starts a nested execution; one started before a restart under the

@@ -125,6 +125,11 @@ func (s *Service) startRequest(ctx context.Context, smArn, name, input, traceHea
 	if a, err := ParseArn(t.smArn); err == nil {
 		in = arns{region: a.Region, account: a.Account}
 	}
+	ns, err := s.namespaceOfAccount(ctx, in.account)
+	if err != nil {
+		return nil, err
+	}
+	req.Namespace = ns
 	if t.typ == store.TypeExpress {
 		req.ExecutionArn = in.express(t.smName, name, s.cfg.NewID())
 	} else {

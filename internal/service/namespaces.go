@@ -106,6 +106,25 @@ func (s *Service) StateMachineArnIn(ctx context.Context, ns, ref string) (string
 	return arns{region: s.cfg.Region, account: account}.stateMachine(ref), nil
 }
 
+// namespaceOfAccount is the name of the namespace of an account id: the
+// server's is "default"; one no namespace has is "" (an ARN made up by
+// hand: its runs have no namespace).
+func (s *Service) namespaceOfAccount(ctx context.Context, account string) (string, error) {
+	if account == s.cfg.AccountID {
+		return DefaultNamespace, nil
+	}
+	all, err := s.store.ListNamespaces(ctx)
+	if err != nil {
+		return "", storeErr(err, nil)
+	}
+	for _, n := range all {
+		if n.AccountID == account {
+			return n.Name, nil
+		}
+	}
+	return "", nil
+}
+
 // accountOf is the account of an ARN ("" when it is none).
 func accountOf(arn string) string {
 	parts := strings.SplitN(arn, ":", 6)

@@ -110,8 +110,9 @@ type Activity struct {
 // end. Output: the child's output.
 type Workflow struct {
 	Common
-	Workflow string `json:"workflow"`
-	Input    any    `json:"input,omitempty"`
+	Workflow  string `json:"workflow"`
+	Namespace string `json:"namespace,omitempty"` // the workflow's namespace; "": the run's own
+	Input     any    `json:"input,omitempty"`
 }
 
 // Decode turns a RunTask input (the parsed JSON value) into the step type
