@@ -75,7 +75,7 @@ see the next page is printed on stderr.`,
 		},
 	}
 	cmd.Flags().StringVar(&workflow, "workflow", "", "only this workflow's executions (NAME, NAME:VERSION or NAME:ALIAS)")
-	cmd.Flags().StringVar(&status, "status", "", "only executions of this status: RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE")
+	cmd.Flags().StringVar(&status, "status", "", "only executions of this status: RUNNING, QUEUED, SUCCEEDED (or SUCCESS), FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE")
 	cmd.Flags().IntVar(&limit, "limit", 50, "at most this many executions (up to 1000)")
 	cmd.Flags().StringVar(&next, "next", "", "the page after this token (printed by the previous page)")
 	addRemoteFlags(cmd, &f, true)
