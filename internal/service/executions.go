@@ -249,6 +249,7 @@ func (s *Service) DescribeExecution(ctx context.Context, in *DescribeExecutionIn
 		return nil, storeErr(err, executionNotFound(in.ExecutionArn))
 	}
 	out := &DescribeExecutionOutput{
+		ID:                     ex.ID,
 		ExecutionArn:           ex.Arn,
 		StateMachineArn:        ex.StateMachineArn,
 		Name:                   ex.Name,

@@ -371,6 +371,9 @@ type DescribeExecutionInput struct {
 
 // DescribeExecutionOutput is the response of DescribeExecution.
 type DescribeExecutionOutput struct {
+	// ID is the store's id of the execution (not its ARN): the native
+	// API's, not Step Functions'.
+	ID                     int64                                 `json:"-"`
 	ExecutionArn           string                                `json:"executionArn"`
 	StateMachineArn        string                                `json:"stateMachineArn"`
 	Name                   string                                `json:"name,omitempty"`

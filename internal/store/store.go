@@ -229,6 +229,10 @@ const (
 // Execution is one run of a state machine. Express executions are stored
 // only when they end, with no history, tasks, timers or snapshot.
 type Execution struct {
+	// ID is the store's own id of the execution, not its ARN: unique among
+	// the stored executions and stable while it exists; 0 until stored.
+	// Work that must not depend on names (partitions, keys) uses it.
+	ID              int64
 	Arn             string
 	StateMachineArn string // the state machine's unqualified ARN
 	VersionArn      string // the version that runs, "" when none was named or published

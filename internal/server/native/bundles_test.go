@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -129,4 +130,24 @@ func TestDeployBundle(t *testing.T) {
 	e.deploy(t, "taken")
 	taken := upload("pipeline.yaml", "name: taken\nsteps:\n  - name: a\n    command: [\"true\"]\n")
 	expectError(t, e.do(t, "POST", "/api/v1/workflows", map[string]any{"bundle": taken}), 400, "StateMachineAlreadyExists")
+}
+
+// TestExecutionID: describe shows the execution's internal id (the
+// store's, not its ARN); the Step Functions answer does not.
+func TestExecutionID(t *testing.T) {
+	e := setup(t)
+	e.deploy(t, "wf")
+	arn := e.start(t, "wf", nil)
+	r := e.do(t, "GET", "/api/v1/executions/"+esc(arn), nil)
+	expect(t, r, http.StatusOK)
+	if id, _ := r.json(t)["id"].(float64); id <= 0 {
+		t.Fatalf("describe: %s, want an id", r.body)
+	}
+	out, err := e.Service.DescribeExecution(context.Background(), &service.DescribeExecutionInput{ExecutionArn: arn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := json.Marshal(out); strings.Contains(string(b), `"id"`) || strings.Contains(string(b), `"ID"`) {
+		t.Fatalf("the Step Functions answer shows the internal id: %s", b)
+	}
 }

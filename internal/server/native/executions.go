@@ -14,12 +14,13 @@ import (
 // JSON values.
 type executionView struct {
 	*service.DescribeExecutionOutput
+	ID     int64           `json:"id,omitempty"` // the store's id, not the ARN
 	Input  json.RawMessage `json:"input,omitempty"`
 	Output json.RawMessage `json:"output,omitempty"`
 }
 
 func viewOf(d *service.DescribeExecutionOutput) executionView {
-	return executionView{d, jsonValue(d.Input), jsonValue(d.Output)}
+	return executionView{d, d.ID, jsonValue(d.Input), jsonValue(d.Output)}
 }
 
 // startRequest is the (optional) body of POST .../executions.

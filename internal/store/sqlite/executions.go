@@ -10,7 +10,7 @@ import (
 	"github.com/batonhq/baton/internal/store"
 )
 
-const execColumns = `e.arn, e.state_machine_arn, e.version_arn, e.alias_arn, e.name, e.type,
+const execColumns = `e.id, e.arn, e.state_machine_arn, e.version_arn, e.alias_arn, e.name, e.type,
 	e.start_date, e.status, e.output, e.error, e.cause, e.stop_date, e.redrive_count,
 	e.redrive_date, e.event_count, i.input, i.definition, i.role_arn, i.trace_header,
 	i.parent_token, i.language, i.bundle`
@@ -100,7 +100,7 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, pag
 func scanExecution(r scanner, extra ...any) (*store.Execution, error) {
 	var x store.Execution
 	var start, stop, redrive int64
-	dest := append([]any{&x.Arn, &x.StateMachineArn, &x.VersionArn, &x.AliasArn, &x.Name, &x.Type,
+	dest := append([]any{&x.ID, &x.Arn, &x.StateMachineArn, &x.VersionArn, &x.AliasArn, &x.Name, &x.Type,
 		&start, &x.Status, &x.Output, &x.Error, &x.Cause, &stop, &x.RedriveCount,
 		&redrive, &x.EventCount, &x.Input, &x.Definition, &x.RoleArn, &x.TraceHeader,
 		&x.ParentToken, &x.Language, &x.Bundle}, extra...)

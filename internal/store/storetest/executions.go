@@ -99,7 +99,12 @@ var executionTests = []test{
 		e.ok(err, "ListExecutions")
 		wantFirst := clone(findTr(batch, want[0]).Execution)
 		wantFirst.Snapshot = nil
-		e.equal(all[0], wantFirst, "listed execution (all fields but the snapshot)")
+		listed := *all[0]
+		if got, err := e.s.GetExecution(e.ctx, listed.Arn); err != nil || listed.ID == 0 || got.ID != listed.ID {
+			e.Errorf("listed execution's ID %d, GetExecution's %v (%v)", listed.ID, got, err)
+		}
+		listed.ID = 0
+		e.equal(&listed, wantFirst, "listed execution (all fields but the snapshot)")
 		for _, tok := range badTokens {
 			_, _, err := e.s.ListExecutions(e.ctx, store.ExecutionFilter{}, store.Page{Token: tok})
 			e.is(err, store.ErrBadToken, "ListExecutions token %q", tok)
@@ -195,4 +200,24 @@ func arns(xs []*store.Execution) []string {
 		out = append(out, x.Arn)
 	}
 	return out
+}
+
+var executionIDTests = []test{
+	{"ExecutionIDs", func(e *env) {
+		// Every stored execution has an id of the store's own, not its
+		// ARN: set, distinct, the same when read again and after reopening.
+		a, b := running(smArnA, "id-a", at(1)), running(smArnA, "id-b", at(2))
+		e.commit(start(a, 1), start(b, 1))
+		ga, err := e.s.GetExecution(e.ctx, a.Arn)
+		e.ok(err, "GetExecution")
+		gb, err := e.s.GetExecution(e.ctx, b.Arn)
+		e.ok(err, "GetExecution")
+		if ga.ID == 0 || gb.ID == 0 || ga.ID == gb.ID {
+			e.Fatalf("IDs %d and %d: want two distinct non-zero ids", ga.ID, gb.ID)
+		}
+		e.s = e.reopen()
+		again, err := e.s.GetExecution(e.ctx, a.Arn)
+		e.ok(err, "GetExecution after reopening")
+		e.equal(again.ID, ga.ID, "ID after reopening")
+	}},
 }
