@@ -123,3 +123,32 @@ func TestHostileExpressions(t *testing.T) {
 		t.Fatalf("1500 problems: %d diagnostics", len(ve.Diagnostics))
 	}
 }
+
+// TestScheduledTime: $run.scheduled_time is the logical date of a run a
+// trigger started; a run given its logical date by hand (a backfill) was
+// not scheduled.
+func TestScheduledTime(t *testing.T) {
+	p := compileTest(t, "name: p\nsteps:\n  - {name: a, command: [x]}\noutput: \"{% $run.scheduled_time %}\"\n", Options{}, nil)
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		trigger any
+		want    any
+	}{
+		{nil, nil},
+		{map[string]any{"schedule": "nightly"}, "2026-11-20T00:00:00Z"},
+	} {
+		var out workflow.Output
+		x := p.Start(workflow.Info{ID: "r", Name: "r", Input: map[string]any{}, StartTime: t0, LogicalDate: day, Trigger: tt.trigger}, t0, &out)
+		var task string
+		for _, c := range out.Commands {
+			if rt, ok := c.(workflow.RunTask); ok {
+				task = rt.TaskID
+			}
+		}
+		var done workflow.Output
+		x.Apply(workflow.TaskSucceeded{TaskID: task, Output: nil}, t0, &done)
+		if got := x.Result().Output; got != tt.want {
+			t.Errorf("trigger %v: scheduled_time %v, want %v", tt.trigger, got, tt.want)
+		}
+	}
+}

@@ -761,7 +761,9 @@ func (r *run) runVar() map[string]any {
 		"version": in.Version, "logical_date": stamp(logical), "data_interval_start": stamp(start),
 		"data_interval_end": stamp(logical), "scheduled_time": nil, "trigger": in.Trigger.V,
 	}
-	if !in.LogicalDate.IsZero() {
+	if !in.LogicalDate.IsZero() && in.Trigger.V != nil {
+		// Only a run something started by itself (a schedule's slot) was
+		// scheduled; a backfill given its date by hand was not.
 		m["scheduled_time"] = stamp(in.LogicalDate)
 	}
 	return m
