@@ -187,7 +187,7 @@ handlers:
 		{"success", false, []string{"ok a", "ok yay", "ok bye"}, workflow.StatusSucceeded, "a yay bye"},
 		{"failure handled downstream still fails", false, []string{"fail a E", "ok b", "ok undo", "ok bye"}, workflow.StatusFailed, "a b undo bye"},
 		{"allow_failure", true, []string{"fail a E", "ok b", "ok yay", "ok bye"}, workflow.StatusSucceeded, "a b yay bye"},
-		{"failing handler fails the run", false, []string{"ok a", "fail yay E", "ok bye"}, workflow.StatusFailed, "a yay bye"},
+		{"failing on_success fails the run, then on_failure runs", false, []string{"ok a", "fail yay E", "ok undo", "ok bye"}, workflow.StatusFailed, "a yay undo bye"},
 		{"failing on_exit fails the run", false, []string{"ok a", "ok yay", "fail bye E"}, workflow.StatusFailed, "a yay bye"},
 	}
 	for _, tc := range cases {

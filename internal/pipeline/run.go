@@ -545,7 +545,16 @@ func (r *run) nextPhase(now time.Time, out *workflow.Output) {
 		} else {
 			r.startList(listOnFailure)
 		}
-	case listOnFailure, listOnSuccess:
+	case listOnSuccess:
+		if r.st.Failed {
+			// A failing on_success handler makes the run FAILED: the
+			// on_failure handlers are for that (PIPELINE.md).
+			r.st.Heading = workflow.StatusFailed
+			r.startList(listOnFailure)
+			break
+		}
+		r.startList(listOnExit)
+	case listOnFailure:
 		r.startList(listOnExit)
 	case listOnExit:
 		status := r.st.Heading
