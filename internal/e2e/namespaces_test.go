@@ -74,6 +74,22 @@ steps:
 		t.Fatalf("workflow steps across namespaces: %s", out)
 	}
 
+	// An activity step's activity is its namespace's: team-a's worker gets
+	// team-a's task.
+	worker := exec.Command(binPath, "worker", "--activity", "work", "--namespace", "team-a", "--server", srv.url, "--", "cat")
+	must(t, worker.Start(), "start team-a's worker")
+	t.Cleanup(func() { worker.Process.Kill(); worker.Wait() })
+	acts := t.TempDir()
+	writeFiles(t, acts, map[string]string{"pipeline.yaml": "name: acts\nsteps:\n  - {name: w, type: activity, activity: work, input: {n: 7}, timeout: 60s}\n"})
+	baton(t, srv, "deploy", acts, "--namespace", "team-a")
+	out, _ = baton(t, srv, "start", "acts", "--namespace", "team-a", "--wait", "-q")
+	if !strings.Contains(out, `"n": 7`) {
+		t.Fatalf("an activity step in team-a: %s", out)
+	}
+	if list, _ := baton(t, srv, "workflows", "list"); strings.Contains(list, "acts") {
+		t.Fatalf("default lists team-a's workflow:\n%s", list)
+	}
+
 	// A pipeline.yaml that says its namespace goes there; a deploy to
 	// another is refused.
 	dir := t.TempDir()

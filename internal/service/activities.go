@@ -22,8 +22,12 @@ func (s *Service) CreateActivity(ctx context.Context, in *CreateActivityInput) (
 	if err := checkTags(in.Tags); err != nil {
 		return nil, err
 	}
-	a := &store.Activity{Arn: s.arns.activity(in.Name), Name: in.Name, CreatedAt: s.now()}
-	err := s.store.CreateActivity(ctx, a)
+	account, err := s.namespaceAccount(ctx, in.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	a := &store.Activity{Arn: arns{region: s.cfg.Region, account: account}.activity(in.Name), Name: in.Name, CreatedAt: s.now()}
+	err = s.store.CreateActivity(ctx, a)
 	if errors.Is(err, store.ErrExists) {
 		old, gerr := s.store.GetActivity(ctx, a.Arn)
 		if gerr != nil {
@@ -72,15 +76,33 @@ func (s *Service) ListActivities(ctx context.Context, in *ListActivitiesInput) (
 	if err != nil {
 		return nil, err
 	}
-	as, next, err := s.store.ListActivities(ctx, p)
+	account, err := s.namespaceAccount(ctx, in.Namespace)
 	if err != nil {
-		return nil, storeErr(err, nil)
+		return nil, err
 	}
-	out := &ListActivitiesOutput{Activities: make([]ActivityListItem, 0, len(as)), NextToken: next}
-	for _, a := range as {
-		out.Activities = append(out.Activities, ActivityListItem{ActivityArn: a.Arn, Name: a.Name, CreationDate: NewTime(a.CreatedAt)})
+	// As for state machines: pages are read until this namespace's fill one.
+	out := &ListActivitiesOutput{Activities: []ActivityListItem{}}
+	want := p.Limit
+	if want <= 0 {
+		want = 100
 	}
-	return out, nil
+	for {
+		p.Limit = want - len(out.Activities)
+		as, next, err := s.store.ListActivities(ctx, p)
+		if err != nil {
+			return nil, storeErr(err, nil)
+		}
+		for _, a := range as {
+			if accountOf(a.Arn) == account {
+				out.Activities = append(out.Activities, ActivityListItem{ActivityArn: a.Arn, Name: a.Name, CreationDate: NewTime(a.CreatedAt)})
+			}
+		}
+		out.NextToken = next
+		if next == "" || len(out.Activities) >= want {
+			return out, nil
+		}
+		p.Token = next
+	}
 }
 
 // DeleteActivity deletes an activity; deleting an unknown one succeeds.

@@ -106,6 +106,19 @@ func (s *Service) StateMachineArnIn(ctx context.Context, ns, ref string) (string
 	return arns{region: s.cfg.Region, account: account}.stateMachine(ref), nil
 }
 
+// ActivityArnIn is the ARN of an activity of a namespace by its name; an
+// ARN is returned as it is.
+func (s *Service) ActivityArnIn(ctx context.Context, ns, ref string) (string, error) {
+	if strings.HasPrefix(ref, "arn:") {
+		return ref, nil
+	}
+	account, err := s.namespaceAccount(ctx, ns)
+	if err != nil {
+		return "", err
+	}
+	return arns{region: s.cfg.Region, account: account}.activity(ref), nil
+}
+
 // namespaceOfAccount is the name of the namespace of an account id: the
 // server's is "default"; one no namespace has is "" (an ARN made up by
 // hand: its runs have no namespace).

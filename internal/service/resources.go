@@ -67,6 +67,20 @@ func TaskClassifier(region, account string) func(resource string) engine.TaskCla
 	}
 }
 
+// TaskClassifierIn is TaskClassifier for the executions of every
+// namespace: an activity named without an account (an ARN with an empty
+// account, an activity step's name) is the execution's namespace's.
+func TaskClassifierIn(region, account string) func(executionArn, resource string) engine.TaskClass {
+	byAccount := func(a string) func(string) engine.TaskClass { return TaskClassifier(region, a) }
+	def := byAccount(account)
+	return func(executionArn, resource string) engine.TaskClass {
+		if a := accountOf(executionArn); a != "" && a != account {
+			return byAccount(a)(resource)
+		}
+		return def(resource)
+	}
+}
+
 // ChildOutcome is the result of a states:startExecution task, as Step
 // Functions gives it: the new execution's ARN and start date once started;
 // for .sync the child's description with Input and Output as JSON text, for

@@ -464,6 +464,9 @@ type CreateActivityInput struct {
 	Name                    string                   `json:"name"`
 	Tags                    []Tag                    `json:"tags,omitempty"`
 	EncryptionConfiguration *EncryptionConfiguration `json:"encryptionConfiguration,omitempty"`
+	// Namespace creates it in that namespace ("": default). The native
+	// API's.
+	Namespace string `json:"-"`
 }
 
 // CreateActivityOutput is the response of CreateActivity.
@@ -489,6 +492,8 @@ type DescribeActivityOutput struct {
 type ListActivitiesInput struct {
 	MaxResults int    `json:"maxResults,omitempty"`
 	NextToken  string `json:"nextToken,omitempty"`
+	// Namespace lists that namespace's ("": default). The native API's.
+	Namespace string `json:"-"`
 }
 
 // ActivityListItem is one activity of ListActivities.

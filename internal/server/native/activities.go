@@ -4,19 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/batonhq/baton/internal/server/httpx"
 	"github.com/batonhq/baton/internal/service"
 )
 
-// activityArn returns the ARN of an activity named by name or ARN.
-func (h *handler) activityArn(ref string) string {
-	if strings.HasPrefix(ref, "arn:") {
-		return ref
-	}
-	cfg := h.svc.Config()
-	return "arn:aws:states:" + cfg.Region + ":" + cfg.AccountID + ":activity:" + ref
+// activityArn returns the ARN of an activity named by name (of the
+// request's namespace) or ARN.
+func (h *handler) activityArn(r *http.Request, ref string) (string, error) {
+	return h.svc.ActivityArnIn(r.Context(), namespaceOf(r), ref)
 }
 
 // createActivityRequest is the body of POST /api/v1/activities.
@@ -31,7 +27,7 @@ func (h *handler) createActivity(w http.ResponseWriter, r *http.Request) error {
 	if err := h.decodeBody(w, r, &req, false); err != nil {
 		return err
 	}
-	out, err := h.svc.CreateActivity(r.Context(), &service.CreateActivityInput{Name: req.Name, Tags: req.Tags})
+	out, err := h.svc.CreateActivity(r.Context(), &service.CreateActivityInput{Name: req.Name, Tags: req.Tags, Namespace: namespaceOf(r)})
 	if err != nil {
 		return err
 	}
@@ -45,7 +41,7 @@ func (h *handler) listActivities(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.svc.ListActivities(r.Context(), &service.ListActivitiesInput{MaxResults: limit, NextToken: next})
+	out, err := h.svc.ListActivities(r.Context(), &service.ListActivitiesInput{MaxResults: limit, NextToken: next, Namespace: namespaceOf(r)})
 	if err != nil {
 		return err
 	}
@@ -59,7 +55,11 @@ func (h *handler) describeActivity(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	out, err := h.svc.DescribeActivity(r.Context(), &service.DescribeActivityInput{ActivityArn: h.activityArn(name)})
+	arn, err := h.activityArn(r, name)
+	if err != nil {
+		return err
+	}
+	out, err := h.svc.DescribeActivity(r.Context(), &service.DescribeActivityInput{ActivityArn: arn})
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,11 @@ func (h *handler) deleteActivity(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := h.svc.DeleteActivity(r.Context(), &service.DeleteActivityInput{ActivityArn: h.activityArn(name)}); err != nil {
+	arn, err := h.activityArn(r, name)
+	if err != nil {
+		return err
+	}
+	if _, err := h.svc.DeleteActivity(r.Context(), &service.DeleteActivityInput{ActivityArn: arn}); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -113,7 +117,11 @@ func (h *handler) pollActivity(w http.ResponseWriter, r *http.Request) error {
 	httpx.Extend(w, wait+writeGrace)
 	ctx, cancel := context.WithTimeout(r.Context(), wait)
 	defer cancel()
-	out, err := h.svc.GetActivityTask(ctx, &service.GetActivityTaskInput{ActivityArn: h.activityArn(name), WorkerName: req.WorkerName})
+	arn, err := h.activityArn(r, name)
+	if err != nil {
+		return err
+	}
+	out, err := h.svc.GetActivityTask(ctx, &service.GetActivityTaskInput{ActivityArn: arn, WorkerName: req.WorkerName})
 	if err != nil && ctx.Err() != nil && r.Context().Err() == nil {
 		out, err = &service.GetActivityTaskOutput{}, nil // our own bound ran out: no task
 	}
