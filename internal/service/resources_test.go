@@ -104,3 +104,23 @@ func TestStateMachinesAreASL(t *testing.T) {
 		}
 	}
 }
+
+// TestTaskClassifierIn: an activity named without an account is the one of
+// the execution's namespace (its ARN's account); one with is as named.
+func TestTaskClassifierIn(t *testing.T) {
+	classify := TaskClassifierIn("eu-west-3", "111122223333")
+	const teamExec = "arn:aws:states:eu-west-3:704205287169:execution:etl:r1"
+	const defaultExec = "arn:aws:states:eu-west-3:111122223333:execution:etl:r1"
+	for _, tt := range []struct {
+		exec, resource, queue string
+	}{
+		{teamExec, "arn:aws:states:::activity:work", "arn:aws:states:eu-west-3:704205287169:activity:work"},
+		{teamExec, "baton:step:activity:work", "arn:aws:states:eu-west-3:704205287169:activity:work"},
+		{teamExec, "arn:aws:states:us-east-1:123456789012:activity:work", "arn:aws:states:us-east-1:123456789012:activity:work"},
+		{defaultExec, "baton:step:activity:work", "arn:aws:states:eu-west-3:111122223333:activity:work"},
+	} {
+		if got := classify(tt.exec, tt.resource); got.Kind != store.TaskActivity || got.Queue != tt.queue {
+			t.Errorf("%s in %s: %+v, want the queue %s", tt.resource, tt.exec, got, tt.queue)
+		}
+	}
+}
