@@ -50,8 +50,11 @@ func (e *Engine) limitOf(smArn string, max int, onLimit string) (*limit, error) 
 				return nil, err
 			}
 			for _, x := range xs {
-				if l := e.live[x.Arn]; l != nil && l.row.Status != status {
-					continue // its change is recorded, not yet stored: it has left
+				// A run whose change the loop recorded but the store does not
+				// have yet has left this status. (A run being loaded has no
+				// row yet: the store's is right.)
+				if l := e.live[x.Arn]; l != nil && l.row != nil && l.row.Status != status {
+					continue
 				}
 				if status == workflow.StatusRunning {
 					w.running[x.Arn] = x.StartDate
