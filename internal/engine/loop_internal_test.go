@@ -467,3 +467,31 @@ func TestNothingLeftAfterMixedExecutionsEnd(t *testing.T) {
 		t.Fatalf("%d timers left in the store", n)
 	}
 }
+
+// A workflow's limit is read from the store while one of its runs is being
+// loaded (a placeholder without a row): the read counts it as the store
+// says, and does not crash (the server panicked at start with queued runs).
+func TestLimitReadWhileARunLoads(t *testing.T) {
+	w := newIWorld(t)
+	ex := w.start("waiting", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
+	w.inLoop(func() {
+		was, ok := w.e.live[ex.Arn]
+		defer func() {
+			if ok {
+				w.e.live[ex.Arn] = was
+			} else {
+				delete(w.e.live, ex.Arn)
+			}
+		}()
+		w.e.live[ex.Arn] = &live{arn: ex.Arn, loading: true} // as startLoad leaves it
+		lim, err := w.e.limitOf(ex.StateMachineArn, 1, workflow.LimitQueue)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if _, ok := lim.running[ex.Arn]; !ok || len(lim.running) != 1 {
+			t.Errorf("running %v, want the loading run, as the store has it", lim.running)
+		}
+		delete(w.e.limits, ex.StateMachineArn)
+	})
+}
