@@ -23,7 +23,7 @@ func (e *Engine) runBuiltin(arn string, t *store.Task, input any, timeout time.D
 	ctx, cancel := context.WithCancel(context.Background())
 	e.running[t.Token] = cancel
 	resource := t.Resource
-	if run := e.classify(arn, resource).Run; callback && run != "" {
+	if run := e.cfg.Classify(arn, resource).Run; callback && run != "" {
 		resource = run // the executor that delivers the token
 	}
 	req := tasks.Request{Resource: resource, Input: input, StateName: t.StateName, Attempt: t.Attempt,

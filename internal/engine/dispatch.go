@@ -19,7 +19,7 @@ const (
 // schedule records a task the interpreter asked for and, once that is
 // stored, hands it to whoever runs it.
 func (e *Engine) schedule(l *live, now time.Time, c workflow.RunTask, tr *store.Transition) {
-	class := e.classify(l.arn, c.Resource)
+	class := e.cfg.Classify(l.arn, c.Resource)
 	kind, activityArn := class.Kind, class.Queue
 	tok := tokenFor(l.arn, c.TaskID, c.Token)
 	if l.tokens == nil {

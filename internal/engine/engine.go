@@ -93,7 +93,7 @@ type TaskClass struct {
 
 // builtinOnly is the default Config.Classify: every resource runs on an
 // executor of this server.
-func builtinOnly(string) TaskClass { return TaskClass{Kind: store.TaskBuiltin} }
+func builtinOnly(string, string) TaskClass { return TaskClass{Kind: store.TaskBuiltin} }
 
 // StartRequest asks the engine to start an execution. The service builds it
 // from a validated StartExecution (or a nested start).
@@ -133,19 +133,17 @@ type Config struct {
 	// stored before languages were recorded); default: the only entry of
 	// Languages.
 	DefaultLanguage string
-	// Classify tells how a task resource runs; default: every resource on
-	// an executor of this server.
-	Classify func(resource string) TaskClass
-	// ClassifyIn, when set, is used instead of Classify: it also gets the
-	// execution, whose namespace (account) a resource without one means.
-	ClassifyIn func(executionArn, resource string) TaskClass
-	Clock      clock.Clock  // default clock.Real
-	Executors  Executors    // built-in resources; default a resolver without mappings
-	Children   ChildStarter // nested executions; nil: such tasks fail
-	Workers    int          // concurrent built-in tasks; default 64
-	MaxBatch   int          // most transitions per commit; default 1000
-	Log        *slog.Logger // default slog.Default()
-	Metrics    *Metrics     // optional
+	// Classify tells how a task resource of an execution runs (the
+	// execution's namespace decides what an activity named without an
+	// account is); default: every resource on an executor of this server.
+	Classify  func(executionArn, resource string) TaskClass
+	Clock     clock.Clock  // default clock.Real
+	Executors Executors    // built-in resources; default a resolver without mappings
+	Children  ChildStarter // nested executions; nil: such tasks fail
+	Workers   int          // concurrent built-in tasks; default 64
+	MaxBatch  int          // most transitions per commit; default 1000
+	Log       *slog.Logger // default slog.Default()
+	Metrics   *Metrics     // optional
 	// StopGrace is how long Close waits for in-flight commits.
 	StopGrace time.Duration
 	// MaxStepTime bounds one run of an execution without waiting for a task
@@ -159,14 +157,6 @@ type Config struct {
 	// Projects gives executions with a bundle (store.Execution.Bundle)
 	// their files; nil: such executions fail to compile.
 	Projects Projects
-}
-
-// classify tells how an execution's task resource runs.
-func (e *Engine) classify(executionArn, resource string) TaskClass {
-	if e.cfg.ClassifyIn != nil {
-		return e.cfg.ClassifyIn(executionArn, resource)
-	}
-	return e.cfg.Classify(resource)
 }
 
 // Projects are the files of deployed projects (internal/workspace).

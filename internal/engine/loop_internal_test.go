@@ -91,7 +91,7 @@ const iAct = "arn:aws:states:us-east-1:123456789012:activity:ireview"
 // iclassify tells how the resources of these tests run, as the server's
 // classifier does (service.TaskClassifier, which tests of this package
 // cannot import).
-func iclassify(r string) TaskClass {
+func iclassify(_, r string) TaskClass {
 	switch {
 	case strings.HasPrefix(r, "arn:aws:states:us-east-1:123456789012:activity:"):
 		return TaskClass{Kind: store.TaskActivity, Queue: r}

@@ -51,7 +51,7 @@ func (e *Engine) recover(ctx context.Context) (recovered, error) {
 			e.runBuiltin(t.ExecutionArn, t, input, secs(t.TimeoutSec), true, false, lastSegment(t.ExecutionArn), "")
 		case store.TaskChild:
 			input, _ := workflow.ParseJSON([]byte(t.Input))
-			class := e.classify(t.ExecutionArn, t.Resource)
+			class := e.cfg.Classify(t.ExecutionArn, t.Resource)
 			if class.WaitChild {
 				e.children[t.Token] = ""
 			}

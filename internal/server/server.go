@@ -258,7 +258,6 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	eng, err := engine.New(engine.Config{
 		Store: st, Executors: resolver, Workers: cfg.Workers, Log: cfg.Log, Metrics: engine.NewMetrics(reg),
 		Languages: languages(cfg), Classify: service.TaskClassifier(cmp.Or(cfg.Region, service.DefaultRegion), cmp.Or(cfg.AccountID, service.DefaultAccountID)),
-		ClassifyIn:  service.TaskClassifierIn(cmp.Or(cfg.Region, service.DefaultRegion), cmp.Or(cfg.AccountID, service.DefaultAccountID)),
 		MaxStepTime: cfg.MaxStepTime,
 		TaskLogs:    tasklog.New(st, tasklog.Options{MaxBytes: cfg.MaxTaskLogBytes, Log: cfg.Log}),
 		Projects:    projects,

@@ -35,50 +35,48 @@ const callbackSuffix = ".waitForTaskToken"
 //     the activity NAME, and its workflow step (baton:step:workflow) a
 //     nested execution it waits for;
 //   - everything else runs on an executor of this server.
-func TaskClassifier(region, account string) func(resource string) engine.TaskClass {
-	return func(resource string) engine.TaskClass {
-		if name, ok := strings.CutPrefix(resource, steptask.ResourceActivity+":"); ok {
-			if strings.HasPrefix(name, "arn:") {
-				return engine.TaskClass{Kind: store.TaskActivity, Queue: name}
-			}
-			return engine.TaskClass{Kind: store.TaskActivity, Queue: "arn:aws:states:" + region + ":" + account + ":activity:" + name}
+//
+// An activity named without an account (an ARN with an empty account, an
+// activity step's name) is the one of the execution's namespace: its ARN's
+// account, or account when executionArn has none (TestState).
+func TaskClassifier(region, account string) func(executionArn, resource string) engine.TaskClass {
+	return func(executionArn, resource string) engine.TaskClass {
+		if a := accountOf(executionArn); a != "" {
+			return classify(region, a, resource)
 		}
-		if resource == steptask.ResourceWorkflow {
-			return engine.TaskClass{Kind: store.TaskChild, WaitChild: true}
-		}
-		if mode, ok := strings.CutPrefix(resource, startExecution); ok {
-			return engine.TaskClass{Kind: store.TaskChild, WaitChild: mode == ".sync" || mode == ".sync:2",
-				Callback: mode == callbackSuffix}
-		}
-		if parts := strings.SplitN(resource, ":", 7); len(parts) == 7 && parts[0] == "arn" && parts[2] == "states" && parts[5] == "activity" {
-			r, a := parts[3], parts[4]
-			if r == "" {
-				r = region
-			}
-			if a == "" {
-				a = account
-			}
-			return engine.TaskClass{Kind: store.TaskActivity, Queue: "arn:" + parts[1] + ":states:" + r + ":" + a + ":activity:" + parts[6]}
-		}
-		if run, ok := strings.CutSuffix(resource, callbackSuffix); ok {
-			return engine.TaskClass{Kind: store.TaskCallback, Run: run}
-		}
-		return engine.TaskClass{Kind: store.TaskBuiltin}
+		return classify(region, account, resource)
 	}
 }
 
-// TaskClassifierIn is TaskClassifier for the executions of every
-// namespace: an activity named without an account (an ARN with an empty
-// account, an activity step's name) is the execution's namespace's.
-func TaskClassifierIn(region, account string) func(executionArn, resource string) engine.TaskClass {
-	byAccount := func(a string) func(string) engine.TaskClass { return TaskClassifier(region, a) }
-	def := byAccount(account)
-	return func(executionArn, resource string) engine.TaskClass {
-		if a := accountOf(executionArn); a != "" && a != account {
-			return byAccount(a)(resource)
+// classify is TaskClassifier for an execution of account.
+func classify(region, account, resource string) engine.TaskClass {
+	if name, ok := strings.CutPrefix(resource, steptask.ResourceActivity+":"); ok {
+		if strings.HasPrefix(name, "arn:") {
+			return engine.TaskClass{Kind: store.TaskActivity, Queue: name}
 		}
-		return def(resource)
+		return engine.TaskClass{Kind: store.TaskActivity, Queue: "arn:aws:states:" + region + ":" + account + ":activity:" + name}
 	}
+	if resource == steptask.ResourceWorkflow {
+		return engine.TaskClass{Kind: store.TaskChild, WaitChild: true}
+	}
+	if mode, ok := strings.CutPrefix(resource, startExecution); ok {
+		return engine.TaskClass{Kind: store.TaskChild, WaitChild: mode == ".sync" || mode == ".sync:2",
+			Callback: mode == callbackSuffix}
+	}
+	if parts := strings.SplitN(resource, ":", 7); len(parts) == 7 && parts[0] == "arn" && parts[2] == "states" && parts[5] == "activity" {
+		r, a := parts[3], parts[4]
+		if r == "" {
+			r = region
+		}
+		if a == "" {
+			a = account
+		}
+		return engine.TaskClass{Kind: store.TaskActivity, Queue: "arn:" + parts[1] + ":states:" + r + ":" + a + ":activity:" + parts[6]}
+	}
+	if run, ok := strings.CutSuffix(resource, callbackSuffix); ok {
+		return engine.TaskClass{Kind: store.TaskCallback, Run: run}
+	}
+	return engine.TaskClass{Kind: store.TaskBuiltin}
 }
 
 // ChildOutcome is the result of a states:startExecution task, as Step

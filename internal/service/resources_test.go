@@ -31,7 +31,7 @@ func TestTaskClassifier(t *testing.T) {
 		{"baton:step:activity:arn:aws:states:us-east-1:123456789012:activity:work", engine.TaskClass{Kind: store.TaskActivity, Queue: "arn:aws:states:us-east-1:123456789012:activity:work"}},
 		{"baton:step:workflow", engine.TaskClass{Kind: store.TaskChild, WaitChild: true}},
 	} {
-		if got := classify(tt.resource); got != tt.want {
+		if got := classify("", tt.resource); got != tt.want {
 			t.Errorf("%s: %+v, want %+v", tt.resource, got, tt.want)
 		}
 	}
@@ -105,10 +105,10 @@ func TestStateMachinesAreASL(t *testing.T) {
 	}
 }
 
-// TestTaskClassifierIn: an activity named without an account is the one of
+// TestTaskClassifierInNamespaces: an activity named without an account is the one of
 // the execution's namespace (its ARN's account); one with is as named.
-func TestTaskClassifierIn(t *testing.T) {
-	classify := TaskClassifierIn("eu-west-3", "111122223333")
+func TestTaskClassifierInNamespaces(t *testing.T) {
+	classify := TaskClassifier("eu-west-3", "111122223333")
 	const teamExec = "arn:aws:states:eu-west-3:704205287169:execution:etl:r1"
 	const defaultExec = "arn:aws:states:eu-west-3:111122223333:execution:etl:r1"
 	for _, tt := range []struct {

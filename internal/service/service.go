@@ -56,7 +56,7 @@ type Service struct {
 	arns  arns
 	// classify tells how a task resource runs (TestState runs only those
 	// of this server's executors).
-	classify func(string) engine.TaskClass
+	classify func(executionArn, resource string) engine.TaskClass
 	// bundleSlots bounds the bundles decoded at once (projects.go).
 	bundleSlots chan struct{}
 }

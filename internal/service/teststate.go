@@ -157,7 +157,7 @@ func (s *Service) testTask(ctx context.Context, mock *MockInput, t asl.RunTask) 
 		}
 		return v, "", ""
 	}
-	if kind := s.classify(t.Resource).Kind; kind != store.TaskBuiltin {
+	if kind := s.classify("", t.Resource).Kind; kind != store.TaskBuiltin {
 		return nil, asl.ErrRuntime, "TestState cannot wait for a " + kind + " task (" + t.Resource + "): give a mock result"
 	}
 	o := s.eng.RunTestTask(ctx, t)

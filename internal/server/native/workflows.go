@@ -37,13 +37,6 @@ type deployRequest struct {
 	Bundle string `json:"bundle,omitempty"`
 }
 
-// Results of a deploy.
-const (
-	deployCreated   = "CREATED"
-	deployUpdated   = "UPDATED"
-	deployUnchanged = "UNCHANGED"
-)
-
 // deployResponse is the answer of POST /api/v1/workflows.
 type deployResponse struct {
 	StateMachineArn        string `json:"stateMachineArn"`
@@ -87,7 +80,7 @@ func (h *handler) deployWorkflow(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		out.StateMachineArn, out.StateMachineVersionArn, out.Result = created.StateMachineArn, created.StateMachineVersionArn, deployCreated
+		out.StateMachineArn, out.StateMachineVersionArn, out.Result = created.StateMachineArn, created.StateMachineVersionArn, service.DeployCreated
 		if d, err := h.svc.DescribeStateMachine(ctx, &service.DescribeStateMachineInput{StateMachineArn: created.StateMachineArn}); err == nil {
 			out.RevisionID = d.RevisionID
 		}
@@ -103,7 +96,7 @@ func (h *handler) deployWorkflow(w http.ResponseWriter, r *http.Request) error {
 			req.Name, cur.Type, Prefix, req.Name)
 	}
 	if cur.Definition == def && (req.RoleArn == "" || req.RoleArn == cur.RoleArn) {
-		out.RevisionID, out.Result = cur.RevisionID, deployUnchanged
+		out.RevisionID, out.Result = cur.RevisionID, service.DeployUnchanged
 		if req.Publish {
 			v, err := h.svc.PublishStateMachineVersion(ctx, &service.PublishStateMachineVersionInput{
 				StateMachineArn: arn, RevisionID: cur.RevisionID, Description: req.Description,
@@ -123,7 +116,7 @@ func (h *handler) deployWorkflow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out.RevisionID, out.StateMachineVersionArn, out.Result = upd.RevisionID, upd.StateMachineVersionArn, deployUpdated
+	out.RevisionID, out.StateMachineVersionArn, out.Result = upd.RevisionID, upd.StateMachineVersionArn, service.DeployUpdated
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
