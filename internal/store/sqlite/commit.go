@@ -22,6 +22,7 @@ type writeStmts struct {
 	putTimer     *sql.Stmt
 	delTimer     *sql.Stmt
 	delTimersAll *sql.Stmt
+	insOutbox    *sql.Stmt
 
 	conn  *sql.Conn
 	multi map[string]*sql.Stmt // multi-row statements by kind and row count
@@ -52,6 +53,7 @@ func prepareWrite(ctx context.Context, c *sql.Conn) (*writeStmts, error) {
 			ON CONFLICT (execution_id, timer_id) DO UPDATE SET at = excluded.at, purpose = excluded.purpose`},
 		{&ws.delTimer, `DELETE FROM timers WHERE execution_id = ? AND timer_id = ?`},
 		{&ws.delTimersAll, `DELETE FROM timers WHERE execution_id = ?`},
+		{&ws.insOutbox, `INSERT INTO outbox (part, account, bus, time, body) VALUES (?, ?, ?, ?, ?)`},
 	} {
 		st, err := c.PrepareContext(ctx, p.q)
 		if err != nil {
@@ -66,7 +68,7 @@ func prepareWrite(ctx context.Context, c *sql.Conn) (*writeStmts, error) {
 func (ws *writeStmts) close() error {
 	var errs []error
 	for _, st := range []*sql.Stmt{ws.lookup, ws.insExec, ws.insInput,
-		ws.insTask, ws.startTask, ws.delTask, ws.delTasksAll, ws.putTimer, ws.delTimer, ws.delTimersAll} {
+		ws.insTask, ws.startTask, ws.delTask, ws.delTasksAll, ws.putTimer, ws.delTimer, ws.delTimersAll, ws.insOutbox} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -86,7 +88,7 @@ func (ws *writeStmts) close() error {
 // differs). Tasks and timers belong to the transition's execution, whatever
 // their ExecutionArn says. Within one transition the order is: execution
 // row, events, DeleteAll, DeleteTasks, DeleteTimers, StartTasks (ErrNotFound
-// for an unknown token), AddTasks, AddTimers.
+// for an unknown token), AddTasks, AddTimers, Outbox.
 func (s *Store) Commit(ctx context.Context, batch []*store.Transition) error {
 	if len(batch) == 0 {
 		return ctx.Err()
@@ -232,6 +234,9 @@ func (s *Store) apply(ws *writeStmts, b *batch, tr *store.Transition) error {
 		if _, err := ws.putTimer.ExecContext(ctx, ref.id, t.TimerID, nanos(t.At), t.Purpose); err != nil {
 			return fmt.Errorf("timer %q of execution %q: %w", t.TimerID, x.Arn, err)
 		}
+	}
+	if err := appendOutbox(ws.insOutbox, tr.Outbox); err != nil {
+		return fmt.Errorf("execution %q: %w", x.Arn, err)
 	}
 	return nil
 }
