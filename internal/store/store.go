@@ -275,10 +275,11 @@ type Execution struct {
 	RedriveCount    int
 	RedriveDate     time.Time // zero when never redriven
 	TraceHeader     string
-	ParentToken     string // task token of the parent's Task state, for nested executions
-	Language        string // the workflow language of Definition ("asl" for executions stored before languages were recorded)
-	Definition      string // the definition it runs (copied at start: later updates do not affect it)
-	Bundle          string // digest of the project bundle whose files its steps work in (copied at start); "" for none
+	ParentToken     string    // task token of the parent's Task state, for nested executions
+	Language        string    // the workflow language of Definition ("asl" for executions stored before languages were recorded)
+	Definition      string    // the definition it runs (copied at start: later updates do not affect it)
+	Bundle          string    // digest of the project bundle whose files its steps work in (copied at start); "" for none
+	LogicalDate     time.Time // the time a pipeline run stands for (a schedule's slot, a backfill's date); zero: its start
 	RoleArn         string
 	Snapshot        []byte // the language's snapshot of the execution (workflow.Instance.Snapshot); nil for Express
 	EventCount      int64  // id of the last history event
@@ -352,7 +353,8 @@ type Transition struct {
 	// Execution is the execution's new state. With New set it is inserted
 	// (ErrExists if the ARN is taken); otherwise every field but Arn,
 	// StateMachineArn, VersionArn, AliasArn, Name, Type, Input, StartDate,
-	// Definition, RoleArn, TraceHeader and ParentToken is updated.
+	// Definition, RoleArn, TraceHeader, ParentToken, Language, Bundle and
+	// LogicalDate is updated.
 	Execution *Execution
 	New       bool
 

@@ -40,7 +40,7 @@ func prepareWrite(ctx context.Context, c *sql.Conn) (*writeStmts, error) {
 			redrive_date, event_count, snapshot)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&ws.insInput, `INSERT INTO execution_inputs (execution_id, input, definition, role_arn,
-			trace_header, parent_token, language, bundle) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
+			trace_header, parent_token, language, bundle, logical_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&ws.insTask, `INSERT INTO tasks (token, execution_id, task_id, kind, resource,
 			activity_arn, state_name, input, state, worker_name, attempt, timeout_sec,
 			heartbeat_sec, created_at, started_at)
@@ -175,7 +175,7 @@ func (s *Store) apply(ws *writeStmts, b *batch, tr *store.Transition) error {
 			return err
 		}
 		if _, err := ws.insInput.ExecContext(ctx, ref.id, x.Input, x.Definition, x.RoleArn,
-			x.TraceHeader, x.ParentToken, language(x.Language), x.Bundle); err != nil {
+			x.TraceHeader, x.ParentToken, language(x.Language), x.Bundle, nanos(x.LogicalDate)); err != nil {
 			return fmt.Errorf("execution %q: %w", x.Arn, err)
 		}
 	} else {

@@ -193,6 +193,7 @@ func running(smArn, name string, start time.Time) *store.Execution {
 		Input:           `{"n":1}`,
 		StartDate:       start,
 		TraceHeader:     "Root=1-abc",
+		LogicalDate:     start.Add(-time.Hour),
 		Language:        "asl",
 		Definition:      `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`,
 		RoleArn:         "arn:aws:iam::123456789012:role/r",

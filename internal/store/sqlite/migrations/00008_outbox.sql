@@ -5,6 +5,10 @@
 -- their state and the intents (durable, idempotent starts) they decide.
 
 -- +goose Up
+-- The time a run stands for (a schedule's slot, a backfill's date), so that
+-- its status events say it: "both succeeded for the same day".
+ALTER TABLE execution_inputs ADD COLUMN logical_date INTEGER NOT NULL DEFAULT 0;
+
 CREATE TABLE outbox (
   seq     INTEGER PRIMARY KEY AUTOINCREMENT,
   part    INTEGER NOT NULL,
@@ -43,3 +47,4 @@ DROP TABLE intents;
 DROP TABLE consumer_state;
 DROP TABLE consumer_cursors;
 DROP TABLE outbox;
+ALTER TABLE execution_inputs DROP COLUMN logical_date;
