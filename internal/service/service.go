@@ -45,6 +45,9 @@ type Config struct {
 	// Bundles bounds the project bundles deploys upload (zero fields: the
 	// bundle package's defaults).
 	Bundles bundle.Limits
+	// OnWorkflowsChanged, when set, is called after a workflow was
+	// created, updated, deployed or deleted (the triggers read them again).
+	OnWorkflowsChanged func()
 }
 
 // Service implements every operation of the Step Functions API over a store
@@ -89,6 +92,13 @@ func New(cfg Config, st store.Store, eng Engine) *Service {
 func (s *Service) Config() Config { return s.cfg }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
+
+// changed tells the server that the workflows changed.
+func (s *Service) changed() {
+	if s.cfg.OnWorkflowsChanged != nil {
+		s.cfg.OnWorkflowsChanged()
+	}
+}
 
 // --- request checks shared by the operations ---
 
