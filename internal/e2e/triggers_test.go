@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -84,4 +86,46 @@ output: "{% {'upstream': $run.trigger.upstream.workflow, 'rows': $run.trigger.up
 		r := runs()
 		return len(r) == 2 && r[0].Status == types.ExecutionStatusSucceeded, strings.Repeat("run ", len(r))
 	})
+}
+
+// TestScheduleAt: a pipeline scheduled at(...) a moment from now runs once,
+// by itself, named from its slot, with $run.scheduled_time; a redeploy of
+// the same schedule does not run the slot again.
+func TestScheduleAt(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(srv.url, true)
+	ctx := context.Background()
+	slot := time.Now().UTC().Add(2 * time.Second).Truncate(time.Second)
+	files := map[string]string{"pipeline.yaml": `name: nightly
+trigger:
+  schedule: {cron: "at(` + slot.Format("2006-01-02T15:04:05") + `)"}
+steps:
+  - {name: a, command: ["true"]}
+output: "{% {'slot': $run.scheduled_time, 'logical': $run.logical_date} %}"
+`}
+	sm := deployProjectFiles(t, srv, files)
+	var runs []types.ExecutionListItem
+	waitFor(t, execTimeout, "the scheduled run", func() (bool, string) {
+		l, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(sm)})
+		must(t, err, "ListExecutions")
+		runs = l.Executions
+		return len(runs) == 1 && runs[0].Status == types.ExecutionStatusSucceeded, fmt.Sprint(len(runs))
+	})
+	if name := aws.ToString(runs[0].Name); !strings.HasSuffix(name, slot.Format("-20060102T150405Z")) {
+		t.Fatalf("the run's name %q does not name its slot", name)
+	}
+	d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: runs[0].ExecutionArn})
+	must(t, err, "DescribeExecution")
+	if out := aws.ToString(d.Output); !strings.Contains(out, slot.Format("2006-01-02T15:04:05")) {
+		t.Fatalf("$run.scheduled_time: %s", out)
+	}
+	srv.kill()
+	srv.start()
+	files["pipeline.yaml"] += "description: changed\n"
+	deployProjectFiles(t, srv, files)
+	l, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(sm)})
+	must(t, err, "ListExecutions")
+	if len(l.Executions) != 1 {
+		t.Fatalf("the slot ran again after a restart and a redeploy: %d runs", len(l.Executions))
+	}
 }

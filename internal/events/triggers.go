@@ -32,6 +32,9 @@ type RunRequest struct {
 	LogicalDate       time.Time `json:"logicalDate,omitzero"`
 	DataIntervalStart time.Time `json:"dataIntervalStart,omitzero"`
 	Trigger           any       `json:"trigger,omitempty"`
+	// Stop lists runs to stop before the start (a schedule's overlap:
+	// cancel_other).
+	Stop []string `json:"stop,omitempty"`
 }
 
 // Starter starts workflows for the bus. Start must treat a run of that
@@ -39,6 +42,9 @@ type RunRequest struct {
 // again cannot mend wrapped by Permanent.
 type Starter interface {
 	Start(ctx context.Context, r RunRequest) error
+	// Stop stops a run (aborted, with cause); one that already ended is
+	// not an error.
+	Stop(ctx context.Context, executionArn, cause string) error
 }
 
 // TriggerOptions configure the triggers consumer.
@@ -63,6 +69,8 @@ type Triggers struct {
 	// execs is the run log of each pipeline with an executions trigger:
 	// the unconsumed outcomes of its upstreams.
 	execs map[string]*runLog
+	// slots is the state of each schedule, by its key.
+	slots map[string]*slotState
 }
 
 // NewTriggers returns the triggers consumer; register Consumer() on a bus.
@@ -75,7 +83,7 @@ func NewTriggers(o TriggerOptions) *Triggers {
 
 // Consumer returns the bus consumer of the triggers.
 func (t *Triggers) Consumer() Consumer {
-	return Consumer{Name: TriggersConsumer, Load: t.load, Handle: t.handle, Act: t.act}
+	return Consumer{Name: TriggersConsumer, Load: t.load, Handle: t.handle, Tick: t.tick, Act: t.act}
 }
 
 // runLog is the state of one pipeline's executions trigger: by upstream
@@ -105,7 +113,17 @@ func (t *Triggers) load(ctx context.Context) error {
 		return err
 	}
 	logs := map[string]*runLog{}
+	slots := map[string]*slotState{}
 	err = t.opt.Store.ConsumerState(ctx, TriggersConsumer, func(key string, v []byte) error {
+		if strings.HasPrefix(key, schedKeyPrefix) {
+			var st slotState
+			if err := json.Unmarshal(v, &st); err != nil {
+				t.opt.Log.Error("triggers: a stored schedule state is damaged; the schedule starts afresh", "key", key, "err", err)
+				return nil
+			}
+			slots[key] = &st
+			return nil
+		}
 		if !strings.HasPrefix(key, execKeyPrefix) {
 			return nil
 		}
@@ -122,7 +140,7 @@ func (t *Triggers) load(ctx context.Context) error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.workflows, t.accounts, t.execs = wfs, accounts, logs
+	t.workflows, t.accounts, t.execs, t.slots = wfs, accounts, logs, slots
 	return nil
 }
 
@@ -403,6 +421,13 @@ func (t *Triggers) act(ctx context.Context, in *store.Intent) error {
 	var r RunRequest
 	if err := json.Unmarshal(in.Body, &r); err != nil {
 		return Permanent(err)
+	}
+	for _, arn := range r.Stop {
+		// A run that cannot be stopped (it ended meanwhile) does not hold
+		// up the start; a store that fails does.
+		if err := t.opt.Starter.Stop(ctx, arn, "stopped for "+r.Name+" (overlap: cancel_other)"); err != nil && !IsPermanent(err) {
+			return err
+		}
 	}
 	return t.opt.Starter.Start(ctx, r)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batonhq/baton/internal/clock"
 	"github.com/batonhq/baton/internal/events"
 	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store"
@@ -24,10 +25,11 @@ const (
 
 // recorder is a Starter that remembers the runs started, once per name.
 type recorder struct {
-	mu    sync.Mutex
-	runs  []events.RunRequest
-	names map[string]bool
-	fail  error // returned by Start while set
+	mu      sync.Mutex
+	runs    []events.RunRequest
+	names   map[string]bool
+	fail    error // returned by Start while set
+	stopped []string
 }
 
 func (r *recorder) Start(_ context.Context, req events.RunRequest) error {
@@ -47,6 +49,13 @@ func (r *recorder) Start(_ context.Context, req events.RunRequest) error {
 	return nil
 }
 
+func (r *recorder) Stop(_ context.Context, arn, _ string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopped = append(r.stopped, arn)
+	return nil
+}
+
 func (r *recorder) started() []events.RunRequest {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -62,6 +71,7 @@ type world struct {
 	rec  *recorder
 	stop func()
 	bus  *events.Bus
+	clk  *clock.Fake // nil: the real clock
 	n    int
 	at   time.Time
 }
@@ -119,7 +129,11 @@ func (w *world) open() store.Store {
 
 // run starts the bus with the triggers consumer.
 func (w *world) run() {
-	bus := events.New(w.st, events.Options{})
+	opts := events.Options{}
+	if w.clk != nil {
+		opts.Clock = w.clk
+	}
+	bus := events.New(w.st, opts)
 	w.bus = bus
 	tr := events.NewTriggers(events.TriggerOptions{Store: w.st, Starter: w.rec, Region: region, DefaultAccount: account})
 	bus.Register(tr.Consumer())

@@ -275,7 +275,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	triggers := events.NewTriggers(events.TriggerOptions{Store: st, Region: region, DefaultAccount: account, Log: cfg.Log})
 	svc := service.New(service.Config{Region: cfg.Region, AccountID: cfg.AccountID, MaxPayloadBytes: cfg.MaxPayloadBytes,
 		DisabledResource: resolver.Disabled, MaxTaskLogBytes: cfg.MaxTaskLogBytes, Bundles: bundles,
-		OnWorkflowsChanged: func() { triggers.Changed() }}, st, eng)
+		OnWorkflowsChanged: func() { triggers.Changed(); bus.Wake(events.TriggersConsumer) }}, st, eng)
 	eng.SetChildren(children{svc: svc, eng: eng, st: st})
 	triggers.SetStarter(starter{svc: svc})
 	bus.Register(triggers.Consumer())

@@ -31,3 +31,19 @@ func (s starter) Start(ctx context.Context, r events.RunRequest) error {
 	}
 	return err
 }
+
+// Stop implements events.Starter: a run that ended already is not an
+// error.
+func (s starter) Stop(ctx context.Context, executionArn, cause string) error {
+	_, err := s.svc.StopExecution(ctx, &service.StopExecutionInput{ExecutionArn: executionArn, Error: "Baton.Superseded", Cause: cause})
+	var ae *apierr.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ae) && (ae.Code == apierr.ExecutionDoesNotExist || ae.Code == "ExecutionNotRunning" || ae.Status == http.StatusConflict):
+		return nil
+	case errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Code != "ThrottlingException":
+		return events.Permanent(err)
+	}
+	return err
+}
