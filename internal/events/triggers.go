@@ -71,6 +71,8 @@ type Triggers struct {
 	execs map[string]*runLog
 	// slots is the state of each schedule, by its key.
 	slots map[string]*slotState
+	// patterns are the compiled event patterns by workflow and revision.
+	patterns map[string]*eventPattern
 }
 
 // NewTriggers returns the triggers consumer; register Consumer() on a bus.
@@ -164,7 +166,7 @@ func (t *Triggers) refresh(ctx context.Context) error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.workflows, t.accounts = wfs, accounts
+	t.workflows, t.accounts, t.patterns = wfs, accounts, nil
 	return nil
 }
 
@@ -202,6 +204,9 @@ func (t *Triggers) handle(ctx context.Context, evs []*store.OutboxEvent, c *stor
 	defer t.mu.Unlock()
 	dirty := map[string]bool{}
 	for _, ev := range evs {
+		if in := t.matchEvent(ev); len(in) > 0 {
+			c.Intents = append(c.Intents, in...)
+		}
 		var se statusEvent
 		if json.Unmarshal(ev.Body, &se) != nil || se.Source != "aws.states" ||
 			se.DetailType != "Step Functions Execution Status Change" || !terminal(se.Detail.Status) {

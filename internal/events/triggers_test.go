@@ -310,3 +310,32 @@ func TestTriggerIntentSurvivesAFailingStart(t *testing.T) {
 		t.Fatalf("want the stored start carried out once after the restart, got %d", len(got))
 	}
 }
+
+func TestEventTrigger(t *testing.T) {
+	w := &world{t: t, dir: t.TempDir(), rec: &recorder{}}
+	st := w.open()
+	sm := &store.StateMachine{Arn: smArn(account, "invoices"), Name: "invoices", Language: "pipeline", Type: store.TypeStandard, RevisionID: "r1",
+		Definition: "name: invoices\ntrigger:\n  event:\n    pattern: {source: [billing], detail-type: [InvoiceBatchClosed], detail: {amount: [{numeric: ['>', 100]}]}}\nsteps:\n  - {name: a, command: [echo, ok]}\n"}
+	if err := st.CreateStateMachine(context.Background(), sm); err != nil {
+		t.Fatal(err)
+	}
+	w.run()
+	put := func(acct, id, detailType string, amount int) {
+		body := fmt.Sprintf(`{"version":"0","id":%q,"source":"billing","detail-type":%q,"account":%q,"time":"2026-12-01T00:00:00Z","region":"us-east-1","resources":[],"detail":{"amount":%d}}`, id, detailType, acct, amount)
+		if err := w.bus.Put(context.Background(), []*store.OutboxEvent{{Partition: store.PartitionOf(id), Account: acct, Bus: "default", Time: time.Now(), Body: []byte(body)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(account, "e1", "InvoiceBatchClosed", 500)
+	put(account, "e2", "InvoiceBatchOpened", 500) // another detail-type
+	put(account, "e3", "InvoiceBatchClosed", 50)  // amount too small
+	put(teamA, "e4", "InvoiceBatchClosed", 500)   // another namespace's bus
+	put(account, "e1", "InvoiceBatchClosed", 500) // the same event delivered twice
+	got := w.settle()
+	if len(got) != 1 {
+		t.Fatalf("want one run (e1), got %d: %+v", len(got), got)
+	}
+	if trig, _ := json.Marshal(got[0].Trigger); !strings.Contains(string(trig), `"id":"e1"`) || !strings.Contains(string(trig), `"type":"event"`) {
+		t.Fatalf("$run.trigger: %s", trig)
+	}
+}
