@@ -52,3 +52,19 @@ func TestScheduleNext(t *testing.T) {
 		t.Errorf("json\n got: %v\nwant: %v", got, want)
 	}
 }
+
+// TestValidateSchedule: baton validate reports a schedule's error with the
+// message of schedule next, at the line and column of the expression.
+func TestValidateSchedule(t *testing.T) {
+	dir := t.TempDir()
+	file := writeFile(t, dir, "pipeline.yaml", "name: p\ntrigger:\n  schedule: {cron: \"cron(0 3 ? * 0 *)\"}\nsteps: [{name: a, command: [echo]}]\n")
+	r := runBaton(t, dir, "", "validate", file)
+	want := file + ":3:20: The day-of-week field (5th) '0' is not valid: 0 is out of range: use 1-7 (1 is SUN, 7 is SAT)"
+	if r.code != 2 || !strings.Contains(r.stdout, want) {
+		t.Errorf("exit %d, want %q in\n%s%s", r.code, want, r.stdout, r.stderr)
+	}
+	next := runBaton(t, dir, "", "schedule", "next", "cron(0 3 ? * 0 *)")
+	if next.code != 2 || !strings.Contains(next.stderr, "The day-of-week field (5th) '0' is not valid") {
+		t.Errorf("schedule next: exit %d\n%s", next.code, next.stderr)
+	}
+}

@@ -58,7 +58,7 @@ type field struct {
 	name     string // as the error messages say it
 	lo, hi   int
 	names    []string // names of values lo, lo+1, ... (months, weekdays)
-	specials string   // the special characters allowed besides , - * /
+	question bool     // '?' allowed (EventBridge's day fields)
 	noStep   bool     // '/' not allowed (EventBridge's day-of-week)
 	note     string   // added to an out-of-range message
 }
@@ -70,9 +70,9 @@ var (
 	ebFields = []field{
 		{name: "minutes", lo: 0, hi: 59},
 		{name: "hours", lo: 0, hi: 23},
-		{name: "day-of-month", lo: 1, hi: 31, specials: "?LW"},
+		{name: "day-of-month", lo: 1, hi: 31, question: true},
 		{name: "month", lo: 1, hi: 12, names: monthNames},
-		{name: "day-of-week", lo: 1, hi: 7, names: dayNames, specials: "?L#", noStep: true, note: " (1 is SUN, 7 is SAT)"},
+		{name: "day-of-week", lo: 1, hi: 7, names: dayNames, question: true, noStep: true, note: " (1 is SUN, 7 is SAT)"},
 		{name: "year", lo: minYear, hi: maxYear},
 	}
 	vixieFields = []field{
@@ -110,7 +110,7 @@ func parseEventBridge(fs []string) (*cronSpec, error) {
 		var err error
 		switch {
 		case f == "?":
-			if !strings.Contains(def.specials, "?") {
+			if !def.question {
 				return nil, fieldErr(def, i, f, "'?' is allowed only in day-of-month and day-of-week")
 			}
 		case i == 2 && strings.ContainsAny(u, "LW"):
@@ -210,7 +210,7 @@ func parseVixie(fs []string) (*cronSpec, error) {
 }
 
 // ebSpecialRE matches a field that uses EventBridge's specials.
-var ebSpecialRE = regexp.MustCompile(`^(\?|[0-9A-Za-z]*[LlWw#][0-9A-Za-z#]*)$`)
+var ebSpecialRE = regexp.MustCompile(`^(\?|[Ll]|[Ll][Ww]|\d+[LlWw]|\w+#\d+)$`)
 
 // macros are the @ shorthands of Vixie cron.
 var macros = map[string]string{
@@ -324,7 +324,7 @@ func daysIn(y, mo int) int {
 // days returns the days of month mo of year y that match (bit d for day d).
 func (c *cronSpec) days(y, mo int) uint32 {
 	n := daysIn(y, mo)
-	all := uint32(1)<<(n+1) - 2
+	all := uint32(uint64(1)<<(n+1) - 2) // bits 1 to n
 	first := int(time.Date(y, time.Month(mo), 1, 0, 0, 0, 0, time.UTC).Weekday())
 	dow := func(d int) int { return (first + d - 1) % 7 }
 	dom := all
