@@ -58,6 +58,18 @@ output: "{% {'upstream': $run.trigger.upstream.workflow, 'rows': $run.trigger.up
 	if n := len(runs()); n != 0 {
 		t.Fatalf("pipeline-x ran on listings alone: %d runs", n)
 	}
+	// Why didn't it run? listings is met, searches is awaited.
+	explain := func() string {
+		var out string
+		waitFor(t, execTimeout, "listings' outcome in the run log", func() (bool, string) {
+			out, _ = baton(t, srv, "triggers", "explain", "pipeline-x")
+			return strings.Contains(out, "[met] allOf core-data-availability/listings"), out
+		})
+		return out
+	}
+	if out := explain(); !strings.Contains(out, "[waiting] allOf search/searches [SUCCEEDED]") || !strings.Contains(out, "counts until") {
+		t.Fatalf("baton triggers explain:\n%s", out)
+	}
 	baton(t, srv, "start", "searches", "-n", "search", "--wait", "-q")
 	waitFor(t, execTimeout, "pipeline-x started by its trigger", func() (bool, string) {
 		r := runs()

@@ -305,7 +305,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.stop = stop
 	hc := cfg.HTTP
 	s.http = &http.Server{
-		Handler:           surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log}.handler(),
+		Handler:           surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log, triggers: triggers}.handler(),
 		ReadHeaderTimeout: min(10*time.Second, hc.ReadTimeout),
 		ReadTimeout:       hc.ReadTimeout,
 		WriteTimeout:      hc.WriteTimeout,
@@ -387,6 +387,7 @@ type surface struct {
 	notReady func(context.Context) error // nil when ready
 	reg      *prometheus.Registry
 	log      *slog.Logger
+	triggers native.TriggerExplainer
 }
 
 // handler is the server's HTTP handler: the routes behind the guard.
@@ -399,7 +400,7 @@ func (x surface) handler() http.Handler {
 // routes is the server's HTTP mux.
 func (x surface) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", native.Handler(x.svc, x.watch, x.log, native.Options{MaxStreams: x.cfg.HTTP.MaxStreams}))
+	mux.Handle("/api/v1/", native.Handler(x.svc, x.watch, x.log, native.Options{MaxStreams: x.cfg.HTTP.MaxStreams, Triggers: x.triggers}))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(x.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
