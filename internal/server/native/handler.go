@@ -37,8 +37,8 @@ type handler struct {
 	svc      *service.Service
 	w        Watcher
 	triggers TriggerExplainer
-	log *slog.Logger
-	mux *http.ServeMux
+	log      *slog.Logger
+	mux      *http.ServeMux
 
 	// heartbeat is the interval of SSE comments that keep idle streams
 	// open through proxies; recheck is how often a waiter or a stream
