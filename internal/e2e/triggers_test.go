@@ -2,7 +2,10 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"os/exec"
 	"strings"
 	"testing"
@@ -139,5 +142,53 @@ output: "{% {'slot': $run.scheduled_time, 'logical': $run.logical_date} %}"
 	must(t, err, "ListExecutions")
 	if len(l.Executions) != 1 {
 		t.Fatalf("the slot ran again after a restart and a redeploy: %d runs", len(l.Executions))
+	}
+}
+
+// TestCrossTeamExample runs examples/cross-team on the real server, with
+// its schedules moved to a moment from now: listings and searches run by
+// their schedules in their namespaces, and pipeline-x by their outcomes.
+func TestCrossTeamExample(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(srv.url, true)
+	ctx := context.Background()
+	for _, ns := range []string{"core-data-availability", "search", "analytics"} {
+		baton(t, srv, "namespaces", "create", ns)
+	}
+	root, err := moduleRoot()
+	must(t, err, "module root")
+	slot := time.Now().UTC().Add(3 * time.Second).Truncate(time.Second)
+	at := `cron: "at(` + slot.Format("2006-01-02T15:04:05") + `)"`
+	for _, name := range []string{"pipeline-x", "listings", "searches"} {
+		src, err := os.ReadFile(filepath.Join(root, "examples", "cross-team", name, "pipeline.yaml"))
+		must(t, err, "read the example")
+		text := strings.Replace(string(src), "hour: 3 ", at+" ", 1)
+		text = strings.Replace(text, `cron: "cron(0 5 * * ? *)"`, at, 1)
+		dir := t.TempDir()
+		writeFiles(t, dir, map[string]string{"pipeline.yaml": text})
+		baton(t, srv, "deploy", dir)
+	}
+	out, _ := baton(t, srv, "workflows", "list", "-n", "analytics", "-o", "json")
+	var listed struct {
+		StateMachines []struct {
+			StateMachineArn string `json:"stateMachineArn"`
+		} `json:"stateMachines"`
+	}
+	must(t, json.Unmarshal([]byte(out), &listed), "workflows list: "+out)
+	list := listed.StateMachines
+	if len(list) != 1 {
+		t.Fatalf("analytics' workflows: %s", out)
+	}
+	var runs []types.ExecutionListItem
+	waitFor(t, execTimeout, "pipeline-x after both upstreams", func() (bool, string) {
+		l, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(list[0].StateMachineArn)})
+		must(t, err, "ListExecutions")
+		runs = l.Executions
+		return len(runs) == 1 && runs[0].Status == types.ExecutionStatusSucceeded, fmt.Sprint(len(runs))
+	})
+	d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: runs[0].ExecutionArn})
+	must(t, err, "DescribeExecution")
+	if out := aws.ToString(d.Output); !strings.Contains(out, `"searches_per_listing":26.32`) || !strings.Contains(out, slot.Format(`"day":"2006-01-02"`)) {
+		t.Fatalf("pipeline-x's output: %s", out)
 	}
 }

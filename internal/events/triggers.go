@@ -232,7 +232,7 @@ func (t *Triggers) handle(ctx context.Context, evs []*store.OutboxEvent, c *stor
 					continue
 				}
 				o := outcome{EventID: se.ID, Workflow: cond.Name, Namespace: ns, Arn: se.Detail.ExecutionArn,
-					Status: se.Detail.Status, Time: at, LogicalDate: se.Detail.LogicalDate}
+					Status: se.Detail.Status, Time: at, LogicalDate: logicalDay(se.Detail.LogicalDate)}
 				if se.Detail.Output != nil && json.Valid([]byte(*se.Detail.Output)) {
 					o.Output = json.RawMessage(*se.Detail.Output)
 				}
@@ -262,6 +262,16 @@ func (t *Triggers) handle(ctx context.Context, evs []*store.OutboxEvent, c *stor
 }
 
 func condKey(ns, name string) string { return ns + "/" + name }
+
+// logicalDay is the day of a run's logical date (UTC), which match:
+// logical_date compares: runs of listings at 03:00 and searches at 05:00
+// of the same day stand for the same day.
+func logicalDay(stamp string) string {
+	if len(stamp) < len(time.DateOnly) {
+		return stamp
+	}
+	return stamp[:len(time.DateOnly)]
+}
 
 // record adds an outcome to a pipeline's run log: the newest of its
 // upstream (match any), or the newest of its upstream and logical date.
@@ -413,7 +423,7 @@ func (t *Triggers) fire(w *Workflow, x *pipeline.ExecutionsTrigger, rl *runLog, 
 	r := RunRequest{StateMachineArn: w.Arn, Name: name, Input: "{}",
 		Trigger: map[string]any{"type": "executions", "upstream": upstream}}
 	if day != "" {
-		if ld, err := time.Parse(time.RFC3339Nano, day); err == nil {
+		if ld, err := time.Parse(time.DateOnly, day); err == nil {
 			r.LogicalDate = ld
 		}
 	}
