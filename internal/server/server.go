@@ -76,6 +76,9 @@ type Config struct {
 	// Limits bound what one JSONata evaluation or one execution may cost
 	// (zero fields: asl's defaults; see docs/asl.md).
 	Limits asl.Limits
+	// EventRetention is how long events stay in the outbox once every
+	// consumer has read them (default 7 days).
+	EventRetention time.Duration
 	// MaxStepTime stops an execution that computes this long without
 	// waiting for a task or a timer (default 10 s).
 	MaxStepTime time.Duration
@@ -300,6 +303,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		defer close(busDone)
 		bus.Run(busCtx)
 	}()
+	go trimOutbox(busCtx, st, cmp.Or(cfg.EventRetention, 7*24*time.Hour), cfg.Log)
 	s.stopBus = func() { busStop(); <-busDone }
 	base, stop := context.WithCancel(context.Background())
 	s.stop = stop
