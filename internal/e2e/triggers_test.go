@@ -192,3 +192,41 @@ func TestCrossTeamExample(t *testing.T) {
 		t.Fatalf("pipeline-x's output: %s", out)
 	}
 }
+
+// TestBackfill: baton backfill runs a pipeline once per slot of its
+// schedule in a past range (start exclusive, end inclusive), each standing
+// for its slot with the slot before as its data interval's start; again,
+// it skips the slots that ran.
+func TestBackfill(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(srv.url, true)
+	ctx := context.Background()
+	sm := deployProjectFiles(t, srv, map[string]string{"pipeline.yaml": `name: daily
+trigger:
+  schedule: {hour: 3, start: 2025-01-01T00:00:00Z, end: 2025-12-01T00:00:00Z}
+steps:
+  - {name: a, command: ["true"]}
+output: "{% {'logical': $run.logical_date, 'from': $run.data_interval_start, 'by': $run.trigger.type, 'slot': $run.scheduled_time} %}"
+`})
+	// The schedule ended in 2025: nothing runs by itself; a backfill runs
+	// its slots within its bounds.
+	_, errOut := baton(t, srv, "backfill", "daily", "--from", "2025-11-01", "--to", "2025-11-04", "--max-concurrency", "2")
+	if !strings.Contains(errOut, "3 slots: 3 SUCCEEDED") {
+		t.Fatalf("baton backfill: %s", errOut)
+	}
+	l, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(sm)})
+	must(t, err, "ListExecutions")
+	if len(l.Executions) != 3 || aws.ToString(l.Executions[2].Name) != "backfill-20251101T030000Z" {
+		t.Fatalf("backfill runs: %+v", l.Executions)
+	}
+	d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: l.Executions[0].ExecutionArn})
+	must(t, err, "DescribeExecution")
+	if got := aws.ToString(d.Output); !strings.Contains(got, `"logical":"2025-11-03T03:00:00`) || !strings.Contains(got, `"from":"2025-11-02T03:00:00`) ||
+		!strings.Contains(got, `"by":"backfill"`) || !strings.Contains(got, `"slot":"2025-11-03T03:00:00`) {
+		t.Fatalf("the last backfill run's $run: %s", got)
+	}
+	_, errOut = baton(t, srv, "backfill", "daily", "--from", "2025-11-01", "--to", "2025-11-04")
+	if !strings.Contains(errOut, "3 slots: 3 SKIPPED") {
+		t.Fatalf("a backfill again: %s", errOut)
+	}
+}

@@ -51,27 +51,38 @@ type compiled struct {
 	id   string // short, for run names
 }
 
+// CompileSchedule reads a pipeline's schedule: its expression (cron or
+// the shorthand) bounded by start and end, and its time zone.
+func CompileSchedule(s pipeline.Schedule) (*schedule.Schedule, *time.Location, error) {
+	var expr *schedule.Schedule
+	var err error
+	if s.Cron != "" {
+		expr, err = schedule.Parse(s.Cron)
+	} else {
+		expr, err = schedule.Shorthand(s.Minute, s.Hour, s.Day, s.Weekday, s.Month)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	loc := time.UTC
+	if s.Timezone != "" {
+		if loc, err = time.LoadLocation(s.Timezone); err != nil {
+			return nil, nil, err
+		}
+	}
+	return expr.Within(s.Start, s.End), loc, nil
+}
+
 // compile reads a workflow's schedules; one that does not compile any more
 // (it was validated at deploy) is logged and left out.
 func (t *Triggers) compile(w *Workflow) []*compiled {
 	var out []*compiled
 	for i, s := range w.Trigger.Schedules {
-		var expr *schedule.Schedule
-		var err error
-		if s.Cron != "" {
-			expr, err = schedule.Parse(s.Cron)
-		} else {
-			expr, err = schedule.Shorthand(s.Minute, s.Hour, s.Day, s.Weekday, s.Month)
-		}
-		loc := time.UTC
-		if err == nil && s.Timezone != "" {
-			loc, err = time.LoadLocation(s.Timezone)
-		}
+		expr, loc, err := CompileSchedule(s)
 		if err != nil {
 			t.opt.Log.Error("triggers: a schedule does not compile; it does not run", "workflow", w.Arn, "schedule", i, "err", err)
 			continue
 		}
-		expr = expr.Within(s.Start, s.End)
 		h := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%s\x00%s", w.Arn, i, expr.String(), loc.String()))
 		out = append(out, &compiled{w: w, s: s, expr: expr, loc: loc,
 			key: fmt.Sprintf("%s%s/%d/%s", schedKeyPrefix, w.Arn, i, hex.EncodeToString(h[:6])), id: hex.EncodeToString(h[:4])})
@@ -282,12 +293,18 @@ func (t *Triggers) slotIntent(cs *compiled, slot time.Time, stop []string) *stor
 // previousSlot returns the slot before slot (the start of its data
 // interval); zero when it is the first.
 func (t *Triggers) previousSlot(cs *compiled, slot time.Time) (time.Time, bool) {
+	return PreviousSlot(cs.expr, cs.loc, slot)
+}
+
+// PreviousSlot returns the fire time of expr before slot, searched back up
+// to 400 days; false when there is none.
+func PreviousSlot(expr *schedule.Schedule, loc *time.Location, slot time.Time) (time.Time, bool) {
 	// Search back in growing steps for a time whose next slot is slot.
 	for back := time.Minute; back <= 400*24*time.Hour; back *= 4 {
 		from := slot.Add(-back)
 		var prev time.Time
 		for at := from; ; {
-			n, ok := cs.expr.Next(at, cs.loc)
+			n, ok := expr.Next(at, loc)
 			if !ok || !n.Before(slot) {
 				break
 			}
