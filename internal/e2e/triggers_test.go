@@ -119,6 +119,9 @@ steps:
 output: "{% {'slot': $run.scheduled_time, 'logical': $run.logical_date} %}"
 `}
 	sm := deployProjectFiles(t, srv, files)
+	if out, _ := baton(t, srv, "workflows", "describe", "nightly", "--no-definition"); !strings.Contains(out, "Next runs:\n  "+slot.Format(time.RFC3339)) {
+		t.Fatalf("workflows describe shows no next run at %s:\n%s", slot.Format(time.RFC3339), out)
+	}
 	var runs []types.ExecutionListItem
 	waitFor(t, execTimeout, "the scheduled run", func() (bool, string) {
 		l, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(sm)})
@@ -224,6 +227,9 @@ output: "{% {'logical': $run.logical_date, 'from': $run.data_interval_start, 'by
 	if got := aws.ToString(d.Output); !strings.Contains(got, `"logical":"2025-11-03T03:00:00`) || !strings.Contains(got, `"from":"2025-11-02T03:00:00`) ||
 		!strings.Contains(got, `"by":"backfill"`) || !strings.Contains(got, `"slot":"2025-11-03T03:00:00`) {
 		t.Fatalf("the last backfill run's $run: %s", got)
+	}
+	if out, _ := baton(t, srv, "workflows", "describe", "daily", "--no-definition"); !strings.Contains(out, "Schedule 0 3 * * * has no more fire times.") {
+		t.Fatalf("workflows describe of an ended schedule:\n%s", out)
 	}
 	_, errOut = baton(t, srv, "backfill", "daily", "--from", "2025-11-01", "--to", "2025-11-04")
 	if !strings.Contains(errOut, "3 slots: 3 SKIPPED") {
