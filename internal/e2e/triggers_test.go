@@ -236,3 +236,57 @@ output: "{% {'logical': $run.logical_date, 'from': $run.data_interval_start, 'by
 		t.Fatalf("a backfill again: %s", errOut)
 	}
 }
+
+// TestTriggersSurviveKill: kill -9 the server while upstream runs end and
+// their downstream starts: afterwards each upstream success has started
+// exactly one downstream run: none lost, none doubled.
+func TestTriggersSurviveKill(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(srv.url, true)
+	ctx := context.Background()
+	up := deployProjectFiles(t, srv, map[string]string{"pipeline.yaml": "name: up\nsteps:\n  - {name: a, command: [\"true\"]}\n"})
+	down := deployProjectFiles(t, srv, map[string]string{"pipeline.yaml": `name: down
+trigger:
+  executions:
+    anyOf: [{name: up}]
+steps:
+  - {name: b, command: ["true"]}
+`})
+	const rounds, perRound = 3, 10
+	for r := 0; r < rounds; r++ {
+		for i := 0; i < perRound; i++ {
+			start(t, c, up, fmt.Sprintf("up-%d-%d", r, i), `{}`)
+		}
+		srv.kill() // while the runs end and their triggers fire
+		srv.start()
+	}
+	list := func(sm string) []types.ExecutionListItem {
+		var all []types.ExecutionListItem
+		p := sfn.NewListExecutionsPaginator(c, &sfn.ListExecutionsInput{StateMachineArn: aws.String(sm)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			must(t, err, "ListExecutions")
+			all = append(all, page.Executions...)
+		}
+		return all
+	}
+	// A step whose process a kill ended may fail its run (a step's success
+	// never runs twice); every run ends, and each up run that succeeded
+	// started exactly one down run.
+	waitFor(t, execTimeout, "every up run, and one down run per success", func() (bool, string) {
+		ups, downs := list(up), list(down)
+		succeeded, running := 0, 0
+		for _, x := range append(append([]types.ExecutionListItem(nil), ups...), downs...) {
+			if x.Status == types.ExecutionStatusRunning {
+				running++
+			}
+		}
+		for _, x := range ups {
+			if x.Status == types.ExecutionStatusSucceeded {
+				succeeded++
+			}
+		}
+		return len(ups) == rounds*perRound && running == 0 && len(downs) == succeeded,
+			fmt.Sprintf("%d up (%d succeeded), %d down, %d running", len(ups), succeeded, len(downs), running)
+	})
+}
