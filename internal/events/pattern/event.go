@@ -1,12 +1,10 @@
 package pattern
 
 import (
-	"encoding/json"
-	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
-	"unicode/utf8"
 )
 
 // Event is an event parsed once, to be matched against many patterns.
@@ -40,151 +38,9 @@ const (
 )
 
 // ParseEvent parses an event: a JSON object of at most MaxEventBytes,
-// nested at most MaxDepth deep. JSON is checked by encoding/json; numbers
-// keep their exact value.
-func ParseEvent(data []byte) (*Event, error) {
-	if len(data) > MaxEventBytes {
-		return nil, fmt.Errorf("the event is %d bytes, over EventBridge's limit of %d bytes (256 KiB): send a smaller event", len(data), MaxEventBytes)
-	}
-	if !json.Valid(data) {
-		var v any
-		err := json.Unmarshal(data, &v) // for encoding/json's account of what is wrong
-		return nil, fmt.Errorf("the event is not valid JSON: %v", err)
-	}
-	p := eventParser{data: data}
-	p.space()
-	if p.pos >= len(data) || data[p.pos] != '{' {
-		return nil, fmt.Errorf("the event is not a JSON object: send an object such as {\"source\": \"my.app\", \"detail\": {}}")
-	}
-	ev := &Event{}
-	if err := p.value(&ev.root, 0); err != nil {
-		return nil, err
-	}
-	return ev, nil
-}
-
-// eventParser builds the value tree of JSON that json.Valid accepted, so it
-// needs no error handling beyond the depth bound; strings with escapes or
-// bad UTF-8 are decoded by encoding/json itself, so text compares exactly
-// as encoding/json would give it.
-type eventParser struct {
-	data []byte
-	pos  int
-}
-
-func (p *eventParser) space() {
-	for p.pos < len(p.data) {
-		switch p.data[p.pos] {
-		case ' ', '\t', '\n', '\r':
-			p.pos++
-		default:
-			return
-		}
-	}
-}
-
-func (p *eventParser) value(v *value, depth int) error {
-	p.space()
-	switch c := p.data[p.pos]; {
-	case c == '{':
-		if depth >= MaxDepth {
-			return fmt.Errorf("the event nests deeper than %d levels: flatten it", MaxDepth)
-		}
-		p.pos++
-		v.kind = vObject
-		for {
-			p.space()
-			if p.data[p.pos] == '}' {
-				p.pos++
-				break
-			}
-			if p.data[p.pos] == ',' {
-				p.pos++
-				p.space()
-			}
-			name := p.string()
-			p.space()
-			p.pos++ // ':'
-			v.members = append(v.members, member{name: name})
-			if err := p.value(&v.members[len(v.members)-1].val, depth+1); err != nil {
-				return err
-			}
-		}
-		sortMembers(v)
-	case c == '[':
-		if depth >= MaxDepth {
-			return fmt.Errorf("the event nests deeper than %d levels: flatten it", MaxDepth)
-		}
-		p.pos++
-		v.kind = vArray
-		for {
-			p.space()
-			if p.data[p.pos] == ']' {
-				p.pos++
-				break
-			}
-			if p.data[p.pos] == ',' {
-				p.pos++
-			}
-			v.elems = append(v.elems, value{})
-			if err := p.value(&v.elems[len(v.elems)-1], depth+1); err != nil {
-				return err
-			}
-		}
-	case c == '"':
-		v.kind, v.str = vString, p.string()
-	case c == 't':
-		v.kind, v.str = vLiteral, "true"
-		p.pos += 4
-	case c == 'f':
-		v.kind, v.str = vLiteral, "false"
-		p.pos += 5
-	case c == 'n':
-		v.kind, v.str = vLiteral, "null"
-		p.pos += 4
-	default:
-		start := p.pos
-		for p.pos < len(p.data) && strings.IndexByte("+-0123456789.eE", p.data[p.pos]) >= 0 {
-			p.pos++
-		}
-		text := string(p.data[start:p.pos])
-		v.kind = vNumber
-		if isSmallInt(text) {
-			v.str = text // its value is computed when a numeric condition asks
-		} else {
-			v.str, v.num = canonNumber(text)
-		}
-	}
-	return nil
-}
-
-// string reads a JSON string at pos.
-func (p *eventParser) string() string {
-	start := p.pos
-	p.pos++
-	plain := true
-	for {
-		c := p.data[p.pos]
-		if c == '"' {
-			break
-		}
-		if c == '\\' {
-			plain = false
-			p.pos++
-		} else if c >= utf8.RuneSelf {
-			plain = false
-		}
-		p.pos++
-	}
-	p.pos++
-	raw := p.data[start:p.pos]
-	if plain || utf8.Valid(raw) && !hasByte(raw, '\\') {
-		return string(raw[1 : len(raw)-1])
-	}
-	var s string
-	_ = json.Unmarshal(raw, &s) // valid: json.Valid accepted the document
-	return s
-}
+// nested at most MaxDepth deep, checked as strictly as encoding/json checks
+// JSON. Numbers keep their exact value.
+func ParseEvent(data []byte) (*Event, error) { return parseEvent(data, nil) }
 
 func hasByte(b []byte, c byte) bool {
 	for _, x := range b {
@@ -202,7 +58,7 @@ func sortMembers(v *value) {
 	if len(m) < 2 {
 		return
 	}
-	sort.SliceStable(m, func(i, j int) bool { return m[i].name < m[j].name })
+	slices.SortStableFunc(m, func(a, b member) int { return strings.Compare(a.name, b.name) })
 	out := m[:0]
 	for i := range m {
 		if i+1 < len(m) && m[i+1].name == m[i].name {

@@ -47,6 +47,10 @@ func FuzzMatch(f *testing.F) {
 		if err != nil {
 			return
 		}
+		full, err := ParseEvent(event)
+		if err != nil || p.MatchEvent(full) != got {
+			t.Fatalf("the event parsed in full (err %v) disagrees with the event parsed for the pattern", err)
+		}
 		m := NewMatcher()
 		m.Add("p", p)
 		m.Add("q", mustCompile(t, `{"source":["x"]}`))

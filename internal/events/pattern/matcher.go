@@ -70,6 +70,7 @@ type Matcher struct {
 	prefix  map[string]*prefixIndex
 	unbound map[string]*rule // patterns with no anchor: always matched in full
 	paths   *pathNode        // the indexed paths, to walk events along
+	filter  *filterNode      // the paths any pattern uses: events are parsed for these only
 }
 
 type rule struct {
@@ -101,6 +102,7 @@ func NewMatcher() *Matcher {
 		prefix:  map[string]*prefixIndex{},
 		unbound: map[string]*rule{},
 		paths:   &pathNode{},
+		filter:  &filterNode{},
 	}
 }
 
@@ -111,6 +113,7 @@ func (m *Matcher) Add(name string, p *Pattern) {
 	m.remove(name)
 	r := &rule{name: name, p: p}
 	m.rules[name] = r
+	m.filter.add(p.fields, 1)
 	if len(p.anchors) == 0 {
 		m.unbound[name] = r
 		return
@@ -205,6 +208,7 @@ func (m *Matcher) remove(name string) {
 	}
 	delete(m.rules, name)
 	delete(m.unbound, name)
+	m.filter.add(r.p.fields, -1)
 	a := r.anchor
 	if a == nil {
 		return
@@ -248,17 +252,23 @@ func (m *Matcher) remove(name string) {
 // Match returns the sorted names of the patterns the event matches. The
 // error is only for an event that is not a JSON object or is over the limits.
 func (m *Matcher) Match(event []byte) ([]string, error) {
-	ev, err := ParseEvent(event)
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	ev, err := parseEvent(event, m.filter)
 	if err != nil {
 		return nil, err
 	}
-	return m.MatchEvent(ev), nil
+	return m.match(ev), nil
 }
 
 // MatchEvent is Match for an event parsed once by ParseEvent.
 func (m *Matcher) MatchEvent(ev *Event) []string {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
+	return m.match(ev)
+}
+
+func (m *Matcher) match(ev *Event) []string {
 	var cands []*rule
 	m.collect(m.paths, &ev.root, &cands)
 	var names []string

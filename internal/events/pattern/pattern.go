@@ -71,6 +71,10 @@ type Pattern struct {
 	// anchors are the fields every match must satisfy with an exact value or
 	// a prefix: the keys a Matcher can index the pattern under.
 	anchors []anchor
+	// fields are the paths the pattern uses; filter keeps only them when
+	// an event is parsed for this pattern alone.
+	fields []fieldPath
+	filter *filterNode
 }
 
 // object is a conjunction: every field and every $or group must match.
@@ -110,6 +114,9 @@ func Compile(src []byte) (*Pattern, error) {
 	}
 	p := &Pattern{root: root, canon: canonical(n)}
 	p.anchors = anchorsOf(root, nil)
+	p.fields = fieldsOf(root, nil, nil)
+	p.filter = &filterNode{}
+	p.filter.add(p.fields, 1)
 	return p, nil
 }
 
@@ -119,7 +126,7 @@ func (p *Pattern) String() string { return p.canon }
 // Match reports whether the event (a JSON object) matches. The error is
 // only for an event that is not a JSON object or is over the limits.
 func (p *Pattern) Match(event []byte) (bool, error) {
-	ev, err := ParseEvent(event)
+	ev, err := parseEvent(event, p.filter)
 	if err != nil {
 		return false, err
 	}
