@@ -109,25 +109,24 @@ func BenchmarkMatch(b *testing.B) {
 		evs := events(1000, n)
 		b.Run(fmt.Sprintf("rules=%d/baton", n), func(b *testing.B) {
 			m := newBaton(b, rs)
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				if _, err := m.Match(evs[i%len(evs)]); err != nil {
-					b.Fatal(err)
-				}
-				i++
-			}
+			loop(b, evs, func(ev []byte) error { _, err := m.Match(ev); return err })
 		})
 		b.Run(fmt.Sprintf("rules=%d/quamina", n), func(b *testing.B) {
 			q := newQuamina(b, rs)
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				if _, err := q.MatchesForEvent(evs[i%len(evs)]); err != nil {
-					b.Fatal(err)
-				}
-				i++
-			}
+			loop(b, evs, func(ev []byte) error { _, err := q.MatchesForEvent(ev); return err })
 		})
 	}
+}
+
+// loop matches the events in turn and reports events per second.
+func loop(b *testing.B, evs [][]byte, match func([]byte) error) {
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if err := match(evs[i%len(evs)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "events/s")
 }

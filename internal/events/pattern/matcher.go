@@ -69,7 +69,7 @@ type Matcher struct {
 	exact   map[string]map[valKey][]*rule
 	prefix  map[string]*prefixIndex
 	unbound map[string]*rule // patterns with no anchor: always matched in full
-	paths   *pathNode        // the indexed paths, to walk events along
+	paths   *filterNode      // the anchors' paths, to walk events along
 	filter  *filterNode      // the paths any pattern uses: events are parsed for these only
 }
 
@@ -87,13 +87,6 @@ type prefixIndex struct {
 	sorted   []int
 }
 
-// pathNode is a trie of the indexed paths.
-type pathNode struct {
-	children map[string]*pathNode
-	key      string // the path's key where a path ends here
-	indexed  bool
-}
-
 // NewMatcher returns an empty Matcher.
 func NewMatcher() *Matcher {
 	return &Matcher{
@@ -101,7 +94,7 @@ func NewMatcher() *Matcher {
 		exact:   map[string]map[valKey][]*rule{},
 		prefix:  map[string]*prefixIndex{},
 		unbound: map[string]*rule{},
-		paths:   &pathNode{},
+		paths:   &filterNode{},
 		filter:  &filterNode{},
 	}
 }
@@ -156,19 +149,7 @@ func (m *Matcher) Add(name string, p *Pattern) {
 		}
 		px.resort()
 	}
-	n := m.paths
-	for _, seg := range a.path {
-		if n.children == nil {
-			n.children = map[string]*pathNode{}
-		}
-		c := n.children[seg]
-		if c == nil {
-			c = &pathNode{}
-			n.children[seg] = c
-		}
-		n = c
-	}
-	n.key, n.indexed = a.key, true
+	m.paths.add([]fieldPath{{path: a.path, leaf: true}}, 1)
 }
 
 func (m *Matcher) cost(a *anchor) int {
@@ -246,7 +227,7 @@ func (m *Matcher) remove(name string) {
 			delete(m.prefix, a.key)
 		}
 	}
-	// The path stays in the trie: an unused path costs a failed lookup.
+	m.paths.add([]fieldPath{{path: a.path, leaf: true}}, -1)
 }
 
 // Match returns the sorted names of the patterns the event matches. The
@@ -296,7 +277,7 @@ func (m *Matcher) match(ev *Event) []string {
 
 // collect walks the event along the indexed paths (through arrays, as
 // patterns do) and gathers the rules whose anchor a leaf satisfies.
-func (m *Matcher) collect(n *pathNode, v *value, out *[]*rule) {
+func (m *Matcher) collect(n *filterNode, v *value, out *[]*rule) {
 	switch v.kind {
 	case vArray:
 		for i := range v.elems {
@@ -319,7 +300,7 @@ func (m *Matcher) collect(n *pathNode, v *value, out *[]*rule) {
 		}
 		return
 	}
-	if !n.indexed {
+	if n.leafRefs == 0 {
 		return
 	}
 	if byVal := m.exact[n.key]; byVal != nil {

@@ -3,6 +3,7 @@ package pattern
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -22,8 +23,9 @@ type scanner struct {
 // Counts let a Matcher add and remove patterns' paths.
 type filterNode struct {
 	children map[string]*filterNode
-	refs     int // patterns whose paths pass through this node
-	leafRefs int // patterns using this path as a leaf field
+	refs     int    // patterns whose paths pass through this node
+	leafRefs int    // patterns using this path as a leaf field
+	key      string // the path joined with pathSep, where leafRefs > 0
 }
 
 // fieldPath is one field a pattern uses.
@@ -73,6 +75,9 @@ func (n *filterNode) add(fields []fieldPath, delta int) {
 		}
 		if fp.leaf && !gone {
 			cur.leafRefs += delta
+			if cur.key == "" {
+				cur.key = strings.Join(fp.path, pathSep)
+			}
 		}
 	}
 }
