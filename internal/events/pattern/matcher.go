@@ -99,11 +99,15 @@ func NewMatcher() *Matcher {
 	}
 }
 
-// Add adds a pattern under a name, replacing any pattern of that name.
+// Add adds a pattern under a name, replacing any pattern of that name (a
+// nil pattern just removes it).
 func (m *Matcher) Add(name string, p *Pattern) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.remove(name)
+	if p == nil {
+		return
+	}
 	r := &rule{name: name, p: p}
 	m.rules[name] = r
 	m.filter.add(p.fields, 1)

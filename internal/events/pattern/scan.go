@@ -26,6 +26,7 @@ type filterNode struct {
 	refs     int    // patterns whose paths pass through this node
 	leafRefs int    // patterns using this path as a leaf field
 	key      string // the path joined with pathSep, where leafRefs > 0
+	name     string // the last segment of the path
 }
 
 // fieldPath is one field a pattern uses.
@@ -62,7 +63,7 @@ func (n *filterNode) add(fields []fieldPath, delta int) {
 			}
 			c := cur.children[seg]
 			if c == nil {
-				c = &filterNode{}
+				c = &filterNode{name: seg}
 				cur.children[seg] = c
 			}
 			c.refs += delta
@@ -82,20 +83,18 @@ func (n *filterNode) add(fields []fieldPath, delta int) {
 	}
 }
 
-// child returns the filter for a member: nil to keep all of it, skip when
-// no pattern uses it.
-func (n *filterNode) child(name []byte) (f *filterNode, skip bool) {
+// child returns the node of a member's name, nil when no pattern uses it.
+func (n *filterNode) child(name []byte) *filterNode {
+	return n.children[string(name)]
+}
+
+// nameOr returns the node's name (shared, not allocated per event), or
+// def for a nil node.
+func (n *filterNode) nameOr(def string) string {
 	if n == nil {
-		return nil, false
+		return def
 	}
-	c := n.children[string(name)]
-	if c == nil {
-		return nil, true
-	}
-	if c.leafRefs > 0 {
-		return nil, false
-	}
-	return c, false
+	return n.name
 }
 
 // parseEvent parses an event, keeping the fields the filter names.
@@ -231,12 +230,25 @@ func (s *scanner) object(v *value, f *filterNode, depth int) {
 				key = s.decode(start, end, plain)
 				name = []byte(key)
 			}
-			cf, skip := f.child(name)
-			if skip {
+			// With no filter (f nil) every member is kept, whole; else only
+			// members some pattern names, whole below a leaf field.
+			var cf *filterNode
+			keep := f == nil
+			if !keep {
+				cf = f.child(name)
+				keep = cf != nil
+				key = cf.nameOr(key)
+				if cf != nil && cf.leafRefs > 0 {
+					cf = nil
+				}
+			} else if plain {
+				key = string(name)
+			}
+			if !keep {
 				s.value(nil, nil, depth+1)
 			} else {
-				if plain {
-					key = string(name)
+				if v.members == nil && f != nil {
+					v.members = make([]member, 0, len(f.children))
 				}
 				v.members = append(v.members, member{name: key})
 				s.value(&v.members[len(v.members)-1].val, cf, depth+1)
@@ -359,6 +371,10 @@ func (s *scanner) str() (start int, plain bool) {
 	s.pos++
 	for s.pos < len(d) {
 		c := d[s.pos]
+		if c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\\' {
+			s.pos++
+			continue
+		}
 		switch {
 		case c == '"':
 			s.pos++
