@@ -51,11 +51,12 @@ func hasByte(b []byte, c byte) bool {
 	return false
 }
 
-// sortMembers sorts an object's members by name for lookup; of repeated
-// names the last is kept, as encoding/json does.
+// sortMembers sorts a large object's members by name for binary search; of
+// repeated names the last is kept, as encoding/json does. Small objects are
+// searched linearly from the end, which also finds the last.
 func sortMembers(v *value) {
 	m := v.members
-	if len(m) < 2 {
+	if len(m) <= smallObject {
 		return
 	}
 	slices.SortStableFunc(m, func(a, b member) int { return strings.Compare(a.name, b.name) })
@@ -69,14 +70,17 @@ func sortMembers(v *value) {
 	v.members = out
 }
 
+// smallObject is the size up to which objects are searched linearly.
+const smallObject = 8
+
 // get returns an object's member, or nil.
 func (v *value) get(name string) *value {
 	if v == nil || v.kind != vObject {
 		return nil
 	}
 	m := v.members
-	if len(m) <= 8 {
-		for i := range m {
+	if len(m) <= smallObject {
+		for i := len(m) - 1; i >= 0; i-- {
 			if m[i].name == name {
 				return &m[i].val
 			}

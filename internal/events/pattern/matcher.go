@@ -289,17 +289,12 @@ func (m *Matcher) collect(n *filterNode, v *value, out *[]*rule) {
 		}
 		return
 	case vObject:
-		if len(n.children) <= len(v.members) {
-			for seg, c := range n.children {
-				if fv := v.get(seg); fv != nil {
-					m.collect(c, fv, out)
-				}
-			}
-		} else {
-			for i := range v.members {
-				if c := n.children[v.members[i].name]; c != nil {
-					m.collect(c, &v.members[i].val, out)
-				}
+		// The event holds only fields some pattern uses, so it is the
+		// smaller side to iterate. A repeated name counts once, its last.
+		for i := range v.members {
+			mb := &v.members[i]
+			if c := n.children[mb.name]; c != nil && v.get(mb.name) == &mb.val {
+				m.collect(c, &mb.val, out)
 			}
 		}
 		return
