@@ -163,19 +163,15 @@ func (o *object) match(v *value) bool {
 			return false
 		}
 	}
-	for _, alts := range o.ors {
-		ok := false
-		for _, alt := range alts {
-			if alt.match(v) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
+	if o.or == nil {
+		return true
+	}
+	for _, alt := range o.or {
+		if alt.match(v) {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // matchField matches a nested pattern object against a field's value: an

@@ -77,10 +77,11 @@ type Pattern struct {
 	filter *filterNode
 }
 
-// object is a conjunction: every field and every $or group must match.
+// object is a conjunction: every field must match, and one of the $or
+// alternatives if there are any.
 type object struct {
-	fields []*field    // sorted by name
-	ors    [][]*object // each $or: at least one alternative matches
+	fields []*field  // sorted by name
+	or     []*object // the $or alternatives, nil without $or
 }
 
 // field is one named member of a pattern object: a nested object or a list
@@ -166,7 +167,7 @@ func (c *compiler) object(n *jnode, path []string, inOr bool) (*object, error) {
 			if err != nil {
 				return nil, err
 			}
-			o.ors = append(o.ors, alts)
+			o.or = alts // a repeated $or: the last one wins, as for fields
 			continue
 		}
 		fpath := append(path[:len(path):len(path)], k)

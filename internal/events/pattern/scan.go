@@ -45,10 +45,8 @@ func fieldsOf(o *object, path []string, out []fieldPath) []fieldPath {
 			out = fieldsOf(f.sub, fpath, out)
 		}
 	}
-	for _, alts := range o.ors {
-		for _, alt := range alts {
-			out = fieldsOf(alt, path, out)
-		}
+	for _, alt := range o.or {
+		out = fieldsOf(alt, path, out)
 	}
 	return out
 }
