@@ -337,14 +337,7 @@ func parsePattern(src []byte) (*jnode, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(src))
 	dec.UseNumber()
-	n, err := parseValue(dec, 0)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, &Error{Reason: "the pattern has text after its JSON object: send one JSON object"}
-	}
-	return n, nil
+	return parseValue(dec, 0) // one value: json.Valid refused anything after it
 }
 
 func parseValue(dec *json.Decoder, depth int) (*jnode, error) {
