@@ -149,17 +149,17 @@ func anyLeaf(v *value, cd *cond) bool {
 }
 
 // match reports whether an event object (nil when absent) satisfies the
-// pattern object.
-func (o *object) match(v *value) bool {
+// pattern object; root is the whole event, for exists:false.
+func (o *object) match(v, root *value) bool {
 	for _, f := range o.fields {
 		fv := v.get(f.name)
 		if f.sub != nil {
-			if !f.sub.matchField(fv) {
+			if !f.sub.matchField(fv, root) {
 				return false
 			}
 			continue
 		}
-		if !matchConds(f.conds, fv) {
+		if !matchConds(f.conds, fv, root) {
 			return false
 		}
 	}
@@ -167,7 +167,7 @@ func (o *object) match(v *value) bool {
 		return true
 	}
 	for _, alt := range o.or {
-		if alt.match(v) {
+		if alt.match(v, root) {
 			return true
 		}
 	}
@@ -176,16 +176,17 @@ func (o *object) match(v *value) bool {
 
 // matchField matches a nested pattern object against a field's value: an
 // object, or any object of an array (all of the nested fields must then
-// match within that one element). A field with no object is matched as an
-// absent one, so exists:false inside it can hold.
-func (o *object) matchField(fv *value) bool {
+// match within that one element, as EventBridge requires of matches from
+// one array). A field with no object is matched as an absent one, so
+// exists:false inside it can hold.
+func (o *object) matchField(fv, root *value) bool {
 	found := false
 	var walk func(v *value) bool
 	walk = func(v *value) bool {
 		switch v.kind {
 		case vObject:
 			found = true
-			return o.match(v)
+			return o.match(v, root)
 		case vArray:
 			for i := range v.elems {
 				if walk(&v.elems[i]) {
@@ -198,21 +199,45 @@ func (o *object) matchField(fv *value) bool {
 	if fv != nil && walk(fv) {
 		return true
 	}
-	return !found && o.match(nil)
+	return !found && o.match(nil, root)
 }
 
 // matchConds reports whether a field's value satisfies any of its conds.
-func matchConds(conds []cond, fv *value) bool {
+// exists:false asks about the whole event, as in EventBridge: the field's
+// path has no leaf in any element of any array on the way.
+func matchConds(conds []cond, fv, root *value) bool {
 	for i := range conds {
 		cd := &conds[i]
 		if cd.kind == cExists {
-			if cd.exists == hasLeaf(fv) {
+			if cd.exists && hasLeaf(fv) || !cd.exists && !hasLeafAt(root, cd.path) {
 				return true
 			}
 			continue
 		}
 		if fv != nil && anyLeaf(fv, cd) {
 			return true
+		}
+	}
+	return false
+}
+
+// hasLeafAt reports whether the event has a leaf at the path, through any
+// array on the way.
+func hasLeafAt(v *value, path []string) bool {
+	if v == nil {
+		return false
+	}
+	if len(path) == 0 {
+		return hasLeaf(v)
+	}
+	switch v.kind {
+	case vObject:
+		return hasLeafAt(v.get(path[0]), path[1:])
+	case vArray:
+		for i := range v.elems {
+			if hasLeafAt(&v.elems[i], path) {
+				return true
+			}
 		}
 	}
 	return false

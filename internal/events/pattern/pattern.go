@@ -136,7 +136,7 @@ func (p *Pattern) Match(event []byte) (bool, error) {
 
 // MatchEvent matches an event parsed once by ParseEvent; use it to match
 // one event against many patterns.
-func (p *Pattern) MatchEvent(ev *Event) bool { return p.root.match(&ev.root) }
+func (p *Pattern) MatchEvent(ev *Event) bool { return p.root.match(&ev.root, &ev.root) }
 
 type compiler struct{ src []byte }
 
