@@ -73,6 +73,13 @@ type Triggers struct {
 	slots map[string]*slotState
 	// patterns are the compiled event patterns by workflow and revision.
 	patterns map[string]*eventPattern
+
+	// gen counts the loads of the catalog and the state; the schedules'
+	// heap (due, used by the bus goroutine only) is rebuilt when it moved.
+	gen           uint64
+	dueGen        uint64
+	due           dueHeap
+	compiledCache map[string][]*compiled
 }
 
 // NewTriggers returns the triggers consumer; register Consumer() on a bus.
@@ -143,6 +150,7 @@ func (t *Triggers) load(ctx context.Context) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.workflows, t.accounts, t.execs, t.slots = wfs, accounts, logs, slots
+	t.gen++
 	return nil
 }
 
@@ -167,6 +175,7 @@ func (t *Triggers) refresh(ctx context.Context) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.workflows, t.accounts, t.patterns = wfs, accounts, nil
+	t.gen++
 	return nil
 }
 
