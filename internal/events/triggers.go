@@ -60,7 +60,7 @@ type TriggerOptions struct {
 // outcomes (trigger.executions).
 type Triggers struct {
 	opt TriggerOptions
-	cat catalog
+	cat *catalog
 
 	stale     atomic.Bool
 	mu        sync.Mutex
@@ -87,7 +87,7 @@ func NewTriggers(o TriggerOptions) *Triggers {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	return &Triggers{opt: o, cat: catalog{st: o.Store, region: o.Region, defaultAccount: o.DefaultAccount}}
+	return &Triggers{opt: o, cat: &catalog{st: o.Store, region: o.Region, defaultAccount: o.DefaultAccount}}
 }
 
 // Consumer returns the bus consumer of the triggers.
