@@ -48,7 +48,7 @@ const (
 func stepEvents(region string, row *store.Execution, history []store.Event) []*store.OutboxEvent {
 	type parsed struct {
 		typ, name, err, cause string
-		prev                 int64
+		prev                  int64
 	}
 	byID := map[int64]parsed{}
 	var out []*store.OutboxEvent
