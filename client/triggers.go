@@ -67,3 +67,14 @@ func (c *Client) ExplainTriggers(ctx context.Context, workflow string) (*Trigger
 	}
 	return &out, nil
 }
+
+// PauseSchedules pauses (paused true) or resumes a workflow's schedules.
+// While paused, its slots are skipped; resuming does not run them.
+func (c *Client) PauseSchedules(ctx context.Context, workflow string, paused bool) error {
+	verb := "/schedules/resume"
+	if paused {
+		verb = "/schedules/pause"
+	}
+	_, err := c.call(ctx, "POST", workflowPath(workflow, verb), nil, nil, nil)
+	return err
+}

@@ -71,6 +71,8 @@ type Triggers struct {
 	execs map[string]*runLog
 	// slots is the state of each schedule, by its key.
 	slots map[string]*slotState
+	// paused are the workflows whose schedules are paused.
+	paused map[string]bool
 	// patterns are the compiled event patterns by workflow and revision.
 	patterns map[string]*eventPattern
 
@@ -123,7 +125,12 @@ func (t *Triggers) load(ctx context.Context) error {
 	}
 	logs := map[string]*runLog{}
 	slots := map[string]*slotState{}
+	paused := map[string]bool{}
 	err = t.opt.Store.ConsumerState(ctx, TriggersConsumer, func(key string, v []byte) error {
+		if strings.HasPrefix(key, pausedKeyPrefix) {
+			paused[strings.TrimPrefix(key, pausedKeyPrefix)] = true
+			return nil
+		}
 		if strings.HasPrefix(key, schedKeyPrefix) {
 			var st slotState
 			if err := json.Unmarshal(v, &st); err != nil {
@@ -149,7 +156,7 @@ func (t *Triggers) load(ctx context.Context) error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.workflows, t.accounts, t.execs, t.slots = wfs, accounts, logs, slots
+	t.workflows, t.accounts, t.execs, t.slots, t.paused = wfs, accounts, logs, slots, paused
 	t.gen++
 	return nil
 }
