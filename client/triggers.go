@@ -14,6 +14,7 @@ type TriggerExplanation struct {
 	Schedules       []ScheduleState       `json:"schedules,omitempty"`
 	Executions      *UpstreamTriggerState `json:"executions,omitempty"`
 	EventPattern    map[string]any        `json:"eventPattern,omitempty"`
+	Paused          bool                  `json:"paused,omitempty"`
 	Summary         []string              `json:"summary"`
 }
 
