@@ -59,6 +59,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Logs", logTests},
 		{"Bundles", bundleTests},
 		{"Namespaces", namespaceTests},
+		{"EventRules", ruleTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
