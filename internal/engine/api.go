@@ -130,11 +130,13 @@ func (e *Engine) create(in *startIn) {
 	}
 	info := workflow.Info{ID: r.ExecutionArn, Name: r.Name, WorkflowID: smID, WorkflowName: r.StateMachineName,
 		Version: r.VersionArn, RoleArn: r.RoleArn, Input: input, StartTime: now,
-		LogicalDate: r.LogicalDate, DataIntervalStart: r.DataIntervalStart, Queued: queued, Namespace: r.Namespace}
+		LogicalDate: r.LogicalDate, DataIntervalStart: r.DataIntervalStart, Queued: queued, Namespace: r.Namespace,
+		Trigger: r.Trigger}
 	row := &store.Execution{
 		Arn: r.ExecutionArn, StateMachineArn: r.StateMachineArn, VersionArn: r.VersionArn, AliasArn: r.AliasArn,
 		Name: r.Name, Type: r.Type, Language: r.Language, Bundle: r.Bundle, Status: workflow.StatusRunning, Input: r.Input, StartDate: now,
 		TraceHeader: r.TraceHeader, ParentToken: in.parentToken, Definition: r.Definition, RoleArn: r.RoleArn,
+		LogicalDate: r.LogicalDate,
 	}
 	if express {
 		row.Type = store.TypeExpress

@@ -229,6 +229,14 @@ func (e *Engine) onCommitted(b *batch) {
 		e.met.committed(b)
 	}
 	e.publish(b)
+	if e.cfg.OnBusEvents != nil {
+		for _, tr := range b.trs {
+			if len(tr.Outbox) > 0 && b.bad[tr.Execution.Arn] == nil {
+				go e.cfg.OnBusEvents()
+				break
+			}
+		}
+	}
 	for _, a := range b.after {
 		if a.l != nil && b.bad[a.l.arn] != nil {
 			a.fn(refusal(a.l.arn, b.bad[a.l.arn]))

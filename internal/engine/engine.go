@@ -121,6 +121,9 @@ type StartRequest struct {
 	LogicalDate, DataIntervalStart time.Time
 	// Namespace is the namespace of the workflow ($run.namespace).
 	Namespace string
+	// Trigger describes what started the run (a schedule's slot, upstream
+	// runs, events), as $run.trigger shows it; nil: a person or a program.
+	Trigger any
 }
 
 // Config configures an Engine.
@@ -157,6 +160,15 @@ type Config struct {
 	// Projects gives executions with a bundle (store.Execution.Bundle)
 	// their files; nil: such executions fail to compile.
 	Projects Projects
+	// BusEvents, when set, returns the events on the bus of a transition
+	// of an execution: its status went from `from` to row.Status ("" from:
+	// it started; equal: no change) and it adds history (nil for Express,
+	// which keep none). They are stored in the transition's transaction,
+	// so that a status change is never stored without its event.
+	BusEvents func(row *store.Execution, from string, history []store.Event) []*store.OutboxEvent
+	// OnBusEvents is called (off the loop) when a stored batch held bus
+	// events: the consumers of the outbox have something to read.
+	OnBusEvents func()
 }
 
 // Projects are the files of deployed projects (internal/workspace).

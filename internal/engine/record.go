@@ -101,6 +101,7 @@ func (e *Engine) record(s *stepRun) {
 		// An Express execution is stored once, when it ends.
 		cp := *row
 		tr.Execution, tr.New = &cp, true
+		e.busEvents(tr, before, nil)
 		e.add(l, tr, transitions)
 		e.ended(l)
 		return
@@ -113,6 +114,11 @@ func (e *Engine) record(s *stepRun) {
 	cp := *row
 	cp.Snapshot = s.snap
 	tr.Execution = &cp
+	from := before
+	if tr.New {
+		from = ""
+	}
+	e.busEvents(tr, from, tr.Events)
 	e.add(l, tr, transitions)
 	if ended {
 		e.ended(l)
@@ -168,4 +174,15 @@ func dropTimer(tr *store.Transition, id string) bool {
 		}
 	}
 	return false
+}
+
+// busEvents adds to tr the bus events of its execution's change (see
+// Config.BusEvents).
+func (e *Engine) busEvents(tr *store.Transition, from string, history []store.Event) {
+	if e.cfg.BusEvents == nil {
+		return
+	}
+	if evs := e.cfg.BusEvents(tr.Execution, from, history); len(evs) > 0 {
+		tr.Outbox = append(tr.Outbox, evs...)
+	}
 }

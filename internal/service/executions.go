@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/apierr"
@@ -160,8 +159,9 @@ func (s *Service) StartExecution(ctx context.Context, in *StartExecutionInput) (
 		// A backfill stands for its own date: the previous run's start
 		// (now, or any time after it) would begin its interval after its
 		// end. It covers its logical date, as baton run does.
-		req.LogicalDate, req.DataIntervalStart = in.LogicalDate, time.Time{}
+		req.LogicalDate, req.DataIntervalStart = in.LogicalDate, in.DataIntervalStart
 	}
+	req.Trigger = in.Trigger
 	ex, err := s.eng.Start(ctx, *req)
 	if err != nil {
 		return nil, err

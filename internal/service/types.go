@@ -315,6 +315,13 @@ type StartExecutionInput struct {
 	// LogicalDate is a pipeline run's $run.logical_date (a backfill's
 	// day); zero: its start. The native API's, not Step Functions'.
 	LogicalDate time.Time `json:"-"`
+	// DataIntervalStart begins the data interval of a run given its
+	// LogicalDate (a schedule's previous slot); zero: the interval is the
+	// logical date alone.
+	DataIntervalStart time.Time `json:"-"`
+	// Trigger is what started the run ($run.trigger): set by the
+	// server's triggers, never by a request.
+	Trigger any `json:"-"`
 }
 
 // StartExecutionOutput is the response of StartExecution.

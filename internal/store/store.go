@@ -142,6 +142,32 @@ type Store interface {
 	GetNamespace(ctx context.Context, name string) (*Namespace, error) // ErrNotFound
 	ListNamespaces(ctx context.Context) ([]*Namespace, error)
 
+	// The event bus's outbox. Events are appended by Commit (a
+	// transition's Outbox, in its transaction) and by AppendEvents (custom
+	// events); each gets the next Seq, which grows in commit order within
+	// a partition. Consumers read a partition after their cursor and store
+	// their progress with CommitConsumer, so that what they decided
+	// (state, intents) and how far they read are stored together.
+	AppendEvents(ctx context.Context, evs []*OutboxEvent) error
+	// ReadOutbox returns up to limit events of a partition with Seq > after,
+	// in Seq order.
+	ReadOutbox(ctx context.Context, partition int, after int64, limit int) ([]*OutboxEvent, error)
+	// LastOutboxSeq returns the highest Seq stored (0 for none).
+	LastOutboxSeq(ctx context.Context) (int64, error)
+	// Cursors returns a consumer's cursors by partition (none: empty map).
+	Cursors(ctx context.Context, consumer string) (map[int]int64, error)
+	// ConsumerState calls fn for each state entry of a consumer, by key.
+	ConsumerState(ctx context.Context, consumer string, fn func(key string, value []byte) error) error
+	// CommitConsumer stores a consumer's cursors, state changes, new
+	// intents and done intents in one transaction: all or nothing. A new
+	// intent whose (consumer, id) is stored already is left as it is.
+	CommitConsumer(ctx context.Context, c *ConsumerCommit) error
+	// Intents returns a consumer's intents not yet done, oldest first.
+	Intents(ctx context.Context, consumer string) ([]*Intent, error)
+	// TrimOutbox deletes events older than before that every consumer
+	// with a cursor has read, and returns how many it deleted.
+	TrimOutbox(ctx context.Context, before time.Time) (int64, error)
+
 	EventRules
 
 	Close() error
@@ -344,10 +370,11 @@ type Execution struct {
 	RedriveCount    int
 	RedriveDate     time.Time // zero when never redriven
 	TraceHeader     string
-	ParentToken     string // task token of the parent's Task state, for nested executions
-	Language        string // the workflow language of Definition ("asl" for executions stored before languages were recorded)
-	Definition      string // the definition it runs (copied at start: later updates do not affect it)
-	Bundle          string // digest of the project bundle whose files its steps work in (copied at start); "" for none
+	ParentToken     string    // task token of the parent's Task state, for nested executions
+	Language        string    // the workflow language of Definition ("asl" for executions stored before languages were recorded)
+	Definition      string    // the definition it runs (copied at start: later updates do not affect it)
+	Bundle          string    // digest of the project bundle whose files its steps work in (copied at start); "" for none
+	LogicalDate     time.Time // the time a pipeline run stands for (a schedule's slot, a backfill's date); zero: its start
 	RoleArn         string
 	Snapshot        []byte // the language's snapshot of the execution (workflow.Instance.Snapshot); nil for Express
 	EventCount      int64  // id of the last history event
@@ -421,7 +448,8 @@ type Transition struct {
 	// Execution is the execution's new state. With New set it is inserted
 	// (ErrExists if the ARN is taken); otherwise every field but Arn,
 	// StateMachineArn, VersionArn, AliasArn, Name, Type, Input, StartDate,
-	// Definition, RoleArn, TraceHeader and ParentToken is updated.
+	// Definition, RoleArn, TraceHeader, ParentToken, Language, Bundle and
+	// LogicalDate is updated.
 	Execution *Execution
 	New       bool
 
@@ -432,6 +460,10 @@ type Transition struct {
 	DeleteTasks  []string // tokens of tasks that are done; unknown tokens are ignored
 	AddTimers    []Timer  // inserted or replaced (by ExecutionArn, TimerID)
 	DeleteTimers []string // timer ids of this execution; unknown ids are ignored
+
+	// Outbox events are appended to the event bus in the same transaction
+	// (their Seq written back).
+	Outbox []*OutboxEvent
 
 	// DeleteAll, set on a transition that ends the execution, removes every
 	// remaining task and timer of the execution.
@@ -508,4 +540,50 @@ type Bundle struct {
 	Size    int64     // len(Data), kept apart so that a listing need not read Data
 	Created time.Time // when it was first stored
 	Data    []byte    // the encoded bundle (a gzipped tar)
+}
+
+// OutboxPartitions is the number of partitions of the outbox: fixed, so
+// that the partition of a key never changes. A single node reads them all;
+// the cluster spreads them over nodes.
+const OutboxPartitions = 16
+
+// PartitionOf returns the outbox partition of a key (an execution ARN, an
+// event id): FNV-1a of the key modulo OutboxPartitions.
+func PartitionOf(key string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(key); i++ {
+		h ^= uint32(key[i])
+		h *= 16777619
+	}
+	return int(h % OutboxPartitions)
+}
+
+// OutboxEvent is one event on the bus: an EventBridge envelope (Body, a
+// JSON object) on the bus of a namespace (Account is its account id).
+type OutboxEvent struct {
+	Seq       int64 // assigned when stored
+	Partition int
+	Account   string
+	Bus       string // "default" unless a custom bus
+	Time      time.Time
+	Body      []byte
+}
+
+// ConsumerCommit is what a consumer of the outbox stores at once.
+type ConsumerCommit struct {
+	Consumer    string
+	Cursors     map[int]int64     // partition -> last Seq read
+	State       map[string][]byte // key -> new value; a nil value deletes the key
+	Intents     []*Intent         // to carry out
+	DoneIntents []string          // ids of intents carried out
+}
+
+// Intent is an effect a consumer decided and will carry out, stored before
+// it is: a start of a workflow named by ID, so that carrying it out twice
+// (after a crash) starts it once. Body is the consumer's own encoding.
+type Intent struct {
+	ID       string
+	Consumer string
+	Body     []byte
+	Created  time.Time
 }

@@ -6,6 +6,7 @@ package faulty
 
 import (
 	"context"
+	"time"
 
 	"github.com/batonhq/baton/internal/store"
 )
@@ -250,6 +251,63 @@ func (f *Store) ListNamespaces(ctx context.Context) ([]*store.Namespace, error) 
 	var a []*store.Namespace
 	err := f.around(ctx, "ListNamespaces", "", func() (err error) {
 		a, err = f.Store.ListNamespaces(ctx)
+		return err
+	})
+	return a, err
+}
+
+func (f *Store) AppendEvents(ctx context.Context, evs []*store.OutboxEvent) error {
+	return f.around(ctx, "AppendEvents", "", func() error { return f.Store.AppendEvents(ctx, evs) })
+}
+
+func (f *Store) ReadOutbox(ctx context.Context, partition int, after int64, limit int) ([]*store.OutboxEvent, error) {
+	var a []*store.OutboxEvent
+	err := f.around(ctx, "ReadOutbox", "", func() (err error) {
+		a, err = f.Store.ReadOutbox(ctx, partition, after, limit)
+		return err
+	})
+	return a, err
+}
+
+func (f *Store) LastOutboxSeq(ctx context.Context) (int64, error) {
+	var a int64
+	err := f.around(ctx, "LastOutboxSeq", "", func() (err error) {
+		a, err = f.Store.LastOutboxSeq(ctx)
+		return err
+	})
+	return a, err
+}
+
+func (f *Store) Cursors(ctx context.Context, consumer string) (map[int]int64, error) {
+	var a map[int]int64
+	err := f.around(ctx, "Cursors", consumer, func() (err error) {
+		a, err = f.Store.Cursors(ctx, consumer)
+		return err
+	})
+	return a, err
+}
+
+func (f *Store) ConsumerState(ctx context.Context, consumer string, fn func(key string, value []byte) error) error {
+	return f.around(ctx, "ConsumerState", consumer, func() error { return f.Store.ConsumerState(ctx, consumer, fn) })
+}
+
+func (f *Store) CommitConsumer(ctx context.Context, c *store.ConsumerCommit) error {
+	return f.around(ctx, "CommitConsumer", c.Consumer, func() error { return f.Store.CommitConsumer(ctx, c) })
+}
+
+func (f *Store) Intents(ctx context.Context, consumer string) ([]*store.Intent, error) {
+	var a []*store.Intent
+	err := f.around(ctx, "Intents", consumer, func() (err error) {
+		a, err = f.Store.Intents(ctx, consumer)
+		return err
+	})
+	return a, err
+}
+
+func (f *Store) TrimOutbox(ctx context.Context, before time.Time) (int64, error) {
+	var a int64
+	err := f.around(ctx, "TrimOutbox", "", func() (err error) {
+		a, err = f.Store.TrimOutbox(ctx, before)
 		return err
 	})
 	return a, err

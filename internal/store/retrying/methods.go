@@ -6,6 +6,7 @@ package retrying
 
 import (
 	"context"
+	"time"
 
 	"github.com/batonhq/baton/internal/store"
 )
@@ -249,6 +250,63 @@ func (s *Store) ListNamespaces(ctx context.Context) ([]*store.Namespace, error) 
 	var a []*store.Namespace
 	err := s.do(ctx, "ListNamespaces", read, func() (err error) {
 		a, err = s.Store.ListNamespaces(ctx)
+		return err
+	})
+	return a, err
+}
+
+func (s *Store) AppendEvents(ctx context.Context, evs []*store.OutboxEvent) error {
+	return s.do(ctx, "AppendEvents", write, func() error { return s.Store.AppendEvents(ctx, evs) })
+}
+
+func (s *Store) ReadOutbox(ctx context.Context, partition int, after int64, limit int) ([]*store.OutboxEvent, error) {
+	var a []*store.OutboxEvent
+	err := s.do(ctx, "ReadOutbox", read, func() (err error) {
+		a, err = s.Store.ReadOutbox(ctx, partition, after, limit)
+		return err
+	})
+	return a, err
+}
+
+func (s *Store) LastOutboxSeq(ctx context.Context) (int64, error) {
+	var a int64
+	err := s.do(ctx, "LastOutboxSeq", read, func() (err error) {
+		a, err = s.Store.LastOutboxSeq(ctx)
+		return err
+	})
+	return a, err
+}
+
+func (s *Store) Cursors(ctx context.Context, consumer string) (map[int]int64, error) {
+	var a map[int]int64
+	err := s.do(ctx, "Cursors", read, func() (err error) {
+		a, err = s.Store.Cursors(ctx, consumer)
+		return err
+	})
+	return a, err
+}
+
+func (s *Store) ConsumerState(ctx context.Context, consumer string, fn func(key string, value []byte) error) error {
+	return s.do(ctx, "ConsumerState", read, func() error { return s.Store.ConsumerState(ctx, consumer, fn) })
+}
+
+func (s *Store) CommitConsumer(ctx context.Context, c *store.ConsumerCommit) error {
+	return s.do(ctx, "CommitConsumer", write, func() error { return s.Store.CommitConsumer(ctx, c) })
+}
+
+func (s *Store) Intents(ctx context.Context, consumer string) ([]*store.Intent, error) {
+	var a []*store.Intent
+	err := s.do(ctx, "Intents", read, func() (err error) {
+		a, err = s.Store.Intents(ctx, consumer)
+		return err
+	})
+	return a, err
+}
+
+func (s *Store) TrimOutbox(ctx context.Context, before time.Time) (int64, error) {
+	var a int64
+	err := s.do(ctx, "TrimOutbox", write, func() (err error) {
+		a, err = s.Store.TrimOutbox(ctx, before)
 		return err
 	})
 	return a, err

@@ -22,6 +22,7 @@ type writeStmts struct {
 	putTimer     *sql.Stmt
 	delTimer     *sql.Stmt
 	delTimersAll *sql.Stmt
+	insOutbox    *sql.Stmt
 
 	conn  *sql.Conn
 	multi map[string]*sql.Stmt // multi-row statements by kind and row count
@@ -39,7 +40,7 @@ func prepareWrite(ctx context.Context, c *sql.Conn) (*writeStmts, error) {
 			redrive_date, event_count, snapshot)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&ws.insInput, `INSERT INTO execution_inputs (execution_id, input, definition, role_arn,
-			trace_header, parent_token, language, bundle) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
+			trace_header, parent_token, language, bundle, logical_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&ws.insTask, `INSERT INTO tasks (token, execution_id, task_id, kind, resource,
 			activity_arn, state_name, input, state, worker_name, attempt, timeout_sec,
 			heartbeat_sec, created_at, started_at)
@@ -52,6 +53,7 @@ func prepareWrite(ctx context.Context, c *sql.Conn) (*writeStmts, error) {
 			ON CONFLICT (execution_id, timer_id) DO UPDATE SET at = excluded.at, purpose = excluded.purpose`},
 		{&ws.delTimer, `DELETE FROM timers WHERE execution_id = ? AND timer_id = ?`},
 		{&ws.delTimersAll, `DELETE FROM timers WHERE execution_id = ?`},
+		{&ws.insOutbox, `INSERT INTO outbox (part, account, bus, time, body) VALUES (?, ?, ?, ?, ?)`},
 	} {
 		st, err := c.PrepareContext(ctx, p.q)
 		if err != nil {
@@ -66,7 +68,7 @@ func prepareWrite(ctx context.Context, c *sql.Conn) (*writeStmts, error) {
 func (ws *writeStmts) close() error {
 	var errs []error
 	for _, st := range []*sql.Stmt{ws.lookup, ws.insExec, ws.insInput,
-		ws.insTask, ws.startTask, ws.delTask, ws.delTasksAll, ws.putTimer, ws.delTimer, ws.delTimersAll} {
+		ws.insTask, ws.startTask, ws.delTask, ws.delTasksAll, ws.putTimer, ws.delTimer, ws.delTimersAll, ws.insOutbox} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -86,7 +88,7 @@ func (ws *writeStmts) close() error {
 // differs). Tasks and timers belong to the transition's execution, whatever
 // their ExecutionArn says. Within one transition the order is: execution
 // row, events, DeleteAll, DeleteTasks, DeleteTimers, StartTasks (ErrNotFound
-// for an unknown token), AddTasks, AddTimers.
+// for an unknown token), AddTasks, AddTimers, Outbox.
 func (s *Store) Commit(ctx context.Context, batch []*store.Transition) error {
 	if len(batch) == 0 {
 		return ctx.Err()
@@ -173,7 +175,7 @@ func (s *Store) apply(ws *writeStmts, b *batch, tr *store.Transition) error {
 			return err
 		}
 		if _, err := ws.insInput.ExecContext(ctx, ref.id, x.Input, x.Definition, x.RoleArn,
-			x.TraceHeader, x.ParentToken, language(x.Language), x.Bundle); err != nil {
+			x.TraceHeader, x.ParentToken, language(x.Language), x.Bundle, nanos(x.LogicalDate)); err != nil {
 			return fmt.Errorf("execution %q: %w", x.Arn, err)
 		}
 	} else {
@@ -232,6 +234,9 @@ func (s *Store) apply(ws *writeStmts, b *batch, tr *store.Transition) error {
 		if _, err := ws.putTimer.ExecContext(ctx, ref.id, t.TimerID, nanos(t.At), t.Purpose); err != nil {
 			return fmt.Errorf("timer %q of execution %q: %w", t.TimerID, x.Arn, err)
 		}
+	}
+	if err := appendOutbox(ws.insOutbox, tr.Outbox); err != nil {
+		return fmt.Errorf("execution %q: %w", x.Arn, err)
 	}
 	return nil
 }

@@ -13,7 +13,7 @@ import (
 const execColumns = `e.id, e.arn, e.state_machine_arn, e.version_arn, e.alias_arn, e.name, e.type,
 	e.start_date, e.status, e.output, e.error, e.cause, e.stop_date, e.redrive_count,
 	e.redrive_date, e.event_count, i.input, i.definition, i.role_arn, i.trace_header,
-	i.parent_token, i.language, i.bundle`
+	i.parent_token, i.language, i.bundle, i.logical_date`
 
 // GetExecution returns an execution with its snapshot.
 func (s *Store) GetExecution(ctx context.Context, arn string) (_ *store.Execution, err error) {
@@ -99,14 +99,15 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, pag
 // scanExecution scans the execColumns, and then into extra.
 func scanExecution(r scanner, extra ...any) (*store.Execution, error) {
 	var x store.Execution
-	var start, stop, redrive int64
+	var start, stop, redrive, logical int64
 	dest := append([]any{&x.ID, &x.Arn, &x.StateMachineArn, &x.VersionArn, &x.AliasArn, &x.Name, &x.Type,
 		&start, &x.Status, &x.Output, &x.Error, &x.Cause, &stop, &x.RedriveCount,
 		&redrive, &x.EventCount, &x.Input, &x.Definition, &x.RoleArn, &x.TraceHeader,
-		&x.ParentToken, &x.Language, &x.Bundle}, extra...)
+		&x.ParentToken, &x.Language, &x.Bundle, &logical}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return nil, err
 	}
 	x.StartDate, x.StopDate, x.RedriveDate = fromNanos(start), fromNanos(stop), fromNanos(redrive)
+	x.LogicalDate = fromNanos(logical)
 	return &x, nil
 }

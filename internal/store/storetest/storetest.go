@@ -59,6 +59,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Logs", logTests},
 		{"Bundles", bundleTests},
 		{"Namespaces", namespaceTests},
+		{"Outbox", outboxTests},
 		{"EventRules", ruleTests},
 	}
 	for _, g := range groups {
@@ -193,6 +194,7 @@ func running(smArn, name string, start time.Time) *store.Execution {
 		Input:           `{"n":1}`,
 		StartDate:       start,
 		TraceHeader:     "Root=1-abc",
+		LogicalDate:     start.Add(-time.Hour),
 		Language:        "asl",
 		Definition:      `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`,
 		RoleArn:         "arn:aws:iam::123456789012:role/r",

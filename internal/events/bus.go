@@ -1,0 +1,400 @@
+// Package events is Baton's event bus: it feeds the events of the outbox
+// (executions' status changes, stored with the transitions that made them,
+// and custom events) to consumers (rules, triggers, schedules), each with
+// its own stored cursors, and carries out the intents they decide.
+//
+// Delivery is at least once and effects are exactly once: a consumer's
+// decisions (its state and its intents) are stored with its cursors in one
+// transaction before any is carried out, and an intent is named (a start's
+// execution name) so that carrying it out again after a crash changes
+// nothing. The outbox, not memory, is the source: a consumer that falls
+// behind reads on, and one that restarts resumes at its cursors.
+package events
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/batonhq/baton/internal/clock"
+	"github.com/batonhq/baton/internal/store"
+)
+
+// Consumer is one reader of the bus.
+type Consumer struct {
+	// Name keys the consumer's cursors, state and intents in the store.
+	Name string
+	// Load (optional) reads the consumer's state from the store: at start,
+	// and again when a commit of its decisions failed, so that its memory
+	// never runs ahead of what is stored.
+	Load func(ctx context.Context) error
+	// Handle (optional) reads a batch of one partition's events, in order,
+	// and adds what it decides to c (State, Intents). The bus then stores
+	// c with the new cursor in one transaction. An error leaves the cursor
+	// where it was: the batch is read again later.
+	Handle func(ctx context.Context, evs []*store.OutboxEvent, c *store.ConsumerCommit) error
+	// Tick (optional) is called at the time it last returned (and at
+	// start): it adds what is due at now to c and returns when it is next
+	// due (zero: only when woken by Bus.Wake).
+	Tick func(ctx context.Context, now time.Time, c *store.ConsumerCommit) (time.Time, error)
+	// Act carries out an intent. nil: done. An error wrapped by Permanent:
+	// given up (logged). Any other error: tried again with back-off.
+	Act func(ctx context.Context, in *store.Intent) error
+}
+
+// Permanent marks an error of Act that trying again cannot mend (the
+// workflow was deleted, its input is refused): the intent is dropped.
+func Permanent(err error) error { return permanent{err} }
+
+type permanent struct{ error }
+
+func (p permanent) Unwrap() error { return p.error }
+
+// IsPermanent reports whether err was marked by Permanent.
+func IsPermanent(err error) bool {
+	var p permanent
+	return errors.As(err, &p)
+}
+
+// Bus runs the consumers of the outbox.
+type Bus struct {
+	st    store.Store
+	log   *slog.Logger
+	clk   clock.Clock
+	batch int
+
+	mu        sync.Mutex
+	consumers []*runner
+}
+
+// Options configure a Bus.
+type Options struct {
+	Log   *slog.Logger // default slog.Default()
+	Clock clock.Clock  // default clock.Real
+	Batch int          // most events read at once from a partition; default 256
+}
+
+// New returns a bus over st's outbox.
+func New(st store.Store, o Options) *Bus {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.Batch <= 0 {
+		o.Batch = 256
+	}
+	return &Bus{st: st, log: o.Log, clk: o.Clock, batch: o.Batch}
+}
+
+// Register adds a consumer; call it before Run.
+func (b *Bus) Register(c Consumer) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.consumers = append(b.consumers, &runner{bus: b, c: c, wake: make(chan struct{}, 1)})
+}
+
+// Notify tells the consumers that read the outbox that it has new events.
+func (b *Bus) Notify() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, r := range b.consumers {
+		if r.c.Handle != nil {
+			r.poke()
+		}
+	}
+}
+
+// Wake makes a consumer tick now (its schedules changed) and read the
+// outbox.
+func (b *Bus) Wake(name string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, r := range b.consumers {
+		if r.c.Name == name {
+			r.tickNow.Store(true)
+			r.poke()
+		}
+	}
+}
+
+func (r *runner) poke() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Put appends events to the outbox (PutEvents) and wakes the consumers.
+func (b *Bus) Put(ctx context.Context, evs []*store.OutboxEvent) error {
+	if err := b.st.AppendEvents(ctx, evs); err != nil {
+		return err
+	}
+	b.Notify()
+	return nil
+}
+
+// Run runs every consumer until ctx ends.
+func (b *Bus) Run(ctx context.Context) {
+	b.mu.Lock()
+	rs := append([]*runner(nil), b.consumers...)
+	b.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, r := range rs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.run(ctx)
+		}()
+	}
+	wg.Wait()
+}
+
+// Back-off of a consumer whose store calls or intents fail.
+const (
+	retryFirst = 100 * time.Millisecond
+	retryMax   = 30 * time.Second
+	// rescan is how often a consumer reads the outbox with no wake-up: a
+	// safety net (wake-ups are not stored).
+	rescan = 5 * time.Second
+)
+
+// runner runs one consumer.
+type runner struct {
+	bus      *Bus
+	c        Consumer
+	wake     chan struct{}
+	tickNow  atomic.Bool
+	cursors  map[int]int64
+	nextTick time.Time
+	ticks    bool
+	// pending are intents not carried out yet, with when to try again.
+	pending []*pendingIntent
+}
+
+type pendingIntent struct {
+	in      *store.Intent
+	at      time.Time
+	backoff time.Duration
+}
+
+func (r *runner) run(ctx context.Context) {
+	b := r.bus
+	backoff := retryFirst
+	for !r.start(ctx) {
+		if !r.sleep(ctx, backoff) {
+			return
+		}
+		backoff = min(2*backoff, retryMax)
+	}
+	r.ticks = r.c.Tick != nil
+	r.nextTick = b.clk.Now()
+	for ctx.Err() == nil {
+		progressed, ok := r.round(ctx)
+		if !ok {
+			// The store failed: reload and wait before trying again.
+			if !r.sleep(ctx, backoff) {
+				return
+			}
+			backoff = min(2*backoff, retryMax)
+			for !r.start(ctx) {
+				if !r.sleep(ctx, backoff) {
+					return
+				}
+				backoff = min(2*backoff, retryMax)
+			}
+			continue
+		}
+		backoff = retryFirst
+		if progressed {
+			continue
+		}
+		r.wait(ctx)
+	}
+}
+
+// start reads the consumer's cursors, state and stored intents.
+func (r *runner) start(ctx context.Context) bool {
+	b := r.bus
+	cur, err := b.st.Cursors(ctx, r.c.Name)
+	if err == nil && r.c.Load != nil {
+		err = r.c.Load(ctx)
+	}
+	var ins []*store.Intent
+	if err == nil {
+		ins, err = b.st.Intents(ctx, r.c.Name)
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			b.log.Warn("event bus: a consumer cannot read its state; trying again", "consumer", r.c.Name, "err", err)
+		}
+		return false
+	}
+	r.cursors = cur
+	now := b.clk.Now()
+	r.pending = r.pending[:0]
+	for _, in := range ins {
+		r.pending = append(r.pending, &pendingIntent{in: in, at: now, backoff: retryFirst})
+	}
+	return true
+}
+
+// round reads each partition once, ticks when due and acts on the intents
+// due; progressed reports whether anything was read or done.
+func (r *runner) round(ctx context.Context) (progressed, ok bool) {
+	b := r.bus
+	if r.c.Handle != nil {
+		for p := 0; p < store.OutboxPartitions; p++ {
+			evs, err := b.st.ReadOutbox(ctx, p, r.cursors[p], b.batch)
+			if err != nil {
+				r.failed(ctx, "read the outbox", err)
+				return false, false
+			}
+			if len(evs) == 0 {
+				continue
+			}
+			last := evs[len(evs)-1].Seq
+			c := &store.ConsumerCommit{Consumer: r.c.Name, Cursors: map[int]int64{p: last}}
+			if err := r.c.Handle(ctx, evs, c); err != nil {
+				r.failed(ctx, "handle events", err)
+				return false, false
+			}
+			if !r.commit(ctx, c) {
+				return false, false
+			}
+			r.cursors[p] = last
+			progressed = true
+		}
+	}
+	if r.ticks && r.tickNow.Swap(false) {
+		r.nextTick = b.clk.Now()
+	}
+	if r.ticks && !r.nextTick.IsZero() && !b.clk.Now().Before(r.nextTick) {
+		c := &store.ConsumerCommit{Consumer: r.c.Name}
+		next, err := r.c.Tick(ctx, b.clk.Now(), c)
+		if err != nil {
+			r.failed(ctx, "tick", err)
+			return false, false
+		}
+		if !r.commit(ctx, c) {
+			return false, false
+		}
+		r.nextTick = next
+		progressed = progressed || len(c.Intents) > 0
+	}
+	if r.act(ctx) {
+		progressed = true
+	}
+	return progressed, true
+}
+
+// commit stores c and queues its intents.
+func (r *runner) commit(ctx context.Context, c *store.ConsumerCommit) bool {
+	b := r.bus
+	if len(c.Cursors) == 0 && len(c.State) == 0 && len(c.Intents) == 0 && len(c.DoneIntents) == 0 {
+		return true
+	}
+	now := b.clk.Now()
+	for _, in := range c.Intents {
+		in.Consumer = r.c.Name
+		if in.Created.IsZero() {
+			in.Created = now
+		}
+	}
+	if err := b.st.CommitConsumer(ctx, c); err != nil {
+		r.failed(ctx, "store its decisions", err)
+		return false
+	}
+	for _, in := range c.Intents {
+		r.pending = append(r.pending, &pendingIntent{in: in, at: now, backoff: retryFirst})
+	}
+	return true
+}
+
+// act carries out the intents that are due; it reports whether any was.
+func (r *runner) act(ctx context.Context) bool {
+	b := r.bus
+	if r.c.Act == nil || len(r.pending) == 0 {
+		return false
+	}
+	now := b.clk.Now()
+	var done []string
+	keep := r.pending[:0]
+	for _, p := range r.pending {
+		if p.at.After(now) || ctx.Err() != nil {
+			keep = append(keep, p)
+			continue
+		}
+		err := r.c.Act(ctx, p.in)
+		switch {
+		case err == nil:
+			done = append(done, p.in.ID)
+		case IsPermanent(err):
+			b.log.Error("event bus: an intent cannot be carried out; dropped", "consumer", r.c.Name, "intent", p.in.ID, "err", err)
+			done = append(done, p.in.ID)
+		default:
+			if ctx.Err() == nil {
+				b.log.Warn("event bus: an intent failed; trying again", "consumer", r.c.Name, "intent", p.in.ID, "err", err, "in", p.backoff)
+			}
+			p.at = now.Add(p.backoff)
+			p.backoff = min(2*p.backoff, retryMax)
+			keep = append(keep, p)
+		}
+	}
+	r.pending = keep
+	if len(done) == 0 {
+		return false
+	}
+	// Forgetting done intents may fail: they are then carried out again
+	// after a restart, which their names make harmless.
+	if err := b.st.CommitConsumer(ctx, &store.ConsumerCommit{Consumer: r.c.Name, DoneIntents: done}); err != nil && ctx.Err() == nil {
+		b.log.Warn("event bus: cannot record intents as done", "consumer", r.c.Name, "err", err)
+	}
+	return true
+}
+
+func (r *runner) failed(ctx context.Context, what string, err error) {
+	if ctx.Err() == nil {
+		r.bus.log.Warn("event bus: a consumer could not "+what+"; trying again", "consumer", r.c.Name, "err", err)
+	}
+}
+
+// wait sleeps until a wake-up, the next tick, the next intent due, or the
+// rescan period.
+func (r *runner) wait(ctx context.Context) {
+	b := r.bus
+	now := b.clk.Now()
+	d := rescan
+	if r.ticks && !r.nextTick.IsZero() {
+		d = min(d, r.nextTick.Sub(now))
+	}
+	for _, p := range r.pending {
+		d = min(d, p.at.Sub(now))
+	}
+	if d <= 0 {
+		return
+	}
+	t := b.clk.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-r.wake:
+	case <-t.C():
+	}
+}
+
+// sleep waits d on the real clock (store back-off); false when ctx ended.
+func (r *runner) sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
