@@ -26,6 +26,7 @@ import (
 	"github.com/batonhq/baton/internal/config"
 	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/pipeline"
+	"github.com/batonhq/baton/internal/server/eventsapi"
 	"github.com/batonhq/baton/internal/server/httpx"
 	"github.com/batonhq/baton/internal/server/native"
 	"github.com/batonhq/baton/internal/server/sfnapi"
@@ -395,8 +396,14 @@ func (x surface) routes() http.Handler {
 		w.Write([]byte("ready\n"))
 	})
 	sfn := sfnapi.Handler(x.svc, x.log)
-	// The Step Functions API: POST / (SDKs post to the root path).
+	events := eventsapi.Handler(x.svc, x.log)
+	// The Step Functions and EventBridge APIs: POST / (SDKs post to the
+	// root path), told apart by X-Amz-Target.
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("X-Amz-Target"), eventsapi.TargetPrefix) {
+			events.ServeHTTP(w, r)
+			return
+		}
 		if r.Method == http.MethodPost {
 			sfn.ServeHTTP(w, r)
 			return

@@ -45,6 +45,9 @@ type Config struct {
 	// Bundles bounds the project bundles deploys upload (zero fields: the
 	// bundle package's defaults).
 	Bundles bundle.Limits
+	// MaxRulesPerBus and MaxTargetsPerRule bound EventBridge rules (0:
+	// DefaultMaxRulesPerBus, DefaultMaxTargetsPerRule, AWS's quotas).
+	MaxRulesPerBus, MaxTargetsPerRule int
 }
 
 // Service implements every operation of the Step Functions API over a store

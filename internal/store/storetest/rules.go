@@ -161,7 +161,10 @@ var ruleTests = []test{
 				return e.s.PutTargets(e.ctx, acctA, store.DefaultBus, "r", []*store.RuleTarget{target("t")}, 0)
 			}},
 			{"SetRuleState", func() error { return e.s.SetRuleState(e.ctx, acctA, store.DefaultBus, "r", store.RuleDisabled, at(2)) }},
-			{"RemoveTargets", func() error { _, err := e.s.RemoveTargets(e.ctx, acctA, store.DefaultBus, "r", []string{"t"}); return err }},
+			{"RemoveTargets", func() error {
+				_, err := e.s.RemoveTargets(e.ctx, acctA, store.DefaultBus, "r", []string{"t"})
+				return err
+			}},
 			{"DeleteRule", func() error { return e.s.DeleteRule(e.ctx, acctA, store.DefaultBus, "r", false) }},
 		}
 		for _, c := range changes {

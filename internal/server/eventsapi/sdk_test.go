@@ -1,0 +1,330 @@
+package eventsapi_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/batonhq/baton/internal/server"
+)
+
+const (
+	account = "123456789012"
+	smArn   = "arn:aws:states:us-east-1:123456789012:stateMachine:orders"
+)
+
+// startServer starts a real Baton server and returns its URL.
+func startServer(t *testing.T) string {
+	t.Helper()
+	s, err := server.Start(context.Background(), server.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Shutdown(context.Background()) })
+	return "http://" + s.Addr()
+}
+
+// newClient returns an SDK client of url, without retries.
+func newClient(url string) *eventbridge.Client {
+	return eventbridge.New(eventbridge.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(url),
+		Credentials:  credentials.NewStaticCredentialsProvider("k", "s", ""),
+		Retryer:      aws.NopRetryer{},
+	})
+}
+
+// wantAPIError fails unless err is the API error code with a message
+// containing msg.
+func wantAPIError(t *testing.T, err error, code, msg string) {
+	t.Helper()
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		t.Fatalf("error = %v (%T), want %s", err, err, code)
+	}
+	if ae.ErrorCode() != code || !strings.Contains(ae.ErrorMessage(), msg) {
+		t.Fatalf("error = %s: %s, want %s containing %q", ae.ErrorCode(), ae.ErrorMessage(), code, msg)
+	}
+}
+
+func TestSDKRulesAndTargets(t *testing.T) {
+	ctx := context.Background()
+	c := newClient(startServer(t))
+
+	pat := `{"source":["billing"],"detail-type":["Invoice Batch Closed"]}`
+	pr, err := c.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("invoices"), EventPattern: aws.String(pat),
+		Description: aws.String("closed batches"), Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("billing")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := aws.ToString(pr.RuleArn); got != "arn:aws:events:us-east-1:"+account+":rule/invoices" {
+		t.Fatalf("RuleArn = %s", got)
+	}
+	d, err := c.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String("invoices")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(d.EventPattern) != pat || d.State != types.RuleStateEnabled || aws.ToString(d.EventBusName) != "default" ||
+		aws.ToString(d.Description) != "closed batches" {
+		t.Fatalf("DescribeRule = %+v", d)
+	}
+
+	// Targets: a workflow with each way of giving its input.
+	put, err := c.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("invoices"), Targets: []types.Target{
+		{Id: aws.String("whole"), Arn: aws.String(smArn)},
+		{Id: aws.String("const"), Arn: aws.String(smArn), Input: aws.String(`{"k":1}`)},
+		{Id: aws.String("path"), Arn: aws.String(smArn), InputPath: aws.String("$.detail")},
+		{Id: aws.String("tpl"), Arn: aws.String(smArn), InputTransformer: &types.InputTransformer{
+			InputPathsMap: map[string]string{"batch": "$.detail.batch"}, InputTemplate: aws.String(`{"batch": <batch>}`)},
+			RetryPolicy: &types.RetryPolicy{MaximumRetryAttempts: aws.Int32(3), MaximumEventAgeInSeconds: aws.Int32(600)}},
+	}})
+	if err != nil || put.FailedEntryCount != 0 {
+		t.Fatalf("PutTargets = %+v, %v", put, err)
+	}
+	lt, err := c.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: aws.String("invoices"), Limit: aws.Int32(3)})
+	if err != nil || len(lt.Targets) != 3 || lt.NextToken == nil || aws.ToString(lt.Targets[0].Id) != "whole" {
+		t.Fatalf("ListTargetsByRule = %+v, %v", lt, err)
+	}
+	lt2, err := c.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: aws.String("invoices"), NextToken: lt.NextToken})
+	if err != nil || len(lt2.Targets) != 1 || lt2.NextToken != nil {
+		t.Fatalf("ListTargetsByRule page 2 = %+v, %v", lt2, err)
+	}
+	tpl := lt2.Targets[0]
+	if aws.ToString(tpl.InputTransformer.InputTemplate) != `{"batch": <batch>}` || tpl.InputTransformer.InputPathsMap["batch"] != "$.detail.batch" ||
+		aws.ToInt32(tpl.RetryPolicy.MaximumRetryAttempts) != 3 || aws.ToInt32(tpl.RetryPolicy.MaximumEventAgeInSeconds) != 600 {
+		t.Fatalf("a target read back = %+v", tpl)
+	}
+
+	// A sixth target passes the limit of five.
+	_, err = c.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("invoices"), Targets: []types.Target{
+		{Id: aws.String("five"), Arn: aws.String(smArn)}, {Id: aws.String("six"), Arn: aws.String(smArn)}}})
+	wantAPIError(t, err, "LimitExceededException", "at most 5 targets")
+	// Only workflows are targets.
+	_, err = c.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("invoices"), Targets: []types.Target{
+		{Id: aws.String("q"), Arn: aws.String("arn:aws:sqs:us-east-1:123456789012:queue")}}})
+	wantAPIError(t, err, "ValidationException", "state machine ARN")
+
+	// A rule with targets is not deleted, as on AWS.
+	_, err = c.DeleteRule(ctx, &eventbridge.DeleteRuleInput{Name: aws.String("invoices")})
+	wantAPIError(t, err, "ValidationException", "Rule can't be deleted since it has targets.")
+
+	if _, err := c.DisableRule(ctx, &eventbridge.DisableRuleInput{Name: aws.String("invoices")}); err != nil {
+		t.Fatal(err)
+	}
+	ls, err := c.ListRules(ctx, &eventbridge.ListRulesInput{NamePrefix: aws.String("inv")})
+	if err != nil || len(ls.Rules) != 1 || ls.Rules[0].State != types.RuleStateDisabled {
+		t.Fatalf("ListRules = %+v, %v", ls, err)
+	}
+	if _, err := c.EnableRule(ctx, &eventbridge.EnableRuleInput{Name: aws.String("invoices")}); err != nil {
+		t.Fatal(err)
+	}
+	rm, err := c.RemoveTargets(ctx, &eventbridge.RemoveTargetsInput{Rule: aws.String("invoices"), Ids: []string{"whole", "const", "path", "tpl"}})
+	if err != nil || rm.FailedEntryCount != 0 {
+		t.Fatalf("RemoveTargets = %+v, %v", rm, err)
+	}
+	if _, err := c.DeleteRule(ctx, &eventbridge.DeleteRuleInput{Name: aws.String("invoices")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String("invoices")})
+	var nf *types.ResourceNotFoundException
+	if !errors.As(err, &nf) || aws.ToString(nf.Message) != "Rule invoices does not exist on EventBus default." {
+		t.Fatalf("DescribeRule of a deleted rule: %v", err)
+	}
+	// Deleting a rule that does not exist is no error, as on AWS.
+	if _, err := c.DeleteRule(ctx, &eventbridge.DeleteRuleInput{Name: aws.String("invoices")}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSDKListRulesPages(t *testing.T) {
+	ctx := context.Background()
+	c := newClient(startServer(t))
+	for _, n := range []string{"a1", "a2", "a3", "b1", "a4"} {
+		if _, err := c.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String(n), EventPattern: aws.String(`{"source":["x"]}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var names []string
+	pages := 0
+	var token *string
+	for {
+		out, err := c.ListRules(ctx, &eventbridge.ListRulesInput{NamePrefix: aws.String("a"), Limit: aws.Int32(2), NextToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, r := range out.Rules {
+			names = append(names, aws.ToString(r.Name))
+		}
+		if token = out.NextToken; token == nil || pages > 10 {
+			break
+		}
+	}
+	if strings.Join(names, ",") != "a1,a2,a3,a4" || pages != 2 {
+		t.Fatalf("rules named a... = %v in %d pages", names, pages)
+	}
+}
+
+func TestSDKEventBuses(t *testing.T) {
+	ctx := context.Background()
+	c := newClient(startServer(t))
+	cr, err := c.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String("orders"), Description: aws.String("order events")})
+	if err != nil || aws.ToString(cr.EventBusArn) != "arn:aws:events:us-east-1:"+account+":event-bus/orders" {
+		t.Fatalf("CreateEventBus = %+v, %v", cr, err)
+	}
+	_, err = c.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String("orders")})
+	var exists *types.ResourceAlreadyExistsException
+	if !errors.As(err, &exists) {
+		t.Fatalf("CreateEventBus twice: %v", err)
+	}
+	d, err := c.DescribeEventBus(ctx, &eventbridge.DescribeEventBusInput{Name: aws.String("orders")})
+	if err != nil || aws.ToString(d.Description) != "order events" || d.CreationTime == nil || d.CreationTime.Year() < 2020 {
+		t.Fatalf("DescribeEventBus = %+v, %v", d, err)
+	}
+	ls, err := c.ListEventBuses(ctx, &eventbridge.ListEventBusesInput{})
+	if err != nil || len(ls.EventBuses) != 2 || aws.ToString(ls.EventBuses[0].Name) != "default" || aws.ToString(ls.EventBuses[1].Name) != "orders" {
+		t.Fatalf("ListEventBuses = %+v, %v", ls, err)
+	}
+
+	// Rules of a custom bus, named by name or ARN; schedules only on default.
+	pr, err := c.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("big"), EventBusName: cr.EventBusArn,
+		EventPattern: aws.String(`{"detail":{"total":[{"exists":true}]}}`)})
+	if err != nil || aws.ToString(pr.RuleArn) != "arn:aws:events:us-east-1:"+account+":rule/orders/big" {
+		t.Fatalf("PutRule on a custom bus = %+v, %v", pr, err)
+	}
+	_, err = c.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("tick"), EventBusName: aws.String("orders"), ScheduleExpression: aws.String("rate(5 minutes)")})
+	wantAPIError(t, err, "ValidationException", "ScheduleExpression is supported only on the default event bus.")
+	_, err = c.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("x"), EventBusName: aws.String("nope"), EventPattern: aws.String(`{"source":["a"]}`)})
+	wantAPIError(t, err, "ResourceNotFoundException", "Event bus nope does not exist.")
+	_, err = c.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String("big")})
+	wantAPIError(t, err, "ResourceNotFoundException", "Rule big does not exist on EventBus default.")
+	if _, err := c.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String("big"), EventBusName: aws.String("orders")}); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = c.DeleteEventBus(ctx, &eventbridge.DeleteEventBusInput{Name: aws.String("default")})
+	wantAPIError(t, err, "ValidationException", "Cannot delete event bus default.")
+	if _, err := c.DeleteEventBus(ctx, &eventbridge.DeleteEventBusInput{Name: aws.String("orders")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DescribeEventBus(ctx, &eventbridge.DescribeEventBusInput{Name: aws.String("orders")})
+	wantAPIError(t, err, "ResourceNotFoundException", "Event bus orders does not exist.")
+}
+
+func TestSDKPatterns(t *testing.T) {
+	ctx := context.Background()
+	c := newClient(startServer(t))
+	event := `{"id":"1","account":"123456789012","source":"billing","time":"2026-01-01T00:00:00Z","region":"us-east-1","resources":[],"detail-type":"Invoice Batch Closed","detail":{"batch":7}}`
+	for _, tc := range []struct {
+		pattern string
+		want    bool
+	}{
+		{`{"source":["billing"]}`, true},
+		{`{"source":["shipping"]}`, false},
+		{`{"detail":{"batch":[7]}}`, true},
+	} {
+		out, err := c.TestEventPattern(ctx, &eventbridge.TestEventPatternInput{EventPattern: aws.String(tc.pattern), Event: aws.String(event)})
+		if err != nil || out.Result != tc.want {
+			t.Errorf("TestEventPattern(%s) = %+v, %v; want %v", tc.pattern, out, err, tc.want)
+		}
+	}
+	_, err := c.TestEventPattern(ctx, &eventbridge.TestEventPatternInput{EventPattern: aws.String(`{"source":"billing"}`), Event: aws.String(event)})
+	wantAPIError(t, err, "InvalidEventPatternException", "Event pattern is not valid.")
+	_, err = c.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("bad"), EventPattern: aws.String(`{"source":`)})
+	wantAPIError(t, err, "InvalidEventPatternException", "Event pattern is not valid.")
+	_, err = c.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("long"), EventPattern: aws.String(`{"source":["` + strings.Repeat("x", 4100) + `"]}`)})
+	wantAPIError(t, err, "InvalidEventPatternException", "at most 4096")
+	_, err = c.TestEventPattern(ctx, &eventbridge.TestEventPatternInput{EventPattern: aws.String(`{"source":["billing"]}`), Event: aws.String(`{"source":"billing"}`)})
+	wantAPIError(t, err, "ValidationException", `missing the required field "id"`)
+	_, err = c.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("none")})
+	wantAPIError(t, err, "ValidationException", "Parameter(s) EventPattern or ScheduleExpression must be specified.")
+	_, err = c.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("bad name!"), EventPattern: aws.String(`{"source":["a"]}`)})
+	wantAPIError(t, err, "ValidationException", "regular expression pattern")
+}
+
+// TestRulesPerBusLimit: the 301st rule of a bus is refused with AWS's
+// LimitExceededException, naming the flag that raises it.
+func TestRulesPerBusLimit(t *testing.T) {
+	ctx := context.Background()
+	c := newClient(startServer(t))
+	for i := range 300 {
+		if _, err := c.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("r" + itoa(i)), ScheduleExpression: aws.String("rate(1 hour)")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := c.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("one-more"), ScheduleExpression: aws.String("rate(1 hour)")})
+	wantAPIError(t, err, "LimitExceededException", "--max-rules-per-bus")
+	if _, err := c.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("r0"), ScheduleExpression: aws.String("rate(2 hours)")}); err != nil {
+		t.Fatalf("replacing a rule at the limit: %v", err)
+	}
+}
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; i > 0; i /= 10 {
+		b = append([]byte{byte('0' + i%10)}, b...)
+	}
+	return string(b)
+}
+
+// TestHostileRequests: what a browser page or a broken client sends gets
+// a 4xx with the AWS JSON error shape.
+func TestHostileRequests(t *testing.T) {
+	url := startServer(t)
+	for _, tc := range []struct {
+		name, ct, origin, body string
+		status                 int
+		code                   string
+	}{
+		{"text/plain from a page", "text/plain", "", `{}`, 415, "SerializationException"},
+		{"a page of another origin", "application/x-amz-json-1.1", "https://evil.example", `{}`, 403, "OriginNotAllowed"},
+		{"not JSON", "application/x-amz-json-1.1", "", `{"Name":`, 400, "SerializationException"},
+		{"a wrong type", "application/x-amz-json-1.1", "", `{"Name":7}`, 400, "SerializationException"},
+		{"a huge body", "application/x-amz-json-1.1", "", `{"Name":"` + strings.Repeat("x", 1<<20) + `"}`, 413, "ValidationException"},
+		{"bad UTF-8", "application/x-amz-json-1.1", "", "{\"Name\":\"\xff\"}", 400, "SerializationException"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, url+"/", strings.NewReader(tc.body))
+			req.Header.Set("X-Amz-Target", "AWSEvents.DescribeRule")
+			req.Header.Set("Content-Type", tc.ct)
+			if tc.origin != "" {
+				req.Header.Set("Origin", tc.origin)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.status || !strings.Contains(string(b), `"__type":"`+tc.code+`"`) {
+				t.Fatalf("status %d body %s; want %d %s", resp.StatusCode, b, tc.status, tc.code)
+			}
+		})
+	}
+	req, _ := http.NewRequest(http.MethodPost, url+"/", strings.NewReader(`{}`))
+	req.Header.Set("X-Amz-Target", "AWSEvents.PutPermission")
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(b), "UnknownOperationException") || !strings.Contains(string(b), "PutRule") {
+		t.Fatalf("an operation Baton lacks: %d %s", resp.StatusCode, b)
+	}
+}
