@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/events"
@@ -851,4 +852,145 @@ func newEventID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return uuidOf(b[:])
+}
+
+// --- events ---
+
+// PutEventsEntry is one event of PutEvents.
+type PutEventsEntry struct {
+	Source       string   `json:"Source,omitempty"`
+	DetailType   string   `json:"DetailType,omitempty"`
+	Detail       string   `json:"Detail,omitempty"`
+	Resources    []string `json:"Resources,omitempty"`
+	Time         *Time    `json:"Time,omitempty"`
+	EventBusName string   `json:"EventBusName,omitempty"`
+	TraceHeader  string   `json:"TraceHeader,omitempty"`
+}
+
+// PutEventsInput is PutEvents' request.
+type PutEventsInput struct {
+	Entries    []PutEventsEntry `json:"Entries"`
+	EndpointId string           `json:"EndpointId,omitempty"`
+	Namespace  string           `json:"-"`
+}
+
+// PutEventsResultEntry is the fate of one entry: its event id, or why it
+// was refused.
+type PutEventsResultEntry struct {
+	EventId      string `json:"EventId,omitempty"`
+	ErrorCode    string `json:"ErrorCode,omitempty"`
+	ErrorMessage string `json:"ErrorMessage,omitempty"`
+}
+
+// PutEventsOutput is PutEvents' answer, an entry per entry in order.
+type PutEventsOutput struct {
+	FailedEntryCount int                    `json:"FailedEntryCount"`
+	Entries          []PutEventsResultEntry `json:"Entries"`
+}
+
+// entrySize is an entry's size as EventBridge counts it against 256 KiB.
+func entrySize(e *PutEventsEntry) int {
+	n := 14 + len(e.Source) + len(e.DetailType) + len(e.Detail) // 14: the time
+	for _, r := range e.Resources {
+		n += len(r)
+	}
+	return n
+}
+
+// PutEvents puts custom events on buses. They are appended to the bus's
+// outbox (durable before the call returns); rules' targets are started by
+// the rules consumer reading it, never here.
+func (s *Service) PutEvents(ctx context.Context, in *PutEventsInput) (*PutEventsOutput, error) {
+	switch {
+	case in.Entries == nil:
+		return nil, required(field{"entries", ""})
+	case len(in.Entries) == 0 || len(in.Entries) > maxPutEventsEntries:
+		return nil, validationErrors([]string{fmt.Sprintf("Value '[PutEventsRequestEntry]' at 'entries' failed to satisfy constraint: Member must have length between 1 and %d", maxPutEventsEntries)})
+	}
+	total := 0
+	for i := range in.Entries {
+		total += entrySize(&in.Entries[i])
+	}
+	if total > maxPutEventsBytes {
+		return nil, eventsValidation("Total size of the entries in the request is over the limit: %d bytes, more than %d (256 KiB); put fewer or smaller events per call", total, maxPutEventsBytes)
+	}
+	out := &PutEventsOutput{Entries: make([]PutEventsResultEntry, len(in.Entries))}
+	var evs []*store.OutboxEvent
+	now := s.now()
+	for i := range in.Entries {
+		ev, err := s.busEvent(ctx, in.Namespace, &in.Entries[i], now)
+		if err != nil {
+			code, msg := "InternalException", err.Error()
+			if e, ok := apierr.As(err); ok {
+				code, msg = e.Code, e.Message
+			}
+			out.Entries[i] = PutEventsResultEntry{ErrorCode: code, ErrorMessage: msg}
+			out.FailedEntryCount++
+			continue
+		}
+		out.Entries[i] = PutEventsResultEntry{EventId: ev.id}
+		evs = append(evs, ev.OutboxEvent)
+	}
+	if len(evs) > 0 {
+		put := s.cfg.PutBusEvents
+		if put == nil {
+			put = s.store.AppendEvents
+		}
+		if err := put(ctx, evs); err != nil {
+			return nil, eventsStoreErr(err, nil)
+		}
+	}
+	return out, nil
+}
+
+type busEvent struct {
+	*store.OutboxEvent
+	id string
+}
+
+// busEvent checks an entry and makes its event in EventBridge's envelope.
+func (s *Service) busEvent(ctx context.Context, ns string, e *PutEventsEntry, now time.Time) (busEvent, error) {
+	invalid := func(member string) error {
+		return apierr.New("InvalidArgument", "Parameter %s is not valid. Reason: %s is a required argument.", member, member)
+	}
+	switch {
+	case e.Source == "":
+		return busEvent{}, invalid("Source")
+	case e.DetailType == "":
+		return busEvent{}, invalid("DetailType")
+	case e.Detail == "":
+		return busEvent{}, invalid("Detail")
+	}
+	var detail map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(e.Detail), &detail); err != nil || detail == nil {
+		return busEvent{}, apierr.New("MalformedDetail", "Detail is malformed: it must be a JSON object.")
+	}
+	b, err := s.resolveBus(ctx, ns, e.EventBusName, true)
+	if err != nil {
+		return busEvent{}, err
+	}
+	at := now
+	if e.Time != nil && !e.Time.IsZero() {
+		at = e.Time.Time
+	}
+	resources := e.Resources
+	if resources == nil {
+		resources = []string{}
+	}
+	id := newEventID()
+	body, err := json.Marshal(map[string]any{
+		"version":     "0",
+		"id":          id,
+		"detail-type": e.DetailType,
+		"source":      e.Source,
+		"account":     b.account,
+		"time":        at.UTC().Format("2006-01-02T15:04:05Z"),
+		"region":      s.cfg.Region,
+		"resources":   resources,
+		"detail":      json.RawMessage(e.Detail),
+	})
+	if err != nil {
+		return busEvent{}, apierr.New("MalformedDetail", "Detail is malformed: %v", err)
+	}
+	return busEvent{OutboxEvent: &store.OutboxEvent{Partition: store.PartitionOf(id), Account: b.account, Bus: b.name, Time: now, Body: body}, id: id}, nil
 }

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -48,6 +49,9 @@ type Config struct {
 	// MaxRulesPerBus and MaxTargetsPerRule bound EventBridge rules (0:
 	// DefaultMaxRulesPerBus, DefaultMaxTargetsPerRule, AWS's quotas).
 	MaxRulesPerBus, MaxTargetsPerRule int
+	// PutBusEvents appends PutEvents' events to the bus's outbox and wakes
+	// its consumers (events.Bus.Put); nil: the store's AppendEvents.
+	PutBusEvents func(ctx context.Context, evs []*store.OutboxEvent) error
 }
 
 // Service implements every operation of the Step Functions API over a store

@@ -131,6 +131,7 @@ func bind[I, O any](method func(*service.Service, context.Context, *I) (*O, erro
 
 // ops are the EventBridge operations Baton implements.
 var ops = map[string]op{
+	"PutEvents":         bind((*service.Service).PutEvents),
 	"PutRule":           bind((*service.Service).PutRule),
 	"DescribeRule":      bind((*service.Service).DescribeRule),
 	"ListRules":         bind((*service.Service).ListRules),

@@ -2,12 +2,14 @@ package eventsapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -16,6 +18,8 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/batonhq/baton/internal/server"
+	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlite"
 )
 
 const (
@@ -25,14 +29,22 @@ const (
 
 // startServer starts a real Baton server and returns its URL.
 func startServer(t *testing.T) string {
+	url, _ := startServerIn(t, t.TempDir())
+	return url
+}
+
+// startServerIn starts a real Baton server on a data directory and returns
+// its URL and its shutdown.
+func startServerIn(t *testing.T, dir string) (string, func()) {
 	t.Helper()
-	s, err := server.Start(context.Background(), server.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(),
+	s, err := server.Start(context.Background(), server.Config{Listen: "127.0.0.1:0", DataDir: dir,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Shutdown(context.Background()) })
-	return "http://" + s.Addr()
+	stop := func() { s.Shutdown(context.Background()) }
+	t.Cleanup(stop)
+	return "http://" + s.Addr(), stop
 }
 
 // newClient returns an SDK client of url, without retries.
@@ -327,4 +339,84 @@ func TestHostileRequests(t *testing.T) {
 	if resp.StatusCode != 400 || !strings.Contains(string(b), "UnknownOperationException") || !strings.Contains(string(b), "PutRule") {
 		t.Fatalf("an operation Baton lacks: %d %s", resp.StatusCode, b)
 	}
+}
+
+// TestSDKPutEvents: PutEvents stores each good entry on the outbox in
+// EventBridge's envelope, and answers a refused entry in its place.
+func TestSDKPutEvents(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	url, stop := startServerIn(t, dir)
+	c := newClient(url)
+	if _, err := c.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String("billing")}); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC)
+	out, err := c.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []types.PutEventsRequestEntry{
+		{Source: aws.String("billing"), DetailType: aws.String("Invoice Batch Closed"), Detail: aws.String(`{"batch": 7}`),
+			EventBusName: aws.String("billing"), Time: &at, Resources: []string{"arn:x"}},
+		{Source: aws.String("billing"), DetailType: aws.String("x"), Detail: aws.String(`[1]`)},
+		{DetailType: aws.String("x"), Detail: aws.String(`{}`)},
+		{Source: aws.String("billing"), DetailType: aws.String("x"), Detail: aws.String(`{}`), EventBusName: aws.String("nope")},
+		{Source: aws.String("app"), DetailType: aws.String("Ping"), Detail: aws.String(`{}`)},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := []string{}
+	for _, e := range out.Entries {
+		codes = append(codes, aws.ToString(e.ErrorCode))
+	}
+	if out.FailedEntryCount != 3 || strings.Join(codes, ",") != ",MalformedDetail,InvalidArgument,ResourceNotFoundException," ||
+		out.Entries[0].EventId == nil || out.Entries[4].EventId == nil {
+		t.Fatalf("PutEvents = %d failed, codes %v", out.FailedEntryCount, codes)
+	}
+	_, err = c.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: make([]types.PutEventsRequestEntry, 11)})
+	wantAPIError(t, err, "ValidationException", "length between 1 and 10")
+	big := strings.Repeat("x", 200<<10)
+	_, err = c.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []types.PutEventsRequestEntry{
+		{Source: aws.String("a"), DetailType: aws.String("b"), Detail: aws.String(`{"a":"` + big + `"}`)},
+		{Source: aws.String("a"), DetailType: aws.String("b"), Detail: aws.String(`{"a":"` + big + `"}`)}}})
+	wantAPIError(t, err, "ValidationException", "over the limit")
+
+	// The outbox holds the two good events, durable across a restart.
+	stop()
+	st, err := sqlite.Open(dir, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var got []map[string]any
+	for p := range store.OutboxPartitions {
+		evs, err := st.ReadOutbox(ctx, p, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			var m map[string]any
+			if err := json.Unmarshal(e.Body, &m); err != nil {
+				t.Fatal(err)
+			}
+			if m["source"] == "aws.states" {
+				continue
+			}
+			m["bus"] = e.Bus
+			got = append(got, m)
+		}
+	}
+	if len(got) != 2 {
+		t.Fatalf("outbox = %v, want 2 events", got)
+	}
+	for _, m := range got {
+		if m["source"] != "billing" {
+			continue
+		}
+		d, _ := m["detail"].(map[string]any)
+		if m["id"] != aws.ToString(out.Entries[0].EventId) || m["bus"] != "billing" || m["time"] != "2026-03-01T03:00:00Z" ||
+			m["account"] != account || m["detail-type"] != "Invoice Batch Closed" || d["batch"] != 7.0 || m["version"] != "0" {
+			t.Fatalf("event = %v", m)
+		}
+		return
+	}
+	t.Fatalf("no billing event in %v", got)
 }
