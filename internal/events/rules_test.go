@@ -1,0 +1,116 @@
+package events_test
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton/internal/events"
+	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlite"
+)
+
+const acct = "123456789012"
+
+type start struct{ arn, name, input string }
+
+// starter records starts; an execution name started twice counts once,
+// as the engine's ExecutionAlreadyExists does.
+type starter struct {
+	mu     sync.Mutex
+	starts map[string]start
+	fail   error
+}
+
+func (s *starter) StartWorkflow(_ context.Context, _, arn, name, input string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail != nil {
+		return s.fail
+	}
+	s.starts[name] = start{arn, name, input}
+	return nil
+}
+
+func (s *starter) snapshot() map[string]start {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]start{}
+	for k, v := range s.starts {
+		out[k] = v
+	}
+	return out
+}
+
+func putRule(t *testing.T, st store.Store, name, pat, state string, targets ...events.Target) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := st.PutRule(ctx, &store.Rule{Account: acct, Bus: store.DefaultBus, Name: name, EventPattern: pat, State: state}, 0); err != nil {
+		t.Fatal(err)
+	}
+	var rows []*store.RuleTarget
+	for _, tg := range targets {
+		spec, _ := json.Marshal(tg)
+		rows = append(rows, &store.RuleTarget{ID: tg.Id, Arn: tg.Arn, Spec: spec})
+	}
+	if err := st.PutTargets(ctx, acct, store.DefaultBus, name, rows, 0); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func event(id, source string, detail string) *store.OutboxEvent {
+	body := `{"version":"0","id":"` + id + `","detail-type":"T","source":"` + source + `","account":"` + acct +
+		`","time":"2026-01-01T00:00:00Z","region":"us-east-1","resources":[],"detail":` + detail + `}`
+	return &store.OutboxEvent{Partition: store.PartitionOf(id), Account: acct, Bus: store.DefaultBus, Time: time.Unix(1767225600, 0), Body: []byte(body)}
+}
+
+// TestRulesConsumer: matching events start each target of each enabled
+// matching rule once, with the target's input; a disabled rule starts
+// nothing; an event read again (at least once) starts nothing more.
+func TestRulesConsumer(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := sqlite.Open(t.TempDir(), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	sm := "arn:aws:states:us-east-1:" + acct + ":stateMachine:"
+	putRule(t, st, "invoices", `{"source":["billing"]}`, store.RuleEnabled,
+		events.Target{Id: "whole", Arn: sm + "a"},
+		events.Target{Id: "tpl", Arn: sm + "b", InputTransformer: &events.InputTransformer{
+			InputPathsMap: map[string]string{"batch": "$.detail.batch"}, InputTemplate: `{"batch": <batch>, "rule": "<aws.events.rule-name>"}`}})
+	putRule(t, st, "off", `{"source":["billing"]}`, store.RuleDisabled, events.Target{Id: "x", Arn: sm + "c"})
+	st2 := &starter{starts: map[string]start{}}
+	bus := events.New(st, events.Options{})
+	bus.Register(events.NewRules(st, st2, "us-east-1", nil).Consumer())
+	go bus.Run(ctx)
+	if err := bus.Put(ctx, []*store.OutboxEvent{event("e1", "billing", `{"batch":7}`), event("e2", "shipping", `{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(st2.snapshot()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond) // polling the fake, with a deadline
+	}
+	got := st2.snapshot()
+	if len(got) != 2 {
+		t.Fatalf("starts = %v, want 2", got)
+	}
+	for _, s := range got {
+		switch s.arn {
+		case sm + "a":
+			var ev map[string]any
+			if json.Unmarshal([]byte(s.input), &ev) != nil || ev["id"] != "e1" {
+				t.Errorf("input of the whole-event target = %s", s.input)
+			}
+		case sm + "b":
+			if s.input != `{"batch": 7, "rule": "invoices"}` {
+				t.Errorf("input of the template target = %s", s.input)
+			}
+		default:
+			t.Errorf("unexpected start %v", s)
+		}
+	}
+}
