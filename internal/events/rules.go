@@ -24,8 +24,8 @@ import (
 // RulesConsumer is the name of the rules consumer.
 const RulesConsumer = "rules"
 
-// Starter starts workflows for the rules consumer; the server supplies it.
-type Starter interface {
+// WorkflowStarter starts workflows for the rules consumer; the server supplies it.
+type WorkflowStarter interface {
 	// StartWorkflow starts an execution of a state machine (an ARN,
 	// possibly qualified) named name with input, in the namespace of
 	// account. An execution of that name with that input existing already
@@ -36,7 +36,7 @@ type Starter interface {
 // Rules matches events against rules and starts their targets.
 type Rules struct {
 	st     store.Store
-	start  Starter
+	start  WorkflowStarter
 	region string
 	now    func() time.Time
 
@@ -56,7 +56,7 @@ type busRules struct {
 
 // NewRules returns the rules consumer over st, starting workflows with
 // start; region is the region in rule ARNs.
-func NewRules(st store.Store, start Starter, region string, now func() time.Time) *Rules {
+func NewRules(st store.Store, start WorkflowStarter, region string, now func() time.Time) *Rules {
 	if now == nil {
 		now = time.Now
 	}

@@ -2,10 +2,11 @@ package pipeline
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 	_ "time/tzdata" // time zones of schedules, on hosts without a zoneinfo database
+
+	"github.com/batonhq/baton/internal/events/schedule"
 )
 
 // The trigger: and notifications: sections are read and checked now; they
@@ -17,10 +18,6 @@ var (
 	runStatuses      = []string{"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "SUCCESS"}
 	channels         = []string{"SLACK", "EMAIL", "WEBHOOK", "OPSGENIE"}
 	notificationKind = []string{"FULL_EXECUTION", "PIPELINE", "FAILURES"}
-
-	rateRE = regexp.MustCompile(`^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$`)
-	atRE   = regexp.MustCompile(`^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$`)
-	cronRE = regexp.MustCompile(`^cron\((.*)\)$`)
 )
 
 func (p *parser) trigger(o obj) *Trigger {
@@ -116,7 +113,7 @@ func (p *parser) schedule(v any, ptr string) Schedule {
 		return s
 	}
 	o.allowOnly(scheduleFields...)
-	short := false
+	short, shortOK := false, true
 	for _, f := range []struct {
 		key    string
 		lo, hi int64
@@ -126,15 +123,21 @@ func (p *parser) schedule(v any, ptr string) Schedule {
 			*f.dst = &n
 			short = true
 		} else if o.has(f.key) {
-			short = true
+			short, shortOK = true, false
 		}
 	}
 	if c, ok := o.static("cron"); ok {
 		s.Cron = c
 		if short {
 			p.reportKey(o.at("cron"), CodeSchema, "A schedule is either cron or the shorthand (minute, hour, day, weekday, month), not both")
-		} else if msg := checkCron(c); msg != "" {
-			o.errorf("cron", "%s", msg)
+		} else if _, err := schedule.Parse(c); err != nil {
+			o.errorf("cron", "%s", err)
+		}
+	} else if short && shortOK {
+		// The fields are each in range; Shorthand refuses what they say
+		// together (day with weekday).
+		if _, err := schedule.Shorthand(s.Minute, s.Hour, s.Day, s.Weekday, s.Month); err != nil {
+			o.errorf("weekday", "%s", err)
 		}
 	} else if !short && !o.has("cron") {
 		p.reportAt(ptr, CodeSchema, "A schedule needs cron (cron(...), rate(...), at(...) or 5-field cron) or the shorthand (minute, hour, day, weekday, month)")
@@ -173,50 +176,6 @@ func (p *parser) schedule(v any, ptr string) Schedule {
 		o.errorf("end", "The schedule ends before it starts")
 	}
 	return s
-}
-
-// checkCron checks the shape of a schedule expression; "" when fine.
-func checkCron(c string) string {
-	switch {
-	case rateRE.MatchString(c):
-		if m := rateRE.FindStringSubmatch(c); m[1] == "0" {
-			return "A rate must be at least 1"
-		}
-		return ""
-	case atRE.MatchString(c):
-		if _, err := time.Parse("2006-01-02T15:04:05", atRE.FindStringSubmatch(c)[1]); err != nil {
-			return "at(...) needs a valid time, such as at(2026-01-01T03:00:00)"
-		}
-		return ""
-	case cronRE.MatchString(c):
-		f := strings.Fields(cronRE.FindStringSubmatch(c)[1])
-		if len(f) != 6 {
-			return fmt.Sprintf("An EventBridge cron(...) has 6 fields (minutes hours day-of-month month day-of-week year), not %d", len(f))
-		}
-		if (f[2] == "?") == (f[4] == "?") {
-			return "In an EventBridge cron(...), exactly one of day-of-month (3rd field) and day-of-week (5th) must be '?', e.g. cron(0 3 * * ? *)"
-		}
-		return checkCronFields(f)
-	}
-	f := strings.Fields(c)
-	if len(f) != 5 {
-		return "A schedule must be cron(...) (EventBridge, 6 fields), rate(N minutes|hours|days), at(YYYY-MM-DDThh:mm:ss) or a 5-field cron (minute hour day month weekday)"
-	}
-	return checkCronFields(f)
-}
-
-// cronFieldRE is what a cron field may hold: numbers, names, ranges,
-// lists, steps and the special characters of EventBridge (? L W #).
-var cronFieldRE = regexp.MustCompile(`^[0-9A-Za-z*?,/#-]+$`)
-
-// checkCronFields checks the characters of each cron field; "" when fine.
-func checkCronFields(fields []string) string {
-	for i, f := range fields {
-		if !cronFieldRE.MatchString(f) {
-			return fmt.Sprintf("Cron field %d (%q) may hold only numbers, names, '*', '?', ',', '-', '/', 'L', 'W' and '#'", i+1, clip(f))
-		}
-	}
-	return ""
 }
 
 // conditions reads allOf or anyOf.

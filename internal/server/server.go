@@ -25,6 +25,7 @@ import (
 	"github.com/batonhq/baton/internal/bundle"
 	"github.com/batonhq/baton/internal/config"
 	"github.com/batonhq/baton/internal/engine"
+	"github.com/batonhq/baton/internal/events"
 	"github.com/batonhq/baton/internal/pipeline"
 	"github.com/batonhq/baton/internal/server/eventsapi"
 	"github.com/batonhq/baton/internal/server/httpx"
@@ -179,6 +180,8 @@ type Server struct {
 	groups string
 	// resolver runs the built-in tasks; closed after the engine.
 	resolver *tasks.Resolver
+	// stopBus stops the event bus's consumers and waits for them.
+	stopBus func()
 }
 
 // Start opens the data directory, recovers the executions left running,
@@ -256,9 +259,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	region, account := cmp.Or(cfg.Region, service.DefaultRegion), cmp.Or(cfg.AccountID, service.DefaultAccountID)
+	bus := events.New(st, events.Options{Log: cfg.Log})
 	eng, err := engine.New(engine.Config{
 		Store: st, Executors: resolver, Workers: cfg.Workers, Log: cfg.Log, Metrics: engine.NewMetrics(reg),
-		Languages: languages(cfg), Classify: service.TaskClassifier(cmp.Or(cfg.Region, service.DefaultRegion), cmp.Or(cfg.AccountID, service.DefaultAccountID)),
+		Languages: languages(cfg), Classify: service.TaskClassifier(region, account),
+		BusEvents: service.BusEvents(region), OnBusEvents: bus.Notify,
 		MaxStepTime: cfg.MaxStepTime,
 		TaskLogs:    tasklog.New(st, tasklog.Options{MaxBytes: cfg.MaxTaskLogBytes, Log: cfg.Log}),
 		Projects:    projects,
@@ -267,9 +273,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
+	triggers := events.NewTriggers(events.TriggerOptions{Store: st, Region: region, DefaultAccount: account, Log: cfg.Log})
 	svc := service.New(service.Config{Region: cfg.Region, AccountID: cfg.AccountID, MaxPayloadBytes: cfg.MaxPayloadBytes,
-		DisabledResource: resolver.Disabled, MaxTaskLogBytes: cfg.MaxTaskLogBytes, Bundles: bundles}, st, eng)
+		DisabledResource: resolver.Disabled, MaxTaskLogBytes: cfg.MaxTaskLogBytes, Bundles: bundles,
+		OnWorkflowsChanged: func() { triggers.Changed(); bus.Wake(events.TriggersConsumer) }}, st, eng)
 	eng.SetChildren(children{svc: svc, eng: eng, st: st})
+	triggers.SetStarter(starter{svc: svc})
+	bus.Register(triggers.Consumer())
 	if err := eng.Run(ctx); err != nil {
 		st.Close()
 		if errors.Is(err, store.ErrDamaged) { // met by recovery with --db-check off
@@ -285,6 +295,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, store: st, eng: eng, svc: svc, ln: ln, errc: make(chan error, 1), unlock: unlock, groups: groups, resolver: resolver}
 	started = true
+	busCtx, busStop := context.WithCancel(context.Background())
+	busDone := make(chan struct{})
+	go func() {
+		defer close(busDone)
+		bus.Run(busCtx)
+	}()
+	s.stopBus = func() { busStop(); <-busDone }
 	base, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	hc := cfg.HTTP
@@ -467,6 +484,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if herr != nil {
 		s.http.Close() // long polls and event streams
 	}
+	s.stopBus()
 	eerr := s.eng.Close()
 	if err := s.resolver.Close(); err != nil {
 		s.log.Warn("closing the connections of pipeline steps", "err", err)

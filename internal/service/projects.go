@@ -334,5 +334,8 @@ func (s *Service) DeployPipeline(ctx context.Context, in *DeployPipelineInput) (
 		return nil, err
 	}
 	out.RevisionID, out.StateMachineVersionArn = sm.RevisionID, v.Arn
+	if out.Result != DeployUnchanged {
+		s.changed()
+	}
 	return out, nil
 }

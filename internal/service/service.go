@@ -52,6 +52,9 @@ type Config struct {
 	// PutBusEvents appends PutEvents' events to the bus's outbox and wakes
 	// its consumers (events.Bus.Put); nil: the store's AppendEvents.
 	PutBusEvents func(ctx context.Context, evs []*store.OutboxEvent) error
+	// OnWorkflowsChanged, when set, is called after a workflow was
+	// created, updated, deployed or deleted (the triggers read them again).
+	OnWorkflowsChanged func()
 }
 
 // Service implements every operation of the Step Functions API over a store
@@ -96,6 +99,13 @@ func New(cfg Config, st store.Store, eng Engine) *Service {
 func (s *Service) Config() Config { return s.cfg }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
+
+// changed tells the server that the workflows changed.
+func (s *Service) changed() {
+	if s.cfg.OnWorkflowsChanged != nil {
+		s.cfg.OnWorkflowsChanged()
+	}
+}
 
 // --- request checks shared by the operations ---
 

@@ -96,6 +96,7 @@ func (s *Service) CreateStateMachine(ctx context.Context, in *CreateStateMachine
 			return nil, storeErr(err, nil)
 		}
 	}
+	s.changed()
 	out := &CreateStateMachineOutput{StateMachineArn: sm.Arn, CreationDate: NewTime(sm.CreatedAt)}
 	if in.Publish {
 		v, err := s.publish(ctx, sm, in.VersionDescription, "")
@@ -158,6 +159,7 @@ func (s *Service) UpdateStateMachine(ctx context.Context, in *UpdateStateMachine
 	if err := s.store.UpdateStateMachine(ctx, sm); err != nil {
 		return nil, storeErr(err, stateMachineNotFound(in.StateMachineArn))
 	}
+	s.changed()
 	out := &UpdateStateMachineOutput{UpdateDate: NewTime(sm.UpdatedAt), RevisionID: sm.RevisionID}
 	if in.Publish {
 		v, err := s.publish(ctx, sm, in.VersionDescription, "")
@@ -186,6 +188,7 @@ func (s *Service) DeleteStateMachine(ctx context.Context, in *DeleteStateMachine
 	if err := s.store.DeleteStateMachine(ctx, in.StateMachineArn); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, storeErr(err, nil)
 	}
+	s.changed()
 	return &DeleteStateMachineOutput{}, nil
 }
 

@@ -159,7 +159,7 @@ type Store interface {
 	// ConsumerState calls fn for each state entry of a consumer, by key.
 	ConsumerState(ctx context.Context, consumer string, fn func(key string, value []byte) error) error
 	// CommitConsumer stores a consumer's cursors, state changes, new
-	// intents and done intents in one transaction: all or nothing. A new
+	// intents, done intents and events in one transaction: all or nothing. A new
 	// intent whose (consumer, id) is stored already is left as it is.
 	CommitConsumer(ctx context.Context, c *ConsumerCommit) error
 	// Intents returns a consumer's intents not yet done, oldest first.
@@ -576,6 +576,7 @@ type ConsumerCommit struct {
 	State       map[string][]byte // key -> new value; a nil value deletes the key
 	Intents     []*Intent         // to carry out
 	DoneIntents []string          // ids of intents carried out
+	Events      []*OutboxEvent    // appended to the outbox (Seq written back)
 }
 
 // Intent is an effect a consumer decided and will carry out, stored before

@@ -117,7 +117,10 @@ func (s *Store) CommitConsumer(ctx context.Context, c *store.ConsumerCommit) err
 	if c.Consumer == "" {
 		return fmt.Errorf("sqlite: commit consumer: no consumer named: %w", store.ErrConflict)
 	}
-	return s.writer(ctx, func(conn *sql.Conn, _ *writeStmts) error {
+	return s.writer(ctx, func(conn *sql.Conn, ws *writeStmts) error {
+		if err := appendOutbox(ws.insOutbox, c.Events); err != nil {
+			return err
+		}
 		for p, seq := range c.Cursors {
 			if _, err := conn.ExecContext(ctx, `INSERT INTO consumer_cursors (consumer, part, seq) VALUES (?, ?, ?)
 				ON CONFLICT (consumer, part) DO UPDATE SET seq = excluded.seq`, c.Consumer, p, seq); err != nil {

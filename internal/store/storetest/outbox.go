@@ -60,7 +60,9 @@ var outboxTests = []test{
 		e.ok(err, "Cursors")
 		e.equal(len(cur), 0, "cursors of a new consumer")
 		in := &store.Intent{ID: "start-1", Body: []byte(`{"w":1}`), Created: at(1)}
+		skipped := outboxEvent(4, "skipped", 1)
 		e.ok(e.s.CommitConsumer(e.ctx, &store.ConsumerCommit{Consumer: "rules",
+			Events:  []*store.OutboxEvent{skipped},
 			Cursors: map[int]int64{0: 7, 5: 9},
 			State:   map[string][]byte{"a": []byte("1"), "b": []byte("2")},
 			Intents: []*store.Intent{in}}), "CommitConsumer")
@@ -69,6 +71,9 @@ var outboxTests = []test{
 			State:   map[string][]byte{"a": nil, "c": []byte("3")},
 			Intents: []*store.Intent{{ID: "start-1", Body: []byte(`{"w":2}`), Created: at(2)}, {ID: "start-2", Created: at(3)}}}), "CommitConsumer")
 		e.s = e.reopen()
+		evs, err := e.s.ReadOutbox(e.ctx, 4, 0, 10)
+		e.ok(err, "ReadOutbox")
+		e.equal(evs, []*store.OutboxEvent{skipped}, "the event stored with the consumer's decisions")
 		cur, err = e.s.Cursors(e.ctx, "rules")
 		e.ok(err, "Cursors")
 		e.equal(cur, map[int]int64{0: 7, 5: 9}, "cursors read back")

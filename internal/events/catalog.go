@@ -1,0 +1,81 @@
+package events
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/batonhq/baton/internal/pipeline"
+	"github.com/batonhq/baton/internal/store"
+)
+
+// Workflow is a deployed pipeline with triggers.
+type Workflow struct {
+	Arn       string // the state machine's ARN
+	Name      string
+	Namespace string
+	Account   string
+	Trigger   *pipeline.Trigger
+	Revision  string // changes with every update of the workflow
+}
+
+// catalog reads the deployed pipelines that have a trigger, and maps
+// namespaces to accounts.
+type catalog struct {
+	st             store.Store
+	region         string
+	defaultAccount string
+}
+
+// load returns the pipelines with triggers, and the account of every
+// namespace by name.
+func (c catalog) load(ctx context.Context) ([]*Workflow, map[string]string, error) {
+	accounts := map[string]string{"default": c.defaultAccount}
+	names := map[string]string{c.defaultAccount: "default"}
+	nss, err := c.st.ListNamespaces(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, n := range nss {
+		accounts[n.Name] = n.AccountID
+		names[n.AccountID] = n.Name
+	}
+	var out []*Workflow
+	page := store.Page{Limit: 1000}
+	for {
+		sms, next, err := c.st.ListStateMachines(ctx, page)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, sm := range sms {
+			if sm.Language != pipeline.LanguageName {
+				continue
+			}
+			pl, err := pipeline.Parse([]byte(sm.Definition))
+			if err != nil || pl.Trigger == nil {
+				continue // deployed definitions were validated; an old one that no longer is runs by hand
+			}
+			account := accountOf(sm.Arn)
+			out = append(out, &Workflow{Arn: sm.Arn, Name: sm.Name, Namespace: names[account], Account: account,
+				Trigger: pl.Trigger, Revision: sm.RevisionID})
+		}
+		if next == "" {
+			return out, accounts, nil
+		}
+		page.Token = next
+	}
+}
+
+// accountOf returns the account of an ARN (its fifth field).
+func accountOf(arn string) string {
+	f := strings.SplitN(arn, ":", 6)
+	if len(f) < 6 {
+		return ""
+	}
+	return f[4]
+}
+
+// stateMachineArn returns the ARN of a workflow by name in an account.
+func (c catalog) stateMachineArn(account, name string) string {
+	return fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", c.region, account, name)
+}

@@ -1,0 +1,81 @@
+package events
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/batonhq/baton/internal/events/pattern"
+	"github.com/batonhq/baton/internal/store"
+)
+
+// eventPattern is a workflow's trigger.event pattern, compiled.
+type eventPattern struct {
+	p            *pattern.Pattern
+	namesAccount bool // the pattern says which accounts' events it takes
+}
+
+// patternOf compiles (once per revision) a workflow's event pattern; nil
+// when it has none or it does not compile (it was checked at deploy).
+func (t *Triggers) patternOf(w *Workflow) *eventPattern {
+	if w.Trigger.Event == nil {
+		return nil
+	}
+	key := w.Arn + "\x00" + w.Revision
+	if ep, ok := t.patterns[key]; ok {
+		return ep
+	}
+	src, _ := json.Marshal(w.Trigger.Event.Pattern)
+	p, err := pattern.Compile(src)
+	var ep *eventPattern
+	if err != nil {
+		t.opt.Log.Error("triggers: an event pattern does not compile; it does not trigger", "workflow", w.Arn, "err", err)
+	} else {
+		_, names := w.Trigger.Event.Pattern["account"]
+		ep = &eventPattern{p: p, namesAccount: names}
+	}
+	if t.patterns == nil {
+		t.patterns = map[string]*eventPattern{}
+	}
+	t.patterns[key] = ep
+	return ep
+}
+
+// matchEvent returns the starts of the workflows whose trigger.event
+// pattern matches ev: one per workflow and event, named from both. A
+// workflow sees the events of its own namespace's bus, and another's only
+// when its pattern names that account.
+func (t *Triggers) matchEvent(ev *store.OutboxEvent) []*store.Intent {
+	var parsed *pattern.Event
+	var out []*store.Intent
+	for _, w := range t.workflows {
+		ep := t.patternOf(w)
+		if ep == nil || ev.Bus != "default" || (ev.Account != w.Account && !ep.namesAccount) {
+			continue
+		}
+		if parsed == nil {
+			var err error
+			if parsed, err = pattern.ParseEvent(ev.Body); err != nil {
+				return nil
+			}
+		}
+		if !ep.p.MatchEvent(parsed) {
+			continue
+		}
+		var envelope struct {
+			ID string `json:"id"`
+		}
+		_ = json.Unmarshal(ev.Body, &envelope)
+		if envelope.ID == "" {
+			envelope.ID = fmt.Sprintf("seq-%d", ev.Seq) // events put on the bus get an id; this is a safety net
+		}
+		h := sha256.Sum256([]byte(w.Arn + "\x00" + envelope.ID + "\x00" + ev.Account))
+		name := "event-" + hex.EncodeToString(h[:16])
+		r := RunRequest{StateMachineArn: w.Arn, Name: name, Input: "{}",
+			Trigger: map[string]any{"type": "event", "event": json.RawMessage(ev.Body)}}
+		body, _ := json.Marshal(r)
+		out = append(out, &store.Intent{ID: name, Body: body})
+	}
+	return out
+}

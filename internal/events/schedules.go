@@ -1,0 +1,331 @@
+package events
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/batonhq/baton/internal/events/schedule"
+	"github.com/batonhq/baton/internal/pipeline"
+	"github.com/batonhq/baton/internal/store"
+)
+
+// Scheduling constants.
+const (
+	// Late is how far behind its slot a run may start and still count as
+	// on time: slots older than that were missed (the server was down) and
+	// the schedule's catchup decides.
+	Late = time.Minute
+	// MaxCatchup bounds the missed slots run (catchup: all) or buffered
+	// (overlap: buffer_all) for one schedule; older ones are skipped.
+	MaxCatchup = 1000
+	// bufferPoll is how often a schedule with buffered slots looks whether
+	// its workflow's runs ended.
+	bufferPoll = 2 * time.Second
+	// SkippedDetailType is the bus event of a slot that did not run.
+	SkippedDetailType = "Scheduled Run Skipped"
+	// BatonSource is the source of Baton's own bus events.
+	BatonSource = "baton.scheduler"
+)
+
+const schedKeyPrefix = "s/"
+
+// slotState is what a schedule stored: the last slot it dealt with (ran,
+// skipped or buffered), and the slots waiting for a free turn.
+type slotState struct {
+	Last     time.Time   `json:"last"`
+	Buffered []time.Time `json:"buffered,omitempty"`
+}
+
+// compiled is a schedule of a workflow, ready to give fire times.
+type compiled struct {
+	w    *Workflow
+	s    pipeline.Schedule
+	expr *schedule.Schedule
+	loc  *time.Location
+	key  string // its state's key: the workflow, the index and the expression
+	id   string // short, for run names
+}
+
+// compile reads a workflow's schedules; one that does not compile any more
+// (it was validated at deploy) is logged and left out.
+func (t *Triggers) compile(w *Workflow) []*compiled {
+	var out []*compiled
+	for i, s := range w.Trigger.Schedules {
+		var expr *schedule.Schedule
+		var err error
+		if s.Cron != "" {
+			expr, err = schedule.Parse(s.Cron)
+		} else {
+			expr, err = schedule.Shorthand(s.Minute, s.Hour, s.Day, s.Weekday, s.Month)
+		}
+		loc := time.UTC
+		if err == nil && s.Timezone != "" {
+			loc, err = time.LoadLocation(s.Timezone)
+		}
+		if err != nil {
+			t.opt.Log.Error("triggers: a schedule does not compile; it does not run", "workflow", w.Arn, "schedule", i, "err", err)
+			continue
+		}
+		expr = expr.Within(s.Start, s.End)
+		h := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%s\x00%s", w.Arn, i, expr.String(), loc.String()))
+		out = append(out, &compiled{w: w, s: s, expr: expr, loc: loc,
+			key: fmt.Sprintf("%s%s/%d/%s", schedKeyPrefix, w.Arn, i, hex.EncodeToString(h[:6])), id: hex.EncodeToString(h[:4])})
+	}
+	return out
+}
+
+// tick runs the schedules' slots that are due at now and returns when the
+// next one is.
+func (t *Triggers) tick(ctx context.Context, now time.Time, c *store.ConsumerCommit) (time.Time, error) {
+	if err := t.refresh(ctx); err != nil {
+		return time.Time{}, err
+	}
+	t.mu.Lock()
+	wfs := t.workflows
+	t.mu.Unlock()
+	var next time.Time
+	soonest := func(at time.Time) {
+		if !at.IsZero() && (next.IsZero() || at.Before(next)) {
+			next = at
+		}
+	}
+	live := map[string]bool{}
+	for _, w := range wfs {
+		for _, cs := range t.compile(w) {
+			live[cs.key] = true
+			at, err := t.tickOne(ctx, cs, now, c)
+			if err != nil {
+				return time.Time{}, err
+			}
+			soonest(at)
+		}
+	}
+	// Forget the state of schedules that are gone (undeployed, changed).
+	t.mu.Lock()
+	for key := range t.slots {
+		if !live[key] {
+			delete(t.slots, key)
+			if c.State == nil {
+				c.State = map[string][]byte{}
+			}
+			c.State[key] = nil
+		}
+	}
+	t.mu.Unlock()
+	return next, nil
+}
+
+// tickOne deals with the due slots of one schedule and returns when it is
+// next due.
+func (t *Triggers) tickOne(ctx context.Context, cs *compiled, now time.Time, c *store.ConsumerCommit) (time.Time, error) {
+	t.mu.Lock()
+	st, known := t.slots[cs.key]
+	t.mu.Unlock()
+	if !known {
+		// A new schedule starts from now: it does not run the slots before
+		// it was deployed.
+		st = &slotState{Last: now}
+		t.save(cs, st, c)
+	}
+	changed := false
+	// The slots due: after the last one dealt with, up to now.
+	var due []time.Time
+	for at := st.Last; ; {
+		slot, ok := cs.expr.Next(at, cs.loc)
+		if !ok || slot.Add(schedule.Jitter(cs.key, slot, cs.s.Jitter)).After(now) {
+			break
+		}
+		due = append(due, slot)
+		if len(due) > MaxCatchup {
+			t.skip(cs, due[0], "catchup", "more than 1,000 slots were missed", c)
+			due = due[1:]
+		}
+		at = slot
+	}
+	if len(due) > 0 {
+		st.Last = due[len(due)-1]
+		changed = true
+	}
+	// Missed slots (the server was down): catchup decides.
+	var run []time.Time
+	for i, slot := range due {
+		missed := now.Sub(slot.Add(schedule.Jitter(cs.key, slot, cs.s.Jitter))) > Late
+		window := cs.s.CatchupWindow
+		if window <= 0 {
+			window = DefaultWindow
+		}
+		switch {
+		case !missed:
+			run = append(run, slot)
+		case cs.s.Catchup == "all" && now.Sub(slot) <= window:
+			run = append(run, slot)
+		case cs.s.Catchup == "latest" && i == len(due)-1 && now.Sub(slot) <= window:
+			run = append(run, slot)
+		default:
+			t.skip(cs, slot, "missed", "the server was not running at the slot (catchup: "+orDefault(cs.s.Catchup, "none")+")", c)
+		}
+	}
+	// Buffered slots go first, then the new ones, each by the overlap policy.
+	queue := append(append([]time.Time(nil), st.Buffered...), run...)
+	if len(st.Buffered) > 0 {
+		changed = true
+	}
+	st.Buffered = nil
+	for _, slot := range queue {
+		policy := orDefault(cs.s.Overlap, "skip")
+		var active []string
+		if policy != "allow_all" {
+			var err error
+			if active, err = t.activeRuns(ctx, cs.w.Arn); err != nil {
+				return time.Time{}, err
+			}
+			// Runs this tick decided are not stored yet: they count too.
+			for _, in := range c.Intents {
+				if strings.Contains(string(in.Body), `"stateMachineArn":"`+cs.w.Arn+`"`) {
+					active = append(active, in.ID)
+				}
+			}
+		}
+		if len(active) == 0 || policy == "allow_all" {
+			c.Intents = append(c.Intents, t.slotIntent(cs, slot, nil))
+			continue
+		}
+		switch policy {
+		case "buffer_one":
+			if len(st.Buffered) == 0 {
+				st.Buffered = append(st.Buffered, slot)
+			} else {
+				t.skip(cs, slot, "overlap", "a run of this workflow is going and one slot is buffered already (overlap: buffer_one)", c)
+			}
+		case "buffer_all":
+			if len(st.Buffered) < MaxCatchup {
+				st.Buffered = append(st.Buffered, slot)
+			} else {
+				t.skip(cs, slot, "overlap", "1,000 slots are buffered already (overlap: buffer_all)", c)
+			}
+		case "cancel_other", "terminate_other":
+			stop := make([]string, 0, len(active))
+			for _, a := range active {
+				if strings.HasPrefix(a, "arn:") {
+					stop = append(stop, a)
+				}
+			}
+			c.Intents = append(c.Intents, t.slotIntent(cs, slot, stop))
+		default: // skip
+			t.skip(cs, slot, "overlap", "a run of this workflow is going (overlap: skip)", c)
+		}
+	}
+	if changed || len(st.Buffered) > 0 || !known {
+		t.save(cs, st, c)
+	}
+	next, ok := cs.expr.Next(st.Last, cs.loc)
+	var at time.Time
+	if ok {
+		at = next.Add(schedule.Jitter(cs.key, next, cs.s.Jitter))
+	}
+	if len(st.Buffered) > 0 && (at.IsZero() || now.Add(bufferPoll).Before(at)) {
+		at = now.Add(bufferPoll)
+	}
+	return at, nil
+}
+
+// activeRuns returns the ARNs of the workflow's runs that are RUNNING or
+// QUEUED.
+func (t *Triggers) activeRuns(ctx context.Context, arn string) ([]string, error) {
+	var out []string
+	for _, status := range []string{"RUNNING", "QUEUED"} {
+		xs, _, err := t.opt.Store.ListExecutions(ctx, store.ExecutionFilter{StateMachineArn: arn, Status: status}, store.Page{Limit: 100})
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range xs {
+			out = append(out, x.Arn)
+		}
+	}
+	return out, nil
+}
+
+// save records a schedule's state in memory and in the commit.
+func (t *Triggers) save(cs *compiled, st *slotState, c *store.ConsumerCommit) {
+	t.mu.Lock()
+	t.slots[cs.key] = st
+	t.mu.Unlock()
+	b, _ := json.Marshal(st)
+	if c.State == nil {
+		c.State = map[string][]byte{}
+	}
+	c.State[cs.key] = b
+}
+
+// SlotName is the name of the run of a schedule's slot: the same on every
+// node and after every restart, so that a slot runs at most once.
+func SlotName(scheduleID string, slot time.Time) string {
+	return "scheduled-" + scheduleID + "-" + slot.UTC().Format("20060102T150405Z")
+}
+
+// slotIntent is the start of a slot's run (stopping the runs in stop first).
+func (t *Triggers) slotIntent(cs *compiled, slot time.Time, stop []string) *store.Intent {
+	name := SlotName(cs.id, slot)
+	prev, _ := t.previousSlot(cs, slot)
+	r := RunRequest{StateMachineArn: cs.w.Arn, Name: name, Input: "{}", LogicalDate: slot, DataIntervalStart: prev,
+		Stop: stop, Trigger: map[string]any{"type": "schedule", "schedule": cs.expr.String(),
+			"timezone": cs.loc.String(), "scheduled_time": slot.UTC().Format(time.RFC3339)}}
+	body, _ := json.Marshal(r)
+	return &store.Intent{ID: name, Body: body}
+}
+
+// previousSlot returns the slot before slot (the start of its data
+// interval); zero when it is the first.
+func (t *Triggers) previousSlot(cs *compiled, slot time.Time) (time.Time, bool) {
+	// Search back in growing steps for a time whose next slot is slot.
+	for back := time.Minute; back <= 400*24*time.Hour; back *= 4 {
+		from := slot.Add(-back)
+		var prev time.Time
+		for at := from; ; {
+			n, ok := cs.expr.Next(at, cs.loc)
+			if !ok || !n.Before(slot) {
+				break
+			}
+			prev, at = n, n
+		}
+		if !prev.IsZero() {
+			return prev, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// skip records a slot that does not run, as an event on the bus.
+func (t *Triggers) skip(cs *compiled, slot time.Time, reason, message string, c *store.ConsumerCommit) {
+	t.opt.Log.Info("a scheduled run was skipped", "workflow", cs.w.Arn, "slot", slot, "reason", reason)
+	detail := map[string]any{"stateMachineArn": cs.w.Arn, "workflow": cs.w.Name, "namespace": cs.w.Namespace,
+		"schedule": cs.expr.String(), "scheduledTime": slot.UTC().Format(time.RFC3339), "reason": reason, "message": message}
+	id := sha256.Sum256([]byte(SlotName(cs.id, slot) + "\x00skipped"))
+	env := map[string]any{"version": "0", "id": uuidOf(id[:16]), "detail-type": SkippedDetailType, "source": BatonSource,
+		"account": cs.w.Account, "time": slot.UTC().Format(time.RFC3339), "region": t.opt.Region,
+		"resources": []string{cs.w.Arn}, "detail": detail}
+	body, _ := json.Marshal(env)
+	c.Events = append(c.Events, &store.OutboxEvent{Partition: store.PartitionOf(cs.w.Arn), Account: cs.w.Account,
+		Bus: "default", Time: slot, Body: body})
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// uuidOf formats 16 bytes as a version-4-shaped UUID.
+func uuidOf(b []byte) string {
+	var u [16]byte
+	copy(u[:], b)
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}

@@ -1,0 +1,447 @@
+package events
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/batonhq/baton/internal/pipeline"
+	"github.com/batonhq/baton/internal/store"
+)
+
+// TriggersConsumer is the name of the consumer that starts pipelines by
+// their triggers.
+const TriggersConsumer = "triggers"
+
+// DefaultWindow is how long an upstream outcome counts when a trigger
+// gives no window.
+const DefaultWindow = 24 * time.Hour
+
+// RunRequest is a start of a workflow that a trigger decided.
+type RunRequest struct {
+	StateMachineArn   string    `json:"stateMachineArn"`
+	Name              string    `json:"name"`
+	Input             string    `json:"input"`
+	LogicalDate       time.Time `json:"logicalDate,omitzero"`
+	DataIntervalStart time.Time `json:"dataIntervalStart,omitzero"`
+	Trigger           any       `json:"trigger,omitempty"`
+	// Stop lists runs to stop before the start (a schedule's overlap:
+	// cancel_other).
+	Stop []string `json:"stop,omitempty"`
+}
+
+// Starter starts workflows for the bus. Start must treat a run of that
+// name that exists already as done (nil), and return errors that trying
+// again cannot mend wrapped by Permanent.
+type Starter interface {
+	Start(ctx context.Context, r RunRequest) error
+	// Stop stops a run (aborted, with cause); one that already ended is
+	// not an error.
+	Stop(ctx context.Context, executionArn, cause string) error
+}
+
+// TriggerOptions configure the triggers consumer.
+type TriggerOptions struct {
+	Store          store.Store
+	Starter        Starter
+	Region         string
+	DefaultAccount string // the account of the "default" namespace
+	Log            *slog.Logger
+}
+
+// Triggers starts pipelines when their triggers are met. Today: upstream
+// outcomes (trigger.executions).
+type Triggers struct {
+	opt TriggerOptions
+	cat catalog
+
+	stale     atomic.Bool
+	mu        sync.Mutex
+	workflows []*Workflow
+	accounts  map[string]string
+	// execs is the run log of each pipeline with an executions trigger:
+	// the unconsumed outcomes of its upstreams.
+	execs map[string]*runLog
+	// slots is the state of each schedule, by its key.
+	slots map[string]*slotState
+	// patterns are the compiled event patterns by workflow and revision.
+	patterns map[string]*eventPattern
+}
+
+// NewTriggers returns the triggers consumer; register Consumer() on a bus.
+func NewTriggers(o TriggerOptions) *Triggers {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	return &Triggers{opt: o, cat: catalog{st: o.Store, region: o.Region, defaultAccount: o.DefaultAccount}}
+}
+
+// Consumer returns the bus consumer of the triggers.
+func (t *Triggers) Consumer() Consumer {
+	return Consumer{Name: TriggersConsumer, Load: t.load, Handle: t.handle, Tick: t.tick, Act: t.act}
+}
+
+// runLog is the state of one pipeline's executions trigger: by upstream
+// (namespace/name), the outcomes not yet consumed.
+type runLog struct {
+	Outcomes map[string][]outcome `json:"outcomes"`
+}
+
+// outcome is one terminal status of an upstream run.
+type outcome struct {
+	EventID     string          `json:"eventId"`
+	Workflow    string          `json:"workflow"`
+	Namespace   string          `json:"namespace"`
+	Arn         string          `json:"executionArn"`
+	Status      string          `json:"status"`
+	Time        time.Time       `json:"time"`
+	LogicalDate string          `json:"logicalDate,omitempty"`
+	Output      json.RawMessage `json:"output,omitempty"`
+}
+
+const execKeyPrefix = "x/"
+
+// load reads the catalog of pipelines and the stored run logs.
+func (t *Triggers) load(ctx context.Context) error {
+	wfs, accounts, err := t.cat.load(ctx)
+	if err != nil {
+		return err
+	}
+	logs := map[string]*runLog{}
+	slots := map[string]*slotState{}
+	err = t.opt.Store.ConsumerState(ctx, TriggersConsumer, func(key string, v []byte) error {
+		if strings.HasPrefix(key, schedKeyPrefix) {
+			var st slotState
+			if err := json.Unmarshal(v, &st); err != nil {
+				t.opt.Log.Error("triggers: a stored schedule state is damaged; the schedule starts afresh", "key", key, "err", err)
+				return nil
+			}
+			slots[key] = &st
+			return nil
+		}
+		if !strings.HasPrefix(key, execKeyPrefix) {
+			return nil
+		}
+		var rl runLog
+		if err := json.Unmarshal(v, &rl); err != nil {
+			t.opt.Log.Error("triggers: a stored run log is damaged; starting it afresh", "key", key, "err", err)
+			return nil
+		}
+		logs[strings.TrimPrefix(key, execKeyPrefix)] = &rl
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.workflows, t.accounts, t.execs, t.slots = wfs, accounts, logs, slots
+	return nil
+}
+
+// SetStarter sets what starts the runs (the server's service, made after
+// the bus); call it before the bus runs.
+func (t *Triggers) SetStarter(s Starter) { t.opt.Starter = s }
+
+// Changed tells the triggers that workflows changed: the catalog is read
+// again before the next events.
+func (t *Triggers) Changed() { t.stale.Store(true) }
+
+// refresh reads the catalog again when it changed.
+func (t *Triggers) refresh(ctx context.Context) error {
+	if !t.stale.Swap(false) {
+		return nil
+	}
+	wfs, accounts, err := t.cat.load(ctx)
+	if err != nil {
+		t.stale.Store(true)
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.workflows, t.accounts, t.patterns = wfs, accounts, nil
+	return nil
+}
+
+// statusEvent is what triggers read of an execution status event.
+type statusEvent struct {
+	ID         string `json:"id"`
+	Source     string `json:"source"`
+	DetailType string `json:"detail-type"`
+	Time       string `json:"time"`
+	Detail     struct {
+		ExecutionArn    string  `json:"executionArn"`
+		StateMachineArn string  `json:"stateMachineArn"`
+		Status          string  `json:"status"`
+		StopDate        *int64  `json:"stopDate"`
+		Output          *string `json:"output"`
+		LogicalDate     string  `json:"logicalDate"`
+	} `json:"detail"`
+}
+
+func terminal(status string) bool {
+	switch status {
+	case "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED":
+		return true
+	}
+	return false
+}
+
+// handle records the upstream outcomes in the run logs and fires the
+// triggers they complete.
+func (t *Triggers) handle(ctx context.Context, evs []*store.OutboxEvent, c *store.ConsumerCommit) error {
+	if err := t.refresh(ctx); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	dirty := map[string]bool{}
+	for _, ev := range evs {
+		if in := t.matchEvent(ev); len(in) > 0 {
+			c.Intents = append(c.Intents, in...)
+		}
+		var se statusEvent
+		if json.Unmarshal(ev.Body, &se) != nil || se.Source != "aws.states" ||
+			se.DetailType != "Step Functions Execution Status Change" || !terminal(se.Detail.Status) {
+			continue
+		}
+		at := ev.Time
+		if se.Detail.StopDate != nil {
+			at = time.UnixMilli(*se.Detail.StopDate).UTC()
+		}
+		for _, w := range t.workflows {
+			x := w.Trigger.Executions
+			if x == nil {
+				continue
+			}
+			matched := false
+			for _, cond := range append(append([]pipeline.UpstreamCondition(nil), x.AllOf...), x.AnyOf...) {
+				ns := cond.Namespace
+				if ns == "" {
+					ns = w.Namespace
+				}
+				acct, ok := t.accounts[ns]
+				if !ok || t.cat.stateMachineArn(acct, cond.Name) != se.Detail.StateMachineArn || !contains(cond.Status, se.Detail.Status) {
+					continue
+				}
+				o := outcome{EventID: se.ID, Workflow: cond.Name, Namespace: ns, Arn: se.Detail.ExecutionArn,
+					Status: se.Detail.Status, Time: at, LogicalDate: se.Detail.LogicalDate}
+				if se.Detail.Output != nil && json.Valid([]byte(*se.Detail.Output)) {
+					o.Output = json.RawMessage(*se.Detail.Output)
+				}
+				t.record(w, x, condKey(ns, cond.Name), o)
+				matched = true
+			}
+			if !matched {
+				continue
+			}
+			dirty[w.Arn] = true
+			if r := t.evaluate(w, x, at); r != nil {
+				c.Intents = append(c.Intents, r)
+			}
+		}
+	}
+	if len(dirty) > 0 && c.State == nil {
+		c.State = map[string][]byte{}
+	}
+	for arn := range dirty {
+		b, err := json.Marshal(t.execs[arn])
+		if err != nil {
+			return err
+		}
+		c.State[execKeyPrefix+arn] = b
+	}
+	return nil
+}
+
+func condKey(ns, name string) string { return ns + "/" + name }
+
+// record adds an outcome to a pipeline's run log: the newest of its
+// upstream (match any), or the newest of its upstream and logical date.
+func (t *Triggers) record(w *Workflow, x *pipeline.ExecutionsTrigger, key string, o outcome) {
+	rl := t.execs[w.Arn]
+	if rl == nil {
+		rl = &runLog{Outcomes: map[string][]outcome{}}
+		t.execs[w.Arn] = rl
+	}
+	list := rl.Outcomes[key]
+	kept := list[:0]
+	for _, old := range list {
+		if x.Match == "logical_date" && old.LogicalDate != o.LogicalDate {
+			kept = append(kept, old)
+		}
+	}
+	rl.Outcomes[key] = append(kept, o)
+}
+
+// evaluate fires a pipeline's executions trigger if its run log meets it
+// at now: it consumes the outcomes used and returns the start's intent.
+func (t *Triggers) evaluate(w *Workflow, x *pipeline.ExecutionsTrigger, now time.Time) *store.Intent {
+	rl := t.execs[w.Arn]
+	window := x.Window
+	if window <= 0 {
+		window = DefaultWindow
+	}
+	// Outcomes past the window no longer count.
+	for k, list := range rl.Outcomes {
+		kept := list[:0]
+		for _, o := range list {
+			if now.Sub(o.Time) <= window {
+				kept = append(kept, o)
+			}
+		}
+		if len(kept) == 0 {
+			delete(rl.Outcomes, k)
+		} else {
+			rl.Outcomes[k] = kept
+		}
+	}
+	// The candidate days: any (one candidate, "") or each logical date seen.
+	dates := []string{""}
+	if x.Match == "logical_date" {
+		seen := map[string]bool{}
+		dates = dates[:0]
+		for _, list := range rl.Outcomes {
+			for _, o := range list {
+				if !seen[o.LogicalDate] {
+					seen[o.LogicalDate] = true
+					dates = append(dates, o.LogicalDate)
+				}
+			}
+		}
+		sort.Strings(dates)
+	}
+	for _, day := range dates {
+		used := t.satisfied(w, x, rl, day)
+		if used == nil {
+			continue
+		}
+		return t.fire(w, x, rl, day, used)
+	}
+	return nil
+}
+
+// satisfied returns the outcome each met condition uses (by condition
+// key), or nil when the combination is not met for day ("" : any day).
+func (t *Triggers) satisfied(w *Workflow, x *pipeline.ExecutionsTrigger, rl *runLog, day string) map[string]outcome {
+	used := map[string]outcome{}
+	meet := func(conds []pipeline.UpstreamCondition) (all bool, any bool) {
+		all = true
+		for _, cond := range conds {
+			ns := cond.Namespace
+			if ns == "" {
+				ns = w.Namespace
+			}
+			key := condKey(ns, cond.Name)
+			var best *outcome
+			for i, o := range rl.Outcomes[key] {
+				if (day == "" || o.LogicalDate == day) && contains(cond.Status, o.Status) {
+					if best == nil || o.Time.After(best.Time) {
+						best = &rl.Outcomes[key][i]
+					}
+				}
+			}
+			if best == nil {
+				all = false
+				continue
+			}
+			any = true
+			used[key] = *best
+		}
+		return all, any
+	}
+	allMet, _ := meet(x.AllOf)
+	_, anyMet := meet(x.AnyOf)
+	var ok bool
+	switch {
+	case len(x.AllOf) > 0 && len(x.AnyOf) > 0 && x.Operator == "OR":
+		ok = allMet || anyMet
+	case len(x.AllOf) > 0 && len(x.AnyOf) > 0:
+		ok = allMet && anyMet
+	case len(x.AllOf) > 0:
+		ok = allMet
+	default:
+		ok = anyMet
+	}
+	if !ok {
+		return nil
+	}
+	return used
+}
+
+// fire consumes the used outcomes (each and every older one of its
+// upstream; of the same day with match logical_date) and returns the
+// intent that starts the run.
+func (t *Triggers) fire(w *Workflow, x *pipeline.ExecutionsTrigger, rl *runLog, day string, used map[string]outcome) *store.Intent {
+	keys := make([]string, 0, len(used))
+	for k := range used {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	h.Write([]byte(w.Arn))
+	var upstream []map[string]any
+	for _, k := range keys {
+		o := used[k]
+		h.Write([]byte{0})
+		h.Write([]byte(o.EventID))
+		kept := rl.Outcomes[k][:0]
+		for _, old := range rl.Outcomes[k] {
+			if old.Time.After(o.Time) || (day != "" && old.LogicalDate != day) {
+				kept = append(kept, old)
+			}
+		}
+		rl.Outcomes[k] = kept
+		u := map[string]any{"workflow": o.Workflow, "namespace": o.Namespace, "executionArn": o.Arn, "status": o.Status,
+			"time": o.Time.Format(time.RFC3339Nano)}
+		if o.Output != nil {
+			u["output"] = o.Output
+		}
+		if o.LogicalDate != "" {
+			u["logicalDate"] = o.LogicalDate
+		}
+		upstream = append(upstream, u)
+	}
+	name := "upstream-" + hex.EncodeToString(h.Sum(nil))[:32]
+	r := RunRequest{StateMachineArn: w.Arn, Name: name, Input: "{}",
+		Trigger: map[string]any{"type": "executions", "upstream": upstream}}
+	if day != "" {
+		if ld, err := time.Parse(time.RFC3339Nano, day); err == nil {
+			r.LogicalDate = ld
+		}
+	}
+	body, _ := json.Marshal(r)
+	return &store.Intent{ID: name, Body: body}
+}
+
+// act starts the run an intent describes.
+func (t *Triggers) act(ctx context.Context, in *store.Intent) error {
+	var r RunRequest
+	if err := json.Unmarshal(in.Body, &r); err != nil {
+		return Permanent(err)
+	}
+	for _, arn := range r.Stop {
+		// A run that cannot be stopped (it ended meanwhile) does not hold
+		// up the start; a store that fails does.
+		if err := t.opt.Starter.Stop(ctx, arn, "stopped for "+r.Name+" (overlap: cancel_other)"); err != nil && !IsPermanent(err) {
+			return err
+		}
+	}
+	return t.opt.Starter.Start(ctx, r)
+}
+
+func contains(list []string, s string) bool {
+	for _, e := range list {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}

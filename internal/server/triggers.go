@@ -1,0 +1,49 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/events"
+	"github.com/batonhq/baton/internal/service"
+)
+
+// starter starts the runs the event bus decided, through the service so
+// that they are checked like any start.
+type starter struct{ svc *service.Service }
+
+// Start implements events.Starter: a run of that name that exists is the
+// same start carried out again (after a crash); a refusal of the request
+// (the workflow is gone, its limit says skip) cannot pass later.
+func (s starter) Start(ctx context.Context, r events.RunRequest) error {
+	_, err := s.svc.StartExecution(ctx, &service.StartExecutionInput{StateMachineArn: r.StateMachineArn, Name: r.Name,
+		Input: r.Input, LogicalDate: r.LogicalDate, DataIntervalStart: r.DataIntervalStart, Trigger: r.Trigger})
+	var ae *apierr.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ae) && ae.Code == apierr.ExecutionAlreadyExists:
+		return nil
+	case errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Status != http.StatusTooManyRequests && ae.Code != "ThrottlingException":
+		return events.Permanent(err)
+	}
+	return err
+}
+
+// Stop implements events.Starter: a run that ended already is not an
+// error.
+func (s starter) Stop(ctx context.Context, executionArn, cause string) error {
+	_, err := s.svc.StopExecution(ctx, &service.StopExecutionInput{ExecutionArn: executionArn, Error: "Baton.Superseded", Cause: cause})
+	var ae *apierr.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ae) && (ae.Code == apierr.ExecutionDoesNotExist || ae.Code == "ExecutionNotRunning" || ae.Status == http.StatusConflict):
+		return nil
+	case errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Code != "ThrottlingException":
+		return events.Permanent(err)
+	}
+	return err
+}
