@@ -12,11 +12,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"sync"
 	"time"
 
-	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/events/pattern"
 	"github.com/batonhq/baton/internal/store"
 )
@@ -24,19 +22,10 @@ import (
 // RulesConsumer is the name of the rules consumer.
 const RulesConsumer = "rules"
 
-// WorkflowStarter starts workflows for the rules consumer; the server supplies it.
-type WorkflowStarter interface {
-	// StartWorkflow starts an execution of a state machine (an ARN,
-	// possibly qualified) named name with input, in the namespace of
-	// account. An execution of that name with that input existing already
-	// is success (the start was done before).
-	StartWorkflow(ctx context.Context, account, stateMachineArn, name, input string) error
-}
-
 // Rules matches events against rules and starts their targets.
 type Rules struct {
 	st     store.Store
-	start  WorkflowStarter
+	start  Starter
 	region string
 	now    func() time.Time
 
@@ -55,8 +44,9 @@ type busRules struct {
 }
 
 // NewRules returns the rules consumer over st, starting workflows with
-// start; region is the region in rule ARNs.
-func NewRules(st store.Store, start WorkflowStarter, region string, now func() time.Time) *Rules {
+// start (the triggers' Starter: a run of that name that exists is done);
+// region is the region in rule ARNs.
+func NewRules(st store.Store, start Starter, region string, now func() time.Time) *Rules {
 	if now == nil {
 		now = time.Now
 	}
@@ -197,23 +187,21 @@ const (
 )
 
 // act starts the workflow of an intent. A refusal of the start itself
-// (the workflow was deleted, the input is refused) is given up; other
-// failures are tried again within the target's retry policy.
+// (the workflow was deleted, the input is refused: the Starter marks it
+// Permanent) is given up; other failures are tried again within the
+// target's retry policy.
 func (r *Rules) act(ctx context.Context, in *store.Intent) error {
 	var si startIntent
 	if err := json.Unmarshal(in.Body, &si); err != nil {
 		return Permanent(fmt.Errorf("intent %s: %w", in.ID, err))
 	}
-	err := r.start.StartWorkflow(ctx, si.Account, si.StateMachineArn, si.Name, si.Input)
+	err := r.start.Start(ctx, RunRequest{StateMachineArn: si.StateMachineArn, Name: si.Name, Input: si.Input,
+		Trigger: map[string]any{"rule": si.Rule}})
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err == nil {
+	if err == nil || IsPermanent(err) {
 		delete(r.trys, in.ID)
-		return nil
-	}
-	if e, ok := apierr.As(err); ok && e.Status >= 400 && e.Status < 500 && e.Status != http.StatusTooManyRequests {
-		delete(r.trys, in.ID)
-		return Permanent(fmt.Errorf("rule %s could not start %s: %w", si.Rule, si.StateMachineArn, err))
+		return err
 	}
 	r.trys[in.ID]++
 	maxTries, maxAge := defaultMaxAttempts, defaultMaxAge

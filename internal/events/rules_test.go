@@ -24,15 +24,17 @@ type starter struct {
 	fail   error
 }
 
-func (s *starter) StartWorkflow(_ context.Context, _, arn, name, input string) error {
+func (s *starter) Start(_ context.Context, r events.RunRequest) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail != nil {
 		return s.fail
 	}
-	s.starts[name] = start{arn, name, input}
+	s.starts[r.Name] = start{r.StateMachineArn, r.Name, r.Input}
 	return nil
 }
+
+func (s *starter) Stop(context.Context, string, string) error { return nil }
 
 func (s *starter) snapshot() map[string]start {
 	s.mu.Lock()

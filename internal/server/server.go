@@ -64,8 +64,11 @@ type Config struct {
 	// MaxBundleBytes bounds the files of a deployed project (default
 	// bundle.DefaultMaxBytes, 64 MiB).
 	MaxBundleBytes int64
-	Workers        int               // concurrent built-in tasks; default 64
-	Resources      map[string]string // Task resource -> local command (see docs/tasks.md)
+	// MaxRulesPerBus and MaxTargetsPerRule bound EventBridge rules
+	// (defaults 300 and 5, AWS's quotas).
+	MaxRulesPerBus, MaxTargetsPerRule int
+	Workers                           int               // concurrent built-in tasks; default 64
+	Resources                         map[string]string // Task resource -> local command (see docs/tasks.md)
 	// DisableShell and AllowedResources switch built-in resources off
 	// (see tasks.Options); Tasks using them fail with Baton.ResourceDisabled.
 	DisableShell     bool
@@ -276,10 +279,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	triggers := events.NewTriggers(events.TriggerOptions{Store: st, Region: region, DefaultAccount: account, Log: cfg.Log})
 	svc := service.New(service.Config{Region: cfg.Region, AccountID: cfg.AccountID, MaxPayloadBytes: cfg.MaxPayloadBytes,
 		DisabledResource: resolver.Disabled, MaxTaskLogBytes: cfg.MaxTaskLogBytes, Bundles: bundles,
-		OnWorkflowsChanged: func() { triggers.Changed(); bus.Wake(events.TriggersConsumer) }}, st, eng)
+		OnWorkflowsChanged: func() { triggers.Changed(); bus.Wake(events.TriggersConsumer) },
+		PutBusEvents:       bus.Put, MaxRulesPerBus: cfg.MaxRulesPerBus, MaxTargetsPerRule: cfg.MaxTargetsPerRule}, st, eng)
 	eng.SetChildren(children{svc: svc, eng: eng, st: st})
 	triggers.SetStarter(starter{svc: svc})
 	bus.Register(triggers.Consumer())
+	bus.Register(events.NewRules(st, starter{svc: svc}, region, nil).Consumer())
 	if err := eng.Run(ctx); err != nil {
 		st.Close()
 		if errors.Is(err, store.ErrDamaged) { // met by recovery with --db-check off
@@ -413,12 +418,12 @@ func (x surface) routes() http.Handler {
 		w.Write([]byte("ready\n"))
 	})
 	sfn := sfnapi.Handler(x.svc, x.log)
-	events := eventsapi.Handler(x.svc, x.log)
+	ebAPI := eventsapi.Handler(x.svc, x.log)
 	// The Step Functions and EventBridge APIs: POST / (SDKs post to the
 	// root path), told apart by X-Amz-Target.
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("X-Amz-Target"), eventsapi.TargetPrefix) {
-			events.ServeHTTP(w, r)
+			ebAPI.ServeHTTP(w, r)
 			return
 		}
 		if r.Method == http.MethodPost {

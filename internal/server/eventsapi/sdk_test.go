@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/smithy-go"
 
 	"github.com/batonhq/baton/internal/server"
@@ -36,9 +37,18 @@ func startServer(t *testing.T) string {
 // startServerIn starts a real Baton server on a data directory and returns
 // its URL and its shutdown.
 func startServerIn(t *testing.T, dir string) (string, func()) {
+	return startServerWith(t, server.Config{DataDir: dir})
+}
+
+// startServerWith starts a real Baton server with cfg (on a free loopback
+// port, quiet) and returns its URL and its shutdown.
+func startServerWith(t *testing.T, cfg server.Config) (string, func()) {
 	t.Helper()
-	s, err := server.Start(context.Background(), server.Config{Listen: "127.0.0.1:0", DataDir: dir,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg.Listen, cfg.Log = "127.0.0.1:0", slog.New(slog.NewTextHandler(io.Discard, nil))
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
+	s, err := server.Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -419,4 +429,58 @@ func TestSDKPutEvents(t *testing.T) {
 		return
 	}
 	t.Fatalf("no billing event in %v", got)
+}
+
+// TestRuleStartsWorkflow: an event put with PutEvents that a rule matches
+// starts the rule's target workflow, once, with the input its
+// InputTransformer makes; the server's --max-targets-per-rule applies.
+func TestRuleStartsWorkflow(t *testing.T) {
+	ctx := context.Background()
+	url, _ := startServerWith(t, server.Config{MaxTargetsPerRule: 1})
+	c := newClient(url)
+	sc := sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
+		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""), Retryer: aws.NopRetryer{}})
+	cr, err := sc.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("orders"), RoleArn: aws.String("arn:aws:iam::123456789012:role/r"),
+		Definition: aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("invoices"), EventPattern: aws.String(`{"source":["billing"],"detail":{"total":[{"numeric":[">",100]}]}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("invoices"), Targets: []types.Target{{Id: aws.String("wf"), Arn: cr.StateMachineArn,
+		InputTransformer: &types.InputTransformer{InputPathsMap: map[string]string{"batch": "$.detail.batch"}, InputTemplate: aws.String(`{"batch": <batch>, "rule": <aws.events.rule-name>}`)}}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("invoices"), Targets: []types.Target{{Id: aws.String("two"), Arn: cr.StateMachineArn}}})
+	wantAPIError(t, err, "LimitExceededException", "--max-targets-per-rule")
+	out, err := c.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []types.PutEventsRequestEntry{
+		{Source: aws.String("billing"), DetailType: aws.String("Invoice Batch Closed"), Detail: aws.String(`{"batch": 7, "total": 250}`)},
+		{Source: aws.String("billing"), DetailType: aws.String("Invoice Batch Closed"), Detail: aws.String(`{"batch": 8, "total": 50}`)},
+	}})
+	if err != nil || out.FailedEntryCount != 0 {
+		t.Fatalf("PutEvents = %+v, %v", out, err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	var inputs []string
+	for time.Now().Before(deadline) {
+		ls, err := sc.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: cr.StateMachineArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ls.Executions) > 0 {
+			for _, x := range ls.Executions {
+				d, err := sc.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: x.ExecutionArn})
+				if err != nil {
+					t.Fatal(err)
+				}
+				inputs = append(inputs, aws.ToString(d.Input))
+			}
+			break
+		}
+		time.Sleep(10 * time.Millisecond) // polling the server, with a deadline
+	}
+	if len(inputs) != 1 || inputs[0] != `{"batch": 7, "rule": "invoices"}` {
+		t.Fatalf("executions started by the rule have inputs %q; want one with batch 7", inputs)
+	}
 }
