@@ -46,12 +46,16 @@ func TestAWSCLIEventBridge(t *testing.T) {
 	if put.FailedEntryCount != 0 {
 		t.Fatalf("put-targets = %+v", put)
 	}
-	var targets struct{ Targets []struct{ Id, Arn, InputPath string } }
+	var targets struct {
+		Targets []struct{ Id, Arn, InputPath string }
+	}
 	ev.ok(t, &targets, "list-targets-by-rule", "--rule", "closed", "--event-bus-name", "billing")
 	if len(targets.Targets) != 1 || targets.Targets[0].InputPath != "$.detail" {
 		t.Fatalf("list-targets-by-rule = %+v", targets)
 	}
-	var rules struct{ Rules []struct{ Name, State, EventBusName string } }
+	var rules struct {
+		Rules []struct{ Name, State, EventBusName string }
+	}
 	ev.ok(t, &rules, "list-rules", "--event-bus-name", "billing", "--name-prefix", "clo")
 	if len(rules.Rules) != 1 || rules.Rules[0].State != "ENABLED" || rules.Rules[0].EventBusName != "billing" {
 		t.Fatalf("list-rules = %+v", rules)
