@@ -24,6 +24,7 @@ import (
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/events"
 	"github.com/batonhq/baton/internal/events/pattern"
+	"github.com/batonhq/baton/internal/events/schedule"
 	"github.com/batonhq/baton/internal/store"
 )
 
@@ -333,14 +334,17 @@ func CompileEventPattern(src string) (*pattern.Pattern, error) {
 	return p, nil
 }
 
-// checkSchedule checks a schedule's form; the schedules' own package
-// checks their fields when it fires them.
+// checkSchedule checks a rule's schedule: cron(...) or rate(...) as
+// EventBridge rules take them (at(...) is the Scheduler's).
 func checkSchedule(expr string) error {
 	if len(expr) > 256 {
 		return validationErrors([]string{"Value at 'scheduleExpression' failed to satisfy constraint: Member must have length less than or equal to 256"})
 	}
-	if !(strings.HasPrefix(expr, "cron(") || strings.HasPrefix(expr, "rate(")) || !strings.HasSuffix(expr, ")") {
+	if !(strings.HasPrefix(expr, "cron(") || strings.HasPrefix(expr, "rate(")) {
 		return eventsValidation("Parameter ScheduleExpression is not valid: %q is neither cron(...) nor rate(...)", expr)
+	}
+	if _, err := schedule.Parse(expr); err != nil {
+		return eventsValidation("Parameter ScheduleExpression is not valid: %v", err)
 	}
 	return nil
 }
