@@ -194,12 +194,7 @@ func CheckTransformer(it *InputTransformer) error {
 	tpl := strings.TrimSpace(it.InputTemplate)
 	if strings.HasPrefix(tpl, "{") {
 		// A JSON object: placeholders only as values.
-		filled := fill(tpl, func(name string, inString bool) (string, bool) {
-			if inString {
-				return "x", true
-			}
-			return "null", true
-		})
+		filled := fillDummy(tpl, it.InputPathsMap)
 		if !json.Valid([]byte(filled)) {
 			return fmt.Errorf("InputTemplate %s is not valid JSON once its placeholders are filled (a placeholder cannot be an object key; quote the others or leave them bare as values)", tpl)
 		}
@@ -238,12 +233,7 @@ func Transform(it *InputTransformer, event []byte, rc RuleContext) (string, erro
 	tpl := it.InputTemplate
 	// JSON mode when the template is JSON with its placeholders filled;
 	// else text, where values go in as they read (strings unquoted).
-	jsonMode := json.Valid([]byte(fill(tpl, func(_ string, inString bool) (string, bool) {
-		if inString {
-			return "x", true
-		}
-		return "null", true
-	})))
+	jsonMode := json.Valid([]byte(fillDummy(tpl, it.InputPathsMap)))
 	out := fill(tpl, func(name string, inString bool) (string, bool) {
 		v, ok := vals[name]
 		_, known := it.InputPathsMap[name]
@@ -274,6 +264,21 @@ func Transform(it *InputTransformer, event []byte, rc RuleContext) (string, erro
 	}
 	b, _ := json.Marshal(out) // text: the workflow gets it as a JSON string
 	return string(b), nil
+}
+
+// fillDummy fills the template's placeholders (those of paths and the
+// predefined ones; any other <name> is text) with stand-ins of their
+// kind, to tell whether it is JSON once filled.
+func fillDummy(tpl string, paths map[string]string) string {
+	return fill(tpl, func(name string, inString bool) (string, bool) {
+		if _, ok := paths[name]; !ok && !isPredefined(name) {
+			return "", false
+		}
+		if inString {
+			return "x", true
+		}
+		return "null", true
+	})
 }
 
 func isPredefined(name string) bool {

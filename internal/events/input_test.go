@@ -1,6 +1,7 @@
 package events
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 )
@@ -61,9 +62,35 @@ func TestCheckTransformer(t *testing.T) {
 		{"not a path", InputTransformer{InputPathsMap: map[string]string{"a": "detail.a"}, InputTemplate: `<a>`}, false},
 		{"reserved key", InputTransformer{InputPathsMap: map[string]string{"AWS.x": "$.a"}, InputTemplate: `<a>`}, false},
 		{"no template", InputTransformer{InputPathsMap: map[string]string{"a": "$.a"}}, false},
+		{"an unknown placeholder is text, not JSON", InputTransformer{InputTemplate: `{"": <0>}`}, false},
 	} {
 		if err := CheckTransformer(&tc.it); (err == nil) != tc.ok {
 			t.Errorf("%s: CheckTransformer = %v, want ok %v", tc.name, err, tc.ok)
 		}
 	}
+}
+
+// FuzzTransform: a template PutTargets accepts that is a JSON object gives
+// valid JSON for any event; every other gives a JSON string; none panics.
+func FuzzTransform(f *testing.F) {
+	f.Add(`{"i": <a>, "s": "<a> and <b>"}`, `{"detail":{"a":"x\"y","b":{"c":[1,"<a>"]}}}`)
+	f.Add(`<a> is <b>`, `{"detail":{"a":null}}`)
+	f.Add(`{"e": <aws.events.event>, "j": <aws.events.event.json>}`, `{"detail":1,"x":"\\u0000"}`)
+	f.Add(`"<a>"`, `[]`)
+	f.Fuzz(func(t *testing.T, tpl, event string) {
+		if !json.Valid([]byte(event)) {
+			return
+		}
+		it := &InputTransformer{InputPathsMap: map[string]string{"a": "$.detail.a", "b": "$.detail.b"}, InputTemplate: tpl}
+		if CheckTransformer(it) != nil {
+			return
+		}
+		out, err := Transform(it, []byte(event), RuleContext{RuleName: "r"})
+		if err != nil {
+			return
+		}
+		if !json.Valid([]byte(out)) {
+			t.Fatalf("template %q on %s gave invalid JSON %q", tpl, event, out)
+		}
+	})
 }

@@ -3,6 +3,7 @@ package events_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -114,5 +115,86 @@ func TestRulesConsumer(t *testing.T) {
 		default:
 			t.Errorf("unexpected start %v", s)
 		}
+	}
+}
+
+// TestRulesIntentsAreNamed: the same event read twice (delivery is at
+// least once) decides the same intents, with the same execution names, so
+// that the workflow is started once; another event, or another target,
+// decides others.
+func TestRulesIntentsAreNamed(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(t.TempDir(), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	sm := "arn:aws:states:us-east-1:" + acct + ":stateMachine:"
+	putRule(t, st, "r", `{"source":["billing"]}`, store.RuleEnabled, events.Target{Id: "a", Arn: sm + "a"}, events.Target{Id: "b", Arn: sm + "b"})
+	c := events.NewRules(st, &starter{starts: map[string]start{}}, "us-east-1", nil).Consumer()
+	decide := func(evs ...*store.OutboxEvent) []*store.Intent {
+		var cc store.ConsumerCommit
+		if err := c.Handle(ctx, evs, &cc); err != nil {
+			t.Fatal(err)
+		}
+		return cc.Intents
+	}
+	first := decide(event("e1", "billing", `{}`))
+	again := decide(event("e1", "billing", `{}`))
+	other := decide(event("e2", "billing", `{}`))
+	if len(first) != 2 || len(again) != 2 || len(other) != 2 {
+		t.Fatalf("intents: %d, %d, %d; want 2 each", len(first), len(again), len(other))
+	}
+	ids := map[string]bool{}
+	for i := range first {
+		if first[i].ID != again[i].ID || string(first[i].Body) != string(again[i].Body) {
+			t.Errorf("the same event decided %s then %s", first[i].ID, again[i].ID)
+		}
+		ids[first[i].ID], ids[other[i].ID] = true, true
+	}
+	if len(ids) != 4 {
+		t.Errorf("two events by two targets gave %d distinct intents, want 4", len(ids))
+	}
+	// A rule changed is read again: disabled, it decides nothing.
+	if err := st.SetRuleState(ctx, acct, store.DefaultBus, "r", store.RuleDisabled, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := decide(event("e3", "billing", `{}`)); len(got) != 0 {
+		t.Errorf("a disabled rule decided %d intents", len(got))
+	}
+}
+
+// TestRulesRetryPolicy: a start that fails for a passing reason is tried
+// again until the target's MaximumRetryAttempts, then given up; a refusal
+// (Permanent) is given up at once.
+func TestRulesRetryPolicy(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(t.TempDir(), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	two := 2
+	putRule(t, st, "r", `{"source":["billing"]}`, store.RuleEnabled, events.Target{Id: "a", Arn: "arn:aws:states:us-east-1:" + acct + ":stateMachine:a",
+		RetryPolicy: &events.RetryPolicy{MaximumRetryAttempts: &two}})
+	s := &starter{starts: map[string]start{}, fail: errors.New("the store is busy")}
+	c := events.NewRules(st, s, "us-east-1", nil).Consumer()
+	var cc store.ConsumerCommit
+	if err := c.Handle(ctx, []*store.OutboxEvent{event("e1", "billing", `{}`)}, &cc); err != nil || len(cc.Intents) != 1 {
+		t.Fatalf("Handle: %v, %d intents", err, len(cc.Intents))
+	}
+	in := cc.Intents[0]
+	in.Created = time.Now()
+	for i := 1; i <= 2; i++ {
+		if err := c.Act(ctx, in); err == nil || events.IsPermanent(err) {
+			t.Fatalf("attempt %d: %v, want a passing failure", i, err)
+		}
+	}
+	if err := c.Act(ctx, in); !events.IsPermanent(err) {
+		t.Fatalf("attempt 3 with MaximumRetryAttempts 2: %v, want given up", err)
+	}
+	s.fail = events.Permanent(errors.New("StateMachineDoesNotExist"))
+	if err := c.Act(ctx, in); !events.IsPermanent(err) {
+		t.Fatalf("a refused start: %v, want given up", err)
 	}
 }

@@ -804,7 +804,11 @@ func (s *Service) DescribeEventBus(ctx context.Context, in *EventBusInput) (*Eve
 		CreationTime: NewTime(x.Created), LastModifiedTime: NewTime(x.Modified)}, nil
 }
 
-// ListEventBuses lists the default bus and the custom ones, by name.
+// afterDefaultBus is the NextToken of a first page that held the default
+// bus alone (Limit 1): the next page starts at the first stored bus.
+const afterDefaultBus = "after-default"
+
+// ListEventBuses lists the default bus, then the custom ones by name.
 func (s *Service) ListEventBuses(ctx context.Context, in *ListEventBusesInput) (*ListEventBusesOutput, error) {
 	limit, err := checkLimit(in.Limit)
 	if err != nil {
@@ -814,15 +818,32 @@ func (s *Service) ListEventBuses(ctx context.Context, in *ListEventBusesInput) (
 	if err != nil {
 		return nil, err
 	}
-	buses, next, err := s.store.ListEventBuses(ctx, account, in.NamePrefix, store.Page{Limit: limit, Token: in.NextToken})
+	out := &ListEventBusesOutput{EventBuses: []EventBusDescription{}}
+	page := store.Page{Limit: limit, Token: in.NextToken}
+	if in.NextToken == afterDefaultBus {
+		page.Token = ""
+	} else if in.NextToken == "" && strings.HasPrefix(store.DefaultBus, in.NamePrefix) {
+		// The default bus (stored by no one) opens the first page.
+		out.EventBuses = append(out.EventBuses, EventBusDescription{Name: store.DefaultBus, Arn: s.busArn(busRef{account, store.DefaultBus})})
+		if limit == 1 {
+			more, _, err := s.store.ListEventBuses(ctx, account, in.NamePrefix, store.Page{Limit: 1})
+			if err != nil {
+				return nil, eventsStoreErr(err, nil)
+			}
+			if len(more) > 0 {
+				out.NextToken = afterDefaultBus
+			}
+			return out, nil
+		}
+		if limit > 1 {
+			page.Limit = limit - 1
+		}
+	}
+	buses, next, err := s.store.ListEventBuses(ctx, account, in.NamePrefix, page)
 	if err != nil {
 		return nil, eventsStoreErr(err, nil)
 	}
-	out := &ListEventBusesOutput{EventBuses: []EventBusDescription{}, NextToken: next}
-	// The default bus (stored by no one) opens the first page.
-	if in.NextToken == "" && strings.HasPrefix(store.DefaultBus, in.NamePrefix) {
-		out.EventBuses = append(out.EventBuses, EventBusDescription{Name: store.DefaultBus, Arn: s.busArn(busRef{account, store.DefaultBus})})
-	}
+	out.NextToken = next
 	for _, x := range buses {
 		out.EventBuses = append(out.EventBuses, EventBusDescription{Name: x.Name, Arn: s.busArn(busRef{account, x.Name}),
 			Description: x.Description, CreationTime: NewTime(x.Created), LastModifiedTime: NewTime(x.Modified)})

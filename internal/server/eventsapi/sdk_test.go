@@ -215,8 +215,31 @@ func TestSDKEventBuses(t *testing.T) {
 		t.Fatalf("DescribeEventBus = %+v, %v", d, err)
 	}
 	ls, err := c.ListEventBuses(ctx, &eventbridge.ListEventBusesInput{})
-	if err != nil || len(ls.EventBuses) != 2 || aws.ToString(ls.EventBuses[0].Name) != "default" || aws.ToString(ls.EventBuses[1].Name) != "orders" {
+	if err != nil || len(ls.EventBuses) != 2 || aws.ToString(ls.EventBuses[0].Name) != "default" || aws.ToString(ls.EventBuses[1].Name) != "orders" || ls.NextToken != nil {
 		t.Fatalf("ListEventBuses = %+v, %v", ls, err)
+	}
+
+	// Pages of one hold the default bus first, then the others by name.
+	if _, err := c.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String("audit")}); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	var tok *string
+	for range 10 {
+		page, err := c.ListEventBuses(ctx, &eventbridge.ListEventBusesInput{Limit: aws.Int32(1), NextToken: tok})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.EventBuses) != 1 {
+			t.Fatalf("a page of Limit 1 holds %d buses", len(page.EventBuses))
+		}
+		names = append(names, aws.ToString(page.EventBuses[0].Name))
+		if tok = page.NextToken; tok == nil {
+			break
+		}
+	}
+	if strings.Join(names, ",") != "default,audit,orders" {
+		t.Fatalf("ListEventBuses in pages of 1: %v", names)
 	}
 
 	// Rules of a custom bus, named by name or ARN; schedules only on default.
