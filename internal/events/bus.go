@@ -315,21 +315,43 @@ func (r *runner) commit(ctx context.Context, c *store.ConsumerCommit) bool {
 	return true
 }
 
-// act carries out the intents that are due; it reports whether any was.
+// actParallel is how many intents of a consumer are carried out at once:
+// starts wait for their commit, which the engine groups.
+const actParallel = 32
+
+// act carries out the intents that are due, several at once; it reports
+// whether any was done.
 func (r *runner) act(ctx context.Context) bool {
 	b := r.bus
 	if r.c.Act == nil || len(r.pending) == 0 {
 		return false
 	}
 	now := b.clk.Now()
-	var done []string
+	var due []*pendingIntent
 	keep := r.pending[:0]
 	for _, p := range r.pending {
 		if p.at.After(now) || ctx.Err() != nil {
 			keep = append(keep, p)
-			continue
+		} else {
+			due = append(due, p)
 		}
-		err := r.c.Act(ctx, p.in)
+	}
+	errs := make([]error, len(due))
+	sem := make(chan struct{}, actParallel)
+	var wg sync.WaitGroup
+	for i, p := range due {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			errs[i] = r.c.Act(ctx, p.in)
+		}()
+	}
+	wg.Wait()
+	var done []string
+	for i, p := range due {
+		err := errs[i]
 		switch {
 		case err == nil:
 			done = append(done, p.in.ID)

@@ -80,6 +80,9 @@ type Config struct {
 	// Limits bound what one JSONata evaluation or one execution may cost
 	// (zero fields: asl's defaults; see docs/asl.md).
 	Limits asl.Limits
+	// EventRetention is how long events stay in the outbox once every
+	// consumer has read them (default 7 days).
+	EventRetention time.Duration
 	// MaxStepTime stops an execution that computes this long without
 	// waiting for a task or a timer (default 10 s).
 	MaxStepTime time.Duration
@@ -306,12 +309,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		defer close(busDone)
 		bus.Run(busCtx)
 	}()
+	go trimOutbox(busCtx, st, cmp.Or(cfg.EventRetention, 7*24*time.Hour), cfg.Log)
 	s.stopBus = func() { busStop(); <-busDone }
 	base, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	hc := cfg.HTTP
 	s.http = &http.Server{
-		Handler:           surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log}.handler(),
+		Handler:           surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log, triggers: triggers}.handler(),
 		ReadHeaderTimeout: min(10*time.Second, hc.ReadTimeout),
 		ReadTimeout:       hc.ReadTimeout,
 		WriteTimeout:      hc.WriteTimeout,
@@ -393,6 +397,7 @@ type surface struct {
 	notReady func(context.Context) error // nil when ready
 	reg      *prometheus.Registry
 	log      *slog.Logger
+	triggers native.TriggerExplainer
 }
 
 // handler is the server's HTTP handler: the routes behind the guard.
@@ -405,7 +410,7 @@ func (x surface) handler() http.Handler {
 // routes is the server's HTTP mux.
 func (x surface) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", native.Handler(x.svc, x.watch, x.log, native.Options{MaxStreams: x.cfg.HTTP.MaxStreams}))
+	mux.Handle("/api/v1/", native.Handler(x.svc, x.watch, x.log, native.Options{MaxStreams: x.cfg.HTTP.MaxStreams, Triggers: x.triggers}))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(x.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))

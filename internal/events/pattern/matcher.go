@@ -69,7 +69,8 @@ type Matcher struct {
 	exact   map[string]map[valKey][]*rule
 	prefix  map[string]*prefixIndex
 	unbound map[string]*rule // patterns with no anchor: always matched in full
-	paths   *pathNode        // the indexed paths, to walk events along
+	paths   *filterNode      // the anchors' paths, to walk events along
+	filter  *filterNode      // the paths any pattern uses: events are parsed for these only
 }
 
 type rule struct {
@@ -86,13 +87,6 @@ type prefixIndex struct {
 	sorted   []int
 }
 
-// pathNode is a trie of the indexed paths.
-type pathNode struct {
-	children map[string]*pathNode
-	key      string // the path's key where a path ends here
-	indexed  bool
-}
-
 // NewMatcher returns an empty Matcher.
 func NewMatcher() *Matcher {
 	return &Matcher{
@@ -100,17 +94,23 @@ func NewMatcher() *Matcher {
 		exact:   map[string]map[valKey][]*rule{},
 		prefix:  map[string]*prefixIndex{},
 		unbound: map[string]*rule{},
-		paths:   &pathNode{},
+		paths:   &filterNode{},
+		filter:  &filterNode{},
 	}
 }
 
-// Add adds a pattern under a name, replacing any pattern of that name.
+// Add adds a pattern under a name, replacing any pattern of that name (a
+// nil pattern just removes it).
 func (m *Matcher) Add(name string, p *Pattern) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.remove(name)
+	if p == nil {
+		return
+	}
 	r := &rule{name: name, p: p}
 	m.rules[name] = r
+	m.filter.add(p.fields, 1)
 	if len(p.anchors) == 0 {
 		m.unbound[name] = r
 		return
@@ -153,19 +153,7 @@ func (m *Matcher) Add(name string, p *Pattern) {
 		}
 		px.resort()
 	}
-	n := m.paths
-	for _, seg := range a.path {
-		if n.children == nil {
-			n.children = map[string]*pathNode{}
-		}
-		c := n.children[seg]
-		if c == nil {
-			c = &pathNode{}
-			n.children[seg] = c
-		}
-		n = c
-	}
-	n.key, n.indexed = a.key, true
+	m.paths.add([]fieldPath{{path: a.path, leaf: true}}, 1)
 }
 
 func (m *Matcher) cost(a *anchor) int {
@@ -205,6 +193,7 @@ func (m *Matcher) remove(name string) {
 	}
 	delete(m.rules, name)
 	delete(m.unbound, name)
+	m.filter.add(r.p.fields, -1)
 	a := r.anchor
 	if a == nil {
 		return
@@ -242,23 +231,29 @@ func (m *Matcher) remove(name string) {
 			delete(m.prefix, a.key)
 		}
 	}
-	// The path stays in the trie: an unused path costs a failed lookup.
+	m.paths.add([]fieldPath{{path: a.path, leaf: true}}, -1)
 }
 
 // Match returns the sorted names of the patterns the event matches. The
 // error is only for an event that is not a JSON object or is over the limits.
 func (m *Matcher) Match(event []byte) ([]string, error) {
-	ev, err := ParseEvent(event)
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	ev, err := parseEvent(event, m.filter)
 	if err != nil {
 		return nil, err
 	}
-	return m.MatchEvent(ev), nil
+	return m.match(ev), nil
 }
 
 // MatchEvent is Match for an event parsed once by ParseEvent.
 func (m *Matcher) MatchEvent(ev *Event) []string {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
+	return m.match(ev)
+}
+
+func (m *Matcher) match(ev *Event) []string {
 	var cands []*rule
 	m.collect(m.paths, &ev.root, &cands)
 	var names []string
@@ -286,7 +281,7 @@ func (m *Matcher) MatchEvent(ev *Event) []string {
 
 // collect walks the event along the indexed paths (through arrays, as
 // patterns do) and gathers the rules whose anchor a leaf satisfies.
-func (m *Matcher) collect(n *pathNode, v *value, out *[]*rule) {
+func (m *Matcher) collect(n *filterNode, v *value, out *[]*rule) {
 	switch v.kind {
 	case vArray:
 		for i := range v.elems {
@@ -294,22 +289,17 @@ func (m *Matcher) collect(n *pathNode, v *value, out *[]*rule) {
 		}
 		return
 	case vObject:
-		if len(n.children) <= len(v.members) {
-			for seg, c := range n.children {
-				if fv := v.get(seg); fv != nil {
-					m.collect(c, fv, out)
-				}
-			}
-		} else {
-			for i := range v.members {
-				if c := n.children[v.members[i].name]; c != nil {
-					m.collect(c, &v.members[i].val, out)
-				}
+		// The event holds only fields some pattern uses, so it is the
+		// smaller side to iterate. A repeated name counts once, its last.
+		for i := range v.members {
+			mb := &v.members[i]
+			if c := n.children[mb.name]; c != nil && v.get(mb.name) == &mb.val {
+				m.collect(c, &mb.val, out)
 			}
 		}
 		return
 	}
-	if !n.indexed {
+	if n.leafRefs == 0 {
 		return
 	}
 	if byVal := m.exact[n.key]; byVal != nil {

@@ -1,6 +1,7 @@
 package pattern
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -137,5 +138,27 @@ func TestErrorNamesPath(t *testing.T) {
 	}
 	if e.Path != "detail.state" || e.Line != 2 || e.Reason != "Empty arrays are not allowed" {
 		t.Fatalf("got %+v", e)
+	}
+}
+
+// TestScannerStrictness: the event scanner accepts exactly the objects
+// encoding/json accepts, on the corners of JSON's grammar, whether it keeps
+// or skips the field.
+func TestScannerStrictness(t *testing.T) {
+	values := []string{
+		`01`, `-`, `-0`, `1.`, `.5`, `1e`, `1e+`, `1E-2`, `+1`, `0x10`, `1.5e308`, `-0.0e-0`,
+		`"\u00e9"`, `"\u00G9"`, `"\x"`, `"\/"`, "\"a\tb\"", "\"\x7f\"", "\"\xff\xfe\"", `"\ud800"`,
+		`tru`, `true1`, `nul`, `[1,]`, `[,1]`, `{"a":1,}`, `{"a" 1}`, `{1:2}`, `[1 2]`, `{}`, `[]`, `[[[]]]`,
+		`"unterminated`, `{"k":"v"`, `{"\u0061":1}`, `null`, `false`,
+	}
+	for _, v := range values {
+		for _, ev := range []string{`{"a":` + v + `}`, `{"zz":` + v + `}`, `{"a":[` + v + `]}`, `{"a":{"b":` + v + `}}`} {
+			for _, filter := range []*filterNode{nil, mustCompile(t, `{"a":[{"exists":true}]}`).filter} {
+				_, perr := parseEvent([]byte(ev), filter)
+				if want := json.Valid([]byte(ev)); (perr == nil) != want {
+					t.Errorf("event %q: json.Valid %v, parse error %v", ev, want, perr)
+				}
+			}
+		}
 	}
 }
