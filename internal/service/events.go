@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/batonhq/baton/internal/apierr"
@@ -961,11 +962,63 @@ func (s *Service) PutEvents(ctx context.Context, in *PutEventsInput) (*PutEvents
 		if put == nil {
 			put = s.store.AppendEvents
 		}
-		if err := put(ctx, evs); err != nil {
+		if err := s.putEvents.append(ctx, evs, put); err != nil {
 			return nil, eventsStoreErr(err, nil)
 		}
 	}
 	return out, nil
+}
+
+// groupAppender group-commits the appends of concurrent PutEvents calls:
+// while one append is stored, the calls that come queue theirs, and the
+// next append stores them all in one transaction (one fsync instead of
+// one each). Each call returns once its events are stored, or with the
+// error of the append that held them (then none of those is stored).
+type groupAppender struct {
+	mu      sync.Mutex
+	queue   []*pendingAppend
+	running bool
+}
+
+type pendingAppend struct {
+	evs  []*store.OutboxEvent
+	done chan error
+}
+
+func (g *groupAppender) append(ctx context.Context, evs []*store.OutboxEvent, put func(context.Context, []*store.OutboxEvent) error) error {
+	p := &pendingAppend{evs: evs, done: make(chan error, 1)}
+	g.mu.Lock()
+	g.queue = append(g.queue, p)
+	if g.running {
+		g.mu.Unlock()
+		select {
+		case err := <-p.done:
+			return err
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for the events to be stored (they may be): %w", ctx.Err())
+		}
+	}
+	// This call stores what is queued until the queue is empty, its own
+	// events first; the appends outlive its context, which others wait on.
+	g.running = true
+	wctx := context.WithoutCancel(ctx)
+	for len(g.queue) > 0 {
+		batch := g.queue
+		g.queue = nil
+		g.mu.Unlock()
+		var all []*store.OutboxEvent
+		for _, b := range batch {
+			all = append(all, b.evs...)
+		}
+		err := put(wctx, all)
+		for _, b := range batch {
+			b.done <- err
+		}
+		g.mu.Lock()
+	}
+	g.running = false
+	g.mu.Unlock()
+	return <-p.done
 }
 
 type busEvent struct {

@@ -69,6 +69,8 @@ type Service struct {
 	classify func(executionArn, resource string) engine.TaskClass
 	// bundleSlots bounds the bundles decoded at once (projects.go).
 	bundleSlots chan struct{}
+	// putEvents group-commits PutEvents' appends (events.go).
+	putEvents groupAppender
 }
 
 // New returns a Service storing in st and running executions with eng.

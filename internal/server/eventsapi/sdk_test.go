@@ -67,6 +67,12 @@ func newClient(url string) *eventbridge.Client {
 	})
 }
 
+// newSFNClient returns a Step Functions SDK client of url, without retries.
+func newSFNClient(url string) *sfn.Client {
+	return sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
+		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""), Retryer: aws.NopRetryer{}})
+}
+
 // wantAPIError fails unless err is the API error code with a message
 // containing msg.
 func wantAPIError(t *testing.T, err error, code, msg string) {
@@ -465,8 +471,7 @@ func TestRuleStartsWorkflow(t *testing.T) {
 	ctx := context.Background()
 	url, _ := startServerWith(t, server.Config{MaxTargetsPerRule: 1})
 	c := newClient(url)
-	sc := sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
-		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""), Retryer: aws.NopRetryer{}})
+	sc := newSFNClient(url)
 	cr, err := sc.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("orders"), RoleArn: aws.String("arn:aws:iam::123456789012:role/r"),
 		Definition: aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)})
 	if err != nil {
