@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/smithy-go"
 
+	"github.com/batonhq/baton/client"
 	"github.com/batonhq/baton/internal/server"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/sqlite"
@@ -514,5 +515,37 @@ func TestRuleStartsWorkflow(t *testing.T) {
 	}
 	if len(inputs) != 1 || inputs[0] != `{"batch": 7, "rule": "invoices"}` {
 		t.Fatalf("executions started by the rule have inputs %q; want one with batch 7", inputs)
+	}
+}
+
+// TestSDKNamespaces: a namespace's buses and rules carry its account id;
+// the EventBridge API reaches them by bus ARN, and they are not the
+// default namespace's.
+func TestSDKNamespaces(t *testing.T) {
+	ctx := context.Background()
+	url := startServer(t)
+	ns, err := client.New(url).CreateNamespace(ctx, "team-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(url)
+	bus := "arn:aws:events:us-east-1:" + ns.AccountID + ":event-bus/default"
+	pr, err := c.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("r"), EventBusName: aws.String(bus), EventPattern: aws.String(`{"source":["a"]}`)})
+	if err != nil || aws.ToString(pr.RuleArn) != "arn:aws:events:us-east-1:"+ns.AccountID+":rule/r" {
+		t.Fatalf("PutRule in team-a = %+v, %v", pr, err)
+	}
+	_, err = c.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String("r")})
+	wantAPIError(t, err, "ResourceNotFoundException", "Rule r does not exist on EventBus default.")
+	ls, err := c.ListRules(ctx, &eventbridge.ListRulesInput{EventBusName: aws.String(bus)})
+	if err != nil || len(ls.Rules) != 1 {
+		t.Fatalf("ListRules of team-a's bus = %+v, %v", ls, err)
+	}
+	_, err = c.ListRules(ctx, &eventbridge.ListRulesInput{EventBusName: aws.String("arn:aws:events:us-east-1:999999999999:event-bus/default")})
+	wantAPIError(t, err, "ResourceNotFoundException", "Event bus default does not exist.")
+
+	// The native API names the namespace.
+	rules, _, err := client.New(url, client.WithNamespace("team-a")).ListRules(ctx, "", "", 0, "")
+	if err != nil || len(rules) != 1 || rules[0].Arn != aws.ToString(pr.RuleArn) {
+		t.Fatalf("native ListRules in team-a = %+v, %v", rules, err)
 	}
 }
