@@ -59,7 +59,8 @@ workers. Executions, their history, tasks and timers are stored in SQLite
 
 APIs on --listen:
   POST /            the Step Functions API (AWS JSON 1.0, X-Amz-Target); point
-                    AWS SDKs and the AWS CLI at it with an endpoint override
+                    AWS SDKs and the AWS CLI at it with an endpoint override;
+                    and the EventBridge API (AWS JSON 1.1, AWSEvents.*)
   /api/v1/...       the native REST API (docs/api.md), with live event streams
   /metrics          Prometheus metrics
   /healthz /readyz  liveness and readiness
@@ -67,7 +68,7 @@ APIs on --listen:
 Every flag has an environment variable: BATON_LISTEN, BATON_DATA_DIR,
 BATON_LOG_FORMAT, BATON_DURABILITY, BATON_REGION, BATON_ACCOUNT_ID,
 BATON_MAX_PAYLOAD_BYTES, BATON_MAX_HISTORY_EVENTS, BATON_MAX_STEP_TIME,
-BATON_SHUTDOWN_GRACE, BATON_WORKERS, BATON_DISABLE_SHELL, BATON_ALLOWED_RESOURCES,
+BATON_SHUTDOWN_GRACE, BATON_MAX_RULES_PER_BUS, BATON_MAX_TARGETS_PER_RULE, BATON_WORKERS, BATON_DISABLE_SHELL, BATON_ALLOWED_RESOURCES,
 BATON_ALLOWED_HOSTS, BATON_ALLOWED_ORIGINS, BATON_READ_TIMEOUT,
 BATON_WRITE_TIMEOUT, BATON_IDLE_TIMEOUT, BATON_MAX_CONNECTIONS,
 BATON_MAX_STREAMS, BATON_MAX_HEADER_BYTES, BATON_MAX_BODY_MEMORY, BATON_DB_CHECK, BATON_JSONATA_TIMEOUT,
