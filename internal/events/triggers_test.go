@@ -140,6 +140,9 @@ func (w *world) runWith(s events.Starter) {
 	w.bus = bus
 	tr := events.NewTriggers(events.TriggerOptions{Store: w.st, Starter: s, Region: region, DefaultAccount: account})
 	bus.Register(tr.Consumer())
+	if err := bus.Prepare(context.Background()); err != nil {
+		w.t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); bus.Run(ctx) }()

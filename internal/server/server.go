@@ -288,6 +288,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	triggers.SetStarter(starter{svc: svc})
 	bus.Register(triggers.Consumer())
 	bus.Register(events.NewRules(st, starter{svc: svc}, region, nil).Consumer())
+	// Consumers new to this data directory start at the end of the outbox,
+	// before the engine adds to it.
+	if err := bus.Prepare(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("the event bus: %w", err)
+	}
 	if err := eng.Run(ctx); err != nil {
 		st.Close()
 		if errors.Is(err, store.ErrDamaged) { // met by recovery with --db-check off

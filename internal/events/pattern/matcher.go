@@ -55,9 +55,9 @@ func anchorsOf(o *object, path []string) []anchor {
 // Matcher holds named patterns and finds those an event matches.
 //
 // Each pattern with an anchor is indexed by the anchor's path and values (a
-// hash map per path for exact values; for prefixes, a hash map per path and
-// prefix length, probed with the value's own prefixes), so an event costs a
-// few map probes per indexed path it has, whatever the number of patterns;
+// hash map per path for exact values, a byte trie per path for prefixes), so
+// an event costs a few map probes per indexed path it has, and a walk of its
+// value's bytes for prefixes, whatever the number of patterns;
 // only the patterns an index hit names, and those with no anchor (such as a
 // lone numeric or anything-but), are then matched in full.
 //
@@ -67,7 +67,7 @@ type Matcher struct {
 	mu      sync.RWMutex
 	rules   map[string]*rule
 	exact   map[string]map[valKey][]*rule
-	prefix  map[string]*prefixIndex
+	prefix  map[string]*prefixTrie
 	unbound map[string]*rule // patterns with no anchor: always matched in full
 	paths   *filterNode      // the anchors' paths, to walk events along
 	filter  *filterNode      // the paths any pattern uses: events are parsed for these only
@@ -79,20 +79,12 @@ type rule struct {
 	anchor *anchor // nil when unbound
 }
 
-// prefixIndex holds a path's prefixes by text, with the lengths in use so
-// that a value is probed once per length, not once per pattern.
-type prefixIndex struct {
-	byPrefix map[string][]*rule
-	lens     map[int]int // length -> number of prefixes of that length
-	sorted   []int
-}
-
 // NewMatcher returns an empty Matcher.
 func NewMatcher() *Matcher {
 	return &Matcher{
 		rules:   map[string]*rule{},
 		exact:   map[string]map[valKey][]*rule{},
-		prefix:  map[string]*prefixIndex{},
+		prefix:  map[string]*prefixTrie{},
 		unbound: map[string]*rule{},
 		paths:   &filterNode{},
 		filter:  &filterNode{},
@@ -141,17 +133,12 @@ func (m *Matcher) Add(name string, p *Pattern) {
 	if len(a.prefixes) > 0 {
 		px := m.prefix[a.key]
 		if px == nil {
-			px = &prefixIndex{byPrefix: map[string][]*rule{}, lens: map[int]int{}}
+			px = &prefixTrie{}
 			m.prefix[a.key] = px
 		}
 		for _, s := range a.prefixes {
-			if slices.Contains(px.byPrefix[s], r) {
-				continue
-			}
-			px.byPrefix[s] = append(px.byPrefix[s], r)
-			px.lens[len(s)]++
+			px.add(s, r)
 		}
-		px.resort()
 	}
 	m.paths.add([]fieldPath{{path: a.path, leaf: true}}, 1)
 }
@@ -163,20 +150,10 @@ func (m *Matcher) cost(a *anchor) int {
 	}
 	if px := m.prefix[a.key]; px != nil {
 		for _, s := range a.prefixes {
-			c += len(px.byPrefix[s])
+			c += px.count(s)
 		}
 	}
 	return c
-}
-
-func (px *prefixIndex) resort() {
-	px.sorted = px.sorted[:0]
-	for l, n := range px.lens {
-		if n > 0 {
-			px.sorted = append(px.sorted, l)
-		}
-	}
-	sort.Ints(px.sorted)
 }
 
 // Remove removes the named pattern, if present.
@@ -215,19 +192,9 @@ func (m *Matcher) remove(name string) {
 	}
 	if px := m.prefix[a.key]; px != nil {
 		for _, s := range a.prefixes {
-			before := len(px.byPrefix[s])
-			rs := drop(px.byPrefix[s])
-			if len(rs) < before {
-				px.lens[len(s)]--
-			}
-			if len(rs) > 0 {
-				px.byPrefix[s] = rs
-			} else {
-				delete(px.byPrefix, s)
-			}
+			px.remove(s, r)
 		}
-		px.resort()
-		if len(px.byPrefix) == 0 {
+		if px.empty() {
 			delete(m.prefix, a.key)
 		}
 	}
@@ -309,11 +276,6 @@ func (m *Matcher) collect(n *filterNode, v *value, out *[]*rule) {
 		return
 	}
 	if px := m.prefix[n.key]; px != nil {
-		for _, l := range px.sorted {
-			if l > len(v.str) {
-				break
-			}
-			*out = append(*out, px.byPrefix[v.str[:l]]...)
-		}
+		px.collect(v.str, out)
 	}
 }

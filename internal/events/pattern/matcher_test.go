@@ -162,3 +162,53 @@ func TestScannerStrictness(t *testing.T) {
 		}
 	}
 }
+
+func TestPrefixTrie(t *testing.T) {
+	rs := map[string]*rule{}
+	tr := &prefixTrie{}
+	for _, p := range []string{"", "a", "ab", "abc", "b", "abd"} {
+		rs[p] = &rule{name: "r" + p}
+		tr.add(p, rs[p])
+	}
+	names := func(v string) []string {
+		var out []*rule
+		tr.collect(v, &out)
+		var ns []string
+		for _, r := range out {
+			ns = append(ns, r.name)
+		}
+		return ns
+	}
+	if got := names("abcd"); !slices.Equal(got, []string{"r", "ra", "rab", "rabc"}) {
+		t.Fatalf("got %v", got)
+	}
+	tr.remove("ab", rs["ab"])
+	tr.remove("abc", rs["abc"])
+	if got := names("abcd"); !slices.Equal(got, []string{"r", "ra"}) {
+		t.Fatalf("after remove got %v", got)
+	}
+	if tr.count("abd") != 1 || tr.count("abc") != 0 {
+		t.Fatal("count")
+	}
+	for _, p := range []string{"", "a", "b", "abd"} {
+		tr.remove(p, rs[p])
+	}
+	if !tr.empty() {
+		t.Fatalf("trie not pruned: %+v", tr)
+	}
+}
+
+// TestManyPrefixLengths: prefixes of every length on one path cost an
+// event one walk of its value, not one probe per length (a hostile rule
+// set used to make this quadratic).
+func TestManyPrefixLengths(t *testing.T) {
+	m := NewMatcher()
+	long := strings.Repeat("x", 3000)
+	for l := 1; l <= 3000; l++ {
+		m.Add(fmt.Sprint(l), mustCompile(t, `{"k":[{"prefix":"`+long[:l]+`"}]}`))
+	}
+	got, err := m.Match([]byte(`{"k":"` + strings.Repeat("x", 100000) + `"}`))
+	if err != nil || len(got) != 3000 {
+		t.Fatalf("got %d names, %v", len(got), err)
+	}
+}

@@ -111,14 +111,25 @@ func Compile(src []byte) (*Pattern, error) {
 	}
 	root, err := c.object(n, nil, false)
 	if err != nil {
+		// Like EventBridge, retry reading "$or" as an ordinary field name:
+		// {"$or": ["a", "b"]} is a valid pattern on a field called $or.
+		// When that fails too, the first error says more.
+		lit := compiler{src: src, orAsField: true}
+		if root, err2 := lit.object(n, nil, false); err2 == nil {
+			return newPattern(root, n), nil
+		}
 		return nil, err
 	}
+	return newPattern(root, n), nil
+}
+
+func newPattern(root *object, n *jnode) *Pattern {
 	p := &Pattern{root: root, canon: canonical(n)}
 	p.anchors = anchorsOf(root, nil)
 	p.fields = fieldsOf(root, nil, nil)
 	p.filter = &filterNode{}
 	p.filter.add(p.fields, 1)
-	return p, nil
+	return p
 }
 
 // String returns the pattern's canonical JSON: keys sorted, no spaces.
@@ -138,7 +149,10 @@ func (p *Pattern) Match(event []byte) (bool, error) {
 // one event against many patterns.
 func (p *Pattern) MatchEvent(ev *Event) bool { return p.root.match(&ev.root, &ev.root) }
 
-type compiler struct{ src []byte }
+type compiler struct {
+	src       []byte
+	orAsField bool // read "$or" as a field name (EventBridge's fallback)
+}
 
 func (c *compiler) errAt(n *jnode, path []string, reason string) *Error {
 	e := &Error{Reason: reason, Path: strings.Join(path, ".")}
@@ -162,7 +176,7 @@ func (c *compiler) object(n *jnode, path []string, inOr bool) (*object, error) {
 	byName := map[string]*field{}
 	for i, k := range n.keys {
 		v := n.vals[i]
-		if k == "$or" {
+		if k == "$or" && !c.orAsField {
 			alts, err := c.or(v, path)
 			if err != nil {
 				return nil, err
