@@ -27,6 +27,7 @@ import (
 	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/events"
 	"github.com/batonhq/baton/internal/pipeline"
+	"github.com/batonhq/baton/internal/server/eventsapi"
 	"github.com/batonhq/baton/internal/server/httpx"
 	"github.com/batonhq/baton/internal/server/native"
 	"github.com/batonhq/baton/internal/server/sfnapi"
@@ -63,8 +64,11 @@ type Config struct {
 	// MaxBundleBytes bounds the files of a deployed project (default
 	// bundle.DefaultMaxBytes, 64 MiB).
 	MaxBundleBytes int64
-	Workers        int               // concurrent built-in tasks; default 64
-	Resources      map[string]string // Task resource -> local command (see docs/tasks.md)
+	// MaxRulesPerBus and MaxTargetsPerRule bound EventBridge rules
+	// (defaults 300 and 5, AWS's quotas).
+	MaxRulesPerBus, MaxTargetsPerRule int
+	Workers                           int               // concurrent built-in tasks; default 64
+	Resources                         map[string]string // Task resource -> local command (see docs/tasks.md)
 	// DisableShell and AllowedResources switch built-in resources off
 	// (see tasks.Options); Tasks using them fail with Baton.ResourceDisabled.
 	DisableShell     bool
@@ -278,10 +282,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	triggers := events.NewTriggers(events.TriggerOptions{Store: st, Region: region, DefaultAccount: account, Log: cfg.Log})
 	svc := service.New(service.Config{Region: cfg.Region, AccountID: cfg.AccountID, MaxPayloadBytes: cfg.MaxPayloadBytes,
 		DisabledResource: resolver.Disabled, MaxTaskLogBytes: cfg.MaxTaskLogBytes, Bundles: bundles,
-		OnWorkflowsChanged: func() { triggers.Changed(); bus.Wake(events.TriggersConsumer) }}, st, eng)
+		OnWorkflowsChanged: func() { triggers.Changed(); bus.Wake(events.TriggersConsumer) },
+		PutBusEvents:       bus.Put, MaxRulesPerBus: cfg.MaxRulesPerBus, MaxTargetsPerRule: cfg.MaxTargetsPerRule}, st, eng)
 	eng.SetChildren(children{svc: svc, eng: eng, st: st})
 	triggers.SetStarter(starter{svc: svc})
 	bus.Register(triggers.Consumer())
+	bus.Register(events.NewRules(st, starter{svc: svc}, region, nil).Consumer())
 	// Consumers new to this data directory start at the end of the outbox,
 	// before the engine adds to it.
 	if err := bus.Prepare(ctx); err != nil {
@@ -423,8 +429,14 @@ func (x surface) routes() http.Handler {
 		w.Write([]byte("ready\n"))
 	})
 	sfn := sfnapi.Handler(x.svc, x.log)
-	// The Step Functions API: POST / (SDKs post to the root path).
+	ebAPI := eventsapi.Handler(x.svc, x.log)
+	// The Step Functions and EventBridge APIs: POST / (SDKs post to the
+	// root path), told apart by X-Amz-Target.
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("X-Amz-Target"), eventsapi.TargetPrefix) {
+			ebAPI.ServeHTTP(w, r)
+			return
+		}
 		if r.Method == http.MethodPost {
 			sfn.ServeHTTP(w, r)
 			return

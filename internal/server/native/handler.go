@@ -139,6 +139,14 @@ func (h *handler) routes() {
 		{"GET /api/v1/namespaces", h.listNamespaces},
 		{"POST /api/v1/namespaces", h.createNamespace},
 		{"GET /api/v1/bundles/{digest}", h.getBundle},
+
+		{"GET /api/v1/rules", h.listRules},
+		{"POST /api/v1/rules", h.putRule},
+		{"GET /api/v1/rules/{name}", h.getRule},
+		{"DELETE /api/v1/rules/{name}", h.deleteRule},
+		{"POST /api/v1/rules/{name}/enable", h.enableRule},
+		{"POST /api/v1/rules/{name}/disable", h.disableRule},
+		{"POST /api/v1/events", h.putEvents},
 	} {
 		h.mux.Handle(r.pattern, h.wrap(r.fn))
 	}
