@@ -33,6 +33,9 @@ type Rules struct {
 	gen  int64 // RulesGeneration the cache was read at
 	bus  map[busKey]*busRules
 	trys map[string]int // attempts of intents, by id (since start)
+	// slots are the last slots of the scheduled rules (rulesched.go).
+	slots          map[string]time.Time
+	defaultAccount string
 }
 
 type busKey struct{ account, bus string }
@@ -46,16 +49,17 @@ type busRules struct {
 // NewRules returns the rules consumer over st, starting workflows with
 // start (the triggers' Starter: a run of that name that exists is done);
 // region is the region in rule ARNs.
-func NewRules(st store.Store, start Starter, region string, now func() time.Time) *Rules {
+func NewRules(st store.Store, start Starter, region, defaultAccount string, now func() time.Time) *Rules {
 	if now == nil {
 		now = time.Now
 	}
-	return &Rules{st: st, start: start, region: region, now: now, gen: -1, bus: map[busKey]*busRules{}, trys: map[string]int{}}
+	return &Rules{st: st, start: start, region: region, defaultAccount: defaultAccount, now: now, gen: -1,
+		bus: map[busKey]*busRules{}, trys: map[string]int{}, slots: map[string]time.Time{}}
 }
 
 // Consumer returns the consumer to register on the bus.
 func (r *Rules) Consumer() Consumer {
-	return Consumer{Name: RulesConsumer, Handle: r.handle, Act: r.act}
+	return Consumer{Name: RulesConsumer, Load: r.loadSlots, Handle: r.handle, Tick: r.tick, Act: r.act}
 }
 
 // startIntent is the body of a rules intent.

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/batonhq/baton/internal/clock"
 	"github.com/batonhq/baton/internal/events"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/sqlite"
@@ -88,7 +90,7 @@ func TestRulesConsumer(t *testing.T) {
 	putRule(t, st, "off", `{"source":["billing"]}`, store.RuleDisabled, events.Target{Id: "x", Arn: sm + "c"})
 	st2 := &starter{starts: map[string]start{}}
 	bus := events.New(st, events.Options{})
-	bus.Register(events.NewRules(st, st2, "us-east-1", nil).Consumer())
+	bus.Register(events.NewRules(st, st2, "us-east-1", "123456789012", nil).Consumer())
 	go bus.Run(ctx)
 	if err := bus.Put(ctx, []*store.OutboxEvent{event("e1", "billing", `{"batch":7}`), event("e2", "shipping", `{}`)}); err != nil {
 		t.Fatal(err)
@@ -131,7 +133,7 @@ func TestRulesIntentsAreNamed(t *testing.T) {
 	defer st.Close()
 	sm := "arn:aws:states:us-east-1:" + acct + ":stateMachine:"
 	putRule(t, st, "r", `{"source":["billing"]}`, store.RuleEnabled, events.Target{Id: "a", Arn: sm + "a"}, events.Target{Id: "b", Arn: sm + "b"})
-	c := events.NewRules(st, &starter{starts: map[string]start{}}, "us-east-1", nil).Consumer()
+	c := events.NewRules(st, &starter{starts: map[string]start{}}, "us-east-1", "123456789012", nil).Consumer()
 	decide := func(evs ...*store.OutboxEvent) []*store.Intent {
 		var cc store.ConsumerCommit
 		if err := c.Handle(ctx, evs, &cc); err != nil {
@@ -178,7 +180,7 @@ func TestRulesRetryPolicy(t *testing.T) {
 	putRule(t, st, "r", `{"source":["billing"]}`, store.RuleEnabled, events.Target{Id: "a", Arn: "arn:aws:states:us-east-1:" + acct + ":stateMachine:a",
 		RetryPolicy: &events.RetryPolicy{MaximumRetryAttempts: &two}})
 	s := &starter{starts: map[string]start{}, fail: errors.New("the store is busy")}
-	c := events.NewRules(st, s, "us-east-1", nil).Consumer()
+	c := events.NewRules(st, s, "us-east-1", "123456789012", nil).Consumer()
 	var cc store.ConsumerCommit
 	if err := c.Handle(ctx, []*store.OutboxEvent{event("e1", "billing", `{}`)}, &cc); err != nil || len(cc.Intents) != 1 {
 		t.Fatalf("Handle: %v, %d intents", err, len(cc.Intents))
@@ -197,4 +199,71 @@ func TestRulesRetryPolicy(t *testing.T) {
 	if err := c.Act(ctx, in); !events.IsPermanent(err) {
 		t.Fatalf("a refused start: %v, want given up", err)
 	}
+}
+
+// TestScheduledRule: a rule with a ScheduleExpression starts its targets
+// at each slot after it was put, with EventBridge's Scheduled Event as the
+// input; after downtime it fires for the latest missed slot only, once.
+func TestScheduledRule(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := sqlite.Open(dir, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 12, 1, 0, 30, 0, 0, time.UTC)
+	if _, err := st.PutRule(ctx, &store.Rule{Account: "123456789012", Bus: store.DefaultBus, Name: "hourly",
+		ScheduleExpression: "rate(1 hour)", State: store.RuleEnabled, Created: t0, Modified: t0}, 0); err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := json.Marshal(events.Target{Id: "t", Arn: "arn:aws:states:us-east-1:123456789012:stateMachine:report"})
+	if err := st.PutTargets(ctx, "123456789012", store.DefaultBus, "hourly", []*store.RuleTarget{{ID: "t", Arn: "arn:aws:states:us-east-1:123456789012:stateMachine:report", Spec: spec}}, 0); err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewFake(t0)
+	s := &starter{starts: map[string]start{}}
+	run := func(st store.Store) func() {
+		bus := events.New(st, events.Options{Clock: clk})
+		bus.Register(events.NewRules(st, s, "us-east-1", "123456789012", nil).Consumer())
+		c, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); bus.Run(c) }()
+		return func() { cancel(); <-done }
+	}
+	wantStarts := func(n int) map[string]start {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for len(s.snapshot()) < n && time.Now().Before(deadline) {
+			time.Sleep(2 * time.Millisecond) // polling the fake, with a deadline
+		}
+		got := s.snapshot()
+		if len(got) != n {
+			t.Fatalf("at %v: %d starts, want %d: %v", clk.Now(), len(got), n, got)
+		}
+		return got
+	}
+	stop := run(st)
+	for range 3 {
+		for clk.Waiters() == 0 {
+			time.Sleep(time.Millisecond) // until the bus waits on the fake clock
+		}
+		clk.Advance(time.Hour)
+		wantStarts(len(s.snapshot()) + 1)
+	}
+	for _, x := range s.snapshot() {
+		if !strings.Contains(x.input, `"detail-type":"Scheduled Event"`) || !strings.Contains(x.input, `rule/hourly`) {
+			t.Fatalf("a scheduled rule's input: %s", x.input)
+		}
+	}
+	stop()
+	st.Close()
+	clk.Advance(5 * time.Hour) // down over five slots
+	st, err = sqlite.Open(dir, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	stop = run(st)
+	defer stop()
+	wantStarts(4)
 }

@@ -287,7 +287,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	eng.SetChildren(children{svc: svc, eng: eng, st: st})
 	triggers.SetStarter(starter{svc: svc})
 	bus.Register(triggers.Consumer())
-	bus.Register(events.NewRules(st, starter{svc: svc}, region, nil).Consumer())
+	bus.Register(events.NewRules(st, starter{svc: svc}, region, account, nil).Consumer())
 	// Consumers new to this data directory start at the end of the outbox,
 	// before the engine adds to it.
 	if err := bus.Prepare(ctx); err != nil {
