@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/batonhq/baton/internal/store"
@@ -89,6 +90,9 @@ func stepEvents(region string, row *store.Execution, history []store.Event) []*s
 		}
 		detail := map[string]any{"executionArn": row.Arn, "stateMachineArn": row.StateMachineArn, "name": row.Name,
 			"step": p.name, "status": status, "error": nilIfEmpty(errName), "cause": nilIfEmpty(cause)}
+		if d := TriggerDepth(row.TraceHeader); d > 0 {
+			detail["triggerDepth"] = d
+		}
 		account := ""
 		if a, err := ParseArn(row.Arn); err == nil {
 			account, region = a.Account, a.Region
@@ -151,6 +155,9 @@ func StatusEvent(region string, row *store.Execution) *store.OutboxEvent {
 	if row.VersionArn != "" {
 		detail["stateMachineVersionArn"] = row.VersionArn
 	}
+	if d := TriggerDepth(row.TraceHeader); d > 0 {
+		detail["triggerDepth"] = d
+	}
 	if row.AliasArn != "" {
 		detail["stateMachineAliasArn"] = row.AliasArn
 	}
@@ -193,4 +200,30 @@ func uuidOf(b []byte) string {
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
+// triggerDepthKey is the trace header's key that carries how many triggers
+// led to a run (events.RunRequest.Depth), in X-Ray's key=value form.
+const triggerDepthKey = "BatonTriggerDepth"
+
+// TriggerDepthHeader is the trace header of a run that depth triggers led
+// to ("" for 0).
+func TriggerDepthHeader(depth int) string {
+	if depth <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s=%d", triggerDepthKey, depth)
+}
+
+// TriggerDepth reads the depth a trace header carries (0 for none).
+func TriggerDepth(traceHeader string) int {
+	for _, kv := range strings.Split(traceHeader, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if ok && k == triggerDepthKey {
+			if n, err := strconv.Atoi(v); err == nil && n > 0 {
+				return n
+			}
+		}
+	}
+	return 0
 }
