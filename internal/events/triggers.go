@@ -95,6 +95,12 @@ type Triggers struct {
 	eventsOf      map[string]*Workflow
 	eventsGen     uint64
 
+	// upSince is when the first tick ran: slots due before it (by more
+	// than Late) were missed while the server was down.
+	upSince time.Time
+	// stored and decided count the starts of each workflow not carried out
+	// yet, for overlap policies (pendingStarts); reset every tick.
+	stored, decided map[string]int
 	// gen counts the loads of the catalog and the state; the schedules'
 	// heap (due, used by the bus goroutine only) is rebuilt when it moved.
 	gen           uint64
