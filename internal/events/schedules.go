@@ -132,13 +132,34 @@ func (t *Triggers) tick(ctx context.Context, now time.Time, c *store.ConsumerCom
 		heap.Init(&t.due)
 		// Forget the state of schedules that are gone (undeployed, changed).
 		t.mu.Lock()
+		drop := func(key string) {
+			if c.State == nil {
+				c.State = map[string][]byte{}
+			}
+			c.State[key] = nil
+		}
 		for key := range t.slots {
 			if !live[key] {
 				delete(t.slots, key)
-				if c.State == nil {
-					c.State = map[string][]byte{}
-				}
-				c.State[key] = nil
+				drop(key)
+			}
+		}
+		// And the run logs and pauses of workflows whose trigger is gone.
+		withExecs, withTrigger := map[string]bool{}, map[string]bool{}
+		for _, w := range wfs {
+			withTrigger[w.Arn] = true
+			withExecs[w.Arn] = w.Trigger.Executions != nil
+		}
+		for arn := range t.execs {
+			if !withExecs[arn] {
+				delete(t.execs, arn)
+				drop(execKeyPrefix + arn)
+			}
+		}
+		for arn := range t.paused {
+			if !withTrigger[arn] {
+				delete(t.paused, arn)
+				drop(pausedKeyPrefix + arn)
 			}
 		}
 		t.mu.Unlock()

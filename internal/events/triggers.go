@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
@@ -384,9 +385,8 @@ func (t *Triggers) evaluate(w *Workflow, x *pipeline.ExecutionsTrigger, now time
 // satisfied returns the outcome each met condition uses (by condition
 // key), or nil when the combination is not met for day ("" : any day).
 func (t *Triggers) satisfied(w *Workflow, x *pipeline.ExecutionsTrigger, rl *runLog, day string) map[string]outcome {
-	used := map[string]outcome{}
-	meet := func(conds []pipeline.UpstreamCondition) (all bool, any bool) {
-		all = true
+	meet := func(conds []pipeline.UpstreamCondition) (all bool, any bool, used map[string]outcome) {
+		all, used = true, map[string]outcome{}
 		for _, cond := range conds {
 			ns := cond.Namespace
 			if ns == "" {
@@ -408,10 +408,12 @@ func (t *Triggers) satisfied(w *Workflow, x *pipeline.ExecutionsTrigger, rl *run
 			any = true
 			used[key] = *best
 		}
-		return all, any
+		return all, any, used
 	}
-	allMet, _ := meet(x.AllOf)
-	_, anyMet := meet(x.AnyOf)
+	allMet, _, allUsed := meet(x.AllOf)
+	_, anyMet, anyUsed := meet(x.AnyOf)
+	allMet = allMet && len(x.AllOf) > 0
+	anyMet = anyMet && len(x.AnyOf) > 0
 	var ok bool
 	switch {
 	case len(x.AllOf) > 0 && len(x.AnyOf) > 0 && x.Operator == "OR":
@@ -425,6 +427,15 @@ func (t *Triggers) satisfied(w *Workflow, x *pipeline.ExecutionsTrigger, rl *run
 	}
 	if !ok {
 		return nil
+	}
+	// Only the blocks that are met use (and consume) their outcomes: with
+	// OR, an allOf half met keeps its outcomes for later.
+	used := map[string]outcome{}
+	if allMet {
+		maps.Copy(used, allUsed)
+	}
+	if anyMet {
+		maps.Copy(used, anyUsed)
 	}
 	return used
 }

@@ -124,8 +124,16 @@ func StatusEvent(region string, row *store.Execution) *store.OutboxEvent {
 	if !row.StopDate.IsZero() {
 		stop = row.StopDate.UnixMilli()
 	}
+	outputDetail := any(nil)
 	if row.Output != "" {
-		output = row.Output
+		output, outputDetail = row.Output, map[string]any{"included": true}
+		if len(row.Output) > MaxEventPayload {
+			output, outputDetail = nil, map[string]any{"included": false}
+		}
+	}
+	input, inputDetail := any(row.Input), map[string]any{"included": true}
+	if len(row.Input) > MaxEventPayload {
+		input, inputDetail = nil, map[string]any{"included": false}
 	}
 	if row.Error != "" || row.Cause != "" {
 		errName, cause = row.Error, row.Cause
@@ -144,10 +152,10 @@ func StatusEvent(region string, row *store.Execution) *store.OutboxEvent {
 		"status":          row.Status,
 		"startDate":       row.StartDate.UnixMilli(),
 		"stopDate":        stop,
-		"input":           row.Input,
-		"inputDetails":    map[string]any{"included": true},
+		"input":           input,
+		"inputDetails":    inputDetail,
 		"output":          output,
-		"outputDetails":   outputDetails(output),
+		"outputDetails":   outputDetail,
 		"error":           errName,
 		"cause":           cause,
 		"redriveCount":    row.RedriveCount,
@@ -186,12 +194,10 @@ func StatusEvent(region string, row *store.Execution) *store.OutboxEvent {
 	return &store.OutboxEvent{Partition: store.PartitionOf(row.Arn), Account: account, Bus: DefaultBus, Time: at, Body: body}
 }
 
-func outputDetails(output any) any {
-	if output == nil {
-		return nil
-	}
-	return map[string]any{"included": true}
-}
+// MaxEventPayload is the largest input or output a status event carries:
+// past it, as Step Functions does, the event says "included": false (read
+// them with DescribeExecution).
+const MaxEventPayload = 64 << 10
 
 // uuidOf formats 16 bytes as a version-4-shaped UUID.
 func uuidOf(b []byte) string {
