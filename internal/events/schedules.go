@@ -73,6 +73,17 @@ func CompileSchedule(s pipeline.Schedule) (*schedule.Schedule, *time.Location, e
 	return expr.Within(s.Start, s.End), loc, nil
 }
 
+func scheduleHash(arn string, index int, expr *schedule.Schedule, loc *time.Location) [32]byte {
+	return sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%s\x00%s", arn, index, expr.String(), loc.String()))
+}
+
+// ScheduledRunName is the name of the run a workflow's index-th schedule
+// starts for slot (see SlotName).
+func ScheduledRunName(arn string, index int, expr *schedule.Schedule, loc *time.Location, slot time.Time) string {
+	h := scheduleHash(arn, index, expr, loc)
+	return SlotName(hex.EncodeToString(h[:4]), slot)
+}
+
 // compile reads a workflow's schedules; one that does not compile any more
 // (it was validated at deploy) is logged and left out.
 func (t *Triggers) compile(w *Workflow) []*compiled {
@@ -83,7 +94,7 @@ func (t *Triggers) compile(w *Workflow) []*compiled {
 			t.opt.Log.Error("triggers: a schedule does not compile; it does not run", "workflow", w.Arn, "schedule", i, "err", err)
 			continue
 		}
-		h := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%s\x00%s", w.Arn, i, expr.String(), loc.String()))
+		h := scheduleHash(w.Arn, i, expr, loc)
 		out = append(out, &compiled{w: w, s: s, expr: expr, loc: loc,
 			key: fmt.Sprintf("%s%s/%d/%s", schedKeyPrefix, w.Arn, i, hex.EncodeToString(h[:6])), id: hex.EncodeToString(h[:4])})
 	}
