@@ -98,13 +98,13 @@ func BenchmarkPutEvents(b *testing.B) {
 				// Wait for every run (the rules consumer starts them).
 				deadline := time.Now().Add(5 * time.Minute)
 				for {
-					var out struct {
-						Executions []any `json:"executions"`
-						NextToken  string
-					}
 					n := 0
 					tok := ""
 					for {
+						var out struct {
+							Executions []any `json:"executions"`
+							NextToken  string
+						}
 						in := map[string]any{"stateMachineArn": sm, "maxResults": 1000}
 						if tok != "" {
 							in["nextToken"] = tok

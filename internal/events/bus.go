@@ -387,7 +387,7 @@ const maxBatches = 8
 
 // actParallel is how many intents of a consumer are carried out at once:
 // starts wait for their commit, which the engine groups.
-const actParallel = 32
+const actParallel = 128
 
 // act carries out the intents that are due, several at once; it reports
 // whether any was done.
