@@ -1,9 +1,11 @@
 package events
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/batonhq/baton/internal/pipeline"
 	"github.com/batonhq/baton/internal/store"
@@ -17,6 +19,9 @@ type Workflow struct {
 	Account   string
 	Trigger   *pipeline.Trigger
 	Revision  string // changes with every update of the workflow
+	// Deployed is when its current revision was deployed: a data trigger
+	// new in it counts what arrives after.
+	Deployed time.Time
 }
 
 // catalog reads the deployed pipelines that have a trigger, and maps
@@ -57,7 +62,7 @@ func (c catalog) load(ctx context.Context) ([]*Workflow, map[string]string, erro
 			}
 			account := accountOf(sm.Arn)
 			out = append(out, &Workflow{Arn: sm.Arn, Name: sm.Name, Namespace: names[account], Account: account,
-				Trigger: pl.Trigger, Revision: sm.RevisionID})
+				Trigger: pl.Trigger, Revision: sm.RevisionID, Deployed: cmp.Or(sm.UpdatedAt, sm.CreatedAt)})
 		}
 		if next == "" {
 			return out, accounts, nil

@@ -92,6 +92,9 @@ type Config struct {
 	// Connections are the named connections of the --config file, for
 	// pipeline steps (nil: none).
 	Connections *config.Config
+
+	// Arrivals tunes the watching of pipelines' data triggers.
+	Arrivals ArrivalsConfig
 }
 
 // HTTPConfig bounds and guards the HTTP surface; zero values take the
@@ -273,12 +276,20 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	triggers := events.NewTriggers(events.TriggerOptions{Store: st, Region: region, DefaultAccount: account, Log: cfg.Log})
+	arrivals := newArrivals(cfg, st, bus, resolver, region, account)
 	svc := service.New(service.Config{Region: cfg.Region, AccountID: cfg.AccountID, MaxPayloadBytes: cfg.MaxPayloadBytes,
 		DisabledResource: resolver.Disabled, MaxTaskLogBytes: cfg.MaxTaskLogBytes, Bundles: bundles,
-		OnWorkflowsChanged: func() { triggers.Changed(); bus.Wake(events.TriggersConsumer) }}, st, eng)
+		OnWorkflowsChanged: func() {
+			triggers.Changed()
+			bus.Wake(events.TriggersConsumer)
+			arrivals.Changed()
+			bus.Wake(events.ArrivalsConsumer)
+		}}, st, eng)
 	eng.SetChildren(children{svc: svc, eng: eng, st: st})
 	triggers.SetStarter(starter{svc: svc})
 	bus.Register(triggers.Consumer())
+	arrivals.SetStarter(starter{svc: svc})
+	bus.Register(arrivals.Consumer())
 	if err := eng.Run(ctx); err != nil {
 		st.Close()
 		if errors.Is(err, store.ErrDamaged) { // met by recovery with --db-check off
@@ -305,7 +316,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.stop = stop
 	hc := cfg.HTTP
 	s.http = &http.Server{
-		Handler:           surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log}.handler(),
+		Handler:           surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log, arrivals: arrivals}.handler(),
 		ReadHeaderTimeout: min(10*time.Second, hc.ReadTimeout),
 		ReadTimeout:       hc.ReadTimeout,
 		WriteTimeout:      hc.WriteTimeout,
@@ -387,6 +398,7 @@ type surface struct {
 	notReady func(context.Context) error // nil when ready
 	reg      *prometheus.Registry
 	log      *slog.Logger
+	arrivals *events.Arrivals // nil: no bucket notifications
 }
 
 // handler is the server's HTTP handler: the routes behind the guard.
@@ -400,6 +412,9 @@ func (x surface) handler() http.Handler {
 func (x surface) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", native.Handler(x.svc, x.watch, x.log, native.Options{MaxStreams: x.cfg.HTTP.MaxStreams}))
+	if x.arrivals != nil {
+		mux.Handle("/api/v1/events/s3", bucketNotifications{arrivals: x.arrivals})
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(x.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))

@@ -1,0 +1,567 @@
+package events
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/batonhq/baton/internal/pipeline"
+	"github.com/batonhq/baton/internal/store"
+)
+
+// ArrivalsConsumer is the name of the consumer that starts pipelines when
+// data arrives (trigger.data).
+const ArrivalsConsumer = "arrivals"
+
+// Defaults of the arrivals consumer.
+const (
+	// DefaultDirRescan is how often a watched directory is listed with no
+	// file-system notification: the notifications only wake it early.
+	DefaultDirRescan = 10 * time.Second
+	// DefaultS3Rescan is how often a watched bucket is listed with no
+	// bucket notification.
+	DefaultS3Rescan = 30 * time.Second
+	// DefaultSettle is how long a local file must not have been written
+	// before it counts: a file copied in place (cp) is seen while it is
+	// written, and would count once half-written and again complete.
+	DefaultSettle = 50 * time.Millisecond
+	// DefaultLookback is how far behind the newest object seen an object
+	// may still turn up and count (a listing that raced a write, an S3
+	// multipart upload whose LastModified is when it started). The keys
+	// seen within it are remembered; older ones are not, so the state does
+	// not grow with the bucket.
+	DefaultLookback = 15 * time.Minute
+	// DefaultBatchWindow is the window of a batch of more than one object
+	// that gives none: Glue's default, so that a batch that never fills
+	// still runs.
+	DefaultBatchWindow = 15 * time.Minute
+	// s3WakeGap is the least time between two listings of a bucket that
+	// bucket notifications cause: a flood of posts cannot make Baton list
+	// without pause.
+	s3WakeGap = 250 * time.Millisecond
+	// inputMargin is room left under the payload limit for the rest of a
+	// run's input.
+	inputMargin = 1024
+)
+
+// ObjectCreated is the detail-type of an arrival on the bus (S3's).
+const ObjectCreated = "Object Created"
+
+// Object is an object at a watched location, as the wait_for step lists
+// it.
+type Object struct {
+	URL, ETag string
+	Size      int64
+	Modified  time.Time
+	// Changed orders arrivals: for a local file its inode change time
+	// (moved or copied in with an old modification time, it still arrived
+	// now); for S3 its LastModified.
+	Changed time.Time
+}
+
+// ListFunc lists the objects at a file:// or s3:// path (pattern in the
+// last segment) through the named s3 connection.
+type ListFunc func(ctx context.Context, path, connection string) ([]Object, error)
+
+// ArrivalOptions configure the arrivals consumer.
+type ArrivalOptions struct {
+	Store   store.Store
+	Starter Starter
+	List    ListFunc
+	// Bus is woken when a watched directory changes or a bucket
+	// notification comes.
+	Bus            *Bus
+	Region         string
+	DefaultAccount string
+	Log            *slog.Logger
+	// DirRescan, S3Rescan, Settle and Lookback: zero takes the defaults
+	// above (Settle < 0: none).
+	DirRescan, S3Rescan, Settle, Lookback time.Duration
+	// MaxInputBytes bounds a run's input: a batch is cut so that its list
+	// of objects fits (default 262144, the server's payload limit).
+	MaxInputBytes int
+	// NoNotify turns file-system notifications off (rescans alone).
+	NoNotify bool
+}
+
+// Arrivals watches the locations of pipelines' data triggers and starts
+// them when objects arrive. A rescan of each location is the source of
+// truth; file-system and bucket notifications only make it come sooner.
+type Arrivals struct {
+	opt ArrivalOptions
+	cat catalog
+
+	stale     atomic.Bool
+	workflows []*Workflow
+	// state is each watch's stored state, by its key; live is its memory
+	// only (when it is next listed, its last error).
+	state map[string]*watchState
+	live  map[string]*watchLive
+
+	mu sync.Mutex
+	// dirtyDirs and dirtyBuckets are the locations that notifications
+	// said changed, to list at the next tick.
+	dirtyDirs, dirtyBuckets map[string]bool
+	notifier                *dirNotifier
+}
+
+// NewArrivals returns the arrivals consumer; register Consumer() on a bus.
+func NewArrivals(o ArrivalOptions) *Arrivals {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.DirRescan <= 0 {
+		o.DirRescan = DefaultDirRescan
+	}
+	if o.S3Rescan <= 0 {
+		o.S3Rescan = DefaultS3Rescan
+	}
+	if o.Settle == 0 {
+		o.Settle = DefaultSettle
+	}
+	if o.Lookback <= 0 {
+		o.Lookback = DefaultLookback
+	}
+	if o.MaxInputBytes <= 0 {
+		o.MaxInputBytes = 262144
+	}
+	a := &Arrivals{opt: o, cat: catalog{st: o.Store, region: o.Region, defaultAccount: o.DefaultAccount},
+		live: map[string]*watchLive{}, dirtyDirs: map[string]bool{}, dirtyBuckets: map[string]bool{}}
+	return a
+}
+
+// Consumer returns the bus consumer of the arrivals.
+func (a *Arrivals) Consumer() Consumer {
+	return Consumer{Name: ArrivalsConsumer, Load: a.load, Tick: a.tick, Act: a.act}
+}
+
+// SetStarter sets what starts the runs; call it before the bus runs.
+func (a *Arrivals) SetStarter(s Starter) { a.opt.Starter = s }
+
+// Changed tells the arrivals that workflows changed: the catalog is read
+// again at the next tick (wake the consumer too).
+func (a *Arrivals) Changed() { a.stale.Store(true) }
+
+// NotifyBucket says that objects changed in a bucket (a bucket
+// notification): its watches are listed at once. Nothing of the
+// notification is believed beyond that: the listing says what arrived.
+func (a *Arrivals) NotifyBucket(bucket string) {
+	a.mu.Lock()
+	if len(a.dirtyBuckets) < 10_000 {
+		a.dirtyBuckets[bucket] = true
+	}
+	a.mu.Unlock()
+	a.wake()
+}
+
+// notifyDir says that a watched directory changed.
+func (a *Arrivals) notifyDir(dir string) {
+	a.mu.Lock()
+	a.dirtyDirs[dir] = true
+	a.mu.Unlock()
+	a.wake()
+}
+
+func (a *Arrivals) wake() {
+	if a.opt.Bus != nil {
+		a.opt.Bus.Wake(ArrivalsConsumer)
+	}
+}
+
+// watch is one data trigger of a deployed pipeline.
+type watch struct {
+	w       *Workflow
+	d       pipeline.DataTrigger
+	key     string // its state's key
+	dir     string // local: the directory listed
+	bucket  string // s3: the bucket listed
+	window  time.Duration
+	rescan  time.Duration
+	pattern string
+}
+
+func (x *watch) local() bool { return x.bucket == "" }
+
+// watchState is what a watch stores: the high-water mark of the objects'
+// change times, the objects seen within the lookback before it (by URL:
+// their ETag), and the arrivals waiting for their batch.
+type watchState struct {
+	Mark    time.Time           `json:"mark"`
+	Seen    map[string]seenMark `json:"seen,omitempty"`
+	Pending []arrival           `json:"pending,omitempty"`
+}
+
+type seenMark struct {
+	ETag    string    `json:"etag"`
+	Changed time.Time `json:"changed"`
+}
+
+// arrival is a new object in a pending batch; At is when it was seen (the
+// bus's clock: the batch window counts from the first).
+type arrival struct {
+	URL      string    `json:"url"`
+	Size     int64     `json:"size"`
+	ETag     string    `json:"etag"`
+	Modified time.Time `json:"modified"`
+	At       time.Time `json:"at"`
+}
+
+// watchLive is what a watch keeps in memory only.
+type watchLive struct {
+	next    time.Time // when it is next listed
+	listed  time.Time // when it was last listed
+	lastErr string
+}
+
+const dataKeyPrefix = "d/"
+
+// load reads the catalog and the stored state of the watches.
+func (a *Arrivals) load(ctx context.Context) error {
+	wfs, _, err := a.cat.load(ctx)
+	if err != nil {
+		return err
+	}
+	state := map[string]*watchState{}
+	err = a.opt.Store.ConsumerState(ctx, ArrivalsConsumer, func(key string, v []byte) error {
+		if !strings.HasPrefix(key, dataKeyPrefix) {
+			return nil
+		}
+		var st watchState
+		if err := json.Unmarshal(v, &st); err != nil {
+			a.opt.Log.Error("arrivals: a stored watch state is damaged; the watch starts afresh from now", "key", key, "err", err)
+			return nil
+		}
+		state[key] = &st
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	a.stale.Store(false)
+	a.workflows, a.state = wfs, state
+	return nil
+}
+
+// refresh reads the catalog again when it changed.
+func (a *Arrivals) refresh(ctx context.Context) error {
+	if !a.stale.Swap(false) {
+		return nil
+	}
+	wfs, _, err := a.cat.load(ctx)
+	if err != nil {
+		a.stale.Store(true)
+		return err
+	}
+	a.workflows = wfs
+	return nil
+}
+
+// watches returns the data triggers of the deployed pipelines; two of one
+// pipeline on the same location are one.
+func (a *Arrivals) watches() []*watch {
+	var out []*watch
+	seen := map[string]bool{}
+	for _, w := range a.workflows {
+		for _, d := range w.Trigger.Data {
+			h := sha256.Sum256([]byte(d.Path + "\x00" + d.Connection))
+			x := &watch{w: w, d: d, key: dataKeyPrefix + w.Arn + "/" + hex.EncodeToString(h[:8]), window: d.BatchWindow}
+			if seen[x.key] {
+				continue
+			}
+			seen[x.key] = true
+			scheme, rest, _ := strings.Cut(d.Path, "://")
+			switch scheme {
+			case "file":
+				x.dir, x.pattern = path.Split(rest)
+				x.dir = path.Clean(x.dir)
+				x.rescan = a.opt.DirRescan
+			case "s3":
+				x.bucket, _, _ = strings.Cut(rest, "/")
+				x.rescan = a.opt.S3Rescan
+			default:
+				continue
+			}
+			if x.window <= 0 && d.BatchSize > 1 {
+				x.window = DefaultBatchWindow
+			}
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// tick lists the watches that are due (or were notified), records what
+// arrived, and starts the batches that are complete.
+func (a *Arrivals) tick(ctx context.Context, now time.Time, c *store.ConsumerCommit) (time.Time, error) {
+	if err := a.refresh(ctx); err != nil {
+		return time.Time{}, err
+	}
+	xs := a.watches()
+	a.mu.Lock()
+	dirs, buckets := a.dirtyDirs, a.dirtyBuckets
+	a.dirtyDirs, a.dirtyBuckets = map[string]bool{}, map[string]bool{}
+	a.mu.Unlock()
+	a.watchDirs(ctx, xs)
+
+	var next time.Time
+	soonest := func(at time.Time) {
+		if !at.IsZero() && (next.IsZero() || at.Before(next)) {
+			next = at
+		}
+	}
+	emitted := map[string]bool{} // one event per object and namespace in a tick
+	live := map[string]bool{}
+	for _, x := range xs {
+		live[x.key] = true
+		lv := a.live[x.key]
+		if lv == nil {
+			lv = &watchLive{}
+			a.live[x.key] = lv
+		}
+		woken := (x.local() && dirs[x.dir]) || (!x.local() && buckets[x.bucket] && now.Sub(lv.listed) >= s3WakeGap)
+		if !x.local() && buckets[x.bucket] && !woken {
+			soonest(lv.listed.Add(s3WakeGap)) // listed a moment ago: again after the gap
+		}
+		st, known := a.state[x.key]
+		changed := false
+		if !known || woken || !now.Before(lv.next) {
+			objs, err := a.opt.List(ctx, x.d.Path, x.d.Connection)
+			lv.listed, lv.next = now, now.Add(x.rescan)
+			if err != nil {
+				if ctx.Err() != nil {
+					return time.Time{}, ctx.Err()
+				}
+				if msg := err.Error(); msg != lv.lastErr {
+					lv.lastErr = msg
+					a.opt.Log.Warn("arrivals: a watched location cannot be listed; trying again at the next rescan",
+						"workflow", x.w.Arn, "path", x.d.Path, "err", err)
+				}
+				soonest(lv.next)
+				continue
+			}
+			lv.lastErr = ""
+			if !known {
+				st = a.baseline(x, objs)
+				a.state[x.key] = st
+				changed = true
+			}
+			found, hot := a.arrived(x, st, objs, now)
+			soonest(hot)
+			if len(found) > 0 || known {
+				changed = a.prune(st) || changed
+			}
+			for _, o := range found {
+				st.Pending = append(st.Pending, o)
+				if k := x.w.Account + "\x00" + o.URL + "\x00" + o.ETag; !emitted[k] {
+					emitted[k] = true
+					c.Events = append(c.Events, a.event(x, o))
+				}
+				changed = true
+			}
+		}
+		soonest(lv.next)
+		if st == nil {
+			continue
+		}
+		if a.fire(x, st, now, c) {
+			changed = true
+		}
+		if len(st.Pending) > 0 && x.window > 0 {
+			soonest(st.Pending[0].At.Add(x.window))
+		}
+		if changed {
+			a.save(x.key, st, c)
+		}
+	}
+	// Forget the watches that are gone (undeployed, changed path): a
+	// watch deployed again starts afresh.
+	for key := range a.state {
+		if !live[key] {
+			delete(a.state, key)
+			delete(a.live, key)
+			if c.State == nil {
+				c.State = map[string][]byte{}
+			}
+			c.State[key] = nil
+		}
+	}
+	return next, nil
+}
+
+// baseline is the state of a watch seen for the first time: what arrived
+// up to its deployment is there already and does not count.
+func (a *Arrivals) baseline(x *watch, objs []Object) *watchState {
+	st := &watchState{Mark: x.w.Deployed, Seen: map[string]seenMark{}}
+	for _, o := range objs {
+		if !o.Changed.After(x.w.Deployed) {
+			st.Seen[o.URL] = seenMark{ETag: o.ETag, Changed: o.Changed}
+			if o.Changed.After(st.Mark) {
+				st.Mark = o.Changed
+			}
+		}
+	}
+	return st
+}
+
+// arrived returns the new objects of a listing, oldest first, and records
+// them as seen; hot is when the soonest local file still being written
+// settles (zero: none).
+func (a *Arrivals) arrived(x *watch, st *watchState, objs []Object, now time.Time) (found []arrival, hot time.Time) {
+	if st.Seen == nil {
+		st.Seen = map[string]seenMark{}
+	}
+	floor := st.Mark.Add(-a.opt.Lookback)
+	objs = append([]Object(nil), objs...)
+	sort.Slice(objs, func(i, j int) bool {
+		if !objs[i].Changed.Equal(objs[j].Changed) {
+			return objs[i].Changed.Before(objs[j].Changed)
+		}
+		return objs[i].URL < objs[j].URL
+	})
+	for _, o := range objs {
+		if o.Changed.Before(floor) {
+			continue // older than what is remembered: seen long ago
+		}
+		if s, ok := st.Seen[o.URL]; ok && s.ETag == o.ETag {
+			continue
+		}
+		if x.local() && a.opt.Settle > 0 && now.Sub(o.Modified) < a.opt.Settle {
+			// Still being written, perhaps: it counts once it settles.
+			if at := o.Modified.Add(a.opt.Settle); hot.IsZero() || at.Before(hot) {
+				hot = at
+			}
+			continue
+		}
+		st.Seen[o.URL] = seenMark{ETag: o.ETag, Changed: o.Changed}
+		if o.Changed.After(st.Mark) {
+			st.Mark = o.Changed
+		}
+		found = append(found, arrival{URL: o.URL, Size: o.Size, ETag: o.ETag, Modified: o.Modified, At: now})
+	}
+	return found, hot
+}
+
+// prune forgets the objects seen before the lookback; it reports whether
+// it forgot any.
+func (a *Arrivals) prune(st *watchState) bool {
+	floor := st.Mark.Add(-a.opt.Lookback)
+	pruned := false
+	for u, s := range st.Seen {
+		if s.Changed.Before(floor) {
+			delete(st.Seen, u)
+			pruned = true
+		}
+	}
+	return pruned
+}
+
+// fire starts the batches of a watch that are complete: `size` objects,
+// or all waiting once the window passed since the first; a batch whose
+// list of objects would not fit in a run's input is cut before.
+func (a *Arrivals) fire(x *watch, st *watchState, now time.Time, c *store.ConsumerCommit) bool {
+	fired := false
+	for len(st.Pending) > 0 {
+		windowed := x.window > 0 && !now.Before(st.Pending[0].At.Add(x.window))
+		n := min(len(st.Pending), x.d.BatchSize)
+		// Cut where the input would outgrow the limit.
+		size := len(`{"objects":[]}`) + inputMargin
+		for i := 0; i < n; i++ {
+			b, _ := json.Marshal(objectJSON(st.Pending[i]))
+			if size += len(b) + 1; size > a.opt.MaxInputBytes && i > 0 {
+				n = i
+				windowed = true // full by bytes
+				break
+			}
+		}
+		if n < x.d.BatchSize && !windowed {
+			break
+		}
+		c.Intents = append(c.Intents, a.intent(x, st.Pending[:n]))
+		st.Pending = append([]arrival(nil), st.Pending[n:]...)
+		fired = true
+	}
+	return fired
+}
+
+func objectJSON(o arrival) map[string]any {
+	return map[string]any{"url": o.URL, "size": o.Size, "etag": o.ETag, "modified": o.Modified.UTC().Format(time.RFC3339Nano)}
+}
+
+// DataRunName is the name of the run of a batch: from the watch and its
+// objects (URL and ETag), so that deciding it again starts it once.
+func DataRunName(watchKey string, objs []string) string {
+	h := sha256.New()
+	h.Write([]byte(watchKey))
+	for _, o := range objs {
+		h.Write([]byte{0})
+		h.Write([]byte(o))
+	}
+	return "data-" + hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// intent is the start of a batch's run, its input the list of objects.
+func (a *Arrivals) intent(x *watch, batch []arrival) *store.Intent {
+	ids := make([]string, len(batch))
+	objs := make([]any, len(batch))
+	for i, o := range batch {
+		ids[i] = o.URL + "\x00" + o.ETag
+		objs[i] = objectJSON(o)
+	}
+	name := DataRunName(x.key, ids)
+	input, _ := json.Marshal(map[string]any{"objects": objs})
+	r := RunRequest{StateMachineArn: x.w.Arn, Name: name, Input: string(input),
+		Trigger: map[string]any{"type": "data", "path": x.d.Path, "count": len(batch),
+			"first_seen": batch[0].At.UTC().Format(time.RFC3339Nano)}}
+	body, _ := json.Marshal(r)
+	return &store.Intent{ID: name, Body: body}
+}
+
+// event is an arrival on the bus in S3's EventBridge form. A local file
+// takes the same form: its directory is the bucket, its name the key.
+func (a *Arrivals) event(x *watch, o arrival) *store.OutboxEvent {
+	var bucket, key, resource string
+	if x.local() {
+		bucket, key = x.dir, strings.TrimPrefix(strings.TrimPrefix(o.URL, "file://"), x.dir+"/")
+		resource = "file://" + x.dir + "/"
+	} else {
+		bucket = x.bucket
+		key = strings.TrimPrefix(o.URL, "s3://"+x.bucket+"/")
+		resource = "arn:aws:s3:::" + x.bucket
+	}
+	id := sha256.Sum256([]byte(x.w.Account + "\x00" + o.URL + "\x00" + o.ETag))
+	detail := map[string]any{"version": "0", "bucket": map[string]any{"name": bucket},
+		"object": map[string]any{"key": key, "size": o.Size, "etag": o.ETag}, "url": o.URL,
+		"modified": o.Modified.UTC().Format(time.RFC3339Nano)}
+	env := map[string]any{"version": "0", "id": uuidOf(id[:16]), "detail-type": ObjectCreated, "source": "aws.s3",
+		"account": x.w.Account, "time": o.At.UTC().Format(time.RFC3339), "region": a.opt.Region,
+		"resources": []string{resource}, "detail": detail}
+	body, _ := json.Marshal(env)
+	return &store.OutboxEvent{Partition: store.PartitionOf(o.URL), Account: x.w.Account, Bus: "default", Time: o.At, Body: body}
+}
+
+// save records a watch's state in the commit.
+func (a *Arrivals) save(key string, st *watchState, c *store.ConsumerCommit) {
+	b, _ := json.Marshal(st)
+	if c.State == nil {
+		c.State = map[string][]byte{}
+	}
+	c.State[key] = b
+}
+
+// act starts the run of a batch.
+func (a *Arrivals) act(ctx context.Context, in *store.Intent) error {
+	var r RunRequest
+	if err := json.Unmarshal(in.Body, &r); err != nil {
+		return Permanent(fmt.Errorf("a stored start is damaged: %w", err))
+	}
+	return a.opt.Starter.Start(ctx, r)
+}

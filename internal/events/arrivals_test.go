@@ -1,0 +1,425 @@
+package events_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton/internal/clock"
+	"github.com/batonhq/baton/internal/events"
+	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/tasks"
+)
+
+// landing is a store with one pipeline watching a real directory through
+// trigger.data, and a bus on a fake clock running the arrivals consumer
+// with the wait_for step's listing.
+type landing struct {
+	*world
+	in   string // the watched directory
+	opts events.ArrivalOptions
+}
+
+// newLanding deploys a pipeline whose data trigger is data (YAML, under
+// "  data:\n"; %s is the watched directory) at the fake clock's start.
+func newLanding(t *testing.T, data string, opts events.ArrivalOptions) *landing {
+	// The fake clock starts behind the real one: the files' times are
+	// real, and "written a moment ago" is what a settle test needs.
+	l := &landing{world: &world{t: t, dir: t.TempDir(), rec: &recorder{}, clk: clock.NewFake(time.Now().Add(-time.Hour))}, in: t.TempDir(), opts: opts}
+	st := l.open()
+	sm := &store.StateMachine{Arn: smArn(account, "psd"), Name: "psd", Language: "pipeline", Type: store.TypeStandard, RevisionID: "r1",
+		CreatedAt: time.Now(), UpdatedAt: time.Now(),
+		Definition: "name: psd\ntrigger:\n  data:\n" + fmt.Sprintf(data, l.in) + "steps:\n  - {name: a, command: [echo, ok]}\n"}
+	if err := st.CreateStateMachine(context.Background(), sm); err != nil {
+		t.Fatal(err)
+	}
+	l.start()
+	return l
+}
+
+// lister is the wait_for step's listing, as the server passes it.
+func lister() events.ListFunc {
+	r, err := tasks.NewResolver(tasks.Options{})
+	if err != nil {
+		panic(err)
+	}
+	return func(ctx context.Context, path, conn string) ([]events.Object, error) {
+		objs, err := r.ListObjects(ctx, path, conn)
+		out := make([]events.Object, len(objs))
+		for i, o := range objs {
+			out[i] = events.Object{URL: o.URL, ETag: o.ETag, Size: o.Size, Modified: o.Modified, Changed: o.Changed}
+		}
+		return out, err
+	}
+}
+
+// start runs a bus with the arrivals consumer.
+func (l *landing) start() {
+	bus := events.New(l.st, events.Options{Clock: l.clk})
+	l.bus = bus
+	o := l.opts
+	o.Store, o.Starter, o.Bus, o.Region, o.DefaultAccount = l.st, l.rec, bus, region, account
+	if o.List == nil {
+		o.List = lister()
+	}
+	bus.Register(events.NewArrivals(o).Consumer())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); bus.Run(ctx) }()
+	l.stop = func() { cancel(); <-done }
+	l.t.Cleanup(func() { l.stop(); l.st.Close() })
+}
+
+// restart stops the bus, reopens the store and starts afresh.
+func (l *landing) restart() {
+	l.stop()
+	l.st.Close()
+	l.open()
+	l.start()
+}
+
+// drop lands a file as a landing zone should: written under a hidden
+// name, then renamed.
+func (l *landing) drop(name, content string) {
+	l.t.Helper()
+	tmp := filepath.Join(l.in, ".tmp-"+name)
+	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
+		l.t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(l.in, name)); err != nil {
+		l.t.Fatal(err)
+	}
+}
+
+// idle waits until the consumer waits on the fake clock with no intent
+// left.
+func (l *landing) idle() {
+	l.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ins, err := l.st.Intents(context.Background(), events.ArrivalsConsumer)
+		if err != nil {
+			l.t.Fatal(err)
+		}
+		if len(ins) == 0 && l.clk.Waiters() > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			l.t.Fatalf("the bus did not settle: %d intents", len(ins))
+		}
+		time.Sleep(time.Millisecond) // polling, with the deadline above
+	}
+}
+
+// rescan lets the fake clock pass a directory rescan (without
+// notifications, the only way the consumer lists) and returns the runs.
+func (l *landing) rescan() []events.RunRequest {
+	l.idle()
+	l.clk.Advance(events.DefaultDirRescan + time.Second)
+	l.idle()
+	return l.rec.started()
+}
+
+// objectsOf returns the URLs of a run's input objects.
+func objectsOf(t *testing.T, r events.RunRequest) []string {
+	var in struct {
+		Objects []struct {
+			URL      string `json:"url"`
+			Size     int64  `json:"size"`
+			ETag     string `json:"etag"`
+			Modified string `json:"modified"`
+		} `json:"objects"`
+	}
+	if err := json.Unmarshal([]byte(r.Input), &in); err != nil {
+		t.Fatalf("input %s: %v", r.Input, err)
+	}
+	var out []string
+	for _, o := range in.Objects {
+		if o.ETag == "" || o.Modified == "" {
+			t.Errorf("object without etag or modified: %s", r.Input)
+		}
+		out = append(out, o.URL)
+	}
+	return out
+}
+
+var noNotify = events.ArrivalOptions{NoNotify: true, Settle: -1}
+
+func TestArrivalFileStartsOneRun(t *testing.T) {
+	l := newLanding(t, "    - path: \"file://%s/*.csv\"\n", noNotify)
+	l.rescan()
+	l.drop("sales.csv", "a,b\n1,2\n")
+	l.drop("notes.txt", "not matched")
+	got := l.rescan()
+	if len(got) != 1 {
+		t.Fatalf("want one run, got %d: %+v", len(got), got)
+	}
+	want := "file://" + l.in + "/sales.csv"
+	if objs := objectsOf(t, got[0]); len(objs) != 1 || objs[0] != want {
+		t.Fatalf("input lists %v, want [%s]", objs, want)
+	}
+	if trig, _ := json.Marshal(got[0].Trigger); !strings.Contains(string(trig), `"type":"data"`) {
+		t.Errorf("$run.trigger: %s", trig)
+	}
+	if !strings.HasPrefix(got[0].Name, "data-") || got[0].StateMachineArn != smArn(account, "psd") {
+		t.Errorf("run %s of %s", got[0].Name, got[0].StateMachineArn)
+	}
+	// Listed again and again, it counts once.
+	for range 3 {
+		if got := l.rescan(); len(got) != 1 {
+			t.Fatalf("a file seen again started another run: %d", len(got))
+		}
+	}
+	// The arrival is an event on the bus in S3's form.
+	evs := outboxEvents(t, l.st)
+	if len(evs) != 1 {
+		t.Fatalf("want one Object Created event, got %d", len(evs))
+	}
+	var ev struct {
+		Source     string `json:"source"`
+		DetailType string `json:"detail-type"`
+		Account    string `json:"account"`
+		Detail     struct {
+			Bucket struct{ Name string } `json:"bucket"`
+			Object struct {
+				Key  string `json:"key"`
+				Size int64  `json:"size"`
+				ETag string `json:"etag"`
+			} `json:"object"`
+		} `json:"detail"`
+	}
+	if err := json.Unmarshal(evs[0], &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Source != "aws.s3" || ev.DetailType != "Object Created" || ev.Account != account || ev.Detail.Bucket.Name != l.in ||
+		ev.Detail.Object.Key != "sales.csv" || ev.Detail.Object.Size != 8 || ev.Detail.Object.ETag == "" {
+		t.Fatalf("event %s", evs[0])
+	}
+}
+
+// outboxEvents returns the bodies of the arrivals on the bus.
+func outboxEvents(t *testing.T, st store.Store) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for p := 0; p < store.OutboxPartitions; p++ {
+		evs, err := st.ReadOutbox(context.Background(), p, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs {
+			if strings.Contains(string(ev.Body), `"detail-type":"Object Created"`) {
+				out = append(out, ev.Body)
+			}
+		}
+	}
+	return out
+}
+
+func TestArrivalFilesThereAtDeployDoNotCount(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "old.csv"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(10 * time.Millisecond) // the deployment is after the file's change time, on the real clock
+	l := &landing{world: &world{t: t, dir: t.TempDir(), rec: &recorder{}, clk: clock.NewFake(time.Now())}, in: dir, opts: noNotify}
+	l.open()
+	sm := &store.StateMachine{Arn: smArn(account, "psd"), Name: "psd", Language: "pipeline", Type: store.TypeStandard, RevisionID: "r1",
+		CreatedAt: time.Now(), UpdatedAt: time.Now(),
+		Definition: "name: psd\ntrigger:\n  data:\n    - path: \"file://" + dir + "/*.csv\"\nsteps:\n  - {name: a, command: [echo, ok]}\n"}
+	if err := l.st.CreateStateMachine(context.Background(), sm); err != nil {
+		t.Fatal(err)
+	}
+	l.start()
+	if got := l.rescan(); len(got) != 0 {
+		t.Fatalf("a file there before the deployment started a run: %+v", got)
+	}
+	l.drop("new.csv", "y")
+	if got := l.rescan(); len(got) != 1 || objectsOf(t, got[0])[0] != "file://"+dir+"/new.csv" {
+		t.Fatalf("want one run of new.csv, got %+v", got)
+	}
+}
+
+func TestArrivalBatchOfTwo(t *testing.T) {
+	l := newLanding(t, "    - path: \"file://%s/*.csv\"\n      batch: {size: 2}\n", noNotify)
+	l.rescan()
+	l.drop("a.csv", "1")
+	if got := l.rescan(); len(got) != 0 {
+		t.Fatalf("one file of a batch of two started a run: %+v", got)
+	}
+	l.restart() // the pending batch survives a restart
+	l.drop("b.csv", "2")
+	got := l.rescan()
+	if len(got) != 1 {
+		t.Fatalf("want one run for the batch, got %d", len(got))
+	}
+	if objs := objectsOf(t, got[0]); len(objs) != 2 || !strings.HasSuffix(objs[0], "/a.csv") || !strings.HasSuffix(objs[1], "/b.csv") {
+		t.Fatalf("the run lists %v, want a.csv and b.csv", objs)
+	}
+}
+
+func TestArrivalBatchWindow(t *testing.T) {
+	l := newLanding(t, "    - path: \"file://%s/*.csv\"\n      batch: {size: 5, window: 1m}\n", noNotify)
+	l.rescan()
+	l.drop("a.csv", "1")
+	if got := l.rescan(); len(got) != 0 {
+		t.Fatalf("started before the window passed: %+v", got)
+	}
+	l.clk.Advance(time.Minute)
+	l.idle()
+	if got := l.rec.started(); len(got) != 1 || len(objectsOf(t, got[0])) != 1 {
+		t.Fatalf("want one run with a.csv once the window passed, got %+v", got)
+	}
+}
+
+func TestArrivalRewrittenFileCountsAgain(t *testing.T) {
+	l := newLanding(t, "    - path: \"file://%s/*.csv\"\n", noNotify)
+	l.rescan()
+	l.drop("a.csv", "first")
+	if got := l.rescan(); len(got) != 1 {
+		t.Fatalf("want one run, got %d", len(got))
+	}
+	l.drop("a.csv", "second, longer")
+	got := l.rescan()
+	if len(got) != 2 || got[0].Name == got[1].Name {
+		t.Fatalf("a rewritten file (new ETag) should start a second run: %+v", got)
+	}
+}
+
+func TestArrivalRestartStartsNothingTwice(t *testing.T) {
+	l := newLanding(t, "    - path: \"file://%s/*.csv\"\n", noNotify)
+	l.rescan()
+	l.rec.mu.Lock()
+	l.rec.fail = fmt.Errorf("the engine is not ready")
+	l.rec.mu.Unlock()
+	l.drop("a.csv", "1")
+	// The decision is stored before the start is tried.
+	deadline := time.Now().Add(10 * time.Second)
+	l.clk.Advance(events.DefaultDirRescan + time.Second)
+	for {
+		ins, err := l.st.Intents(context.Background(), events.ArrivalsConsumer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ins) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no stored intent: %d", len(ins))
+		}
+		time.Sleep(2 * time.Millisecond) // polling, with the deadline above
+	}
+	l.restart() // a crash before the start passed
+	l.rec.mu.Lock()
+	l.rec.fail = nil
+	l.rec.mu.Unlock()
+	if got := l.rescan(); len(got) != 1 {
+		t.Fatalf("want the stored start carried out once, got %d", len(got))
+	}
+	l.restart()
+	l.rescan()
+	if got := l.rescan(); len(got) != 1 {
+		t.Fatalf("a restart started the file's run again: %d", len(got))
+	}
+	if evs := outboxEvents(t, l.st); len(evs) != 1 {
+		t.Fatalf("want one arrival event across restarts, got %d", len(evs))
+	}
+}
+
+func TestArrivalNotificationWakes(t *testing.T) {
+	l := newLanding(t, "    - path: \"file://%s/*.csv\"\n", events.ArrivalOptions{Settle: -1})
+	l.rescan()
+	l.drop("a.csv", "1")
+	// The fake clock stands still: only the notification can list now.
+	deadline := time.Now().Add(10 * time.Second)
+	for len(l.rec.started()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("a file landing did not wake the consumer")
+		}
+		time.Sleep(2 * time.Millisecond) // polling, with the deadline above
+	}
+}
+
+func TestArrivalFileBeingWrittenCountsOnceSettled(t *testing.T) {
+	l := newLanding(t, "    - path: \"file://%s/*.csv\"\n", events.ArrivalOptions{NoNotify: true, Settle: time.Second})
+	l.rescan()
+	// Copied in place, as cp does: listed while it is written. The fake
+	// clock is behind the real one, so the file was written "just now".
+	f, err := os.Create(filepath.Join(l.in, "big.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.WriteString("part one,")
+	if got := l.rescan(); len(got) != 0 {
+		t.Fatalf("a file still being written counted: %+v", got)
+	}
+	f.WriteString("part two\n")
+	f.Close()
+	// A second after its last write it has settled.
+	l.clk.Set(time.Now().Add(2 * time.Second))
+	l.idle()
+	got := l.rec.started()
+	if len(got) != 1 || !strings.Contains(got[0].Input, `"size":18`) {
+		t.Fatalf("want one run of the whole file, got %+v", got)
+	}
+}
+
+// fakeList lists objects a test sets.
+type fakeList struct {
+	mu   sync.Mutex
+	objs []events.Object
+}
+
+func (f *fakeList) list(context.Context, string, string) ([]events.Object, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]events.Object(nil), f.objs...), nil
+}
+
+func (f *fakeList) add(objs ...events.Object) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.objs = append(f.objs, objs...)
+}
+
+func TestArrivalMarkBoundsState(t *testing.T) {
+	base := time.Now().Add(time.Hour) // after the deployment, however slow the test
+	fl := &fakeList{}
+	l := newLanding(t, "    - path: \"file://%s/*.csv\"\n", events.ArrivalOptions{NoNotify: true, Settle: -1, Lookback: time.Minute,
+		List: fl.list})
+	obj := func(name string, at time.Duration) events.Object {
+		t := base.Add(at)
+		return events.Object{URL: "file:///in/" + name, ETag: name + "-e", Size: 1, Modified: t, Changed: t}
+	}
+	fl.add(obj("a.csv", time.Second))
+	if got := l.rescan(); len(got) != 1 {
+		t.Fatalf("want a run of a.csv, got %d", len(got))
+	}
+	// Listed late within the lookback (a listing that raced a write): it counts.
+	fl.add(obj("c.csv", 2*time.Minute), obj("b.csv", 90*time.Second))
+	if got := l.rescan(); len(got) != 3 {
+		t.Fatalf("want runs of b.csv and c.csv, got %d", len(got))
+	}
+	// a.csv is past the lookback of the mark: forgotten, and not counted again.
+	var keys []string
+	if err := l.st.ConsumerState(context.Background(), events.ArrivalsConsumer, func(k string, v []byte) error {
+		keys = append(keys, string(v))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 1 || strings.Contains(keys[0], "a.csv") || !strings.Contains(keys[0], "b.csv") {
+		t.Fatalf("the state should remember b.csv and c.csv only: %v", keys)
+	}
+	// Far older than the mark: seen long ago, or too late.
+	fl.add(obj("z.csv", -time.Hour))
+	if got := l.rescan(); len(got) != 3 {
+		t.Fatalf("an object older than the lookback counted: %d", len(got))
+	}
+}
