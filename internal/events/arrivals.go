@@ -219,6 +219,7 @@ type arrival struct {
 type watchLive struct {
 	next    time.Time // when it is next listed
 	listed  time.Time // when it was last listed
+	hot     time.Time // when a file being written settles: it is listed again then
 	lastErr string
 }
 
@@ -333,7 +334,8 @@ func (a *Arrivals) tick(ctx context.Context, now time.Time, c *store.ConsumerCom
 		}
 		st, known := a.state[x.key]
 		changed := false
-		if !known || woken || !now.Before(lv.next) {
+		settled := !lv.hot.IsZero() && !now.Before(lv.hot)
+		if !known || woken || settled || !now.Before(lv.next) {
 			objs, err := a.opt.List(ctx, x.d.Path, x.d.Connection)
 			lv.listed, lv.next = now, now.Add(x.rescan)
 			if err != nil {
@@ -355,6 +357,7 @@ func (a *Arrivals) tick(ctx context.Context, now time.Time, c *store.ConsumerCom
 				changed = true
 			}
 			found, hot := a.arrived(x, st, objs, now)
+			lv.hot = hot
 			soonest(hot)
 			if len(found) > 0 || known {
 				changed = a.prune(st) || changed
@@ -369,6 +372,7 @@ func (a *Arrivals) tick(ctx context.Context, now time.Time, c *store.ConsumerCom
 			}
 		}
 		soonest(lv.next)
+		soonest(lv.hot)
 		if st == nil {
 			continue
 		}
@@ -398,11 +402,17 @@ func (a *Arrivals) tick(ctx context.Context, now time.Time, c *store.ConsumerCom
 }
 
 // baseline is the state of a watch seen for the first time: what arrived
-// up to its deployment is there already and does not count.
+// up to its deployment is there already and does not count. S3 lists
+// times to the second: an object of the deployment's second counts, as
+// it may have come after.
 func (a *Arrivals) baseline(x *watch, objs []Object) *watchState {
-	st := &watchState{Mark: x.w.Deployed, Seen: map[string]seenMark{}}
+	deployed := x.w.Deployed
+	if !x.local() {
+		deployed = deployed.Truncate(time.Second).Add(-time.Nanosecond)
+	}
+	st := &watchState{Mark: deployed, Seen: map[string]seenMark{}}
 	for _, o := range objs {
-		if !o.Changed.After(x.w.Deployed) {
+		if !o.Changed.After(deployed) {
 			st.Seen[o.URL] = seenMark{ETag: o.ETag, Changed: o.Changed}
 			if o.Changed.After(st.Mark) {
 				st.Mark = o.Changed

@@ -346,24 +346,36 @@ func TestArrivalNotificationWakes(t *testing.T) {
 }
 
 func TestArrivalFileBeingWrittenCountsOnceSettled(t *testing.T) {
-	l := newLanding(t, "    - path: \"file://%s/*.csv\"\n", events.ArrivalOptions{NoNotify: true, Settle: time.Second})
-	l.rescan()
-	// Copied in place, as cp does: listed while it is written. The fake
-	// clock is behind the real one, so the file was written "just now".
+	l := newLanding(t, "    - path: \"file://%s/*.csv\"\n", events.ArrivalOptions{Settle: time.Second})
+	l.clk.Set(time.Now()) // the fake clock at the real one: files are written "now"
+	l.idle()
+	// Copied in place, as cp does: the notification lists it while it is
+	// written.
 	f, err := os.Create(filepath.Join(l.in, "big.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
 	f.WriteString("part one,")
-	if got := l.rescan(); len(got) != 0 {
-		t.Fatalf("a file still being written counted: %+v", got)
+	for end := time.Now().Add(200 * time.Millisecond); time.Now().Before(end); {
+		time.Sleep(10 * time.Millisecond) // a moment for a wrong start to show
+		if got := l.rec.started(); len(got) != 0 {
+			t.Fatalf("a file still being written counted: %+v", got)
+		}
 	}
 	f.WriteString("part two\n")
 	f.Close()
-	// A second after its last write it has settled.
-	l.clk.Set(time.Now().Add(2 * time.Second))
-	l.idle()
+	fi, err := os.Stat(f.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second after its last write it has settled: listed again then,
+	// well before the rescan.
+	l.clk.Set(fi.ModTime().Add(time.Second + time.Millisecond))
+	deadline := time.Now().Add(10 * time.Second)
+	for len(l.rec.started()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(2 * time.Millisecond) // polling, with the deadline above
+	}
 	got := l.rec.started()
 	if len(got) != 1 || !strings.Contains(got[0].Input, `"size":18`) {
 		t.Fatalf("want one run of the whole file, got %+v", got)

@@ -53,7 +53,9 @@ const (
 // A notification only wakes the watches of its buckets: the listing that
 // follows says what arrived, so a forged post cannot start anything with
 // objects that are not there.
-type bucketNotifications struct{ arrivals *events.Arrivals }
+type bucketNotifications struct {
+	arrivals interface{ NotifyBucket(bucket string) } // *events.Arrivals
+}
 
 // notification is what is read of a posted notification.
 type notification struct {
