@@ -22,6 +22,7 @@ require (
 	github.com/spf13/pflag v1.0.10
 	github.com/versity/versitygw v1.8.0
 	modernc.org/sqlite v1.60.1
+	quamina.net/go/quamina v1.5.1
 )
 
 require (
@@ -113,3 +114,7 @@ require (
 )
 
 replace github.com/recolabs/gnata => ./third_party/gnata
+
+// quamina is used only by bench/pattern, to compare the event-pattern matcher
+// with it; its module path is quamina.net, served from its GitHub repository.
+replace quamina.net/go/quamina => github.com/timbray/quamina v1.5.1

@@ -40,6 +40,11 @@ type StartExecutionInput struct {
 	// LogicalDate is a pipeline run's $run.logical_date (a backfill's
 	// day): an RFC 3339 time or a day (2026-11-21); "" for its start.
 	LogicalDate string `json:"logicalDate,omitempty"`
+	// DataIntervalStart begins the run's data interval (with LogicalDate).
+	DataIntervalStart string `json:"dataIntervalStart,omitempty"`
+	// Backfill marks a schedule's slot started by hand: $run.trigger is
+	// {"type": "backfill"} and $run.scheduled_time its LogicalDate.
+	Backfill bool `json:"backfill,omitempty"`
 }
 
 // StartExecutionOutput identifies a started execution.

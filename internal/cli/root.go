@@ -82,7 +82,7 @@ Functions-compatible API.`,
 	})
 	root.AddCommand(newValidateCmd(), newRunCmd(), newServerCmd(), newBackupCmd())
 	root.AddCommand(newDeployCmd(), newStartCmd(), newExecutionsCmd(), newWorkerCmd(), newLogsCmd())
-	root.AddCommand(newGraphCmd(), newInitCmd(), newSchemaCmd(), newWorkflowsCmd(), newNamespacesCmd())
+	root.AddCommand(newGraphCmd(), newInitCmd(), newSchemaCmd(), newWorkflowsCmd(), newNamespacesCmd(), newTriggersCmd(), newBackfillCmd())
 	root.AddCommand(newScheduleCmd())
 	// An unknown command gets the same hint as an unknown flag.
 	root.Args = func(c *cobra.Command, args []string) error {

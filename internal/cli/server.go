@@ -35,6 +35,7 @@ type serverFlags struct {
 	exposeEnv                                               string
 	shutdownGrace                                           time.Duration
 	maxStepTime                                             time.Duration
+	eventRetention                                          time.Duration
 	envErr                                                  error // a BATON_* number that is not one
 
 	// The HTTP surface (docs/server.md, "Security on a network").
@@ -102,6 +103,7 @@ transitions in flight and leaves running executions to resume on restart.`,
 	fl.Int64Var(&f.maxPipelineHistory, "max-pipeline-history-events", int64(envInt(&f.envErr, "BATON_MAX_PIPELINE_HISTORY_EVENTS", pipeline.DefaultMaxHistoryEvents)), "fail a pipeline run whose history grows past this (-1: no limit)")
 	fl.Int64Var(&f.maxTaskLog, "max-task-log-bytes", int64(envInt(&f.envErr, "BATON_MAX_TASK_LOG_BYTES", 1<<20)), "output of a task attempt's command kept in its log (baton logs); past it the oldest is cut")
 	fl.Int64Var(&f.maxBundle, "max-bundle-bytes", int64(envInt(&f.envErr, "BATON_MAX_BUNDLE_BYTES", bundle.DefaultMaxBytes)), "largest project a deploy may send: bytes of its files (baton deploy DIR)")
+	fl.DurationVar(&f.eventRetention, "event-retention", envDuration(&f.envErr, "BATON_EVENT_RETENTION", 7*24*time.Hour), "keep events on the bus this long once every consumer has read them")
 	fl.DurationVar(&f.maxStepTime, "max-step-time", envDuration(&f.envErr, "BATON_MAX_STEP_TIME", 10*time.Second), "stop an execution that computes this long without waiting for a task or a timer (Baton.RunawayExecution)")
 	fl.IntVar(&f.workers, "workers", envInt(&f.envErr, "BATON_WORKERS", 64), "built-in tasks (baton:shell, baton:http, mapped resources) run at once")
 	fl.StringArrayVar(&f.resources, "resource", nil, "map a Task resource to a local command: ARN=COMMAND (repeatable)")
@@ -306,6 +308,9 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	if f.dbCheck != "quick" && f.dbCheck != "full" && f.dbCheck != "off" {
 		return usageErr("--db-check %q: want quick, full or off", f.dbCheck)
 	}
+	if f.eventRetention < time.Minute {
+		return usageErr("--event-retention %s: want at least 1m, such as 168h", f.eventRetention)
+	}
 	if f.maxStepTime <= 0 {
 		return usageErr("--max-step-time %s: want a positive duration such as 10s", f.maxStepTime)
 	}
@@ -341,7 +346,7 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 			MaxConnections: f.maxConnections, MaxStreams: f.maxStreams, MaxHeaderBytes: f.maxHeaderBytes,
 			MaxBodyMemory: f.maxBodyMemory,
 		},
-		DBCheck: f.dbCheck, Limits: limits, MaxStepTime: f.maxStepTime, Connections: conns,
+		DBCheck: f.dbCheck, Limits: limits, MaxStepTime: f.maxStepTime, Connections: conns, EventRetention: f.eventRetention,
 		Arrivals: arrivals,
 	})
 	if err != nil {

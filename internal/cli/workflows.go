@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -110,6 +113,12 @@ NAME may be NAME:VERSION or NAME:ALIAS to describe a version.`,
 				return printJSON(cmd.OutOrStdout(), wf)
 			}
 			printWorkflow(cmd.OutOrStdout(), wf, !noDefinition)
+			if !strings.Contains(args[0], ":") || strings.HasPrefix(args[0], "arn:") {
+				// What starts it by itself, and when it runs next.
+				if ex, err := c.ExplainTriggers(context.Background(), args[0]); err == nil {
+					printTriggerSummary(cmd.OutOrStdout(), ex)
+				}
+			}
 			return nil
 		},
 	}
@@ -175,4 +184,27 @@ and can still be described; running ones go on to their end.`,
 	}
 	addRemoteFlags(cmd, &f, true)
 	return cmd
+}
+
+// printTriggerSummary prints a workflow's next scheduled runs and what its
+// other triggers wait for (baton triggers explain shows it all).
+func printTriggerSummary(w io.Writer, ex *client.TriggerExplanation) {
+	var next []time.Time
+	for _, s := range ex.Schedules {
+		next = append(next, s.Next...)
+	}
+	if len(ex.Schedules) == 0 && ex.Executions == nil && ex.EventPattern == nil && len(ex.Summary) <= 1 {
+		return
+	}
+	fmt.Fprintln(w, "Triggers:")
+	for _, line := range ex.Summary {
+		fmt.Fprintf(w, "  %s\n", line)
+	}
+	if len(next) > 0 {
+		slices.SortFunc(next, func(a, b time.Time) int { return a.Compare(b) })
+		fmt.Fprintln(w, "Next runs:")
+		for _, t := range next[:min(len(next), 3)] {
+			fmt.Fprintf(w, "  %s\n", t.Format(time.RFC3339))
+		}
+	}
 }

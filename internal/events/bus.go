@@ -31,10 +31,11 @@ type Consumer struct {
 	// and again when a commit of its decisions failed, so that its memory
 	// never runs ahead of what is stored.
 	Load func(ctx context.Context) error
-	// Handle (optional) reads a batch of one partition's events, in order,
-	// and adds what it decides to c (State, Intents). The bus then stores
-	// c with the new cursor in one transaction. An error leaves the cursor
-	// where it was: the batch is read again later.
+	// Handle (optional) reads a batch of events, in Seq order (of one or
+	// several partitions), and adds what it decides to c (State, Intents,
+	// Events). The bus then stores c with the new cursors in one
+	// transaction. An error leaves the cursors where they were: the batch
+	// is read again later, in the same order.
 	Handle func(ctx context.Context, evs []*store.OutboxEvent, c *store.ConsumerCommit) error
 	// Tick (optional) is called at the time it last returned (and at
 	// start): it adds what is due at now to c and returns when it is next
@@ -135,6 +136,43 @@ func (b *Bus) Put(ctx context.Context, evs []*store.OutboxEvent) error {
 		return err
 	}
 	b.Notify()
+	return nil
+}
+
+// Prepare gives each registered consumer that has never read the outbox
+// cursors at its end: a new consumer reads what comes from now on, not the
+// events kept from before it existed (a rule created today does not fire
+// on last week's events). Call it before anything appends events that the
+// consumers must see (before the engine runs), and before Run.
+func (b *Bus) Prepare(ctx context.Context) error {
+	b.mu.Lock()
+	rs := append([]*runner(nil), b.consumers...)
+	b.mu.Unlock()
+	var last int64 = -1
+	for _, r := range rs {
+		if r.c.Handle == nil {
+			continue
+		}
+		cur, err := b.st.Cursors(ctx, r.c.Name)
+		if err != nil {
+			return err
+		}
+		if len(cur) > 0 {
+			continue
+		}
+		if last < 0 {
+			if last, err = b.st.LastOutboxSeq(ctx); err != nil {
+				return err
+			}
+		}
+		c := &store.ConsumerCommit{Consumer: r.c.Name, Cursors: map[int]int64{}}
+		for p := 0; p < store.OutboxPartitions; p++ {
+			c.Cursors[p] = last
+		}
+		if err := b.st.CommitConsumer(ctx, c); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -248,26 +286,52 @@ func (r *runner) start(ctx context.Context) bool {
 func (r *runner) round(ctx context.Context) (progressed, ok bool) {
 	b := r.bus
 	if r.c.Handle != nil {
+		// One read of every partition from the lowest cursor: the events
+		// a partition's cursor passed already are left out.
+		low := int64(-1)
 		for p := 0; p < store.OutboxPartitions; p++ {
-			evs, err := b.st.ReadOutbox(ctx, p, r.cursors[p], b.batch)
+			if c := r.cursors[p]; low < 0 || c < low {
+				low = c
+			}
+		}
+		for after := low; ; {
+			evs, err := b.st.ReadOutbox(ctx, -1, after, b.batch)
 			if err != nil {
 				r.failed(ctx, "read the outbox", err)
 				return false, false
 			}
 			if len(evs) == 0 {
-				continue
+				break
 			}
-			last := evs[len(evs)-1].Seq
-			c := &store.ConsumerCommit{Consumer: r.c.Name, Cursors: map[int]int64{p: last}}
-			if err := r.c.Handle(ctx, evs, c); err != nil {
-				r.failed(ctx, "handle events", err)
-				return false, false
+			after = evs[len(evs)-1].Seq
+			fresh := evs[:0:0]
+			// Seq grows in commit order over the whole outbox (one writer):
+			// having read up to after, every partition is read up to it.
+			c := &store.ConsumerCommit{Consumer: r.c.Name, Cursors: map[int]int64{}}
+			for p := 0; p < store.OutboxPartitions; p++ {
+				c.Cursors[p] = max(after, r.cursors[p])
 			}
-			if !r.commit(ctx, c) {
-				return false, false
+			for _, ev := range evs {
+				if ev.Seq > r.cursors[ev.Partition] {
+					fresh = append(fresh, ev)
+				}
 			}
-			r.cursors[p] = last
-			progressed = true
+			if len(fresh) > 0 {
+				if err := r.c.Handle(ctx, fresh, c); err != nil {
+					r.failed(ctx, "handle events", err)
+					return false, false
+				}
+				if !r.commit(ctx, c) {
+					return false, false
+				}
+				progressed = true
+			}
+			for p, seq := range c.Cursors {
+				r.cursors[p] = seq
+			}
+			if len(evs) < b.batch {
+				break
+			}
 		}
 	}
 	if r.ticks && r.tickNow.Swap(false) {
@@ -315,21 +379,43 @@ func (r *runner) commit(ctx context.Context, c *store.ConsumerCommit) bool {
 	return true
 }
 
-// act carries out the intents that are due; it reports whether any was.
+// actParallel is how many intents of a consumer are carried out at once:
+// starts wait for their commit, which the engine groups.
+const actParallel = 32
+
+// act carries out the intents that are due, several at once; it reports
+// whether any was done.
 func (r *runner) act(ctx context.Context) bool {
 	b := r.bus
 	if r.c.Act == nil || len(r.pending) == 0 {
 		return false
 	}
 	now := b.clk.Now()
-	var done []string
+	var due []*pendingIntent
 	keep := r.pending[:0]
 	for _, p := range r.pending {
 		if p.at.After(now) || ctx.Err() != nil {
 			keep = append(keep, p)
-			continue
+		} else {
+			due = append(due, p)
 		}
-		err := r.c.Act(ctx, p.in)
+	}
+	errs := make([]error, len(due))
+	sem := make(chan struct{}, actParallel)
+	var wg sync.WaitGroup
+	for i, p := range due {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			errs[i] = r.c.Act(ctx, p.in)
+		}()
+	}
+	wg.Wait()
+	var done []string
+	for i, p := range due {
+		err := errs[i]
 		switch {
 		case err == nil:
 			done = append(done, p.in.ID)

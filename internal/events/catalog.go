@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/batonhq/baton/internal/pipeline"
@@ -30,11 +31,15 @@ type catalog struct {
 	st             store.Store
 	region         string
 	defaultAccount string
+	// parsed caches the triggers of each pipeline by ARN and revision, so
+	// that a reload after one deploy parses that one only.
+	mu     sync.Mutex
+	parsed map[string]*pipeline.Trigger
 }
 
 // load returns the pipelines with triggers, and the account of every
 // namespace by name.
-func (c catalog) load(ctx context.Context) ([]*Workflow, map[string]string, error) {
+func (c *catalog) load(ctx context.Context) ([]*Workflow, map[string]string, error) {
 	accounts := map[string]string{"default": c.defaultAccount}
 	names := map[string]string{c.defaultAccount: "default"}
 	nss, err := c.st.ListNamespaces(ctx)
@@ -46,6 +51,9 @@ func (c catalog) load(ctx context.Context) ([]*Workflow, map[string]string, erro
 		names[n.AccountID] = n.Name
 	}
 	var out []*Workflow
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	parsed := map[string]*pipeline.Trigger{}
 	page := store.Page{Limit: 1000}
 	for {
 		sms, next, err := c.st.ListStateMachines(ctx, page)
@@ -56,15 +64,25 @@ func (c catalog) load(ctx context.Context) ([]*Workflow, map[string]string, erro
 			if sm.Language != pipeline.LanguageName {
 				continue
 			}
-			pl, err := pipeline.Parse([]byte(sm.Definition))
-			if err != nil || pl.Trigger == nil {
-				continue // deployed definitions were validated; an old one that no longer is runs by hand
+			key := sm.Arn + "\x00" + sm.RevisionID
+			trig, ok := c.parsed[key]
+			if !ok {
+				// Deployed definitions were validated; one that no longer is
+				// (an older format) has no trigger: it runs by hand.
+				if pl, err := pipeline.Parse([]byte(sm.Definition)); err == nil {
+					trig = pl.Trigger
+				}
+			}
+			parsed[key] = trig
+			if trig == nil {
+				continue
 			}
 			account := accountOf(sm.Arn)
 			out = append(out, &Workflow{Arn: sm.Arn, Name: sm.Name, Namespace: names[account], Account: account,
-				Trigger: pl.Trigger, Revision: sm.RevisionID, Deployed: cmp.Or(sm.UpdatedAt, sm.CreatedAt)})
+				Trigger: trig, Revision: sm.RevisionID, Deployed: cmp.Or(sm.UpdatedAt, sm.CreatedAt)})
 		}
 		if next == "" {
+			c.parsed = parsed
 			return out, accounts, nil
 		}
 		page.Token = next
@@ -81,6 +99,6 @@ func accountOf(arn string) string {
 }
 
 // stateMachineArn returns the ARN of a workflow by name in an account.
-func (c catalog) stateMachineArn(account, name string) string {
+func (c *catalog) stateMachineArn(account, name string) string {
 	return fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", c.region, account, name)
 }

@@ -60,7 +60,7 @@ type TriggerOptions struct {
 // outcomes (trigger.executions).
 type Triggers struct {
 	opt TriggerOptions
-	cat catalog
+	cat *catalog
 
 	stale     atomic.Bool
 	mu        sync.Mutex
@@ -73,6 +73,13 @@ type Triggers struct {
 	slots map[string]*slotState
 	// patterns are the compiled event patterns by workflow and revision.
 	patterns map[string]*eventPattern
+
+	// gen counts the loads of the catalog and the state; the schedules'
+	// heap (due, used by the bus goroutine only) is rebuilt when it moved.
+	gen           uint64
+	dueGen        uint64
+	due           dueHeap
+	compiledCache map[string][]*compiled
 }
 
 // NewTriggers returns the triggers consumer; register Consumer() on a bus.
@@ -80,7 +87,7 @@ func NewTriggers(o TriggerOptions) *Triggers {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	return &Triggers{opt: o, cat: catalog{st: o.Store, region: o.Region, defaultAccount: o.DefaultAccount}}
+	return &Triggers{opt: o, cat: &catalog{st: o.Store, region: o.Region, defaultAccount: o.DefaultAccount}}
 }
 
 // Consumer returns the bus consumer of the triggers.
@@ -143,6 +150,7 @@ func (t *Triggers) load(ctx context.Context) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.workflows, t.accounts, t.execs, t.slots = wfs, accounts, logs, slots
+	t.gen++
 	return nil
 }
 
@@ -167,6 +175,7 @@ func (t *Triggers) refresh(ctx context.Context) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.workflows, t.accounts, t.patterns = wfs, accounts, nil
+	t.gen++
 	return nil
 }
 
@@ -232,7 +241,7 @@ func (t *Triggers) handle(ctx context.Context, evs []*store.OutboxEvent, c *stor
 					continue
 				}
 				o := outcome{EventID: se.ID, Workflow: cond.Name, Namespace: ns, Arn: se.Detail.ExecutionArn,
-					Status: se.Detail.Status, Time: at, LogicalDate: se.Detail.LogicalDate}
+					Status: se.Detail.Status, Time: at, LogicalDate: logicalDay(se.Detail.LogicalDate)}
 				if se.Detail.Output != nil && json.Valid([]byte(*se.Detail.Output)) {
 					o.Output = json.RawMessage(*se.Detail.Output)
 				}
@@ -262,6 +271,16 @@ func (t *Triggers) handle(ctx context.Context, evs []*store.OutboxEvent, c *stor
 }
 
 func condKey(ns, name string) string { return ns + "/" + name }
+
+// logicalDay is the day of a run's logical date (UTC), which match:
+// logical_date compares: runs of listings at 03:00 and searches at 05:00
+// of the same day stand for the same day.
+func logicalDay(stamp string) string {
+	if len(stamp) < len(time.DateOnly) {
+		return stamp
+	}
+	return stamp[:len(time.DateOnly)]
+}
 
 // record adds an outcome to a pipeline's run log: the newest of its
 // upstream (match any), or the newest of its upstream and logical date.
@@ -413,7 +432,7 @@ func (t *Triggers) fire(w *Workflow, x *pipeline.ExecutionsTrigger, rl *runLog, 
 	r := RunRequest{StateMachineArn: w.Arn, Name: name, Input: "{}",
 		Trigger: map[string]any{"type": "executions", "upstream": upstream}}
 	if day != "" {
-		if ld, err := time.Parse(time.RFC3339Nano, day); err == nil {
+		if ld, err := time.Parse(time.DateOnly, day); err == nil {
 			r.LogicalDate = ld
 		}
 	}

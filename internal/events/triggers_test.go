@@ -127,16 +127,22 @@ func (w *world) open() store.Store {
 	return st
 }
 
-// run starts the bus with the triggers consumer.
-func (w *world) run() {
+// run starts the bus with the triggers consumer and the recorder.
+func (w *world) run() { w.runWith(w.rec) }
+
+// runWith starts the bus with the triggers consumer starting runs with s.
+func (w *world) runWith(s events.Starter) {
 	opts := events.Options{}
 	if w.clk != nil {
 		opts.Clock = w.clk
 	}
 	bus := events.New(w.st, opts)
 	w.bus = bus
-	tr := events.NewTriggers(events.TriggerOptions{Store: w.st, Starter: w.rec, Region: region, DefaultAccount: account})
+	tr := events.NewTriggers(events.TriggerOptions{Store: w.st, Starter: s, Region: region, DefaultAccount: account})
 	bus.Register(tr.Consumer())
+	if err := bus.Prepare(context.Background()); err != nil {
+		w.t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); bus.Run(ctx) }()

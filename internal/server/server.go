@@ -76,6 +76,9 @@ type Config struct {
 	// Limits bound what one JSONata evaluation or one execution may cost
 	// (zero fields: asl's defaults; see docs/asl.md).
 	Limits asl.Limits
+	// EventRetention is how long events stay in the outbox once every
+	// consumer has read them (default 7 days).
+	EventRetention time.Duration
 	// MaxStepTime stops an execution that computes this long without
 	// waiting for a task or a timer (default 10 s).
 	MaxStepTime time.Duration
@@ -290,6 +293,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	bus.Register(triggers.Consumer())
 	arrivals.SetStarter(starter{svc: svc})
 	bus.Register(arrivals.Consumer())
+	// Consumers new to this data directory start at the end of the outbox,
+	// before the engine adds to it.
+	if err := bus.Prepare(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("the event bus: %w", err)
+	}
 	if err := eng.Run(ctx); err != nil {
 		st.Close()
 		if errors.Is(err, store.ErrDamaged) { // met by recovery with --db-check off
@@ -311,12 +320,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		defer close(busDone)
 		bus.Run(busCtx)
 	}()
+	go trimOutbox(busCtx, st, cmp.Or(cfg.EventRetention, 7*24*time.Hour), cfg.Log)
 	s.stopBus = func() { busStop(); <-busDone }
 	base, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	hc := cfg.HTTP
 	s.http = &http.Server{
-		Handler:           surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log, arrivals: arrivals}.handler(),
+		Handler: surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log, triggers: triggers,
+			arrivals: arrivals}.handler(),
 		ReadHeaderTimeout: min(10*time.Second, hc.ReadTimeout),
 		ReadTimeout:       hc.ReadTimeout,
 		WriteTimeout:      hc.WriteTimeout,
@@ -398,6 +409,7 @@ type surface struct {
 	notReady func(context.Context) error // nil when ready
 	reg      *prometheus.Registry
 	log      *slog.Logger
+	triggers native.TriggerExplainer
 	arrivals *events.Arrivals // nil: no bucket notifications
 }
 
@@ -411,7 +423,7 @@ func (x surface) handler() http.Handler {
 // routes is the server's HTTP mux.
 func (x surface) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", native.Handler(x.svc, x.watch, x.log, native.Options{MaxStreams: x.cfg.HTTP.MaxStreams}))
+	mux.Handle("/api/v1/", native.Handler(x.svc, x.watch, x.log, native.Options{MaxStreams: x.cfg.HTTP.MaxStreams, Triggers: x.triggers}))
 	if x.arrivals != nil {
 		mux.Handle("/api/v1/events/s3", bucketNotifications{arrivals: x.arrivals})
 	}

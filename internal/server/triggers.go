@@ -3,11 +3,14 @@ package server
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/events"
 	"github.com/batonhq/baton/internal/service"
+	"github.com/batonhq/baton/internal/store"
 )
 
 // starter starts the runs the event bus decided, through the service so
@@ -46,4 +49,24 @@ func (s starter) Stop(ctx context.Context, executionArn, cause string) error {
 		return events.Permanent(err)
 	}
 	return err
+}
+
+// trimOutbox deletes, every 10 minutes, the events older than retention
+// that every consumer of the bus has read.
+func trimOutbox(ctx context.Context, st store.Store, retention time.Duration, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := st.TrimOutbox(ctx, time.Now().Add(-retention))
+		if err != nil && ctx.Err() == nil {
+			log.Warn("trimming the event bus's outbox", "err", err)
+		} else if n > 0 {
+			log.Info("trimmed the event bus's outbox", "events", n)
+		}
+	}
 }

@@ -149,8 +149,8 @@ type Store interface {
 	// their progress with CommitConsumer, so that what they decided
 	// (state, intents) and how far they read are stored together.
 	AppendEvents(ctx context.Context, evs []*OutboxEvent) error
-	// ReadOutbox returns up to limit events of a partition with Seq > after,
-	// in Seq order.
+	// ReadOutbox returns up to limit events of a partition (every
+	// partition when partition < 0) with Seq > after, in Seq order.
 	ReadOutbox(ctx context.Context, partition int, after int64, limit int) ([]*OutboxEvent, error)
 	// LastOutboxSeq returns the highest Seq stored (0 for none).
 	LastOutboxSeq(ctx context.Context) (int64, error)

@@ -24,6 +24,7 @@ type cond struct {
 	cidr   netip.Prefix
 	base   netip.Addr // cCIDR: the address as written, the range's bottom
 	exists bool       // cExists
+	path   []string   // cExists: the field's path from the event's root
 	but    *anythingBut
 }
 
@@ -127,7 +128,7 @@ func (c *compiler) expression(n *jnode, path []string) (cond, error) {
 		if v.kind != jTrue && v.kind != jFalse {
 			return fail(v, "exists match pattern must be either true or false.")
 		}
-		cd = cond{kind: cExists, exists: v.kind == jTrue}
+		cd = cond{kind: cExists, exists: v.kind == jTrue, path: path}
 	case "anything-but":
 		cd, err = c.anythingBut(v, path)
 	default:

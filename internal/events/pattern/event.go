@@ -1,12 +1,10 @@
 package pattern
 
 import (
-	"encoding/json"
-	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
-	"unicode/utf8"
 )
 
 // Event is an event parsed once, to be matched against many patterns.
@@ -40,151 +38,9 @@ const (
 )
 
 // ParseEvent parses an event: a JSON object of at most MaxEventBytes,
-// nested at most MaxDepth deep. JSON is checked by encoding/json; numbers
-// keep their exact value.
-func ParseEvent(data []byte) (*Event, error) {
-	if len(data) > MaxEventBytes {
-		return nil, fmt.Errorf("the event is %d bytes, over EventBridge's limit of %d bytes (256 KiB): send a smaller event", len(data), MaxEventBytes)
-	}
-	if !json.Valid(data) {
-		var v any
-		err := json.Unmarshal(data, &v) // for encoding/json's account of what is wrong
-		return nil, fmt.Errorf("the event is not valid JSON: %v", err)
-	}
-	p := eventParser{data: data}
-	p.space()
-	if p.pos >= len(data) || data[p.pos] != '{' {
-		return nil, fmt.Errorf("the event is not a JSON object: send an object such as {\"source\": \"my.app\", \"detail\": {}}")
-	}
-	ev := &Event{}
-	if err := p.value(&ev.root, 0); err != nil {
-		return nil, err
-	}
-	return ev, nil
-}
-
-// eventParser builds the value tree of JSON that json.Valid accepted, so it
-// needs no error handling beyond the depth bound; strings with escapes or
-// bad UTF-8 are decoded by encoding/json itself, so text compares exactly
-// as encoding/json would give it.
-type eventParser struct {
-	data []byte
-	pos  int
-}
-
-func (p *eventParser) space() {
-	for p.pos < len(p.data) {
-		switch p.data[p.pos] {
-		case ' ', '\t', '\n', '\r':
-			p.pos++
-		default:
-			return
-		}
-	}
-}
-
-func (p *eventParser) value(v *value, depth int) error {
-	p.space()
-	switch c := p.data[p.pos]; {
-	case c == '{':
-		if depth >= MaxDepth {
-			return fmt.Errorf("the event nests deeper than %d levels: flatten it", MaxDepth)
-		}
-		p.pos++
-		v.kind = vObject
-		for {
-			p.space()
-			if p.data[p.pos] == '}' {
-				p.pos++
-				break
-			}
-			if p.data[p.pos] == ',' {
-				p.pos++
-				p.space()
-			}
-			name := p.string()
-			p.space()
-			p.pos++ // ':'
-			v.members = append(v.members, member{name: name})
-			if err := p.value(&v.members[len(v.members)-1].val, depth+1); err != nil {
-				return err
-			}
-		}
-		sortMembers(v)
-	case c == '[':
-		if depth >= MaxDepth {
-			return fmt.Errorf("the event nests deeper than %d levels: flatten it", MaxDepth)
-		}
-		p.pos++
-		v.kind = vArray
-		for {
-			p.space()
-			if p.data[p.pos] == ']' {
-				p.pos++
-				break
-			}
-			if p.data[p.pos] == ',' {
-				p.pos++
-			}
-			v.elems = append(v.elems, value{})
-			if err := p.value(&v.elems[len(v.elems)-1], depth+1); err != nil {
-				return err
-			}
-		}
-	case c == '"':
-		v.kind, v.str = vString, p.string()
-	case c == 't':
-		v.kind, v.str = vLiteral, "true"
-		p.pos += 4
-	case c == 'f':
-		v.kind, v.str = vLiteral, "false"
-		p.pos += 5
-	case c == 'n':
-		v.kind, v.str = vLiteral, "null"
-		p.pos += 4
-	default:
-		start := p.pos
-		for p.pos < len(p.data) && strings.IndexByte("+-0123456789.eE", p.data[p.pos]) >= 0 {
-			p.pos++
-		}
-		text := string(p.data[start:p.pos])
-		v.kind = vNumber
-		if isSmallInt(text) {
-			v.str = text // its value is computed when a numeric condition asks
-		} else {
-			v.str, v.num = canonNumber(text)
-		}
-	}
-	return nil
-}
-
-// string reads a JSON string at pos.
-func (p *eventParser) string() string {
-	start := p.pos
-	p.pos++
-	plain := true
-	for {
-		c := p.data[p.pos]
-		if c == '"' {
-			break
-		}
-		if c == '\\' {
-			plain = false
-			p.pos++
-		} else if c >= utf8.RuneSelf {
-			plain = false
-		}
-		p.pos++
-	}
-	p.pos++
-	raw := p.data[start:p.pos]
-	if plain || utf8.Valid(raw) && !hasByte(raw, '\\') {
-		return string(raw[1 : len(raw)-1])
-	}
-	var s string
-	_ = json.Unmarshal(raw, &s) // valid: json.Valid accepted the document
-	return s
-}
+// nested at most MaxDepth deep, checked as strictly as encoding/json checks
+// JSON. Numbers keep their exact value.
+func ParseEvent(data []byte) (*Event, error) { return parseEvent(data, nil) }
 
 func hasByte(b []byte, c byte) bool {
 	for _, x := range b {
@@ -195,14 +51,15 @@ func hasByte(b []byte, c byte) bool {
 	return false
 }
 
-// sortMembers sorts an object's members by name for lookup; of repeated
-// names the last is kept, as encoding/json does.
+// sortMembers sorts a large object's members by name for binary search; of
+// repeated names the last is kept, as encoding/json does. Small objects are
+// searched linearly from the end, which also finds the last.
 func sortMembers(v *value) {
 	m := v.members
-	if len(m) < 2 {
+	if len(m) <= smallObject {
 		return
 	}
-	sort.SliceStable(m, func(i, j int) bool { return m[i].name < m[j].name })
+	slices.SortStableFunc(m, func(a, b member) int { return strings.Compare(a.name, b.name) })
 	out := m[:0]
 	for i := range m {
 		if i+1 < len(m) && m[i+1].name == m[i].name {
@@ -213,14 +70,17 @@ func sortMembers(v *value) {
 	v.members = out
 }
 
+// smallObject is the size up to which objects are searched linearly.
+const smallObject = 8
+
 // get returns an object's member, or nil.
 func (v *value) get(name string) *value {
 	if v == nil || v.kind != vObject {
 		return nil
 	}
 	m := v.members
-	if len(m) <= 8 {
-		for i := range m {
+	if len(m) <= smallObject {
+		for i := len(m) - 1; i >= 0; i-- {
 			if m[i].name == name {
 				return &m[i].val
 			}
@@ -289,47 +149,44 @@ func anyLeaf(v *value, cd *cond) bool {
 }
 
 // match reports whether an event object (nil when absent) satisfies the
-// pattern object.
-func (o *object) match(v *value) bool {
+// pattern object; root is the whole event, for exists:false.
+func (o *object) match(v, root *value) bool {
 	for _, f := range o.fields {
 		fv := v.get(f.name)
 		if f.sub != nil {
-			if !f.sub.matchField(fv) {
+			if !f.sub.matchField(fv, root) {
 				return false
 			}
 			continue
 		}
-		if !matchConds(f.conds, fv) {
+		if !matchConds(f.conds, fv, root) {
 			return false
 		}
 	}
-	for _, alts := range o.ors {
-		ok := false
-		for _, alt := range alts {
-			if alt.match(v) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
+	if o.or == nil {
+		return true
+	}
+	for _, alt := range o.or {
+		if alt.match(v, root) {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // matchField matches a nested pattern object against a field's value: an
 // object, or any object of an array (all of the nested fields must then
-// match within that one element). A field with no object is matched as an
-// absent one, so exists:false inside it can hold.
-func (o *object) matchField(fv *value) bool {
+// match within that one element, as EventBridge requires of matches from
+// one array). A field with no object is matched as an absent one, so
+// exists:false inside it can hold.
+func (o *object) matchField(fv, root *value) bool {
 	found := false
 	var walk func(v *value) bool
 	walk = func(v *value) bool {
 		switch v.kind {
 		case vObject:
 			found = true
-			return o.match(v)
+			return o.match(v, root)
 		case vArray:
 			for i := range v.elems {
 				if walk(&v.elems[i]) {
@@ -342,21 +199,45 @@ func (o *object) matchField(fv *value) bool {
 	if fv != nil && walk(fv) {
 		return true
 	}
-	return !found && o.match(nil)
+	return !found && o.match(nil, root)
 }
 
 // matchConds reports whether a field's value satisfies any of its conds.
-func matchConds(conds []cond, fv *value) bool {
+// exists:false asks about the whole event, as in EventBridge: the field's
+// path has no leaf in any element of any array on the way.
+func matchConds(conds []cond, fv, root *value) bool {
 	for i := range conds {
 		cd := &conds[i]
 		if cd.kind == cExists {
-			if cd.exists == hasLeaf(fv) {
+			if cd.exists && hasLeaf(fv) || !cd.exists && !hasLeafAt(root, cd.path) {
 				return true
 			}
 			continue
 		}
 		if fv != nil && anyLeaf(fv, cd) {
 			return true
+		}
+	}
+	return false
+}
+
+// hasLeafAt reports whether the event has a leaf at the path, through any
+// array on the way.
+func hasLeafAt(v *value, path []string) bool {
+	if v == nil {
+		return false
+	}
+	if len(path) == 0 {
+		return hasLeaf(v)
+	}
+	switch v.kind {
+	case vObject:
+		return hasLeafAt(v.get(path[0]), path[1:])
+	case vArray:
+		for i := range v.elems {
+			if hasLeafAt(&v.elems[i], path) {
+				return true
+			}
 		}
 	}
 	return false

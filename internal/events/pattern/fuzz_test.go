@@ -47,6 +47,14 @@ func FuzzMatch(f *testing.F) {
 		if err != nil {
 			return
 		}
+		// The canonical form means the same.
+		if again, err := mustCompile(t, p.String()).Match(event); err != nil || again != got {
+			t.Fatalf("canonical %s matches %v, the pattern %v", p.String(), again, got)
+		}
+		full, err := ParseEvent(event)
+		if err != nil || p.MatchEvent(full) != got {
+			t.Fatalf("the event parsed in full (err %v) disagrees with the event parsed for the pattern", err)
+		}
 		m := NewMatcher()
 		m.Add("p", p)
 		m.Add("q", mustCompile(t, `{"source":["x"]}`))

@@ -108,6 +108,13 @@ func runCase(t *testing.T, ar *txtar.Archive, name string) bool {
 			if got != (kind == "match") {
 				t.Errorf("pattern %s\nevent %s\nmatched = %v, want %v", src, line, got, kind == "match")
 			}
+			full, err := ParseEvent([]byte(line))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.MatchEvent(full) != got {
+				t.Errorf("the event parsed in full disagrees with the event parsed for the pattern: %s", line)
+			}
 			names, err := m.Match([]byte(line))
 			if err != nil {
 				t.Fatal(err)

@@ -55,9 +55,9 @@ func anchorsOf(o *object, path []string) []anchor {
 // Matcher holds named patterns and finds those an event matches.
 //
 // Each pattern with an anchor is indexed by the anchor's path and values (a
-// hash map per path for exact values; for prefixes, a hash map per path and
-// prefix length, probed with the value's own prefixes), so an event costs a
-// few map probes per indexed path it has, whatever the number of patterns;
+// hash map per path for exact values, a byte trie per path for prefixes), so
+// an event costs a few map probes per indexed path it has, and a walk of its
+// value's bytes for prefixes, whatever the number of patterns;
 // only the patterns an index hit names, and those with no anchor (such as a
 // lone numeric or anything-but), are then matched in full.
 //
@@ -67,9 +67,10 @@ type Matcher struct {
 	mu      sync.RWMutex
 	rules   map[string]*rule
 	exact   map[string]map[valKey][]*rule
-	prefix  map[string]*prefixIndex
+	prefix  map[string]*prefixTrie
 	unbound map[string]*rule // patterns with no anchor: always matched in full
-	paths   *pathNode        // the indexed paths, to walk events along
+	paths   *filterNode      // the anchors' paths, to walk events along
+	filter  *filterNode      // the paths any pattern uses: events are parsed for these only
 }
 
 type rule struct {
@@ -78,39 +79,30 @@ type rule struct {
 	anchor *anchor // nil when unbound
 }
 
-// prefixIndex holds a path's prefixes by text, with the lengths in use so
-// that a value is probed once per length, not once per pattern.
-type prefixIndex struct {
-	byPrefix map[string][]*rule
-	lens     map[int]int // length -> number of prefixes of that length
-	sorted   []int
-}
-
-// pathNode is a trie of the indexed paths.
-type pathNode struct {
-	children map[string]*pathNode
-	key      string // the path's key where a path ends here
-	indexed  bool
-}
-
 // NewMatcher returns an empty Matcher.
 func NewMatcher() *Matcher {
 	return &Matcher{
 		rules:   map[string]*rule{},
 		exact:   map[string]map[valKey][]*rule{},
-		prefix:  map[string]*prefixIndex{},
+		prefix:  map[string]*prefixTrie{},
 		unbound: map[string]*rule{},
-		paths:   &pathNode{},
+		paths:   &filterNode{},
+		filter:  &filterNode{},
 	}
 }
 
-// Add adds a pattern under a name, replacing any pattern of that name.
+// Add adds a pattern under a name, replacing any pattern of that name (a
+// nil pattern just removes it).
 func (m *Matcher) Add(name string, p *Pattern) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.remove(name)
+	if p == nil {
+		return
+	}
 	r := &rule{name: name, p: p}
 	m.rules[name] = r
+	m.filter.add(p.fields, 1)
 	if len(p.anchors) == 0 {
 		m.unbound[name] = r
 		return
@@ -141,31 +133,14 @@ func (m *Matcher) Add(name string, p *Pattern) {
 	if len(a.prefixes) > 0 {
 		px := m.prefix[a.key]
 		if px == nil {
-			px = &prefixIndex{byPrefix: map[string][]*rule{}, lens: map[int]int{}}
+			px = &prefixTrie{}
 			m.prefix[a.key] = px
 		}
 		for _, s := range a.prefixes {
-			if slices.Contains(px.byPrefix[s], r) {
-				continue
-			}
-			px.byPrefix[s] = append(px.byPrefix[s], r)
-			px.lens[len(s)]++
+			px.add(s, r)
 		}
-		px.resort()
 	}
-	n := m.paths
-	for _, seg := range a.path {
-		if n.children == nil {
-			n.children = map[string]*pathNode{}
-		}
-		c := n.children[seg]
-		if c == nil {
-			c = &pathNode{}
-			n.children[seg] = c
-		}
-		n = c
-	}
-	n.key, n.indexed = a.key, true
+	m.paths.add([]fieldPath{{path: a.path, leaf: true}}, 1)
 }
 
 func (m *Matcher) cost(a *anchor) int {
@@ -175,20 +150,10 @@ func (m *Matcher) cost(a *anchor) int {
 	}
 	if px := m.prefix[a.key]; px != nil {
 		for _, s := range a.prefixes {
-			c += len(px.byPrefix[s])
+			c += px.count(s)
 		}
 	}
 	return c
-}
-
-func (px *prefixIndex) resort() {
-	px.sorted = px.sorted[:0]
-	for l, n := range px.lens {
-		if n > 0 {
-			px.sorted = append(px.sorted, l)
-		}
-	}
-	sort.Ints(px.sorted)
 }
 
 // Remove removes the named pattern, if present.
@@ -205,6 +170,7 @@ func (m *Matcher) remove(name string) {
 	}
 	delete(m.rules, name)
 	delete(m.unbound, name)
+	m.filter.add(r.p.fields, -1)
 	a := r.anchor
 	if a == nil {
 		return
@@ -226,39 +192,35 @@ func (m *Matcher) remove(name string) {
 	}
 	if px := m.prefix[a.key]; px != nil {
 		for _, s := range a.prefixes {
-			before := len(px.byPrefix[s])
-			rs := drop(px.byPrefix[s])
-			if len(rs) < before {
-				px.lens[len(s)]--
-			}
-			if len(rs) > 0 {
-				px.byPrefix[s] = rs
-			} else {
-				delete(px.byPrefix, s)
-			}
+			px.remove(s, r)
 		}
-		px.resort()
-		if len(px.byPrefix) == 0 {
+		if px.empty() {
 			delete(m.prefix, a.key)
 		}
 	}
-	// The path stays in the trie: an unused path costs a failed lookup.
+	m.paths.add([]fieldPath{{path: a.path, leaf: true}}, -1)
 }
 
 // Match returns the sorted names of the patterns the event matches. The
 // error is only for an event that is not a JSON object or is over the limits.
 func (m *Matcher) Match(event []byte) ([]string, error) {
-	ev, err := ParseEvent(event)
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	ev, err := parseEvent(event, m.filter)
 	if err != nil {
 		return nil, err
 	}
-	return m.MatchEvent(ev), nil
+	return m.match(ev), nil
 }
 
 // MatchEvent is Match for an event parsed once by ParseEvent.
 func (m *Matcher) MatchEvent(ev *Event) []string {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
+	return m.match(ev)
+}
+
+func (m *Matcher) match(ev *Event) []string {
 	var cands []*rule
 	m.collect(m.paths, &ev.root, &cands)
 	var names []string
@@ -286,7 +248,7 @@ func (m *Matcher) MatchEvent(ev *Event) []string {
 
 // collect walks the event along the indexed paths (through arrays, as
 // patterns do) and gathers the rules whose anchor a leaf satisfies.
-func (m *Matcher) collect(n *pathNode, v *value, out *[]*rule) {
+func (m *Matcher) collect(n *filterNode, v *value, out *[]*rule) {
 	switch v.kind {
 	case vArray:
 		for i := range v.elems {
@@ -294,22 +256,17 @@ func (m *Matcher) collect(n *pathNode, v *value, out *[]*rule) {
 		}
 		return
 	case vObject:
-		if len(n.children) <= len(v.members) {
-			for seg, c := range n.children {
-				if fv := v.get(seg); fv != nil {
-					m.collect(c, fv, out)
-				}
-			}
-		} else {
-			for i := range v.members {
-				if c := n.children[v.members[i].name]; c != nil {
-					m.collect(c, &v.members[i].val, out)
-				}
+		// The event holds only fields some pattern uses, so it is the
+		// smaller side to iterate. A repeated name counts once, its last.
+		for i := range v.members {
+			mb := &v.members[i]
+			if c := n.children[mb.name]; c != nil && v.get(mb.name) == &mb.val {
+				m.collect(c, &mb.val, out)
 			}
 		}
 		return
 	}
-	if !n.indexed {
+	if n.leafRefs == 0 {
 		return
 	}
 	if byVal := m.exact[n.key]; byVal != nil {
@@ -319,11 +276,6 @@ func (m *Matcher) collect(n *pathNode, v *value, out *[]*rule) {
 		return
 	}
 	if px := m.prefix[n.key]; px != nil {
-		for _, l := range px.sorted {
-			if l > len(v.str) {
-				break
-			}
-			*out = append(*out, px.byPrefix[v.str[:l]]...)
-		}
+		px.collect(v.str, out)
 	}
 }

@@ -1,6 +1,7 @@
 package pattern
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -137,5 +138,77 @@ func TestErrorNamesPath(t *testing.T) {
 	}
 	if e.Path != "detail.state" || e.Line != 2 || e.Reason != "Empty arrays are not allowed" {
 		t.Fatalf("got %+v", e)
+	}
+}
+
+// TestScannerStrictness: the event scanner accepts exactly the objects
+// encoding/json accepts, on the corners of JSON's grammar, whether it keeps
+// or skips the field.
+func TestScannerStrictness(t *testing.T) {
+	values := []string{
+		`01`, `-`, `-0`, `1.`, `.5`, `1e`, `1e+`, `1E-2`, `+1`, `0x10`, `1.5e308`, `-0.0e-0`,
+		`"\u00e9"`, `"\u00G9"`, `"\x"`, `"\/"`, "\"a\tb\"", "\"\x7f\"", "\"\xff\xfe\"", `"\ud800"`,
+		`tru`, `true1`, `nul`, `[1,]`, `[,1]`, `{"a":1,}`, `{"a" 1}`, `{1:2}`, `[1 2]`, `{}`, `[]`, `[[[]]]`,
+		`"unterminated`, `{"k":"v"`, `{"\u0061":1}`, `null`, `false`,
+	}
+	for _, v := range values {
+		for _, ev := range []string{`{"a":` + v + `}`, `{"zz":` + v + `}`, `{"a":[` + v + `]}`, `{"a":{"b":` + v + `}}`} {
+			for _, filter := range []*filterNode{nil, mustCompile(t, `{"a":[{"exists":true}]}`).filter} {
+				_, perr := parseEvent([]byte(ev), filter)
+				if want := json.Valid([]byte(ev)); (perr == nil) != want {
+					t.Errorf("event %q: json.Valid %v, parse error %v", ev, want, perr)
+				}
+			}
+		}
+	}
+}
+
+func TestPrefixTrie(t *testing.T) {
+	rs := map[string]*rule{}
+	tr := &prefixTrie{}
+	for _, p := range []string{"", "a", "ab", "abc", "b", "abd"} {
+		rs[p] = &rule{name: "r" + p}
+		tr.add(p, rs[p])
+	}
+	names := func(v string) []string {
+		var out []*rule
+		tr.collect(v, &out)
+		var ns []string
+		for _, r := range out {
+			ns = append(ns, r.name)
+		}
+		return ns
+	}
+	if got := names("abcd"); !slices.Equal(got, []string{"r", "ra", "rab", "rabc"}) {
+		t.Fatalf("got %v", got)
+	}
+	tr.remove("ab", rs["ab"])
+	tr.remove("abc", rs["abc"])
+	if got := names("abcd"); !slices.Equal(got, []string{"r", "ra"}) {
+		t.Fatalf("after remove got %v", got)
+	}
+	if tr.count("abd") != 1 || tr.count("abc") != 0 {
+		t.Fatal("count")
+	}
+	for _, p := range []string{"", "a", "b", "abd"} {
+		tr.remove(p, rs[p])
+	}
+	if !tr.empty() {
+		t.Fatalf("trie not pruned: %+v", tr)
+	}
+}
+
+// TestManyPrefixLengths: prefixes of every length on one path cost an
+// event one walk of its value, not one probe per length (a hostile rule
+// set used to make this quadratic).
+func TestManyPrefixLengths(t *testing.T) {
+	m := NewMatcher()
+	long := strings.Repeat("x", 3000)
+	for l := 1; l <= 3000; l++ {
+		m.Add(fmt.Sprint(l), mustCompile(t, `{"k":[{"prefix":"`+long[:l]+`"}]}`))
+	}
+	got, err := m.Match([]byte(`{"k":"` + strings.Repeat("x", 100000) + `"}`))
+	if err != nil || len(got) != 3000 {
+		t.Fatalf("got %d names, %v", len(got), err)
 	}
 }

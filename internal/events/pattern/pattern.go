@@ -71,12 +71,17 @@ type Pattern struct {
 	// anchors are the fields every match must satisfy with an exact value or
 	// a prefix: the keys a Matcher can index the pattern under.
 	anchors []anchor
+	// fields are the paths the pattern uses; filter keeps only them when
+	// an event is parsed for this pattern alone.
+	fields []fieldPath
+	filter *filterNode
 }
 
-// object is a conjunction: every field and every $or group must match.
+// object is a conjunction: every field must match, and one of the $or
+// alternatives if there are any.
 type object struct {
-	fields []*field    // sorted by name
-	ors    [][]*object // each $or: at least one alternative matches
+	fields []*field  // sorted by name
+	or     []*object // the $or alternatives, nil without $or
 }
 
 // field is one named member of a pattern object: a nested object or a list
@@ -106,11 +111,25 @@ func Compile(src []byte) (*Pattern, error) {
 	}
 	root, err := c.object(n, nil, false)
 	if err != nil {
+		// Like EventBridge, retry reading "$or" as an ordinary field name:
+		// {"$or": ["a", "b"]} is a valid pattern on a field called $or.
+		// When that fails too, the first error says more.
+		lit := compiler{src: src, orAsField: true}
+		if root, err2 := lit.object(n, nil, false); err2 == nil {
+			return newPattern(root, n), nil
+		}
 		return nil, err
 	}
+	return newPattern(root, n), nil
+}
+
+func newPattern(root *object, n *jnode) *Pattern {
 	p := &Pattern{root: root, canon: canonical(n)}
 	p.anchors = anchorsOf(root, nil)
-	return p, nil
+	p.fields = fieldsOf(root, nil, nil)
+	p.filter = &filterNode{}
+	p.filter.add(p.fields, 1)
+	return p
 }
 
 // String returns the pattern's canonical JSON: keys sorted, no spaces.
@@ -119,7 +138,7 @@ func (p *Pattern) String() string { return p.canon }
 // Match reports whether the event (a JSON object) matches. The error is
 // only for an event that is not a JSON object or is over the limits.
 func (p *Pattern) Match(event []byte) (bool, error) {
-	ev, err := ParseEvent(event)
+	ev, err := parseEvent(event, p.filter)
 	if err != nil {
 		return false, err
 	}
@@ -128,9 +147,12 @@ func (p *Pattern) Match(event []byte) (bool, error) {
 
 // MatchEvent matches an event parsed once by ParseEvent; use it to match
 // one event against many patterns.
-func (p *Pattern) MatchEvent(ev *Event) bool { return p.root.match(&ev.root) }
+func (p *Pattern) MatchEvent(ev *Event) bool { return p.root.match(&ev.root, &ev.root) }
 
-type compiler struct{ src []byte }
+type compiler struct {
+	src       []byte
+	orAsField bool // read "$or" as a field name (EventBridge's fallback)
+}
 
 func (c *compiler) errAt(n *jnode, path []string, reason string) *Error {
 	e := &Error{Reason: reason, Path: strings.Join(path, ".")}
@@ -154,12 +176,12 @@ func (c *compiler) object(n *jnode, path []string, inOr bool) (*object, error) {
 	byName := map[string]*field{}
 	for i, k := range n.keys {
 		v := n.vals[i]
-		if k == "$or" {
+		if k == "$or" && !c.orAsField {
 			alts, err := c.or(v, path)
 			if err != nil {
 				return nil, err
 			}
-			o.ors = append(o.ors, alts)
+			o.or = alts // a repeated $or: the last one wins, as for fields
 			continue
 		}
 		fpath := append(path[:len(path):len(path)], k)
@@ -329,14 +351,7 @@ func parsePattern(src []byte) (*jnode, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(src))
 	dec.UseNumber()
-	n, err := parseValue(dec, 0)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, &Error{Reason: "the pattern has text after its JSON object: send one JSON object"}
-	}
-	return n, nil
+	return parseValue(dec, 0) // one value: json.Valid refused anything after it
 }
 
 func parseValue(dec *json.Decoder, depth int) (*jnode, error) {

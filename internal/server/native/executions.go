@@ -31,6 +31,14 @@ type startRequest struct {
 	// LogicalDate is a pipeline run's $run.logical_date: an RFC 3339 time
 	// or a day (2026-11-21, midnight UTC); default its start.
 	LogicalDate string `json:"logicalDate,omitempty"`
+	// DataIntervalStart begins the data interval of a run given a
+	// logicalDate (a schedule's previous slot); default: none, the
+	// interval is the logical date alone.
+	DataIntervalStart string `json:"dataIntervalStart,omitempty"`
+	// Backfill marks a run of a schedule's slot started by hand (baton
+	// backfill): $run.scheduled_time is its logical date and $run.trigger
+	// says {"type": "backfill"}. It needs logicalDate.
+	Backfill bool `json:"backfill,omitempty"`
 }
 
 // parseLogicalDate reads a logical date: an RFC 3339 time or a day.
@@ -67,6 +75,20 @@ func (h *handler) startExecution(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	intervalStart, err := parseLogicalDate(req.DataIntervalStart)
+	if err != nil {
+		return err
+	}
+	if (req.Backfill || !intervalStart.IsZero()) && logical.IsZero() {
+		return badRequest("backfill and dataIntervalStart need a logicalDate")
+	}
+	if !intervalStart.IsZero() && intervalStart.After(logical) {
+		return badRequest("dataIntervalStart %s is after logicalDate %s: the interval ends at the logical date", req.DataIntervalStart, req.LogicalDate)
+	}
+	var trigger any
+	if req.Backfill {
+		trigger = map[string]any{"type": "backfill", "scheduled_time": logical.UTC().Format(time.RFC3339)}
+	}
 	ctx := r.Context()
 	smArn, err := h.workflowArn(r, name)
 	if err != nil {
@@ -74,7 +96,7 @@ func (h *handler) startExecution(w http.ResponseWriter, r *http.Request) error {
 	}
 	out, err := h.svc.StartExecution(ctx, &service.StartExecutionInput{
 		StateMachineArn: smArn, Name: req.Name, Input: jsonText(req.Input), TraceHeader: req.TraceHeader,
-		LogicalDate: logical,
+		LogicalDate: logical, DataIntervalStart: intervalStart, Trigger: trigger,
 	})
 	if err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/engine"
+	"github.com/batonhq/baton/internal/events"
 	"github.com/batonhq/baton/internal/service"
 )
 
@@ -33,10 +34,11 @@ type Watcher interface {
 
 // handler serves the native API.
 type handler struct {
-	svc *service.Service
-	w   Watcher
-	log *slog.Logger
-	mux *http.ServeMux
+	svc      *service.Service
+	w        Watcher
+	triggers TriggerExplainer
+	log      *slog.Logger
+	mux      *http.ServeMux
 
 	// heartbeat is the interval of SSE comments that keep idle streams
 	// open through proxies; recheck is how often a waiter or a stream
@@ -57,6 +59,14 @@ type Options struct {
 	// MaxStreams caps the event streams open at once (default 1000); past
 	// it, a stream request gets 503 with Retry-After.
 	MaxStreams int
+	// Triggers explains workflows' triggers; nil: the route answers 404.
+	Triggers TriggerExplainer
+}
+
+// TriggerExplainer explains what starts a workflow and what its triggers
+// wait for (the server's triggers consumer).
+type TriggerExplainer interface {
+	Explain(ctx context.Context, stateMachineArn string, now time.Time) (*events.Explanation, error)
 }
 
 // DefaultMaxStreams is the default of Options.MaxStreams.
@@ -76,7 +86,7 @@ func newHandler(svc *service.Service, w Watcher, log *slog.Logger, opts Options)
 	if opts.MaxStreams <= 0 {
 		opts.MaxStreams = DefaultMaxStreams
 	}
-	h := &handler{svc: svc, w: w, log: log, mux: http.NewServeMux(),
+	h := &handler{svc: svc, w: w, log: log, mux: http.NewServeMux(), triggers: opts.Triggers,
 		heartbeat: 15 * time.Second, recheck: 5 * time.Second, maxPoll: service.ActivityPollTimeout,
 		bodyLimit: bodyLimit(svc.Config().MaxPayloadBytes), maxStreams: int64(opts.MaxStreams)}
 	h.routes()
@@ -98,6 +108,7 @@ func (h *handler) routes() {
 		{"GET /api/v1/workflows/{name}/versions", h.listVersions},
 		{"POST /api/v1/workflows/{name}/versions", h.publishVersion},
 		{"POST /api/v1/workflows/{name}/executions", h.startExecution},
+		{"GET /api/v1/workflows/{name}/triggers", h.explainTriggers},
 
 		{"GET /api/v1/executions", h.listExecutions},
 		{"GET /api/v1/executions/{arn}", h.describeExecution},

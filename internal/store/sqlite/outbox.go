@@ -44,17 +44,23 @@ func (s *Store) ReadOutbox(ctx context.Context, partition int, after int64, limi
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.query(ctx, `SELECT seq, account, bus, time, body FROM outbox
-		WHERE part = ? AND seq > ? ORDER BY seq LIMIT ?`, partition, after, limit)
+	var rows *sql.Rows
+	if partition < 0 {
+		rows, err = s.query(ctx, `SELECT seq, part, account, bus, time, body FROM outbox
+			WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+	} else {
+		rows, err = s.query(ctx, `SELECT seq, part, account, bus, time, body FROM outbox
+			WHERE part = ? AND seq > ? ORDER BY seq LIMIT ?`, partition, after, limit)
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []*store.OutboxEvent
 	for rows.Next() {
-		ev := &store.OutboxEvent{Partition: partition}
+		ev := &store.OutboxEvent{}
 		var t int64
-		if err := rows.Scan(&ev.Seq, &ev.Account, &ev.Bus, &t, &ev.Body); err != nil {
+		if err := rows.Scan(&ev.Seq, &ev.Partition, &ev.Account, &ev.Bus, &t, &ev.Body); err != nil {
 			return nil, err
 		}
 		ev.Time = fromNanos(t)

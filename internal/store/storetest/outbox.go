@@ -49,6 +49,12 @@ var outboxTests = []test{
 		got, err = e.s.ReadOutbox(e.ctx, 1, p1[2].Seq, 10)
 		e.ok(err, "ReadOutbox")
 		e.equal(got, p1[3:], "partition 1 after a cursor")
+		all, err := e.s.ReadOutbox(e.ctx, -1, p1[1].Seq, 3)
+		e.ok(err, "ReadOutbox of every partition")
+		if len(all) != 3 || all[0].Seq <= p1[1].Seq || all[0].Seq >= all[1].Seq || all[1].Seq >= all[2].Seq {
+			e.Fatalf("ReadOutbox of every partition after %d: %+v", p1[1].Seq, all)
+		}
+		e.equal(all[0].Partition, 2, "the partition of an event read with the others")
 		e.s = e.reopen()
 		got, err = e.s.ReadOutbox(e.ctx, 1, 0, 10)
 		e.ok(err, "ReadOutbox after reopening")

@@ -1,0 +1,69 @@
+package client
+
+import (
+	"context"
+	"time"
+)
+
+// TriggerExplanation says what starts a workflow and what its triggers
+// wait for ("why didn't it run?").
+type TriggerExplanation struct {
+	StateMachineArn string                `json:"stateMachineArn"`
+	Workflow        string                `json:"workflow"`
+	Namespace       string                `json:"namespace"`
+	Schedules       []ScheduleState       `json:"schedules,omitempty"`
+	Executions      *UpstreamTriggerState `json:"executions,omitempty"`
+	EventPattern    map[string]any        `json:"eventPattern,omitempty"`
+	Summary         []string              `json:"summary"`
+}
+
+// ScheduleState is one schedule of a workflow: its last slot dealt with,
+// the slots waiting for a running run to end, and its next fire times.
+type ScheduleState struct {
+	Expression string      `json:"expression"`
+	Timezone   string      `json:"timezone"`
+	Overlap    string      `json:"overlap"`
+	Catchup    string      `json:"catchup"`
+	LastSlot   *time.Time  `json:"lastSlot,omitempty"`
+	Buffered   []time.Time `json:"buffered,omitempty"`
+	Next       []time.Time `json:"next"`
+}
+
+// UpstreamTriggerState is an upstream-outcome trigger: whether it is met
+// and, by condition, the outcomes that meet it or what it waits for.
+type UpstreamTriggerState struct {
+	Operator   string              `json:"operator"`
+	Match      string              `json:"match"`
+	Window     string              `json:"window"`
+	Met        bool                `json:"met"`
+	Conditions []UpstreamCondition `json:"conditions"`
+}
+
+// UpstreamCondition is one condition of an upstream-outcome trigger.
+type UpstreamCondition struct {
+	Block     string            `json:"block"`
+	Workflow  string            `json:"workflow"`
+	Namespace string            `json:"namespace"`
+	Statuses  []string          `json:"statuses"`
+	Met       bool              `json:"met"`
+	Outcomes  []UpstreamOutcome `json:"outcomes,omitempty"`
+	Waiting   string            `json:"waiting,omitempty"`
+}
+
+// UpstreamOutcome is an upstream run's outcome not consumed yet.
+type UpstreamOutcome struct {
+	ExecutionArn string    `json:"executionArn"`
+	Status       string    `json:"status"`
+	Time         time.Time `json:"time"`
+	LogicalDate  string    `json:"logicalDate,omitempty"`
+	ExpiresAt    time.Time `json:"expiresAt"`
+}
+
+// ExplainTriggers explains the triggers of a workflow (by name or ARN).
+func (c *Client) ExplainTriggers(ctx context.Context, workflow string) (*TriggerExplanation, error) {
+	var out TriggerExplanation
+	if _, err := c.call(ctx, "GET", workflowPath(workflow, "/triggers"), nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
