@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -433,5 +434,37 @@ func TestArrivalMarkBoundsState(t *testing.T) {
 	fl.add(obj("z.csv", -time.Hour))
 	if got := l.rescan(); len(got) != 3 {
 		t.Fatalf("an object older than the lookback counted: %d", len(got))
+	}
+}
+
+// TestArrivalBatchCutToFitInput: a batch whose list of objects would not
+// fit in a run's input starts with as many as fit; the rest wait for the
+// batch's window (Glue's default, 15 minutes, for a size without one).
+func TestArrivalBatchCutToFitInput(t *testing.T) {
+	fl := &fakeList{}
+	l := newLanding(t, "    - path: \"file://%s/*.csv\"\n      batch: {size: 1000}\n", events.ArrivalOptions{NoNotify: true, Settle: -1,
+		MaxInputBytes: 2048, List: fl.list})
+	l.rescan()
+	at := time.Now().Add(time.Hour)
+	for i := range 40 {
+		fl.add(events.Object{URL: fmt.Sprintf("file:///in/%02d.csv", i), ETag: fmt.Sprint(i), Size: 1, Modified: at, Changed: at.Add(time.Duration(i))})
+	}
+	got := l.rescan()
+	if len(got) < 2 {
+		t.Fatalf("want the batch cut into runs that fit, got %d runs", len(got))
+	}
+	l.clk.Advance(events.DefaultBatchWindow)
+	l.idle()
+	got = l.rec.started()
+	var all []string
+	for _, r := range got {
+		if len(r.Input) > 2048 {
+			t.Fatalf("an input of %d bytes, over the limit", len(r.Input))
+		}
+		all = append(all, objectsOf(t, r)...)
+	}
+	slices.Sort(all) // the runs start at once, in any order
+	if len(all) != 40 || len(slices.Compact(slices.Clone(all))) != 40 {
+		t.Fatalf("the runs list %d objects, want the 40 once each: %v", len(all), all)
 	}
 }
