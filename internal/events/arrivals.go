@@ -330,45 +330,19 @@ func (a *Arrivals) tick(ctx context.Context, now time.Time, c *store.ConsumerCom
 		}
 		woken := (x.local() && dirs[x.dir]) || (!x.local() && buckets[x.bucket] && now.Sub(lv.listed) >= s3WakeGap)
 		if !x.local() && buckets[x.bucket] && !woken {
-			soonest(lv.listed.Add(s3WakeGap)) // listed a moment ago: again after the gap
+			// Listed a moment ago: again after the gap.
+			a.mu.Lock()
+			a.dirtyBuckets[x.bucket] = true
+			a.mu.Unlock()
+			soonest(lv.listed.Add(s3WakeGap))
 		}
-		st, known := a.state[x.key]
+		st := a.state[x.key]
 		changed := false
 		settled := !lv.hot.IsZero() && !now.Before(lv.hot)
-		if !known || woken || settled || !now.Before(lv.next) {
-			objs, err := a.opt.List(ctx, x.d.Path, x.d.Connection)
-			lv.listed, lv.next = now, now.Add(x.rescan)
-			if err != nil {
-				if ctx.Err() != nil {
-					return time.Time{}, ctx.Err()
-				}
-				if msg := err.Error(); msg != lv.lastErr {
-					lv.lastErr = msg
-					a.opt.Log.Warn("arrivals: a watched location cannot be listed; trying again at the next rescan",
-						"workflow", x.w.Arn, "path", x.d.Path, "err", err)
-				}
-				soonest(lv.next)
-				continue
-			}
-			lv.lastErr = ""
-			if !known {
-				st = a.baseline(x, objs)
-				a.state[x.key] = st
-				changed = true
-			}
-			found, hot := a.arrived(x, st, objs, now)
-			lv.hot = hot
-			soonest(hot)
-			if len(found) > 0 || known {
-				changed = a.prune(st) || changed
-			}
-			for _, o := range found {
-				st.Pending = append(st.Pending, o)
-				if k := x.w.Account + "\x00" + o.URL + "\x00" + o.ETag; !emitted[k] {
-					emitted[k] = true
-					c.Events = append(c.Events, a.event(x, o))
-				}
-				changed = true
+		if st == nil || woken || settled || !now.Before(lv.next) {
+			var err error
+			if st, changed, err = a.scan(ctx, x, lv, st, now, c, emitted); err != nil {
+				return time.Time{}, err
 			}
 		}
 		soonest(lv.next)
@@ -399,6 +373,45 @@ func (a *Arrivals) tick(ctx context.Context, now time.Time, c *store.ConsumerCom
 		}
 	}
 	return next, nil
+}
+
+// scan lists a watch and records what arrived: the new objects join its
+// batch and are events on the bus. A location that cannot be listed is
+// logged (once per error) and tried at the next rescan; st is then as it
+// was (nil for a watch never listed). Only the end of ctx is an error.
+func (a *Arrivals) scan(ctx context.Context, x *watch, lv *watchLive, st *watchState, now time.Time,
+	c *store.ConsumerCommit, emitted map[string]bool) (_ *watchState, changed bool, _ error) {
+	objs, err := a.opt.List(ctx, x.d.Path, x.d.Connection)
+	lv.listed, lv.next = now, now.Add(x.rescan)
+	if err != nil {
+		if ctx.Err() != nil {
+			return st, false, ctx.Err()
+		}
+		if msg := err.Error(); msg != lv.lastErr {
+			lv.lastErr = msg
+			a.opt.Log.Warn("arrivals: a watched location cannot be listed; trying again at the next rescan",
+				"workflow", x.w.Arn, "path", x.d.Path, "err", err)
+		}
+		return st, false, nil
+	}
+	lv.lastErr = ""
+	if st == nil {
+		st = a.baseline(x, objs)
+		a.state[x.key] = st
+		changed = true
+	}
+	found, hot := a.arrived(x, st, objs, now)
+	lv.hot = hot
+	changed = a.prune(st) || changed
+	for _, o := range found {
+		st.Pending = append(st.Pending, o)
+		if k := x.w.Account + "\x00" + o.URL + "\x00" + o.ETag; !emitted[k] {
+			emitted[k] = true
+			c.Events = append(c.Events, a.event(x, o))
+		}
+		changed = true
+	}
+	return st, changed, nil
 }
 
 // baseline is the state of a watch seen for the first time: what arrived

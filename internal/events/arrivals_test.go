@@ -25,6 +25,7 @@ type landing struct {
 	*world
 	in   string // the watched directory
 	opts events.ArrivalOptions
+	arr  *events.Arrivals
 }
 
 // newLanding deploys a pipeline whose data trigger is data (YAML, under
@@ -36,7 +37,7 @@ func newLanding(t *testing.T, data string, opts events.ArrivalOptions) *landing 
 	st := l.open()
 	sm := &store.StateMachine{Arn: smArn(account, "psd"), Name: "psd", Language: "pipeline", Type: store.TypeStandard, RevisionID: "r1",
 		CreatedAt: time.Now(), UpdatedAt: time.Now(),
-		Definition: "name: psd\ntrigger:\n  data:\n" + fmt.Sprintf(data, l.in) + "steps:\n  - {name: a, command: [echo, ok]}\n"}
+		Definition: "name: psd\ntrigger:\n  data:\n" + strings.ReplaceAll(data, "%s", l.in) + "steps:\n  - {name: a, command: [echo, ok]}\n"}
 	if err := st.CreateStateMachine(context.Background(), sm); err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +70,8 @@ func (l *landing) start() {
 	if o.List == nil {
 		o.List = lister()
 	}
-	bus.Register(events.NewArrivals(o).Consumer())
+	l.arr = events.NewArrivals(o)
+	bus.Register(l.arr.Consumer())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); bus.Run(ctx) }()
@@ -387,12 +389,19 @@ func TestArrivalFileBeingWrittenCountsOnceSettled(t *testing.T) {
 type fakeList struct {
 	mu   sync.Mutex
 	objs []events.Object
+	err  error
 }
 
 func (f *fakeList) list(context.Context, string, string) ([]events.Object, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]events.Object(nil), f.objs...), nil
+	return append([]events.Object(nil), f.objs...), f.err
+}
+
+func (f *fakeList) fail(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.err = err
 }
 
 func (f *fakeList) add(objs ...events.Object) {
@@ -466,5 +475,46 @@ func TestArrivalBatchCutToFitInput(t *testing.T) {
 	slices.Sort(all) // the runs start at once, in any order
 	if len(all) != 40 || len(slices.Compact(slices.Clone(all))) != 40 {
 		t.Fatalf("the runs list %d objects, want the 40 once each: %v", len(all), all)
+	}
+}
+
+// TestArrivalWindowPassesWhileListingFails: a batch's window is kept when
+// its location cannot be listed meanwhile (S3 down): the objects that
+// waited start their run.
+func TestArrivalWindowPassesWhileListingFails(t *testing.T) {
+	fl := &fakeList{}
+	l := newLanding(t, "    - path: \"file://%s/*.csv\"\n      batch: {size: 5, window: 1m}\n", events.ArrivalOptions{NoNotify: true, Settle: -1, List: fl.list})
+	l.rescan()
+	at := time.Now().Add(time.Hour)
+	fl.add(events.Object{URL: "file:///in/a.csv", ETag: "1", Size: 1, Modified: at, Changed: at})
+	if got := l.rescan(); len(got) != 0 {
+		t.Fatalf("started before the window: %+v", got)
+	}
+	fl.fail(fmt.Errorf("the bucket is down"))
+	l.clk.Advance(time.Minute)
+	l.idle()
+	if got := l.rec.started(); len(got) != 1 {
+		t.Fatalf("want the batch started when its window passed, got %d", len(got))
+	}
+}
+
+// TestArrivalBucketNotificationsSpaced: a bucket notification that comes
+// right after a listing is not dropped: the bucket is listed once the gap
+// between notified listings has passed (the rescan is an hour).
+func TestArrivalBucketNotificationsSpaced(t *testing.T) {
+	fl := &fakeList{}
+	l := newLanding(t, "    - {path: \"s3://landing/in/*.csv\", connection: lake}\n", events.ArrivalOptions{S3Rescan: time.Hour, List: fl.list})
+	l.idle() // the first listing, at start
+	at := time.Now().Add(time.Hour)
+	fl.add(events.Object{URL: "s3://landing/in/a.csv", ETag: "1", Size: 1, Modified: at, Changed: at})
+	l.arr.NotifyBucket("landing")
+	time.Sleep(100 * time.Millisecond) // a moment for the consumer to take the notification (and defer it)
+	l.clk.Advance(300 * time.Millisecond)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(l.rec.started()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(2 * time.Millisecond) // polling, with the deadline above
+	}
+	if got := l.rec.started(); len(got) != 1 {
+		t.Fatalf("want the notified object's run, got %d", len(got))
 	}
 }
