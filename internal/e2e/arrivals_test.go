@@ -87,6 +87,12 @@ output: "{% {'objects': $input.objects, 'trigger': $run.trigger.type, 'started':
 	slices.Sort(lat)
 	t.Logf("from a file landing to the first step: median %v, slowest %v over %d files", lat[len(lat)/2].Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond), len(lat))
 
+	// "Why didn't it run?": the watched location, nothing waiting.
+	if out, _ := baton(t, srv, "triggers", "explain", "sales"); !strings.Contains(out, "data file://"+in+"/*.csv (batch 1)") ||
+		!strings.Contains(out, "waiting: nothing") {
+		t.Fatalf("baton triggers explain:\n%s", out)
+	}
+
 	// A forged bucket notification is refused or wakes a listing only.
 	resp, err := http.Post(srv.url+"/api/v1/events/s3", "application/json", strings.NewReader(`{"Records":[{"s3":{"bucket":{"name":"landing"},"object":{"key":"x.csv","eTag":"1"}}}]}`))
 	must(t, err, "POST /api/v1/events/s3")

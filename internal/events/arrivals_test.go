@@ -255,6 +255,12 @@ func TestArrivalBatchOfTwo(t *testing.T) {
 	if got := l.rescan(); len(got) != 0 {
 		t.Fatalf("one file of a batch of two started a run: %+v", got)
 	}
+	// "Why didn't it run?"
+	ds, summary := l.arr.Explain(smArn(account, "psd"))
+	if len(ds) != 1 || ds[0].Waiting != 1 || ds[0].StartsBy == nil || ds[0].BatchWindow != "15m0s" ||
+		len(summary) != 1 || !strings.Contains(summary[0], "1 of 2 object(s) arrived") {
+		t.Fatalf("explained %+v: %q", ds, summary)
+	}
 	l.restart() // the pending batch survives a restart
 	l.drop("b.csv", "2")
 	got := l.rescan()

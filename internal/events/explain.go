@@ -17,6 +17,7 @@ type Explanation struct {
 	Schedules       []ScheduleExplanation  `json:"schedules,omitempty"`
 	Executions      *ExecutionsExplanation `json:"executions,omitempty"`
 	Event           map[string]any         `json:"eventPattern,omitempty"`
+	Data            []DataExplanation      `json:"data,omitempty"` // filled by Arrivals.Explain
 	// Summary is the explanation in a few sentences.
 	Summary []string `json:"summary"`
 }

@@ -123,3 +123,21 @@ func (b bucketNotifications) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusAccepted)
 	_, _ = w.Write([]byte("{}\n"))
 }
+
+// explainer explains a workflow's triggers with the state of its data
+// triggers, which the arrivals consumer keeps.
+type explainer struct {
+	triggers *events.Triggers
+	arrivals *events.Arrivals
+}
+
+func (e explainer) Explain(ctx context.Context, arn string, now time.Time) (*events.Explanation, error) {
+	ex, err := e.triggers.Explain(ctx, arn, now)
+	if err != nil {
+		return nil, err
+	}
+	data, summary := e.arrivals.Explain(arn)
+	ex.Data = data
+	ex.Summary = append(ex.Summary, summary...)
+	return ex, nil
+}
