@@ -44,6 +44,8 @@ const (
 	// that gives none: Glue's default, so that a batch that never fills
 	// still runs.
 	DefaultBatchWindow = 15 * time.Minute
+	// s3ListTimeout bounds one listing of a bucket.
+	s3ListTimeout = 2 * time.Minute
 	// s3WakeGap is the least time between two listings of a bucket that
 	// bucket notifications cause: a flood of posts cannot make Baton list
 	// without pause.
@@ -224,6 +226,18 @@ type watchLive struct {
 	listed  time.Time // when it was last listed
 	hot     time.Time // when a file being written settles: it is listed again then
 	lastErr string
+	// A bucket is listed in the background, so that a slow or hung
+	// endpoint holds up neither the directories nor the batch windows:
+	// listing is true while it runs, and done holds its result until the
+	// next tick records it. Both under Arrivals.mu.
+	listing bool
+	done    *listing
+}
+
+// listing is the result of a background listing.
+type listing struct {
+	objs []Object
+	err  error
 }
 
 const dataKeyPrefix = "d/"
@@ -341,12 +355,36 @@ func (a *Arrivals) tick(ctx context.Context, now time.Time, c *store.ConsumerCom
 		}
 		st := a.state[x.key]
 		changed := false
+		a.mu.Lock()
+		res, busy := lv.done, lv.listing
+		lv.done = nil
+		a.mu.Unlock()
+		if res != nil {
+			st, changed = a.record(x, lv, st, res, now, c, emitted)
+		}
 		settled := !lv.hot.IsZero() && !now.Before(lv.hot)
-		if st == nil || woken || settled || !now.Before(lv.next) {
-			var err error
-			if st, changed, err = a.scan(ctx, x, lv, st, now, c, emitted); err != nil {
-				return time.Time{}, err
+		// A watch never listed is listed at once; one whose listing failed,
+		// at the rescan.
+		switch due := lv.listed.IsZero() || woken || settled || !now.Before(lv.next); {
+		case !due:
+		case busy:
+			if woken { // again once this listing is recorded (it wakes the consumer)
+				a.mu.Lock()
+				a.dirtyBuckets[x.bucket] = true
+				a.mu.Unlock()
 			}
+		case x.local():
+			objs, err := a.opt.List(ctx, x.d.Path, x.d.Connection)
+			if err != nil && ctx.Err() != nil {
+				return time.Time{}, ctx.Err()
+			}
+			lv.listed, lv.next = now, now.Add(x.rescan)
+			var c2 bool
+			st, c2 = a.record(x, lv, st, &listing{objs: objs, err: err}, now, c, emitted)
+			changed = changed || c2
+		default:
+			lv.listed, lv.next = now, now.Add(x.rescan)
+			a.listInBackground(ctx, x, lv)
 		}
 		soonest(lv.next)
 		soonest(lv.hot)
@@ -379,32 +417,47 @@ func (a *Arrivals) tick(ctx context.Context, now time.Time, c *store.ConsumerCom
 	return next, nil
 }
 
-// scan lists a watch and records what arrived: the new objects join its
-// batch and are events on the bus. A location that cannot be listed is
-// logged (once per error) and tried at the next rescan; st is then as it
-// was (nil for a watch never listed). Only the end of ctx is an error.
-func (a *Arrivals) scan(ctx context.Context, x *watch, lv *watchLive, st *watchState, now time.Time,
-	c *store.ConsumerCommit, emitted map[string]bool) (_ *watchState, changed bool, _ error) {
-	objs, err := a.opt.List(ctx, x.d.Path, x.d.Connection)
-	lv.listed, lv.next = now, now.Add(x.rescan)
-	if err != nil {
-		if ctx.Err() != nil {
-			return st, false, ctx.Err()
+// listInBackground lists a bucket in a goroutine and wakes the consumer
+// with its result; a listing that takes longer than s3ListTimeout fails.
+func (a *Arrivals) listInBackground(ctx context.Context, x *watch, lv *watchLive) {
+	a.mu.Lock()
+	lv.listing = true
+	a.mu.Unlock()
+	go func() {
+		lctx, cancel := context.WithTimeout(ctx, s3ListTimeout)
+		defer cancel()
+		objs, err := a.opt.List(lctx, x.d.Path, x.d.Connection)
+		if err != nil && lctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+			err = fmt.Errorf("the listing took more than %s: is the endpoint reachable? (%w)", s3ListTimeout, err)
 		}
-		if msg := err.Error(); msg != lv.lastErr {
+		a.mu.Lock()
+		lv.listing, lv.done = false, &listing{objs: objs, err: err}
+		a.mu.Unlock()
+		a.wake()
+	}()
+}
+
+// record records a listing of a watch: the new objects join its batch and
+// are events on the bus. A location that cannot be listed is logged (once
+// per error) and tried at the next rescan; st is then as it was (nil for
+// a watch never listed).
+func (a *Arrivals) record(x *watch, lv *watchLive, st *watchState, res *listing, now time.Time,
+	c *store.ConsumerCommit, emitted map[string]bool) (_ *watchState, changed bool) {
+	if res.err != nil {
+		if msg := res.err.Error(); msg != lv.lastErr {
 			lv.lastErr = msg
 			a.opt.Log.Warn("arrivals: a watched location cannot be listed; trying again at the next rescan",
-				"workflow", x.w.Arn, "path", x.d.Path, "err", err)
+				"workflow", x.w.Arn, "path", x.d.Path, "err", res.err)
 		}
-		return st, false, nil
+		return st, false
 	}
 	lv.lastErr = ""
 	if st == nil {
-		st = a.baseline(x, objs)
+		st = a.baseline(x, res.objs)
 		a.state[x.key] = st
 		changed = true
 	}
-	found, hot := a.arrived(x, st, objs, now)
+	found, hot := a.arrived(x, st, res.objs, now)
 	lv.hot = hot
 	changed = a.prune(st) || changed
 	for _, o := range found {
@@ -415,7 +468,7 @@ func (a *Arrivals) scan(ctx context.Context, x *watch, lv *watchLive, st *watchS
 		}
 		changed = true
 	}
-	return st, changed, nil
+	return st, changed
 }
 
 // baseline is the state of a watch seen for the first time: what arrived

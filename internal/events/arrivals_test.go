@@ -524,3 +524,27 @@ func TestArrivalBucketNotificationsSpaced(t *testing.T) {
 		t.Fatalf("want the notified object's run, got %d", len(got))
 	}
 }
+
+// TestArrivalHungBucketHoldsUpNothing: a bucket whose listing hangs does
+// not hold up a directory's arrivals: buckets are listed in the background.
+func TestArrivalHungBucketHoldsUpNothing(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	files := lister()
+	l := newLanding(t, "    - path: \"file://%s/*.csv\"\n    - {path: \"s3://landing/in/*.csv\", connection: lake}\n", events.ArrivalOptions{NoNotify: true, Settle: -1,
+		List: func(ctx context.Context, path, conn string) ([]events.Object, error) {
+			if strings.HasPrefix(path, "s3://") {
+				select { // hangs until the test ends
+				case <-release:
+				case <-ctx.Done():
+				}
+				return nil, ctx.Err()
+			}
+			return files(ctx, path, conn)
+		}})
+	l.rescan()
+	l.drop("a.csv", "1")
+	if got := l.rescan(); len(got) != 1 {
+		t.Fatalf("want the directory's run while the bucket hangs, got %d", len(got))
+	}
+}
