@@ -114,6 +114,7 @@ type Arrivals struct {
 	// said changed, to list at the next tick.
 	dirtyDirs, dirtyBuckets map[string]bool
 	notifier                *dirNotifier
+	patterns                map[string][]string // watched directory -> its watches' patterns
 	// explained is what each workflow's watches are at, by its ARN, as
 	// of the last tick: what Explain reads.
 	explained map[string][]DataExplanation

@@ -2,35 +2,40 @@ package events
 
 import (
 	"context"
+	"path"
 	"path/filepath"
+	"strings"
 
 	"github.com/fsnotify/fsnotify"
 )
 
-// dirNotifier wakes the arrivals consumer when a watched directory
-// changes. It is an accelerator only: a notification lost (the kernel's
-// queue overflowed, a directory made after the watch) costs the time to
-// the next rescan, never an arrival.
+// dirNotifier wakes the arrivals consumer when a file that a watch would
+// count changes in a watched directory. It is an accelerator only: a
+// notification lost (the kernel's queue overflowed, a directory made after
+// the deploy) costs the time to the next rescan, never an arrival.
 type dirNotifier struct {
 	w     *fsnotify.Watcher
-	dirs  map[string]bool // added to w
 	owner *Arrivals
 }
 
 // watchDirs makes the notifier watch exactly the directories of the local
 // watches; it starts the notifier at the first tick and stops it when ctx
-// (the bus's) ends. A directory that cannot be watched (missing yet) is
-// tried again at the next tick.
+// (the bus's) ends. A directory that cannot be watched (missing yet), or
+// whose watch was lost (deleted and made again), is added again at the
+// next tick.
 func (a *Arrivals) watchDirs(ctx context.Context, xs []*watch) {
 	if a.opt.NoNotify {
 		return
 	}
-	want := map[string]bool{}
+	want := map[string][]string{} // directory -> the patterns of its watches
 	for _, x := range xs {
 		if x.local() {
-			want[x.dir] = true
+			want[x.dir] = append(want[x.dir], x.pattern)
 		}
 	}
+	a.mu.Lock()
+	a.patterns = want
+	a.mu.Unlock()
 	n := a.notifier
 	if n == nil {
 		if len(want) == 0 {
@@ -42,19 +47,21 @@ func (a *Arrivals) watchDirs(ctx context.Context, xs []*watch) {
 			a.opt.NoNotify = true
 			return
 		}
-		n = &dirNotifier{w: w, dirs: map[string]bool{}, owner: a}
+		n = &dirNotifier{w: w, owner: a}
 		a.notifier = n
 		go n.run(ctx)
 	}
-	for d := range n.dirs {
-		if !want[d] {
+	have := map[string]bool{}
+	for _, d := range n.w.WatchList() {
+		if _, ok := want[d]; !ok {
 			_ = n.w.Remove(d) // gone meanwhile: nothing to remove
-			delete(n.dirs, d)
+			continue
 		}
+		have[d] = true
 	}
 	for d := range want {
-		if !n.dirs[d] && n.w.Add(d) == nil {
-			n.dirs[d] = true
+		if !have[d] {
+			_ = n.w.Add(d) // missing yet: tried again at the next tick
 		}
 	}
 }
@@ -70,7 +77,7 @@ func (n *dirNotifier) run(ctx context.Context) {
 			if !ok {
 				return
 			}
-			if ev.Op&(fsnotify.Create|fsnotify.Write|fsnotify.Rename|fsnotify.Chmod) != 0 {
+			if ev.Op&(fsnotify.Create|fsnotify.Write|fsnotify.Rename|fsnotify.Chmod) != 0 && n.owner.counts(ev.Name) {
 				n.owner.notifyDir(filepath.Dir(ev.Name))
 			}
 		case _, ok := <-n.w.Errors:
@@ -80,4 +87,21 @@ func (n *dirNotifier) run(ctx context.Context) {
 			// An overflow: the rescan finds what was missed.
 		}
 	}
+}
+
+// counts reports whether a watch of the file's directory would count it:
+// writes to other files (a hidden temporary copy) wake nothing.
+func (a *Arrivals) counts(name string) bool {
+	dir, base := filepath.Split(name)
+	if strings.HasPrefix(base, ".") {
+		return false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, p := range a.patterns[filepath.Clean(dir)] {
+		if ok, _ := path.Match(p, base); ok {
+			return true
+		}
+	}
+	return false
 }

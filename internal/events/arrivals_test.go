@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -344,14 +345,7 @@ func TestArrivalNotificationWakes(t *testing.T) {
 	l := newLanding(t, "    - path: \"file://%s/*.csv\"\n", events.ArrivalOptions{Settle: -1})
 	l.rescan()
 	l.drop("a.csv", "1")
-	// The fake clock stands still: only the notification can list now.
-	deadline := time.Now().Add(10 * time.Second)
-	for len(l.rec.started()) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("a file landing did not wake the consumer")
-		}
-		time.Sleep(2 * time.Millisecond) // polling, with the deadline above
-	}
+	l.waitRun(1) // the fake clock stands still: only the notification can list now
 }
 
 func TestArrivalFileBeingWrittenCountsOnceSettled(t *testing.T) {
@@ -381,10 +375,7 @@ func TestArrivalFileBeingWrittenCountsOnceSettled(t *testing.T) {
 	// A second after its last write it has settled: listed again then,
 	// well before the rescan.
 	l.clk.Set(fi.ModTime().Add(time.Second + time.Millisecond))
-	deadline := time.Now().Add(10 * time.Second)
-	for len(l.rec.started()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(2 * time.Millisecond) // polling, with the deadline above
-	}
+	l.waitRun(1)
 	got := l.rec.started()
 	if len(got) != 1 || !strings.Contains(got[0].Input, `"size":18`) {
 		t.Fatalf("want one run of the whole file, got %+v", got)
@@ -516,13 +507,7 @@ func TestArrivalBucketNotificationsSpaced(t *testing.T) {
 	l.arr.NotifyBucket("landing")
 	time.Sleep(100 * time.Millisecond) // a moment for the consumer to take the notification (and defer it)
 	l.clk.Advance(300 * time.Millisecond)
-	deadline := time.Now().Add(10 * time.Second)
-	for len(l.rec.started()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(2 * time.Millisecond) // polling, with the deadline above
-	}
-	if got := l.rec.started(); len(got) != 1 {
-		t.Fatalf("want the notified object's run, got %d", len(got))
-	}
+	l.waitRun(1)
 }
 
 // TestArrivalHungBucketHoldsUpNothing: a bucket whose listing hangs does
@@ -547,4 +532,60 @@ func TestArrivalHungBucketHoldsUpNothing(t *testing.T) {
 	if got := l.rescan(); len(got) != 1 {
 		t.Fatalf("want the directory's run while the bucket hangs, got %d", len(got))
 	}
+}
+
+// countingLister counts the listings of the wait_for listing.
+func countingLister(n *atomic.Int64) events.ListFunc {
+	files := lister()
+	return func(ctx context.Context, path, conn string) ([]events.Object, error) {
+		n.Add(1)
+		return files(ctx, path, conn)
+	}
+}
+
+// waitRun polls until want runs started (the fake clock standing still).
+func (l *landing) waitRun(want int) {
+	l.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(l.rec.started()) < want {
+		if time.Now().After(deadline) {
+			l.t.Fatalf("want %d runs, got %d", want, len(l.rec.started()))
+		}
+		time.Sleep(2 * time.Millisecond) // polling, with the deadline above
+	}
+}
+
+// TestArrivalNotificationsOfOtherFilesWakeNothing: writes to files that
+// no watch counts (a hidden temporary copy, another pattern) do not make
+// the consumer list; a directory deleted and made again is watched again.
+func TestArrivalNotificationsOfOtherFilesWakeNothing(t *testing.T) {
+	var listed atomic.Int64
+	l := newLanding(t, "    - path: \"file://%s/*.csv\"\n", events.ArrivalOptions{Settle: -1, List: countingLister(&listed)})
+	l.rescan()
+	before := listed.Load()
+	for i := range 5 {
+		if err := os.WriteFile(filepath.Join(l.in, ".tmp-a.csv"), []byte(fmt.Sprint(i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(l.in, "notes.txt"), []byte(fmt.Sprint(i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // a moment for a wrong listing to show
+	if n := listed.Load(); n != before {
+		t.Fatalf("writes to other files made %d listings", n-before)
+	}
+	l.drop("a.csv", "1")
+	l.waitRun(1)
+
+	// Deleted and made again: watched again from the next rescan on.
+	if err := os.RemoveAll(l.in); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(l.in, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	l.rescan()
+	l.drop("b.csv", "2")
+	l.waitRun(2)
 }
