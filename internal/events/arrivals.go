@@ -106,14 +106,14 @@ type Arrivals struct {
 	workflows []*Workflow
 	// state is each watch's stored state, by its key; live is its memory
 	// only (when it is next listed, its last error).
-	state map[string]*watchState
-	live  map[string]*watchLive
+	state    map[string]*watchState
+	live     map[string]*watchLive
+	notifier *dirNotifier // started at the first tick with a directory
 
 	mu sync.Mutex
 	// dirtyDirs and dirtyBuckets are the locations that notifications
 	// said changed, to list at the next tick.
 	dirtyDirs, dirtyBuckets map[string]bool
-	notifier                *dirNotifier
 	patterns                map[string][]string // watched directory -> its watches' patterns
 	// explained is what each workflow's watches are at, by its ARN, as
 	// of the last tick: what Explain reads.
@@ -408,11 +408,15 @@ func (a *Arrivals) tick(ctx context.Context, now time.Time, c *store.ConsumerCom
 	for key := range a.state {
 		if !live[key] {
 			delete(a.state, key)
-			delete(a.live, key)
 			if c.State == nil {
 				c.State = map[string][]byte{}
 			}
 			c.State[key] = nil
+		}
+	}
+	for key := range a.live {
+		if !live[key] {
+			delete(a.live, key)
 		}
 	}
 	return next, nil
