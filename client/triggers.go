@@ -15,6 +15,7 @@ type TriggerExplanation struct {
 	Executions      *UpstreamTriggerState `json:"executions,omitempty"`
 	EventPattern    map[string]any        `json:"eventPattern,omitempty"`
 	Data            []DataTriggerState    `json:"data,omitempty"`
+	Paused          bool                  `json:"paused,omitempty"`
 	Summary         []string              `json:"summary"`
 }
 
@@ -82,4 +83,15 @@ func (c *Client) ExplainTriggers(ctx context.Context, workflow string) (*Trigger
 		return nil, err
 	}
 	return &out, nil
+}
+
+// PauseSchedules pauses (paused true) or resumes a workflow's schedules.
+// While paused, its slots are skipped; resuming does not run them.
+func (c *Client) PauseSchedules(ctx context.Context, workflow string, paused bool) error {
+	verb := "/schedules/resume"
+	if paused {
+		verb = "/schedules/pause"
+	}
+	_, err := c.call(ctx, "POST", workflowPath(workflow, verb), nil, nil, nil)
+	return err
 }

@@ -101,7 +101,7 @@ func benchSchedules(b *testing.B, n int, mode string) {
 	}
 	nc := client.New("http://" + srv.Addr())
 	// Deploy time grows with n: start the slots after the deploys.
-	t0 := time.Now().Add(30*time.Second + time.Duration(n)*3*time.Millisecond).Truncate(time.Second)
+	t0 := time.Now().Add(30*time.Second + time.Duration(n)*6*time.Millisecond).Truncate(time.Second)
 	slotOf := func(i int) time.Time {
 		if mode == "one-slot" {
 			return t0
@@ -119,9 +119,7 @@ func benchSchedules(b *testing.B, n int, mode string) {
 			defer func() { <-sem }()
 			def := fmt.Sprintf("name: s%d\ntrigger:\n  schedule: {cron: \"rate(1 hour)\", start: %s}\nsteps:\n  - {name: a, type: activity, activity: idle}\n",
 				i, slotOf(i).UTC().Format(time.RFC3339Nano))
-			if _, err := nc.DeployWorkflow(context.Background(), client.DeployWorkflowInput{Name: fmt.Sprint("s", i), Definition: def}); err != nil {
-				b.Error(err)
-			}
+			deployYAML(b, nc, def)
 		}()
 	}
 	wg.Wait()

@@ -84,6 +84,8 @@ Functions-compatible API.`,
 	root.AddCommand(newDeployCmd(), newStartCmd(), newExecutionsCmd(), newWorkerCmd(), newLogsCmd())
 	root.AddCommand(newGraphCmd(), newInitCmd(), newSchemaCmd(), newWorkflowsCmd(), newNamespacesCmd(), newTriggersCmd(), newBackfillCmd())
 	root.AddCommand(newScheduleCmd())
+	root.AddCommand(newRulesCmd())
+	root.AddCommand(newEventsCmd())
 	// An unknown command gets the same hint as an unknown flag.
 	root.Args = func(c *cobra.Command, args []string) error {
 		if len(args) > 0 {

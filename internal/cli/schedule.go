@@ -16,14 +16,16 @@ const maxScheduleCount = 1000
 func newScheduleCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "schedule",
-		Short: "Check schedule expressions and show when they fire",
+		Short: "Show when schedule expressions fire; pause and resume a pipeline's schedules",
 		Long: `Schedule expressions are those of a pipeline's trigger.schedule.cron and of
 EventBridge rules: cron(...) and rate(...) and at(...) as EventBridge defines
-them, or a 5-field cron (docs/events.md, "Schedules").`,
+them, or a 5-field cron (docs/events.md, "Schedules"). "next" prints when
+one fires; "pause" and "resume" stop and restart a deployed pipeline's
+schedules.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error { return c.Help() },
 	}
-	cmd.AddCommand(newScheduleNextCmd())
+	cmd.AddCommand(newScheduleNextCmd(), newSchedulePauseCmd(true), newSchedulePauseCmd(false))
 	return cmd
 }
 

@@ -29,6 +29,7 @@ type serverFlags struct {
 	maxPipelineHistory                                      int64
 	maxTaskLog                                              int64
 	maxBundle                                               int64
+	maxRulesPerBus, maxTargetsPerRule                       int
 	resources                                               []string
 	disableShell                                            bool
 	allowedResources                                        string
@@ -59,7 +60,8 @@ workers. Executions, their history, tasks and timers are stored in SQLite
 
 APIs on --listen:
   POST /            the Step Functions API (AWS JSON 1.0, X-Amz-Target); point
-                    AWS SDKs and the AWS CLI at it with an endpoint override
+                    AWS SDKs and the AWS CLI at it with an endpoint override;
+                    and the EventBridge API (AWS JSON 1.1, AWSEvents.*)
   /api/v1/...       the native REST API (docs/api.md), with live event streams
   /metrics          Prometheus metrics
   /healthz /readyz  liveness and readiness
@@ -67,7 +69,7 @@ APIs on --listen:
 Every flag has an environment variable: BATON_LISTEN, BATON_DATA_DIR,
 BATON_LOG_FORMAT, BATON_DURABILITY, BATON_REGION, BATON_ACCOUNT_ID,
 BATON_MAX_PAYLOAD_BYTES, BATON_MAX_HISTORY_EVENTS, BATON_MAX_STEP_TIME,
-BATON_SHUTDOWN_GRACE, BATON_WORKERS, BATON_DISABLE_SHELL, BATON_ALLOWED_RESOURCES,
+BATON_SHUTDOWN_GRACE, BATON_MAX_RULES_PER_BUS, BATON_MAX_TARGETS_PER_RULE, BATON_WORKERS, BATON_DISABLE_SHELL, BATON_ALLOWED_RESOURCES,
 BATON_ALLOWED_HOSTS, BATON_ALLOWED_ORIGINS, BATON_READ_TIMEOUT,
 BATON_WRITE_TIMEOUT, BATON_IDLE_TIMEOUT, BATON_MAX_CONNECTIONS,
 BATON_MAX_STREAMS, BATON_MAX_HEADER_BYTES, BATON_MAX_BODY_MEMORY, BATON_DB_CHECK, BATON_JSONATA_TIMEOUT,
@@ -103,6 +105,8 @@ transitions in flight and leaves running executions to resume on restart.`,
 	fl.Int64Var(&f.maxPipelineHistory, "max-pipeline-history-events", int64(envInt(&f.envErr, "BATON_MAX_PIPELINE_HISTORY_EVENTS", pipeline.DefaultMaxHistoryEvents)), "fail a pipeline run whose history grows past this (-1: no limit)")
 	fl.Int64Var(&f.maxTaskLog, "max-task-log-bytes", int64(envInt(&f.envErr, "BATON_MAX_TASK_LOG_BYTES", 1<<20)), "output of a task attempt's command kept in its log (baton logs); past it the oldest is cut")
 	fl.Int64Var(&f.maxBundle, "max-bundle-bytes", int64(envInt(&f.envErr, "BATON_MAX_BUNDLE_BYTES", bundle.DefaultMaxBytes)), "largest project a deploy may send: bytes of its files (baton deploy DIR)")
+	fl.IntVar(&f.maxRulesPerBus, "max-rules-per-bus", envInt(&f.envErr, "BATON_MAX_RULES_PER_BUS", 300), "most EventBridge rules of one event bus (AWS's quota)")
+	fl.IntVar(&f.maxTargetsPerRule, "max-targets-per-rule", envInt(&f.envErr, "BATON_MAX_TARGETS_PER_RULE", 5), "most targets of one EventBridge rule (AWS's quota)")
 	fl.DurationVar(&f.eventRetention, "event-retention", envDuration(&f.envErr, "BATON_EVENT_RETENTION", 7*24*time.Hour), "keep events on the bus this long once every consumer has read them")
 	fl.DurationVar(&f.maxStepTime, "max-step-time", envDuration(&f.envErr, "BATON_MAX_STEP_TIME", 10*time.Second), "stop an execution that computes this long without waiting for a task or a timer (Baton.RunawayExecution)")
 	fl.IntVar(&f.workers, "workers", envInt(&f.envErr, "BATON_WORKERS", 64), "built-in tasks (baton:shell, baton:http, mapped resources) run at once")
@@ -171,6 +175,8 @@ func checkRanges(f serverFlags) error {
 		{"--max-pipeline-history-events", f.maxPipelineHistory, 1, 0, " (or -1: no limit)"},
 		{"--max-task-log-bytes", f.maxTaskLog, 1024, 1 << 30, ""},
 		{"--max-bundle-bytes", f.maxBundle, 1024, 4 << 30, ""},
+		{"--max-rules-per-bus", int64(f.maxRulesPerBus), 1, 100000, ""},
+		{"--max-targets-per-rule", int64(f.maxTargetsPerRule), 1, 100, ""},
 		{"--max-connections", int64(f.maxConnections), 1, 0, ""},
 		{"--max-streams", int64(f.maxStreams), 1, int64(f.maxConnections), " (at most --max-connections)"},
 		{"--max-header-bytes", int64(f.maxHeaderBytes), 1024, 1 << 20, ""},
@@ -338,7 +344,7 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	defer stop()
 	srv, err := server.Start(ctx, server.Config{
 		Listen: f.listen, DataDir: f.dataDir, Durability: f.durability, Region: f.region, AccountID: f.account,
-		MaxPayloadBytes: f.maxPayload, MaxHistoryEvents: f.maxHistory, MaxPipelineHistoryEvents: f.maxPipelineHistory, MaxTaskLogBytes: f.maxTaskLog, MaxBundleBytes: f.maxBundle, Workers: f.workers, Resources: resources, Log: log,
+		MaxPayloadBytes: f.maxPayload, MaxHistoryEvents: f.maxHistory, MaxPipelineHistoryEvents: f.maxPipelineHistory, MaxTaskLogBytes: f.maxTaskLog, MaxBundleBytes: f.maxBundle, MaxRulesPerBus: f.maxRulesPerBus, MaxTargetsPerRule: f.maxTargetsPerRule, Workers: f.workers, Resources: resources, Log: log,
 		DisableShell: f.disableShell, AllowedResources: allowedList(f.allowedResources), PipelineEnv: exposedEnv(f.exposeEnv),
 		HTTP: server.HTTPConfig{
 			AllowedHosts: f.allowedHosts, AllowedOrigins: f.allowedOrigins,

@@ -50,6 +50,9 @@ or what it still waits for; its event pattern; its watched locations.`,
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "%s (namespace %s)\n", ex.Workflow, orDash(ex.Namespace))
+			if ex.Paused {
+				fmt.Fprintln(out, "schedules PAUSED: their slots are skipped until baton schedule resume")
+			}
 			for _, s := range ex.Schedules {
 				fmt.Fprintf(out, "schedule %s in %s (overlap %s, catchup %s)\n", s.Expression, s.Timezone, s.Overlap, s.Catchup)
 				if s.LastSlot != nil {

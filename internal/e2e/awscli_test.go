@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"os"
@@ -21,6 +22,7 @@ type awsCLI struct {
 	endpoint string
 	env      []string
 	dir      string // for definition files
+	service  string // the CLI's service command; "" is stepfunctions
 }
 
 // cliResult is one finished CLI run.
@@ -43,7 +45,7 @@ func (c *awsCLI) run(t testing.TB, extraEnv []string, args ...string) cliResult 
 // runAt is run with another endpoint URL.
 func (c *awsCLI) runAt(t testing.TB, endpoint string, extraEnv []string, args ...string) cliResult {
 	t.Helper()
-	full := append([]string{"--endpoint-url", endpoint, "--output", "json", "stepfunctions"}, args...)
+	full := append([]string{"--endpoint-url", endpoint, "--output", "json", cmp.Or(c.service, "stepfunctions")}, args...)
 	// GetActivityTask long-polls up to 60 s; nothing here should get near.
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()

@@ -290,3 +290,40 @@ steps:
 			fmt.Sprintf("%d up (%d succeeded), %d down, %d running", len(ups), succeeded, len(downs), running)
 	})
 }
+
+// TestStepEventsTrigger: a pipeline step's status changes are events on
+// the bus: a pipeline whose trigger.event pattern asks for a failed step of
+// another runs when that step fails, with the event in $run.trigger.
+func TestStepEventsTrigger(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(srv.url, true)
+	ctx := context.Background()
+	deployProjectFiles(t, srv, map[string]string{"pipeline.yaml": `name: etl
+steps:
+  - {name: load, command: ["false"]}
+`})
+	watcher := deployProjectFiles(t, srv, map[string]string{"pipeline.yaml": `name: on-load-failed
+trigger:
+  event:
+    pattern: {source: [baton.pipeline], detail-type: [Pipeline Step Status Change], detail: {step: [load], status: [FAILED]}}
+steps:
+  - {name: tell, command: ["true"]}
+output: "{% $run.trigger.event.detail %}"
+`})
+	failed := exec.Command(binPath, "start", "etl", "--wait", "-q", "--server", srv.url)
+	if out, _ := failed.CombinedOutput(); !strings.Contains(string(out), `"status": "FAILED"`) {
+		t.Fatalf("etl: %s", out)
+	}
+	var runs []types.ExecutionListItem
+	waitFor(t, execTimeout, "the run on the failed step's event", func() (bool, string) {
+		l, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(watcher)})
+		must(t, err, "ListExecutions")
+		runs = l.Executions
+		return len(runs) == 1 && runs[0].Status == types.ExecutionStatusSucceeded, fmt.Sprint(len(runs))
+	})
+	d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: runs[0].ExecutionArn})
+	must(t, err, "DescribeExecution")
+	if out := aws.ToString(d.Output); !strings.Contains(out, `"step":"load"`) || !strings.Contains(out, `"status":"FAILED"`) || !strings.Contains(out, `"error":"Shell.ExitError"`) {
+		t.Fatalf("the step event: %s", out)
+	}
+}

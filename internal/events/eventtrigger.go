@@ -47,20 +47,19 @@ func (t *Triggers) patternOf(w *Workflow) *eventPattern {
 // workflow sees the events of its own namespace's bus, and another's only
 // when its pattern names that account.
 func (t *Triggers) matchEvent(ev *store.OutboxEvent) []*store.Intent {
-	var parsed *pattern.Event
+	m := t.eventsMatcher()
+	if len(t.eventsOf) == 0 || ev.Bus != "default" {
+		return nil
+	}
+	parsed, err := pattern.ParseEvent(ev.Body)
+	if err != nil {
+		return nil
+	}
 	var out []*store.Intent
-	for _, w := range t.workflows {
+	for _, arn := range m.MatchEvent(parsed) {
+		w := t.eventsOf[arn]
 		ep := t.patternOf(w)
-		if ep == nil || ev.Bus != "default" || (ev.Account != w.Account && !ep.namesAccount) {
-			continue
-		}
-		if parsed == nil {
-			var err error
-			if parsed, err = pattern.ParseEvent(ev.Body); err != nil {
-				return nil
-			}
-		}
-		if !ep.p.MatchEvent(parsed) {
+		if ep == nil || (ev.Account != w.Account && !ep.namesAccount) {
 			continue
 		}
 		var envelope struct {
@@ -78,4 +77,23 @@ func (t *Triggers) matchEvent(ev *store.OutboxEvent) []*store.Intent {
 		out = append(out, &store.Intent{ID: name, Body: body})
 	}
 	return out
+}
+
+// eventsMatcher returns a matcher of the pipelines' event patterns by
+// workflow ARN (built once per catalog load): an event costs what the
+// patterns it may match cost, not every pattern. The caller holds t.mu.
+func (t *Triggers) eventsMatcher() *pattern.Matcher {
+	if t.events != nil && t.eventsGen == t.gen {
+		return t.events
+	}
+	m := pattern.NewMatcher()
+	of := map[string]*Workflow{}
+	for _, w := range t.workflows {
+		if ep := t.patternOf(w); ep != nil {
+			m.Add(w.Arn, ep.p)
+			of[w.Arn] = w
+		}
+	}
+	t.events, t.eventsOf, t.eventsGen = m, of, t.gen
+	return m
 }

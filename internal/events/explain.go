@@ -18,6 +18,8 @@ type Explanation struct {
 	Executions      *ExecutionsExplanation `json:"executions,omitempty"`
 	Event           map[string]any         `json:"eventPattern,omitempty"`
 	Data            []DataExplanation      `json:"data,omitempty"` // filled by Arrivals.Explain
+	// Paused says that its schedules are paused (baton schedule pause).
+	Paused bool `json:"paused,omitempty"`
 	// Summary is the explanation in a few sentences.
 	Summary []string `json:"summary"`
 }
@@ -86,6 +88,10 @@ func (t *Triggers) Explain(ctx context.Context, arn string, now time.Time) (*Exp
 		return ex, nil
 	}
 	ex.Namespace = w.Namespace
+	ex.Paused = t.paused[arn]
+	if ex.Paused && len(w.Trigger.Schedules) > 0 {
+		ex.Summary = append(ex.Summary, "Its schedules are paused: their slots are skipped until baton schedule resume.")
+	}
 	for _, cs := range t.compile(w) {
 		se := ScheduleExplanation{Expression: cs.expr.String(), Timezone: cs.loc.String(),
 			Overlap: orDefault(cs.s.Overlap, "skip"), Catchup: orDefault(cs.s.Catchup, "none"), Next: []time.Time{}}

@@ -219,6 +219,8 @@ func (t *Triggers) tickOne(ctx context.Context, cs *compiled, now time.Time, c *
 			window = DefaultWindow
 		}
 		switch {
+		case t.isPaused(cs.w.Arn):
+			t.skip(cs, slot, "paused", "the workflow's schedules are paused (baton schedule resume starts them again)", c)
 		case !missed:
 			run = append(run, slot)
 		case cs.s.Catchup == "all" && now.Sub(slot) <= window:
@@ -393,4 +395,39 @@ func uuidOf(b []byte) string {
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
+const pausedKeyPrefix = "p/"
+
+// isPaused reports whether a workflow's schedules are paused.
+func (t *Triggers) isPaused(arn string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.paused[arn]
+}
+
+// SetPaused pauses or resumes the schedules of a workflow: while paused,
+// its slots are skipped (each a skipped-slot event with reason "paused"),
+// and resuming does not run them (backfill them if needed). Other triggers
+// are not affected.
+func (t *Triggers) SetPaused(ctx context.Context, arn string, paused bool) error {
+	var v []byte
+	if paused {
+		v = []byte("1")
+	}
+	c := &store.ConsumerCommit{Consumer: TriggersConsumer, State: map[string][]byte{pausedKeyPrefix + arn: v}}
+	if err := t.opt.Store.CommitConsumer(ctx, c); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.paused == nil {
+		t.paused = map[string]bool{}
+	}
+	if paused {
+		t.paused[arn] = true
+	} else {
+		delete(t.paused, arn)
+	}
+	return nil
 }

@@ -169,3 +169,20 @@ func TestScheduleOverlapBufferOne(t *testing.T) {
 		t.Fatalf("the buffered slot: %v, want %v", got[1].LogicalDate, want)
 	}
 }
+
+func TestSchedulePauseResume(t *testing.T) {
+	start := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+	w := scheduled(t, start, "    cron: \"cron(0 3 * * ? *)\"\n")
+	if err := w.tr.SetPaused(context.Background(), smArn(account, "listings"), true); err != nil {
+		t.Fatal(err)
+	}
+	w.restart() // the pause is stored
+	w.runsAfter(2*24*time.Hour, time.Hour, 0)
+	if err := w.tr.SetPaused(context.Background(), smArn(account, "listings"), false); err != nil {
+		t.Fatal(err)
+	}
+	got := w.runsAfter(24*time.Hour, time.Hour, 1)
+	if want := time.Date(2026, 12, 3, 3, 0, 0, 0, time.UTC); !got[0].LogicalDate.Equal(want) {
+		t.Fatalf("after resuming: %v, want %v (the paused slots do not run)", got[0].LogicalDate, want)
+	}
+}

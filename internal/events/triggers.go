@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/batonhq/baton/internal/events/pattern"
 	"github.com/batonhq/baton/internal/pipeline"
 	"github.com/batonhq/baton/internal/store"
 )
@@ -71,8 +72,17 @@ type Triggers struct {
 	execs map[string]*runLog
 	// slots is the state of each schedule, by its key.
 	slots map[string]*slotState
+	// paused are the workflows whose schedules are paused.
+	paused map[string]bool
 	// patterns are the compiled event patterns by workflow and revision.
 	patterns map[string]*eventPattern
+	// byUpstream indexes the executions triggers (downstreamOf); events
+	// matches the event triggers (eventsMatcher); both for catalog gen.
+	byUpstream    map[string][]*Workflow
+	byUpstreamGen uint64
+	events        *pattern.Matcher
+	eventsOf      map[string]*Workflow
+	eventsGen     uint64
 
 	// gen counts the loads of the catalog and the state; the schedules'
 	// heap (due, used by the bus goroutine only) is rebuilt when it moved.
@@ -123,7 +133,12 @@ func (t *Triggers) load(ctx context.Context) error {
 	}
 	logs := map[string]*runLog{}
 	slots := map[string]*slotState{}
+	paused := map[string]bool{}
 	err = t.opt.Store.ConsumerState(ctx, TriggersConsumer, func(key string, v []byte) error {
+		if strings.HasPrefix(key, pausedKeyPrefix) {
+			paused[strings.TrimPrefix(key, pausedKeyPrefix)] = true
+			return nil
+		}
 		if strings.HasPrefix(key, schedKeyPrefix) {
 			var st slotState
 			if err := json.Unmarshal(v, &st); err != nil {
@@ -149,7 +164,7 @@ func (t *Triggers) load(ctx context.Context) error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.workflows, t.accounts, t.execs, t.slots = wfs, accounts, logs, slots
+	t.workflows, t.accounts, t.execs, t.slots, t.paused = wfs, accounts, logs, slots, paused
 	t.gen++
 	return nil
 }
@@ -225,11 +240,8 @@ func (t *Triggers) handle(ctx context.Context, evs []*store.OutboxEvent, c *stor
 		if se.Detail.StopDate != nil {
 			at = time.UnixMilli(*se.Detail.StopDate).UTC()
 		}
-		for _, w := range t.workflows {
+		for _, w := range t.downstreamOf()[se.Detail.StateMachineArn] {
 			x := w.Trigger.Executions
-			if x == nil {
-				continue
-			}
 			matched := false
 			for _, cond := range append(append([]pipeline.UpstreamCondition(nil), x.AllOf...), x.AnyOf...) {
 				ns := cond.Namespace
@@ -463,4 +475,39 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// downstreamOf indexes the pipelines with an executions trigger by the
+// ARN of each upstream they name (built once per catalog load), so that an
+// outcome costs what its downstream pipelines cost, not every pipeline.
+// The caller holds t.mu.
+func (t *Triggers) downstreamOf() map[string][]*Workflow {
+	if t.byUpstream != nil && t.byUpstreamGen == t.gen {
+		return t.byUpstream
+	}
+	idx := map[string][]*Workflow{}
+	for _, w := range t.workflows {
+		x := w.Trigger.Executions
+		if x == nil {
+			continue
+		}
+		seen := map[string]bool{}
+		for _, cond := range append(append([]pipeline.UpstreamCondition(nil), x.AllOf...), x.AnyOf...) {
+			ns := cond.Namespace
+			if ns == "" {
+				ns = w.Namespace
+			}
+			acct, ok := t.accounts[ns]
+			if !ok {
+				continue
+			}
+			up := t.cat.stateMachineArn(acct, cond.Name)
+			if !seen[up] {
+				seen[up] = true
+				idx[up] = append(idx[up], w)
+			}
+		}
+	}
+	t.byUpstream, t.byUpstreamGen = idx, t.gen
+	return idx
 }

@@ -71,6 +71,7 @@ type world struct {
 	rec  *recorder
 	stop func()
 	bus  *events.Bus
+	tr   *events.Triggers
 	clk  *clock.Fake // nil: the real clock
 	n    int
 	at   time.Time
@@ -139,6 +140,7 @@ func (w *world) runWith(s events.Starter) {
 	bus := events.New(w.st, opts)
 	w.bus = bus
 	tr := events.NewTriggers(events.TriggerOptions{Store: w.st, Starter: s, Region: region, DefaultAccount: account})
+	w.tr = tr
 	bus.Register(tr.Consumer())
 	if err := bus.Prepare(context.Background()); err != nil {
 		w.t.Fatal(err)

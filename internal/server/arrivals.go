@@ -124,15 +124,15 @@ func (b bucketNotifications) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte("{}\n"))
 }
 
-// explainer explains a workflow's triggers with the state of its data
-// triggers, which the arrivals consumer keeps.
+// explainer is the triggers consumer whose explanations hold the state
+// of the data triggers too, which the arrivals consumer keeps.
 type explainer struct {
-	triggers *events.Triggers
+	*events.Triggers
 	arrivals *events.Arrivals
 }
 
 func (e explainer) Explain(ctx context.Context, arn string, now time.Time) (*events.Explanation, error) {
-	ex, err := e.triggers.Explain(ctx, arn, now)
+	ex, err := e.Triggers.Explain(ctx, arn, now)
 	if err != nil {
 		return nil, err
 	}

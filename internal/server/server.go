@@ -27,6 +27,7 @@ import (
 	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/events"
 	"github.com/batonhq/baton/internal/pipeline"
+	"github.com/batonhq/baton/internal/server/eventsapi"
 	"github.com/batonhq/baton/internal/server/httpx"
 	"github.com/batonhq/baton/internal/server/native"
 	"github.com/batonhq/baton/internal/server/sfnapi"
@@ -63,8 +64,11 @@ type Config struct {
 	// MaxBundleBytes bounds the files of a deployed project (default
 	// bundle.DefaultMaxBytes, 64 MiB).
 	MaxBundleBytes int64
-	Workers        int               // concurrent built-in tasks; default 64
-	Resources      map[string]string // Task resource -> local command (see docs/tasks.md)
+	// MaxRulesPerBus and MaxTargetsPerRule bound EventBridge rules
+	// (defaults 300 and 5, AWS's quotas).
+	MaxRulesPerBus, MaxTargetsPerRule int
+	Workers                           int               // concurrent built-in tasks; default 64
+	Resources                         map[string]string // Task resource -> local command (see docs/tasks.md)
 	// DisableShell and AllowedResources switch built-in resources off
 	// (see tasks.Options); Tasks using them fail with Baton.ResourceDisabled.
 	DisableShell     bool
@@ -287,10 +291,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			bus.Wake(events.TriggersConsumer)
 			arrivals.Changed()
 			bus.Wake(events.ArrivalsConsumer)
-		}}, st, eng)
+		},
+		PutBusEvents: bus.Put, MaxRulesPerBus: cfg.MaxRulesPerBus, MaxTargetsPerRule: cfg.MaxTargetsPerRule}, st, eng)
 	eng.SetChildren(children{svc: svc, eng: eng, st: st})
 	triggers.SetStarter(starter{svc: svc})
 	bus.Register(triggers.Consumer())
+	bus.Register(events.NewRules(st, starter{svc: svc}, region, account, nil).Consumer())
 	arrivals.SetStarter(starter{svc: svc})
 	bus.Register(arrivals.Consumer())
 	// Consumers new to this data directory start at the end of the outbox,
@@ -327,7 +333,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	hc := cfg.HTTP
 	s.http = &http.Server{
 		Handler: surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log,
-			triggers: explainer{triggers: triggers, arrivals: arrivals}, arrivals: arrivals}.handler(),
+			triggers: explainer{Triggers: triggers, arrivals: arrivals}, arrivals: arrivals}.handler(),
 		ReadHeaderTimeout: min(10*time.Second, hc.ReadTimeout),
 		ReadTimeout:       hc.ReadTimeout,
 		WriteTimeout:      hc.WriteTimeout,
@@ -439,8 +445,14 @@ func (x surface) routes() http.Handler {
 		w.Write([]byte("ready\n"))
 	})
 	sfn := sfnapi.Handler(x.svc, x.log)
-	// The Step Functions API: POST / (SDKs post to the root path).
+	ebAPI := eventsapi.Handler(x.svc, x.log)
+	// The Step Functions and EventBridge APIs: POST / (SDKs post to the
+	// root path), told apart by X-Amz-Target.
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("X-Amz-Target"), eventsapi.TargetPrefix) {
+			ebAPI.ServeHTTP(w, r)
+			return
+		}
 		if r.Method == http.MethodPost {
 			sfn.ServeHTTP(w, r)
 			return

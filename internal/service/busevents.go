@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/batonhq/baton/internal/store"
 )
@@ -22,13 +23,91 @@ const (
 // ARN). Pipelines' runs carry their logical date as detail.logicalDate (a
 // Baton addition, for triggers that match runs of the same day).
 func BusEvents(region string) func(row *store.Execution, from string, history []store.Event) []*store.OutboxEvent {
-	return func(row *store.Execution, from string, _ []store.Event) []*store.OutboxEvent {
-		if from == row.Status {
-			return nil
+	return func(row *store.Execution, from string, history []store.Event) []*store.OutboxEvent {
+		var out []*store.OutboxEvent
+		if row.Language == "pipeline" && len(history) > 0 {
+			out = stepEvents(region, row, history)
 		}
-		ev := StatusEvent(region, row)
-		return []*store.OutboxEvent{ev}
+		if from != row.Status {
+			out = append(out, StatusEvent(region, row))
+		}
+		return out
 	}
+}
+
+// Bus events of pipeline steps.
+const (
+	PipelineSource    = "baton.pipeline"
+	StepStatusChanged = "Pipeline Step Status Change"
+)
+
+// stepEvents returns the status changes of a pipeline run's steps that
+// history records: a step entered is RUNNING; a step exited is SUCCEEDED,
+// FAILED or TIMED_OUT by the outcome before it; a step stopped is
+// ABORTED; a step skipped is SKIPPED (its reason as error).
+func stepEvents(region string, row *store.Execution, history []store.Event) []*store.OutboxEvent {
+	type parsed struct {
+		typ, name, err, cause string
+		prev                  int64
+	}
+	byID := map[int64]parsed{}
+	var out []*store.OutboxEvent
+	for _, h := range history {
+		var raw map[string]json.RawMessage
+		if json.Unmarshal(h.Body, &raw) != nil {
+			continue
+		}
+		p := parsed{typ: h.Type, prev: h.Previous}
+		for k, v := range raw {
+			if strings.HasSuffix(k, "EventDetails") {
+				var d struct{ Name, Error, Cause string }
+				_ = json.Unmarshal(v, &d)
+				p.name, p.err, p.cause = d.Name, d.Error, d.Cause
+			}
+		}
+		byID[h.ID] = p
+		status, errName, cause := "", "", ""
+		switch {
+		case strings.HasSuffix(h.Type, "StateEntered"):
+			status = "RUNNING"
+		case strings.HasSuffix(h.Type, "StateExited"):
+			switch o := byID[h.Previous]; o.typ {
+			case "TaskSucceeded", "MapStateSucceeded":
+				status = "SUCCEEDED"
+			case "TaskFailed", "MapStateFailed":
+				status, errName, cause = "FAILED", o.err, o.cause
+			case "TaskTimedOut":
+				status, errName, cause = "TIMED_OUT", o.err, o.cause
+			}
+		case h.Type == "TaskStateAborted":
+			status = "ABORTED"
+		case h.Type == "StepSkipped":
+			status, errName, cause = "SKIPPED", p.err, p.cause
+		}
+		if status == "" || p.name == "" {
+			continue
+		}
+		detail := map[string]any{"executionArn": row.Arn, "stateMachineArn": row.StateMachineArn, "name": row.Name,
+			"step": p.name, "status": status, "error": nilIfEmpty(errName), "cause": nilIfEmpty(cause)}
+		account := ""
+		if a, err := ParseArn(row.Arn); err == nil {
+			account, region = a.Account, a.Region
+		}
+		hash := sha256.Sum256(fmt.Appendf(nil, "%s\x00step\x00%d\x00%d", row.Arn, row.RedriveCount, h.ID))
+		env := map[string]any{"version": "0", "id": uuidOf(hash[:16]), "detail-type": StepStatusChanged, "source": PipelineSource,
+			"account": account, "time": h.Timestamp.UTC().Format("2006-01-02T15:04:05Z"), "region": region,
+			"resources": []string{row.Arn}, "detail": detail}
+		body, _ := json.Marshal(env)
+		out = append(out, &store.OutboxEvent{Partition: store.PartitionOf(row.Arn), Account: account, Bus: DefaultBus, Time: h.Timestamp, Body: body})
+	}
+	return out
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // StatusEvent returns the status event of an execution as it is now.

@@ -63,6 +63,7 @@ func (s *Service) CreateNamespace(ctx context.Context, name string) (*Namespace,
 			return apierr.New(apierr.ConflictException, "namespace %q was created by another call meanwhile", name)
 		})
 	}
+	s.changed() // triggers may name it
 	return &Namespace{Name: n.Name, AccountID: n.AccountID, CreationDate: NewTime(n.Created)}, nil
 }
 

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -45,6 +46,12 @@ type Config struct {
 	// Bundles bounds the project bundles deploys upload (zero fields: the
 	// bundle package's defaults).
 	Bundles bundle.Limits
+	// MaxRulesPerBus and MaxTargetsPerRule bound EventBridge rules (0:
+	// DefaultMaxRulesPerBus, DefaultMaxTargetsPerRule, AWS's quotas).
+	MaxRulesPerBus, MaxTargetsPerRule int
+	// PutBusEvents appends PutEvents' events to the bus's outbox and wakes
+	// its consumers (events.Bus.Put); nil: the store's AppendEvents.
+	PutBusEvents func(ctx context.Context, evs []*store.OutboxEvent) error
 	// OnWorkflowsChanged, when set, is called after a workflow was
 	// created, updated, deployed or deleted (the triggers read them again).
 	OnWorkflowsChanged func()
@@ -62,6 +69,8 @@ type Service struct {
 	classify func(executionArn, resource string) engine.TaskClass
 	// bundleSlots bounds the bundles decoded at once (projects.go).
 	bundleSlots chan struct{}
+	// putEvents group-commits PutEvents' appends (events.go).
+	putEvents groupAppender
 }
 
 // New returns a Service storing in st and running executions with eng.

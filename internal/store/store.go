@@ -168,7 +168,102 @@ type Store interface {
 	// with a cursor has read, and returns how many it deleted.
 	TrimOutbox(ctx context.Context, before time.Time) (int64, error)
 
+	EventRules
+
 	Close() error
+}
+
+// --- Event buses and rules (EventBridge-compatible) ---
+
+// ErrLimit is matched by the error of a write refused because it would
+// pass a limit the caller gave (e.g. the rules of a bus).
+var ErrLimit = errors.New("limit reached")
+
+// DefaultBus is the event bus every account has without creating it; it
+// is not stored, yet rules live on it.
+const DefaultBus = "default"
+
+// EventRules keeps event buses and their rules with their targets, per
+// account (the account id of a namespace). The store does not look inside
+// patterns or targets: the service validates them.
+type EventRules interface {
+	// CreateEventBus stores a bus (ErrExists when the account has one of
+	// that name; DefaultBus always exists).
+	CreateEventBus(ctx context.Context, b *EventBus) error
+	GetEventBus(ctx context.Context, account, name string) (*EventBus, error) // ErrNotFound; not for DefaultBus
+	// ListEventBuses returns an account's stored buses whose names start
+	// with prefix, sorted by name.
+	ListEventBuses(ctx context.Context, account, prefix string, page Page) ([]*EventBus, string, error)
+	// DeleteEventBus removes a bus with its rules and their targets
+	// (ErrNotFound when missing).
+	DeleteEventBus(ctx context.Context, account, name string) error
+
+	// PutRule creates or replaces a rule (keeping its targets and Created);
+	// a new rule fails with ErrLimit when the bus has maxRules already
+	// (<= 0: no limit), and with ErrNotFound when its bus is neither
+	// DefaultBus nor stored. created tells whether it is new.
+	PutRule(ctx context.Context, r *Rule, maxRules int) (created bool, err error)
+	// GetRule returns a rule with its targets (ErrNotFound).
+	GetRule(ctx context.Context, account, bus, name string) (*Rule, error)
+	// ListRules returns a bus's rules whose names start with prefix,
+	// sorted by name, each with its targets.
+	ListRules(ctx context.Context, account, bus, prefix string, page Page) ([]*Rule, string, error)
+	// SetRuleState sets a rule's State (ErrNotFound).
+	SetRuleState(ctx context.Context, account, bus, name, state string, modified time.Time) error
+	// DeleteRule removes a rule; with targets it fails with ErrConflict
+	// unless force (then they go too). ErrNotFound when missing.
+	DeleteRule(ctx context.Context, account, bus, name string, force bool) error
+	// PutTargets adds targets to a rule or replaces those of the same ID;
+	// ErrLimit when the rule would have more than maxTargets (<= 0: no
+	// limit); ErrNotFound when the rule is missing.
+	PutTargets(ctx context.Context, account, bus, rule string, targets []*RuleTarget, maxTargets int) error
+	// RemoveTargets removes targets by ID (unknown IDs are ignored) and
+	// returns the IDs it removed; ErrNotFound when the rule is missing.
+	RemoveTargets(ctx context.Context, account, bus, rule string, ids []string) ([]string, error)
+	// RulesGeneration is a number that changes whenever any rule or target
+	// changes (or a bus is deleted), so that a reader of rules knows when
+	// to read them again.
+	RulesGeneration(ctx context.Context) (int64, error)
+}
+
+// EventBus is a custom event bus of an account.
+type EventBus struct {
+	Account     string
+	Name        string
+	Description string
+	Created     time.Time
+	Modified    time.Time
+}
+
+// Rule states.
+const (
+	RuleEnabled  = "ENABLED"
+	RuleDisabled = "DISABLED"
+)
+
+// Rule is an event rule of a bus: an event pattern and/or a schedule, and
+// the targets started by what matches.
+type Rule struct {
+	Account            string
+	Bus                string
+	Name               string
+	EventPattern       string // JSON as given; "" for none
+	ScheduleExpression string // "" for none
+	State              string // RuleEnabled or RuleDisabled
+	Description        string
+	RoleArn            string
+	Created            time.Time
+	Modified           time.Time
+	Targets            []*RuleTarget // in the order they were first put; set by reads
+}
+
+// RuleTarget is one target of a rule: its ID (unique in the rule), the ARN
+// of what it starts, and Spec, the target's whole configuration as the
+// service encodes it (JSON).
+type RuleTarget struct {
+	ID   string
+	Arn  string
+	Spec []byte
 }
 
 // Namespace is a team's space of workflows: its own account id in ARNs.

@@ -67,6 +67,8 @@ type Options struct {
 // wait for (the server's triggers consumer).
 type TriggerExplainer interface {
 	Explain(ctx context.Context, stateMachineArn string, now time.Time) (*events.Explanation, error)
+	// SetPaused pauses or resumes a workflow's schedules.
+	SetPaused(ctx context.Context, stateMachineArn string, paused bool) error
 }
 
 // DefaultMaxStreams is the default of Options.MaxStreams.
@@ -109,6 +111,8 @@ func (h *handler) routes() {
 		{"POST /api/v1/workflows/{name}/versions", h.publishVersion},
 		{"POST /api/v1/workflows/{name}/executions", h.startExecution},
 		{"GET /api/v1/workflows/{name}/triggers", h.explainTriggers},
+		{"POST /api/v1/workflows/{name}/schedules/pause", h.pauseSchedules},
+		{"POST /api/v1/workflows/{name}/schedules/resume", h.resumeSchedules},
 
 		{"GET /api/v1/executions", h.listExecutions},
 		{"GET /api/v1/executions/{arn}", h.describeExecution},
@@ -135,6 +139,14 @@ func (h *handler) routes() {
 		{"GET /api/v1/namespaces", h.listNamespaces},
 		{"POST /api/v1/namespaces", h.createNamespace},
 		{"GET /api/v1/bundles/{digest}", h.getBundle},
+
+		{"GET /api/v1/rules", h.listRules},
+		{"POST /api/v1/rules", h.putRule},
+		{"GET /api/v1/rules/{name}", h.getRule},
+		{"DELETE /api/v1/rules/{name}", h.deleteRule},
+		{"POST /api/v1/rules/{name}/enable", h.enableRule},
+		{"POST /api/v1/rules/{name}/disable", h.disableRule},
+		{"POST /api/v1/events", h.putEvents},
 	} {
 		h.mux.Handle(r.pattern, h.wrap(r.fn))
 	}

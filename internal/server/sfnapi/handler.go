@@ -7,9 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -114,37 +112,16 @@ var longOps = map[string]time.Duration{
 // writeGrace is how long a long operation may take to write its answer.
 const writeGrace = 10 * time.Second
 
-// checkContentType accepts AWS JSON 1.0, what every AWS SDK and the AWS
-// CLI send (with parameters such as charset), and nothing else: the
-// media types a web page may post to another site without asking
-// (text/plain, forms) are refused, so such a page cannot call the API.
+// checkContentType accepts AWS JSON 1.0 only (see
+// httpx.CheckAWSContentType).
 func checkContentType(ct string) error {
-	if mt, _, err := mime.ParseMediaType(ct); err == nil && strings.EqualFold(mt, ContentType) {
-		return nil
-	}
-	if ct == "" {
-		ct = "none"
-	} else {
-		ct = strconv.Quote(ct)
-	}
-	return &apierr.Error{Code: apierr.Serialization, Status: http.StatusUnsupportedMediaType,
-		Message: "Content-Type " + ct + ": the Step Functions API takes Content-Type: " + ContentType}
+	return httpx.CheckAWSContentType(ct, ContentType, "the Step Functions API")
 }
 
 // WriteError writes an AWS JSON 1.0 error; the server's guard answers with
 // it.
 func WriteError(w http.ResponseWriter, status int, code, msg string) {
-	b, _ := json.Marshal(errorBody{Type: code, Message: msg})
-	w.Header().Set("Content-Type", ContentType)
-	w.Header().Set("x-amzn-ErrorType", code)
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
-
-// errorBody is an AWS JSON 1.0 error.
-type errorBody struct {
-	Type    string `json:"__type"`
-	Message string `json:"message"`
+	httpx.WriteAWSError(w, ContentType, status, code, msg)
 }
 
 // writeError writes err as an AWS JSON 1.0 error: an apierr.Error with its
@@ -163,15 +140,6 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, opName, req
 		e = apierr.New(apierr.InternalServerError, "internal error (request id %s); the server log has the cause", reqID)
 	}
 	WriteError(w, e.Status, e.Code, e.Message)
-}
-
-// decodeError reports a body that is not the operation's JSON input.
-func decodeError(err error) error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return apierr.New(apierr.Serialization, "member %q must be a %s, not a JSON %s", te.Field, te.Type, te.Value)
-	}
-	return apierr.New(apierr.Serialization, "the request body is not a JSON object: %v", err)
 }
 
 // nestedJSON are the members whose string is JSON text, parsed later by

@@ -2,8 +2,8 @@ package sfnapi
 
 import (
 	"context"
-	"encoding/json"
 
+	"github.com/batonhq/baton/internal/server/httpx"
 	"github.com/batonhq/baton/internal/service"
 )
 
@@ -18,10 +18,8 @@ type op func(ctx context.Context, svc *service.Service, body []byte) (any, error
 func bind[I, O any](method func(*service.Service, context.Context, *I) (*O, error)) op {
 	return func(ctx context.Context, svc *service.Service, body []byte) (any, error) {
 		in := new(I)
-		if len(body) > 0 {
-			if err := json.Unmarshal(body, in); err != nil {
-				return nil, decodeError(err)
-			}
+		if err := httpx.DecodeAWSInput(body, in); err != nil {
+			return nil, err
 		}
 		out, err := method(svc, ctx, in)
 		if err != nil {
@@ -29,6 +27,14 @@ func bind[I, O any](method func(*service.Service, context.Context, *I) (*O, erro
 		}
 		return out, nil
 	}
+}
+
+// Op is an op, for the other AWS JSON adapter (eventsapi).
+type Op = op
+
+// Bind is bind, for the other AWS JSON adapter (eventsapi).
+func Bind[I, O any](method func(*service.Service, context.Context, *I) (*O, error)) Op {
+	return bind(method)
 }
 
 // ops maps operation names to their ops: every Step Functions operation

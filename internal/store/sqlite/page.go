@@ -23,6 +23,8 @@ const (
 	kindExecutions    = "x"
 	kindHistory       = "h"
 	kindHistoryRev    = "hr"
+	kindEventBuses    = "eb"
+	kindRules         = "er"
 )
 
 // pageKey is the last key of a page, what a token encodes: base64url of

@@ -60,6 +60,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Bundles", bundleTests},
 		{"Namespaces", namespaceTests},
 		{"Outbox", outboxTests},
+		{"EventRules", ruleTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,225 @@
+package events
+
+// The rules consumer: it matches each event of the outbox against the
+// enabled rules of its account's bus and, for each target of each rule
+// that matches, decides an intent to start the target's workflow, named
+// from the event and the rule's target so that starting it twice (a crash
+// between the start and its record) starts it once.
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/batonhq/baton/internal/events/pattern"
+	"github.com/batonhq/baton/internal/store"
+)
+
+// RulesConsumer is the name of the rules consumer.
+const RulesConsumer = "rules"
+
+// Rules matches events against rules and starts their targets.
+type Rules struct {
+	st     store.Store
+	start  Starter
+	region string
+	now    func() time.Time
+
+	mu   sync.Mutex
+	gen  int64 // RulesGeneration the cache was read at
+	bus  map[busKey]*busRules
+	trys map[string]int // attempts of intents, by id (since start)
+	// slots are the last slots of the scheduled rules (rulesched.go).
+	slots          map[string]time.Time
+	defaultAccount string
+}
+
+type busKey struct{ account, bus string }
+
+// busRules are the enabled rules with patterns of a bus.
+type busRules struct {
+	m     *pattern.Matcher
+	rules map[string]*store.Rule
+}
+
+// NewRules returns the rules consumer over st, starting workflows with
+// start (the triggers' Starter: a run of that name that exists is done);
+// region is the region in rule ARNs.
+func NewRules(st store.Store, start Starter, region, defaultAccount string, now func() time.Time) *Rules {
+	if now == nil {
+		now = time.Now
+	}
+	return &Rules{st: st, start: start, region: region, defaultAccount: defaultAccount, now: now, gen: -1,
+		bus: map[busKey]*busRules{}, trys: map[string]int{}, slots: map[string]time.Time{}}
+}
+
+// Consumer returns the consumer to register on the bus.
+func (r *Rules) Consumer() Consumer {
+	return Consumer{Name: RulesConsumer, Load: r.loadSlots, Handle: r.handle, Tick: r.tick, Act: r.act}
+}
+
+// startIntent is the body of a rules intent.
+type startIntent struct {
+	Account         string       `json:"account"`
+	StateMachineArn string       `json:"stateMachineArn"`
+	Name            string       `json:"name"`
+	Input           string       `json:"input"`
+	Rule            string       `json:"rule"`
+	Retry           *RetryPolicy `json:"retry,omitempty"`
+}
+
+// handle decides the starts of a batch of events.
+func (r *Rules) handle(ctx context.Context, evs []*store.OutboxEvent, c *store.ConsumerCommit) error {
+	gen, err := r.st.RulesGeneration(ctx)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if gen != r.gen {
+		clear(r.bus)
+		r.gen = gen
+	}
+	for _, ev := range evs {
+		br, err := r.rulesOf(ctx, busKey{ev.Account, ev.Bus})
+		if err != nil {
+			return err
+		}
+		if len(br.rules) == 0 {
+			continue
+		}
+		names, err := br.m.Match(ev.Body)
+		if err != nil {
+			continue // not a JSON object: no rule matches it
+		}
+		var id struct {
+			ID string `json:"id"`
+		}
+		_ = json.Unmarshal(ev.Body, &id)
+		for _, name := range names {
+			rule := br.rules[name]
+			ruleArn := r.ruleArn(rule)
+			for _, t := range rule.Targets {
+				in, err := r.intent(ev, id.ID, rule, ruleArn, t)
+				if err != nil {
+					return err
+				}
+				c.Intents = append(c.Intents, in)
+			}
+		}
+	}
+	return nil
+}
+
+// rulesOf returns the enabled pattern rules of a bus, read once per
+// generation of the rules.
+func (r *Rules) rulesOf(ctx context.Context, k busKey) (*busRules, error) {
+	if br, ok := r.bus[k]; ok {
+		return br, nil
+	}
+	br := &busRules{m: pattern.NewMatcher(), rules: map[string]*store.Rule{}}
+	tok := ""
+	for {
+		rules, next, err := r.st.ListRules(ctx, k.account, k.bus, "", store.Page{Limit: 1000, Token: tok})
+		if err != nil {
+			return nil, err
+		}
+		for _, rule := range rules {
+			if rule.State != store.RuleEnabled || rule.EventPattern == "" || len(rule.Targets) == 0 {
+				continue
+			}
+			p, err := pattern.Compile([]byte(rule.EventPattern))
+			if err != nil {
+				continue // checked by PutRule; a stored bad one matches nothing
+			}
+			br.m.Add(rule.Name, p)
+			br.rules[rule.Name] = rule
+		}
+		if next == "" {
+			break
+		}
+		tok = next
+	}
+	r.bus[k] = br
+	return br, nil
+}
+
+func (r *Rules) ruleArn(rule *store.Rule) string {
+	if rule.Bus == store.DefaultBus {
+		return fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", r.region, rule.Account, rule.Name)
+	}
+	return fmt.Sprintf("arn:aws:events:%s:%s:rule/%s/%s", r.region, rule.Account, rule.Bus, rule.Name)
+}
+
+// intent is the start of one target for one event. Its id and the
+// execution's name derive from the event id, the rule and the target.
+func (r *Rules) intent(ev *store.OutboxEvent, eventID string, rule *store.Rule, ruleArn string, rt *store.RuleTarget) (*store.Intent, error) {
+	var t Target
+	if err := json.Unmarshal(rt.Spec, &t); err != nil {
+		return nil, fmt.Errorf("target %s of rule %s: %w", rt.ID, ruleArn, err)
+	}
+	t.Id, t.Arn = rt.ID, rt.Arn
+	input, err := TargetInput(&t, ev.Body, RuleContext{RuleArn: ruleArn, RuleName: rule.Name, Ingestion: ev.Time})
+	if err != nil {
+		input = "null" // a path the event lacks selects nothing
+	}
+	if eventID == "" {
+		eventID = fmt.Sprintf("seq-%d", ev.Seq)
+	}
+	h := sha256.Sum256([]byte(eventID + "\x00" + ruleArn + "\x00" + rt.ID))
+	sum := hex.EncodeToString(h[:])
+	prefix := rule.Name
+	if len(prefix) > 64 {
+		prefix = prefix[:64]
+	}
+	body, err := json.Marshal(startIntent{Account: rule.Account, StateMachineArn: t.Arn, Name: prefix + "-" + sum[:15],
+		Input: input, Rule: ruleArn, Retry: t.RetryPolicy})
+	if err != nil {
+		return nil, err
+	}
+	return &store.Intent{ID: "rule-" + sum, Consumer: RulesConsumer, Body: body}, nil
+}
+
+// Defaults of a target's retry policy, EventBridge's.
+const (
+	defaultMaxAttempts = 185
+	defaultMaxAge      = 24 * time.Hour
+)
+
+// act starts the workflow of an intent. A refusal of the start itself
+// (the workflow was deleted, the input is refused: the Starter marks it
+// Permanent) is given up; other failures are tried again within the
+// target's retry policy.
+func (r *Rules) act(ctx context.Context, in *store.Intent) error {
+	var si startIntent
+	if err := json.Unmarshal(in.Body, &si); err != nil {
+		return Permanent(fmt.Errorf("intent %s: %w", in.ID, err))
+	}
+	err := r.start.Start(ctx, RunRequest{StateMachineArn: si.StateMachineArn, Name: si.Name, Input: si.Input,
+		Trigger: map[string]any{"rule": si.Rule}})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err == nil || IsPermanent(err) {
+		delete(r.trys, in.ID)
+		return err
+	}
+	r.trys[in.ID]++
+	maxTries, maxAge := defaultMaxAttempts, defaultMaxAge
+	if p := si.Retry; p != nil {
+		if p.MaximumRetryAttempts != nil {
+			maxTries = *p.MaximumRetryAttempts
+		}
+		if p.MaximumEventAgeInSeconds != nil {
+			maxAge = time.Duration(*p.MaximumEventAgeInSeconds) * time.Second
+		}
+	}
+	if r.trys[in.ID] > maxTries || (!in.Created.IsZero() && r.now().Sub(in.Created) > maxAge) {
+		delete(r.trys, in.ID)
+		return Permanent(fmt.Errorf("rule %s gave up starting %s after %d attempts (its RetryPolicy): %w", si.Rule, si.StateMachineArn, maxTries+1, err))
+	}
+	return err
+}
