@@ -109,6 +109,9 @@ type Arrivals struct {
 	state    map[string]*watchState
 	live     map[string]*watchLive
 	notifier *dirNotifier // started at the first tick with a directory
+	// syncBuckets lists buckets in the tick, as directories (tests on a
+	// fake clock).
+	syncBuckets bool
 
 	mu sync.Mutex
 	// dirtyDirs and dirtyBuckets are the locations that notifications
@@ -197,9 +200,10 @@ type watch struct {
 
 func (x *watch) local() bool { return x.bucket == "" }
 
-// watchState is what a watch stores: the high-water mark of the objects'
-// change times, the objects seen within the lookback before it (by URL:
-// their ETag), and the arrivals waiting for their batch.
+// watchState is what a watch stores: the objects seen (by URL: their
+// ETag; a directory's while they are there, a bucket's within the lookback
+// before the high-water mark of their times), and the arrivals waiting for
+// their batch.
 type watchState struct {
 	Mark    time.Time           `json:"mark"`
 	Seen    map[string]seenMark `json:"seen,omitempty"`
@@ -208,7 +212,7 @@ type watchState struct {
 
 type seenMark struct {
 	ETag    string    `json:"etag"`
-	Changed time.Time `json:"changed"`
+	Changed time.Time `json:"changed,omitzero"` // S3 only
 }
 
 // arrival is a new object in a pending batch; At is when it was seen (the
@@ -374,7 +378,7 @@ func (a *Arrivals) tick(ctx context.Context, now time.Time, c *store.ConsumerCom
 				a.dirtyBuckets[x.bucket] = true
 				a.mu.Unlock()
 			}
-		case x.local():
+		case x.local() || a.syncBuckets:
 			objs, err := a.opt.List(ctx, x.d.Path, x.d.Connection)
 			if err != nil && ctx.Err() != nil {
 				return time.Time{}, ctx.Err()
@@ -464,7 +468,7 @@ func (a *Arrivals) record(x *watch, lv *watchLive, st *watchState, res *listing,
 	}
 	found, hot := a.arrived(x, st, res.objs, now)
 	lv.hot = hot
-	changed = a.prune(st) || changed
+	changed = a.prune(x, st, res.objs) || changed
 	for _, o := range found {
 		st.Pending = append(st.Pending, o)
 		if k := x.w.Account + "\x00" + o.URL + "\x00" + o.ETag; !emitted[k] {
@@ -488,7 +492,7 @@ func (a *Arrivals) baseline(x *watch, objs []Object) *watchState {
 	st := &watchState{Mark: deployed, Seen: map[string]seenMark{}}
 	for _, o := range objs {
 		if !o.Changed.After(deployed) {
-			st.Seen[o.URL] = seenMark{ETag: o.ETag, Changed: o.Changed}
+			st.Seen[o.URL] = a.seen(x, o)
 			if o.Changed.After(st.Mark) {
 				st.Mark = o.Changed
 			}
@@ -513,7 +517,7 @@ func (a *Arrivals) arrived(x *watch, st *watchState, objs []Object, now time.Tim
 		return objs[i].URL < objs[j].URL
 	})
 	for _, o := range objs {
-		if o.Changed.Before(floor) {
+		if !x.local() && o.Changed.Before(floor) {
 			continue // older than what is remembered: seen long ago
 		}
 		if s, ok := st.Seen[o.URL]; ok && s.ETag == o.ETag {
@@ -526,7 +530,7 @@ func (a *Arrivals) arrived(x *watch, st *watchState, objs []Object, now time.Tim
 			}
 			continue
 		}
-		st.Seen[o.URL] = seenMark{ETag: o.ETag, Changed: o.Changed}
+		st.Seen[o.URL] = a.seen(x, o)
 		if o.Changed.After(st.Mark) {
 			st.Mark = o.Changed
 		}
@@ -535,11 +539,42 @@ func (a *Arrivals) arrived(x *watch, st *watchState, objs []Object, now time.Tim
 	return found, hot
 }
 
-// prune forgets the objects seen before the lookback; it reports whether
-// it forgot any.
-func (a *Arrivals) prune(st *watchState) bool {
-	floor := st.Mark.Add(-a.opt.Lookback)
+// seen is what a watch remembers of an object it saw: of a local file,
+// its ETag only (a directory's files are remembered while they are
+// there); of an S3 object, its time too (remembered within the lookback).
+func (a *Arrivals) seen(x *watch, o Object) seenMark {
+	if x.local() {
+		return seenMark{ETag: o.ETag}
+	}
+	return seenMark{ETag: o.ETag, Changed: o.Changed}
+}
+
+// prune forgets what was seen and is not needed any more: of a directory,
+// the files that are gone; of a bucket, the objects older than the
+// lookback. It reports whether it forgot any.
+//
+// A directory keeps its files' names, and so counts a file by its name
+// and ETag whatever its times say: a file moved in with an old
+// modification time (mv, cp -p, rsync -a) counts, and one whose inode
+// changed in place (chmod, chown -R of the directory) does not. A bucket
+// keeps a high-water mark instead: it may hold millions of objects, and an
+// object's LastModified only moves when it is written.
+func (a *Arrivals) prune(x *watch, st *watchState, objs []Object) bool {
 	pruned := false
+	if x.local() {
+		there := make(map[string]bool, len(objs))
+		for _, o := range objs {
+			there[o.URL] = true
+		}
+		for u := range st.Seen {
+			if !there[u] {
+				delete(st.Seen, u)
+				pruned = true
+			}
+		}
+		return pruned
+	}
+	floor := st.Mark.Add(-a.opt.Lookback)
 	for u, s := range st.Seen {
 		if s.Changed.Before(floor) {
 			delete(st.Seen, u)

@@ -27,14 +27,23 @@ type landing struct {
 	in   string // the watched directory
 	opts events.ArrivalOptions
 	arr  *events.Arrivals
+	// asyncBuckets lists buckets in the background, as the server does;
+	// otherwise in the tick, so that idle() waits for the listing too.
+	asyncBuckets bool
 }
 
 // newLanding deploys a pipeline whose data trigger is data (YAML, under
 // "  data:\n"; %s is the watched directory) at the fake clock's start.
 func newLanding(t *testing.T, data string, opts events.ArrivalOptions) *landing {
+	return newLandingWith(t, data, opts, false)
+}
+
+// newLandingWith is newLanding, listing buckets in the background when
+// asyncBuckets.
+func newLandingWith(t *testing.T, data string, opts events.ArrivalOptions, asyncBuckets bool) *landing {
 	// The fake clock starts behind the real one: the files' times are
 	// real, and "written a moment ago" is what a settle test needs.
-	l := &landing{world: &world{t: t, dir: t.TempDir(), rec: &recorder{}, clk: clock.NewFake(time.Now().Add(-time.Hour))}, in: t.TempDir(), opts: opts}
+	l := &landing{world: &world{t: t, dir: t.TempDir(), rec: &recorder{}, clk: clock.NewFake(time.Now().Add(-time.Hour))}, in: t.TempDir(), opts: opts, asyncBuckets: asyncBuckets}
 	st := l.open()
 	sm := &store.StateMachine{Arn: smArn(account, "psd"), Name: "psd", Language: "pipeline", Type: store.TypeStandard, RevisionID: "r1",
 		CreatedAt: time.Now(), UpdatedAt: time.Now(),
@@ -72,6 +81,9 @@ func (l *landing) start() {
 		o.List = lister()
 	}
 	l.arr = events.NewArrivals(o)
+	if !l.asyncBuckets {
+		events.SyncBuckets(l.arr)
+	}
 	bus.Register(l.arr.Consumer())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -410,11 +422,11 @@ func (f *fakeList) add(objs ...events.Object) {
 func TestArrivalMarkBoundsState(t *testing.T) {
 	base := time.Now().Add(time.Hour) // after the deployment, however slow the test
 	fl := &fakeList{}
-	l := newLanding(t, "    - path: \"file://%s/*.csv\"\n", events.ArrivalOptions{NoNotify: true, Settle: -1, Lookback: time.Minute,
-		List: fl.list})
+	l := newLanding(t, "    - {path: \"s3://landing/in/*.csv\", connection: lake}\n", events.ArrivalOptions{NoNotify: true, Settle: -1, Lookback: time.Minute,
+		S3Rescan: events.DefaultDirRescan, List: fl.list})
 	obj := func(name string, at time.Duration) events.Object {
 		t := base.Add(at)
-		return events.Object{URL: "file:///in/" + name, ETag: name + "-e", Size: 1, Modified: t, Changed: t}
+		return events.Object{URL: "s3://landing/in/" + name, ETag: name + "-e", Size: 1, Modified: t, Changed: t}
 	}
 	fl.add(obj("a.csv", time.Second))
 	if got := l.rescan(); len(got) != 1 {
@@ -500,7 +512,7 @@ func TestArrivalWindowPassesWhileListingFails(t *testing.T) {
 // between notified listings has passed (the rescan is an hour).
 func TestArrivalBucketNotificationsSpaced(t *testing.T) {
 	fl := &fakeList{}
-	l := newLanding(t, "    - {path: \"s3://landing/in/*.csv\", connection: lake}\n", events.ArrivalOptions{S3Rescan: time.Hour, List: fl.list})
+	l := newLandingWith(t, "    - {path: \"s3://landing/in/*.csv\", connection: lake}\n", events.ArrivalOptions{S3Rescan: time.Hour, List: fl.list}, true)
 	l.idle() // the first listing, at start
 	at := time.Now().Add(time.Hour)
 	fl.add(events.Object{URL: "s3://landing/in/a.csv", ETag: "1", Size: 1, Modified: at, Changed: at})
@@ -516,7 +528,7 @@ func TestArrivalHungBucketHoldsUpNothing(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
 	files := lister()
-	l := newLanding(t, "    - path: \"file://%s/*.csv\"\n    - {path: \"s3://landing/in/*.csv\", connection: lake}\n", events.ArrivalOptions{NoNotify: true, Settle: -1,
+	l := newLandingWith(t, "    - path: \"file://%s/*.csv\"\n    - {path: \"s3://landing/in/*.csv\", connection: lake}\n", events.ArrivalOptions{NoNotify: true, Settle: -1,
 		List: func(ctx context.Context, path, conn string) ([]events.Object, error) {
 			if strings.HasPrefix(path, "s3://") {
 				select { // hangs until the test ends
@@ -526,7 +538,7 @@ func TestArrivalHungBucketHoldsUpNothing(t *testing.T) {
 				return nil, ctx.Err()
 			}
 			return files(ctx, path, conn)
-		}})
+		}}, true)
 	l.rescan()
 	l.drop("a.csv", "1")
 	if got := l.rescan(); len(got) != 1 {
@@ -588,4 +600,47 @@ func TestArrivalNotificationsOfOtherFilesWakeNothing(t *testing.T) {
 	l.rescan()
 	l.drop("b.csv", "2")
 	l.waitRun(2)
+}
+
+// TestArrivalDirectoryCountsByNameAndETag: a directory's files count by
+// name and ETag whatever their times say. A file moved in with a
+// modification time of last year (mv, cp -p, rsync -a) counts; a change of
+// an old file's inode in place (chmod, chown -R) does not, however long
+// ago the file came (the lookback is a millisecond here); a file deleted
+// and landing again counts again.
+func TestArrivalDirectoryCountsByNameAndETag(t *testing.T) {
+	l := newLanding(t, "    - path: \"file://%s/*.csv\"\n", events.ArrivalOptions{NoNotify: true, Settle: -1, Lookback: time.Millisecond})
+	l.rescan()
+	old := filepath.Join(t.TempDir(), "old.csv")
+	if err := os.WriteFile(old, []byte("from last year"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lastYear := time.Now().AddDate(-1, 0, 0)
+	if err := os.Chtimes(old, lastYear, lastYear); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(old, filepath.Join(l.in, "old.csv")); err != nil {
+		t.Fatal(err)
+	}
+	if got := l.rescan(); len(got) != 1 {
+		t.Fatalf("a file moved in with an old modification time: want one run, got %d", len(got))
+	}
+	l.drop("b.csv", "b")
+	if got := l.rescan(); len(got) != 2 {
+		t.Fatalf("want a run of b.csv, got %d", len(got))
+	}
+	if err := os.Chmod(filepath.Join(l.in, "old.csv"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := l.rescan(); len(got) != 2 {
+		t.Fatalf("a chmod of a file seen before started a run: %d", len(got))
+	}
+	if err := os.Remove(filepath.Join(l.in, "b.csv")); err != nil {
+		t.Fatal(err)
+	}
+	l.rescan()
+	l.drop("b.csv", "b")
+	if got := l.rescan(); len(got) != 3 {
+		t.Fatalf("a file landing again after it was removed: want a third run, got %d", len(got))
+	}
 }
