@@ -260,7 +260,7 @@ func (a *Arrivals) load(ctx context.Context) error {
 		}
 		var st watchState
 		if err := json.Unmarshal(v, &st); err != nil {
-			a.opt.Log.Error("arrivals: a stored watch state is damaged; the watch starts afresh from now", "key", key, "err", err)
+			a.opt.Log.Error("arrivals: a stored watch state is damaged; the watch lists again from its deployment (runs of the same objects are named the same, so they do not start twice)", "key", key, "err", err)
 			return nil
 		}
 		state[key] = &st
