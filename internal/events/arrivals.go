@@ -650,8 +650,8 @@ func (a *Arrivals) intent(x *watch, batch []arrival) *store.Intent {
 func (a *Arrivals) event(x *watch, o arrival) *store.OutboxEvent {
 	var bucket, key, resource string
 	if x.local() {
-		bucket, key = x.dir, strings.TrimPrefix(strings.TrimPrefix(o.URL, "file://"), x.dir+"/")
-		resource = "file://" + x.dir + "/"
+		bucket, key = x.dir, path.Base(o.URL)
+		resource = "file://" + strings.TrimSuffix(x.dir, "/") + "/"
 	} else {
 		bucket = x.bucket
 		key = strings.TrimPrefix(o.URL, "s3://"+x.bucket+"/")
