@@ -49,8 +49,11 @@ waits for all and prints each outcome. TIME is RFC 3339 or a day
 			if err != nil {
 				return usageErr("--to %q: %v", to, err)
 			}
+			if now := time.Now(); end.After(now) {
+				end = now // the schedule runs the slots to come
+			}
 			if !end.After(start) {
-				return usageErr("--to %s is not after --from %s", to, from)
+				return usageErr("--to %s is not after --from %s (and not in the future: the schedule runs those slots)", to, from)
 			}
 			if concurrency < 1 || concurrency > 100 {
 				return usageErr("--max-concurrency %d: want 1 to 100", concurrency)
@@ -64,7 +67,7 @@ waits for all and prints each outcome. TIME is RFC 3339 or a day
 			if err != nil {
 				return apiErr(&f, err)
 			}
-			slots, prevs, err := backfillSlots(wf, index, start, end)
+			slots, prevs, scheduled, err := backfillSlots(wf, index, start, end)
 			if err != nil {
 				return &exitError{code: exitInvalid, err: err}
 			}
@@ -75,7 +78,7 @@ waits for all and prints each outcome. TIME is RFC 3339 or a day
 				}
 				return nil
 			}
-			return runBackfill(ctx, c, &f, args[0], slots, prevs, concurrency, out, errw)
+			return runBackfill(ctx, c, &f, args[0], slots, prevs, scheduled, concurrency, out, errw)
 		},
 	}
 	fl := cmd.Flags()
@@ -102,32 +105,33 @@ func parseDay(s string) (time.Time, error) {
 }
 
 // backfillSlots returns the slots of the pipeline's schedule in (start,
-// end], and the slot before each.
-func backfillSlots(wf *client.Workflow, index int, start, end time.Time) ([]time.Time, []time.Time, error) {
+// end], the slot before each, and the execution ARN each has when its
+// schedule ran it.
+func backfillSlots(wf *client.Workflow, index int, start, end time.Time) (slots, prevs []time.Time, scheduled []string, err error) {
 	def := strings.TrimSpace(string(wf.Definition))
 	var text string
 	if strings.HasPrefix(def, `"`) {
 		if err := json.Unmarshal([]byte(def), &text); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	} else {
 		text = def
 	}
 	pl, err := pipeline.Parse([]byte(text))
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s is not a pipeline with a schedule: %v", wf.Name, err)
+		return nil, nil, nil, fmt.Errorf("%s is not a pipeline with a schedule: %v", wf.Name, err)
 	}
 	if pl.Trigger == nil || len(pl.Trigger.Schedules) == 0 {
-		return nil, nil, fmt.Errorf("%s has no trigger.schedule: start runs for given days with baton start --logical-date DAY", wf.Name)
+		return nil, nil, nil, fmt.Errorf("%s has no trigger.schedule: start runs for given days with baton start --logical-date DAY", wf.Name)
 	}
 	if index < 0 || index >= len(pl.Trigger.Schedules) {
-		return nil, nil, fmt.Errorf("--schedule %d: %s has %d schedule(s), numbered from 0", index, wf.Name, len(pl.Trigger.Schedules))
+		return nil, nil, nil, fmt.Errorf("--schedule %d: %s has %d schedule(s), numbered from 0", index, wf.Name, len(pl.Trigger.Schedules))
 	}
 	expr, loc, err := events.CompileSchedule(pl.Trigger.Schedules[index])
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	var slots, prevs []time.Time
+	execPrefix := strings.Replace(wf.StateMachineArn, ":stateMachine:", ":execution:", 1) + ":"
 	prev, _ := events.PreviousSlot(expr, loc, start.Add(time.Nanosecond))
 	for at := start; ; {
 		n, ok := expr.Next(at, loc)
@@ -135,25 +139,34 @@ func backfillSlots(wf *client.Workflow, index int, start, end time.Time) ([]time
 			break
 		}
 		if len(slots) == maxBackfillSlots {
-			return nil, nil, fmt.Errorf("the range holds more than %d slots: backfill it in parts", maxBackfillSlots)
+			return nil, nil, nil, fmt.Errorf("the range holds more than %d slots: backfill it in parts", maxBackfillSlots)
 		}
 		slots, prevs = append(slots, n), append(prevs, prev)
+		scheduled = append(scheduled, execPrefix+events.ScheduledRunName(wf.StateMachineArn, index, expr, loc, n))
 		prev, at = n, n
 	}
 	if len(slots) == 0 {
-		return nil, nil, fmt.Errorf("the schedule %s has no slot after %s up to %s", expr, start.Format(time.RFC3339), end.Format(time.RFC3339))
+		return nil, nil, nil, fmt.Errorf("the schedule %s has no slot after %s up to %s", expr, start.Format(time.RFC3339), end.Format(time.RFC3339))
 	}
-	return slots, prevs, nil
+	return slots, prevs, scheduled, nil
 }
 
 // runBackfill starts the slots' runs, at most n at once, and waits for them.
-func runBackfill(ctx context.Context, c *client.Client, f *remoteFlags, workflow string, slots, prevs []time.Time, n int, out, errw interface{ Write([]byte) (int, error) }) error {
+func runBackfill(ctx context.Context, c *client.Client, f *remoteFlags, workflow string, slots, prevs []time.Time, scheduled []string, n int, out, errw interface{ Write([]byte) (int, error) }) error {
 	sem := make(chan struct{}, n)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	counts := map[string]int{}
 	var firstErr error
 	for i, slot := range slots {
+		// A slot its schedule ran is not run again.
+		if _, err := c.DescribeExecution(ctx, scheduled[i]); err == nil {
+			fmt.Fprintf(errw, "[%d/%d] %s ran by its schedule: skipped\n", i+1, len(slots), slot.UTC().Format(time.RFC3339))
+			mu.Lock()
+			counts["SKIPPED"]++
+			mu.Unlock()
+			continue
+		}
 		sem <- struct{}{}
 		name := "backfill-" + slot.UTC().Format("20060102T150405Z")
 		in := client.StartExecutionInput{Name: name, LogicalDate: slot.UTC().Format(time.RFC3339Nano), Backfill: true}

@@ -294,7 +294,9 @@ func (r *runner) round(ctx context.Context) (progressed, ok bool) {
 				low = c
 			}
 		}
-		for after := low; ; {
+		// At most maxBatches per round: a steady stream of events must not
+		// hold up the schedules' ticks and the starts decided.
+		for after, n := low, 0; n < maxBatches; n++ {
 			evs, err := b.st.ReadOutbox(ctx, -1, after, b.batch)
 			if err != nil {
 				r.failed(ctx, "read the outbox", err)
@@ -379,9 +381,13 @@ func (r *runner) commit(ctx context.Context, c *store.ConsumerCommit) bool {
 	return true
 }
 
+// maxBatches bounds the batches of events a consumer reads in one round,
+// before it ticks and carries out its intents.
+const maxBatches = 8
+
 // actParallel is how many intents of a consumer are carried out at once:
 // starts wait for their commit, which the engine groups.
-const actParallel = 32
+const actParallel = 128
 
 // act carries out the intents that are due, several at once; it reports
 // whether any was done.

@@ -46,7 +46,13 @@ func (t *Triggers) patternOf(w *Workflow) *eventPattern {
 // pattern matches ev: one per workflow and event, named from both. A
 // workflow sees the events of its own namespace's bus, and another's only
 // when its pattern names that account.
-func (t *Triggers) matchEvent(ev *store.OutboxEvent) []*store.Intent {
+// eventMatch is a start an event decided.
+type eventMatch struct {
+	w  *Workflow
+	in *store.Intent
+}
+
+func (t *Triggers) matchEvent(ev *store.OutboxEvent) []eventMatch {
 	m := t.eventsMatcher()
 	if len(t.eventsOf) == 0 || ev.Bus != "default" {
 		return nil
@@ -55,7 +61,7 @@ func (t *Triggers) matchEvent(ev *store.OutboxEvent) []*store.Intent {
 	if err != nil {
 		return nil
 	}
-	var out []*store.Intent
+	var out []eventMatch
 	for _, arn := range m.MatchEvent(parsed) {
 		w := t.eventsOf[arn]
 		ep := t.patternOf(w)
@@ -63,18 +69,25 @@ func (t *Triggers) matchEvent(ev *store.OutboxEvent) []*store.Intent {
 			continue
 		}
 		var envelope struct {
-			ID string `json:"id"`
+			ID     string `json:"id"`
+			Detail struct {
+				StateMachineArn string `json:"stateMachineArn"`
+				TriggerDepth    int    `json:"triggerDepth"`
+			} `json:"detail"`
 		}
 		_ = json.Unmarshal(ev.Body, &envelope)
+		if envelope.Detail.StateMachineArn == w.Arn {
+			continue // a pipeline does not trigger on its own runs' events (it would loop)
+		}
 		if envelope.ID == "" {
 			envelope.ID = fmt.Sprintf("seq-%d", ev.Seq) // events put on the bus get an id; this is a safety net
 		}
 		h := sha256.Sum256([]byte(w.Arn + "\x00" + envelope.ID + "\x00" + ev.Account))
 		name := "event-" + hex.EncodeToString(h[:16])
-		r := RunRequest{StateMachineArn: w.Arn, Name: name, Input: "{}",
+		r := RunRequest{StateMachineArn: w.Arn, Name: name, Input: "{}", Depth: envelope.Detail.TriggerDepth + 1,
 			Trigger: map[string]any{"type": "event", "event": json.RawMessage(ev.Body)}}
 		body, _ := json.Marshal(r)
-		out = append(out, &store.Intent{ID: name, Body: body})
+		out = append(out, eventMatch{w, &store.Intent{ID: name, Body: body}})
 	}
 	return out
 }

@@ -70,7 +70,7 @@ var ErrNoWorkflow = fmt.Errorf("no such workflow")
 
 // Explain explains the triggers of a deployed workflow at now.
 func (t *Triggers) Explain(ctx context.Context, arn string, now time.Time) (*Explanation, error) {
-	t.Changed() // read what is deployed now
+	// What is deployed now: a deploy marked the catalog stale.
 	if err := t.refresh(ctx); err != nil {
 		return nil, err
 	}

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/batonhq/baton/internal/events/schedule"
@@ -74,6 +73,17 @@ func CompileSchedule(s pipeline.Schedule) (*schedule.Schedule, *time.Location, e
 	return expr.Within(s.Start, s.End), loc, nil
 }
 
+func scheduleHash(arn string, index int, expr *schedule.Schedule, loc *time.Location) [32]byte {
+	return sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%s\x00%s", arn, index, expr.String(), loc.String()))
+}
+
+// ScheduledRunName is the name of the run a workflow's index-th schedule
+// starts for slot (see SlotName).
+func ScheduledRunName(arn string, index int, expr *schedule.Schedule, loc *time.Location, slot time.Time) string {
+	h := scheduleHash(arn, index, expr, loc)
+	return SlotName(hex.EncodeToString(h[:4]), slot)
+}
+
 // compile reads a workflow's schedules; one that does not compile any more
 // (it was validated at deploy) is logged and left out.
 func (t *Triggers) compile(w *Workflow) []*compiled {
@@ -84,7 +94,7 @@ func (t *Triggers) compile(w *Workflow) []*compiled {
 			t.opt.Log.Error("triggers: a schedule does not compile; it does not run", "workflow", w.Arn, "schedule", i, "err", err)
 			continue
 		}
-		h := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%s\x00%s", w.Arn, i, expr.String(), loc.String()))
+		h := scheduleHash(w.Arn, i, expr, loc)
 		out = append(out, &compiled{w: w, s: s, expr: expr, loc: loc,
 			key: fmt.Sprintf("%s%s/%d/%s", schedKeyPrefix, w.Arn, i, hex.EncodeToString(h[:6])), id: hex.EncodeToString(h[:4])})
 	}
@@ -96,6 +106,10 @@ func (t *Triggers) compile(w *Workflow) []*compiled {
 // only at those due, from a heap of their next fire times, so that 10,000
 // schedules cost a tick what the due ones cost.
 func (t *Triggers) tick(ctx context.Context, now time.Time, c *store.ConsumerCommit) (time.Time, error) {
+	if t.upSince.IsZero() {
+		t.upSince = now
+	}
+	t.stored, t.decided = nil, map[string]int{} // per tick
 	if err := t.refresh(ctx); err != nil {
 		return time.Time{}, err
 	}
@@ -129,13 +143,34 @@ func (t *Triggers) tick(ctx context.Context, now time.Time, c *store.ConsumerCom
 		heap.Init(&t.due)
 		// Forget the state of schedules that are gone (undeployed, changed).
 		t.mu.Lock()
+		drop := func(key string) {
+			if c.State == nil {
+				c.State = map[string][]byte{}
+			}
+			c.State[key] = nil
+		}
 		for key := range t.slots {
 			if !live[key] {
 				delete(t.slots, key)
-				if c.State == nil {
-					c.State = map[string][]byte{}
-				}
-				c.State[key] = nil
+				drop(key)
+			}
+		}
+		// And the run logs and pauses of workflows whose trigger is gone.
+		withExecs, withTrigger := map[string]bool{}, map[string]bool{}
+		for _, w := range wfs {
+			withTrigger[w.Arn] = true
+			withExecs[w.Arn] = w.Trigger.Executions != nil
+		}
+		for arn := range t.execs {
+			if !withExecs[arn] {
+				delete(t.execs, arn)
+				drop(execKeyPrefix + arn)
+			}
+		}
+		for arn := range t.paused {
+			if !withTrigger[arn] {
+				delete(t.paused, arn)
+				drop(pausedKeyPrefix + arn)
 			}
 		}
 		t.mu.Unlock()
@@ -183,15 +218,16 @@ func (h *dueHeap) Pop() any {
 // next due.
 func (t *Triggers) tickOne(ctx context.Context, cs *compiled, now time.Time, c *store.ConsumerCommit) (time.Time, error) {
 	t.mu.Lock()
-	st, known := t.slots[cs.key]
+	old, known := t.slots[cs.key]
 	t.mu.Unlock()
-	if !known {
-		// A new schedule starts from now: it does not run the slots before
-		// it was deployed.
-		st = &slotState{Last: now}
-		t.save(cs, st, c)
+	// Work on a copy: explain reads the stored one meanwhile.
+	st := &slotState{Last: now}
+	if known {
+		st = &slotState{Last: old.Last, Buffered: append([]time.Time(nil), old.Buffered...)}
 	}
-	changed := false
+	sk := &skipper{t: t, cs: cs, c: c}
+	defer sk.flush()
+	changed := !known // a new schedule starts from now: not the slots before its deploy
 	// The slots due: after the last one dealt with, up to now.
 	var due []time.Time
 	for at := st.Last; ; {
@@ -201,7 +237,7 @@ func (t *Triggers) tickOne(ctx context.Context, cs *compiled, now time.Time, c *
 		}
 		due = append(due, slot)
 		if len(due) > MaxCatchup {
-			t.skip(cs, due[0], "catchup", "more than 1,000 slots were missed", c)
+			sk.skip(due[0], "missed", "more than 1,000 slots were due at once (the server was not running)")
 			due = due[1:]
 		}
 		at = slot
@@ -210,17 +246,18 @@ func (t *Triggers) tickOne(ctx context.Context, cs *compiled, now time.Time, c *
 		st.Last = due[len(due)-1]
 		changed = true
 	}
-	// Missed slots (the server was down): catchup decides.
+	window := cs.s.CatchupWindow
+	if window <= 0 {
+		window = DefaultWindow
+	}
 	var run []time.Time
 	for i, slot := range due {
-		missed := now.Sub(slot.Add(schedule.Jitter(cs.key, slot, cs.s.Jitter))) > Late
-		window := cs.s.CatchupWindow
-		if window <= 0 {
-			window = DefaultWindow
-		}
+		// Missed: due while the server was down (before it came up), not
+		// late because the server is busy.
+		missed := t.upSince.Sub(slot.Add(schedule.Jitter(cs.key, slot, cs.s.Jitter))) > Late
 		switch {
 		case t.isPaused(cs.w.Arn):
-			t.skip(cs, slot, "paused", "the workflow's schedules are paused (baton schedule resume starts them again)", c)
+			sk.skip(slot, "paused", "the workflow's schedules are paused (baton schedule resume starts them again)")
 		case !missed:
 			run = append(run, slot)
 		case cs.s.Catchup == "all" && now.Sub(slot) <= window:
@@ -228,32 +265,30 @@ func (t *Triggers) tickOne(ctx context.Context, cs *compiled, now time.Time, c *
 		case cs.s.Catchup == "latest" && i == len(due)-1 && now.Sub(slot) <= window:
 			run = append(run, slot)
 		default:
-			t.skip(cs, slot, "missed", "the server was not running at the slot (catchup: "+orDefault(cs.s.Catchup, "none")+")", c)
+			sk.skip(slot, "missed", "the server was not running at the slot (catchup: "+orDefault(cs.s.Catchup, "none")+")")
 		}
 	}
 	// Buffered slots go first, then the new ones, each by the overlap policy.
-	queue := append(append([]time.Time(nil), st.Buffered...), run...)
-	if len(st.Buffered) > 0 {
-		changed = true
-	}
+	queue := append(st.Buffered, run...)
+	changed = changed || len(st.Buffered) > 0
 	st.Buffered = nil
+	policy := orDefault(cs.s.Overlap, "skip")
+	var active []string // the workflow's runs going, read once
+	pending := -1       // and its starts decided but not carried out yet
 	for _, slot := range queue {
-		policy := orDefault(cs.s.Overlap, "skip")
-		var active []string
-		if policy != "allow_all" {
+		if policy != "allow_all" && pending < 0 {
 			var err error
 			if active, err = t.activeRuns(ctx, cs.w.Arn); err != nil {
 				return time.Time{}, err
 			}
-			// Runs this tick decided are not stored yet: they count too.
-			for _, in := range c.Intents {
-				if strings.Contains(string(in.Body), `"stateMachineArn":"`+cs.w.Arn+`"`) {
-					active = append(active, in.ID)
-				}
+			if pending, err = t.pendingStarts(ctx, cs.w.Arn); err != nil {
+				return time.Time{}, err
 			}
 		}
-		if len(active) == 0 || policy == "allow_all" {
+		if policy == "allow_all" || len(active)+pending == 0 {
 			c.Intents = append(c.Intents, t.slotIntent(cs, slot, nil))
+			t.decided[cs.w.Arn]++
+			pending++
 			continue
 		}
 		switch policy {
@@ -261,27 +296,23 @@ func (t *Triggers) tickOne(ctx context.Context, cs *compiled, now time.Time, c *
 			if len(st.Buffered) == 0 {
 				st.Buffered = append(st.Buffered, slot)
 			} else {
-				t.skip(cs, slot, "overlap", "a run of this workflow is going and one slot is buffered already (overlap: buffer_one)", c)
+				sk.skip(slot, "overlap", "a run of this workflow is going and one slot is buffered already (overlap: buffer_one)")
 			}
 		case "buffer_all":
 			if len(st.Buffered) < MaxCatchup {
 				st.Buffered = append(st.Buffered, slot)
 			} else {
-				t.skip(cs, slot, "overlap", "1,000 slots are buffered already (overlap: buffer_all)", c)
+				sk.skip(slot, "overlap", "1,000 slots are buffered already (overlap: buffer_all)")
 			}
 		case "cancel_other", "terminate_other":
-			stop := make([]string, 0, len(active))
-			for _, a := range active {
-				if strings.HasPrefix(a, "arn:") {
-					stop = append(stop, a)
-				}
-			}
-			c.Intents = append(c.Intents, t.slotIntent(cs, slot, stop))
+			c.Intents = append(c.Intents, t.slotIntent(cs, slot, active))
+			t.decided[cs.w.Arn]++
+			pending++
 		default: // skip
-			t.skip(cs, slot, "overlap", "a run of this workflow is going (overlap: skip)", c)
+			sk.skip(slot, "overlap", "a run of this workflow is going (overlap: skip)")
 		}
 	}
-	if changed || len(st.Buffered) > 0 || !known {
+	if changed || len(st.Buffered) > 0 {
 		t.save(cs, st, c)
 	}
 	next, ok := cs.expr.Next(st.Last, cs.loc)
@@ -293,6 +324,68 @@ func (t *Triggers) tickOne(ctx context.Context, cs *compiled, now time.Time, c *
 		at = now.Add(bufferPoll)
 	}
 	return at, nil
+}
+
+// pendingStarts counts the starts of a workflow decided but not carried
+// out: stored by earlier ticks (read once per tick) or decided in this one.
+func (t *Triggers) pendingStarts(ctx context.Context, arn string) (int, error) {
+	if t.stored == nil {
+		ins, err := t.opt.Store.Intents(ctx, TriggersConsumer)
+		if err != nil {
+			return 0, err
+		}
+		t.stored = map[string]int{}
+		for _, in := range ins {
+			var r RunRequest
+			if json.Unmarshal(in.Body, &r) == nil {
+				t.stored[r.StateMachineArn]++
+			}
+		}
+	}
+	return t.stored[arn] + t.decided[arn], nil
+}
+
+// skipper records the skipped slots of one schedule in one tick: each as
+// an event, up to maxSkipEvents per reason, then one event for the rest, so
+// that a long downtime does not make thousands of events at once.
+type skipper struct {
+	t    *Triggers
+	cs   *compiled
+	c    *store.ConsumerCommit
+	rest map[string]*skipRun
+}
+
+type skipRun struct {
+	n           int
+	first, last time.Time
+	message     string
+}
+
+const maxSkipEvents = 10
+
+func (sk *skipper) skip(slot time.Time, reason, message string) {
+	if sk.rest == nil {
+		sk.rest = map[string]*skipRun{}
+	}
+	r := sk.rest[reason]
+	if r == nil {
+		r = &skipRun{first: slot, message: message}
+		sk.rest[reason] = r
+	}
+	r.n++
+	r.last = slot
+	if r.n <= maxSkipEvents {
+		sk.t.skip(sk.cs, slot, reason, message, sk.c, 1, slot)
+	}
+}
+
+// flush records the slots past maxSkipEvents as one event.
+func (sk *skipper) flush() {
+	for reason, r := range sk.rest {
+		if r.n > maxSkipEvents {
+			sk.t.skip(sk.cs, r.last, reason, r.message, sk.c, r.n-maxSkipEvents, r.first)
+		}
+	}
 }
 
 // activeRuns returns the ARNs of the workflow's runs that are RUNNING or
@@ -367,12 +460,16 @@ func PreviousSlot(expr *schedule.Schedule, loc *time.Location, slot time.Time) (
 	return time.Time{}, false
 }
 
-// skip records a slot that does not run, as an event on the bus.
-func (t *Triggers) skip(cs *compiled, slot time.Time, reason, message string, c *store.ConsumerCommit) {
-	t.opt.Log.Info("a scheduled run was skipped", "workflow", cs.w.Arn, "slot", slot, "reason", reason)
+// skip records slots that do not run, as an event on the bus: count slots
+// from first to slot (one, usually).
+func (t *Triggers) skip(cs *compiled, slot time.Time, reason, message string, c *store.ConsumerCommit, count int, first time.Time) {
+	t.opt.Log.Info("scheduled runs were skipped", "workflow", cs.w.Arn, "slot", slot, "slots", count, "reason", reason)
 	detail := map[string]any{"stateMachineArn": cs.w.Arn, "workflow": cs.w.Name, "namespace": cs.w.Namespace,
 		"schedule": cs.expr.String(), "scheduledTime": slot.UTC().Format(time.RFC3339), "reason": reason, "message": message}
-	id := sha256.Sum256([]byte(SlotName(cs.id, slot) + "\x00skipped"))
+	if count > 1 {
+		detail["slots"], detail["firstScheduledTime"] = count, first.UTC().Format(time.RFC3339)
+	}
+	id := sha256.Sum256(fmt.Appendf(nil, "%s\x00skipped\x00%d", SlotName(cs.id, slot), count))
 	env := map[string]any{"version": "0", "id": uuidOf(id[:16]), "detail-type": SkippedDetailType, "source": BatonSource,
 		"account": cs.w.Account, "time": slot.UTC().Format(time.RFC3339), "region": t.opt.Region,
 		"resources": []string{cs.w.Arn}, "detail": detail}

@@ -186,3 +186,40 @@ func TestSchedulePauseResume(t *testing.T) {
 		t.Fatalf("after resuming: %v, want %v (the paused slots do not run)", got[0].LogicalDate, want)
 	}
 }
+
+// TestScheduleLongDowntimeSkipsInFewEvents: an every-minute schedule down
+// for a day skips 1,439 slots in 11 events (10, then one for the rest);
+// the slot 30 s before the restart is late, not missed: it runs.
+func TestScheduleLongDowntimeSkipsInFewEvents(t *testing.T) {
+	start := time.Date(2026, 12, 1, 2, 0, 30, 0, time.UTC)
+	w := scheduled(t, start, "    cron: \"* * * * *\"\n")
+	w.runsAfter(time.Minute, time.Minute, 1)
+	w.stop()
+	w.st.Close()
+	w.clk.Advance(24 * time.Hour)
+	w.open()
+	w.run()
+	w.runsAfter(0, time.Minute, 2)
+	events, slots := 0, 0
+	for p := 0; p < store.OutboxPartitions; p++ {
+		evs, err := w.st.ReadOutbox(context.Background(), p, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs {
+			var e struct {
+				Detail struct {
+					Reason string `json:"reason"`
+					Slots  int    `json:"slots"`
+				} `json:"detail"`
+			}
+			if json.Unmarshal(ev.Body, &e) == nil && e.Detail.Reason == "missed" {
+				events++
+				slots += max(e.Detail.Slots, 1)
+			}
+		}
+	}
+	if events != 11 || slots != 1439 {
+		t.Fatalf("%d skipped-slot events for %d slots, want 11 for 1439", events, slots)
+	}
+}

@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
@@ -36,7 +38,17 @@ type RunRequest struct {
 	// Stop lists runs to stop before the start (a schedule's overlap:
 	// cancel_other).
 	Stop []string `json:"stop,omitempty"`
+	// Depth counts the triggers that led to this run: 1 for a run an
+	// outcome or an event of a run started by hand or by a schedule
+	// triggered, and so on. The run's status events carry it, so that a
+	// chain of triggers that loops stops at MaxTriggerDepth.
+	Depth int `json:"depth,omitempty"`
 }
+
+// MaxTriggerDepth is the longest chain of runs triggering runs (by their
+// outcomes or their events): past it a trigger does not start its run, so
+// that pipelines triggering each other in a loop stop.
+const MaxTriggerDepth = 8
 
 // Starter starts workflows for the bus. Start must treat a run of that
 // name that exists already as done (nil), and return errors that trying
@@ -84,6 +96,12 @@ type Triggers struct {
 	eventsOf      map[string]*Workflow
 	eventsGen     uint64
 
+	// upSince is when the first tick ran: slots due before it (by more
+	// than Late) were missed while the server was down.
+	upSince time.Time
+	// stored and decided count the starts of each workflow not carried out
+	// yet, for overlap policies (pendingStarts); reset every tick.
+	stored, decided map[string]int
 	// gen counts the loads of the catalog and the state; the schedules'
 	// heap (due, used by the bus goroutine only) is rebuilt when it moved.
 	gen           uint64
@@ -121,6 +139,7 @@ type outcome struct {
 	Time        time.Time       `json:"time"`
 	LogicalDate string          `json:"logicalDate,omitempty"`
 	Output      json.RawMessage `json:"output,omitempty"`
+	Depth       int             `json:"depth,omitempty"`
 }
 
 const execKeyPrefix = "x/"
@@ -207,6 +226,7 @@ type statusEvent struct {
 		StopDate        *int64  `json:"stopDate"`
 		Output          *string `json:"output"`
 		LogicalDate     string  `json:"logicalDate"`
+		TriggerDepth    int     `json:"triggerDepth"`
 	} `json:"detail"`
 }
 
@@ -228,13 +248,16 @@ func (t *Triggers) handle(ctx context.Context, evs []*store.OutboxEvent, c *stor
 	defer t.mu.Unlock()
 	dirty := map[string]bool{}
 	for _, ev := range evs {
-		if in := t.matchEvent(ev); len(in) > 0 {
-			c.Intents = append(c.Intents, in...)
+		for _, m := range t.matchEvent(ev) {
+			t.decide(m.w, m.in, c)
 		}
 		var se statusEvent
 		if json.Unmarshal(ev.Body, &se) != nil || se.Source != "aws.states" ||
 			se.DetailType != "Step Functions Execution Status Change" || !terminal(se.Detail.Status) {
 			continue
+		}
+		if ev.Bus != "default" || ev.Account != accountOf(se.Detail.StateMachineArn) {
+			continue // only the server's own events, on the run's namespace's bus, are outcomes
 		}
 		at := ev.Time
 		if se.Detail.StopDate != nil {
@@ -253,7 +276,7 @@ func (t *Triggers) handle(ctx context.Context, evs []*store.OutboxEvent, c *stor
 					continue
 				}
 				o := outcome{EventID: se.ID, Workflow: cond.Name, Namespace: ns, Arn: se.Detail.ExecutionArn,
-					Status: se.Detail.Status, Time: at, LogicalDate: logicalDay(se.Detail.LogicalDate)}
+					Status: se.Detail.Status, Time: at, LogicalDate: logicalDay(se.Detail.LogicalDate), Depth: se.Detail.TriggerDepth}
 				if se.Detail.Output != nil && json.Valid([]byte(*se.Detail.Output)) {
 					o.Output = json.RawMessage(*se.Detail.Output)
 				}
@@ -265,7 +288,7 @@ func (t *Triggers) handle(ctx context.Context, evs []*store.OutboxEvent, c *stor
 			}
 			dirty[w.Arn] = true
 			if r := t.evaluate(w, x, at); r != nil {
-				c.Intents = append(c.Intents, r)
+				t.decide(w, r, c)
 			}
 		}
 	}
@@ -362,9 +385,8 @@ func (t *Triggers) evaluate(w *Workflow, x *pipeline.ExecutionsTrigger, now time
 // satisfied returns the outcome each met condition uses (by condition
 // key), or nil when the combination is not met for day ("" : any day).
 func (t *Triggers) satisfied(w *Workflow, x *pipeline.ExecutionsTrigger, rl *runLog, day string) map[string]outcome {
-	used := map[string]outcome{}
-	meet := func(conds []pipeline.UpstreamCondition) (all bool, any bool) {
-		all = true
+	meet := func(conds []pipeline.UpstreamCondition) (all bool, any bool, used map[string]outcome) {
+		all, used = true, map[string]outcome{}
 		for _, cond := range conds {
 			ns := cond.Namespace
 			if ns == "" {
@@ -386,10 +408,12 @@ func (t *Triggers) satisfied(w *Workflow, x *pipeline.ExecutionsTrigger, rl *run
 			any = true
 			used[key] = *best
 		}
-		return all, any
+		return all, any, used
 	}
-	allMet, _ := meet(x.AllOf)
-	_, anyMet := meet(x.AnyOf)
+	allMet, _, allUsed := meet(x.AllOf)
+	_, anyMet, anyUsed := meet(x.AnyOf)
+	allMet = allMet && len(x.AllOf) > 0
+	anyMet = anyMet && len(x.AnyOf) > 0
 	var ok bool
 	switch {
 	case len(x.AllOf) > 0 && len(x.AnyOf) > 0 && x.Operator == "OR":
@@ -403,6 +427,15 @@ func (t *Triggers) satisfied(w *Workflow, x *pipeline.ExecutionsTrigger, rl *run
 	}
 	if !ok {
 		return nil
+	}
+	// Only the blocks that are met use (and consume) their outcomes: with
+	// OR, an allOf half met keeps its outcomes for later.
+	used := map[string]outcome{}
+	if allMet {
+		maps.Copy(used, allUsed)
+	}
+	if anyMet {
+		maps.Copy(used, anyUsed)
 	}
 	return used
 }
@@ -419,8 +452,10 @@ func (t *Triggers) fire(w *Workflow, x *pipeline.ExecutionsTrigger, rl *runLog, 
 	h := sha256.New()
 	h.Write([]byte(w.Arn))
 	var upstream []map[string]any
+	depth := 0
 	for _, k := range keys {
 		o := used[k]
+		depth = max(depth, o.Depth)
 		h.Write([]byte{0})
 		h.Write([]byte(o.EventID))
 		kept := rl.Outcomes[k][:0]
@@ -441,7 +476,7 @@ func (t *Triggers) fire(w *Workflow, x *pipeline.ExecutionsTrigger, rl *runLog, 
 		upstream = append(upstream, u)
 	}
 	name := "upstream-" + hex.EncodeToString(h.Sum(nil))[:32]
-	r := RunRequest{StateMachineArn: w.Arn, Name: name, Input: "{}",
+	r := RunRequest{StateMachineArn: w.Arn, Name: name, Input: "{}", Depth: depth + 1,
 		Trigger: map[string]any{"type": "executions", "upstream": upstream}}
 	if day != "" {
 		if ld, err := time.Parse(time.DateOnly, day); err == nil {
@@ -511,3 +546,26 @@ func (t *Triggers) downstreamOf() map[string][]*Workflow {
 	t.byUpstream, t.byUpstreamGen = idx, t.gen
 	return idx
 }
+
+// decide adds the intent of a triggered start to c, unless the chain of
+// triggers that led to it is too long (a loop): then the start is refused,
+// as a "Triggered Run Skipped" event.
+func (t *Triggers) decide(w *Workflow, in *store.Intent, c *store.ConsumerCommit) {
+	var r RunRequest
+	if json.Unmarshal(in.Body, &r) == nil && r.Depth > MaxTriggerDepth {
+		t.opt.Log.Error("triggers: a chain of runs triggering runs is too long (a loop?); the run is not started",
+			"workflow", w.Arn, "depth", r.Depth, "max", MaxTriggerDepth)
+		detail := map[string]any{"stateMachineArn": w.Arn, "workflow": w.Name, "namespace": w.Namespace, "name": r.Name,
+			"reason": "loop", "message": fmt.Sprintf("%d runs in a row were started by triggers (at most %d): pipelines that trigger each other in a loop stop here", r.Depth, MaxTriggerDepth)}
+		id := sha256.Sum256([]byte(in.ID + "\x00loop"))
+		body, _ := json.Marshal(map[string]any{"version": "0", "id": uuidOf(id[:16]), "detail-type": "Triggered Run Skipped",
+			"source": TriggersSource, "account": w.Account, "time": time.Now().UTC().Format(time.RFC3339), "region": t.opt.Region,
+			"resources": []string{w.Arn}, "detail": detail})
+		c.Events = append(c.Events, &store.OutboxEvent{Partition: store.PartitionOf(w.Arn), Account: w.Account, Bus: "default", Time: time.Now(), Body: body})
+		return
+	}
+	c.Intents = append(c.Intents, in)
+}
+
+// TriggersSource is the source of the triggers' own bus events.
+const TriggersSource = "baton.triggers"

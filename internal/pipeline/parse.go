@@ -322,6 +322,19 @@ func (p *parser) pipeline(v any) *Pipeline {
 		p.template("/output", pl.Output, scopeOutput, nil)
 	}
 	pl.Trigger = p.trigger(o)
+	if pl.Trigger != nil && pl.Trigger.Executions != nil {
+		x := pl.Trigger.Executions
+		for i, c := range append(append([]UpstreamCondition(nil), x.AllOf...), x.AnyOf...) {
+			if c.Name == pl.Name && (c.Namespace == "" || c.Namespace == pl.Namespace) {
+				block, k := "allOf", i
+				if i >= len(x.AllOf) {
+					block, k = "anyOf", i-len(x.AllOf)
+				}
+				p.reportAt(fmt.Sprintf("/trigger/executions/%s/%d/name", block, k), CodeSchema,
+					"A pipeline's executions trigger cannot name the pipeline itself: each run would start the next, for ever")
+			}
+		}
+	}
 	pl.Notifications = p.notifications(o)
 	return pl
 }

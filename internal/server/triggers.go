@@ -22,7 +22,8 @@ type starter struct{ svc *service.Service }
 // (the workflow is gone, its limit says skip) cannot pass later.
 func (s starter) Start(ctx context.Context, r events.RunRequest) error {
 	_, err := s.svc.StartExecution(ctx, &service.StartExecutionInput{StateMachineArn: r.StateMachineArn, Name: r.Name,
-		Input: r.Input, LogicalDate: r.LogicalDate, DataIntervalStart: r.DataIntervalStart, Trigger: r.Trigger})
+		Input: r.Input, LogicalDate: r.LogicalDate, DataIntervalStart: r.DataIntervalStart, Trigger: r.Trigger,
+		TraceHeader: service.TriggerDepthHeader(r.Depth)})
 	var ae *apierr.Error
 	switch {
 	case err == nil:

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/batonhq/baton/internal/store"
@@ -89,6 +90,9 @@ func stepEvents(region string, row *store.Execution, history []store.Event) []*s
 		}
 		detail := map[string]any{"executionArn": row.Arn, "stateMachineArn": row.StateMachineArn, "name": row.Name,
 			"step": p.name, "status": status, "error": nilIfEmpty(errName), "cause": nilIfEmpty(cause)}
+		if d := TriggerDepth(row.TraceHeader); d > 0 {
+			detail["triggerDepth"] = d
+		}
 		account := ""
 		if a, err := ParseArn(row.Arn); err == nil {
 			account, region = a.Account, a.Region
@@ -120,8 +124,16 @@ func StatusEvent(region string, row *store.Execution) *store.OutboxEvent {
 	if !row.StopDate.IsZero() {
 		stop = row.StopDate.UnixMilli()
 	}
+	outputDetail := any(nil)
 	if row.Output != "" {
-		output = row.Output
+		output, outputDetail = row.Output, map[string]any{"included": true}
+		if len(row.Output) > MaxEventPayload {
+			output, outputDetail = nil, map[string]any{"included": false}
+		}
+	}
+	input, inputDetail := any(row.Input), map[string]any{"included": true}
+	if len(row.Input) > MaxEventPayload {
+		input, inputDetail = nil, map[string]any{"included": false}
 	}
 	if row.Error != "" || row.Cause != "" {
 		errName, cause = row.Error, row.Cause
@@ -140,16 +152,19 @@ func StatusEvent(region string, row *store.Execution) *store.OutboxEvent {
 		"status":          row.Status,
 		"startDate":       row.StartDate.UnixMilli(),
 		"stopDate":        stop,
-		"input":           row.Input,
-		"inputDetails":    map[string]any{"included": true},
+		"input":           input,
+		"inputDetails":    inputDetail,
 		"output":          output,
-		"outputDetails":   outputDetails(output),
+		"outputDetails":   outputDetail,
 		"error":           errName,
 		"cause":           cause,
 		"redriveCount":    row.RedriveCount,
 	}
 	if row.VersionArn != "" {
 		detail["stateMachineVersionArn"] = row.VersionArn
+	}
+	if d := TriggerDepth(row.TraceHeader); d > 0 {
+		detail["triggerDepth"] = d
 	}
 	if row.AliasArn != "" {
 		detail["stateMachineAliasArn"] = row.AliasArn
@@ -179,12 +194,10 @@ func StatusEvent(region string, row *store.Execution) *store.OutboxEvent {
 	return &store.OutboxEvent{Partition: store.PartitionOf(row.Arn), Account: account, Bus: DefaultBus, Time: at, Body: body}
 }
 
-func outputDetails(output any) any {
-	if output == nil {
-		return nil
-	}
-	return map[string]any{"included": true}
-}
+// MaxEventPayload is the largest input or output a status event carries:
+// past it, as Step Functions does, the event says "included": false (read
+// them with DescribeExecution).
+const MaxEventPayload = 64 << 10
 
 // uuidOf formats 16 bytes as a version-4-shaped UUID.
 func uuidOf(b []byte) string {
@@ -193,4 +206,30 @@ func uuidOf(b []byte) string {
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
+// triggerDepthKey is the trace header's key that carries how many triggers
+// led to a run (events.RunRequest.Depth), in X-Ray's key=value form.
+const triggerDepthKey = "BatonTriggerDepth"
+
+// TriggerDepthHeader is the trace header of a run that depth triggers led
+// to ("" for 0).
+func TriggerDepthHeader(depth int) string {
+	if depth <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s=%d", triggerDepthKey, depth)
+}
+
+// TriggerDepth reads the depth a trace header carries (0 for none).
+func TriggerDepth(traceHeader string) int {
+	for _, kv := range strings.Split(traceHeader, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if ok && k == triggerDepthKey {
+			if n, err := strconv.Atoi(v); err == nil && n > 0 {
+				return n
+			}
+		}
+	}
+	return 0
 }

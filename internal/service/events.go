@@ -1038,6 +1038,10 @@ func (s *Service) busEvent(ctx context.Context, ns string, e *PutEventsEntry, no
 		return busEvent{}, invalid("DetailType")
 	case e.Detail == "":
 		return busEvent{}, invalid("Detail")
+	case strings.HasPrefix(e.Source, "aws.") || strings.HasPrefix(e.Source, "baton."):
+		// Only the server says that a run ended or a step failed: a forged
+		// aws.states event would start another team's downstream pipeline.
+		return busEvent{}, apierr.New("NotAuthorizedForSourceException", "Not authorized for the source %s: sources starting with aws. and baton. are the server's own.", e.Source)
 	}
 	var detail map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(e.Detail), &detail); err != nil || detail == nil {
