@@ -30,6 +30,8 @@ type landing struct {
 	// asyncBuckets lists buckets in the background, as the server does;
 	// otherwise in the tick, so that idle() waits for the listing too.
 	asyncBuckets bool
+	// triggers runs the triggers consumer too (event triggers).
+	triggers bool
 }
 
 // newLanding deploys a pipeline whose data trigger is data (YAML, under
@@ -85,6 +87,9 @@ func (l *landing) start() {
 		events.SyncBuckets(l.arr)
 	}
 	bus.Register(l.arr.Consumer())
+	if l.triggers {
+		bus.Register(events.NewTriggers(events.TriggerOptions{Store: l.st, Starter: l.rec, Region: region, DefaultAccount: account}).Consumer())
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); bus.Run(ctx) }()
@@ -642,5 +647,34 @@ func TestArrivalDirectoryCountsByNameAndETag(t *testing.T) {
 	l.drop("b.csv", "b")
 	if got := l.rescan(); len(got) != 3 {
 		t.Fatalf("a file landing again after it was removed: want a third run, got %d", len(got))
+	}
+}
+
+// TestArrivalEventStartsEventTrigger: an arrival is an event on the bus
+// that other triggers read at once: a pipeline whose trigger.event matches
+// S3's Object Created starts with it, the fake clock standing still (no
+// wait for the bus's rescan of the outbox).
+func TestArrivalEventStartsEventTrigger(t *testing.T) {
+	l := &landing{world: &world{t: t, dir: t.TempDir(), rec: &recorder{}, clk: clock.NewFake(time.Now().Add(-time.Hour))},
+		in: t.TempDir(), opts: events.ArrivalOptions{Settle: -1}, triggers: true}
+	l.open()
+	for _, def := range []string{
+		"name: psd\ntrigger:\n  data:\n    - path: \"file://" + l.in + "/*.csv\"\nsteps:\n  - {name: a, command: [echo]}\n",
+		"name: audit\ntrigger:\n  event:\n    pattern: {source: [aws.s3], detail-type: [Object Created], detail: {object: {key: [{suffix: .csv}]}}}\nsteps:\n  - {name: a, command: [echo]}\n",
+	} {
+		name := strings.TrimPrefix(strings.SplitN(def, "\n", 2)[0], "name: ")
+		if err := l.st.CreateStateMachine(context.Background(), &store.StateMachine{Arn: smArn(account, name), Name: name, Language: "pipeline",
+			Type: store.TypeStandard, RevisionID: "r1", CreatedAt: time.Now(), UpdatedAt: time.Now(), Definition: def}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.start()
+	l.idle()
+	l.drop("a.csv", "1")
+	l.waitRun(2)
+	arns := []string{l.rec.started()[0].StateMachineArn, l.rec.started()[1].StateMachineArn}
+	slices.Sort(arns)
+	if arns[0] != smArn(account, "audit") || arns[1] != smArn(account, "psd") {
+		t.Fatalf("want runs of audit and psd, got %v", arns)
 	}
 }
