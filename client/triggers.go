@@ -14,8 +14,24 @@ type TriggerExplanation struct {
 	Schedules       []ScheduleState       `json:"schedules,omitempty"`
 	Executions      *UpstreamTriggerState `json:"executions,omitempty"`
 	EventPattern    map[string]any        `json:"eventPattern,omitempty"`
+	Data            []DataTriggerState    `json:"data,omitempty"`
 	Paused          bool                  `json:"paused,omitempty"`
 	Summary         []string              `json:"summary"`
+}
+
+// DataTriggerState is one watched location of a data trigger: the objects
+// that arrived and wait for their batch, and its listings.
+type DataTriggerState struct {
+	Path        string     `json:"path"`
+	BatchSize   int        `json:"batchSize"`
+	BatchWindow string     `json:"batchWindow,omitempty"`
+	Waiting     int        `json:"waiting"`
+	WaitingURLs []string   `json:"waitingUrls,omitempty"`
+	StartsBy    *time.Time `json:"startsBy,omitempty"`
+	HighWater   *time.Time `json:"highWaterMark,omitempty"`
+	LastListed  *time.Time `json:"lastListed,omitempty"`
+	NextListing *time.Time `json:"nextListing,omitempty"`
+	Error       string     `json:"error,omitempty"`
 }
 
 // ScheduleState is one schedule of a workflow: its last slot dealt with,

@@ -46,6 +46,7 @@ type serverFlags struct {
 	maxHeaderBytes                         int
 	maxBodyMemory                          int64
 	limits                                 limitFlags
+	arrivals                               arrivalFlags
 }
 
 func newServerCmd() *cobra.Command {
@@ -72,7 +73,9 @@ BATON_SHUTDOWN_GRACE, BATON_MAX_RULES_PER_BUS, BATON_MAX_TARGETS_PER_RULE, BATON
 BATON_ALLOWED_HOSTS, BATON_ALLOWED_ORIGINS, BATON_READ_TIMEOUT,
 BATON_WRITE_TIMEOUT, BATON_IDLE_TIMEOUT, BATON_MAX_CONNECTIONS,
 BATON_MAX_STREAMS, BATON_MAX_HEADER_BYTES, BATON_MAX_BODY_MEMORY, BATON_DB_CHECK, BATON_JSONATA_TIMEOUT,
-BATON_JSONATA_MAX_BYTES, BATON_MAX_OPEN_BRANCHES, BATON_CONFIG.
+BATON_JSONATA_MAX_BYTES, BATON_MAX_OPEN_BRANCHES, BATON_CONFIG,
+BATON_ARRIVALS_DIR_RESCAN, BATON_ARRIVALS_S3_RESCAN, BATON_ARRIVALS_SETTLE,
+BATON_ARRIVALS_LOOKBACK.
 
 At start the database is checked (--db-check quick by default); a damaged one
 is refused with what to do (restore a backup made with 'baton backup').
@@ -116,6 +119,7 @@ transitions in flight and leaves running executions to resume on restart.`,
 	fl.StringVar(&f.configFile, "config", envOr("BATON_CONFIG", ""), "configuration file (YAML) with the named connections of pipeline steps (sql, s3, http); secrets as env:NAME or file:PATH (see docs/server.md)")
 	fl.StringVar(&f.dbCheck, "db-check", envOr("BATON_DB_CHECK", "quick"), "check of the database at start: quick (PRAGMA quick_check), full (integrity_check, slower) or off; a damaged database is refused")
 	fl.DurationVar(&f.shutdownGrace, "shutdown-grace", envDuration(&f.envErr, "BATON_SHUTDOWN_GRACE", 30*time.Second), "how long a graceful stop waits for in-flight requests")
+	f.arrivals.register(fl)
 
 	// The HTTP surface.
 	conns, streams := server.DefaultLimits()
@@ -324,6 +328,10 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	if err != nil {
 		return err
 	}
+	arrivals, err := f.arrivals.config()
+	if err != nil {
+		return err
+	}
 	log := slog.New(handler)
 	var conns *config.Config
 	if f.configFile != "" {
@@ -345,6 +353,7 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 			MaxBodyMemory: f.maxBodyMemory,
 		},
 		DBCheck: f.dbCheck, Limits: limits, MaxStepTime: f.maxStepTime, Connections: conns, EventRetention: f.eventRetention,
+		Arrivals: arrivals,
 	})
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}

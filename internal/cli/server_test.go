@@ -34,6 +34,11 @@ func TestServerFlagRanges(t *testing.T) {
 		{[]string{"--max-task-log-bytes", "100"}, "", "--max-task-log-bytes 100: want 1024 to 1073741824"},
 		{nil, "BATON_MAX_TASK_LOG_BYTES=0", "--max-task-log-bytes 0"},
 		{nil, "BATON_READ_TIMEOUT=soon", `BATON_READ_TIMEOUT="soon": want a duration`},
+		{[]string{"--arrivals-dir-rescan", "10ms"}, "", "--arrivals-dir-rescan 10ms: want 100ms or more, such as 10s"},
+		{[]string{"--arrivals-s3-rescan", "0s"}, "", "--arrivals-s3-rescan 0s: want 1s or more"},
+		{[]string{"--arrivals-lookback", "0s"}, "", "--arrivals-lookback 0s: want 1s or more, such as 15m"},
+		{[]string{"--arrivals-settle", "-1s"}, "", "--arrivals-settle -1s: want 0 or more"},
+		{nil, "BATON_ARRIVALS_SETTLE=soon", `BATON_ARRIVALS_SETTLE="soon": want a duration`},
 	} {
 		t.Run(strings.Join(tc.args, " ")+tc.env, func(t *testing.T) {
 			dir := t.TempDir()

@@ -85,7 +85,8 @@ or what it still waits for; its event pattern; its watched locations.`,
 					}
 				}
 			}
-			if len(ex.Schedules) == 0 && ex.Executions == nil {
+			printDataTriggers(out, ex.Data)
+			if len(ex.Schedules) == 0 && ex.Executions == nil && len(ex.Data) == 0 {
 				for _, s := range ex.Summary {
 					fmt.Fprintln(out, s)
 				}

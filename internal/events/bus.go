@@ -361,7 +361,7 @@ func (r *runner) round(ctx context.Context) (progressed, ok bool) {
 // commit stores c and queues its intents.
 func (r *runner) commit(ctx context.Context, c *store.ConsumerCommit) bool {
 	b := r.bus
-	if len(c.Cursors) == 0 && len(c.State) == 0 && len(c.Intents) == 0 && len(c.DoneIntents) == 0 {
+	if len(c.Cursors) == 0 && len(c.State) == 0 && len(c.Intents) == 0 && len(c.DoneIntents) == 0 && len(c.Events) == 0 {
 		return true
 	}
 	now := b.clk.Now()
@@ -377,6 +377,9 @@ func (r *runner) commit(ctx context.Context, c *store.ConsumerCommit) bool {
 	}
 	for _, in := range c.Intents {
 		r.pending = append(r.pending, &pendingIntent{in: in, at: now, backoff: retryFirst})
+	}
+	if len(c.Events) > 0 {
+		b.Notify() // the consumers of the outbox read them now, not at their rescan
 	}
 	return true
 }

@@ -1,10 +1,12 @@
 package events
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/batonhq/baton/internal/pipeline"
 	"github.com/batonhq/baton/internal/store"
@@ -18,6 +20,9 @@ type Workflow struct {
 	Account   string
 	Trigger   *pipeline.Trigger
 	Revision  string // changes with every update of the workflow
+	// Deployed is when its current revision was deployed: a data trigger
+	// new in it counts what arrives after.
+	Deployed time.Time
 }
 
 // catalog reads the deployed pipelines that have a trigger, and maps
@@ -74,7 +79,7 @@ func (c *catalog) load(ctx context.Context) ([]*Workflow, map[string]string, err
 			}
 			account := accountOf(sm.Arn)
 			out = append(out, &Workflow{Arn: sm.Arn, Name: sm.Name, Namespace: names[account], Account: account,
-				Trigger: trig, Revision: sm.RevisionID})
+				Trigger: trig, Revision: sm.RevisionID, Deployed: cmp.Or(sm.UpdatedAt, sm.CreatedAt)})
 		}
 		if next == "" {
 			c.parsed = parsed

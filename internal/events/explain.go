@@ -17,6 +17,7 @@ type Explanation struct {
 	Schedules       []ScheduleExplanation  `json:"schedules,omitempty"`
 	Executions      *ExecutionsExplanation `json:"executions,omitempty"`
 	Event           map[string]any         `json:"eventPattern,omitempty"`
+	Data            []DataExplanation      `json:"data,omitempty"` // filled by Arrivals.Explain
 	// Paused says that its schedules are paused (baton schedule pause).
 	Paused bool `json:"paused,omitempty"`
 	// Summary is the explanation in a few sentences.

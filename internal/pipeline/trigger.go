@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"path"
 	"strings"
 	"time"
 	_ "time/tzdata" // time zones of schedules, on hosts without a zoneinfo database
@@ -60,11 +61,13 @@ func (p *parser) trigger(o obj) *Trigger {
 			if !ok {
 				continue
 			}
-			d.allowOnly("path", "batch")
+			d.allowOnly("path", "batch", "connection")
 			d.require("path")
 			dt := DataTrigger{BatchSize: 1}
 			dt.Path, _ = d.static("path")
+			dt.Connection, _ = d.static("connection")
 			checkScheme(d, "path", dt.Path, "file://", "s3://")
+			checkWatchPath(d, dt)
 			if b, ok := d.object("batch"); ok {
 				b.allowOnly("size", "window")
 				if n, ok := b.integer("size", 1, 100_000); ok {
@@ -89,6 +92,30 @@ func (p *parser) trigger(o obj) *Trigger {
 		}
 	}
 	return t
+}
+
+// checkWatchPath checks what a data trigger watches: an absolute
+// directory (no step's working directory to be relative to) or a bucket
+// read through a connection, and a pattern in the last segment only, as
+// the wait_for step lists it.
+func checkWatchPath(d obj, dt DataTrigger) {
+	scheme, rest, _ := strings.Cut(dt.Path, "://")
+	dir, last := path.Split(rest)
+	switch {
+	case scheme == "file" && !strings.HasPrefix(rest, "/"):
+		d.errorf("path", "A data trigger watches an absolute directory: write file:///srv/landing/*.csv (three slashes), not %s", clip(dt.Path))
+	case scheme == "s3" && dt.Connection == "":
+		d.errorf("path", "An s3:// path is listed through a connection: add connection: NAME, an s3 connection of the server's --config file")
+	case scheme != "file" && scheme != "s3":
+	case last == "":
+		d.errorf("path", "The path %s ends with /: give a file name or a pattern (*.csv) as its last segment", clip(dt.Path))
+	case strings.ContainsAny(dir, "*?["):
+		d.errorf("path", "Only the last segment of %s may hold wildcards (* ? [...])", clip(dt.Path))
+	default:
+		if _, err := path.Match(last, ""); err != nil {
+			d.errorf("path", "The pattern %s is malformed: %v", clip(last), err)
+		}
+	}
 }
 
 // checkPattern checks the shape of an EventBridge pattern: every leaf is a

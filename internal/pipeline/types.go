@@ -250,6 +250,7 @@ type UpstreamCondition struct {
 // DataTrigger starts a run when data arrives under a path.
 type DataTrigger struct {
 	Path        string
+	Connection  string        // the s3 connection of an s3:// path
 	BatchSize   int           // 1 when not given
 	BatchWindow time.Duration // 0: none
 }

@@ -99,6 +99,9 @@ type Config struct {
 	// Connections are the named connections of the --config file, for
 	// pipeline steps (nil: none).
 	Connections *config.Config
+
+	// Arrivals tunes the watching of pipelines' data triggers.
+	Arrivals ArrivalsConfig
 }
 
 // HTTPConfig bounds and guards the HTTP surface; zero values take the
@@ -280,14 +283,22 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	triggers := events.NewTriggers(events.TriggerOptions{Store: st, Region: region, DefaultAccount: account, Log: cfg.Log})
+	arrivals := newArrivals(cfg, st, bus, resolver, region, account)
 	svc := service.New(service.Config{Region: cfg.Region, AccountID: cfg.AccountID, MaxPayloadBytes: cfg.MaxPayloadBytes,
 		DisabledResource: resolver.Disabled, MaxTaskLogBytes: cfg.MaxTaskLogBytes, Bundles: bundles,
-		OnWorkflowsChanged: func() { triggers.Changed(); bus.Wake(events.TriggersConsumer) },
-		PutBusEvents:       bus.Put, MaxRulesPerBus: cfg.MaxRulesPerBus, MaxTargetsPerRule: cfg.MaxTargetsPerRule}, st, eng)
+		OnWorkflowsChanged: func() {
+			triggers.Changed()
+			bus.Wake(events.TriggersConsumer)
+			arrivals.Changed()
+			bus.Wake(events.ArrivalsConsumer)
+		},
+		PutBusEvents: bus.Put, MaxRulesPerBus: cfg.MaxRulesPerBus, MaxTargetsPerRule: cfg.MaxTargetsPerRule}, st, eng)
 	eng.SetChildren(children{svc: svc, eng: eng, st: st})
 	triggers.SetStarter(starter{svc: svc})
 	bus.Register(triggers.Consumer())
 	bus.Register(events.NewRules(st, starter{svc: svc}, region, account, nil).Consumer())
+	arrivals.SetStarter(starter{svc: svc})
+	bus.Register(arrivals.Consumer())
 	// Consumers new to this data directory start at the end of the outbox,
 	// before the engine adds to it.
 	if err := bus.Prepare(ctx); err != nil {
@@ -321,7 +332,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.stop = stop
 	hc := cfg.HTTP
 	s.http = &http.Server{
-		Handler:           surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log, triggers: triggers}.handler(),
+		Handler: surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log,
+			triggers: explainer{Triggers: triggers, arrivals: arrivals}, arrivals: arrivals}.handler(),
 		ReadHeaderTimeout: min(10*time.Second, hc.ReadTimeout),
 		ReadTimeout:       hc.ReadTimeout,
 		WriteTimeout:      hc.WriteTimeout,
@@ -404,6 +416,7 @@ type surface struct {
 	reg      *prometheus.Registry
 	log      *slog.Logger
 	triggers native.TriggerExplainer
+	arrivals *events.Arrivals // nil: no bucket notifications
 }
 
 // handler is the server's HTTP handler: the routes behind the guard.
@@ -417,6 +430,9 @@ func (x surface) handler() http.Handler {
 func (x surface) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", native.Handler(x.svc, x.watch, x.log, native.Options{MaxStreams: x.cfg.HTTP.MaxStreams, Triggers: x.triggers}))
+	if x.arrivals != nil {
+		mux.Handle("/api/v1/events/s3", bucketNotifications{arrivals: x.arrivals})
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(x.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))

@@ -43,6 +43,7 @@ type foundObject struct {
 	url, etag string
 	size      int64
 	modified  time.Time
+	changed   time.Time // local files: the inode's change time (see changeTime)
 }
 
 // Run probes once.
@@ -51,42 +52,9 @@ func (e stepWaitForExecutor) Run(ctx context.Context, req Request) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	loc, err := parseObjectURL(t.Path, "path", ErrorWaitForInvalidInput, e.r.cfg.workDir(req.Dir), "file", "s3")
-	if err != nil {
-		return nil, err
-	}
-	// The part as written, so that the URLs found read like the path.
-	prefix, pattern := path.Split(loc.raw)
-	if pattern == "" {
-		return nil, invalidInput(ErrorWaitForInvalidInput, "path", "ends with /: give a file name or a pattern (*.csv) as its last segment")
-	}
-	if strings.ContainsAny(strings.TrimPrefix(prefix, loc.scheme+"://"), "*?[") {
-		return nil, invalidInput(ErrorWaitForInvalidInput, "path", "has wildcards before its last segment: only the last segment may hold * ? [...] (%q)", t.Path)
-	}
-	if _, err := path.Match(pattern, ""); err != nil {
-		return nil, invalidInput(ErrorWaitForInvalidInput, "path", "has a malformed pattern %q: %v", pattern, err)
-	}
 	ctx, cancel := withTaskTimeout(ctx, req.Timeout)
 	defer cancel()
-	var (
-		found []foundObject
-		conn  *config.Connection
-	)
-	if loc.scheme == "s3" {
-		if t.Connection == "" {
-			return nil, invalidInput(ErrorWaitForInvalidInput, "connection", "is missing: s3:// paths are listed through a named s3 connection of the server's --config file")
-		}
-		if conn, err = e.r.connectionOf(t.Connection, config.TypeS3, ErrorWaitForInvalidInput); err != nil {
-			return nil, err
-		}
-		var client *minio.Client
-		if client, err = e.r.s3Client(conn); err != nil {
-			return nil, err
-		}
-		found, err = listS3(ctx, client, loc, prefix, pattern, t.Since)
-	} else {
-		found, err = listFiles(ctx, loc, prefix, pattern, t.Since)
-	}
+	found, conn, err := e.r.list(ctx, t.Path, t.Connection, e.r.cfg.workDir(req.Dir), t.Since)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, interruption(ctx, req.Timeout)
@@ -106,6 +74,72 @@ func (e stepWaitForExecutor) Run(ctx context.Context, req Request) (any, error) 
 		objects[i] = map[string]any{"url": o.url, "size": o.size, "etag": o.etag, "modified": o.modified.UTC().Format(time.RFC3339Nano)}
 	}
 	out["objects"] = objects
+	return out, nil
+}
+
+// list lists the objects at rawPath (file:// or s3://, a pattern in its
+// last segment) modified after since; dir is the working directory of
+// relative file:// paths. conn is the s3 connection used, for redaction.
+func (r *Resolver) list(ctx context.Context, rawPath, connection, dir string, since time.Time) ([]foundObject, *config.Connection, error) {
+	loc, err := parseObjectURL(rawPath, "path", ErrorWaitForInvalidInput, dir, "file", "s3")
+	if err != nil {
+		return nil, nil, err
+	}
+	// The part as written, so that the URLs found read like the path.
+	prefix, pattern := path.Split(loc.raw)
+	if pattern == "" {
+		return nil, nil, invalidInput(ErrorWaitForInvalidInput, "path", "ends with /: give a file name or a pattern (*.csv) as its last segment")
+	}
+	if strings.ContainsAny(strings.TrimPrefix(prefix, loc.scheme+"://"), "*?[") {
+		return nil, nil, invalidInput(ErrorWaitForInvalidInput, "path", "has wildcards before its last segment: only the last segment may hold * ? [...] (%q)", rawPath)
+	}
+	if _, err := path.Match(pattern, ""); err != nil {
+		return nil, nil, invalidInput(ErrorWaitForInvalidInput, "path", "has a malformed pattern %q: %v", pattern, err)
+	}
+	if loc.scheme != "s3" {
+		found, err := listFiles(ctx, loc, prefix, pattern, since)
+		return found, nil, err
+	}
+	if connection == "" {
+		return nil, nil, invalidInput(ErrorWaitForInvalidInput, "connection", "is missing: s3:// paths are listed through a named s3 connection of the server's --config file")
+	}
+	conn, err := r.connectionOf(connection, config.TypeS3, ErrorWaitForInvalidInput)
+	if err != nil {
+		return nil, nil, err
+	}
+	client, err := r.s3Client(conn)
+	if err != nil {
+		return nil, conn, err
+	}
+	found, err := listS3(ctx, client, loc, prefix, pattern, since)
+	return found, conn, err
+}
+
+// Object is an object that ListObjects found.
+type Object struct {
+	URL, ETag string
+	Size      int64
+	Modified  time.Time
+	// Changed is when it last changed in any way: for a local file its
+	// inode change time (a file moved or copied in with its modification
+	// time kept has an old Modified but a new Changed); for S3 Modified.
+	Changed time.Time
+}
+
+// ListObjects lists the objects at rawPath (an absolute file:// path or an
+// s3:// one read through the named s3 connection; only its last segment
+// may hold * ? [...]), as one wait_for probe does: the data triggers of
+// pipelines watch locations with it. Failures are *Failure with the
+// connection's secrets redacted.
+func (r *Resolver) ListObjects(ctx context.Context, rawPath, connection string) ([]Object, error) {
+	found, conn, err := r.list(ctx, rawPath, connection, "", time.Time{})
+	if err != nil {
+		return nil, redactFailure(conn, err)
+	}
+	out := make([]Object, len(found))
+	for i, o := range found {
+		out[i] = Object{URL: o.url, ETag: o.etag, Size: o.size, Modified: o.modified, Changed: cmp.Or(o.changed, o.modified)}
+	}
 	return out, nil
 }
 
@@ -156,6 +190,7 @@ func listFiles(ctx context.Context, loc objectURL, prefix, pattern string, since
 				// weak ETag.
 				etag:     fmt.Sprintf("%x-%x", info.ModTime().UnixNano(), info.Size()),
 				modified: info.ModTime(),
+				changed:  changeTime(info),
 			})
 		}
 		if errors.Is(err, io.EOF) || (err == nil && len(entries) == 0) {
