@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -203,9 +204,13 @@ const (
 
 // runner runs one consumer.
 type runner struct {
-	bus      *Bus
-	c        Consumer
-	wake     chan struct{}
+	bus  *Bus
+	c    Consumer
+	wake chan struct{}
+	// unsaved says that the cursors moved past what is stored (over
+	// events that decided nothing); savedAt is when they were last stored.
+	unsaved  bool
+	savedAt  time.Time
 	tickNow  atomic.Bool
 	cursors  map[int]int64
 	nextTick time.Time
@@ -231,6 +236,13 @@ func (r *runner) run(ctx context.Context) {
 	}
 	r.ticks = r.c.Tick != nil
 	r.nextTick = b.clk.Now()
+	defer func() {
+		if r.unsaved { // best effort: else these events are read again
+			c, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			r.saveCursors(c)
+		}
+	}()
 	for ctx.Err() == nil {
 		progressed, ok := r.round(ctx)
 		if !ok {
@@ -323,8 +335,17 @@ func (r *runner) round(ctx context.Context) (progressed, ok bool) {
 					r.failed(ctx, "handle events", err)
 					return false, false
 				}
-				if !r.commit(ctx, c) {
-					return false, false
+				if len(c.State)+len(c.Intents)+len(c.Events) == 0 {
+					// Nothing decided: the cursors are stored later (a
+					// write per event would compete with the engine's
+					// commits); after a crash these events are read again
+					// and decide nothing again.
+					r.unsaved = true
+				} else {
+					if !r.commit(ctx, c) {
+						return false, false
+					}
+					r.unsaved, r.savedAt = false, b.clk.Now()
 				}
 				progressed = true
 			}
@@ -334,6 +355,11 @@ func (r *runner) round(ctx context.Context) (progressed, ok bool) {
 			if len(evs) < b.batch {
 				break
 			}
+		}
+	}
+	if r.unsaved && b.clk.Now().Sub(r.savedAt) >= cursorSave {
+		if !r.saveCursors(ctx) {
+			return false, false
 		}
 	}
 	if r.ticks && r.tickNow.Swap(false) {
@@ -383,6 +409,10 @@ func (r *runner) commit(ctx context.Context, c *store.ConsumerCommit) bool {
 	}
 	return true
 }
+
+// cursorSave is how often a consumer stores cursors that moved over
+// events it decided nothing on.
+const cursorSave = 2 * time.Second
 
 // maxBatches bounds the batches of events a consumer reads in one round,
 // before it ticks and carries out its intents.
@@ -464,6 +494,9 @@ func (r *runner) wait(ctx context.Context) {
 	b := r.bus
 	now := b.clk.Now()
 	d := rescan
+	if r.unsaved {
+		d = min(d, cursorSave-now.Sub(r.savedAt))
+	}
 	if r.ticks && !r.nextTick.IsZero() {
 		d = min(d, r.nextTick.Sub(now))
 	}
@@ -492,4 +525,16 @@ func (r *runner) sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// saveCursors stores the consumer's cursors.
+func (r *runner) saveCursors(ctx context.Context) bool {
+	c := &store.ConsumerCommit{Consumer: r.c.Name, Cursors: map[int]int64{}}
+	maps.Copy(c.Cursors, r.cursors)
+	if err := r.bus.st.CommitConsumer(ctx, c); err != nil {
+		r.failed(ctx, "store its cursors", err)
+		return false
+	}
+	r.unsaved, r.savedAt = false, r.bus.clk.Now()
+	return true
 }
