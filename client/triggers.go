@@ -2,6 +2,9 @@ package client
 
 import (
 	"context"
+	"encoding/json"
+	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -94,4 +97,33 @@ func (c *Client) PauseSchedules(ctx context.Context, workflow string, paused boo
 	}
 	_, err := c.call(ctx, "POST", workflowPath(workflow, verb), nil, nil, nil)
 	return err
+}
+
+// BusEvent is an event read from a namespace's buses.
+type BusEvent struct {
+	Seq   int64           `json:"seq"`
+	Bus   string          `json:"bus"`
+	Event json.RawMessage `json:"event"`
+}
+
+// BusPage is a page of ReadBus; Next is where to read on from.
+type BusPage struct {
+	Events []BusEvent `json:"events"`
+	Next   int64      `json:"next"`
+}
+
+// ReadBus reads the events of the client's namespace's buses after a
+// position: 0 for the oldest kept, -1 for none (the page's Next is then the
+// latest position, to follow from).
+func (c *Client) ReadBus(ctx context.Context, after int64, limit int) (*BusPage, error) {
+	q := url.Values{}
+	q.Set("after", strconv.FormatInt(after, 10))
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	var out BusPage
+	if _, err := c.call(ctx, "GET", "/bus/events", q, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }

@@ -21,7 +21,7 @@ server unchanged.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error { return c.Help() },
 	}
-	cmd.AddCommand(newEventsPutCmd())
+	cmd.AddCommand(newEventsPutCmd(), newEventsTailCmd())
 	return cmd
 }
 

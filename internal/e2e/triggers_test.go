@@ -327,3 +327,21 @@ output: "{% $run.trigger.event.detail %}"
 		t.Fatalf("the step event: %s", out)
 	}
 }
+
+// TestEventsTail: baton events tail prints a namespace's events (runs'
+// status changes, custom events), not another namespace's.
+func TestEventsTail(t *testing.T) {
+	srv := newServer(t)
+	baton(t, srv, "namespaces", "create", "team-a")
+	deployProjectFiles(t, srv, map[string]string{"pipeline.yaml": "name: hello\nsteps:\n  - {name: a, command: [\"true\"]}\n"})
+	baton(t, srv, "start", "hello", "--wait", "-q")
+	baton(t, srv, "events", "put", "--source", "billing", "--detail-type", "InvoiceBatchClosed", "--detail", `{"batch": 7}`, "-n", "team-a")
+	out, _ := baton(t, srv, "events", "tail", "--from-start", "--source", "aws.states")
+	if !strings.Contains(out, `"status":"RUNNING"`) || !strings.Contains(out, `"status":"SUCCEEDED"`) || strings.Contains(out, "billing") {
+		t.Fatalf("default's aws.states events:\n%s", out)
+	}
+	out, _ = baton(t, srv, "events", "tail", "--from-start", "-n", "team-a")
+	if !strings.Contains(out, `"batch":7`) || strings.Contains(out, "aws.states") {
+		t.Fatalf("team-a's events:\n%s", out)
+	}
+}

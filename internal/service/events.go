@@ -1076,3 +1076,63 @@ func (s *Service) busEvent(ctx context.Context, ns string, e *PutEventsEntry, no
 	}
 	return busEvent{OutboxEvent: &store.OutboxEvent{Partition: store.PartitionOf(id), Account: b.account, Bus: b.name, Time: now, Body: body}, id: id}, nil
 }
+
+// BusEvent is an event read back from a namespace's buses.
+type BusEvent struct {
+	Seq   int64           `json:"seq"`
+	Bus   string          `json:"bus"`
+	Event json.RawMessage `json:"event"`
+}
+
+// ReadBusOutput is a page of ReadBus.
+type ReadBusOutput struct {
+	Events []BusEvent `json:"events"`
+	// Next is the position to read on from (after=Next), whether or not
+	// this page held events: the scan went past other namespaces' events.
+	Next int64 `json:"next"`
+}
+
+// maxBusScan bounds the events one ReadBus looks at.
+const maxBusScan = 5000
+
+// ReadBus returns the events of a namespace's buses after position after
+// (0: from the oldest kept; -1: from now, an empty page whose Next is the
+// latest position), up to limit (at most 1000): what `baton events tail`
+// shows. Events are kept for the server's --event-retention.
+func (s *Service) ReadBus(ctx context.Context, namespace string, after int64, limit int) (*ReadBusOutput, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	account, err := s.namespaceAccount(ctx, namespace)
+	if err != nil {
+		return nil, err
+	}
+	if after < 0 {
+		last, err := s.store.LastOutboxSeq(ctx)
+		if err != nil {
+			return nil, storeErr(err, nil)
+		}
+		return &ReadBusOutput{Events: []BusEvent{}, Next: last}, nil
+	}
+	out := &ReadBusOutput{Events: []BusEvent{}, Next: after}
+	for scanned := 0; scanned < maxBusScan && len(out.Events) < limit; {
+		evs, err := s.store.ReadOutbox(ctx, -1, out.Next, 500)
+		if err != nil {
+			return nil, storeErr(err, nil)
+		}
+		for _, ev := range evs {
+			out.Next = ev.Seq
+			if ev.Account == account {
+				out.Events = append(out.Events, BusEvent{Seq: ev.Seq, Bus: ev.Bus, Event: ev.Body})
+				if len(out.Events) == limit {
+					break
+				}
+			}
+		}
+		scanned += len(evs)
+		if len(evs) < 500 {
+			break
+		}
+	}
+	return out, nil
+}

@@ -233,3 +233,26 @@ func (h *handler) putEvents(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]any{"entries": res, "failedEntryCount": out.FailedEntryCount})
 	return nil
 }
+
+// readBus returns the events on the namespace's buses after ?after= (0:
+// from the oldest kept; -1: none, only the latest position), at most
+// ?limit= (default and most 1000).
+func (h *handler) readBus(w http.ResponseWriter, r *http.Request) error {
+	after, err := queryInt(r, "after")
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(r, "limit")
+	if err != nil {
+		return err
+	}
+	if after < -1 {
+		return badRequest("after %d: want a position from a previous answer's next, 0 (from the oldest kept) or -1 (from now)", after)
+	}
+	out, err := h.svc.ReadBus(r.Context(), namespaceOf(r), int64(after), limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

@@ -147,6 +147,7 @@ func (h *handler) routes() {
 		{"POST /api/v1/rules/{name}/enable", h.enableRule},
 		{"POST /api/v1/rules/{name}/disable", h.disableRule},
 		{"POST /api/v1/events", h.putEvents},
+		{"GET /api/v1/bus/events", h.readBus},
 	} {
 		h.mux.Handle(r.pattern, h.wrap(r.fn))
 	}
