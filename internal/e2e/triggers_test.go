@@ -344,4 +344,16 @@ func TestEventsTail(t *testing.T) {
 	if !strings.Contains(out, `"batch":7`) || strings.Contains(out, "aws.states") {
 		t.Fatalf("team-a's events:\n%s", out)
 	}
+	// An Express execution's outcome is an event too.
+	c := newClient(srv.url, true)
+	ctx := context.Background()
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("quick"), Type: types.StateMachineTypeExpress,
+		RoleArn: aws.String("arn:aws:iam::123456789012:role/r"), Definition: aws.String(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)})
+	must(t, err, "CreateStateMachine EXPRESS")
+	x, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{"n":1}`)})
+	must(t, err, "StartSyncExecution")
+	waitFor(t, execTimeout, "the Express outcome on the bus", func() (bool, string) {
+		out, _ := baton(t, srv, "events", "tail", "--from-start", "--source", "aws.states")
+		return strings.Contains(out, aws.ToString(x.ExecutionArn)) && strings.Contains(out, `"status":"SUCCEEDED"`), out
+	})
 }
