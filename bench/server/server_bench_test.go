@@ -34,7 +34,15 @@ import (
 	"github.com/batonhq/baton/workflow"
 )
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+var quiet = benchLog()
+
+// benchLog discards the server's log, or shows its warnings with BATON_BENCH_LOG=1.
+func benchLog() *slog.Logger {
+	if os.Getenv("BATON_BENCH_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
 
 const acct = "arn:aws:states:us-east-1:123456789012:"
 
