@@ -9,15 +9,6 @@ import (
 	"time"
 )
 
-// dialect is the flavour of a cron expression: EventBridge's six fields
-// (cron(...), Quartz-like) or the classic five of Vixie cron.
-type dialect int
-
-const (
-	eventBridge dialect = iota
-	vixie
-)
-
 // EventBridge's year range (its documentation: 1970-2199).
 const (
 	minYear = 1970
@@ -97,10 +88,10 @@ func (b *bitset) has(i int) bool { return i >= 0 && i < 256 && b[i/64]>>(i%64)&1
 // parseEventBridge parses the fields inside cron(...).
 func parseEventBridge(fs []string) (*cronSpec, error) {
 	if len(fs) != 6 {
-		return nil, fmt.Errorf("An EventBridge cron(...) has 6 fields (minutes hours day-of-month month day-of-week year), not %d: e.g. cron(0 3 * * ? *)", len(fs))
+		return nil, invalid("An EventBridge cron(...) has 6 fields (minutes hours day-of-month month day-of-week year), not %d: e.g. cron(0 3 * * ? *)", len(fs))
 	}
 	if (fs[2] == "?") == (fs[4] == "?") {
-		return nil, fmt.Errorf("In an EventBridge cron(...), exactly one of day-of-month (3rd field) and day-of-week (5th) must be '?', e.g. cron(0 3 * * ? *) or cron(0 3 ? * MON *)")
+		return nil, invalid("In an EventBridge cron(...), exactly one of day-of-month (3rd field) and day-of-week (5th) must be '?', e.g. cron(0 3 * * ? *) or cron(0 3 ? * MON *)")
 	}
 	c := &cronSpec{lastDow: -1, nthDow: -1, years: new(bitset)}
 	sets := make([]bitset, 6)
@@ -185,7 +176,7 @@ func (c *cronSpec) dowSpecial(def field, i int, u string) error {
 // parseVixie parses the five fields of a classic cron line.
 func parseVixie(fs []string) (*cronSpec, error) {
 	if len(fs) != 5 {
-		return nil, fmt.Errorf("A 5-field cron has minute hour day-of-month month day-of-week, not %d fields: e.g. \"0 3 * * *\"", len(fs))
+		return nil, invalid("A 5-field cron has minute hour day-of-month month day-of-week, not %d fields: e.g. \"0 3 * * *\"", len(fs))
 	}
 	c := &cronSpec{lastDow: -1, nthDow: -1, either: true}
 	sets := make([]bitset, 5)
@@ -294,7 +285,7 @@ func value(def field, s string) (int, error) {
 }
 
 func fieldErr(def field, i int, f, msg string) error {
-	return fmt.Errorf("The %s field (%s) '%s' is not valid: %s", def.name, ordinals[i], clip(f), msg)
+	return invalid("The %s field (%s) '%s' is not valid: %s", def.name, ordinals[i], clip(f), msg)
 }
 
 // clip shortens a value quoted in a message.

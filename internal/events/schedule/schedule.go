@@ -55,7 +55,7 @@ type Schedule struct {
 func Parse(expr string) (*Schedule, error) {
 	e := strings.TrimSpace(expr)
 	if len(e) > MaxLen {
-		return nil, fmt.Errorf("A schedule expression is at most %d characters, not %d", MaxLen, len(e))
+		return nil, invalid("A schedule expression is at most %d characters, not %d", MaxLen, len(e))
 	}
 	inner := func(prefix string) (string, bool) {
 		if !strings.HasPrefix(e, prefix) {
@@ -66,7 +66,7 @@ func Parse(expr string) (*Schedule, error) {
 	}
 	switch {
 	case e == "":
-		return nil, fmt.Errorf("A schedule expression is empty: %s", forms)
+		return nil, invalid("A schedule expression is empty: %s", forms)
 	case strings.HasPrefix(e, "cron("):
 		in, ok := inner("cron(")
 		if !ok {
@@ -94,7 +94,7 @@ func Parse(expr string) (*Schedule, error) {
 	case strings.HasPrefix(e, "@"):
 		m, ok := macros[strings.ToLower(e)]
 		if !ok {
-			return nil, fmt.Errorf("Unknown schedule %s: use @yearly, @monthly, @weekly, @daily or @hourly (or a cron expression)", clip(e))
+			return nil, invalid("Unknown schedule %s: use @yearly, @monthly, @weekly, @daily or @hourly (or a cron expression)", clip(e))
 		}
 		c, _ := parseVixie(strings.Fields(m))
 		return &Schedule{kind: Cron, text: strings.ToLower(e), cron: c}, nil
@@ -108,7 +108,7 @@ func Parse(expr string) (*Schedule, error) {
 		}
 		return &Schedule{kind: Cron, text: strings.Join(fs, " "), cron: c}, nil
 	case 6:
-		return nil, fmt.Errorf("Six cron fields are EventBridge's: write them inside cron(...), e.g. cron(0 3 * * ? *)")
+		return nil, invalid("Six cron fields are EventBridge's: write them inside cron(...), e.g. cron(0 3 * * ? *)")
 	}
 	return nil, fmt.Errorf("'%s' is not a schedule: %s", clip(e), forms)
 }
@@ -125,21 +125,21 @@ func parseRate(in string) (*Schedule, error) {
 		return nil, fmt.Errorf("rate(...) takes a value and a unit, e.g. rate(5 minutes), rate(1 hour) or rate(2 days), not rate(%s)", clip(in))
 	}
 	if strings.Trim(fs[0], "0123456789") != "" {
-		return nil, fmt.Errorf("The value of rate(%s) must be a whole number of at least 1, e.g. rate(5 minutes)", clip(in))
+		return nil, invalid("The value of rate(%s) must be a whole number of at least 1, e.g. rate(5 minutes)", clip(in))
 	}
 	n, err := strconv.Atoi(fs[0])
 	if err != nil {
 		n = int(^uint(0) >> 1) // too long: refused below
 	}
 	if n < 1 {
-		return nil, fmt.Errorf("A rate must be at least 1: e.g. rate(1 minute)")
+		return nil, invalid("A rate must be at least 1: e.g. rate(1 minute)")
 	}
 	units := map[string]time.Duration{"minute": time.Minute, "hour": time.Hour, "day": 24 * time.Hour}
 	unit, plural := strings.CutSuffix(fs[1], "s")
 	d, ok := units[unit]
 	switch {
 	case !ok:
-		return nil, fmt.Errorf("The unit of rate(%s) must be minute(s), hour(s) or day(s), e.g. rate(5 minutes)", clip(in))
+		return nil, invalid("The unit of rate(%s) must be minute(s), hour(s) or day(s), e.g. rate(5 minutes)", clip(in))
 	case n == 1 && plural:
 		return nil, fmt.Errorf("rate(1 %s) is not valid: with 1 the unit is singular, rate(1 %s)", fs[1], unit)
 	case n > 1 && !plural:
@@ -170,7 +170,7 @@ func Shorthand(minute, hour, day, weekday, month *int) (*Schedule, error) {
 			continue
 		}
 		if *p.v < p.lo || *p.v > p.hi {
-			return nil, fmt.Errorf("The field '%s' must be an integer from %d to %d", p.name, p.lo, p.hi)
+			return nil, invalid("The field '%s' must be an integer from %d to %d", p.name, p.lo, p.hi)
 		}
 		if finest < 0 {
 			finest = i
@@ -178,17 +178,17 @@ func Shorthand(minute, hour, day, weekday, month *int) (*Schedule, error) {
 	}
 	if weekday != nil {
 		if *weekday < 0 || *weekday > 6 {
-			return nil, fmt.Errorf("The field 'weekday' must be an integer from 0 (Sunday) to 6 (Saturday)")
+			return nil, invalid("The field 'weekday' must be an integer from 0 (Sunday) to 6 (Saturday)")
 		}
 		if day != nil {
-			return nil, fmt.Errorf("A schedule's shorthand takes day or weekday, not both: write a cron expression, e.g. cron(0 3 ? * MON *) for Mondays at 03:00")
+			return nil, invalid("A schedule's shorthand takes day or weekday, not both: write a cron expression, e.g. cron(0 3 ? * MON *) for Mondays at 03:00")
 		}
 		if finest < 0 || finest > 2 {
 			finest = 2
 		}
 	}
 	if finest < 0 {
-		return nil, fmt.Errorf("A schedule's shorthand needs at least one of minute, hour, day, weekday and month")
+		return nil, invalid("A schedule's shorthand needs at least one of minute, hour, day, weekday and month")
 	}
 	fs := []string{"*", "*", "*", "*", "*"}
 	for i, p := range parts {
@@ -314,4 +314,15 @@ func Jitter(key string, slot time.Time, max time.Duration) time.Duration {
 	h.Write([]byte(key))
 	h.Write([]byte(slot.UTC().Format(time.RFC3339Nano)))
 	return time.Duration(h.Sum64() % uint64(max))
+}
+
+// Error is what is wrong with a schedule expression, in a sentence for the
+// person who wrote it (EventBridge's wording where it has one).
+type Error struct{ Msg string }
+
+func (e *Error) Error() string { return e.Msg }
+
+// invalid returns an *Error.
+func invalid(format string, a ...any) error {
+	return &Error{Msg: fmt.Sprintf(format, a...)}
 }
