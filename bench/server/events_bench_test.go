@@ -1,12 +1,8 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,26 +11,7 @@ import (
 
 // callEvents posts one EventBridge API call (AWS JSON 1.1).
 func (c *sfnClient) callEvents(op string, in any, out any) error {
-	body, _ := json.Marshal(in)
-	r, _ := http.NewRequest("POST", c.url, bytes.NewReader(body))
-	r.Header.Set("X-Amz-Target", "AWSEvents."+op)
-	r.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	resp, err := c.hc.Do(r)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("%s: %d %s", op, resp.StatusCode, data)
-	}
-	if out != nil {
-		return json.Unmarshal(data, out)
-	}
-	return nil
+	return c.post("AWSEvents."+op, "application/x-amz-json-1.1", in, out)
 }
 
 // BenchmarkPutEvents: PutEvents calls of 10 events from 32 concurrent

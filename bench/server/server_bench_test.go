@@ -224,10 +224,15 @@ func newClient(addr string) *sfnClient {
 }
 
 func (c *sfnClient) call(op string, in any, out any) error {
+	return c.post("AWSStepFunctions."+op, "application/x-amz-json-1.0", in, out)
+}
+
+// post sends one AWS JSON API call.
+func (c *sfnClient) post(target, contentType string, in any, out any) error {
 	body, _ := json.Marshal(in)
 	r, _ := http.NewRequest("POST", c.url, bytes.NewReader(body))
-	r.Header.Set("X-Amz-Target", "AWSStepFunctions."+op)
-	r.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	r.Header.Set("X-Amz-Target", target)
+	r.Header.Set("Content-Type", contentType)
 	resp, err := c.hc.Do(r)
 	if err != nil {
 		return err
@@ -238,7 +243,7 @@ func (c *sfnClient) call(op string, in any, out any) error {
 		return err
 	}
 	if resp.StatusCode != 200 {
-		return fmt.Errorf("%s: %d %s", op, resp.StatusCode, data)
+		return fmt.Errorf("%s: %d %s", target, resp.StatusCode, data)
 	}
 	if out != nil {
 		return json.Unmarshal(data, out)

@@ -13,7 +13,6 @@ package eventsapi
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -107,17 +106,7 @@ func WriteError(w http.ResponseWriter, status int, code, msg string) {
 // writeError writes err: an apierr.Error with its code and status,
 // anything else as InternalException (logged).
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, opName, reqID string, err error) {
-	e, ok := apierr.As(err)
-	switch {
-	case ok:
-		h.log.Debug("eventbridge API error", "op", opName, "code", e.Code, "message", e.Message, "request_id", reqID)
-	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
-		e = &apierr.Error{Code: apierr.InternalServerError, Status: 499, Message: "request cancelled"}
-	default:
-		h.log.Error("eventbridge API internal error", "op", opName, "err", err, "request_id", reqID)
-		e = &apierr.Error{Code: "InternalException", Status: http.StatusInternalServerError,
-			Message: fmt.Sprintf("internal error (request id %s); the server log has the cause", reqID)}
-	}
+	e := httpx.AWSErrorOf(h.log, "eventbridge API", r, opName, reqID, err, "InternalException")
 	WriteError(w, e.Status, e.Code, e.Message)
 }
 

@@ -1,8 +1,11 @@
 package httpx
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"mime"
 	"net/http"
 	"strconv"
@@ -59,4 +62,26 @@ func DecodeAWSInput(body []byte, in any) error {
 		return apierr.New(apierr.Serialization, "member %q must be a %s, not a JSON %s", te.Field, te.Type, te.Value)
 	}
 	return apierr.New(apierr.Serialization, "the request body is not a JSON object: %v", err)
+}
+
+// AWSErrorOf is the error to answer for err, an AWS JSON API's operation
+// op failed with: err's own when it is an apierr.Error (logged at debug),
+// 499 when the client went away, else internalCode with status 500 and the
+// request id (err logged as an error: its text may hold details the
+// client should not see).
+func AWSErrorOf(log *slog.Logger, api string, r *http.Request, op, reqID string, err error, internalCode string) *apierr.Error {
+	e, ok := apierr.As(err)
+	switch {
+	case ok:
+		log.Debug(api+" error", "op", op, "code", e.Code, "message", e.Message, "request_id", reqID)
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		// The client went away; nobody reads the answer.
+		e = &apierr.Error{Code: apierr.InternalServerError, Status: 499, Message: "request cancelled"}
+		log.Debug(api+" request cancelled", "op", op, "request_id", reqID)
+	default:
+		log.Error(api+" internal error", "op", op, "err", err, "request_id", reqID)
+		e = &apierr.Error{Code: internalCode, Status: http.StatusInternalServerError,
+			Message: fmt.Sprintf("internal error (request id %s); the server log has the cause", reqID)}
+	}
+	return e
 }

@@ -2,9 +2,7 @@ package sfnapi
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -127,18 +125,7 @@ func WriteError(w http.ResponseWriter, status int, code, msg string) {
 // writeError writes err as an AWS JSON 1.0 error: an apierr.Error with its
 // code and status, anything else as InternalServerError (logged).
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, opName, reqID string, err error) {
-	e, ok := apierr.As(err)
-	switch {
-	case ok:
-		h.log.Debug("step functions API error", "op", opName, "code", e.Code, "message", e.Message, "request_id", reqID)
-	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
-		// The client went away; nobody reads the answer.
-		e = &apierr.Error{Code: apierr.InternalServerError, Status: 499, Message: "request cancelled"}
-		h.log.Debug("step functions API request cancelled", "op", opName, "request_id", reqID)
-	default:
-		h.log.Error("step functions API internal error", "op", opName, "err", err, "request_id", reqID)
-		e = apierr.New(apierr.InternalServerError, "internal error (request id %s); the server log has the cause", reqID)
-	}
+	e := httpx.AWSErrorOf(h.log, "step functions API", r, opName, reqID, err, apierr.InternalServerError)
 	WriteError(w, e.Status, e.Code, e.Message)
 }
 
