@@ -45,6 +45,10 @@ type Consumer struct {
 	// Act carries out an intent. nil: done. An error wrapped by Permanent:
 	// given up (logged). Any other error: tried again with back-off.
 	Act func(ctx context.Context, in *store.Intent) error
+	// Committed (optional) is told of each commit of the consumer's
+	// decisions once it is stored: a consumer whose intents another part
+	// carries out (Act nil) hands them over here.
+	Committed func(c *store.ConsumerCommit)
 }
 
 // Permanent marks an error of Act that trying again cannot mend (the
@@ -275,7 +279,7 @@ func (r *runner) start(ctx context.Context) bool {
 		err = r.c.Load(ctx)
 	}
 	var ins []*store.Intent
-	if err == nil {
+	if err == nil && r.c.Act != nil {
 		ins, err = b.st.Intents(ctx, r.c.Name)
 	}
 	if err != nil {
@@ -401,8 +405,13 @@ func (r *runner) commit(ctx context.Context, c *store.ConsumerCommit) bool {
 		r.failed(ctx, "store its decisions", err)
 		return false
 	}
-	for _, in := range c.Intents {
-		r.pending = append(r.pending, &pendingIntent{in: in, at: now, backoff: retryFirst})
+	if r.c.Act != nil {
+		for _, in := range c.Intents {
+			r.pending = append(r.pending, &pendingIntent{in: in, at: now, backoff: retryFirst})
+		}
+	}
+	if r.c.Committed != nil {
+		r.c.Committed(c)
 	}
 	if len(c.Events) > 0 {
 		b.Notify() // the consumers of the outbox read them now, not at their rescan

@@ -170,6 +170,14 @@ type Store interface {
 
 	EventRules
 
+	// SetNotificationSettings stores the notification settings of a state
+	// machine (the service's own encoding; nil removes them). ErrNotFound
+	// when the state machine does not exist. DeleteStateMachine removes
+	// them with it.
+	SetNotificationSettings(ctx context.Context, stateMachineArn string, body []byte) error
+	// NotificationSettings returns them; nil when it has none.
+	NotificationSettings(ctx context.Context, stateMachineArn string) ([]byte, error)
+
 	Close() error
 }
 

@@ -93,3 +93,16 @@ func (f *Store) RulesGeneration(ctx context.Context) (int64, error) {
 	})
 	return a, err
 }
+
+func (f *Store) SetNotificationSettings(ctx context.Context, arn string, body []byte) error {
+	return f.around(ctx, "SetNotificationSettings", arn, func() error { return f.Store.SetNotificationSettings(ctx, arn, body) })
+}
+
+func (f *Store) NotificationSettings(ctx context.Context, arn string) ([]byte, error) {
+	var a []byte
+	err := f.around(ctx, "NotificationSettings", arn, func() (err error) {
+		a, err = f.Store.NotificationSettings(ctx, arn)
+		return err
+	})
+	return a, err
+}

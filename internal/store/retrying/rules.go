@@ -93,3 +93,16 @@ func (s *Store) RulesGeneration(ctx context.Context) (int64, error) {
 	})
 	return a, err
 }
+
+func (s *Store) SetNotificationSettings(ctx context.Context, arn string, body []byte) error {
+	return s.do(ctx, "SetNotificationSettings", write, func() error { return s.Store.SetNotificationSettings(ctx, arn, body) })
+}
+
+func (s *Store) NotificationSettings(ctx context.Context, arn string) ([]byte, error) {
+	var a []byte
+	err := s.do(ctx, "NotificationSettings", read, func() (err error) {
+		a, err = s.Store.NotificationSettings(ctx, arn)
+		return err
+	})
+	return a, err
+}

@@ -78,6 +78,7 @@ func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
 			`DELETE FROM tags WHERE resource_arn = ?`,
 			`DELETE FROM versions WHERE state_machine_arn = ?`,
 			`DELETE FROM aliases WHERE state_machine_arn = ?`,
+			`DELETE FROM notification_settings WHERE state_machine_arn = ?`,
 		} {
 			if _, err := c.ExecContext(ctx, q, arn); err != nil {
 				return err
@@ -461,4 +462,44 @@ func list[T any](ctx context.Context, s *Store, page store.Page, lq listQuery[T]
 	next := lq.key(out[n-1])
 	next.Kind = lq.kind
 	return out, encodeToken(next), nil
+}
+
+// SetNotificationSettings stores (or, with nil, removes) the notification
+// settings of a state machine that exists.
+func (s *Store) SetNotificationSettings(ctx context.Context, arn string, body []byte) error {
+	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
+		var one int
+		if err := c.QueryRowContext(ctx, `SELECT 1 FROM state_machines WHERE arn = ?`, arn).Scan(&one); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("state machine %s: %w", arn, store.ErrNotFound)
+			}
+			return err
+		}
+		var err error
+		if body == nil {
+			_, err = c.ExecContext(ctx, `DELETE FROM notification_settings WHERE state_machine_arn = ?`, arn)
+		} else {
+			_, err = c.ExecContext(ctx, `INSERT INTO notification_settings (state_machine_arn, body) VALUES (?, ?)
+				ON CONFLICT (state_machine_arn) DO UPDATE SET body = excluded.body`, arn, body)
+		}
+		return err
+	})
+}
+
+// NotificationSettings returns the notification settings of a state
+// machine; nil when it has none.
+func (s *Store) NotificationSettings(ctx context.Context, arn string) (_ []byte, err error) {
+	defer s.fault(&err)
+	rows, err := s.query(ctx, `SELECT body FROM notification_settings WHERE state_machine_arn = ?`, arn)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var body []byte
+	for rows.Next() {
+		if err := rows.Scan(&body); err != nil {
+			return nil, err
+		}
+	}
+	return body, rows.Err()
 }

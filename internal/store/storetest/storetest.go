@@ -61,6 +61,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Namespaces", namespaceTests},
 		{"Outbox", outboxTests},
 		{"EventRules", ruleTests},
+		{"NotificationSettings", notificationSettingTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
