@@ -8,10 +8,10 @@ import (
 	_ "time/tzdata" // time zones of schedules, on hosts without a zoneinfo database
 
 	"github.com/batonhq/baton/internal/events/schedule"
+	"github.com/batonhq/baton/internal/notify/tmpl"
 )
 
-// The trigger: and notifications: sections are read and checked now; they
-// act once the triggers and notifications issues land.
+// The trigger: and notifications: sections.
 
 var (
 	scheduleFields   = []string{"cron", "minute", "hour", "day", "weekday", "month", "timezone", "overlap", "catchup", "catchup_window", "jitter", "start", "end"}
@@ -271,11 +271,29 @@ func (p *parser) notifications(o obj) *Notifications {
 		if !ok {
 			continue
 		}
-		to.allowOnly("channel", "addresses")
+		to.allowOnly("channel", "addresses", "connection", "template")
 		to.require("channel", "addresses")
 		var t NotificationTarget
 		t.Channel, _ = to.enum("channel", channels...)
 		t.Addresses = to.stringList("addresses", true)
+		t.Connection, _ = to.str("connection")
+		if tp, ok := to.object("template"); ok {
+			tp.allowOnly("subject", "text")
+			for _, f := range []struct {
+				key string
+				dst *string
+			}{{"subject", &t.Subject}, {"text", &t.Text}} {
+				src, ok := tp.str(f.key)
+				if !ok {
+					continue
+				}
+				if _, err := tmpl.Parse(f.key, src); err != nil {
+					tp.errorf(f.key, "The template is not valid: %v", err)
+					continue
+				}
+				*f.dst = src
+			}
+		}
 		if to.has("addresses") && len(t.Addresses) == 0 {
 			to.errorf("addresses", "The field 'addresses' must list at least one address")
 		}

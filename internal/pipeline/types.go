@@ -35,7 +35,7 @@ type Pipeline struct {
 	HasOutput bool
 
 	Trigger       *Trigger       // acts once the triggers issue lands
-	Notifications *Notifications // acts once the notifications issue lands
+	Notifications *Notifications
 
 	// Source gives the position in the file of every value by JSON
 	// pointer (each Step carries its pointer), for run-time errors.
@@ -260,8 +260,7 @@ type EventTrigger struct {
 	Pattern map[string]any
 }
 
-// Notifications say whom a run's messages go to (acts once the
-// notifications issue lands).
+// Notifications say whom a run's messages go to (see internal/notify).
 type Notifications struct {
 	Type    string // FULL_EXECUTION, PIPELINE or FAILURES
 	Targets []NotificationTarget
@@ -269,6 +268,10 @@ type Notifications struct {
 
 // NotificationTarget is one channel and its addresses.
 type NotificationTarget struct {
-	Channel   string // SLACK, EMAIL, WEBHOOK or OPSGENIE
-	Addresses []string
+	Channel    string // SLACK, EMAIL, WEBHOOK or OPSGENIE
+	Addresses  []string
+	Connection string // the server's connection of the channel; "" for its only one
+	// Subject and Text override the message's title and body (Go
+	// templates); "" keeps the default.
+	Subject, Text string
 }

@@ -1,0 +1,479 @@
+package notify
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/batonhq/baton/internal/clock"
+	"github.com/batonhq/baton/internal/notify/channel"
+	"github.com/batonhq/baton/internal/store"
+)
+
+// Sender delivers notifications of one channel.
+type Sender interface {
+	// Send delivers n. For Slack, th is the run's thread: zero when the
+	// run has none yet, in which case the sender posts the root and sets
+	// th. Errors are *channel.Error where the sender can classify them;
+	// any other error is taken as transient.
+	Send(ctx context.Context, n *Notification, th *Thread) error
+}
+
+// Thread is a run's Slack thread in a channel.
+type Thread struct {
+	Channel string `json:"channel"` // the channel id Slack answered
+	TS      string `json:"ts"`      // the root message
+}
+
+// DeadLetter is a notification given up, kept until retried or deleted.
+type DeadLetter struct {
+	Notification *Notification `json:"notification"`
+	Error        string        `json:"error"`
+	Attempts     int           `json:"attempts"`
+	Failed       time.Time     `json:"failed"`
+}
+
+// State keys of the delivery.
+const (
+	keyThread = "t/"
+	keyDead   = "d/"
+)
+
+// Delivery carries out stored notifications in order per destination.
+type Delivery struct {
+	st      store.Store
+	senders map[string]Sender
+	log     *slog.Logger
+	clk     clock.Clock
+	// GiveUp is how long a notification is tried before it is a dead
+	// letter (default 24 h); MaxBackoff the longest wait between tries
+	// (default 1 minute); Pace the least time between two messages of
+	// one destination, by channel (default: Slack one per second).
+	GiveUp     time.Duration
+	MaxBackoff time.Duration
+	Pace       map[string]time.Duration
+	// Timeout bounds one delivery attempt (default 60 s).
+	Timeout time.Duration
+	// OnResult (optional) is told of each attempt: for metrics.
+	OnResult func(channel string, err error, dead bool)
+
+	wake chan struct{}
+	mu   sync.Mutex
+	// loaded: Run read the stored notifications; until then committed
+	// ones wait in early (Run reads them from the store too).
+	loaded  bool
+	lanes   map[string]*lane
+	known   map[string]bool // ids queued or in flight
+	threads map[string]*Thread
+	dead    int
+}
+
+// lane is one destination's queue, delivered in order.
+type lane struct {
+	key     string
+	q       []*item
+	busy    bool
+	next    time.Time // not before: back-off or pace
+	lastErr string
+	since   time.Time // failing since (zero: not failing)
+}
+
+type item struct {
+	n        *Notification
+	created  time.Time
+	attempts int
+}
+
+func newDelivery(st store.Store, senders map[string]Sender, log *slog.Logger, clk clock.Clock) *Delivery {
+	return &Delivery{st: st, senders: senders, log: log, clk: clk, GiveUp: 24 * time.Hour, MaxBackoff: time.Minute,
+		Pace: map[string]time.Duration{Slack: time.Second}, Timeout: 60 * time.Second,
+		wake: make(chan struct{}, 1), lanes: map[string]*lane{}, known: map[string]bool{}, threads: map[string]*Thread{}}
+}
+
+// committed queues the notifications the decider just stored.
+func (d *Delivery) committed(c *store.ConsumerCommit) {
+	if len(c.Intents) == 0 {
+		return
+	}
+	d.mu.Lock()
+	if d.loaded {
+		for _, in := range c.Intents {
+			d.queue(in)
+		}
+	}
+	d.mu.Unlock()
+	d.poke()
+}
+
+func (d *Delivery) poke() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// queue adds a stored notification to its lane (d.mu held).
+func (d *Delivery) queue(in *store.Intent) {
+	if d.known[in.ID] {
+		return
+	}
+	var n Notification
+	if err := json.Unmarshal(in.Body, &n); err != nil {
+		d.log.Error("notifications: a stored notification cannot be read; dropped", "id", in.ID, "err", err)
+		return
+	}
+	d.known[in.ID] = true
+	key := n.lane()
+	l := d.lanes[key]
+	if l == nil {
+		l = &lane{key: key}
+		d.lanes[key] = l
+	}
+	it := &item{n: &n, created: in.Created}
+	if it.created.IsZero() {
+		it.created = d.clk.Now()
+	}
+	// In decision order; a retried dead letter goes where it was.
+	i, _ := slices.BinarySearchFunc(l.q, it, func(a, b *item) int { return cmp.Compare(a.n.Order, b.n.Order) })
+	if l.busy && i == 0 {
+		i = min(1, len(l.q)) // the head is being delivered
+	}
+	l.q = slices.Insert(l.q, i, it)
+}
+
+// Run delivers until ctx ends.
+func (d *Delivery) Run(ctx context.Context) {
+	backoff := 100 * time.Millisecond
+	for !d.load(ctx) {
+		if !sleep(ctx, backoff) {
+			return
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for ctx.Err() == nil {
+		now := d.clk.Now()
+		wait := 5 * time.Second
+		d.mu.Lock()
+		for _, l := range d.lanes {
+			if l.busy || len(l.q) == 0 {
+				if !l.busy && len(l.q) == 0 && l.since.IsZero() {
+					delete(d.lanes, l.key)
+				}
+				continue
+			}
+			if l.next.After(now) {
+				wait = min(wait, l.next.Sub(now))
+				continue
+			}
+			l.busy = true
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				d.deliverHead(ctx, l)
+				d.poke()
+			}()
+		}
+		d.mu.Unlock()
+		t := d.clk.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+		case <-d.wake:
+		case <-t.C():
+		}
+		t.Stop()
+	}
+}
+
+// load reads the stored notifications, threads and dead letters.
+func (d *Delivery) load(ctx context.Context) bool {
+	ins, err := d.st.Intents(ctx, ConsumerName)
+	threads := map[string]*Thread{}
+	dead := 0
+	if err == nil {
+		err = d.st.ConsumerState(ctx, ConsumerName, func(k string, v []byte) error {
+			switch {
+			case strings.HasPrefix(k, keyThread):
+				var t Thread
+				if json.Unmarshal(v, &t) == nil {
+					threads[k[len(keyThread):]] = &t
+				}
+			case strings.HasPrefix(k, keyDead):
+				dead++
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			d.log.Warn("notifications: cannot read the stored notifications; trying again", "err", err)
+		}
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.threads, d.dead, d.loaded = threads, dead, true
+	for _, in := range ins {
+		d.queue(in)
+	}
+	return true
+}
+
+// deliverHead tries the first notification of a lane once, and then those
+// after it while they succeed and the lane's pace allows.
+func (d *Delivery) deliverHead(ctx context.Context, l *lane) {
+	defer func() {
+		d.mu.Lock()
+		l.busy = false
+		d.mu.Unlock()
+	}()
+	for ctx.Err() == nil {
+		d.mu.Lock()
+		if len(l.q) == 0 || l.next.After(d.clk.Now()) {
+			d.mu.Unlock()
+			return
+		}
+		it := l.q[0]
+		n := it.n
+		var th *Thread
+		tkey := ""
+		if n.Channel == Slack && n.Run != "" {
+			tkey = l.key + "\x00" + n.Run
+			th = &Thread{}
+			if t := d.threads[tkey]; t != nil {
+				*th = *t
+			}
+		}
+		d.mu.Unlock()
+		hadRoot := th != nil && th.TS != ""
+		err := d.send(ctx, n, th)
+		it.attempts++
+		now := d.clk.Now()
+		c := &store.ConsumerCommit{Consumer: ConsumerName, State: map[string][]byte{}}
+		deadNow := false
+		switch {
+		case err == nil:
+			c.DoneIntents = []string{n.ID}
+			if th != nil && runEnded(n.Kind) {
+				c.State[keyThread+tkey] = nil
+			} else if th != nil && th.TS != "" && !hadRoot {
+				b, _ := json.Marshal(th)
+				c.State[keyThread+tkey] = b
+			}
+		case channel.IsPermanent(err) || now.Sub(it.created) >= d.GiveUp:
+			deadNow = true
+			b, _ := json.Marshal(&DeadLetter{Notification: n, Error: err.Error(), Attempts: it.attempts, Failed: now})
+			c.DoneIntents = []string{n.ID}
+			c.State[keyDead+n.ID] = b
+			d.log.Error("notifications: a notification cannot be delivered; it is in the failed list (baton notifications failed)",
+				"channel", strings.ToLower(n.Channel), "to", strings.Join(n.Addresses, ","), "kind", n.Kind, "id", n.ID, "attempts", it.attempts, "err", err)
+		}
+		if d.OnResult != nil {
+			d.OnResult(n.Channel, err, deadNow)
+		}
+		if err != nil && !deadNow {
+			wait := channel.RetryAfterOf(err)
+			if wait <= 0 {
+				wait = min(d.MaxBackoff, time.Second<<min(it.attempts-1, 20))
+			}
+			d.mu.Lock()
+			l.next, l.lastErr = now.Add(wait), err.Error()
+			if l.since.IsZero() {
+				l.since = now
+			}
+			d.mu.Unlock()
+			if ctx.Err() == nil {
+				d.log.Warn("notifications: a delivery failed; trying again", "channel", strings.ToLower(n.Channel),
+					"to", strings.Join(n.Addresses, ","), "id", n.ID, "attempt", it.attempts, "in", wait, "err", err)
+			}
+			return
+		}
+		if err := d.st.CommitConsumer(ctx, c); err != nil {
+			// Sent but not recorded: it is sent again later (at least once).
+			d.mu.Lock()
+			l.next = now.Add(time.Second)
+			d.mu.Unlock()
+			if ctx.Err() == nil {
+				d.log.Warn("notifications: cannot record a delivery", "id", n.ID, "err", err)
+			}
+			return
+		}
+		d.mu.Lock()
+		l.q = l.q[1:]
+		delete(d.known, n.ID)
+		if deadNow {
+			d.dead++
+		} else {
+			l.lastErr, l.since = "", time.Time{}
+		}
+		if tkey != "" {
+			if runEnded(n.Kind) {
+				delete(d.threads, tkey)
+			} else if th.TS != "" {
+				d.threads[tkey] = th
+			}
+		}
+		l.next = now.Add(d.Pace[n.Channel])
+		d.mu.Unlock()
+	}
+}
+
+// runEnded says whether a kind is a run's last message.
+func runEnded(kind string) bool {
+	switch kind {
+	case KindRunSucceeded, KindRunFailed, KindRunTimedOut, KindRunAborted, KindRecovered:
+		return true
+	}
+	return false
+}
+
+func (d *Delivery) send(ctx context.Context, n *Notification, th *Thread) (err error) {
+	s := d.senders[n.Channel]
+	if s == nil {
+		return &channel.Error{Channel: strings.ToLower(n.Channel), Code: "not_configured", Permanent: true,
+			Msg: fmt.Sprintf("no %s connection is configured on the server; add one to its --config file (see docs/notifications.md)", strings.ToLower(n.Channel))}
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.Timeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the %s sender failed: %v", strings.ToLower(n.Channel), r)
+		}
+	}()
+	return s.Send(ctx, n, th)
+}
+
+// Failed returns the dead letters, oldest first.
+func (d *Delivery) Failed(ctx context.Context) ([]*DeadLetter, error) {
+	var out []*DeadLetter
+	err := d.st.ConsumerState(ctx, ConsumerName, func(k string, v []byte) error {
+		if !strings.HasPrefix(k, keyDead) {
+			return nil
+		}
+		var dl DeadLetter
+		if json.Unmarshal(v, &dl) == nil && dl.Notification != nil {
+			out = append(out, &dl)
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b *DeadLetter) int { return a.Failed.Compare(b.Failed) })
+	return out, err
+}
+
+// ErrNoDeadLetter is returned by Retry for an id not in the failed list.
+var ErrNoDeadLetter = errors.New("no failed notification has this id")
+
+// Retry queues dead letters again (all when ids is empty) and returns how
+// many.
+func (d *Delivery) Retry(ctx context.Context, ids []string) (int, error) {
+	dls, err := d.Failed(ctx)
+	if err != nil {
+		return 0, err
+	}
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	c := &store.ConsumerCommit{Consumer: ConsumerName, State: map[string][]byte{}}
+	now := d.clk.Now()
+	for _, dl := range dls {
+		if len(ids) > 0 && !want[dl.Notification.ID] {
+			continue
+		}
+		delete(want, dl.Notification.ID)
+		body, _ := json.Marshal(dl.Notification)
+		c.State[keyDead+dl.Notification.ID] = nil
+		c.Intents = append(c.Intents, &store.Intent{ID: dl.Notification.ID, Body: body, Created: now})
+	}
+	for id := range want {
+		return 0, fmt.Errorf("%w: %s (list them with baton notifications failed)", ErrNoDeadLetter, id)
+	}
+	if len(c.Intents) == 0 {
+		return 0, nil
+	}
+	if err := d.st.CommitConsumer(ctx, c); err != nil {
+		return 0, err
+	}
+	d.mu.Lock()
+	d.dead -= len(c.Intents)
+	if d.loaded {
+		for _, in := range c.Intents {
+			d.queue(in)
+		}
+	}
+	d.mu.Unlock()
+	d.poke()
+	return len(c.Intents), nil
+}
+
+// Test sends a test message to a target now and returns the error of each
+// address ("" when delivered).
+func (d *Delivery) Test(ctx context.Context, t Target) map[string]string {
+	data := &Data{Kind: KindTest}
+	title, text := render(data, t.Template)
+	out := map[string]string{}
+	for _, addrs := range split(t) {
+		n := &Notification{ID: "test-" + notificationID(d.clk.Now().String(), KindTest, 0, addrs), Channel: t.Channel,
+			Connection: t.Connection, Addresses: addrs, Kind: KindTest, Title: title, Text: text, Time: d.clk.Now(),
+			Event: map[string]any{"test": true}}
+		var th *Thread
+		if t.Channel == Slack {
+			th = &Thread{}
+		}
+		err := d.send(ctx, n, th)
+		out[strings.Join(addrs, ",")] = ""
+		if err != nil {
+			out[strings.Join(addrs, ",")] = err.Error()
+		}
+	}
+	return out
+}
+
+// Status is the delivery's health, for readiness and metrics.
+type Status struct {
+	Queued  int           `json:"queued"`
+	Failed  int           `json:"failed"` // dead letters
+	Failing []LaneFailing `json:"failing,omitempty"`
+}
+
+// LaneFailing is a destination whose deliveries fail at the moment.
+type LaneFailing struct {
+	Destination string    `json:"destination"`
+	Since       time.Time `json:"since"`
+	Error       string    `json:"error"`
+	Queued      int       `json:"queued"`
+}
+
+// Status returns the delivery's health.
+func (d *Delivery) Status() Status {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s := Status{Failed: d.dead}
+	for _, l := range d.lanes {
+		s.Queued += len(l.q)
+		if !l.since.IsZero() {
+			s.Failing = append(s.Failing, LaneFailing{Destination: strings.ReplaceAll(strings.ToLower(l.key), "|", " "), Since: l.since, Error: l.lastErr, Queued: len(l.q)})
+		}
+	}
+	slices.SortFunc(s.Failing, func(a, b LaneFailing) int { return strings.Compare(a.Destination, b.Destination) })
+	return s
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

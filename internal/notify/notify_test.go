@@ -1,0 +1,330 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton/internal/clock"
+	"github.com/batonhq/baton/internal/events"
+	"github.com/batonhq/baton/internal/notify/channel"
+	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlite"
+)
+
+const acct = "123456789012"
+
+func smArn(name string) string { return "arn:aws:states:us-east-1:" + acct + ":stateMachine:" + name }
+func runArn(wf, run string) string {
+	return "arn:aws:states:us-east-1:" + acct + ":execution:" + wf + ":" + run
+}
+
+// fakeSender records what it is given, and fails as told.
+type fakeSender struct {
+	mu    sync.Mutex
+	sent  []*Notification
+	roots map[string]string // run -> root ts
+	fail  func(n *Notification) error
+	ts    int
+}
+
+func (f *fakeSender) Send(_ context.Context, n *Notification, th *Thread) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		if err := f.fail(n); err != nil {
+			return err
+		}
+	}
+	if th != nil && th.TS == "" {
+		f.ts++
+		th.Channel, th.TS = "C1", fmt.Sprintf("1700000000.%06d", f.ts)
+		if f.roots == nil {
+			f.roots = map[string]string{}
+		}
+		if _, dup := f.roots[n.Run]; dup {
+			return fmt.Errorf("a second root for run %s", n.Run)
+		}
+		f.roots[n.Run] = th.TS
+	}
+	f.sent = append(f.sent, n)
+	return nil
+}
+
+func (f *fakeSender) kinds() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, n := range f.sent {
+		out = append(out, n.Kind)
+	}
+	return out
+}
+
+func (f *fakeSender) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.sent)
+}
+
+type world struct {
+	t      *testing.T
+	dir    string
+	st     store.Store
+	clk    *clock.Fake
+	sender *fakeSender
+	n      *Notifier
+	bus    *events.Bus
+	stop   func()
+	seq    int
+	// maxRuns is the rate limit: runs told per 10 minutes.
+	maxRuns int
+}
+
+func newWorld(t *testing.T, maxRuns int) *world {
+	w := &world{t: t, maxRuns: maxRuns, dir: t.TempDir(), clk: clock.NewFake(time.Date(2026, 12, 5, 3, 0, 0, 0, time.UTC)), sender: &fakeSender{}}
+	w.start()
+	t.Cleanup(func() { w.stop(); w.st.Close() })
+	return w
+}
+
+func (w *world) start() {
+	st, err := sqlite.Open(w.dir, sqlite.Options{Durability: sqlite.DurabilityRelaxed})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.st = st
+	w.bus = events.New(st, events.Options{Clock: w.clk})
+	w.n = New(Options{Store: st, DefaultAccount: acct, PublicURL: "http://baton.test", MaxRuns: w.maxRuns, Window: 10 * time.Minute,
+		Wake: func() { w.bus.Wake(ConsumerName) }, Clock: w.clk},
+		map[string]Sender{Slack: w.sender, Email: w.sender, Webhook: w.sender, OpsGenie: w.sender})
+	w.n.Delivery.MaxBackoff = time.Second
+	w.bus.Register(w.n.Consumer())
+	if err := w.bus.Prepare(context.Background()); err != nil {
+		w.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); w.bus.Run(ctx) }()
+	go func() { defer wg.Done(); w.n.Delivery.Run(ctx) }()
+	w.stop = func() { cancel(); wg.Wait() }
+}
+
+func (w *world) restart() {
+	w.stop()
+	w.st.Close()
+	w.start()
+}
+
+// pipeline deploys a pipeline with these notifications.
+func (w *world) pipeline(name, notifications string) {
+	def := "name: " + name + "\nsteps:\n  - name: load\n    script: echo hi\nnotifications:\n" + notifications
+	err := w.st.CreateStateMachine(context.Background(), &store.StateMachine{Arn: smArn(name), Name: name, Type: "STANDARD",
+		Language: "pipeline", Definition: def, RevisionID: "r1", CreatedAt: w.clk.Now(), UpdatedAt: w.clk.Now()})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.n.Changed()
+}
+
+// status puts a run's status event on the bus.
+func (w *world) status(wf, run, status string) {
+	w.put(map[string]any{"source": "aws.states", "detail-type": "Step Functions Execution Status Change",
+		"detail": map[string]any{"executionArn": runArn(wf, run), "stateMachineArn": smArn(wf), "name": run, "status": status,
+			"startDate": w.clk.Now().Add(-time.Minute).UnixMilli(), "error": map[bool]any{true: "States.TaskFailed"}[status == "FAILED"]}})
+}
+
+// step puts a step's status event on the bus.
+func (w *world) step(wf, run, step, status string) {
+	w.put(map[string]any{"source": "baton.pipeline", "detail-type": "Pipeline Step Status Change",
+		"detail": map[string]any{"executionArn": runArn(wf, run), "stateMachineArn": smArn(wf), "name": run, "step": step, "status": status}})
+}
+
+func (w *world) put(env map[string]any) {
+	w.seq++
+	env["id"] = fmt.Sprintf("ev-%d", w.seq)
+	env["account"] = acct
+	body, _ := json.Marshal(env)
+	arn := env["detail"].(map[string]any)["executionArn"].(string)
+	if err := w.bus.Put(context.Background(), []*store.OutboxEvent{{Partition: store.PartitionOf(arn), Account: acct, Bus: "default",
+		Time: w.clk.Now(), Body: body}}); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// held returns the runs of a workflow held back by the rate limit.
+func (w *world) held(wf string) int {
+	w.n.mu.Lock()
+	defer w.n.mu.Unlock()
+	if r := w.n.rates[wf]; r != nil {
+		return r.ByStatus["FAILED"]
+	}
+	return 0
+}
+
+// waitSent waits until the sender has n messages, advancing the fake
+// clock so that back-offs and paces pass.
+func (w *world) waitSent(n int) {
+	w.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for w.sender.count() < n {
+		if time.Now().After(deadline) {
+			w.t.Fatalf("sent %d notifications, want %d: %v", w.sender.count(), n, w.sender.kinds())
+		}
+		w.clk.Advance(100 * time.Millisecond)
+		time.Sleep(time.Millisecond) // lets the delivery goroutines run; not a wait for a result
+	}
+}
+
+func TestFullExecutionOneThreadInOrder(t *testing.T) {
+	w := newWorld(t, 3)
+	w.pipeline("listings", "  type: FULL_EXECUTION\n  targets:\n    - {channel: SLACK, addresses: [alerts]}\n")
+	w.status("listings", "r1", "RUNNING")
+	w.step("listings", "r1", "load", "RUNNING")
+	w.step("listings", "r1", "load", "SUCCEEDED")
+	w.step("listings", "r1", "publish", "RUNNING")
+	w.step("listings", "r1", "publish", "FAILED")
+	w.status("listings", "r1", "FAILED")
+	w.waitSent(6)
+	want := []string{KindRunStarted, KindStepStarted, KindStepSucceeded, KindStepStarted, KindStepFailed, KindRunFailed}
+	if got := w.sender.kinds(); !slices.Equal(got, want) {
+		t.Fatalf("kinds %v, want %v", got, want)
+	}
+	if len(w.sender.roots) != 1 {
+		t.Fatalf("roots %v, want one thread", w.sender.roots)
+	}
+	last := w.sender.sent[5]
+	if !last.Failure || !strings.Contains(last.Text, "Failing step: publish") || !strings.Contains(last.Text, "http://baton.test/api/v1/executions/") {
+		t.Fatalf("the outcome: %+v", last)
+	}
+}
+
+func TestFailuresLevelRecoveryAndRateLimit(t *testing.T) {
+	w := newWorld(t, 3)
+	w.pipeline("sales", "  type: FAILURES\n  targets:\n    - {channel: OPSGENIE, addresses: [team-x]}\n    - {channel: EMAIL, addresses: [a@example.com, b@example.com]}\n")
+	// A success tells nothing at this level.
+	w.status("sales", "ok0", "RUNNING")
+	w.status("sales", "ok0", "SUCCEEDED")
+	// A burst of failing runs: 3 told (an alert and a mail each), the rest
+	// summed up at the window's end.
+	for i := range 50 {
+		w.status("sales", fmt.Sprintf("f%d", i), "RUNNING")
+		w.status("sales", fmt.Sprintf("f%d", i), "FAILED")
+	}
+	w.waitSent(6)
+	deadline := time.Now().Add(5 * time.Second)
+	for w.held(smArn("sales")) < 47 {
+		if time.Now().After(deadline) {
+			t.Fatalf("held back %d runs, want 47", w.held(smArn("sales")))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	w.clk.Advance(11 * time.Minute)
+	w.waitSent(7)
+	got := w.sender.kinds()
+	if got[6] != KindSummary || len(got) != 7 {
+		t.Fatalf("kinds %v: want 3 failures to 2 targets then one summary (e-mail only)", got)
+	}
+	sum := w.sender.sent[6]
+	if !strings.Contains(sum.Text, "47 runs") || !strings.Contains(sum.Text, "47 failed") {
+		t.Fatalf("summary: %s", sum.Text)
+	}
+	for _, n := range w.sender.sent {
+		if n.Channel == Email && len(n.Addresses) != 2 {
+			t.Fatalf("one mail to both addresses: %v", n.Addresses)
+		}
+	}
+	// The next success is a recovery, told once, which closes the alert.
+	w.status("sales", "ok1", "RUNNING")
+	w.status("sales", "ok1", "SUCCEEDED")
+	w.status("sales", "ok2", "RUNNING")
+	w.status("sales", "ok2", "SUCCEEDED")
+	w.waitSent(9)
+	w.clk.Advance(time.Minute)
+	time.Sleep(50 * time.Millisecond) // nothing more must come; a bounded look, not a wait for a result
+	got = w.sender.kinds()
+	if !slices.Equal(got[7:], []string{KindRecovered, KindRecovered}) {
+		t.Fatalf("after the failures: %v", got[7:])
+	}
+	if !w.sender.sent[7].Resolve && !w.sender.sent[8].Resolve {
+		t.Fatalf("the recovery must close the alert")
+	}
+}
+
+func TestDownChannelThenBackAndDeadLetters(t *testing.T) {
+	w := newWorld(t, 100)
+	w.pipeline("x", "  type: PIPELINE\n  targets:\n    - {channel: WEBHOOK, addresses: [\"https://hooks.example.com/a\"]}\n")
+	var down sync.Mutex
+	isDown := true
+	w.sender.fail = func(n *Notification) error {
+		down.Lock()
+		defer down.Unlock()
+		if n.Run == runArn("x", "bad") {
+			return &channel.Error{Channel: "webhook", Code: "http_410", Permanent: true, Msg: "gone"}
+		}
+		if isDown {
+			return &channel.Error{Channel: "webhook", Code: "http_503", Msg: "down"}
+		}
+		return nil
+	}
+	for i := range 5 {
+		w.status("x", fmt.Sprintf("r%d", i), "RUNNING")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(w.n.Delivery.Status().Failing) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the failing destination is not shown in the status")
+		}
+		w.clk.Advance(100 * time.Millisecond)
+		time.Sleep(time.Millisecond)
+	}
+	w.restart() // a restart while the channel is down loses nothing
+	w.sender.fail = func(n *Notification) error {
+		if n.Run == runArn("x", "bad") {
+			return &channel.Error{Channel: "webhook", Code: "http_410", Permanent: true, Msg: "gone"}
+		}
+		return nil
+	}
+	w.waitSent(5)
+	seen := map[string]bool{}
+	for i, n := range w.sender.sent {
+		if seen[n.ID] {
+			t.Fatalf("notification %s sent twice", n.ID)
+		}
+		seen[n.ID] = true
+		if n.Run != runArn("x", fmt.Sprintf("r%d", i)) {
+			t.Fatalf("out of order: %d is %s", i, n.Run)
+		}
+	}
+	w.status("x", "bad", "RUNNING")
+	deadline = time.Now().Add(5 * time.Second)
+	var dl []*DeadLetter
+	for len(dl) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the permanent failure is not in the failed list")
+		}
+		w.clk.Advance(100 * time.Millisecond)
+		time.Sleep(time.Millisecond)
+		var err error
+		if dl, err = w.n.Delivery.Failed(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !strings.Contains(dl[0].Error, "gone") || w.n.Delivery.Status().Failed != 1 {
+		t.Fatalf("dead letter %+v, status %+v", dl[0], w.n.Delivery.Status())
+	}
+	w.sender.fail = nil
+	if n, err := w.n.Delivery.Retry(context.Background(), nil); err != nil || n != 1 {
+		t.Fatalf("Retry: %d, %v", n, err)
+	}
+	w.waitSent(6)
+	if dl, _ := w.n.Delivery.Failed(context.Background()); len(dl) != 0 {
+		t.Fatalf("failed list after the retry: %v", dl)
+	}
+}
