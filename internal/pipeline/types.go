@@ -34,7 +34,7 @@ type Pipeline struct {
 	Output    any
 	HasOutput bool
 
-	Trigger       *Trigger       // acts once the triggers issue lands
+	Trigger       *Trigger // acts once the triggers issue lands
 	Notifications *Notifications
 
 	// Source gives the position in the file of every value by JSON
