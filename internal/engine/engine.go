@@ -163,9 +163,10 @@ type Config struct {
 	// BusEvents, when set, returns the events on the bus of a transition
 	// of an execution: its status went from `from` to row.Status ("" from:
 	// it started; equal: no change) and it adds history (nil for Express,
-	// which keep none). They are stored in the transition's transaction,
+	// which keep none), and schedules tasks (their attempt numbers tell
+	// retries). They are stored in the transition's transaction,
 	// so that a status change is never stored without its event.
-	BusEvents func(row *store.Execution, from string, history []store.Event) []*store.OutboxEvent
+	BusEvents func(row *store.Execution, from string, history []store.Event, tasks []*store.Task) []*store.OutboxEvent
 	// OnBusEvents is called (off the loop) when a stored batch held bus
 	// events: the consumers of the outbox have something to read.
 	OnBusEvents func()

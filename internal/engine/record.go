@@ -182,7 +182,7 @@ func (e *Engine) busEvents(tr *store.Transition, from string, history []store.Ev
 	if e.cfg.BusEvents == nil {
 		return
 	}
-	if evs := e.cfg.BusEvents(tr.Execution, from, history); len(evs) > 0 {
+	if evs := e.cfg.BusEvents(tr.Execution, from, history, tr.AddTasks); len(evs) > 0 {
 		tr.Outbox = append(tr.Outbox, evs...)
 	}
 }

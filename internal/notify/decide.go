@@ -84,8 +84,10 @@ type rate struct {
 
 // runState is what the notifier remembers of a run until it ends.
 type runState struct {
-	Told  bool   `json:"told"` // admitted by the rate limit: its messages are sent
-	Step  string `json:"step,omitempty"`
+	Told bool `json:"told"` // admitted by the rate limit: its messages are sent
+	// Attempts of steps retried (2 the first retry).
+	Attempts map[string]int `json:"attempts,omitempty"`
+	Step     string         `json:"step,omitempty"`
 	Error string `json:"error,omitempty"`
 	Cause string `json:"cause,omitempty"`
 }
@@ -249,6 +251,10 @@ func (n *Notifier) decide(ctx context.Context, ev *store.OutboxEvent, e *event, 
 			rs.Step, rs.Error, rs.Cause = d.Step, d.Error, d.Cause
 		case "RETRYING":
 			kind = KindStepRetry
+			if rs.Attempts == nil {
+				rs.Attempts = map[string]int{}
+			}
+			rs.Attempts[d.Step] = max(rs.Attempts[d.Step], d.Attempt)
 		}
 	default:
 		switch d.Status {
@@ -284,7 +290,7 @@ func (n *Notifier) decide(ctx context.Context, ev *store.OutboxEvent, e *event, 
 	if !wants(level, kind) {
 		if ended {
 			n.endRun(c, d.ExecutionArn, fresh)
-		} else if !fresh || rs.Step != "" {
+		} else if !fresh || rs.Step != "" || rs.Attempts != nil {
 			n.runs[d.ExecutionArn] = rs
 			n.setState(c, keyRun+d.ExecutionArn, rs)
 		}
@@ -339,11 +345,12 @@ func (n *Notifier) decide(ctx context.Context, ev *store.OutboxEvent, e *event, 
 	if step {
 		data.Run.Status = "RUNNING"
 		data.Step.Name, data.Step.Status, data.Step.Error, data.Step.Cause = d.Step, d.Status, d.Error, d.Cause
-		data.Step.Attempt = d.Attempt
+		data.Step.Attempt = max(d.Attempt, rs.Attempts[d.Step])
 	} else {
 		data.Run.Error, data.Run.Cause = d.Error, d.Cause
 		if failure && rs.Step != "" {
 			data.Step.Name = rs.Step
+			data.Step.Attempt = rs.Attempts[rs.Step]
 		}
 	}
 	if kind == KindStepFailed || (failure && data.Step.Name != "") {

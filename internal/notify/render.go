@@ -85,7 +85,7 @@ func (d *Data) text() string {
 		b.WriteString(".")
 		return b.String()
 	case KindStepStarted, KindStepSucceeded, KindStepFailed, KindStepRetry:
-		verb := map[string]string{KindStepStarted: "started", KindStepSucceeded: "succeeded", KindStepFailed: "failed", KindStepRetry: "failed and will be retried"}[d.Kind]
+		verb := map[string]string{KindStepStarted: "started", KindStepSucceeded: "succeeded", KindStepFailed: "failed", KindStepRetry: "is retried"}[d.Kind]
 		if d.Kind == KindStepFailed && d.Step.Status == "TIMED_OUT" {
 			verb = "timed out"
 		}

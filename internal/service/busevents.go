@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/batonhq/baton/internal/store"
 )
@@ -23,11 +24,11 @@ const (
 // Change" event on the default bus of its namespace (the account in its
 // ARN). Pipelines' runs carry their logical date as detail.logicalDate (a
 // Baton addition, for triggers that match runs of the same day).
-func BusEvents(region string) func(row *store.Execution, from string, history []store.Event) []*store.OutboxEvent {
-	return func(row *store.Execution, from string, history []store.Event) []*store.OutboxEvent {
+func BusEvents(region string) func(row *store.Execution, from string, history []store.Event, tasks []*store.Task) []*store.OutboxEvent {
+	return func(row *store.Execution, from string, history []store.Event, tasks []*store.Task) []*store.OutboxEvent {
 		var out []*store.OutboxEvent
 		if row.Language == "pipeline" && len(history) > 0 {
-			out = stepEvents(region, row, history)
+			out = stepEvents(region, row, history, tasks)
 		}
 		if from != row.Status {
 			out = append(out, StatusEvent(region, row))
@@ -45,8 +46,10 @@ const (
 // stepEvents returns the status changes of a pipeline run's steps that
 // history records: a step entered is RUNNING; a step exited is SUCCEEDED,
 // FAILED or TIMED_OUT by the outcome before it; a step stopped is
-// ABORTED; a step skipped is SKIPPED (its reason as error).
-func stepEvents(region string, row *store.Execution, history []store.Event) []*store.OutboxEvent {
+// ABORTED; a step skipped is SKIPPED (its reason as error). A task
+// scheduled again for a retry (attempt 2 and on) is RETRYING, with its
+// attempt number.
+func stepEvents(region string, row *store.Execution, history []store.Event, tasks []*store.Task) []*store.OutboxEvent {
 	type parsed struct {
 		typ, name, err, cause string
 		prev                  int64
@@ -90,21 +93,35 @@ func stepEvents(region string, row *store.Execution, history []store.Event) []*s
 		}
 		detail := map[string]any{"executionArn": row.Arn, "stateMachineArn": row.StateMachineArn, "name": row.Name,
 			"step": p.name, "status": status, "error": nilIfEmpty(errName), "cause": nilIfEmpty(cause)}
-		if d := TriggerDepth(row.TraceHeader); d > 0 {
-			detail["triggerDepth"] = d
+		out = append(out, stepEvent(region, row, fmt.Sprintf("%d", h.ID), h.Timestamp, detail))
+	}
+	for _, t := range tasks {
+		if t.Attempt < 1 || t.StateName == "" {
+			continue
 		}
-		account := ""
-		if a, err := ParseArn(row.Arn); err == nil {
-			account, region = a.Account, a.Region
-		}
-		hash := sha256.Sum256(fmt.Appendf(nil, "%s\x00step\x00%d\x00%d", row.Arn, row.RedriveCount, h.ID))
-		env := map[string]any{"version": "0", "id": uuidOf(hash[:16]), "detail-type": StepStatusChanged, "source": PipelineSource,
-			"account": account, "time": h.Timestamp.UTC().Format("2006-01-02T15:04:05Z"), "region": region,
-			"resources": []string{row.Arn}, "detail": detail}
-		body, _ := json.Marshal(env)
-		out = append(out, &store.OutboxEvent{Partition: store.PartitionOf(row.Arn), Account: account, Bus: DefaultBus, Time: h.Timestamp, Body: body})
+		detail := map[string]any{"executionArn": row.Arn, "stateMachineArn": row.StateMachineArn, "name": row.Name,
+			"step": t.StateName, "status": "RETRYING", "attempt": t.Attempt + 1, "error": nil, "cause": nil}
+		out = append(out, stepEvent(region, row, "task\x00"+t.TaskID, t.CreatedAt, detail))
 	}
 	return out
+}
+
+// stepEvent wraps a step's status change in its bus envelope; key makes
+// its id (the same change stored again is the same event).
+func stepEvent(region string, row *store.Execution, key string, at time.Time, detail map[string]any) *store.OutboxEvent {
+	if d := TriggerDepth(row.TraceHeader); d > 0 {
+		detail["triggerDepth"] = d
+	}
+	account := ""
+	if a, err := ParseArn(row.Arn); err == nil {
+		account, region = a.Account, a.Region
+	}
+	hash := sha256.Sum256(fmt.Appendf(nil, "%s\x00step\x00%d\x00%s", row.Arn, row.RedriveCount, key))
+	env := map[string]any{"version": "0", "id": uuidOf(hash[:16]), "detail-type": StepStatusChanged, "source": PipelineSource,
+		"account": account, "time": at.UTC().Format("2006-01-02T15:04:05Z"), "region": region,
+		"resources": []string{row.Arn}, "detail": detail}
+	body, _ := json.Marshal(env)
+	return &store.OutboxEvent{Partition: store.PartitionOf(row.Arn), Account: account, Bus: DefaultBus, Time: at, Body: body}
 }
 
 func nilIfEmpty(s string) any {
