@@ -20,6 +20,7 @@ import (
 	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/bundle"
+	"github.com/batonhq/baton/internal/notify"
 	"github.com/batonhq/baton/internal/pipeline"
 	"github.com/batonhq/baton/internal/store"
 )
@@ -270,6 +271,11 @@ func (s *Service) DeployPipeline(ctx context.Context, in *DeployPipelineInput) (
 	p, err := checkProject(b)
 	if err != nil {
 		return nil, err
+	}
+	if set := notify.FromPipeline(p.pl.Notifications); set != nil {
+		if err := s.checkTargets(set); err != nil {
+			return nil, apierr.New(apierr.InvalidDefinition, "Invalid Pipeline: %s", strings.TrimPrefix(err.Error(), apierr.ValidationException+": "))
+		}
 	}
 	name := p.pl.Name
 	if err := checkName("state machine", name); err != nil {

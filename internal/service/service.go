@@ -55,6 +55,9 @@ type Config struct {
 	// OnWorkflowsChanged, when set, is called after a workflow was
 	// created, updated, deployed or deleted (the triggers read them again).
 	OnWorkflowsChanged func()
+	// Notifications is the server's notifier (nil: none): deploys check
+	// that pipelines' targets can be delivered to.
+	Notifications Notifications
 }
 
 // Service implements every operation of the Step Functions API over a store

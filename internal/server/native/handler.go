@@ -113,6 +113,13 @@ func (h *handler) routes() {
 		{"GET /api/v1/workflows/{name}/triggers", h.explainTriggers},
 		{"POST /api/v1/workflows/{name}/schedules/pause", h.pauseSchedules},
 		{"POST /api/v1/workflows/{name}/schedules/resume", h.resumeSchedules},
+		{"GET /api/v1/workflows/{name}/notifications", h.workflowNotifications},
+		{"PUT /api/v1/workflows/{name}/notifications", h.setWorkflowNotifications},
+		{"DELETE /api/v1/workflows/{name}/notifications", h.deleteWorkflowNotifications},
+		{"GET /api/v1/notifications/failed", h.failedNotifications},
+		{"POST /api/v1/notifications/failed/retry", h.retryNotifications},
+		{"POST /api/v1/notifications/test", h.testNotification},
+		{"GET /api/v1/notifications/status", h.notificationStatus},
 
 		{"GET /api/v1/executions", h.listExecutions},
 		{"GET /api/v1/executions/{arn}", h.describeExecution},
