@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -37,6 +38,7 @@ type serverFlags struct {
 	shutdownGrace                                           time.Duration
 	maxStepTime                                             time.Duration
 	eventRetention                                          time.Duration
+	notify                                                  notifyFlags
 	envErr                                                  error // a BATON_* number that is not one
 
 	// The HTTP surface (docs/server.md, "Security on a network").
@@ -108,6 +110,10 @@ transitions in flight and leaves running executions to resume on restart.`,
 	fl.IntVar(&f.maxRulesPerBus, "max-rules-per-bus", envInt(&f.envErr, "BATON_MAX_RULES_PER_BUS", 300), "most EventBridge rules of one event bus (AWS's quota)")
 	fl.IntVar(&f.maxTargetsPerRule, "max-targets-per-rule", envInt(&f.envErr, "BATON_MAX_TARGETS_PER_RULE", 5), "most targets of one EventBridge rule (AWS's quota)")
 	fl.DurationVar(&f.eventRetention, "event-retention", envDuration(&f.envErr, "BATON_EVENT_RETENTION", 7*24*time.Hour), "keep events on the bus this long once every consumer has read them")
+	fl.StringVar(&f.notify.publicURL, "public-url", os.Getenv("BATON_PUBLIC_URL"), "the server's address as people reach it (https://baton.example.com), for links in notifications; default http://LISTEN")
+	fl.IntVar(&f.notify.maxRuns, "notify-max-runs", envInt(&f.envErr, "BATON_NOTIFY_MAX_RUNS", 10), "runs of one workflow told one by one per --notify-window; the others are summed up in one message at the window's end")
+	fl.DurationVar(&f.notify.window, "notify-window", envDuration(&f.envErr, "BATON_NOTIFY_WINDOW", 10*time.Minute), "the window of --notify-max-runs")
+	fl.DurationVar(&f.notify.giveUp, "notify-give-up", envDuration(&f.envErr, "BATON_NOTIFY_GIVE_UP", 24*time.Hour), "a notification that cannot be delivered for this long goes to the failed list (baton notifications failed)")
 	fl.DurationVar(&f.maxStepTime, "max-step-time", envDuration(&f.envErr, "BATON_MAX_STEP_TIME", 10*time.Second), "stop an execution that computes this long without waiting for a task or a timer (Baton.RunawayExecution)")
 	fl.IntVar(&f.workers, "workers", envInt(&f.envErr, "BATON_WORKERS", 64), "built-in tasks (baton:shell, baton:http, mapped resources) run at once")
 	fl.StringArrayVar(&f.resources, "resource", nil, "map a Task resource to a local command: ARN=COMMAND (repeatable)")
@@ -317,6 +323,9 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	if f.eventRetention < time.Minute {
 		return usageErr("--event-retention %s: want at least 1m, such as 168h", f.eventRetention)
 	}
+	if err := f.notify.check(); err != nil {
+		return err
+	}
 	if f.maxStepTime <= 0 {
 		return usageErr("--max-step-time %s: want a positive duration such as 10s", f.maxStepTime)
 	}
@@ -353,7 +362,7 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 			MaxBodyMemory: f.maxBodyMemory,
 		},
 		DBCheck: f.dbCheck, Limits: limits, MaxStepTime: f.maxStepTime, Connections: conns, EventRetention: f.eventRetention,
-		Arrivals: arrivals,
+		Arrivals: arrivals, Notify: f.notify.config(),
 	})
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}
@@ -373,4 +382,34 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// notifyFlags tune notifications (docs/notifications.md).
+type notifyFlags struct {
+	publicURL      string
+	maxRuns        int
+	window, giveUp time.Duration
+}
+
+func (f *notifyFlags) check() error {
+	if f.publicURL != "" {
+		u, err := url.Parse(f.publicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return usageErr("--public-url %q: want the server's base URL, such as https://baton.example.com", f.publicURL)
+		}
+	}
+	if f.maxRuns < 1 {
+		return usageErr("--notify-max-runs %d: want at least 1", f.maxRuns)
+	}
+	if f.window < time.Second {
+		return usageErr("--notify-window %s: want at least 1s, such as 10m", f.window)
+	}
+	if f.giveUp < time.Minute {
+		return usageErr("--notify-give-up %s: want at least 1m, such as 24h", f.giveUp)
+	}
+	return nil
+}
+
+func (f *notifyFlags) config() server.NotifyConfig {
+	return server.NotifyConfig{PublicURL: f.publicURL, MaxRuns: f.maxRuns, Window: f.window, GiveUp: f.giveUp}
 }

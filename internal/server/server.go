@@ -102,6 +102,9 @@ type Config struct {
 
 	// Arrivals tunes the watching of pipelines' data triggers.
 	Arrivals ArrivalsConfig
+
+	// Notify tunes notifications.
+	Notify NotifyConfig
 }
 
 // HTTPConfig bounds and guards the HTTP surface; zero values take the
@@ -284,6 +287,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	triggers := events.NewTriggers(events.TriggerOptions{Store: st, Region: region, DefaultAccount: account, Log: cfg.Log})
 	arrivals := newArrivals(cfg, st, bus, resolver, region, account)
+	notifier := newNotifier(cfg, st, bus, reg, account)
 	svc := service.New(service.Config{Region: cfg.Region, AccountID: cfg.AccountID, MaxPayloadBytes: cfg.MaxPayloadBytes,
 		DisabledResource: resolver.Disabled, MaxTaskLogBytes: cfg.MaxTaskLogBytes, Bundles: bundles,
 		OnWorkflowsChanged: func() {
@@ -291,7 +295,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			bus.Wake(events.TriggersConsumer)
 			arrivals.Changed()
 			bus.Wake(events.ArrivalsConsumer)
+			notifier.Changed()
 		},
+		Notifications: notifier,
 		PutBusEvents: bus.Put, MaxRulesPerBus: cfg.MaxRulesPerBus, MaxTargetsPerRule: cfg.MaxTargetsPerRule}, st, eng)
 	eng.SetChildren(children{svc: svc, eng: eng, st: st})
 	triggers.SetStarter(starter{svc: svc})
@@ -299,6 +305,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	bus.Register(events.NewRules(st, starter{svc: svc}, region, account, nil).Consumer())
 	arrivals.SetStarter(starter{svc: svc})
 	bus.Register(arrivals.Consumer())
+	bus.Register(notifier.n.Consumer())
 	// Consumers new to this data directory start at the end of the outbox,
 	// before the engine adds to it.
 	if err := bus.Prepare(ctx); err != nil {
@@ -324,7 +331,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	busDone := make(chan struct{})
 	go func() {
 		defer close(busDone)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			notifier.n.Delivery.Run(busCtx)
+		}()
 		bus.Run(busCtx)
+		<-done
 	}()
 	go trimOutbox(busCtx, st, cmp.Or(cfg.EventRetention, 7*24*time.Hour), cfg.Log)
 	s.stopBus = func() { busStop(); <-busDone }
@@ -333,7 +346,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	hc := cfg.HTTP
 	s.http = &http.Server{
 		Handler: surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log,
-			triggers: explainer{Triggers: triggers, arrivals: arrivals}, arrivals: arrivals}.handler(),
+			triggers: explainer{Triggers: triggers, arrivals: arrivals}, arrivals: arrivals, notify: notifier}.handler(),
 		ReadHeaderTimeout: min(10*time.Second, hc.ReadTimeout),
 		ReadTimeout:       hc.ReadTimeout,
 		WriteTimeout:      hc.WriteTimeout,
@@ -417,6 +430,7 @@ type surface struct {
 	log      *slog.Logger
 	triggers native.TriggerExplainer
 	arrivals *events.Arrivals // nil: no bucket notifications
+	notify   notifications
 }
 
 // handler is the server's HTTP handler: the routes behind the guard.
@@ -442,7 +456,7 @@ func (x surface) routes() http.Handler {
 			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
-		w.Write([]byte("ready\n"))
+		w.Write([]byte("ready\n" + readinessDetail(x.notify.Status())))
 	})
 	sfn := sfnapi.Handler(x.svc, x.log)
 	ebAPI := eventsapi.Handler(x.svc, x.log)

@@ -1,0 +1,114 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/batonhq/baton/internal/events"
+	"github.com/batonhq/baton/internal/notify"
+	"github.com/batonhq/baton/internal/store"
+)
+
+// NotifyConfig tunes notifications (see docs/notifications.md); zero
+// values take the defaults.
+type NotifyConfig struct {
+	// PublicURL is the server's address as people reach it, for links
+	// (default http://LISTEN).
+	PublicURL string
+	// MaxRuns runs of a workflow are told one by one per Window (10 per
+	// 10 minutes); the others are summed up at the window's end.
+	MaxRuns int
+	Window  time.Duration
+	// GiveUp is how long a notification is tried before it goes to the
+	// failed list (24 h).
+	GiveUp time.Duration
+	// MaxBackoff is the longest wait between two tries (1 minute).
+	MaxBackoff time.Duration
+}
+
+// notifications is the server's notifier as the service uses it.
+type notifications struct {
+	n        *notify.Notifier
+	channels *notify.Channels
+}
+
+func (x notifications) Check(t *notify.Target) error { return x.channels.Check(t) }
+func (x notifications) Changed()                     { x.n.Changed() }
+func (x notifications) Failed(ctx context.Context) ([]*notify.DeadLetter, error) {
+	return x.n.Delivery.Failed(ctx)
+}
+func (x notifications) Retry(ctx context.Context, ids []string) (int, error) {
+	return x.n.Delivery.Retry(ctx, ids)
+}
+func (x notifications) Test(ctx context.Context, t notify.Target) map[string]string {
+	return x.n.Delivery.Test(ctx, t)
+}
+func (x notifications) Status() notify.Status { return x.n.Delivery.Status() }
+
+// newNotifier makes the notifier of a server: a consumer of bus, with
+// metrics in reg.
+func newNotifier(cfg Config, st store.Store, bus *events.Bus, reg *prometheus.Registry, account string) notifications {
+	channels := notifyChannels(cfg)
+	nc := cfg.Notify
+	public := nc.PublicURL
+	if public == "" {
+		public = "http://" + cfg.Listen
+	}
+	n := notify.New(notify.Options{Store: st, DefaultAccount: account, PublicURL: public, MaxRuns: nc.MaxRuns, Window: nc.Window,
+		Wake: func() { bus.Wake(notify.ConsumerName) }, Log: cfg.Log}, channels.Senders())
+	if nc.GiveUp > 0 {
+		n.Delivery.GiveUp = nc.GiveUp
+	}
+	if nc.MaxBackoff > 0 {
+		n.Delivery.MaxBackoff = nc.MaxBackoff
+	}
+	sent := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "baton_notifications_sent_total",
+		Help: "Notifications delivered, by channel."}, []string{"channel"})
+	failed := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "baton_notification_attempts_failed_total",
+		Help: "Delivery attempts that failed, by channel (they are tried again unless given up)."}, []string{"channel"})
+	given := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "baton_notifications_given_up_total",
+		Help: "Notifications given up, now in the failed list (baton notifications failed), by channel."}, []string{"channel"})
+	reg.MustRegister(sent, failed, given,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "baton_notifications_queued", Help: "Notifications waiting to be delivered."},
+			func() float64 { return float64(n.Delivery.Status().Queued) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "baton_notifications_failing_destinations", Help: "Destinations whose deliveries fail at the moment."},
+			func() float64 { return float64(len(n.Delivery.Status().Failing)) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "baton_notifications_failed", Help: "Notifications in the failed list."},
+			func() float64 { return float64(n.Delivery.Status().Failed) }))
+	n.Delivery.OnResult = func(ch string, err error, dead bool) {
+		ch = strings.ToLower(ch)
+		switch {
+		case err == nil:
+			sent.WithLabelValues(ch).Inc()
+		case dead:
+			failed.WithLabelValues(ch).Inc()
+			given.WithLabelValues(ch).Inc()
+		default:
+			failed.WithLabelValues(ch).Inc()
+		}
+	}
+	return notifications{n: n, channels: channels}
+}
+
+// readinessDetail is what /readyz adds about notifications: a notifier
+// that fails is not silent, yet does not take the server out of service.
+func readinessDetail(s notify.Status) string {
+	var b strings.Builder
+	for _, f := range s.Failing {
+		fmt.Fprintf(&b, "notifications: deliveries to %s fail since %s (%d queued): %s\n", f.Destination, f.Since.UTC().Format(time.RFC3339), f.Queued, f.Error)
+	}
+	if s.Failed > 0 {
+		fmt.Fprintf(&b, "notifications: %d could not be delivered (baton notifications failed)\n", s.Failed)
+	}
+	return b.String()
+}
+
+// notifyChannels builds the notification connections of the --config
+// file.
+func notifyChannels(cfg Config) *notify.Channels {
+	return &notify.Channels{}
+}
