@@ -25,7 +25,7 @@ type Webhook struct {
 
 	mu         sync.Mutex
 	deliveries []WebhookDelivery
-	failNext   faults[webhookFault]
+	failNext   faults[statusFault]
 }
 
 // WebhookDelivery is a received webhook.
@@ -38,7 +38,7 @@ type WebhookDelivery struct {
 	Err       string // why it was not verified
 }
 
-type webhookFault struct{ status, retryAfter int }
+type statusFault struct{ status, retryAfter int }
 
 // NewWebhook starts a receiver verifying with secret (whsec_<base64>); it
 // stops with the test.
@@ -63,7 +63,7 @@ func (w *Webhook) SetDown(d Down) error { return w.http.setDown(d) }
 func (w *Webhook) FailNext(n, status, retryAfter int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.failNext = faults[webhookFault]{n: n, fault: webhookFault{status, retryAfter}}
+	w.failNext = faults[statusFault]{n: n, fault: statusFault{status, retryAfter}}
 }
 
 // Deliveries returns the recorded deliveries, in order.
