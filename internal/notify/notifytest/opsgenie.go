@@ -22,12 +22,12 @@ type OpsGenie struct {
 	URL    string // the API's base URL, "http://127.0.0.1:PORT"
 	APIKey string
 
-	http *httpFake
+	*httpFake
+	statusFaults
 
 	mu       sync.Mutex
 	alerts   []*OpsGenieAlert // every alert, in creation order
 	requests int
-	failNext faults[statusFault]
 }
 
 // OpsGenieAlert is an alert as the fake holds it.
@@ -52,21 +52,9 @@ func NewOpsGenie(t testing.TB, apiKey string) *OpsGenie {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v2/alerts", o.create)
 	mux.HandleFunc("POST /v2/alerts/{alias}/close", o.close)
-	o.http = startHTTP(t, mux)
-	o.URL = "http://" + o.http.addr
+	o.httpFake = startHTTP(t, mux)
+	o.URL = "http://" + o.addr
 	return o
-}
-
-// SetDown takes the fake down (Unavailable: 503; Refusing: connections
-// refused) or brings it back (Up).
-func (o *OpsGenie) SetDown(d Down) error { return o.http.setDown(d) }
-
-// FailNext answers the next n requests with status (and a Retry-After of
-// retryAfter seconds when not 0).
-func (o *OpsGenie) FailNext(n, status, retryAfter int) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.failNext = faults[statusFault]{n: n, fault: statusFault{status, retryAfter}}
 }
 
 // Requests is how many API requests reached the fake (down or not).
@@ -131,8 +119,8 @@ func ogAnswer(w http.ResponseWriter, status int, v map[string]any) {
 func (o *OpsGenie) begin(w http.ResponseWriter, r *http.Request, into any) bool {
 	o.mu.Lock()
 	o.requests++
-	fault, failing := o.failNext.take()
 	o.mu.Unlock()
+	fault, failing := o.statusFaults.take()
 	if failing {
 		if fault.retryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(fault.retryAfter))
