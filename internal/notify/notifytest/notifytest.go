@@ -84,9 +84,10 @@ func (f *httpFake) serve(ln net.Listener) {
 	go func() { _ = srv.Serve(ln) }()
 }
 
-// setDown changes the fake's state; Refusing closes the listener and every
-// connection, and Up or Unavailable after it listens again on the same port.
-func (f *httpFake) setDown(d Down) error {
+// SetDown takes the fake down (Unavailable: 503 to everything; Refusing:
+// the listener and every connection closed, so connections are refused) or
+// brings it back on the same port (Up).
+func (f *httpFake) SetDown(d Down) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if d == f.down {
@@ -131,4 +132,27 @@ func (f *faults[T]) take() (T, bool) {
 	}
 	f.n--
 	return f.fault, true
+}
+
+// statusFaults answers the next n requests with an HTTP status.
+type statusFaults struct {
+	mu     sync.Mutex
+	faults faults[statusFault]
+}
+
+type statusFault struct{ status, retryAfter int }
+
+// FailNext answers the next n requests with status (and a Retry-After of
+// retryAfter seconds when it is not 0); they are not recorded.
+func (s *statusFaults) FailNext(n, status, retryAfter int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = faults[statusFault]{n: n, fault: statusFault{status, retryAfter}}
+}
+
+// take returns the next request's fault.
+func (s *statusFaults) take() (statusFault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faults.take()
 }

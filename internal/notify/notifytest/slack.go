@@ -26,7 +26,7 @@ type Slack struct {
 	URL   string
 	Token string
 
-	http *httpFake
+	*httpFake
 
 	mu        sync.Mutex
 	seq       int64
@@ -80,14 +80,10 @@ func NewSlack(t testing.TB, token string) *Slack {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		slackAnswer(w, map[string]any{"ok": false, "error": "unknown_method"})
 	})
-	s.http = startHTTP(t, mux)
-	s.URL = "http://" + s.http.addr + "/api/"
+	s.httpFake = startHTTP(t, mux)
+	s.URL = "http://" + s.addr + "/api/"
 	return s
 }
-
-// SetDown takes the fake down (Unavailable: 503; Refusing: connections
-// refused) or brings it back (Up).
-func (s *Slack) SetDown(d Down) error { return s.http.setDown(d) }
 
 // FailNext makes the next n calls answer ok false with code
 // ("internal_error", "invalid_auth"...).

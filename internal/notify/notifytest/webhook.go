@@ -20,12 +20,12 @@ type Webhook struct {
 	URL    string // where to send, "http://127.0.0.1:PORT/hook"
 	Secret string // whsec_<base64>
 
-	key  []byte
-	http *httpFake
+	key []byte
+	*httpFake
+	statusFaults
 
 	mu         sync.Mutex
 	deliveries []WebhookDelivery
-	failNext   faults[webhookFault]
 }
 
 // WebhookDelivery is a received webhook.
@@ -38,8 +38,6 @@ type WebhookDelivery struct {
 	Err       string // why it was not verified
 }
 
-type webhookFault struct{ status, retryAfter int }
-
 // NewWebhook starts a receiver verifying with secret (whsec_<base64>); it
 // stops with the test.
 func NewWebhook(t testing.TB, secret string) *Webhook {
@@ -49,21 +47,9 @@ func NewWebhook(t testing.TB, secret string) *Webhook {
 		t.Fatalf("notifytest: %v", err)
 	}
 	w := &Webhook{Secret: secret, key: key}
-	w.http = startHTTP(t, http.HandlerFunc(w.serve))
-	w.URL = "http://" + w.http.addr + "/hook"
+	w.httpFake = startHTTP(t, http.HandlerFunc(w.serve))
+	w.URL = "http://" + w.addr + "/hook"
 	return w
-}
-
-// SetDown takes the receiver down (Unavailable: 503; Refusing:
-// connections refused) or brings it back (Up).
-func (w *Webhook) SetDown(d Down) error { return w.http.setDown(d) }
-
-// FailNext answers the next n deliveries with status (and a Retry-After of
-// retryAfter seconds when it is not 0); they are not recorded.
-func (w *Webhook) FailNext(n, status, retryAfter int) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.failNext = faults[webhookFault]{n: n, fault: webhookFault{status, retryAfter}}
 }
 
 // Deliveries returns the recorded deliveries, in order.
@@ -99,9 +85,7 @@ func (w *Webhook) Wait(t testing.TB, timeout time.Duration, what string, cond fu
 }
 
 func (w *Webhook) serve(rw http.ResponseWriter, r *http.Request) {
-	w.mu.Lock()
-	fault, failing := w.failNext.take()
-	w.mu.Unlock()
+	fault, failing := w.statusFaults.take()
 	if failing {
 		if fault.retryAfter > 0 {
 			rw.Header().Set("Retry-After", strconv.Itoa(fault.retryAfter))
