@@ -18,7 +18,6 @@ import (
 type Channels struct {
 	Slack    map[string]*slack.Client
 	Webhook  map[string]*WebhookConn
-	Email    map[string]*email.Sender
 	OpsGenie map[string]*OpsGenieConn
 }
 
@@ -39,10 +38,6 @@ func (c *Channels) names(ch string) []string {
 		}
 	case Webhook:
 		for k := range c.Webhook {
-			out = append(out, k)
-		}
-	case Email:
-		for k := range c.Email {
 			out = append(out, k)
 		}
 	case OpsGenie:
@@ -90,7 +85,7 @@ func (c *Channels) Check(t *Target) error {
 
 // Senders returns the sender of each channel.
 func (c *Channels) Senders() map[string]Sender {
-	return map[string]Sender{Slack: slackSender{c}, Webhook: webhookSender{c}, Email: emailSender{c}, OpsGenie: opsgenieSender{c}}
+	return map[string]Sender{Slack: slackSender{c}, Webhook: webhookSender{c}, OpsGenie: opsgenieSender{c}}
 }
 
 // unknown is the permanent error of a connection that is gone (the
