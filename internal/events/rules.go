@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,6 +105,10 @@ func (r *Rules) handle(ctx context.Context, evs []*store.OutboxEvent, c *store.C
 			rule := br.rules[name]
 			ruleArn := r.ruleArn(rule)
 			for _, t := range rule.Targets {
+				if ch, addr, ok := NotificationTarget(t.Arn); ok {
+					c.Events = append(c.Events, r.notification(ev, id.ID, rule, ruleArn, t, ch, addr))
+					continue
+				}
 				in, err := r.intent(ev, id.ID, rule, ruleArn, t)
 				if err != nil {
 					return err
@@ -182,6 +187,68 @@ func (r *Rules) intent(ev *store.OutboxEvent, eventID string, rule *store.Rule, 
 		return nil, err
 	}
 	return &store.Intent{ID: "rule-" + sum, Consumer: RulesConsumer, Body: body}, nil
+}
+
+// Notification requests: a rule's notification target puts one on the
+// bus, which the notifier reads (internal/notify).
+const (
+	NotificationSource      = "baton.notifications"
+	NotificationRequested   = "Notification Requested"
+	notificationArnPrefix   = "arn:baton:notifications:"
+	maxNotificationAddrSize = 512
+)
+
+// NotificationTarget reads a rule target's ARN that asks for a
+// notification: arn:baton:notifications:REGION:ACCOUNT:CHANNEL/ADDRESS
+// (region and account may be empty), CHANNEL one of slack, email,
+// webhook, opsgenie.
+func NotificationTarget(arn string) (channel, address string, ok bool) {
+	rest, ok := strings.CutPrefix(arn, notificationArnPrefix)
+	if !ok {
+		return "", "", false
+	}
+	parts := strings.SplitN(rest, ":", 3)
+	if len(parts) != 3 {
+		return "", "", false
+	}
+	channel, address, ok = strings.Cut(parts[2], "/")
+	channel = strings.ToUpper(channel)
+	switch channel {
+	case "SLACK", "EMAIL", "WEBHOOK", "OPSGENIE":
+	default:
+		return "", "", false
+	}
+	if !ok || address == "" || len(address) > maxNotificationAddrSize {
+		return "", "", false
+	}
+	return channel, address, true
+}
+
+// notification is the bus event that asks the notifier to tell a rule's
+// matched event: its text is the target's input (Input, InputPath or
+// InputTransformer shape it, as for any target).
+func (r *Rules) notification(ev *store.OutboxEvent, eventID string, rule *store.Rule, ruleArn string, rt *store.RuleTarget, ch, addr string) *store.OutboxEvent {
+	var t Target
+	_ = json.Unmarshal(rt.Spec, &t)
+	t.Id, t.Arn = rt.ID, rt.Arn
+	input, err := TargetInput(&t, ev.Body, RuleContext{RuleArn: ruleArn, RuleName: rule.Name, Ingestion: ev.Time})
+	if err != nil {
+		input = "null"
+	}
+	var src struct {
+		Source     string `json:"source"`
+		DetailType string `json:"detail-type"`
+	}
+	_ = json.Unmarshal(ev.Body, &src)
+	if eventID == "" {
+		eventID = fmt.Sprintf("seq-%d", ev.Seq)
+	}
+	h := sha256.Sum256([]byte(eventID + "\x00" + ruleArn + "\x00" + rt.ID))
+	body, _ := json.Marshal(map[string]any{"version": "0", "id": hex.EncodeToString(h[:16]), "source": NotificationSource,
+		"detail-type": NotificationRequested, "account": rule.Account, "time": ev.Time.UTC().Format(time.RFC3339), "region": r.region,
+		"resources": []string{ruleArn}, "detail": map[string]any{"rule": ruleArn, "ruleName": rule.Name, "channel": ch, "address": addr,
+			"text": input, "eventId": eventID, "eventSource": src.Source, "eventDetailType": src.DetailType}})
+	return &store.OutboxEvent{Partition: store.PartitionOf(ruleArn), Account: rule.Account, Bus: store.DefaultBus, Time: ev.Time, Body: body}
 }
 
 // Defaults of a target's retry policy, EventBridge's.

@@ -267,3 +267,24 @@ func TestScheduledRule(t *testing.T) {
 	defer stop()
 	wantStarts(4)
 }
+
+func TestNotificationTarget(t *testing.T) {
+	tests := []struct {
+		arn, ch, addr string
+		ok            bool
+	}{
+		{"arn:baton:notifications:::slack/#alerts", "SLACK", "#alerts", true},
+		{"arn:baton:notifications:us-east-1:123456789012:webhook/https://h.example.com/x", "WEBHOOK", "https://h.example.com/x", true},
+		{"arn:baton:notifications:::EMAIL/a@example.com", "EMAIL", "a@example.com", true},
+		{"arn:baton:notifications:::sms/123", "", "", false},
+		{"arn:baton:notifications:::slack/", "", "", false},
+		{"arn:baton:notifications:slack/#x", "", "", false},
+		{"arn:aws:states:us-east-1:123456789012:stateMachine:x", "", "", false},
+	}
+	for _, tc := range tests {
+		ch, addr, ok := events.NotificationTarget(tc.arn)
+		if ch != tc.ch || addr != tc.addr || ok != tc.ok {
+			t.Errorf("NotificationTarget(%q) = %q, %q, %v", tc.arn, ch, addr, ok)
+		}
+	}
+}

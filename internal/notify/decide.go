@@ -76,6 +76,9 @@ type health struct {
 // rate counts the runs of a workflow told in the current window, and those
 // held back.
 type rate struct {
+	// Target and Name: a rule's (its notifications have no settings).
+	Target   *Target        `json:"target,omitempty"`
+	Name     string         `json:"name,omitempty"`
 	Start    time.Time      `json:"start"`
 	Told     int            `json:"told"`
 	Held     int            `json:"held"`
@@ -190,9 +193,15 @@ type event struct {
 		LogicalDate     string `json:"logicalDate"`
 		RedriveCount    int    `json:"redriveCount"`
 		Attempt         int    `json:"attempt"`
-		// A notification asked by a rule's target.
-		Target *Target          `json:"target"`
-		Event  *json.RawMessage `json:"event"`
+		// A notification asked by a rule's target (events.Rules).
+		Rule            string `json:"rule"`
+		RuleName        string `json:"ruleName"`
+		Channel         string `json:"channel"`
+		Address         string `json:"address"`
+		Text            string `json:"text"`
+		EventID         string `json:"eventId"`
+		EventSource     string `json:"eventSource"`
+		EventDetailType string `json:"eventDetailType"`
 	} `json:"detail"`
 }
 
@@ -210,6 +219,11 @@ func (n *Notifier) handle(ctx context.Context, evs []*store.OutboxEvent, c *stor
 		}
 		switch {
 		case e.Source == statesSource && e.DetailType == executionChanged, e.Source == pipelineSource && e.DetailType == stepChanged:
+		case e.Source == requestSource && e.DetailType == notificationAsked:
+			if err := n.decideRequest(ev, &e, now, c); err != nil {
+				return err
+			}
+			continue
 		default:
 			continue
 		}
@@ -392,6 +406,48 @@ func (n *Notifier) decide(ctx context.Context, ev *store.OutboxEvent, e *event, 
 	return nil
 }
 
+// decideRequest adds the notification a rule's target asked for. Rules
+// are rate limited like workflows (by rule), with a summary of what was
+// held back.
+func (n *Notifier) decideRequest(ev *store.OutboxEvent, e *event, now time.Time, c *store.ConsumerCommit) error {
+	d := &e.Detail
+	t := Target{Channel: d.Channel, Addresses: []string{d.Address}}
+	if t.Check() != nil {
+		return nil // checked by PutTargets; a bad one stored earlier tells nothing
+	}
+	r := n.rates[d.Rule]
+	if r == nil || (r.Held == 0 && !now.Before(r.Start.Add(n.o.Window))) {
+		r = &rate{Start: now}
+		n.rates[d.Rule] = r
+	}
+	r.Target, r.Name = &t, d.RuleName
+	if r.Told >= n.o.MaxRuns {
+		if r.Held == 0 && n.o.Wake != nil {
+			n.o.Wake()
+		}
+		r.Held++
+		n.setState(c, keyRate+d.Rule, r)
+		return nil
+	}
+	r.Told++
+	n.setState(c, keyRate+d.Rule, r)
+	text := d.Text
+	var s string
+	if json.Unmarshal([]byte(text), &s) == nil {
+		text = s // a JSON string is the message itself
+	}
+	var raw any
+	_ = json.Unmarshal(ev.Body, &raw)
+	no := &Notification{ID: notificationID(e.ID, "rule", 0, t.Addresses), Order: ev.Seq * 1024, Channel: t.Channel,
+		Addresses: t.Addresses, Kind: KindRule, Workflow: d.Rule,
+		Title: fmt.Sprintf("%s: %s from %s", d.RuleName, d.EventDetailType, d.EventSource), Text: text, Time: ev.Time,
+		Alias: "baton:" + d.Rule, Failure: true}
+	if t.Channel == Webhook {
+		no.Event = raw
+	}
+	return addNotification(c, no)
+}
+
 func (n *Notifier) endRun(c *store.ConsumerCommit, arn string, fresh bool) {
 	delete(n.runs, arn)
 	if !fresh {
@@ -474,7 +530,12 @@ func (n *Notifier) tick(ctx context.Context, now time.Time, c *store.ConsumerCom
 			}
 			continue
 		}
-		if r.Held > 0 {
+		if r.Held > 0 && r.Target != nil {
+			wf := &workflowInfo{arn: arn, name: r.Name, settings: &Settings{Type: LevelFull, Targets: []Target{*r.Target}}}
+			if err := n.summary(c, wf, r, end); err != nil {
+				return now.Add(time.Second), err
+			}
+		} else if r.Held > 0 {
 			wf, err := n.workflow(ctx, arn)
 			if err != nil {
 				return now.Add(time.Second), err

@@ -196,6 +196,7 @@ const (
 	KindStepFailed    = "step_failed"
 	KindSummary       = "summary"
 	KindTest          = "test"
+	KindRule          = "rule" // an event matched by a rule with a notification target
 )
 
 // lane is the destination a notification is delivered to in order.

@@ -328,3 +328,25 @@ func TestDownChannelThenBackAndDeadLetters(t *testing.T) {
 		t.Fatalf("failed list after the retry: %v", dl)
 	}
 }
+
+// TestRuleNotification: a rule's notification target's request is told,
+// its text the target's input (a JSON string unquoted), rate limited per
+// rule.
+func TestRuleNotification(t *testing.T) {
+	w := newWorld(t, 2)
+	rule := "arn:aws:events:us-east-1:" + acct + ":rule/late-files"
+	for i := range 5 {
+		w.put(map[string]any{"source": "baton.notifications", "detail-type": "Notification Requested",
+			"detail": map[string]any{"executionArn": rule, "rule": rule, "ruleName": "late-files", "channel": "SLACK", "address": "#ops",
+				"text": fmt.Sprintf(`"file %d is late"`, i), "eventSource": "aws.s3", "eventDetailType": "Object Created"}})
+	}
+	w.waitSent(2)
+	if n := w.sender.sent[0]; n.Kind != KindRule || n.Text != "file 0 is late" || !strings.Contains(n.Title, "late-files: Object Created from aws.s3") {
+		t.Fatalf("first: %+v", n)
+	}
+	w.clk.Advance(11 * time.Minute)
+	w.waitSent(3)
+	if n := w.sender.sent[2]; n.Kind != KindSummary || !strings.HasPrefix(n.Text, "3 runs") {
+		t.Fatalf("summary: %+v", n)
+	}
+}

@@ -26,6 +26,7 @@ import (
 	"github.com/batonhq/baton/internal/events"
 	"github.com/batonhq/baton/internal/events/pattern"
 	"github.com/batonhq/baton/internal/events/schedule"
+	"github.com/batonhq/baton/internal/notify"
 	"github.com/batonhq/baton/internal/store"
 )
 
@@ -576,8 +577,9 @@ func checkTarget(i int, t *events.Target) error {
 		return required(field{fmt.Sprintf("targets.%d.member.arn", i+1), ""})
 	}
 	a, err := ParseArn(t.Arn)
-	if err != nil || (a.Kind != ArnStateMachine && a.Kind != ArnVersion && a.Kind != ArnAlias) {
-		return eventsValidation("Parameter %s is not valid. Reason: Baton's rules start workflows: a target's Arn is a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME, or a version's or alias')", t.Arn)
+	_, _, notification := events.NotificationTarget(t.Arn)
+	if !notification && (err != nil || (a.Kind != ArnStateMachine && a.Kind != ArnVersion && a.Kind != ArnAlias)) {
+		return eventsValidation("Parameter %s is not valid. Reason: Baton's rules start workflows or send notifications: a target's Arn is a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME, or a version's or alias') or a notification's (arn:baton:notifications:::slack/#channel, email/ADDRESS, webhook/URL or opsgenie/TEAM)", t.Arn)
 	}
 	n := 0
 	for _, set := range []bool{t.Input != "", t.InputPath != "", t.InputTransformer != nil} {
@@ -636,6 +638,14 @@ func (s *Service) PutTargets(ctx context.Context, in *PutTargetsInput) (*Targets
 		t := &in.Targets[i]
 		if err := checkTarget(i, t); err != nil {
 			return nil, err
+		}
+		if ch, addr, ok := events.NotificationTarget(t.Arn); ok {
+			if err := notify.CheckAddress(ch, addr); err != nil {
+				return nil, eventsValidation("Parameter %s is not valid. Reason: %v.", t.Arn, err)
+			}
+			if err := s.checkTargets(&notify.Settings{Targets: []notify.Target{{Channel: ch, Addresses: []string{addr}}}}); err != nil {
+				return nil, eventsValidation("Parameter %s is not valid. Reason: %s.", t.Arn, strings.TrimPrefix(err.Error(), apierr.ValidationException+": "))
+			}
 		}
 		if seen[t.Id] {
 			return nil, eventsValidation("Parameter Targets is not valid. Reason: target Id %s is given twice.", t.Id)

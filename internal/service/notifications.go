@@ -137,7 +137,8 @@ func (s *Service) namespaceDeadLetters(ctx context.Context, namespace string) ([
 	}
 	out := []*notify.DeadLetter{}
 	for _, dl := range all {
-		if a, err := ParseArn(dl.Notification.Workflow); err == nil && a.Account == account {
+		// The account of a workflow's or a rule's ARN.
+		if parts := strings.SplitN(dl.Notification.Workflow, ":", 6); len(parts) == 6 && parts[4] == account {
 			out = append(out, dl)
 		}
 	}
