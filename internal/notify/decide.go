@@ -91,8 +91,8 @@ type runState struct {
 	// Attempts of steps retried (2 the first retry).
 	Attempts map[string]int `json:"attempts,omitempty"`
 	Step     string         `json:"step,omitempty"`
-	Error string `json:"error,omitempty"`
-	Cause string `json:"cause,omitempty"`
+	Error    string         `json:"error,omitempty"`
+	Cause    string         `json:"cause,omitempty"`
 }
 
 type workflowInfo struct {

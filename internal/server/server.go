@@ -298,7 +298,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			notifier.Changed()
 		},
 		Notifications: notifier,
-		PutBusEvents: bus.Put, MaxRulesPerBus: cfg.MaxRulesPerBus, MaxTargetsPerRule: cfg.MaxTargetsPerRule}, st, eng)
+		PutBusEvents:  bus.Put, MaxRulesPerBus: cfg.MaxRulesPerBus, MaxTargetsPerRule: cfg.MaxTargetsPerRule}, st, eng)
 	eng.SetChildren(children{svc: svc, eng: eng, st: st})
 	triggers.SetStarter(starter{svc: svc})
 	bus.Register(triggers.Consumer())
