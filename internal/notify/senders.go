@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/notify/channel"
+	"github.com/batonhq/baton/internal/notify/email"
 	"github.com/batonhq/baton/internal/notify/slack"
 	"github.com/batonhq/baton/internal/notify/webhook"
 )
@@ -18,6 +19,7 @@ import (
 type Channels struct {
 	Slack    map[string]*slack.Client
 	Webhook  map[string]*WebhookConn
+	Email    map[string]*email.Sender
 	OpsGenie map[string]*OpsGenieConn
 }
 
@@ -38,6 +40,10 @@ func (c *Channels) names(ch string) []string {
 		}
 	case Webhook:
 		for k := range c.Webhook {
+			out = append(out, k)
+		}
+	case Email:
+		for k := range c.Email {
 			out = append(out, k)
 		}
 	case OpsGenie:
@@ -85,7 +91,7 @@ func (c *Channels) Check(t *Target) error {
 
 // Senders returns the sender of each channel.
 func (c *Channels) Senders() map[string]Sender {
-	return map[string]Sender{Slack: slackSender{c}, Webhook: webhookSender{c}, OpsGenie: opsgenieSender{c}}
+	return map[string]Sender{Slack: slackSender{c}, Webhook: webhookSender{c}, Email: emailSender{c}, OpsGenie: opsgenieSender{c}}
 }
 
 // unknown is the permanent error of a connection that is gone (the
