@@ -81,7 +81,7 @@ func check(tree *parse.Tree, n parse.Node) error {
 		// where a number (or a variable holding one) is not.
 		if !rangesOverData(n.Pipe) {
 			loc, _ := tree.ErrorContext(n)
-			return fmt.Errorf("%s: {{range}} may only go over a field of the message's data (such as .Steps), not a number or a computed value", loc)
+			return fmt.Errorf("%s: {{range}} may only go over a field of the message's data (such as .Summary.ByStatus), not a number or a computed value", loc)
 		}
 		if err := check(tree, n.List); err != nil {
 			return err
