@@ -203,7 +203,11 @@ transformer: '{"batch": <batch>}' with batch=$.detail.batch).`,
 				if _, name, ok := strings.Cut(t, ":stateMachine:"); ok {
 					id = name
 				}
-				id = strings.ReplaceAll(id, ":", "-")
+				if rest, ok := strings.CutPrefix(t, "arn:baton:notifications:"); ok {
+					// A notification: its id is its channel and address.
+					id = "notify-" + rest[strings.LastIndex(rest, ":")+1:]
+				}
+				id = targetID(id)
 				r.Targets = append(r.Targets, client.RuleTarget{ID: id, Workflow: t, Input: input, InputPath: inputPath,
 					InputTemplate: template, InputPathsMap: paths})
 			}
@@ -228,7 +232,7 @@ transformer: '{"batch": <batch>}' with batch=$.detail.batch).`,
 	fl.StringVar(&r.ScheduleExpression, "schedule", "", "schedule: cron(...) or rate(...), on the default bus")
 	fl.StringVar(&r.Description, "description", "", "what the rule is for")
 	fl.BoolVar(&disabled, "disabled", false, "create it disabled (baton rules enable starts it)")
-	fl.StringArrayVar(&targets, "target", nil, "workflow to start (name or ARN; repeatable)")
+	fl.StringArrayVar(&targets, "target", nil, "workflow to start (name or ARN), or a notification (arn:baton:notifications:::slack/#ops; see docs/notifications.md) (repeatable)")
 	fl.StringVar(&input, "input", "", "targets' input: constant JSON (or @FILE) instead of the event")
 	fl.StringVar(&inputPath, "input-path", "", "targets' input: the part of the event at this JSON path ($.detail)")
 	fl.StringVar(&template, "input-template", "", "targets' input: this template, <name> filled from --input-path-map")
@@ -291,4 +295,16 @@ func newRulesStateCmd(verb string, enable bool) *cobra.Command {
 	cmd.Flags().StringVar(&bus, "bus", "", "event bus (default: default)")
 	addRemoteFlags(cmd, &f, true)
 	return cmd
+}
+
+// targetID makes a rule target's id of s: the characters EventBridge
+// allows (letters, digits, . - _), at most 64.
+func targetID(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_') {
+			b[i] = '-'
+		}
+	}
+	return string(b[:min(len(b), 64)])
 }
