@@ -6,7 +6,6 @@
 package config
 
 import (
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,6 +32,9 @@ const (
 	TypeHTTP = "http"
 )
 
+// typeList names the connection types in messages.
+const typeList = "sql, s3, http, slack, smtp, webhook or opsgenie"
+
 // SQL drivers.
 const (
 	DriverSQLite   = "sqlite"
@@ -45,14 +47,18 @@ type Config struct {
 	Connections map[string]*Connection
 }
 
-// Connection is one named connection; exactly one of SQL, S3 and HTTP is
-// set, as Type says.
+// Connection is one named connection; exactly one of SQL, S3, HTTP,
+// Slack, SMTP, Webhook and OpsGenie is set, as Type says.
 type Connection struct {
-	Name string
-	Type string // TypeSQL, TypeS3 or TypeHTTP
-	SQL  *SQL
-	S3   *S3
-	HTTP *HTTP
+	Name     string
+	Type     string // TypeSQL, TypeS3, TypeHTTP, TypeSlack, TypeSMTP, TypeWebhook or TypeOpsGenie
+	SQL      *SQL
+	S3       *S3
+	HTTP     *HTTP
+	Slack    *Slack
+	SMTP     *SMTP
+	Webhook  *Webhook
+	OpsGenie *OpsGenie
 }
 
 // SQL is a database connection.
@@ -128,6 +134,18 @@ func (c *Connection) Secrets() []string {
 		}
 	case c.S3 != nil:
 		add(c.S3.AccessKeyID, c.S3.SecretAccessKey)
+	case c.Slack != nil:
+		add(c.Slack.Token)
+	case c.SMTP != nil:
+		add(c.SMTP.Password)
+	case c.Webhook != nil:
+		add(c.Webhook.Secret)
+		// The key alone, as a receiver's library may quote it.
+		if k := strings.TrimPrefix(c.Webhook.Secret.Reveal(), "whsec_"); c.Webhook.Secret.ref && len(k) >= 8 {
+			add(NewSecret(k))
+		}
+	case c.OpsGenie != nil:
+		add(c.OpsGenie.APIKey)
 	case c.HTTP != nil:
 		for _, k := range slices.Sorted(maps.Keys(c.HTTP.Headers)) {
 			h := c.HTTP.Headers[k]
@@ -383,12 +401,24 @@ func (r *reader) connection(ptr, name string, v any) *Connection {
 	case TypeHTTP:
 		r.object(ptr, what, v, "type", "base_url", "headers")
 		c.HTTP = r.http(f)
+	case TypeSlack:
+		r.object(ptr, what, v, "type", "token", "api_url")
+		c.Slack = r.slack(f)
+	case TypeSMTP:
+		r.object(ptr, what, v, "type", "host", "port", "security", "username", "password", "from", "timeout", "ca_file")
+		c.SMTP = r.smtp(f)
+	case TypeWebhook:
+		r.object(ptr, what, v, "type", "secret", "allow_private", "allowed_url_prefixes")
+		c.Webhook = r.webhook(f)
+	case TypeOpsGenie:
+		r.object(ptr, what, v, "type", "api_key", "api_url", "responder_type")
+		c.OpsGenie = r.opsgenie(f)
 	case "":
 		if _, has := obj["type"]; !has {
-			r.problem(ptr, "%s needs a type: sql, s3 or http", what)
+			r.problem(ptr, "%s needs a type: %s", what, typeList)
 		}
 	default:
-		r.problem(ptr+"/type", "%s has an unknown type %q (sql, s3 or http)", what, c.Type)
+		r.problem(ptr+"/type", "%s has an unknown type %q (%s)", what, c.Type, typeList)
 	}
 	if len(r.problems) > before {
 		return nil
@@ -480,19 +510,7 @@ func (r *reader) s3(f fields) *S3 {
 		f.whole("needs both access_key_id and secret_access_key, or neither (anonymous access)")
 	}
 	if s.CAFile != "" {
-		path := s.CAFile
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(f.r.dir, path)
-		}
-		pem, err := f.r.sources.ReadFile(path)
-		switch {
-		case err != nil:
-			f.problem("ca_file", "cannot be read: %v", err)
-		case !x509.NewCertPool().AppendCertsFromPEM(pem):
-			f.problem("ca_file", "%s holds no PEM certificate", path)
-		default:
-			s.CA = pem
-		}
+		s.CA = f.caFile("ca_file", s.CAFile)
 		if !s.TLS {
 			f.problem("ca_file", "needs TLS (tls: false turns it off)")
 		}

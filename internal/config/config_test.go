@@ -114,8 +114,8 @@ func TestParseProblems(t *testing.T) {
 		{"literal password", "connections:\n  wh:\n    type: sql\n    driver: postgres\n    host: h\n    password: hunter2\n",
 			[]string{`baton.yaml:6:15: connection "wh": password must be a reference, env:NAME or file:PATH, so that no secret is written in the configuration file`}},
 		{"unknown field and type", "connections:\n  a:\n    type: ftp\n  b:\n    type: http\n    base: x\n",
-			[]string{`baton.yaml:3:11: connection "a" has an unknown type "ftp" (sql, s3 or http)`, `baton.yaml:6:5: unknown field "base" in connection "b" (fields: type, base_url, headers)`}},
-		{"no type", "connections:\n  a: {driver: sqlite}\n", []string{`baton.yaml:2:6: connection "a" needs a type: sql, s3 or http`}},
+			[]string{`baton.yaml:3:11: connection "a" has an unknown type "ftp" (sql, s3, http, slack, smtp, webhook or opsgenie)`, `baton.yaml:6:5: unknown field "base" in connection "b" (fields: type, base_url, headers)`}},
+		{"no type", "connections:\n  a: {driver: sqlite}\n", []string{`baton.yaml:2:6: connection "a" needs a type: sql, s3, http, slack, smtp, webhook or opsgenie`}},
 		{"sqlite needs a path", "connections:\n  a: {type: sql, driver: sqlite}\n", []string{`baton.yaml:2:6: connection "a" needs path (the database file) or dsn`}},
 		{"bad driver", "connections:\n  a: {type: sql, driver: mysql}\n", []string{`baton.yaml:2:26: connection "a": driver must be sqlite or postgres, got "mysql"`}},
 		{"s3 half credentials", "connections:\n  a: {type: s3, endpoint: h:9000, secret_access_key: env:SET}\n",
@@ -140,22 +140,28 @@ func TestParseProblems(t *testing.T) {
 		{"not yaml", "connections: [\n", []string{`baton.yaml:`}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("baton.yaml", []byte(tt.src), testSources(env))
-			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("err = %v (%T), want *Error", err, err)
-			}
-			if len(e.Problems) != len(tt.want) {
-				t.Fatalf("problems:\n%s\nwant:\n%s", e, strings.Join(tt.want, "\n"))
-			}
-			for i, w := range tt.want {
-				if !strings.HasPrefix(e.Problems[i], w) {
-					t.Fatalf("problem %d = %q, want %q", i, e.Problems[i], w)
-				}
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { checkProblems(t, tt.src, env, tt.want) })
 	}
+}
+
+// checkProblems parses src and checks its problems, in order: each starts
+// with its want. It returns the error.
+func checkProblems(t *testing.T, src string, env map[string]string, want []string) error {
+	t.Helper()
+	_, err := Parse("baton.yaml", []byte(src), testSources(env))
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("err = %v (%T), want *Error", err, err)
+	}
+	if len(e.Problems) != len(want) {
+		t.Fatalf("problems:\n%s\nwant:\n%s", e, strings.Join(want, "\n"))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(e.Problems[i], w) {
+			t.Fatalf("problem %d = %q, want %q", i, e.Problems[i], w)
+		}
+	}
+	return err
 }
 
 func TestUnknownConnection(t *testing.T) {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -153,4 +154,22 @@ func unwrapPathError(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// caFile reads the PEM certificates of a ca_file field (path relative to
+// the configuration file's directory); nil when it has problems.
+func (f fields) caFile(key, path string) []byte {
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(f.r.dir, path)
+	}
+	pem, err := f.r.sources.ReadFile(path)
+	switch {
+	case err != nil:
+		f.problem(key, "cannot be read: %v", err)
+	case !x509.NewCertPool().AppendCertsFromPEM(pem):
+		f.problem(key, "%s holds no PEM certificate", path)
+	default:
+		return pem
+	}
+	return nil
 }

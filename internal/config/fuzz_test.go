@@ -15,6 +15,10 @@ func FuzzParse(f *testing.F) {
 		"connections:\n  d: {type: sql, driver: sqlite, dsn: 'file:x.db?mode=ro'}\n",
 		"{\"connections\": {\"a\": {\"type\": \"sql\", \"port\": 1e99}}}",
 		"a: &x [*x]\n",
+		"connections:\n  s: {type: slack, token: env:PW, api_url: 'http://127.0.0.1:1/api/'}\n",
+		"connections:\n  m: {type: smtp, host: h, security: starttls, username: u, password: env:PW, from: a@b.c, timeout: 5s, ca_file: ca.pem}\n",
+		"connections:\n  w: {type: webhook, secret: env:PW, allow_private: true, allowed_url_prefixes: ['https://x/']}\n",
+		"connections:\n  o: {type: opsgenie, api_key: env:PW, responder_type: user}\n",
 	} {
 		f.Add(s)
 	}

@@ -18,6 +18,7 @@ import (
 	"net/mail"
 	"net/smtp"
 	"net/textproto"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -134,7 +135,7 @@ func (s *Sender) checkConfig() error {
 	switch s.Security {
 	case Implicit, StartTLS:
 	case None:
-		if s.Username != "" && !loopback(s.Host) {
+		if s.Username != "" && !Loopback(s.Host) {
 			return permanent("insecure_auth", "the smtp connection has a username but security none: the password would cross the network in plain text to %s; use security starttls or implicit (credentials over plain text are sent to a loopback host only)", s.Host)
 		}
 	default:
@@ -146,9 +147,9 @@ func (s *Sender) checkConfig() error {
 	return nil
 }
 
-// loopback reports whether host is this machine: localhost or a loopback
-// address.
-func loopback(host string) bool {
+// Loopback reports whether host is this machine: localhost or a loopback
+// address (the only host that plain-text credentials are sent to).
+func Loopback(host string) bool {
 	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
 		return true
 	}
@@ -212,9 +213,9 @@ func (s *Sender) send(ctx context.Context, from string, to []string, msg []byte)
 		}
 		var a smtp.Auth
 		switch fields := strings.Fields(strings.ToUpper(mechs)); {
-		case contains(fields, "PLAIN"):
+		case slices.Contains(fields, "PLAIN"):
 			a = plainAuth{s.Username, s.Password}
-		case contains(fields, "LOGIN"):
+		case slices.Contains(fields, "LOGIN"):
 			a = &loginAuth{user: s.Username, pass: s.Password}
 		default:
 			return permanent("auth_unsupported", "the SMTP server %s offers AUTH %s but neither PLAIN nor LOGIN, which Baton speaks", s.addr(), mechs)
@@ -244,15 +245,6 @@ func (s *Sender) send(ctx context.Context, from string, to []string, msg []byte)
 	// The mail is accepted: a failed QUIT changes nothing.
 	_ = c.Quit()
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // plainAuth is AUTH PLAIN (RFC 4616). Unlike smtp.PlainAuth it leaves the

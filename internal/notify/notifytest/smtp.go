@@ -87,7 +87,7 @@ func NewSMTP(t testing.TB, opts SMTPOptions) *SMTP {
 	if opts.Mechanisms == nil {
 		opts.Mechanisms = []string{sasl.Plain, sasl.Login}
 	}
-	cert, certPEM, err := selfSigned()
+	cert, certPEM, err := SelfSignedCert()
 	if err != nil {
 		t.Fatalf("notifytest: certificate: %v", err)
 	}
@@ -313,9 +313,9 @@ func decodeBody(encoding string, r io.Reader) (string, error) {
 	return strings.ReplaceAll(string(b), "\r\n", "\n"), err
 }
 
-// selfSigned makes a certificate for 127.0.0.1 and localhost that is its
-// own CA.
-func selfSigned() (tls.Certificate, []byte, error) {
+// SelfSignedCert makes a certificate (and its PEM) for 127.0.0.1, ::1 and
+// localhost that is its own CA, valid for a day.
+func SelfSignedCert() (tls.Certificate, []byte, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return tls.Certificate{}, nil, err
