@@ -97,6 +97,9 @@ notifications:
 	})
 	th := slack.Threads("data-alerts")[0]
 	msgs := append([]notifytest.SlackMessage{th.Root}, th.Replies...)
+	for i, m := range msgs {
+		t.Logf("message %d: %q", i, m.Text)
+	}
 	if len(msgs) != len(want) {
 		t.Fatalf("%d messages in the thread, want %d: %+v", len(msgs), len(want), msgs)
 	}
@@ -110,9 +113,9 @@ notifications:
 		!strings.Contains(last.Text, "https://baton.example.com/api/v1/executions/") {
 		t.Errorf("the outcome: broadcast %v, text %q", last.ReplyBroadcast, last.Text)
 	}
-	if root := slack.Threads("data-alerts")[0].Root; !strings.Contains(root.Current(), "FAILED") {
-		t.Errorf("the root shows %q, want the run's status FAILED", root.Current())
-	}
+	slack.Wait(t, execTimeout, "the root showing the run's status FAILED", func(s *notifytest.Slack) bool {
+		return strings.Contains(s.Threads("data-alerts")[0].Root.Current(), "FAILED")
+	})
 	if !strings.Contains(last.Text, arn[strings.LastIndex(arn, ":")+1:]) {
 		t.Errorf("the outcome does not name the run: %q", last.Text)
 	}

@@ -46,6 +46,8 @@ func mark(status string) string {
 		return "⛔"
 	case "RUNNING":
 		return "▶️"
+	case "RETRYING":
+		return "🔁"
 	}
 	return "•"
 }
@@ -103,7 +105,12 @@ func (d *Data) text() string {
 			fmt.Fprintf(&b, "\n```\n%s\n```", d.Step.LogTail)
 		}
 	default:
-		fmt.Fprintf(&b, "%s", d.title())
+		verb := map[string]string{KindRunStarted: "started", KindRunSucceeded: "succeeded", KindRunFailed: "failed",
+			KindRunTimedOut: "timed out", KindRunAborted: "was stopped", KindRecovered: "succeeded (recovered)"}[d.Kind]
+		if verb == "" {
+			verb = strings.ToLower(d.Run.Status)
+		}
+		fmt.Fprintf(&b, "Run %s of %s %s", d.Run.Name, d.Workflow.Name, verb)
 		if d.Run.Duration != "" {
 			fmt.Fprintf(&b, " after %s", d.Run.Duration)
 		}

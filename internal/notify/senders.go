@@ -129,10 +129,15 @@ func (s slackSender) Send(ctx context.Context, n *Notification, th *Thread) erro
 		}
 		return nil
 	}
-	if _, err := cl.PostMessage(ctx, slack.Message{Channel: th.Channel, Text: slack.Truncate(n.Text, slackLimit), ThreadTS: th.TS, ReplyBroadcast: n.Failure}); err != nil {
+	runLevel := strings.HasPrefix(n.Kind, "run_") || n.Kind == KindRecovered
+	text := n.Text
+	if runLevel {
+		text = "*" + n.Title + "*\n" + text // a broadcast reply is read in the channel, without its root
+	}
+	if _, err := cl.PostMessage(ctx, slack.Message{Channel: th.Channel, Text: slack.Truncate(text, slackLimit), ThreadTS: th.TS, ReplyBroadcast: n.Failure}); err != nil {
 		return err
 	}
-	if strings.HasPrefix(n.Kind, "run_") || n.Kind == KindRecovered {
+	if runLevel {
 		// The root shows the run's status; failing to update it is not
 		// worth posting the reply again.
 		_ = cl.Update(ctx, th.Channel, th.TS, "*"+n.Title+"*", nil)

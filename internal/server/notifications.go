@@ -10,6 +10,8 @@ import (
 
 	"github.com/batonhq/baton/internal/events"
 	"github.com/batonhq/baton/internal/notify"
+	"github.com/batonhq/baton/internal/notify/email"
+	"github.com/batonhq/baton/internal/notify/slack"
 	"github.com/batonhq/baton/internal/store"
 )
 
@@ -110,5 +112,22 @@ func readinessDetail(s notify.Status) string {
 // notifyChannels builds the notification connections of the --config
 // file.
 func notifyChannels(cfg Config) *notify.Channels {
-	return &notify.Channels{}
+	ch := &notify.Channels{Slack: map[string]*slack.Client{}, Webhook: map[string]*notify.WebhookConn{},
+		Email: map[string]*email.Sender{}, OpsGenie: map[string]*notify.OpsGenieConn{}}
+	if cfg.Connections == nil {
+		return ch
+	}
+	for name, c := range cfg.Connections.Connections {
+		switch {
+		case c.Slack != nil:
+			ch.Slack[name] = c.Slack.Client(nil)
+		case c.Webhook != nil:
+			ch.Webhook[name] = &notify.WebhookConn{Client: c.Webhook.Client(nil), Secret: c.Webhook.Secret.Reveal()}
+		case c.SMTP != nil:
+			ch.Email[name] = c.SMTP.Sender()
+		case c.OpsGenie != nil:
+			ch.OpsGenie[name] = &notify.OpsGenieConn{Client: c.OpsGenie.Client(nil), ResponderType: c.OpsGenie.ResponderType}
+		}
+	}
+	return ch
 }

@@ -27,10 +27,14 @@ const (
 func BusEvents(region string) func(row *store.Execution, from string, history []store.Event, tasks []*store.Task) []*store.OutboxEvent {
 	return func(row *store.Execution, from string, history []store.Event, tasks []*store.Task) []*store.OutboxEvent {
 		var out []*store.OutboxEvent
-		if row.Language == "pipeline" && len(history) > 0 {
-			out = stepEvents(region, row, history, tasks)
+		if from != row.Status && row.Status == "RUNNING" {
+			// A run that starts (or is redriven) does so before its steps.
+			out = append(out, StatusEvent(region, row))
 		}
-		if from != row.Status {
+		if row.Language == "pipeline" && len(history) > 0 {
+			out = append(out, stepEvents(region, row, history, tasks)...)
+		}
+		if from != row.Status && row.Status != "RUNNING" {
 			out = append(out, StatusEvent(region, row))
 		}
 		return out
