@@ -25,7 +25,15 @@ const hookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 // receivers of the tests listen on 127.0.0.1).
 func notifyServer(t *testing.T, slack *notifytest.Slack, extra ...string) *server {
 	t.Helper()
-	dir := t.TempDir()
+	return notifyServerWith(t, slack, "", extra...)
+}
+
+// notifyServerWith is notifyServer with more connections (YAML indented
+// as the file's connections; files they name are in dir... relative to
+// the configuration file's directory, returned by confDir).
+func notifyServerWith(t *testing.T, slack *notifytest.Slack, more string, extra ...string) *server {
+	t.Helper()
+	dir := confDir(t)
 	if err := os.WriteFile(filepath.Join(dir, "slack-token"), []byte(slack.Token+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -42,11 +50,25 @@ func notifyServer(t *testing.T, slack *notifytest.Slack, extra ...string) *serve
     type: webhook
     secret: file:hook-secret
     allow_private: true
-`), 0o600); err != nil {
+`+more), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return newServer(t, append([]string{"--config", conf, "--public-url", "https://baton.example.com"}, extra...)...)
 }
+
+// confDir is the directory of a test's server configuration file, made
+// once per test so that connections can name files in it.
+func confDir(t *testing.T) string {
+	t.Helper()
+	if d, ok := confDirs[t.Name()]; ok {
+		return d
+	}
+	d := t.TempDir()
+	confDirs[t.Name()] = d
+	return d
+}
+
+var confDirs = map[string]string{}
 
 // webhookBody is what a webhook receives (notify.WebhookBody).
 type webhookBody struct {
@@ -298,4 +320,97 @@ func TestNotificationsRateLimitBurst(t *testing.T) {
 func readAll(resp *http.Response) string {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	return string(b)
+}
+
+// TestNotificationsEmailAndOpsGenie: a FAILURES pipeline's failures are
+// mails over STARTTLS with AUTH (one mail to both addresses, text and
+// HTML) and one OpsGenie alert whose count grows; the recovery is one
+// mail and closes the alert.
+func TestNotificationsEmailAndOpsGenie(t *testing.T) {
+	slack := notifytest.NewSlack(t, "xoxb-test-token")
+	mail := notifytest.NewSMTP(t, notifytest.SMTPOptions{Username: "baton", Password: "s3cret"})
+	og := notifytest.NewOpsGenie(t, "og-key")
+	dir := confDir(t)
+	for name, data := range map[string]string{"smtp-ca.pem": string(mail.CertPEM), "smtp-password": "s3cret\n", "og-key": "og-key\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := notifyServerWith(t, slack, `  relay:
+    type: smtp
+    host: `+mail.Host+`
+    port: `+fmt.Sprint(mail.Port)+`
+    security: starttls
+    username: baton
+    password: file:smtp-password
+    from: "Baton <baton@example.com>"
+    ca_file: smtp-ca.pem
+  pager:
+    type: opsgenie
+    api_key: file:og-key
+    api_url: `+og.URL+`
+`)
+	c := newClient(srv.url, true)
+	flag := filepath.Join(t.TempDir(), "ok")
+	sm := deployProjectFiles(t, srv, map[string]string{"pipeline.yaml": `name: sales
+steps:
+  - name: check
+    script: test -e ` + flag + `
+notifications:
+  type: FAILURES
+  targets:
+    - {channel: EMAIL, addresses: [a@example.com, b@example.com]}
+    - {channel: OPSGENIE, addresses: [data-team]}
+`})
+	alias := "baton:" + sm
+	for i := range 2 {
+		start(t, c, sm, fmt.Sprintf("bad%d", i), `{}`)
+		og.Wait(t, execTimeout, "the alert's count", func(o *notifytest.OpsGenie) bool {
+			a, ok := o.Alert(alias)
+			return ok && a.Open && a.Count == i+1
+		})
+	}
+	// Each failed run is two mails: its step failed, and the run failed.
+	mails := mail.WaitMails(t, 4, execTimeout)
+	runMails := 0
+	for _, m := range mails {
+		if !m.TLS || m.User != "baton" || len(m.To) != 2 || !strings.Contains(m.Subject, "FAILED") || !strings.Contains(m.HTML, "<h3>") {
+			t.Errorf("a failure's mail: tls %v, user %q, to %v, subject %q, html %q", m.TLS, m.User, m.To, m.Subject, m.HTML)
+		}
+		if strings.Contains(m.Subject, ": run ") {
+			runMails++
+			if !strings.Contains(m.Text, "Failing step: check") {
+				t.Errorf("a run's failure mail does not name the step: %q", m.Text)
+			}
+		}
+	}
+	if runMails != 2 || mails[0].MessageID == mails[1].MessageID {
+		t.Errorf("%d mails of failed runs, want 2; Message-IDs %s, %s", runMails, mails[0].MessageID, mails[1].MessageID)
+	}
+	if err := os.WriteFile(flag, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start(t, c, sm, "good", `{}`)
+	a := og.WaitAlert(t, alias, false, execTimeout)
+	if a.Count != 2 {
+		t.Errorf("the alert's count %d, want 2", a.Count)
+	}
+	mails = mail.WaitMails(t, 5, execTimeout)
+	if !strings.Contains(mails[4].Subject, "recovered") {
+		t.Errorf("the fifth mail's subject %q, want the recovery", mails[4].Subject)
+	}
+	start(t, c, sm, "good2", `{}`) // a later success is silent at FAILURES
+	waitFor(t, execTimeout, "the second success", func() (bool, string) {
+		out, err := c.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(strings.Replace(sm, ":stateMachine:", ":execution:", 1) + ":good2")})
+		return err == nil && out.Status == "SUCCEEDED", "not yet"
+	})
+	// The notifier reads in order: a message for good2 would have been
+	// decided before this test's one, which comes through the same lane.
+	stdout, _ := baton(t, srv, "notifications", "test", "--target", "EMAIL:c@example.com")
+	if !strings.Contains(stdout, "delivered") {
+		t.Fatalf("baton notifications test: %q", stdout)
+	}
+	if got := mail.WaitMails(t, 6, execTimeout); len(got) != 6 || !strings.Contains(got[5].Subject, "test") {
+		t.Errorf("mails after the second success: %d, the last %q", len(got), got[len(got)-1].Subject)
+	}
 }

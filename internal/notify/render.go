@@ -65,6 +65,8 @@ func (d *Data) title() string {
 		return fmt.Sprintf("%s %s%s recovered: run %s succeeded", mark("SUCCEEDED"), d.Workflow.Name, ns, d.Run.Name)
 	case KindTest:
 		return "Baton test notification"
+	case KindStepStarted, KindStepSucceeded, KindStepFailed, KindStepRetry:
+		return fmt.Sprintf("%s %s%s: step %s %s in run %s", mark(d.Step.Status), d.Workflow.Name, ns, d.Step.Name, d.Step.Status, d.Run.Name)
 	}
 	return fmt.Sprintf("%s %s%s: run %s %s", mark(d.Run.Status), d.Workflow.Name, ns, d.Run.Name, d.Run.Status)
 }
