@@ -114,8 +114,9 @@ func (s *Sender) Send(ctx context.Context, m Mail) error {
 		}
 		return e
 	}
-	if ctx.Err() != nil && !errors.Is(err, context.Canceled) {
-		err = context.DeadlineExceeded
+	if ctx.Err() != nil {
+		// The connection was closed under the dialogue: say why.
+		err = ctx.Err()
 	}
 	return channel.TransportError("email", "the SMTP server "+s.addr(), err,
 		"set ca_file in the smtp connection to the CA certificate (PEM) that signed the server's certificate")

@@ -55,7 +55,7 @@ func (s *Sender) build(m Mail, now time.Time) (string, []string, []byte, error) 
 	header := func(name, value string) { fmt.Fprintf(&b, "%s: %s\r\n", name, value) }
 	header("From", from.String())
 	header("To", strings.Join(toHeader, ", "))
-	header("Subject", mime.QEncoding.Encode("utf-8", m.Subject))
+	header("Subject", mime.QEncoding.Encode("utf-8", strings.ToValidUTF8(m.Subject, "\uFFFD")))
 	header("Date", now.Format(time.RFC1123Z))
 	header("Message-ID", id)
 	header("MIME-Version", "1.0")
@@ -70,7 +70,7 @@ func (s *Sender) build(m Mail, now time.Time) (string, []string, []byte, error) 
 		case strings.ContainsAny(v, "\r\n\x00"):
 			return "", nil, nil, permanent("bad_header", "the header %s holds a line break; refused (header injection)", name)
 		}
-		header(name, mime.QEncoding.Encode("utf-8", v))
+		header(name, mime.QEncoding.Encode("utf-8", strings.ToValidUTF8(v, "\uFFFD")))
 	}
 	if m.HTML == "" {
 		header("Content-Type", "text/plain; charset=utf-8")

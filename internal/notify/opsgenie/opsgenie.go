@@ -42,7 +42,7 @@ const (
 type Client struct {
 	APIKey  string
 	BaseURL string       // default DefaultBaseURL; EUBaseURL for EU accounts
-	HTTP    *http.Client // default http.DefaultClient
+	HTTP    *http.Client // default channel.DefaultHTTPClient (30 s time-out)
 }
 
 // Responder is who an alert is routed to.
@@ -151,7 +151,7 @@ func (c *Client) post(ctx context.Context, path string, body any) error {
 	req.Header.Set("Authorization", "GenieKey "+c.APIKey)
 	hc := c.HTTP
 	if hc == nil {
-		hc = http.DefaultClient
+		hc = channel.DefaultHTTPClient
 	}
 	resp, err := hc.Do(req)
 	if err != nil {

@@ -39,7 +39,7 @@ const (
 type Client struct {
 	Token   string
 	BaseURL string       // default DefaultBaseURL; a test or proxy URL ending in /
-	HTTP    *http.Client // default http.DefaultClient
+	HTTP    *http.Client // default channel.DefaultHTTPClient (30 s time-out)
 }
 
 // Message is a chat.postMessage request.
@@ -134,7 +134,7 @@ func (c *Client) call(ctx context.Context, method string, req any, ch string) (a
 	hreq.Header.Set("Authorization", "Bearer "+c.Token)
 	hc := c.HTTP
 	if hc == nil {
-		hc = http.DefaultClient
+		hc = channel.DefaultHTTPClient
 	}
 	resp, err := hc.Do(hreq)
 	if err != nil {

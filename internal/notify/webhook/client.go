@@ -18,9 +18,6 @@ import (
 	"github.com/batonhq/baton/internal/notify/channel"
 )
 
-// DefaultTimeout bounds one delivery when the Client has no HTTP client.
-const DefaultTimeout = 30 * time.Second
-
 // Client delivers signed webhooks. A pipeline.yaml chooses the URL, so a
 // hostile one could aim it at the server's own network (server-side
 // request forgery): unless AllowPrivate, the client refuses to connect to
@@ -36,7 +33,7 @@ type Client struct {
 	// *http.Transport (nil: http.DefaultTransport) is cloned with the
 	// address check in its dialer and without a proxy (a proxy would dial
 	// for it, unchecked). Any other RoundTripper is used as it is, and the
-	// check is then its own. Nil: DefaultTimeout.
+	// check is then its own. Nil: channel.DefaultTimeout.
 	HTTP *http.Client
 	// AllowPrivate turns the address check off (receivers on the server's
 	// own network).
@@ -101,7 +98,7 @@ func checkAddress(_, address string, _ syscall.RawConn) error {
 
 func (c *Client) client() *http.Client {
 	c.once.Do(func() {
-		hc := &http.Client{Timeout: DefaultTimeout}
+		hc := &http.Client{Timeout: channel.DefaultTimeout}
 		var rt http.RoundTripper
 		if c.HTTP != nil {
 			hc.Timeout = c.HTTP.Timeout
