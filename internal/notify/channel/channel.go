@@ -19,6 +19,14 @@ import (
 	"time"
 )
 
+// Channel names, as Error.Channel says them.
+const (
+	Slack    = "slack"
+	Email    = "email"
+	Webhook  = "webhook"
+	OpsGenie = "opsgenie"
+)
+
 // Error is a failed delivery, classified for the retry logic.
 type Error struct {
 	Channel    string        // "slack", "email", "webhook", "opsgenie"

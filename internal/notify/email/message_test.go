@@ -34,11 +34,16 @@ func FuzzBuild(f *testing.F) {
 				t.Fatalf("unexpected header %q in\n%s", k, msg)
 			}
 		}
+		for _, line := range bytes.Split(msg, []byte("\r\n")) {
+			if len(line) > 998 {
+				t.Fatalf("a line of %d bytes", len(line))
+			}
+		}
 		if len(m.Header["To"]) != 1 || len(m.Header["Subject"]) != 1 {
 			t.Fatalf("headers = %v", m.Header)
 		}
 		got, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
-		if err == nil && strings.TrimSpace(got) != strings.TrimSpace(strings.ToValidUTF8(subject, "\uFFFD")) && !strings.Contains(subject, "=?") {
+		if err == nil && strings.TrimSpace(got) != strings.TrimSpace(truncate(strings.ToValidUTF8(subject, "\uFFFD"), MaxSubjectChars)) && !strings.Contains(subject, "=?") {
 			t.Fatalf("subject %q came back as %q", subject, got)
 		}
 	})
