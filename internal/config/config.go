@@ -1,6 +1,7 @@
 // Package config reads the server's configuration file (baton server
 // --config baton.yaml): the named connections that pipeline steps use
-// (sql, s3, http), with their secrets given as env:NAME or file:PATH
+// (sql, s3, http) and those of notification channels (slack, smtp,
+// webhook, opsgenie), with their secrets given as env:NAME or file:PATH
 // references and resolved when the file is loaded. docs/server.md
 // describes the format.
 package config

@@ -32,7 +32,7 @@ type Slack struct {
 	APIURL string // default slack.DefaultBaseURL
 }
 
-// Client returns a client for the workspace (hc nil: http.DefaultClient).
+// Client returns a client for the workspace (hc nil: channel.DefaultHTTPClient, 30 s time-out).
 func (s *Slack) Client(hc *http.Client) *slack.Client {
 	return &slack.Client{Token: s.Token.Reveal(), BaseURL: s.APIURL, HTTP: hc}
 }
@@ -83,7 +83,7 @@ type OpsGenie struct {
 }
 
 // Client returns a client for the integration (hc nil:
-// http.DefaultClient).
+// channel.DefaultHTTPClient, 30 s time-out).
 func (o *OpsGenie) Client(hc *http.Client) *opsgenie.Client {
 	return &opsgenie.Client{APIKey: o.APIKey.Reveal(), BaseURL: o.APIURL, HTTP: hc}
 }

@@ -19,6 +19,14 @@ import (
 	"time"
 )
 
+// Channel names, as Error.Channel says them.
+const (
+	Slack    = "slack"
+	Email    = "email"
+	Webhook  = "webhook"
+	OpsGenie = "opsgenie"
+)
+
 // Error is a failed delivery, classified for the retry logic.
 type Error struct {
 	Channel    string        // "slack", "email", "webhook", "opsgenie"
@@ -49,6 +57,13 @@ func RetryAfterOf(err error) time.Duration {
 	}
 	return 0
 }
+
+// DefaultTimeout bounds one delivery of a client given no HTTP client.
+const DefaultTimeout = 30 * time.Second
+
+// DefaultHTTPClient is the HTTP client of a client given none: unlike
+// http.DefaultClient, it gives up after DefaultTimeout.
+var DefaultHTTPClient = &http.Client{Timeout: DefaultTimeout}
 
 // MaxBodyBytes bounds what a client reads of a receiver's answer.
 const MaxBodyBytes = 1 << 20
@@ -137,10 +152,11 @@ func TransportError(ch, what string, err error, hint string) *Error {
 		err = ue.Err
 	}
 	var (
-		unknownCA *x509.UnknownAuthorityError
+		unknownCA x509.UnknownAuthorityError
 		hostname  x509.HostnameError
 		invalid   x509.CertificateInvalidError
 		verify    *tls.CertificateVerificationError
+		record    tls.RecordHeaderError
 		opErr     *net.OpError
 		dnsErr    *net.DNSError
 	)
@@ -148,6 +164,9 @@ func TransportError(ch, what string, err error, hint string) *Error {
 	case errors.As(err, &unknownCA), errors.As(err, &hostname), errors.As(err, &invalid), errors.As(err, &verify):
 		e.Code, e.Permanent = "tls_certificate", true
 		e.Msg = fmt.Sprintf("%s presented a certificate that is not trusted (%v); %s", what, err, hint)
+	case errors.As(err, &record):
+		e.Code, e.Permanent = "tls_handshake", true
+		e.Msg = fmt.Sprintf("%s does not speak TLS there (%v); check the port and whether it expects TLS from the start", what, err)
 	case errors.Is(err, context.Canceled):
 		e.Code = "canceled"
 		e.Msg = fmt.Sprintf("the delivery to %s was canceled; it is retried", what)

@@ -72,7 +72,7 @@ type Mail struct {
 }
 
 func permanent(code, format string, args ...any) *channel.Error {
-	return &channel.Error{Channel: "email", Code: code, Permanent: true, Msg: fmt.Sprintf(format, args...)}
+	return &channel.Error{Channel: channel.Email, Code: code, Permanent: true, Msg: fmt.Sprintf(format, args...)}
 }
 
 // Send delivers m: one SMTP transaction, every recipient in it.
@@ -103,7 +103,7 @@ func (s *Sender) Send(ctx context.Context, m Mail) error {
 		if len(said) > 200 {
 			said = said[:200]
 		}
-		e := &channel.Error{Channel: "email", Code: "smtp_" + strconv.Itoa(te.Code), Permanent: te.Code >= 500}
+		e := &channel.Error{Channel: channel.Email, Code: "smtp_" + strconv.Itoa(te.Code), Permanent: te.Code >= 500}
 		switch {
 		case te.Code == 535 || te.Code == 534 || te.Code == 530:
 			e.Msg = fmt.Sprintf("the SMTP server refused the login (%d %s); check the smtp connection's username and password", te.Code, said)
@@ -114,10 +114,11 @@ func (s *Sender) Send(ctx context.Context, m Mail) error {
 		}
 		return e
 	}
-	if ctx.Err() != nil && !errors.Is(err, context.Canceled) {
-		err = context.DeadlineExceeded
+	if ctx.Err() != nil {
+		// The connection was closed under the dialogue: say why.
+		err = ctx.Err()
 	}
-	return channel.TransportError("email", "the SMTP server "+s.addr(), err,
+	return channel.TransportError(channel.Email, "the SMTP server "+s.addr(), err,
 		"set ca_file in the smtp connection to the CA certificate (PEM) that signed the server's certificate")
 }
 

@@ -111,7 +111,7 @@ func TestErrors(t *testing.T) {
 			s.ServerName = "mail.example.com"
 			return s
 		}, code: "tls_certificate", permanent: true, msg: "ca_file"},
-		{name: "implicit against plain", sender: func() *email.Sender { s := sender(plain, email.Implicit); s.Timeout = time.Second; return s }, code: "network|timeout"},
+		{name: "implicit against plain", sender: func() *email.Sender { s := sender(plain, email.Implicit); s.Timeout = time.Second; return s }, code: "tls_handshake", permanent: true, msg: "TLS"},
 		{name: "wrong password", sender: func() *email.Sender { s := sender(starttls, email.StartTLS); s.Password = "wrong-password"; return s }, code: "smtp_535", permanent: true, msg: "password"},
 		{name: "no mechanism", sender: func() *email.Sender { return sender(noLogin, email.StartTLS) }, code: "auth_unsupported", permanent: true},
 		{name: "credentials in plain text to another host", sender: func() *email.Sender { s := sender(plain, email.None); s.Host = "mail.example.com"; return s }, code: "insecure_auth", permanent: true, msg: "starttls"},

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // reserved are the headers that build writes itself; Mail.Headers may not
@@ -54,8 +55,10 @@ func (s *Sender) build(m Mail, now time.Time) (string, []string, []byte, error) 
 	var b bytes.Buffer
 	header := func(name, value string) { fmt.Fprintf(&b, "%s: %s\r\n", name, value) }
 	header("From", from.String())
-	header("To", strings.Join(toHeader, ", "))
-	header("Subject", mime.QEncoding.Encode("utf-8", m.Subject))
+	// One recipient a line, and the subject's encoded words one a line:
+	// no line passes RFC 5322's 998 characters whatever their number.
+	header("To", strings.Join(toHeader, ",\r\n "))
+	header("Subject", foldWords(mime.QEncoding.Encode("utf-8", truncate(strings.ToValidUTF8(m.Subject, "\uFFFD"), MaxSubjectChars))))
 	header("Date", now.Format(time.RFC1123Z))
 	header("Message-ID", id)
 	header("MIME-Version", "1.0")
@@ -69,8 +72,10 @@ func (s *Sender) build(m Mail, now time.Time) (string, []string, []byte, error) 
 			return "", nil, nil, permanent("bad_header", "the header %s is set by Baton and cannot be overridden", name)
 		case strings.ContainsAny(v, "\r\n\x00"):
 			return "", nil, nil, permanent("bad_header", "the header %s holds a line break; refused (header injection)", name)
+		case len(v) > maxHeaderValue:
+			return "", nil, nil, permanent("bad_header", "the header %s is longer than %d bytes", name, maxHeaderValue)
 		}
-		header(name, mime.QEncoding.Encode("utf-8", v))
+		header(name, foldWords(mime.QEncoding.Encode("utf-8", strings.ToValidUTF8(v, "\uFFFD"))))
 	}
 	if m.HTML == "" {
 		header("Content-Type", "text/plain; charset=utf-8")
@@ -96,6 +101,28 @@ func (s *Sender) build(m Mail, now time.Time) (string, []string, []byte, error) 
 	}
 	_ = mw.Close()
 	return from.Address, to, b.Bytes(), nil
+}
+
+// maxHeaderValue bounds an extra header's value, so that its line stays
+// within RFC 5322's 998 characters.
+const maxHeaderValue = 900
+
+// MaxSubjectChars bounds a subject (longer is cut, ending with "…"): a
+// subject line is read at a glance.
+const MaxSubjectChars = 250
+
+// truncate cuts s to n characters.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
+// foldWords puts each RFC 2047 encoded word of a header value on a line of
+// its own (the space between encoded words is not part of the text).
+func foldWords(v string) string {
+	return strings.ReplaceAll(v, "?= =?", "?=\r\n =?")
 }
 
 // writeQP writes text quoted-printable (lines of at most 76 characters,

@@ -57,7 +57,8 @@ func NewOpsGenie(t testing.TB, apiKey string) *OpsGenie {
 	return o
 }
 
-// Requests is how many API requests reached the fake (down or not).
+// Requests is how many API requests the fake handled (failed ones
+// included; not those answered 503 or refused while down).
 func (o *OpsGenie) Requests() int {
 	o.mu.Lock()
 	defer o.mu.Unlock()

@@ -114,7 +114,8 @@ func (s *Slack) RateLimitNext(n, retryAfter int) {
 	s.limitNext = faults[int]{n: n, fault: retryAfter}
 }
 
-// Calls is how many API calls reached the fake (down or not).
+// Calls is how many API calls the fake handled (rate-limited and failed
+// ones included; not those answered 503 or refused while down).
 func (s *Slack) Calls() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

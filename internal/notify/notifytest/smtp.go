@@ -20,6 +20,8 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -57,9 +59,11 @@ type SMTP struct {
 	CertPEM []byte         // the server's certificate, its own CA (PEM)
 	CAs     *x509.CertPool // a pool holding it
 
-	server *smtp.Server
+	tlsConfig *tls.Config
 
 	mu       sync.Mutex
+	server   *smtp.Server
+	down     Down
 	mails    []SMTPMail
 	failNext faults[int]
 }
@@ -91,9 +95,37 @@ func NewSMTP(t testing.TB, opts SMTPOptions) *SMTP {
 	if err != nil {
 		t.Fatalf("notifytest: certificate: %v", err)
 	}
-	s := &SMTP{Host: "127.0.0.1", Options: opts, CertPEM: certPEM, CAs: x509.NewCertPool()}
+	s := &SMTP{Host: "127.0.0.1", Options: opts, CertPEM: certPEM, CAs: x509.NewCertPool(),
+		tlsConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}
 	s.CAs.AppendCertsFromPEM(certPEM)
+	switch opts.Security {
+	case SMTPStartTLS, SMTPImplicit, SMTPPlain:
+	default:
+		t.Fatalf("notifytest: unknown SMTP security %q", opts.Security)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("notifytest: listen: %v", err)
+	}
+	s.Port = ln.Addr().(*net.TCPAddr).Port
+	s.serve(ln)
+	t.Cleanup(func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		_ = s.server.Close()
+	})
+	return s
+}
+
+// serve starts a go-smtp server on ln.
+func (s *SMTP) serve(ln net.Listener) {
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		s.mu.Lock()
+		down := s.down
+		s.mu.Unlock()
+		if down != Up {
+			return nil, &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Service not available (notifytest: down)"}
+		}
 		_, isTLS := c.TLSConnectionState()
 		return &smtpSession{s: s, tls: isTLS}, nil
 	}))
@@ -102,26 +134,52 @@ func NewSMTP(t testing.TB, opts SMTPOptions) *SMTP {
 	srv.ReadTimeout = 10 * time.Second
 	srv.WriteTimeout = 10 * time.Second
 	srv.MaxMessageBytes = 10 << 20
-	tlsConfig := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("notifytest: listen: %v", err)
-	}
-	switch opts.Security {
+	switch s.Options.Security {
 	case SMTPStartTLS:
-		srv.TLSConfig = tlsConfig
+		srv.TLSConfig = s.tlsConfig
 	case SMTPImplicit:
-		ln = tls.NewListener(ln, tlsConfig)
+		ln = tls.NewListener(ln, s.tlsConfig)
 	case SMTPPlain:
 		srv.AllowInsecureAuth = true
-	default:
-		t.Fatalf("notifytest: unknown SMTP security %q", opts.Security)
 	}
 	s.server = srv
-	s.Port = ln.Addr().(*net.TCPAddr).Port
 	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return s
+}
+
+// SetDown takes the server down (Unavailable: every session refused with
+// 421; Refusing: the listener and every connection closed, so connections
+// are refused) or brings it back on the same port (Up).
+func (s *SMTP) SetDown(d Down) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d == s.down {
+		return nil
+	}
+	was := s.down
+	s.down = d
+	switch {
+	case d == Refusing:
+		return s.server.Close()
+	case was == Refusing:
+		ln, err := net.Listen("tcp", s.Addr())
+		if err != nil {
+			s.down = Refusing
+			return err
+		}
+		s.serve(ln)
+	}
+	return nil
+}
+
+// CAFile writes the server's certificate to a file in a temporary
+// directory of t, for a ca_file of a configuration, and returns its path.
+func (s *SMTP) CAFile(t testing.TB) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "smtp-ca.pem")
+	if err := os.WriteFile(path, s.CertPEM, 0o600); err != nil {
+		t.Fatalf("notifytest: %v", err)
+	}
+	return path
 }
 
 // Addr is "127.0.0.1:PORT".

@@ -42,7 +42,7 @@ const (
 type Client struct {
 	APIKey  string
 	BaseURL string       // default DefaultBaseURL; EUBaseURL for EU accounts
-	HTTP    *http.Client // default http.DefaultClient
+	HTTP    *http.Client // default channel.DefaultHTTPClient (30 s time-out)
 }
 
 // Responder is who an alert is routed to.
@@ -67,10 +67,10 @@ type Alert struct {
 // same alias.
 func (c *Client) Create(ctx context.Context, a Alert) error {
 	if strings.TrimSpace(a.Message) == "" {
-		return &channel.Error{Channel: "opsgenie", Code: "bad_request", Permanent: true, Msg: "the alert has no message; check the template"}
+		return &channel.Error{Channel: channel.OpsGenie, Code: "bad_request", Permanent: true, Msg: "the alert has no message; check the template"}
 	}
 	if a.Priority != "" && !(len(a.Priority) == 2 && a.Priority[0] == 'P' && a.Priority[1] >= '1' && a.Priority[1] <= '5') {
-		return &channel.Error{Channel: "opsgenie", Code: "bad_request", Permanent: true, Msg: fmt.Sprintf("the alert's priority %q is not P1 to P5", a.Priority)}
+		return &channel.Error{Channel: channel.OpsGenie, Code: "bad_request", Permanent: true, Msg: fmt.Sprintf("the alert's priority %q is not P1 to P5", a.Priority)}
 	}
 	body := map[string]any{"message": cut(a.Message, MaxMessage)}
 	if a.Alias != "" {
@@ -113,7 +113,7 @@ func (c *Client) Create(ctx context.Context, a Alert) error {
 // that is not open is accepted by the API (202) and does nothing.
 func (c *Client) Close(ctx context.Context, alias, note string) error {
 	if alias == "" {
-		return &channel.Error{Channel: "opsgenie", Code: "bad_request", Permanent: true, Msg: "no alias to close"}
+		return &channel.Error{Channel: channel.OpsGenie, Code: "bad_request", Permanent: true, Msg: "no alias to close"}
 	}
 	body := map[string]any{"source": "Baton"}
 	if note != "" {
@@ -133,11 +133,11 @@ func cut(s string, n int) string {
 
 func (c *Client) post(ctx context.Context, path string, body any) error {
 	if c.APIKey == "" {
-		return &channel.Error{Channel: "opsgenie", Code: "http_401", Permanent: true, Msg: "no API key is configured; set the opsgenie connection's api_key in the server configuration"}
+		return &channel.Error{Channel: channel.OpsGenie, Code: "http_401", Permanent: true, Msg: "no API key is configured; set the opsgenie connection's api_key in the server configuration"}
 	}
 	b, err := json.Marshal(body)
 	if err != nil {
-		return &channel.Error{Channel: "opsgenie", Code: "bad_request", Permanent: true, Msg: fmt.Sprintf("the alert cannot be encoded (%v)", err)}
+		return &channel.Error{Channel: channel.OpsGenie, Code: "bad_request", Permanent: true, Msg: fmt.Sprintf("the alert cannot be encoded (%v)", err)}
 	}
 	base := strings.TrimSuffix(c.BaseURL, "/")
 	if base == "" {
@@ -145,23 +145,23 @@ func (c *Client) post(ctx context.Context, path string, body any) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+path, bytes.NewReader(b))
 	if err != nil {
-		return &channel.Error{Channel: "opsgenie", Code: "bad_url", Permanent: true, Msg: "the OpsGenie API URL is not valid; check the opsgenie connection's api_url"}
+		return &channel.Error{Channel: channel.OpsGenie, Code: "bad_url", Permanent: true, Msg: "the OpsGenie API URL is not valid; check the opsgenie connection's api_url"}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "GenieKey "+c.APIKey)
 	hc := c.HTTP
 	if hc == nil {
-		hc = http.DefaultClient
+		hc = channel.DefaultHTTPClient
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return channel.TransportError("opsgenie", "OpsGenie", err, "check the opsgenie connection's api_url and the server's CA certificates")
+		return channel.TransportError(channel.OpsGenie, "OpsGenie", err, "check the opsgenie connection's api_url and the server's CA certificates")
 	}
 	defer channel.DrainClose(resp.Body)
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return nil
 	}
-	e := channel.StatusError("opsgenie", "OpsGenie", resp, time.Now())
+	e := channel.StatusError(channel.OpsGenie, "OpsGenie", resp, time.Now())
 	var answer struct {
 		Message string `json:"message"`
 	}

@@ -39,7 +39,7 @@ const (
 type Client struct {
 	Token   string
 	BaseURL string       // default DefaultBaseURL; a test or proxy URL ending in /
-	HTTP    *http.Client // default http.DefaultClient
+	HTTP    *http.Client // default channel.DefaultHTTPClient (30 s time-out)
 }
 
 // Message is a chat.postMessage request.
@@ -84,18 +84,19 @@ type answer struct {
 }
 
 // PostMessage posts m with chat.postMessage (links are not unfurled: a
-// notification's link to its run would otherwise fill the channel).
+// notification's link to its run would otherwise fill the channel). A text
+// longer than MaxTextChars is truncated rather than refused.
 func (c *Client) PostMessage(ctx context.Context, m Message) (Posted, error) {
 	if m.Channel == "" {
-		return Posted{}, &channel.Error{Channel: "slack", Code: "channel_not_found", Permanent: true, Msg: "the message names no Slack channel; give the target's addresses"}
+		return Posted{}, &channel.Error{Channel: channel.Slack, Code: "channel_not_found", Permanent: true, Msg: "the message names no Slack channel; give the target's addresses"}
 	}
-	a, err := c.call(ctx, "chat.postMessage", postRequest{Channel: m.Channel, Text: m.Text, Blocks: m.Blocks,
+	a, err := c.call(ctx, "chat.postMessage", postRequest{Channel: m.Channel, Text: Truncate(m.Text, MaxTextChars), Blocks: m.Blocks,
 		ThreadTS: m.ThreadTS, ReplyBroadcast: m.ReplyBroadcast && m.ThreadTS != ""}, m.Channel)
 	if err != nil {
 		return Posted{}, err
 	}
 	if a.TS == "" {
-		return Posted{}, &channel.Error{Channel: "slack", Code: "bad_response", Msg: "Slack answered ok without the message's ts; the delivery is retried"}
+		return Posted{}, &channel.Error{Channel: channel.Slack, Code: "bad_response", Msg: "Slack answered ok without the message's ts; the delivery is retried"}
 	}
 	if a.Channel == "" {
 		a.Channel = m.Channel
@@ -106,18 +107,18 @@ func (c *Client) PostMessage(ctx context.Context, m Message) (Posted, error) {
 // Update replaces the text (and blocks) of the message ts in channelID
 // (an ID, as Posted gives) with chat.update.
 func (c *Client) Update(ctx context.Context, channelID, ts, text string, blocks json.RawMessage) error {
-	_, err := c.call(ctx, "chat.update", updateRequest{Channel: channelID, TS: ts, Text: text, Blocks: blocks}, channelID)
+	_, err := c.call(ctx, "chat.update", updateRequest{Channel: channelID, TS: ts, Text: Truncate(text, MaxTextChars), Blocks: blocks}, channelID)
 	return err
 }
 
 // call posts req to method and reads Slack's answer.
 func (c *Client) call(ctx context.Context, method string, req any, ch string) (answer, error) {
 	if c.Token == "" {
-		return answer{}, &channel.Error{Channel: "slack", Code: "not_authed", Permanent: true, Msg: "no bot token is configured; set the slack connection's token in the server configuration"}
+		return answer{}, &channel.Error{Channel: channel.Slack, Code: "not_authed", Permanent: true, Msg: "no bot token is configured; set the slack connection's token in the server configuration"}
 	}
 	body, err := json.Marshal(req)
 	if err != nil {
-		return answer{}, &channel.Error{Channel: "slack", Code: "invalid_blocks", Permanent: true, Msg: fmt.Sprintf("the message cannot be encoded (%v); check its blocks", err)}
+		return answer{}, &channel.Error{Channel: channel.Slack, Code: "invalid_blocks", Permanent: true, Msg: fmt.Sprintf("the message cannot be encoded (%v); check its blocks", err)}
 	}
 	base := c.BaseURL
 	if base == "" {
@@ -128,21 +129,21 @@ func (c *Client) call(ctx context.Context, method string, req any, ch string) (a
 	}
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, base+method, bytes.NewReader(body))
 	if err != nil {
-		return answer{}, &channel.Error{Channel: "slack", Code: "bad_url", Permanent: true, Msg: fmt.Sprintf("the Slack API URL is not valid (%v); check the slack connection's api_url", err)}
+		return answer{}, &channel.Error{Channel: channel.Slack, Code: "bad_url", Permanent: true, Msg: fmt.Sprintf("the Slack API URL is not valid (%v); check the slack connection's api_url", err)}
 	}
 	hreq.Header.Set("Content-Type", "application/json; charset=utf-8")
 	hreq.Header.Set("Authorization", "Bearer "+c.Token)
 	hc := c.HTTP
 	if hc == nil {
-		hc = http.DefaultClient
+		hc = channel.DefaultHTTPClient
 	}
 	resp, err := hc.Do(hreq)
 	if err != nil {
-		return answer{}, channel.TransportError("slack", "Slack", err, "check the slack connection's api_url and the server's CA certificates")
+		return answer{}, channel.TransportError(channel.Slack, "Slack", err, "check the slack connection's api_url and the server's CA certificates")
 	}
 	defer channel.DrainClose(resp.Body)
 	if resp.StatusCode == http.StatusTooManyRequests {
-		e := channel.StatusError("slack", "Slack", resp, time.Now())
+		e := channel.StatusError(channel.Slack, "Slack", resp, time.Now())
 		e.Code = "ratelimited"
 		if e.RetryAfter == 0 {
 			e.RetryAfter = time.Second
@@ -150,15 +151,15 @@ func (c *Client) call(ctx context.Context, method string, req any, ch string) (a
 		return answer{}, e
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return answer{}, channel.StatusError("slack", "Slack", resp, time.Now())
+		return answer{}, channel.StatusError(channel.Slack, "Slack", resp, time.Now())
 	}
 	raw, err := channel.ReadBody(resp.Body)
 	if err != nil {
-		return answer{}, channel.TransportError("slack", "Slack", err, "")
+		return answer{}, channel.TransportError(channel.Slack, "Slack", err, "")
 	}
 	var a answer
 	if err := json.Unmarshal(raw, &a); err != nil {
-		return answer{}, &channel.Error{Channel: "slack", Code: "bad_response", Msg: "Slack answered something that is not its JSON; the delivery is retried (check the slack connection's api_url if this lasts)"}
+		return answer{}, &channel.Error{Channel: channel.Slack, Code: "bad_response", Msg: "Slack answered something that is not its JSON; the delivery is retried (check the slack connection's api_url if this lasts)"}
 	}
 	if !a.OK {
 		e := classify(a.Error, ch)
@@ -209,7 +210,7 @@ func classify(code, ch string) *channel.Error {
 		code = "unknown_error"
 	}
 	if msg, ok := transient[code]; ok {
-		return &channel.Error{Channel: "slack", Code: code, Msg: msg}
+		return &channel.Error{Channel: channel.Slack, Code: code, Msg: msg}
 	}
 	msg, ok := advice[code]
 	if !ok {
@@ -218,7 +219,7 @@ func classify(code, ch string) *channel.Error {
 	if strings.Contains(msg, "%s") {
 		msg = fmt.Sprintf(msg, ch)
 	}
-	return &channel.Error{Channel: "slack", Code: code, Permanent: true, Msg: msg}
+	return &channel.Error{Channel: channel.Slack, Code: code, Permanent: true, Msg: msg}
 }
 
 // Truncate cuts text to at most max characters (runes, as Slack counts),

@@ -62,7 +62,6 @@ func TestErrors(t *testing.T) {
 		name       string
 		setup      func()
 		token      string
-		text       string
 		code       string
 		permanent  bool
 		retryAfter time.Duration
@@ -74,7 +73,7 @@ func TestErrors(t *testing.T) {
 		{name: "no token", token: "-", code: "not_authed", permanent: true},
 		{name: "archived", setup: func() { fake.FailNext(1, "is_archived") }, code: "is_archived", permanent: true},
 		{name: "missing scope", setup: func() { fake.FailNext(1, "missing_scope") }, code: "missing_scope", permanent: true, msg: "chat:write"},
-		{name: "too long", text: strings.Repeat("x", 40001), code: "msg_too_long", permanent: true},
+		{name: "too long", setup: func() { fake.FailNext(1, "msg_too_long") }, code: "msg_too_long", permanent: true, msg: "shorten"},
 		{name: "unknown error", setup: func() { fake.FailNext(1, "some_new_error") }, code: "some_new_error", permanent: true},
 		{name: "internal error", setup: func() { fake.FailNext(1, "internal_error") }, code: "internal_error"},
 		{name: "service unavailable", setup: func() { fake.FailNext(1, "service_unavailable") }, code: "service_unavailable"},
@@ -101,12 +100,8 @@ func TestErrors(t *testing.T) {
 			default:
 				tok = tc.token
 			}
-			text := tc.text
-			if text == "" {
-				text = "hello"
-			}
 			c := &slack.Client{Token: tok, BaseURL: fake.URL}
-			_, err := c.PostMessage(context.Background(), slack.Message{Channel: "#alerts", Text: text})
+			_, err := c.PostMessage(context.Background(), slack.Message{Channel: "#alerts", Text: "hello"})
 			var ce *channel.Error
 			if !errors.As(err, &ce) {
 				t.Fatalf("err = %v, want a *channel.Error", err)
@@ -126,6 +121,19 @@ func TestErrors(t *testing.T) {
 	c := &slack.Client{Token: token, BaseURL: fake.URL}
 	if _, err := c.PostMessage(context.Background(), slack.Message{Channel: "#alerts", Text: "back"}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLongTextTruncated: a text over Slack's limit is cut to it, not
+// refused for good with msg_too_long.
+func TestLongTextTruncated(t *testing.T) {
+	fake := notifytest.NewSlack(t, token)
+	c := &slack.Client{Token: token, BaseURL: fake.URL}
+	if _, err := c.PostMessage(context.Background(), slack.Message{Channel: "a", Text: strings.Repeat("é", 50000)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := []rune(fake.Messages()[0].Text); len(got) != slack.MaxTextChars || got[len(got)-1] != '…' {
+		t.Fatalf("posted %d characters", len(got))
 	}
 }
 

@@ -18,9 +18,6 @@ import (
 	"github.com/batonhq/baton/internal/notify/channel"
 )
 
-// DefaultTimeout bounds one delivery when the Client has no HTTP client.
-const DefaultTimeout = 30 * time.Second
-
 // Client delivers signed webhooks. A pipeline.yaml chooses the URL, so a
 // hostile one could aim it at the server's own network (server-side
 // request forgery): unless AllowPrivate, the client refuses to connect to
@@ -36,7 +33,7 @@ type Client struct {
 	// *http.Transport (nil: http.DefaultTransport) is cloned with the
 	// address check in its dialer and without a proxy (a proxy would dial
 	// for it, unchecked). Any other RoundTripper is used as it is, and the
-	// check is then its own. Nil: DefaultTimeout.
+	// check is then its own. Nil: channel.DefaultTimeout.
 	HTTP *http.Client
 	// AllowPrivate turns the address check off (receivers on the server's
 	// own network).
@@ -101,7 +98,7 @@ func checkAddress(_, address string, _ syscall.RawConn) error {
 
 func (c *Client) client() *http.Client {
 	c.once.Do(func() {
-		hc := &http.Client{Timeout: DefaultTimeout}
+		hc := &http.Client{Timeout: channel.DefaultTimeout}
 		var rt http.RoundTripper
 		if c.HTTP != nil {
 			hc.Timeout = c.HTTP.Timeout
@@ -130,7 +127,7 @@ func (c *Client) client() *http.Client {
 
 // permanent builds a permanent *channel.Error of the webhook channel.
 func permanent(code, format string, args ...any) *channel.Error {
-	return &channel.Error{Channel: "webhook", Code: code, Permanent: true, Msg: fmt.Sprintf(format, args...)}
+	return &channel.Error{Channel: channel.Webhook, Code: code, Permanent: true, Msg: fmt.Sprintf(format, args...)}
 }
 
 // checkURL checks a target URL against the client's settings.
@@ -198,7 +195,7 @@ func (c *Client) Send(ctx context.Context, target, secret, msgID string, ts time
 		if errors.As(err, &blocked) {
 			return permanent("blocked_address", "the webhook host %s resolves to %s, a %s address, which webhooks may not reach; set allow_private: true on the webhook connection, or list the URL's prefix in its allowed_url_prefixes", u.Hostname(), blocked.Addr, blocked.Kind)
 		}
-		return channel.TransportError("webhook", "the webhook receiver "+u.Host, err, "its certificate must be trusted by the server's system CA certificates")
+		return channel.TransportError(channel.Webhook, "the webhook receiver "+u.Host, err, "its certificate must be trusted by the server's system CA certificates")
 	}
 	defer channel.DrainClose(resp.Body)
 	switch {
@@ -213,5 +210,5 @@ func (c *Client) Send(ctx context.Context, target, secret, msgID string, ts time
 	case resp.StatusCode == http.StatusGone:
 		return permanent("http_410", "the webhook receiver %s answered 410 Gone: it no longer accepts these webhooks; remove or change the target", u.Host)
 	}
-	return channel.StatusError("webhook", "the webhook receiver "+u.Host, resp, time.Now())
+	return channel.StatusError(channel.Webhook, "the webhook receiver "+u.Host, resp, time.Now())
 }
