@@ -197,6 +197,26 @@ func (b *Bus) Run(ctx context.Context) {
 	wg.Wait()
 }
 
+// Behind returns, for each consumer that reads events, how many outbox
+// sequence numbers lie past what it has handled: the backlog an operator
+// watches (a consumer that cannot keep up, or is stuck on a failing
+// store), and what a benchmark waits on before it measures.
+func (b *Bus) Behind(ctx context.Context) (map[string]int64, error) {
+	head, err := b.st.LastOutboxSeq(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make(map[string]int64, len(b.consumers))
+	for _, r := range b.consumers {
+		if r.c.Handle != nil {
+			out[r.c.Name] = max(0, head-r.readUpTo.Load())
+		}
+	}
+	return out, nil
+}
+
 // Back-off of a consumer whose store calls or intents fail.
 const (
 	retryFirst = 100 * time.Millisecond
@@ -221,6 +241,9 @@ type runner struct {
 	ticks    bool
 	// pending are intents not carried out yet, with when to try again.
 	pending []*pendingIntent
+	// readUpTo is the Seq up to which every partition has been handled:
+	// read by Behind from other goroutines.
+	readUpTo atomic.Int64
 }
 
 type pendingIntent struct {
@@ -289,6 +312,13 @@ func (r *runner) start(ctx context.Context) bool {
 		return false
 	}
 	r.cursors = cur
+	low := int64(-1)
+	for p := 0; p < store.OutboxPartitions; p++ {
+		if c := cur[p]; low < 0 || c < low {
+			low = c
+		}
+	}
+	r.readUpTo.Store(low)
 	now := b.clk.Now()
 	r.pending = r.pending[:0]
 	for _, in := range ins {
@@ -356,6 +386,7 @@ func (r *runner) round(ctx context.Context) (progressed, ok bool) {
 			for p, seq := range c.Cursors {
 				r.cursors[p] = seq
 			}
+			r.readUpTo.Store(after)
 			if len(evs) < b.batch {
 				break
 			}

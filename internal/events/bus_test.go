@@ -99,3 +99,62 @@ func TestBusNewConsumerAndRestart(t *testing.T) {
 		t.Fatalf("the consumer's stored decisions: %v", stored)
 	}
 }
+
+// TestBusBehind: the backlog an operator watches is what a consumer has
+// not handled yet, and falls to zero once it has read everything; a
+// consumer that only ticks or acts has none.
+func TestBusBehind(t *testing.T) {
+	st, err := sqlite.Open(t.TempDir(), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	release := make(chan struct{})
+	bus := events.New(st, events.Options{Batch: 4})
+	bus.Register(events.Consumer{Name: "slow", Handle: func(ctx context.Context, evs []*store.OutboxEvent, c *store.ConsumerCommit) error {
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	}})
+	bus.Register(events.Consumer{Name: "ticker", Tick: func(context.Context, time.Time, *store.ConsumerCommit) (time.Time, error) {
+		return time.Time{}, nil
+	}})
+	if err := bus.Prepare(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		if err := bus.Put(ctx, []*store.OutboxEvent{{Partition: i % store.OutboxPartitions, Account: account, Bus: "default",
+			Time: time.Now(), Body: fmt.Appendf(nil, `{"id":"e%d"}`, i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	behind, err := bus.Behind(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(behind) != 1 || behind["slow"] != 10 {
+		t.Fatalf("before running: %v, want slow 10 and nothing else", behind)
+	}
+	c, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); bus.Run(c) }()
+	defer func() { cancel(); <-done }()
+	close(release)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		behind, err := bus.Behind(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if behind["slow"] == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still behind after 10 s: %v", behind)
+		}
+		time.Sleep(time.Millisecond) // polling, with the deadline above
+	}
+}

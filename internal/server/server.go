@@ -306,6 +306,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	arrivals.SetStarter(starter{svc: svc})
 	bus.Register(arrivals.Consumer())
 	bus.Register(notifier.n.Consumer())
+	reg.MustRegister(busBacklog{bus: bus, log: cfg.Log})
 	// Consumers new to this data directory start at the end of the outbox,
 	// before the engine adds to it.
 	if err := bus.Prepare(ctx); err != nil {
