@@ -61,6 +61,9 @@ type Delivery struct {
 	Pace       map[string]time.Duration
 	// Timeout bounds one delivery attempt (default 60 s).
 	Timeout time.Duration
+	// DigestMin is how many mails for the same addresses must wait at
+	// once for them to go as one digest (default 5; below 2: never).
+	DigestMin int
 	// OnResult (optional) is told of each attempt: for metrics.
 	OnResult func(channel string, err error, dead bool)
 
@@ -93,7 +96,7 @@ type item struct {
 
 func newDelivery(st store.Store, senders map[string]Sender, log *slog.Logger, clk clock.Clock) *Delivery {
 	return &Delivery{st: st, senders: senders, log: log, clk: clk, GiveUp: 24 * time.Hour, MaxBackoff: time.Minute,
-		Pace: map[string]time.Duration{Slack: time.Second}, Timeout: 60 * time.Second,
+		Pace: map[string]time.Duration{Slack: time.Second}, Timeout: 60 * time.Second, DigestMin: defaultDigestMin,
 		wake: make(chan struct{}, 1), lanes: map[string]*lane{}, known: map[string]bool{}, threads: map[string]*Thread{}}
 }
 
@@ -241,8 +244,11 @@ func (d *Delivery) deliverHead(ctx context.Context, l *lane) {
 			d.mu.Unlock()
 			return
 		}
-		it := l.q[0]
-		n := it.n
+		batch := d.batch(l)
+		n := batch[0].n
+		if len(batch) > 1 {
+			n = digest(batch)
+		}
 		var th *Thread
 		tkey := ""
 		if n.Channel == Slack && n.Run != "" {
@@ -255,34 +261,43 @@ func (d *Delivery) deliverHead(ctx context.Context, l *lane) {
 		d.mu.Unlock()
 		hadRoot := th != nil && th.TS != ""
 		err := d.send(ctx, n, th)
-		it.attempts++
+		for _, it := range batch {
+			it.attempts++
+		}
+		head := batch[0]
 		now := d.clk.Now()
 		c := &store.ConsumerCommit{Consumer: ConsumerName, State: map[string][]byte{}}
 		deadNow := false
 		switch {
 		case err == nil:
-			c.DoneIntents = []string{n.ID}
+			for _, it := range batch {
+				c.DoneIntents = append(c.DoneIntents, it.n.ID)
+			}
 			if th != nil && runEnded(n.Kind) {
 				c.State[keyThread+tkey] = nil
 			} else if th != nil && th.TS != "" && !hadRoot {
 				b, _ := json.Marshal(th)
 				c.State[keyThread+tkey] = b
 			}
-		case channel.IsPermanent(err) || now.Sub(it.created) >= d.GiveUp:
+		case channel.IsPermanent(err) || now.Sub(head.created) >= d.GiveUp:
 			deadNow = true
-			b, _ := json.Marshal(&DeadLetter{Notification: n, Error: err.Error(), Attempts: it.attempts, Failed: now})
-			c.DoneIntents = []string{n.ID}
-			c.State[keyDead+n.ID] = b
+			for _, it := range batch {
+				b, _ := json.Marshal(&DeadLetter{Notification: it.n, Error: err.Error(), Attempts: it.attempts, Failed: now})
+				c.DoneIntents = append(c.DoneIntents, it.n.ID)
+				c.State[keyDead+it.n.ID] = b
+			}
 			d.log.Error("notifications: a notification cannot be delivered; it is in the failed list (baton notifications failed)",
-				"channel", strings.ToLower(n.Channel), "to", strings.Join(n.Addresses, ","), "kind", n.Kind, "id", n.ID, "attempts", it.attempts, "err", err)
+				"channel", strings.ToLower(n.Channel), "to", strings.Join(n.Addresses, ","), "kind", n.Kind, "id", n.ID, "notifications", len(batch), "attempts", head.attempts, "err", err)
 		}
 		if d.OnResult != nil {
-			d.OnResult(n.Channel, err, deadNow)
+			for range batch {
+				d.OnResult(n.Channel, err, deadNow)
+			}
 		}
 		if err != nil && !deadNow {
 			wait := channel.RetryAfterOf(err)
 			if wait <= 0 {
-				wait = min(d.MaxBackoff, time.Second<<min(it.attempts-1, 20))
+				wait = min(d.MaxBackoff, time.Second<<min(head.attempts-1, 20))
 			}
 			d.mu.Lock()
 			l.next, l.lastErr = now.Add(wait), err.Error()
@@ -292,7 +307,7 @@ func (d *Delivery) deliverHead(ctx context.Context, l *lane) {
 			d.mu.Unlock()
 			if ctx.Err() == nil {
 				d.log.Warn("notifications: a delivery failed; trying again", "channel", strings.ToLower(n.Channel),
-					"to", strings.Join(n.Addresses, ","), "id", n.ID, "attempt", it.attempts, "in", wait, "err", err)
+					"to", strings.Join(n.Addresses, ","), "id", n.ID, "attempt", head.attempts, "in", wait, "err", err)
 			}
 			return
 		}
@@ -307,10 +322,13 @@ func (d *Delivery) deliverHead(ctx context.Context, l *lane) {
 			return
 		}
 		d.mu.Lock()
-		l.q = l.q[1:]
-		delete(d.known, n.ID)
+		// By identity: a retried dead letter may have been put in between.
+		l.q = slices.DeleteFunc(l.q, func(it *item) bool { return slices.Contains(batch, it) })
+		for _, it := range batch {
+			delete(d.known, it.n.ID)
+		}
 		if deadNow {
-			d.dead++
+			d.dead += len(batch)
 		} else {
 			l.lastErr, l.since = "", time.Time{}
 		}
@@ -323,6 +341,75 @@ func (d *Delivery) deliverHead(ctx context.Context, l *lane) {
 		}
 		l.next = now.Add(d.Pace[n.Channel])
 		d.mu.Unlock()
+	}
+}
+
+// E-mail digests: when at least DigestMin mails for the same addresses
+// wait on one mail server (a burst of failures), up to digestMax of them go
+// as one mail, so that a hundred failing runs are two mails, not a
+// hundred. Other channels keep one message per notification (Slack
+// threads, OpsGenie alerts and webhook ids are per run).
+const (
+	defaultDigestMin = 5
+	digestMax        = 50
+	// digestScan bounds how far into a lane the same addresses are looked
+	// for, so that a long queue costs little to scan.
+	digestScan = 500
+)
+
+// batch returns what to deliver next from l (d.mu held, l.q not empty):
+// its head, or a digest's mails.
+func (d *Delivery) batch(l *lane) []*item {
+	head := l.q[0]
+	if head.n.Channel != Email || head.n.Kind == KindTest || d.DigestMin < 2 {
+		return []*item{head}
+	}
+	key := strings.Join(head.n.Addresses, ",")
+	var out []*item
+	for _, it := range l.q[:min(len(l.q), digestScan)] {
+		if it.n.Kind == KindTest || strings.Join(it.n.Addresses, ",") != key {
+			continue
+		}
+		out = append(out, it)
+		if len(out) == digestMax {
+			break
+		}
+	}
+	if len(out) < d.DigestMin {
+		return []*item{head}
+	}
+	return out
+}
+
+// digest is one mail telling the notifications of batch, in their order.
+func digest(batch []*item) *Notification {
+	head := batch[0].n
+	counts := map[string]int{}
+	workflows := map[string]bool{}
+	var order []string
+	for _, it := range batch {
+		if counts[it.n.Kind] == 0 {
+			order = append(order, it.n.Kind)
+		}
+		counts[it.n.Kind]++
+		workflows[it.n.Workflow] = true
+	}
+	var parts []string
+	for _, k := range order {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[k], strings.ReplaceAll(k, "_", " ")))
+	}
+	var text strings.Builder
+	fmt.Fprintf(&text, "%d notifications of %d workflow(s), sent together because they came at once:\n\n", len(batch), len(workflows))
+	for i, it := range batch {
+		fmt.Fprintf(&text, "%d. %s\n%s\n\n", i+1, it.n.Title, strings.TrimRight(it.n.Text, "\n"))
+	}
+	last := batch[len(batch)-1].n
+	return &Notification{
+		// The same mails make the same Message-ID if sent again.
+		ID: "digest-" + head.ID + "-" + last.ID, Order: head.Order, Channel: Email, Connection: head.Connection,
+		Addresses: head.Addresses, Kind: KindDigest, Workflow: head.Workflow, Failure: slices.ContainsFunc(batch, func(it *item) bool { return it.n.Failure }),
+		Title: fmt.Sprintf("%d notifications: %s", len(batch), strings.Join(parts, ", ")),
+		Text:  text.String(), Time: last.Time,
 	}
 }
 

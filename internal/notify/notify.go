@@ -196,7 +196,8 @@ const (
 	KindStepFailed    = "step_failed"
 	KindSummary       = "summary"
 	KindTest          = "test"
-	KindRule          = "rule" // an event matched by a rule with a notification target
+	KindRule          = "rule"   // an event matched by a rule with a notification target
+	KindDigest        = "digest" // e-mail only: several notifications in one mail
 )
 
 // lane is the destination a notification is delivered to in order.
