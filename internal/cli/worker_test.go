@@ -47,8 +47,9 @@ func startWorker(t *testing.T, env *nativetest.Env, url string, args []string, a
 // limit, instead of the worker keeping all of it in memory.
 func TestWorkerOutputLimit(t *testing.T) {
 	env, url := server(t)
-	// 64 MiB of output: more than the limit by far.
-	_, act := startWorker(t, env, url, []string{"--max-payload-bytes", "1000"}, "sh", "-c", "cat >/dev/null; head -c 67108864 /dev/zero | tr '\\0' x")
+	// 4 MiB of output: more than the limit by far (64 MiB took most of the
+	// 20 s deadline under -race on a loaded machine).
+	_, act := startWorker(t, env, url, []string{"--max-payload-bytes", "1000"}, "sh", "-c", "cat >/dev/null; head -c 4194304 /dev/zero | tr '\\0' x")
 	env.Engine.QueueTask(act, `{}`)
 	r := waitResult(t, env, "success", "failure")
 	if r.Kind != "failure" || r.Error != "Worker.InvalidOutput" || !strings.Contains(r.Cause, "more than 1000 bytes") || !strings.Contains(r.Cause, "--max-payload-bytes") {
