@@ -25,7 +25,11 @@ type remoteFlags struct {
 	server    string
 	output    string
 	namespace string
+	token     string
 }
+
+// envToken names the environment variable with the token.
+const envToken = "BATON_TOKEN"
 
 // defaultServer is $BATON_SERVER, else the local default.
 func defaultServer() string {
@@ -38,6 +42,8 @@ func defaultServer() string {
 // addRemoteFlags adds --server and, with output set, --output.
 func addRemoteFlags(cmd *cobra.Command, f *remoteFlags, output bool) {
 	cmd.Flags().StringVar(&f.server, "server", defaultServer(), "URL of the Baton server (env "+envServer+")")
+	// No default shown: help must never print the token of BATON_TOKEN.
+	cmd.Flags().StringVar(&f.token, "token", "", "token for a server with authentication on (env "+envToken+"; prefer the variable: a flag shows in the process list)")
 	cmd.Flags().StringVarP(&f.namespace, "namespace", "n", os.Getenv(envNamespace), "namespace of the workflows named by name, and of lists (env "+envNamespace+"; default: default)")
 	if output {
 		cmd.Flags().StringVarP(&f.output, "output", "o", outputText, "output format: text or json")
@@ -52,10 +58,15 @@ func (f *remoteFlags) client() (*client.Client, error) {
 	if f.server == "" {
 		return nil, usageErr("--server is empty; give the server's URL, e.g. --server %s", client.DefaultURL)
 	}
-	if f.namespace != "" {
-		return client.New(f.server, client.WithNamespace(f.namespace)), nil
+	token := f.token
+	if token == "" {
+		token = os.Getenv(envToken)
 	}
-	return client.New(f.server), nil
+	opts := []client.Option{client.WithToken(token)}
+	if f.namespace != "" {
+		opts = append(opts, client.WithNamespace(f.namespace))
+	}
+	return client.New(f.server, opts...), nil
 }
 
 // envNamespace is the environment variable of --namespace.
@@ -85,6 +96,10 @@ func apiErr(f *remoteFlags, err error) error {
 		hint = "Only FAILED, TIMED_OUT and ABORTED Standard executions can be redriven."
 	case "NotFound":
 		hint = "Is " + f.server + " a Baton server, and as recent as this baton?"
+	case "Unauthorized":
+		hint = "Give a token with --token or " + envToken + " (an admin makes one with 'baton tokens create')."
+	case "AccessDenied":
+		hint = "Your token's roles do not allow this: ask an admin of the namespace ('baton tokens create --role ...')."
 	}
 	return &exitError{code: exitInvalid, err: ae, hint: hint}
 }
