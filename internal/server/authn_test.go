@@ -38,7 +38,9 @@ func startAuthServer(t *testing.T, ac AuthConfig) (*Server, string, string) {
 	return s, strings.TrimSpace(string(b)), dir
 }
 
-func bearer(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
+func bearer(tok string) map[string]string {
+	return map[string]string{"Authorization": "Bearer " + tok, "Content-Type": "application/json"}
+}
 
 // TestAuthTokens: with authentication on, every route but the open ones
 // needs a valid token; tokens are created, listed and revoked by admins
@@ -102,6 +104,10 @@ func TestAuthTokens(t *testing.T) {
 	}
 	if status, _, _ := call(t, addr, "GET", "/api/v1/tokens/x", "", bearer(admin), ""); status != 404 && status != 405 {
 		t.Errorf("GET of a token: %d", status)
+	}
+	if status, _, _ := call(t, addr, "POST", "/api/v1/tokens", "", map[string]string{"Authorization": "Bearer " + admin, "Content-Type": "text/plain"},
+		`{"roles":[{"namespace":"x","role":"viewer"}]}`); status != 415 {
+		t.Errorf("a form post: %d", status)
 	}
 }
 

@@ -111,6 +111,10 @@ func (h credentialRoutes) create(w http.ResponseWriter, r *http.Request, kind st
 	if !ok {
 		return
 	}
+	if err := native.CheckContentType(r); err != nil {
+		writeAPIError(w, err)
+		return
+	}
 	body, err := httpx.ReadBody(w, r, 64<<10, 64<<10)
 	if err != nil {
 		writeAPIError(w, err)
