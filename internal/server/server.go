@@ -7,6 +7,7 @@ package server
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -110,6 +111,9 @@ type Config struct {
 
 	// Auth configures authentication (docs/security.md).
 	Auth AuthConfig
+
+	// TLS makes the server serve HTTPS (zero: plain HTTP).
+	TLS TLSConfig
 }
 
 // HTTPConfig bounds and guards the HTTP surface; zero values take the
@@ -199,6 +203,8 @@ type Server struct {
 	resolver *tasks.Resolver
 	// stopBus stops the event bus's consumers and waits for them.
 	stopBus func()
+	// certs is the TLS certificate served (nil: plain HTTP).
+	certs *certReloader
 }
 
 // Start opens the data directory, recovers the executions left running,
@@ -218,6 +224,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	cfg.HTTP = cfg.HTTP.withDefaults()
 	authOn, err := resolveAuth(cfg.Auth, cfg.Listen)
+	if err != nil {
+		return nil, err
+	}
+	certs, err := newCertReloader(cfg.TLS)
 	if err != nil {
 		return nil, err
 	}
@@ -340,7 +350,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("listening on %s: %w (is another server running? choose another address with --listen)", cfg.Listen, err)
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, store: st, eng: eng, svc: svc, ln: ln, errc: make(chan error, 1), unlock: unlock, groups: groups, resolver: resolver}
+	s := &Server{cfg: cfg, log: cfg.Log, store: st, eng: eng, svc: svc, ln: ln, errc: make(chan error, 1), unlock: unlock, groups: groups, resolver: resolver, certs: certs}
 	started = true
 	busCtx, busStop := context.WithCancel(context.Background())
 	busDone := make(chan struct{})
@@ -375,14 +385,19 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ConnContext: withOverCap,
 		ConnState:   connState,
 	}
+	var serveLn net.Listener = &capListener{Listener: ln, max: int64(hc.MaxConnections)}
+	if certs != nil {
+		s.http.TLSConfig = certs.tlsConfig()
+		serveLn = tls.NewListener(serveLn, s.http.TLSConfig)
+	}
 	go func() {
-		err := s.http.Serve(&capListener{Listener: ln, max: int64(hc.MaxConnections)})
+		err := s.http.Serve(serveLn)
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
 		s.errc <- err
 	}()
-	cfg.Log.Info("baton server listening", "addr", ln.Addr().String(), "data", dir,
+	cfg.Log.Info("baton server listening", "addr", ln.Addr().String(), "tls", certs != nil, "data", dir,
 		"max_connections", hc.MaxConnections, "max_streams", hc.MaxStreams)
 	if nonLoopback(ln.Addr()) && !authOn {
 		cfg.Log.Warn("INSECURE: LISTENING ON A NETWORK ADDRESS WITHOUT AUTHENTICATION (--insecure-no-auth): anyone who can reach "+ln.Addr().String()+
