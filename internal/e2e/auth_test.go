@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
@@ -136,6 +137,18 @@ func TestAuthOn(t *testing.T) {
 		if _, err := tc.c.ListStateMachines(ctx, &sfn.ListStateMachinesInput{}); apiCode(err) != tc.want {
 			t.Errorf("%s: %v, want %s", name, err, tc.want)
 		}
+	}
+
+	// EventBridge signs with the service name "events".
+	eb := eventbridge.New(eventbridge.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.url),
+		Credentials: credentials.NewStaticCredentialsProvider(id, secret, ""), Retryer: aws.NopRetryer{}})
+	if _, err := eb.ListRules(ctx, &eventbridge.ListRulesInput{}); err != nil {
+		t.Errorf("EventBridge ListRules with a valid key: %v", err)
+	}
+	ebBad := eventbridge.New(eventbridge.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.url),
+		Credentials: credentials.NewStaticCredentialsProvider(id, "wrong", ""), Retryer: aws.NopRetryer{}})
+	if _, err := ebBad.ListRules(ctx, &eventbridge.ListRulesInput{}); apiCode(err) != "InvalidSignatureException" {
+		t.Errorf("EventBridge with a wrong secret: %v", err)
 	}
 
 	// A clock 20 minutes behind, signed by the SDK's own signer.
