@@ -82,6 +82,9 @@ func New(st store.Credentials, sealer *Sealer, now func() time.Time, log *slog.L
 	return &Authenticator{st: st, sealer: sealer, now: now, log: log, cache: map[string]cached{}, touched: map[string]time.Time{}}
 }
 
+// Now is the Authenticator's clock (expiries are on it).
+func (a *Authenticator) Now() time.Time { return a.now() }
+
 // NewCredential is what Create returns: the stored credential and, once,
 // its secret.
 type NewCredential struct {

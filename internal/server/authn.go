@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/auth"
@@ -37,6 +38,8 @@ type AuthConfig struct {
 	SecretKey string
 	// OpenMetrics leaves GET /metrics open when authentication is on.
 	OpenMetrics bool
+	// Now, when set, is the clock of expiries and signature times (tests).
+	Now func() time.Time
 }
 
 // Error codes of the native API's authentication.
@@ -241,7 +244,7 @@ func newAuthenticator(ctx context.Context, cfg Config, dir string, st store.Stor
 		cfg.Log.Info("server key created: it encrypts the secrets stored in the database; back it up with the database, and keep it from others",
 			"file", filepath.Join(dir, auth.KeyFileName))
 	}
-	a := auth.New(st, sealer, nil, cfg.Log)
+	a := auth.New(st, sealer, cfg.Auth.Now, cfg.Log)
 	if !on {
 		cfg.Log.Info("authentication is off (listening on a loopback address); turn it on with --auth on")
 		return a, nil

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -38,6 +39,24 @@ func startAuthServer(t *testing.T, ac AuthConfig) (*Server, string, string) {
 	return s, strings.TrimSpace(string(b)), dir
 }
 
+// fakeClock is a clock tests move by hand.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
 func bearer(tok string) map[string]string {
 	return map[string]string{"Authorization": "Bearer " + tok, "Content-Type": "application/json"}
 }
@@ -46,7 +65,8 @@ func bearer(tok string) map[string]string {
 // needs a valid token; tokens are created, listed and revoked by admins
 // within what they hold.
 func TestAuthTokens(t *testing.T) {
-	s, admin, _ := startAuthServer(t, AuthConfig{})
+	clock := &fakeClock{t: time.Now()}
+	s, admin, _ := startAuthServer(t, AuthConfig{Now: clock.Now})
 	addr := s.Addr()
 	for _, path := range []string{"/healthz", "/readyz", "/"} {
 		if status, _, _ := call(t, addr, "GET", path, "", nil, ""); status != 200 {
@@ -101,6 +121,20 @@ func TestAuthTokens(t *testing.T) {
 	status, body, _ = call(t, addr, "GET", "/api/v1/workflows", "", bearer(op), "")
 	if status != 401 || !strings.Contains(body["message"].(string), "revoked") {
 		t.Errorf("a revoked token: %d %v", status, body)
+	}
+	// Expiry, on the server's clock.
+	status, body, _ = call(t, addr, "POST", "/api/v1/tokens", "", bearer(admin), `{"roles":[{"namespace":"team-a","role":"viewer"}],"expiresIn":"1h"}`)
+	if status != 201 {
+		t.Fatalf("create: %d %v", status, body)
+	}
+	short := body["token"].(string)
+	if status, _, _ := call(t, addr, "GET", "/api/v1/workflows", "", bearer(short), ""); status != 200 {
+		t.Fatalf("a fresh token: %d", status)
+	}
+	clock.Add(2 * time.Hour)
+	status, body, _ = call(t, addr, "GET", "/api/v1/workflows", "", bearer(short), "")
+	if status != 401 || !strings.Contains(body["message"].(string), "expired") {
+		t.Errorf("an expired token: %d %v", status, body)
 	}
 	if status, _, _ := call(t, addr, "GET", "/api/v1/tokens/x", "", bearer(admin), ""); status != 404 && status != 405 {
 		t.Errorf("GET of a token: %d", status)

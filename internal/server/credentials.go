@@ -150,7 +150,7 @@ func (h credentialRoutes) create(w http.ResponseWriter, r *http.Request, kind st
 			native.WriteError(w, http.StatusBadRequest, apierr.ValidationException, "expiresIn: "+err.Error())
 			return
 		}
-		expires = time.Now().Add(d)
+		expires = h.a.Now().Add(d)
 	}
 	nc, err := h.a.Create(r.Context(), auth.CreateOptions{Kind: kind, Name: req.Name, Roles: req.Roles, Expires: expires})
 	if err != nil {

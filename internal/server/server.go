@@ -471,7 +471,7 @@ func (x surface) handler() http.Handler {
 	hc := x.cfg.HTTP
 	maxPayload := cmp.Or(x.cfg.MaxPayloadBytes, service.DefaultMaxPayloadBytes)
 	authn := &authn{on: x.authOn, a: x.auth, openMetrics: x.cfg.Auth.OpenMetrics, log: x.log, next: x.routes(),
-		verifier:   sigv4.Verifier{Region: x.region, Services: map[string]bool{"states": true, "events": true}},
+		verifier:   sigv4.Verifier{Region: x.region, Services: map[string]bool{"states": true, "events": true}, Now: x.cfg.Auth.Now},
 		bodyLimit:  int64(max(2*maxPayload+64<<10, 4<<20)),
 		maxPayload: maxPayload}
 	return &guard{hosts: newHostPolicy(x.cfg.Listen, hc.AllowedHosts), origins: originSet(hc.AllowedOrigins),
