@@ -87,6 +87,7 @@ Functions-compatible API.`,
 	root.AddCommand(newRulesCmd())
 	root.AddCommand(newEventsCmd())
 	root.AddCommand(newNotificationsCmd())
+	root.AddCommand(newTokensCmd(), newAccessKeysCmd())
 	// An unknown command gets the same hint as an unknown flag.
 	root.Args = func(c *cobra.Command, args []string) error {
 		if len(args) > 0 {

@@ -49,6 +49,14 @@ type serverFlags struct {
 	maxBodyMemory                          int64
 	limits                                 limitFlags
 	arrivals                               arrivalFlags
+
+	// Authentication (docs/security.md).
+	auth           string
+	insecureNoAuth bool
+	secretKey      string
+	openMetrics    bool
+	tlsCert        string
+	tlsKey         string
 }
 
 func newServerCmd() *cobra.Command {
@@ -77,7 +85,14 @@ BATON_WRITE_TIMEOUT, BATON_IDLE_TIMEOUT, BATON_MAX_CONNECTIONS,
 BATON_MAX_STREAMS, BATON_MAX_HEADER_BYTES, BATON_MAX_BODY_MEMORY, BATON_DB_CHECK, BATON_JSONATA_TIMEOUT,
 BATON_JSONATA_MAX_BYTES, BATON_MAX_OPEN_BRANCHES, BATON_CONFIG,
 BATON_ARRIVALS_DIR_RESCAN, BATON_ARRIVALS_S3_RESCAN, BATON_ARRIVALS_SETTLE,
-BATON_ARRIVALS_LOOKBACK.
+BATON_ARRIVALS_LOOKBACK, BATON_AUTH, BATON_INSECURE_NO_AUTH, BATON_SECRET_KEY,
+BATON_OPEN_METRICS, BATON_TLS_CERT, BATON_TLS_KEY.
+
+Authentication (docs/security.md): off by default on a loopback address, on
+otherwise (a network address with it off is refused unless
+--insecure-no-auth). With it on, the native API needs a token and the AWS
+APIs a SigV4 signature by an access key; the first start writes an admin
+token to DATA_DIR/admin.token (readable by this user only).
 
 At start the database is checked (--db-check quick by default); a damaged one
 is refused with what to do (restore a backup made with 'baton backup').
@@ -138,6 +153,12 @@ transitions in flight and leaves running executions to resume on restart.`,
 	fl.IntVar(&f.maxStreams, "max-streams", envInt(&f.envErr, "BATON_MAX_STREAMS", streams), "event streams open at once at most; past it they get 503")
 	fl.IntVar(&f.maxHeaderBytes, "max-header-bytes", envInt(&f.envErr, "BATON_MAX_HEADER_BYTES", server.DefaultMaxHeaderBytes), "largest request headers; larger ones get 431")
 	fl.Int64Var(&f.maxBodyMemory, "max-body-memory", int64(envInt(&f.envErr, "BATON_MAX_BODY_MEMORY", server.DefaultMaxBodyMemory)), "bytes of request bodies held at once, all requests together; past it requests get 503")
+	fl.StringVar(&f.auth, "auth", envOr("BATON_AUTH", ""), "authentication: on or off (default: off on a loopback --listen address, on otherwise); see docs/security.md")
+	fl.BoolVar(&f.insecureNoAuth, "insecure-no-auth", envBool(&f.envErr, "BATON_INSECURE_NO_AUTH"), "allow --auth off on a network address (only behind a proxy that authenticates every request); said loudly in the log and on /readyz")
+	fl.StringVar(&f.secretKey, "secret-key", envOr("BATON_SECRET_KEY", ""), "key that encrypts secrets stored in the database: env:NAME or file:PATH (32 bytes, hex or base64); default: DATA_DIR/secret.key, made at the first start")
+	fl.StringVar(&f.tlsCert, "tls-cert", envOr("BATON_TLS_CERT", ""), "serve HTTPS with this certificate (PEM, chain included); with --tls-key; both are read again on SIGHUP")
+	fl.StringVar(&f.tlsKey, "tls-key", envOr("BATON_TLS_KEY", ""), "the private key (PEM) of --tls-cert")
+	fl.BoolVar(&f.openMetrics, "open-metrics", envBool(&f.envErr, "BATON_OPEN_METRICS"), "leave GET /metrics open without a token when authentication is on")
 	f.limits.register(fl) // --jsonata-timeout, --jsonata-max-bytes, --max-open-branches (limits.go)
 	return cmd
 }
@@ -326,6 +347,9 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	if err := f.notify.check(); err != nil {
 		return err
 	}
+	if f.auth != "" && f.auth != "on" && f.auth != "off" {
+		return usageErr("--auth %q: want on or off", f.auth)
+	}
 	if f.maxStepTime <= 0 {
 		return usageErr("--max-step-time %s: want a positive duration such as 10s", f.maxStepTime)
 	}
@@ -363,16 +387,35 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 		},
 		DBCheck: f.dbCheck, Limits: limits, MaxStepTime: f.maxStepTime, Connections: conns, EventRetention: f.eventRetention,
 		Arrivals: arrivals, Notify: f.notify.config(),
+		Auth: server.AuthConfig{Mode: f.auth, InsecureNoAuth: f.insecureNoAuth, SecretKey: f.secretKey, OpenMetrics: f.openMetrics},
+		TLS:  server.TLSConfig{CertFile: f.tlsCert, KeyFile: f.tlsKey},
 	})
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}
 	}
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down")
-	case err := <-srv.Done():
-		if err != nil {
-			log.Error("serving stopped", "err", err)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+wait:
+	for {
+		select {
+		case <-hup:
+			// A renewed certificate takes effect without a restart.
+			if f.tlsCert == "" {
+				log.Info("SIGHUP ignored: no --tls-cert to read again")
+			} else if err := srv.ReloadTLS(); err != nil {
+				log.Error("reloading the TLS certificate; the previous one is still served", "err", err)
+			} else {
+				log.Info("TLS certificate reloaded", "cert", f.tlsCert)
+			}
+		case <-ctx.Done():
+			log.Info("shutting down")
+			break wait
+		case err := <-srv.Done():
+			if err != nil {
+				log.Error("serving stopped", "err", err)
+			}
+			break wait
 		}
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownGrace)

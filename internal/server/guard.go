@@ -220,7 +220,7 @@ func nonLoopback(addr net.Addr) bool {
 // withOverCap is the server's ConnContext: it marks the connections
 // accepted past the cap.
 func withOverCap(ctx context.Context, c net.Conn) context.Context {
-	if cc, ok := c.(*countedConn); ok && cc.over {
+	if cc, ok := plainConn(c).(*countedConn); ok && cc.over {
 		return context.WithValue(ctx, overCapKey{}, true)
 	}
 	return ctx

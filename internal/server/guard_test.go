@@ -18,6 +18,12 @@ import (
 // the HTTP settings hc; logs go to the returned buffer as JSON.
 func startServer(t *testing.T, listen string, hc HTTPConfig) (*Server, *nativetest.LogBuffer) {
 	t.Helper()
+	return startServerAuth(t, listen, hc, AuthConfig{})
+}
+
+// startServerAuth is startServer with authentication configured by ac.
+func startServerAuth(t *testing.T, listen string, hc HTTPConfig, ac AuthConfig) (*Server, *nativetest.LogBuffer) {
+	t.Helper()
 	logs := &nativetest.LogBuffer{}
 	cfg := quietConfig(t.TempDir())
 	if listen != "" {
@@ -25,6 +31,7 @@ func startServer(t *testing.T, listen string, hc HTTPConfig) (*Server, *nativete
 	}
 	cfg.Log = slog.New(slog.NewJSONHandler(logs, nil))
 	cfg.HTTP = hc
+	cfg.Auth = ac
 	s, err := Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -162,10 +169,11 @@ func TestHostAndOrigin(t *testing.T) {
 }
 
 // TestHostOnEveryAddress: bound to 0.0.0.0, the server answers under any
-// IP address (its own are many), still not under a foreign name; and it
-// warns at start that anyone reaching the port can run commands.
+// IP address (its own are many), still not under a foreign name; and with
+// --insecure-no-auth it warns at start that anyone reaching the port can
+// run commands.
 func TestHostOnEveryAddress(t *testing.T) {
-	s, logs := startServer(t, "0.0.0.0:0", HTTPConfig{})
+	s, logs := startServerAuth(t, "0.0.0.0:0", HTTPConfig{}, AuthConfig{Mode: "off", InsecureNoAuth: true})
 	_, port, _ := net.SplitHostPort(s.Addr())
 	addr := "127.0.0.1:" + port
 	for host, want := range map[string]int{"192.0.2.7:" + port: 200, "[2001:db8::1]": 200, "localhost": 200, "attacker.example": 421} {
@@ -178,7 +186,7 @@ func TestHostOnEveryAddress(t *testing.T) {
 		var rec map[string]any
 		if json.Unmarshal([]byte(line), &rec) == nil && rec["level"] == "WARN" {
 			msg, _ := rec["msg"].(string)
-			warned = strings.Contains(msg, "baton:shell") && strings.Contains(msg, "--disable-shell") && strings.Contains(msg, "firewall")
+			warned = strings.Contains(msg, "baton:shell") && strings.Contains(msg, "INSECURE") && strings.Contains(msg, "--insecure-no-auth")
 		}
 	}
 	if !warned {

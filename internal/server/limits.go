@@ -82,7 +82,7 @@ func (l *capListener) forget(c *countedConn) {
 // connState is the server's ConnState hook: a connection past the cap
 // that has begun a request (or is gone) can no longer be evicted.
 func connState(c net.Conn, state http.ConnState) {
-	if cc, ok := c.(*countedConn); ok && cc.over && state != http.StateNew {
+	if cc, ok := plainConn(c).(*countedConn); ok && cc.over && state != http.StateNew {
 		cc.l.forget(cc)
 	}
 }

@@ -7,6 +7,7 @@ package server
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,6 +23,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/batonhq/baton/asl"
+	"github.com/batonhq/baton/internal/auth"
+	"github.com/batonhq/baton/internal/auth/sigv4"
 	"github.com/batonhq/baton/internal/bundle"
 	"github.com/batonhq/baton/internal/config"
 	"github.com/batonhq/baton/internal/engine"
@@ -105,6 +108,12 @@ type Config struct {
 
 	// Notify tunes notifications.
 	Notify NotifyConfig
+
+	// Auth configures authentication (docs/security.md).
+	Auth AuthConfig
+
+	// TLS makes the server serve HTTPS (zero: plain HTTP).
+	TLS TLSConfig
 }
 
 // HTTPConfig bounds and guards the HTTP surface; zero values take the
@@ -194,6 +203,8 @@ type Server struct {
 	resolver *tasks.Resolver
 	// stopBus stops the event bus's consumers and waits for them.
 	stopBus func()
+	// certs is the TLS certificate served (nil: plain HTTP).
+	certs *certReloader
 }
 
 // Start opens the data directory, recovers the executions left running,
@@ -212,6 +223,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.MaxPayloadBytes = service.DefaultMaxPayloadBytes
 	}
 	cfg.HTTP = cfg.HTTP.withDefaults()
+	authOn, err := resolveAuth(cfg.Auth, cfg.Listen)
+	if err != nil {
+		return nil, err
+	}
+	certs, err := newCertReloader(cfg.TLS)
+	if err != nil {
+		return nil, err
+	}
 	dir, err := filepath.Abs(cfg.DataDir)
 	if err != nil {
 		return nil, err
@@ -253,6 +272,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			unlock()
 		}
 	}()
+	authr, err := newAuthenticator(ctx, cfg, dir, st, authOn)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	resolver, err := tasks.NewResolver(tasks.Options{Mappings: cfg.Resources, MaxResultBytes: cfg.MaxPayloadBytes,
 		DisableShell: cfg.DisableShell, AllowedResources: cfg.AllowedResources, ProcessGroupDir: groups,
 		Connections: cfg.Connections})
@@ -326,7 +350,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("listening on %s: %w (is another server running? choose another address with --listen)", cfg.Listen, err)
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, store: st, eng: eng, svc: svc, ln: ln, errc: make(chan error, 1), unlock: unlock, groups: groups, resolver: resolver}
+	s := &Server{cfg: cfg, log: cfg.Log, store: st, eng: eng, svc: svc, ln: ln, errc: make(chan error, 1), unlock: unlock, groups: groups, resolver: resolver, certs: certs}
 	started = true
 	busCtx, busStop := context.WithCancel(context.Background())
 	busDone := make(chan struct{})
@@ -347,7 +371,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	hc := cfg.HTTP
 	s.http = &http.Server{
 		Handler: surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log,
-			triggers: explainer{Triggers: triggers, arrivals: arrivals}, arrivals: arrivals, notify: notifier}.handler(),
+			triggers: explainer{Triggers: triggers, arrivals: arrivals}, arrivals: arrivals, notify: notifier,
+			auth: authr, authOn: authOn, region: region}.handler(),
 		ReadHeaderTimeout: min(10*time.Second, hc.ReadTimeout),
 		ReadTimeout:       hc.ReadTimeout,
 		WriteTimeout:      hc.WriteTimeout,
@@ -360,20 +385,24 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ConnContext: withOverCap,
 		ConnState:   connState,
 	}
+	var serveLn net.Listener = &capListener{Listener: ln, max: int64(hc.MaxConnections)}
+	if certs != nil {
+		s.http.TLSConfig = certs.tlsConfig()
+		serveLn = tls.NewListener(serveLn, s.http.TLSConfig)
+	}
 	go func() {
-		err := s.http.Serve(&capListener{Listener: ln, max: int64(hc.MaxConnections)})
+		err := s.http.Serve(serveLn)
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
 		s.errc <- err
 	}()
-	cfg.Log.Info("baton server listening", "addr", ln.Addr().String(), "data", dir,
+	cfg.Log.Info("baton server listening", "addr", ln.Addr().String(), "tls", certs != nil, "data", dir,
 		"max_connections", hc.MaxConnections, "max_streams", hc.MaxStreams)
-	if nonLoopback(ln.Addr()) {
-		cfg.Log.Warn("LISTENING ON A NETWORK ADDRESS WITHOUT AUTHENTICATION: anyone who can reach "+ln.Addr().String()+
+	if nonLoopback(ln.Addr()) && !authOn {
+		cfg.Log.Warn("INSECURE: LISTENING ON A NETWORK ADDRESS WITHOUT AUTHENTICATION (--insecure-no-auth): anyone who can reach "+ln.Addr().String()+
 			" can deploy and start workflows, and through baton:shell tasks and --resource commands run commands on this machine "+
-			"as this user. Authentication comes in a later release; until then listen on 127.0.0.1, restrict the port with a firewall, "+
-			"and turn off commands with --disable-shell where workflows come from others",
+			"as this user. Only do this behind a proxy that authenticates every request; otherwise drop --insecure-no-auth",
 			"addr", ln.Addr().String())
 	}
 	return s, nil
@@ -432,13 +461,21 @@ type surface struct {
 	triggers native.TriggerExplainer
 	arrivals *events.Arrivals // nil: no bucket notifications
 	notify   notifications
+	auth     *auth.Authenticator
+	authOn   bool
+	region   string
 }
 
 // handler is the server's HTTP handler: the routes behind the guard.
 func (x surface) handler() http.Handler {
 	hc := x.cfg.HTTP
+	maxPayload := cmp.Or(x.cfg.MaxPayloadBytes, service.DefaultMaxPayloadBytes)
+	authn := &authn{on: x.authOn, a: x.auth, openMetrics: x.cfg.Auth.OpenMetrics, log: x.log, next: x.routes(),
+		verifier:   sigv4.Verifier{Region: x.region, Services: map[string]bool{"states": true, "events": true}, Now: x.cfg.Auth.Now},
+		bodyLimit:  int64(max(2*maxPayload+64<<10, 4<<20)),
+		maxPayload: maxPayload}
 	return &guard{hosts: newHostPolicy(x.cfg.Listen, hc.AllowedHosts), origins: originSet(hc.AllowedOrigins),
-		bodies: httpx.NewBodyBudget(hc.MaxBodyMemory), next: x.routes()}
+		bodies: httpx.NewBodyBudget(hc.MaxBodyMemory), next: authn}
 }
 
 // routes is the server's HTTP mux.
@@ -448,6 +485,7 @@ func (x surface) routes() http.Handler {
 	if x.arrivals != nil {
 		mux.Handle("/api/v1/events/s3", bucketNotifications{arrivals: x.arrivals})
 	}
+	credentialRoutes{a: x.auth}.register(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(x.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
@@ -457,7 +495,11 @@ func (x surface) routes() http.Handler {
 			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
-		w.Write([]byte("ready\n" + readinessDetail(x.notify.Status())))
+		insecure := ""
+		if !x.authOn && nonLoopbackListen(x.cfg.Listen) {
+			insecure = "INSECURE: authentication is off on a network address (--insecure-no-auth)\n"
+		}
+		w.Write([]byte("ready\n" + insecure + readinessDetail(x.notify.Status())))
 	})
 	sfn := sfnapi.Handler(x.svc, x.log)
 	ebAPI := eventsapi.Handler(x.svc, x.log)

@@ -169,6 +169,7 @@ type Store interface {
 	TrimOutbox(ctx context.Context, before time.Time) (int64, error)
 
 	EventRules
+	Credentials
 
 	// SetNotificationSettings stores the notification settings of a state
 	// machine (the service's own encoding; nil removes them). ErrNotFound
@@ -595,4 +596,58 @@ type Intent struct {
 	Consumer string
 	Body     []byte
 	Created  time.Time
+}
+
+// --- Credentials (authentication) ---
+
+// Credential kinds.
+const (
+	// CredentialToken is a bearer token of the native API, the CLI, workers
+	// and the UI. Its Secret is the SHA-256 of the token's secret part: the
+	// secret is high-entropy random, so a fast hash is enough, and the
+	// store never holds what a caller sends.
+	CredentialToken = "token"
+	// CredentialAccessKey is an AWS access key for the Step Functions and
+	// EventBridge APIs. SigV4 derives its signing key from the secret
+	// itself, so the Secret stored is the secret sealed (AES-GCM) under the
+	// server's key, never the plain secret.
+	CredentialAccessKey = "access-key"
+)
+
+// RoleGrant is one role a credential holds in one namespace ("*": every
+// namespace).
+type RoleGrant struct {
+	Namespace string `json:"namespace"`
+	Role      string `json:"role"`
+}
+
+// Credential is a token or an access key. IDs are unique across kinds.
+// The zero Expires means it never expires; the zero Revoked, that it is
+// not revoked; the zero LastUsed, that it was never used.
+type Credential struct {
+	ID       string
+	Kind     string
+	Name     string
+	Secret   []byte
+	Roles    []RoleGrant
+	Created  time.Time
+	Expires  time.Time
+	Revoked  time.Time
+	LastUsed time.Time
+}
+
+// Credentials keeps tokens and access keys. Rows are never deleted by
+// these methods: a revoked credential stays listed, so that who held what
+// can be told afterwards.
+type Credentials interface {
+	CreateCredential(ctx context.Context, c *Credential) error         // ErrExists
+	GetCredential(ctx context.Context, id string) (*Credential, error) // ErrNotFound
+	// ListCredentials returns the credentials of a kind ("": every kind),
+	// sorted by Created then ID.
+	ListCredentials(ctx context.Context, kind string) ([]*Credential, error)
+	// RevokeCredential sets Revoked (ErrNotFound when missing; revoking
+	// again keeps the first time).
+	RevokeCredential(ctx context.Context, id string, at time.Time) error
+	// TouchCredential sets LastUsed (ErrNotFound when missing).
+	TouchCredential(ctx context.Context, id string, at time.Time) error
 }

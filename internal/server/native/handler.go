@@ -212,6 +212,10 @@ func checkContentType(r *http.Request) error {
 		Message: "Content-Type " + ct + ": the native API takes JSON bodies; send Content-Type: application/json (with an empty body when there is nothing to send)"}
 }
 
+// CheckContentType is the native API's Content-Type rule, for routes of
+// /api/v1 served outside this package (tokens and access keys).
+func CheckContentType(r *http.Request) error { return checkContentType(r) }
+
 // methods are the methods the API uses, for 405's Allow header.
 var methods = []string{http.MethodGet, http.MethodPost, http.MethodDelete}
 

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,15 +94,21 @@ func TestOpenCreatesDirAndMigratesOnce(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("migrations: %v, %v", files, err)
 	}
-	want := len(files) // numbered 1, 2, ... without gaps
+	want := len(files)
+	// Numbers may leave gaps (branches reserve ranges: 00020 is the
+	// credentials'), so the version is the highest number.
+	wantVersion, err := strconv.Atoi(strings.SplitN(path.Base(files[len(files)-1]), "_", 2)[0])
+	if err != nil {
+		t.Fatalf("migration %s: %v", files[len(files)-1], err)
+	}
 	for i := range 3 {
 		s := openTest(t, dir, Options{})
 		var n, version int
 		if err := s.db.QueryRow(`SELECT count(*), max(version_id) FROM goose_db_version WHERE version_id > 0`).Scan(&n, &version); err != nil {
 			t.Fatalf("open %d: goose_db_version: %v", i, err)
 		}
-		if n != want || version != want {
-			t.Errorf("open %d: %d applied migrations, version %d; want %d, %d", i, n, version, want, want)
+		if n != want || version != wantVersion {
+			t.Errorf("open %d: %d applied migrations, version %d; want %d, %d", i, n, version, want, wantVersion)
 		}
 		if err := s.Close(); err != nil {
 			t.Fatalf("Close: %v", err)

@@ -62,6 +62,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Outbox", outboxTests},
 		{"EventRules", ruleTests},
 		{"NotificationSettings", notificationSettingTests},
+		{"Credentials", credentialTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
