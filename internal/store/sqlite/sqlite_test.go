@@ -95,8 +95,8 @@ func TestOpenCreatesDirAndMigratesOnce(t *testing.T) {
 		t.Fatalf("migrations: %v, %v", files, err)
 	}
 	want := len(files)
-	// Numbers may leave gaps (branches reserve ranges: 00020 is the
-	// credentials'), so the version is the highest number.
+	// The version is the highest number (goose allows gaps, though a
+	// database past a number refuses a lower one added later).
 	wantVersion, err := strconv.Atoi(strings.SplitN(path.Base(files[len(files)-1]), "_", 2)[0])
 	if err != nil {
 		t.Fatalf("migration %s: %v", files[len(files)-1], err)
