@@ -137,7 +137,7 @@ export function Graph(p: { graph: GraphData; steps?: Map<string, Step>; selected
       onNodeClick={(_, n) => p.onSelect?.(n.id)} proOptions={{ hideAttribution: true }}>
       <Background />
       <Controls showInteractive={false} />
-      {!big && <MiniMap pannable zoomable />}
+      {!big && <MiniMap pannable zoomable nodeColor={n => (n.data as NData).group ? 'transparent' : color((n.data as NData).status) } />}
     </ReactFlow>
   </div>
 }

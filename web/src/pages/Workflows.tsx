@@ -19,7 +19,12 @@ export function Workflows({ namespace }: { namespace: string }) {
   const [search, setSearch] = useState(sp.get('q') || '')
   const status = sp.get('status') || ''
   const kind = sp.get('kind') || ''
-  const { data, error, loading } = useApi<{ stateMachines: WF[] }>('/api/v1/workflows' + q({ namespace: ns, runs: 10, limit: 1000 }))
+  const all = useApi<{ stateMachines: WF[] }>('/api/v1/workflows' + q({ namespace: ns, runs: 10, limit: 1000 }))
+  // A server older than the UI knows no namespace "*": show the default one.
+  const older = ns === '*' && !!all.error
+  const one = useApi<{ stateMachines: WF[] }>(older ? '/api/v1/workflows' + q({ runs: 10, limit: 1000 }) : null)
+  const { data, loading } = older ? one : all
+  const error = older ? one.error || new Error('this server lists one namespace at a time (needs a newer server for all namespaces): showing default') : all.error
   const rows = useMemo(() => {
     const s = search.toLowerCase()
     return (data?.stateMachines || []).filter(w =>
