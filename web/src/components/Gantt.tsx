@@ -12,7 +12,8 @@ export function Gantt(p: { steps: Map<string, Step>; order?: string[]; start?: n
   const t0 = p.start || Math.min(...list.map(s => s.startDate!), now)
   const t1 = Math.max(p.stop || 0, ...list.map(s => s.stopDate || now), t0 + 0.001)
   const span = (t1 - t0) * 1000
-  const W = 800, LABEL = 220, ROW = 22
+  const LABEL = 220, ROW = 22
+  const W = Math.max(300, window.innerWidth - LABEL - (p.selected ? 560 : 120))
   const step = tickStep(span, 8)
   const ticks: number[] = []
   for (let t = 0; t <= span; t += step) ticks.push(t)
