@@ -84,7 +84,9 @@ export function Run({ namespace, workflow, name }: { namespace: string; workflow
   const [confirm, setConfirm] = useState<{ text: string; act: () => Promise<void> }>()
   const [actErr, setActErr] = useState<unknown>()
   const status = run.exec?.status || ''
-  const isPipeline = wf.data && (wf.data.kind === 'pipeline' || (typeof wf.data.definition === 'object' && wf.data.definition && !wf.data.definition.States))
+  // A pipeline: the server says so (kind), or its definition is pipeline.yaml text (an ASL one has StartAt).
+  const def = wf.data?.definition
+  const isPipeline = !!wf.data && (wf.data.kind === 'pipeline' || (typeof def === 'string' && !/\bStartAt\b/.test(def)))
   const post = (path: string, body?: unknown) => api(`/api/v1/executions/${encodeURIComponent(arn!)}` + path, { method: 'POST', body })
   const act = (text: string, f: () => Promise<void>) => setConfirm({ text, act: f })
   return <div>
