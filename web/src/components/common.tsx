@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react'
-import { api, ApiError } from '../api'
+import { api, ApiError, sse } from '../api'
 import { color, mark } from '../status'
 
 export function ErrorBox({ error }: { error: unknown }) {
@@ -75,4 +75,21 @@ export function Tabs(p: { tabs: string[]; current: string; onSelect: (t: string)
     {p.tabs.map(t => <button key={t} role="tab" aria-selected={t === p.current} className={t === p.current ? 'tab on' : 'tab'}
       data-testid={'tab-' + t} onClick={() => p.onSelect(t)}>{t[0].toUpperCase() + t.slice(1)}</button>)}
   </div>
+}
+
+// useExecutionEvents calls f (at most once a second) when an execution starts
+// or ends (GET /api/v1/events), so that lists stay current without a reload.
+export function useExecutionEvents(f: () => void, workflow?: string) {
+  const ref = useRef(f)
+  ref.current = f
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const close = sse('/api/v1/events' + (workflow ? '?workflow=' + encodeURIComponent(workflow) : ''), {
+      onMessage: m => {
+        if (m.event !== 'execution' || timer) return
+        timer = setTimeout(() => { timer = undefined; ref.current() }, 1000)
+      },
+    })
+    return () => { close(); if (timer) clearTimeout(timer) }
+  }, [workflow])
 }

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react'
 import { api, q, execArn } from '../api'
 import { Link, navigate, setQuery, useTitle } from '../router'
-import { ErrorBox, Square, Tabs, fmtTime, useApi } from '../components/common'
+import { ErrorBox, Square, Tabs, fmtTime, useApi, useExecutionEvents } from '../components/common'
 import { Graph, type GraphData } from '../components/Graph'
 import { Code } from '../components/Highlight'
 import { wfPath } from './Workflows'
@@ -100,7 +100,8 @@ function RunsGrid({ namespace, name }: { namespace: string; name: string }) {
   const sp = new URLSearchParams(location.search)
   const page = sp.get('page') || ''
   const [prev, setPrev] = useState<string[]>([])
-  const { data, error, loading } = useApi<Grid>(`/api/v1/workflows/${encodeURIComponent(name)}/grid` + q({ namespace, limit: 50, next: page }))
+  const { data, error, loading, reload } = useApi<Grid>(`/api/v1/workflows/${encodeURIComponent(name)}/grid` + q({ namespace, limit: 50, next: page }))
+  useExecutionEvents(() => { if (!page) reload() }, name)
   return <div>
     <div className="toolbar">
       <button disabled={!page} onClick={() => { const p = [...prev]; const t = p.pop(); setPrev(p); setQuery({ page: t || null }) }}>Newer</button>

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react'
 import { q } from '../api'
 import { Link, setQuery, useTitle } from '../router'
-import { ErrorBox, Square, VList, fmtTime, useApi } from '../components/common'
+import { ErrorBox, Square, VList, fmtTime, useApi, useExecutionEvents } from '../components/common'
 
 interface Run { executionArn: string; name: string; status: string; startDate: number; stopDate?: number }
 interface WF {
@@ -24,6 +24,7 @@ export function Workflows({ namespace }: { namespace: string }) {
   const older = ns === '*' && !!all.error
   const one = useApi<{ stateMachines: WF[] }>(older ? '/api/v1/workflows' + q({ runs: 10, limit: 1000 }) : null)
   const { data, loading } = older ? one : all
+  useExecutionEvents(() => (older ? one : all).reload())
   const error = older ? one.error || new Error('this server lists one namespace at a time (needs a newer server for all namespaces): showing default') : all.error
   const rows = useMemo(() => {
     const s = search.toLowerCase()
