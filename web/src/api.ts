@@ -39,7 +39,6 @@ async function fail(r: Response): Promise<never> {
     code = j.code || ''
     message = j.message || message
   } catch { /* not JSON */ }
-  if (r.status === 404 && code === 'NotFound') message = 'needs a newer server (' + message + ')'
   throw new ApiError(r.status, code, message)
 }
 

@@ -102,6 +102,9 @@ function RunsGrid({ namespace, name }: { namespace: string; name: string }) {
   const [prev, setPrev] = useState<string[]>([])
   const { data, error, loading, reload } = useApi<Grid>(`/api/v1/workflows/${encodeURIComponent(name)}/grid` + q({ namespace, limit: 50, next: page }))
   useExecutionEvents(() => { if (!page) reload() }, name)
+  // A server without the grid route: the runs alone, from the executions list.
+  const older = (error as any)?.missing
+  const list = useApi<any>(older ? '/api/v1/executions' + q({ workflow: name, namespace, limit: 100 }) : null)
   return <div>
     <div className="toolbar">
       <button disabled={!page} onClick={() => { const p = [...prev]; const t = p.pop(); setPrev(p); setQuery({ page: t || null }) }}>Newer</button>
@@ -109,6 +112,9 @@ function RunsGrid({ namespace, name }: { namespace: string; name: string }) {
       {loading && <span className="muted">loading…</span>}
     </div>
     <ErrorBox error={error} />
+    {older && list.data && <table className="tbl"><tbody>{(list.data.executions || []).map((r: any) => <tr key={r.executionArn}>
+      <td><Square status={r.status} title={r.status} /> {r.status}</td>
+      <td><Link to={wfPath(namespace, name) + '/runs/' + encodeURIComponent(r.name)}>{r.name}</Link></td><td>{fmtTime(r.startDate)}</td><td>{fmtTime(r.stopDate)}</td></tr>)}</tbody></table>}
     {data && <div className="grid-wrap"><table className="grid">
       <thead><tr><th>step \ run</th>{data.runs.map(r => <th key={r.executionArn} className="gcol">
         <Link to={wfPath(namespace, name) + '/runs/' + encodeURIComponent(r.name)} title={`${r.name}: ${r.status}, ${fmtTime(r.startDate)}`}>
