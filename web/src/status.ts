@@ -85,6 +85,12 @@ export function applyEvent(st: StepState, e: HistoryEvent): StepState {
     s.status = 'RUNNING'
     return st
   }
+  if (s && /^(Task|Activity|LambdaFunction)Succeeded$/.test(t)) {
+    // an attempt that succeeded after failed ones: the earlier error is over
+    s.error = undefined
+    s.cause = undefined
+    return st
+  }
   if (s && FAILED_TASK.test(t)) {
     s.status = 'RETRYING'
     s.error = d.error
