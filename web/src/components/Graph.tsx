@@ -8,6 +8,7 @@ import { memo, useMemo } from 'react'
 import { ReactFlow, Background, Controls, MiniMap, Handle, Position, type Node, type Edge, type NodeProps } from '@xyflow/react'
 import dagre from '@dagrejs/dagre'
 import '@xyflow/react/dist/style.css'
+import { layered } from '../fastlayout'
 import { color, mark, type Step } from '../status'
 
 export interface GNode { id: string; label: string; type: string; parent: string }
@@ -16,6 +17,8 @@ export interface GraphData { nodes: GNode[]; edges: GEdge[] }
 
 const GROUP_TYPES = new Set(['Parallel', 'Branch', 'Map', 'for_each'])
 const NODE_W = 170, NODE_H = 40, PAD = 16, HEAD = 26
+// BIG_LEVEL: above this many nodes in one level, the linear-time layered layout replaces dagre.
+const BIG_LEVEL = 100
 
 interface Placed { node: GNode; x: number; y: number; w: number; h: number; group: boolean }
 
@@ -46,28 +49,34 @@ export function layout(g: GraphData): Placed[] {
   const rel = new Map<string, { x: number; y: number }>()
   const lay = (level: string): { w: number; h: number } => {
     const kids = byParent.get(level) || []
-    const dg = new dagre.graphlib.Graph({ multigraph: false })
-    dg.setGraph({ rankdir: 'TB', nodesep: 24, ranksep: 36, marginx: 0, marginy: 0 })
-    dg.setDefaultEdgeLabel(() => ({}))
-    for (const k of kids) {
-      const s = isGroup(k) ? lay(k.id) : { w: NODE_W, h: NODE_H }
-      size.set(k.id, s)
-      dg.setNode(k.id, { width: s.w, height: s.h })
-    }
+    for (const k of kids) size.set(k.id, isGroup(k) ? lay(k.id) : { w: NODE_W, h: NODE_H })
+    const lifted: [string, string][] = []
     for (const e of g.edges) {
       const a = ancestorAt(e.source, level), b = ancestorAt(e.target, level)
-      if (a && b && a !== b) dg.setEdge(a, b)
+      if (a && b && a !== b) lifted.push([a, b])
     }
-    // Branches of a Parallel and the processors of a Map have no edges
-    // between them: dagre puts them side by side.
-    dagre.layout(dg)
     let w = 0, h = 0
-    for (const k of kids) {
-      const n = dg.node(k.id) as any
-      const s = size.get(k.id)!
-      const x = n.x - s.w / 2, y = n.y - s.h / 2
-      rel.set(k.id, { x, y })
-      w = Math.max(w, x + s.w); h = Math.max(h, y + s.h)
+    if (kids.length > BIG_LEVEL) {
+      // dagre's crossing minimisation is too slow on large levels
+      const r = layered(kids.map(k => k.id), size, lifted)
+      for (const [id, p] of r.pos) rel.set(id, p)
+      w = r.w; h = r.h
+    } else {
+      const dg = new dagre.graphlib.Graph({ multigraph: false })
+      dg.setGraph({ rankdir: 'TB', nodesep: 24, ranksep: 36, marginx: 0, marginy: 0 })
+      dg.setDefaultEdgeLabel(() => ({}))
+      for (const k of kids) { const s = size.get(k.id)!; dg.setNode(k.id, { width: s.w, height: s.h }) }
+      for (const [a, b] of lifted) dg.setEdge(a, b)
+      // Branches of a Parallel and the processors of a Map have no edges
+      // between them: dagre puts them side by side.
+      dagre.layout(dg)
+      for (const k of kids) {
+        const n = dg.node(k.id) as any
+        const s = size.get(k.id)!
+        const x = n.x - s.w / 2, y = n.y - s.h / 2
+        rel.set(k.id, { x, y })
+        w = Math.max(w, x + s.w); h = Math.max(h, y + s.h)
+      }
     }
     return level === '' ? { w, h } : { w: Math.max(w + 2 * PAD, NODE_W), h: h + PAD + HEAD }
   }
