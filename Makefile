@@ -1,7 +1,7 @@
 # Baton's build and test entry points. `make test` is what CI runs.
 GO ?= go
 
-.PHONY: all build install quickstart test test-deps fmt-check vet race lint bench fuzz clean
+.PHONY: all build install quickstart ui test test-deps fmt-check vet race lint bench fuzz clean
 
 all: build
 
@@ -37,6 +37,11 @@ vet:
 
 race:
 	$(GO) test -race -count=1 ./...
+
+# ui: rebuild the web UI's assets (web/dist, embedded in the binary and
+# committed, so that building Baton needs no Node.js). Needs Node.js 20+.
+ui:
+	cd web && npm ci && npm run build
 
 # quickstart: build, install and run the main example.
 quickstart: install
