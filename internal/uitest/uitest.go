@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -193,6 +194,13 @@ func Eval[T any](b *Browser, expr string) T {
 	return Get(b, DefaultWait, "evaluate "+expr, chromedp.Evaluate[T](expr))
 }
 
+// EvalAwait evaluates an expression whose value is a promise and returns
+// what it resolves to, waiting up to d.
+func EvalAwait[T any](b *Browser, expr string, d time.Duration) T {
+	b.t.Helper()
+	return Get(b, d, "evaluate "+expr, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+}
+
 // Attr is the attribute attr of the first element matching sel ("" when
 // there is no such element or attribute). It does not wait.
 func (b *Browser) Attr(sel, attr string) string {
@@ -251,6 +259,18 @@ func (b *Browser) SetValue(sel, value string) {
   e.dispatchEvent(new Event("change", {bubbles: true}));
   return true;
 })()`, sel, value))
+}
+
+// OnNewDocument has the page run the script at the start of every
+// document it loads from now on, before the page's own scripts: for probes
+// that must see the first render (the benchmark's timings).
+func (b *Browser) OnNewDocument(script string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, DefaultWait)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: script}); err != nil {
+		b.t.Fatalf("browser: add a script to new documents: %v", err)
+	}
 }
 
 // Back goes back in the tab's history.
