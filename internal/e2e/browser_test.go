@@ -204,14 +204,16 @@ datasets:
   writes: ["file://out/sales.csv"]
 steps:
   - name: extract
-    script: echo extracted; echo '{"rows": 3}' > "$BATON_OUTPUT"
+    script: |
+      echo extracted
+      echo '{"rows": 3}' > "$BATON_OUTPUT"
   - name: transform
     depends_on: [extract]
     script: echo transformed
   - name: regions
     depends_on: [extract]
     for_each: ["eu", "us"]
-    script: echo "region {% $item %}"
+    command: [echo, "{% 'region ' & $item %}"]
   - name: load
     depends_on: [transform, regions]
     script: echo loaded
