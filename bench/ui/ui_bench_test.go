@@ -276,27 +276,12 @@ func BenchmarkWorkflowsPage(b *testing.B) {
 	b.ReportMetric(float64(br.Count(row)), "rows-in-dom")
 }
 
-// bigPipeline is 10 layers of 100 steps, each after two of the layer above.
-func bigPipeline() string {
-	var w strings.Builder
-	w.WriteString("name: big\nsteps:\n")
-	for l := range 10 {
-		for i := range 100 {
-			fmt.Fprintf(&w, "  - name: s%02d-%03d\n    command: [\"true\"]\n", l, i)
-			if l > 0 {
-				fmt.Fprintf(&w, "    depends_on: [s%02d-%03d, s%02d-%03d]\n", l-1, i, l-1, (i+1)%100)
-			}
-		}
-	}
-	return w.String()
-}
-
 // BenchmarkDAG1000: a 1,000-step pipeline's graph laid out and drawn: ms
 // from navigation start to the first node drawn (target ≤ 1,000).
 func BenchmarkDAG1000(b *testing.B) {
 	requireUI(b)
 	s := startServer(b)
-	s.deploy(bigPipeline())
+	s.deploy(uitest.LayeredPipeline("big", 10, 100))
 	br := uitest.New(b, 1440, 900)
 	const node = `[data-testid=graph] [data-testid=node]`
 	br.OnNewDocument(firstSeenProbe(node))

@@ -427,22 +427,6 @@ steps:
 	s.pageKept()
 }
 
-// bigPipeline is a pipeline of layers×width steps, each step after two of
-// the layer above: a 1,000-step DAG for 10×100.
-func bigPipeline(name string, layers, width int) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "name: %s\nsteps:\n", name)
-	for l := 0; l < layers; l++ {
-		for i := 0; i < width; i++ {
-			fmt.Fprintf(&b, "  - name: s%02d-%03d\n    command: [\"true\"]\n", l, i)
-			if l > 0 {
-				fmt.Fprintf(&b, "    depends_on: [s%02d-%03d, s%02d-%03d]\n", l-1, i, l-1, (i+1)%width)
-			}
-		}
-	}
-	return b.String()
-}
-
 // startMany starts n executions of smArn from 8 goroutines.
 func startMany(t *testing.T, c *sfn.Client, smArn string, n int) {
 	t.Helper()
@@ -479,7 +463,7 @@ func startMany(t *testing.T, c *sfn.Client, smArn string, n int) {
 // within the deadline.
 func TestUIScale(t *testing.T) {
 	s := newUISession(t)
-	deployProjectFiles(t, s.srv, map[string]string{"pipeline.yaml": bigPipeline("big", 10, 100)})
+	deployProjectFiles(t, s.srv, map[string]string{"pipeline.yaml": uitest.LayeredPipeline("big", 10, 100)})
 	t0 := time.Now()
 	s.open("/ui/workflows/default/big", `[data-testid=graph] [data-testid=node]`)
 	// React Flow may draw only the nodes in view: some node, and the

@@ -297,3 +297,20 @@ func (b *Browser) Run(d time.Duration, what string, actions ...chromedp.Action[c
 	b.t.Helper()
 	b.run(d, what, actions...)
 }
+
+// LayeredPipeline is a pipeline.yaml of layers×width steps named
+// sLL-III, each after two steps of the layer above: the large DAG of the
+// tests and the benchmark (10×100 = 1,000 steps).
+func LayeredPipeline(name string, layers, width int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "name: %s\nsteps:\n", name)
+	for l := 0; l < layers; l++ {
+		for i := 0; i < width; i++ {
+			fmt.Fprintf(&b, "  - name: s%02d-%03d\n    command: [\"true\"]\n", l, i)
+			if l > 0 {
+				fmt.Fprintf(&b, "    depends_on: [s%02d-%03d, s%02d-%03d]\n", l-1, i, l-1, (i+1)%width)
+			}
+		}
+	}
+	return b.String()
+}
