@@ -130,6 +130,34 @@ func (s *uiSession) pageKept() {
 	}
 }
 
+// noPageErrors fails on uncaught exceptions and Content-Security-Policy
+// violations the page reported so far.
+func (s *uiSession) noPageErrors() {
+	s.t.Helper()
+	for _, m := range s.b.Console() {
+		if strings.HasPrefix(m, "exception") || strings.Contains(m, "Content Security Policy") {
+			s.t.Errorf("page error: %s", m)
+		}
+	}
+}
+
+// putRule creates a rule on the default event bus through the
+// EventBridge-compatible API.
+func (s *uiSession) putRule(name, pattern string) {
+	s.t.Helper()
+	body, _ := json.Marshal(map[string]string{"Name": name, "EventPattern": pattern})
+	req, _ := http.NewRequest(http.MethodPost, s.srv.url+"/", strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "AWSEvents.PutRule")
+	resp, err := http.DefaultClient.Do(req)
+	must(s.t, err, "PutRule")
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		out, _ := io.ReadAll(resp.Body)
+		s.t.Fatalf("PutRule %s: %d %s", name, resp.StatusCode, out)
+	}
+}
+
 // apiGet decodes a native API answer.
 func (s *uiSession) apiGet(path string, out any) {
 	s.t.Helper()
@@ -190,7 +218,6 @@ const uiASL = `{
 // returns through.
 func TestUIPages(t *testing.T) {
 	s := newUISession(t)
-	ctx := context.Background()
 	sm := createSM(t, s.c, "orders", uiASL, types.StateMachineTypeStandard)
 	aslRun := start(t, s.c, sm, "order-1", `{"lines": [1, 2, 3]}`)
 	waitExecStatus(t, s.c, aslRun, types.ExecutionStatusSucceeded)
@@ -231,8 +258,18 @@ steps:
 		good = start(t, s.c, pipe, fmt.Sprintf("day-%d", i+1), `{}`)
 		waitExecStatus(t, s.c, good, want)
 	}
-	_, err := s.c.ListStateMachines(ctx, &sfn.ListStateMachinesInput{})
-	must(t, err, "ListStateMachines")
+	s.putRule("on-sales", `{"source": ["baton"], "detail-type": ["Execution Status Change"]}`)
+	// What the UI will show, as the API has it.
+	var list struct {
+		StateMachines []struct {
+			Name       string
+			RecentRuns []struct{ Name, Status string } `json:"recentRuns"`
+		} `json:"stateMachines"`
+	}
+	s.apiGet("/api/v1/workflows?runs=10", &list)
+	if len(list.StateMachines) != 3 {
+		t.Fatalf("the API lists %d workflows, want 3: %+v", len(list.StateMachines), list)
+	}
 
 	// Workflows: both kinds, with their last runs' statuses.
 	s.open("/ui/", `[data-testid=workflow-row][data-name=sales]`)
@@ -302,12 +339,13 @@ steps:
 	s.titled("")
 	s.shot("lineage")
 
-	// Events: the page answers (rules, bus events, failed notifications).
-	s.b.Open(s.srv.url + "/ui/events")
+	// Events: the rule, and the runs' status changes on the bus.
+	s.open("/ui/events", `[data-testid=rule-row]`)
 	s.titled("")
-	s.b.WaitJS(`document.readyState === "complete" && document.querySelector("#root")?.children.length > 0`, uiWait, "the events page")
-	s.noError()
+	s.b.WaitJS(`[...document.querySelectorAll("[data-testid=rule-row]")].some(r => r.textContent.includes("on-sales"))`, uiWait, "the rule on-sales")
+	s.b.WaitReady(`[data-testid=bus-event-row]`, uiWait)
 	s.shot("events")
+	s.noPageErrors()
 }
 
 // TestUILiveRun: a run page colours the graph as steps start and finish,
@@ -353,6 +391,7 @@ steps:
 	s.b.WaitAttr(`[data-testid=node][data-id=second]`, "data-status", "SUCCEEDED", uiWait)
 	s.waitRunStatus("SUCCEEDED")
 	s.pageKept()
+	s.noPageErrors()
 	if d := s.describe(run); d.Status != types.ExecutionStatusSucceeded {
 		t.Fatalf("the API says %s, the page SUCCEEDED", d.Status)
 	}
