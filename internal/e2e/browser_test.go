@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/chromedp/chromedp"
 
 	"github.com/batonhq/baton/internal/uitest"
 )
@@ -345,7 +346,42 @@ steps:
 	s.b.WaitJS(`[...document.querySelectorAll("[data-testid=rule-row]")].some(r => r.textContent.includes("on-sales"))`, uiWait, "the rule on-sales")
 	s.b.WaitReady(`[data-testid=bus-event-row]`, uiWait)
 	s.shot("events")
+
+	// The start form starts a run with the input typed in; run again
+	// starts one more with the same input.
+	s.open("/ui/workflows/default/orders", `[data-testid=start]`)
+	s.b.Click(`[data-testid=start]`)
+	s.b.SetValue(`[data-testid=input-editor]`, `{"lines": [7, 8]}`)
+	s.shot("start-form")
+	s.b.Click(`[data-testid=start-submit]`)
+	s.b.WaitJS(`location.pathname.includes("/runs/")`, uiWait, "the new run's page")
+	s.waitRunStatus("SUCCEEDED")
+	s.b.Click(`[data-testid=action-rerun]`)
+	s.confirmIfAsked()
+	ctx := context.Background()
+	waitFor(t, execTimeout, "three runs of orders, two with the form's input", func() (bool, string) {
+		out, err := s.c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(sm)})
+		if err != nil {
+			return false, err.Error()
+		}
+		withInput := 0
+		for _, e := range out.Executions {
+			d := s.describe(aws.ToString(e.ExecutionArn))
+			if strings.ReplaceAll(aws.ToString(d.Input), " ", "") == `{"lines":[7,8]}` {
+				withInput++
+			}
+		}
+		return len(out.Executions) == 3 && withInput == 2, fmt.Sprintf("%d runs, %d with the input", len(out.Executions), withInput)
+	})
 	s.noPageErrors()
+}
+
+// confirmIfAsked clicks the confirm dialog's button when one shows up.
+func (s *uiSession) confirmIfAsked() {
+	s.t.Helper()
+	if s.b.Try(3*time.Second, chromedp.WaitVisible(chromedp.CSS(`[data-testid=confirm]`))) == nil {
+		s.b.Click(`[data-testid=confirm]`)
+	}
 }
 
 // TestUILiveRun: a run page colours the graph as steps start and finish,
