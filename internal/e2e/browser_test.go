@@ -57,6 +57,12 @@ func newUISession(t *testing.T) *uiSession {
 	uitest.RequireChromium(t)
 	srv := newServer(t)
 	s := &uiSession{t: t, srv: srv, c: newClient(srv.url, true)}
+	resp, err := http.Get(srv.url + "/ui/")
+	must(t, err, "GET /ui/")
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("GET /ui/: %d %s: web/dist holds a built UI but the server does not serve it at /ui/", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
 	s.b = uitest.New(t, 1440, 900)
 	return s
 }
