@@ -15,10 +15,19 @@ install:
 test: test-deps fmt-check vet race
 
 # test-deps: what the tests need besides Go. PostgreSQL (initdb, pg_ctl) for
-# the sql step's tests, which start a server of their own: installed with
+# the sql step's tests, which start a server of their own, and Debian's
+# Chromium for the web UI's browser tests (internal/uitest): installed with
 # apt-get when missing and we are root (as in CI); elsewhere those tests
 # skip, saying so (in CI they fail instead).
 test-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium for the web UI's browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "note: Chromium is not installed (apt-get install chromium); the browser tests will skip"; \
+	  fi; \
+	fi
 	@if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing postgresql for the sql step's tests"; \
