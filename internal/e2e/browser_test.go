@@ -61,9 +61,16 @@ func newUISession(t *testing.T) *uiSession {
 	must(t, err, "GET /ui/")
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
-		// The UI's server side (its routes and the API it calls) is the
-		// part of issue 12 still to come: until then there is no page to drive.
-		t.Skipf("GET /ui/: %d %s: the server does not serve the UI yet (issue 12 in progress)", resp.StatusCode, resp.Header.Get("Content-Type"))
+		t.Fatalf("GET /ui/: %d %s: web/dist holds a built UI but the server does not serve it at /ui/", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	// The API routes the UI's graphs, grid and lineage need are the part
+	// of issue 12 still to come: the tests assert those views, so they
+	// wait for them.
+	resp, err = http.Get(srv.url + "/api/v1/lineage")
+	must(t, err, "GET /api/v1/lineage")
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		t.Skip("the server lacks the UI's API routes (/graph, /steps, /grid, /lineage: issue 12 in progress)")
 	}
 	s.b = uitest.New(t, 1440, 900)
 	return s

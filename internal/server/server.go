@@ -41,6 +41,7 @@ import (
 	"github.com/batonhq/baton/internal/tasklog"
 	"github.com/batonhq/baton/internal/tasks"
 	"github.com/batonhq/baton/internal/workspace"
+	"github.com/batonhq/baton/web"
 	"github.com/batonhq/baton/workflow"
 )
 
@@ -486,6 +487,9 @@ func (x surface) routes() http.Handler {
 		mux.Handle("/api/v1/events/s3", bucketNotifications{arrivals: x.arrivals})
 	}
 	credentialRoutes{a: x.auth}.register(mux)
+	ui := uiHandler(web.Assets())
+	mux.Handle("/ui/", ui)
+	mux.Handle("/ui", http.RedirectHandler("/ui/", http.StatusSeeOther))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(x.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
@@ -512,6 +516,10 @@ func (x surface) routes() http.Handler {
 		}
 		if r.Method == http.MethodPost {
 			sfn.ServeHTTP(w, r)
+			return
+		}
+		if r.Method == http.MethodGet && wantsHTML(r) {
+			http.Redirect(w, r, "/ui/", http.StatusSeeOther)
 			return
 		}
 		fmt.Fprintf(w, "Baton server. Step Functions API: POST / with X-Amz-Target; native API: /api/v1; metrics: /metrics\n")
