@@ -73,7 +73,7 @@ func (c *Channels) resolve(ch, name string) (string, error) {
 	case len(names) == 0:
 		return "", fmt.Errorf("the server has no %s connection; add one to its --config file (see docs/notifications.md)", typ)
 	}
-	return "", fmt.Errorf("the server has %d %s connections (%s): name one with connection:", len(names), typ, list(names))
+	return "", fmt.Errorf("the server has %d %s connections (%s): name one in the target's connection field", len(names), typ, list(names))
 }
 
 func list(names []string) string {
