@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -74,6 +75,8 @@ type Service struct {
 	bundleSlots chan struct{}
 	// putEvents group-commits PutEvents' appends (events.go).
 	putEvents groupAppender
+	// nsOfAccount caches NamespaceOfArn: account id -> namespace name.
+	nsOfAccount sync.Map
 }
 
 // New returns a Service storing in st and running executions with eng.
