@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/batonhq/baton/internal/auth"
 	"github.com/batonhq/baton/internal/server/eventsapi"
@@ -85,24 +83,14 @@ func newAuthzWorld(t *testing.T, openTasks int) *authzWorld {
 // reading a stream to its end.
 func statusOf(t *testing.T, addr, method, path, token string, hdr map[string]string, body string) (int, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, "http://"+addr+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
+	h := map[string]string{}
+	for k, v := range hdr {
+		h[k] = v
 	}
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		h["Authorization"] = "Bearer " + token
 	}
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	tr := &http.Transport{DisableKeepAlives: true}
-	defer tr.CloseIdleConnections()
-	res, err := (&http.Client{Transport: tr}).Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
+	res := send(t, addr, method, path, "", h, body)
 	defer res.Body.Close()
 	if strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
 		return res.StatusCode, ""

@@ -1,6 +1,9 @@
 package eventsapi
 
-import "github.com/batonhq/baton/internal/auth"
+import (
+	"github.com/batonhq/baton/internal/auth"
+	"github.com/batonhq/baton/internal/server/sfnapi"
+)
 
 // roles are the role each operation needs (see sfnapi.Authorize: in the
 // namespace of the buses and state machines it names, else the caller's
@@ -26,13 +29,7 @@ var roles = map[string]auth.Role{
 	"DeleteEventBus": auth.Deployer,
 }
 
-func init() {
-	for name := range ops {
-		if _, ok := roles[name]; !ok {
-			panic("eventsapi: operation " + name + " has no role in roles (authz.go)")
-		}
-	}
-}
+func init() { sfnapi.MustCover("eventsapi", ops, roles) }
 
 // RoleOf is the role an operation needs ("" for an unknown one).
 func RoleOf(op string) auth.Role { return roles[op] }

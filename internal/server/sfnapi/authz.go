@@ -56,10 +56,14 @@ var roles = map[string]auth.Role{
 	"TestState": auth.Deployer,
 }
 
-func init() {
+func init() { MustCover("sfnapi", ops, roles) }
+
+// MustCover panics unless every operation of an API has a role: an
+// operation added without one would be open to every caller.
+func MustCover(api string, ops map[string]Op, roles map[string]auth.Role) {
 	for name := range ops {
 		if _, ok := roles[name]; !ok {
-			panic("sfnapi: operation " + name + " has no role in roles (authz.go)")
+			panic(api + ": operation " + name + " has no role in roles (authz.go)")
 		}
 	}
 }
