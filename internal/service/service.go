@@ -59,6 +59,11 @@ type Config struct {
 	// Notifications is the server's notifier (nil: none): deploys check
 	// that pipelines' targets can be delivered to.
 	Notifications Notifications
+	// RequireGrants refuses to deploy a pipeline that triggers on another
+	// namespace's runs without that namespace's grant (grants.go). The
+	// server sets it with authentication on: without it every caller may
+	// do everything anyway.
+	RequireGrants bool
 }
 
 // Service implements every operation of the Step Functions API over a store

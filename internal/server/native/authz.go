@@ -89,6 +89,9 @@ var rules = map[string]rule{
 	"GET /api/v1/bundles/{digest}":        {auth.Deployer, anyNamespace},
 	"GET /api/v1/namespaces":              {auth.Viewer, anyNamespace},
 	"POST /api/v1/namespaces":             {auth.Admin, everyNamespace},
+	"GET /api/v1/grants":                  {auth.Viewer, inNamespace},
+	"POST /api/v1/grants":                 {auth.Admin, inNamespace}, // the granting namespace's admin
+	"DELETE /api/v1/grants":               {auth.Admin, inNamespace},
 	"GET /api/v1/rules":                   {auth.Viewer, inNamespace},
 	"POST /api/v1/rules":                  {auth.Deployer, inNamespace},
 	"GET /api/v1/rules/{name}":            {auth.Viewer, inNamespace},

@@ -156,6 +156,9 @@ func (h *handler) table() []route {
 		{"POST /api/v1/bundles", h.putBundle},
 		{"GET /api/v1/namespaces", h.listNamespaces},
 		{"POST /api/v1/namespaces", h.createNamespace},
+		{"GET /api/v1/grants", h.listGrants},
+		{"POST /api/v1/grants", h.createGrant},
+		{"DELETE /api/v1/grants", h.deleteGrant},
 		{"GET /api/v1/bundles/{digest}", h.getBundle},
 
 		{"GET /api/v1/rules", h.listRules},
