@@ -106,7 +106,7 @@ type authn struct {
 	next        http.Handler
 }
 
-var anonymous = &auth.Principal{Anonymous: true}
+var anonymous = auth.Everyone
 
 func (m *authn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !m.on {
@@ -259,4 +259,30 @@ func newAuthenticator(ctx context.Context, cfg Config, dir string, st store.Stor
 	}
 	cfg.Log.Info("authentication is on", "metrics_open", cfg.Auth.OpenMetrics)
 	return a, nil
+}
+
+// everyNamespace asks requireRole for a role on every namespace (a '*'
+// grant), not merely in some namespace.
+const everyNamespace = "**"
+
+// requireRole serves next to callers holding role in some namespace
+// (auth.AllNamespaces) or on every namespace (everyNamespace); others get
+// 403.
+func requireRole(scope string, role auth.Role, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := auth.FromContext(r.Context())
+		ok := p.HasAnywhere(role)
+		if scope == everyNamespace {
+			ok = p.Has(auth.AllNamespaces, role)
+		}
+		if !ok {
+			e := auth.Denied(p, auth.AllNamespaces, role)
+			if scope == everyNamespace {
+				e.Message = fmt.Sprintf("%s holds no %s role on every namespace: ask an admin for one (baton tokens create --namespace '*' --role %s)", p, role, role)
+			}
+			native.WriteError(w, e.Status, e.Code, e.Message)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

@@ -310,11 +310,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	triggers := events.NewTriggers(events.TriggerOptions{Store: st, Region: region, DefaultAccount: account, Log: cfg.Log})
+	triggers := events.NewTriggers(events.TriggerOptions{Store: st, Region: region, DefaultAccount: account, Log: cfg.Log, RequireGrants: authOn})
 	arrivals := newArrivals(cfg, st, bus, resolver, region, account)
 	notifier := newNotifier(cfg, st, bus, reg, account)
 	svc := service.New(service.Config{Region: cfg.Region, AccountID: cfg.AccountID, MaxPayloadBytes: cfg.MaxPayloadBytes,
-		DisabledResource: resolver.Disabled, MaxTaskLogBytes: cfg.MaxTaskLogBytes, Bundles: bundles,
+		DisabledResource: resolver.Disabled, MaxTaskLogBytes: cfg.MaxTaskLogBytes, Bundles: bundles, RequireGrants: authOn,
 		OnWorkflowsChanged: func() {
 			triggers.Changed()
 			bus.Wake(events.TriggersConsumer)
@@ -484,13 +484,22 @@ func (x surface) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", native.Handler(x.svc, x.watch, x.log, native.Options{MaxStreams: x.cfg.HTTP.MaxStreams, Triggers: x.triggers}))
 	if x.arrivals != nil {
-		mux.Handle("/api/v1/events/s3", bucketNotifications{arrivals: x.arrivals})
+		// A bucket notification only wakes the checks of data arrival,
+		// which list the bucket themselves: any operator may send one.
+		mux.Handle("/api/v1/events/s3", requireRole(auth.AllNamespaces, auth.Operator, bucketNotifications{arrivals: x.arrivals}))
 	}
 	credentialRoutes{a: x.auth}.register(mux)
 	ui := uiHandler(web.Assets())
 	mux.Handle("/ui/", ui)
 	mux.Handle("/ui", http.RedirectHandler("/ui/", http.StatusSeeOther))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(x.reg, promhttp.HandlerOpts{}))
+	// Metrics name workflows of every namespace: a viewer of every
+	// namespace (the platform's scraper) reads them, or anyone with
+	// --open-metrics.
+	metrics := promhttp.HandlerFor(x.reg, promhttp.HandlerOpts{})
+	if !x.cfg.Auth.OpenMetrics {
+		metrics = requireRole(everyNamespace, auth.Viewer, metrics)
+	}
+	mux.Handle("GET /metrics", metrics)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
