@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -80,7 +81,11 @@ type Config struct {
 	// PipelineEnv is what pipelines' expressions read as $env (the
 	// variables --expose-env names); nil: nothing.
 	PipelineEnv map[string]string
-	Log         *slog.Logger
+	// StepEnv names the variables of the server's environment that step
+	// and task commands get besides tasks.DefaultInheritEnv (--step-env):
+	// never the others, which may hold the server's secrets.
+	StepEnv []string
+	Log     *slog.Logger
 	// Limits bound what one JSONata evaluation or one execution may cost
 	// (zero fields: asl's defaults; see docs/asl.md).
 	Limits asl.Limits
@@ -280,7 +285,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	resolver, err := tasks.NewResolver(tasks.Options{Mappings: cfg.Resources, MaxResultBytes: cfg.MaxPayloadBytes,
 		DisableShell: cfg.DisableShell, AllowedResources: cfg.AllowedResources, ProcessGroupDir: groups,
-		Connections: cfg.Connections})
+		Connections: cfg.Connections, InheritEnv: append(slices.Clone(tasks.DefaultInheritEnv), cfg.StepEnv...)})
 	if err != nil {
 		st.Close()
 		return nil, err

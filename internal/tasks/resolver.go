@@ -29,6 +29,9 @@ type Options struct {
 	// Env is added to Baton's own environment for every command
 	// ("NAME=value" entries; later ones win).
 	Env []string
+	// InheritEnv names the variables of Baton's own environment commands
+	// get ("LC_*" a prefix; see DefaultInheritEnv); nil: all of them.
+	InheritEnv []string
 	// WorkDir is the working directory of commands; "" for Baton's.
 	WorkDir string
 	// MaxResultBytes bounds a task's result: a command's stdout, an HTTP
@@ -84,7 +87,7 @@ type Resolver struct {
 // the reverse).
 func NewResolver(opts Options) (*Resolver, error) {
 	r := &Resolver{
-		cfg:      commandConfig{env: slices.Clone(opts.Env), dir: opts.WorkDir, maxResult: opts.MaxResultBytes},
+		cfg:      commandConfig{env: slices.Clone(opts.Env), inherit: slices.Clone(opts.InheritEnv), dir: opts.WorkDir, maxResult: opts.MaxResultBytes},
 		mappings: map[string][]string{},
 		lambdas:  map[string][]string{},
 	}
