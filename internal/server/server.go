@@ -81,6 +81,11 @@ type Config struct {
 	// PipelineEnv is what pipelines' expressions read as $env (the
 	// variables --expose-env names); nil: nothing.
 	PipelineEnv map[string]string
+	// StepLocalNetwork says whether steps' HTTP requests (http steps,
+	// baton:http, copy from a URL) may reach loopback, link-local and
+	// cloud metadata addresses: "allow", "deny", or "" for deny with
+	// authentication on (a shared server) and allow without (a laptop).
+	StepLocalNetwork string
 	// StepEnv names the variables of the server's environment that step
 	// and task commands get besides tasks.DefaultInheritEnv (--step-env):
 	// never the others, which may hold the server's secrets.
@@ -285,7 +290,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	resolver, err := tasks.NewResolver(tasks.Options{Mappings: cfg.Resources, MaxResultBytes: cfg.MaxPayloadBytes,
 		DisableShell: cfg.DisableShell, AllowedResources: cfg.AllowedResources, ProcessGroupDir: groups,
-		Connections: cfg.Connections, InheritEnv: append(slices.Clone(tasks.DefaultInheritEnv), cfg.StepEnv...)})
+		Connections: cfg.Connections, InheritEnv: append(slices.Clone(tasks.DefaultInheritEnv), cfg.StepEnv...),
+		RefuseLocalNetwork: cfg.StepLocalNetwork == "deny" || cfg.StepLocalNetwork == "" && authOn})
 	if err != nil {
 		st.Close()
 		return nil, err

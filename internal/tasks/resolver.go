@@ -29,6 +29,12 @@ type Options struct {
 	// Env is added to Baton's own environment for every command
 	// ("NAME=value" entries; later ones win).
 	Env []string
+	// RefuseLocalNetwork keeps http tasks and steps and copy's http(s)
+	// sources off loopback, link-local and cloud metadata addresses
+	// (netguard.Local), so that a workflow cannot reach the server's own
+	// services or its cloud credentials; a shared server sets it. The
+	// private network stays reachable either way.
+	RefuseLocalNetwork bool
 	// InheritEnv names the variables of Baton's own environment commands
 	// get ("LC_*" a prefix; see DefaultInheritEnv); nil: all of them.
 	InheritEnv []string
@@ -100,7 +106,7 @@ func NewResolver(opts Options) (*Resolver, error) {
 		r.cfg.groups = groupRecords(opts.ProcessGroupDir)
 	}
 	r.shell = shellExecutor{cfg: r.cfg}
-	r.http = httpExecutor{client: &http.Client{}, maxResult: opts.MaxResultBytes}
+	r.http = httpExecutor{client: &http.Client{Transport: stepTransport(opts.RefuseLocalNetwork)}, maxResult: opts.MaxResultBytes}
 	r.conns = opts.Connections
 	r.httpStep = cmp.Or(opts.HTTPStepTimeout, DefaultHTTPStepTimeout)
 	for _, resource := range slices.Sorted(maps.Keys(opts.Mappings)) {

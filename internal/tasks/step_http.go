@@ -72,6 +72,12 @@ func (e stepHTTPExecutor) Run(ctx context.Context, req Request) (any, error) {
 		return nil, redactFailure(conn, err)
 	}
 	ex := e.r.http
+	if conn != nil && conn.HTTP.BaseURL != "" {
+		// The operator chose the connection's host (stepURL keeps the
+		// request there, sameHostClient its redirects): it may be on the
+		// server's own machine.
+		ex.client = &http.Client{Transport: http.DefaultTransport}
+	}
 	if conn != nil {
 		ex.client = sameHostClient(ex.client, conn)
 		ex.redact = conn.Redactor()

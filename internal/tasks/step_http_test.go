@@ -173,3 +173,27 @@ func TestStepHTTPDefaultTimeout(t *testing.T) {
 		t.Errorf("DefaultHTTPStepTimeout = %s", DefaultHTTPStepTimeout)
 	}
 }
+
+// TestStepHTTPRefusesLocalNetwork: on a shared server (RefuseLocalNetwork)
+// an http step, a baton:http task and a copy from a URL cannot reach the
+// server's own machine (a name resolving to it included), while a
+// connection's base URL, which the operator chose, still can.
+func TestStepHTTPRefusesLocalNetwork(t *testing.T) {
+	srv := echoServer(t)
+	conns := testConnections(t, `connections:
+  api: {type: http, base_url: `+srv.URL+`/}
+`, nil)
+	r := newResolver(t, Options{Connections: conns, RefuseLocalNetwork: true})
+	local := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+	runStepCases(t, r, steptask.ResourceHTTP, []stepCase{
+		{name: "a loopback URL", input: `{"url": "` + srv.URL + `/text"}`, failure: ErrorHTTPTransport, causeHas: []string{"loopback", "--step-local-network allow"}},
+		{name: "a name of the loopback", input: `{"url": "` + local + `/text"}`, failure: ErrorHTTPTransport, causeHas: []string{"loopback"}},
+		{name: "the metadata service", input: `{"url": "http://169.254.169.254/latest/meta-data/"}`, failure: ErrorHTTPTransport, causeHas: []string{"link-local"}},
+	})
+	if _, err := run(t, r, Request{Resource: HTTPResource, Input: jsonValue(t, `{"url": "`+srv.URL+`/text"}`)}); err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("baton:http to the loopback: %v", err)
+	}
+	if _, err := run(t, r, Request{Resource: steptask.ResourceHTTP, Input: jsonValue(t, `{"connection": "api", "url": "text"}`)}); err != nil {
+		t.Errorf("a connection on the loopback: %v", err)
+	}
+}
