@@ -86,6 +86,11 @@ type Config struct {
 	// cloud metadata addresses: "allow", "deny", or "" for deny with
 	// authentication on (a shared server) and allow without (a laptop).
 	StepLocalNetwork string
+	// StepPaths are the directories copy and wait_for steps' (and data
+	// triggers') file:// locations may be in, besides their run's own
+	// (--step-paths); nil: anywhere with authentication off, nowhere else
+	// with it on. The data directory is never allowed.
+	StepPaths []string
 	// StepEnv names the variables of the server's environment that step
 	// and task commands get besides tasks.DefaultInheritEnv (--step-env):
 	// never the others, which may hold the server's secrets.
@@ -291,7 +296,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	resolver, err := tasks.NewResolver(tasks.Options{Mappings: cfg.Resources, MaxResultBytes: cfg.MaxPayloadBytes,
 		DisableShell: cfg.DisableShell, AllowedResources: cfg.AllowedResources, ProcessGroupDir: groups,
 		Connections: cfg.Connections, InheritEnv: append(slices.Clone(tasks.DefaultInheritEnv), cfg.StepEnv...),
-		RefuseLocalNetwork: cfg.StepLocalNetwork == "deny" || cfg.StepLocalNetwork == "" && authOn})
+		RefuseLocalNetwork: cfg.StepLocalNetwork == "deny" || cfg.StepLocalNetwork == "" && authOn,
+		StepPaths:          stepPaths(cfg.StepPaths, authOn), DeniedPaths: []string{dir}})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -617,4 +623,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	serr := s.store.Close()
 	s.unlock()
 	return errors.Join(eerr, serr)
+}
+
+// stepPaths are the directories steps' file:// locations may use: those
+// given, else anywhere on a laptop (authentication off) and only the
+// run's own directory on a shared server.
+func stepPaths(given []string, authOn bool) []string {
+	if given == nil && authOn {
+		return []string{}
+	}
+	return given
 }

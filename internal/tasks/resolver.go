@@ -35,6 +35,14 @@ type Options struct {
 	// services or its cloud credentials; a shared server sets it. The
 	// private network stays reachable either way.
 	RefuseLocalNetwork bool
+	// StepPaths are the directories copy and wait_for steps' file://
+	// locations may be in, besides their run's own working directory; nil:
+	// anywhere (but DeniedPaths).
+	StepPaths []string
+	// DeniedPaths are directories those steps may never use (the
+	// server's data directory: its database, its key), but their run's
+	// own working directory inside them.
+	DeniedPaths []string
 	// InheritEnv names the variables of Baton's own environment commands
 	// get ("LC_*" a prefix; see DefaultInheritEnv); nil: all of them.
 	InheritEnv []string
@@ -85,6 +93,7 @@ type Resolver struct {
 	conns    *config.Config
 	clients  clientCache   // database pools and S3 clients, by connection
 	httpStep time.Duration // Options.HTTPStepTimeout with its default
+	files    filePolicy    // Options.StepPaths and DeniedPaths
 }
 
 // NewResolver checks opts and builds a Resolver. It fails on a mapping
@@ -97,6 +106,7 @@ func NewResolver(opts Options) (*Resolver, error) {
 		mappings: map[string][]string{},
 		lambdas:  map[string][]string{},
 	}
+	r.files = newFilePolicy(opts.StepPaths, opts.DeniedPaths)
 	disabled, err := builtinSwitches(opts)
 	if err != nil {
 		return nil, err

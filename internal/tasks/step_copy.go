@@ -64,6 +64,12 @@ func (e stepCopyExecutor) Run(ctx context.Context, req Request) (any, error) {
 			return nil, err
 		}
 	}
+	if err := e.r.files.check(from, dir, "from", ErrorCopyInvalidInput); err != nil {
+		return nil, err
+	}
+	if err := e.r.files.check(to, dir, "to", ErrorCopyInvalidInput); err != nil {
+		return nil, err
+	}
 	if to.scheme == "s3" && to.key == "" {
 		return nil, invalidInput(ErrorCopyInvalidInput, "to", "names no key: %q (s3://BUCKET/KEY)", to.raw)
 	}

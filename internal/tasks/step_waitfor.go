@@ -85,6 +85,9 @@ func (r *Resolver) list(ctx context.Context, rawPath, connection, dir string, si
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := r.files.check(loc, dir, "path", ErrorWaitForInvalidInput); err != nil {
+		return nil, nil, err
+	}
 	// The part as written, so that the URLs found read like the path.
 	prefix, pattern := path.Split(loc.raw)
 	if pattern == "" {
