@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -293,11 +294,16 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
+	// Steps' connections are chosen by namespace; the service that knows
+	// them comes after the resolver.
+	var namespaceOf atomic.Value
+	namespaceOf.Store(func(string) string { return "?" })
 	resolver, err := tasks.NewResolver(tasks.Options{Mappings: cfg.Resources, MaxResultBytes: cfg.MaxPayloadBytes,
 		DisableShell: cfg.DisableShell, AllowedResources: cfg.AllowedResources, ProcessGroupDir: groups,
 		Connections: cfg.Connections, InheritEnv: append(slices.Clone(tasks.DefaultInheritEnv), cfg.StepEnv...),
 		RefuseLocalNetwork: cfg.StepLocalNetwork == "deny" || cfg.StepLocalNetwork == "" && authOn,
-		StepPaths:          stepPaths(cfg.StepPaths, authOn), DeniedPaths: []string{dir}})
+		StepPaths:          stepPaths(cfg.StepPaths, authOn), DeniedPaths: []string{dir},
+		NamespaceOf: func(arn string) string { return namespaceOf.Load().(func(string) string)(arn) }})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -341,6 +347,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		},
 		Notifications: notifier,
 		PutBusEvents:  bus.Put, MaxRulesPerBus: cfg.MaxRulesPerBus, MaxTargetsPerRule: cfg.MaxTargetsPerRule}, st, eng)
+	namespaceOf.Store(func(arn string) string {
+		ns, err := svc.NamespaceOfArn(context.Background(), arn)
+		if err != nil || ns == "" {
+			return "?" // unknown: only connections open to every namespace
+		}
+		return ns
+	})
 	eng.SetChildren(children{svc: svc, eng: eng, st: st})
 	triggers.SetStarter(starter{svc: svc})
 	bus.Register(triggers.Consumer())

@@ -72,7 +72,7 @@ func inherited(env, allow []string) []string {
 // its steps get by default: what programs need to run (the search path,
 // the home directory, the user, the locale, the time zone, the temporary
 // directory), nothing that could hold a secret.
-var DefaultInheritEnv = []string{"PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "LC_*", "TZ", "TMPDIR"}
+var DefaultInheritEnv = []string{"PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "LANG", "LANGUAGE", "LC_*", "TZ", "TMPDIR"}
 
 // underDir is a baton:shell task's own dir (its input's "dir") resolved
 // against its execution's (Request.Dir): a state machine deployed from a

@@ -43,6 +43,10 @@ type Options struct {
 	// server's data directory: its database, its key), but their run's
 	// own working directory inside them.
 	DeniedPaths []string
+	// NamespaceOf names the namespace of an execution, whose steps may use
+	// only the connections listed for it (config.Connection.Namespaces);
+	// nil: every connection (baton run).
+	NamespaceOf func(executionArn string) string
 	// InheritEnv names the variables of Baton's own environment commands
 	// get ("LC_*" a prefix; see DefaultInheritEnv); nil: all of them.
 	InheritEnv []string
@@ -94,6 +98,7 @@ type Resolver struct {
 	clients  clientCache   // database pools and S3 clients, by connection
 	httpStep time.Duration // Options.HTTPStepTimeout with its default
 	files    filePolicy    // Options.StepPaths and DeniedPaths
+	nsOf     func(executionArn string) string
 }
 
 // NewResolver checks opts and builds a Resolver. It fails on a mapping
@@ -107,6 +112,7 @@ func NewResolver(opts Options) (*Resolver, error) {
 		lambdas:  map[string][]string{},
 	}
 	r.files = newFilePolicy(opts.StepPaths, opts.DeniedPaths)
+	r.nsOf = opts.NamespaceOf
 	disabled, err := builtinSwitches(opts)
 	if err != nil {
 		return nil, err

@@ -31,7 +31,7 @@ func (e stepHTTPExecutor) Run(ctx context.Context, req Request) (any, error) {
 	}
 	var conn *config.Connection
 	if t.Connection != "" {
-		if conn, err = e.r.connectionOf(t.Connection, config.TypeHTTP, ErrorHTTPInvalidInput); err != nil {
+		if conn, err = e.r.connectionOf(req, t.Connection, config.TypeHTTP, ErrorHTTPInvalidInput); err != nil {
 			return nil, err
 		}
 	}

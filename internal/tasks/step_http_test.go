@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -195,5 +196,32 @@ func TestStepHTTPRefusesLocalNetwork(t *testing.T) {
 	}
 	if _, err := run(t, r, Request{Resource: steptask.ResourceHTTP, Input: jsonValue(t, `{"connection": "api", "url": "text"}`)}); err != nil {
 		t.Errorf("a connection on the loopback: %v", err)
+	}
+}
+
+// TestStepConnectionsByNamespace: a connection listed for team-a serves
+// team-a's steps, not team-b's; one without namespaces serves both.
+func TestStepConnectionsByNamespace(t *testing.T) {
+	srv := echoServer(t)
+	conns := testConnections(t, `connections:
+  mine: {type: http, base_url: `+srv.URL+`/, namespaces: [team-a]}
+  shared: {type: http, base_url: `+srv.URL+`/}
+`, nil)
+	r := newResolver(t, Options{Connections: conns, NamespaceOf: func(arn string) string {
+		return strings.TrimPrefix(arn, "arn:")
+	}})
+	for _, tc := range []struct {
+		ns, conn string
+		ok       bool
+	}{{"team-a", "mine", true}, {"team-b", "mine", false}, {"team-b", "shared", true}} {
+		_, err := run(t, r, Request{Resource: steptask.ResourceHTTP, ExecutionArn: "arn:" + tc.ns,
+			Input: jsonValue(t, `{"connection": "`+tc.conn+`", "url": "text"}`)})
+		var f *Failure
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("%s using %s: %v", tc.ns, tc.conn, err)
+		case !tc.ok && (!errors.As(err, &f) || f.Name != ErrorUnknownConnection || !strings.Contains(f.Cause, "not available to namespace "+tc.ns)):
+			t.Errorf("%s using %s: %v, want Baton.UnknownConnection", tc.ns, tc.conn, err)
+		}
 	}
 }
