@@ -51,15 +51,19 @@ type Config struct {
 // Connection is one named connection; exactly one of SQL, S3, HTTP,
 // Slack, SMTP, Webhook and OpsGenie is set, as Type says.
 type Connection struct {
-	Name     string
-	Type     string // TypeSQL, TypeS3, TypeHTTP, TypeSlack, TypeSMTP, TypeWebhook or TypeOpsGenie
-	SQL      *SQL
-	S3       *S3
-	HTTP     *HTTP
-	Slack    *Slack
-	SMTP     *SMTP
-	Webhook  *Webhook
-	OpsGenie *OpsGenie
+	Name string
+	// Namespaces are the namespaces whose workflows may use it (nil:
+	// every one). On a server shared by teams, a team's database or
+	// bucket credentials are its own.
+	Namespaces []string
+	Type       string // TypeSQL, TypeS3, TypeHTTP, TypeSlack, TypeSMTP, TypeWebhook or TypeOpsGenie
+	SQL        *SQL
+	S3         *S3
+	HTTP       *HTTP
+	Slack      *Slack
+	SMTP       *SMTP
+	Webhook    *Webhook
+	OpsGenie   *OpsGenie
 }
 
 // SQL is a database connection.
@@ -392,27 +396,28 @@ func (r *reader) connection(ptr, name string, v any) *Connection {
 	c := &Connection{Name: name}
 	f := fields{r: r, ptr: ptr, obj: obj, conn: name}
 	c.Type = f.str("type")
+	c.Namespaces = f.namespaces("namespaces")
 	switch c.Type {
 	case TypeSQL:
-		r.object(ptr, what, v, "type", "driver", "dsn", "path", "host", "port", "user", "password", "database", "sslmode")
+		r.object(ptr, what, v, "type", "driver", "dsn", "path", "host", "port", "user", "password", "database", "sslmode", "namespaces")
 		c.SQL = r.sql(f)
 	case TypeS3:
-		r.object(ptr, what, v, "type", "endpoint", "region", "url_style", "access_key_id", "secret_access_key", "tls", "ca_file")
+		r.object(ptr, what, v, "type", "endpoint", "region", "url_style", "access_key_id", "secret_access_key", "tls", "ca_file", "namespaces")
 		c.S3 = r.s3(f)
 	case TypeHTTP:
-		r.object(ptr, what, v, "type", "base_url", "headers")
+		r.object(ptr, what, v, "type", "base_url", "headers", "namespaces")
 		c.HTTP = r.http(f)
 	case TypeSlack:
-		r.object(ptr, what, v, "type", "token", "api_url")
+		r.object(ptr, what, v, "type", "token", "api_url", "namespaces")
 		c.Slack = r.slack(f)
 	case TypeSMTP:
-		r.object(ptr, what, v, "type", "host", "port", "security", "username", "password", "from", "timeout", "ca_file")
+		r.object(ptr, what, v, "type", "host", "port", "security", "username", "password", "from", "timeout", "ca_file", "namespaces")
 		c.SMTP = r.smtp(f)
 	case TypeWebhook:
-		r.object(ptr, what, v, "type", "secret", "allow_private", "allowed_url_prefixes")
+		r.object(ptr, what, v, "type", "secret", "allow_private", "allowed_url_prefixes", "namespaces")
 		c.Webhook = r.webhook(f)
 	case TypeOpsGenie:
-		r.object(ptr, what, v, "type", "api_key", "api_url", "responder_type")
+		r.object(ptr, what, v, "type", "api_key", "api_url", "responder_type", "namespaces")
 		c.OpsGenie = r.opsgenie(f)
 	case "":
 		if _, has := obj["type"]; !has {
@@ -614,4 +619,10 @@ func readBounded(r io.Reader, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("the file is larger than %d bytes", limit)
 	}
 	return b, nil
+}
+
+// UsableIn tells whether the workflows of namespace may use c ("": a run
+// of no namespace, baton run's).
+func (c *Connection) UsableIn(namespace string) bool {
+	return c.Namespaces == nil || namespace == "" || slices.Contains(c.Namespaces, namespace)
 }

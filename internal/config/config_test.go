@@ -114,7 +114,11 @@ func TestParseProblems(t *testing.T) {
 		{"literal password", "connections:\n  wh:\n    type: sql\n    driver: postgres\n    host: h\n    password: hunter2\n",
 			[]string{`baton.yaml:6:15: connection "wh": password must be a reference, env:NAME or file:PATH, so that no secret is written in the configuration file`}},
 		{"unknown field and type", "connections:\n  a:\n    type: ftp\n  b:\n    type: http\n    base: x\n",
-			[]string{`baton.yaml:3:11: connection "a" has an unknown type "ftp" (sql, s3, http, slack, smtp, webhook or opsgenie)`, `baton.yaml:6:5: unknown field "base" in connection "b" (fields: type, base_url, headers)`}},
+			[]string{`baton.yaml:3:11: connection "a" has an unknown type "ftp" (sql, s3, http, slack, smtp, webhook or opsgenie)`, `baton.yaml:6:5: unknown field "base" in connection "b" (fields: type, base_url, headers, namespaces)`}},
+		{"namespaces not a list", "connections:\n  a: {type: http, base_url: 'http://h', namespaces: team-a}\n",
+			[]string{`baton.yaml:2:53: connection "a": namespaces must be a list of namespaces (namespaces: [team-a, default]), got string`}},
+		{"a bad namespace", "connections:\n  a: {type: http, base_url: 'http://h', namespaces: [team-a, Team_B]}\n",
+			[]string{`baton.yaml:2:62: connection "a": namespaces[1] must be a namespace's name (lowercase letters, digits and -), got Team_B`}},
 		{"no type", "connections:\n  a: {driver: sqlite}\n", []string{`baton.yaml:2:6: connection "a" needs a type: sql, s3, http, slack, smtp, webhook or opsgenie`}},
 		{"sqlite needs a path", "connections:\n  a: {type: sql, driver: sqlite}\n", []string{`baton.yaml:2:6: connection "a" needs path (the database file) or dsn`}},
 		{"bad driver", "connections:\n  a: {type: sql, driver: mysql}\n", []string{`baton.yaml:2:26: connection "a": driver must be sqlite or postgres, got "mysql"`}},
@@ -272,5 +276,24 @@ func TestFileReferencesAreBounded(t *testing.T) {
 				t.Fatalf("err = %v, want one saying %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestConnectionNamespaces: a connection with namespaces is usable in
+// those only (and by baton run, which has none); one without, everywhere.
+func TestConnectionNamespaces(t *testing.T) {
+	cfg, err := Parse("baton.yaml", []byte("connections:\n  wh: {type: sql, driver: sqlite, path: /x.db, namespaces: [team-a]}\n  all: {type: sql, driver: sqlite, path: /y.db}\n"), Sources{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh, all := cfg.Connections["wh"], cfg.Connections["all"]
+	for _, c := range []struct {
+		conn *Connection
+		ns   string
+		want bool
+	}{{wh, "team-a", true}, {wh, "team-b", false}, {wh, "", true}, {all, "team-b", true}} {
+		if got := c.conn.UsableIn(c.ns); got != c.want {
+			t.Errorf("%s usable in %q: %v, want %v", c.conn.Name, c.ns, got, c.want)
+		}
 	}
 }

@@ -29,6 +29,27 @@ type Options struct {
 	// Env is added to Baton's own environment for every command
 	// ("NAME=value" entries; later ones win).
 	Env []string
+	// RefuseLocalNetwork keeps http tasks and steps and copy's http(s)
+	// sources off loopback, link-local and cloud metadata addresses
+	// (netguard.Local), so that a workflow cannot reach the server's own
+	// services or its cloud credentials; a shared server sets it. The
+	// private network stays reachable either way.
+	RefuseLocalNetwork bool
+	// StepPaths are the directories copy and wait_for steps' file://
+	// locations may be in, besides their run's own working directory; nil:
+	// anywhere (but DeniedPaths).
+	StepPaths []string
+	// DeniedPaths are directories those steps may never use (the
+	// server's data directory: its database, its key), but their run's
+	// own working directory inside them.
+	DeniedPaths []string
+	// NamespaceOf names the namespace of an execution, whose steps may use
+	// only the connections listed for it (config.Connection.Namespaces);
+	// nil: every connection (baton run).
+	NamespaceOf func(executionArn string) string
+	// InheritEnv names the variables of Baton's own environment commands
+	// get ("LC_*" a prefix; see DefaultInheritEnv); nil: all of them.
+	InheritEnv []string
 	// WorkDir is the working directory of commands; "" for Baton's.
 	WorkDir string
 	// MaxResultBytes bounds a task's result: a command's stdout, an HTTP
@@ -76,6 +97,8 @@ type Resolver struct {
 	conns    *config.Config
 	clients  clientCache   // database pools and S3 clients, by connection
 	httpStep time.Duration // Options.HTTPStepTimeout with its default
+	files    filePolicy    // Options.StepPaths and DeniedPaths
+	nsOf     func(executionArn string) string
 }
 
 // NewResolver checks opts and builds a Resolver. It fails on a mapping
@@ -84,10 +107,12 @@ type Resolver struct {
 // the reverse).
 func NewResolver(opts Options) (*Resolver, error) {
 	r := &Resolver{
-		cfg:      commandConfig{env: slices.Clone(opts.Env), dir: opts.WorkDir, maxResult: opts.MaxResultBytes},
+		cfg:      commandConfig{env: slices.Clone(opts.Env), inherit: slices.Clone(opts.InheritEnv), dir: opts.WorkDir, maxResult: opts.MaxResultBytes},
 		mappings: map[string][]string{},
 		lambdas:  map[string][]string{},
 	}
+	r.files = newFilePolicy(opts.StepPaths, opts.DeniedPaths)
+	r.nsOf = opts.NamespaceOf
 	disabled, err := builtinSwitches(opts)
 	if err != nil {
 		return nil, err
@@ -97,7 +122,7 @@ func NewResolver(opts Options) (*Resolver, error) {
 		r.cfg.groups = groupRecords(opts.ProcessGroupDir)
 	}
 	r.shell = shellExecutor{cfg: r.cfg}
-	r.http = httpExecutor{client: &http.Client{}, maxResult: opts.MaxResultBytes}
+	r.http = httpExecutor{client: &http.Client{Transport: stepTransport(opts.RefuseLocalNetwork)}, maxResult: opts.MaxResultBytes}
 	r.conns = opts.Connections
 	r.httpStep = cmp.Or(opts.HTTPStepTimeout, DefaultHTTPStepTimeout)
 	for _, resource := range slices.Sorted(maps.Keys(opts.Mappings)) {
