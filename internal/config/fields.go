@@ -175,8 +175,8 @@ func (f fields) caFile(key, path string) []byte {
 	return nil
 }
 
-// namespace is the form of a namespace's name.
-var namespace = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+// namespaceName is the form of a namespace's name.
+var namespaceName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 
 // namespaces reads an optional list of namespace names (nil when absent).
 func (f fields) namespaces(key string) []string {
@@ -192,7 +192,7 @@ func (f fields) namespaces(key string) []string {
 	out := []string{}
 	for i, item := range list {
 		s, ok := item.(string)
-		if !ok || !namespace.MatchString(s) {
+		if !ok || !namespaceName.MatchString(s) {
 			f.r.problem(fmt.Sprintf("%s/%d", f.fieldPtr(key), i), "connection %q: %s[%d] must be a namespace's name (lowercase letters, digits and -), got %v", f.conn, key, i, item)
 			continue
 		}

@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"maps"
 	"net/http"
@@ -180,6 +181,19 @@ func (r *Resolver) Executor(resource string, stateName string) (Executor, error)
 	if name, ok := r.testCase[stateName]; ok {
 		return mockExecutor{state: stateName, response: r.mocks.MockedResponses[name], calls: &r.calls}, nil
 	}
+	ex, err := r.executor(resource, stateName)
+	if err != nil || r.conns == nil || r.conns.Namespaces == nil {
+		return ex, err
+	}
+	if kind := stepKind(r, resource); kind != "" {
+		return namespacePolicy{Executor: ex, r: r, kind: kind, resource: resource, state: stateName}, nil
+	}
+	return ex, nil
+}
+
+// executor picks the executor of a resource (Executor without mocks and
+// namespace policies).
+func (r *Resolver) executor(resource string, stateName string) (Executor, error) {
 	if argv, ok := r.mappings[resource]; ok {
 		return r.command(resource, argv), nil
 	}
@@ -255,3 +269,47 @@ func (e *NoExecutorError) Error() string {
 // Close releases what the resolver's steps opened and kept for the next
 // ones (database pools of sql connections). Steps still running may fail.
 func (r *Resolver) Close() error { return r.clients.closeAll() }
+
+// stepKind is the kind of step (config.StepKinds) a resource runs, for
+// namespace policies; "" for those that run no code on the server.
+func stepKind(r *Resolver, resource string) string {
+	resource = strings.TrimSuffix(resource, ".waitForTaskToken")
+	if _, ok := r.mappings[resource]; ok {
+		return config.StepMapped
+	}
+	switch resource {
+	case ShellResource, steptask.ResourceShell:
+		return config.StepShell
+	case HTTPResource, steptask.ResourceHTTP:
+		return config.StepHTTP
+	case steptask.ResourceSQL:
+		return config.StepSQL
+	case steptask.ResourceCopy:
+		return config.StepCopy
+	case steptask.ResourceWaitFor:
+		return config.StepWaitFor
+	}
+	if isLambdaInvoke(resource) || isLambdaARN(resource) {
+		return config.StepMapped
+	}
+	return ""
+}
+
+// namespacePolicy runs a step only when the namespace of its execution
+// may run its kind (the configuration file's namespaces section); else it
+// fails with Baton.ResourceDisabled, which Catch may handle.
+type namespacePolicy struct {
+	Executor
+	r                     *Resolver
+	kind, resource, state string
+}
+
+func (p namespacePolicy) Run(ctx context.Context, req Request) (any, error) {
+	ns := p.r.namespaceOf(req)
+	if ns != "" && !p.r.conns.StepAllowed(ns, p.kind) {
+		return nil, &Failure{Name: ErrorResourceDisabled, Cause: fmt.Sprintf(
+			"resource %q (state %q) runs %s steps, which namespace %s may not run on this server (its configuration's namespaces section): use another kind of step, or ask the server's operator",
+			p.resource, p.state, p.kind, ns)}
+	}
+	return p.Executor.Run(ctx, req)
+}

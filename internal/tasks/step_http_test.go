@@ -225,3 +225,38 @@ func TestStepConnectionsByNamespace(t *testing.T) {
 		}
 	}
 }
+
+// TestNamespaceStepPolicy: the configuration's namespaces section decides
+// which kinds of step a namespace's runs may run; baton run (no
+// namespace) is not concerned.
+func TestNamespaceStepPolicy(t *testing.T) {
+	srv := echoServer(t)
+	conns := testConnections(t, `namespaces:
+  team-a: {steps: [http]}
+  '*': {steps: []}
+`, nil)
+	r := newResolver(t, Options{Connections: conns, NamespaceOf: func(arn string) string { return strings.TrimPrefix(arn, "arn:") }})
+	for _, tc := range []struct {
+		ns, resource, input string
+		ok                  bool
+	}{
+		{"team-a", steptask.ResourceHTTP, `{"url": "` + srv.URL + `/text"}`, true},
+		{"team-a", HTTPResource, `{"url": "` + srv.URL + `/text"}`, true},
+		{"team-a", ShellResource, `{"command": ["true"]}`, false},
+		{"team-b", steptask.ResourceHTTP, `{"url": "` + srv.URL + `/text"}`, false},
+		{"", ShellResource, `{"command": ["true"]}`, true},
+	} {
+		arn := ""
+		if tc.ns != "" {
+			arn = "arn:" + tc.ns
+		}
+		_, err := run(t, r, Request{Resource: tc.resource, ExecutionArn: arn, StateName: "S", Input: jsonValue(t, tc.input)})
+		var f *Failure
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("%s running %s: %v", tc.ns, tc.resource, err)
+		case !tc.ok && (!errors.As(err, &f) || f.Name != ErrorResourceDisabled || !strings.Contains(f.Cause, "namespace "+tc.ns)):
+			t.Errorf("%s running %s: %v, want Baton.ResourceDisabled", tc.ns, tc.resource, err)
+		}
+	}
+}
