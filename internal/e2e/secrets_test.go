@@ -139,7 +139,9 @@ notifications:
 	for _, w := range list.StateMachines {
 		get("/api/v1/workflows/" + w.Name)
 		get("/api/v1/workflows/" + w.Name + "/versions")
-		var runs struct{ Executions []struct{ ExecutionArn string } }
+		var runs struct {
+			Executions []struct{ ExecutionArn string }
+		}
 		json.Unmarshal([]byte(get("/api/v1/executions?workflow="+w.Name)), &runs)
 		for _, r := range runs.Executions {
 			p := "/api/v1/executions/" + url.PathEscape(r.ExecutionArn)
