@@ -57,6 +57,7 @@ type serverFlags struct {
 	auth           string
 	insecureNoAuth bool
 	secretKey      string
+	previousKeys   []string
 	openMetrics    bool
 	tlsCert        string
 	tlsKey         string
@@ -162,6 +163,7 @@ transitions in flight and leaves running executions to resume on restart.`,
 	fl.StringVar(&f.auth, "auth", envOr("BATON_AUTH", ""), "authentication: on or off (default: off on a loopback --listen address, on otherwise); see docs/security.md")
 	fl.BoolVar(&f.insecureNoAuth, "insecure-no-auth", envBool(&f.envErr, "BATON_INSECURE_NO_AUTH"), "allow --auth off on a network address (only behind a proxy that authenticates every request); said loudly in the log and on /readyz")
 	fl.StringVar(&f.secretKey, "secret-key", envOr("BATON_SECRET_KEY", ""), "key that encrypts secrets stored in the database: env:NAME or file:PATH (32 bytes, hex or base64); default: DATA_DIR/secret.key, made at the first start")
+	fl.StringArrayVar(&f.previousKeys, "previous-secret-key", nil, "a former --secret-key (env:NAME or file:PATH; repeatable) that still decrypts what was sealed before a key rotation, until those access keys are replaced (docs/security.md)")
 	fl.StringVar(&f.tlsCert, "tls-cert", envOr("BATON_TLS_CERT", ""), "serve HTTPS with this certificate (PEM, chain included); with --tls-key; both are read again on SIGHUP")
 	fl.StringVar(&f.tlsKey, "tls-key", envOr("BATON_TLS_KEY", ""), "the private key (PEM) of --tls-cert")
 	fl.BoolVar(&f.openMetrics, "open-metrics", envBool(&f.envErr, "BATON_OPEN_METRICS"), "leave GET /metrics open without a token when authentication is on")
@@ -396,7 +398,7 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 		},
 		DBCheck: f.dbCheck, Limits: limits, MaxStepTime: f.maxStepTime, Connections: conns, EventRetention: f.eventRetention,
 		Arrivals: arrivals, Notify: f.notify.config(),
-		Auth: server.AuthConfig{Mode: f.auth, InsecureNoAuth: f.insecureNoAuth, SecretKey: f.secretKey, OpenMetrics: f.openMetrics},
+		Auth: server.AuthConfig{Mode: f.auth, InsecureNoAuth: f.insecureNoAuth, SecretKey: f.secretKey, PreviousSecretKeys: f.previousKeys, OpenMetrics: f.openMetrics},
 		TLS:  server.TLSConfig{CertFile: f.tlsCert, KeyFile: f.tlsKey},
 	})
 	if err != nil {
