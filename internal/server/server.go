@@ -354,7 +354,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		return ns
 	})
-	eng.SetChildren(children{svc: svc, eng: eng, st: st})
+	eng.SetChildren(children{svc: svc, eng: eng, st: st, requireGrants: authOn})
 	triggers.SetStarter(starter{svc: svc})
 	bus.Register(triggers.Consumer())
 	bus.Register(events.NewRules(st, starter{svc: svc}, region, account, nil).Consumer())
