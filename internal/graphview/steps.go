@@ -359,7 +359,8 @@ func isTaskEvent(t string, suffixes ...string) bool {
 func NeedsDetails(t string) bool {
 	switch {
 	case strings.HasSuffix(t, "StateEntered"), strings.HasSuffix(t, "StateExited"), strings.HasSuffix(t, "StateAborted"),
-		strings.HasPrefix(t, "MapIteration"), strings.HasPrefix(t, "Execution"),
+		strings.HasPrefix(t, "MapIteration"),
+		t == "ExecutionFailed", t == "ExecutionTimedOut", t == "ExecutionAborted",
 		t == "MapStateStarted", t == "StepSkipped", t == "MapStateFailed", t == "ParallelStateFailed":
 		return true
 	}
@@ -377,13 +378,48 @@ type details struct {
 // SetDetails fills e's Name, Error, Cause and Length from body, the event
 // as GetExecutionHistory shows it (a JSON object whose details are the
 // member ending in "EventDetails"). A body that is not such an object
-// leaves e as it is.
+// leaves e as it is. It decodes in one pass the details members of the
+// events NeedsDetails names, and skips the rest.
 func SetDetails(e *Event, body []byte) {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(body, &m) != nil {
+	var b detailsBody
+	if json.Unmarshal(body, &b) != nil {
 		return
 	}
-	setDetails(e, m)
+	for _, d := range []*details{b.StateEntered, b.StateExited, b.MapIterationStarted, b.MapIterationSucceeded, b.MapIterationFailed, b.MapIterationAborted, b.MapStateStarted, b.StepSkipped, b.TaskStateAborted, b.TaskFailed, b.TaskTimedOut, b.TaskStartFailed, b.TaskSubmitFailed, b.TaskScheduleFailed, b.ActivityFailed, b.ActivityTimedOut, b.ActivityScheduleFailed, b.ActivityStartFailed, b.LambdaFunctionFailed, b.LambdaFunctionTimedOut, b.LambdaFunctionStartFailed, b.LambdaFunctionScheduleFailed, b.ExecutionFailed, b.ExecutionTimedOut, b.ExecutionAborted} {
+		if d != nil {
+			e.Name, e.Error, e.Cause, e.Length = d.Name, d.Error, d.Cause, d.Length
+			return
+		}
+	}
+}
+
+// detailsBody holds the details members SetDetails reads.
+type detailsBody struct {
+	StateEntered                 *details `json:"stateEnteredEventDetails"`
+	StateExited                  *details `json:"stateExitedEventDetails"`
+	MapIterationStarted          *details `json:"mapIterationStartedEventDetails"`
+	MapIterationSucceeded        *details `json:"mapIterationSucceededEventDetails"`
+	MapIterationFailed           *details `json:"mapIterationFailedEventDetails"`
+	MapIterationAborted          *details `json:"mapIterationAbortedEventDetails"`
+	MapStateStarted              *details `json:"mapStateStartedEventDetails"`
+	StepSkipped                  *details `json:"stepSkippedEventDetails"`
+	TaskStateAborted             *details `json:"taskStateAbortedEventDetails"`
+	TaskFailed                   *details `json:"taskFailedEventDetails"`
+	TaskTimedOut                 *details `json:"taskTimedOutEventDetails"`
+	TaskStartFailed              *details `json:"taskStartFailedEventDetails"`
+	TaskSubmitFailed             *details `json:"taskSubmitFailedEventDetails"`
+	TaskScheduleFailed           *details `json:"taskScheduleFailedEventDetails"`
+	ActivityFailed               *details `json:"activityFailedEventDetails"`
+	ActivityTimedOut             *details `json:"activityTimedOutEventDetails"`
+	ActivityScheduleFailed       *details `json:"activityScheduleFailedEventDetails"`
+	ActivityStartFailed          *details `json:"activityStartFailedEventDetails"`
+	LambdaFunctionFailed         *details `json:"lambdaFunctionFailedEventDetails"`
+	LambdaFunctionTimedOut       *details `json:"lambdaFunctionTimedOutEventDetails"`
+	LambdaFunctionStartFailed    *details `json:"lambdaFunctionStartFailedEventDetails"`
+	LambdaFunctionScheduleFailed *details `json:"lambdaFunctionScheduleFailedEventDetails"`
+	ExecutionFailed              *details `json:"executionFailedEventDetails"`
+	ExecutionTimedOut            *details `json:"executionTimedOutEventDetails"`
+	ExecutionAborted             *details `json:"executionAbortedEventDetails"`
 }
 
 func setDetails(e *Event, m map[string]json.RawMessage) {
