@@ -35,7 +35,7 @@ func h(lines ...string) []Event {
 	return out
 }
 
-// brief renders steps as "id:STATUS/attempts[/error][/its=s+f+r of t]".
+// brief renders steps as "id:STATUS/attempts[/error][/its=s+f+r/t]".
 func brief(steps []Step) string {
 	var b []string
 	for _, s := range steps {
@@ -44,7 +44,7 @@ func brief(steps []Step) string {
 			x += "/" + s.Error
 		}
 		if it := s.Iterations; it != nil {
-			x += fmt.Sprintf("/its=%d+%d+%d of %d", it.Succeeded, it.Failed, it.Running, it.Total)
+			x += fmt.Sprintf("/its=%d+%d+%d/%d", it.Succeeded, it.Failed, it.Running, it.Total)
 		}
 		b = append(b, x)
 	}
@@ -102,7 +102,7 @@ func TestSteps(t *testing.T) {
 			"11 MapStateSucceeded",
 			"12 MapStateExited name=Each",
 			"13 ExecutionSucceeded",
-		), "Each:SUCCEEDED/0/its=2+0+0 of 2 Item:SUCCEEDED/1"},
+		), "Each:SUCCEEDED/0/its=2+0+0/2 Item:SUCCEEDED/1"},
 		{"Parallel: a failed branch fails the Parallel, whose Catch catches it; the other branch is cancelled", false, h(
 			"0 ExecutionStarted",
 			"1 ParallelStateEntered name=Fan",
@@ -134,7 +134,7 @@ func TestSteps(t *testing.T) {
 			"13 ParallelStateSucceeded",
 			"14 ParallelStateExited name=Fan",
 			"15 ExecutionSucceeded",
-		), "Fan:SUCCEEDED/0 M:SUCCEEDED/0/its=1+0+0 of 1 Inner:SUCCEEDED/1"},
+		), "Fan:SUCCEEDED/0 M:SUCCEEDED/0/its=1+0+0/1 Inner:SUCCEEDED/1"},
 		{"Map failure: the iteration's error is the Map's", false, h(
 			"0 ExecutionStarted",
 			"1 MapStateEntered name=M",
@@ -146,7 +146,7 @@ func TestSteps(t *testing.T) {
 			"7 MapIterationFailed name=M error=Bad cause=why",
 			"8 MapStateFailed",
 			"9 ExecutionFailed error=Bad",
-		), "M:FAILED/0/Bad/its=0+1+0 of 2 In:FAILED/1/Bad"},
+		), "M:FAILED/0/Bad/its=0+1+0/2 In:FAILED/1/Bad"},
 		{"pipeline: a failed step that leaves is FAILED, not CAUGHT", true, h(
 			"0 ExecutionStarted",
 			"1 TaskStateEntered name=extract",
@@ -176,7 +176,7 @@ func TestSteps(t *testing.T) {
 			"14 MapStateAborted",
 			"13 TaskStateAborted name=other",
 			"16 ExecutionAborted",
-		), "each:ABORTED/3/E/its=1+1+0 of 3 other:ABORTED/1"},
+		), "each:ABORTED/3/E/its=1+1+0/3 other:ABORTED/1"},
 		{"repeated and old events are ignored", false, append(h(
 			"0 ExecutionStarted",
 			"1 TaskStateEntered name=A",
@@ -225,7 +225,7 @@ func TestStepsRealHistory(t *testing.T) {
 		}
 		s.Apply(e)
 	}
-	want := "Load:SUCCEEDED/1 Fan:SUCCEEDED/0 Notify:SUCCEEDED/1 Each:SUCCEEDED/0/its=2+0+0 of 2 Item:SUCCEEDED/1"
+	want := "Load:SUCCEEDED/1 Fan:SUCCEEDED/0 Notify:SUCCEEDED/1 Each:SUCCEEDED/0/its=2+0+0/2 Item:SUCCEEDED/1"
 	if got := brief(s.List()); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
