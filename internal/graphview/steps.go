@@ -85,8 +85,9 @@ type Steps struct {
 	// owner is the name index+1 of each event by id (0: none), negative
 	// for the events that start a branch (ParallelStateStarted and
 	// MapIterationStarted): a state entered after one is inside it.
-	owner []int32
-	last  int64
+	owner   []int32
+	last    int64
+	applied int64 // events applied
 }
 
 // NewSteps returns an empty Steps.
@@ -94,9 +95,9 @@ func NewSteps(pipelineRun bool) *Steps {
 	return &Steps{Pipeline: pipelineRun, index: map[string]int32{}}
 }
 
-// maxIDGap bounds how far past the events seen an id may jump and still be
-// recorded as an owner: ids are dense, and a hostile or broken history
-// must not make the owner table huge.
+// maxIDGap bounds how far past the number of events applied an id may
+// be and still be recorded as an owner: ids are dense (1, 2, ...), and a
+// broken history must not make the owner table huge.
 const maxIDGap = 1 << 20
 
 // LastEventID is the id of the last event applied.
@@ -152,7 +153,7 @@ func (s *Steps) ownerOf(id int64) (int32, bool) {
 }
 
 func (s *Steps) setOwner(id int64, idx int32, branchStart bool) {
-	if idx < 0 || id <= 0 || id > int64(len(s.owner))+maxIDGap {
+	if idx < 0 || id <= 0 || id > s.applied+maxIDGap {
 		return
 	}
 	for int64(len(s.owner)) <= id {
@@ -189,6 +190,7 @@ func (s *Steps) Apply(e Event) {
 		return
 	}
 	s.last = e.ID
+	s.applied++
 	t := e.Type
 	idx := int32(-1)
 	prev, prevStarts := s.ownerOf(e.Previous)
