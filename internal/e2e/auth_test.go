@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -208,5 +209,123 @@ print("PASS")
 	bad.apiError(t, "InvalidSignatureException", "list-state-machines")
 	if strings.Contains(srv.logs.String(), secret) {
 		t.Error("the access key's secret is in the server's log")
+	}
+}
+
+// batonFails runs the CLI expecting a refusal, and returns its output.
+func batonFails(t *testing.T, srv *server, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(binPath, append(args, "--server", srv.url)...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("baton %s succeeded, want a refusal:\n%s", strings.Join(args, " "), out)
+	}
+	return string(out)
+}
+
+// TestAuthGrants: with authentication on, a pipeline of team search that
+// triggers on core's listings is refused at deploy until an admin of core
+// grants it (search's own admin cannot); then listings' success starts it;
+// once the grant is revoked, listings' next success does not.
+func TestAuthGrants(t *testing.T) {
+	srv := newServer(t, "--auth", "on")
+	b, err := os.ReadFile(filepath.Join(srv.dataDir, "admin.token"))
+	if err != nil {
+		t.Fatalf("admin.token: %v", err)
+	}
+	admin := []string{"BATON_TOKEN=" + strings.TrimSpace(string(b))}
+	batonEnv(t, srv, admin, "namespaces", "create", "core")
+	batonEnv(t, srv, admin, "namespaces", "create", "search")
+	token := func(ns, role string) []string {
+		return []string{"BATON_TOKEN=" + strings.TrimSpace(batonEnv(t, srv, admin, "tokens", "create", "--namespace", ns, "--role", role))}
+	}
+	coreAdmin, searchAdmin := token("core", "admin"), token("search", "admin")
+
+	up := t.TempDir()
+	writeFiles(t, up, map[string]string{"pipeline.yaml": "name: listings\nsteps:\n  - {name: work, command: [\"true\"]}\n"})
+	batonEnv(t, srv, coreAdmin, "deploy", up, "--namespace", "core")
+	down := t.TempDir()
+	writeFiles(t, down, map[string]string{"pipeline.yaml": `name: pipeline-x
+trigger:
+  executions:
+    allOf:
+      - {name: listings, namespace: core, status: [SUCCEEDED]}
+steps:
+  - {name: join, command: ["true"]}
+`})
+	if out := batonFails(t, srv, searchAdmin, "deploy", down, "--namespace", "search"); !strings.Contains(out, "baton grants create --namespace core --to search --workflow listings") {
+		t.Fatalf("deploy without a grant: %s", out)
+	}
+	if out := batonFails(t, srv, searchAdmin, "grants", "create", "--from", "core", "--to", "search", "--workflow", "listings"); !strings.Contains(out, "admin") {
+		t.Fatalf("a grant by the downstream's admin: %s", out)
+	}
+	batonEnv(t, srv, coreAdmin, "grants", "create", "--from", "core", "--to", "search", "--workflow", "listings")
+	if out := batonEnv(t, srv, searchAdmin, "grants", "list", "--namespace", "search"); !strings.Contains(out, "listings") {
+		t.Fatalf("grants list: %s", out)
+	}
+	batonEnv(t, srv, searchAdmin, "deploy", down, "--namespace", "search")
+
+	runs := func() string {
+		return batonEnv(t, srv, searchAdmin, "executions", "list", "--workflow", "pipeline-x", "--namespace", "search")
+	}
+	batonEnv(t, srv, coreAdmin, "start", "listings", "-n", "core", "--wait", "-q")
+	waitFor(t, execTimeout, "pipeline-x started by core's listings", func() (bool, string) {
+		out := runs()
+		return strings.Count(out, "SUCCEEDED") == 1, out
+	})
+
+	batonEnv(t, srv, coreAdmin, "grants", "revoke", "--from", "core", "--to", "search", "--workflow", "listings")
+	batonEnv(t, srv, coreAdmin, "start", "listings", "-n", "core", "--wait", "-q")
+	// The triggers have read every event when their backlog is empty.
+	waitFor(t, execTimeout, "the triggers consumer caught up", func() (bool, string) {
+		m := batonMetrics(t, srv, admin)
+		return strings.Contains(m, `baton_event_bus_backlog{consumer="triggers"} 0`), m
+	})
+	if out := runs(); strings.Count(out, "SUCCEEDED")+strings.Count(out, "RUNNING") != 1 {
+		t.Fatalf("pipeline-x ran after the grant was revoked:\n%s", out)
+	}
+}
+
+// batonMetrics reads GET /metrics with the token of env.
+func batonMetrics(t *testing.T, srv *server, env []string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", srv.url+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+strings.TrimPrefix(env[0], "BATON_TOKEN="))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return string(b)
+}
+
+// TestAuthRecoverAdmin: with every admin token lost, the operator stops
+// the server, makes a new admin token in its data directory, and it works
+// once the server is back; while the server runs, the command is refused.
+func TestAuthRecoverAdmin(t *testing.T) {
+	srv := newServer(t, "--auth", "on")
+	out, err := exec.Command(binPath, "tokens", "recover-admin", "--data-dir", srv.dataDir).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "in use by process") {
+		t.Fatalf("recover-admin while the server runs: %v\n%s", err, out)
+	}
+	srv.stop()
+	cmd := exec.Command(binPath, "tokens", "recover-admin", "--data-dir", srv.dataDir)
+	var stdout strings.Builder
+	cmd.Stdout = &stdout
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("recover-admin: %v", err)
+	}
+	srv.start()
+	tok := strings.TrimSpace(stdout.String())
+	if !strings.HasPrefix(tok, "baton_") {
+		t.Fatalf("recover-admin printed %q", tok)
+	}
+	if out := batonEnv(t, srv, []string{"BATON_TOKEN=" + tok}, "tokens", "list"); !strings.Contains(out, "recovered admin") {
+		t.Fatalf("tokens list with the recovered token:\n%s", out)
+	}
+	if strings.Contains(srv.logs.String(), tok) {
+		t.Fatal("the recovered token is in the server's log")
 	}
 }

@@ -51,3 +51,11 @@ func truncate(s string, n int) string {
 	}
 	return s
 }
+
+// TokenExecution is the ARN of the execution whose open task a token
+// names (apierr InvalidToken or TaskTimedOut otherwise): the server
+// authorizes a task result in that execution's namespace.
+func (e *Engine) TokenExecution(ctx context.Context, token string) (string, error) {
+	ref, err := e.lookupToken(ctx, token)
+	return ref.arn, err
+}

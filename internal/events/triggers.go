@@ -67,6 +67,10 @@ type TriggerOptions struct {
 	Region         string
 	DefaultAccount string // the account of the "default" namespace
 	Log            *slog.Logger
+	// RequireGrants: an executions trigger sees another namespace's runs
+	// only under that namespace's grant (store.Grants), read again when
+	// the catalog changes. A grant revoked stops the outcomes that follow.
+	RequireGrants bool
 }
 
 // Triggers starts pipelines when their triggers are met. Today: upstream
@@ -79,6 +83,7 @@ type Triggers struct {
 	mu        sync.Mutex
 	workflows []*Workflow
 	accounts  map[string]string
+	grants    []*store.Grant // with RequireGrants
 	// execs is the run log of each pipeline with an executions trigger:
 	// the unconsumed outcomes of its upstreams.
 	execs map[string]*runLog
@@ -202,13 +207,17 @@ func (t *Triggers) refresh(ctx context.Context) error {
 		return nil
 	}
 	wfs, accounts, err := t.cat.load(ctx)
+	var grants []*store.Grant
+	if err == nil && t.opt.RequireGrants {
+		grants, err = t.opt.Store.ListGrants(ctx)
+	}
 	if err != nil {
 		t.stale.Store(true)
 		return err
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.workflows, t.accounts, t.patterns = wfs, accounts, nil
+	t.workflows, t.accounts, t.patterns, t.grants = wfs, accounts, nil, grants
 	t.gen++
 	return nil
 }
@@ -274,6 +283,9 @@ func (t *Triggers) handle(ctx context.Context, evs []*store.OutboxEvent, c *stor
 				acct, ok := t.accounts[ns]
 				if !ok || t.cat.stateMachineArn(acct, cond.Name) != se.Detail.StateMachineArn || !contains(cond.Status, se.Detail.Status) {
 					continue
+				}
+				if t.opt.RequireGrants && !store.Granted(t.grants, ns, w.Namespace, cond.Name) {
+					continue // the upstream namespace does not (or no longer) grant it
 				}
 				o := outcome{EventID: se.ID, Workflow: cond.Name, Namespace: ns, Arn: se.Detail.ExecutionArn,
 					Status: se.Detail.Status, Time: at, LogicalDate: logicalDay(se.Detail.LogicalDate), Depth: se.Detail.TriggerDepth}

@@ -36,6 +36,9 @@ type AuthConfig struct {
 	// "env:NAME", "file:PATH", or "" for DATA_DIR/secret.key (made at the
 	// first start, 0600).
 	SecretKey string
+	// PreviousSecretKeys are former server keys (env: or file:) that still
+	// open secrets sealed before a rotation.
+	PreviousSecretKeys []string
 	// OpenMetrics leaves GET /metrics open when authentication is on.
 	OpenMetrics bool
 	// Now, when set, is the clock of expiries and signature times (tests).
@@ -106,7 +109,7 @@ type authn struct {
 	next        http.Handler
 }
 
-var anonymous = &auth.Principal{Anonymous: true}
+var anonymous = auth.Everyone
 
 func (m *authn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !m.on {
@@ -240,6 +243,9 @@ func newAuthenticator(ctx context.Context, cfg Config, dir string, st store.Stor
 	if err != nil {
 		return nil, err
 	}
+	if err := sealer.WithPrevious(cfg.Auth.PreviousSecretKeys); err != nil {
+		return nil, err
+	}
 	if generated {
 		cfg.Log.Info("server key created: it encrypts the secrets stored in the database; back it up with the database, and keep it from others",
 			"file", filepath.Join(dir, auth.KeyFileName))
@@ -259,4 +265,30 @@ func newAuthenticator(ctx context.Context, cfg Config, dir string, st store.Stor
 	}
 	cfg.Log.Info("authentication is on", "metrics_open", cfg.Auth.OpenMetrics)
 	return a, nil
+}
+
+// everyNamespace asks requireRole for a role on every namespace (a '*'
+// grant), not merely in some namespace.
+const everyNamespace = "**"
+
+// requireRole serves next to callers holding role in some namespace
+// (auth.AllNamespaces) or on every namespace (everyNamespace); others get
+// 403.
+func requireRole(scope string, role auth.Role, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := auth.FromContext(r.Context())
+		ok := p.HasAnywhere(role)
+		if scope == everyNamespace {
+			ok = p.Has(auth.AllNamespaces, role)
+		}
+		if !ok {
+			e := auth.Denied(p, auth.AllNamespaces, role)
+			if scope == everyNamespace {
+				e.Message = fmt.Sprintf("%s holds no %s role on every namespace: ask an admin for one (baton tokens create --namespace '*' --role %s)", p, role, role)
+			}
+			native.WriteError(w, e.Status, e.Code, e.Message)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

@@ -45,8 +45,20 @@ func startServerAuth(t *testing.T, listen string, hc HTTPConfig, ac AuthConfig) 
 // when not JSON).
 func call(t *testing.T, addr, method, path, host string, hdr map[string]string, body string) (int, map[string]any, http.Header) {
 	t.Helper()
+	res := send(t, addr, method, path, host, hdr, body)
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return res.StatusCode, m, res.Header
+}
+
+// send sends a request (10 s at most, a connection of its own) and
+// returns the answer, its body to be read and closed by the caller.
+func send(t *testing.T, addr, method, path, host string, hdr map[string]string, body string) *http.Response {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	req, err := http.NewRequestWithContext(ctx, method, "http://"+addr+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -58,16 +70,12 @@ func call(t *testing.T, addr, method, path, host string, hdr map[string]string, 
 		req.Header.Set(k, v)
 	}
 	tr := &http.Transport{DisableKeepAlives: true}
-	defer tr.CloseIdleConnections()
+	t.Cleanup(tr.CloseIdleConnections)
 	res, err := (&http.Client{Transport: tr}).Do(req)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s %s: %v", method, path, err)
 	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	return res.StatusCode, m, res.Header
+	return res
 }
 
 const passDef = `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`

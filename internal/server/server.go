@@ -15,7 +15,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -80,7 +82,21 @@ type Config struct {
 	// PipelineEnv is what pipelines' expressions read as $env (the
 	// variables --expose-env names); nil: nothing.
 	PipelineEnv map[string]string
-	Log         *slog.Logger
+	// StepLocalNetwork says whether steps' HTTP requests (http steps,
+	// baton:http, copy from a URL) may reach loopback, link-local and
+	// cloud metadata addresses: "allow", "deny", or "" for deny with
+	// authentication on (a shared server) and allow without (a laptop).
+	StepLocalNetwork string
+	// StepPaths are the directories copy and wait_for steps' (and data
+	// triggers') file:// locations may be in, besides their run's own
+	// (--step-paths); nil: anywhere with authentication off, nowhere else
+	// with it on. The data directory is never allowed.
+	StepPaths []string
+	// StepEnv names the variables of the server's environment that step
+	// and task commands get besides tasks.DefaultInheritEnv (--step-env):
+	// never the others, which may hold the server's secrets.
+	StepEnv []string
+	Log     *slog.Logger
 	// Limits bound what one JSONata evaluation or one execution may cost
 	// (zero fields: asl's defaults; see docs/asl.md).
 	Limits asl.Limits
@@ -278,9 +294,16 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
+	// Steps' connections are chosen by namespace; the service that knows
+	// them comes after the resolver.
+	var namespaceOf atomic.Value
+	namespaceOf.Store(func(string) string { return "?" })
 	resolver, err := tasks.NewResolver(tasks.Options{Mappings: cfg.Resources, MaxResultBytes: cfg.MaxPayloadBytes,
 		DisableShell: cfg.DisableShell, AllowedResources: cfg.AllowedResources, ProcessGroupDir: groups,
-		Connections: cfg.Connections})
+		Connections: cfg.Connections, InheritEnv: append(slices.Clone(tasks.DefaultInheritEnv), cfg.StepEnv...),
+		RefuseLocalNetwork: cfg.StepLocalNetwork == "deny" || cfg.StepLocalNetwork == "" && authOn,
+		StepPaths:          stepPaths(cfg.StepPaths, authOn), DeniedPaths: []string{dir},
+		NamespaceOf: func(arn string) string { return namespaceOf.Load().(func(string) string)(arn) }})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -310,11 +333,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	triggers := events.NewTriggers(events.TriggerOptions{Store: st, Region: region, DefaultAccount: account, Log: cfg.Log})
+	triggers := events.NewTriggers(events.TriggerOptions{Store: st, Region: region, DefaultAccount: account, Log: cfg.Log, RequireGrants: authOn})
 	arrivals := newArrivals(cfg, st, bus, resolver, region, account)
 	notifier := newNotifier(cfg, st, bus, reg, account)
 	svc := service.New(service.Config{Region: cfg.Region, AccountID: cfg.AccountID, MaxPayloadBytes: cfg.MaxPayloadBytes,
-		DisabledResource: resolver.Disabled, MaxTaskLogBytes: cfg.MaxTaskLogBytes, Bundles: bundles,
+		DisabledResource: resolver.Disabled, MaxTaskLogBytes: cfg.MaxTaskLogBytes, Bundles: bundles, RequireGrants: authOn,
 		OnWorkflowsChanged: func() {
 			triggers.Changed()
 			bus.Wake(events.TriggersConsumer)
@@ -324,6 +347,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		},
 		Notifications: notifier,
 		PutBusEvents:  bus.Put, MaxRulesPerBus: cfg.MaxRulesPerBus, MaxTargetsPerRule: cfg.MaxTargetsPerRule}, st, eng)
+	namespaceOf.Store(func(arn string) string {
+		ns, err := svc.NamespaceOfArn(context.Background(), arn)
+		if err != nil || ns == "" {
+			return "?" // unknown: only connections open to every namespace
+		}
+		return ns
+	})
 	eng.SetChildren(children{svc: svc, eng: eng, st: st})
 	triggers.SetStarter(starter{svc: svc})
 	bus.Register(triggers.Consumer())
@@ -484,13 +514,22 @@ func (x surface) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", native.Handler(x.svc, x.watch, x.log, native.Options{MaxStreams: x.cfg.HTTP.MaxStreams, Triggers: x.triggers}))
 	if x.arrivals != nil {
-		mux.Handle("/api/v1/events/s3", bucketNotifications{arrivals: x.arrivals})
+		// A bucket notification only wakes the checks of data arrival,
+		// which list the bucket themselves: any operator may send one.
+		mux.Handle("/api/v1/events/s3", requireRole(auth.AllNamespaces, auth.Operator, bucketNotifications{arrivals: x.arrivals}))
 	}
 	credentialRoutes{a: x.auth}.register(mux)
 	ui := uiHandler(web.Assets())
 	mux.Handle("/ui/", ui)
 	mux.Handle("/ui", http.RedirectHandler("/ui/", http.StatusSeeOther))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(x.reg, promhttp.HandlerOpts{}))
+	// Metrics name workflows of every namespace: a viewer of every
+	// namespace (the platform's scraper) reads them, or anyone with
+	// --open-metrics.
+	metrics := promhttp.HandlerFor(x.reg, promhttp.HandlerOpts{})
+	if !x.cfg.Auth.OpenMetrics {
+		metrics = requireRole(everyNamespace, auth.Viewer, metrics)
+	}
+	mux.Handle("GET /metrics", metrics)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
@@ -597,4 +636,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	serr := s.store.Close()
 	s.unlock()
 	return errors.Join(eerr, serr)
+}
+
+// stepPaths are the directories steps' file:// locations may use: those
+// given, else anywhere on a laptop (authentication off) and only the
+// run's own directory on a shared server.
+func stepPaths(given []string, authOn bool) []string {
+	if given == nil && authOn {
+		return []string{}
+	}
+	return given
 }

@@ -26,6 +26,9 @@ type Engine interface {
 	SendTaskSuccess(ctx context.Context, token, output string) error
 	SendTaskFailure(ctx context.Context, token, errName, cause string) error
 	SendTaskHeartbeat(ctx context.Context, token string) error
+	// TokenExecution is the ARN of the execution of a task token's open
+	// task (apierr InvalidToken or TaskTimedOut when none).
+	TokenExecution(ctx context.Context, token string) (string, error)
 	// GetActivityTask waits until a task of the activity is available or
 	// ctx ends (the caller bounds it to 60 s) and hands it to the worker;
 	// it returns nil, nil when none came.

@@ -285,3 +285,7 @@ func (e *env) mkSM(t *testing.T, in *CreateStateMachineInput) *CreateStateMachin
 	}
 	return out
 }
+
+func (f *fakeEngine) TokenExecution(_ context.Context, token string) (string, error) {
+	return "arn:aws:states:us-east-1:123456789012:execution:sm:run", f.token(token)
+}

@@ -80,8 +80,22 @@ func (s *Service) ListNamespaces(ctx context.Context) ([]Namespace, error) {
 	return out, nil
 }
 
-// namespaceAccount is the account id of a namespace ("" is "default").
+// WithNamespace returns ctx in which requests that name no namespace act
+// in ns: the AWS APIs' CreateStateMachine, ListStateMachines, ... of a
+// credential with roles in one team's namespace act there, as an AWS key
+// acts in its account.
+func WithNamespace(ctx context.Context, ns string) context.Context {
+	return context.WithValue(ctx, namespaceKey{}, ns)
+}
+
+type namespaceKey struct{}
+
+// namespaceAccount is the account id of a namespace ("" is the request's
+// namespace, WithNamespace, else "default").
 func (s *Service) namespaceAccount(ctx context.Context, ns string) (string, error) {
+	if ns == "" {
+		ns, _ = ctx.Value(namespaceKey{}).(string)
+	}
 	if ns == "" || ns == DefaultNamespace {
 		return s.cfg.AccountID, nil
 	}
@@ -137,6 +151,38 @@ func (s *Service) namespaceOfAccount(ctx context.Context, account string) (strin
 		}
 	}
 	return "", nil
+}
+
+// NamespaceOfArn is the namespace of an ARN's account: "default" for the
+// server's, "" for an account no namespace has (only a role on every
+// namespace reaches it). Namespaces are never deleted, so a name once
+// found is kept (a map small as the namespaces are).
+func (s *Service) NamespaceOfArn(ctx context.Context, arn string) (string, error) {
+	account := accountOf(arn)
+	if account == s.cfg.AccountID {
+		return DefaultNamespace, nil
+	}
+	if ns, ok := s.nsOfAccount.Load(account); ok {
+		return ns.(string), nil
+	}
+	ns, err := s.namespaceOfAccount(ctx, account)
+	if err == nil && ns != "" {
+		s.nsOfAccount.Store(account, ns)
+	}
+	return ns, err
+}
+
+// TaskNamespace is the namespace of the execution whose open task a task
+// token names: a task result is authorized there.
+func (s *Service) TaskNamespace(ctx context.Context, token string) (string, error) {
+	if err := checkToken(token); err != nil {
+		return "", err
+	}
+	arn, err := s.eng.TokenExecution(ctx, token)
+	if err != nil {
+		return "", err
+	}
+	return s.NamespaceOfArn(ctx, arn)
 }
 
 // accountOf is the account of an ARN ("" when it is none).

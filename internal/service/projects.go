@@ -7,6 +7,7 @@ package service
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -290,6 +291,9 @@ func (s *Service) DeployPipeline(ctx context.Context, in *DeployPipelineInput) (
 	}
 	account, err := s.namespaceAccount(ctx, ns)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkGrants(ctx, cmp.Or(ns, DefaultNamespace), p.pl); err != nil {
 		return nil, err
 	}
 	typ := typeOr(p.pl.Type)

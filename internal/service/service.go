@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -58,6 +59,11 @@ type Config struct {
 	// Notifications is the server's notifier (nil: none): deploys check
 	// that pipelines' targets can be delivered to.
 	Notifications Notifications
+	// RequireGrants refuses to deploy a pipeline that triggers on another
+	// namespace's runs without that namespace's grant (grants.go). The
+	// server sets it with authentication on: without it every caller may
+	// do everything anyway.
+	RequireGrants bool
 }
 
 // Service implements every operation of the Step Functions API over a store
@@ -74,6 +80,8 @@ type Service struct {
 	bundleSlots chan struct{}
 	// putEvents group-commits PutEvents' appends (events.go).
 	putEvents groupAppender
+	// nsOfAccount caches NamespaceOfArn: account id -> namespace name.
+	nsOfAccount sync.Map
 }
 
 // New returns a Service storing in st and running executions with eng.

@@ -170,6 +170,7 @@ type Store interface {
 
 	EventRules
 	Credentials
+	Grants
 
 	// SetNotificationSettings stores the notification settings of a state
 	// machine (the service's own encoding; nil removes them). ErrNotFound
@@ -650,4 +651,38 @@ type Credentials interface {
 	RevokeCredential(ctx context.Context, id string, at time.Time) error
 	// TouchCredential sets LastUsed (ErrNotFound when missing).
 	TouchCredential(ctx context.Context, id string, at time.Time) error
+}
+
+// --- Grants between namespaces (authorization) ---
+
+// Grant lets the pipelines of namespace To trigger on the runs of
+// workflow Workflow ("*": every workflow) of namespace From: the upstream
+// team's consent to be watched.
+type Grant struct {
+	From, To, Workflow string
+	Created            time.Time
+	// CreatedBy names who made it (a credential's id), for the record.
+	CreatedBy string
+}
+
+// Grants keeps grants, keyed by (From, To, Workflow).
+type Grants interface {
+	CreateGrant(ctx context.Context, g *Grant) error // ErrExists
+	// ListGrants returns every grant, sorted by From, To, Workflow.
+	ListGrants(ctx context.Context) ([]*Grant, error)
+	DeleteGrant(ctx context.Context, from, to, workflow string) error // ErrNotFound
+}
+
+// Granted tells whether grants let namespace to trigger on the runs of
+// workflow of namespace from (always within one namespace).
+func Granted(grants []*Grant, from, to, workflow string) bool {
+	if from == to {
+		return true
+	}
+	for _, g := range grants {
+		if g.From == from && g.To == to && (g.Workflow == workflow || g.Workflow == "*") {
+			return true
+		}
+	}
+	return false
 }

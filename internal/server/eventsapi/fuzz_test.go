@@ -3,6 +3,7 @@ package eventsapi
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/batonhq/baton/internal/auth"
 	"io"
 	"log/slog"
 	"net/http"
@@ -35,7 +36,7 @@ func FuzzRequest(f *testing.F) {
 	}
 	f.Cleanup(func() { st.Close() })
 	now := func() time.Time { return time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC) }
-	h := Handler(service.New(service.Config{Now: now, MaxRulesPerBus: 20}, st, nil), slog.New(slog.DiscardHandler))
+	h := auth.Open(Handler(service.New(service.Config{Now: now, MaxRulesPerBus: 20}, st, nil), slog.New(slog.DiscardHandler)))
 
 	f.Fuzz(func(t *testing.T, op uint8, body []byte) {
 		target := TargetPrefix + ops[int(op)%len(ops)]

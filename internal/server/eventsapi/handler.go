@@ -77,7 +77,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, opName, reqID, err)
 		return
 	}
-	out, err := call(r.Context(), h.svc, body)
+	ctx, err := sfnapi.Authorize(r.Context(), h.svc, roles[opName], body)
+	if err != nil {
+		h.writeError(w, r, opName, reqID, err)
+		return
+	}
+	out, err := call(ctx, h.svc, body)
 	if err != nil {
 		h.writeError(w, r, opName, reqID, err)
 		return

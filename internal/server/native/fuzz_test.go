@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/batonhq/baton/internal/auth"
 	"io"
 	"log/slog"
 	"net/http"
@@ -42,7 +43,7 @@ func FuzzRequest(f *testing.F) {
 	f.Add(uint8(2), "", []byte(`[]`))
 
 	env := nativetest.New(f)
-	h := native.Handler(env.Service, env.Watcher, slog.New(slog.DiscardHandler), native.Options{})
+	h := auth.Open(native.Handler(env.Service, env.Watcher, slog.New(slog.DiscardHandler), native.Options{}))
 	f.Fuzz(func(t *testing.T, route uint8, query string, body []byte) {
 		rt := routes[int(route)%len(routes)]
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)

@@ -102,7 +102,18 @@ type route struct {
 }
 
 func (h *handler) routes() {
-	for _, r := range []route{
+	for _, r := range h.table() {
+		if _, ok := rules[r.pattern]; !ok {
+			panic("native: route " + r.pattern + " has no authorization rule (add it to rules in authz.go)")
+		}
+		h.mux.Handle(r.pattern, h.wrap(r.pattern, r.fn))
+	}
+	h.mux.HandleFunc("/", h.noRoute)
+}
+
+// table lists the API's routes.
+func (h *handler) table() []route {
+	return []route{
 		{"GET /api/v1/workflows", h.listWorkflows},
 		{"POST /api/v1/workflows", h.deployWorkflow},
 		{"GET /api/v1/workflows/{name}", h.getWorkflow},
@@ -148,6 +159,9 @@ func (h *handler) routes() {
 		{"POST /api/v1/bundles", h.putBundle},
 		{"GET /api/v1/namespaces", h.listNamespaces},
 		{"POST /api/v1/namespaces", h.createNamespace},
+		{"GET /api/v1/grants", h.listGrants},
+		{"POST /api/v1/grants", h.createGrant},
+		{"DELETE /api/v1/grants", h.deleteGrant},
 		{"GET /api/v1/bundles/{digest}", h.getBundle},
 
 		{"GET /api/v1/rules", h.listRules},
@@ -158,10 +172,7 @@ func (h *handler) routes() {
 		{"POST /api/v1/rules/{name}/disable", h.disableRule},
 		{"POST /api/v1/events", h.putEvents},
 		{"GET /api/v1/bus/events", h.readBus},
-	} {
-		h.mux.Handle(r.pattern, h.wrap(r.fn))
 	}
-	h.mux.HandleFunc("/", h.noRoute)
 }
 
 // ServeHTTP dispatches to the routes.
@@ -169,13 +180,17 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
 }
 
-// wrap turns a route function into a handler: its error becomes the JSON
-// error response. A POST must say its body is JSON, even an empty one:
+// wrap turns a route function into a handler: the caller's role is
+// checked (authz.go), and the route's error becomes the JSON error
+// response. A POST must say its body is JSON, even an empty one:
 // the media types a web page may send to another site without asking
 // (text/plain, forms) are refused, so such a page cannot change anything.
-func (h *handler) wrap(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
+func (h *handler) wrap(pattern string, fn func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := checkContentType(r)
+		err := h.authorize(pattern, r)
+		if err == nil {
+			err = checkContentType(r)
+		}
 		if err == nil {
 			err = fn(w, r)
 		}

@@ -1,15 +1,22 @@
 package native
 
 import (
+	"github.com/batonhq/baton/internal/auth"
 	"net/http"
 )
 
-// listNamespaces answers GET /api/v1/namespaces: every namespace, default
-// first.
+// listNamespaces answers GET /api/v1/namespaces: every namespace the
+// caller may see, default first.
 func (h *handler) listNamespaces(w http.ResponseWriter, r *http.Request) error {
-	out, err := h.svc.ListNamespaces(r.Context())
+	all, err := h.svc.ListNamespaces(r.Context())
 	if err != nil {
 		return err
+	}
+	out := all[:0]
+	for _, n := range all {
+		if auth.Visible(r.Context(), n.Name) {
+			out = append(out, n)
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"namespaces": out})
 	return nil

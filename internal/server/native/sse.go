@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/batonhq/baton/internal/auth"
 	"net/http"
 	"slices"
 	"strconv"
@@ -335,6 +336,13 @@ func (h *handler) allEvents(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		ns, err := h.svc.NamespaceOfArn(r.Context(), arn)
+		if err != nil {
+			return err
+		}
+		if err := auth.Require(r.Context(), ns, auth.Viewer); err != nil {
+			return err
+		}
 		if _, err := h.svc.DescribeStateMachine(r.Context(), &service.DescribeStateMachineInput{StateMachineArn: arn}); err != nil {
 			return err
 		}
@@ -357,6 +365,7 @@ func (h *handler) allEvents(w http.ResponseWriter, r *http.Request) error {
 	}
 	beat := time.NewTicker(h.heartbeat)
 	defer beat.Stop()
+	visible := h.visibleArns(r.Context())
 	seen := map[string]string{} // execution ARN -> last status sent, while not final
 	for {
 		select {
@@ -370,7 +379,7 @@ func (h *handler) allEvents(w http.ResponseWriter, r *http.Request) error {
 			if !ok {
 				return nil
 			}
-			if smArn != "" && u.StateMachineArn != smArn || seen[u.ExecutionArn] == u.Status {
+			if smArn != "" && u.StateMachineArn != smArn || seen[u.ExecutionArn] == u.Status || !visible(u.ExecutionArn) {
 				continue
 			}
 			if final(u.Status) {
@@ -383,5 +392,17 @@ func (h *handler) allEvents(w http.ResponseWriter, r *http.Request) error {
 				return nil
 			}
 		}
+	}
+}
+
+// visibleArns tells which executions the caller of ctx may see, by the
+// namespace of their ARN (a stream of every execution shows only those).
+func (h *handler) visibleArns(ctx context.Context) func(arn string) bool {
+	if p := auth.FromContext(ctx); p.Has(auth.AllNamespaces, auth.Viewer) {
+		return func(string) bool { return true }
+	}
+	return func(arn string) bool {
+		ns, err := h.svc.NamespaceOfArn(ctx, arn)
+		return err == nil && auth.Visible(ctx, ns)
 	}
 }

@@ -3,6 +3,7 @@ package sfnapi
 import (
 	"context"
 	"errors"
+	"github.com/batonhq/baton/internal/auth"
 	"log/slog"
 	"net/http/httptest"
 	"sync"
@@ -149,7 +150,11 @@ func newTestServer(t *testing.T, cfg service.Config) *testServer {
 	}
 	eng := &fakeEngine{st: st, now: cfg.Now}
 	svc := service.New(cfg, st, eng)
-	srv := httptest.NewServer(Handler(svc, slog.New(slog.DiscardHandler)))
+	srv := httptest.NewServer(auth.Open(Handler(svc, slog.New(slog.DiscardHandler))))
 	t.Cleanup(srv.Close)
 	return &testServer{Server: srv, svc: svc, eng: eng, st: st}
+}
+
+func (f *fakeEngine) TokenExecution(_ context.Context, token string) (string, error) {
+	return "arn:aws:states:us-east-1:123456789012:execution:sm:run", f.token(token)
 }

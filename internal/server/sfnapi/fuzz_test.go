@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/batonhq/baton/internal/auth"
 	"io"
 	"log/slog"
 	"net/http"
@@ -38,7 +39,7 @@ func FuzzRequest(f *testing.F) {
 	f.Cleanup(func() { st.Close() })
 	now := func() time.Time { return time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC) }
 	eng := &fakeEngine{st: st, now: now}
-	h := Handler(service.New(service.Config{Now: now}, st, eng), slog.New(slog.DiscardHandler))
+	h := auth.Open(Handler(service.New(service.Config{Now: now}, st, eng), slog.New(slog.DiscardHandler)))
 
 	f.Fuzz(func(t *testing.T, op uint8, body []byte) {
 		target := "AWSStepFunctions." + ops[int(op)%len(ops)]

@@ -80,10 +80,15 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, opName, reqID, err)
 		return
 	}
+	ctx, err := Authorize(r.Context(), h.svc, roles[opName], body)
+	if err != nil {
+		h.writeError(w, r, opName, reqID, err)
+		return
+	}
 	if d, ok := longOps[opName]; ok {
 		httpx.Extend(w, d)
 	}
-	out, err := call(r.Context(), h.svc, body)
+	out, err := call(ctx, h.svc, body)
 	if err != nil {
 		h.writeError(w, r, opName, reqID, err)
 		return

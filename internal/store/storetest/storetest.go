@@ -63,6 +63,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"EventRules", ruleTests},
 		{"NotificationSettings", notificationSettingTests},
 		{"Credentials", credentialTests},
+		{"Grants", grantTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

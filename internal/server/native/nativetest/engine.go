@@ -284,3 +284,14 @@ func (e *Engine) SendTaskHeartbeat(_ context.Context, token string) error {
 func (e *Engine) RunTestTask(context.Context, workflow.RunTask) engine.TaskOutcome {
 	return engine.TaskOutcome{Error: "States.TaskFailed", Cause: "nativetest: tasks do not run"}
 }
+
+// TokenExecution is the execution of a task handed out.
+func (e *Engine) TokenExecution(_ context.Context, token string) (string, error) {
+	e.mu.Lock()
+	t, ok := e.open[token]
+	e.mu.Unlock()
+	if !ok {
+		return "", apierr.New(apierr.TaskDoesNotExist, "Task Does Not Exist: the task token is unknown or its task is done")
+	}
+	return t.ExecutionArn, nil
+}

@@ -7,6 +7,7 @@ package nativetest
 
 import (
 	"context"
+	"github.com/batonhq/baton/internal/auth"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -47,7 +48,7 @@ func New(t testing.TB, cfg ...service.Config) *Env {
 func Serve(t testing.TB, h http.Handler) string {
 	t.Helper()
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", h)
+	mux.Handle("/api/v1/", auth.Open(h)) // as a server without authentication
 	srv := httptest.NewUnstartedServer(mux)
 	ctx, cancel := context.WithCancel(context.Background())
 	srv.Config.BaseContext = func(_ net.Listener) context.Context { return ctx }
