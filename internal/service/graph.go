@@ -46,20 +46,9 @@ func (s *Service) definitionOf(ctx context.Context, arn string) (string, string,
 		}
 		return sm.Language, sm.Definition, nil
 	case ArnAlias:
-		al, err := s.store.GetAlias(ctx, arn)
-		if err != nil {
-			return "", "", storeErr(err, stateMachineNotFound(arn))
+		if versionArn, err = s.aliasMainVersion(ctx, arn); err != nil {
+			return "", "", err
 		}
-		if len(al.Routing) == 0 {
-			return "", "", stateMachineNotFound(arn)()
-		}
-		main := al.Routing[0]
-		for _, r := range al.Routing[1:] {
-			if r.Weight > main.Weight {
-				main = r
-			}
-		}
-		versionArn = main.VersionArn
 	}
 	v, err := s.store.GetVersion(ctx, versionArn)
 	if err != nil {
