@@ -244,6 +244,28 @@ func TestWorkflowGrid(t *testing.T) {
 		t.Errorf("cells %v, want %v", byName, want)
 	}
 
+	// A stored definition this server cannot read: no graph, but the grid
+	// still shows the steps the runs went through.
+	sm, err := e.Store.GetStateMachine(ctx, strings.TrimSuffix(strings.Replace(arns[0], ":execution:", ":stateMachine:", 1), ":run-0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := sm.Definition
+	sm.Definition = `{"StartAt": "Gone"}`
+	if err := e.Store.UpdateStateMachine(ctx, sm); err != nil {
+		t.Fatal(err)
+	}
+	expectError(t, e.do(t, "GET", "/api/v1/workflows/g/graph", nil), http.StatusBadRequest, "InvalidDefinition")
+	r = e.do(t, "GET", "/api/v1/workflows/g/grid", nil)
+	expect(t, r, http.StatusOK)
+	if m := r.json(t); !reflect.DeepEqual(m["steps"], []any{"A", "B"}) {
+		t.Errorf("grid without a graph: %s", r.body)
+	}
+	sm.Definition = good
+	if err := e.Store.UpdateStateMachine(ctx, sm); err != nil {
+		t.Fatal(err)
+	}
+
 	expectError(t, e.do(t, "GET", "/api/v1/workflows/g/grid?limit=101", nil), http.StatusBadRequest, "ValidationException")
 	expectError(t, e.do(t, "GET", "/api/v1/workflows/g/grid?limit=0", nil), http.StatusBadRequest, "ValidationException")
 	expectError(t, e.do(t, "GET", "/api/v1/workflows/g/grid?next=bogus", nil), http.StatusBadRequest, "InvalidToken")
