@@ -329,3 +329,39 @@ func TestAuthRecoverAdmin(t *testing.T) {
 		t.Fatal("the recovered token is in the server's log")
 	}
 }
+
+// TestAuthNestedRunNeedsGrant: with authentication on, a state machine of
+// namespace search cannot start core's workflow as a nested run until an
+// admin of core grants it; then it can.
+func TestAuthNestedRunNeedsGrant(t *testing.T) {
+	srv := newServer(t, "--auth", "on")
+	b, err := os.ReadFile(filepath.Join(srv.dataDir, "admin.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := []string{"BATON_TOKEN=" + strings.TrimSpace(string(b))}
+	batonEnv(t, srv, admin, "namespaces", "create", "core")
+	batonEnv(t, srv, admin, "namespaces", "create", "search")
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"listings.asl.json": `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"rows":42},"End":true}}}`})
+	out := batonEnv(t, srv, admin, "deploy", filepath.Join(dir, "listings.asl.json"), "--namespace", "core")
+	coreArn := ""
+	for _, f := range strings.Fields(out) {
+		if strings.Contains(f, ":stateMachine:listings") {
+			coreArn = f
+		}
+	}
+	if coreArn == "" {
+		t.Fatalf("deploy of listings: %s", out)
+	}
+	writeFiles(t, dir, map[string]string{"caller.asl.json": `{"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",
+  "Parameters":{"StateMachineArn":"` + coreArn + `"},"End":true}}}`})
+	batonEnv(t, srv, admin, "deploy", filepath.Join(dir, "caller.asl.json"), "--namespace", "search")
+	if out := batonFails(t, srv, admin, "start", "caller", "-n", "search", "--wait"); !strings.Contains(out, "baton grants create --from core --to search --workflow listings") {
+		t.Fatalf("a nested run of core's workflow without a grant: %s", out)
+	}
+	batonEnv(t, srv, admin, "grants", "create", "--from", "core", "--to", "search", "--workflow", "listings")
+	if out := batonEnv(t, srv, admin, "start", "caller", "-n", "search", "--wait"); !strings.Contains(out, "42") {
+		t.Fatalf("the nested run with the grant: %s", out)
+	}
+}
