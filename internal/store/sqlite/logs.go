@@ -199,6 +199,13 @@ func (s *Store) DeleteExecution(ctx context.Context, arn string) error {
 		if status == "RUNNING" || status == "QUEUED" {
 			return fmt.Errorf("execution %q is %s: stop it first: %w", arn, status, store.ErrConflict)
 		}
+		return s.deleteExecution(ctx, c, id, arn)
+	})
+}
+
+// deleteExecution deletes execution id (ARN arn) with its history, tasks,
+// timers and task logs, within a write transaction.
+func (s *Store) deleteExecution(ctx context.Context, c *sql.Conn, id int64, arn string) error {
 		for _, q := range []string{
 			`DELETE FROM history WHERE execution_id = ?`,
 			`DELETE FROM tasks WHERE execution_id = ?`,
@@ -221,6 +228,5 @@ func (s *Store) DeleteExecution(ctx context.Context, arn string) error {
 		// Only RUNNING executions are cached; an ended one may still be
 		// there if it ended in this process: forget it.
 		delete(s.cache.m, arn)
-		return nil
-	})
+	return nil
 }
