@@ -82,7 +82,7 @@ func TestAuditLog(t *testing.T) {
 
 	type row struct {
 		Principal, Kind, RemoteAddr, Method, Path, Operation, Namespace, Resource string
-		Status                                                                   int
+		Status                                                                    int
 	}
 	read := func(ns, token string, want int) ([]row, string) {
 		t.Helper()
