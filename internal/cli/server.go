@@ -372,6 +372,9 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	if err != nil {
 		return err
 	}
+	if err := service.CheckExecutionRetention(executionRetention); err != nil {
+		return usageErr("--execution-retention: %v", err)
+	}
 	auditRetention, err := parseRetentionFlag("--audit-retention", f.auditRetention)
 	if err != nil {
 		return err

@@ -42,6 +42,9 @@ func (s *Service) SetNamespaceRetention(ctx context.Context, name, retention str
 		return nil, apierr.New(apierr.ValidationException, "the default namespace keeps closed executions as the server's --execution-retention says; set that flag instead")
 	}
 	d, err := ParseRetention(retention)
+	if err == nil {
+		err = CheckExecutionRetention(d)
+	}
 	if err != nil {
 		return nil, apierr.New(apierr.ValidationException, "executionRetention: %v", err)
 	}
@@ -84,6 +87,16 @@ func ParseRetention(v string) (time.Duration, error) {
 		return 0, errors.New("want a number of days (90d), a duration of at least 1m (36h), or 0 to keep forever, not " + strconv.Quote(v))
 	}
 	return d, nil
+}
+
+// CheckExecutionRetention refuses a retention of closed executions under
+// an hour: events and notifications about a run may still be on their way
+// for minutes after it ends.
+func CheckExecutionRetention(d time.Duration) error {
+	if d > 0 && d < time.Hour {
+		return fmt.Errorf("keep closed executions at least 1h (or 0 to keep them forever), not %s", d)
+	}
+	return nil
 }
 
 // FormatRetention is the inverse of ParseRetention: "" for the server's
