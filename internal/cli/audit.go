@@ -53,17 +53,11 @@ namespace.`,
 
 // auditTime reads --since or --until.
 func auditTime(flag, v string, now time.Time) (time.Time, error) {
-	if v == "" {
-		return time.Time{}, nil
+	t, err := service.ParseTimeOrAgo(v, now)
+	if err != nil {
+		return time.Time{}, usageErr("%s %v", flag, err)
 	}
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t, nil
-	}
-	d, err := service.ParseRetention(v)
-	if err != nil || d <= 0 {
-		return time.Time{}, usageErr("%s %q: want a time (2026-12-05T08:00:00Z) or how long ago (90m, 24h, 7d)", flag, v)
-	}
-	return now.Add(-d), nil
+	return t, nil
 }
 
 func runAudit(cmd *cobra.Command, f *auditFlags) error {

@@ -89,6 +89,22 @@ func ParseRetention(v string) (time.Duration, error) {
 	return d, nil
 }
 
+// ParseTimeOrAgo reads a bound of a query of the audit log: a time (RFC
+// 3339) or how long before now ("90m", "24h", "7d"); "" is the zero time.
+func ParseTimeOrAgo(v string, now time.Time) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t, nil
+	}
+	d, err := ParseRetention(v)
+	if err != nil || d <= 0 {
+		return time.Time{}, fmt.Errorf("%q: want a time (2026-12-05T08:00:00Z) or how long ago (90m, 24h, 7d)", v)
+	}
+	return now.Add(-d), nil
+}
+
 // CheckExecutionRetention refuses a retention of closed executions under
 // an hour: events and notifications about a run may still be on their way
 // for minutes after it ends.

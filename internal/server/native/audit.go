@@ -2,7 +2,6 @@ package native
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/batonhq/baton/internal/auth"
@@ -47,20 +46,13 @@ func (h *handler) listAudit(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// queryTime reads a time given as RFC 3339 or as a duration before now
-// ("1h", "7d"); "" is the zero time.
+// queryTime reads a time query parameter (service.ParseTimeOrAgo).
 func queryTime(v, name string, now time.Time) (time.Time, error) {
-	if v == "" {
-		return time.Time{}, nil
+	t, err := service.ParseTimeOrAgo(v, now)
+	if err != nil {
+		return time.Time{}, badRequest("query parameter %s=%v", name, err)
 	}
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t, nil
-	}
-	d, err := service.ParseRetention(v)
-	if err != nil || d <= 0 || strings.TrimSpace(v) == "default" {
-		return time.Time{}, badRequest("query parameter %s=%q: want a time (2026-12-05T08:00:00Z) or how long ago (90m, 24h, 7d)", name, v)
-	}
-	return now.Add(-d), nil
+	return t, nil
 }
 
 // namespaceSettings is the body of PUT /api/v1/namespaces/{name}.
