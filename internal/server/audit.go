@@ -70,11 +70,17 @@ func awsOperation(r *http.Request) string {
 }
 
 // changes tells whether a request may change something: a non-GET of the
-// native API (but an activity's poll, a read as GetActivityTask is), an
-// AWS operation that is not Describe*, List*, Get*, Validate* or
-// TestEventPattern. TestState is recorded: it runs a task on the server.
+// native API, an AWS operation that is not Describe*, List*, Get*,
+// Validate* or TestEventPattern. TestState is recorded: it runs a task on
+// the server. Left out as well are what workers send while a task runs:
+// an activity's poll (a read, as GetActivityTask is), heartbeats and task
+// logs, many a minute per task, which would bury the log; the task's
+// result (success, failure) is recorded.
 func changes(r *http.Request, op string) bool {
 	if op != "" {
+		if op == "SendTaskHeartbeat" {
+			return false
+		}
 		for _, read := range []string{"Describe", "List", "Get", "Validate", "TestEventPattern"} {
 			if strings.HasPrefix(op, read) {
 				return false
@@ -90,7 +96,12 @@ func changes(r *http.Request, op string) bool {
 	if !strings.HasPrefix(p, native.Prefix+"/") {
 		return false
 	}
-	return !(strings.HasPrefix(p, native.Prefix+"/activities/") && strings.HasSuffix(p, "/poll"))
+	switch {
+	case strings.HasPrefix(p, native.Prefix+"/activities/") && strings.HasSuffix(p, "/poll"),
+		p == native.Prefix+"/tasks/heartbeat", p == native.Prefix+"/tasks/logs":
+		return false
+	}
+	return true
 }
 
 // remoteHost is the address of the client's socket, without its port.
