@@ -249,3 +249,32 @@ func TestActivityWorkerFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestGraphStepsGrid(t *testing.T) {
+	c, env, ctx := setup(t)
+	if _, err := c.DeployWorkflow(ctx, client.DeployWorkflowInput{Name: "etl", Definition: passDef, Publish: true}); err != nil {
+		t.Fatal(err)
+	}
+	g, err := c.GetWorkflowGraph(ctx, "etl", 1)
+	if err != nil || len(g.Nodes) != 1 || g.Nodes[0] != (client.GraphNode{ID: "A", Label: "A", Type: "Pass"}) {
+		t.Fatalf("graph: %+v %v", g, err)
+	}
+	started, err := c.StartExecution(ctx, "etl", client.StartExecutionInput{Name: "r1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Engine.Enter(ctx, started.ExecutionArn, "A"); err != nil {
+		t.Fatal(err)
+	}
+	steps, err := c.GetExecutionSteps(ctx, started.ExecutionArn)
+	if err != nil || len(steps.Steps) != 1 || steps.Steps[0].Status != "RUNNING" || steps.Steps[0].StartDate.IsZero() || steps.LastEventID != 2 {
+		t.Fatalf("steps: %+v %v", steps, err)
+	}
+	grid, err := c.GetWorkflowGrid(ctx, "etl", 10, "")
+	if err != nil || len(grid.Runs) != 1 || !reflect.DeepEqual(grid.Cells, [][]string{{"RUNNING"}}) || grid.NextToken != "" {
+		t.Fatalf("grid: %+v %v", grid, err)
+	}
+	if _, err := c.GetWorkflowGrid(ctx, "etl", 500, ""); client.ErrorCode(err) != "ValidationException" {
+		t.Errorf("limit 500: %v", err)
+	}
+}

@@ -42,6 +42,10 @@ func TestCommittedBuildMatchesSources(t *testing.T) {
 	}
 	run("npm", "ci", "--prefer-offline", "--no-audit", "--no-fund")
 	run("npm", "run", "build")
+	// The front end's own checks: its types, and its unit tests (the
+	// step status mapping mirrored from the server's, the layout).
+	run("npm", "run", "typecheck")
+	run("npm", "test")
 	want := files(t, "dist")
 	got := files(t, filepath.Join(src, "dist"))
 	var diffs []string

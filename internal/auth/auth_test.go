@@ -193,3 +193,40 @@ func TestBootstrap(t *testing.T) {
 		t.Errorf("Bootstrap again: %q %v", path, err)
 	}
 }
+
+// TestSealerRotation: after a key rotation, values sealed under the former
+// key open while it is given as a previous key, and only then; new values
+// are sealed under the new key.
+func TestSealerRotation(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("BATON_TEST_OLD_KEY", strings.Repeat("ab", 32))
+	t.Setenv("BATON_TEST_NEW_KEY", strings.Repeat("cd", 32))
+	old, _, err := LoadSealer("env:BATON_TEST_OLD_KEY", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := old.Seal("BATNKEY1", []byte("secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, _, err := LoadSealer("env:BATON_TEST_NEW_KEY", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cur.Open("BATNKEY1", sealed); err != ErrSealed {
+		t.Fatalf("the new key alone opened the old value: %v", err)
+	}
+	if err := cur.WithPrevious([]string{"env:BATON_TEST_OLD_KEY"}); err != nil {
+		t.Fatal(err)
+	}
+	if plain, err := cur.Open("BATNKEY1", sealed); err != nil || string(plain) != "secret" {
+		t.Fatalf("with the previous key: %q %v", plain, err)
+	}
+	fresh, _ := cur.Seal("BATNKEY2", []byte("new"))
+	if _, err := old.Open("BATNKEY2", fresh); err != ErrSealed {
+		t.Fatal("a new value was sealed under the old key")
+	}
+	if err := cur.WithPrevious([]string{"/etc/key"}); err == nil {
+		t.Error("a previous key that is not env: or file:")
+	}
+}

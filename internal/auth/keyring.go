@@ -26,6 +26,26 @@ const KeyFileName = "secret.key"
 // another row does not open.
 type Sealer struct {
 	aead cipher.AEAD
+	// previous are former server keys, tried by Open when the current one
+	// fails: a key rotation keeps the values sealed before it readable
+	// until they are replaced (docs/security.md, "The server key").
+	previous []cipher.AEAD
+}
+
+// WithPrevious adds former server keys (specs as LoadSealer's, env: or
+// file:) that Open tries after the current one.
+func (s *Sealer) WithPrevious(specs []string) error {
+	for _, spec := range specs {
+		if !strings.HasPrefix(spec, "env:") && !strings.HasPrefix(spec, "file:") {
+			return fmt.Errorf("--previous-secret-key %q: give env:NAME or file:PATH", spec)
+		}
+		old, _, err := LoadSealer(spec, "")
+		if err != nil {
+			return fmt.Errorf("--previous-secret-key: %w", err)
+		}
+		s.previous = append(s.previous, old.aead)
+	}
+	return nil
 }
 
 const sealVersion = 1
@@ -133,11 +153,12 @@ func (s *Sealer) Open(id string, sealed []byte) ([]byte, error) {
 	if len(sealed) < 1+n || sealed[0] != sealVersion {
 		return nil, ErrSealed
 	}
-	plain, err := s.aead.Open(nil, sealed[1:1+n], sealed[1+n:], []byte(id))
-	if err != nil {
-		return nil, ErrSealed
+	for _, aead := range append([]cipher.AEAD{s.aead}, s.previous...) {
+		if plain, err := aead.Open(nil, sealed[1:1+n], sealed[1+n:], []byte(id)); err == nil {
+			return plain, nil
+		}
 	}
-	return plain, nil
+	return nil, ErrSealed
 }
 
 // writeSecretFile creates path readable by its owner only; it fails when

@@ -72,6 +72,37 @@ as SigV4 needs it to check signatures. Only admins manage them.`,
 		RunE: func(c *cobra.Command, args []string) error { return c.Help() },
 	}
 	cmd.AddCommand(newCredentialCreateCmd(k), newCredentialListCmd(k), newCredentialRevokeCmd(k))
+	if k.use == tokenKind.use {
+		cmd.AddCommand(newRecoverAdminCmd())
+	}
+	return cmd
+}
+
+func newRecoverAdminCmd() *cobra.Command {
+	var dataDir string
+	cmd := &cobra.Command{
+		Use:   "recover-admin --data-dir DIR",
+		Short: "Make a new admin token in a stopped server's data directory (every admin token lost)",
+		Long: `recover-admin is for an operator who lost every admin token: with the server
+stopped (the data directory's lock is taken; a running server refuses it),
+it writes a new token with the admin role on every namespace into the
+database and prints it once. Run it as the user that owns the data
+directory; revoke the token once new admins have theirs.`,
+		Example: `  systemctl stop baton
+  sudo -u baton baton tokens recover-admin --data-dir /var/lib/baton
+  systemctl start baton`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			tok, err := server.RecoverAdmin(context.Background(), dataDir)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), tok)
+			fmt.Fprintln(cmd.ErrOrStderr(), "created an admin token for every namespace; it is shown only now: give it as BATON_TOKEN, and revoke it once new admins have theirs")
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dataDir, "data-dir", envOr("BATON_DATA_DIR", "./baton-data"), "the data directory of the (stopped) server")
 	return cmd
 }
 

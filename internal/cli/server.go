@@ -36,6 +36,9 @@ type serverFlags struct {
 	disableShell                                            bool
 	allowedResources                                        string
 	exposeEnv                                               string
+	stepEnv                                                 string
+	stepLocalNetwork                                        string
+	stepPaths                                               string
 	shutdownGrace                                           time.Duration
 	maxStepTime                                             time.Duration
 	eventRetention                                          time.Duration
@@ -55,6 +58,7 @@ type serverFlags struct {
 	auth           string
 	insecureNoAuth bool
 	secretKey      string
+	previousKeys   []string
 	openMetrics    bool
 	tlsCert        string
 	tlsKey         string
@@ -144,6 +148,9 @@ transitions in flight and leaves running executions to resume on restart.`,
 	// not run commands on the host switch them off.
 	fl.BoolVar(&f.disableShell, "disable-shell", envBool(&f.envErr, "BATON_DISABLE_SHELL"), "switch baton:shell off: definitions using it are refused, and stored ones fail with Baton.ResourceDisabled (--resource mappings still run)")
 	fl.StringVar(&f.exposeEnv, "expose-env", envOr("BATON_EXPOSE_ENV", ""), "environment variables pipelines read as $env, comma-separated (TEAM,REGION); none by default. Never name a secret: expressions' values land in histories")
+	fl.StringVar(&f.stepEnv, "step-env", envOr("BATON_STEP_ENV", ""), "more variables of the server's environment that step and task commands get, comma-separated (AWS_REGION,HTTP_PROXY; NAME_* for a prefix); by default only PATH, HOME, USER, LOGNAME, SHELL, TERM, LANG, LANGUAGE, LC_*, TZ and TMPDIR, never the server's secrets")
+	fl.StringVar(&f.stepLocalNetwork, "step-local-network", envOr("BATON_STEP_LOCAL_NETWORK", ""), "may steps' HTTP requests (http steps, baton:http, copy from a URL) reach this machine's loopback and the cloud's metadata service: allow or deny (default: deny with authentication on, allow without)")
+	fl.StringVar(&f.stepPaths, "step-paths", envOr("BATON_STEP_PATHS", ""), "directories copy and wait_for steps and data triggers may use through file:// (besides their run's own), comma-separated (/data/landing,/data/out); default: anywhere with authentication off, none with it on; never the data directory")
 	fl.StringVar(&f.allowedResources, "allowed-resources", envOr("BATON_ALLOWED_RESOURCES", ""), "built-in resources Tasks may use, comma-separated (baton:http,baton:shell), or none (default: all; --resource mappings are always allowed)")
 	fl.StringVar(&f.configFile, "config", envOr("BATON_CONFIG", ""), "configuration file (YAML) with the named connections of pipeline steps (sql, s3, http); secrets as env:NAME or file:PATH (see docs/server.md)")
 	fl.StringVar(&f.dbCheck, "db-check", envOr("BATON_DB_CHECK", "quick"), "check of the database at start: quick (PRAGMA quick_check), full (integrity_check, slower) or off; a damaged database is refused")
@@ -164,6 +171,7 @@ transitions in flight and leaves running executions to resume on restart.`,
 	fl.StringVar(&f.auth, "auth", envOr("BATON_AUTH", ""), "authentication: on or off (default: off on a loopback --listen address, on otherwise); see docs/security.md")
 	fl.BoolVar(&f.insecureNoAuth, "insecure-no-auth", envBool(&f.envErr, "BATON_INSECURE_NO_AUTH"), "allow --auth off on a network address (only behind a proxy that authenticates every request); said loudly in the log and on /readyz")
 	fl.StringVar(&f.secretKey, "secret-key", envOr("BATON_SECRET_KEY", ""), "key that encrypts secrets stored in the database: env:NAME or file:PATH (32 bytes, hex or base64); default: DATA_DIR/secret.key, made at the first start")
+	fl.StringArrayVar(&f.previousKeys, "previous-secret-key", nil, "a former --secret-key (env:NAME or file:PATH; repeatable) that still decrypts what was sealed before a key rotation, until those access keys are replaced (docs/security.md)")
 	fl.StringVar(&f.tlsCert, "tls-cert", envOr("BATON_TLS_CERT", ""), "serve HTTPS with this certificate (PEM, chain included); with --tls-key; both are read again on SIGHUP")
 	fl.StringVar(&f.tlsKey, "tls-key", envOr("BATON_TLS_KEY", ""), "the private key (PEM) of --tls-cert")
 	fl.BoolVar(&f.openMetrics, "open-metrics", envBool(&f.envErr, "BATON_OPEN_METRICS"), "leave GET /metrics open without a token when authentication is on")
@@ -362,6 +370,9 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	if f.dbCheck != "quick" && f.dbCheck != "full" && f.dbCheck != "off" {
 		return usageErr("--db-check %q: want quick, full or off", f.dbCheck)
 	}
+	if v := f.stepLocalNetwork; v != "" && v != "allow" && v != "deny" {
+		return usageErr("--step-local-network %q: want allow or deny", v)
+	}
 	if f.eventRetention < time.Minute {
 		return usageErr("--event-retention %s: want at least 1m, such as 168h", f.eventRetention)
 	}
@@ -410,7 +421,7 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	srv, err := server.Start(ctx, server.Config{
 		Listen: f.listen, DataDir: f.dataDir, Durability: f.durability, Region: f.region, AccountID: f.account,
 		MaxPayloadBytes: f.maxPayload, MaxHistoryEvents: f.maxHistory, MaxPipelineHistoryEvents: f.maxPipelineHistory, MaxTaskLogBytes: f.maxTaskLog, MaxBundleBytes: f.maxBundle, MaxRulesPerBus: f.maxRulesPerBus, MaxTargetsPerRule: f.maxTargetsPerRule, Workers: f.workers, Resources: resources, Log: log,
-		DisableShell: f.disableShell, AllowedResources: allowedList(f.allowedResources), PipelineEnv: exposedEnv(f.exposeEnv),
+		DisableShell: f.disableShell, AllowedResources: allowedList(f.allowedResources), PipelineEnv: exposedEnv(f.exposeEnv), StepEnv: allowedList(f.stepEnv), StepLocalNetwork: f.stepLocalNetwork, StepPaths: allowedList(f.stepPaths),
 		HTTP: server.HTTPConfig{
 			AllowedHosts: f.allowedHosts, AllowedOrigins: f.allowedOrigins,
 			ReadTimeout: f.readTimeout, WriteTimeout: f.writeTimeout, IdleTimeout: f.idleTimeout,
@@ -419,7 +430,7 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 		},
 		DBCheck: f.dbCheck, Limits: limits, MaxStepTime: f.maxStepTime, Connections: conns, EventRetention: f.eventRetention,
 		Arrivals: arrivals, Notify: f.notify.config(),
-		Auth:     server.AuthConfig{Mode: f.auth, InsecureNoAuth: f.insecureNoAuth, SecretKey: f.secretKey, OpenMetrics: f.openMetrics},
+		Auth:     server.AuthConfig{Mode: f.auth, InsecureNoAuth: f.insecureNoAuth, SecretKey: f.secretKey, PreviousSecretKeys: f.previousKeys, OpenMetrics: f.openMetrics},
 		TLS:      server.TLSConfig{CertFile: f.tlsCert, KeyFile: f.tlsKey},
 		AuditLog: f.auditLog, AuditRetention: auditRetention, ExecutionRetention: executionRetention,
 	})

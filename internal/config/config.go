@@ -46,20 +46,61 @@ const (
 type Config struct {
 	File        string // the file it was read from, for messages
 	Connections map[string]*Connection
+	// Namespaces are the policies of namespaces by name ("*": of those
+	// not listed); nil: no policy, everything the server allows.
+	Namespaces map[string]*NamespacePolicy
+}
+
+// Step kinds a namespace policy lists.
+const (
+	StepShell   = "shell"    // baton:shell tasks, shell (command, script) steps
+	StepHTTP    = "http"     // baton:http tasks, http steps
+	StepSQL     = "sql"      // sql steps
+	StepCopy    = "copy"     // copy steps
+	StepWaitFor = "wait_for" // wait_for steps
+	StepMapped  = "mapped"   // commands mapped with --resource (and Lambda mappings)
+)
+
+// StepKinds lists the step kinds.
+var StepKinds = []string{StepShell, StepHTTP, StepSQL, StepCopy, StepWaitFor, StepMapped}
+
+// NamespacePolicy is what a namespace's workflows may run on the server.
+type NamespacePolicy struct {
+	// Steps are the step kinds allowed (StepKinds); nil: every kind. A
+	// workflow's activity tasks and nested runs are always allowed: they
+	// run no code on the server.
+	Steps []string
+}
+
+// StepAllowed tells whether the workflows of namespace may run steps of
+// kind: its policy, else the "*" one, else yes.
+func (c *Config) StepAllowed(namespace, kind string) bool {
+	if c == nil || c.Namespaces == nil {
+		return true
+	}
+	p, ok := c.Namespaces[namespace]
+	if !ok {
+		p, ok = c.Namespaces["*"]
+	}
+	return !ok || p.Steps == nil || slices.Contains(p.Steps, kind)
 }
 
 // Connection is one named connection; exactly one of SQL, S3, HTTP,
 // Slack, SMTP, Webhook and OpsGenie is set, as Type says.
 type Connection struct {
-	Name     string
-	Type     string // TypeSQL, TypeS3, TypeHTTP, TypeSlack, TypeSMTP, TypeWebhook or TypeOpsGenie
-	SQL      *SQL
-	S3       *S3
-	HTTP     *HTTP
-	Slack    *Slack
-	SMTP     *SMTP
-	Webhook  *Webhook
-	OpsGenie *OpsGenie
+	Name string
+	// Namespaces are the namespaces whose workflows may use it (nil:
+	// every one). On a server shared by teams, a team's database or
+	// bucket credentials are its own.
+	Namespaces []string
+	Type       string // TypeSQL, TypeS3, TypeHTTP, TypeSlack, TypeSMTP, TypeWebhook or TypeOpsGenie
+	SQL        *SQL
+	S3         *S3
+	HTTP       *HTTP
+	Slack      *Slack
+	SMTP       *SMTP
+	Webhook    *Webhook
+	OpsGenie   *OpsGenie
 }
 
 // SQL is a database connection.
@@ -350,9 +391,12 @@ func (r *reader) config() *Config {
 	if r.doc.Value == nil {
 		return cfg // an empty document: no connections
 	}
-	top, ok := r.object("", "the configuration", r.doc.Value, "connections")
+	top, ok := r.object("", "the configuration", r.doc.Value, "connections", "namespaces")
 	if !ok {
 		return cfg
+	}
+	if v, ok := top["namespaces"]; ok && v != nil {
+		cfg.Namespaces = r.namespacePolicies(v)
 	}
 	v, ok := top["connections"]
 	if !ok || v == nil {
@@ -392,27 +436,28 @@ func (r *reader) connection(ptr, name string, v any) *Connection {
 	c := &Connection{Name: name}
 	f := fields{r: r, ptr: ptr, obj: obj, conn: name}
 	c.Type = f.str("type")
+	c.Namespaces = f.namespaces("namespaces")
 	switch c.Type {
 	case TypeSQL:
-		r.object(ptr, what, v, "type", "driver", "dsn", "path", "host", "port", "user", "password", "database", "sslmode")
+		r.object(ptr, what, v, "type", "driver", "dsn", "path", "host", "port", "user", "password", "database", "sslmode", "namespaces")
 		c.SQL = r.sql(f)
 	case TypeS3:
-		r.object(ptr, what, v, "type", "endpoint", "region", "url_style", "access_key_id", "secret_access_key", "tls", "ca_file")
+		r.object(ptr, what, v, "type", "endpoint", "region", "url_style", "access_key_id", "secret_access_key", "tls", "ca_file", "namespaces")
 		c.S3 = r.s3(f)
 	case TypeHTTP:
-		r.object(ptr, what, v, "type", "base_url", "headers")
+		r.object(ptr, what, v, "type", "base_url", "headers", "namespaces")
 		c.HTTP = r.http(f)
 	case TypeSlack:
-		r.object(ptr, what, v, "type", "token", "api_url")
+		r.object(ptr, what, v, "type", "token", "api_url", "namespaces")
 		c.Slack = r.slack(f)
 	case TypeSMTP:
-		r.object(ptr, what, v, "type", "host", "port", "security", "username", "password", "from", "timeout", "ca_file")
+		r.object(ptr, what, v, "type", "host", "port", "security", "username", "password", "from", "timeout", "ca_file", "namespaces")
 		c.SMTP = r.smtp(f)
 	case TypeWebhook:
-		r.object(ptr, what, v, "type", "secret", "allow_private", "allowed_url_prefixes")
+		r.object(ptr, what, v, "type", "secret", "allow_private", "allowed_url_prefixes", "namespaces")
 		c.Webhook = r.webhook(f)
 	case TypeOpsGenie:
-		r.object(ptr, what, v, "type", "api_key", "api_url", "responder_type")
+		r.object(ptr, what, v, "type", "api_key", "api_url", "responder_type", "namespaces")
 		c.OpsGenie = r.opsgenie(f)
 	case "":
 		if _, has := obj["type"]; !has {
@@ -614,4 +659,51 @@ func readBounded(r io.Reader, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("the file is larger than %d bytes", limit)
 	}
 	return b, nil
+}
+
+// UsableIn tells whether the workflows of namespace may use c ("": a run
+// of no namespace, baton run's).
+func (c *Connection) UsableIn(namespace string) bool {
+	return c.Namespaces == nil || namespace == "" || slices.Contains(c.Namespaces, namespace)
+}
+
+// namespacePolicies reads the namespaces section: NAME (or "*") ->
+// {steps: [KIND...]}.
+func (r *reader) namespacePolicies(v any) map[string]*NamespacePolicy {
+	nss, ok := r.object("/namespaces", "namespaces", v, slices.Collect(maps.Keys(asMap(v)))...)
+	if !ok {
+		return nil
+	}
+	out := map[string]*NamespacePolicy{}
+	for _, name := range slices.Sorted(maps.Keys(nss)) {
+		ptr := "/namespaces/" + asl.PointerToken(name)
+		if name != "*" && !namespaceName.MatchString(name) {
+			r.keyProblem(ptr, "namespace %q: a namespace's name has lowercase letters, digits and -, or is * for the namespaces not listed", name)
+			continue
+		}
+		what := fmt.Sprintf("namespace %q", name)
+		obj, ok := r.object(ptr, what, nss[name], "steps")
+		if !ok {
+			continue
+		}
+		p := &NamespacePolicy{}
+		if sv, has := obj["steps"]; has {
+			list, ok := sv.([]any)
+			if !ok {
+				r.problem(ptr+"/steps", "%s: steps must be a list of step kinds (%s), got %s", what, strings.Join(StepKinds, ", "), value.TypeName(sv))
+				continue
+			}
+			p.Steps = []string{}
+			for i, item := range list {
+				k, _ := item.(string)
+				if !slices.Contains(StepKinds, k) {
+					r.problem(fmt.Sprintf("%s/steps/%d", ptr, i), "%s: steps[%d] must be one of %s, got %v", what, i, strings.Join(StepKinds, ", "), item)
+					continue
+				}
+				p.Steps = append(p.Steps, k)
+			}
+		}
+		out[name] = p
+	}
+	return out
 }

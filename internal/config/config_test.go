@@ -114,7 +114,16 @@ func TestParseProblems(t *testing.T) {
 		{"literal password", "connections:\n  wh:\n    type: sql\n    driver: postgres\n    host: h\n    password: hunter2\n",
 			[]string{`baton.yaml:6:15: connection "wh": password must be a reference, env:NAME or file:PATH, so that no secret is written in the configuration file`}},
 		{"unknown field and type", "connections:\n  a:\n    type: ftp\n  b:\n    type: http\n    base: x\n",
-			[]string{`baton.yaml:3:11: connection "a" has an unknown type "ftp" (sql, s3, http, slack, smtp, webhook or opsgenie)`, `baton.yaml:6:5: unknown field "base" in connection "b" (fields: type, base_url, headers)`}},
+			[]string{`baton.yaml:3:11: connection "a" has an unknown type "ftp" (sql, s3, http, slack, smtp, webhook or opsgenie)`, `baton.yaml:6:5: unknown field "base" in connection "b" (fields: type, base_url, headers, namespaces)`}},
+		{"namespaces not a list", "connections:\n  a: {type: http, base_url: 'http://h', namespaces: team-a}\n",
+			[]string{`baton.yaml:2:53: connection "a": namespaces must be a list of namespaces (namespaces: [team-a, default]), got string`}},
+		{"a bad namespace", "connections:\n  a: {type: http, base_url: 'http://h', namespaces: [team-a, Team_B]}\n",
+			[]string{`baton.yaml:2:62: connection "a": namespaces[1] must be a namespace's name (lowercase letters, digits and -), got Team_B`}},
+		{"namespace policies", "namespaces:\n  Team: {steps: [sql]}\n  team-a: {steps: [sql, ftp], shell: true}\n  team-b: {steps: sql}\n",
+			[]string{`baton.yaml:2:3: namespace "Team": a namespace's name has lowercase letters, digits and -, or is * for the namespaces not listed`,
+				`baton.yaml:3:31: unknown field "shell" in namespace "team-a" (fields: steps)`,
+				`baton.yaml:3:25: namespace "team-a": steps[1] must be one of shell, http, sql, copy, wait_for, mapped, got ftp`,
+				`baton.yaml:4:19: namespace "team-b": steps must be a list of step kinds (shell, http, sql, copy, wait_for, mapped), got string`}},
 		{"no type", "connections:\n  a: {driver: sqlite}\n", []string{`baton.yaml:2:6: connection "a" needs a type: sql, s3, http, slack, smtp, webhook or opsgenie`}},
 		{"sqlite needs a path", "connections:\n  a: {type: sql, driver: sqlite}\n", []string{`baton.yaml:2:6: connection "a" needs path (the database file) or dsn`}},
 		{"bad driver", "connections:\n  a: {type: sql, driver: mysql}\n", []string{`baton.yaml:2:26: connection "a": driver must be sqlite or postgres, got "mysql"`}},
@@ -134,7 +143,7 @@ func TestParseProblems(t *testing.T) {
 			[]string{`baton.yaml:2:67: connection "a": Authorization must be a reference, env:NAME or file:PATH, so that no secret is written in the configuration file`,
 				`baton.yaml:2:90: connection "a": X-Api-Key must be a reference, env:NAME or file:PATH, so that no secret is written in the configuration file`}},
 		{"bad name", "connections:\n  'a b': {type: http}\n", []string{`baton.yaml:2:3: connection name "a b" must be 1 to 80 letters, digits, _ or -`}},
-		{"unknown top-level key", "connection: {}\n", []string{`baton.yaml:1:1: unknown field "connection" in the configuration (fields: connections)`}},
+		{"unknown top-level key", "connection: {}\n", []string{`baton.yaml:1:1: unknown field "connection" in the configuration (fields: connections, namespaces)`}},
 		{"bad port", "connections:\n  a: {type: sql, driver: postgres, host: h, port: 70000}\n",
 			[]string{`baton.yaml:2:51: connection "a": port must be between 1 and 65535, got 70000`}},
 		{"not yaml", "connections: [\n", []string{`baton.yaml:`}},
@@ -272,5 +281,44 @@ func TestFileReferencesAreBounded(t *testing.T) {
 				t.Fatalf("err = %v, want one saying %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestConnectionNamespaces: a connection with namespaces is usable in
+// those only (and by baton run, which has none); one without, everywhere.
+func TestConnectionNamespaces(t *testing.T) {
+	cfg, err := Parse("baton.yaml", []byte("connections:\n  wh: {type: sql, driver: sqlite, path: /x.db, namespaces: [team-a]}\n  all: {type: sql, driver: sqlite, path: /y.db}\n"), Sources{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh, all := cfg.Connections["wh"], cfg.Connections["all"]
+	for _, c := range []struct {
+		conn *Connection
+		ns   string
+		want bool
+	}{{wh, "team-a", true}, {wh, "team-b", false}, {wh, "", true}, {all, "team-b", true}} {
+		if got := c.conn.UsableIn(c.ns); got != c.want {
+			t.Errorf("%s usable in %q: %v, want %v", c.conn.Name, c.ns, got, c.want)
+		}
+	}
+}
+
+// TestNamespacePolicies: a namespace's steps, else "*"'s, else all.
+func TestNamespacePolicies(t *testing.T) {
+	cfg, err := Parse("baton.yaml", []byte("namespaces:\n  team-a: {steps: [sql, http]}\n  '*': {steps: []}\n  ops: {}\n"), Sources{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		ns, kind string
+		want     bool
+	}{{"team-a", "sql", true}, {"team-a", "shell", false}, {"team-b", "sql", false}, {"ops", "shell", true}} {
+		if got := cfg.StepAllowed(c.ns, c.kind); got != c.want {
+			t.Errorf("%s may run %s: %v, want %v", c.ns, c.kind, got, c.want)
+		}
+	}
+	var none *Config
+	if !none.StepAllowed("x", "shell") {
+		t.Error("no configuration allows everything")
 	}
 }

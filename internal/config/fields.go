@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"math"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/batonhq/baton/asl"
@@ -172,4 +173,30 @@ func (f fields) caFile(key, path string) []byte {
 		return pem
 	}
 	return nil
+}
+
+// namespaceName is the form of a namespace's name.
+var namespaceName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+
+// namespaces reads an optional list of namespace names (nil when absent).
+func (f fields) namespaces(key string) []string {
+	v, ok := f.obj[key]
+	if !ok {
+		return nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		f.problem(key, "must be a list of namespaces (namespaces: [team-a, default]), got %s", value.TypeName(v))
+		return nil
+	}
+	out := []string{}
+	for i, item := range list {
+		s, ok := item.(string)
+		if !ok || !namespaceName.MatchString(s) {
+			f.r.problem(fmt.Sprintf("%s/%d", f.fieldPtr(key), i), "connection %q: %s[%d] must be a namespace's name (lowercase letters, digits and -), got %v", f.conn, key, i, item)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
 }

@@ -19,6 +19,7 @@ func FuzzParse(f *testing.F) {
 		"connections:\n  m: {type: smtp, host: h, security: starttls, username: u, password: env:PW, from: a@b.c, timeout: 5s, ca_file: ca.pem}\n",
 		"connections:\n  w: {type: webhook, secret: env:PW, allow_private: true, allowed_url_prefixes: ['https://x/']}\n",
 		"connections:\n  o: {type: opsgenie, api_key: env:PW, responder_type: user}\n",
+		"connections:\n  d: {type: sql, driver: sqlite, path: x.db, namespaces: [team-a]}\nnamespaces:\n  team-a: {steps: [sql, http]}\n  '*': {steps: []}\n",
 	} {
 		f.Add(s)
 	}

@@ -135,7 +135,7 @@ func TestParseNotificationProblems(t *testing.T) {
 		{"smtp host with port", "connections:\n  m: {type: smtp, host: 'h:25', security: starttls, from: a@example.com}\n",
 			[]string{`baton.yaml:2:25: connection "m": host must be a host name or IP address (give the port as port:), got "h:25"`}},
 		{"smtp offers no insecure_skip_verify", "connections:\n  m: {type: smtp, host: h, security: starttls, from: a@example.com, insecure_skip_verify: true}\n",
-			[]string{`baton.yaml:2:69: unknown field "insecure_skip_verify" in connection "m" (fields: type, host, port, security, username, password, from, timeout, ca_file)`}},
+			[]string{`baton.yaml:2:69: unknown field "insecure_skip_verify" in connection "m" (fields: type, host, port, security, username, password, from, timeout, ca_file, namespaces)`}},
 		{"smtp ca_file without TLS", "connections:\n  m: {type: smtp, host: h, security: none, from: a@example.com, ca_file: /nonexistent.pem}\n",
 			[]string{`baton.yaml:2:74: connection "m": ca_file cannot be read`, `baton.yaml:2:74: connection "m": ca_file needs TLS`}},
 		{"webhook literal secret", "connections:\n  w: {type: webhook, secret: whsec_abc}\n",

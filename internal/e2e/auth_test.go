@@ -300,3 +300,32 @@ func batonMetrics(t *testing.T, srv *server, env []string) string {
 	b, _ := io.ReadAll(res.Body)
 	return string(b)
 }
+
+// TestAuthRecoverAdmin: with every admin token lost, the operator stops
+// the server, makes a new admin token in its data directory, and it works
+// once the server is back; while the server runs, the command is refused.
+func TestAuthRecoverAdmin(t *testing.T) {
+	srv := newServer(t, "--auth", "on")
+	out, err := exec.Command(binPath, "tokens", "recover-admin", "--data-dir", srv.dataDir).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "in use by process") {
+		t.Fatalf("recover-admin while the server runs: %v\n%s", err, out)
+	}
+	srv.stop()
+	cmd := exec.Command(binPath, "tokens", "recover-admin", "--data-dir", srv.dataDir)
+	var stdout strings.Builder
+	cmd.Stdout = &stdout
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("recover-admin: %v", err)
+	}
+	srv.start()
+	tok := strings.TrimSpace(stdout.String())
+	if !strings.HasPrefix(tok, "baton_") {
+		t.Fatalf("recover-admin printed %q", tok)
+	}
+	if out := batonEnv(t, srv, []string{"BATON_TOKEN=" + tok}, "tokens", "list"); !strings.Contains(out, "recovered admin") {
+		t.Fatalf("tokens list with the recovered token:\n%s", out)
+	}
+	if strings.Contains(srv.logs.String(), tok) {
+		t.Fatal("the recovered token is in the server's log")
+	}
+}

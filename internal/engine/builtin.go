@@ -27,7 +27,7 @@ func (e *Engine) runBuiltin(arn string, t *store.Task, input any, timeout time.D
 		resource = run // the executor that delivers the token
 	}
 	req := tasks.Request{Resource: resource, Input: input, StateName: t.StateName, Attempt: t.Attempt,
-		TaskToken: t.Token, Timeout: timeout, ExecutionName: execName}
+		TaskToken: t.Token, Timeout: timeout, ExecutionName: execName, ExecutionArn: arn}
 	var logs tasks.LogWriter
 	if e.cfg.TaskLogs != nil {
 		logs = e.cfg.TaskLogs.OpenLog(arn, t.TaskID, t.StateName, t.Attempt+1)

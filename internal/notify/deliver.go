@@ -151,6 +151,10 @@ func (d *Delivery) queue(in *store.Intent) {
 	l.q = slices.Insert(l.q, i, it)
 }
 
+// recordTimeout bounds the recording of a delivery made, which outlives
+// the server's stop.
+const recordTimeout = 5 * time.Second
+
 // Run delivers until ctx ends.
 func (d *Delivery) Run(ctx context.Context) {
 	backoff := 100 * time.Millisecond
@@ -311,7 +315,12 @@ func (d *Delivery) deliverHead(ctx context.Context, l *lane) {
 			}
 			return
 		}
-		if err := d.st.CommitConsumer(ctx, c); err != nil {
+		// Recorded even when the server is stopping: it was sent, and a
+		// record lost here sends it again after the restart.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+		err = d.st.CommitConsumer(rctx, c)
+		cancel()
+		if err != nil {
 			// Sent but not recorded: it is sent again later (at least once).
 			d.mu.Lock()
 			l.next = now.Add(time.Second)

@@ -36,6 +36,9 @@ type AuthConfig struct {
 	// "env:NAME", "file:PATH", or "" for DATA_DIR/secret.key (made at the
 	// first start, 0600).
 	SecretKey string
+	// PreviousSecretKeys are former server keys (env: or file:) that still
+	// open secrets sealed before a rotation.
+	PreviousSecretKeys []string
 	// OpenMetrics leaves GET /metrics open when authentication is on.
 	OpenMetrics bool
 	// Now, when set, is the clock of expiries and signature times (tests).
@@ -238,6 +241,9 @@ func nonLoopbackListen(listen string) bool { return !isLoopbackListen(listen) }
 func newAuthenticator(ctx context.Context, cfg Config, dir string, st store.Store, on bool) (*auth.Authenticator, error) {
 	sealer, generated, err := auth.LoadSealer(cfg.Auth.SecretKey, dir)
 	if err != nil {
+		return nil, err
+	}
+	if err := sealer.WithPrevious(cfg.Auth.PreviousSecretKeys); err != nil {
 		return nil, err
 	}
 	if generated {

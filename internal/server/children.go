@@ -1,10 +1,14 @@
 package server
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"net/http"
 
 	"github.com/batonhq/baton/asl"
 	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/auth"
 	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/steptask"
@@ -18,6 +22,10 @@ type children struct {
 	svc *service.Service
 	eng *engine.Engine
 	st  store.Store
+	// requireGrants refuses a nested run of another namespace's workflow
+	// without that namespace's grant (authentication on): a deployer's
+	// workflow could otherwise start any team's workflow by its ARN.
+	requireGrants bool
 }
 
 // StartChild implements engine.ChildStarter. The task's parameters are
@@ -92,6 +100,9 @@ func (c children) start(ctx context.Context, req engine.ChildRequest, smArn, nam
 	if err != nil {
 		return nil, err
 	}
+	if err := c.checkGrant(ctx, req.ParentArn, sr.StateMachineArn); err != nil {
+		return nil, err
+	}
 	ex, err := c.eng.StartNested(ctx, *sr, req.ParentToken)
 	if e, ok := apierr.As(err); ok && e.Code == apierr.ExecutionAlreadyExists {
 		if old, gerr := c.st.GetExecution(ctx, sr.ExecutionArn); gerr == nil {
@@ -104,4 +115,38 @@ func (c children) start(ctx context.Context, req engine.ChildRequest, smArn, nam
 // ChildOutcome implements engine.ChildStarter.
 func (children) ChildOutcome(resource string, child *store.Execution, err error) engine.TaskOutcome {
 	return service.ChildOutcome(resource, child, err)
+}
+
+// checkGrant refuses, with grants required, a child of another namespace
+// than its parent's unless the child's namespace grants the parent's its
+// workflow.
+func (c children) checkGrant(ctx context.Context, parentArn, smArn string) error {
+	if !c.requireGrants {
+		return nil
+	}
+	from, err := c.svc.NamespaceOfArn(ctx, smArn)
+	if err != nil {
+		return err
+	}
+	to, err := c.svc.NamespaceOfArn(ctx, parentArn)
+	if err != nil {
+		return err
+	}
+	if from == to {
+		return nil
+	}
+	grants, err := c.st.ListGrants(ctx)
+	if err != nil {
+		return err
+	}
+	a, err := service.ParseArn(smArn)
+	if err != nil {
+		return err
+	}
+	if from != "" && to != "" && store.Granted(grants, from, to, a.StateMachine) {
+		return nil
+	}
+	return &apierr.Error{Code: auth.CodeAWSAccessDenied, Status: http.StatusBadRequest, Message: fmt.Sprintf(
+		"a run of namespace %s may not start %s of namespace %s without its grant: an admin of %s runs baton grants create --from %s --to %s --workflow %s",
+		to, a.StateMachine, cmp.Or(from, "(none)"), from, from, to, a.StateMachine)}
 }

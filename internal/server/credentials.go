@@ -1,9 +1,14 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +18,7 @@ import (
 	"github.com/batonhq/baton/internal/server/httpx"
 	"github.com/batonhq/baton/internal/server/native"
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlite"
 )
 
 // credentialRoutes serve /api/v1/tokens and /api/v1/access-keys: create
@@ -234,4 +240,36 @@ func writeStoreError(w http.ResponseWriter, err error) {
 		return
 	}
 	native.WriteError(w, http.StatusInternalServerError, apierr.InternalServerError, "the store failed; see the server's log")
+}
+
+// RecoverAdmin makes a new admin token for every namespace in the data
+// directory of a stopped server, for an operator who lost every admin
+// token: it takes the directory's lock (refused while a server runs) and
+// writes to the database directly. The token is returned, never logged.
+func RecoverAdmin(ctx context.Context, dataDir string) (string, error) {
+	dir, err := filepath.Abs(dataDir)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(filepath.Join(dir, sqlite.FileName)); err != nil {
+		return "", fmt.Errorf("%s holds no Baton database (%w): give the --data-dir of the server", dir, err)
+	}
+	unlock, err := lockDataDir(dir)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	db, err := sqlite.Open(dir, sqlite.Options{})
+	if err != nil {
+		return "", openError(filepath.Join(dir, sqlite.FileName), err)
+	}
+	defer db.Close()
+	// The token is hashed, not sealed: the server key is not needed.
+	a := auth.New(db, nil, nil, slog.New(slog.DiscardHandler))
+	nc, err := a.Create(ctx, auth.CreateOptions{Kind: store.CredentialToken, Name: "recovered admin",
+		Roles: []store.RoleGrant{{Namespace: auth.AllNamespaces, Role: string(auth.Admin)}}})
+	if err != nil {
+		return "", err
+	}
+	return nc.Token, nil
 }

@@ -15,7 +15,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -82,7 +84,21 @@ type Config struct {
 	// PipelineEnv is what pipelines' expressions read as $env (the
 	// variables --expose-env names); nil: nothing.
 	PipelineEnv map[string]string
-	Log         *slog.Logger
+	// StepLocalNetwork says whether steps' HTTP requests (http steps,
+	// baton:http, copy from a URL) may reach loopback, link-local and
+	// cloud metadata addresses: "allow", "deny", or "" for deny with
+	// authentication on (a shared server) and allow without (a laptop).
+	StepLocalNetwork string
+	// StepPaths are the directories copy and wait_for steps' (and data
+	// triggers') file:// locations may be in, besides their run's own
+	// (--step-paths); nil: anywhere with authentication off, nowhere else
+	// with it on. The data directory is never allowed.
+	StepPaths []string
+	// StepEnv names the variables of the server's environment that step
+	// and task commands get besides tasks.DefaultInheritEnv (--step-env):
+	// never the others, which may hold the server's secrets.
+	StepEnv []string
+	Log     *slog.Logger
 	// Limits bound what one JSONata evaluation or one execution may cost
 	// (zero fields: asl's defaults; see docs/asl.md).
 	Limits asl.Limits
@@ -295,9 +311,16 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
+	// Steps' connections are chosen by namespace; the service that knows
+	// them comes after the resolver.
+	var namespaceOf atomic.Value
+	namespaceOf.Store(func(string) string { return "?" })
 	resolver, err := tasks.NewResolver(tasks.Options{Mappings: cfg.Resources, MaxResultBytes: cfg.MaxPayloadBytes,
 		DisableShell: cfg.DisableShell, AllowedResources: cfg.AllowedResources, ProcessGroupDir: groups,
-		Connections: cfg.Connections})
+		Connections: cfg.Connections, InheritEnv: append(slices.Clone(tasks.DefaultInheritEnv), cfg.StepEnv...),
+		RefuseLocalNetwork: cfg.StepLocalNetwork == "deny" || cfg.StepLocalNetwork == "" && authOn,
+		StepPaths:          stepPaths(cfg.StepPaths, authOn), DeniedPaths: []string{dir},
+		NamespaceOf: func(arn string) string { return namespaceOf.Load().(func(string) string)(arn) }})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -341,7 +364,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		},
 		Notifications: notifier,
 		PutBusEvents:  bus.Put, MaxRulesPerBus: cfg.MaxRulesPerBus, MaxTargetsPerRule: cfg.MaxTargetsPerRule}, st, eng)
-	eng.SetChildren(children{svc: svc, eng: eng, st: st})
+	namespaceOf.Store(func(arn string) string {
+		ns, err := svc.NamespaceOfArn(context.Background(), arn)
+		if err != nil || ns == "" {
+			return "?" // unknown: only connections open to every namespace
+		}
+		return ns
+	})
+	eng.SetChildren(children{svc: svc, eng: eng, st: st, requireGrants: authOn})
 	triggers.SetStarter(starter{svc: svc})
 	bus.Register(triggers.Consumer())
 	bus.Register(events.NewRules(st, starter{svc: svc}, region, account, nil).Consumer())
@@ -656,4 +686,14 @@ func retention(d, def time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// stepPaths are the directories steps' file:// locations may use: those
+// given, else anywhere on a laptop (authentication off) and only the
+// run's own directory on a shared server.
+func stepPaths(given []string, authOn bool) []string {
+	if given == nil && authOn {
+		return []string{}
+	}
+	return given
 }

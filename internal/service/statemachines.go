@@ -226,20 +226,9 @@ func (s *Service) DescribeStateMachine(ctx context.Context, in *DescribeStateMac
 			Description:          sm.Description,
 		}, nil
 	case ArnAlias:
-		al, err := s.store.GetAlias(ctx, in.StateMachineArn)
-		if err != nil {
-			return nil, storeErr(err, stateMachineNotFound(in.StateMachineArn))
+		if versionArn, err = s.aliasMainVersion(ctx, in.StateMachineArn); err != nil {
+			return nil, err
 		}
-		if len(al.Routing) == 0 {
-			return nil, stateMachineNotFound(in.StateMachineArn)()
-		}
-		main := al.Routing[0]
-		for _, r := range al.Routing[1:] {
-			if r.Weight > main.Weight {
-				main = r
-			}
-		}
-		versionArn = main.VersionArn
 	}
 	v, err := s.store.GetVersion(ctx, versionArn)
 	if err != nil {
@@ -263,6 +252,25 @@ func (s *Service) DescribeStateMachine(ctx context.Context, in *DescribeStateMac
 		out.TracingConfiguration = tracingOf(sm.TracingConfiguration)
 	}
 	return out, nil
+}
+
+// aliasMainVersion returns the version an alias routes most of its
+// executions to (the first of the largest weight).
+func (s *Service) aliasMainVersion(ctx context.Context, aliasArn string) (string, error) {
+	al, err := s.store.GetAlias(ctx, aliasArn)
+	if err != nil {
+		return "", storeErr(err, stateMachineNotFound(aliasArn))
+	}
+	if len(al.Routing) == 0 {
+		return "", stateMachineNotFound(aliasArn)()
+	}
+	main := al.Routing[0]
+	for _, r := range al.Routing[1:] {
+		if r.Weight > main.Weight {
+			main = r
+		}
+	}
+	return main.VersionArn, nil
 }
 
 // ListStateMachines lists state machines by name, one page at a time.

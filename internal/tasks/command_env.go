@@ -4,12 +4,19 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // commandConfig is what every command Baton starts shares.
 type commandConfig struct {
 	env []string // added to Baton's own environment
-	dir string   // working directory; "" for Baton's
+	// inherit names the variables of Baton's own environment that
+	// commands get ("LC_*" a prefix); nil: every one (baton run, on the
+	// user's own machine). A server passes an allow-list, so that its
+	// secrets (keys, tokens, connection passwords in env:) never reach a
+	// step.
+	inherit []string
+	dir     string // working directory; "" for Baton's
 	// maxResult bounds a command's stdout, the task result (0:
 	// MaxResultBytes).
 	maxResult int
@@ -28,7 +35,7 @@ func (c commandConfig) resultLimit() int {
 // configured additions, then the BATON_* variables that describe the task,
 // then extra. Later entries win.
 func (c commandConfig) environ(req Request, extra ...string) []string {
-	env := os.Environ()
+	env := inherited(os.Environ(), c.inherit)
 	env = append(env, c.env...)
 	env = append(env,
 		"BATON_RESOURCE="+req.Resource,
@@ -42,6 +49,30 @@ func (c commandConfig) environ(req Request, extra ...string) []string {
 	}
 	return append(env, extra...)
 }
+
+// inherited keeps the entries of env whose names allow lists (nil: all).
+func inherited(env, allow []string) []string {
+	if allow == nil {
+		return env
+	}
+	out := make([]string, 0, len(allow))
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		for _, a := range allow {
+			if name == a || strings.HasSuffix(a, "*") && strings.HasPrefix(name, strings.TrimSuffix(a, "*")) {
+				out = append(out, kv)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// DefaultInheritEnv are the variables of the server's environment that
+// its steps get by default: what programs need to run (the search path,
+// the home directory, the user, the locale, the time zone, the temporary
+// directory), nothing that could hold a secret.
+var DefaultInheritEnv = []string{"PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "LANG", "LANGUAGE", "LC_*", "TZ", "TMPDIR"}
 
 // underDir is a baton:shell task's own dir (its input's "dir") resolved
 // against its execution's (Request.Dir): a state machine deployed from a

@@ -3,13 +3,17 @@ package tasks
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"github.com/batonhq/baton/internal/netguard"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 )
 
 // HTTPResource is the resource of the built-in HTTP executor.
@@ -83,7 +87,7 @@ func (e httpExecutor) send(ctx context.Context, req Request, t httpTask) (*httpA
 		if ctx.Err() != nil {
 			return nil, interruption(ctx, req.Timeout)
 		}
-		return nil, &Failure{Name: ErrorHTTPTransport, Cause: err.Error()}
+		return nil, &Failure{Name: ErrorHTTPTransport, Cause: transportCause(err)}
 	}
 	defer resp.Body.Close()
 	limit := e.maxResult
@@ -245,4 +249,26 @@ func validHeader(name string, values []string) bool {
 		}
 	}
 	return true
+}
+
+// transportCause is the cause of a request that got no answer; a refused
+// address says how to allow it.
+func transportCause(err error) string {
+	var be *netguard.BlockedAddressError
+	if errors.As(err, &be) {
+		return err.Error() + ": steps may not reach the server's own machine or the cloud's metadata service on this server (its operator allows it with --step-local-network allow)"
+	}
+	return err.Error()
+}
+
+// stepTransport is the transport of steps' HTTP requests, refusing the
+// server's own machine and the metadata services when refuseLocal.
+func stepTransport(refuseLocal bool) http.RoundTripper {
+	if !refuseLocal {
+		return http.DefaultTransport
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: netguard.Control(netguard.Local...)}
+	t.DialContext = d.DialContext
+	return t
 }

@@ -137,3 +137,78 @@ var errShortCopy = errors.New("the source ended before its announced size")
 func shortCopy(want, got int64) error {
 	return fmt.Errorf("%w (%d bytes announced, %d read)", errShortCopy, want, got)
 }
+
+// filePolicy says which local paths copy and wait_for steps may use.
+type filePolicy struct {
+	anywhere bool     // every path but denied
+	allowed  []string // else only these directories (and the run's own)
+	denied   []string // never these (the server's data directory), but the run's own directory
+}
+
+// newFilePolicy builds the policy of Options.StepPaths and DeniedPaths.
+func newFilePolicy(allowed, denied []string) filePolicy {
+	p := filePolicy{anywhere: allowed == nil}
+	for _, a := range allowed {
+		p.allowed = append(p.allowed, realPath(a))
+	}
+	for _, d := range denied {
+		p.denied = append(p.denied, realPath(d))
+	}
+	return p
+}
+
+// check refuses a file:// location the policy does not allow. dir is the
+// step's working directory (its run's own, always allowed). Paths are
+// compared with their symbolic links resolved, so a link cannot lead out.
+func (p filePolicy) check(u objectURL, dir, field, invalid string) error {
+	if u.scheme != "file" || p.anywhere && len(p.denied) == 0 {
+		return nil
+	}
+	path := realPath(u.path)
+	if dir != "" && within(path, realPath(dir)) {
+		return nil
+	}
+	for _, d := range p.denied {
+		if within(path, d) {
+			return invalidInput(invalid, field, "%q is inside the server's data directory, which steps may not use (only their run's own directory there)", u.raw)
+		}
+	}
+	if p.anywhere {
+		return nil
+	}
+	for _, a := range p.allowed {
+		if within(path, a) {
+			return nil
+		}
+	}
+	list := "none"
+	if len(p.allowed) > 0 {
+		list = strings.Join(p.allowed, ", ")
+	}
+	return invalidInput(invalid, field, "%q is outside the directories steps may use on this server (%s, and the run's own); its operator adds some with --step-paths", u.raw, list)
+}
+
+// realPath is path cleaned, with the symbolic links of its longest
+// existing ancestor resolved (the rest may not exist yet: a copy's
+// destination).
+func realPath(path string) string {
+	path = filepath.Clean(path)
+	rest := ""
+	for cur := path; ; {
+		if r, err := filepath.EvalSymlinks(cur); err == nil {
+			return filepath.Join(r, rest)
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return path
+		}
+		rest = filepath.Join(filepath.Base(cur), rest)
+		cur = parent
+	}
+}
+
+// within tells whether path is dir or under it.
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}

@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"maps"
 	"net/http"
@@ -29,6 +30,27 @@ type Options struct {
 	// Env is added to Baton's own environment for every command
 	// ("NAME=value" entries; later ones win).
 	Env []string
+	// RefuseLocalNetwork keeps http tasks and steps and copy's http(s)
+	// sources off loopback, link-local and cloud metadata addresses
+	// (netguard.Local), so that a workflow cannot reach the server's own
+	// services or its cloud credentials; a shared server sets it. The
+	// private network stays reachable either way.
+	RefuseLocalNetwork bool
+	// StepPaths are the directories copy and wait_for steps' file://
+	// locations may be in, besides their run's own working directory; nil:
+	// anywhere (but DeniedPaths).
+	StepPaths []string
+	// DeniedPaths are directories those steps may never use (the
+	// server's data directory: its database, its key), but their run's
+	// own working directory inside them.
+	DeniedPaths []string
+	// NamespaceOf names the namespace of an execution, whose steps may use
+	// only the connections listed for it (config.Connection.Namespaces);
+	// nil: every connection (baton run).
+	NamespaceOf func(executionArn string) string
+	// InheritEnv names the variables of Baton's own environment commands
+	// get ("LC_*" a prefix; see DefaultInheritEnv); nil: all of them.
+	InheritEnv []string
 	// WorkDir is the working directory of commands; "" for Baton's.
 	WorkDir string
 	// MaxResultBytes bounds a task's result: a command's stdout, an HTTP
@@ -76,6 +98,8 @@ type Resolver struct {
 	conns    *config.Config
 	clients  clientCache   // database pools and S3 clients, by connection
 	httpStep time.Duration // Options.HTTPStepTimeout with its default
+	files    filePolicy    // Options.StepPaths and DeniedPaths
+	nsOf     func(executionArn string) string
 }
 
 // NewResolver checks opts and builds a Resolver. It fails on a mapping
@@ -84,10 +108,12 @@ type Resolver struct {
 // the reverse).
 func NewResolver(opts Options) (*Resolver, error) {
 	r := &Resolver{
-		cfg:      commandConfig{env: slices.Clone(opts.Env), dir: opts.WorkDir, maxResult: opts.MaxResultBytes},
+		cfg:      commandConfig{env: slices.Clone(opts.Env), inherit: slices.Clone(opts.InheritEnv), dir: opts.WorkDir, maxResult: opts.MaxResultBytes},
 		mappings: map[string][]string{},
 		lambdas:  map[string][]string{},
 	}
+	r.files = newFilePolicy(opts.StepPaths, opts.DeniedPaths)
+	r.nsOf = opts.NamespaceOf
 	disabled, err := builtinSwitches(opts)
 	if err != nil {
 		return nil, err
@@ -97,7 +123,7 @@ func NewResolver(opts Options) (*Resolver, error) {
 		r.cfg.groups = groupRecords(opts.ProcessGroupDir)
 	}
 	r.shell = shellExecutor{cfg: r.cfg}
-	r.http = httpExecutor{client: &http.Client{}, maxResult: opts.MaxResultBytes}
+	r.http = httpExecutor{client: &http.Client{Transport: stepTransport(opts.RefuseLocalNetwork)}, maxResult: opts.MaxResultBytes}
 	r.conns = opts.Connections
 	r.httpStep = cmp.Or(opts.HTTPStepTimeout, DefaultHTTPStepTimeout)
 	for _, resource := range slices.Sorted(maps.Keys(opts.Mappings)) {
@@ -155,6 +181,19 @@ func (r *Resolver) Executor(resource string, stateName string) (Executor, error)
 	if name, ok := r.testCase[stateName]; ok {
 		return mockExecutor{state: stateName, response: r.mocks.MockedResponses[name], calls: &r.calls}, nil
 	}
+	ex, err := r.executor(resource, stateName)
+	if err != nil || r.conns == nil || r.conns.Namespaces == nil {
+		return ex, err
+	}
+	if kind := stepKind(r, resource); kind != "" {
+		return namespacePolicy{Executor: ex, r: r, kind: kind, resource: resource, state: stateName}, nil
+	}
+	return ex, nil
+}
+
+// executor picks the executor of a resource (Executor without mocks and
+// namespace policies).
+func (r *Resolver) executor(resource string, stateName string) (Executor, error) {
 	if argv, ok := r.mappings[resource]; ok {
 		return r.command(resource, argv), nil
 	}
@@ -230,3 +269,47 @@ func (e *NoExecutorError) Error() string {
 // Close releases what the resolver's steps opened and kept for the next
 // ones (database pools of sql connections). Steps still running may fail.
 func (r *Resolver) Close() error { return r.clients.closeAll() }
+
+// stepKind is the kind of step (config.StepKinds) a resource runs, for
+// namespace policies; "" for those that run no code on the server.
+func stepKind(r *Resolver, resource string) string {
+	resource = strings.TrimSuffix(resource, ".waitForTaskToken")
+	if _, ok := r.mappings[resource]; ok {
+		return config.StepMapped
+	}
+	switch resource {
+	case ShellResource, steptask.ResourceShell:
+		return config.StepShell
+	case HTTPResource, steptask.ResourceHTTP:
+		return config.StepHTTP
+	case steptask.ResourceSQL:
+		return config.StepSQL
+	case steptask.ResourceCopy:
+		return config.StepCopy
+	case steptask.ResourceWaitFor:
+		return config.StepWaitFor
+	}
+	if isLambdaInvoke(resource) || isLambdaARN(resource) {
+		return config.StepMapped
+	}
+	return ""
+}
+
+// namespacePolicy runs a step only when the namespace of its execution
+// may run its kind (the configuration file's namespaces section); else it
+// fails with Baton.ResourceDisabled, which Catch may handle.
+type namespacePolicy struct {
+	Executor
+	r                     *Resolver
+	kind, resource, state string
+}
+
+func (p namespacePolicy) Run(ctx context.Context, req Request) (any, error) {
+	ns := p.r.namespaceOf(req)
+	if ns != "" && !p.r.conns.StepAllowed(ns, p.kind) {
+		return nil, &Failure{Name: ErrorResourceDisabled, Cause: fmt.Sprintf(
+			"resource %q (state %q) runs %s steps, which namespace %s may not run on this server (its configuration's namespaces section): use another kind of step, or ask the server's operator",
+			p.resource, p.state, p.kind, ns)}
+	}
+	return p.Executor.Run(ctx, req)
+}

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -209,5 +210,36 @@ func TestShellEscapedProcessCannotHoldTheTask(t *testing.T) {
 	}
 	if elapsed < drainGrace || elapsed > 10*time.Second {
 		t.Fatalf("the task took %s; want about drainGrace (%s)", elapsed, drainGrace)
+	}
+}
+
+// TestShellInheritsOnlyAllowedEnv: a server's commands get only the
+// variables of its environment that InheritEnv allows (its secrets stay
+// out), plus their own; without InheritEnv (baton run) they get all.
+func TestShellInheritsOnlyAllowedEnv(t *testing.T) {
+	t.Setenv("BATON_TEST_SECRET", "s3cr3t")
+	t.Setenv("LC_BATON_TEST", "fr")
+	t.Setenv("TEAM_REGION", "eu")
+	script := `{"script": "echo \"${BATON_TEST_SECRET:-none} ${LC_BATON_TEST:-none} ${TEAM_REGION:-none} ${OWN:-none} $([ -n \"$PATH\" ] && echo path)\"", "env": {"OWN": "mine"}}`
+	for _, tt := range []struct {
+		name    string
+		inherit []string
+		want    string
+	}{
+		{"the defaults keep the secret out", DefaultInheritEnv, `"none fr none mine path"`},
+		{"a name added", append(slices.Clone(DefaultInheritEnv), "TEAM_REGION"), `"none fr eu mine path"`},
+		{"a prefix added", append(slices.Clone(DefaultInheritEnv), "TEAM_*"), `"none fr eu mine path"`},
+		{"nil inherits everything", nil, `"s3cr3t fr eu mine path"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newResolver(t, Options{InheritEnv: tt.inherit})
+			got, err := run(t, r, Request{Resource: ShellResource, Input: jsonValue(t, script)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := jsonValue(t, tt.want); !reflect.DeepEqual(got, want) {
+				t.Fatalf("result = %s, want %s", encodeJSON(got), encodeJSON(want))
+			}
+		})
 	}
 }

@@ -95,11 +95,17 @@ func invalidInput(name, field, format string, args ...any) *Failure {
 }
 
 // connectionOf returns the named connection of the expected type, or a
-// Baton.UnknownConnection failure (or kind.InvalidInput for the wrong type).
-func (r *Resolver) connectionOf(name, typ, invalid string) (*config.Connection, error) {
+// Baton.UnknownConnection failure (also for a connection the request's
+// namespace may not use), or kind.InvalidInput for the wrong type.
+func (r *Resolver) connectionOf(req Request, name, typ, invalid string) (*config.Connection, error) {
 	c, err := r.conns.Connection(name)
 	if err != nil {
 		return nil, &Failure{Name: ErrorUnknownConnection, Cause: err.Error()}
+	}
+	if ns := r.namespaceOf(req); !c.UsableIn(ns) {
+		// Said as an unknown connection: another team's connections are
+		// none of this one's business.
+		return nil, &Failure{Name: ErrorUnknownConnection, Cause: fmt.Sprintf("connection %q is not available to namespace %s (the server's operator lists the namespaces that may use it)", name, ns)}
 	}
 	if c.Type != typ {
 		return nil, invalidInput(invalid, "connection", "names the %s connection %q; this step needs a %s connection", c.Type, name, typ)
@@ -114,23 +120,20 @@ func redacted(c *config.Connection, name, format string, args ...any) *Failure {
 	return &Failure{Name: name, Cause: c.Redact(fmt.Sprintf(format, args...))}
 }
 
-// minimalEnv are the variables of Baton's environment that step commands
-// inherit. The rest stays out: it may hold the secrets that the server's
-// connections reference (env:NAME).
-var minimalEnv = []string{"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SHELL", "TERM"}
-
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// stepEnviron is the environment of a step's command: the minimal one, the
+// stepEnviron is the environment of a step's command: the inherited one, the
 // operator's additions (Options.Env), the BATON_* variables describing the
 // task and the step, then the step's own env and extra. Later entries win.
 func (c commandConfig) stepEnviron(req Request, common steptask.Common, invalid string, extra ...string) ([]string, error) {
-	var env []string
-	for _, k := range minimalEnv {
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
-		}
+	// Steps inherit the allow-list even under baton run: the rest of
+	// Baton's environment may hold the secrets that the connections
+	// reference (env:NAME).
+	allow := c.inherit
+	if allow == nil {
+		allow = DefaultInheritEnv
 	}
+	env := inherited(os.Environ(), allow)
 	env = append(env, c.env...)
 	env = append(env,
 		"BATON_PIPELINE="+common.Pipeline,
@@ -196,4 +199,13 @@ func (c *clientCache) closeAll() error {
 		delete(c.m, k)
 	}
 	return errors.Join(errs...)
+}
+
+// namespaceOf is the namespace of a request's execution ("" when unknown:
+// baton run).
+func (r *Resolver) namespaceOf(req Request) string {
+	if r.nsOf == nil || req.ExecutionArn == "" {
+		return ""
+	}
+	return r.nsOf(req.ExecutionArn)
 }

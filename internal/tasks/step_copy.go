@@ -64,6 +64,12 @@ func (e stepCopyExecutor) Run(ctx context.Context, req Request) (any, error) {
 			return nil, err
 		}
 	}
+	if err := e.r.files.check(from, dir, "from", ErrorCopyInvalidInput); err != nil {
+		return nil, err
+	}
+	if err := e.r.files.check(to, dir, "to", ErrorCopyInvalidInput); err != nil {
+		return nil, err
+	}
 	if to.scheme == "s3" && to.key == "" {
 		return nil, invalidInput(ErrorCopyInvalidInput, "to", "names no key: %q (s3://BUCKET/KEY)", to.raw)
 	}
@@ -78,7 +84,7 @@ func (e stepCopyExecutor) Run(ctx context.Context, req Request) (any, error) {
 		if t.Connection == "" {
 			return nil, invalidInput(ErrorCopyInvalidInput, "connection", "is missing: s3:// URLs are reached through a named s3 connection of the server's --config file")
 		}
-		if conn, err = e.r.connectionOf(t.Connection, config.TypeS3, ErrorCopyInvalidInput); err != nil {
+		if conn, err = e.r.connectionOf(req, t.Connection, config.TypeS3, ErrorCopyInvalidInput); err != nil {
 			return nil, err
 		}
 		if client, err = e.r.s3Client(conn); err != nil {

@@ -31,7 +31,7 @@ func (e stepHTTPExecutor) Run(ctx context.Context, req Request) (any, error) {
 	}
 	var conn *config.Connection
 	if t.Connection != "" {
-		if conn, err = e.r.connectionOf(t.Connection, config.TypeHTTP, ErrorHTTPInvalidInput); err != nil {
+		if conn, err = e.r.connectionOf(req, t.Connection, config.TypeHTTP, ErrorHTTPInvalidInput); err != nil {
 			return nil, err
 		}
 	}
@@ -72,6 +72,12 @@ func (e stepHTTPExecutor) Run(ctx context.Context, req Request) (any, error) {
 		return nil, redactFailure(conn, err)
 	}
 	ex := e.r.http
+	if conn != nil && conn.HTTP.BaseURL != "" {
+		// The operator chose the connection's host (stepURL keeps the
+		// request there, sameHostClient its redirects): it may be on the
+		// server's own machine.
+		ex.client = &http.Client{Transport: http.DefaultTransport}
+	}
 	if conn != nil {
 		ex.client = sameHostClient(ex.client, conn)
 		ex.redact = conn.Redactor()

@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -171,5 +172,91 @@ func TestStepHTTPDefaultTimeout(t *testing.T) {
 	}
 	if DefaultHTTPStepTimeout != 10*time.Minute {
 		t.Errorf("DefaultHTTPStepTimeout = %s", DefaultHTTPStepTimeout)
+	}
+}
+
+// TestStepHTTPRefusesLocalNetwork: on a shared server (RefuseLocalNetwork)
+// an http step, a baton:http task and a copy from a URL cannot reach the
+// server's own machine (a name resolving to it included), while a
+// connection's base URL, which the operator chose, still can.
+func TestStepHTTPRefusesLocalNetwork(t *testing.T) {
+	srv := echoServer(t)
+	conns := testConnections(t, `connections:
+  api: {type: http, base_url: `+srv.URL+`/}
+`, nil)
+	r := newResolver(t, Options{Connections: conns, RefuseLocalNetwork: true})
+	local := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+	runStepCases(t, r, steptask.ResourceHTTP, []stepCase{
+		{name: "a loopback URL", input: `{"url": "` + srv.URL + `/text"}`, failure: ErrorHTTPTransport, causeHas: []string{"loopback", "--step-local-network allow"}},
+		{name: "a name of the loopback", input: `{"url": "` + local + `/text"}`, failure: ErrorHTTPTransport, causeHas: []string{"loopback"}},
+		{name: "the metadata service", input: `{"url": "http://169.254.169.254/latest/meta-data/"}`, failure: ErrorHTTPTransport, causeHas: []string{"link-local"}},
+	})
+	if _, err := run(t, r, Request{Resource: HTTPResource, Input: jsonValue(t, `{"url": "`+srv.URL+`/text"}`)}); err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("baton:http to the loopback: %v", err)
+	}
+	if _, err := run(t, r, Request{Resource: steptask.ResourceHTTP, Input: jsonValue(t, `{"connection": "api", "url": "text"}`)}); err != nil {
+		t.Errorf("a connection on the loopback: %v", err)
+	}
+}
+
+// TestStepConnectionsByNamespace: a connection listed for team-a serves
+// team-a's steps, not team-b's; one without namespaces serves both.
+func TestStepConnectionsByNamespace(t *testing.T) {
+	srv := echoServer(t)
+	conns := testConnections(t, `connections:
+  mine: {type: http, base_url: `+srv.URL+`/, namespaces: [team-a]}
+  shared: {type: http, base_url: `+srv.URL+`/}
+`, nil)
+	r := newResolver(t, Options{Connections: conns, NamespaceOf: func(arn string) string {
+		return strings.TrimPrefix(arn, "arn:")
+	}})
+	for _, tc := range []struct {
+		ns, conn string
+		ok       bool
+	}{{"team-a", "mine", true}, {"team-b", "mine", false}, {"team-b", "shared", true}} {
+		_, err := run(t, r, Request{Resource: steptask.ResourceHTTP, ExecutionArn: "arn:" + tc.ns,
+			Input: jsonValue(t, `{"connection": "`+tc.conn+`", "url": "text"}`)})
+		var f *Failure
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("%s using %s: %v", tc.ns, tc.conn, err)
+		case !tc.ok && (!errors.As(err, &f) || f.Name != ErrorUnknownConnection || !strings.Contains(f.Cause, "not available to namespace "+tc.ns)):
+			t.Errorf("%s using %s: %v, want Baton.UnknownConnection", tc.ns, tc.conn, err)
+		}
+	}
+}
+
+// TestNamespaceStepPolicy: the configuration's namespaces section decides
+// which kinds of step a namespace's runs may run; baton run (no
+// namespace) is not concerned.
+func TestNamespaceStepPolicy(t *testing.T) {
+	srv := echoServer(t)
+	conns := testConnections(t, `namespaces:
+  team-a: {steps: [http]}
+  '*': {steps: []}
+`, nil)
+	r := newResolver(t, Options{Connections: conns, NamespaceOf: func(arn string) string { return strings.TrimPrefix(arn, "arn:") }})
+	for _, tc := range []struct {
+		ns, resource, input string
+		ok                  bool
+	}{
+		{"team-a", steptask.ResourceHTTP, `{"url": "` + srv.URL + `/text"}`, true},
+		{"team-a", HTTPResource, `{"url": "` + srv.URL + `/text"}`, true},
+		{"team-a", ShellResource, `{"command": ["true"]}`, false},
+		{"team-b", steptask.ResourceHTTP, `{"url": "` + srv.URL + `/text"}`, false},
+		{"", ShellResource, `{"command": ["true"]}`, true},
+	} {
+		arn := ""
+		if tc.ns != "" {
+			arn = "arn:" + tc.ns
+		}
+		_, err := run(t, r, Request{Resource: tc.resource, ExecutionArn: arn, StateName: "S", Input: jsonValue(t, tc.input)})
+		var f *Failure
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("%s running %s: %v", tc.ns, tc.resource, err)
+		case !tc.ok && (!errors.As(err, &f) || f.Name != ErrorResourceDisabled || !strings.Contains(f.Cause, "namespace "+tc.ns)):
+			t.Errorf("%s running %s: %v, want Baton.ResourceDisabled", tc.ns, tc.resource, err)
+		}
 	}
 }

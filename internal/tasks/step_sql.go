@@ -76,7 +76,7 @@ func (e stepSQLExecutor) Run(ctx context.Context, req Request) (any, error) {
 	if len(stmts) == 0 {
 		return nil, invalidInput(ErrorSQLInvalidInput, "query", "holds no statement")
 	}
-	conn, err := e.r.connectionOf(t.Connection, config.TypeSQL, ErrorSQLInvalidInput)
+	conn, err := e.r.connectionOf(req, t.Connection, config.TypeSQL, ErrorSQLInvalidInput)
 	if err != nil {
 		return nil, err
 	}

@@ -54,7 +54,7 @@ func (e stepWaitForExecutor) Run(ctx context.Context, req Request) (any, error) 
 	}
 	ctx, cancel := withTaskTimeout(ctx, req.Timeout)
 	defer cancel()
-	found, conn, err := e.r.list(ctx, t.Path, t.Connection, e.r.cfg.workDir(req.Dir), t.Since)
+	found, conn, err := e.r.list(ctx, req, t.Path, t.Connection, e.r.cfg.workDir(req.Dir), t.Since)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, interruption(ctx, req.Timeout)
@@ -80,9 +80,12 @@ func (e stepWaitForExecutor) Run(ctx context.Context, req Request) (any, error) 
 // list lists the objects at rawPath (file:// or s3://, a pattern in its
 // last segment) modified after since; dir is the working directory of
 // relative file:// paths. conn is the s3 connection used, for redaction.
-func (r *Resolver) list(ctx context.Context, rawPath, connection, dir string, since time.Time) ([]foundObject, *config.Connection, error) {
+func (r *Resolver) list(ctx context.Context, req Request, rawPath, connection, dir string, since time.Time) ([]foundObject, *config.Connection, error) {
 	loc, err := parseObjectURL(rawPath, "path", ErrorWaitForInvalidInput, dir, "file", "s3")
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := r.files.check(loc, dir, "path", ErrorWaitForInvalidInput); err != nil {
 		return nil, nil, err
 	}
 	// The part as written, so that the URLs found read like the path.
@@ -103,7 +106,7 @@ func (r *Resolver) list(ctx context.Context, rawPath, connection, dir string, si
 	if connection == "" {
 		return nil, nil, invalidInput(ErrorWaitForInvalidInput, "connection", "is missing: s3:// paths are listed through a named s3 connection of the server's --config file")
 	}
-	conn, err := r.connectionOf(connection, config.TypeS3, ErrorWaitForInvalidInput)
+	conn, err := r.connectionOf(req, connection, config.TypeS3, ErrorWaitForInvalidInput)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -132,7 +135,7 @@ type Object struct {
 // pipelines watch locations with it. Failures are *Failure with the
 // connection's secrets redacted.
 func (r *Resolver) ListObjects(ctx context.Context, rawPath, connection string) ([]Object, error) {
-	found, conn, err := r.list(ctx, rawPath, connection, "", time.Time{})
+	found, conn, err := r.list(ctx, Request{}, rawPath, connection, "", time.Time{})
 	if err != nil {
 		return nil, redactFailure(conn, err)
 	}

@@ -21,6 +21,9 @@ type Request struct {
 	Dir string
 
 	ExecutionName, StateMachineName string
+	// ExecutionArn is the task's execution ("" under baton run): its
+	// namespace decides which connections it may use.
+	ExecutionArn string
 
 	// Logs, when set, receives what the task's command writes on stdout
 	// and stderr as it writes it (the task log), besides what the executor

@@ -7,14 +7,13 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/batonhq/baton/internal/netguard"
 	"github.com/batonhq/baton/internal/notify/channel"
 )
 
@@ -48,53 +47,7 @@ type Client struct {
 }
 
 // BlockedAddressError is a connection refused by the address check.
-type BlockedAddressError struct {
-	Addr netip.Addr
-	Kind string // "loopback", "private", "link-local", "unspecified", "multicast"
-}
-
-func (e *BlockedAddressError) Error() string {
-	return fmt.Sprintf("the address %s is %s", e.Addr, e.Kind)
-}
-
-// blockedKind says why an address is refused, "" when it is not.
-func blockedKind(a netip.Addr) string {
-	a = a.Unmap()
-	switch {
-	case a.IsLoopback():
-		return "loopback"
-	case a.IsLinkLocalUnicast():
-		return "link-local"
-	case a.IsUnspecified() || (a.Is4() && a.As4()[0] == 0):
-		return "unspecified"
-	case a.IsMulticast() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
-		return "multicast"
-	case a.IsPrivate() || sharedAddressSpace.Contains(a):
-		return "private"
-	}
-	return ""
-}
-
-// sharedAddressSpace is 100.64.0.0/10 (carrier-grade NAT; some clouds
-// serve metadata there).
-var sharedAddressSpace = netip.MustParsePrefix("100.64.0.0/10")
-
-// checkAddress is the dialer's Control: it runs once the address is
-// resolved, before the connection is made.
-func checkAddress(_, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return err
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil {
-		return fmt.Errorf("unexpected address %q", address)
-	}
-	if kind := blockedKind(a); kind != "" {
-		return &BlockedAddressError{Addr: a.Unmap(), Kind: kind}
-	}
-	return nil
-}
+type BlockedAddressError = netguard.BlockedAddressError
 
 func (c *Client) client() *http.Client {
 	c.once.Do(func() {
@@ -112,7 +65,7 @@ func (c *Client) client() *http.Client {
 			t.Proxy = nil
 			d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 			if !c.AllowPrivate && len(c.AllowedPrefixes) == 0 {
-				d.Control = checkAddress
+				d.Control = netguard.Control(netguard.All...)
 			}
 			t.DialContext = d.DialContext
 			t.DialTLSContext = nil

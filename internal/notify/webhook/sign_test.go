@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
-	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -123,24 +122,3 @@ func FuzzDecodeSecret(f *testing.F) {
 	})
 }
 
-func TestBlockedKind(t *testing.T) {
-	for addr, want := range map[string]string{
-		"127.0.0.1": "loopback", "::1": "loopback", "::ffff:127.0.0.1": "loopback",
-		"169.254.169.254": "link-local", "fe80::1": "link-local", "0.0.0.0": "unspecified", "::": "unspecified",
-		"224.0.0.1": "multicast", "ff02::1": "multicast", "10.1.2.3": "private", "192.168.1.1": "private", "172.16.0.1": "private",
-		"fd00::1": "private", "100.100.100.200": "private", "8.8.8.8": "", "2001:db8::1": "",
-	} {
-		if got := blockedKind(mustAddr(t, addr)); got != want {
-			t.Errorf("blockedKind(%s) = %q, want %q", addr, got, want)
-		}
-	}
-}
-
-func mustAddr(t *testing.T, s string) netip.Addr {
-	t.Helper()
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}

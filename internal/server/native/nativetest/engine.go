@@ -74,7 +74,7 @@ func (e *Engine) Start(ctx context.Context, req service.StartRequest) (*store.Ex
 	x := &store.Execution{
 		Arn: req.ExecutionArn, StateMachineArn: req.StateMachineArn, VersionArn: req.VersionArn, AliasArn: req.AliasArn,
 		Name: req.Name, Type: req.Type, Status: service.StatusRunning, Input: req.Input, StartDate: t,
-		TraceHeader: req.TraceHeader, Definition: req.Definition, RoleArn: req.RoleArn, EventCount: 1,
+		TraceHeader: req.TraceHeader, Definition: req.Definition, Language: req.Language, RoleArn: req.RoleArn, EventCount: 1,
 	}
 	ev := store.Event{ID: 1, Type: "ExecutionStarted", Timestamp: t, Body: body("ExecutionStarted", "executionStartedEventDetails",
 		map[string]any{"input": req.Input, "inputDetails": map[string]bool{"truncated": false}, "roleArn": req.RoleArn})}
