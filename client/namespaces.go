@@ -8,6 +8,9 @@ type Namespace struct {
 	Name         string `json:"name"`
 	AccountID    string `json:"accountId"`
 	CreationDate Time   `json:"creationDate,omitzero"`
+	// ExecutionRetention is how long its closed executions are kept ("30d",
+	// "forever"); empty: the server's --execution-retention.
+	ExecutionRetention string `json:"executionRetention,omitempty"`
 }
 
 // CreateNamespace creates a namespace, which gets an account id of its own.

@@ -26,10 +26,23 @@ func Require(ctx context.Context, namespace string, role Role) error {
 	if namespace == AllNamespaces {
 		ok = p.HasAnywhere(role)
 	}
+	noteCheck(ctx, namespace, ok)
 	if ok {
 		return nil
 	}
 	return Denied(p, namespace, role)
+}
+
+// RequireEvery returns nil when the caller of ctx holds role on every
+// namespace (a '*' grant), else Denied.
+func RequireEvery(ctx context.Context, role Role) error {
+	p := FromContext(ctx)
+	ok := p.Has(AllNamespaces, role)
+	noteCheck(ctx, AllNamespaces, ok)
+	if !ok {
+		return Denied(p, AllNamespaces, role)
+	}
+	return nil
 }
 
 // Denied is the refusal of Require.

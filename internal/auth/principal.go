@@ -152,6 +152,7 @@ type principalKey struct{}
 
 // WithPrincipal returns ctx carrying p.
 func WithPrincipal(ctx context.Context, p *Principal) context.Context {
+	notePrincipal(ctx, p)
 	return context.WithValue(ctx, principalKey{}, p)
 }
 

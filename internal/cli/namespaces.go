@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"text/tabwriter"
@@ -22,11 +23,12 @@ ARNs reach any namespace. A pipeline.yaml may say its namespace; baton
 deploy puts it there.`,
 		Example: `  baton namespaces create team-a
   baton namespaces list
+  baton namespaces set-retention team-a 30d
   baton deploy listings/ --namespace team-a && baton start listings --namespace team-a --wait`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error { return c.Help() },
 	}
-	cmd.AddCommand(newNamespacesCreateCmd(), newNamespacesListCmd())
+	cmd.AddCommand(newNamespacesCreateCmd(), newNamespacesListCmd(), newNamespacesSetRetentionCmd())
 	return cmd
 }
 
@@ -83,15 +85,50 @@ func newNamespacesListCmd() *cobra.Command {
 				return printJSON(cmd.OutOrStdout(), all)
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "NAMESPACE\tACCOUNT\tCREATED")
+			fmt.Fprintln(w, "NAMESPACE\tACCOUNT\tCREATED\tRETENTION")
 			for _, n := range all {
 				created := "-"
 				if !n.CreationDate.IsZero() {
 					created = when(n.CreationDate)
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\n", n.Name, n.AccountID, created)
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", n.Name, n.AccountID, created, cmp.Or(n.ExecutionRetention, "server's"))
 			}
 			return w.Flush()
+		},
+	}
+	addRemoteFlags(cmd, &f, true)
+	return cmd
+}
+
+func newNamespacesSetRetentionCmd() *cobra.Command {
+	var f remoteFlags
+	cmd := &cobra.Command{
+		Use:   "set-retention NAMESPACE RETENTION",
+		Short: "Set how long a namespace keeps its closed executions (needs admin on every namespace)",
+		Long: `set-retention sets how long the closed executions of a namespace (SUCCEEDED,
+FAILED, TIMED_OUT, ABORTED) are kept, with their history and task logs,
+after they end: a number of days (30d), a duration (36h), 0 to keep them
+forever, or "default" for the server's --execution-retention (90d unless
+set). The server deletes what is older every few minutes, in small
+batches. The default namespace follows --execution-retention.`,
+		Example: `  baton namespaces set-retention team-a 30d
+  baton namespaces set-retention audit-team 0        # keep forever
+  baton namespaces set-retention team-a default`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			ns, err := c.SetNamespaceRetention(context.Background(), args[0], args[1])
+			if err != nil {
+				return apiErr(&f, err)
+			}
+			if f.json() {
+				return printJSON(cmd.OutOrStdout(), ns)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "namespace %s keeps closed executions: %s\n", ns.Name, cmp.Or(ns.ExecutionRetention, "as the server's --execution-retention says"))
+			return nil
 		},
 	}
 	addRemoteFlags(cmd, &f, true)

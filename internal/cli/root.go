@@ -82,7 +82,7 @@ Functions-compatible API.`,
 	})
 	root.AddCommand(newValidateCmd(), newRunCmd(), newServerCmd(), newBackupCmd())
 	root.AddCommand(newDeployCmd(), newStartCmd(), newExecutionsCmd(), newWorkerCmd(), newLogsCmd())
-	root.AddCommand(newGraphCmd(), newInitCmd(), newSchemaCmd(), newWorkflowsCmd(), newNamespacesCmd(), newGrantsCmd(), newTriggersCmd(), newBackfillCmd())
+	root.AddCommand(newGraphCmd(), newInitCmd(), newSchemaCmd(), newWorkflowsCmd(), newNamespacesCmd(), newGrantsCmd(), newAuditCmd(), newTriggersCmd(), newBackfillCmd())
 	root.AddCommand(newScheduleCmd())
 	root.AddCommand(newRulesCmd())
 	root.AddCommand(newEventsCmd())

@@ -19,6 +19,7 @@ import (
 	"github.com/batonhq/baton/internal/config"
 	"github.com/batonhq/baton/internal/pipeline"
 	"github.com/batonhq/baton/internal/server"
+	"github.com/batonhq/baton/internal/service"
 )
 
 type serverFlags struct {
@@ -61,6 +62,10 @@ type serverFlags struct {
 	openMetrics    bool
 	tlsCert        string
 	tlsKey         string
+
+	// The audit log and retention (docs/security.md).
+	auditLog                           string
+	auditRetention, executionRetention string
 }
 
 func newServerCmd() *cobra.Command {
@@ -129,6 +134,9 @@ transitions in flight and leaves running executions to resume on restart.`,
 	fl.IntVar(&f.maxRulesPerBus, "max-rules-per-bus", envInt(&f.envErr, "BATON_MAX_RULES_PER_BUS", 300), "most EventBridge rules of one event bus (AWS's quota)")
 	fl.IntVar(&f.maxTargetsPerRule, "max-targets-per-rule", envInt(&f.envErr, "BATON_MAX_TARGETS_PER_RULE", 5), "most targets of one EventBridge rule (AWS's quota)")
 	fl.DurationVar(&f.eventRetention, "event-retention", envDuration(&f.envErr, "BATON_EVENT_RETENTION", 7*24*time.Hour), "keep events on the bus this long once every consumer has read them")
+	fl.StringVar(&f.executionRetention, "execution-retention", envOr("BATON_EXECUTION_RETENTION", "90d"), "delete closed executions with their history and logs this long after they end (90d, 36h; 0: keep forever); a namespace may say otherwise (baton namespaces set-retention)")
+	fl.StringVar(&f.auditLog, "audit-log", os.Getenv("BATON_AUDIT_LOG"), "append the audit log to this file too, as JSON lines (mode 0600)")
+	fl.StringVar(&f.auditRetention, "audit-retention", envOr("BATON_AUDIT_RETENTION", "400d"), "delete audit entries this long after they were made (0: keep forever)")
 	fl.StringVar(&f.notify.publicURL, "public-url", os.Getenv("BATON_PUBLIC_URL"), "the server's address as people reach it (https://baton.example.com), for links in notifications; default http://LISTEN")
 	fl.IntVar(&f.notify.maxRuns, "notify-max-runs", envInt(&f.envErr, "BATON_NOTIFY_MAX_RUNS", 10), "runs of one workflow told one by one per --notify-window; the others are summed up in one message at the window's end")
 	fl.DurationVar(&f.notify.window, "notify-window", envDuration(&f.envErr, "BATON_NOTIFY_WINDOW", 10*time.Minute), "the window of --notify-max-runs")
@@ -186,6 +194,19 @@ func envList(name string) []string {
 // bare number is seconds.
 func envDuration(bad *error, name string, def time.Duration) time.Duration {
 	return envParse(bad, name, def, parseDuration, "a duration such as 30s or 500ms")
+}
+
+// parseRetentionFlag reads a retention flag: days (90d), a duration
+// (36h), or 0 to keep forever (returned negative, as server.Config wants).
+func parseRetentionFlag(flag, v string) (time.Duration, error) {
+	d, err := service.ParseRetention(v)
+	if err == nil && d == 0 {
+		err = fmt.Errorf("want a number of days (90d), a duration (36h), or 0 to keep forever, not %q", v)
+	}
+	if err != nil {
+		return 0, usageErr("%s: %v", flag, err)
+	}
+	return d, nil
 }
 
 func parseDuration(v string) (time.Duration, error) {
@@ -358,6 +379,17 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	if err := f.notify.check(); err != nil {
 		return err
 	}
+	executionRetention, err := parseRetentionFlag("--execution-retention", f.executionRetention)
+	if err != nil {
+		return err
+	}
+	if err := service.CheckExecutionRetention(executionRetention); err != nil {
+		return usageErr("--execution-retention: %v", err)
+	}
+	auditRetention, err := parseRetentionFlag("--audit-retention", f.auditRetention)
+	if err != nil {
+		return err
+	}
 	if f.auth != "" && f.auth != "on" && f.auth != "off" {
 		return usageErr("--auth %q: want on or off", f.auth)
 	}
@@ -398,8 +430,9 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 		},
 		DBCheck: f.dbCheck, Limits: limits, MaxStepTime: f.maxStepTime, Connections: conns, EventRetention: f.eventRetention,
 		Arrivals: arrivals, Notify: f.notify.config(),
-		Auth: server.AuthConfig{Mode: f.auth, InsecureNoAuth: f.insecureNoAuth, SecretKey: f.secretKey, PreviousSecretKeys: f.previousKeys, OpenMetrics: f.openMetrics},
-		TLS:  server.TLSConfig{CertFile: f.tlsCert, KeyFile: f.tlsKey},
+		Auth:     server.AuthConfig{Mode: f.auth, InsecureNoAuth: f.insecureNoAuth, SecretKey: f.secretKey, PreviousSecretKeys: f.previousKeys, OpenMetrics: f.openMetrics},
+		TLS:      server.TLSConfig{CertFile: f.tlsCert, KeyFile: f.tlsKey},
+		AuditLog: f.auditLog, AuditRetention: auditRetention, ExecutionRetention: executionRetention,
 	})
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}

@@ -154,7 +154,7 @@ notifications:
 		t.Fatalf("workflows: %s", emitted.String())
 	}
 	for _, p := range []string{"/api/v1/bus/events?limit=1000", "/api/v1/rules", "/api/v1/notifications/failed", "/api/v1/notifications/status",
-		"/api/v1/tokens", "/api/v1/access-keys", "/api/v1/namespaces", "/metrics", "/readyz"} {
+		"/api/v1/tokens", "/api/v1/access-keys", "/api/v1/namespaces", "/api/v1/audit?namespace=*&limit=1000", "/metrics", "/readyz"} {
 		get(p)
 	}
 	if !strings.Contains(emitted.String(), "aws= api=") {

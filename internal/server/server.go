@@ -25,9 +25,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/batonhq/baton/asl"
+	"github.com/batonhq/baton/internal/audit"
 	"github.com/batonhq/baton/internal/auth"
 	"github.com/batonhq/baton/internal/auth/sigv4"
 	"github.com/batonhq/baton/internal/bundle"
+	"github.com/batonhq/baton/internal/clock"
 	"github.com/batonhq/baton/internal/config"
 	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/events"
@@ -131,6 +133,19 @@ type Config struct {
 
 	// TLS makes the server serve HTTPS (zero: plain HTTP).
 	TLS TLSConfig
+
+	// AuditLog, when set, is a file the audit log is appended to as JSON
+	// lines too (created with mode 0600), besides the database.
+	AuditLog string
+	// AuditRetention is how long audit entries are kept (default
+	// DefaultAuditRetention, 400 days; negative: forever).
+	AuditRetention time.Duration
+	// ExecutionRetention is how long closed executions are kept with their
+	// history and logs, unless their namespace says otherwise (default
+	// DefaultExecutionRetention, 90 days; negative: forever).
+	ExecutionRetention time.Duration
+	// Clock, when set, is retention's clock (tests); default the system's.
+	Clock clock.Clock
 }
 
 // HTTPConfig bounds and guards the HTTP surface; zero values take the
@@ -222,6 +237,8 @@ type Server struct {
 	stopBus func()
 	// certs is the TLS certificate served (nil: plain HTTP).
 	certs *certReloader
+	// audit writes the audit log; closed once requests are done.
+	audit *audit.Recorder
 }
 
 // Start opens the data directory, recovers the executions left running,
@@ -362,13 +379,22 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	bus.Register(arrivals.Consumer())
 	bus.Register(notifier.n.Consumer())
 	reg.MustRegister(busBacklog{bus: bus, log: cfg.Log})
+	recorder, err := audit.New(audit.Options{Store: st, File: cfg.AuditLog, Log: cfg.Log, Registry: reg})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	sweep := newSweeper(st, cmp.Or[clock.Clock](cfg.Clock, clock.Real{}), cfg.Log, region, account,
+		retention(cfg.ExecutionRetention, DefaultExecutionRetention), retention(cfg.AuditRetention, DefaultAuditRetention), reg)
 	// Consumers new to this data directory start at the end of the outbox,
 	// before the engine adds to it.
 	if err := bus.Prepare(ctx); err != nil {
+		recorder.Close()
 		st.Close()
 		return nil, fmt.Errorf("the event bus: %w", err)
 	}
 	if err := eng.Run(ctx); err != nil {
+		recorder.Close()
 		st.Close()
 		if errors.Is(err, store.ErrDamaged) { // met by recovery with --db-check off
 			return nil, openError(filepath.Join(dir, sqlite.FileName), err)
@@ -378,10 +404,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		eng.Close()
+		recorder.Close()
 		st.Close()
 		return nil, fmt.Errorf("listening on %s: %w (is another server running? choose another address with --listen)", cfg.Listen, err)
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, store: st, eng: eng, svc: svc, ln: ln, errc: make(chan error, 1), unlock: unlock, groups: groups, resolver: resolver, certs: certs}
+	s := &Server{cfg: cfg, log: cfg.Log, store: st, eng: eng, svc: svc, ln: ln, errc: make(chan error, 1), unlock: unlock, groups: groups, resolver: resolver, certs: certs, audit: recorder}
 	started = true
 	busCtx, busStop := context.WithCancel(context.Background())
 	busDone := make(chan struct{})
@@ -396,14 +423,19 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		<-done
 	}()
 	go trimOutbox(busCtx, st, cmp.Or(cfg.EventRetention, 7*24*time.Hour), cfg.Log)
-	s.stopBus = func() { busStop(); <-busDone }
+	sweepDone := make(chan struct{})
+	go func() {
+		defer close(sweepDone)
+		sweep.run(busCtx)
+	}()
+	s.stopBus = func() { busStop(); <-busDone; <-sweepDone }
 	base, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	hc := cfg.HTTP
 	s.http = &http.Server{
 		Handler: surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log,
 			triggers: explainer{Triggers: triggers, arrivals: arrivals}, arrivals: arrivals, notify: notifier,
-			auth: authr, authOn: authOn, region: region}.handler(),
+			auth: authr, authOn: authOn, region: region, audit: recorder}.handler(),
 		ReadHeaderTimeout: min(10*time.Second, hc.ReadTimeout),
 		ReadTimeout:       hc.ReadTimeout,
 		WriteTimeout:      hc.WriteTimeout,
@@ -495,6 +527,7 @@ type surface struct {
 	auth     *auth.Authenticator
 	authOn   bool
 	region   string
+	audit    *audit.Recorder // nil: no audit log (tests of the handler)
 }
 
 // handler is the server's HTTP handler: the routes behind the guard.
@@ -505,8 +538,12 @@ func (x surface) handler() http.Handler {
 		verifier:   sigv4.Verifier{Region: x.region, Services: map[string]bool{"states": true, "events": true}, Now: x.cfg.Auth.Now},
 		bodyLimit:  int64(max(2*maxPayload+64<<10, 4<<20)),
 		maxPayload: maxPayload}
-	return &guard{hosts: newHostPolicy(x.cfg.Listen, hc.AllowedHosts), origins: originSet(hc.AllowedOrigins),
+	var h http.Handler = &guard{hosts: newHostPolicy(x.cfg.Listen, hc.AllowedHosts), origins: originSet(hc.AllowedOrigins),
 		bodies: httpx.NewBodyBudget(hc.MaxBodyMemory), next: authn}
+	if x.audit != nil {
+		h = &auditor{rec: x.audit, next: h, now: time.Now}
+	}
+	return h
 }
 
 // routes is the server's HTTP mux.
@@ -621,6 +658,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.http.Close() // long polls and event streams
 	}
 	s.stopBus()
+	aerr := s.audit.Close()
 	eerr := s.eng.Close()
 	if err := s.resolver.Close(); err != nil {
 		s.log.Warn("closing the connections of pipeline steps", "err", err)
@@ -635,7 +673,19 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	serr := s.store.Close()
 	s.unlock()
-	return errors.Join(eerr, serr)
+	return errors.Join(eerr, aerr, serr)
+}
+
+// retention is a configured retention: the default for 0, none (-1) for
+// a negative one.
+func retention(d, def time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return def
+	case d < 0:
+		return -1
+	}
+	return d
 }
 
 // stepPaths are the directories steps' file:// locations may use: those

@@ -26,6 +26,9 @@ type Namespace struct {
 	Name         string `json:"name"`
 	AccountID    string `json:"accountId"`
 	CreationDate Time   `json:"creationDate,omitzero"`
+	// ExecutionRetention is how long its closed executions are kept ("30d",
+	// "forever"); empty: the server's --execution-retention.
+	ExecutionRetention string `json:"executionRetention,omitempty"`
 }
 
 // namespaceName is the form of a namespace's name, as Kubernetes names them.
@@ -75,7 +78,7 @@ func (s *Service) ListNamespaces(ctx context.Context) ([]Namespace, error) {
 	}
 	out := []Namespace{{Name: DefaultNamespace, AccountID: s.cfg.AccountID}}
 	for _, n := range all {
-		out = append(out, Namespace{Name: n.Name, AccountID: n.AccountID, CreationDate: NewTime(n.Created)})
+		out = append(out, *namespaceOf(n))
 	}
 	return out, nil
 }

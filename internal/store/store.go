@@ -110,9 +110,16 @@ type Store interface {
 
 	// DeleteExecution removes an execution that is not RUNNING (ErrConflict
 	// if it is; ErrNotFound if there is none) with everything kept of it:
-	// its history, tasks, timers and task logs. Nothing calls it on a
-	// schedule yet: it is the way every retention policy deletes.
+	// its history, tasks, timers and task logs.
 	DeleteExecution(ctx context.Context, arn string) error
+	// DeleteClosedExecutions deletes up to limit executions whose ARN
+	// starts with arnPrefix (a namespace's "arn:aws:states:REGION:ACCOUNT:"),
+	// whose status is closed (SUCCEEDED, FAILED, TIMED_OUT, ABORTED) and
+	// whose StopDate is before before, as DeleteExecution does, and returns
+	// how many it deleted. Retention calls it in small batches, each its own
+	// short transaction, so that the engine's commits are never held up for
+	// long; fewer than limit means there are no more.
+	DeleteClosedExecutions(ctx context.Context, arnPrefix string, before time.Time, limit int) (int, error)
 
 	// AppendLogs stores chunks of what the commands of tasks wrote, each
 	// after the chunks of its attempt stored before. An attempt keeps at
@@ -141,6 +148,9 @@ type Store interface {
 	CreateNamespace(ctx context.Context, n *Namespace) error
 	GetNamespace(ctx context.Context, name string) (*Namespace, error) // ErrNotFound
 	ListNamespaces(ctx context.Context) ([]*Namespace, error)
+	// SetNamespaceRetention sets a namespace's ExecutionRetention
+	// (ErrNotFound when there is no such namespace).
+	SetNamespaceRetention(ctx context.Context, name string, retention time.Duration) error
 
 	// The event bus's outbox. Events are appended by Commit (a
 	// transition's Outbox, in its transaction) and by AppendEvents (custom
@@ -171,6 +181,7 @@ type Store interface {
 	EventRules
 	Credentials
 	Grants
+	AuditLog
 
 	// SetNotificationSettings stores the notification settings of a state
 	// machine (the service's own encoding; nil removes them). ErrNotFound
@@ -281,6 +292,9 @@ type Namespace struct {
 	Name      string
 	AccountID string // 12 digits
 	Created   time.Time
+	// ExecutionRetention is how long its closed executions are kept: 0 is
+	// the server's default (--execution-retention), a negative one forever.
+	ExecutionRetention time.Duration
 }
 
 // Page asks for one page of a list: at most Limit items (0: the
@@ -685,4 +699,45 @@ func Granted(grants []*Grant, from, to, workflow string) bool {
 		}
 	}
 	return false
+}
+
+// --- Audit log ---
+
+// AuditEntry is one request recorded in the audit log: who made it, from
+// where, what it asked and how it ended. Never its body or credential.
+type AuditEntry struct {
+	Seq  int64 // set by the store: increasing in append order
+	Time time.Time
+	// Principal is the credential's id ("" when there is none); Kind is
+	// its kind (CredentialToken, CredentialAccessKey), "anonymous" on a
+	// server without authentication, "" for a request without a valid one.
+	Principal  string
+	Kind       string
+	RemoteAddr string // the client's address
+	Method     string
+	Path       string
+	Operation  string // the AWS API's operation (StartExecution); "" on the native API
+	Namespace  string // "" when the request named none
+	Resource   string // the workflow, execution... it named, when known
+	Status     int    // the HTTP status answered
+}
+
+// AuditFilter narrows ListAudit. Empty fields do not filter.
+type AuditFilter struct {
+	Namespace string
+	Principal string
+	Since     time.Time // Time >= Since
+	Until     time.Time // Time < Until
+}
+
+// AuditLog keeps the audit log: appended in batches, read newest first,
+// trimmed by age.
+type AuditLog interface {
+	// AppendAudit stores entries in one transaction (their Seq written back).
+	AppendAudit(ctx context.Context, entries []*AuditEntry) error
+	// ListAudit returns the entries f selects, newest (highest Seq) first.
+	ListAudit(ctx context.Context, f AuditFilter, page Page) ([]*AuditEntry, string, error)
+	// TrimAudit deletes up to limit of the oldest entries older than before
+	// and returns how many it deleted.
+	TrimAudit(ctx context.Context, before time.Time, limit int) (int, error)
 }

@@ -2,6 +2,7 @@ package native
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -89,35 +90,37 @@ var rules = map[string]rule{
 	"GET /api/v1/bundles/{digest}":        {auth.Deployer, anyNamespace},
 	"GET /api/v1/namespaces":              {auth.Viewer, anyNamespace},
 	"POST /api/v1/namespaces":             {auth.Admin, everyNamespace},
-	"GET /api/v1/grants":                  {auth.Viewer, inNamespace},
-	"POST /api/v1/grants":                 {auth.Admin, inNamespace}, // the granting namespace's admin
-	"DELETE /api/v1/grants":               {auth.Admin, inNamespace},
-	"GET /api/v1/rules":                   {auth.Viewer, inNamespace},
-	"POST /api/v1/rules":                  {auth.Deployer, inNamespace},
-	"GET /api/v1/rules/{name}":            {auth.Viewer, inNamespace},
-	"DELETE /api/v1/rules/{name}":         {auth.Deployer, inNamespace},
-	"POST /api/v1/rules/{name}/enable":    {auth.Deployer, inNamespace},
-	"POST /api/v1/rules/{name}/disable":   {auth.Deployer, inNamespace},
-	"POST /api/v1/events":                 {auth.Operator, inNamespace},
-	"GET /api/v1/bus/events":              {auth.Viewer, inNamespace},
-	"GET /api/v1/workflows/{name}/graph":  {auth.Viewer, inNamespace},
-	"GET /api/v1/workflows/{name}/grid":   {auth.Viewer, inNamespace},
-	"GET /api/v1/executions/{arn}/steps":  {auth.Viewer, inNamespace},
-	"GET /api/v1/lineage":                 {auth.Viewer, inNamespace},
+	// retention deletes runs' histories: the platform's admins decide
+	"PUT /api/v1/namespaces/{name}": {auth.Admin, everyNamespace},
+	// ?namespace=* (every namespace's entries) is checked by the route
+	"GET /api/v1/audit":                  {auth.Admin, inNamespace},
+	"GET /api/v1/grants":                 {auth.Viewer, inNamespace},
+	"POST /api/v1/grants":                {auth.Admin, inNamespace}, // the granting namespace's admin
+	"DELETE /api/v1/grants":              {auth.Admin, inNamespace},
+	"GET /api/v1/rules":                  {auth.Viewer, inNamespace},
+	"POST /api/v1/rules":                 {auth.Deployer, inNamespace},
+	"GET /api/v1/rules/{name}":           {auth.Viewer, inNamespace},
+	"DELETE /api/v1/rules/{name}":        {auth.Deployer, inNamespace},
+	"POST /api/v1/rules/{name}/enable":   {auth.Deployer, inNamespace},
+	"POST /api/v1/rules/{name}/disable":  {auth.Deployer, inNamespace},
+	"POST /api/v1/events":                {auth.Operator, inNamespace},
+	"GET /api/v1/bus/events":             {auth.Viewer, inNamespace},
+	"GET /api/v1/workflows/{name}/graph": {auth.Viewer, inNamespace},
+	"GET /api/v1/workflows/{name}/grid":  {auth.Viewer, inNamespace},
+	"GET /api/v1/executions/{arn}/steps": {auth.Viewer, inNamespace},
+	"GET /api/v1/lineage":                {auth.Viewer, inNamespace},
 }
 
 // authorize checks the caller's role for a request of pattern.
 func (h *handler) authorize(pattern string, r *http.Request) error {
 	ru := rules[pattern]
 	ctx := r.Context()
+	auth.NoteResource(ctx, cmp.Or(r.PathValue("arn"), r.PathValue("name"), r.URL.Query().Get("workflow")))
 	switch ru.scope {
 	case anyNamespace:
 		return auth.Require(ctx, auth.AllNamespaces, ru.role)
 	case everyNamespace:
-		if p := auth.FromContext(ctx); !p.Has(auth.AllNamespaces, ru.role) {
-			return auth.Denied(p, auth.AllNamespaces, ru.role)
-		}
-		return nil
+		return auth.RequireEvery(ctx, ru.role)
 	case ofTaskToken:
 		ns, found, err := h.taskNamespace(r)
 		if err != nil {

@@ -159,6 +159,8 @@ func (h *handler) table() []route {
 		{"POST /api/v1/bundles", h.putBundle},
 		{"GET /api/v1/namespaces", h.listNamespaces},
 		{"POST /api/v1/namespaces", h.createNamespace},
+		{"PUT /api/v1/namespaces/{name}", h.putNamespace},
+		{"GET /api/v1/audit", h.listAudit},
 		{"GET /api/v1/grants", h.listGrants},
 		{"POST /api/v1/grants", h.createGrant},
 		{"DELETE /api/v1/grants", h.deleteGrant},

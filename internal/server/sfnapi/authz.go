@@ -83,11 +83,19 @@ func Authorize(ctx context.Context, svc *service.Service, role auth.Role, body [
 		return ctx, denied(auth.Require(ctx, home, role))
 	}
 	var arns []string
-	token := ""
+	token, name := "", ""
 	if m, ok := doc.(map[string]any); ok {
 		token, _ = m["taskToken"].(string)
+		name, _ = m["name"].(string)
+		if name == "" {
+			name, _ = m["Name"].(string) // EventBridge's
+		}
 	}
 	collectArns(doc, "", 0, &arns)
+	if len(arns) > 0 {
+		name = arns[0]
+	}
+	auth.NoteResource(ctx, name)
 	var nss []string
 	for _, arn := range arns {
 		ns, err := svc.NamespaceOfArn(ctx, arn)

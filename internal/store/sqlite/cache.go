@@ -14,9 +14,10 @@ const maxCached = 1 << 20
 
 // execCache maps the ARNs of running executions to their execRef so that
 // Commit needs no SELECT for them. It holds only committed state and is
-// guarded by Store.wmu. Executions are never deleted and their ids never
-// change, so an entry can only be stale in its event count, which only
-// Commit changes, under the same lock.
+// guarded by Store.wmu. Only closed executions are deleted (and dropped
+// from the cache by the delete, under the same lock) and ids never change,
+// so an entry can only be stale in its event count, which only Commit
+// changes, under the same lock.
 type execCache struct {
 	m map[string]execRef
 }

@@ -199,28 +199,34 @@ func (s *Store) DeleteExecution(ctx context.Context, arn string) error {
 		if status == "RUNNING" || status == "QUEUED" {
 			return fmt.Errorf("execution %q is %s: stop it first: %w", arn, status, store.ErrConflict)
 		}
-		for _, q := range []string{
-			`DELETE FROM history WHERE execution_id = ?`,
-			`DELETE FROM tasks WHERE execution_id = ?`,
-			`DELETE FROM timers WHERE execution_id = ?`,
-			`DELETE FROM execution_inputs WHERE execution_id = ?`,
-			`DELETE FROM executions WHERE id = ?`,
-		} {
-			if _, err := c.ExecContext(ctx, q, id); err != nil {
-				return fmt.Errorf("delete execution: %w", err)
-			}
-		}
-		for _, q := range []string{
-			`DELETE FROM task_logs WHERE execution_arn = ?`,
-			`DELETE FROM task_log_attempts WHERE execution_arn = ?`,
-		} {
-			if _, err := c.ExecContext(ctx, q, arn); err != nil {
-				return fmt.Errorf("delete execution: %w", err)
-			}
-		}
-		// Only RUNNING executions are cached; an ended one may still be
-		// there if it ended in this process: forget it.
-		delete(s.cache.m, arn)
-		return nil
+		return s.deleteExecution(ctx, c, id, arn)
 	})
+}
+
+// deleteExecution deletes execution id (ARN arn) with its history, tasks,
+// timers and task logs, within a write transaction.
+func (s *Store) deleteExecution(ctx context.Context, c *sql.Conn, id int64, arn string) error {
+	for _, q := range []string{
+		`DELETE FROM history WHERE execution_id = ?`,
+		`DELETE FROM tasks WHERE execution_id = ?`,
+		`DELETE FROM timers WHERE execution_id = ?`,
+		`DELETE FROM execution_inputs WHERE execution_id = ?`,
+		`DELETE FROM executions WHERE id = ?`,
+	} {
+		if _, err := c.ExecContext(ctx, q, id); err != nil {
+			return fmt.Errorf("delete execution: %w", err)
+		}
+	}
+	for _, q := range []string{
+		`DELETE FROM task_logs WHERE execution_arn = ?`,
+		`DELETE FROM task_log_attempts WHERE execution_arn = ?`,
+	} {
+		if _, err := c.ExecContext(ctx, q, arn); err != nil {
+			return fmt.Errorf("delete execution: %w", err)
+		}
+	}
+	// Only RUNNING executions are cached; an ended one may still be
+	// there if it ended in this process: forget it.
+	delete(s.cache.m, arn)
+	return nil
 }

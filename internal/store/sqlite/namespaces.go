@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/batonhq/baton/internal/store"
 )
@@ -12,8 +13,8 @@ import (
 // CreateNamespace inserts n; ErrExists when its name or account is taken.
 func (s *Store) CreateNamespace(ctx context.Context, n *store.Namespace) error {
 	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
-		_, err := c.ExecContext(ctx, `INSERT INTO namespaces (name, account_id, created) VALUES (?, ?, ?)`,
-			n.Name, n.AccountID, nanos(n.Created))
+		_, err := c.ExecContext(ctx, `INSERT INTO namespaces (name, account_id, created, execution_retention) VALUES (?, ?, ?, ?)`,
+			n.Name, n.AccountID, nanos(n.Created), int64(n.ExecutionRetention))
 		if isUnique(err) {
 			return fmt.Errorf("namespace %q (account %s): %w", n.Name, n.AccountID, store.ErrExists)
 		}
@@ -25,22 +26,22 @@ func (s *Store) CreateNamespace(ctx context.Context, n *store.Namespace) error {
 func (s *Store) GetNamespace(ctx context.Context, name string) (_ *store.Namespace, err error) {
 	defer s.fault(&err)
 	n := &store.Namespace{Name: name}
-	var created int64
-	err = s.queryRow(ctx, `SELECT account_id, created FROM namespaces WHERE name = ?`, name).Scan(&n.AccountID, &created)
+	var created, retention int64
+	err = s.queryRow(ctx, `SELECT account_id, created, execution_retention FROM namespaces WHERE name = ?`, name).Scan(&n.AccountID, &created, &retention)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("namespace %q: %w", name, store.ErrNotFound)
 	}
 	if err != nil {
 		return nil, err
 	}
-	n.Created = fromNanos(created)
+	n.Created, n.ExecutionRetention = fromNanos(created), time.Duration(retention)
 	return n, nil
 }
 
 // ListNamespaces returns every namespace, sorted by name.
 func (s *Store) ListNamespaces(ctx context.Context) (_ []*store.Namespace, err error) {
 	defer s.fault(&err)
-	rows, err := s.query(ctx, `SELECT name, account_id, created FROM namespaces ORDER BY name`)
+	rows, err := s.query(ctx, `SELECT name, account_id, created, execution_retention FROM namespaces ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
@@ -48,12 +49,26 @@ func (s *Store) ListNamespaces(ctx context.Context) (_ []*store.Namespace, err e
 	var out []*store.Namespace
 	for rows.Next() {
 		n := &store.Namespace{}
-		var created int64
-		if err := rows.Scan(&n.Name, &n.AccountID, &created); err != nil {
+		var created, retention int64
+		if err := rows.Scan(&n.Name, &n.AccountID, &created, &retention); err != nil {
 			return nil, err
 		}
-		n.Created = fromNanos(created)
+		n.Created, n.ExecutionRetention = fromNanos(created), time.Duration(retention)
 		out = append(out, n)
 	}
 	return out, rows.Err()
+}
+
+// SetNamespaceRetention sets how long a namespace keeps closed executions.
+func (s *Store) SetNamespaceRetention(ctx context.Context, name string, retention time.Duration) error {
+	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
+		res, err := c.ExecContext(ctx, `UPDATE namespaces SET execution_retention = ? WHERE name = ?`, int64(retention), name)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("namespace %q: %w", name, store.ErrNotFound)
+		}
+		return nil
+	})
 }

@@ -1,6 +1,10 @@
 package storetest
 
-import "github.com/batonhq/baton/internal/store"
+import (
+	"time"
+
+	"github.com/batonhq/baton/internal/store"
+)
 
 var namespaceTests = []test{
 	{"CreateGetList", func(e *env) {
@@ -23,4 +27,28 @@ var namespaceTests = []test{
 		e.ok(err, "ListNamespaces after reopening")
 		e.equal(got, []*store.Namespace{a, b}, "namespaces, sorted by name")
 	}},
+	{"Retention", func(e *env) {
+		a := &store.Namespace{Name: "team-a", AccountID: "111111111111", Created: at(1), ExecutionRetention: 48 * time.Hour}
+		e.ok(e.s.CreateNamespace(e.ctx, a), "CreateNamespace with a retention")
+		e.equal(e.getNamespace("team-a").ExecutionRetention, 48*time.Hour, "the retention created with")
+		e.ok(e.s.SetNamespaceRetention(e.ctx, "team-a", -1), "SetNamespaceRetention forever")
+		e.s = e.reopen()
+		e.equal(e.getNamespace("team-a").ExecutionRetention, time.Duration(-1), "retention after reopening")
+		e.ok(e.s.SetNamespaceRetention(e.ctx, "team-a", 0), "SetNamespaceRetention to the server's")
+		all, err := e.s.ListNamespaces(e.ctx)
+		e.ok(err, "ListNamespaces")
+		e.equal(len(all) == 1 && all[0].ExecutionRetention == 0, true, "the retention listed")
+		e.is(e.s.SetNamespaceRetention(e.ctx, "nope", time.Hour), store.ErrNotFound, "SetNamespaceRetention of an unknown namespace")
+	}},
+}
+
+// getNamespace reads a namespace, failing the test when it is missing.
+func (e *env) getNamespace(name string) *store.Namespace {
+	e.Helper()
+	n, err := e.s.GetNamespace(e.ctx, name)
+	e.ok(err, "GetNamespace(%q)", name)
+	if n == nil {
+		e.FailNow()
+	}
+	return n
 }

@@ -64,6 +64,8 @@ func Run(t *testing.T, open OpenFunc) {
 		{"NotificationSettings", notificationSettingTests},
 		{"Credentials", credentialTests},
 		{"Grants", grantTests},
+		{"Audit", auditTests},
+		{"Retention", retentionTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
