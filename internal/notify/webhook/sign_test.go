@@ -121,4 +121,3 @@ func FuzzDecodeSecret(f *testing.F) {
 		}
 	})
 }
-
