@@ -242,6 +242,16 @@ func (b *Browser) Location() string {
 // Click waits for sel to be visible and clicks the first element matching it.
 func (b *Browser) Click(sel string) {
 	b.t.Helper()
+	// A graph moves its nodes once it has measured them (fit to view): a
+	// click aimed at where an element was lands elsewhere. Wait until its
+	// box stays the same over 5 animation frames.
+	b.WaitJS(fmt.Sprintf(`(() => {
+		const el = document.querySelector(%q); if (!el) return false
+		const r = el.getBoundingClientRect(), k = [r.x, r.y, r.width, r.height].join()
+		const m = (window.__uitestBox ||= {}), p = m[%q] || {k: '', n: 0}
+		m[%q] = p.k === k ? {k, n: p.n + 1} : {k, n: 0}
+		return m[%q].n >= 5
+	})()`, sel, sel, sel, sel), DefaultWait, "a still "+sel)
 	b.run(DefaultWait, "click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 }
 
