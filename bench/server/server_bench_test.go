@@ -214,8 +214,9 @@ func waitDone(b *testing.B, st store.Store, prefix string, n int) {
 
 // sfnClient posts Step Functions API calls.
 type sfnClient struct {
-	url string
-	hc  *http.Client
+	url   string
+	hc    *http.Client
+	token string // a Baton token sent as a bearer, for servers with authentication on ("": none)
 }
 
 func newClient(addr string) *sfnClient {
@@ -233,6 +234,9 @@ func (c *sfnClient) post(target, contentType string, in any, out any) error {
 	r, _ := http.NewRequest("POST", c.url, bytes.NewReader(body))
 	r.Header.Set("X-Amz-Target", target)
 	r.Header.Set("Content-Type", contentType)
+	if c.token != "" {
+		r.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	resp, err := c.hc.Do(r)
 	if err != nil {
 		return err
