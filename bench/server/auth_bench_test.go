@@ -10,8 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -213,27 +211,9 @@ func benchTransport() *http.Transport {
 // startsPerSecond runs start(1..n) from authClients goroutines and returns
 // the rate, and the CPU time of the process per start in µs.
 func startsPerSecond(b *testing.B, n int, start func(i int64) error) (rate, cpu float64) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
 	cpu0 := processCPU()
 	began := time.Now()
-	for range authClients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := next.Add(1)
-				if i > int64(n) {
-					return
-				}
-				if err := start(i); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	runClients(b, authClients, int64(n), start)
 	el := time.Since(began)
 	return float64(n) / el.Seconds(), float64((processCPU() - cpu0).Microseconds()) / float64(n)
 }
