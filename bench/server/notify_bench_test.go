@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -151,25 +150,9 @@ func waitCaughtUp(b *testing.B, addr string) {
 
 // startMany starts n executions of arn from 64 clients.
 func startMany(b *testing.B, c *sfnClient, arn, prefix string, n int) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range 64 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := next.Add(1)
-				if i > int64(n) {
-					return
-				}
-				if err := c.call("StartExecution", map[string]any{"stateMachineArn": arn, "name": fmt.Sprint(prefix, i), "input": "{}"}, nil); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	runClients(b, 64, int64(n), func(i int64) error {
+		return c.call("StartExecution", map[string]any{"stateMachineArn": arn, "name": fmt.Sprint(prefix, i), "input": "{}"}, nil)
+	})
 }
 
 // waitFinished polls until no execution of arn runs.

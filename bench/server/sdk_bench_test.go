@@ -21,13 +21,11 @@ func BenchmarkStartExecutionSDK(b *testing.B) {
 	srv, c := startServer(b)
 	defer srv.Shutdown(context.Background())
 	arn := createMachine(b, c, "sdk-starts", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 256, 256
 	client := sfn.New(sfn.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String("http://" + srv.Addr()),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDBENCH", "bench-secret", ""),
-		HTTPClient:   &http.Client{Transport: tr},
+		HTTPClient:   &http.Client{Transport: benchTransport()},
 		// Throttling retries would hide the server's own rate: count errors.
 		Retryer: aws.NopRetryer{},
 	})

@@ -214,8 +214,9 @@ func waitDone(b *testing.B, st store.Store, prefix string, n int) {
 
 // sfnClient posts Step Functions API calls.
 type sfnClient struct {
-	url string
-	hc  *http.Client
+	url   string
+	hc    *http.Client
+	token string // a Baton token sent as a bearer, for servers with authentication on ("": none)
 }
 
 func newClient(addr string) *sfnClient {
@@ -233,6 +234,9 @@ func (c *sfnClient) post(target, contentType string, in any, out any) error {
 	r, _ := http.NewRequest("POST", c.url, bytes.NewReader(body))
 	r.Header.Set("X-Amz-Target", target)
 	r.Header.Set("Content-Type", contentType)
+	if c.token != "" {
+		r.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	resp, err := c.hc.Do(r)
 	if err != nil {
 		return err
@@ -283,20 +287,29 @@ func BenchmarkStartExecutionAPI(b *testing.B) {
 // startConcurrently runs start(1..b.N) from 64 goroutines, as many clients
 // would, and reports starts per second.
 func startConcurrently(b *testing.B, start func(i int64) error) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
 	b.ResetTimer()
 	began := time.Now()
-	for range 64 {
+	runClients(b, 64, int64(b.N), start)
+	b.ReportMetric(float64(b.N)/time.Since(began).Seconds(), "starts/s")
+	b.StopTimer()
+}
+
+// runClients calls call(1..n) from `clients` goroutines, each taking the
+// next number when done with its last, and returns when all are done (or
+// one has failed the benchmark).
+func runClients(b *testing.B, clients int, n int64, call func(i int64) error) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
 				i := next.Add(1)
-				if i > int64(b.N) {
+				if i > n {
 					return
 				}
-				if err := start(i); err != nil {
+				if err := call(i); err != nil {
 					b.Error(err)
 					return
 				}
@@ -304,8 +317,6 @@ func startConcurrently(b *testing.B, start func(i int64) error) {
 		}()
 	}
 	wg.Wait()
-	b.ReportMetric(float64(b.N)/time.Since(began).Seconds(), "starts/s")
-	b.StopTimer()
 }
 
 // BenchmarkDispatchLatency: one execution at a time with two activity
