@@ -149,3 +149,21 @@ func TestWorkflowSummaries(t *testing.T) {
 		t.Fatalf("describe: %s", r.body)
 	}
 }
+
+// TestLineageRoute: GET /api/v1/lineage lists a namespace's pipelines
+// with their health ("never-run" before any run) and, with *, every
+// namespace's.
+func TestLineageRoute(t *testing.T) {
+	e := setup(t)
+	expect(t, e.do(t, "POST", "/api/v1/namespaces", map[string]any{"name": "team-a"}), http.StatusCreated)
+	r := e.do(t, "GET", "/api/v1/lineage?namespace=*", nil)
+	expect(t, r, http.StatusOK)
+	m := r.json(t)
+	if _, ok := m["pipelines"].([]any); !ok {
+		t.Fatalf("lineage: %s", r.body)
+	}
+	if _, ok := m["edges"].([]any); !ok {
+		t.Fatalf("lineage: %s", r.body)
+	}
+	expectError(t, e.do(t, "GET", "/api/v1/lineage?namespace=nope", nil), http.StatusBadRequest, "ResourceNotFound")
+}
