@@ -210,3 +210,53 @@ func nameOf(arn string) string {
 	}
 	return arn
 }
+
+// TriggerSummary is what a list of workflows shows of one's triggers.
+type TriggerSummary struct {
+	// Kinds are "schedule", "upstream", "arrival" and "event", in that
+	// order, for the triggers it has.
+	Kinds []string
+	// NextRun is its schedules' next fire after now (nil: none, or paused).
+	NextRun *time.Time
+}
+
+// Summaries returns the trigger summary of every workflow with triggers,
+// by ARN: the workflows page shows a thousand at once, so this reads the
+// consumer's cached catalog once rather than explaining each.
+func (t *Triggers) Summaries(ctx context.Context, now time.Time) (map[string]TriggerSummary, error) {
+	if err := t.refresh(ctx); err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make(map[string]TriggerSummary, len(t.workflows))
+	for _, w := range t.workflows {
+		var s TriggerSummary
+		tr := w.Trigger
+		if len(tr.Schedules) > 0 {
+			s.Kinds = append(s.Kinds, "schedule")
+		}
+		if tr.Executions != nil {
+			s.Kinds = append(s.Kinds, "upstream")
+		}
+		if len(tr.Data) > 0 {
+			s.Kinds = append(s.Kinds, "arrival")
+		}
+		if tr.Event != nil {
+			s.Kinds = append(s.Kinds, "event")
+		}
+		if !t.paused[w.Arn] {
+			for _, cs := range t.compile(w) {
+				from := now
+				if st := t.slots[cs.key]; st != nil && st.Last.After(from) {
+					from = st.Last
+				}
+				if n, ok := cs.expr.Next(from, cs.loc); ok && (s.NextRun == nil || n.Before(*s.NextRun)) {
+					s.NextRun = &n
+				}
+			}
+		}
+		out[w.Arn] = s
+	}
+	return out, nil
+}

@@ -82,6 +82,9 @@ type Service struct {
 	putEvents groupAppender
 	// nsOfAccount caches NamespaceOfArn: account id -> namespace name.
 	nsOfAccount sync.Map
+	// pipelines caches parsed pipeline definitions by ARN and revision
+	// (lineage.go).
+	pipelines sync.Map
 }
 
 // New returns a Service storing in st and running executions with eng.

@@ -174,6 +174,7 @@ func (h *handler) table() []route {
 		{"POST /api/v1/rules/{name}/disable", h.disableRule},
 		{"POST /api/v1/events", h.putEvents},
 		{"GET /api/v1/bus/events", h.readBus},
+		{"GET /api/v1/lineage", h.lineage},
 	}
 }
 

@@ -1,9 +1,14 @@
 package native
 
 import (
+	"context"
 	"encoding/json"
+	"github.com/batonhq/baton/internal/auth"
+	"github.com/batonhq/baton/internal/events"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/service"
@@ -138,18 +143,53 @@ func (h *handler) deployProject(w http.ResponseWriter, r *http.Request, req *dep
 	return nil
 }
 
-// listWorkflows lists state machines by name: ?limit=&next=.
+// listWorkflows lists workflows by name with their namespace, kind, tags,
+// triggers and (?runs=N) latest runs: ?limit=&next=&runs=; ?namespace=*
+// lists every namespace the caller may see.
 func (h *handler) listWorkflows(w http.ResponseWriter, r *http.Request) error {
 	limit, next, err := queryPage(r)
 	if err != nil {
 		return err
 	}
-	out, err := h.svc.ListStateMachines(r.Context(), &service.ListStateMachinesInput{MaxResults: limit, NextToken: next, Namespace: namespaceOf(r)})
+	in := &service.WorkflowSummariesInput{MaxResults: limit, NextToken: next, Namespace: namespaceOf(r)}
+	if v := r.URL.Query().Get("runs"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > service.MaxSummaryRuns {
+			return badRequest("runs=%q: give how many latest runs each workflow shows, 0 to %d", v, service.MaxSummaryRuns)
+		}
+		in.Runs = n
+	}
+	if in.Namespace == auth.AllNamespaces {
+		ctx := r.Context()
+		in.Visible = func(ns string) bool { return auth.Visible(ctx, ns) }
+	}
+	out, err := h.svc.WorkflowSummaries(r.Context(), in)
 	if err != nil {
 		return err
 	}
+	if ts, ok := h.triggers.(TriggerSummarizer); ok {
+		sums, err := ts.Summaries(r.Context(), time.Now())
+		if err != nil {
+			return err
+		}
+		for _, wf := range out.StateMachines {
+			if s, ok := sums[wf.StateMachineArn]; ok {
+				wf.TriggerKinds = append(wf.TriggerKinds, s.Kinds...)
+				if s.NextRun != nil {
+					t := service.NewTime(*s.NextRun)
+					wf.NextRun = &t
+				}
+			}
+		}
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// TriggerSummarizer summarizes every workflow's triggers at once (the
+// server's triggers consumer), for lists.
+type TriggerSummarizer interface {
+	Summaries(ctx context.Context, now time.Time) (map[string]events.TriggerSummary, error)
 }
 
 // workflowView is DescribeStateMachine's answer with the definition as a
@@ -157,6 +197,8 @@ func (h *handler) listWorkflows(w http.ResponseWriter, r *http.Request) error {
 type workflowView struct {
 	*service.DescribeStateMachineOutput
 	Definition json.RawMessage `json:"definition"`
+	Namespace  string          `json:"namespace"`
+	Kind       string          `json:"kind"` // "pipeline" or "asl"
 }
 
 // getWorkflow describes a workflow (NAME, NAME:VERSION, NAME:ALIAS or an
@@ -174,7 +216,11 @@ func (h *handler) getWorkflow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, workflowView{out, jsonValue(out.Definition)})
+	ns, kind, err := h.svc.WorkflowKind(r.Context(), out.StateMachineArn)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, workflowView{out, jsonValue(out.Definition), ns, kind})
 	return nil
 }
 

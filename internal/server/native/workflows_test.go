@@ -108,3 +108,62 @@ func TestDeployYAMLText(t *testing.T) {
 		t.Fatalf("a YAML definition comes back as its text: %s", r.body)
 	}
 }
+
+// TestWorkflowSummaries: the list gives each workflow's namespace, kind,
+// tags and (?runs=N) latest runs newest first; ?namespace=* lists every
+// namespace; runs above 50 are refused; describe says namespace and kind.
+func TestWorkflowSummaries(t *testing.T) {
+	e := setup(t)
+	e.deploy(t, "etl")
+	expect(t, e.do(t, "POST", "/api/v1/namespaces", map[string]any{"name": "team-a"}), http.StatusCreated)
+	expect(t, e.do(t, "POST", "/api/v1/workflows?namespace=team-a", map[string]any{"name": "loader", "definition": passDef}), http.StatusCreated)
+	for _, n := range []string{"r1", "r2", "r3"} {
+		expect(t, e.do(t, "POST", "/api/v1/workflows/etl/executions", map[string]any{"name": n}), http.StatusCreated)
+	}
+	r := e.do(t, "GET", "/api/v1/workflows?runs=2", nil)
+	expect(t, r, http.StatusOK)
+	list := r.json(t)["stateMachines"].([]any)
+	if len(list) != 1 {
+		t.Fatalf("default namespace: %s", r.body)
+	}
+	wf := list[0].(map[string]any)
+	runs, _ := wf["recentRuns"].([]any)
+	if wf["namespace"] != "default" || wf["kind"] != "asl" || wf["tags"] == nil || len(runs) != 2 || runs[0].(map[string]any)["name"] != "r3" {
+		t.Fatalf("etl: %s", r.body)
+	}
+	r = e.do(t, "GET", "/api/v1/workflows?namespace=*", nil)
+	names := map[string]string{}
+	for _, x := range r.json(t)["stateMachines"].([]any) {
+		m := x.(map[string]any)
+		names[m["name"].(string)] = m["namespace"].(string)
+		if _, has := m["recentRuns"]; has {
+			t.Errorf("recentRuns without ?runs: %v", m)
+		}
+	}
+	if len(names) != 2 || names["etl"] != "default" || names["loader"] != "team-a" {
+		t.Fatalf("every namespace: %s", r.body)
+	}
+	expectError(t, e.do(t, "GET", "/api/v1/workflows?runs=51", nil), http.StatusBadRequest, "ValidationException")
+	r = e.do(t, "GET", "/api/v1/workflows/loader?namespace=team-a", nil)
+	if m := r.json(t); m["namespace"] != "team-a" || m["kind"] != "asl" {
+		t.Fatalf("describe: %s", r.body)
+	}
+}
+
+// TestLineageRoute: GET /api/v1/lineage lists a namespace's pipelines
+// with their health ("never-run" before any run) and, with *, every
+// namespace's.
+func TestLineageRoute(t *testing.T) {
+	e := setup(t)
+	expect(t, e.do(t, "POST", "/api/v1/namespaces", map[string]any{"name": "team-a"}), http.StatusCreated)
+	r := e.do(t, "GET", "/api/v1/lineage?namespace=*", nil)
+	expect(t, r, http.StatusOK)
+	m := r.json(t)
+	if _, ok := m["pipelines"].([]any); !ok {
+		t.Fatalf("lineage: %s", r.body)
+	}
+	if _, ok := m["edges"].([]any); !ok {
+		t.Fatalf("lineage: %s", r.body)
+	}
+	expectError(t, e.do(t, "GET", "/api/v1/lineage?namespace=nope", nil), http.StatusBadRequest, "ResourceNotFound")
+}
