@@ -24,7 +24,9 @@ func arnOf(ns, name string) string { return fmt.Sprintf("arn:%s:%s", ns, name) }
 // its health.
 func TestBuild(t *testing.T) {
 	now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
-	run := func(status string, start time.Time) *Run { return &Run{Status: status, Start: start, Stop: start.Add(time.Minute)} }
+	run := func(status string, start time.Time) *Run {
+		return &Run{Status: status, Start: start, Stop: start.Add(time.Minute)}
+	}
 	ps := []Pipeline{
 		{Namespace: "core", Name: "listings", Arn: arnOf("core", "listings"), Parsed: parse(t, `name: listings
 datasets: {writes: ["s3://lake/listings/"]}
