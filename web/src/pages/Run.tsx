@@ -21,6 +21,9 @@ function useRun(arn: string | undefined) {
   const [exec, setExec] = useState<any>()
   const [error, setError] = useState<unknown>()
   const [version, setVersion] = useState(0)
+  // follow counts the times the run was made to go again (redrive, retry):
+  // its stream, closed at its end, is opened anew.
+  const [follow, setFollow] = useState(0)
   const st = useRef<StepState>(emptySteps())
   const events = useRef<HistoryEvent[]>([])
   useEffect(() => {
@@ -42,7 +45,7 @@ function useRun(arn: string | undefined) {
     }
     api(`/api/v1/executions/${encodeURIComponent(arn)}`).then(setExec, setError)
     seed()
-    const seen = new Set<number>()
+    const seen = new Set<number>(events.current.map(e => e.id)) // a stream opened again replays what came before
     stop = sse(`/api/v1/executions/${encodeURIComponent(arn)}/events?data=false`, {
       stopOn: ['end'],
       onOpen: re => { if (re) seed() },
@@ -67,8 +70,8 @@ function useRun(arn: string | undefined) {
       },
     })
     return () => { live = false; stop() }
-  }, [arn])
-  return { exec, error, steps: st.current.steps, owner: st.current.owner, events: events.current, version, setExec }
+  }, [arn, follow])
+  return { exec, error, steps: st.current.steps, owner: st.current.owner, events: events.current, version, setExec, refollow: () => setFollow(f => f + 1) }
 }
 
 export function Run({ namespace, workflow, name }: { namespace: string; workflow: string; name: string }) {
@@ -96,9 +99,9 @@ export function Run({ namespace, workflow, name }: { namespace: string; workflow
       <span className="muted">{run.exec && `started ${fmtTime(run.exec.startDate)}${run.exec.stopDate ? ', ended ' + fmtTime(run.exec.stopDate) : ''}`}</span>
       <span className="grow" />
       <button data-testid="action-stop" disabled={status !== 'RUNNING'} onClick={() => act(`Stop ${name}?`, async () => { await post('/stop', {}) })}>Stop</button>
-      <button data-testid="action-redrive" disabled={!ENDED.has(status) || status === 'SUCCEEDED'} onClick={() => act(`Redrive ${name} from where it failed?`, async () => { await post('/redrive', {}) })}>Redrive</button>
+      <button data-testid="action-redrive" disabled={!ENDED.has(status) || status === 'SUCCEEDED'} onClick={() => act(`Redrive ${name} from where it failed?`, async () => { await post('/redrive', {}); run.refollow() })}>Redrive</button>
       {isPipeline && <button data-testid="action-retry" disabled={!ENDED.has(status) || !selected} title={selected ? '' : 'select a step on the graph first'}
-        onClick={() => act(`Run step ${selected} and everything downstream of it again?`, async () => { await post('/retry', { from: selected }) })}>Retry from {selected || 'step'}</button>}
+        onClick={() => act(`Run step ${selected} and everything downstream of it again?`, async () => { await post('/retry', { from: selected }); run.refollow() })}>Retry from {selected || 'step'}</button>}
       <button data-testid="action-rerun" disabled={!run.exec} onClick={() => act(`Start ${workflow} again with the same input?`, async () => {
         const r = await api(`/api/v1/workflows/${encodeURIComponent(workflow)}/executions` + q({ namespace }), { method: 'POST', body: { input: run.exec.input ?? {} } })
         navigate(wfPath(namespace, workflow) + '/runs/' + encodeURIComponent(r.executionArn.slice(r.executionArn.lastIndexOf(':') + 1)))
