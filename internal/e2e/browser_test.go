@@ -63,15 +63,6 @@ func newUISession(t *testing.T) *uiSession {
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("GET /ui/: %d %s: web/dist holds a built UI but the server does not serve it at /ui/", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	// The API routes the UI's graphs, grid and lineage need are the part
-	// of issue 12 still to come: the tests assert those views, so they
-	// wait for them.
-	resp, err = http.Get(srv.url + "/api/v1/lineage")
-	must(t, err, "GET /api/v1/lineage")
-	resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
-		t.Skip("the server lacks the UI's API routes (/graph, /steps, /grid, /lineage: issue 12 in progress)")
-	}
 	s.b = uitest.New(t, 1440, 900)
 	return s
 }
@@ -333,8 +324,14 @@ steps:
 	s.titled("day-2")
 	s.waitRunStatus("SUCCEEDED")
 	s.b.WaitReady(`[data-testid=node][data-id=load][data-status=SUCCEEDED]`, uiWait)
+	// The run's views are tabs: its history, its Gantt, its graph.
+	s.b.Click(`[data-testid=view-history]`)
 	s.b.WaitReady(`[data-testid=history-row]`, uiWait)
+	s.shot("run-history")
+	s.b.Click(`[data-testid=view-gantt]`)
 	s.b.WaitReady(`[data-testid=gantt]`, uiWait)
+	s.shot("run-gantt")
+	s.b.Click(`[data-testid=view-graph]`)
 	s.b.Click(`[data-testid=node][data-id=extract]`)
 	s.b.WaitVisible(`[data-testid=step-panel]`, uiWait)
 	s.b.WaitJS(`(document.querySelector("[data-testid=step-logs]")?.textContent || "").includes("extracted")`, uiWait, "extract's log")

@@ -80,6 +80,10 @@ func New(t testing.TB, width, height int) *Browser {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
+		// The back button loads the page again rather than restoring it
+		// from the back-forward cache, which fires no load event: the
+		// tests' Back waits for one.
+		chromedp.Flag("disable-features", "BackForwardCache"),
 		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chromium-profile")),
 		chromedp.WindowSize(width, height),
 	}
