@@ -5,15 +5,19 @@ package server
 // open; see the report of branch review4.
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/batonhq/baton/internal/auth"
+	"github.com/batonhq/baton/internal/config"
 	"github.com/batonhq/baton/internal/server/eventsapi"
 )
 
@@ -163,5 +167,41 @@ func TestReviewAWSDescribeEventBusByArn(t *testing.T) {
 	st, b, _ = call(t, wd.addr, "POST", "/", "", hdr, fmt.Sprintf(`{"Name":%q}`, arn))
 	if st == 200 {
 		t.Errorf("team-a's bus described to team-b's admin: %v", b)
+	}
+}
+
+// TestReviewTestStateSkipsNamespacePolicy: TestState runs a Task on the
+// server (engine.RunTestTask) with a tasks.Request that names no
+// execution, so the resolver finds no namespace: the configuration's
+// namespace policies (namespacePolicy.Run: ns == "" is baton run) and
+// connections' namespaces (Connection.UsableIn("") is true) are skipped.
+// A deployer of a namespace whose runs may not run shell steps runs one
+// through TestState (and could use another team's connection).
+func TestReviewTestStateSkipsNamespacePolicy(t *testing.T) {
+	dir := t.TempDir()
+	cfg := quietConfig(dir)
+	cfg.Auth = AuthConfig{Mode: "on"}
+	conns, err := config.Parse("baton.yaml", []byte("namespaces:\n  '*': {steps: [http]}\n"), config.Sources{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Connections = conns
+	s, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Shutdown(context.Background()) })
+	b, err := os.ReadFile(filepath.Join(dir, "admin.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr := map[string]string{"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AWSStepFunctions.TestState",
+		"Authorization": "Bearer " + strings.TrimSpace(string(b))}
+	state := `{"Type":"Task","Resource":"baton:shell","Parameters":{"command":["echo","shell ran"]},"End":true}`
+	st, out, _ := call(t, s.Addr(), "POST", "/", "", hdr, fmt.Sprintf(`{"definition":%q,"roleArn":"arn:aws:iam::123456789012:role/x","input":"{}"}`, state))
+	if st == 200 && out["status"] == "SUCCEEDED" {
+		t.Errorf("TestState ran a shell Task that the namespace policy ('*': http only) forbids: %v", out)
+	} else {
+		t.Logf("TestState: %d %v", st, out)
 	}
 }
