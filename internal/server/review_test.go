@@ -205,3 +205,18 @@ func TestReviewTestStateSkipsNamespacePolicy(t *testing.T) {
 		t.Logf("TestState: %d %v", st, out)
 	}
 }
+
+// TestReviewTaskTokenTrailingBracket: the task routes are authorized in
+// the namespace of the body's taskToken, read with json.Unmarshal; a body
+// with a trailing "}" or "]" fails that parse (no token found: the role
+// anywhere is enough), while the route's decodeBody (json.Decoder, then
+// dec.More(), false before a closing bracket) accepts it: team-b's
+// operator answers team-a's task with a leaked token.
+func TestReviewTaskTokenTrailingBracket(t *testing.T) {
+	wd := newAuthzWorld(t, 1)
+	st, b, _ := call(t, wd.addr, "POST", "/api/v1/tasks/success?namespace=team-b", "", bearer(wd.bAdmin),
+		`{"taskToken":"`+wd.tasks[0]+`","output":{"by":"team-b"}}}`)
+	if st != http.StatusForbidden {
+		t.Errorf("team-a's task answered by team-b's admin: %d %v, want 403", st, b)
+	}
+}
