@@ -7,6 +7,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -218,5 +219,22 @@ func TestReviewTaskTokenTrailingBracket(t *testing.T) {
 		`{"taskToken":"`+wd.tasks[0]+`","output":{"by":"team-b"}}}`)
 	if st != http.StatusForbidden {
 		t.Errorf("team-a's task answered by team-b's admin: %d %v, want 403", st, b)
+	}
+}
+
+// TestReviewListAcrossNamespaces: docs/security.md says listings with
+// ?namespace=* show only the namespaces the caller may see; team-b's admin
+// must not see team-a's workflow or runs.
+func TestReviewListAcrossNamespaces(t *testing.T) {
+	wd := newAuthzWorld(t, 0)
+	for _, p := range []string{"/api/v1/workflows?namespace=*", "/api/v1/executions?namespace=*", "/api/v1/activities?namespace=*", "/api/v1/rules?namespace=*"} {
+		res := send(t, wd.addr, "GET", p, "", bearer(wd.bAdmin), "")
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if strings.Contains(string(b), wd.acctA) {
+			t.Errorf("GET %s by team-b's admin shows team-a's resources: %d %s", p, res.StatusCode, b)
+		} else {
+			t.Logf("GET %s: %d %.200s", p, res.StatusCode, b)
+		}
 	}
 }
