@@ -238,3 +238,17 @@ func TestReviewListAcrossNamespaces(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewAWSTaskTokenCase: sfnapi.Authorize reads the task token as
+// m["taskToken"] (exact key), the operation's decoder matches members
+// case-insensitively: "TaskToken" carrying team-a's token is authorized in
+// the caller's home namespace (team-b) and answers team-a's task.
+func TestReviewAWSTaskTokenCase(t *testing.T) {
+	wd := newAuthzWorld(t, 1)
+	hdr := map[string]string{"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AWSStepFunctions.SendTaskSuccess",
+		"Authorization": "Bearer " + wd.bAdmin}
+	st, code := statusOf(t, wd.addr, "POST", "/", "", hdr, `{"TaskToken":"`+wd.tasks[0]+`","output":"{\"by\":\"team-b\"}"}`)
+	if code != auth.CodeAWSAccessDenied {
+		t.Errorf("SendTaskSuccess of team-a's task (member TaskToken) by team-b's admin: %d %s, want AccessDeniedException", st, code)
+	}
+}
