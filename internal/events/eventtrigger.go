@@ -79,6 +79,9 @@ func (t *Triggers) matchEvent(ev *store.OutboxEvent) []eventMatch {
 		if envelope.Detail.StateMachineArn == w.Arn {
 			continue // a pipeline does not trigger on its own runs' events (it would loop)
 		}
+		if ev.Account != w.Account && t.opt.RequireGrants && !t.grantedEvent(ev.Account, w, envelope.Detail.StateMachineArn) {
+			continue // another namespace's event, which it did not grant
+		}
 		if envelope.ID == "" {
 			envelope.ID = fmt.Sprintf("seq-%d", ev.Seq) // events put on the bus get an id; this is a safety net
 		}
@@ -109,4 +112,24 @@ func (t *Triggers) eventsMatcher() *pattern.Matcher {
 	}
 	t.events, t.eventsOf, t.eventsGen = m, of, t.gen
 	return m
+}
+
+// grantedEvent tells whether the namespace of account grants w's
+// namespace its event: a run's status change by its workflow's grant,
+// any other event by a grant of every workflow ("*").
+func (t *Triggers) grantedEvent(account string, w *Workflow, stateMachineArn string) bool {
+	from := ""
+	for ns, a := range t.accounts {
+		if a == account {
+			from = ns
+		}
+	}
+	if from == "" {
+		return false
+	}
+	workflow := "*"
+	if stateMachineArn != "" && accountOf(stateMachineArn) == account {
+		workflow = nameOf(stateMachineArn)
+	}
+	return store.Granted(t.grants, from, w.Namespace, workflow)
 }

@@ -268,6 +268,8 @@ func stepTransport(refuseLocal bool) http.RoundTripper {
 		return http.DefaultTransport
 	}
 	t := http.DefaultTransport.(*http.Transport).Clone()
+	// No proxy: it would dial the target itself, past the address check.
+	t.Proxy = nil
 	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: netguard.Control(netguard.Local...)}
 	t.DialContext = d.DialContext
 	return t

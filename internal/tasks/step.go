@@ -201,11 +201,17 @@ func (c *clientCache) closeAll() error {
 	return errors.Join(errs...)
 }
 
-// namespaceOf is the namespace of a request's execution ("" when unknown:
-// baton run).
+// namespaceOf is the namespace of a request's execution: "" under baton
+// run, "?" for a task of no run on a server.
 func (r *Resolver) namespaceOf(req Request) string {
-	if r.nsOf == nil || req.ExecutionArn == "" {
-		return ""
+	switch {
+	case r.nsOf == nil:
+		return "" // baton run: no namespaces
+	case req.ExecutionArn == "":
+		// On a server, a task of no run (TestState, a data trigger's
+		// listing): no namespace's rights, only what every namespace
+		// may use.
+		return "?"
 	}
 	return r.nsOf(req.ExecutionArn)
 }

@@ -227,8 +227,8 @@ func TestStepConnectionsByNamespace(t *testing.T) {
 }
 
 // TestNamespaceStepPolicy: the configuration's namespaces section decides
-// which kinds of step a namespace's runs may run; baton run (no
-// namespace) is not concerned.
+// which kinds of step a namespace's runs may run; a task of no run on a
+// server gets the '*' policy (baton run, without NamespaceOf, none).
 func TestNamespaceStepPolicy(t *testing.T) {
 	srv := echoServer(t)
 	conns := testConnections(t, `namespaces:
@@ -244,7 +244,8 @@ func TestNamespaceStepPolicy(t *testing.T) {
 		{"team-a", HTTPResource, `{"url": "` + srv.URL + `/text"}`, true},
 		{"team-a", ShellResource, `{"command": ["true"]}`, false},
 		{"team-b", steptask.ResourceHTTP, `{"url": "` + srv.URL + `/text"}`, false},
-		{"", ShellResource, `{"command": ["true"]}`, true},
+		// a task of no run on a server (TestState): the '*' policy
+		{"", ShellResource, `{"command": ["true"]}`, false},
 	} {
 		arn := ""
 		if tc.ns != "" {

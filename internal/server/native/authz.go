@@ -3,13 +3,13 @@ package native
 import (
 	"bytes"
 	"cmp"
-	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/auth"
+	"github.com/batonhq/baton/internal/server/httpx"
 	"github.com/batonhq/baton/internal/service"
 )
 
@@ -122,15 +122,20 @@ func (h *handler) authorize(pattern string, r *http.Request) error {
 	case everyNamespace:
 		return auth.RequireEvery(ctx, ru.role)
 	case ofTaskToken:
-		ns, found, err := h.taskNamespace(r)
+		nss, err := h.taskNamespaces(r)
 		if err != nil {
 			return err
 		}
-		if !found {
-			// No token to find: the route refuses the body itself.
-			ns = auth.AllNamespaces
+		if len(nss) == 0 {
+			// No open task named: the route refuses the body itself.
+			nss = []string{auth.AllNamespaces}
 		}
-		return auth.Require(ctx, ns, ru.role)
+		for _, ns := range nss {
+			if err := auth.Require(ctx, ns, ru.role); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	nss, err := h.requestNamespaces(r)
 	if err != nil {
@@ -153,8 +158,10 @@ func (h *handler) requestNamespaces(r *http.Request) ([]string, error) {
 	}
 	var out []string
 	named := false
-	for _, v := range []string{r.PathValue("arn"), r.PathValue("name"), r.URL.Query().Get("workflow")} {
-		switch {
+	q := r.URL.Query()
+	// Trimmed as the routes trim them (pathName): " arn:..." is an ARN.
+	for _, v := range []string{r.PathValue("arn"), r.PathValue("name"), q.Get("workflow"), q.Get("bus")} {
+		switch v = strings.TrimSpace(v); {
 		case strings.HasPrefix(v, "arn:"):
 			ns, err := h.svc.NamespaceOfArn(r.Context(), v)
 			if err != nil {
@@ -165,35 +172,61 @@ func (h *handler) requestNamespaces(r *http.Request) ([]string, error) {
 			named = true
 		}
 	}
+	// And every ARN the body names (a rule's bus, its targets'
+	// workflows, events' buses): httpx.Scan reads it as the routes do.
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		body, err := h.peekBody(r)
+		if err != nil {
+			return nil, err
+		}
+		for _, arn := range httpx.Scan(body).Arns {
+			ns, err := h.svc.NamespaceOfArn(r.Context(), arn)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ns)
+		}
+	}
 	if named || len(out) == 0 {
 		out = append(out, qns)
 	}
 	return out, nil
 }
 
-// taskNamespace reads the taskToken of a task route's body (leaving the
-// body for the route) and finds its execution's namespace; found is
-// false when the body has no token or names no open task (the route
-// refuses it).
-func (h *handler) taskNamespace(r *http.Request) (ns string, found bool, err error) {
+// peekBody reads the request's body (bounded as the routes bound it) and
+// puts it back for the route.
+func (h *handler) peekBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, h.bodyLimit+1))
 	if err != nil {
-		return "", false, err
+		return nil, err
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	var t struct {
-		TaskToken string `json:"taskToken"`
+	return body, nil
+}
+
+// taskNamespaces are the namespaces of the runs whose open tasks the
+// body's task tokens name (read as the route reads them: httpx.Scan);
+// none when it names no open task (the route refuses it).
+func (h *handler) taskNamespaces(r *http.Request) ([]string, error) {
+	body, err := h.peekBody(r)
+	if err != nil {
+		return nil, err
 	}
-	if json.Unmarshal(body, &t) != nil || t.TaskToken == "" {
-		return "", false, nil
+	var out []string
+	for _, token := range httpx.Scan(body).Tokens {
+		ns, err := h.svc.TaskNamespace(r.Context(), token)
+		if _, ok := apierr.As(err); ok {
+			continue // an unknown or closed task: the route says so
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ns)
 	}
-	ns, err = h.svc.TaskNamespace(r.Context(), t.TaskToken)
-	if _, ok := apierr.As(err); ok {
-		// An unknown or closed task: the route says so (it touches
-		// nothing).
-		return "", false, nil
-	}
-	return ns, err == nil, err
+	return out, nil
 }
 
 // RouteRule is a route's authorization, for the server's test that walks

@@ -2,12 +2,11 @@ package sfnapi
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/auth"
+	"github.com/batonhq/baton/internal/server/httpx"
 	"github.com/batonhq/baton/internal/service"
 )
 
@@ -69,42 +68,25 @@ func MustCover(api string, ops map[string]Op, roles map[string]auth.Role) {
 }
 
 // Authorize checks that the caller of ctx holds role in every namespace
-// the request body names (through Step Functions and EventBridge ARNs, or
-// the task token of SendTask*), else in its home namespace, and returns
+// the request body names (through the Step Functions and EventBridge ARNs
+// anywhere in it, and the task tokens of SendTask*: httpx.Scan), else in
+// its home namespace, and returns
 // ctx in which the request acts in that home namespace. A refusal is
 // AWS's AccessDeniedException.
 func Authorize(ctx context.Context, svc *service.Service, role auth.Role, body []byte) (context.Context, error) {
 	p := auth.FromContext(ctx)
 	home := p.HomeNamespace()
 	ctx = service.WithNamespace(ctx, home)
-	var doc any
-	if len(body) > 0 && json.Unmarshal(body, &doc) != nil {
-		// Malformed: the operation refuses it; it can touch nothing.
-		return ctx, denied(auth.Require(ctx, home, role))
-	}
-	var arns []string
-	token, name := "", ""
-	if m, ok := doc.(map[string]any); ok {
-		token, _ = m["taskToken"].(string)
-		name, _ = m["name"].(string)
-		if name == "" {
-			name, _ = m["Name"].(string) // EventBridge's
-		}
-	}
-	collectArns(doc, "", 0, &arns)
-	if len(arns) > 0 {
-		name = arns[0]
-	}
-	auth.NoteResource(ctx, name)
+	sc := httpx.Scan(body)
 	var nss []string
-	for _, arn := range arns {
+	for _, arn := range sc.Arns {
 		ns, err := svc.NamespaceOfArn(ctx, arn)
 		if err != nil {
 			return ctx, err
 		}
 		nss = append(nss, ns)
 	}
-	if token != "" {
+	for _, token := range sc.Tokens {
 		ns, err := svc.TaskNamespace(ctx, token)
 		if _, ok := apierr.As(err); !ok && err != nil {
 			return ctx, err
@@ -132,42 +114,6 @@ func denied(err error) error {
 		return &apierr.Error{Code: auth.CodeAWSAccessDenied, Status: http.StatusBadRequest, Message: e.Message}
 	}
 	return err
-}
-
-// maxArnDepth bounds the walk of a request body (bodies are bounded too).
-const maxArnDepth = 8
-
-// collectArns appends the Step Functions and EventBridge ARNs found in
-// members named like ARNs (stateMachineArn, executionArn, Targets[].Arn,
-// ResourceARN, ...) and in EventBusName. Other services' ARNs (an IAM
-// roleArn, a queue of a dead-letter config, a notification target) name
-// no namespace's resources.
-func collectArns(v any, key string, depth int, out *[]string) {
-	if depth > maxArnDepth {
-		return
-	}
-	switch v := v.(type) {
-	case map[string]any:
-		for k, x := range v {
-			collectArns(x, k, depth+1, out)
-		}
-	case []any:
-		for _, x := range v {
-			collectArns(x, key, depth+1, out)
-		}
-	case string:
-		lk := strings.ToLower(key)
-		if (strings.HasSuffix(lk, "arn") || lk == "eventbusname") && namespacedArn(v) {
-			*out = append(*out, v)
-		}
-	}
-}
-
-// namespacedArn tells whether s is an ARN of Step Functions or
-// EventBridge: arn:PARTITION:states|events:REGION:ACCOUNT:...
-func namespacedArn(s string) bool {
-	parts := strings.SplitN(s, ":", 6)
-	return len(parts) == 6 && parts[0] == "arn" && (parts[2] == "states" || parts[2] == "events")
 }
 
 // RoleOf is the role an operation needs ("" for an unknown one).
