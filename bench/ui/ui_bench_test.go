@@ -329,7 +329,7 @@ func BenchmarkRunHistory10k(b *testing.B) {
 		b.Fatal(err)
 	}
 	s.waitStatus(out.ExecutionArn, "SUCCEEDED")
-	url := s.url + "/ui/workflows/default/wide/runs/big-run"
+	url := s.url + "/ui/workflows/default/wide/runs/big-run?view=history" // the run page's history tab
 	br := uitest.New(b, 1440, 900)
 	const row = `[data-testid=history-row]`
 	br.OnNewDocument(firstSeenProbe(row))
