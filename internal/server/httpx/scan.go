@@ -11,6 +11,8 @@ import (
 type Scanned struct {
 	Arns   []string
 	Tokens []string
+	// Name is the top-level name (or Name) member, for the audit log.
+	Name string
 	// Unreadable says the body is not JSON the scan could read; the
 	// operation will refuse it too.
 	Unreadable bool
@@ -38,6 +40,13 @@ func Scan(body []byte) Scanned {
 	if err := json.NewDecoder(bytes.NewReader(body)).Decode(&doc); err != nil {
 		s.Unreadable = true
 		return s
+	}
+	if m, ok := doc.(map[string]any); ok {
+		for k, v := range m {
+			if n, ok := v.(string); ok && fold(k) == "name" {
+				s.Name = n
+			}
+		}
 	}
 	nodes := 0
 	var walk func(v any, key string, depth int)

@@ -46,6 +46,12 @@ type rule struct {
 	scope scope
 }
 
+// bodyRoutes are the routes whose body may name ARNs of other namespaces
+// (a rule's bus and its targets' workflows, events' buses): it is read
+// before the route (the others' bodies name nothing another namespace
+// owns, or are too big to read twice: bundles).
+var bodyRoutes = map[string]bool{"POST /api/v1/rules": true, "POST /api/v1/events": true}
+
 // rules are the routes' authorizations, by ServeMux pattern.
 var rules = map[string]rule{
 	"GET /api/v1/workflows":                          {auth.Viewer, inNamespace},
@@ -112,7 +118,7 @@ var rules = map[string]rule{
 }
 
 // authorize checks the caller's role for a request of pattern.
-func (h *handler) authorize(pattern string, r *http.Request) error {
+func (h *handler) authorize(pattern string, w http.ResponseWriter, r *http.Request) error {
 	ru := rules[pattern]
 	ctx := r.Context()
 	auth.NoteResource(ctx, cmp.Or(r.PathValue("arn"), r.PathValue("name"), r.URL.Query().Get("workflow")))
@@ -122,7 +128,7 @@ func (h *handler) authorize(pattern string, r *http.Request) error {
 	case everyNamespace:
 		return auth.RequireEvery(ctx, ru.role)
 	case ofTaskToken:
-		nss, err := h.taskNamespaces(r)
+		nss, err := h.taskNamespaces(w, r)
 		if err != nil {
 			return err
 		}
@@ -137,7 +143,7 @@ func (h *handler) authorize(pattern string, r *http.Request) error {
 		}
 		return nil
 	}
-	nss, err := h.requestNamespaces(r)
+	nss, err := h.requestNamespaces(w, r, bodyRoutes[pattern])
 	if err != nil {
 		return err
 	}
@@ -151,7 +157,7 @@ func (h *handler) authorize(pattern string, r *http.Request) error {
 
 // requestNamespaces are the namespaces a request touches (see
 // inNamespace).
-func (h *handler) requestNamespaces(r *http.Request) ([]string, error) {
+func (h *handler) requestNamespaces(w http.ResponseWriter, r *http.Request, body bool) ([]string, error) {
 	qns := namespaceOf(r)
 	if qns == "" {
 		qns = service.DefaultNamespace
@@ -174,8 +180,8 @@ func (h *handler) requestNamespaces(r *http.Request) ([]string, error) {
 	}
 	// And every ARN the body names (a rule's bus, its targets'
 	// workflows, events' buses): httpx.Scan reads it as the routes do.
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		body, err := h.peekBody(r)
+	if body {
+		body, err := h.peekBody(w, r)
 		if err != nil {
 			return nil, err
 		}
@@ -193,13 +199,14 @@ func (h *handler) requestNamespaces(r *http.Request) ([]string, error) {
 	return out, nil
 }
 
-// peekBody reads the request's body (bounded as the routes bound it) and
-// puts it back for the route.
-func (h *handler) peekBody(r *http.Request) ([]byte, error) {
+// peekBody reads the request's body as the routes read it (bounded,
+// within the read timeout and the servers' body memory) and puts it back
+// for the route.
+func (h *handler) peekBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.Body == nil {
 		return nil, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, h.bodyLimit+1))
+	body, err := httpx.ReadBody(w, r, h.bodyLimit, h.svc.Config().MaxPayloadBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -210,8 +217,8 @@ func (h *handler) peekBody(r *http.Request) ([]byte, error) {
 // taskNamespaces are the namespaces of the runs whose open tasks the
 // body's task tokens name (read as the route reads them: httpx.Scan);
 // none when it names no open task (the route refuses it).
-func (h *handler) taskNamespaces(r *http.Request) ([]string, error) {
-	body, err := h.peekBody(r)
+func (h *handler) taskNamespaces(w http.ResponseWriter, r *http.Request) ([]string, error) {
+	body, err := h.peekBody(w, r)
 	if err != nil {
 		return nil, err
 	}

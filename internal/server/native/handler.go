@@ -190,7 +190,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // (text/plain, forms) are refused, so such a page cannot change anything.
 func (h *handler) wrap(pattern string, fn func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := h.authorize(pattern, r)
+		err := h.authorize(pattern, w, r)
 		if err == nil {
 			err = checkContentType(r)
 		}

@@ -78,6 +78,11 @@ func Authorize(ctx context.Context, svc *service.Service, role auth.Role, body [
 	home := p.HomeNamespace()
 	ctx = service.WithNamespace(ctx, home)
 	sc := httpx.Scan(body)
+	name := sc.Name
+	if len(sc.Arns) > 0 {
+		name = sc.Arns[0]
+	}
+	auth.NoteResource(ctx, name)
 	var nss []string
 	for _, arn := range sc.Arns {
 		ns, err := svc.NamespaceOfArn(ctx, arn)
