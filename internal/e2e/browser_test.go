@@ -332,8 +332,7 @@ steps:
 	s.b.WaitReady(`[data-testid=gantt]`, uiWait)
 	s.shot("run-gantt")
 	s.b.Click(`[data-testid=view-graph]`)
-	s.b.Click(`[data-testid=node][data-id=extract]`)
-	s.b.WaitVisible(`[data-testid=step-panel]`, uiWait)
+	s.b.ClickUntilVisible(`[data-testid=node][data-id=extract]`, `[data-testid=step-panel]`, uiWait)
 	s.b.WaitJS(`(document.querySelector("[data-testid=step-logs]")?.textContent || "").includes("extracted")`, uiWait, "extract's log")
 	s.shot("run")
 	s.open("/ui/workflows/default/orders/runs/order-1", `[data-testid=run-status]`)
@@ -422,8 +421,7 @@ steps:
 	if st := s.b.Status(`[data-testid=node][data-id=second]`); st != "" && st != "PENDING" {
 		t.Errorf("second is %q before first ended, want no status or PENDING", st)
 	}
-	s.b.Click(`[data-testid=node][data-id=first]`)
-	s.b.WaitVisible(`[data-testid=step-panel]`, uiWait)
+	s.b.ClickUntilVisible(`[data-testid=node][data-id=first]`, `[data-testid=step-panel]`, uiWait)
 	logs := func(want string) string {
 		return fmt.Sprintf(`(document.querySelector("[data-testid=step-logs]")?.textContent || "").includes(%q)`, want)
 	}
@@ -498,8 +496,7 @@ steps:
 
 	// Retry from transform: transform runs again, extract does not.
 	before, _ := os.ReadFile(ran)
-	s.b.Click(`[data-testid=node][data-id=transform]`)
-	s.b.WaitVisible(`[data-testid=step-panel]`, uiWait)
+	s.b.ClickUntilVisible(`[data-testid=node][data-id=transform]`, `[data-testid=step-panel]`, uiWait)
 	s.b.Click(`[data-testid=action-retry]`)
 	s.b.Click(`[data-testid=confirm]`)
 	waitFor(t, execTimeout, "the retried run to end", func() (bool, string) {

@@ -259,6 +259,30 @@ func (b *Browser) Click(sel string) {
 	b.run(DefaultWait, "click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 }
 
+// ClickUntilVisible clicks sel until show is visible (up to d): a click
+// on a graph being redrawn (a status change re-renders its nodes) can be
+// lost, and a user would click again.
+func (b *Browser) ClickUntilVisible(sel, show string, d time.Duration) {
+	b.t.Helper()
+	deadline := time.Now().Add(d)
+	for try := 0; ; try++ {
+		if try == 0 {
+			b.Click(sel)
+		} else {
+			// An overlay (the graph's mini-map) may cover the element's
+			// centre: click it through the page instead.
+			Get(b, DefaultWait, "click "+sel, chromedp.Evaluate[bool](fmt.Sprintf(`(document.querySelector(%q)?.click(), true)`, sel)))
+		}
+		err := b.Try(3*time.Second, chromedp.WaitVisible(chromedp.CSS(show)))
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("browser: clicking %s did not show %s within %s: %v\npage errors: %q", sel, show, d, err, b.Console())
+		}
+	}
+}
+
 // SetValue replaces the value of an input or textarea and tells React
 // about it (an input event through the native setter), since a plain
 // .value assignment is invisible to a controlled component.
