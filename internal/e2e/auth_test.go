@@ -230,11 +230,7 @@ func batonFails(t *testing.T, srv *server, env []string, args ...string) string 
 // once the grant is revoked, listings' next success does not.
 func TestAuthGrants(t *testing.T) {
 	srv := newServer(t, "--auth", "on")
-	b, err := os.ReadFile(filepath.Join(srv.dataDir, "admin.token"))
-	if err != nil {
-		t.Fatalf("admin.token: %v", err)
-	}
-	admin := []string{"BATON_TOKEN=" + strings.TrimSpace(string(b))}
+	admin := []string{"BATON_TOKEN=" + adminToken(t, srv)}
 	batonEnv(t, srv, admin, "namespaces", "create", "core")
 	batonEnv(t, srv, admin, "namespaces", "create", "search")
 	token := func(ns, role string) []string {
@@ -335,11 +331,7 @@ func TestAuthRecoverAdmin(t *testing.T) {
 // admin of core grants it; then it can.
 func TestAuthNestedRunNeedsGrant(t *testing.T) {
 	srv := newServer(t, "--auth", "on")
-	b, err := os.ReadFile(filepath.Join(srv.dataDir, "admin.token"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := []string{"BATON_TOKEN=" + strings.TrimSpace(string(b))}
+	admin := []string{"BATON_TOKEN=" + adminToken(t, srv)}
 	batonEnv(t, srv, admin, "namespaces", "create", "core")
 	batonEnv(t, srv, admin, "namespaces", "create", "search")
 	dir := t.TempDir()
@@ -364,4 +356,15 @@ func TestAuthNestedRunNeedsGrant(t *testing.T) {
 	if out := batonEnv(t, srv, admin, "start", "caller", "-n", "search", "--wait"); !strings.Contains(out, "42") {
 		t.Fatalf("the nested run with the grant: %s", out)
 	}
+}
+
+// adminToken is the admin token a server with authentication on wrote at
+// its first start.
+func adminToken(t *testing.T, srv *server) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(srv.dataDir, "admin.token"))
+	if err != nil {
+		t.Fatalf("admin.token: %v", err)
+	}
+	return strings.TrimSpace(string(b))
 }

@@ -3,8 +3,6 @@ package e2e
 // Security review (review4): see the report of branch review4.
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -15,11 +13,7 @@ import (
 // runs' output) only under that namespace's grant, as trigger.executions.
 func TestReviewEventTriggerAcrossNamespaces(t *testing.T) {
 	srv := newServer(t, "--auth", "on")
-	b, err := os.ReadFile(filepath.Join(srv.dataDir, "admin.token"))
-	if err != nil {
-		t.Fatalf("admin.token: %v", err)
-	}
-	admin := []string{"BATON_TOKEN=" + strings.TrimSpace(string(b))}
+	admin := []string{"BATON_TOKEN=" + adminToken(t, srv)}
 	batonEnv(t, srv, admin, "namespaces", "create", "core")
 	batonEnv(t, srv, admin, "namespaces", "create", "search")
 	token := func(ns, role string) []string {

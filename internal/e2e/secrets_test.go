@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -54,11 +52,7 @@ func TestSecretsNeverLeak(t *testing.T) {
     base_url: `+echo.URL+`/
     headers: {Authorization: env:BATON_TEST_API_TOKEN}
 `, "--auth", "on")
-	b, err := os.ReadFile(filepath.Join(srv.dataDir, "admin.token"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := strings.TrimSpace(string(b))
+	admin := adminToken(t, srv)
 	adminEnv := []string{"BATON_TOKEN=" + admin}
 	deployer := strings.TrimSpace(batonEnv(t, srv, adminEnv, "tokens", "create", "--namespace", "default", "--role", "deployer", "--name", "ci"))
 	keys := batonEnv(t, srv, adminEnv, "access-keys", "create", "--namespace", "default", "--role", "deployer")

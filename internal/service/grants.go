@@ -100,18 +100,19 @@ func (s *Service) checkGrants(ctx context.Context, ns string, pl *pipeline.Pipel
 	}
 	x := pl.Trigger.Executions
 	var grants []*store.Grant
+	loaded := false
 	var missing []string
 	for _, c := range append(append([]pipeline.UpstreamCondition(nil), x.AllOf...), x.AnyOf...) {
 		from := cmp.Or(c.Namespace, ns)
 		if from == ns {
 			continue
 		}
-		if grants == nil {
-			all, err := s.store.ListGrants(ctx)
-			if err != nil {
+		if !loaded {
+			var err error
+			if grants, err = s.store.ListGrants(ctx); err != nil {
 				return storeErr(err, nil)
 			}
-			grants = append(all, &store.Grant{}) // non-nil: read once
+			loaded = true
 		}
 		if !store.Granted(grants, from, ns, c.Name) {
 			missing = append(missing, fmt.Sprintf("%s of namespace %s (an admin of %s: baton grants create --namespace %s --to %s --workflow %s)", c.Name, from, from, from, ns, c.Name))

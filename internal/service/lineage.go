@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 
 	"github.com/batonhq/baton/internal/lineage"
@@ -19,7 +20,7 @@ func (s *Service) Lineage(ctx context.Context, namespace string, visible func(st
 	accounts := map[string]string{} // namespace -> account, of every namespace
 	for _, n := range all {
 		accounts[n.Name] = n.AccountID
-		if visible != nil && visible(n.Name) || visible == nil && n.Name == cmpOr(namespace, DefaultNamespace) {
+		if visible != nil && visible(n.Name) || visible == nil && n.Name == cmp.Or(namespace, DefaultNamespace) {
 			names[n.AccountID] = n.Name
 		}
 	}

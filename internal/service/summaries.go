@@ -5,6 +5,7 @@ package service
 // read with a bounded number of store calls per workflow.
 
 import (
+	"cmp"
 	"context"
 
 	"github.com/batonhq/baton/internal/pipeline"
@@ -70,7 +71,7 @@ func (s *Service) WorkflowSummaries(ctx context.Context, in *WorkflowSummariesIn
 		if err != nil {
 			return nil, err
 		}
-		names[account] = cmpOr(in.Namespace, DefaultNamespace)
+		names[account] = cmp.Or(in.Namespace, DefaultNamespace)
 	} else {
 		all, err := s.ListNamespaces(ctx)
 		if err != nil {
@@ -115,10 +116,7 @@ func (s *Service) WorkflowSummaries(ctx context.Context, in *WorkflowSummariesIn
 func (s *Service) summary(ctx context.Context, sm *store.StateMachine, ns string, runs int) (*WorkflowSummary, error) {
 	w := &WorkflowSummary{
 		StateMachineListItem: StateMachineListItem{StateMachineArn: sm.Arn, Name: sm.Name, Type: sm.Type, CreationDate: NewTime(sm.CreatedAt)},
-		Namespace:            ns, Kind: "asl", TriggerKinds: []string{},
-	}
-	if sm.Language == pipeline.LanguageName {
-		w.Kind = "pipeline"
+		Namespace:            ns, Kind: kindOf(sm), TriggerKinds: []string{},
 	}
 	tags, err := s.store.ListTags(ctx, sm.Arn)
 	if err != nil {
@@ -141,11 +139,12 @@ func (s *Service) summary(ctx context.Context, sm *store.StateMachine, ns string
 	return w, nil
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
+// kindOf is a workflow's kind as lists show it: "pipeline" or "asl".
+func kindOf(sm *store.StateMachine) string {
+	if sm.Language == pipeline.LanguageName {
+		return "pipeline"
 	}
-	return b
+	return "asl"
 }
 
 // WorkflowKind is the namespace and kind ("pipeline" or "asl") of a
@@ -162,9 +161,5 @@ func (s *Service) WorkflowKind(ctx context.Context, arn string) (namespace, kind
 	if namespace, err = s.NamespaceOfArn(ctx, arn); err != nil {
 		return "", "", err
 	}
-	kind = "asl"
-	if sm.Language == pipeline.LanguageName {
-		kind = "pipeline"
-	}
-	return namespace, kind, nil
+	return namespace, kindOf(sm), nil
 }
