@@ -1,0 +1,278 @@
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/database"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/batonhq/baton/internal/store"
+)
+
+// Options tune a Store. The zero value is the default.
+type Options struct {
+	// MaxConns is the size of the connection pool (default 16).
+	MaxConns int
+	// StatementTimeout bounds every statement on the server side (default
+	// 30s), so that a lock held by a stuck client cannot stall the engine
+	// for ever.
+	StatementTimeout time.Duration
+}
+
+// Store is the PostgreSQL implementation of store.Store. It is safe for
+// concurrent use, by several goroutines and by several processes (nodes).
+type Store struct {
+	pool      *pgxpool.Pool
+	closeOnce sync.Once
+	closed    atomic.Bool
+	// writeFail holds the last write's failure of the database itself
+	// (store.ErrUnavailable) until a write succeeds again: Health says so.
+	writeFail atomic.Pointer[error]
+}
+
+var (
+	_ store.Store  = (*Store)(nil)
+	_ store.Health = (*Store)(nil)
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Open connects to the database that dsn names (a postgres:// URL or a
+// key=value connection string), applies the pending migrations (several
+// nodes starting at once take turns: goose's advisory lock) and returns
+// the store.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// pgx's message may quote the DSN, password included: say only
+		// what is wrong with it.
+		return nil, fmt.Errorf("postgres: the connection string is not valid: %s", redact(err.Error(), dsn))
+	}
+	cfg.MaxConns = int32(16)
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = int32(opts.MaxConns)
+	}
+	timeout := opts.StatementTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	if cfg.ConnConfig.RuntimeParams == nil {
+		cfg.ConnConfig.RuntimeParams = map[string]string{}
+	}
+	cfg.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(timeout.Milliseconds())
+	cfg.ConnConfig.RuntimeParams["application_name"] = "baton"
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = 10 * time.Second
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", classify(err))
+	}
+	s := &Store{pool: pool}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// migrate applies the pending migrations, holding goose's session
+// advisory lock so that nodes starting together apply them once.
+func (s *Store) migrate(ctx context.Context) error {
+	db := stdlib.OpenDBFromPool(s.pool)
+	defer db.Close()
+	fsys, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	p, err := goose.NewProvider(database.DialectPostgres, db, fsys, goose.WithSessionLocker(locker))
+	if err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("postgres: migrate: %w", classify(err))
+	}
+	return nil
+}
+
+// Close closes the pool. It is idempotent.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.closed.Store(true)
+		s.pool.Close()
+	})
+	return nil
+}
+
+// Health reports whether the database answers and the last write did not
+// fail for a reason of the database's own.
+func (s *Store) Health(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgres: %w", classify(err))
+	}
+	if e := s.writeFail.Load(); e != nil {
+		return *e
+	}
+	return nil
+}
+
+var errClosed = fmt.Errorf("postgres: store is closed: %w", store.ErrUnavailable)
+
+// querier is what reads need: the pool or a transaction.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// read returns the pool for a read, or errClosed.
+func (s *Store) read() (querier, error) {
+	if s.closed.Load() {
+		return nil, errClosed
+	}
+	return s.pool, nil
+}
+
+// tx runs fn in one transaction: it commits when fn returns nil and rolls
+// back otherwise. A failure of the database itself is classified (see
+// classify) and, when the transaction certainly did not commit, marked
+// store.NoEffect so that a decorator may repeat the call.
+func (s *Store) tx(ctx context.Context, fn func(tx pgx.Tx) error) (err error) {
+	if s.closed.Load() {
+		return store.NoEffect(errClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	noEffect := true
+	defer func() {
+		err = classify(err)
+		switch {
+		case err == nil:
+			if s.writeFail.Load() != nil {
+				s.writeFail.Store(nil)
+			}
+		case errors.Is(err, store.ErrUnavailable):
+			s.writeFail.Store(&err)
+			if noEffect {
+				err = store.NoEffect(err)
+			}
+		}
+	}()
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		// Roll back without ctx: a cancelled ctx must not keep the
+		// connection in a transaction (pgx then closes it anyway).
+		_ = tx.Rollback(context.Background())
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		// A COMMIT whose answer was lost may have committed: only a
+		// refusal from the server (a serialization failure, say) is known
+		// to have had no effect.
+		var pe *pgconn.PgError
+		noEffect = errors.As(err, &pe)
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	return nil
+}
+
+// Error codes of PostgreSQL (SQLSTATE) the store tells apart.
+const (
+	codeUniqueViolation = "23505"
+)
+
+// isUnique reports whether err is a violation of a PRIMARY KEY or UNIQUE
+// constraint.
+func isUnique(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == codeUniqueViolation
+}
+
+// classify wraps err with store.ErrUnavailable when the database could not
+// be reached or refused for a passing reason (connection lost, server
+// shutting down, too many connections, out of disk, a lock or statement
+// timeout, a serialization failure or deadlock), so that callers retry.
+func classify(err error) error {
+	if err == nil || errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrDamaged) {
+		return err
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case strings.HasPrefix(pe.Code, "08"), // connection exception
+			strings.HasPrefix(pe.Code, "53"), // insufficient resources (disk full, too many connections)
+			strings.HasPrefix(pe.Code, "57"), // operator intervention (shutdown, query canceled by timeout)
+			strings.HasPrefix(pe.Code, "40"): // transaction rollback (serialization failure, deadlock)
+			return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+		case pe.Code == "55P03": // lock_not_available
+			return fmt.Errorf("%w: %w: %w", store.ErrUnavailable, store.ErrLocked, err)
+		case strings.HasPrefix(pe.Code, "XX"): // internal error: data corrupted
+			return fmt.Errorf("%w: %w", store.ErrDamaged, err)
+		}
+		return err
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || pgconn.SafeToRetry(err) || errors.Is(err, pgx.ErrTxClosed) ||
+		strings.Contains(err.Error(), "failed to connect") || strings.Contains(err.Error(), "conn closed") ||
+		strings.Contains(err.Error(), "unexpected EOF") {
+		return fmt.Errorf("%w: the database cannot be reached: %w", store.ErrUnavailable, err)
+	}
+	return err
+}
+
+// redact removes the password of dsn from msg.
+func redact(msg, dsn string) string {
+	if cfg, err := pgconn.ParseConfig(dsn); err == nil && cfg.Password != "" {
+		msg = strings.ReplaceAll(msg, cfg.Password, "xxxxx")
+	}
+	return msg
+}
+
+// nanos encodes t as Unix nanoseconds, 0 for the zero time.
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// fromNanos decodes nanos: 0 is the zero time, anything else a UTC time.
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// nonNil returns b, or an empty slice for nil (for NOT NULL BYTEA columns).
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
