@@ -12,38 +12,6 @@ var _ = time.Now
 var _ context.Context
 var _ store.Page
 
-func (s *Store) AppendEvents(ctx context.Context, evs []*store.OutboxEvent) error {
-	panic("postgres: not ported yet")
-}
-
-func (s *Store) ReadOutbox(ctx context.Context, partition int, after int64, limit int) (_ []*store.OutboxEvent, err error) {
-	panic("postgres: not ported yet")
-}
-
-func (s *Store) LastOutboxSeq(ctx context.Context) (_ int64, err error) {
-	panic("postgres: not ported yet")
-}
-
-func (s *Store) Cursors(ctx context.Context, consumer string) (_ map[int]int64, err error) {
-	panic("postgres: not ported yet")
-}
-
-func (s *Store) ConsumerState(ctx context.Context, consumer string, fn func(key string, value []byte) error) (err error) {
-	panic("postgres: not ported yet")
-}
-
-func (s *Store) CommitConsumer(ctx context.Context, c *store.ConsumerCommit) error {
-	panic("postgres: not ported yet")
-}
-
-func (s *Store) Intents(ctx context.Context, consumer string) (_ []*store.Intent, err error) {
-	panic("postgres: not ported yet")
-}
-
-func (s *Store) TrimOutbox(ctx context.Context, before time.Time) (int64, error) {
-	panic("postgres: not ported yet")
-}
-
 func (s *Store) CreateEventBus(ctx context.Context, b *store.EventBus) error {
 	panic("postgres: not ported yet")
 }
