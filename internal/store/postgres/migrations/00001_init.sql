@@ -1,20 +1,22 @@
 -- The PostgreSQL schema: the SQLite schema as of its migration 00014, in
 -- one step. Times are BIGINT Unix nanoseconds, 0 for the zero time, as in
--- SQLite, so that both stores round-trip the same values.
+-- SQLite, so that both stores round-trip the same values. Every TEXT column
+-- is COLLATE "C": lists sort by bytes, as in SQLite, whatever the
+-- database's locale.
 
 -- +goose Up
 CREATE TABLE state_machines (
-    arn                   TEXT   NOT NULL PRIMARY KEY,
-    name                  TEXT   NOT NULL,
-    type                  TEXT   NOT NULL,
-    language              TEXT   NOT NULL DEFAULT 'asl',
-    definition            TEXT   NOT NULL,
-    bundle                TEXT   NOT NULL DEFAULT '',
-    role_arn              TEXT   NOT NULL,
-    description           TEXT   NOT NULL,
-    logging_configuration TEXT   NOT NULL,
-    tracing_configuration TEXT   NOT NULL,
-    revision_id           TEXT   NOT NULL,
+    arn                   TEXT COLLATE "C"   NOT NULL PRIMARY KEY,
+    name                  TEXT COLLATE "C"   NOT NULL,
+    type                  TEXT COLLATE "C"   NOT NULL,
+    language              TEXT COLLATE "C"   NOT NULL DEFAULT 'asl',
+    definition            TEXT COLLATE "C"   NOT NULL,
+    bundle                TEXT COLLATE "C"   NOT NULL DEFAULT '',
+    role_arn              TEXT COLLATE "C"   NOT NULL,
+    description           TEXT COLLATE "C"   NOT NULL,
+    logging_configuration TEXT COLLATE "C"   NOT NULL,
+    tracing_configuration TEXT COLLATE "C"   NOT NULL,
+    revision_id           TEXT COLLATE "C"   NOT NULL,
     created_at            BIGINT NOT NULL,
     updated_at            BIGINT NOT NULL,
     last_version          BIGINT NOT NULL DEFAULT 0
@@ -22,58 +24,58 @@ CREATE TABLE state_machines (
 CREATE INDEX state_machines_name ON state_machines (name, arn);
 
 CREATE TABLE versions (
-    arn               TEXT   NOT NULL PRIMARY KEY,
-    state_machine_arn TEXT   NOT NULL,
+    arn               TEXT COLLATE "C"   NOT NULL PRIMARY KEY,
+    state_machine_arn TEXT COLLATE "C"   NOT NULL,
     number            BIGINT NOT NULL,
-    language          TEXT   NOT NULL DEFAULT 'asl',
-    definition        TEXT   NOT NULL,
-    bundle            TEXT   NOT NULL DEFAULT '',
-    role_arn          TEXT   NOT NULL,
-    type              TEXT   NOT NULL,
-    description       TEXT   NOT NULL,
-    revision_id       TEXT   NOT NULL,
+    language          TEXT COLLATE "C"   NOT NULL DEFAULT 'asl',
+    definition        TEXT COLLATE "C"   NOT NULL,
+    bundle            TEXT COLLATE "C"   NOT NULL DEFAULT '',
+    role_arn          TEXT COLLATE "C"   NOT NULL,
+    type              TEXT COLLATE "C"   NOT NULL,
+    description       TEXT COLLATE "C"   NOT NULL,
+    revision_id       TEXT COLLATE "C"   NOT NULL,
     created_at        BIGINT NOT NULL,
     UNIQUE (state_machine_arn, number)
 );
 
 CREATE TABLE aliases (
-    arn               TEXT   NOT NULL PRIMARY KEY,
-    state_machine_arn TEXT   NOT NULL,
-    name              TEXT   NOT NULL,
-    description       TEXT   NOT NULL,
-    routing           TEXT   NOT NULL, -- JSON array of {"VersionArn","Weight"}
+    arn               TEXT COLLATE "C"   NOT NULL PRIMARY KEY,
+    state_machine_arn TEXT COLLATE "C"   NOT NULL,
+    name              TEXT COLLATE "C"   NOT NULL,
+    description       TEXT COLLATE "C"   NOT NULL,
+    routing           TEXT COLLATE "C"   NOT NULL, -- JSON array of {"VersionArn","Weight"}
     created_at        BIGINT NOT NULL,
     updated_at        BIGINT NOT NULL,
     UNIQUE (state_machine_arn, name)
 );
 
 CREATE TABLE activities (
-    arn        TEXT   NOT NULL PRIMARY KEY,
-    name       TEXT   NOT NULL,
+    arn        TEXT COLLATE "C"   NOT NULL PRIMARY KEY,
+    name       TEXT COLLATE "C"   NOT NULL,
     created_at BIGINT NOT NULL
 );
 CREATE INDEX activities_name ON activities (name, arn);
 
 CREATE TABLE tags (
-    resource_arn TEXT NOT NULL,
-    key          TEXT NOT NULL,
-    value        TEXT NOT NULL,
+    resource_arn TEXT COLLATE "C" NOT NULL,
+    key          TEXT COLLATE "C" NOT NULL,
+    value        TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (resource_arn, key)
 );
 
 CREATE TABLE executions (
     id                BIGSERIAL PRIMARY KEY,
-    arn               TEXT   NOT NULL UNIQUE,
-    state_machine_arn TEXT   NOT NULL,
-    version_arn       TEXT   NOT NULL,
-    alias_arn         TEXT   NOT NULL,
-    name              TEXT   NOT NULL,
-    type              TEXT   NOT NULL,
+    arn               TEXT COLLATE "C"   NOT NULL UNIQUE,
+    state_machine_arn TEXT COLLATE "C"   NOT NULL,
+    version_arn       TEXT COLLATE "C"   NOT NULL,
+    alias_arn         TEXT COLLATE "C"   NOT NULL,
+    name              TEXT COLLATE "C"   NOT NULL,
+    type              TEXT COLLATE "C"   NOT NULL,
     start_date        BIGINT NOT NULL,
-    status            TEXT   NOT NULL,
-    output            TEXT   NOT NULL,
-    error             TEXT   NOT NULL,
-    cause             TEXT   NOT NULL,
+    status            TEXT COLLATE "C"   NOT NULL,
+    output            TEXT COLLATE "C"   NOT NULL,
+    error             TEXT COLLATE "C"   NOT NULL,
+    cause             TEXT COLLATE "C"   NOT NULL,
     stop_date         BIGINT NOT NULL,
     redrive_count     BIGINT NOT NULL,
     redrive_date      BIGINT NOT NULL,
@@ -87,20 +89,20 @@ CREATE INDEX executions_closed ON executions (stop_date) WHERE status <> 'RUNNIN
 
 CREATE TABLE execution_inputs (
     execution_id BIGINT PRIMARY KEY,
-    input        TEXT   NOT NULL,
-    definition   TEXT   NOT NULL,
-    role_arn     TEXT   NOT NULL,
-    trace_header TEXT   NOT NULL,
-    parent_token TEXT   NOT NULL,
-    language     TEXT   NOT NULL DEFAULT 'asl',
-    bundle       TEXT   NOT NULL DEFAULT '',
+    input        TEXT COLLATE "C"   NOT NULL,
+    definition   TEXT COLLATE "C"   NOT NULL,
+    role_arn     TEXT COLLATE "C"   NOT NULL,
+    trace_header TEXT COLLATE "C"   NOT NULL,
+    parent_token TEXT COLLATE "C"   NOT NULL,
+    language     TEXT COLLATE "C"   NOT NULL DEFAULT 'asl',
+    bundle       TEXT COLLATE "C"   NOT NULL DEFAULT '',
     logical_date BIGINT NOT NULL DEFAULT 0
 );
 
 CREATE TABLE history (
     execution_id BIGINT NOT NULL,
     id           BIGINT NOT NULL,
-    type         TEXT   NOT NULL,
+    type         TEXT COLLATE "C"   NOT NULL,
     timestamp    BIGINT NOT NULL,
     previous     BIGINT NOT NULL,
     body         BYTEA  NOT NULL,
@@ -109,15 +111,15 @@ CREATE TABLE history (
 
 CREATE TABLE tasks (
     execution_id  BIGINT NOT NULL,
-    token         TEXT   NOT NULL,
-    task_id       TEXT   NOT NULL,
-    kind          TEXT   NOT NULL,
-    resource      TEXT   NOT NULL,
-    activity_arn  TEXT   NOT NULL,
-    state_name    TEXT   NOT NULL,
-    input         TEXT   NOT NULL,
-    state         TEXT   NOT NULL,
-    worker_name   TEXT   NOT NULL,
+    token         TEXT COLLATE "C"   NOT NULL,
+    task_id       TEXT COLLATE "C"   NOT NULL,
+    kind          TEXT COLLATE "C"   NOT NULL,
+    resource      TEXT COLLATE "C"   NOT NULL,
+    activity_arn  TEXT COLLATE "C"   NOT NULL,
+    state_name    TEXT COLLATE "C"   NOT NULL,
+    input         TEXT COLLATE "C"   NOT NULL,
+    state         TEXT COLLATE "C"   NOT NULL,
+    worker_name   TEXT COLLATE "C"   NOT NULL,
     attempt       BIGINT NOT NULL,
     timeout_sec   BIGINT NOT NULL,
     heartbeat_sec BIGINT NOT NULL,
@@ -129,19 +131,19 @@ CREATE UNIQUE INDEX tasks_token ON tasks (token);
 
 CREATE TABLE timers (
     execution_id BIGINT NOT NULL,
-    timer_id     TEXT   NOT NULL,
+    timer_id     TEXT COLLATE "C"   NOT NULL,
     at           BIGINT NOT NULL,
-    purpose      TEXT   NOT NULL,
+    purpose      TEXT COLLATE "C"   NOT NULL,
     PRIMARY KEY (execution_id, timer_id)
 );
 
 CREATE TABLE task_logs (
     seq           BIGSERIAL PRIMARY KEY,
-    execution_arn TEXT   NOT NULL,
-    task_id       TEXT   NOT NULL,
-    state_name    TEXT   NOT NULL,
+    execution_arn TEXT COLLATE "C"   NOT NULL,
+    task_id       TEXT COLLATE "C"   NOT NULL,
+    state_name    TEXT COLLATE "C"   NOT NULL,
     attempt       BIGINT NOT NULL,
-    stream        TEXT   NOT NULL,
+    stream        TEXT COLLATE "C"   NOT NULL,
     at            BIGINT NOT NULL,
     data          BYTEA  NOT NULL
 );
@@ -149,8 +151,8 @@ CREATE INDEX task_logs_execution ON task_logs (execution_arn, seq);
 CREATE INDEX task_logs_attempt ON task_logs (execution_arn, task_id, seq);
 
 CREATE TABLE task_log_attempts (
-    execution_arn TEXT   NOT NULL,
-    task_id       TEXT   NOT NULL,
+    execution_arn TEXT COLLATE "C"   NOT NULL,
+    task_id       TEXT COLLATE "C"   NOT NULL,
     kept          BIGINT NOT NULL, -- bytes stored
     cut           BIGINT NOT NULL, -- bytes cut by the cap
     first_seq     BIGINT NOT NULL, -- the first chunk kept once some were cut
@@ -158,15 +160,15 @@ CREATE TABLE task_log_attempts (
 );
 
 CREATE TABLE bundles (
-    digest  TEXT   PRIMARY KEY,
+    digest  TEXT COLLATE "C"   PRIMARY KEY,
     size    BIGINT NOT NULL,
     created BIGINT NOT NULL,
     data    BYTEA  NOT NULL
 );
 
 CREATE TABLE namespaces (
-    name                TEXT   PRIMARY KEY,
-    account_id          TEXT   NOT NULL UNIQUE,
+    name                TEXT COLLATE "C"   PRIMARY KEY,
+    account_id          TEXT COLLATE "C"   NOT NULL UNIQUE,
     created             BIGINT NOT NULL,
     execution_retention BIGINT NOT NULL DEFAULT 0
 );
@@ -177,8 +179,8 @@ CREATE TABLE namespaces (
 CREATE TABLE outbox (
     seq     BIGINT PRIMARY KEY,
     part    INTEGER NOT NULL,
-    account TEXT   NOT NULL,
-    bus     TEXT   NOT NULL,
+    account TEXT COLLATE "C"   NOT NULL,
+    bus     TEXT COLLATE "C"   NOT NULL,
     time    BIGINT NOT NULL,
     body    BYTEA  NOT NULL
 );
@@ -192,45 +194,45 @@ CREATE TABLE outbox_head (
 INSERT INTO outbox_head (one, seq) VALUES (1, 0);
 
 CREATE TABLE consumer_cursors (
-    consumer TEXT    NOT NULL,
+    consumer TEXT COLLATE "C"    NOT NULL,
     part     INTEGER NOT NULL,
     seq      BIGINT  NOT NULL,
     PRIMARY KEY (consumer, part)
 );
 
 CREATE TABLE consumer_state (
-    consumer TEXT  NOT NULL,
-    key      TEXT  NOT NULL,
+    consumer TEXT COLLATE "C"  NOT NULL,
+    key      TEXT COLLATE "C"  NOT NULL,
     value    BYTEA NOT NULL,
     PRIMARY KEY (consumer, key)
 );
 
 CREATE TABLE intents (
-    id       TEXT   NOT NULL,
-    consumer TEXT   NOT NULL,
+    id       TEXT COLLATE "C"   NOT NULL,
+    consumer TEXT COLLATE "C"   NOT NULL,
     body     BYTEA  NOT NULL,
     created  BIGINT NOT NULL,
     PRIMARY KEY (consumer, id)
 );
 
 CREATE TABLE event_buses (
-    account     TEXT   NOT NULL,
-    name        TEXT   NOT NULL,
-    description TEXT   NOT NULL,
+    account     TEXT COLLATE "C"   NOT NULL,
+    name        TEXT COLLATE "C"   NOT NULL,
+    description TEXT COLLATE "C"   NOT NULL,
     created     BIGINT NOT NULL,
     modified    BIGINT NOT NULL,
     PRIMARY KEY (account, name)
 );
 
 CREATE TABLE event_rules (
-    account       TEXT   NOT NULL,
-    bus           TEXT   NOT NULL,
-    name          TEXT   NOT NULL,
-    event_pattern TEXT   NOT NULL,
-    schedule      TEXT   NOT NULL,
-    state         TEXT   NOT NULL,
-    description   TEXT   NOT NULL,
-    role_arn      TEXT   NOT NULL,
+    account       TEXT COLLATE "C"   NOT NULL,
+    bus           TEXT COLLATE "C"   NOT NULL,
+    name          TEXT COLLATE "C"   NOT NULL,
+    event_pattern TEXT COLLATE "C"   NOT NULL,
+    schedule      TEXT COLLATE "C"   NOT NULL,
+    state         TEXT COLLATE "C"   NOT NULL,
+    description   TEXT COLLATE "C"   NOT NULL,
+    role_arn      TEXT COLLATE "C"   NOT NULL,
     created       BIGINT NOT NULL,
     modified      BIGINT NOT NULL,
     PRIMARY KEY (account, bus, name)
@@ -238,11 +240,11 @@ CREATE TABLE event_rules (
 
 CREATE TABLE event_targets (
     seq     BIGSERIAL PRIMARY KEY,
-    account TEXT  NOT NULL,
-    bus     TEXT  NOT NULL,
-    rule    TEXT  NOT NULL,
-    id      TEXT  NOT NULL,
-    arn     TEXT  NOT NULL,
+    account TEXT COLLATE "C"  NOT NULL,
+    bus     TEXT COLLATE "C"  NOT NULL,
+    rule    TEXT COLLATE "C"  NOT NULL,
+    id      TEXT COLLATE "C"  NOT NULL,
+    arn     TEXT COLLATE "C"  NOT NULL,
     spec    BYTEA NOT NULL,
     UNIQUE (account, bus, rule, id)
 );
@@ -254,16 +256,16 @@ CREATE TABLE event_rules_generation (
 INSERT INTO event_rules_generation (one, n) VALUES (1, 0);
 
 CREATE TABLE notification_settings (
-    state_machine_arn TEXT  PRIMARY KEY,
+    state_machine_arn TEXT COLLATE "C"  PRIMARY KEY,
     body              BYTEA NOT NULL
 );
 
 CREATE TABLE credentials (
-    id        TEXT   PRIMARY KEY,
-    kind      TEXT   NOT NULL,
-    name      TEXT   NOT NULL,
+    id        TEXT COLLATE "C"   PRIMARY KEY,
+    kind      TEXT COLLATE "C"   NOT NULL,
+    name      TEXT COLLATE "C"   NOT NULL,
     secret    BYTEA  NOT NULL,
-    roles     TEXT   NOT NULL,
+    roles     TEXT COLLATE "C"   NOT NULL,
     created   BIGINT NOT NULL,
     expires   BIGINT NOT NULL,
     revoked   BIGINT NOT NULL,
@@ -271,25 +273,25 @@ CREATE TABLE credentials (
 );
 
 CREATE TABLE grants (
-    from_ns    TEXT   NOT NULL,
-    to_ns      TEXT   NOT NULL,
-    workflow   TEXT   NOT NULL,
+    from_ns    TEXT COLLATE "C"   NOT NULL,
+    to_ns      TEXT COLLATE "C"   NOT NULL,
+    workflow   TEXT COLLATE "C"   NOT NULL,
     created    BIGINT NOT NULL,
-    created_by TEXT   NOT NULL,
+    created_by TEXT COLLATE "C"   NOT NULL,
     PRIMARY KEY (from_ns, to_ns, workflow)
 );
 
 CREATE TABLE audit (
     seq         BIGSERIAL PRIMARY KEY,
     at          BIGINT  NOT NULL,
-    principal   TEXT    NOT NULL,
-    kind        TEXT    NOT NULL,
-    remote_addr TEXT    NOT NULL,
-    method      TEXT    NOT NULL,
-    path        TEXT    NOT NULL,
-    operation   TEXT    NOT NULL,
-    namespace   TEXT    NOT NULL,
-    resource    TEXT    NOT NULL,
+    principal   TEXT COLLATE "C"    NOT NULL,
+    kind        TEXT COLLATE "C"    NOT NULL,
+    remote_addr TEXT COLLATE "C"    NOT NULL,
+    method      TEXT COLLATE "C"    NOT NULL,
+    path        TEXT COLLATE "C"    NOT NULL,
+    operation   TEXT COLLATE "C"    NOT NULL,
+    namespace   TEXT COLLATE "C"    NOT NULL,
+    resource    TEXT COLLATE "C"    NOT NULL,
     status      INTEGER NOT NULL
 );
 CREATE INDEX audit_namespace ON audit (namespace, seq);
