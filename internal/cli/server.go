@@ -44,6 +44,7 @@ type serverFlags struct {
 	eventRetention                                          time.Duration
 	notify                                                  notifyFlags
 	envErr                                                  error // a BATON_* number that is not one
+	store                                                   string
 
 	// The HTTP surface (docs/server.md, "Security on a network").
 	allowedHosts, allowedOrigins           []string
@@ -75,7 +76,8 @@ func newServerCmd() *cobra.Command {
 		Short: "Run a Baton server: durable executions behind a Step Functions-compatible API",
 		Long: `Run a Baton server: one process with the engine, the APIs and the built-in
 workers. Executions, their history, tasks and timers are stored in SQLite
-(WAL) inside --data-dir; a restart resumes every running execution.
+(WAL) inside --data-dir, or in PostgreSQL with --store postgres://...; a
+restart resumes every running execution.
 
 APIs on --listen:
   POST /            the Step Functions API (AWS JSON 1.0, X-Amz-Target); point
@@ -85,7 +87,7 @@ APIs on --listen:
   /metrics          Prometheus metrics
   /healthz /readyz  liveness and readiness
 
-Every flag has an environment variable: BATON_LISTEN, BATON_DATA_DIR,
+Every flag has an environment variable: BATON_LISTEN, BATON_DATA_DIR, BATON_STORE,
 BATON_LOG_FORMAT, BATON_DURABILITY, BATON_REGION, BATON_ACCOUNT_ID,
 BATON_MAX_PAYLOAD_BYTES, BATON_MAX_HISTORY_EVENTS, BATON_MAX_STEP_TIME,
 BATON_SHUTDOWN_GRACE, BATON_MAX_RULES_PER_BUS, BATON_MAX_TARGETS_PER_RULE, BATON_WORKERS, BATON_DISABLE_SHELL, BATON_ALLOWED_RESOURCES,
@@ -114,6 +116,7 @@ SIGTERM or Ctrl-C stops it gracefully: it stops accepting requests, stores the
 transitions in flight and leaves running executions to resume on restart.`,
 		Example: `  baton server
   baton server --listen 0.0.0.0:7780 --data-dir /var/lib/baton --log-format json
+  BATON_STORE=postgres://baton:PASSWORD@db.example.com/baton baton server
   aws --endpoint-url http://127.0.0.1:7780 stepfunctions list-state-machines
   baton server --resource arn:aws:lambda:us-east-1:123456789012:function:Load='python3 load.py'`,
 		Args: cobra.NoArgs,
@@ -121,7 +124,8 @@ transitions in flight and leaves running executions to resume on restart.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.listen, "listen", envOr("BATON_LISTEN", "127.0.0.1:7780"), "address to listen on (host:port)")
-	fl.StringVar(&f.dataDir, "data-dir", envOr("BATON_DATA_DIR", "./baton-data"), "directory of the SQLite database")
+	fl.StringVar(&f.dataDir, "data-dir", envOr("BATON_DATA_DIR", "./baton-data"), "directory of the SQLite database, task processes' records, runs' working directories and the secret key")
+	fl.StringVar(&f.store, "store", envOr("BATON_STORE", "sqlite"), "where executions are stored: sqlite (in --data-dir) or a PostgreSQL URL, postgres://USER:PASSWORD@HOST:5432/DB (prefer BATON_STORE, so that the password is not in the process list)")
 	fl.StringVar(&f.logFormat, "log-format", envOr("BATON_LOG_FORMAT", ""), "log format: text or json (default: text on a terminal, json otherwise)")
 	fl.StringVar(&f.durability, "durability", envOr("BATON_DURABILITY", "full"), "full: an acknowledged transition survives power loss; relaxed: it survives a crash of the process (faster)")
 	fl.StringVar(&f.region, "region", envOr("BATON_REGION", "us-east-1"), "region in ARNs")
@@ -361,6 +365,9 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	default:
 		return usageErr("--log-format %q: want text or json", f.logFormat)
 	}
+	if err := server.CheckStore(f.store); err != nil {
+		return usageErr("--store: %v", err)
+	}
 	if err := checkRanges(f); err != nil {
 		return err
 	}
@@ -419,7 +426,7 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srv, err := server.Start(ctx, server.Config{
-		Listen: f.listen, DataDir: f.dataDir, Durability: f.durability, Region: f.region, AccountID: f.account,
+		Listen: f.listen, DataDir: f.dataDir, Store: f.store, Durability: f.durability, Region: f.region, AccountID: f.account,
 		MaxPayloadBytes: f.maxPayload, MaxHistoryEvents: f.maxHistory, MaxPipelineHistoryEvents: f.maxPipelineHistory, MaxTaskLogBytes: f.maxTaskLog, MaxBundleBytes: f.maxBundle, MaxRulesPerBus: f.maxRulesPerBus, MaxTargetsPerRule: f.maxTargetsPerRule, Workers: f.workers, Resources: resources, Log: log,
 		DisableShell: f.disableShell, AllowedResources: allowedList(f.allowedResources), PipelineEnv: exposedEnv(f.exposeEnv), StepEnv: allowedList(f.stepEnv), StepLocalNetwork: f.stepLocalNetwork, StepPaths: allowedList(f.stepPaths),
 		HTTP: server.HTTPConfig{

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -19,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/batonhq/baton/internal/pgtest"
 )
 
 // crashConfig sizes a crash run.
@@ -26,6 +29,7 @@ type crashConfig struct {
 	executions int
 	kills      []time.Duration // when to SIGKILL the server, from the first start
 	settle     time.Duration   // how long every execution may take to end after the last start
+	args       []string        // more flags of the server (--store)
 }
 
 // TestCrash SIGKILLs the server four times while 300 executions of four
@@ -37,6 +41,19 @@ func TestCrash(t *testing.T) {
 		executions: 300,
 		kills:      []time.Duration{800 * time.Millisecond, 1800 * time.Millisecond, 2900 * time.Millisecond, 4000 * time.Millisecond},
 		settle:     90 * time.Second,
+	})
+}
+
+// TestCrashPostgres is TestCrash on a PostgreSQL store (started by the
+// test): a killed server's session, and its node lock, end with it, and
+// the restarted server resumes every execution from the database.
+func TestCrashPostgres(t *testing.T) {
+	pg := pgtest.Start(t)
+	runCrash(t, crashConfig{
+		executions: 200,
+		kills:      []time.Duration{800 * time.Millisecond, 1800 * time.Millisecond, 2900 * time.Millisecond},
+		settle:     90 * time.Second,
+		args:       []string{"--store", pg.NewDatabase(t)},
 	})
 }
 
@@ -255,7 +272,7 @@ func (b *backoff) wait(ctx context.Context) {
 
 func runCrash(t *testing.T, cfg crashConfig) {
 	began := time.Now()
-	var args []string
+	args := slices.Clone(cfg.args)
 	if d := os.Getenv("BATON_E2E_DURABILITY"); d != "" {
 		args = append(args, "--durability", d)
 		t.Logf("--durability %s", d)

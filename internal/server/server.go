@@ -51,8 +51,11 @@ import (
 
 // Config configures a server.
 type Config struct {
-	Listen     string // host:port; default 127.0.0.1:7780
-	DataDir    string // default ./baton-data
+	Listen  string // host:port; default 127.0.0.1:7780
+	DataDir string // default ./baton-data
+	// Store is where executions are kept: "" or "sqlite" for SQLite in
+	// DataDir, or a PostgreSQL URL (postgres://user:password@host/db).
+	Store      string
 	Durability string // "full" (default) or "relaxed"
 	Region     string // default us-east-1
 	AccountID  string // default 123456789012
@@ -285,13 +288,30 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	} else if n > 0 {
 		cfg.Log.Info("killed task processes left by the previous server", "groups", n)
 	}
-	opened := time.Now()
-	db, err := sqlite.Open(dir, sqlite.Options{Durability: cfg.Durability, Check: cfg.DBCheck})
+	// errc receives what stops the server: the end of serving, or the loss
+	// of the database's node lock.
+	errc := make(chan error, 1)
+	opened, err := openStore(ctx, cfg, dir, cfg.Log, func(err error) {
+		cfg.Log.Error("stopping: this server may no longer hold the right to run the database's executions", "err", err)
+		select {
+		case errc <- err:
+		default:
+		}
+	})
 	if err != nil {
 		unlock()
-		return nil, openError(filepath.Join(dir, sqlite.FileName), err)
+		return nil, err
 	}
-	cfg.Log.Info("database opened", "check", cmp.Or(cfg.DBCheck, sqlite.CheckQuick), "took", time.Since(opened).Round(time.Millisecond))
+	db := opened.db
+	if opened.lock != nil {
+		dirUnlock := unlock
+		unlock = func() {
+			if err := opened.lock.Release(); err != nil {
+				cfg.Log.Warn("releasing the database's node lock", "err", err)
+			}
+			dirUnlock()
+		}
+	}
 	// The server holds a store.Store: what it needs of SQLite alone (its
 	// health: a full disk, a damaged file, a deleted WAL) it asks through
 	// optional interfaces (store.Health), which the decorators pass on.
@@ -397,7 +417,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		recorder.Close()
 		st.Close()
 		if errors.Is(err, store.ErrDamaged) { // met by recovery with --db-check off
-			return nil, openError(filepath.Join(dir, sqlite.FileName), err)
+			return nil, opened.openError(err)
 		}
 		return nil, err
 	}
@@ -408,7 +428,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("listening on %s: %w (is another server running? choose another address with --listen)", cfg.Listen, err)
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, store: st, eng: eng, svc: svc, ln: ln, errc: make(chan error, 1), unlock: unlock, groups: groups, resolver: resolver, certs: certs, audit: recorder}
+	s := &Server{cfg: cfg, log: cfg.Log, store: st, eng: eng, svc: svc, ln: ln, errc: errc, unlock: unlock, groups: groups, resolver: resolver, certs: certs, audit: recorder}
 	started = true
 	busCtx, busStop := context.WithCancel(context.Background())
 	busDone := make(chan struct{})
@@ -458,7 +478,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
-		s.errc <- err
+		select {
+		case s.errc <- err:
+		default: // the node lock's loss came first
+		}
 	}()
 	cfg.Log.Info("baton server listening", "addr", ln.Addr().String(), "tls", certs != nil, "data", dir,
 		"max_connections", hc.MaxConnections, "max_streams", hc.MaxStreams)

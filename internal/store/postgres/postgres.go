@@ -37,6 +37,7 @@ type Options struct {
 // concurrent use, by several goroutines and by several processes (nodes).
 type Store struct {
 	pool      *pgxpool.Pool
+	cfg       *pgxpool.Config
 	closeOnce sync.Once
 	closed    atomic.Bool
 	// writeFail holds the last write's failure of the database itself
@@ -83,7 +84,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", classify(err))
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, cfg: cfg}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err

@@ -1,0 +1,90 @@
+package server
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/postgres"
+	"github.com/batonhq/baton/internal/store/sqlite"
+)
+
+// IsPostgres reports whether a --store value names a PostgreSQL database.
+func IsPostgres(storeURL string) bool {
+	return strings.HasPrefix(storeURL, "postgres://") || strings.HasPrefix(storeURL, "postgresql://")
+}
+
+// CheckStore refuses a --store value that names no store Baton has.
+func CheckStore(storeURL string) error {
+	if storeURL == "" || storeURL == "sqlite" || IsPostgres(storeURL) {
+		return nil
+	}
+	return fmt.Errorf("want sqlite (the default: a database in --data-dir) or a PostgreSQL URL such as postgres://baton:PASSWORD@db.example.com:5432/baton, not %q", redactURL(storeURL))
+}
+
+// redactURL hides the password of a URL for messages and logs.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		if i := strings.LastIndex(s, "@"); i >= 0 {
+			return "xxxxx" + s[i:]
+		}
+		return s
+	}
+	return u.Redacted()
+}
+
+// openedStore is the store a server runs on.
+type openedStore struct {
+	db   store.Store
+	name string // for messages: the SQLite file or the redacted URL
+	// lock, with PostgreSQL, is the right to run the database's
+	// executions (nil with SQLite: the data directory's lock does that).
+	lock *postgres.NodeLock
+	// openError explains a failure to open or recover (the database
+	// damaged, say), with what to do.
+	openError func(error) error
+}
+
+// openStore opens the store cfg.Store names: SQLite in dir by default, or
+// a PostgreSQL database, whose node lock it takes (onLost: see
+// postgres.Store.LockNode).
+func openStore(ctx context.Context, cfg Config, dir string, log *slog.Logger, onLost func(error)) (*openedStore, error) {
+	if err := CheckStore(cfg.Store); err != nil {
+		return nil, fmt.Errorf("--store: %w", err)
+	}
+	opened := time.Now()
+	if !IsPostgres(cfg.Store) {
+		path := filepath.Join(dir, sqlite.FileName)
+		db, err := sqlite.Open(dir, sqlite.Options{Durability: cfg.Durability, Check: cfg.DBCheck})
+		if err != nil {
+			return nil, openError(path, err)
+		}
+		log.Info("database opened", "check", cmp.Or(cfg.DBCheck, sqlite.CheckQuick), "took", time.Since(opened).Round(time.Millisecond))
+		return &openedStore{db: db, name: path, openError: func(err error) error { return openError(path, err) }}, nil
+	}
+	name := redactURL(cfg.Store)
+	db, err := postgres.Open(ctx, cfg.Store, postgres.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("opening the PostgreSQL store %s: %w", name, err)
+	}
+	lock, err := db.LockNode(ctx, 15*time.Second, onLost)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	log.Info("database opened", "store", name, "took", time.Since(opened).Round(time.Millisecond))
+	return &openedStore{db: db, name: name, lock: lock, openError: func(err error) error {
+		if errors.Is(err, store.ErrDamaged) {
+			return fmt.Errorf("the PostgreSQL database %s reports damaged data: %w. Restore it from a backup (see docs/operations.md)", name, err)
+		}
+		return fmt.Errorf("the PostgreSQL store %s: %w", name, err)
+	}}, nil
+}
