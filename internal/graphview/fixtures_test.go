@@ -79,18 +79,29 @@ func apiEvent(e Event) map[string]any {
 	return m
 }
 
+// decodeJSON renders v as JSON and reads it back with DecodeEvent, as the
+// server reads GetExecutionHistory's events; it returns the JSON too.
+func decodeJSON(t *testing.T, v any) (Event, []byte) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	e, err := DecodeEvent(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, b
+}
+
 func stepsAt(f *fixture, cut int64, t *testing.T) []fixtureStep {
 	s := NewSteps(f.Pipeline)
 	for _, m := range f.Events {
-		b, _ := json.Marshal(m)
-		var raw map[string]json.RawMessage
-		if err := json.Unmarshal(b, &raw); err != nil {
-			t.Fatal(err)
-		}
-		e, err := DecodeEvent(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
+		e, _ := decodeJSON(t, m)
 		if cut > 0 && e.ID > cut {
 			break
 		}
@@ -103,130 +114,27 @@ func stepsAt(f *fixture, cut int64, t *testing.T) []fixtureStep {
 	return out
 }
 
-// fixtureCases are the histories of the shared cases, written with
-// -update (their expected steps come from Steps).
-func fixtureCases(t *testing.T) []fixture {
-	hf := func(name string, pipeline bool, cut int64, events []Event) fixture {
-		f := fixture{Name: name, Pipeline: pipeline, Cut: cut}
-		for _, e := range events {
+// fixtureCases are the cases of stepCases that name a fixture, written
+// with -update (their expected steps come from Steps).
+func fixtureCases() []fixture {
+	var out []fixture
+	for _, c := range stepCases {
+		if c.fixture == "" {
+			continue
+		}
+		f := fixture{Name: c.fixture, Pipeline: c.pipeline, Cut: c.cut}
+		for _, e := range c.events {
 			f.Events = append(f.Events, apiEvent(e))
 		}
-		return f
+		out = append(out, f)
 	}
-	return []fixture{
-		hf("simple_pass", false, 3, h(
-			"0 ExecutionStarted",
-			"1 PassStateEntered name=P", "2 PassStateExited name=P",
-			"3 TaskStateEntered name=T", "4 TaskScheduled", "5 TaskStarted", "6 TaskSucceeded",
-			"7 TaskStateExited name=T",
-			"8 SucceedStateEntered name=Done", "9 SucceedStateExited name=Done",
-			"10 ExecutionSucceeded",
-		)),
-		hf("retry_then_success", false, 4, h(
-			"0 ExecutionStarted",
-			"1 TaskStateEntered name=A",
-			"2 TaskScheduled", "3 TaskFailed name=A error=E cause=c",
-			"4 TaskScheduled", "5 TaskSucceeded",
-			"6 TaskStateExited name=A",
-			"7 TaskStateEntered name=B",
-			"8 TaskScheduled", "9 TaskFailed error=X cause=y",
-			"10 ExecutionFailed error=X cause=y",
-		)),
-		hf("catch", false, 4, h(
-			"0 ExecutionStarted",
-			"1 TaskStateEntered name=A", "2 TaskScheduled", "3 TaskFailed error=E cause=why",
-			"4 TaskStateExited name=A",
-			"5 PassStateEntered name=Recover", "6 PassStateExited name=Recover",
-			"7 ExecutionSucceeded",
-		)),
-		hf("parallel_caught", false, 7, h(
-			"0 ExecutionStarted",
-			"1 ParallelStateEntered name=Fan",
-			"2 ParallelStateStarted",
-			"3 TaskStateEntered name=A",
-			"3 TaskStateEntered name=B",
-			"4 TaskScheduled",
-			"5 TaskScheduled",
-			"6 TaskFailed error=E1",
-			"8 ParallelStateFailed",
-			"9 ParallelStateExited name=Fan",
-			"10 PassStateEntered name=Recover",
-			"11 PassStateExited name=Recover",
-			"12 ExecutionSucceeded",
-		)),
-		hf("map_in_parallel", false, 9, h(
-			"0 ExecutionStarted",
-			"1 ParallelStateEntered name=Fan",
-			"2 ParallelStateStarted",
-			"3 MapStateEntered name=M",
-			"4 MapStateStarted length=1",
-			"5 MapIterationStarted name=M",
-			"6 TaskStateEntered name=Inner",
-			"7 TaskScheduled", "8 TaskSucceeded",
-			"9 TaskStateExited name=Inner",
-			"10 MapIterationSucceeded name=M",
-			"11 MapStateSucceeded",
-			"12 MapStateExited name=M",
-			"13 ParallelStateSucceeded",
-			"14 ParallelStateExited name=Fan",
-			"15 ExecutionSucceeded",
-		)),
-		hf("map_failing_iteration", false, 6, h(
-			"0 ExecutionStarted",
-			"1 MapStateEntered name=M",
-			"2 MapStateStarted length=2",
-			"3 MapIterationStarted name=M",
-			"4 TaskStateEntered name=In",
-			"5 TaskScheduled",
-			"6 TaskFailed error=Bad cause=why",
-			"7 MapIterationFailed name=M error=Bad cause=why",
-			"8 MapStateFailed",
-			"9 ExecutionFailed error=Bad",
-		)),
-		hf("pipeline_skipped_and_failed", true, 5, h(
-			"0 ExecutionStarted",
-			"1 TaskStateEntered name=extract",
-			"2 TaskScheduled", "3 TaskStarted", "4 TaskFailed name=extract error=States.TaskFailed cause=exit",
-			"5 TaskStateExited name=extract",
-			"6 StepSkipped name=load error=upstream_failed cause=skipped",
-			"6 TaskStateEntered name=alert",
-			"8 TaskScheduled", "9 TaskSucceeded",
-			"10 TaskStateExited name=alert",
-			"11 ExecutionFailed error=States.TaskFailed",
-		)),
-		hf("pipeline_for_each_aborted", true, 9, h(
-			"0 ExecutionStarted",
-			"1 MapStateEntered name=each",
-			"2 MapStateStarted name=each length=3",
-			"3 MapIterationStarted name=each",
-			"4 TaskScheduled",
-			"3 MapIterationStarted name=each",
-			"6 TaskScheduled",
-			"5 TaskSucceeded",
-			"8 MapIterationSucceeded name=each",
-			"7 TaskFailed error=E",
-			"10 TaskScheduled",
-			"1 TaskStateEntered name=other",
-			"12 TaskScheduled",
-			"11 MapIterationAborted name=each",
-			"14 MapStateAborted",
-			"13 TaskStateAborted name=other",
-			"16 ExecutionAborted",
-		)),
-		hf("aborted_run", false, 4, h(
-			"0 ExecutionStarted",
-			"1 TaskStateEntered name=A", "2 TaskScheduled", "3 TaskFailed error=E",
-			"4 TaskScheduled",
-			"1 WaitStateEntered name=W",
-			"6 ExecutionAborted",
-		)),
-	}
+	return out
 }
 
 // TestStepsFixtures checks Steps on the cases status.test.ts shares.
 func TestStepsFixtures(t *testing.T) {
 	if *update {
-		for _, f := range fixtureCases(t) {
+		for _, f := range fixtureCases() {
 			f.Steps = stepsAt(&f, 0, t)
 			f.StepsAtCut = stepsAt(&f, f.Cut, t)
 			b, err := json.MarshalIndent(f, "", " ")
