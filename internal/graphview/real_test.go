@@ -1,7 +1,6 @@
 package graphview
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -50,18 +49,7 @@ func drive(t *testing.T, prog workflow.Program, fail map[string]bool) []Event {
 	hist = append(hist, out.History...)
 	var evs []Event
 	for _, h := range hist {
-		b, err := json.Marshal(h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatal(err)
-		}
-		e, err := DecodeEvent(m)
-		if err != nil {
-			t.Fatal(err)
-		}
+		e, b := decodeJSON(t, h)
 		// The store path: the header from columns, the details from the body.
 		e2 := Event{ID: h.ID, Previous: h.PreviousEventID, Type: h.Type, Timestamp: h.Timestamp}
 		if NeedsDetails(h.Type) {

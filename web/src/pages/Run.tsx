@@ -17,17 +17,18 @@ function eventStep(e: HistoryEvent, owner: Map<number, string>): string {
 
 // useRun follows a run: /steps first, then its history stream, updating the
 // steps with the same mapping as the server's (batched once per frame).
-function useRun(arn: string | undefined) {
+function useRun(arn: string | undefined, pipeline: boolean) {
   const [exec, setExec] = useState<any>()
   const [error, setError] = useState<unknown>()
   const [version, setVersion] = useState(0)
   // follow counts the times the run was made to go again (redrive, retry):
   // its stream, closed at its end, is opened anew.
   const [follow, setFollow] = useState(0)
-  const st = useRef<StepState>(emptySteps())
+  const st = useRef<StepState>(emptySteps(pipeline))
   const events = useRef<HistoryEvent[]>([])
   useEffect(() => {
     if (!arn) return
+    st.current.pipeline = pipeline
     let stop = () => {}
     let live = true
     let pending = false
@@ -35,10 +36,10 @@ function useRun(arn: string | undefined) {
     const seed = async () => {
       try {
         const s = await api<{ steps: Step[]; lastEventId: number }>(`/api/v1/executions/${encodeURIComponent(arn)}/steps`)
-        const fresh = stateFromSteps(s.steps, s.lastEventId)
-        // keep owners known from the events seen, and apply the newer ones
-        fresh.owner = st.current.owner
-        for (const e of events.current) if (e.id > s.lastEventId) applyEvent(fresh, e)
+        const fresh = stateFromSteps(s.steps, s.lastEventId, pipeline)
+        // the events seen teach it the owners (those up to the seed's last
+        // id change no status); the ones still to come go on from there
+        for (const e of events.current) applyEvent(fresh, e)
         st.current = fresh
         bump()
       } catch (e) { if (!(e instanceof ApiError && e.missing)) setError(e) }
@@ -56,10 +57,7 @@ function useRun(arn: string | undefined) {
           if (seen.has(e.id)) return
           seen.add(e.id)
           events.current.push(e)
-          // owners are needed for the history's step filter even when /steps seeded the statuses
-          const d = Object.keys(e).find(k => k.endsWith('EventDetails'))
-          const name = d && (e.type.endsWith('StateEntered') || e.type.endsWith('StateExited')) ? e[d].name : e.previousEventId ? st.current.owner.get(e.previousEventId) : undefined
-          if (name) st.current.owner.set(e.id, name)
+          // also records the event's step (owner), for the history's step filter
           applyEvent(st.current, e)
           if (e.type.startsWith('Execution')) api(`/api/v1/executions/${encodeURIComponent(arn)}`).then(setExec, () => {})
           bump()
@@ -70,7 +68,7 @@ function useRun(arn: string | undefined) {
       },
     })
     return () => { live = false; stop() }
-  }, [arn, follow])
+  }, [arn, follow, pipeline])
   return { exec, error, steps: st.current.steps, owner: st.current.owner, events: events.current, version, setExec, refollow: () => setFollow(f => f + 1) }
 }
 
@@ -81,15 +79,15 @@ export function Run({ namespace, workflow, name }: { namespace: string; workflow
   const view = sp.get('view') || 'graph'
   const wf = useApi<any>(`/api/v1/workflows/${encodeURIComponent(workflow)}` + q({ namespace }))
   const arn = wf.data ? execArn(wf.data.stateMachineArn, name) : undefined
-  const run = useRun(arn)
+  // A pipeline: the server says so (kind), or its definition is pipeline.yaml text (an ASL one has StartAt).
+  const def = wf.data?.definition
+  const isPipeline = !!wf.data && (wf.data.kind === 'pipeline' || (typeof def === 'string' && !/\bStartAt\b/.test(def)))
+  const run = useRun(arn, isPipeline)
   const g = useGraph(workflow, namespace, wf.data?.definition)
   const steps = useMemo(() => new Map(run.steps), [run.version, run.steps])
   const [confirm, setConfirm] = useState<{ text: string; act: () => Promise<void> }>()
   const [actErr, setActErr] = useState<unknown>()
   const status = run.exec?.status || ''
-  // A pipeline: the server says so (kind), or its definition is pipeline.yaml text (an ASL one has StartAt).
-  const def = wf.data?.definition
-  const isPipeline = !!wf.data && (wf.data.kind === 'pipeline' || (typeof def === 'string' && !/\bStartAt\b/.test(def)))
   const post = (path: string, body?: unknown) => api(`/api/v1/executions/${encodeURIComponent(arn!)}` + path, { method: 'POST', body })
   const act = (text: string, f: () => Promise<void>) => setConfirm({ text, act: f })
   return <div>
