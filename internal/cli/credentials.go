@@ -79,7 +79,7 @@ as SigV4 needs it to check signatures. Only admins manage them.`,
 }
 
 func newRecoverAdminCmd() *cobra.Command {
-	var dataDir string
+	var dataDir, storeURL string
 	cmd := &cobra.Command{
 		Use:   "recover-admin --data-dir DIR",
 		Short: "Make a new admin token in a stopped server's data directory (every admin token lost)",
@@ -87,13 +87,16 @@ func newRecoverAdminCmd() *cobra.Command {
 stopped (the data directory's lock is taken; a running server refuses it),
 it writes a new token with the admin role on every namespace into the
 database and prints it once. Run it as the user that owns the data
-directory; revoke the token once new admins have theirs.`,
+directory; revoke the token once new admins have theirs. A server on
+PostgreSQL is found by its --store (BATON_STORE); it must be stopped too
+(the database's node lock is taken).`,
 		Example: `  systemctl stop baton
   sudo -u baton baton tokens recover-admin --data-dir /var/lib/baton
+  BATON_STORE=postgres://baton:PASSWORD@db.example.com/baton baton tokens recover-admin
   systemctl start baton`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			tok, err := server.RecoverAdmin(context.Background(), dataDir)
+			tok, err := server.RecoverAdmin(context.Background(), dataDir, storeURL)
 			if err != nil {
 				return err
 			}
@@ -103,6 +106,7 @@ directory; revoke the token once new admins have theirs.`,
 		},
 	}
 	cmd.Flags().StringVar(&dataDir, "data-dir", envOr("BATON_DATA_DIR", "./baton-data"), "the data directory of the (stopped) server")
+	cmd.Flags().StringVar(&storeURL, "store", envOr("BATON_STORE", "sqlite"), "the (stopped) server's --store: sqlite, or its PostgreSQL URL")
 	return cmd
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/batonhq/baton/internal/server/httpx"
 	"github.com/batonhq/baton/internal/server/native"
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/postgres"
 	"github.com/batonhq/baton/internal/store/sqlite"
 )
 
@@ -242,28 +243,18 @@ func writeStoreError(w http.ResponseWriter, err error) {
 	native.WriteError(w, http.StatusInternalServerError, apierr.InternalServerError, "the store failed; see the server's log")
 }
 
-// RecoverAdmin makes a new admin token for every namespace in the data
-// directory of a stopped server, for an operator who lost every admin
-// token: it takes the directory's lock (refused while a server runs) and
-// writes to the database directly. The token is returned, never logged.
-func RecoverAdmin(ctx context.Context, dataDir string) (string, error) {
-	dir, err := filepath.Abs(dataDir)
+// RecoverAdmin makes a new admin token for every namespace in the store
+// of a stopped server, for an operator who lost every admin token: it
+// takes the lock a running server holds (the data directory's, or with
+// PostgreSQL the database's node lock), so it is refused while one runs,
+// and writes to the database directly. The token is returned, never
+// logged.
+func RecoverAdmin(ctx context.Context, dataDir, storeURL string) (string, error) {
+	db, release, err := openStopped(ctx, dataDir, storeURL)
 	if err != nil {
 		return "", err
 	}
-	if _, err := os.Stat(filepath.Join(dir, sqlite.FileName)); err != nil {
-		return "", fmt.Errorf("%s holds no Baton database (%w): give the --data-dir of the server", dir, err)
-	}
-	unlock, err := lockDataDir(dir)
-	if err != nil {
-		return "", err
-	}
-	defer unlock()
-	db, err := sqlite.Open(dir, sqlite.Options{})
-	if err != nil {
-		return "", openError(filepath.Join(dir, sqlite.FileName), err)
-	}
-	defer db.Close()
+	defer release()
 	// The token is hashed, not sealed: the server key is not needed.
 	a := auth.New(db, nil, nil, slog.New(slog.DiscardHandler))
 	nc, err := a.Create(ctx, auth.CreateOptions{Kind: store.CredentialToken, Name: "recovered admin",
@@ -272,4 +263,40 @@ func RecoverAdmin(ctx context.Context, dataDir string) (string, error) {
 		return "", err
 	}
 	return nc.Token, nil
+}
+
+// openStopped opens the store of a stopped server, holding its lock.
+func openStopped(ctx context.Context, dataDir, storeURL string) (store.Store, func(), error) {
+	if err := CheckStore(storeURL); err != nil {
+		return nil, nil, fmt.Errorf("--store: %w", err)
+	}
+	if IsPostgres(storeURL) {
+		db, err := postgres.Open(ctx, storeURL, postgres.Options{MaxConns: 2})
+		if err != nil {
+			return nil, nil, fmt.Errorf("opening the PostgreSQL store %s: %w", redactURL(storeURL), err)
+		}
+		lock, err := db.LockNode(ctx, 0, func(error) {})
+		if err != nil {
+			db.Close()
+			return nil, nil, err
+		}
+		return db, func() { db.Close(); lock.Release() }, nil
+	}
+	dir, err := filepath.Abs(dataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := os.Stat(filepath.Join(dir, sqlite.FileName)); err != nil {
+		return nil, nil, fmt.Errorf("%s holds no Baton database (%w): give the --data-dir of the server", dir, err)
+	}
+	unlock, err := lockDataDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := sqlite.Open(dir, sqlite.Options{})
+	if err != nil {
+		unlock()
+		return nil, nil, openError(filepath.Join(dir, sqlite.FileName), err)
+	}
+	return db, func() { db.Close(); unlock() }, nil
 }
