@@ -171,20 +171,7 @@ func BenchmarkStepTransitions(b *testing.B) {
 	eng, st := newEngine(b, b.TempDir(), "full")
 	defer st.Close()
 	defer eng.Close()
-	var sb strings.Builder
-	sb.WriteString(`{"StartAt":"W0","States":{`)
-	for i := range 10 {
-		if i > 0 {
-			sb.WriteString(",")
-		}
-		next := fmt.Sprintf(`"Next":"W%d"`, i+1)
-		if i == 9 {
-			next = `"End":true`
-		}
-		fmt.Fprintf(&sb, `"W%d":{"Type":"Wait","Seconds":0,%s}`, i, next)
-	}
-	sb.WriteString(`}}`)
-	def := sb.String()
+	def := waitChain(10)
 	const perOp = 1000
 	b.ResetTimer()
 	start := time.Now()
@@ -194,6 +181,24 @@ func BenchmarkStepTransitions(b *testing.B) {
 	}
 	el := time.Since(start)
 	b.ReportMetric(float64(b.N*perOp*10)/el.Seconds(), "transitions/s")
+}
+
+// waitChain is a chain of n 0-second Wait states.
+func waitChain(n int) string {
+	var sb strings.Builder
+	sb.WriteString(`{"StartAt":"W0","States":{`)
+	for i := range n {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		next := fmt.Sprintf(`"Next":"W%d"`, i+1)
+		if i == n-1 {
+			next = `"End":true`
+		}
+		fmt.Fprintf(&sb, `"W%d":{"Type":"Wait","Seconds":0,%s}`, i, next)
+	}
+	sb.WriteString(`}}`)
+	return sb.String()
 }
 
 // waitDone polls the store until n executions named prefix0.. have ended.

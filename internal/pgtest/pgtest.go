@@ -34,11 +34,24 @@ type Server struct {
 	bin, root, data string
 	cred            *syscall.Credential
 	dbs             atomic.Int64
+	durable         bool
 }
 
 // Start starts a server of its own for tb, stopped (immediately, as a
 // crash would) when tb ends. It skips tb when PostgreSQL is not installed.
 func Start(tb testing.TB) *Server {
+	tb.Helper()
+	return start(tb, false)
+}
+
+// StartDurable is Start with fsync on, as a production server runs: for
+// benchmarks whose figures must hold against power loss.
+func StartDurable(tb testing.TB) *Server {
+	tb.Helper()
+	return start(tb, true)
+}
+
+func start(tb testing.TB, durable bool) *Server {
 	tb.Helper()
 	bin := Bin()
 	if bin == "" {
@@ -47,7 +60,7 @@ func Start(tb testing.TB) *Server {
 		}
 		tb.Skip("PostgreSQL (initdb, pg_ctl) is not installed: apt-get install postgresql (make test-deps) to run this test")
 	}
-	s := &Server{bin: bin, Password: "pw-" + strconv.FormatInt(time.Now().UnixNano(), 36)}
+	s := &Server{bin: bin, durable: durable, Password: "pw-" + strconv.FormatInt(time.Now().UnixNano(), 36)}
 	// PostgreSQL refuses to run as root: as root, run it as the postgres
 	// user of the Debian package.
 	if os.Geteuid() == 0 {
@@ -107,10 +120,15 @@ func (s *Server) run(name string, args ...string) ([]byte, error) {
 	return cmd.CombinedOutput()
 }
 
-// Restart starts the server (again, after Stop). fsync is off: tests need
-// no durability against power loss, and it is much faster.
+// Restart starts the server (again, after Stop). fsync is off unless it
+// was started with StartDurable: tests need no durability against power
+// loss, and it is much faster.
 func (s *Server) Restart() error {
-	opts := fmt.Sprintf("-h 127.0.0.1 -p %d -k %s -c fsync=off -c max_connections=300", s.Port, s.root)
+	fsync := "off"
+	if s.durable {
+		fsync = "on"
+	}
+	opts := fmt.Sprintf("-h 127.0.0.1 -p %d -k %s -c fsync=%s -c max_connections=300", s.Port, s.root, fsync)
 	if out, err := s.run("pg_ctl", "-D", s.data, "-o", opts, "-l", filepath.Join(s.root, "log"), "-w", "-t", "30", "start"); err != nil {
 		return fmt.Errorf("pg_ctl start: %v\n%s", err, out)
 	}

@@ -1,0 +1,95 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/batonhq/baton/asl"
+	"github.com/batonhq/baton/internal/engine"
+	"github.com/batonhq/baton/internal/pgtest"
+	"github.com/batonhq/baton/internal/server"
+	"github.com/batonhq/baton/internal/service"
+	"github.com/batonhq/baton/internal/store/postgres"
+	"github.com/batonhq/baton/workflow"
+)
+
+// The benchmarks of issue 14 on one node: the engine and the server on a
+// PostgreSQL 15 started by the benchmark on this machine, with fsync on
+// (pgtest.StartDurable), as in production.
+
+// newPostgresEngine runs an engine on a fresh database of pg.
+func newPostgresEngine(b *testing.B, pg *pgtest.Server) (*engine.Engine, *postgres.Store) {
+	st, err := postgres.Open(context.Background(), pg.NewDatabase(b), postgres.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	eng, err := engine.New(engine.Config{Store: st, Log: quiet, Metrics: engine.NewMetrics(prometheus.NewRegistry()),
+		Classify: service.TaskClassifier("us-east-1", "123456789012"),
+		Languages: map[string]workflow.Language{asl.LanguageName: asl.NewLanguage(asl.LanguageOptions{
+			Options: asl.Options{MaxHistoryEvents: asl.DefaultMaxHistoryEvents}, Region: "us-east-1"})}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := eng.Run(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return eng, st
+}
+
+// BenchmarkPostgresDurableTransitions is BenchmarkDurableTransitions on
+// PostgreSQL: 64 clients start 1,000 executions of a 20-state Pass chain.
+func BenchmarkPostgresDurableTransitions(b *testing.B) {
+	pg := pgtest.StartDurable(b)
+	eng, st := newPostgresEngine(b, pg)
+	defer st.Close()
+	defer eng.Close()
+	def := passChain(20)
+	const perOp = 1000
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		startAll(b, eng, fmt.Sprintf("r%d-", i), def, perOp, 64)
+	}
+	el := time.Since(start)
+	b.ReportMetric(float64(b.N*perOp*20)/el.Seconds(), "transitions/s")
+	b.ReportMetric(float64(b.N*perOp)/el.Seconds(), "executions/s")
+}
+
+// BenchmarkPostgresStepTransitions is BenchmarkStepTransitions (a chain of
+// 0-second Waits: every transition its own commit) on PostgreSQL.
+func BenchmarkPostgresStepTransitions(b *testing.B) {
+	pg := pgtest.StartDurable(b)
+	eng, st := newPostgresEngine(b, pg)
+	defer st.Close()
+	defer eng.Close()
+	def := waitChain(10)
+	const perOp = 1000
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		startAll(b, eng, fmt.Sprintf("w%d-", i), def, perOp, 64)
+		waitDone(b, st, fmt.Sprintf("w%d-", i), perOp)
+	}
+	b.ReportMetric(float64(b.N*perOp*10)/time.Since(start).Seconds(), "transitions/s")
+}
+
+// BenchmarkPostgresStartExecutionAPI is BenchmarkStartExecutionAPI against
+// a server started with --store postgres://...
+func BenchmarkPostgresStartExecutionAPI(b *testing.B) {
+	pg := pgtest.StartDurable(b)
+	srv, err := server.Start(context.Background(), server.Config{Listen: "127.0.0.1:0", DataDir: b.TempDir(),
+		Store: pg.NewDatabase(b), Log: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Shutdown(context.Background())
+	c := newClient(srv.Addr())
+	arn := createMachine(b, c, "starts", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
+	startConcurrently(b, func(i int64) error {
+		return c.call("StartExecution", map[string]any{"stateMachineArn": arn, "name": fmt.Sprint("e", i), "input": `{"i":1}`}, nil)
+	})
+}
