@@ -45,6 +45,7 @@ type serverFlags struct {
 	notify                                                  notifyFlags
 	envErr                                                  error // a BATON_* number that is not one
 	store                                                   string
+	leaseTimeout                                            time.Duration
 
 	// The HTTP surface (docs/server.md, "Security on a network").
 	allowedHosts, allowedOrigins           []string
@@ -87,7 +88,7 @@ APIs on --listen:
   /metrics          Prometheus metrics
   /healthz /readyz  liveness and readiness
 
-Every flag has an environment variable: BATON_LISTEN, BATON_DATA_DIR, BATON_STORE,
+Every flag has an environment variable: BATON_LISTEN, BATON_DATA_DIR, BATON_STORE, BATON_LEASE_TIMEOUT,
 BATON_LOG_FORMAT, BATON_DURABILITY, BATON_REGION, BATON_ACCOUNT_ID,
 BATON_MAX_PAYLOAD_BYTES, BATON_MAX_HISTORY_EVENTS, BATON_MAX_STEP_TIME,
 BATON_SHUTDOWN_GRACE, BATON_MAX_RULES_PER_BUS, BATON_MAX_TARGETS_PER_RULE, BATON_WORKERS, BATON_DISABLE_SHELL, BATON_ALLOWED_RESOURCES,
@@ -126,6 +127,7 @@ transitions in flight and leaves running executions to resume on restart.`,
 	fl.StringVar(&f.listen, "listen", envOr("BATON_LISTEN", "127.0.0.1:7780"), "address to listen on (host:port)")
 	fl.StringVar(&f.dataDir, "data-dir", envOr("BATON_DATA_DIR", "./baton-data"), "directory of the SQLite database, task processes' records, runs' working directories and the secret key")
 	fl.StringVar(&f.store, "store", envOr("BATON_STORE", "sqlite"), "where executions are stored: sqlite (in --data-dir) or a PostgreSQL URL, postgres://USER:PASSWORD@HOST:5432/DB (prefer BATON_STORE, so that the password is not in the process list)")
+	fl.DurationVar(&f.leaseTimeout, "lease-timeout", envDuration(&f.envErr, "BATON_LEASE_TIMEOUT", 10*time.Second), "with PostgreSQL: how long a server may be silent (dead, hung, cut off) before a standby server on the same database takes over its executions (at least 1s)")
 	fl.StringVar(&f.logFormat, "log-format", envOr("BATON_LOG_FORMAT", ""), "log format: text or json (default: text on a terminal, json otherwise)")
 	fl.StringVar(&f.durability, "durability", envOr("BATON_DURABILITY", "full"), "full: an acknowledged transition survives power loss; relaxed: it survives a crash of the process (faster)")
 	fl.StringVar(&f.region, "region", envOr("BATON_REGION", "us-east-1"), "region in ARNs")
@@ -264,6 +266,9 @@ func checkRanges(f serverFlags) error {
 		{"--write-timeout", f.writeTimeout, false},
 		{"--idle-timeout", f.idleTimeout, false},
 		{"--shutdown-grace", f.shutdownGrace, true},
+	}
+	if f.leaseTimeout < time.Second {
+		return usageErr("--lease-timeout %v: want at least 1s, such as 10s", f.leaseTimeout)
 	}
 	for _, d := range durations {
 		if d.v < 0 || d.v == 0 && !d.zeroOkay {
@@ -426,7 +431,7 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srv, err := server.Start(ctx, server.Config{
-		Listen: f.listen, DataDir: f.dataDir, Store: f.store, Durability: f.durability, Region: f.region, AccountID: f.account,
+		Listen: f.listen, DataDir: f.dataDir, Store: f.store, LeaseTimeout: f.leaseTimeout, Durability: f.durability, Region: f.region, AccountID: f.account,
 		MaxPayloadBytes: f.maxPayload, MaxHistoryEvents: f.maxHistory, MaxPipelineHistoryEvents: f.maxPipelineHistory, MaxTaskLogBytes: f.maxTaskLog, MaxBundleBytes: f.maxBundle, MaxRulesPerBus: f.maxRulesPerBus, MaxTargetsPerRule: f.maxTargetsPerRule, Workers: f.workers, Resources: resources, Log: log,
 		DisableShell: f.disableShell, AllowedResources: allowedList(f.allowedResources), PipelineEnv: exposedEnv(f.exposeEnv), StepEnv: allowedList(f.stepEnv), StepLocalNetwork: f.stepLocalNetwork, StepPaths: allowedList(f.stepPaths),
 		HTTP: server.HTTPConfig{

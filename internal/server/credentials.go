@@ -275,7 +275,7 @@ func openStopped(ctx context.Context, dataDir, storeURL string) (store.Store, fu
 		if err != nil {
 			return nil, nil, fmt.Errorf("opening the PostgreSQL store %s: %w", redactURL(storeURL), err)
 		}
-		lock, err := db.LockNode(ctx, 0, func(error) {})
+		lock, err := db.LockNode(ctx, postgres.LockOptions{Holder: "baton tokens recover-admin"})
 		if err != nil {
 			db.Close()
 			return nil, nil, err

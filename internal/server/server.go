@@ -55,10 +55,14 @@ type Config struct {
 	DataDir string // default ./baton-data
 	// Store is where executions are kept: "" or "sqlite" for SQLite in
 	// DataDir, or a PostgreSQL URL (postgres://user:password@host/db).
-	Store      string
-	Durability string // "full" (default) or "relaxed"
-	Region     string // default us-east-1
-	AccountID  string // default 123456789012
+	Store string
+	// LeaseTimeout, with PostgreSQL, is how long the database waits
+	// before it gives the node lock of a silent server to a standby
+	// (default 10s; see postgres.LockOptions).
+	LeaseTimeout time.Duration
+	Durability   string // "full" (default) or "relaxed"
+	Region       string // default us-east-1
+	AccountID    string // default 123456789012
 	// MaxPayloadBytes bounds inputs, outputs and task results (default
 	// 262144, AWS's limit); raise it for larger payloads.
 	MaxPayloadBytes int

@@ -75,12 +75,18 @@ func openStore(ctx context.Context, cfg Config, dir string, log *slog.Logger, on
 	if err != nil {
 		return nil, fmt.Errorf("opening the PostgreSQL store %s: %w", name, err)
 	}
-	lock, err := db.LockNode(ctx, 15*time.Second, onLost)
+	// A second server on the database is a standby: it waits for the
+	// node lock, and takes over when the one holding it stops or dies.
+	lock, err := db.LockNode(ctx, postgres.LockOptions{Wait: -1, Timeout: cfg.LeaseTimeout, OnLost: onLost,
+		OnWait: func(who string) {
+			log.Warn("standby: "+who+" runs this database's executions; this server takes over when it stops, or after --lease-timeout without a word from it",
+				"lease_timeout", cmp.Or(cfg.LeaseTimeout, postgres.DefaultLockTimeout))
+		}})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	log.Info("database opened", "store", name, "took", time.Since(opened).Round(time.Millisecond))
+	log.Info("database opened; this server holds the node lock", "store", name, "epoch", lock.Epoch, "took", time.Since(opened).Round(time.Millisecond))
 	return &openedStore{db: db, name: name, lock: lock, openError: func(err error) error {
 		if errors.Is(err, store.ErrDamaged) {
 			return fmt.Errorf("the PostgreSQL database %s reports damaged data: %w. Restore it from a backup (see docs/operations.md)", name, err)

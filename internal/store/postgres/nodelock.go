@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/batonhq/baton/internal/store"
 )
 
 // nodeLockKey is the advisory lock a server holds on the database it runs
@@ -15,92 +18,174 @@ import (
 const nodeLockKey int64 = 0x6261746f6e
 
 // NodeLock is the right to run the executions stored in the database: a
-// session advisory lock held on a connection of its own. One server at a
-// time holds it, so that two servers never run the same execution; the
-// database releases it when that connection ends, whether the server
-// stopped or died.
+// session advisory lock held on a connection of its own, and the epoch of
+// the node lease that the lock let it take. One server at a time holds it,
+// so that two servers never run the same execution:
+//
+//   - The database releases the lock when that connection's session ends:
+//     at once when the server stops or dies, and after LockOptions.Timeout
+//     of silence (idle_session_timeout) when the server hangs or its
+//     network is cut.
+//   - The holder pings the connection every Timeout/5; when a ping fails
+//     it calls onLost, long before the database gives the lock away.
+//   - Fencing: taking the lock bumps the lease's epoch, and every write
+//     transaction of the store checks the epoch it took (Store.tx). A
+//     server that lost the lock but did not notice (paused for longer than
+//     Timeout, say) can no longer write anything.
 type NodeLock struct {
+	s        *Store
 	conn     *pgx.Conn
 	onLost   func(error)
+	every    time.Duration
 	stop     chan struct{}
 	done     chan struct{}
 	stopOnce sync.Once
+	lostOnce sync.Once
+	Epoch    int64 // the lease's epoch this lock took
 }
 
-// NodeLockCheck is how often a NodeLock checks that its connection, and so
-// the lock, is still alive.
-var NodeLockCheck = 2 * time.Second
+// lose tells the server, once, that the lock is or may be lost.
+func (l *NodeLock) lose(err error) {
+	l.lostOnce.Do(func() {
+		if l.onLost != nil {
+			l.onLost(err)
+		}
+	})
+}
 
-// LockNode takes the node lock, waiting for it up to wait, or says which
-// server holds it. onLost is
-// called, once, if the connection that holds the lock fails: the lock may
-// then be gone, and the server must stop running executions.
-func (s *Store) LockNode(ctx context.Context, wait time.Duration, onLost func(error)) (*NodeLock, error) {
-	conn, err := pgx.ConnectConfig(ctx, s.cfg.ConnConfig.Copy())
+// LockOptions tune LockNode.
+type LockOptions struct {
+	// Wait is how long to wait for a lock another server holds (0: do
+	// not wait; negative: until ctx ends). Waiting servers are standbys.
+	Wait time.Duration
+	// Timeout is how long the database waits before it gives the lock of
+	// a silent server to another (default 10s).
+	Timeout time.Duration
+	// Holder names this server in the lease, for the messages of others.
+	Holder string
+	// OnWait is called once if the lock is held by another server (who).
+	OnWait func(who string)
+	// OnLost is called, once, if the connection that holds the lock fails:
+	// the lock may then be gone, and the server must stop running
+	// executions (its writes are refused anyway).
+	OnLost func(error)
+}
+
+// DefaultLockTimeout is LockOptions.Timeout's default.
+const DefaultLockTimeout = 10 * time.Second
+
+// ErrFenced is the failure of a write by a server whose node lock another
+// server has taken since.
+var ErrFenced = errors.New("another server has taken over this database's executions (this server's node lock was lost)")
+
+// LockNode takes the node lock and the lease, waiting for them as
+// opts.Wait says, or says which server holds them.
+func (s *Store) LockNode(ctx context.Context, opts LockOptions) (*NodeLock, error) {
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = DefaultLockTimeout
+	}
+	timeout = max(timeout, time.Second)
+	cc := s.cfg.ConnConfig.Copy()
+	// The database ends the session, and so releases the lock, when the
+	// server has been silent this long.
+	cc.RuntimeParams["idle_session_timeout"] = fmt.Sprint(timeout.Milliseconds())
+	cc.RuntimeParams["application_name"] = "baton node lock"
+	conn, err := pgx.ConnectConfig(ctx, cc)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: node lock: %w", classify(err))
 	}
+	fail := func(err error) (*NodeLock, error) {
+		conn.Close(context.Background())
+		return nil, err
+	}
 	// A server killed a moment ago may still hold it: its session ends
 	// as soon as the database sees its connection closed.
-	var ok bool
-	deadline := time.Now().Add(wait)
+	deadline := time.Now().Add(opts.Wait)
+	told := false
 	for {
+		var ok bool
 		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, nodeLockKey).Scan(&ok); err != nil {
-			conn.Close(context.Background())
-			return nil, fmt.Errorf("postgres: node lock: %w", classify(err))
+			return fail(fmt.Errorf("postgres: node lock: %w", classify(err)))
 		}
-		if ok || !time.Now().Before(deadline) {
+		if ok {
 			break
+		}
+		who := s.holder(ctx, conn)
+		if opts.Wait >= 0 && !time.Now().Before(deadline) {
+			return fail(fmt.Errorf("postgres: %s runs the executions of this database: stop it first, or give this server a database of its own", who))
+		}
+		if !told && opts.OnWait != nil {
+			opts.OnWait(who)
+			told = true
 		}
 		select {
 		case <-ctx.Done():
-			conn.Close(context.Background())
-			return nil, ctx.Err()
+			return fail(ctx.Err())
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	if !ok {
-		holder := "another server"
-		var addr, app *string
-		var since *time.Time
-		err := conn.QueryRow(ctx, `SELECT host(a.client_addr), a.application_name, a.backend_start
-			FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-			WHERE l.locktype = 'advisory' AND l.granted
-				AND ((l.classid::bigint << 32) | l.objid::bigint) = $1 LIMIT 1`, nodeLockKey).Scan(&addr, &app, &since)
-		if err == nil && since != nil {
-			holder = fmt.Sprintf("another server (connected from %s since %s)", deref(addr, "a local socket"), since.UTC().Format(time.RFC3339))
-		}
-		conn.Close(context.Background())
-		return nil, fmt.Errorf("postgres: %s runs the executions of this database: stop it first, or give this server a database of its own (running several servers on one database, as a cluster, is not supported yet)", holder)
+	holder := opts.Holder
+	if holder == "" {
+		host, _ := os.Hostname()
+		holder = fmt.Sprintf("%s pid %d", host, os.Getpid())
 	}
-	l := &NodeLock{conn: conn, onLost: onLost, stop: make(chan struct{}), done: make(chan struct{})}
+	// The bump waits for the write transactions of the previous holder
+	// that are checking its epoch (they hold the row FOR SHARE), so that
+	// none of them commits after it.
+	var epoch int64
+	if err := conn.QueryRow(ctx, `UPDATE node_lease SET epoch = epoch + 1, holder = $1, since = $2
+		WHERE one = 1 RETURNING epoch`, holder, time.Now().UnixNano()).Scan(&epoch); err != nil {
+		return fail(fmt.Errorf("postgres: node lease: %w", classify(err)))
+	}
+	l := &NodeLock{s: s, conn: conn, onLost: opts.OnLost, every: timeout / 5, Epoch: epoch,
+		stop: make(chan struct{}), done: make(chan struct{})}
+	s.lock.Store(l)
+	s.fence.Store(epoch)
 	go l.watch()
 	return l, nil
 }
 
-func deref(p *string, def string) string {
-	if p == nil || *p == "" {
-		return def
+// holder describes the server holding the lock, as the lease and the
+// database's view of its session say.
+func (s *Store) holder(ctx context.Context, conn *pgx.Conn) string {
+	var name string
+	var since int64
+	if err := conn.QueryRow(ctx, `SELECT holder, since FROM node_lease WHERE one = 1`).Scan(&name, &since); err != nil || name == "" {
+		return "another server"
 	}
-	return *p
+	return fmt.Sprintf("another server (%s, since %s)", name, time.Unix(0, since).UTC().Format(time.RFC3339))
+}
+
+// checkFence is the first statement of a write transaction when the store
+// runs under a node lock: it holds the lease row FOR SHARE until COMMIT.
+func checkFence(ctx context.Context, tx pgx.Tx, epoch int64) error {
+	var now int64
+	if err := tx.QueryRow(ctx, `SELECT epoch FROM node_lease WHERE one = 1 FOR SHARE`).Scan(&now); err != nil {
+		return err
+	}
+	if now != epoch {
+		return fmt.Errorf("postgres: %w: %w (lease epoch %d, this server's %d)", store.ErrUnavailable, ErrFenced, now, epoch)
+	}
+	return nil
 }
 
 // watch pings the lock's connection until Release; a failed ping means
 // the lock may be gone (the database releases it with the session).
 func (l *NodeLock) watch() {
 	defer close(l.done)
-	t := time.NewTicker(NodeLockCheck)
+	t := time.NewTicker(l.every)
 	defer t.Stop()
 	for {
 		select {
 		case <-l.stop:
 			return
 		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), NodeLockCheck)
+			ctx, cancel := context.WithTimeout(context.Background(), l.every)
 			err := l.conn.Ping(ctx)
 			cancel()
 			if err != nil {
-				l.onLost(fmt.Errorf("postgres: lost the connection that holds the node lock: %w", classify(err)))
+				l.lose(fmt.Errorf("postgres: lost the connection that holds the node lock: %w", classify(err)))
 				return
 			}
 		}

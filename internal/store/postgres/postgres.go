@@ -43,6 +43,11 @@ type Store struct {
 	// writeFail holds the last write's failure of the database itself
 	// (store.ErrUnavailable) until a write succeeds again: Health says so.
 	writeFail atomic.Pointer[error]
+	// fence is the node lease's epoch this store's server took (LockNode):
+	// every write checks it. 0: no lock taken, writes unchecked (tests,
+	// tools).
+	fence atomic.Int64
+	lock  atomic.Pointer[NodeLock]
 }
 
 var (
@@ -174,6 +179,12 @@ func (s *Store) tx(ctx context.Context, fn func(tx pgx.Tx) error) (err error) {
 			if s.writeFail.Load() != nil {
 				s.writeFail.Store(nil)
 			}
+		case errors.Is(err, ErrFenced):
+			if l := s.lock.Load(); l != nil {
+				l.lose(err)
+			}
+			s.writeFail.Store(&err)
+			err = store.NoEffect(err)
 		case errors.Is(err, store.ErrUnavailable):
 			s.writeFail.Store(&err)
 			if noEffect {
@@ -185,7 +196,13 @@ func (s *Store) tx(ctx context.Context, fn func(tx pgx.Tx) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	if epoch := s.fence.Load(); epoch != 0 {
+		err = checkFence(ctx, tx, epoch)
+	}
+	if err == nil {
+		err = fn(tx)
+	}
+	if err != nil {
 		// Roll back without ctx: a cancelled ctx must not keep the
 		// connection in a transaction (pgx then closes it anyway).
 		_ = tx.Rollback(context.Background())

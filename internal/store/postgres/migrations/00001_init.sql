@@ -255,6 +255,18 @@ CREATE TABLE event_rules_generation (
 );
 INSERT INTO event_rules_generation (one, n) VALUES (1, 0);
 
+-- The node lease: which server runs the database's executions. A server
+-- that takes the node lock (an advisory lock) bumps epoch; every write
+-- transaction of a server reads epoch FOR SHARE and is refused if it is not
+-- the one it took: a server that lost the lock can never write again.
+CREATE TABLE node_lease (
+    one    INTEGER PRIMARY KEY CHECK (one = 1),
+    epoch  BIGINT NOT NULL,
+    holder TEXT COLLATE "C" NOT NULL,
+    since  BIGINT NOT NULL
+);
+INSERT INTO node_lease (one, epoch, holder, since) VALUES (1, 0, '', 0);
+
 CREATE TABLE notification_settings (
     state_machine_arn TEXT COLLATE "C"  PRIMARY KEY,
     body              BYTEA NOT NULL
@@ -320,6 +332,7 @@ DROP TABLE tasks;
 DROP TABLE history;
 DROP TABLE execution_inputs;
 DROP TABLE executions;
+DROP TABLE node_lease;
 DROP TABLE tags;
 DROP TABLE activities;
 DROP TABLE aliases;
