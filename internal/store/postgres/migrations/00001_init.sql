@@ -1,11 +1,13 @@
 -- The PostgreSQL schema: the SQLite schema as of its migration 00014, in
 -- one step. Times are BIGINT Unix nanoseconds, 0 for the zero time, as in
--- SQLite, so that both stores round-trip the same values.
+-- SQLite, so that both stores round-trip the same values. Text that lists
+-- are sorted by is COLLATE "C" (byte order, SQLite's BINARY): the same
+-- order as SQLite whatever the database's locale.
 
 -- +goose Up
 CREATE TABLE state_machines (
-    arn                   TEXT   NOT NULL PRIMARY KEY,
-    name                  TEXT   NOT NULL,
+    arn                   TEXT   NOT NULL PRIMARY KEY COLLATE "C",
+    name                  TEXT   NOT NULL COLLATE "C",
     type                  TEXT   NOT NULL,
     language              TEXT   NOT NULL DEFAULT 'asl',
     definition            TEXT   NOT NULL,
@@ -39,7 +41,7 @@ CREATE TABLE versions (
 CREATE TABLE aliases (
     arn               TEXT   NOT NULL PRIMARY KEY,
     state_machine_arn TEXT   NOT NULL,
-    name              TEXT   NOT NULL,
+    name              TEXT   NOT NULL COLLATE "C",
     description       TEXT   NOT NULL,
     routing           TEXT   NOT NULL, -- JSON array of {"VersionArn","Weight"}
     created_at        BIGINT NOT NULL,
@@ -48,8 +50,8 @@ CREATE TABLE aliases (
 );
 
 CREATE TABLE activities (
-    arn        TEXT   NOT NULL PRIMARY KEY,
-    name       TEXT   NOT NULL,
+    arn        TEXT   NOT NULL PRIMARY KEY COLLATE "C",
+    name       TEXT   NOT NULL COLLATE "C",
     created_at BIGINT NOT NULL
 );
 CREATE INDEX activities_name ON activities (name, arn);
@@ -165,7 +167,7 @@ CREATE TABLE bundles (
 );
 
 CREATE TABLE namespaces (
-    name                TEXT   PRIMARY KEY,
+    name                TEXT   PRIMARY KEY COLLATE "C",
     account_id          TEXT   NOT NULL UNIQUE,
     created             BIGINT NOT NULL,
     execution_retention BIGINT NOT NULL DEFAULT 0
@@ -259,7 +261,7 @@ CREATE TABLE notification_settings (
 );
 
 CREATE TABLE credentials (
-    id        TEXT   PRIMARY KEY,
+    id        TEXT   PRIMARY KEY COLLATE "C",
     kind      TEXT   NOT NULL,
     name      TEXT   NOT NULL,
     secret    BYTEA  NOT NULL,
@@ -271,9 +273,9 @@ CREATE TABLE credentials (
 );
 
 CREATE TABLE grants (
-    from_ns    TEXT   NOT NULL,
-    to_ns      TEXT   NOT NULL,
-    workflow   TEXT   NOT NULL,
+    from_ns    TEXT   NOT NULL COLLATE "C",
+    to_ns      TEXT   NOT NULL COLLATE "C",
+    workflow   TEXT   NOT NULL COLLATE "C",
     created    BIGINT NOT NULL,
     created_by TEXT   NOT NULL,
     PRIMARY KEY (from_ns, to_ns, workflow)
