@@ -314,9 +314,6 @@ func (s *Store) DeleteActivity(ctx context.Context, arn string) error {
 
 // TagResource adds or overwrites tags of any resource.
 func (s *Store) TagResource(ctx context.Context, arn string, tags map[string]string) error {
-	if len(tags) == 0 {
-		return nil
-	}
 	// One statement, keys sorted: two concurrent TagResource calls of one
 	// resource lock its rows in the same order and cannot deadlock.
 	keys := make([]string, 0, len(tags))
@@ -338,9 +335,6 @@ func (s *Store) TagResource(ctx context.Context, arn string, tags map[string]str
 
 // UntagResource removes tags by key; unknown keys are ignored.
 func (s *Store) UntagResource(ctx context.Context, arn string, keys []string) error {
-	if len(keys) == 0 {
-		return nil
-	}
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `DELETE FROM tags WHERE resource_arn = $1 AND key = ANY($2::text[])`, arn, keys)
 		return err
