@@ -5,7 +5,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -46,20 +45,11 @@ func (s *Store) AppendAudit(ctx context.Context, entries []*store.AuditEntry) er
 // ListAudit returns the entries f selects, highest Seq first.
 func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter, page store.Page) (_ []*store.AuditEntry, _ string, err error) {
 	defer fault(&err)
-	k, ok, err := decodeToken(kindAudit, page.Token)
-	if err != nil {
-		return nil, "", err
-	}
-	db, err := s.read()
-	if err != nil {
-		return nil, "", err
-	}
-	n := limit(page)
-	var where []string
+	q := `SELECT seq, at, principal, kind, remote_addr, method, path, operation, namespace, resource, status FROM audit WHERE TRUE`
 	var args []any
 	cond := func(c string, v any) {
 		args = append(args, v)
-		where = append(where, fmt.Sprintf(c, len(args)))
+		q += fmt.Sprintf(` AND `+c, len(args))
 	}
 	if f.Namespace != "" {
 		cond(`namespace = $%d`, f.Namespace)
@@ -73,34 +63,22 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter, page store.P
 	if !f.Until.IsZero() {
 		cond(`at < $%d`, nanos(f.Until))
 	}
-	if ok {
-		cond(`seq < $%d`, k.N)
-	}
-	q := `SELECT seq, at, principal, kind, remote_addr, method, path, operation, namespace, resource, status FROM audit`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, ` AND `)
-	}
-	args = append(args, n+1)
-	q += fmt.Sprintf(` ORDER BY seq DESC LIMIT $%d`, len(args))
-	rows, err := db.Query(ctx, q, args...)
-	if err != nil {
-		return nil, "", err
-	}
-	out, err := collect(rows, func(r scanner) (*store.AuditEntry, error) {
-		var a store.AuditEntry
-		var at int64
-		err := r.Scan(&a.Seq, &at, &a.Principal, &a.Kind, &a.RemoteAddr, &a.Method, &a.Path, &a.Operation, &a.Namespace, &a.Resource, &a.Status)
-		a.Time = fromNanos(at)
-		return &a, err
+	return list(ctx, s, page, listQuery[*store.AuditEntry]{
+		kind: kindAudit, sel: q, args: args,
+		after: `seq < $%d`, afterArgs: func(k pageKey) []any { return []any{k.N} },
+		order: `seq DESC`, scan: scanAudit,
+		key: func(a *store.AuditEntry) pageKey { return pageKey{N: a.Seq} },
 	})
-	if err != nil {
-		return nil, "", err
+}
+
+func scanAudit(r scanner) (*store.AuditEntry, error) {
+	var a store.AuditEntry
+	var at int64
+	if err := r.Scan(&a.Seq, &at, &a.Principal, &a.Kind, &a.RemoteAddr, &a.Method, &a.Path, &a.Operation, &a.Namespace, &a.Resource, &a.Status); err != nil {
+		return nil, err
 	}
-	if len(out) > n {
-		out = out[:n]
-		return out, encodeToken(pageKey{Kind: kindAudit, N: out[n-1].Seq}), nil
-	}
-	return out, "", nil
+	a.Time = fromNanos(at)
+	return &a, nil
 }
 
 // TrimAudit deletes up to limit of the oldest entries older than before.

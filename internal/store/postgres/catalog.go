@@ -26,45 +26,27 @@ const smColumns = `arn, name, type, definition, role_arn, description,
 
 // CreateStateMachine inserts sm; ErrExists when its ARN is taken.
 func (s *Store) CreateStateMachine(ctx context.Context, sm *store.StateMachine) error {
-	return s.tx(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO state_machines (`+smColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-			sm.Arn, sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Description,
-			sm.LoggingConfiguration, sm.TracingConfiguration, sm.RevisionID,
-			nanos(sm.CreatedAt), nanos(sm.UpdatedAt), language(sm.Language), sm.Bundle)
-		if isUnique(err) {
-			return fmt.Errorf("state machine %q: %w", sm.Arn, store.ErrExists)
-		}
-		return err
-	})
+	return s.insert(ctx, fmt.Sprintf("state machine %q", sm.Arn), `INSERT INTO state_machines (`+smColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		sm.Arn, sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Description,
+		sm.LoggingConfiguration, sm.TracingConfiguration, sm.RevisionID,
+		nanos(sm.CreatedAt), nanos(sm.UpdatedAt), language(sm.Language), sm.Bundle)
 }
 
 // UpdateStateMachine replaces every field of sm; ErrNotFound when missing.
 func (s *Store) UpdateStateMachine(ctx context.Context, sm *store.StateMachine) error {
-	return s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE state_machines SET name = $1, type = $2,
-			definition = $3, role_arn = $4, description = $5, logging_configuration = $6,
-			tracing_configuration = $7, revision_id = $8, created_at = $9, updated_at = $10, language = $11, bundle = $12
-			WHERE arn = $13`,
-			sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Description,
-			sm.LoggingConfiguration, sm.TracingConfiguration, sm.RevisionID,
-			nanos(sm.CreatedAt), nanos(sm.UpdatedAt), language(sm.Language), sm.Bundle, sm.Arn)
-		return mustAffect(tag, err, "state machine", sm.Arn)
-	})
+	return s.update(ctx, "state machine", sm.Arn, `UPDATE state_machines SET name = $1, type = $2,
+		definition = $3, role_arn = $4, description = $5, logging_configuration = $6,
+		tracing_configuration = $7, revision_id = $8, created_at = $9, updated_at = $10, language = $11, bundle = $12
+		WHERE arn = $13`,
+		sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Description,
+		sm.LoggingConfiguration, sm.TracingConfiguration, sm.RevisionID,
+		nanos(sm.CreatedAt), nanos(sm.UpdatedAt), language(sm.Language), sm.Bundle, sm.Arn)
 }
 
 // GetStateMachine returns the state machine with that ARN.
-func (s *Store) GetStateMachine(ctx context.Context, arn string) (_ *store.StateMachine, err error) {
-	defer fault(&err)
-	q, err := s.read()
-	if err != nil {
-		return nil, err
-	}
-	sm, err := scanStateMachine(q.QueryRow(ctx, `SELECT `+smColumns+` FROM state_machines WHERE arn = $1`, arn))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("state machine %q: %w", arn, store.ErrNotFound)
-	}
-	return sm, err
+func (s *Store) GetStateMachine(ctx context.Context, arn string) (*store.StateMachine, error) {
+	return get(ctx, s, scanStateMachine, "state machine", arn, `SELECT `+smColumns+` FROM state_machines WHERE arn = $1`)
 }
 
 // ListStateMachines returns state machines sorted by name (then ARN).
@@ -145,17 +127,8 @@ func (s *Store) CreateVersion(ctx context.Context, v *store.Version) error {
 }
 
 // GetVersion returns the version with that ARN.
-func (s *Store) GetVersion(ctx context.Context, arn string) (_ *store.Version, err error) {
-	defer fault(&err)
-	q, err := s.read()
-	if err != nil {
-		return nil, err
-	}
-	v, err := scanVersion(q.QueryRow(ctx, `SELECT `+versionColumns+` FROM versions WHERE arn = $1`, arn))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("version %q: %w", arn, store.ErrNotFound)
-	}
-	return v, err
+func (s *Store) GetVersion(ctx context.Context, arn string) (*store.Version, error) {
+	return get(ctx, s, scanVersion, "version", arn, `SELECT `+versionColumns+` FROM versions WHERE arn = $1`)
 }
 
 // ListVersions returns the versions of a state machine, newest first.
@@ -231,26 +204,14 @@ func (s *Store) UpdateAlias(ctx context.Context, a *store.Alias) error {
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE aliases SET description = $1, routing = $2,
-			created_at = $3, updated_at = $4 WHERE arn = $5`,
-			a.Description, string(routing), nanos(a.CreatedAt), nanos(a.UpdatedAt), a.Arn)
-		return mustAffect(tag, err, "alias", a.Arn)
-	})
+	return s.update(ctx, "alias", a.Arn, `UPDATE aliases SET description = $1, routing = $2,
+		created_at = $3, updated_at = $4 WHERE arn = $5`,
+		a.Description, string(routing), nanos(a.CreatedAt), nanos(a.UpdatedAt), a.Arn)
 }
 
 // GetAlias returns the alias with that ARN.
-func (s *Store) GetAlias(ctx context.Context, arn string) (_ *store.Alias, err error) {
-	defer fault(&err)
-	q, err := s.read()
-	if err != nil {
-		return nil, err
-	}
-	a, err := scanAlias(q.QueryRow(ctx, `SELECT `+aliasColumns+` FROM aliases WHERE arn = $1`, arn))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("alias %q: %w", arn, store.ErrNotFound)
-	}
-	return a, err
+func (s *Store) GetAlias(ctx context.Context, arn string) (*store.Alias, error) {
+	return get(ctx, s, scanAlias, "alias", arn, `SELECT `+aliasColumns+` FROM aliases WHERE arn = $1`)
 }
 
 // ListAliases returns the aliases of a state machine sorted by name.
@@ -271,28 +232,13 @@ func (s *Store) DeleteAlias(ctx context.Context, arn string) error {
 
 // CreateActivity inserts a; ErrExists when its ARN is taken.
 func (s *Store) CreateActivity(ctx context.Context, a *store.Activity) error {
-	return s.tx(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO activities (arn, name, created_at) VALUES ($1, $2, $3)`,
-			a.Arn, a.Name, nanos(a.CreatedAt))
-		if isUnique(err) {
-			return fmt.Errorf("activity %q: %w", a.Arn, store.ErrExists)
-		}
-		return err
-	})
+	return s.insert(ctx, fmt.Sprintf("activity %q", a.Arn), `INSERT INTO activities (arn, name, created_at) VALUES ($1, $2, $3)`,
+		a.Arn, a.Name, nanos(a.CreatedAt))
 }
 
 // GetActivity returns the activity with that ARN.
-func (s *Store) GetActivity(ctx context.Context, arn string) (_ *store.Activity, err error) {
-	defer fault(&err)
-	q, err := s.read()
-	if err != nil {
-		return nil, err
-	}
-	a, err := scanActivity(q.QueryRow(ctx, `SELECT arn, name, created_at FROM activities WHERE arn = $1`, arn))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("activity %q: %w", arn, store.ErrNotFound)
-	}
-	return a, err
+func (s *Store) GetActivity(ctx context.Context, arn string) (*store.Activity, error) {
+	return get(ctx, s, scanActivity, "activity", arn, `SELECT arn, name, created_at FROM activities WHERE arn = $1`)
 }
 
 // ListActivities returns activities sorted by name (then ARN).
@@ -384,6 +330,46 @@ func mustAffect(tag pgconn.CommandTag, err error, what, key string) error {
 	return nil
 }
 
+// insert runs the INSERT q in a transaction of its own; ErrExists (of
+// what) when a key of the row is taken, by a concurrent insert too.
+func (s *Store) insert(ctx context.Context, what, q string, args ...any) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, q, args...)
+		if isUnique(err) {
+			return fmt.Errorf("%s: %w", what, store.ErrExists)
+		}
+		return err
+	})
+}
+
+// update runs q, which changes one row, in a transaction of its own;
+// ErrNotFound (of a what of that key) when it changes none.
+func (s *Store) update(ctx context.Context, what, key, q string, args ...any) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, q, args...)
+		return mustAffect(tag, err, what, key)
+	})
+}
+
+// get reads the row that q selects by key ($1) with scan; ErrNotFound (of
+// a what of that key) when there is none.
+func get[T any](ctx context.Context, s *Store, scan func(scanner) (T, error), what, key, q string) (_ T, err error) {
+	defer fault(&err)
+	var zero T
+	db, err := s.read()
+	if err != nil {
+		return zero, err
+	}
+	v, err := scan(db.QueryRow(ctx, q, key))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return zero, fmt.Errorf("%s %q: %w", what, key, store.ErrNotFound)
+	}
+	if err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
 // fault classifies the error of a read (see classify), as tx does for
 // writes.
 func fault(err *error) {
@@ -465,7 +451,7 @@ func scanActivity(r scanner) (*store.Activity, error) {
 	return &a, nil
 }
 
-// listQuery is one keyset-paginated catalog list.
+// listQuery is one keyset-paginated list.
 type listQuery[T any] struct {
 	kind      string              // page token kind
 	sel       string              // SELECT ... FROM ... WHERE <filter>, with $1... for args

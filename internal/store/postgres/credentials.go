@@ -5,11 +5,8 @@ package postgres
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/batonhq/baton/internal/store"
 )
@@ -23,14 +20,8 @@ func (s *Store) CreateCredential(ctx context.Context, cr *store.Credential) erro
 	if cr.Roles == nil {
 		roles = []byte("[]")
 	}
-	return s.tx(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO credentials (`+credentialColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			cr.ID, cr.Kind, cr.Name, nonNil(cr.Secret), string(roles), nanos(cr.Created), nanos(cr.Expires), nanos(cr.Revoked), nanos(cr.LastUsed))
-		if isUnique(err) {
-			return fmt.Errorf("credential %q: %w", cr.ID, store.ErrExists)
-		}
-		return err
-	})
+	return s.insert(ctx, fmt.Sprintf("credential %q", cr.ID), `INSERT INTO credentials (`+credentialColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		cr.ID, cr.Kind, cr.Name, nonNil(cr.Secret), string(roles), nanos(cr.Created), nanos(cr.Expires), nanos(cr.Revoked), nanos(cr.LastUsed))
 }
 
 const credentialColumns = `id, kind, name, secret, roles, created, expires, revoked, last_used`
@@ -53,17 +44,8 @@ func scanCredential(r scanner) (*store.Credential, error) {
 }
 
 // GetCredential returns the credential of that ID.
-func (s *Store) GetCredential(ctx context.Context, id string) (_ *store.Credential, err error) {
-	defer fault(&err)
-	q, err := s.read()
-	if err != nil {
-		return nil, err
-	}
-	c, err := scanCredential(q.QueryRow(ctx, `SELECT `+credentialColumns+` FROM credentials WHERE id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("credential %q: %w", id, store.ErrNotFound)
-	}
-	return c, err
+func (s *Store) GetCredential(ctx context.Context, id string) (*store.Credential, error) {
+	return get(ctx, s, scanCredential, "credential", id, `SELECT `+credentialColumns+` FROM credentials WHERE id = $1`)
 }
 
 // ListCredentials returns the credentials of a kind ("" for all), oldest first.
@@ -84,16 +66,10 @@ func (s *Store) ListCredentials(ctx context.Context, kind string) (_ []*store.Cr
 // one statement: of two concurrent revocations, the first to commit is
 // kept).
 func (s *Store) RevokeCredential(ctx context.Context, id string, at time.Time) error {
-	return s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE credentials SET revoked = CASE WHEN revoked = 0 THEN $1 ELSE revoked END WHERE id = $2`, nanos(at), id)
-		return mustAffect(tag, err, "credential", id)
-	})
+	return s.update(ctx, "credential", id, `UPDATE credentials SET revoked = CASE WHEN revoked = 0 THEN $1 ELSE revoked END WHERE id = $2`, nanos(at), id)
 }
 
 // TouchCredential sets the time of last use.
 func (s *Store) TouchCredential(ctx context.Context, id string, at time.Time) error {
-	return s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE credentials SET last_used = $1 WHERE id = $2`, nanos(at), id)
-		return mustAffect(tag, err, "credential", id)
-	})
+	return s.update(ctx, "credential", id, `UPDATE credentials SET last_used = $1 WHERE id = $2`, nanos(at), id)
 }

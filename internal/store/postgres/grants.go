@@ -13,14 +13,9 @@ import (
 
 // CreateGrant inserts g; ErrExists when the same grant is there.
 func (s *Store) CreateGrant(ctx context.Context, g *store.Grant) error {
-	return s.tx(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO grants (from_ns, to_ns, workflow, created, created_by) VALUES ($1, $2, $3, $4, $5)`,
-			g.From, g.To, g.Workflow, nanos(g.Created), g.CreatedBy)
-		if isUnique(err) {
-			return fmt.Errorf("grant %s -> %s of %s: %w", g.From, g.To, g.Workflow, store.ErrExists)
-		}
-		return err
-	})
+	return s.insert(ctx, fmt.Sprintf("grant %s -> %s of %s", g.From, g.To, g.Workflow),
+		`INSERT INTO grants (from_ns, to_ns, workflow, created, created_by) VALUES ($1, $2, $3, $4, $5)`,
+		g.From, g.To, g.Workflow, nanos(g.Created), g.CreatedBy)
 }
 
 // ListGrants returns every grant by From, To, Workflow.

@@ -2,11 +2,8 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/batonhq/baton/internal/store"
 )
@@ -14,29 +11,17 @@ import (
 // CreateNamespace inserts n; ErrExists when its name or account is taken
 // (both are unique keys, which concurrent inserts respect).
 func (s *Store) CreateNamespace(ctx context.Context, n *store.Namespace) error {
-	return s.tx(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO namespaces (name, account_id, created, execution_retention) VALUES ($1, $2, $3, $4)`,
-			n.Name, n.AccountID, nanos(n.Created), int64(n.ExecutionRetention))
-		if isUnique(err) {
-			return fmt.Errorf("namespace %q (account %s): %w", n.Name, n.AccountID, store.ErrExists)
-		}
-		return err
-	})
+	return s.insert(ctx, fmt.Sprintf("namespace %q (account %s)", n.Name, n.AccountID),
+		`INSERT INTO namespaces (name, account_id, created, execution_retention) VALUES ($1, $2, $3, $4)`,
+		n.Name, n.AccountID, nanos(n.Created), int64(n.ExecutionRetention))
 }
 
 // GetNamespace returns the namespace of that name.
-func (s *Store) GetNamespace(ctx context.Context, name string) (_ *store.Namespace, err error) {
-	defer fault(&err)
-	q, err := s.read()
-	if err != nil {
-		return nil, err
-	}
-	n, err := scanNamespace(q.QueryRow(ctx, `SELECT name, account_id, created, execution_retention FROM namespaces WHERE name = $1`, name))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("namespace %q: %w", name, store.ErrNotFound)
-	}
-	return n, err
+func (s *Store) GetNamespace(ctx context.Context, name string) (*store.Namespace, error) {
+	return get(ctx, s, scanNamespace, "namespace", name, `SELECT `+namespaceColumns+` FROM namespaces WHERE name = $1`)
 }
+
+const namespaceColumns = `name, account_id, created, execution_retention`
 
 // ListNamespaces returns every namespace, sorted by name.
 func (s *Store) ListNamespaces(ctx context.Context) (_ []*store.Namespace, err error) {
@@ -45,7 +30,7 @@ func (s *Store) ListNamespaces(ctx context.Context) (_ []*store.Namespace, err e
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, `SELECT name, account_id, created, execution_retention FROM namespaces ORDER BY name`)
+	rows, err := q.Query(ctx, `SELECT `+namespaceColumns+` FROM namespaces ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
@@ -64,8 +49,5 @@ func scanNamespace(r scanner) (*store.Namespace, error) {
 
 // SetNamespaceRetention sets how long a namespace keeps closed executions.
 func (s *Store) SetNamespaceRetention(ctx context.Context, name string, retention time.Duration) error {
-	return s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE namespaces SET execution_retention = $1 WHERE name = $2`, int64(retention), name)
-		return mustAffect(tag, err, "namespace", name)
-	})
+	return s.update(ctx, "namespace", name, `UPDATE namespaces SET execution_retention = $1 WHERE name = $2`, int64(retention), name)
 }
