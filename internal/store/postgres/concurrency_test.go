@@ -162,4 +162,29 @@ func TestConcurrentCatalog(t *testing.T) {
 			}
 		}
 	})
+
+	// Concurrent TagResource calls of one resource with the same many keys
+	// (in map order, which differs from call to call) neither deadlock
+	// nor fail.
+	t.Run("TagResourceTogether", func(t *testing.T) {
+		ss := nodes(t, srv, 2)
+		const arn = "arn:aws:states:us-east-1:123456789012:activity:tagged"
+		const n, keys = 8, 300
+		errs := together(n, func(i int) error {
+			tags := map[string]string{}
+			for k := range keys {
+				tags[fmt.Sprintf("k%02d", k)] = fmt.Sprint(i)
+			}
+			return ss[i%2].TagResource(ctx, arn, tags)
+		})
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("TagResource %d: %v", i, err)
+			}
+		}
+		tags, err := ss[0].ListTags(ctx, arn)
+		if err != nil || len(tags) != keys {
+			t.Fatalf("ListTags: %d tags, err %v", len(tags), err)
+		}
+	})
 }
