@@ -366,11 +366,3 @@ func wrapErr(err error, format string, a ...any) error {
 	}
 	return fmt.Errorf("%s: %w", fmt.Sprintf(format, a...), err)
 }
-
-// language stores the default language as "asl".
-func language(l string) string {
-	if l == "" {
-		return "asl"
-	}
-	return l
-}

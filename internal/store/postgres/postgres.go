@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"io"
 	"embed"
 	"errors"
 	"fmt"
@@ -255,12 +256,24 @@ func classify(err error) error {
 		return err
 	}
 	var ne net.Error
-	if errors.As(err, &ne) || pgconn.SafeToRetry(err) || errors.Is(err, pgx.ErrTxClosed) ||
-		strings.Contains(err.Error(), "failed to connect") || strings.Contains(err.Error(), "conn closed") ||
-		strings.Contains(err.Error(), "unexpected EOF") {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ne) || errors.As(err, &ce) || pgconn.SafeToRetry(err) || errors.Is(err, pgx.ErrTxClosed) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(root(err).Error(), "conn closed") {
 		return fmt.Errorf("%w: the database cannot be reached: %w", store.ErrUnavailable, err)
 	}
 	return err
+}
+
+// root is the innermost error of err's chain: pgx's own, not the store's
+// messages around it, which may quote what a request said.
+func root(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }
 
 // redact removes the password of dsn from msg.

@@ -1,0 +1,95 @@
+package postgres
+
+// The audit log (store.AuditLog).
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/batonhq/baton/internal/store"
+)
+
+const kindAudit = "au"
+
+// AppendAudit inserts entries in one transaction and writes their Seq back.
+// Seq comes from the table's sequence: increasing in append order within a
+// batch, and unique across nodes.
+func (s *Store) AppendAudit(ctx context.Context, entries []*store.AuditEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	seqs := make([]int64, len(entries))
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		for i, a := range entries {
+			b.Queue(`INSERT INTO audit (at, principal, kind, remote_addr, method, path, operation, namespace, resource, status)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING seq`,
+				nanos(a.Time), a.Principal, a.Kind, a.RemoteAddr, a.Method, a.Path, a.Operation, a.Namespace, a.Resource, a.Status).
+				QueryRow(func(r pgx.Row) error { return r.Scan(&seqs[i]) })
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
+	if err != nil {
+		return err
+	}
+	// Written back only once committed, as SQLite does on success.
+	for i, a := range entries {
+		a.Seq = seqs[i]
+	}
+	return nil
+}
+
+// ListAudit returns the entries f selects, highest Seq first.
+func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter, page store.Page) (_ []*store.AuditEntry, _ string, err error) {
+	defer fault(&err)
+	q := `SELECT seq, at, principal, kind, remote_addr, method, path, operation, namespace, resource, status FROM audit WHERE TRUE`
+	var args []any
+	cond := func(c string, v any) {
+		args = append(args, v)
+		q += fmt.Sprintf(` AND `+c, len(args))
+	}
+	if f.Namespace != "" {
+		cond(`namespace = $%d`, f.Namespace)
+	}
+	if f.Principal != "" {
+		cond(`principal = $%d`, f.Principal)
+	}
+	if !f.Since.IsZero() {
+		cond(`at >= $%d`, nanos(f.Since))
+	}
+	if !f.Until.IsZero() {
+		cond(`at < $%d`, nanos(f.Until))
+	}
+	return list(ctx, s, page, listQuery[*store.AuditEntry]{
+		kind: kindAudit, sel: q, args: args,
+		after: `seq < $%d`, afterArgs: func(k pageKey) []any { return []any{k.N} },
+		order: `seq DESC`, scan: scanAudit,
+		key: func(a *store.AuditEntry) pageKey { return pageKey{N: a.Seq} },
+	})
+}
+
+func scanAudit(r scanner) (*store.AuditEntry, error) {
+	var a store.AuditEntry
+	var at int64
+	if err := r.Scan(&a.Seq, &at, &a.Principal, &a.Kind, &a.RemoteAddr, &a.Method, &a.Path, &a.Operation, &a.Namespace, &a.Resource, &a.Status); err != nil {
+		return nil, err
+	}
+	a.Time = fromNanos(at)
+	return &a, nil
+}
+
+// TrimAudit deletes up to limit of the oldest entries older than before.
+// Two nodes trimming at once may pick the same entries: the second's
+// DELETE waits for the first and counts only what it deleted itself.
+func (s *Store) TrimAudit(ctx context.Context, before time.Time, limit int) (int, error) {
+	var n int64
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE at < $1 ORDER BY at LIMIT $2)`, nanos(before), max(limit, 1))
+		n = tag.RowsAffected()
+		return err
+	})
+	return int(n), err
+}

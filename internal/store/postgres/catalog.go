@@ -1,0 +1,541 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/batonhq/baton/internal/store"
+)
+
+// Catalog: state machines, versions, aliases and activities. These writes
+// are rare; each runs in its own transaction.
+//
+// Unlike SQLite, transactions of several nodes run at once. A write that
+// depends on another row (a version or alias on its state machine) locks
+// that row, so that a concurrent DeleteStateMachine cannot leave orphans.
+
+const smColumns = `arn, name, type, definition, role_arn, description,
+	logging_configuration, tracing_configuration, revision_id, created_at, updated_at, language, bundle`
+
+// CreateStateMachine inserts sm; ErrExists when its ARN is taken.
+func (s *Store) CreateStateMachine(ctx context.Context, sm *store.StateMachine) error {
+	return s.insert(ctx, fmt.Sprintf("state machine %q", sm.Arn), `INSERT INTO state_machines (`+smColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		sm.Arn, sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Description,
+		sm.LoggingConfiguration, sm.TracingConfiguration, sm.RevisionID,
+		nanos(sm.CreatedAt), nanos(sm.UpdatedAt), language(sm.Language), sm.Bundle)
+}
+
+// UpdateStateMachine replaces every field of sm; ErrNotFound when missing.
+func (s *Store) UpdateStateMachine(ctx context.Context, sm *store.StateMachine) error {
+	return s.update(ctx, "state machine", sm.Arn, `UPDATE state_machines SET name = $1, type = $2,
+		definition = $3, role_arn = $4, description = $5, logging_configuration = $6,
+		tracing_configuration = $7, revision_id = $8, created_at = $9, updated_at = $10, language = $11, bundle = $12
+		WHERE arn = $13`,
+		sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Description,
+		sm.LoggingConfiguration, sm.TracingConfiguration, sm.RevisionID,
+		nanos(sm.CreatedAt), nanos(sm.UpdatedAt), language(sm.Language), sm.Bundle, sm.Arn)
+}
+
+// GetStateMachine returns the state machine with that ARN.
+func (s *Store) GetStateMachine(ctx context.Context, arn string) (*store.StateMachine, error) {
+	return get(ctx, s, scanStateMachine, "state machine", arn, `SELECT `+smColumns+` FROM state_machines WHERE arn = $1`)
+}
+
+// ListStateMachines returns state machines sorted by name (then ARN).
+func (s *Store) ListStateMachines(ctx context.Context, page store.Page) (_ []*store.StateMachine, _ string, err error) {
+	defer fault(&err)
+	return list(ctx, s, page, listQuery[*store.StateMachine]{
+		kind: kindStateMachines, sel: `SELECT ` + smColumns + ` FROM state_machines WHERE TRUE`,
+		after: `(name, arn) > ($%d, $%d)`, afterArgs: func(k pageKey) []any { return []any{k.T, k.S} },
+		order: `name, arn`, scan: scanStateMachine,
+		key: func(x *store.StateMachine) pageKey { return pageKey{T: x.Name, S: x.Arn} },
+	})
+}
+
+// DeleteStateMachine removes the state machine, its versions, its aliases
+// and the tags of all of them. Executions stay.
+func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		// The state machine's row goes first: deleting it waits for the
+		// transactions that locked it to add a version or an alias, and
+		// the statements below (each with a snapshot of its own) then see
+		// what they added; those that come later find no state machine.
+		tag, err := tx.Exec(ctx, `DELETE FROM state_machines WHERE arn = $1`, arn)
+		if err := mustAffect(tag, err, "state machine", arn); err != nil {
+			return err
+		}
+		for _, q := range []string{
+			`DELETE FROM tags WHERE resource_arn IN (SELECT arn FROM versions WHERE state_machine_arn = $1)`,
+			`DELETE FROM tags WHERE resource_arn IN (SELECT arn FROM aliases WHERE state_machine_arn = $1)`,
+			`DELETE FROM tags WHERE resource_arn = $1`,
+			`DELETE FROM versions WHERE state_machine_arn = $1`,
+			`DELETE FROM aliases WHERE state_machine_arn = $1`,
+			`DELETE FROM notification_settings WHERE state_machine_arn = $1`,
+		} {
+			if _, err := tx.Exec(ctx, q, arn); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+const versionColumns = `arn, state_machine_arn, number, definition, role_arn, type,
+	description, revision_id, created_at, language, bundle`
+
+// CreateVersion numbers v after the last version ever published of its
+// state machine, sets v.Number and v.Arn and inserts it. ErrNotFound when
+// the state machine does not exist.
+func (s *Store) CreateVersion(ctx context.Context, v *store.Version) error {
+	var num int64
+	var arn string
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		// One atomic statement: the UPDATE locks the state machine's row
+		// until the commit, so that concurrent CreateVersions (of this
+		// node or another) take turns and each gets the next number.
+		err := tx.QueryRow(ctx, `UPDATE state_machines SET last_version = last_version + 1
+			WHERE arn = $1 RETURNING last_version`, v.StateMachineArn).Scan(&num)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("state machine %q: %w", v.StateMachineArn, store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		arn = v.StateMachineArn + ":" + strconv.FormatInt(num, 10)
+		_, err = tx.Exec(ctx, `INSERT INTO versions (`+versionColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			arn, v.StateMachineArn, num, v.Definition, v.RoleArn, v.Type,
+			v.Description, v.RevisionID, nanos(v.CreatedAt), language(v.Language), v.Bundle)
+		if isUnique(err) {
+			return fmt.Errorf("version %q: %w", arn, store.ErrExists)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	v.Number, v.Arn = num, arn
+	return nil
+}
+
+// GetVersion returns the version with that ARN.
+func (s *Store) GetVersion(ctx context.Context, arn string) (*store.Version, error) {
+	return get(ctx, s, scanVersion, "version", arn, `SELECT `+versionColumns+` FROM versions WHERE arn = $1`)
+}
+
+// ListVersions returns the versions of a state machine, newest first.
+func (s *Store) ListVersions(ctx context.Context, stateMachineArn string, page store.Page) (_ []*store.Version, _ string, err error) {
+	defer fault(&err)
+	return list(ctx, s, page, listQuery[*store.Version]{
+		kind: kindVersions, sel: `SELECT ` + versionColumns + ` FROM versions WHERE state_machine_arn = $1`, args: []any{stateMachineArn},
+		after: `number < $%d`, afterArgs: func(k pageKey) []any { return []any{k.N} },
+		order: `number DESC`, scan: scanVersion,
+		key: func(x *store.Version) pageKey { return pageKey{N: x.Number} },
+	})
+}
+
+// DeleteVersion removes a version and its tags; ErrNotFound when missing.
+func (s *Store) DeleteVersion(ctx context.Context, arn string) error {
+	return s.deleteTagged(ctx, "versions", "version", arn)
+}
+
+// deleteTagged deletes the row of table whose ARN is arn, and its tags;
+// ErrNotFound (of a what) when missing.
+func (s *Store) deleteTagged(ctx context.Context, table, what, arn string) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM tags WHERE resource_arn = $1`, arn); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE arn = $1`, arn)
+		return mustAffect(tag, err, what, arn)
+	})
+}
+
+const aliasColumns = `arn, state_machine_arn, name, description, routing, created_at, updated_at`
+
+// CreateAlias inserts a; ErrExists when its ARN is taken, ErrNotFound when
+// its state machine does not exist.
+func (s *Store) CreateAlias(ctx context.Context, a *store.Alias) error {
+	routing, err := json.Marshal(routes(a.Routing))
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		if err := lockStateMachine(ctx, tx, a.StateMachineArn, "state machine %q: %w"); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO aliases (`+aliasColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			a.Arn, a.StateMachineArn, a.Name, a.Description, string(routing),
+			nanos(a.CreatedAt), nanos(a.UpdatedAt))
+		if isUnique(err) {
+			return fmt.Errorf("alias %q: %w", a.Arn, store.ErrExists)
+		}
+		return err
+	})
+}
+
+// lockStateMachine checks in tx that the state machine arn exists (else
+// ErrNotFound, with the message format msg of arn and the error) and
+// locks its row FOR KEY SHARE until the commit: a concurrent
+// DeleteStateMachine waits, so that what tx adds for it is not left
+// behind, while other writers of the state machine (CreateVersion,
+// UpdateStateMachine) are not held up.
+func lockStateMachine(ctx context.Context, tx pgx.Tx, arn, msg string) error {
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM state_machines WHERE arn = $1 FOR KEY SHARE`, arn).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf(msg, arn, store.ErrNotFound)
+	}
+	return err
+}
+
+// UpdateAlias replaces the description, routing and times of a;
+// ErrNotFound when missing.
+func (s *Store) UpdateAlias(ctx context.Context, a *store.Alias) error {
+	routing, err := json.Marshal(routes(a.Routing))
+	if err != nil {
+		return err
+	}
+	return s.update(ctx, "alias", a.Arn, `UPDATE aliases SET description = $1, routing = $2,
+		created_at = $3, updated_at = $4 WHERE arn = $5`,
+		a.Description, string(routing), nanos(a.CreatedAt), nanos(a.UpdatedAt), a.Arn)
+}
+
+// GetAlias returns the alias with that ARN.
+func (s *Store) GetAlias(ctx context.Context, arn string) (*store.Alias, error) {
+	return get(ctx, s, scanAlias, "alias", arn, `SELECT `+aliasColumns+` FROM aliases WHERE arn = $1`)
+}
+
+// ListAliases returns the aliases of a state machine sorted by name.
+func (s *Store) ListAliases(ctx context.Context, stateMachineArn string, page store.Page) (_ []*store.Alias, _ string, err error) {
+	defer fault(&err)
+	return list(ctx, s, page, listQuery[*store.Alias]{
+		kind: kindAliases, sel: `SELECT ` + aliasColumns + ` FROM aliases WHERE state_machine_arn = $1`, args: []any{stateMachineArn},
+		after: `name > $%d`, afterArgs: func(k pageKey) []any { return []any{k.S} },
+		order: `name`, scan: scanAlias,
+		key: func(x *store.Alias) pageKey { return pageKey{S: x.Name} },
+	})
+}
+
+// DeleteAlias removes an alias and its tags; ErrNotFound when missing.
+func (s *Store) DeleteAlias(ctx context.Context, arn string) error {
+	return s.deleteTagged(ctx, "aliases", "alias", arn)
+}
+
+// CreateActivity inserts a; ErrExists when its ARN is taken.
+func (s *Store) CreateActivity(ctx context.Context, a *store.Activity) error {
+	return s.insert(ctx, fmt.Sprintf("activity %q", a.Arn), `INSERT INTO activities (arn, name, created_at) VALUES ($1, $2, $3)`,
+		a.Arn, a.Name, nanos(a.CreatedAt))
+}
+
+// GetActivity returns the activity with that ARN.
+func (s *Store) GetActivity(ctx context.Context, arn string) (*store.Activity, error) {
+	return get(ctx, s, scanActivity, "activity", arn, `SELECT arn, name, created_at FROM activities WHERE arn = $1`)
+}
+
+// ListActivities returns activities sorted by name (then ARN).
+func (s *Store) ListActivities(ctx context.Context, page store.Page) (_ []*store.Activity, _ string, err error) {
+	defer fault(&err)
+	return list(ctx, s, page, listQuery[*store.Activity]{
+		kind: kindActivities, sel: `SELECT arn, name, created_at FROM activities WHERE TRUE`,
+		after: `(name, arn) > ($%d, $%d)`, afterArgs: func(k pageKey) []any { return []any{k.T, k.S} },
+		order: `name, arn`, scan: scanActivity,
+		key: func(x *store.Activity) pageKey { return pageKey{T: x.Name, S: x.Arn} },
+	})
+}
+
+// DeleteActivity removes an activity and its tags; ErrNotFound when
+// missing.
+func (s *Store) DeleteActivity(ctx context.Context, arn string) error {
+	return s.deleteTagged(ctx, "activities", "activity", arn)
+}
+
+// TagResource adds or overwrites tags of any resource.
+func (s *Store) TagResource(ctx context.Context, arn string, tags map[string]string) error {
+	// One statement, keys sorted: two concurrent TagResource calls of one
+	// resource lock its rows in the same order and cannot deadlock.
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	values := make([]string, len(keys))
+	for i, k := range keys {
+		values[i] = tags[k]
+	}
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO tags (resource_arn, key, value)
+			SELECT $1, k, v FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(k, v, i) ORDER BY i
+			ON CONFLICT (resource_arn, key) DO UPDATE SET value = excluded.value`, arn, keys, values)
+		return err
+	})
+}
+
+// UntagResource removes tags by key; unknown keys are ignored.
+func (s *Store) UntagResource(ctx context.Context, arn string, keys []string) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `DELETE FROM tags WHERE resource_arn = $1 AND key = ANY($2::text[])`, arn, keys)
+		return err
+	})
+}
+
+// ListTags returns the tags of a resource (an empty map when none).
+func (s *Store) ListTags(ctx context.Context, arn string) (_ map[string]string, err error) {
+	defer fault(&err)
+	q, err := s.read()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, `SELECT key, value FROM tags WHERE resource_arn = $1`, arn)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	tags := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		tags[k] = v
+	}
+	return tags, rows.Err()
+}
+
+// routes never encodes as JSON null.
+func routes(r []store.Route) []store.Route {
+	if r == nil {
+		return []store.Route{}
+	}
+	return r
+}
+
+// mustAffect turns an Exec that changed no row into ErrNotFound (of a what
+// of that key).
+func mustAffect(tag pgconn.CommandTag, err error, what, key string) error {
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("%s %q: %w", what, key, store.ErrNotFound)
+	}
+	return nil
+}
+
+// insert runs the INSERT q in a transaction of its own; ErrExists (of
+// what) when a key of the row is taken, by a concurrent insert too.
+func (s *Store) insert(ctx context.Context, what, q string, args ...any) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, q, args...)
+		if isUnique(err) {
+			return fmt.Errorf("%s: %w", what, store.ErrExists)
+		}
+		return err
+	})
+}
+
+// update runs q, which changes one row, in a transaction of its own;
+// ErrNotFound (of a what of that key) when it changes none.
+func (s *Store) update(ctx context.Context, what, key, q string, args ...any) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, q, args...)
+		return mustAffect(tag, err, what, key)
+	})
+}
+
+// get reads the row that q selects by key ($1) with scan; ErrNotFound (of
+// a what of that key) when there is none.
+func get[T any](ctx context.Context, s *Store, scan func(scanner) (T, error), what, key, q string) (_ T, err error) {
+	defer fault(&err)
+	var zero T
+	db, err := s.read()
+	if err != nil {
+		return zero, err
+	}
+	v, err := scan(db.QueryRow(ctx, q, key))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return zero, fmt.Errorf("%s %q: %w", what, key, store.ErrNotFound)
+	}
+	if err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+// fault classifies the error of a read (see classify), as tx does for
+// writes.
+func fault(err *error) {
+	*err = classify(*err)
+}
+
+// scanner is a pgx.Row or pgx.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// collect scans every row with scan and closes rows.
+func collect[T any](rows pgx.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// language is the language stored for a definition: "asl", the only one
+// before languages were recorded, when none is given.
+func language(l string) string {
+	if l == "" {
+		return "asl"
+	}
+	return l
+}
+
+func scanStateMachine(r scanner) (*store.StateMachine, error) {
+	var sm store.StateMachine
+	var created, updated int64
+	if err := r.Scan(&sm.Arn, &sm.Name, &sm.Type, &sm.Definition, &sm.RoleArn, &sm.Description,
+		&sm.LoggingConfiguration, &sm.TracingConfiguration, &sm.RevisionID, &created, &updated, &sm.Language, &sm.Bundle); err != nil {
+		return nil, err
+	}
+	sm.CreatedAt, sm.UpdatedAt = fromNanos(created), fromNanos(updated)
+	return &sm, nil
+}
+
+func scanVersion(r scanner) (*store.Version, error) {
+	var v store.Version
+	var created int64
+	if err := r.Scan(&v.Arn, &v.StateMachineArn, &v.Number, &v.Definition, &v.RoleArn, &v.Type,
+		&v.Description, &v.RevisionID, &created, &v.Language, &v.Bundle); err != nil {
+		return nil, err
+	}
+	v.CreatedAt = fromNanos(created)
+	return &v, nil
+}
+
+func scanAlias(r scanner) (*store.Alias, error) {
+	var a store.Alias
+	var routing string
+	var created, updated int64
+	if err := r.Scan(&a.Arn, &a.StateMachineArn, &a.Name, &a.Description, &routing, &created, &updated); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(routing), &a.Routing); err != nil {
+		return nil, fmt.Errorf("alias %q: routing: %w", a.Arn, err)
+	}
+	if len(a.Routing) == 0 {
+		a.Routing = nil
+	}
+	a.CreatedAt, a.UpdatedAt = fromNanos(created), fromNanos(updated)
+	return &a, nil
+}
+
+func scanActivity(r scanner) (*store.Activity, error) {
+	var a store.Activity
+	var created int64
+	if err := r.Scan(&a.Arn, &a.Name, &created); err != nil {
+		return nil, err
+	}
+	a.CreatedAt = fromNanos(created)
+	return &a, nil
+}
+
+// listQuery is one keyset-paginated list.
+type listQuery[T any] struct {
+	kind      string              // page token kind
+	sel       string              // SELECT ... FROM ... WHERE <filter>, with $1... for args
+	args      []any               // arguments of sel
+	after     string              // condition for the rows after a page's last key, with $%d for its arguments
+	afterArgs func(pageKey) []any // its arguments
+	order     string              // ORDER BY, matching after
+	scan      func(scanner) (T, error)
+	key       func(T) pageKey // the key of a row, for the next token
+}
+
+// list returns one page of a listQuery and the token of the next page.
+func list[T any](ctx context.Context, s *Store, page store.Page, lq listQuery[T]) ([]T, string, error) {
+	k, ok, err := decodeToken(lq.kind, page.Token)
+	if err != nil {
+		return nil, "", err
+	}
+	db, err := s.read()
+	if err != nil {
+		return nil, "", err
+	}
+	n := limit(page)
+	q, args := lq.sel, append([]any(nil), lq.args...)
+	if ok {
+		aa := lq.afterArgs(k)
+		pos := make([]any, len(aa))
+		for i := range aa {
+			pos[i] = len(args) + 1 + i
+		}
+		q += ` AND ` + fmt.Sprintf(lq.after, pos...)
+		args = append(args, aa...)
+	}
+	q += fmt.Sprintf(` ORDER BY %s LIMIT $%d`, lq.order, len(args)+1)
+	args = append(args, n+1)
+	rows, err := db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := collect(rows, lq.scan)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(out) <= n {
+		return out, "", nil
+	}
+	out = out[:n]
+	next := lq.key(out[n-1])
+	next.Kind = lq.kind
+	return out, encodeToken(next), nil
+}
+
+// SetNotificationSettings stores (or, with nil, removes) the notification
+// settings of a state machine that exists.
+func (s *Store) SetNotificationSettings(ctx context.Context, arn string, body []byte) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		if err := lockStateMachine(ctx, tx, arn, "state machine %s: %w"); err != nil {
+			return err
+		}
+		var err error
+		if body == nil {
+			_, err = tx.Exec(ctx, `DELETE FROM notification_settings WHERE state_machine_arn = $1`, arn)
+		} else {
+			_, err = tx.Exec(ctx, `INSERT INTO notification_settings (state_machine_arn, body) VALUES ($1, $2)
+				ON CONFLICT (state_machine_arn) DO UPDATE SET body = excluded.body`, arn, body)
+		}
+		return err
+	})
+}
+
+// NotificationSettings returns the notification settings of a state
+// machine; nil when it has none.
+func (s *Store) NotificationSettings(ctx context.Context, arn string) (_ []byte, err error) {
+	defer fault(&err)
+	q, err := s.read()
+	if err != nil {
+		return nil, err
+	}
+	var body []byte
+	err = q.QueryRow(ctx, `SELECT body FROM notification_settings WHERE state_machine_arn = $1`, arn).Scan(&body)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return nonNil(body), nil
+}
