@@ -2,10 +2,10 @@ package postgres
 
 import (
 	"context"
-	"io"
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"strings"
