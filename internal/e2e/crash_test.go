@@ -5,6 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	neturl "net/url"
 	"os"
 	"reflect"
 	"slices"
@@ -30,6 +34,12 @@ type crashConfig struct {
 	kills      []time.Duration // when to SIGKILL the server, from the first start
 	settle     time.Duration   // how long every execution may take to end after the last start
 	args       []string        // more flags of the server (--store)
+	// standby runs a second server on the same database (PostgreSQL),
+	// waiting for the node lock: each kill is taken over by it, and the
+	// killed one comes back as the next standby. Clients reach the active
+	// one through a front that follows it, as a load balancer with
+	// readiness checks would.
+	standby bool
 }
 
 // TestCrash SIGKILLs the server four times while 300 executions of four
@@ -55,6 +65,53 @@ func TestCrashPostgres(t *testing.T) {
 		settle:     90 * time.Second,
 		args:       []string{"--store", pg.NewDatabase(t)},
 	})
+}
+
+// TestCrashPostgresStandby is TestCrashPostgres with a standby server on
+// the same database: every kill -9 of the active server is taken over by
+// the standby (the database ends the killed server's session, and with it
+// its node lock, at once), and the killed one returns as the standby.
+func TestCrashPostgresStandby(t *testing.T) {
+	pg := pgtest.Start(t)
+	runCrash(t, crashConfig{
+		executions: 200,
+		kills:      []time.Duration{800 * time.Millisecond, 1800 * time.Millisecond, 2900 * time.Millisecond},
+		settle:     90 * time.Second,
+		args:       []string{"--store", pg.NewDatabase(t)},
+		standby:    true,
+	})
+}
+
+// frontProxy forwards HTTP requests to the active server.
+type frontProxy struct {
+	url    string
+	target atomic.Pointer[neturl.URL]
+}
+
+func newFrontProxy(t *testing.T, target string) *frontProxy {
+	f := &frontProxy{}
+	f.set(target)
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(f.target.Load())
+			r.Out.Host = r.In.Host // the server checks Host; it allows loopback names
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+		},
+	}
+	srv := httptest.NewServer(rp)
+	t.Cleanup(srv.Close)
+	f.url = srv.URL
+	return f
+}
+
+func (f *frontProxy) set(target string) {
+	u, err := neturl.Parse(target)
+	if err != nil {
+		panic(err)
+	}
+	f.target.Store(u)
 }
 
 // TestCrashSoak is TestCrash with more executions and more kills; it runs
@@ -278,7 +335,31 @@ func runCrash(t *testing.T, cfg crashConfig) {
 		t.Logf("--durability %s", d)
 	}
 	srv := newServer(t, args...)
-	c := newClient(srv.url, false)
+	url := srv.url
+	var spare *server
+	var front *frontProxy
+	if cfg.standby {
+		spare = newServerNotStarted(t, args...)
+		spare.launch()
+		front = newFrontProxy(t, srv.url)
+		url = front.url
+	}
+	// restart brings the service back after srv was killed: srv itself,
+	// or the standby taking over.
+	restart := func() string {
+		t0 := time.Now()
+		if !cfg.standby {
+			srv.start()
+			return fmt.Sprintf("restarted in %v", time.Since(t0).Round(time.Millisecond))
+		}
+		spare.waitReady(60 * time.Second)
+		took := time.Since(t0)
+		front.set(spare.url)
+		srv, spare = spare, srv
+		spare.launch() // the killed server comes back as the standby
+		return fmt.Sprintf("the standby took over in %v", took.Round(time.Millisecond))
+	}
+	c := newClient(url, false)
 	ctx, cancel := context.WithCancel(context.Background())
 	var bg sync.WaitGroup
 	defer func() {
@@ -364,9 +445,7 @@ func runCrash(t *testing.T, cfg crashConfig) {
 			return
 		}
 		srv.kill()
-		t0 := time.Now()
-		srv.start()
-		t.Logf("kill #%d at %v; restarted in %v", i+1, time.Since(first).Round(time.Millisecond), time.Since(t0).Round(time.Millisecond))
+		t.Logf("kill #%d at %v; %s", i+1, time.Since(first).Round(time.Millisecond), restart())
 	}
 	select {
 	case <-startersDone:
@@ -449,7 +528,7 @@ func runCrash(t *testing.T, cfg crashConfig) {
 	// One more crash once all is done: recovery must not touch ended
 	// executions.
 	srv.kill()
-	srv.start()
+	t.Logf("last kill; %s", restart())
 	changed := 0
 	for _, x := range execs {
 		evs, err := history(ctx, c, x.arn)

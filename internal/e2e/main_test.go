@@ -125,6 +125,14 @@ type server struct {
 // is killed when the test ends; its log is printed when the test failed.
 func newServer(t testing.TB, extraArgs ...string) *server {
 	t.Helper()
+	s := newServerNotStarted(t, extraArgs...)
+	s.start()
+	return s
+}
+
+// newServerNotStarted is newServer without the start.
+func newServerNotStarted(t testing.TB, extraArgs ...string) *server {
+	t.Helper()
 	s := &server{t: t, dataDir: filepath.Join(t.TempDir(), "data"), addr: freeAddr(t), logs: &syncBuffer{}, args: extraArgs}
 	s.url = "http://" + s.addr
 	t.Cleanup(func() {
@@ -142,7 +150,6 @@ func newServer(t testing.TB, extraArgs ...string) *server {
 			t.Logf("server log (%s, %d runs):\n%s", s.dataDir, s.runs, tail(logs, 400))
 		}
 	})
-	s.start()
 	return s
 }
 
@@ -169,6 +176,13 @@ func tail(s string, n int) string {
 
 // start starts the process and waits until /readyz answers 200.
 func (s *server) start() {
+	s.t.Helper()
+	s.launch()
+	s.waitReady(30 * time.Second)
+}
+
+// launch starts the process without waiting for it to be ready.
+func (s *server) launch() {
 	s.t.Helper()
 	s.mu.Lock()
 	if s.cmd != nil {
@@ -198,8 +212,15 @@ func (s *server) start() {
 		close(done)
 	}()
 	s.mu.Unlock()
+}
 
-	deadline := time.Now().Add(30 * time.Second)
+// waitReady waits up to d for /readyz to answer 200.
+func (s *server) waitReady(d time.Duration) {
+	s.t.Helper()
+	s.mu.Lock()
+	done := s.done
+	s.mu.Unlock()
+	deadline := time.Now().Add(d)
 	client := &http.Client{Timeout: time.Second}
 	for {
 		select {
@@ -215,7 +236,7 @@ func (s *server) start() {
 			}
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("server on %s not ready after 30s (last: %v)\n%s", s.addr, err, tail(s.logs.String(), 100))
+			s.t.Fatalf("server on %s not ready after %v (last: %v)\n%s", s.addr, d, err, tail(s.logs.String(), 100))
 		}
 		time.Sleep(20 * time.Millisecond) // poll interval
 	}

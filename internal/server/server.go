@@ -297,6 +297,16 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	errc := make(chan error, 1)
 	opened, err := openStore(ctx, cfg, dir, cfg.Log, func(err error) {
 		cfg.Log.Error("stopping: this server may no longer hold the right to run the database's executions", "err", err)
+		// Its task processes stop now, before a standby's lease can
+		// begin, rather than at the end of a graceful shutdown: a step
+		// must never run on two servers at once.
+		go func() {
+			if n, err := tasks.KillOrphanGroups(groups, 5*time.Second); err != nil {
+				cfg.Log.Warn("killing the task processes of a server that lost its node lock", "err", err)
+			} else if n > 0 {
+				cfg.Log.Warn("killed the task processes of a server that lost its node lock", "groups", n)
+			}
+		}()
 		select {
 		case errc <- err:
 		default:
