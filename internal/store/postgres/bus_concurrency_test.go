@@ -13,29 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
-	"github.com/batonhq/baton/internal/pgtest"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/postgres"
 )
 
 const nodeAccount = "111111111111"
-
-// twoNodes returns two stores opened on one new database, and its URL.
-func twoNodes(t *testing.T) (a, b *postgres.Store, dsn string) {
-	t.Helper()
-	dsn = pgtest.Start(t).NewDatabase(t)
-	open := func() *postgres.Store {
-		s, err := postgres.Open(context.Background(), dsn, postgres.Options{MaxConns: 8})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}
-	return open(), open(), dsn
-}
 
 // onBoth runs fn(node, store, i) for i in [0, n) on each of the two nodes,
 // all at once, and waits for them.
@@ -62,7 +44,7 @@ func nodeTarget(id string) *store.RuleTarget {
 // once: maxRules and maxTargets hold, on DefaultBus (no row to lock) and
 // on a custom bus.
 func TestRuleLimitsAcrossNodes(t *testing.T) {
-	a, b, _ := twoNodes(t)
+	a, b := twoNodes(t)
 	ctx := context.Background()
 	if err := a.CreateEventBus(ctx, &store.EventBus{Account: nodeAccount, Name: "orders"}); err != nil {
 		t.Fatal(err)
@@ -124,7 +106,7 @@ func TestRuleLimitsAcrossNodes(t *testing.T) {
 // other puts rules on it (targets on it): nothing is left behind, which a
 // bus (a rule) made again under the name would inherit.
 func TestRuleDeletesAcrossNodes(t *testing.T) {
-	a, b, _ := twoNodes(t)
+	a, b := twoNodes(t)
 	ctx := context.Background()
 	const rounds, puts = 10, 4
 	for round := range rounds {
@@ -171,7 +153,7 @@ func TestRuleDeletesAcrossNodes(t *testing.T) {
 // reader sees every line exactly once, each writer's in its order, by
 // increasing Seq, and so does a reading of the whole log at the end.
 func TestLogsAcrossNodes(t *testing.T) {
-	a, b, _ := twoNodes(t)
+	a, b := twoNodes(t)
 	ctx := context.Background()
 	const arn = "arn:aws:states:us-east-1:" + nodeAccount + ":execution:sm:x"
 	const writers, lines = 3, 100 // per node
@@ -279,49 +261,43 @@ func TestLogsAcrossNodes(t *testing.T) {
 }
 
 // TestRetentionAcrossNodes runs retention on two nodes at once over the
-// same closed executions (rows written here: Commit is not the point):
-// each is deleted once, with its history and logs, and neither node fails
-// (a deadlock would be ErrUnavailable). DeleteExecution refuses a RUNNING
-// one.
+// same closed executions: each is deleted once, with its history and
+// logs, and neither node fails (a deadlock would be ErrUnavailable).
+// DeleteExecution refuses a RUNNING one.
 func TestRetentionAcrossNodes(t *testing.T) {
-	a, b, dsn := twoNodes(t)
+	a, b := twoNodes(t)
 	ctx := context.Background()
-	db, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close(ctx)
-	const prefix = "arn:aws:states:us-east-1:" + nodeAccount + ":"
+	const prefix = "arn:aws:states:us-east-1:123456789012:" // newExec's account
 	const closed = 60
 	arn := func(i int) string { return fmt.Sprintf("%sexecution:sm:x%d", prefix, i) }
 	for i := range closed + 1 {
-		status, stop := "SUCCEEDED", int64(100+i)
-		if i == closed {
-			status, stop = "RUNNING", 0
-		}
-		var id int64
-		if err := db.QueryRow(ctx, `INSERT INTO executions (arn, state_machine_arn, version_arn, alias_arn, name, type, start_date,
-			status, output, error, cause, stop_date, redrive_count, redrive_date, event_count)
-			VALUES ($1, $2, '', '', $3, 'STANDARD', 1, $4, '', '', '', $5, 0, 0, 1) RETURNING id`,
-			arn(i), prefix+"stateMachine:sm", fmt.Sprint("x", i), status, stop).Scan(&id); err != nil {
+		x := newExec(arn(i))
+		if err := a.Commit(ctx, []*store.Transition{{Execution: x, New: true, Events: []store.Event{event("ExecutionStarted")}}}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Exec(ctx, `INSERT INTO history (execution_id, id, type, timestamp, previous, body) VALUES ($1, 1, 'ExecutionStarted', 1, 0, '')`, id); err != nil {
-			t.Fatal(err)
-		}
-		if err := a.AppendLogs(ctx, 0, []*store.LogChunk{{ExecutionArn: arn(i), TaskID: "t", StateName: "S", Attempt: 1,
+		if err := a.AppendLogs(ctx, 0, []*store.LogChunk{{ExecutionArn: x.Arn, TaskID: "t", StateName: "S", Attempt: 1,
 			Stream: store.LogStdout, Data: []byte("x\n")}}); err != nil {
 			t.Fatal(err)
 		}
+		if i == closed {
+			break // left RUNNING
+		}
+		done := *x
+		done.Status, done.StopDate = "SUCCEEDED", x.StartDate.Add(time.Duration(i+1)*time.Second)
+		if err := b.Commit(ctx, []*store.Transition{{Execution: &done, Events: []store.Event{event("ExecutionSucceeded")}, DeleteAll: true}}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := a.DeleteExecution(ctx, arn(closed)); !errors.Is(err, store.ErrConflict) {
+	running := arn(closed)
+	if err := a.DeleteExecution(ctx, running); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("DeleteExecution of a RUNNING execution: %v, want ErrConflict", err)
 	}
 	var mu sync.Mutex
 	deleted := 0
+	cut := time.Unix(1_800_000_000, 0)
 	onBoth(a, b, 3, func(_ int, s *postgres.Store, _ int) {
 		for {
-			n, err := s.DeleteClosedExecutions(ctx, prefix, time.Unix(0, 1000), 3)
+			n, err := s.DeleteClosedExecutions(ctx, prefix, cut, 3)
 			if err != nil {
 				t.Errorf("DeleteClosedExecutions: %v", err)
 				return
@@ -337,24 +313,21 @@ func TestRetentionAcrossNodes(t *testing.T) {
 	if deleted != closed {
 		t.Errorf("%d executions deleted, want %d", deleted, closed)
 	}
-	var execs, history, logs, attempts int
-	if err := db.QueryRow(ctx, `SELECT (SELECT count(*) FROM executions), (SELECT count(*) FROM history),
-		(SELECT count(*) FROM task_logs), (SELECT count(*) FROM task_log_attempts)`).Scan(&execs, &history, &logs, &attempts); err != nil {
-		t.Fatal(err)
+	for i := range closed {
+		if _, err := b.GetExecution(ctx, arn(i)); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("GetExecution of deleted %d: %v, want ErrNotFound", i, err)
+		}
+		if _, _, err := a.History(ctx, arn(i), false, store.Page{}); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("History of deleted %d: %v, want ErrNotFound", i, err)
+		}
+		if chunks, err := a.ReadLogs(ctx, arn(i), store.LogQuery{}); err != nil || len(chunks) != 0 {
+			t.Fatalf("logs of deleted %d: %d chunks (%v)", i, len(chunks), err)
+		}
 	}
-	if execs != 1 || history != 1 || logs != 1 || attempts != 1 {
-		t.Errorf("left: %d executions, %d events, %d log chunks, %d attempts; want the running one's, 1 of each", execs, history, logs, attempts)
+	if chunks, err := a.ReadLogs(ctx, running, store.LogQuery{}); err != nil || len(chunks) != 1 {
+		t.Errorf("logs of the running execution: %d chunks (%v), want 1", len(chunks), err)
 	}
 	if err := b.DeleteExecution(ctx, arn(0)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("DeleteExecution of a deleted execution: %v, want ErrNotFound", err)
-	}
-	if _, err := db.Exec(ctx, `UPDATE executions SET status = 'ABORTED', stop_date = 5`); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.DeleteExecution(ctx, arn(closed)); err != nil {
-		t.Errorf("DeleteExecution: %v", err)
-	}
-	if chunks, err := a.ReadLogs(ctx, arn(closed), store.LogQuery{}); err != nil || len(chunks) != 0 {
-		t.Errorf("logs of a deleted execution: %d (%v)", len(chunks), err)
 	}
 }

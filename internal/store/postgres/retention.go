@@ -26,13 +26,14 @@ func (s *Store) DeleteClosedExecutions(ctx context.Context, arnPrefix string, be
 	}
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		n = 0
-		// FOR UPDATE, in the order of ids so that two nodes running
-		// retention at once never deadlock: a Commit of one of them (a
-		// redrive) is waited for, and the row read again after it, which
-		// leaves it out when it is RUNNING again; one deleted meanwhile
-		// (by the other node) is left out too.
+		// FOR UPDATE, in ARN order as Commit locks them, so that two
+		// nodes running retention, or retention and a Commit, never wait
+		// for each other in a cycle: a Commit of one of them (a redrive)
+		// is waited for, and the row read again after it, which leaves it
+		// out when it is RUNNING again; one deleted meanwhile (by the
+		// other node) is left out too.
 		rows, err := tx.Query(ctx, `SELECT id, arn FROM executions WHERE id = ANY($1) AND status IN `+closedStatuses+`
-			AND stop_date > 0 AND stop_date < $2 ORDER BY id FOR UPDATE`, ids, cut)
+			AND stop_date > 0 AND stop_date < $2 ORDER BY arn FOR UPDATE`, ids, cut)
 		if err != nil {
 			return err
 		}
