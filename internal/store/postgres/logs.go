@@ -184,7 +184,7 @@ func capLog(ctx context.Context, tx pgx.Tx, k logAttempt, n, maxBytes int64) err
 // those it will ever have (see lockLogs), so q.After of its last chunk
 // misses none.
 func (s *Store) ReadLogs(ctx context.Context, arn string, q store.LogQuery) (_ []*store.LogChunk, err error) {
-	defer func() { err = classify(err) }()
+	defer fault(&err)
 	db, err := s.read()
 	if err != nil {
 		return nil, err

@@ -65,7 +65,7 @@ func (s *Store) DeleteClosedExecutions(ctx context.Context, arnPrefix string, be
 // closedExecutions returns the ids of up to limit executions of the ARN
 // prefix closed before cut (Unix nanoseconds).
 func (s *Store) closedExecutions(ctx context.Context, arnPrefix string, cut int64, limit int) (_ []int64, err error) {
-	defer func() { err = classify(err) }()
+	defer fault(&err)
 	q, err := s.read()
 	if err != nil {
 		return nil, err

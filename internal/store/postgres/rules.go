@@ -41,12 +41,6 @@ func bumpRules(ctx context.Context, tx pgx.Tx) error {
 	return err
 }
 
-// noRowErr is ErrNotFound for a delete or update that found no row, the
-// same words as SQLite's.
-func noRowErr(what, key string) error {
-	return fmt.Errorf("%s %q: %w", what, key, store.ErrNotFound)
-}
-
 // CreateEventBus inserts b; ErrExists when the account has a bus of that name.
 func (s *Store) CreateEventBus(ctx context.Context, b *store.EventBus) error {
 	if b.Name == store.DefaultBus {
@@ -64,7 +58,7 @@ func (s *Store) CreateEventBus(ctx context.Context, b *store.EventBus) error {
 
 const busColumns = `account, name, description, created, modified`
 
-func scanBus(r pgx.Row) (*store.EventBus, error) {
+func scanBus(r scanner) (*store.EventBus, error) {
 	var b store.EventBus
 	var created, modified int64
 	if err := r.Scan(&b.Account, &b.Name, &b.Description, &created, &modified); err != nil {
@@ -76,7 +70,7 @@ func scanBus(r pgx.Row) (*store.EventBus, error) {
 
 // GetEventBus returns a stored bus.
 func (s *Store) GetEventBus(ctx context.Context, account, name string) (_ *store.EventBus, err error) {
-	defer func() { err = classify(err) }()
+	defer fault(&err)
 	q, err := s.read()
 	if err != nil {
 		return nil, err
@@ -90,48 +84,13 @@ func (s *Store) GetEventBus(ctx context.Context, account, name string) (_ *store
 
 // ListEventBuses returns an account's buses named with prefix, by name.
 func (s *Store) ListEventBuses(ctx context.Context, account, prefix string, page store.Page) (_ []*store.EventBus, _ string, err error) {
-	defer func() { err = classify(err) }()
-	return listByName(ctx, s, kindEventBuses, page,
-		`SELECT `+busColumns+` FROM event_buses WHERE account = $1 AND starts_with(name, $2)`, []any{account, prefix},
-		scanBus, func(b *store.EventBus) string { return b.Name })
-}
-
-// listByName returns a page of what sel (a SELECT with a WHERE clause and
-// its args) selects, by its column name: the buses or rules of a list.
-// The name columns are COLLATE "C", so that the order, and the token's
-// "after" comparison, are those of bytes, as in SQLite, whatever the
-// database's collation.
-func listByName[T any](ctx context.Context, s *Store, kind string, page store.Page, sel string, args []any,
-	scan func(pgx.Row) (T, error), name func(T) string) ([]T, string, error) {
-	k, ok, err := decodeToken(kind, page.Token)
-	if err != nil {
-		return nil, "", err
-	}
-	q, err := s.read()
-	if err != nil {
-		return nil, "", err
-	}
-	n := limit(page)
-	args = append([]any(nil), args...)
-	if ok {
-		args = append(args, k.T)
-		sel += fmt.Sprintf(` AND name > $%d`, len(args))
-	}
-	args = append(args, n+1)
-	sel += fmt.Sprintf(` ORDER BY name LIMIT $%d`, len(args))
-	rows, err := q.Query(ctx, sel, args...)
-	if err != nil {
-		return nil, "", err
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) { return scan(r) })
-	if err != nil {
-		return nil, "", err
-	}
-	if len(out) <= n {
-		return out, "", nil
-	}
-	out = out[:n]
-	return out, encodeToken(pageKey{Kind: kind, T: name(out[n-1])}), nil
+	defer fault(&err)
+	return list(ctx, s, page, listQuery[*store.EventBus]{
+		kind: kindEventBuses, sel: `SELECT ` + busColumns + ` FROM event_buses WHERE account = $1 AND starts_with(name, $2)`,
+		args: []any{account, prefix}, after: `name > $%d`, afterArgs: func(k pageKey) []any { return []any{k.T} },
+		order: `name`, scan: scanBus,
+		key: func(b *store.EventBus) pageKey { return pageKey{T: b.Name} },
+	})
 }
 
 // DeleteEventBus removes a bus, its rules and their targets.
@@ -140,11 +99,8 @@ func (s *Store) DeleteEventBus(ctx context.Context, account, name string) error 
 		// The bus's row first: a PutRule holding it is waited for, and
 		// one coming later finds no bus.
 		tag, err := tx.Exec(ctx, `DELETE FROM event_buses WHERE account = $1 AND name = $2`, account, name)
-		if err != nil {
+		if err := mustAffect(tag, err, "event bus", name); err != nil {
 			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return noRowErr("event bus", name)
 		}
 		// The rules before their targets: deleting the rules waits for a
 		// PutTargets holding one, and the next statement sees its targets.
@@ -222,7 +178,7 @@ func (s *Store) PutRule(ctx context.Context, r *store.Rule, maxRules int) (creat
 
 const ruleColumns = `account, bus, name, event_pattern, schedule, state, description, role_arn, created, modified`
 
-func scanRule(r pgx.Row) (*store.Rule, error) {
+func scanRule(r scanner) (*store.Rule, error) {
 	var x store.Rule
 	var created, modified int64
 	if err := r.Scan(&x.Account, &x.Bus, &x.Name, &x.EventPattern, &x.ScheduleExpression, &x.State, &x.Description, &x.RoleArn,
@@ -235,7 +191,7 @@ func scanRule(r pgx.Row) (*store.Rule, error) {
 
 // GetRule returns a rule with its targets.
 func (s *Store) GetRule(ctx context.Context, account, bus, name string) (_ *store.Rule, err error) {
-	defer func() { err = classify(err) }()
+	defer fault(&err)
 	q, err := s.read()
 	if err != nil {
 		return nil, err
@@ -252,10 +208,13 @@ func (s *Store) GetRule(ctx context.Context, account, bus, name string) (_ *stor
 
 // ListRules returns a bus's rules named with prefix, by name, with targets.
 func (s *Store) ListRules(ctx context.Context, account, bus, prefix string, page store.Page) (_ []*store.Rule, _ string, err error) {
-	defer func() { err = classify(err) }()
-	rules, next, err := listByName(ctx, s, kindRules, page,
-		`SELECT `+ruleColumns+` FROM event_rules WHERE account = $1 AND bus = $2 AND starts_with(name, $3)`, []any{account, bus, prefix},
-		scanRule, func(r *store.Rule) string { return r.Name })
+	defer fault(&err)
+	rules, next, err := list(ctx, s, page, listQuery[*store.Rule]{
+		kind: kindRules, sel: `SELECT ` + ruleColumns + ` FROM event_rules WHERE account = $1 AND bus = $2 AND starts_with(name, $3)`,
+		args: []any{account, bus, prefix}, after: `name > $%d`, afterArgs: func(k pageKey) []any { return []any{k.T} },
+		order: `name`, scan: scanRule,
+		key: func(r *store.Rule) pageKey { return pageKey{T: r.Name} },
+	})
 	if err != nil {
 		return nil, "", err
 	}
@@ -304,11 +263,8 @@ func (s *Store) SetRuleState(ctx context.Context, account, bus, name, state stri
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE event_rules SET state = $1, modified = $2 WHERE account = $3 AND bus = $4 AND name = $5`,
 			state, nanos(modified), account, bus, name)
-		if err != nil {
+		if err := mustAffect(tag, err, "rule", name); err != nil {
 			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return noRowErr("rule", name)
 		}
 		return bumpRules(ctx, tx)
 	})
@@ -336,7 +292,7 @@ func (s *Store) DeleteRule(ctx context.Context, account, bus, name string, force
 			return err
 		}
 		if !ok {
-			return noRowErr("rule", name)
+			return fmt.Errorf("rule %q: %w", name, store.ErrNotFound) // the words of SQLite's mustAffect
 		}
 		if !force {
 			var n int
@@ -435,7 +391,7 @@ func (s *Store) RemoveTargets(ctx context.Context, account, bus, rule string, id
 
 // RulesGeneration returns the number bumped by every change of rules.
 func (s *Store) RulesGeneration(ctx context.Context) (n int64, err error) {
-	defer func() { err = classify(err) }()
+	defer fault(&err)
 	q, err := s.read()
 	if err != nil {
 		return 0, err
