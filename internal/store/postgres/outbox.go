@@ -205,7 +205,11 @@ func (s *Store) Intents(ctx context.Context, consumer string) ([]*store.Intent, 
 	var in store.Intent
 	var created int64
 	_, err = pgx.ForEachRow(rows, []any{&in.ID, &in.Body, &created}, func() error {
-		out = append(out, &store.Intent{ID: in.ID, Consumer: consumer, Body: in.Body, Created: fromNanos(created)})
+		body := in.Body
+		if len(body) == 0 {
+			body = nil // stored empty for NOT NULL; read back as given
+		}
+		out = append(out, &store.Intent{ID: in.ID, Consumer: consumer, Body: body, Created: fromNanos(created)})
 		return nil
 	})
 	return out, classify(err)
