@@ -452,6 +452,7 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	var stopped error // what stopped the server, if not a signal
 wait:
 	for {
 		select {
@@ -470,6 +471,7 @@ wait:
 		case err := <-srv.Done():
 			if err != nil {
 				log.Error("serving stopped", "err", err)
+				stopped = err
 			}
 			break wait
 		}
@@ -480,6 +482,10 @@ wait:
 		return &exitError{code: exitFailed, err: fmt.Errorf("shutdown: %w", err)}
 	}
 	log.Info("stopped")
+	if stopped != nil {
+		// A supervisor restarts it (on PostgreSQL, as a standby).
+		return &exitError{code: exitFailed, err: stopped}
+	}
 	return nil
 }
 
