@@ -86,7 +86,7 @@ Functions-compatible API.`,
 	root.AddCommand(newScheduleCmd())
 	root.AddCommand(newRulesCmd())
 	root.AddCommand(newEventsCmd())
-	root.AddCommand(newNotificationsCmd())
+	root.AddCommand(newNotificationsCmd(), newClusterCmd())
 	root.AddCommand(newTokensCmd(), newAccessKeysCmd())
 	// An unknown command gets the same hint as an unknown flag.
 	root.Args = func(c *cobra.Command, args []string) error {

@@ -469,7 +469,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.http = &http.Server{
 		Handler: surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log,
 			triggers: explainer{Triggers: triggers, arrivals: arrivals}, arrivals: arrivals, notify: notifier,
-			auth: authr, authOn: authOn, region: region, audit: recorder}.handler(),
+			auth: authr, authOn: authOn, region: region, audit: recorder, cluster: opened.cluster}.handler(),
 		ReadHeaderTimeout: min(10*time.Second, hc.ReadTimeout),
 		ReadTimeout:       hc.ReadTimeout,
 		WriteTimeout:      hc.WriteTimeout,
@@ -565,6 +565,7 @@ type surface struct {
 	authOn   bool
 	region   string
 	audit    *audit.Recorder // nil: no audit log (tests of the handler)
+	cluster  clusterStatus   // zero: no /api/v1/cluster (tests of the handler)
 }
 
 // handler is the server's HTTP handler: the routes behind the guard.
@@ -593,6 +594,9 @@ func (x surface) routes() http.Handler {
 		mux.Handle("/api/v1/events/s3", requireRole(auth.AllNamespaces, auth.Operator, bucketNotifications{arrivals: x.arrivals}))
 	}
 	credentialRoutes{a: x.auth}.register(mux)
+	if x.cluster.nodes != nil {
+		x.cluster.register(mux)
+	}
 	ui := uiHandler(web.Assets())
 	mux.Handle("/ui/", ui)
 	mux.Handle("/ui", http.RedirectHandler("/ui/", http.StatusSeeOther))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -47,7 +48,8 @@ type openedStore struct {
 	name string // for messages: the SQLite file or the redacted URL
 	// lock, with PostgreSQL, is the right to run the database's
 	// executions (nil with SQLite: the data directory's lock does that).
-	lock *postgres.NodeLock
+	lock    *postgres.NodeLock
+	cluster clusterStatus
 	// openError explains a failure to open or recover (the database
 	// damaged, say), with what to do.
 	openError func(error) error
@@ -68,7 +70,7 @@ func openStore(ctx context.Context, cfg Config, dir string, log *slog.Logger, on
 			return nil, openError(path, err)
 		}
 		log.Info("database opened", "check", cmp.Or(cfg.DBCheck, sqlite.CheckQuick), "took", time.Since(opened).Round(time.Millisecond))
-		return &openedStore{db: db, name: path, openError: func(err error) error { return openError(path, err) }}, nil
+		return &openedStore{db: db, name: path, cluster: clusterStatus{store: "sqlite", nodes: thisNode(time.Now())}, openError: func(err error) error { return openError(path, err) }}, nil
 	}
 	name := redactURL(cfg.Store)
 	db, err := postgres.Open(ctx, cfg.Store, postgres.Options{})
@@ -77,7 +79,8 @@ func openStore(ctx context.Context, cfg Config, dir string, log *slog.Logger, on
 	}
 	// A second server on the database is a standby: it waits for the
 	// node lock, and takes over when the one holding it stops or dies.
-	lock, err := db.LockNode(ctx, postgres.LockOptions{Wait: -1, Timeout: cfg.LeaseTimeout, OnLost: onLost,
+	host, _ := os.Hostname()
+	lock, err := db.LockNode(ctx, postgres.LockOptions{Wait: -1, Timeout: cfg.LeaseTimeout, OnLost: onLost, Holder: hostPid(host),
 		OnWait: func(who string) {
 			log.Warn("standby: "+who+" runs this database's executions; this server takes over when it stops, or after --lease-timeout without a word from it",
 				"lease_timeout", cmp.Or(cfg.LeaseTimeout, postgres.DefaultLockTimeout))
@@ -87,7 +90,7 @@ func openStore(ctx context.Context, cfg Config, dir string, log *slog.Logger, on
 		return nil, err
 	}
 	log.Info("database opened; this server holds the node lock", "store", name, "epoch", lock.Epoch, "took", time.Since(opened).Round(time.Millisecond))
-	return &openedStore{db: db, name: name, lock: lock, openError: func(err error) error {
+	return &openedStore{db: db, name: name, lock: lock, cluster: clusterStatus{store: "postgres", nodes: nodesOf(db)}, openError: func(err error) error {
 		if errors.Is(err, store.ErrDamaged) {
 			return fmt.Errorf("the PostgreSQL database %s reports damaged data: %w. Restore it from a backup (see docs/operations.md)", name, err)
 		}

@@ -90,7 +90,18 @@ func (s *Store) LockNode(ctx context.Context, opts LockOptions) (*NodeLock, erro
 	// The database ends the session, and so releases the lock, when the
 	// server has been silent this long.
 	cc.RuntimeParams["idle_session_timeout"] = fmt.Sprint(timeout.Milliseconds())
-	cc.RuntimeParams["application_name"] = "baton node lock"
+	holder := opts.Holder
+	if holder == "" {
+		host, _ := os.Hostname()
+		holder = fmt.Sprintf("%s pid %d", host, os.Getpid())
+	}
+	// The session's name says whose it is, to Nodes and to operators
+	// reading pg_stat_activity (63 bytes at most).
+	app := nodeAppPrefix + holder
+	if len(app) > 63 {
+		app = app[:63]
+	}
+	cc.RuntimeParams["application_name"] = app
 	conn, err := pgx.ConnectConfig(ctx, cc)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: node lock: %w", classify(err))
@@ -124,11 +135,6 @@ func (s *Store) LockNode(ctx context.Context, opts LockOptions) (*NodeLock, erro
 			return fail(ctx.Err())
 		case <-time.After(200 * time.Millisecond):
 		}
-	}
-	holder := opts.Holder
-	if holder == "" {
-		host, _ := os.Hostname()
-		holder = fmt.Sprintf("%s pid %d", host, os.Getpid())
 	}
 	// The bump waits for the write transactions of the previous holder
 	// that are checking its epoch (they hold the row FOR SHARE), so that
@@ -206,4 +212,52 @@ func (l *NodeLock) Release() error {
 		}
 	})
 	return err
+}
+
+// nodeAppPrefix starts the application_name of node lock sessions.
+const nodeAppPrefix = "baton node: "
+
+// Node is a server of the database, as its node lock session shows it.
+type Node struct {
+	Name    string    // its LockOptions.Holder (as much as fits the session's name)
+	Active  bool      // it holds the node lock: it runs the executions
+	Epoch   int64     // the lease's epoch, for the active one
+	Since   time.Time // active since (the lease), or waiting since (a standby's session)
+	Address string    // its address as the database sees it ("" for a local socket)
+}
+
+// Nodes lists the servers of the database: the one holding the node lock
+// first, then the standbys waiting for it, oldest first.
+func (s *Store) Nodes(ctx context.Context) ([]Node, error) {
+	q, err := s.read()
+	if err != nil {
+		return nil, err
+	}
+	var epoch, since int64
+	var holder string
+	if err := q.QueryRow(ctx, `SELECT epoch, holder, since FROM node_lease WHERE one = 1`).Scan(&epoch, &holder, &since); err != nil {
+		return nil, classify(err)
+	}
+	rows, err := q.Query(ctx, `SELECT substr(a.application_name, $2), coalesce(host(a.client_addr), ''), a.backend_start,
+			EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory' AND l.granted
+				AND ((l.classid::bigint << 32) | l.objid::bigint) = $1)
+		FROM pg_stat_activity a
+		WHERE a.datname = current_database() AND starts_with(a.application_name, $3)
+		ORDER BY a.backend_start`, nodeLockKey, len(nodeAppPrefix)+1, nodeAppPrefix)
+	if err != nil {
+		return nil, classify(err)
+	}
+	var out []Node
+	var n Node
+	_, err = pgx.ForEachRow(rows, []any{&n.Name, &n.Address, &n.Since, &n.Active}, func() error {
+		n.Since = n.Since.UTC()
+		if n.Active {
+			n.Epoch, n.Since = epoch, time.Unix(0, since).UTC()
+			out = append([]Node{n}, out...)
+		} else {
+			out = append(out, n)
+		}
+		return nil
+	})
+	return out, classify(err)
 }

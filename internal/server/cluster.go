@@ -1,0 +1,73 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/batonhq/baton/internal/auth"
+	"github.com/batonhq/baton/internal/service"
+	"github.com/batonhq/baton/internal/store/postgres"
+)
+
+// ClusterNode is a server of the store, as GET /api/v1/cluster shows it.
+type ClusterNode struct {
+	Name    string       `json:"name"`
+	Role    string       `json:"role"` // "active" (runs the executions) or "standby"
+	Since   service.Time `json:"since"`
+	Address string       `json:"address,omitempty"`
+	Epoch   int64        `json:"epoch,omitempty"` // the node lease's epoch (PostgreSQL)
+}
+
+// clusterStatus answers GET /api/v1/cluster: the store and its servers.
+type clusterStatus struct {
+	store string                                       // "sqlite" or "postgres"
+	nodes func(context.Context) ([]ClusterNode, error) // the servers, active first
+}
+
+// nodesOf lists the servers of a PostgreSQL store.
+func nodesOf(db *postgres.Store) func(context.Context) ([]ClusterNode, error) {
+	return func(ctx context.Context) ([]ClusterNode, error) {
+		ns, err := db.Nodes(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]ClusterNode, 0, len(ns))
+		for _, n := range ns {
+			role := "standby"
+			if n.Active {
+				role = "active"
+			}
+			out = append(out, ClusterNode{Name: n.Name, Role: role, Since: service.NewTime(n.Since), Address: n.Address, Epoch: n.Epoch})
+		}
+		return out, nil
+	}
+}
+
+// thisNode is the only server of a SQLite store.
+func thisNode(started time.Time) func(context.Context) ([]ClusterNode, error) {
+	host, _ := os.Hostname()
+	return func(context.Context) ([]ClusterNode, error) {
+		return []ClusterNode{{Name: hostPid(host), Role: "active", Since: service.NewTime(started)}}, nil
+	}
+}
+
+func (c clusterStatus) register(mux *http.ServeMux) {
+	// Host names and addresses of the servers are for operators: a viewer
+	// of every namespace.
+	mux.Handle("GET /api/v1/cluster", requireRole(everyNamespace, auth.Viewer, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		nodes, err := c.nodes(r.Context())
+		if err != nil {
+			writeStoreError(w, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"store": c.store, "nodes": nodes})
+	})))
+}
+
+// hostPid names this server: its host name and process id.
+func hostPid(host string) string { return fmt.Sprintf("%s pid %d", host, os.Getpid()) }
