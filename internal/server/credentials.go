@@ -271,7 +271,7 @@ func openStopped(ctx context.Context, dataDir, storeURL string) (store.Store, fu
 		return nil, nil, fmt.Errorf("--store: %w", err)
 	}
 	if IsPostgres(storeURL) {
-		db, err := postgres.Open(ctx, storeURL, postgres.Options{MaxConns: 2})
+		db, err := postgres.Open(ctx, storeURL, postgres.Options{MaxConns: 2, MigrateUnderLock: true})
 		if err != nil {
 			return nil, nil, fmt.Errorf("opening the PostgreSQL store %s: %w", redactURL(storeURL), err)
 		}

@@ -73,7 +73,7 @@ func openStore(ctx context.Context, cfg Config, dir string, log *slog.Logger, on
 		return &openedStore{db: db, name: path, cluster: clusterStatus{store: "sqlite", nodes: thisNode(time.Now())}, openError: func(err error) error { return openError(path, err) }}, nil
 	}
 	name := redactURL(cfg.Store)
-	db, err := postgres.Open(ctx, cfg.Store, postgres.Options{})
+	db, err := postgres.Open(ctx, cfg.Store, postgres.Options{MigrateUnderLock: true})
 	if err != nil {
 		return nil, fmt.Errorf("opening the PostgreSQL store %s: %w", name, err)
 	}

@@ -136,6 +136,11 @@ func (s *Store) LockNode(ctx context.Context, opts LockOptions) (*NodeLock, erro
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+	if s.opts.MigrateUnderLock {
+		if err := s.migrate(ctx); err != nil {
+			return fail(err)
+		}
+	}
 	// The bump waits for the write transactions of the previous holder
 	// that are checking its epoch (they hold the row FOR SHARE), so that
 	// none of them commits after it.

@@ -32,6 +32,10 @@ type Options struct {
 	// 30s), so that a lock held by a stuck client cannot stall the engine
 	// for ever.
 	StatementTimeout time.Duration
+	// MigrateUnderLock leaves the migrations to LockNode, which applies
+	// them once it holds the node lock: a standby of a newer version then
+	// does not change the schema under the server that runs.
+	MigrateUnderLock bool
 }
 
 // Store is the PostgreSQL implementation of store.Store. It is safe for
@@ -39,6 +43,7 @@ type Options struct {
 type Store struct {
 	pool      *pgxpool.Pool
 	cfg       *pgxpool.Config
+	opts      Options
 	closeOnce sync.Once
 	closed    atomic.Bool
 	// writeFail holds the last write's failure of the database itself
@@ -61,8 +66,8 @@ var migrationFiles embed.FS
 
 // Open connects to the database that dsn names (a postgres:// URL or a
 // key=value connection string), applies the pending migrations (several
-// nodes starting at once take turns: goose's advisory lock) and returns
-// the store.
+// nodes starting at once take turns: goose's advisory lock; see also
+// Options.MigrateUnderLock) and returns the store.
 func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
@@ -90,7 +95,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", classify(err))
 	}
-	s := &Store{pool: pool, cfg: cfg}
+	s := &Store{pool: pool, cfg: cfg, opts: opts}
+	if opts.MigrateUnderLock {
+		return s, nil
+	}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
