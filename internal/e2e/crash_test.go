@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
 	neturl "net/url"
 	"os"
 	"reflect"
@@ -82,36 +80,26 @@ func TestCrashPostgresStandby(t *testing.T) {
 	})
 }
 
-// frontProxy forwards HTTP requests to the active server.
-type frontProxy struct {
-	url    string
-	target atomic.Pointer[neturl.URL]
+// follower sends each request to the active server, as a load balancer
+// with readiness checks would: it rewrites the request's host.
+type follower struct {
+	host atomic.Pointer[string]
+	next http.RoundTripper
 }
 
-func newFrontProxy(t *testing.T, target string) *frontProxy {
-	f := &frontProxy{}
-	f.set(target)
-	rp := &httputil.ReverseProxy{
-		Rewrite: func(r *httputil.ProxyRequest) {
-			r.SetURL(f.target.Load())
-			r.Out.Host = r.In.Host // the server checks Host; it allows loopback names
-		},
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-		},
-	}
-	srv := httptest.NewServer(rp)
-	t.Cleanup(srv.Close)
-	f.url = srv.URL
-	return f
-}
-
-func (f *frontProxy) set(target string) {
-	u, err := neturl.Parse(target)
+func (f *follower) set(serverURL string) {
+	u, err := neturl.Parse(serverURL)
 	if err != nil {
 		panic(err)
 	}
-	f.target.Store(u)
+	f.host.Store(&u.Host)
+}
+
+func (f *follower) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.URL.Host = *f.host.Load()
+	r.Host = r.URL.Host
+	return f.next.RoundTrip(r)
 }
 
 // TestCrashSoak is TestCrash with more executions and more kills; it runs
@@ -335,14 +323,13 @@ func runCrash(t *testing.T, cfg crashConfig) {
 		t.Logf("--durability %s", d)
 	}
 	srv := newServer(t, args...)
-	url := srv.url
 	var spare *server
-	var front *frontProxy
+	var front *follower
 	if cfg.standby {
 		spare = newServerNotStarted(t, args...)
 		spare.launch()
-		front = newFrontProxy(t, srv.url)
-		url = front.url
+		front = &follower{next: http.DefaultTransport.(*http.Transport).Clone()}
+		front.set(srv.url)
 	}
 	// restart brings the service back after srv was killed: srv itself,
 	// or the standby taking over.
@@ -359,7 +346,10 @@ func runCrash(t *testing.T, cfg crashConfig) {
 		spare.launch() // the killed server comes back as the standby
 		return fmt.Sprintf("the standby took over in %v", took.Round(time.Millisecond))
 	}
-	c := newClient(url, false)
+	c := newClient(srv.url, false)
+	if front != nil {
+		c = newClientVia(srv.url, false, front)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var bg sync.WaitGroup
 	defer func() {

@@ -301,12 +301,17 @@ func (s *server) wait(done chan struct{}, d time.Duration) {
 // the SDK does not retry: the crash test retries by itself, and the SDK's
 // retry quota would otherwise run dry while the server is down.
 func newClient(url string, retries bool) *sfn.Client {
+	return newClientVia(url, retries, http.DefaultTransport.(*http.Transport).Clone())
+}
+
+// newClientVia is newClient sending its requests through rt.
+func newClientVia(url string, retries bool, rt http.RoundTripper) *sfn.Client {
 	opts := sfn.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(url),
 		Credentials:  credentials.NewStaticCredentialsProvider("k", "s", ""),
 		APIOptions:   []func(*middleware.Stack) error{disableHostPrefix},
-		HTTPClient:   &http.Client{Transport: ownBody{http.DefaultTransport.(*http.Transport).Clone()}},
+		HTTPClient:   &http.Client{Transport: ownBody{rt}},
 	}
 	if !retries {
 		opts.Retryer = aws.NopRetryer{}

@@ -2,11 +2,13 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/batonhq/baton/internal/store"
 )
@@ -42,20 +44,65 @@ func (s *Store) Commit(ctx context.Context, batch []*store.Transition) error {
 			}
 		}
 	}
-	return s.tx(ctx, func(tx pgx.Tx) error {
-		refs, ids, err := lockExecutions(ctx, tx, batch)
-		if err != nil {
+	return s.commit(ctx, batch)
+}
+
+// commit runs a batch in two round trips on a connection of the pool: BEGIN,
+// the fence, the locks and the new ids; then every write and, when no
+// answer is left for this side to judge, COMMIT. A statement that fails
+// aborts the transaction on the server, so the pipelined COMMIT does not
+// commit it; the only answers judged here (StartTasks' "no such task") are
+// judged before COMMIT is sent, in a third round trip.
+func (s *Store) commit(ctx context.Context, batch []*store.Transition) (err error) {
+	if s.closed.Load() {
+		return store.NoEffect(errClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	noEffect := true
+	defer func() { err = s.finish(err, noEffect) }()
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	// Release destroys a connection left in a transaction.
+	defer conn.Release()
+	rollback := func() { _, _ = conn.Exec(context.Background(), "ROLLBACK") }
+	refs, ids, err := lockExecutions(ctx, conn, batch, s.fence.Load())
+	if err != nil {
+		rollback()
+		return err
+	}
+	w := &writes{refs: refs, newIDs: ids, counts: map[int64]int64{}, upIndex: map[int64]int{}}
+	for _, tr := range batch {
+		if err := w.apply(tr); err != nil {
+			rollback()
 			return err
 		}
-		w := &writes{refs: refs, newIDs: ids, counts: map[int64]int64{}, upIndex: map[int64]int{}}
-		for _, tr := range batch {
-			if err := w.apply(tr); err != nil {
-				return err
-			}
+	}
+	w.flush()
+	inline := !w.judged
+	if inline {
+		w.queue(wrap("commit"), "COMMIT")
+	}
+	if err := w.send(ctx, conn); err != nil {
+		// A failure the server reported aborted the transaction, COMMIT
+		// included; a lost answer may hide a pipelined COMMIT that was
+		// applied. Without one, nothing was committed.
+		var pe *pgconn.PgError
+		noEffect = errors.As(err, &pe) || !inline
+		rollback()
+		return err
+	}
+	if !inline {
+		if _, err := conn.Exec(ctx, "COMMIT"); err != nil {
+			var pe *pgconn.PgError
+			noEffect = errors.As(err, &pe)
+			return fmt.Errorf("postgres: commit: %w", err)
 		}
-		w.flush()
-		return w.send(ctx, tx)
-	})
+	}
+	return nil
 }
 
 // execRef is what the write path knows of an execution: its surrogate key
@@ -68,7 +115,7 @@ type execRef struct {
 // lockExecutions locks the rows of the executions that the batch continues
 // (not those it creates before continuing them) and returns their refs by
 // ARN, with as many fresh ids as the batch creates executions.
-func lockExecutions(ctx context.Context, tx pgx.Tx, batch []*store.Transition) (map[string]execRef, []int64, error) {
+func lockExecutions(ctx context.Context, conn *pgxpool.Conn, batch []*store.Transition, epoch int64) (map[string]execRef, []int64, error) {
 	created := map[string]bool{}
 	var arns []string
 	seen := map[string]bool{}
@@ -87,6 +134,10 @@ func lockExecutions(ctx context.Context, tx pgx.Tx, batch []*store.Transition) (
 	}
 	slices.Sort(arns) // the lock order; the query's ORDER BY keeps it
 	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	if epoch != 0 {
+		b.Queue(fenceQuery).QueryRow(func(row pgx.Row) error { return checkEpoch(row, epoch) })
+	}
 	refs := make(map[string]execRef, len(batch))
 	if len(arns) > 0 {
 		b.Queue(`SELECT arn, id, event_count FROM executions WHERE arn = ANY($1) ORDER BY arn FOR UPDATE`, arns).
@@ -112,7 +163,10 @@ func lockExecutions(ctx context.Context, tx pgx.Tx, batch []*store.Transition) (
 				return err
 			})
 	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		if errors.Is(err, ErrFenced) {
+			return nil, nil, err
+		}
 		return nil, nil, fmt.Errorf("lock executions: %w", err)
 	}
 	return refs, ids, nil
@@ -133,6 +187,10 @@ type writes struct {
 
 	b      pgx.Batch
 	checks []check // one per queued statement
+	// judged is set when a check decides a failure from an answer the
+	// server gave as a success (a task not found): COMMIT must then wait
+	// for the checks instead of riding in the same pipeline.
+	judged bool
 }
 
 type evRow struct {
@@ -236,6 +294,7 @@ func (w *writes) apply(tr *store.Transition) error {
 		}
 	}
 	for _, t := range tr.StartTasks {
+		w.judged = true
 		tok := t.Token
 		w.queue(func(ct pgconn.CommandTag, err error) error {
 			if err != nil {
@@ -330,11 +389,11 @@ func (w *writes) flush() {
 
 // send runs the queued statements, pipelined, and judges their answers in
 // order: the first failure is the transaction's.
-func (w *writes) send(ctx context.Context, tx pgx.Tx) error {
+func (w *writes) send(ctx context.Context, conn *pgxpool.Conn) error {
 	if len(w.checks) == 0 {
 		return nil
 	}
-	br := tx.SendBatch(ctx, &w.b)
+	br := conn.SendBatch(ctx, &w.b)
 	var first error
 	for _, c := range w.checks {
 		if c == nil { // the outbox, last

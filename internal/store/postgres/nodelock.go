@@ -168,11 +168,19 @@ func (s *Store) holder(ctx context.Context, conn *pgx.Conn) string {
 	return fmt.Sprintf("another server (%s, since %s)", name, time.Unix(0, since).UTC().Format(time.RFC3339))
 }
 
-// checkFence is the first statement of a write transaction when the store
+// fenceQuery is the first statement of a write transaction when the store
 // runs under a node lock: it holds the lease row FOR SHARE until COMMIT.
+const fenceQuery = `SELECT epoch FROM node_lease WHERE one = 1 FOR SHARE`
+
+// checkFence runs fenceQuery in tx.
 func checkFence(ctx context.Context, tx pgx.Tx, epoch int64) error {
+	return checkEpoch(tx.QueryRow(ctx, fenceQuery), epoch)
+}
+
+// checkEpoch reads fenceQuery's answer: ErrFenced unless it is epoch.
+func checkEpoch(row pgx.Row, epoch int64) error {
 	var now int64
-	if err := tx.QueryRow(ctx, `SELECT epoch FROM node_lease WHERE one = 1 FOR SHARE`).Scan(&now); err != nil {
+	if err := row.Scan(&now); err != nil {
 		return err
 	}
 	if now != epoch {

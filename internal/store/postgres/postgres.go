@@ -181,26 +181,7 @@ func (s *Store) tx(ctx context.Context, fn func(tx pgx.Tx) error) (err error) {
 		return err
 	}
 	noEffect := true
-	defer func() {
-		err = classify(err)
-		switch {
-		case err == nil:
-			if s.writeFail.Load() != nil {
-				s.writeFail.Store(nil)
-			}
-		case errors.Is(err, ErrFenced):
-			if l := s.lock.Load(); l != nil {
-				l.lose(err)
-			}
-			s.writeFail.Store(&err)
-			err = store.NoEffect(err)
-		case errors.Is(err, store.ErrUnavailable):
-			s.writeFail.Store(&err)
-			if noEffect {
-				err = store.NoEffect(err)
-			}
-		}
-	}()
+	defer func() { err = s.finish(err, noEffect) }()
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
@@ -226,6 +207,32 @@ func (s *Store) tx(ctx context.Context, fn func(tx pgx.Tx) error) (err error) {
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
 	return nil
+}
+
+// finish classifies the failure of a write (see classify), marks it
+// store.NoEffect when the transaction certainly did not commit, and keeps
+// the store's health: a failure of the database until a write passes; a
+// fenced write tells the node lock.
+func (s *Store) finish(err error, noEffect bool) error {
+	err = classify(err)
+	switch {
+	case err == nil:
+		if s.writeFail.Load() != nil {
+			s.writeFail.Store(nil)
+		}
+	case errors.Is(err, ErrFenced):
+		if l := s.lock.Load(); l != nil {
+			l.lose(err)
+		}
+		s.writeFail.Store(&err)
+		err = store.NoEffect(err)
+	case errors.Is(err, store.ErrUnavailable):
+		s.writeFail.Store(&err)
+		if noEffect {
+			err = store.NoEffect(err)
+		}
+	}
+	return err
 }
 
 // Error codes of PostgreSQL (SQLSTATE) the store tells apart.
