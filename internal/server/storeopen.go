@@ -73,7 +73,10 @@ func openStore(ctx context.Context, cfg Config, dir string, log *slog.Logger, on
 		return &openedStore{db: db, name: path, cluster: clusterStatus{store: "sqlite", nodes: thisNode(time.Now())}, openError: func(err error) error { return openError(path, err) }}, nil
 	}
 	name := redactURL(cfg.Store)
-	db, err := postgres.Open(ctx, cfg.Store, postgres.Options{MigrateUnderLock: true})
+	// A server cut off in the middle of a transaction keeps its locks
+	// until the database ends its session: not longer than its node lock.
+	db, err := postgres.Open(ctx, cfg.Store, postgres.Options{MigrateUnderLock: true,
+		IdleInTransactionTimeout: min(5*time.Second, cmp.Or(cfg.LeaseTimeout, postgres.DefaultLockTimeout))})
 	if err != nil {
 		return nil, fmt.Errorf("opening the PostgreSQL store %s: %w", name, err)
 	}

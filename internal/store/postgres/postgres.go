@@ -32,6 +32,12 @@ type Options struct {
 	// 30s), so that a lock held by a stuck client cannot stall the engine
 	// for ever.
 	StatementTimeout time.Duration
+	// IdleInTransactionTimeout ends, on the server side, a session of this
+	// store that sits in a transaction this long (default 5s): the store
+	// never waits inside a transaction, so such a session belongs to a
+	// server that hangs or was cut off, and its locks must not hold up
+	// the others (a standby taking over waits for them).
+	IdleInTransactionTimeout time.Duration
 	// MigrateUnderLock leaves the migrations to LockNode, which applies
 	// them once it holds the node lock: a standby of a newer version then
 	// does not change the schema under the server that runs.
@@ -87,6 +93,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		cfg.ConnConfig.RuntimeParams = map[string]string{}
 	}
 	cfg.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(timeout.Milliseconds())
+	idle := opts.IdleInTransactionTimeout
+	if idle <= 0 {
+		idle = 5 * time.Second
+	}
+	cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = fmt.Sprint(idle.Milliseconds())
 	cfg.ConnConfig.RuntimeParams["application_name"] = "baton"
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = 10 * time.Second
