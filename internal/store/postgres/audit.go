@@ -10,9 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
-
-const kindAudit = "au"
 
 // AppendAudit inserts entries in one transaction and writes their Seq back.
 // Seq comes from the table's sequence: increasing in append order within a
@@ -64,10 +63,10 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter, page store.P
 		cond(`at < $%d`, nanos(f.Until))
 	}
 	return list(ctx, s, page, listQuery[*store.AuditEntry]{
-		kind: kindAudit, sel: q, args: args,
-		after: `seq < $%d`, afterArgs: func(k pageKey) []any { return []any{k.N} },
+		kind: sqlrows.KindAudit, sel: q, args: args,
+		after: `seq < $%d`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.N} },
 		order: `seq DESC`, scan: scanAudit,
-		key: func(a *store.AuditEntry) pageKey { return pageKey{N: a.Seq} },
+		key: func(a *store.AuditEntry) sqlrows.PageKey { return sqlrows.PageKey{N: a.Seq} },
 	})
 }
 

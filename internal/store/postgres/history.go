@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // History returns up to page.Limit events of an execution in id order
@@ -18,15 +19,15 @@ func (s *Store) History(ctx context.Context, executionArn string, reverse bool, 
 	if err != nil {
 		return nil, "", err
 	}
-	kind := kindHistory
+	kind := sqlrows.KindHistory
 	if reverse {
-		kind = kindHistoryRev
+		kind = sqlrows.KindHistoryRev
 	}
-	k, ok, err := decodeToken(kind, page.Token)
+	k, ok, err := sqlrows.DecodeToken(kind, page.Token)
 	if err != nil {
 		return nil, "", err
 	}
-	n := limit(page)
+	n := sqlrows.Limit(page)
 	var id int64
 	err = db.QueryRow(ctx, `SELECT id FROM executions WHERE arn = $1`, executionArn).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -69,7 +70,7 @@ func (s *Store) History(ctx context.Context, executionArn string, reverse bool, 
 	}
 	if len(out) > n {
 		out = out[:n]
-		return out, encodeToken(pageKey{Kind: kind, N: out[n-1].ID}), nil
+		return out, sqlrows.EncodeToken(sqlrows.PageKey{Kind: kind, N: out[n-1].ID}), nil
 	}
 	return out, "", nil
 }

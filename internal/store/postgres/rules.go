@@ -29,6 +29,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // lockDefaultBus is the first key of the advisory locks that stand for the
@@ -86,10 +87,10 @@ func (s *Store) GetEventBus(ctx context.Context, account, name string) (_ *store
 func (s *Store) ListEventBuses(ctx context.Context, account, prefix string, page store.Page) (_ []*store.EventBus, _ string, err error) {
 	defer fault(&err)
 	return list(ctx, s, page, listQuery[*store.EventBus]{
-		kind: kindEventBuses, sel: `SELECT ` + busColumns + ` FROM event_buses WHERE account = $1 AND starts_with(name, $2)`,
-		args: []any{account, prefix}, after: `name > $%d`, afterArgs: func(k pageKey) []any { return []any{k.T} },
+		kind: sqlrows.KindEventBuses, sel: `SELECT ` + busColumns + ` FROM event_buses WHERE account = $1 AND starts_with(name, $2)`,
+		args: []any{account, prefix}, after: `name > $%d`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.T} },
 		order: `name`, scan: scanBus,
-		key: func(b *store.EventBus) pageKey { return pageKey{T: b.Name} },
+		key: func(b *store.EventBus) sqlrows.PageKey { return sqlrows.PageKey{T: b.Name} },
 	})
 }
 
@@ -210,10 +211,10 @@ func (s *Store) GetRule(ctx context.Context, account, bus, name string) (_ *stor
 func (s *Store) ListRules(ctx context.Context, account, bus, prefix string, page store.Page) (_ []*store.Rule, _ string, err error) {
 	defer fault(&err)
 	rules, next, err := list(ctx, s, page, listQuery[*store.Rule]{
-		kind: kindRules, sel: `SELECT ` + ruleColumns + ` FROM event_rules WHERE account = $1 AND bus = $2 AND starts_with(name, $3)`,
-		args: []any{account, bus, prefix}, after: `name > $%d`, afterArgs: func(k pageKey) []any { return []any{k.T} },
+		kind: sqlrows.KindRules, sel: `SELECT ` + ruleColumns + ` FROM event_rules WHERE account = $1 AND bus = $2 AND starts_with(name, $3)`,
+		args: []any{account, bus, prefix}, after: `name > $%d`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.T} },
 		order: `name`, scan: scanRule,
-		key: func(r *store.Rule) pageKey { return pageKey{T: r.Name} },
+		key: func(r *store.Rule) sqlrows.PageKey { return sqlrows.PageKey{T: r.Name} },
 	})
 	if err != nil {
 		return nil, "", err

@@ -9,9 +9,8 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
-
-const kindAudit = "au"
 
 // AppendAudit inserts entries in one transaction and writes their Seq back.
 func (s *Store) AppendAudit(ctx context.Context, entries []*store.AuditEntry) error {
@@ -41,11 +40,11 @@ func (s *Store) AppendAudit(ctx context.Context, entries []*store.AuditEntry) er
 // ListAudit returns the entries f selects, highest Seq first.
 func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter, page store.Page) (_ []*store.AuditEntry, _ string, err error) {
 	defer s.fault(&err)
-	k, ok, err := decodeToken(kindAudit, page.Token)
+	k, ok, err := sqlrows.DecodeToken(sqlrows.KindAudit, page.Token)
 	if err != nil {
 		return nil, "", err
 	}
-	n := limit(page)
+	n := sqlrows.Limit(page)
 	var where []string
 	var args []any
 	if f.Namespace != "" {
@@ -90,7 +89,7 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter, page store.P
 	}
 	if len(out) > n {
 		out = out[:n]
-		return out, encodeToken(pageKey{Kind: kindAudit, N: out[n-1].Seq}), nil
+		return out, sqlrows.EncodeToken(sqlrows.PageKey{Kind: sqlrows.KindAudit, N: out[n-1].Seq}), nil
 	}
 	return out, "", nil
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // Catalog: state machines, versions, aliases and activities. These writes
@@ -61,10 +62,10 @@ func (s *Store) GetStateMachine(ctx context.Context, arn string) (_ *store.State
 func (s *Store) ListStateMachines(ctx context.Context, page store.Page) (_ []*store.StateMachine, _ string, err error) {
 	defer s.fault(&err)
 	return list(ctx, s, page, listQuery[*store.StateMachine]{
-		kind: kindStateMachines, sel: `SELECT ` + smColumns + ` FROM state_machines WHERE 1`,
-		after: `(name, arn) > (?, ?)`, afterArgs: func(k pageKey) []any { return []any{k.T, k.S} },
+		kind: sqlrows.KindStateMachines, sel: `SELECT ` + smColumns + ` FROM state_machines WHERE 1`,
+		after: `(name, arn) > (?, ?)`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.T, k.S} },
 		order: `name, arn`, scan: scanStateMachine,
-		key: func(x *store.StateMachine) pageKey { return pageKey{T: x.Name, S: x.Arn} },
+		key: func(x *store.StateMachine) sqlrows.PageKey { return sqlrows.PageKey{T: x.Name, S: x.Arn} },
 	})
 }
 
@@ -139,10 +140,10 @@ func (s *Store) GetVersion(ctx context.Context, arn string) (_ *store.Version, e
 func (s *Store) ListVersions(ctx context.Context, stateMachineArn string, page store.Page) (_ []*store.Version, _ string, err error) {
 	defer s.fault(&err)
 	return list(ctx, s, page, listQuery[*store.Version]{
-		kind: kindVersions, sel: `SELECT ` + versionColumns + ` FROM versions WHERE state_machine_arn = ?`, args: []any{stateMachineArn},
-		after: `number < ?`, afterArgs: func(k pageKey) []any { return []any{k.N} },
+		kind: sqlrows.KindVersions, sel: `SELECT ` + versionColumns + ` FROM versions WHERE state_machine_arn = ?`, args: []any{stateMachineArn},
+		after: `number < ?`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.N} },
 		order: `number DESC`, scan: scanVersion,
-		key: func(x *store.Version) pageKey { return pageKey{N: x.Number} },
+		key: func(x *store.Version) sqlrows.PageKey { return sqlrows.PageKey{N: x.Number} },
 	})
 }
 
@@ -215,10 +216,10 @@ func (s *Store) GetAlias(ctx context.Context, arn string) (_ *store.Alias, err e
 func (s *Store) ListAliases(ctx context.Context, stateMachineArn string, page store.Page) (_ []*store.Alias, _ string, err error) {
 	defer s.fault(&err)
 	return list(ctx, s, page, listQuery[*store.Alias]{
-		kind: kindAliases, sel: `SELECT ` + aliasColumns + ` FROM aliases WHERE state_machine_arn = ?`, args: []any{stateMachineArn},
-		after: `name > ?`, afterArgs: func(k pageKey) []any { return []any{k.S} },
+		kind: sqlrows.KindAliases, sel: `SELECT ` + aliasColumns + ` FROM aliases WHERE state_machine_arn = ?`, args: []any{stateMachineArn},
+		after: `name > ?`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.S} },
 		order: `name`, scan: scanAlias,
-		key: func(x *store.Alias) pageKey { return pageKey{S: x.Name} },
+		key: func(x *store.Alias) sqlrows.PageKey { return sqlrows.PageKey{S: x.Name} },
 	})
 }
 
@@ -260,10 +261,10 @@ func (s *Store) GetActivity(ctx context.Context, arn string) (_ *store.Activity,
 func (s *Store) ListActivities(ctx context.Context, page store.Page) (_ []*store.Activity, _ string, err error) {
 	defer s.fault(&err)
 	return list(ctx, s, page, listQuery[*store.Activity]{
-		kind: kindActivities, sel: `SELECT arn, name, created_at FROM activities WHERE 1`,
-		after: `(name, arn) > (?, ?)`, afterArgs: func(k pageKey) []any { return []any{k.T, k.S} },
+		kind: sqlrows.KindActivities, sel: `SELECT arn, name, created_at FROM activities WHERE 1`,
+		after: `(name, arn) > (?, ?)`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.T, k.S} },
 		order: `name, arn`, scan: scanActivity,
-		key: func(x *store.Activity) pageKey { return pageKey{T: x.Name, S: x.Arn} },
+		key: func(x *store.Activity) sqlrows.PageKey { return sqlrows.PageKey{T: x.Name, S: x.Arn} },
 	})
 }
 
@@ -423,23 +424,23 @@ func scanActivity(r scanner) (*store.Activity, error) {
 
 // listQuery is one keyset-paginated catalog list.
 type listQuery[T any] struct {
-	kind      string              // page token kind
-	sel       string              // SELECT ... FROM ... WHERE <filter>
-	args      []any               // arguments of sel
-	after     string              // condition for the rows after a page's last key
-	afterArgs func(pageKey) []any // its arguments
-	order     string              // ORDER BY, matching after
+	kind      string                      // page token kind
+	sel       string                      // SELECT ... FROM ... WHERE <filter>
+	args      []any                       // arguments of sel
+	after     string                      // condition for the rows after a page's last key
+	afterArgs func(sqlrows.PageKey) []any // its arguments
+	order     string                      // ORDER BY, matching after
 	scan      func(scanner) (T, error)
-	key       func(T) pageKey // the key of a row, for the next token
+	key       func(T) sqlrows.PageKey // the key of a row, for the next token
 }
 
 // list returns one page of a listQuery and the token of the next page.
 func list[T any](ctx context.Context, s *Store, page store.Page, lq listQuery[T]) ([]T, string, error) {
-	k, ok, err := decodeToken(lq.kind, page.Token)
+	k, ok, err := sqlrows.DecodeToken(lq.kind, page.Token)
 	if err != nil {
 		return nil, "", err
 	}
-	n := limit(page)
+	n := sqlrows.Limit(page)
 	q, args := lq.sel, append([]any(nil), lq.args...)
 	if ok {
 		q += ` AND ` + lq.after
@@ -461,7 +462,7 @@ func list[T any](ctx context.Context, s *Store, page store.Page, lq listQuery[T]
 	out = out[:n]
 	next := lq.key(out[n-1])
 	next.Kind = lq.kind
-	return out, encodeToken(next), nil
+	return out, sqlrows.EncodeToken(next), nil
 }
 
 // SetNotificationSettings stores (or, with nil, removes) the notification

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 const execColumns = `e.id, e.arn, e.state_machine_arn, e.version_arn, e.alias_arn, e.name, e.type,
@@ -38,11 +39,11 @@ func (s *Store) GetExecution(ctx context.Context, arn string) (_ *store.Executio
 // first, ties broken by ARN descending.
 func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, page store.Page) (_ []*store.Execution, _ string, err error) {
 	defer s.fault(&err)
-	k, ok, err := decodeToken(kindExecutions, page.Token)
+	k, ok, err := sqlrows.DecodeToken(sqlrows.KindExecutions, page.Token)
 	if err != nil {
 		return nil, "", err
 	}
-	n := limit(page)
+	n := sqlrows.Limit(page)
 	var where []string
 	var args []any
 	if f.StateMachineArn != "" {
@@ -91,7 +92,7 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, pag
 	if len(out) > n {
 		out = out[:n]
 		last := out[n-1]
-		return out, encodeToken(pageKey{Kind: kindExecutions, N: nanos(last.StartDate), S: last.Arn}), nil
+		return out, sqlrows.EncodeToken(sqlrows.PageKey{Kind: sqlrows.KindExecutions, N: nanos(last.StartDate), S: last.Arn}), nil
 	}
 	return out, "", nil
 }

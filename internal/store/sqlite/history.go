@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // History returns up to page.Limit events of an execution in id order
@@ -14,15 +15,15 @@ import (
 // ErrNotFound when the execution does not exist.
 func (s *Store) History(ctx context.Context, executionArn string, reverse bool, page store.Page) (_ []store.Event, _ string, err error) {
 	defer s.fault(&err)
-	kind := kindHistory
+	kind := sqlrows.KindHistory
 	if reverse {
-		kind = kindHistoryRev
+		kind = sqlrows.KindHistoryRev
 	}
-	k, ok, err := decodeToken(kind, page.Token)
+	k, ok, err := sqlrows.DecodeToken(kind, page.Token)
 	if err != nil {
 		return nil, "", err
 	}
-	n := limit(page)
+	n := sqlrows.Limit(page)
 	var id int64
 	err = s.queryRow(ctx, `SELECT id FROM executions WHERE arn = ?`, executionArn).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -67,7 +68,7 @@ func (s *Store) History(ctx context.Context, executionArn string, reverse bool, 
 	}
 	if len(out) > n {
 		out = out[:n]
-		return out, encodeToken(pageKey{Kind: kind, N: out[n-1].ID}), nil
+		return out, sqlrows.EncodeToken(sqlrows.PageKey{Kind: kind, N: out[n-1].ID}), nil
 	}
 	return out, "", nil
 }

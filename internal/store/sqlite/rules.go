@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // bumpRules marks a change of rules for RulesGeneration's readers.
@@ -59,12 +60,12 @@ func (s *Store) GetEventBus(ctx context.Context, account, name string) (_ *store
 func (s *Store) ListEventBuses(ctx context.Context, account, prefix string, page store.Page) (_ []*store.EventBus, _ string, err error) {
 	defer s.fault(&err)
 	return list(ctx, s, page, listQuery[*store.EventBus]{
-		kind:  kindEventBuses,
+		kind:  sqlrows.KindEventBuses,
 		sel:   `SELECT ` + busColumns + ` FROM event_buses WHERE account = ? AND substr(name, 1, length(?)) = ?`,
 		args:  []any{account, prefix, prefix},
-		after: `name > ?`, afterArgs: func(k pageKey) []any { return []any{k.T} },
+		after: `name > ?`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.T} },
 		order: `name`, scan: scanBus,
-		key: func(b *store.EventBus) pageKey { return pageKey{T: b.Name} },
+		key: func(b *store.EventBus) sqlrows.PageKey { return sqlrows.PageKey{T: b.Name} },
 	})
 }
 
@@ -170,12 +171,12 @@ func (s *Store) GetRule(ctx context.Context, account, bus, name string) (_ *stor
 func (s *Store) ListRules(ctx context.Context, account, bus, prefix string, page store.Page) (_ []*store.Rule, _ string, err error) {
 	defer s.fault(&err)
 	rules, next, err := list(ctx, s, page, listQuery[*store.Rule]{
-		kind:  kindRules,
+		kind:  sqlrows.KindRules,
 		sel:   `SELECT ` + ruleColumns + ` FROM event_rules WHERE account = ? AND bus = ? AND substr(name, 1, length(?)) = ?`,
 		args:  []any{account, bus, prefix, prefix},
-		after: `name > ?`, afterArgs: func(k pageKey) []any { return []any{k.T} },
+		after: `name > ?`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.T} },
 		order: `name`, scan: scanRule,
-		key: func(r *store.Rule) pageKey { return pageKey{T: r.Name} },
+		key: func(r *store.Rule) sqlrows.PageKey { return sqlrows.PageKey{T: r.Name} },
 	})
 	if err != nil {
 		return nil, "", err

@@ -1,4 +1,4 @@
-package postgres
+package sqlrows
 
 import (
 	"encoding/base64"
@@ -10,46 +10,47 @@ import (
 
 // Page limits.
 const (
-	defaultLimit = 100
-	maxLimit     = 1000
+	DefaultLimit = 100
+	MaxLimit     = 1000
 )
 
 // Kinds of page tokens: a token is only valid for the list that issued it.
 const (
-	kindStateMachines = "sm"
-	kindVersions      = "v"
-	kindAliases       = "a"
-	kindActivities    = "act"
-	kindExecutions    = "x"
-	kindHistory       = "h"
-	kindHistoryRev    = "hr"
-	kindEventBuses    = "eb"
-	kindRules         = "er"
+	KindStateMachines = "sm"
+	KindVersions      = "v"
+	KindAliases       = "a"
+	KindActivities    = "act"
+	KindExecutions    = "x"
+	KindHistory       = "h"
+	KindHistoryRev    = "hr"
+	KindEventBuses    = "eb"
+	KindRules         = "er"
+	KindAudit         = "au"
 )
 
-// pageKey is the last key of a page, what a token encodes: base64url of
+// PageKey is the last key of a page, what a token encodes: base64url of
 // its JSON.
-type pageKey struct {
+type PageKey struct {
 	Kind string `json:"k"`
 	T    string `json:"t,omitempty"` // sort key (e.g. a name)
 	S    string `json:"s,omitempty"` // tie breaker or key (e.g. an ARN)
 	N    int64  `json:"n,omitempty"`
 }
 
-// limit returns the effective page size of p.
-func limit(p store.Page) int {
+// Limit returns the effective page size of p.
+func Limit(p store.Page) int {
 	switch {
 	case p.Limit <= 0:
-		return defaultLimit
-	case p.Limit > maxLimit:
-		return maxLimit
+		return DefaultLimit
+	case p.Limit > MaxLimit:
+		return MaxLimit
 	}
 	return p.Limit
 }
 
-// decodeToken decodes p.Token for a list of the given kind. ok is false for
+// DecodeToken decodes p.Token for a list of the given kind. ok is false for
 // the first page.
-func decodeToken(kind, token string) (k pageKey, ok bool, err error) {
+func DecodeToken(kind, token string) (k PageKey, ok bool, err error) {
 	if token == "" {
 		return k, false, nil
 	}
@@ -63,8 +64,8 @@ func decodeToken(kind, token string) (k pageKey, ok bool, err error) {
 	return k, true, nil
 }
 
-// encodeToken returns the token of the page that follows k.
-func encodeToken(k pageKey) string {
+// EncodeToken returns the token of the page that follows k.
+func EncodeToken(k PageKey) string {
 	b, err := json.Marshal(k)
 	if err != nil { // cannot happen: strings and ints only
 		return ""
