@@ -26,7 +26,7 @@ func (s *Store) AppendAudit(ctx context.Context, entries []*store.AuditEntry) er
 		for i, a := range entries {
 			b.Queue(`INSERT INTO audit (at, principal, kind, remote_addr, method, path, operation, namespace, resource, status)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING seq`,
-				nanos(a.Time), a.Principal, a.Kind, a.RemoteAddr, a.Method, a.Path, a.Operation, a.Namespace, a.Resource, a.Status).
+				sqlrows.Nanos(a.Time), a.Principal, a.Kind, a.RemoteAddr, a.Method, a.Path, a.Operation, a.Namespace, a.Resource, a.Status).
 				QueryRow(func(r pgx.Row) error { return r.Scan(&seqs[i]) })
 		}
 		return tx.SendBatch(ctx, b).Close()
@@ -57,10 +57,10 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter, page store.P
 		cond(`principal = $%d`, f.Principal)
 	}
 	if !f.Since.IsZero() {
-		cond(`at >= $%d`, nanos(f.Since))
+		cond(`at >= $%d`, sqlrows.Nanos(f.Since))
 	}
 	if !f.Until.IsZero() {
-		cond(`at < $%d`, nanos(f.Until))
+		cond(`at < $%d`, sqlrows.Nanos(f.Until))
 	}
 	return list(ctx, s, page, listQuery[*store.AuditEntry]{
 		kind: sqlrows.KindAudit, sel: q, args: args,
@@ -76,7 +76,7 @@ func scanAudit(r scanner) (*store.AuditEntry, error) {
 	if err := r.Scan(&a.Seq, &at, &a.Principal, &a.Kind, &a.RemoteAddr, &a.Method, &a.Path, &a.Operation, &a.Namespace, &a.Resource, &a.Status); err != nil {
 		return nil, err
 	}
-	a.Time = fromNanos(at)
+	a.Time = sqlrows.FromNanos(at)
 	return &a, nil
 }
 
@@ -86,7 +86,7 @@ func scanAudit(r scanner) (*store.AuditEntry, error) {
 func (s *Store) TrimAudit(ctx context.Context, before time.Time, limit int) (int, error) {
 	var n int64
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE at < $1 ORDER BY at LIMIT $2)`, nanos(before), max(limit, 1))
+		tag, err := tx.Exec(ctx, `DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE at < $1 ORDER BY at LIMIT $2)`, sqlrows.Nanos(before), max(limit, 1))
 		n = tag.RowsAffected()
 		return err
 	})

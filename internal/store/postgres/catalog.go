@@ -31,7 +31,7 @@ func (s *Store) CreateStateMachine(ctx context.Context, sm *store.StateMachine) 
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		sm.Arn, sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Description,
 		sm.LoggingConfiguration, sm.TracingConfiguration, sm.RevisionID,
-		nanos(sm.CreatedAt), nanos(sm.UpdatedAt), language(sm.Language), sm.Bundle)
+		sqlrows.Nanos(sm.CreatedAt), sqlrows.Nanos(sm.UpdatedAt), sqlrows.Language(sm.Language), sm.Bundle)
 }
 
 // UpdateStateMachine replaces every field of sm; ErrNotFound when missing.
@@ -42,7 +42,7 @@ func (s *Store) UpdateStateMachine(ctx context.Context, sm *store.StateMachine) 
 		WHERE arn = $13`,
 		sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Description,
 		sm.LoggingConfiguration, sm.TracingConfiguration, sm.RevisionID,
-		nanos(sm.CreatedAt), nanos(sm.UpdatedAt), language(sm.Language), sm.Bundle, sm.Arn)
+		sqlrows.Nanos(sm.CreatedAt), sqlrows.Nanos(sm.UpdatedAt), sqlrows.Language(sm.Language), sm.Bundle, sm.Arn)
 }
 
 // GetStateMachine returns the state machine with that ARN.
@@ -114,7 +114,7 @@ func (s *Store) CreateVersion(ctx context.Context, v *store.Version) error {
 		_, err = tx.Exec(ctx, `INSERT INTO versions (`+versionColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 			arn, v.StateMachineArn, num, v.Definition, v.RoleArn, v.Type,
-			v.Description, v.RevisionID, nanos(v.CreatedAt), language(v.Language), v.Bundle)
+			v.Description, v.RevisionID, sqlrows.Nanos(v.CreatedAt), sqlrows.Language(v.Language), v.Bundle)
 		if isUnique(err) {
 			return fmt.Errorf("version %q: %w", arn, store.ErrExists)
 		}
@@ -175,7 +175,7 @@ func (s *Store) CreateAlias(ctx context.Context, a *store.Alias) error {
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO aliases (`+aliasColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			a.Arn, a.StateMachineArn, a.Name, a.Description, string(routing),
-			nanos(a.CreatedAt), nanos(a.UpdatedAt))
+			sqlrows.Nanos(a.CreatedAt), sqlrows.Nanos(a.UpdatedAt))
 		if isUnique(err) {
 			return fmt.Errorf("alias %q: %w", a.Arn, store.ErrExists)
 		}
@@ -207,7 +207,7 @@ func (s *Store) UpdateAlias(ctx context.Context, a *store.Alias) error {
 	}
 	return s.update(ctx, "alias", a.Arn, `UPDATE aliases SET description = $1, routing = $2,
 		created_at = $3, updated_at = $4 WHERE arn = $5`,
-		a.Description, string(routing), nanos(a.CreatedAt), nanos(a.UpdatedAt), a.Arn)
+		a.Description, string(routing), sqlrows.Nanos(a.CreatedAt), sqlrows.Nanos(a.UpdatedAt), a.Arn)
 }
 
 // GetAlias returns the alias with that ARN.
@@ -234,7 +234,7 @@ func (s *Store) DeleteAlias(ctx context.Context, arn string) error {
 // CreateActivity inserts a; ErrExists when its ARN is taken.
 func (s *Store) CreateActivity(ctx context.Context, a *store.Activity) error {
 	return s.insert(ctx, fmt.Sprintf("activity %q", a.Arn), `INSERT INTO activities (arn, name, created_at) VALUES ($1, $2, $3)`,
-		a.Arn, a.Name, nanos(a.CreatedAt))
+		a.Arn, a.Name, sqlrows.Nanos(a.CreatedAt))
 }
 
 // GetActivity returns the activity with that ARN.
@@ -394,15 +394,6 @@ func collect[T any](rows pgx.Rows, scan func(scanner) (T, error)) ([]T, error) {
 	return out, rows.Err()
 }
 
-// language is the language stored for a definition: "asl", the only one
-// before languages were recorded, when none is given.
-func language(l string) string {
-	if l == "" {
-		return "asl"
-	}
-	return l
-}
-
 func scanStateMachine(r scanner) (*store.StateMachine, error) {
 	var sm store.StateMachine
 	var created, updated int64
@@ -410,7 +401,7 @@ func scanStateMachine(r scanner) (*store.StateMachine, error) {
 		&sm.LoggingConfiguration, &sm.TracingConfiguration, &sm.RevisionID, &created, &updated, &sm.Language, &sm.Bundle); err != nil {
 		return nil, err
 	}
-	sm.CreatedAt, sm.UpdatedAt = fromNanos(created), fromNanos(updated)
+	sm.CreatedAt, sm.UpdatedAt = sqlrows.FromNanos(created), sqlrows.FromNanos(updated)
 	return &sm, nil
 }
 
@@ -421,7 +412,7 @@ func scanVersion(r scanner) (*store.Version, error) {
 		&v.Description, &v.RevisionID, &created, &v.Language, &v.Bundle); err != nil {
 		return nil, err
 	}
-	v.CreatedAt = fromNanos(created)
+	v.CreatedAt = sqlrows.FromNanos(created)
 	return &v, nil
 }
 
@@ -438,7 +429,7 @@ func scanAlias(r scanner) (*store.Alias, error) {
 	if len(a.Routing) == 0 {
 		a.Routing = nil
 	}
-	a.CreatedAt, a.UpdatedAt = fromNanos(created), fromNanos(updated)
+	a.CreatedAt, a.UpdatedAt = sqlrows.FromNanos(created), sqlrows.FromNanos(updated)
 	return &a, nil
 }
 
@@ -448,7 +439,7 @@ func scanActivity(r scanner) (*store.Activity, error) {
 	if err := r.Scan(&a.Arn, &a.Name, &created); err != nil {
 		return nil, err
 	}
-	a.CreatedAt = fromNanos(created)
+	a.CreatedAt = sqlrows.FromNanos(created)
 	return &a, nil
 }
 
@@ -538,5 +529,5 @@ func (s *Store) NotificationSettings(ctx context.Context, arn string) (_ []byte,
 	if err != nil {
 		return nil, err
 	}
-	return nonNil(body), nil
+	return sqlrows.NonNil(body), nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // CreateCredential inserts c; ErrExists when its ID is taken.
@@ -21,7 +22,7 @@ func (s *Store) CreateCredential(ctx context.Context, cr *store.Credential) erro
 		roles = []byte("[]")
 	}
 	return s.insert(ctx, fmt.Sprintf("credential %q", cr.ID), `INSERT INTO credentials (`+credentialColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		cr.ID, cr.Kind, cr.Name, nonNil(cr.Secret), string(roles), nanos(cr.Created), nanos(cr.Expires), nanos(cr.Revoked), nanos(cr.LastUsed))
+		cr.ID, cr.Kind, cr.Name, sqlrows.NonNil(cr.Secret), string(roles), sqlrows.Nanos(cr.Created), sqlrows.Nanos(cr.Expires), sqlrows.Nanos(cr.Revoked), sqlrows.Nanos(cr.LastUsed))
 }
 
 const credentialColumns = `id, kind, name, secret, roles, created, expires, revoked, last_used`
@@ -39,7 +40,7 @@ func scanCredential(r scanner) (*store.Credential, error) {
 	if len(c.Roles) == 0 {
 		c.Roles = nil
 	}
-	c.Created, c.Expires, c.Revoked, c.LastUsed = fromNanos(created), fromNanos(expires), fromNanos(revoked), fromNanos(used)
+	c.Created, c.Expires, c.Revoked, c.LastUsed = sqlrows.FromNanos(created), sqlrows.FromNanos(expires), sqlrows.FromNanos(revoked), sqlrows.FromNanos(used)
 	return &c, nil
 }
 
@@ -66,10 +67,10 @@ func (s *Store) ListCredentials(ctx context.Context, kind string) (_ []*store.Cr
 // one statement: of two concurrent revocations, the first to commit is
 // kept).
 func (s *Store) RevokeCredential(ctx context.Context, id string, at time.Time) error {
-	return s.update(ctx, "credential", id, `UPDATE credentials SET revoked = CASE WHEN revoked = 0 THEN $1 ELSE revoked END WHERE id = $2`, nanos(at), id)
+	return s.update(ctx, "credential", id, `UPDATE credentials SET revoked = CASE WHEN revoked = 0 THEN $1 ELSE revoked END WHERE id = $2`, sqlrows.Nanos(at), id)
 }
 
 // TouchCredential sets the time of last use.
 func (s *Store) TouchCredential(ctx context.Context, id string, at time.Time) error {
-	return s.update(ctx, "credential", id, `UPDATE credentials SET last_used = $1 WHERE id = $2`, nanos(at), id)
+	return s.update(ctx, "credential", id, `UPDATE credentials SET last_used = $1 WHERE id = $2`, sqlrows.Nanos(at), id)
 }

@@ -9,13 +9,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // CreateGrant inserts g; ErrExists when the same grant is there.
 func (s *Store) CreateGrant(ctx context.Context, g *store.Grant) error {
 	return s.insert(ctx, fmt.Sprintf("grant %s -> %s of %s", g.From, g.To, g.Workflow),
 		`INSERT INTO grants (from_ns, to_ns, workflow, created, created_by) VALUES ($1, $2, $3, $4, $5)`,
-		g.From, g.To, g.Workflow, nanos(g.Created), g.CreatedBy)
+		g.From, g.To, g.Workflow, sqlrows.Nanos(g.Created), g.CreatedBy)
 }
 
 // ListGrants returns every grant by From, To, Workflow.
@@ -35,7 +36,7 @@ func (s *Store) ListGrants(ctx context.Context) (_ []*store.Grant, err error) {
 		if err := r.Scan(&g.From, &g.To, &g.Workflow, &created, &g.CreatedBy); err != nil {
 			return nil, err
 		}
-		g.Created = fromNanos(created)
+		g.Created = sqlrows.FromNanos(created)
 		return &g, nil
 	})
 }

@@ -61,7 +61,7 @@ func (s *Store) History(ctx context.Context, executionArn string, reverse bool, 
 	var e store.Event
 	var ts int64
 	_, err = pgx.ForEachRow(rows, []any{&e.ID, &e.Type, &ts, &e.Previous, &e.Body}, func() error {
-		e.Timestamp = fromNanos(ts)
+		e.Timestamp = sqlrows.FromNanos(ts)
 		out = append(out, e)
 		return nil
 	})

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // lockTaskLogs is the first key of the advisory locks of executions' task
@@ -82,7 +83,7 @@ func (s *Store) AppendLogs(ctx context.Context, maxBytes int64, chunks []*store.
 		for _, ch := range chunks {
 			b.Queue(`INSERT INTO task_logs (execution_arn, task_id, state_name, attempt, stream, at, data)
 				VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq`,
-				ch.ExecutionArn, ch.TaskID, ch.StateName, ch.Attempt, ch.Stream, nanos(ch.Time), nonNil(ch.Data))
+				ch.ExecutionArn, ch.TaskID, ch.StateName, ch.Attempt, ch.Stream, sqlrows.Nanos(ch.Time), sqlrows.NonNil(ch.Data))
 		}
 		br := tx.SendBatch(ctx, b)
 		for i := range chunks {
@@ -219,7 +220,7 @@ func (s *Store) ReadLogs(ctx context.Context, arn string, q store.LogQuery) (_ [
 		if err := rows.Scan(&ch.Seq, &ch.TaskID, &ch.StateName, &ch.Attempt, &ch.Stream, &at, &ch.Data, &cut, &first); err != nil {
 			return nil, err
 		}
-		ch.Time = fromNanos(at)
+		ch.Time = sqlrows.FromNanos(at)
 		if cut > 0 && ch.Seq == first && q.After < first {
 			ch.Cut = cut
 			ch.Data = append([]byte(store.CutMarker(cut)), ch.Data...)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // CreateNamespace inserts n; ErrExists when its name or account is taken
@@ -13,7 +14,7 @@ import (
 func (s *Store) CreateNamespace(ctx context.Context, n *store.Namespace) error {
 	return s.insert(ctx, fmt.Sprintf("namespace %q (account %s)", n.Name, n.AccountID),
 		`INSERT INTO namespaces (name, account_id, created, execution_retention) VALUES ($1, $2, $3, $4)`,
-		n.Name, n.AccountID, nanos(n.Created), int64(n.ExecutionRetention))
+		n.Name, n.AccountID, sqlrows.Nanos(n.Created), int64(n.ExecutionRetention))
 }
 
 // GetNamespace returns the namespace of that name.
@@ -43,7 +44,7 @@ func scanNamespace(r scanner) (*store.Namespace, error) {
 	if err := r.Scan(&n.Name, &n.AccountID, &created, &retention); err != nil {
 		return nil, err
 	}
-	n.Created, n.ExecutionRetention = fromNanos(created), time.Duration(retention)
+	n.Created, n.ExecutionRetention = sqlrows.FromNanos(created), time.Duration(retention)
 	return n, nil
 }
 

@@ -49,7 +49,7 @@ func (s *Store) CreateEventBus(ctx context.Context, b *store.EventBus) error {
 	}
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO event_buses (account, name, description, created, modified) VALUES ($1, $2, $3, $4, $5)`,
-			b.Account, b.Name, b.Description, nanos(b.Created), nanos(b.Modified))
+			b.Account, b.Name, b.Description, sqlrows.Nanos(b.Created), sqlrows.Nanos(b.Modified))
 		if isUnique(err) {
 			return fmt.Errorf("event bus %q of %s: %w", b.Name, b.Account, store.ErrExists)
 		}
@@ -65,7 +65,7 @@ func scanBus(r scanner) (*store.EventBus, error) {
 	if err := r.Scan(&b.Account, &b.Name, &b.Description, &created, &modified); err != nil {
 		return nil, err
 	}
-	b.Created, b.Modified = fromNanos(created), fromNanos(modified)
+	b.Created, b.Modified = sqlrows.FromNanos(created), sqlrows.FromNanos(modified)
 	return &b, nil
 }
 
@@ -163,11 +163,11 @@ func (s *Store) PutRule(ctx context.Context, r *store.Rule, maxRules int) (creat
 			}
 			_, err = tx.Exec(ctx, `INSERT INTO event_rules (account, bus, name, event_pattern, schedule, state, description, role_arn, created, modified)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, r.Account, r.Bus, r.Name, r.EventPattern, r.ScheduleExpression, r.State,
-				r.Description, r.RoleArn, nanos(r.Created), nanos(r.Modified))
+				r.Description, r.RoleArn, sqlrows.Nanos(r.Created), sqlrows.Nanos(r.Modified))
 		case err == nil:
 			_, err = tx.Exec(ctx, `UPDATE event_rules SET event_pattern = $1, schedule = $2, state = $3, description = $4, role_arn = $5, modified = $6
 				WHERE account = $7 AND bus = $8 AND name = $9`, r.EventPattern, r.ScheduleExpression, r.State, r.Description, r.RoleArn,
-				nanos(r.Modified), r.Account, r.Bus, r.Name)
+				sqlrows.Nanos(r.Modified), r.Account, r.Bus, r.Name)
 		}
 		if err != nil {
 			return err
@@ -186,7 +186,7 @@ func scanRule(r scanner) (*store.Rule, error) {
 		&created, &modified); err != nil {
 		return nil, err
 	}
-	x.Created, x.Modified = fromNanos(created), fromNanos(modified)
+	x.Created, x.Modified = sqlrows.FromNanos(created), sqlrows.FromNanos(modified)
 	return &x, nil
 }
 
@@ -263,7 +263,7 @@ func fillTargets(ctx context.Context, q querier, account, bus string, rules []*s
 func (s *Store) SetRuleState(ctx context.Context, account, bus, name, state string, modified time.Time) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE event_rules SET state = $1, modified = $2 WHERE account = $3 AND bus = $4 AND name = $5`,
-			state, nanos(modified), account, bus, name)
+			state, sqlrows.Nanos(modified), account, bus, name)
 		if err := mustAffect(tag, err, "rule", name); err != nil {
 			return err
 		}
@@ -339,7 +339,7 @@ func (s *Store) PutTargets(ctx context.Context, account, bus, rule string, targe
 		for _, t := range targets {
 			b.Queue(`INSERT INTO event_targets (account, bus, rule, id, arn, spec) VALUES ($1, $2, $3, $4, $5, $6)
 				ON CONFLICT (account, bus, rule, id) DO UPDATE SET arn = excluded.arn, spec = excluded.spec`,
-				account, bus, rule, t.ID, t.Arn, nonNil(t.Spec))
+				account, bus, rule, t.ID, t.Arn, sqlrows.NonNil(t.Spec))
 		}
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return err

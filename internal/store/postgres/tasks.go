@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 const taskColumns = `t.token, e.arn, t.task_id, t.kind, t.resource, t.activity_arn,
@@ -53,6 +54,6 @@ func scanTask(r pgx.Row) (*store.Task, error) {
 		&t.HeartbeatSec, &created, &started); err != nil {
 		return nil, err
 	}
-	t.CreatedAt, t.StartedAt = fromNanos(created), fromNanos(started)
+	t.CreatedAt, t.StartedAt = sqlrows.FromNanos(created), sqlrows.FromNanos(started)
 	return &t, nil
 }

@@ -25,7 +25,7 @@ func (s *Store) AppendAudit(ctx context.Context, entries []*store.AuditEntry) er
 		}
 		defer st.Close()
 		for _, a := range entries {
-			res, err := st.ExecContext(ctx, nanos(a.Time), a.Principal, a.Kind, a.RemoteAddr, a.Method, a.Path, a.Operation, a.Namespace, a.Resource, a.Status)
+			res, err := st.ExecContext(ctx, sqlrows.Nanos(a.Time), a.Principal, a.Kind, a.RemoteAddr, a.Method, a.Path, a.Operation, a.Namespace, a.Resource, a.Status)
 			if err != nil {
 				return err
 			}
@@ -57,11 +57,11 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter, page store.P
 	}
 	if !f.Since.IsZero() {
 		where = append(where, `at >= ?`)
-		args = append(args, nanos(f.Since))
+		args = append(args, sqlrows.Nanos(f.Since))
 	}
 	if !f.Until.IsZero() {
 		where = append(where, `at < ?`)
-		args = append(args, nanos(f.Until))
+		args = append(args, sqlrows.Nanos(f.Until))
 	}
 	if ok {
 		where = append(where, `seq < ?`)
@@ -81,7 +81,7 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter, page store.P
 		var a store.AuditEntry
 		var at int64
 		err := r.Scan(&a.Seq, &at, &a.Principal, &a.Kind, &a.RemoteAddr, &a.Method, &a.Path, &a.Operation, &a.Namespace, &a.Resource, &a.Status)
-		a.Time = fromNanos(at)
+		a.Time = sqlrows.FromNanos(at)
 		return &a, err
 	})
 	if err != nil {
@@ -98,7 +98,7 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter, page store.P
 func (s *Store) TrimAudit(ctx context.Context, before time.Time, limit int) (int, error) {
 	var n int64
 	err := s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
-		res, err := c.ExecContext(ctx, `DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE at < ? ORDER BY at LIMIT ?)`, nanos(before), max(limit, 1))
+		res, err := c.ExecContext(ctx, `DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE at < ? ORDER BY at LIMIT ?)`, sqlrows.Nanos(before), max(limit, 1))
 		if err != nil {
 			return err
 		}

@@ -25,7 +25,7 @@ func (s *Store) CreateStateMachine(ctx context.Context, sm *store.StateMachine) 
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			sm.Arn, sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Description,
 			sm.LoggingConfiguration, sm.TracingConfiguration, sm.RevisionID,
-			nanos(sm.CreatedAt), nanos(sm.UpdatedAt), language(sm.Language), sm.Bundle)
+			sqlrows.Nanos(sm.CreatedAt), sqlrows.Nanos(sm.UpdatedAt), sqlrows.Language(sm.Language), sm.Bundle)
 		if isUnique(err) {
 			return fmt.Errorf("state machine %q: %w", sm.Arn, store.ErrExists)
 		}
@@ -42,7 +42,7 @@ func (s *Store) UpdateStateMachine(ctx context.Context, sm *store.StateMachine) 
 			WHERE arn = ?`,
 			sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Description,
 			sm.LoggingConfiguration, sm.TracingConfiguration, sm.RevisionID,
-			nanos(sm.CreatedAt), nanos(sm.UpdatedAt), language(sm.Language), sm.Bundle, sm.Arn)
+			sqlrows.Nanos(sm.CreatedAt), sqlrows.Nanos(sm.UpdatedAt), sqlrows.Language(sm.Language), sm.Bundle, sm.Arn)
 		return mustAffect(res, err, "state machine", sm.Arn)
 	})
 }
@@ -112,7 +112,7 @@ func (s *Store) CreateVersion(ctx context.Context, v *store.Version) error {
 		_, err = c.ExecContext(ctx, `INSERT INTO versions (`+versionColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			arn, v.StateMachineArn, num, v.Definition, v.RoleArn, v.Type,
-			v.Description, v.RevisionID, nanos(v.CreatedAt), language(v.Language), v.Bundle)
+			v.Description, v.RevisionID, sqlrows.Nanos(v.CreatedAt), sqlrows.Language(v.Language), v.Bundle)
 		if isUnique(err) {
 			return fmt.Errorf("version %q: %w", arn, store.ErrExists)
 		}
@@ -178,7 +178,7 @@ func (s *Store) CreateAlias(ctx context.Context, a *store.Alias) error {
 		}
 		_, err = c.ExecContext(ctx, `INSERT INTO aliases (`+aliasColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			a.Arn, a.StateMachineArn, a.Name, a.Description, string(routing),
-			nanos(a.CreatedAt), nanos(a.UpdatedAt))
+			sqlrows.Nanos(a.CreatedAt), sqlrows.Nanos(a.UpdatedAt))
 		if isUnique(err) {
 			return fmt.Errorf("alias %q: %w", a.Arn, store.ErrExists)
 		}
@@ -196,7 +196,7 @@ func (s *Store) UpdateAlias(ctx context.Context, a *store.Alias) error {
 	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
 		res, err := c.ExecContext(ctx, `UPDATE aliases SET description = ?, routing = ?,
 			created_at = ?, updated_at = ? WHERE arn = ?`,
-			a.Description, string(routing), nanos(a.CreatedAt), nanos(a.UpdatedAt), a.Arn)
+			a.Description, string(routing), sqlrows.Nanos(a.CreatedAt), sqlrows.Nanos(a.UpdatedAt), a.Arn)
 		return mustAffect(res, err, "alias", a.Arn)
 	})
 }
@@ -238,7 +238,7 @@ func (s *Store) DeleteAlias(ctx context.Context, arn string) error {
 func (s *Store) CreateActivity(ctx context.Context, a *store.Activity) error {
 	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
 		_, err := c.ExecContext(ctx, `INSERT INTO activities (arn, name, created_at) VALUES (?, ?, ?)`,
-			a.Arn, a.Name, nanos(a.CreatedAt))
+			a.Arn, a.Name, sqlrows.Nanos(a.CreatedAt))
 		if isUnique(err) {
 			return fmt.Errorf("activity %q: %w", a.Arn, store.ErrExists)
 		}
@@ -364,15 +364,6 @@ func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) 
 	return out, rows.Err()
 }
 
-// language is the language stored for a definition: "asl", the only one
-// before languages were recorded, when none is given.
-func language(l string) string {
-	if l == "" {
-		return "asl"
-	}
-	return l
-}
-
 func scanStateMachine(r scanner) (*store.StateMachine, error) {
 	var sm store.StateMachine
 	var created, updated int64
@@ -380,7 +371,7 @@ func scanStateMachine(r scanner) (*store.StateMachine, error) {
 		&sm.LoggingConfiguration, &sm.TracingConfiguration, &sm.RevisionID, &created, &updated, &sm.Language, &sm.Bundle); err != nil {
 		return nil, err
 	}
-	sm.CreatedAt, sm.UpdatedAt = fromNanos(created), fromNanos(updated)
+	sm.CreatedAt, sm.UpdatedAt = sqlrows.FromNanos(created), sqlrows.FromNanos(updated)
 	return &sm, nil
 }
 
@@ -391,7 +382,7 @@ func scanVersion(r scanner) (*store.Version, error) {
 		&v.Description, &v.RevisionID, &created, &v.Language, &v.Bundle); err != nil {
 		return nil, err
 	}
-	v.CreatedAt = fromNanos(created)
+	v.CreatedAt = sqlrows.FromNanos(created)
 	return &v, nil
 }
 
@@ -408,7 +399,7 @@ func scanAlias(r scanner) (*store.Alias, error) {
 	if len(a.Routing) == 0 {
 		a.Routing = nil
 	}
-	a.CreatedAt, a.UpdatedAt = fromNanos(created), fromNanos(updated)
+	a.CreatedAt, a.UpdatedAt = sqlrows.FromNanos(created), sqlrows.FromNanos(updated)
 	return &a, nil
 }
 
@@ -418,7 +409,7 @@ func scanActivity(r scanner) (*store.Activity, error) {
 	if err := r.Scan(&a.Arn, &a.Name, &created); err != nil {
 		return nil, err
 	}
-	a.CreatedAt = fromNanos(created)
+	a.CreatedAt = sqlrows.FromNanos(created)
 	return &a, nil
 }
 

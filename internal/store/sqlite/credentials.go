@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // CreateCredential inserts c; ErrExists when its ID is taken.
@@ -24,7 +25,7 @@ func (s *Store) CreateCredential(ctx context.Context, cr *store.Credential) erro
 	}
 	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
 		_, err := c.ExecContext(ctx, `INSERT INTO credentials (id, kind, name, secret, roles, created, expires, revoked, last_used) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			cr.ID, cr.Kind, cr.Name, cr.Secret, string(roles), nanos(cr.Created), nanos(cr.Expires), nanos(cr.Revoked), nanos(cr.LastUsed))
+			cr.ID, cr.Kind, cr.Name, cr.Secret, string(roles), sqlrows.Nanos(cr.Created), sqlrows.Nanos(cr.Expires), sqlrows.Nanos(cr.Revoked), sqlrows.Nanos(cr.LastUsed))
 		if isUnique(err) {
 			return fmt.Errorf("credential %q: %w", cr.ID, store.ErrExists)
 		}
@@ -47,7 +48,7 @@ func scanCredential(r scanner) (*store.Credential, error) {
 	if len(c.Roles) == 0 {
 		c.Roles = nil
 	}
-	c.Created, c.Expires, c.Revoked, c.LastUsed = fromNanos(created), fromNanos(expires), fromNanos(revoked), fromNanos(used)
+	c.Created, c.Expires, c.Revoked, c.LastUsed = sqlrows.FromNanos(created), sqlrows.FromNanos(expires), sqlrows.FromNanos(revoked), sqlrows.FromNanos(used)
 	return &c, nil
 }
 
@@ -83,7 +84,7 @@ func (s *Store) ListCredentials(ctx context.Context, kind string) (_ []*store.Cr
 // RevokeCredential sets the revocation time unless it is set already.
 func (s *Store) RevokeCredential(ctx context.Context, id string, at time.Time) error {
 	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
-		res, err := c.ExecContext(ctx, `UPDATE credentials SET revoked = CASE WHEN revoked = 0 THEN ? ELSE revoked END WHERE id = ?`, nanos(at), id)
+		res, err := c.ExecContext(ctx, `UPDATE credentials SET revoked = CASE WHEN revoked = 0 THEN ? ELSE revoked END WHERE id = ?`, sqlrows.Nanos(at), id)
 		return mustAffect(res, err, "credential", id)
 	})
 }
@@ -91,7 +92,7 @@ func (s *Store) RevokeCredential(ctx context.Context, id string, at time.Time) e
 // TouchCredential sets the time of last use.
 func (s *Store) TouchCredential(ctx context.Context, id string, at time.Time) error {
 	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
-		res, err := c.ExecContext(ctx, `UPDATE credentials SET last_used = ? WHERE id = ?`, nanos(at), id)
+		res, err := c.ExecContext(ctx, `UPDATE credentials SET last_used = ? WHERE id = ?`, sqlrows.Nanos(at), id)
 		return mustAffect(res, err, "credential", id)
 	})
 }

@@ -92,7 +92,7 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, pag
 	if len(out) > n {
 		out = out[:n]
 		last := out[n-1]
-		return out, sqlrows.EncodeToken(sqlrows.PageKey{Kind: sqlrows.KindExecutions, N: nanos(last.StartDate), S: last.Arn}), nil
+		return out, sqlrows.EncodeToken(sqlrows.PageKey{Kind: sqlrows.KindExecutions, N: sqlrows.Nanos(last.StartDate), S: last.Arn}), nil
 	}
 	return out, "", nil
 }
@@ -108,7 +108,7 @@ func scanExecution(r scanner, extra ...any) (*store.Execution, error) {
 	if err := r.Scan(dest...); err != nil {
 		return nil, err
 	}
-	x.StartDate, x.StopDate, x.RedriveDate = fromNanos(start), fromNanos(stop), fromNanos(redrive)
-	x.LogicalDate = fromNanos(logical)
+	x.StartDate, x.StopDate, x.RedriveDate = sqlrows.FromNanos(start), sqlrows.FromNanos(stop), sqlrows.FromNanos(redrive)
+	x.LogicalDate = sqlrows.FromNanos(logical)
 	return &x, nil
 }

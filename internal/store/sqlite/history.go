@@ -60,7 +60,7 @@ func (s *Store) History(ctx context.Context, executionArn string, reverse bool, 
 		if err := rows.Scan(&e.ID, &e.Type, &ts, &e.Previous, &e.Body); err != nil {
 			return nil, "", err
 		}
-		e.Timestamp = fromNanos(ts)
+		e.Timestamp = sqlrows.FromNanos(ts)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // logAttempt is the key of one attempt's log.
@@ -55,7 +56,7 @@ func (s *Store) AppendLogs(ctx context.Context, maxBytes int64, chunks []*store.
 		added := map[logAttempt]int64{}
 		var order []logAttempt
 		for _, ch := range chunks {
-			res, err := ins.ExecContext(ctx, ch.ExecutionArn, ch.TaskID, ch.StateName, ch.Attempt, ch.Stream, nanos(ch.Time), nonNil(ch.Data))
+			res, err := ins.ExecContext(ctx, ch.ExecutionArn, ch.TaskID, ch.StateName, ch.Attempt, ch.Stream, sqlrows.Nanos(ch.Time), sqlrows.NonNil(ch.Data))
 			if err != nil {
 				return fmt.Errorf("task log: %w", err)
 			}
@@ -172,7 +173,7 @@ func (s *Store) ReadLogs(ctx context.Context, arn string, q store.LogQuery) (_ [
 		if err := rows.Scan(&ch.Seq, &ch.TaskID, &ch.StateName, &ch.Attempt, &ch.Stream, &at, &ch.Data, &cut, &first); err != nil {
 			return nil, err
 		}
-		ch.Time = fromNanos(at)
+		ch.Time = sqlrows.FromNanos(at)
 		if cut > 0 && ch.Seq == first && q.After < first {
 			ch.Cut = cut
 			ch.Data = append([]byte(store.CutMarker(cut)), ch.Data...)

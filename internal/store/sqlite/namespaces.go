@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // CreateNamespace inserts n; ErrExists when its name or account is taken.
 func (s *Store) CreateNamespace(ctx context.Context, n *store.Namespace) error {
 	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
 		_, err := c.ExecContext(ctx, `INSERT INTO namespaces (name, account_id, created, execution_retention) VALUES (?, ?, ?, ?)`,
-			n.Name, n.AccountID, nanos(n.Created), int64(n.ExecutionRetention))
+			n.Name, n.AccountID, sqlrows.Nanos(n.Created), int64(n.ExecutionRetention))
 		if isUnique(err) {
 			return fmt.Errorf("namespace %q (account %s): %w", n.Name, n.AccountID, store.ErrExists)
 		}
@@ -34,7 +35,7 @@ func (s *Store) GetNamespace(ctx context.Context, name string) (_ *store.Namespa
 	if err != nil {
 		return nil, err
 	}
-	n.Created, n.ExecutionRetention = fromNanos(created), time.Duration(retention)
+	n.Created, n.ExecutionRetention = sqlrows.FromNanos(created), time.Duration(retention)
 	return n, nil
 }
 
@@ -53,7 +54,7 @@ func (s *Store) ListNamespaces(ctx context.Context) (_ []*store.Namespace, err e
 		if err := rows.Scan(&n.Name, &n.AccountID, &created, &retention); err != nil {
 			return nil, err
 		}
-		n.Created, n.ExecutionRetention = fromNanos(created), time.Duration(retention)
+		n.Created, n.ExecutionRetention = sqlrows.FromNanos(created), time.Duration(retention)
 		out = append(out, n)
 	}
 	return out, rows.Err()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // closedStatuses are the statuses retention deletes: an execution in them
@@ -21,7 +22,7 @@ const closedStatuses = `('SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED')`
 // each again there: one redriven meanwhile is left alone.
 func (s *Store) DeleteClosedExecutions(ctx context.Context, arnPrefix string, before time.Time, limit int) (n int, err error) {
 	defer s.fault(&err)
-	cut := nanos(before)
+	cut := sqlrows.Nanos(before)
 	// start_date <= stop_date: the bound on start_date lets the scan use
 	// the index on (status, start_date, arn).
 	rows, err := s.query(ctx, `SELECT id FROM executions WHERE status IN `+closedStatuses+`

@@ -26,7 +26,7 @@ func (s *Store) CreateEventBus(ctx context.Context, b *store.EventBus) error {
 	}
 	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
 		_, err := c.ExecContext(ctx, `INSERT INTO event_buses (account, name, description, created, modified) VALUES (?, ?, ?, ?, ?)`,
-			b.Account, b.Name, b.Description, nanos(b.Created), nanos(b.Modified))
+			b.Account, b.Name, b.Description, sqlrows.Nanos(b.Created), sqlrows.Nanos(b.Modified))
 		if isUnique(err) {
 			return fmt.Errorf("event bus %q of %s: %w", b.Name, b.Account, store.ErrExists)
 		}
@@ -42,7 +42,7 @@ func scanBus(r scanner) (*store.EventBus, error) {
 	if err := r.Scan(&b.Account, &b.Name, &b.Description, &created, &modified); err != nil {
 		return nil, err
 	}
-	b.Created, b.Modified = fromNanos(created), fromNanos(modified)
+	b.Created, b.Modified = sqlrows.FromNanos(created), sqlrows.FromNanos(modified)
 	return &b, nil
 }
 
@@ -127,11 +127,11 @@ func (s *Store) PutRule(ctx context.Context, r *store.Rule, maxRules int) (creat
 			}
 			_, err = c.ExecContext(ctx, `INSERT INTO event_rules (account, bus, name, event_pattern, schedule, state, description, role_arn, created, modified)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.Account, r.Bus, r.Name, r.EventPattern, r.ScheduleExpression, r.State,
-				r.Description, r.RoleArn, nanos(r.Created), nanos(r.Modified))
+				r.Description, r.RoleArn, sqlrows.Nanos(r.Created), sqlrows.Nanos(r.Modified))
 		case err == nil:
 			_, err = c.ExecContext(ctx, `UPDATE event_rules SET event_pattern = ?, schedule = ?, state = ?, description = ?, role_arn = ?, modified = ?
 				WHERE account = ? AND bus = ? AND name = ?`, r.EventPattern, r.ScheduleExpression, r.State, r.Description, r.RoleArn,
-				nanos(r.Modified), r.Account, r.Bus, r.Name)
+				sqlrows.Nanos(r.Modified), r.Account, r.Bus, r.Name)
 		}
 		if err != nil {
 			return err
@@ -150,7 +150,7 @@ func scanRule(r scanner) (*store.Rule, error) {
 		&created, &modified); err != nil {
 		return nil, err
 	}
-	x.Created, x.Modified = fromNanos(created), fromNanos(modified)
+	x.Created, x.Modified = sqlrows.FromNanos(created), sqlrows.FromNanos(modified)
 	return &x, nil
 }
 
@@ -217,7 +217,7 @@ func (s *Store) fillTargets(ctx context.Context, account, bus string, rules []*s
 func (s *Store) SetRuleState(ctx context.Context, account, bus, name, state string, modified time.Time) error {
 	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
 		res, err := c.ExecContext(ctx, `UPDATE event_rules SET state = ?, modified = ? WHERE account = ? AND bus = ? AND name = ?`,
-			state, nanos(modified), account, bus, name)
+			state, sqlrows.Nanos(modified), account, bus, name)
 		if err := mustAffect(res, err, "rule", name); err != nil {
 			return err
 		}
