@@ -44,7 +44,7 @@ func (s *Store) AppendAudit(ctx context.Context, entries []*store.AuditEntry) er
 // ListAudit returns the entries f selects, highest Seq first.
 func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter, page store.Page) (_ []*store.AuditEntry, _ string, err error) {
 	defer fault(&err)
-	q := `SELECT seq, at, principal, kind, remote_addr, method, path, operation, namespace, resource, status FROM audit WHERE TRUE`
+	q := `SELECT ` + sqlrows.AuditColumns + ` FROM audit WHERE TRUE`
 	var args []any
 	cond := func(c string, v any) {
 		args = append(args, v)
@@ -65,19 +65,9 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter, page store.P
 	return list(ctx, s, page, listQuery[*store.AuditEntry]{
 		kind: sqlrows.KindAudit, sel: q, args: args,
 		after: `seq < $%d`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.N} },
-		order: `seq DESC`, scan: scanAudit,
+		order: `seq DESC`, scan: sqlrows.ScanAudit,
 		key: func(a *store.AuditEntry) sqlrows.PageKey { return sqlrows.PageKey{N: a.Seq} },
 	})
-}
-
-func scanAudit(r scanner) (*store.AuditEntry, error) {
-	var a store.AuditEntry
-	var at int64
-	if err := r.Scan(&a.Seq, &at, &a.Principal, &a.Kind, &a.RemoteAddr, &a.Method, &a.Path, &a.Operation, &a.Namespace, &a.Resource, &a.Status); err != nil {
-		return nil, err
-	}
-	a.Time = sqlrows.FromNanos(at)
-	return &a, nil
 }
 
 // TrimAudit deletes up to limit of the oldest entries older than before.

@@ -21,32 +21,13 @@ func (s *Store) CreateCredential(ctx context.Context, cr *store.Credential) erro
 	if cr.Roles == nil {
 		roles = []byte("[]")
 	}
-	return s.insert(ctx, fmt.Sprintf("credential %q", cr.ID), `INSERT INTO credentials (`+credentialColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+	return s.insert(ctx, fmt.Sprintf("credential %q", cr.ID), `INSERT INTO credentials (`+sqlrows.CredentialColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		cr.ID, cr.Kind, cr.Name, sqlrows.NonNil(cr.Secret), string(roles), sqlrows.Nanos(cr.Created), sqlrows.Nanos(cr.Expires), sqlrows.Nanos(cr.Revoked), sqlrows.Nanos(cr.LastUsed))
-}
-
-const credentialColumns = `id, kind, name, secret, roles, created, expires, revoked, last_used`
-
-func scanCredential(r scanner) (*store.Credential, error) {
-	var c store.Credential
-	var roles string
-	var created, expires, revoked, used int64
-	if err := r.Scan(&c.ID, &c.Kind, &c.Name, &c.Secret, &roles, &created, &expires, &revoked, &used); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(roles), &c.Roles); err != nil {
-		return nil, fmt.Errorf("credential %q: roles: %w", c.ID, err)
-	}
-	if len(c.Roles) == 0 {
-		c.Roles = nil
-	}
-	c.Created, c.Expires, c.Revoked, c.LastUsed = sqlrows.FromNanos(created), sqlrows.FromNanos(expires), sqlrows.FromNanos(revoked), sqlrows.FromNanos(used)
-	return &c, nil
 }
 
 // GetCredential returns the credential of that ID.
 func (s *Store) GetCredential(ctx context.Context, id string) (*store.Credential, error) {
-	return get(ctx, s, scanCredential, "credential", id, `SELECT `+credentialColumns+` FROM credentials WHERE id = $1`)
+	return get(ctx, s, sqlrows.ScanCredential, "credential", id, `SELECT `+sqlrows.CredentialColumns+` FROM credentials WHERE id = $1`)
 }
 
 // ListCredentials returns the credentials of a kind ("" for all), oldest first.
@@ -56,11 +37,11 @@ func (s *Store) ListCredentials(ctx context.Context, kind string) (_ []*store.Cr
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, `SELECT `+credentialColumns+` FROM credentials WHERE $1 = '' OR kind = $1 ORDER BY created, id`, kind)
+	rows, err := q.Query(ctx, `SELECT `+sqlrows.CredentialColumns+` FROM credentials WHERE $1 = '' OR kind = $1 ORDER BY created, id`, kind)
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, scanCredential)
+	return collect(rows, sqlrows.ScanCredential)
 }
 
 // RevokeCredential sets the revocation time unless it is set already (in

@@ -30,7 +30,7 @@ func (s *Store) ListGrants(ctx context.Context) (_ []*store.Grant, err error) {
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, func(r scanner) (*store.Grant, error) {
+	return collect(rows, func(r sqlrows.Scanner) (*store.Grant, error) {
 		var g store.Grant
 		var created int64
 		if err := r.Scan(&g.From, &g.To, &g.Workflow, &created, &g.CreatedBy); err != nil {

@@ -19,10 +19,8 @@ func (s *Store) CreateNamespace(ctx context.Context, n *store.Namespace) error {
 
 // GetNamespace returns the namespace of that name.
 func (s *Store) GetNamespace(ctx context.Context, name string) (*store.Namespace, error) {
-	return get(ctx, s, scanNamespace, "namespace", name, `SELECT `+namespaceColumns+` FROM namespaces WHERE name = $1`)
+	return get(ctx, s, sqlrows.ScanNamespace, "namespace", name, `SELECT `+sqlrows.NamespaceColumns+` FROM namespaces WHERE name = $1`)
 }
-
-const namespaceColumns = `name, account_id, created, execution_retention`
 
 // ListNamespaces returns every namespace, sorted by name.
 func (s *Store) ListNamespaces(ctx context.Context) (_ []*store.Namespace, err error) {
@@ -31,21 +29,11 @@ func (s *Store) ListNamespaces(ctx context.Context) (_ []*store.Namespace, err e
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, `SELECT `+namespaceColumns+` FROM namespaces ORDER BY name`)
+	rows, err := q.Query(ctx, `SELECT `+sqlrows.NamespaceColumns+` FROM namespaces ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, scanNamespace)
-}
-
-func scanNamespace(r scanner) (*store.Namespace, error) {
-	n := &store.Namespace{}
-	var created, retention int64
-	if err := r.Scan(&n.Name, &n.AccountID, &created, &retention); err != nil {
-		return nil, err
-	}
-	n.Created, n.ExecutionRetention = sqlrows.FromNanos(created), time.Duration(retention)
-	return n, nil
+	return collect(rows, sqlrows.ScanNamespace)
 }
 
 // SetNamespaceRetention sets how long a namespace keeps closed executions.

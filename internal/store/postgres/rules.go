@@ -57,18 +57,6 @@ func (s *Store) CreateEventBus(ctx context.Context, b *store.EventBus) error {
 	})
 }
 
-const busColumns = `account, name, description, created, modified`
-
-func scanBus(r scanner) (*store.EventBus, error) {
-	var b store.EventBus
-	var created, modified int64
-	if err := r.Scan(&b.Account, &b.Name, &b.Description, &created, &modified); err != nil {
-		return nil, err
-	}
-	b.Created, b.Modified = sqlrows.FromNanos(created), sqlrows.FromNanos(modified)
-	return &b, nil
-}
-
 // GetEventBus returns a stored bus.
 func (s *Store) GetEventBus(ctx context.Context, account, name string) (_ *store.EventBus, err error) {
 	defer fault(&err)
@@ -76,7 +64,7 @@ func (s *Store) GetEventBus(ctx context.Context, account, name string) (_ *store
 	if err != nil {
 		return nil, err
 	}
-	b, err := scanBus(q.QueryRow(ctx, `SELECT `+busColumns+` FROM event_buses WHERE account = $1 AND name = $2`, account, name))
+	b, err := sqlrows.ScanBus(q.QueryRow(ctx, `SELECT `+sqlrows.BusColumns+` FROM event_buses WHERE account = $1 AND name = $2`, account, name))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("event bus %q of %s: %w", name, account, store.ErrNotFound)
 	}
@@ -87,9 +75,9 @@ func (s *Store) GetEventBus(ctx context.Context, account, name string) (_ *store
 func (s *Store) ListEventBuses(ctx context.Context, account, prefix string, page store.Page) (_ []*store.EventBus, _ string, err error) {
 	defer fault(&err)
 	return list(ctx, s, page, listQuery[*store.EventBus]{
-		kind: sqlrows.KindEventBuses, sel: `SELECT ` + busColumns + ` FROM event_buses WHERE account = $1 AND starts_with(name, $2)`,
+		kind: sqlrows.KindEventBuses, sel: `SELECT ` + sqlrows.BusColumns + ` FROM event_buses WHERE account = $1 AND starts_with(name, $2)`,
 		args: []any{account, prefix}, after: `name > $%d`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.T} },
-		order: `name`, scan: scanBus,
+		order: `name`, scan: sqlrows.ScanBus,
 		key: func(b *store.EventBus) sqlrows.PageKey { return sqlrows.PageKey{T: b.Name} },
 	})
 }
@@ -177,19 +165,6 @@ func (s *Store) PutRule(ctx context.Context, r *store.Rule, maxRules int) (creat
 	return created, err
 }
 
-const ruleColumns = `account, bus, name, event_pattern, schedule, state, description, role_arn, created, modified`
-
-func scanRule(r scanner) (*store.Rule, error) {
-	var x store.Rule
-	var created, modified int64
-	if err := r.Scan(&x.Account, &x.Bus, &x.Name, &x.EventPattern, &x.ScheduleExpression, &x.State, &x.Description, &x.RoleArn,
-		&created, &modified); err != nil {
-		return nil, err
-	}
-	x.Created, x.Modified = sqlrows.FromNanos(created), sqlrows.FromNanos(modified)
-	return &x, nil
-}
-
 // GetRule returns a rule with its targets.
 func (s *Store) GetRule(ctx context.Context, account, bus, name string) (_ *store.Rule, err error) {
 	defer fault(&err)
@@ -197,7 +172,7 @@ func (s *Store) GetRule(ctx context.Context, account, bus, name string) (_ *stor
 	if err != nil {
 		return nil, err
 	}
-	r, err := scanRule(q.QueryRow(ctx, `SELECT `+ruleColumns+` FROM event_rules WHERE account = $1 AND bus = $2 AND name = $3`, account, bus, name))
+	r, err := sqlrows.ScanRule(q.QueryRow(ctx, `SELECT `+sqlrows.RuleColumns+` FROM event_rules WHERE account = $1 AND bus = $2 AND name = $3`, account, bus, name))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("rule %q on bus %q of %s: %w", name, bus, account, store.ErrNotFound)
 	}
@@ -211,9 +186,9 @@ func (s *Store) GetRule(ctx context.Context, account, bus, name string) (_ *stor
 func (s *Store) ListRules(ctx context.Context, account, bus, prefix string, page store.Page) (_ []*store.Rule, _ string, err error) {
 	defer fault(&err)
 	rules, next, err := list(ctx, s, page, listQuery[*store.Rule]{
-		kind: sqlrows.KindRules, sel: `SELECT ` + ruleColumns + ` FROM event_rules WHERE account = $1 AND bus = $2 AND starts_with(name, $3)`,
+		kind: sqlrows.KindRules, sel: `SELECT ` + sqlrows.RuleColumns + ` FROM event_rules WHERE account = $1 AND bus = $2 AND starts_with(name, $3)`,
 		args: []any{account, bus, prefix}, after: `name > $%d`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.T} },
-		order: `name`, scan: scanRule,
+		order: `name`, scan: sqlrows.ScanRule,
 		key: func(r *store.Rule) sqlrows.PageKey { return sqlrows.PageKey{T: r.Name} },
 	})
 	if err != nil {

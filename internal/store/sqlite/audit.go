@@ -67,7 +67,7 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter, page store.P
 		where = append(where, `seq < ?`)
 		args = append(args, k.N)
 	}
-	q := `SELECT seq, at, principal, kind, remote_addr, method, path, operation, namespace, resource, status FROM audit`
+	q := `SELECT ` + sqlrows.AuditColumns + ` FROM audit`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}
@@ -77,13 +77,7 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter, page store.P
 	if err != nil {
 		return nil, "", err
 	}
-	out, err := collect(rows, func(r scanner) (*store.AuditEntry, error) {
-		var a store.AuditEntry
-		var at int64
-		err := r.Scan(&a.Seq, &at, &a.Principal, &a.Kind, &a.RemoteAddr, &a.Method, &a.Path, &a.Operation, &a.Namespace, &a.Resource, &a.Status)
-		a.Time = sqlrows.FromNanos(at)
-		return &a, err
-	})
+	out, err := collect(rows, sqlrows.ScanAudit)
 	if err != nil {
 		return nil, "", err
 	}

@@ -15,13 +15,10 @@ import (
 // Catalog: state machines, versions, aliases and activities. These writes
 // are rare; each runs in its own transaction on the writer connection.
 
-const smColumns = `arn, name, type, definition, role_arn, description,
-	logging_configuration, tracing_configuration, revision_id, created_at, updated_at, language, bundle`
-
 // CreateStateMachine inserts sm; ErrExists when its ARN is taken.
 func (s *Store) CreateStateMachine(ctx context.Context, sm *store.StateMachine) error {
 	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
-		_, err := c.ExecContext(ctx, `INSERT INTO state_machines (`+smColumns+`)
+		_, err := c.ExecContext(ctx, `INSERT INTO state_machines (`+sqlrows.StateMachineColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			sm.Arn, sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Description,
 			sm.LoggingConfiguration, sm.TracingConfiguration, sm.RevisionID,
@@ -50,8 +47,8 @@ func (s *Store) UpdateStateMachine(ctx context.Context, sm *store.StateMachine) 
 // GetStateMachine returns the state machine with that ARN.
 func (s *Store) GetStateMachine(ctx context.Context, arn string) (_ *store.StateMachine, err error) {
 	defer s.fault(&err)
-	row := s.queryRow(ctx, `SELECT `+smColumns+` FROM state_machines WHERE arn = ?`, arn)
-	sm, err := scanStateMachine(row)
+	row := s.queryRow(ctx, `SELECT `+sqlrows.StateMachineColumns+` FROM state_machines WHERE arn = ?`, arn)
+	sm, err := sqlrows.ScanStateMachine(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("state machine %q: %w", arn, store.ErrNotFound)
 	}
@@ -62,9 +59,9 @@ func (s *Store) GetStateMachine(ctx context.Context, arn string) (_ *store.State
 func (s *Store) ListStateMachines(ctx context.Context, page store.Page) (_ []*store.StateMachine, _ string, err error) {
 	defer s.fault(&err)
 	return list(ctx, s, page, listQuery[*store.StateMachine]{
-		kind: sqlrows.KindStateMachines, sel: `SELECT ` + smColumns + ` FROM state_machines WHERE 1`,
+		kind: sqlrows.KindStateMachines, sel: `SELECT ` + sqlrows.StateMachineColumns + ` FROM state_machines WHERE 1`,
 		after: `(name, arn) > (?, ?)`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.T, k.S} },
-		order: `name, arn`, scan: scanStateMachine,
+		order: `name, arn`, scan: sqlrows.ScanStateMachine,
 		key: func(x *store.StateMachine) sqlrows.PageKey { return sqlrows.PageKey{T: x.Name, S: x.Arn} },
 	})
 }
@@ -90,9 +87,6 @@ func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
 	})
 }
 
-const versionColumns = `arn, state_machine_arn, number, definition, role_arn, type,
-	description, revision_id, created_at, language, bundle`
-
 // CreateVersion numbers v after the last version ever published of its
 // state machine, sets v.Number and v.Arn and inserts it. ErrNotFound when
 // the state machine does not exist.
@@ -109,7 +103,7 @@ func (s *Store) CreateVersion(ctx context.Context, v *store.Version) error {
 			return err
 		}
 		arn = v.StateMachineArn + ":" + strconv.FormatInt(num, 10)
-		_, err = c.ExecContext(ctx, `INSERT INTO versions (`+versionColumns+`)
+		_, err = c.ExecContext(ctx, `INSERT INTO versions (`+sqlrows.VersionColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			arn, v.StateMachineArn, num, v.Definition, v.RoleArn, v.Type,
 			v.Description, v.RevisionID, sqlrows.Nanos(v.CreatedAt), sqlrows.Language(v.Language), v.Bundle)
@@ -128,8 +122,8 @@ func (s *Store) CreateVersion(ctx context.Context, v *store.Version) error {
 // GetVersion returns the version with that ARN.
 func (s *Store) GetVersion(ctx context.Context, arn string) (_ *store.Version, err error) {
 	defer s.fault(&err)
-	row := s.queryRow(ctx, `SELECT `+versionColumns+` FROM versions WHERE arn = ?`, arn)
-	v, err := scanVersion(row)
+	row := s.queryRow(ctx, `SELECT `+sqlrows.VersionColumns+` FROM versions WHERE arn = ?`, arn)
+	v, err := sqlrows.ScanVersion(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("version %q: %w", arn, store.ErrNotFound)
 	}
@@ -140,9 +134,9 @@ func (s *Store) GetVersion(ctx context.Context, arn string) (_ *store.Version, e
 func (s *Store) ListVersions(ctx context.Context, stateMachineArn string, page store.Page) (_ []*store.Version, _ string, err error) {
 	defer s.fault(&err)
 	return list(ctx, s, page, listQuery[*store.Version]{
-		kind: sqlrows.KindVersions, sel: `SELECT ` + versionColumns + ` FROM versions WHERE state_machine_arn = ?`, args: []any{stateMachineArn},
+		kind: sqlrows.KindVersions, sel: `SELECT ` + sqlrows.VersionColumns + ` FROM versions WHERE state_machine_arn = ?`, args: []any{stateMachineArn},
 		after: `number < ?`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.N} },
-		order: `number DESC`, scan: scanVersion,
+		order: `number DESC`, scan: sqlrows.ScanVersion,
 		key: func(x *store.Version) sqlrows.PageKey { return sqlrows.PageKey{N: x.Number} },
 	})
 }
@@ -157,8 +151,6 @@ func (s *Store) DeleteVersion(ctx context.Context, arn string) error {
 		return mustAffect(res, err, "version", arn)
 	})
 }
-
-const aliasColumns = `arn, state_machine_arn, name, description, routing, created_at, updated_at`
 
 // CreateAlias inserts a; ErrExists when its ARN is taken, ErrNotFound when
 // its state machine does not exist.
@@ -176,7 +168,7 @@ func (s *Store) CreateAlias(ctx context.Context, a *store.Alias) error {
 		if err != nil {
 			return err
 		}
-		_, err = c.ExecContext(ctx, `INSERT INTO aliases (`+aliasColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		_, err = c.ExecContext(ctx, `INSERT INTO aliases (`+sqlrows.AliasColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			a.Arn, a.StateMachineArn, a.Name, a.Description, string(routing),
 			sqlrows.Nanos(a.CreatedAt), sqlrows.Nanos(a.UpdatedAt))
 		if isUnique(err) {
@@ -204,8 +196,8 @@ func (s *Store) UpdateAlias(ctx context.Context, a *store.Alias) error {
 // GetAlias returns the alias with that ARN.
 func (s *Store) GetAlias(ctx context.Context, arn string) (_ *store.Alias, err error) {
 	defer s.fault(&err)
-	row := s.queryRow(ctx, `SELECT `+aliasColumns+` FROM aliases WHERE arn = ?`, arn)
-	a, err := scanAlias(row)
+	row := s.queryRow(ctx, `SELECT `+sqlrows.AliasColumns+` FROM aliases WHERE arn = ?`, arn)
+	a, err := sqlrows.ScanAlias(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("alias %q: %w", arn, store.ErrNotFound)
 	}
@@ -216,9 +208,9 @@ func (s *Store) GetAlias(ctx context.Context, arn string) (_ *store.Alias, err e
 func (s *Store) ListAliases(ctx context.Context, stateMachineArn string, page store.Page) (_ []*store.Alias, _ string, err error) {
 	defer s.fault(&err)
 	return list(ctx, s, page, listQuery[*store.Alias]{
-		kind: sqlrows.KindAliases, sel: `SELECT ` + aliasColumns + ` FROM aliases WHERE state_machine_arn = ?`, args: []any{stateMachineArn},
+		kind: sqlrows.KindAliases, sel: `SELECT ` + sqlrows.AliasColumns + ` FROM aliases WHERE state_machine_arn = ?`, args: []any{stateMachineArn},
 		after: `name > ?`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.S} },
-		order: `name`, scan: scanAlias,
+		order: `name`, scan: sqlrows.ScanAlias,
 		key: func(x *store.Alias) sqlrows.PageKey { return sqlrows.PageKey{S: x.Name} },
 	})
 }
@@ -250,7 +242,7 @@ func (s *Store) CreateActivity(ctx context.Context, a *store.Activity) error {
 func (s *Store) GetActivity(ctx context.Context, arn string) (_ *store.Activity, err error) {
 	defer s.fault(&err)
 	row := s.queryRow(ctx, `SELECT arn, name, created_at FROM activities WHERE arn = ?`, arn)
-	a, err := scanActivity(row)
+	a, err := sqlrows.ScanActivity(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("activity %q: %w", arn, store.ErrNotFound)
 	}
@@ -263,7 +255,7 @@ func (s *Store) ListActivities(ctx context.Context, page store.Page) (_ []*store
 	return list(ctx, s, page, listQuery[*store.Activity]{
 		kind: sqlrows.KindActivities, sel: `SELECT arn, name, created_at FROM activities WHERE 1`,
 		after: `(name, arn) > (?, ?)`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.T, k.S} },
-		order: `name, arn`, scan: scanActivity,
+		order: `name, arn`, scan: sqlrows.ScanActivity,
 		key: func(x *store.Activity) sqlrows.PageKey { return sqlrows.PageKey{T: x.Name, S: x.Arn} },
 	})
 }
@@ -347,11 +339,8 @@ func mustAffect(res sql.Result, err error, what, key string) error {
 	return nil
 }
 
-// scanner is a *sql.Row or *sql.Rows.
-type scanner interface{ Scan(dest ...any) error }
-
 // collect scans every row with scan and closes rows.
-func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+func collect[T any](rows *sql.Rows, scan func(sqlrows.Scanner) (T, error)) ([]T, error) {
 	defer rows.Close()
 	var out []T
 	for rows.Next() {
@@ -364,55 +353,6 @@ func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) 
 	return out, rows.Err()
 }
 
-func scanStateMachine(r scanner) (*store.StateMachine, error) {
-	var sm store.StateMachine
-	var created, updated int64
-	if err := r.Scan(&sm.Arn, &sm.Name, &sm.Type, &sm.Definition, &sm.RoleArn, &sm.Description,
-		&sm.LoggingConfiguration, &sm.TracingConfiguration, &sm.RevisionID, &created, &updated, &sm.Language, &sm.Bundle); err != nil {
-		return nil, err
-	}
-	sm.CreatedAt, sm.UpdatedAt = sqlrows.FromNanos(created), sqlrows.FromNanos(updated)
-	return &sm, nil
-}
-
-func scanVersion(r scanner) (*store.Version, error) {
-	var v store.Version
-	var created int64
-	if err := r.Scan(&v.Arn, &v.StateMachineArn, &v.Number, &v.Definition, &v.RoleArn, &v.Type,
-		&v.Description, &v.RevisionID, &created, &v.Language, &v.Bundle); err != nil {
-		return nil, err
-	}
-	v.CreatedAt = sqlrows.FromNanos(created)
-	return &v, nil
-}
-
-func scanAlias(r scanner) (*store.Alias, error) {
-	var a store.Alias
-	var routing string
-	var created, updated int64
-	if err := r.Scan(&a.Arn, &a.StateMachineArn, &a.Name, &a.Description, &routing, &created, &updated); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(routing), &a.Routing); err != nil {
-		return nil, fmt.Errorf("alias %q: routing: %w", a.Arn, err)
-	}
-	if len(a.Routing) == 0 {
-		a.Routing = nil
-	}
-	a.CreatedAt, a.UpdatedAt = sqlrows.FromNanos(created), sqlrows.FromNanos(updated)
-	return &a, nil
-}
-
-func scanActivity(r scanner) (*store.Activity, error) {
-	var a store.Activity
-	var created int64
-	if err := r.Scan(&a.Arn, &a.Name, &created); err != nil {
-		return nil, err
-	}
-	a.CreatedAt = sqlrows.FromNanos(created)
-	return &a, nil
-}
-
 // listQuery is one keyset-paginated catalog list.
 type listQuery[T any] struct {
 	kind      string                      // page token kind
@@ -421,7 +361,7 @@ type listQuery[T any] struct {
 	after     string                      // condition for the rows after a page's last key
 	afterArgs func(sqlrows.PageKey) []any // its arguments
 	order     string                      // ORDER BY, matching after
-	scan      func(scanner) (T, error)
+	scan      func(sqlrows.Scanner) (T, error)
 	key       func(T) sqlrows.PageKey // the key of a row, for the next token
 }
 

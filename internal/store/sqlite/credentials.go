@@ -33,29 +33,10 @@ func (s *Store) CreateCredential(ctx context.Context, cr *store.Credential) erro
 	})
 }
 
-const credentialColumns = `id, kind, name, secret, roles, created, expires, revoked, last_used`
-
-func scanCredential(r scanner) (*store.Credential, error) {
-	var c store.Credential
-	var roles string
-	var created, expires, revoked, used int64
-	if err := r.Scan(&c.ID, &c.Kind, &c.Name, &c.Secret, &roles, &created, &expires, &revoked, &used); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(roles), &c.Roles); err != nil {
-		return nil, fmt.Errorf("credential %q: roles: %w", c.ID, err)
-	}
-	if len(c.Roles) == 0 {
-		c.Roles = nil
-	}
-	c.Created, c.Expires, c.Revoked, c.LastUsed = sqlrows.FromNanos(created), sqlrows.FromNanos(expires), sqlrows.FromNanos(revoked), sqlrows.FromNanos(used)
-	return &c, nil
-}
-
 // GetCredential returns the credential of that ID.
 func (s *Store) GetCredential(ctx context.Context, id string) (_ *store.Credential, err error) {
 	defer s.fault(&err)
-	c, err := scanCredential(s.queryRow(ctx, `SELECT `+credentialColumns+` FROM credentials WHERE id = ?`, id))
+	c, err := sqlrows.ScanCredential(s.queryRow(ctx, `SELECT `+sqlrows.CredentialColumns+` FROM credentials WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("credential %q: %w", id, store.ErrNotFound)
 	}
@@ -65,20 +46,11 @@ func (s *Store) GetCredential(ctx context.Context, id string) (_ *store.Credenti
 // ListCredentials returns the credentials of a kind ("" for all), oldest first.
 func (s *Store) ListCredentials(ctx context.Context, kind string) (_ []*store.Credential, err error) {
 	defer s.fault(&err)
-	rows, err := s.query(ctx, `SELECT `+credentialColumns+` FROM credentials WHERE ? = '' OR kind = ? ORDER BY created, id`, kind, kind)
+	rows, err := s.query(ctx, `SELECT `+sqlrows.CredentialColumns+` FROM credentials WHERE ? = '' OR kind = ? ORDER BY created, id`, kind, kind)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*store.Credential
-	for rows.Next() {
-		c, err := scanCredential(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, sqlrows.ScanCredential)
 }
 
 // RevokeCredential sets the revocation time unless it is set already.

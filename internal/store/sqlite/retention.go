@@ -31,7 +31,7 @@ func (s *Store) DeleteClosedExecutions(ctx context.Context, arnPrefix string, be
 	if err != nil {
 		return 0, err
 	}
-	ids, err := collect(rows, func(r scanner) (int64, error) {
+	ids, err := collect(rows, func(r sqlrows.Scanner) (int64, error) {
 		var id int64
 		return id, r.Scan(&id)
 	})

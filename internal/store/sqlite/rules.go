@@ -34,22 +34,10 @@ func (s *Store) CreateEventBus(ctx context.Context, b *store.EventBus) error {
 	})
 }
 
-const busColumns = `account, name, description, created, modified`
-
-func scanBus(r scanner) (*store.EventBus, error) {
-	var b store.EventBus
-	var created, modified int64
-	if err := r.Scan(&b.Account, &b.Name, &b.Description, &created, &modified); err != nil {
-		return nil, err
-	}
-	b.Created, b.Modified = sqlrows.FromNanos(created), sqlrows.FromNanos(modified)
-	return &b, nil
-}
-
 // GetEventBus returns a stored bus.
 func (s *Store) GetEventBus(ctx context.Context, account, name string) (_ *store.EventBus, err error) {
 	defer s.fault(&err)
-	b, err := scanBus(s.queryRow(ctx, `SELECT `+busColumns+` FROM event_buses WHERE account = ? AND name = ?`, account, name))
+	b, err := sqlrows.ScanBus(s.queryRow(ctx, `SELECT `+sqlrows.BusColumns+` FROM event_buses WHERE account = ? AND name = ?`, account, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("event bus %q of %s: %w", name, account, store.ErrNotFound)
 	}
@@ -61,10 +49,10 @@ func (s *Store) ListEventBuses(ctx context.Context, account, prefix string, page
 	defer s.fault(&err)
 	return list(ctx, s, page, listQuery[*store.EventBus]{
 		kind:  sqlrows.KindEventBuses,
-		sel:   `SELECT ` + busColumns + ` FROM event_buses WHERE account = ? AND substr(name, 1, length(?)) = ?`,
+		sel:   `SELECT ` + sqlrows.BusColumns + ` FROM event_buses WHERE account = ? AND substr(name, 1, length(?)) = ?`,
 		args:  []any{account, prefix, prefix},
 		after: `name > ?`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.T} },
-		order: `name`, scan: scanBus,
+		order: `name`, scan: sqlrows.ScanBus,
 		key: func(b *store.EventBus) sqlrows.PageKey { return sqlrows.PageKey{T: b.Name} },
 	})
 }
@@ -141,23 +129,10 @@ func (s *Store) PutRule(ctx context.Context, r *store.Rule, maxRules int) (creat
 	return created, err
 }
 
-const ruleColumns = `account, bus, name, event_pattern, schedule, state, description, role_arn, created, modified`
-
-func scanRule(r scanner) (*store.Rule, error) {
-	var x store.Rule
-	var created, modified int64
-	if err := r.Scan(&x.Account, &x.Bus, &x.Name, &x.EventPattern, &x.ScheduleExpression, &x.State, &x.Description, &x.RoleArn,
-		&created, &modified); err != nil {
-		return nil, err
-	}
-	x.Created, x.Modified = sqlrows.FromNanos(created), sqlrows.FromNanos(modified)
-	return &x, nil
-}
-
 // GetRule returns a rule with its targets.
 func (s *Store) GetRule(ctx context.Context, account, bus, name string) (_ *store.Rule, err error) {
 	defer s.fault(&err)
-	r, err := scanRule(s.queryRow(ctx, `SELECT `+ruleColumns+` FROM event_rules WHERE account = ? AND bus = ? AND name = ?`, account, bus, name))
+	r, err := sqlrows.ScanRule(s.queryRow(ctx, `SELECT `+sqlrows.RuleColumns+` FROM event_rules WHERE account = ? AND bus = ? AND name = ?`, account, bus, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("rule %q on bus %q of %s: %w", name, bus, account, store.ErrNotFound)
 	}
@@ -172,10 +147,10 @@ func (s *Store) ListRules(ctx context.Context, account, bus, prefix string, page
 	defer s.fault(&err)
 	rules, next, err := list(ctx, s, page, listQuery[*store.Rule]{
 		kind:  sqlrows.KindRules,
-		sel:   `SELECT ` + ruleColumns + ` FROM event_rules WHERE account = ? AND bus = ? AND substr(name, 1, length(?)) = ?`,
+		sel:   `SELECT ` + sqlrows.RuleColumns + ` FROM event_rules WHERE account = ? AND bus = ? AND substr(name, 1, length(?)) = ?`,
 		args:  []any{account, bus, prefix, prefix},
 		after: `name > ?`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.T} },
-		order: `name`, scan: scanRule,
+		order: `name`, scan: sqlrows.ScanRule,
 		key: func(r *store.Rule) sqlrows.PageKey { return sqlrows.PageKey{T: r.Name} },
 	})
 	if err != nil {
