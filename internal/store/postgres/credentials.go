@@ -4,7 +4,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -14,15 +13,12 @@ import (
 
 // CreateCredential inserts c; ErrExists when its ID is taken.
 func (s *Store) CreateCredential(ctx context.Context, cr *store.Credential) error {
-	roles, err := json.Marshal(cr.Roles)
+	roles, err := sqlrows.Roles(cr.Roles)
 	if err != nil {
 		return err
 	}
-	if cr.Roles == nil {
-		roles = []byte("[]")
-	}
 	return s.insert(ctx, fmt.Sprintf("credential %q", cr.ID), `INSERT INTO credentials (`+sqlrows.CredentialColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		cr.ID, cr.Kind, cr.Name, sqlrows.NonNil(cr.Secret), string(roles), sqlrows.Nanos(cr.Created), sqlrows.Nanos(cr.Expires), sqlrows.Nanos(cr.Revoked), sqlrows.Nanos(cr.LastUsed))
+		cr.ID, cr.Kind, cr.Name, sqlrows.NonNil(cr.Secret), roles, sqlrows.Nanos(cr.Created), sqlrows.Nanos(cr.Expires), sqlrows.Nanos(cr.Revoked), sqlrows.Nanos(cr.LastUsed))
 }
 
 // GetCredential returns the credential of that ID.

@@ -89,10 +89,8 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, pag
 	if err != nil {
 		return nil, "", classify(err)
 	}
-	if len(out) > n {
-		out = out[:n]
-		last := out[n-1]
-		return out, sqlrows.EncodeToken(sqlrows.PageKey{Kind: sqlrows.KindExecutions, N: sqlrows.Nanos(last.StartDate), S: last.Arn}), nil
-	}
-	return out, "", nil
+	out, next := sqlrows.NextPage(out, n, sqlrows.KindExecutions, func(x *store.Execution) sqlrows.PageKey {
+		return sqlrows.PageKey{N: sqlrows.Nanos(x.StartDate), S: x.Arn}
+	})
+	return out, next, nil
 }

@@ -26,19 +26,11 @@ func (s *Store) ListGrants(ctx context.Context) (_ []*store.Grant, err error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, `SELECT from_ns, to_ns, workflow, created, created_by FROM grants ORDER BY from_ns, to_ns, workflow`)
+	rows, err := q.Query(ctx, `SELECT `+sqlrows.GrantColumns+` FROM grants ORDER BY from_ns, to_ns, workflow`)
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, func(r sqlrows.Scanner) (*store.Grant, error) {
-		var g store.Grant
-		var created int64
-		if err := r.Scan(&g.From, &g.To, &g.Workflow, &created, &g.CreatedBy); err != nil {
-			return nil, err
-		}
-		g.Created = sqlrows.FromNanos(created)
-		return &g, nil
-	})
+	return collect(rows, sqlrows.ScanGrant)
 }
 
 // DeleteGrant removes a grant; ErrNotFound when there is none.

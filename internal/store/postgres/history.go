@@ -19,10 +19,7 @@ func (s *Store) History(ctx context.Context, executionArn string, reverse bool, 
 	if err != nil {
 		return nil, "", err
 	}
-	kind := sqlrows.KindHistory
-	if reverse {
-		kind = sqlrows.KindHistoryRev
-	}
+	kind := sqlrows.HistoryKind(reverse)
 	k, ok, err := sqlrows.DecodeToken(kind, page.Token)
 	if err != nil {
 		return nil, "", err
@@ -68,9 +65,6 @@ func (s *Store) History(ctx context.Context, executionArn string, reverse bool, 
 	if err != nil {
 		return nil, "", classify(err)
 	}
-	if len(out) > n {
-		out = out[:n]
-		return out, sqlrows.EncodeToken(sqlrows.PageKey{Kind: kind, N: out[n-1].ID}), nil
-	}
-	return out, "", nil
+	out, next := sqlrows.NextPage(out, n, kind, func(e store.Event) sqlrows.PageKey { return sqlrows.PageKey{N: e.ID} })
+	return out, next, nil
 }

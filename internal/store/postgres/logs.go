@@ -205,28 +205,16 @@ func (s *Store) ReadLogs(ctx context.Context, arn string, q store.LogQuery) (_ [
 		fmt.Fprintf(&where, ` AND l.attempt = $%d`, len(args))
 	}
 	args = append(args, n)
-	rows, err := db.Query(ctx, `SELECT l.seq, l.task_id, l.state_name, l.attempt, l.stream, l.at, l.data, a.cut, a.first_seq
+	rows, err := db.Query(ctx, `SELECT `+sqlrows.LogColumns+`
 		FROM task_logs l JOIN task_log_attempts a ON a.execution_arn = l.execution_arn AND a.task_id = l.task_id
 		WHERE l.execution_arn = $1 AND l.seq > $2`+where.String()+fmt.Sprintf(` ORDER BY l.seq LIMIT $%d`, len(args)), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*store.LogChunk
-	var size int64
-	for rows.Next() && (q.MaxBytes <= 0 || size < q.MaxBytes) {
-		ch := &store.LogChunk{ExecutionArn: arn}
-		var at, cut, first int64
-		if err := rows.Scan(&ch.Seq, &ch.TaskID, &ch.StateName, &ch.Attempt, &ch.Stream, &at, &ch.Data, &cut, &first); err != nil {
-			return nil, err
-		}
-		ch.Time = sqlrows.FromNanos(at)
-		if cut > 0 && ch.Seq == first && q.After < first {
-			ch.Cut = cut
-			ch.Data = append([]byte(store.CutMarker(cut)), ch.Data...)
-		}
-		out = append(out, ch)
-		size += int64(len(ch.Data))
+	out, err := sqlrows.ScanLogs(rows, arn, q)
+	if err != nil {
+		return nil, err
 	}
 	rows.Close()
 	return out, rows.Err()

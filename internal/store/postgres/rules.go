@@ -209,10 +209,8 @@ func fillTargets(ctx context.Context, q querier, account, bus string, rules []*s
 	if len(rules) == 0 {
 		return nil
 	}
-	byName := make(map[string]*store.Rule, len(rules))
 	names := make([]string, 0, len(rules))
 	for _, r := range rules {
-		byName[r.Name] = r
 		names = append(names, r.Name)
 	}
 	rows, err := q.Query(ctx, `SELECT rule, id, arn, spec FROM event_targets WHERE account = $1 AND bus = $2 AND rule = ANY($3) ORDER BY seq`,
@@ -221,17 +219,7 @@ func fillTargets(ctx context.Context, q querier, account, bus string, rules []*s
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var rule string
-		t := &store.RuleTarget{}
-		if err := rows.Scan(&rule, &t.ID, &t.Arn, &t.Spec); err != nil {
-			return err
-		}
-		if r := byName[rule]; r != nil {
-			r.Targets = append(r.Targets, t)
-		}
-	}
-	return rows.Err()
+	return sqlrows.ScanTargets(rows, rules)
 }
 
 // SetRuleState sets a rule's state.

@@ -81,11 +81,8 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter, page store.P
 	if err != nil {
 		return nil, "", err
 	}
-	if len(out) > n {
-		out = out[:n]
-		return out, sqlrows.EncodeToken(sqlrows.PageKey{Kind: sqlrows.KindAudit, N: out[n-1].Seq}), nil
-	}
-	return out, "", nil
+	out, next := sqlrows.NextPage(out, n, sqlrows.KindAudit, func(a *store.AuditEntry) sqlrows.PageKey { return sqlrows.PageKey{N: a.Seq} })
+	return out, next, nil
 }
 
 // TrimAudit deletes up to limit of the oldest entries older than before.

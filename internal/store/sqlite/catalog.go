@@ -155,7 +155,7 @@ func (s *Store) DeleteVersion(ctx context.Context, arn string) error {
 // CreateAlias inserts a; ErrExists when its ARN is taken, ErrNotFound when
 // its state machine does not exist.
 func (s *Store) CreateAlias(ctx context.Context, a *store.Alias) error {
-	routing, err := json.Marshal(routes(a.Routing))
+	routing, err := json.Marshal(sqlrows.Routes(a.Routing))
 	if err != nil {
 		return err
 	}
@@ -181,7 +181,7 @@ func (s *Store) CreateAlias(ctx context.Context, a *store.Alias) error {
 // UpdateAlias replaces the description, routing and times of a;
 // ErrNotFound when missing.
 func (s *Store) UpdateAlias(ctx context.Context, a *store.Alias) error {
-	routing, err := json.Marshal(routes(a.Routing))
+	routing, err := json.Marshal(sqlrows.Routes(a.Routing))
 	if err != nil {
 		return err
 	}
@@ -305,23 +305,7 @@ func (s *Store) ListTags(ctx context.Context, arn string) (_ map[string]string, 
 		return nil, err
 	}
 	defer rows.Close()
-	tags := map[string]string{}
-	for rows.Next() {
-		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
-			return nil, err
-		}
-		tags[k] = v
-	}
-	return tags, rows.Err()
-}
-
-// routes never encodes as JSON null.
-func routes(r []store.Route) []store.Route {
-	if r == nil {
-		return []store.Route{}
-	}
-	return r
+	return sqlrows.ScanTags(rows)
 }
 
 // mustAffect turns an Exec result that changed no row into ErrNotFound.
@@ -342,15 +326,7 @@ func mustAffect(res sql.Result, err error, what, key string) error {
 // collect scans every row with scan and closes rows.
 func collect[T any](rows *sql.Rows, scan func(sqlrows.Scanner) (T, error)) ([]T, error) {
 	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return sqlrows.Collect(rows, scan)
 }
 
 // listQuery is one keyset-paginated catalog list.
@@ -387,13 +363,8 @@ func list[T any](ctx context.Context, s *Store, page store.Page, lq listQuery[T]
 	if err != nil {
 		return nil, "", err
 	}
-	if len(out) <= n {
-		return out, "", nil
-	}
-	out = out[:n]
-	next := lq.key(out[n-1])
-	next.Kind = lq.kind
-	return out, sqlrows.EncodeToken(next), nil
+	out, next := sqlrows.NextPage(out, n, lq.kind, lq.key)
+	return out, next, nil
 }
 
 // SetNotificationSettings stores (or, with nil, removes) the notification

@@ -5,7 +5,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -16,16 +15,13 @@ import (
 
 // CreateCredential inserts c; ErrExists when its ID is taken.
 func (s *Store) CreateCredential(ctx context.Context, cr *store.Credential) error {
-	roles, err := json.Marshal(cr.Roles)
+	roles, err := sqlrows.Roles(cr.Roles)
 	if err != nil {
 		return err
 	}
-	if cr.Roles == nil {
-		roles = []byte("[]")
-	}
 	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
 		_, err := c.ExecContext(ctx, `INSERT INTO credentials (id, kind, name, secret, roles, created, expires, revoked, last_used) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			cr.ID, cr.Kind, cr.Name, cr.Secret, string(roles), sqlrows.Nanos(cr.Created), sqlrows.Nanos(cr.Expires), sqlrows.Nanos(cr.Revoked), sqlrows.Nanos(cr.LastUsed))
+			cr.ID, cr.Kind, cr.Name, cr.Secret, roles, sqlrows.Nanos(cr.Created), sqlrows.Nanos(cr.Expires), sqlrows.Nanos(cr.Revoked), sqlrows.Nanos(cr.LastUsed))
 		if isUnique(err) {
 			return fmt.Errorf("credential %q: %w", cr.ID, store.ErrExists)
 		}

@@ -15,10 +15,7 @@ import (
 // ErrNotFound when the execution does not exist.
 func (s *Store) History(ctx context.Context, executionArn string, reverse bool, page store.Page) (_ []store.Event, _ string, err error) {
 	defer s.fault(&err)
-	kind := sqlrows.KindHistory
-	if reverse {
-		kind = sqlrows.KindHistoryRev
-	}
+	kind := sqlrows.HistoryKind(reverse)
 	k, ok, err := sqlrows.DecodeToken(kind, page.Token)
 	if err != nil {
 		return nil, "", err
@@ -66,9 +63,6 @@ func (s *Store) History(ctx context.Context, executionArn string, reverse bool, 
 	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
-	if len(out) > n {
-		out = out[:n]
-		return out, sqlrows.EncodeToken(sqlrows.PageKey{Kind: kind, N: out[n-1].ID}), nil
-	}
-	return out, "", nil
+	out, next := sqlrows.NextPage(out, n, kind, func(e store.Event) sqlrows.PageKey { return sqlrows.PageKey{N: e.ID} })
+	return out, next, nil
 }

@@ -157,7 +157,7 @@ func (s *Store) ReadLogs(ctx context.Context, arn string, q store.LogQuery) (_ [
 	if n <= 0 {
 		n = 1000
 	}
-	rows, err := s.query(ctx, `SELECT l.seq, l.task_id, l.state_name, l.attempt, l.stream, l.at, l.data, a.cut, a.first_seq
+	rows, err := s.query(ctx, `SELECT `+sqlrows.LogColumns+`
 		FROM task_logs l JOIN task_log_attempts a ON a.execution_arn = l.execution_arn AND a.task_id = l.task_id
 		WHERE l.execution_arn = ? AND l.seq > ? AND (? = '' OR l.state_name = ?) AND (? = 0 OR l.attempt = ?)
 		ORDER BY l.seq LIMIT ?`, arn, q.After, q.StateName, q.StateName, q.Attempt, q.Attempt, n)
@@ -165,21 +165,9 @@ func (s *Store) ReadLogs(ctx context.Context, arn string, q store.LogQuery) (_ [
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*store.LogChunk
-	var size int64
-	for rows.Next() && (q.MaxBytes <= 0 || size < q.MaxBytes) {
-		ch := &store.LogChunk{ExecutionArn: arn}
-		var at, cut, first int64
-		if err := rows.Scan(&ch.Seq, &ch.TaskID, &ch.StateName, &ch.Attempt, &ch.Stream, &at, &ch.Data, &cut, &first); err != nil {
-			return nil, err
-		}
-		ch.Time = sqlrows.FromNanos(at)
-		if cut > 0 && ch.Seq == first && q.After < first {
-			ch.Cut = cut
-			ch.Data = append([]byte(store.CutMarker(cut)), ch.Data...)
-		}
-		out = append(out, ch)
-		size += int64(len(ch.Data))
+	out, err := sqlrows.ScanLogs(rows, arn, q)
+	if err != nil {
+		return nil, err
 	}
 	return out, rows.Err()
 }

@@ -164,10 +164,6 @@ func (s *Store) fillTargets(ctx context.Context, account, bus string, rules []*s
 	if len(rules) == 0 {
 		return nil
 	}
-	byName := make(map[string]*store.Rule, len(rules))
-	for _, r := range rules {
-		byName[r.Name] = r
-	}
 	lo, hi := rules[0].Name, rules[len(rules)-1].Name
 	rows, err := s.query(ctx, `SELECT rule, id, arn, spec FROM event_targets WHERE account = ? AND bus = ? AND rule BETWEEN ? AND ? ORDER BY seq`,
 		account, bus, lo, hi)
@@ -175,17 +171,7 @@ func (s *Store) fillTargets(ctx context.Context, account, bus string, rules []*s
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var rule string
-		t := &store.RuleTarget{}
-		if err := rows.Scan(&rule, &t.ID, &t.Arn, &t.Spec); err != nil {
-			return err
-		}
-		if r := byName[rule]; r != nil {
-			r.Targets = append(r.Targets, t)
-		}
-	}
-	return rows.Err()
+	return sqlrows.ScanTargets(rows, rules)
 }
 
 // SetRuleState sets a rule's state.

@@ -1,6 +1,11 @@
 package sqlrows
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/batonhq/baton/internal/store"
+)
 
 // Nanos encodes t as Unix nanoseconds, 0 for the zero time.
 func Nanos(t time.Time) int64 {
@@ -34,4 +39,21 @@ func NonNil(b []byte) []byte {
 		return []byte{}
 	}
 	return b
+}
+
+// Routes is an alias's routing as stored: never JSON null.
+func Routes(r []store.Route) []store.Route {
+	if r == nil {
+		return []store.Route{}
+	}
+	return r
+}
+
+// Roles encodes a credential's roles as stored: a JSON array, [] for none.
+func Roles(roles []store.RoleGrant) (string, error) {
+	if roles == nil {
+		return "[]", nil
+	}
+	b, err := json.Marshal(roles)
+	return string(b), err
 }

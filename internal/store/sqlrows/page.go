@@ -72,3 +72,25 @@ func EncodeToken(k PageKey) string {
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+// HistoryKind is the kind of the tokens of an execution's history read
+// forward, or in reverse.
+func HistoryKind(reverse bool) string {
+	if reverse {
+		return KindHistoryRev
+	}
+	return KindHistory
+}
+
+// NextPage cuts out, read with a limit of n+1, to a page of n rows and
+// returns the token of the page that follows: "" when out was the last.
+// key returns a row's key; NextPage sets its Kind to kind.
+func NextPage[T any](out []T, n int, kind string, key func(T) PageKey) ([]T, string) {
+	if len(out) <= n {
+		return out, ""
+	}
+	out = out[:n]
+	next := key(out[n-1])
+	next.Kind = kind
+	return out, EncodeToken(next)
+}

@@ -30,3 +30,15 @@ func TestLimit(t *testing.T) {
 		}
 	}
 }
+
+func TestNextPage(t *testing.T) {
+	key := func(n int64) PageKey { return PageKey{Kind: "ignored", N: n} }
+	if out, next := NextPage([]int64{1, 2}, 2, KindAudit, key); len(out) != 2 || next != "" {
+		t.Errorf("last page: %v, %q", out, next)
+	}
+	out, next := NextPage([]int64{1, 2, 3}, 2, KindAudit, key)
+	k, ok, err := DecodeToken(KindAudit, next)
+	if len(out) != 2 || !ok || err != nil || k.N != 2 {
+		t.Errorf("page of 2 of 3: %v, %+v, %v, %v", out, k, ok, err)
+	}
+}

@@ -12,6 +12,27 @@ import (
 // pgx.Row or pgx.Rows.
 type Scanner interface{ Scan(dest ...any) error }
 
+// Rows are the rows of a query, *sql.Rows or pgx.Rows, as far as reading
+// them goes: closing them is the caller's.
+type Rows interface {
+	Scanner
+	Next() bool
+	Err() error
+}
+
+// Collect scans every row with scan.
+func Collect[T any](rows Rows, scan func(Scanner) (T, error)) ([]T, error) {
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // StateMachineColumns are the columns of state_machines that
 // ScanStateMachine reads, in its order.
 const StateMachineColumns = `arn, name, type, definition, role_arn, description,
@@ -199,4 +220,81 @@ func ScanAudit(r Scanner) (*store.AuditEntry, error) {
 	}
 	a.Time = FromNanos(at)
 	return &a, nil
+}
+
+// ScanTags decodes every row of (key, value) of tags: an empty map when
+// there are none.
+func ScanTags(rows Rows) (map[string]string, error) {
+	tags := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		tags[k] = v
+	}
+	return tags, rows.Err()
+}
+
+// ScanTargets decodes every row of (rule, id, arn, spec) of event_targets
+// and adds each target, in row order, to the one of rules it is of (by
+// name; rules are of one bus). The rows of other rules are skipped.
+func ScanTargets(rows Rows, rules []*store.Rule) error {
+	byName := make(map[string]*store.Rule, len(rules))
+	for _, r := range rules {
+		byName[r.Name] = r
+	}
+	for rows.Next() {
+		var rule string
+		t := &store.RuleTarget{}
+		if err := rows.Scan(&rule, &t.ID, &t.Arn, &t.Spec); err != nil {
+			return err
+		}
+		if r := byName[rule]; r != nil {
+			r.Targets = append(r.Targets, t)
+		}
+	}
+	return rows.Err()
+}
+
+// LogColumns are the columns of task_logs l joined with
+// task_log_attempts a that ScanLogs reads.
+const LogColumns = `l.seq, l.task_id, l.state_name, l.attempt, l.stream, l.at, l.data, a.cut, a.first_seq`
+
+// ScanLogs decodes the rows of LogColumns of execution arn that q selects,
+// until q.MaxBytes of data, the first one kept of a cut attempt with the
+// cut marker when the reader had not passed it. It stops at the first
+// error of a row; the caller closes rows and then checks their Err.
+func ScanLogs(rows Rows, arn string, q store.LogQuery) ([]*store.LogChunk, error) {
+	var out []*store.LogChunk
+	var size int64
+	for rows.Next() && (q.MaxBytes <= 0 || size < q.MaxBytes) {
+		ch := &store.LogChunk{ExecutionArn: arn}
+		var at, cut, first int64
+		if err := rows.Scan(&ch.Seq, &ch.TaskID, &ch.StateName, &ch.Attempt, &ch.Stream, &at, &ch.Data, &cut, &first); err != nil {
+			return nil, err
+		}
+		ch.Time = FromNanos(at)
+		if cut > 0 && ch.Seq == first && q.After < first {
+			ch.Cut = cut
+			ch.Data = append([]byte(store.CutMarker(cut)), ch.Data...)
+		}
+		out = append(out, ch)
+		size += int64(len(ch.Data))
+	}
+	return out, nil
+}
+
+// GrantColumns are the columns of grants that ScanGrant reads.
+const GrantColumns = `from_ns, to_ns, workflow, created, created_by`
+
+// ScanGrant decodes a row of GrantColumns.
+func ScanGrant(r Scanner) (*store.Grant, error) {
+	var g store.Grant
+	var created int64
+	if err := r.Scan(&g.From, &g.To, &g.Workflow, &created, &g.CreatedBy); err != nil {
+		return nil, err
+	}
+	g.Created = FromNanos(created)
+	return &g, nil
 }
