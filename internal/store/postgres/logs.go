@@ -141,20 +141,10 @@ func capLog(ctx context.Context, tx pgx.Tx, k logAttempt, n, maxBytes int64) err
 	if err != nil {
 		return fmt.Errorf("task log cut: %w", err)
 	}
-	var drop []int64
-	var trimSeq, trim int64
-	for left := over; left > 0 && rows.Next(); {
-		var seq, size int64
-		if err := rows.Scan(&seq, &size); err != nil {
-			rows.Close()
-			return err
-		}
-		if size <= left {
-			drop = append(drop, seq)
-			left -= size
-			continue
-		}
-		trimSeq, trim, left = seq, left, 0
+	drop, trimSeq, trim, err := sqlrows.ScanLogCut(rows, over)
+	if err != nil {
+		rows.Close()
+		return err
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

@@ -285,6 +285,27 @@ func ScanLogs(rows Rows, arn string, q store.LogQuery) ([]*store.LogChunk, error
 	return out, nil
 }
 
+// ScanLogCut reads rows of (seq, size) of an attempt's chunks, oldest
+// first, as far as it takes to cut over bytes from its head: the chunks to
+// drop whole, and the one (trimSeq) whose first trim bytes to cut (trim 0
+// for none). It stops at the first error of a row; the caller closes rows
+// and then checks their Err.
+func ScanLogCut(rows Rows, over int64) (drop []int64, trimSeq, trim int64, err error) {
+	for left := over; left > 0 && rows.Next(); {
+		var seq, size int64
+		if err := rows.Scan(&seq, &size); err != nil {
+			return nil, 0, 0, err
+		}
+		if size <= left {
+			drop = append(drop, seq)
+			left -= size
+			continue
+		}
+		trimSeq, trim, left = seq, left, 0
+	}
+	return drop, trimSeq, trim, nil
+}
+
 // GrantColumns are the columns of grants that ScanGrant reads.
 const GrantColumns = `from_ns, to_ns, workflow, created, created_by`
 
