@@ -33,7 +33,7 @@ func BenchmarkPostgresDurableTransitions(b *testing.B) {
 	eng, st := newPostgresEngine(b, pg)
 	defer st.Close()
 	defer eng.Close()
-	durableTransitions(b, eng)
+	transitions(b, eng, nil, "r", passChain(20), 20)
 }
 
 // BenchmarkPostgresStepTransitions is BenchmarkStepTransitions (a chain of
@@ -43,7 +43,7 @@ func BenchmarkPostgresStepTransitions(b *testing.B) {
 	eng, st := newPostgresEngine(b, pg)
 	defer st.Close()
 	defer eng.Close()
-	stepTransitions(b, eng, st)
+	transitions(b, eng, st, "w", waitChain(10), 10)
 }
 
 // BenchmarkPostgresStartExecutionAPI is BenchmarkStartExecutionAPI against

@@ -157,24 +157,30 @@ func BenchmarkDurableTransitions(b *testing.B) {
 			eng, st := newEngine(b, b.TempDir(), dur)
 			defer st.Close()
 			defer eng.Close()
-			durableTransitions(b, eng)
+			transitions(b, eng, nil, "r", passChain(20), 20)
 		})
 	}
 }
 
-// durableTransitions is the body of BenchmarkDurableTransitions on eng, of
-// either store: 64 clients start 1,000 executions of a 20-state Pass chain.
-func durableTransitions(b *testing.B, eng *engine.Engine) {
-	def := passChain(20)
+// transitions is the body of the transitions benchmarks on eng, of either
+// store: per op, 64 clients start 1,000 executions of def, a chain of n
+// states, named with prefix. With st, it also waits (reading st) for them
+// to end. It reports transitions/s, and without st executions/s too.
+func transitions(b *testing.B, eng *engine.Engine, st store.Store, prefix, def string, n int) {
 	const perOp = 1000
 	b.ResetTimer()
 	start := time.Now()
 	for i := range b.N {
-		startAll(b, eng, fmt.Sprintf("r%d-", i), def, perOp, 64)
+		startAll(b, eng, fmt.Sprintf("%s%d-", prefix, i), def, perOp, 64)
+		if st != nil {
+			waitDone(b, st, fmt.Sprintf("%s%d-", prefix, i), perOp)
+		}
 	}
 	el := time.Since(start)
-	b.ReportMetric(float64(b.N*perOp*20)/el.Seconds(), "transitions/s")
-	b.ReportMetric(float64(b.N*perOp)/el.Seconds(), "executions/s")
+	b.ReportMetric(float64(b.N*perOp*n)/el.Seconds(), "transitions/s")
+	if st == nil {
+		b.ReportMetric(float64(b.N*perOp)/el.Seconds(), "executions/s")
+	}
 }
 
 // BenchmarkStepTransitions: executions whose every transition is its own
@@ -184,23 +190,7 @@ func BenchmarkStepTransitions(b *testing.B) {
 	eng, st := newEngine(b, b.TempDir(), "full")
 	defer st.Close()
 	defer eng.Close()
-	stepTransitions(b, eng, st)
-}
-
-// stepTransitions is the body of BenchmarkStepTransitions on eng and its
-// store st, of either kind: 64 clients start 1,000 executions of a chain
-// of 10 0-second Waits, and it waits for them to end.
-func stepTransitions(b *testing.B, eng *engine.Engine, st store.Store) {
-	def := waitChain(10)
-	const perOp = 1000
-	b.ResetTimer()
-	start := time.Now()
-	for i := range b.N {
-		startAll(b, eng, fmt.Sprintf("w%d-", i), def, perOp, 64)
-		waitDone(b, st, fmt.Sprintf("w%d-", i), perOp)
-	}
-	el := time.Since(start)
-	b.ReportMetric(float64(b.N*perOp*10)/el.Seconds(), "transitions/s")
+	transitions(b, eng, st, "w", waitChain(10), 10)
 }
 
 // waitChain is a chain of n 0-second Wait states.
