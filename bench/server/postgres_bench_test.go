@@ -4,17 +4,12 @@ import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/batonhq/baton/asl"
+	"github.com/batonhq/baton/internal/clock"
 	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/pgtest"
 	"github.com/batonhq/baton/internal/server"
-	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store/postgres"
-	"github.com/batonhq/baton/workflow"
 )
 
 // The benchmarks of issue 14 on one node: the engine and the server on a
@@ -27,16 +22,7 @@ func newPostgresEngine(b *testing.B, pg *pgtest.Server) (*engine.Engine, *postgr
 	if err != nil {
 		b.Fatal(err)
 	}
-	eng, err := engine.New(engine.Config{Store: st, Log: quiet, Metrics: engine.NewMetrics(prometheus.NewRegistry()),
-		Classify: service.TaskClassifier("us-east-1", "123456789012"),
-		Languages: map[string]workflow.Language{asl.LanguageName: asl.NewLanguage(asl.LanguageOptions{
-			Options: asl.Options{MaxHistoryEvents: asl.DefaultMaxHistoryEvents}, Region: "us-east-1"})}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := eng.Run(context.Background()); err != nil {
-		b.Fatal(err)
-	}
+	eng, _ := runEngine(b, st, clock.Real{})
 	return eng, st
 }
 
@@ -47,16 +33,7 @@ func BenchmarkPostgresDurableTransitions(b *testing.B) {
 	eng, st := newPostgresEngine(b, pg)
 	defer st.Close()
 	defer eng.Close()
-	def := passChain(20)
-	const perOp = 1000
-	b.ResetTimer()
-	start := time.Now()
-	for i := range b.N {
-		startAll(b, eng, fmt.Sprintf("r%d-", i), def, perOp, 64)
-	}
-	el := time.Since(start)
-	b.ReportMetric(float64(b.N*perOp*20)/el.Seconds(), "transitions/s")
-	b.ReportMetric(float64(b.N*perOp)/el.Seconds(), "executions/s")
+	transitions(b, eng, nil, "r", passChain(20), 20)
 }
 
 // BenchmarkPostgresStepTransitions is BenchmarkStepTransitions (a chain of
@@ -66,15 +43,7 @@ func BenchmarkPostgresStepTransitions(b *testing.B) {
 	eng, st := newPostgresEngine(b, pg)
 	defer st.Close()
 	defer eng.Close()
-	def := waitChain(10)
-	const perOp = 1000
-	b.ResetTimer()
-	start := time.Now()
-	for i := range b.N {
-		startAll(b, eng, fmt.Sprintf("w%d-", i), def, perOp, 64)
-		waitDone(b, st, fmt.Sprintf("w%d-", i), perOp)
-	}
-	b.ReportMetric(float64(b.N*perOp*10)/time.Since(start).Seconds(), "transitions/s")
+	transitions(b, eng, st, "w", waitChain(10), 10)
 }
 
 // BenchmarkPostgresStartExecutionAPI is BenchmarkStartExecutionAPI against

@@ -79,6 +79,13 @@ func newEngineMetrics(b *testing.B, dir, durability string, clk clock.Clock) (*e
 	if err != nil {
 		b.Fatal(err)
 	}
+	eng, reg := runEngine(b, st, clk)
+	return eng, st, reg
+}
+
+// runEngine runs an engine on st (of either store) with the clock clk,
+// and returns it with the registry of its metrics.
+func runEngine(b *testing.B, st store.Store, clk clock.Clock) (*engine.Engine, *prometheus.Registry) {
 	reg := prometheus.NewRegistry()
 	eng, err := engine.New(engine.Config{Store: st, Log: quiet, Clock: clk, Metrics: engine.NewMetrics(reg),
 		Classify: service.TaskClassifier("us-east-1", "123456789012"),
@@ -90,7 +97,7 @@ func newEngineMetrics(b *testing.B, dir, durability string, clk clock.Clock) (*e
 	if err := eng.Run(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	return eng, st, reg
+	return eng, reg
 }
 
 // finished reads baton_executions_finished_total from the registry.
@@ -150,17 +157,29 @@ func BenchmarkDurableTransitions(b *testing.B) {
 			eng, st := newEngine(b, b.TempDir(), dur)
 			defer st.Close()
 			defer eng.Close()
-			def := passChain(20)
-			const perOp = 1000
-			b.ResetTimer()
-			start := time.Now()
-			for i := range b.N {
-				startAll(b, eng, fmt.Sprintf("r%d-", i), def, perOp, 64)
-			}
-			el := time.Since(start)
-			b.ReportMetric(float64(b.N*perOp*20)/el.Seconds(), "transitions/s")
-			b.ReportMetric(float64(b.N*perOp)/el.Seconds(), "executions/s")
+			transitions(b, eng, nil, "r", passChain(20), 20)
 		})
+	}
+}
+
+// transitions is the body of the transitions benchmarks on eng, of either
+// store: per op, 64 clients start 1,000 executions of def, a chain of n
+// states, named with prefix. With st, it also waits (reading st) for them
+// to end. It reports transitions/s, and without st executions/s too.
+func transitions(b *testing.B, eng *engine.Engine, st store.Store, prefix, def string, n int) {
+	const perOp = 1000
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		startAll(b, eng, fmt.Sprintf("%s%d-", prefix, i), def, perOp, 64)
+		if st != nil {
+			waitDone(b, st, fmt.Sprintf("%s%d-", prefix, i), perOp)
+		}
+	}
+	el := time.Since(start)
+	b.ReportMetric(float64(b.N*perOp*n)/el.Seconds(), "transitions/s")
+	if st == nil {
+		b.ReportMetric(float64(b.N*perOp)/el.Seconds(), "executions/s")
 	}
 }
 
@@ -171,16 +190,7 @@ func BenchmarkStepTransitions(b *testing.B) {
 	eng, st := newEngine(b, b.TempDir(), "full")
 	defer st.Close()
 	defer eng.Close()
-	def := waitChain(10)
-	const perOp = 1000
-	b.ResetTimer()
-	start := time.Now()
-	for i := range b.N {
-		startAll(b, eng, fmt.Sprintf("w%d-", i), def, perOp, 64)
-		waitDone(b, st, fmt.Sprintf("w%d-", i), perOp)
-	}
-	el := time.Since(start)
-	b.ReportMetric(float64(b.N*perOp*10)/el.Seconds(), "transitions/s")
+	transitions(b, eng, st, "w", waitChain(10), 10)
 }
 
 // waitChain is a chain of n 0-second Wait states.

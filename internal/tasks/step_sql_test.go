@@ -1,18 +1,13 @@
 package tasks
 
 import (
-	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/batonhq/baton/internal/config"
+	"github.com/batonhq/baton/internal/pgtest"
 	"github.com/batonhq/baton/internal/steptask"
 )
 
@@ -64,24 +59,24 @@ func TestStepSQLite(t *testing.T) {
 }
 
 func TestStepPostgres(t *testing.T) {
-	pg := startPostgres(t)
+	pg := pgtest.Start(t)
 	conns := testConnections(t, `connections:
   pg:
     type: sql
     driver: postgres
     host: 127.0.0.1
-    port: `+strconv.Itoa(pg.port)+`
-    user: baton
+    port: `+strconv.Itoa(pg.Port)+`
+    user: `+pgtest.User+`
     database: postgres
     sslmode: disable
     password: env:PG_PASSWORD
   wrong:
     type: sql
     driver: postgres
-    dsn: "postgres://baton@127.0.0.1:`+strconv.Itoa(pg.port)+`/postgres?sslmode=disable"
+    dsn: "postgres://`+pgtest.User+`@127.0.0.1:`+strconv.Itoa(pg.Port)+`/postgres?sslmode=disable"
     password: env:WRONG_PASSWORD
   api: {type: http, base_url: "http://127.0.0.1:1"}
-`, map[string]string{"PG_PASSWORD": pg.password, "WRONG_PASSWORD": stepSecret})
+`, map[string]string{"PG_PASSWORD": pg.Password, "WRONG_PASSWORD": stepSecret})
 	r := newResolver(t, Options{Connections: conns, MaxResultBytes: 4096})
 	runStepCases(t, r, steptask.ResourceSQL, sqlCases("pg"))
 	runStepCases(t, r, steptask.ResourceSQL, []stepCase{
@@ -91,107 +86,6 @@ func TestStepPostgres(t *testing.T) {
 		{name: "a wrong password is not shown", input: `{"connection": "wrong", "query": "SELECT 1"}`, failure: ErrorSQL, causeHas: []string{"password authentication failed"}},
 		{name: "timeout", input: `{"connection": "pg", "query": "SELECT pg_sleep(30)"}`, req: Request{Timeout: 300 * time.Millisecond}, failure: ErrorTimeout},
 	})
-}
-
-// postgres is a PostgreSQL server the test started.
-type postgres struct {
-	port     int
-	password string
-}
-
-// startPostgres starts a PostgreSQL server of its own (initdb + pg_ctl,
-// Debian's postgresql package) in a temporary directory, with password
-// authentication for the user baton. It skips the test when PostgreSQL is
-// not installed; `make test-deps` installs it.
-func startPostgres(t *testing.T) postgres {
-	t.Helper()
-	bin := postgresBin()
-	if bin == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("PostgreSQL (initdb, pg_ctl) is not installed: CI must install it (make test-deps)")
-		}
-		t.Skip("PostgreSQL (initdb, pg_ctl) is not installed: apt-get install postgresql (make test-deps) to run this test")
-	}
-	// PostgreSQL refuses to run as root: as root, run it as the postgres
-	// user of the Debian package.
-	var cred *syscall.Credential
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			t.Skip("running as root without a postgres user to start PostgreSQL as")
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
-	}
-	root, err := os.MkdirTemp("", "baton-pg-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(root) })
-	if err := os.Chmod(root, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	pw := postgres{password: "pw-" + strconv.FormatInt(time.Now().UnixNano(), 36)}
-	pwFile := filepath.Join(root, "pw")
-	if err := os.WriteFile(pwFile, []byte(pw.password+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	data := filepath.Join(root, "data")
-	if err := os.Mkdir(data, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if cred != nil {
-		for _, p := range []string{root, data, pwFile} {
-			if err := os.Chown(p, int(cred.Uid), int(cred.Gid)); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	pgRun := func(name string, args ...string) {
-		t.Helper()
-		cmd := exec.Command(filepath.Join(bin, name), args...)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v\n%s", name, err, out)
-		}
-	}
-	pgRun("initdb", "-D", data, "-U", "baton", "--auth=scram-sha-256", "--pwfile="+pwFile, "--no-sync", "-E", "UTF8", "--locale=C")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pw.port = ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	opts := fmt.Sprintf("-h 127.0.0.1 -p %d -k %s -c fsync=off", pw.port, root)
-	pgRun("pg_ctl", "-D", data, "-o", opts, "-l", filepath.Join(root, "log"), "-w", "-t", "30", "start")
-	t.Cleanup(func() {
-		cmd := exec.Command(filepath.Join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop")
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-		_ = cmd.Run()
-	})
-	return pw
-}
-
-// postgresBin finds the directory of initdb and pg_ctl: on PATH, or
-// Debian's /usr/lib/postgresql/VERSION/bin.
-func postgresBin() string {
-	if p, err := exec.LookPath("initdb"); err == nil {
-		if real, err := filepath.EvalSymlinks(p); err == nil {
-			p = real
-		}
-		if _, err := os.Stat(filepath.Join(filepath.Dir(p), "pg_ctl")); err == nil {
-			return filepath.Dir(p)
-		}
-	}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
-	for i := len(dirs) - 1; i >= 0; i-- { // the newest version
-		if _, err := os.Stat(filepath.Join(dirs[i], "initdb")); err == nil {
-			return dirs[i]
-		}
-	}
-	return ""
 }
 
 func TestPostgresConfig(t *testing.T) {

@@ -10,9 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
-
-const kindAudit = "au"
 
 // AppendAudit inserts entries in one transaction and writes their Seq back.
 // Seq comes from the table's sequence: increasing in append order within a
@@ -27,7 +26,7 @@ func (s *Store) AppendAudit(ctx context.Context, entries []*store.AuditEntry) er
 		for i, a := range entries {
 			b.Queue(`INSERT INTO audit (at, principal, kind, remote_addr, method, path, operation, namespace, resource, status)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING seq`,
-				nanos(a.Time), a.Principal, a.Kind, a.RemoteAddr, a.Method, a.Path, a.Operation, a.Namespace, a.Resource, a.Status).
+				sqlrows.Nanos(a.Time), a.Principal, a.Kind, a.RemoteAddr, a.Method, a.Path, a.Operation, a.Namespace, a.Resource, a.Status).
 				QueryRow(func(r pgx.Row) error { return r.Scan(&seqs[i]) })
 		}
 		return tx.SendBatch(ctx, b).Close()
@@ -45,7 +44,7 @@ func (s *Store) AppendAudit(ctx context.Context, entries []*store.AuditEntry) er
 // ListAudit returns the entries f selects, highest Seq first.
 func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter, page store.Page) (_ []*store.AuditEntry, _ string, err error) {
 	defer fault(&err)
-	q := `SELECT seq, at, principal, kind, remote_addr, method, path, operation, namespace, resource, status FROM audit WHERE TRUE`
+	q := `SELECT ` + sqlrows.AuditColumns + ` FROM audit WHERE TRUE`
 	var args []any
 	cond := func(c string, v any) {
 		args = append(args, v)
@@ -58,27 +57,17 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter, page store.P
 		cond(`principal = $%d`, f.Principal)
 	}
 	if !f.Since.IsZero() {
-		cond(`at >= $%d`, nanos(f.Since))
+		cond(`at >= $%d`, sqlrows.Nanos(f.Since))
 	}
 	if !f.Until.IsZero() {
-		cond(`at < $%d`, nanos(f.Until))
+		cond(`at < $%d`, sqlrows.Nanos(f.Until))
 	}
 	return list(ctx, s, page, listQuery[*store.AuditEntry]{
-		kind: kindAudit, sel: q, args: args,
-		after: `seq < $%d`, afterArgs: func(k pageKey) []any { return []any{k.N} },
-		order: `seq DESC`, scan: scanAudit,
-		key: func(a *store.AuditEntry) pageKey { return pageKey{N: a.Seq} },
+		kind: sqlrows.KindAudit, sel: q, args: args,
+		after: `seq < $%d`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.N} },
+		order: `seq DESC`, scan: sqlrows.ScanAudit,
+		key: func(a *store.AuditEntry) sqlrows.PageKey { return sqlrows.PageKey{N: a.Seq} },
 	})
-}
-
-func scanAudit(r scanner) (*store.AuditEntry, error) {
-	var a store.AuditEntry
-	var at int64
-	if err := r.Scan(&a.Seq, &at, &a.Principal, &a.Kind, &a.RemoteAddr, &a.Method, &a.Path, &a.Operation, &a.Namespace, &a.Resource, &a.Status); err != nil {
-		return nil, err
-	}
-	a.Time = fromNanos(at)
-	return &a, nil
 }
 
 // TrimAudit deletes up to limit of the oldest entries older than before.
@@ -87,7 +76,7 @@ func scanAudit(r scanner) (*store.AuditEntry, error) {
 func (s *Store) TrimAudit(ctx context.Context, before time.Time, limit int) (int, error) {
 	var n int64
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE at < $1 ORDER BY at LIMIT $2)`, nanos(before), max(limit, 1))
+		tag, err := tx.Exec(ctx, `DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE at < $1 ORDER BY at LIMIT $2)`, sqlrows.Nanos(before), max(limit, 1))
 		n = tag.RowsAffected()
 		return err
 	})

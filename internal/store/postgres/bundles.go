@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // PutBundle inserts b unless its digest is stored already. Two nodes
@@ -19,7 +20,7 @@ func (s *Store) PutBundle(ctx context.Context, b *store.Bundle) (created bool, e
 	}
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO bundles (digest, size, created, data) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (digest) DO NOTHING`, b.Digest, len(b.Data), nanos(b.Created), nonNil(b.Data))
+			ON CONFLICT (digest) DO NOTHING`, b.Digest, len(b.Data), sqlrows.Nanos(b.Created), sqlrows.NonNil(b.Data))
 		if err != nil {
 			return fmt.Errorf("bundle %q: %w", b.Digest, err)
 		}
@@ -48,6 +49,6 @@ func (s *Store) GetBundle(ctx context.Context, digest string) (_ *store.Bundle, 
 	if err != nil {
 		return nil, fmt.Errorf("bundle %q: %w", digest, err)
 	}
-	b.Created = fromNanos(created)
+	b.Created = sqlrows.FromNanos(created)
 	return b, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // Catalog: state machines, versions, aliases and activities. These writes
@@ -21,16 +22,13 @@ import (
 // depends on another row (a version or alias on its state machine) locks
 // that row, so that a concurrent DeleteStateMachine cannot leave orphans.
 
-const smColumns = `arn, name, type, definition, role_arn, description,
-	logging_configuration, tracing_configuration, revision_id, created_at, updated_at, language, bundle`
-
 // CreateStateMachine inserts sm; ErrExists when its ARN is taken.
 func (s *Store) CreateStateMachine(ctx context.Context, sm *store.StateMachine) error {
-	return s.insert(ctx, fmt.Sprintf("state machine %q", sm.Arn), `INSERT INTO state_machines (`+smColumns+`)
+	return s.insert(ctx, fmt.Sprintf("state machine %q", sm.Arn), `INSERT INTO state_machines (`+sqlrows.StateMachineColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		sm.Arn, sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Description,
 		sm.LoggingConfiguration, sm.TracingConfiguration, sm.RevisionID,
-		nanos(sm.CreatedAt), nanos(sm.UpdatedAt), language(sm.Language), sm.Bundle)
+		sqlrows.Nanos(sm.CreatedAt), sqlrows.Nanos(sm.UpdatedAt), sqlrows.Language(sm.Language), sm.Bundle)
 }
 
 // UpdateStateMachine replaces every field of sm; ErrNotFound when missing.
@@ -41,22 +39,22 @@ func (s *Store) UpdateStateMachine(ctx context.Context, sm *store.StateMachine) 
 		WHERE arn = $13`,
 		sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Description,
 		sm.LoggingConfiguration, sm.TracingConfiguration, sm.RevisionID,
-		nanos(sm.CreatedAt), nanos(sm.UpdatedAt), language(sm.Language), sm.Bundle, sm.Arn)
+		sqlrows.Nanos(sm.CreatedAt), sqlrows.Nanos(sm.UpdatedAt), sqlrows.Language(sm.Language), sm.Bundle, sm.Arn)
 }
 
 // GetStateMachine returns the state machine with that ARN.
 func (s *Store) GetStateMachine(ctx context.Context, arn string) (*store.StateMachine, error) {
-	return get(ctx, s, scanStateMachine, "state machine", arn, `SELECT `+smColumns+` FROM state_machines WHERE arn = $1`)
+	return get(ctx, s, sqlrows.ScanStateMachine, "state machine", arn, `SELECT `+sqlrows.StateMachineColumns+` FROM state_machines WHERE arn = $1`)
 }
 
 // ListStateMachines returns state machines sorted by name (then ARN).
 func (s *Store) ListStateMachines(ctx context.Context, page store.Page) (_ []*store.StateMachine, _ string, err error) {
 	defer fault(&err)
 	return list(ctx, s, page, listQuery[*store.StateMachine]{
-		kind: kindStateMachines, sel: `SELECT ` + smColumns + ` FROM state_machines WHERE TRUE`,
-		after: `(name, arn) > ($%d, $%d)`, afterArgs: func(k pageKey) []any { return []any{k.T, k.S} },
-		order: `name, arn`, scan: scanStateMachine,
-		key: func(x *store.StateMachine) pageKey { return pageKey{T: x.Name, S: x.Arn} },
+		kind: sqlrows.KindStateMachines, sel: `SELECT ` + sqlrows.StateMachineColumns + ` FROM state_machines WHERE TRUE`,
+		after: `(name, arn) > ($%d, $%d)`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.T, k.S} },
+		order: `name, arn`, scan: sqlrows.ScanStateMachine,
+		key: func(x *store.StateMachine) sqlrows.PageKey { return sqlrows.PageKey{T: x.Name, S: x.Arn} },
 	})
 }
 
@@ -88,9 +86,6 @@ func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
 	})
 }
 
-const versionColumns = `arn, state_machine_arn, number, definition, role_arn, type,
-	description, revision_id, created_at, language, bundle`
-
 // CreateVersion numbers v after the last version ever published of its
 // state machine, sets v.Number and v.Arn and inserts it. ErrNotFound when
 // the state machine does not exist.
@@ -110,10 +105,10 @@ func (s *Store) CreateVersion(ctx context.Context, v *store.Version) error {
 			return err
 		}
 		arn = v.StateMachineArn + ":" + strconv.FormatInt(num, 10)
-		_, err = tx.Exec(ctx, `INSERT INTO versions (`+versionColumns+`)
+		_, err = tx.Exec(ctx, `INSERT INTO versions (`+sqlrows.VersionColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 			arn, v.StateMachineArn, num, v.Definition, v.RoleArn, v.Type,
-			v.Description, v.RevisionID, nanos(v.CreatedAt), language(v.Language), v.Bundle)
+			v.Description, v.RevisionID, sqlrows.Nanos(v.CreatedAt), sqlrows.Language(v.Language), v.Bundle)
 		if isUnique(err) {
 			return fmt.Errorf("version %q: %w", arn, store.ErrExists)
 		}
@@ -128,17 +123,17 @@ func (s *Store) CreateVersion(ctx context.Context, v *store.Version) error {
 
 // GetVersion returns the version with that ARN.
 func (s *Store) GetVersion(ctx context.Context, arn string) (*store.Version, error) {
-	return get(ctx, s, scanVersion, "version", arn, `SELECT `+versionColumns+` FROM versions WHERE arn = $1`)
+	return get(ctx, s, sqlrows.ScanVersion, "version", arn, `SELECT `+sqlrows.VersionColumns+` FROM versions WHERE arn = $1`)
 }
 
 // ListVersions returns the versions of a state machine, newest first.
 func (s *Store) ListVersions(ctx context.Context, stateMachineArn string, page store.Page) (_ []*store.Version, _ string, err error) {
 	defer fault(&err)
 	return list(ctx, s, page, listQuery[*store.Version]{
-		kind: kindVersions, sel: `SELECT ` + versionColumns + ` FROM versions WHERE state_machine_arn = $1`, args: []any{stateMachineArn},
-		after: `number < $%d`, afterArgs: func(k pageKey) []any { return []any{k.N} },
-		order: `number DESC`, scan: scanVersion,
-		key: func(x *store.Version) pageKey { return pageKey{N: x.Number} },
+		kind: sqlrows.KindVersions, sel: `SELECT ` + sqlrows.VersionColumns + ` FROM versions WHERE state_machine_arn = $1`, args: []any{stateMachineArn},
+		after: `number < $%d`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.N} },
+		order: `number DESC`, scan: sqlrows.ScanVersion,
+		key: func(x *store.Version) sqlrows.PageKey { return sqlrows.PageKey{N: x.Number} },
 	})
 }
 
@@ -159,12 +154,10 @@ func (s *Store) deleteTagged(ctx context.Context, table, what, arn string) error
 	})
 }
 
-const aliasColumns = `arn, state_machine_arn, name, description, routing, created_at, updated_at`
-
 // CreateAlias inserts a; ErrExists when its ARN is taken, ErrNotFound when
 // its state machine does not exist.
 func (s *Store) CreateAlias(ctx context.Context, a *store.Alias) error {
-	routing, err := json.Marshal(routes(a.Routing))
+	routing, err := json.Marshal(sqlrows.Routes(a.Routing))
 	if err != nil {
 		return err
 	}
@@ -172,9 +165,9 @@ func (s *Store) CreateAlias(ctx context.Context, a *store.Alias) error {
 		if err := lockStateMachine(ctx, tx, a.StateMachineArn, "state machine %q: %w"); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO aliases (`+aliasColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		_, err = tx.Exec(ctx, `INSERT INTO aliases (`+sqlrows.AliasColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			a.Arn, a.StateMachineArn, a.Name, a.Description, string(routing),
-			nanos(a.CreatedAt), nanos(a.UpdatedAt))
+			sqlrows.Nanos(a.CreatedAt), sqlrows.Nanos(a.UpdatedAt))
 		if isUnique(err) {
 			return fmt.Errorf("alias %q: %w", a.Arn, store.ErrExists)
 		}
@@ -200,28 +193,28 @@ func lockStateMachine(ctx context.Context, tx pgx.Tx, arn, msg string) error {
 // UpdateAlias replaces the description, routing and times of a;
 // ErrNotFound when missing.
 func (s *Store) UpdateAlias(ctx context.Context, a *store.Alias) error {
-	routing, err := json.Marshal(routes(a.Routing))
+	routing, err := json.Marshal(sqlrows.Routes(a.Routing))
 	if err != nil {
 		return err
 	}
 	return s.update(ctx, "alias", a.Arn, `UPDATE aliases SET description = $1, routing = $2,
 		created_at = $3, updated_at = $4 WHERE arn = $5`,
-		a.Description, string(routing), nanos(a.CreatedAt), nanos(a.UpdatedAt), a.Arn)
+		a.Description, string(routing), sqlrows.Nanos(a.CreatedAt), sqlrows.Nanos(a.UpdatedAt), a.Arn)
 }
 
 // GetAlias returns the alias with that ARN.
 func (s *Store) GetAlias(ctx context.Context, arn string) (*store.Alias, error) {
-	return get(ctx, s, scanAlias, "alias", arn, `SELECT `+aliasColumns+` FROM aliases WHERE arn = $1`)
+	return get(ctx, s, sqlrows.ScanAlias, "alias", arn, `SELECT `+sqlrows.AliasColumns+` FROM aliases WHERE arn = $1`)
 }
 
 // ListAliases returns the aliases of a state machine sorted by name.
 func (s *Store) ListAliases(ctx context.Context, stateMachineArn string, page store.Page) (_ []*store.Alias, _ string, err error) {
 	defer fault(&err)
 	return list(ctx, s, page, listQuery[*store.Alias]{
-		kind: kindAliases, sel: `SELECT ` + aliasColumns + ` FROM aliases WHERE state_machine_arn = $1`, args: []any{stateMachineArn},
-		after: `name > $%d`, afterArgs: func(k pageKey) []any { return []any{k.S} },
-		order: `name`, scan: scanAlias,
-		key: func(x *store.Alias) pageKey { return pageKey{S: x.Name} },
+		kind: sqlrows.KindAliases, sel: `SELECT ` + sqlrows.AliasColumns + ` FROM aliases WHERE state_machine_arn = $1`, args: []any{stateMachineArn},
+		after: `name > $%d`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.S} },
+		order: `name`, scan: sqlrows.ScanAlias,
+		key: func(x *store.Alias) sqlrows.PageKey { return sqlrows.PageKey{S: x.Name} },
 	})
 }
 
@@ -233,22 +226,22 @@ func (s *Store) DeleteAlias(ctx context.Context, arn string) error {
 // CreateActivity inserts a; ErrExists when its ARN is taken.
 func (s *Store) CreateActivity(ctx context.Context, a *store.Activity) error {
 	return s.insert(ctx, fmt.Sprintf("activity %q", a.Arn), `INSERT INTO activities (arn, name, created_at) VALUES ($1, $2, $3)`,
-		a.Arn, a.Name, nanos(a.CreatedAt))
+		a.Arn, a.Name, sqlrows.Nanos(a.CreatedAt))
 }
 
 // GetActivity returns the activity with that ARN.
 func (s *Store) GetActivity(ctx context.Context, arn string) (*store.Activity, error) {
-	return get(ctx, s, scanActivity, "activity", arn, `SELECT arn, name, created_at FROM activities WHERE arn = $1`)
+	return get(ctx, s, sqlrows.ScanActivity, "activity", arn, `SELECT arn, name, created_at FROM activities WHERE arn = $1`)
 }
 
 // ListActivities returns activities sorted by name (then ARN).
 func (s *Store) ListActivities(ctx context.Context, page store.Page) (_ []*store.Activity, _ string, err error) {
 	defer fault(&err)
 	return list(ctx, s, page, listQuery[*store.Activity]{
-		kind: kindActivities, sel: `SELECT arn, name, created_at FROM activities WHERE TRUE`,
-		after: `(name, arn) > ($%d, $%d)`, afterArgs: func(k pageKey) []any { return []any{k.T, k.S} },
-		order: `name, arn`, scan: scanActivity,
-		key: func(x *store.Activity) pageKey { return pageKey{T: x.Name, S: x.Arn} },
+		kind: sqlrows.KindActivities, sel: `SELECT arn, name, created_at FROM activities WHERE TRUE`,
+		after: `(name, arn) > ($%d, $%d)`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.T, k.S} },
+		order: `name, arn`, scan: sqlrows.ScanActivity,
+		key: func(x *store.Activity) sqlrows.PageKey { return sqlrows.PageKey{T: x.Name, S: x.Arn} },
 	})
 }
 
@@ -299,23 +292,7 @@ func (s *Store) ListTags(ctx context.Context, arn string) (_ map[string]string, 
 		return nil, err
 	}
 	defer rows.Close()
-	tags := map[string]string{}
-	for rows.Next() {
-		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
-			return nil, err
-		}
-		tags[k] = v
-	}
-	return tags, rows.Err()
-}
-
-// routes never encodes as JSON null.
-func routes(r []store.Route) []store.Route {
-	if r == nil {
-		return []store.Route{}
-	}
-	return r
+	return sqlrows.ScanTags(rows)
 }
 
 // mustAffect turns an Exec that changed no row into ErrNotFound (of a what
@@ -353,7 +330,7 @@ func (s *Store) update(ctx context.Context, what, key, q string, args ...any) er
 
 // get reads the row that q selects by key ($1) with scan; ErrNotFound (of
 // a what of that key) when there is none.
-func get[T any](ctx context.Context, s *Store, scan func(scanner) (T, error), what, key, q string) (_ T, err error) {
+func get[T any](ctx context.Context, s *Store, scan func(sqlrows.Scanner) (T, error), what, key, q string) (_ T, err error) {
 	defer fault(&err)
 	var zero T
 	db, err := s.read()
@@ -376,96 +353,27 @@ func fault(err *error) {
 	*err = classify(*err)
 }
 
-// scanner is a pgx.Row or pgx.Rows.
-type scanner interface{ Scan(dest ...any) error }
-
 // collect scans every row with scan and closes rows.
-func collect[T any](rows pgx.Rows, scan func(scanner) (T, error)) ([]T, error) {
+func collect[T any](rows pgx.Rows, scan func(sqlrows.Scanner) (T, error)) ([]T, error) {
 	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
-// language is the language stored for a definition: "asl", the only one
-// before languages were recorded, when none is given.
-func language(l string) string {
-	if l == "" {
-		return "asl"
-	}
-	return l
-}
-
-func scanStateMachine(r scanner) (*store.StateMachine, error) {
-	var sm store.StateMachine
-	var created, updated int64
-	if err := r.Scan(&sm.Arn, &sm.Name, &sm.Type, &sm.Definition, &sm.RoleArn, &sm.Description,
-		&sm.LoggingConfiguration, &sm.TracingConfiguration, &sm.RevisionID, &created, &updated, &sm.Language, &sm.Bundle); err != nil {
-		return nil, err
-	}
-	sm.CreatedAt, sm.UpdatedAt = fromNanos(created), fromNanos(updated)
-	return &sm, nil
-}
-
-func scanVersion(r scanner) (*store.Version, error) {
-	var v store.Version
-	var created int64
-	if err := r.Scan(&v.Arn, &v.StateMachineArn, &v.Number, &v.Definition, &v.RoleArn, &v.Type,
-		&v.Description, &v.RevisionID, &created, &v.Language, &v.Bundle); err != nil {
-		return nil, err
-	}
-	v.CreatedAt = fromNanos(created)
-	return &v, nil
-}
-
-func scanAlias(r scanner) (*store.Alias, error) {
-	var a store.Alias
-	var routing string
-	var created, updated int64
-	if err := r.Scan(&a.Arn, &a.StateMachineArn, &a.Name, &a.Description, &routing, &created, &updated); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(routing), &a.Routing); err != nil {
-		return nil, fmt.Errorf("alias %q: routing: %w", a.Arn, err)
-	}
-	if len(a.Routing) == 0 {
-		a.Routing = nil
-	}
-	a.CreatedAt, a.UpdatedAt = fromNanos(created), fromNanos(updated)
-	return &a, nil
-}
-
-func scanActivity(r scanner) (*store.Activity, error) {
-	var a store.Activity
-	var created int64
-	if err := r.Scan(&a.Arn, &a.Name, &created); err != nil {
-		return nil, err
-	}
-	a.CreatedAt = fromNanos(created)
-	return &a, nil
+	return sqlrows.Collect(rows, scan)
 }
 
 // listQuery is one keyset-paginated list.
 type listQuery[T any] struct {
-	kind      string              // page token kind
-	sel       string              // SELECT ... FROM ... WHERE <filter>, with $1... for args
-	args      []any               // arguments of sel
-	after     string              // condition for the rows after a page's last key, with $%d for its arguments
-	afterArgs func(pageKey) []any // its arguments
-	order     string              // ORDER BY, matching after
-	scan      func(scanner) (T, error)
-	key       func(T) pageKey // the key of a row, for the next token
+	kind      string                      // page token kind
+	sel       string                      // SELECT ... FROM ... WHERE <filter>, with $1... for args
+	args      []any                       // arguments of sel
+	after     string                      // condition for the rows after a page's last key, with $%d for its arguments
+	afterArgs func(sqlrows.PageKey) []any // its arguments
+	order     string                      // ORDER BY, matching after
+	scan      func(sqlrows.Scanner) (T, error)
+	key       func(T) sqlrows.PageKey // the key of a row, for the next token
 }
 
 // list returns one page of a listQuery and the token of the next page.
 func list[T any](ctx context.Context, s *Store, page store.Page, lq listQuery[T]) ([]T, string, error) {
-	k, ok, err := decodeToken(lq.kind, page.Token)
+	k, ok, err := sqlrows.DecodeToken(lq.kind, page.Token)
 	if err != nil {
 		return nil, "", err
 	}
@@ -473,7 +381,7 @@ func list[T any](ctx context.Context, s *Store, page store.Page, lq listQuery[T]
 	if err != nil {
 		return nil, "", err
 	}
-	n := limit(page)
+	n := sqlrows.Limit(page)
 	q, args := lq.sel, append([]any(nil), lq.args...)
 	if ok {
 		aa := lq.afterArgs(k)
@@ -494,13 +402,8 @@ func list[T any](ctx context.Context, s *Store, page store.Page, lq listQuery[T]
 	if err != nil {
 		return nil, "", err
 	}
-	if len(out) <= n {
-		return out, "", nil
-	}
-	out = out[:n]
-	next := lq.key(out[n-1])
-	next.Kind = lq.kind
-	return out, encodeToken(next), nil
+	out, next := sqlrows.NextPage(out, n, lq.kind, lq.key)
+	return out, next, nil
 }
 
 // SetNotificationSettings stores (or, with nil, removes) the notification
@@ -537,5 +440,5 @@ func (s *Store) NotificationSettings(ctx context.Context, arn string) (_ []byte,
 	if err != nil {
 		return nil, err
 	}
-	return nonNil(body), nil
+	return sqlrows.NonNil(body), nil
 }

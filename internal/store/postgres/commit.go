@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // Commit stores a batch of transitions in one transaction: all or nothing.
@@ -268,13 +269,13 @@ func (w *writes) apply(tr *store.Transition) error {
 			redrive_date, event_count, snapshot)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 			ref.id, x.Arn, x.StateMachineArn, x.VersionArn, x.AliasArn, x.Name, x.Type,
-			nanos(x.StartDate), x.Status, x.Output, x.Error, x.Cause, nanos(x.StopDate),
-			x.RedriveCount, nanos(x.RedriveDate), ref.events, x.Snapshot)
+			sqlrows.Nanos(x.StartDate), x.Status, x.Output, x.Error, x.Cause, sqlrows.Nanos(x.StopDate),
+			x.RedriveCount, sqlrows.Nanos(x.RedriveDate), ref.events, x.Snapshot)
 		w.queue(wrap("execution %q", arn), `INSERT INTO execution_inputs (execution_id, input,
 			definition, role_arn, trace_header, parent_token, language, bundle, logical_date)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			ref.id, x.Input, x.Definition, x.RoleArn, x.TraceHeader, x.ParentToken,
-			language(x.Language), x.Bundle, nanos(x.LogicalDate))
+			sqlrows.Language(x.Language), x.Bundle, sqlrows.Nanos(x.LogicalDate))
 	} else {
 		w.update(ref.id, x)
 	}
@@ -305,7 +306,7 @@ func (w *writes) apply(tr *store.Transition) error {
 			}
 			return nil
 		}, `UPDATE tasks SET state = $1, worker_name = $2, started_at = $3 WHERE execution_id = $4 AND token = $5`,
-			t.State, t.WorkerName, nanos(t.StartedAt), ref.id, t.Token)
+			t.State, t.WorkerName, sqlrows.Nanos(t.StartedAt), ref.id, t.Token)
 	}
 	for _, t := range tr.AddTasks {
 		tok := t.Token
@@ -319,14 +320,14 @@ func (w *writes) apply(tr *store.Transition) error {
 			created_at, started_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 			ref.id, t.Token, t.TaskID, t.Kind, t.Resource, t.ActivityArn, t.StateName, t.Input,
-			t.State, t.WorkerName, t.Attempt, t.TimeoutSec, t.HeartbeatSec, nanos(t.CreatedAt),
-			nanos(t.StartedAt))
+			t.State, t.WorkerName, t.Attempt, t.TimeoutSec, t.HeartbeatSec, sqlrows.Nanos(t.CreatedAt),
+			sqlrows.Nanos(t.StartedAt))
 	}
 	for _, t := range tr.AddTimers {
 		w.queue(wrap("timer %q of execution %q", t.TimerID, x.Arn),
 			`INSERT INTO timers (execution_id, timer_id, at, purpose) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (execution_id, timer_id) DO UPDATE SET at = excluded.at, purpose = excluded.purpose`,
-			ref.id, t.TimerID, nanos(t.At), t.Purpose)
+			ref.id, t.TimerID, sqlrows.Nanos(t.At), t.Purpose)
 	}
 	w.outbox = append(w.outbox, tr.Outbox...)
 	return nil
@@ -350,7 +351,7 @@ func (w *writes) flush() {
 		typ, body := make([]string, n), make([][]byte, n)
 		for i, r := range w.events {
 			e := r.ev
-			exec[i], id[i], typ[i], ts[i], prev[i], body[i] = r.exec, e.ID, e.Type, nanos(e.Timestamp), e.Previous, nonNil(e.Body)
+			exec[i], id[i], typ[i], ts[i], prev[i], body[i] = r.exec, e.ID, e.Type, sqlrows.Nanos(e.Timestamp), e.Previous, sqlrows.NonNil(e.Body)
 		}
 		w.queue(func(_ pgconn.CommandTag, err error) error {
 			if isUnique(err) {
@@ -368,7 +369,7 @@ func (w *writes) flush() {
 		for i, u := range w.updates {
 			x := u.x
 			id[i], status[i], output[i], errs[i], cause[i] = u.id, x.Status, x.Output, x.Error, x.Cause
-			stop[i], redrives[i], redrive[i], count[i], snap[i] = nanos(x.StopDate), int64(x.RedriveCount), nanos(x.RedriveDate), w.counts[u.id], x.Snapshot
+			stop[i], redrives[i], redrive[i], count[i], snap[i] = sqlrows.Nanos(x.StopDate), int64(x.RedriveCount), sqlrows.Nanos(x.RedriveDate), w.counts[u.id], x.Snapshot
 		}
 		w.queue(wrap("update executions"), `UPDATE executions e SET status = v.status, output = v.output,
 			error = v.error, cause = v.cause, stop_date = v.stop_date, redrive_count = v.redrive_count,

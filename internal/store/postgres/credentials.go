@@ -4,48 +4,26 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // CreateCredential inserts c; ErrExists when its ID is taken.
 func (s *Store) CreateCredential(ctx context.Context, cr *store.Credential) error {
-	roles, err := json.Marshal(cr.Roles)
+	roles, err := sqlrows.Roles(cr.Roles)
 	if err != nil {
 		return err
 	}
-	if cr.Roles == nil {
-		roles = []byte("[]")
-	}
-	return s.insert(ctx, fmt.Sprintf("credential %q", cr.ID), `INSERT INTO credentials (`+credentialColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		cr.ID, cr.Kind, cr.Name, nonNil(cr.Secret), string(roles), nanos(cr.Created), nanos(cr.Expires), nanos(cr.Revoked), nanos(cr.LastUsed))
-}
-
-const credentialColumns = `id, kind, name, secret, roles, created, expires, revoked, last_used`
-
-func scanCredential(r scanner) (*store.Credential, error) {
-	var c store.Credential
-	var roles string
-	var created, expires, revoked, used int64
-	if err := r.Scan(&c.ID, &c.Kind, &c.Name, &c.Secret, &roles, &created, &expires, &revoked, &used); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(roles), &c.Roles); err != nil {
-		return nil, fmt.Errorf("credential %q: roles: %w", c.ID, err)
-	}
-	if len(c.Roles) == 0 {
-		c.Roles = nil
-	}
-	c.Created, c.Expires, c.Revoked, c.LastUsed = fromNanos(created), fromNanos(expires), fromNanos(revoked), fromNanos(used)
-	return &c, nil
+	return s.insert(ctx, fmt.Sprintf("credential %q", cr.ID), `INSERT INTO credentials (`+sqlrows.CredentialColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		cr.ID, cr.Kind, cr.Name, sqlrows.NonNil(cr.Secret), roles, sqlrows.Nanos(cr.Created), sqlrows.Nanos(cr.Expires), sqlrows.Nanos(cr.Revoked), sqlrows.Nanos(cr.LastUsed))
 }
 
 // GetCredential returns the credential of that ID.
 func (s *Store) GetCredential(ctx context.Context, id string) (*store.Credential, error) {
-	return get(ctx, s, scanCredential, "credential", id, `SELECT `+credentialColumns+` FROM credentials WHERE id = $1`)
+	return get(ctx, s, sqlrows.ScanCredential, "credential", id, `SELECT `+sqlrows.CredentialColumns+` FROM credentials WHERE id = $1`)
 }
 
 // ListCredentials returns the credentials of a kind ("" for all), oldest first.
@@ -55,21 +33,21 @@ func (s *Store) ListCredentials(ctx context.Context, kind string) (_ []*store.Cr
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, `SELECT `+credentialColumns+` FROM credentials WHERE $1 = '' OR kind = $1 ORDER BY created, id`, kind)
+	rows, err := q.Query(ctx, `SELECT `+sqlrows.CredentialColumns+` FROM credentials WHERE $1 = '' OR kind = $1 ORDER BY created, id`, kind)
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, scanCredential)
+	return collect(rows, sqlrows.ScanCredential)
 }
 
 // RevokeCredential sets the revocation time unless it is set already (in
 // one statement: of two concurrent revocations, the first to commit is
 // kept).
 func (s *Store) RevokeCredential(ctx context.Context, id string, at time.Time) error {
-	return s.update(ctx, "credential", id, `UPDATE credentials SET revoked = CASE WHEN revoked = 0 THEN $1 ELSE revoked END WHERE id = $2`, nanos(at), id)
+	return s.update(ctx, "credential", id, `UPDATE credentials SET revoked = CASE WHEN revoked = 0 THEN $1 ELSE revoked END WHERE id = $2`, sqlrows.Nanos(at), id)
 }
 
 // TouchCredential sets the time of last use.
 func (s *Store) TouchCredential(ctx context.Context, id string, at time.Time) error {
-	return s.update(ctx, "credential", id, `UPDATE credentials SET last_used = $1 WHERE id = $2`, nanos(at), id)
+	return s.update(ctx, "credential", id, `UPDATE credentials SET last_used = $1 WHERE id = $2`, sqlrows.Nanos(at), id)
 }

@@ -9,13 +9,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // CreateGrant inserts g; ErrExists when the same grant is there.
 func (s *Store) CreateGrant(ctx context.Context, g *store.Grant) error {
 	return s.insert(ctx, fmt.Sprintf("grant %s -> %s of %s", g.From, g.To, g.Workflow),
 		`INSERT INTO grants (from_ns, to_ns, workflow, created, created_by) VALUES ($1, $2, $3, $4, $5)`,
-		g.From, g.To, g.Workflow, nanos(g.Created), g.CreatedBy)
+		g.From, g.To, g.Workflow, sqlrows.Nanos(g.Created), g.CreatedBy)
 }
 
 // ListGrants returns every grant by From, To, Workflow.
@@ -25,19 +26,11 @@ func (s *Store) ListGrants(ctx context.Context) (_ []*store.Grant, err error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, `SELECT from_ns, to_ns, workflow, created, created_by FROM grants ORDER BY from_ns, to_ns, workflow`)
+	rows, err := q.Query(ctx, `SELECT `+sqlrows.GrantColumns+` FROM grants ORDER BY from_ns, to_ns, workflow`)
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, func(r scanner) (*store.Grant, error) {
-		var g store.Grant
-		var created int64
-		if err := r.Scan(&g.From, &g.To, &g.Workflow, &created, &g.CreatedBy); err != nil {
-			return nil, err
-		}
-		g.Created = fromNanos(created)
-		return &g, nil
-	})
+	return collect(rows, sqlrows.ScanGrant)
 }
 
 // DeleteGrant removes a grant; ErrNotFound when there is none.

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // History returns up to page.Limit events of an execution in id order
@@ -18,15 +19,12 @@ func (s *Store) History(ctx context.Context, executionArn string, reverse bool, 
 	if err != nil {
 		return nil, "", err
 	}
-	kind := kindHistory
-	if reverse {
-		kind = kindHistoryRev
-	}
-	k, ok, err := decodeToken(kind, page.Token)
+	kind := sqlrows.HistoryKind(reverse)
+	k, ok, err := sqlrows.DecodeToken(kind, page.Token)
 	if err != nil {
 		return nil, "", err
 	}
-	n := limit(page)
+	n := sqlrows.Limit(page)
 	var id int64
 	err = db.QueryRow(ctx, `SELECT id FROM executions WHERE arn = $1`, executionArn).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -60,16 +58,13 @@ func (s *Store) History(ctx context.Context, executionArn string, reverse bool, 
 	var e store.Event
 	var ts int64
 	_, err = pgx.ForEachRow(rows, []any{&e.ID, &e.Type, &ts, &e.Previous, &e.Body}, func() error {
-		e.Timestamp = fromNanos(ts)
+		e.Timestamp = sqlrows.FromNanos(ts)
 		out = append(out, e)
 		return nil
 	})
 	if err != nil {
 		return nil, "", classify(err)
 	}
-	if len(out) > n {
-		out = out[:n]
-		return out, encodeToken(pageKey{Kind: kind, N: out[n-1].ID}), nil
-	}
-	return out, "", nil
+	out, next := sqlrows.NextPage(out, n, kind, func(e store.Event) sqlrows.PageKey { return sqlrows.PageKey{N: e.ID} })
+	return out, next, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // lockTaskLogs is the first key of the advisory locks of executions' task
@@ -82,7 +83,7 @@ func (s *Store) AppendLogs(ctx context.Context, maxBytes int64, chunks []*store.
 		for _, ch := range chunks {
 			b.Queue(`INSERT INTO task_logs (execution_arn, task_id, state_name, attempt, stream, at, data)
 				VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq`,
-				ch.ExecutionArn, ch.TaskID, ch.StateName, ch.Attempt, ch.Stream, nanos(ch.Time), nonNil(ch.Data))
+				ch.ExecutionArn, ch.TaskID, ch.StateName, ch.Attempt, ch.Stream, sqlrows.Nanos(ch.Time), sqlrows.NonNil(ch.Data))
 		}
 		br := tx.SendBatch(ctx, b)
 		for i := range chunks {
@@ -140,20 +141,10 @@ func capLog(ctx context.Context, tx pgx.Tx, k logAttempt, n, maxBytes int64) err
 	if err != nil {
 		return fmt.Errorf("task log cut: %w", err)
 	}
-	var drop []int64
-	var trimSeq, trim int64
-	for left := over; left > 0 && rows.Next(); {
-		var seq, size int64
-		if err := rows.Scan(&seq, &size); err != nil {
-			rows.Close()
-			return err
-		}
-		if size <= left {
-			drop = append(drop, seq)
-			left -= size
-			continue
-		}
-		trimSeq, trim, left = seq, left, 0
+	drop, trimSeq, trim, err := sqlrows.ScanLogCut(rows, over)
+	if err != nil {
+		rows.Close()
+		return err
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -204,28 +195,16 @@ func (s *Store) ReadLogs(ctx context.Context, arn string, q store.LogQuery) (_ [
 		fmt.Fprintf(&where, ` AND l.attempt = $%d`, len(args))
 	}
 	args = append(args, n)
-	rows, err := db.Query(ctx, `SELECT l.seq, l.task_id, l.state_name, l.attempt, l.stream, l.at, l.data, a.cut, a.first_seq
+	rows, err := db.Query(ctx, `SELECT `+sqlrows.LogColumns+`
 		FROM task_logs l JOIN task_log_attempts a ON a.execution_arn = l.execution_arn AND a.task_id = l.task_id
 		WHERE l.execution_arn = $1 AND l.seq > $2`+where.String()+fmt.Sprintf(` ORDER BY l.seq LIMIT $%d`, len(args)), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*store.LogChunk
-	var size int64
-	for rows.Next() && (q.MaxBytes <= 0 || size < q.MaxBytes) {
-		ch := &store.LogChunk{ExecutionArn: arn}
-		var at, cut, first int64
-		if err := rows.Scan(&ch.Seq, &ch.TaskID, &ch.StateName, &ch.Attempt, &ch.Stream, &at, &ch.Data, &cut, &first); err != nil {
-			return nil, err
-		}
-		ch.Time = fromNanos(at)
-		if cut > 0 && ch.Seq == first && q.After < first {
-			ch.Cut = cut
-			ch.Data = append([]byte(store.CutMarker(cut)), ch.Data...)
-		}
-		out = append(out, ch)
-		size += int64(len(ch.Data))
+	out, err := sqlrows.ScanLogs(rows, arn, q)
+	if err != nil {
+		return nil, err
 	}
 	rows.Close()
 	return out, rows.Err()

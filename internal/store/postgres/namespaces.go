@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // CreateNamespace inserts n; ErrExists when its name or account is taken
@@ -13,15 +14,13 @@ import (
 func (s *Store) CreateNamespace(ctx context.Context, n *store.Namespace) error {
 	return s.insert(ctx, fmt.Sprintf("namespace %q (account %s)", n.Name, n.AccountID),
 		`INSERT INTO namespaces (name, account_id, created, execution_retention) VALUES ($1, $2, $3, $4)`,
-		n.Name, n.AccountID, nanos(n.Created), int64(n.ExecutionRetention))
+		n.Name, n.AccountID, sqlrows.Nanos(n.Created), int64(n.ExecutionRetention))
 }
 
 // GetNamespace returns the namespace of that name.
 func (s *Store) GetNamespace(ctx context.Context, name string) (*store.Namespace, error) {
-	return get(ctx, s, scanNamespace, "namespace", name, `SELECT `+namespaceColumns+` FROM namespaces WHERE name = $1`)
+	return get(ctx, s, sqlrows.ScanNamespace, "namespace", name, `SELECT `+sqlrows.NamespaceColumns+` FROM namespaces WHERE name = $1`)
 }
-
-const namespaceColumns = `name, account_id, created, execution_retention`
 
 // ListNamespaces returns every namespace, sorted by name.
 func (s *Store) ListNamespaces(ctx context.Context) (_ []*store.Namespace, err error) {
@@ -30,21 +29,11 @@ func (s *Store) ListNamespaces(ctx context.Context) (_ []*store.Namespace, err e
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, `SELECT `+namespaceColumns+` FROM namespaces ORDER BY name`)
+	rows, err := q.Query(ctx, `SELECT `+sqlrows.NamespaceColumns+` FROM namespaces ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, scanNamespace)
-}
-
-func scanNamespace(r scanner) (*store.Namespace, error) {
-	n := &store.Namespace{}
-	var created, retention int64
-	if err := r.Scan(&n.Name, &n.AccountID, &created, &retention); err != nil {
-		return nil, err
-	}
-	n.Created, n.ExecutionRetention = fromNanos(created), time.Duration(retention)
-	return n, nil
+	return collect(rows, sqlrows.ScanNamespace)
 }
 
 // SetNamespaceRetention sets how long a namespace keeps closed executions.

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // checkPartition refuses an event of no partition.
@@ -30,7 +31,7 @@ func outboxInsert(evs []*store.OutboxEvent) (string, []any) {
 	part, ts := make([]int32, n), make([]int64, n)
 	account, bus, body := make([]string, n), make([]string, n), make([][]byte, n)
 	for i, ev := range evs {
-		part[i], account[i], bus[i], ts[i], body[i] = int32(ev.Partition), ev.Account, ev.Bus, nanos(ev.Time), nonNil(ev.Body)
+		part[i], account[i], bus[i], ts[i], body[i] = int32(ev.Partition), ev.Account, ev.Bus, sqlrows.Nanos(ev.Time), sqlrows.NonNil(ev.Body)
 	}
 	return `WITH head AS (UPDATE outbox_head SET seq = seq + $1 WHERE one = 1 RETURNING seq),
 		ins AS (INSERT INTO outbox (seq, part, account, bus, time, body)
@@ -99,7 +100,7 @@ func (s *Store) ReadOutbox(ctx context.Context, partition int, after int64, limi
 	var t int64
 	_, err = pgx.ForEachRow(rows, []any{&ev.Seq, &ev.Partition, &ev.Account, &ev.Bus, &t, &ev.Body}, func() error {
 		e := ev
-		e.Time = fromNanos(t)
+		e.Time = sqlrows.FromNanos(t)
 		out = append(out, &e)
 		return nil
 	})
@@ -176,7 +177,7 @@ func (s *Store) CommitConsumer(ctx context.Context, c *store.ConsumerCommit) err
 		}
 		for _, in := range c.Intents {
 			b.Queue(`INSERT INTO intents (id, consumer, body, created) VALUES ($1, $2, $3, $4)
-				ON CONFLICT (consumer, id) DO NOTHING`, in.ID, c.Consumer, nonNil(in.Body), nanos(in.Created))
+				ON CONFLICT (consumer, id) DO NOTHING`, in.ID, c.Consumer, sqlrows.NonNil(in.Body), sqlrows.Nanos(in.Created))
 		}
 		if len(c.DoneIntents) > 0 {
 			b.Queue(`DELETE FROM intents WHERE consumer = $1 AND id = ANY($2)`, c.Consumer, c.DoneIntents)
@@ -209,7 +210,7 @@ func (s *Store) Intents(ctx context.Context, consumer string) ([]*store.Intent, 
 		if len(body) == 0 {
 			body = nil // stored empty for NOT NULL; read back as given
 		}
-		out = append(out, &store.Intent{ID: in.ID, Consumer: consumer, Body: body, Created: fromNanos(created)})
+		out = append(out, &store.Intent{ID: in.ID, Consumer: consumer, Body: body, Created: sqlrows.FromNanos(created)})
 		return nil
 	})
 	return out, classify(err)
@@ -227,7 +228,7 @@ func (s *Store) TrimOutbox(ctx context.Context, before time.Time) (int64, error)
 			lows AS (SELECT part, COUNT(*) AS have, MIN(seq) AS low FROM consumer_cursors GROUP BY part)
 			DELETE FROM outbox o USING lows, consumers
 			WHERE o.part = lows.part AND lows.have = consumers.n AND consumers.n > 0
-				AND o.seq <= lows.low AND o.time < $1`, nanos(before))
+				AND o.seq <= lows.low AND o.time < $1`, sqlrows.Nanos(before))
 		n = ct.RowsAffected()
 		return err
 	})

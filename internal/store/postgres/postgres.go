@@ -309,27 +309,3 @@ func redact(msg, dsn string) string {
 	}
 	return msg
 }
-
-// nanos encodes t as Unix nanoseconds, 0 for the zero time.
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-// fromNanos decodes nanos: 0 is the zero time, anything else a UTC time.
-func fromNanos(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
-
-// nonNil returns b, or an empty slice for nil (for NOT NULL BYTEA columns).
-func nonNil(b []byte) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
-}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // closedStatuses are the statuses retention deletes: an execution in them
@@ -19,7 +21,7 @@ const closedStatuses = `('SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED')`
 // deletes them in one short transaction that locks their rows and checks
 // each again: one redriven meanwhile is left alone.
 func (s *Store) DeleteClosedExecutions(ctx context.Context, arnPrefix string, before time.Time, limit int) (n int, err error) {
-	cut := nanos(before)
+	cut := sqlrows.Nanos(before)
 	ids, err := s.closedExecutions(ctx, arnPrefix, cut, limit)
 	if err != nil || len(ids) == 0 {
 		return 0, err

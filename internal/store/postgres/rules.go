@@ -29,6 +29,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // lockDefaultBus is the first key of the advisory locks that stand for the
@@ -48,24 +49,12 @@ func (s *Store) CreateEventBus(ctx context.Context, b *store.EventBus) error {
 	}
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO event_buses (account, name, description, created, modified) VALUES ($1, $2, $3, $4, $5)`,
-			b.Account, b.Name, b.Description, nanos(b.Created), nanos(b.Modified))
+			b.Account, b.Name, b.Description, sqlrows.Nanos(b.Created), sqlrows.Nanos(b.Modified))
 		if isUnique(err) {
 			return fmt.Errorf("event bus %q of %s: %w", b.Name, b.Account, store.ErrExists)
 		}
 		return err
 	})
-}
-
-const busColumns = `account, name, description, created, modified`
-
-func scanBus(r scanner) (*store.EventBus, error) {
-	var b store.EventBus
-	var created, modified int64
-	if err := r.Scan(&b.Account, &b.Name, &b.Description, &created, &modified); err != nil {
-		return nil, err
-	}
-	b.Created, b.Modified = fromNanos(created), fromNanos(modified)
-	return &b, nil
 }
 
 // GetEventBus returns a stored bus.
@@ -75,7 +64,7 @@ func (s *Store) GetEventBus(ctx context.Context, account, name string) (_ *store
 	if err != nil {
 		return nil, err
 	}
-	b, err := scanBus(q.QueryRow(ctx, `SELECT `+busColumns+` FROM event_buses WHERE account = $1 AND name = $2`, account, name))
+	b, err := sqlrows.ScanBus(q.QueryRow(ctx, `SELECT `+sqlrows.BusColumns+` FROM event_buses WHERE account = $1 AND name = $2`, account, name))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("event bus %q of %s: %w", name, account, store.ErrNotFound)
 	}
@@ -86,10 +75,10 @@ func (s *Store) GetEventBus(ctx context.Context, account, name string) (_ *store
 func (s *Store) ListEventBuses(ctx context.Context, account, prefix string, page store.Page) (_ []*store.EventBus, _ string, err error) {
 	defer fault(&err)
 	return list(ctx, s, page, listQuery[*store.EventBus]{
-		kind: kindEventBuses, sel: `SELECT ` + busColumns + ` FROM event_buses WHERE account = $1 AND starts_with(name, $2)`,
-		args: []any{account, prefix}, after: `name > $%d`, afterArgs: func(k pageKey) []any { return []any{k.T} },
-		order: `name`, scan: scanBus,
-		key: func(b *store.EventBus) pageKey { return pageKey{T: b.Name} },
+		kind: sqlrows.KindEventBuses, sel: `SELECT ` + sqlrows.BusColumns + ` FROM event_buses WHERE account = $1 AND starts_with(name, $2)`,
+		args: []any{account, prefix}, after: `name > $%d`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.T} },
+		order: `name`, scan: sqlrows.ScanBus,
+		key: func(b *store.EventBus) sqlrows.PageKey { return sqlrows.PageKey{T: b.Name} },
 	})
 }
 
@@ -162,11 +151,11 @@ func (s *Store) PutRule(ctx context.Context, r *store.Rule, maxRules int) (creat
 			}
 			_, err = tx.Exec(ctx, `INSERT INTO event_rules (account, bus, name, event_pattern, schedule, state, description, role_arn, created, modified)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, r.Account, r.Bus, r.Name, r.EventPattern, r.ScheduleExpression, r.State,
-				r.Description, r.RoleArn, nanos(r.Created), nanos(r.Modified))
+				r.Description, r.RoleArn, sqlrows.Nanos(r.Created), sqlrows.Nanos(r.Modified))
 		case err == nil:
 			_, err = tx.Exec(ctx, `UPDATE event_rules SET event_pattern = $1, schedule = $2, state = $3, description = $4, role_arn = $5, modified = $6
 				WHERE account = $7 AND bus = $8 AND name = $9`, r.EventPattern, r.ScheduleExpression, r.State, r.Description, r.RoleArn,
-				nanos(r.Modified), r.Account, r.Bus, r.Name)
+				sqlrows.Nanos(r.Modified), r.Account, r.Bus, r.Name)
 		}
 		if err != nil {
 			return err
@@ -176,19 +165,6 @@ func (s *Store) PutRule(ctx context.Context, r *store.Rule, maxRules int) (creat
 	return created, err
 }
 
-const ruleColumns = `account, bus, name, event_pattern, schedule, state, description, role_arn, created, modified`
-
-func scanRule(r scanner) (*store.Rule, error) {
-	var x store.Rule
-	var created, modified int64
-	if err := r.Scan(&x.Account, &x.Bus, &x.Name, &x.EventPattern, &x.ScheduleExpression, &x.State, &x.Description, &x.RoleArn,
-		&created, &modified); err != nil {
-		return nil, err
-	}
-	x.Created, x.Modified = fromNanos(created), fromNanos(modified)
-	return &x, nil
-}
-
 // GetRule returns a rule with its targets.
 func (s *Store) GetRule(ctx context.Context, account, bus, name string) (_ *store.Rule, err error) {
 	defer fault(&err)
@@ -196,7 +172,7 @@ func (s *Store) GetRule(ctx context.Context, account, bus, name string) (_ *stor
 	if err != nil {
 		return nil, err
 	}
-	r, err := scanRule(q.QueryRow(ctx, `SELECT `+ruleColumns+` FROM event_rules WHERE account = $1 AND bus = $2 AND name = $3`, account, bus, name))
+	r, err := sqlrows.ScanRule(q.QueryRow(ctx, `SELECT `+sqlrows.RuleColumns+` FROM event_rules WHERE account = $1 AND bus = $2 AND name = $3`, account, bus, name))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("rule %q on bus %q of %s: %w", name, bus, account, store.ErrNotFound)
 	}
@@ -210,10 +186,10 @@ func (s *Store) GetRule(ctx context.Context, account, bus, name string) (_ *stor
 func (s *Store) ListRules(ctx context.Context, account, bus, prefix string, page store.Page) (_ []*store.Rule, _ string, err error) {
 	defer fault(&err)
 	rules, next, err := list(ctx, s, page, listQuery[*store.Rule]{
-		kind: kindRules, sel: `SELECT ` + ruleColumns + ` FROM event_rules WHERE account = $1 AND bus = $2 AND starts_with(name, $3)`,
-		args: []any{account, bus, prefix}, after: `name > $%d`, afterArgs: func(k pageKey) []any { return []any{k.T} },
-		order: `name`, scan: scanRule,
-		key: func(r *store.Rule) pageKey { return pageKey{T: r.Name} },
+		kind: sqlrows.KindRules, sel: `SELECT ` + sqlrows.RuleColumns + ` FROM event_rules WHERE account = $1 AND bus = $2 AND starts_with(name, $3)`,
+		args: []any{account, bus, prefix}, after: `name > $%d`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.T} },
+		order: `name`, scan: sqlrows.ScanRule,
+		key: func(r *store.Rule) sqlrows.PageKey { return sqlrows.PageKey{T: r.Name} },
 	})
 	if err != nil {
 		return nil, "", err
@@ -233,10 +209,8 @@ func fillTargets(ctx context.Context, q querier, account, bus string, rules []*s
 	if len(rules) == 0 {
 		return nil
 	}
-	byName := make(map[string]*store.Rule, len(rules))
 	names := make([]string, 0, len(rules))
 	for _, r := range rules {
-		byName[r.Name] = r
 		names = append(names, r.Name)
 	}
 	rows, err := q.Query(ctx, `SELECT rule, id, arn, spec FROM event_targets WHERE account = $1 AND bus = $2 AND rule = ANY($3) ORDER BY seq`,
@@ -245,24 +219,14 @@ func fillTargets(ctx context.Context, q querier, account, bus string, rules []*s
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var rule string
-		t := &store.RuleTarget{}
-		if err := rows.Scan(&rule, &t.ID, &t.Arn, &t.Spec); err != nil {
-			return err
-		}
-		if r := byName[rule]; r != nil {
-			r.Targets = append(r.Targets, t)
-		}
-	}
-	return rows.Err()
+	return sqlrows.ScanTargets(rows, rules)
 }
 
 // SetRuleState sets a rule's state.
 func (s *Store) SetRuleState(ctx context.Context, account, bus, name, state string, modified time.Time) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE event_rules SET state = $1, modified = $2 WHERE account = $3 AND bus = $4 AND name = $5`,
-			state, nanos(modified), account, bus, name)
+			state, sqlrows.Nanos(modified), account, bus, name)
 		if err := mustAffect(tag, err, "rule", name); err != nil {
 			return err
 		}
@@ -338,7 +302,7 @@ func (s *Store) PutTargets(ctx context.Context, account, bus, rule string, targe
 		for _, t := range targets {
 			b.Queue(`INSERT INTO event_targets (account, bus, rule, id, arn, spec) VALUES ($1, $2, $3, $4, $5, $6)
 				ON CONFLICT (account, bus, rule, id) DO UPDATE SET arn = excluded.arn, spec = excluded.spec`,
-				account, bus, rule, t.ID, t.Arn, nonNil(t.Spec))
+				account, bus, rule, t.ID, t.Arn, sqlrows.NonNil(t.Spec))
 		}
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // timerChunk is how many timers Timers reads per query. No connection is
@@ -32,7 +33,7 @@ func (s *Store) Timers(ctx context.Context, fn func(store.Timer) error) error {
 		var t store.Timer
 		var at int64
 		_, err = pgx.ForEachRow(rows, []any{&lastExec, &t.ExecutionArn, &t.TimerID, &at, &t.Purpose}, func() error {
-			t.At = fromNanos(at)
+			t.At = sqlrows.FromNanos(at)
 			chunk = append(chunk, t)
 			return nil
 		})

@@ -9,9 +9,8 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
-
-const kindAudit = "au"
 
 // AppendAudit inserts entries in one transaction and writes their Seq back.
 func (s *Store) AppendAudit(ctx context.Context, entries []*store.AuditEntry) error {
@@ -26,7 +25,7 @@ func (s *Store) AppendAudit(ctx context.Context, entries []*store.AuditEntry) er
 		}
 		defer st.Close()
 		for _, a := range entries {
-			res, err := st.ExecContext(ctx, nanos(a.Time), a.Principal, a.Kind, a.RemoteAddr, a.Method, a.Path, a.Operation, a.Namespace, a.Resource, a.Status)
+			res, err := st.ExecContext(ctx, sqlrows.Nanos(a.Time), a.Principal, a.Kind, a.RemoteAddr, a.Method, a.Path, a.Operation, a.Namespace, a.Resource, a.Status)
 			if err != nil {
 				return err
 			}
@@ -41,11 +40,11 @@ func (s *Store) AppendAudit(ctx context.Context, entries []*store.AuditEntry) er
 // ListAudit returns the entries f selects, highest Seq first.
 func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter, page store.Page) (_ []*store.AuditEntry, _ string, err error) {
 	defer s.fault(&err)
-	k, ok, err := decodeToken(kindAudit, page.Token)
+	k, ok, err := sqlrows.DecodeToken(sqlrows.KindAudit, page.Token)
 	if err != nil {
 		return nil, "", err
 	}
-	n := limit(page)
+	n := sqlrows.Limit(page)
 	var where []string
 	var args []any
 	if f.Namespace != "" {
@@ -58,17 +57,17 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter, page store.P
 	}
 	if !f.Since.IsZero() {
 		where = append(where, `at >= ?`)
-		args = append(args, nanos(f.Since))
+		args = append(args, sqlrows.Nanos(f.Since))
 	}
 	if !f.Until.IsZero() {
 		where = append(where, `at < ?`)
-		args = append(args, nanos(f.Until))
+		args = append(args, sqlrows.Nanos(f.Until))
 	}
 	if ok {
 		where = append(where, `seq < ?`)
 		args = append(args, k.N)
 	}
-	q := `SELECT seq, at, principal, kind, remote_addr, method, path, operation, namespace, resource, status FROM audit`
+	q := `SELECT ` + sqlrows.AuditColumns + ` FROM audit`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}
@@ -78,28 +77,19 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter, page store.P
 	if err != nil {
 		return nil, "", err
 	}
-	out, err := collect(rows, func(r scanner) (*store.AuditEntry, error) {
-		var a store.AuditEntry
-		var at int64
-		err := r.Scan(&a.Seq, &at, &a.Principal, &a.Kind, &a.RemoteAddr, &a.Method, &a.Path, &a.Operation, &a.Namespace, &a.Resource, &a.Status)
-		a.Time = fromNanos(at)
-		return &a, err
-	})
+	out, err := collect(rows, sqlrows.ScanAudit)
 	if err != nil {
 		return nil, "", err
 	}
-	if len(out) > n {
-		out = out[:n]
-		return out, encodeToken(pageKey{Kind: kindAudit, N: out[n-1].Seq}), nil
-	}
-	return out, "", nil
+	out, next := sqlrows.NextPage(out, n, sqlrows.KindAudit, func(a *store.AuditEntry) sqlrows.PageKey { return sqlrows.PageKey{N: a.Seq} })
+	return out, next, nil
 }
 
 // TrimAudit deletes up to limit of the oldest entries older than before.
 func (s *Store) TrimAudit(ctx context.Context, before time.Time, limit int) (int, error) {
 	var n int64
 	err := s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
-		res, err := c.ExecContext(ctx, `DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE at < ? ORDER BY at LIMIT ?)`, nanos(before), max(limit, 1))
+		res, err := c.ExecContext(ctx, `DELETE FROM audit WHERE seq IN (SELECT seq FROM audit WHERE at < ? ORDER BY at LIMIT ?)`, sqlrows.Nanos(before), max(limit, 1))
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // batch is the state of one Commit. The history events and the execution
@@ -65,7 +66,7 @@ func (b *batch) flush(ws *writeStmts) error {
 		args = args[:0]
 		for _, r := range evs[:n] {
 			e := r.ev
-			args = append(args, r.exec, e.ID, e.Type, nanos(e.Timestamp), e.Previous, nonNil(e.Body))
+			args = append(args, r.exec, e.ID, e.Type, sqlrows.Nanos(e.Timestamp), e.Previous, sqlrows.NonNil(e.Body))
 		}
 		st, err := ws.multiStmt("events", n)
 		if err != nil {
@@ -84,8 +85,8 @@ func (b *batch) flush(ws *writeStmts) error {
 		args = args[:0]
 		for _, u := range ups[:n] {
 			x := u.x
-			args = append(args, u.id, x.Status, x.Output, x.Error, x.Cause, nanos(x.StopDate),
-				x.RedriveCount, nanos(x.RedriveDate), b.counts[u.id], blob(x.Snapshot))
+			args = append(args, u.id, x.Status, x.Output, x.Error, x.Cause, sqlrows.Nanos(x.StopDate),
+				x.RedriveCount, sqlrows.Nanos(x.RedriveDate), b.counts[u.id], blob(x.Snapshot))
 		}
 		st, err := ws.multiStmt("updates", n)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // PutBundle inserts b unless its digest is stored already.
@@ -16,7 +17,7 @@ func (s *Store) PutBundle(ctx context.Context, b *store.Bundle) (created bool, e
 	}
 	err = s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
 		res, err := c.ExecContext(ctx, `INSERT INTO bundles (digest, size, created, data) VALUES (?, ?, ?, ?)
-			ON CONFLICT (digest) DO NOTHING`, b.Digest, len(b.Data), nanos(b.Created), nonNil(b.Data))
+			ON CONFLICT (digest) DO NOTHING`, b.Digest, len(b.Data), sqlrows.Nanos(b.Created), sqlrows.NonNil(b.Data))
 		if err != nil {
 			return fmt.Errorf("bundle %q: %w", b.Digest, err)
 		}
@@ -42,6 +43,6 @@ func (s *Store) GetBundle(ctx context.Context, digest string) (_ *store.Bundle, 
 	if err != nil {
 		return nil, fmt.Errorf("bundle %q: %w", digest, err)
 	}
-	b.Created = fromNanos(created)
+	b.Created = sqlrows.FromNanos(created)
 	return b, nil
 }

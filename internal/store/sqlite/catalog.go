@@ -9,22 +9,20 @@ import (
 	"strconv"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // Catalog: state machines, versions, aliases and activities. These writes
 // are rare; each runs in its own transaction on the writer connection.
 
-const smColumns = `arn, name, type, definition, role_arn, description,
-	logging_configuration, tracing_configuration, revision_id, created_at, updated_at, language, bundle`
-
 // CreateStateMachine inserts sm; ErrExists when its ARN is taken.
 func (s *Store) CreateStateMachine(ctx context.Context, sm *store.StateMachine) error {
 	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
-		_, err := c.ExecContext(ctx, `INSERT INTO state_machines (`+smColumns+`)
+		_, err := c.ExecContext(ctx, `INSERT INTO state_machines (`+sqlrows.StateMachineColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			sm.Arn, sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Description,
 			sm.LoggingConfiguration, sm.TracingConfiguration, sm.RevisionID,
-			nanos(sm.CreatedAt), nanos(sm.UpdatedAt), language(sm.Language), sm.Bundle)
+			sqlrows.Nanos(sm.CreatedAt), sqlrows.Nanos(sm.UpdatedAt), sqlrows.Language(sm.Language), sm.Bundle)
 		if isUnique(err) {
 			return fmt.Errorf("state machine %q: %w", sm.Arn, store.ErrExists)
 		}
@@ -41,7 +39,7 @@ func (s *Store) UpdateStateMachine(ctx context.Context, sm *store.StateMachine) 
 			WHERE arn = ?`,
 			sm.Name, sm.Type, sm.Definition, sm.RoleArn, sm.Description,
 			sm.LoggingConfiguration, sm.TracingConfiguration, sm.RevisionID,
-			nanos(sm.CreatedAt), nanos(sm.UpdatedAt), language(sm.Language), sm.Bundle, sm.Arn)
+			sqlrows.Nanos(sm.CreatedAt), sqlrows.Nanos(sm.UpdatedAt), sqlrows.Language(sm.Language), sm.Bundle, sm.Arn)
 		return mustAffect(res, err, "state machine", sm.Arn)
 	})
 }
@@ -49,8 +47,8 @@ func (s *Store) UpdateStateMachine(ctx context.Context, sm *store.StateMachine) 
 // GetStateMachine returns the state machine with that ARN.
 func (s *Store) GetStateMachine(ctx context.Context, arn string) (_ *store.StateMachine, err error) {
 	defer s.fault(&err)
-	row := s.queryRow(ctx, `SELECT `+smColumns+` FROM state_machines WHERE arn = ?`, arn)
-	sm, err := scanStateMachine(row)
+	row := s.queryRow(ctx, `SELECT `+sqlrows.StateMachineColumns+` FROM state_machines WHERE arn = ?`, arn)
+	sm, err := sqlrows.ScanStateMachine(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("state machine %q: %w", arn, store.ErrNotFound)
 	}
@@ -61,10 +59,10 @@ func (s *Store) GetStateMachine(ctx context.Context, arn string) (_ *store.State
 func (s *Store) ListStateMachines(ctx context.Context, page store.Page) (_ []*store.StateMachine, _ string, err error) {
 	defer s.fault(&err)
 	return list(ctx, s, page, listQuery[*store.StateMachine]{
-		kind: kindStateMachines, sel: `SELECT ` + smColumns + ` FROM state_machines WHERE 1`,
-		after: `(name, arn) > (?, ?)`, afterArgs: func(k pageKey) []any { return []any{k.T, k.S} },
-		order: `name, arn`, scan: scanStateMachine,
-		key: func(x *store.StateMachine) pageKey { return pageKey{T: x.Name, S: x.Arn} },
+		kind: sqlrows.KindStateMachines, sel: `SELECT ` + sqlrows.StateMachineColumns + ` FROM state_machines WHERE 1`,
+		after: `(name, arn) > (?, ?)`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.T, k.S} },
+		order: `name, arn`, scan: sqlrows.ScanStateMachine,
+		key: func(x *store.StateMachine) sqlrows.PageKey { return sqlrows.PageKey{T: x.Name, S: x.Arn} },
 	})
 }
 
@@ -89,9 +87,6 @@ func (s *Store) DeleteStateMachine(ctx context.Context, arn string) error {
 	})
 }
 
-const versionColumns = `arn, state_machine_arn, number, definition, role_arn, type,
-	description, revision_id, created_at, language, bundle`
-
 // CreateVersion numbers v after the last version ever published of its
 // state machine, sets v.Number and v.Arn and inserts it. ErrNotFound when
 // the state machine does not exist.
@@ -108,10 +103,10 @@ func (s *Store) CreateVersion(ctx context.Context, v *store.Version) error {
 			return err
 		}
 		arn = v.StateMachineArn + ":" + strconv.FormatInt(num, 10)
-		_, err = c.ExecContext(ctx, `INSERT INTO versions (`+versionColumns+`)
+		_, err = c.ExecContext(ctx, `INSERT INTO versions (`+sqlrows.VersionColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			arn, v.StateMachineArn, num, v.Definition, v.RoleArn, v.Type,
-			v.Description, v.RevisionID, nanos(v.CreatedAt), language(v.Language), v.Bundle)
+			v.Description, v.RevisionID, sqlrows.Nanos(v.CreatedAt), sqlrows.Language(v.Language), v.Bundle)
 		if isUnique(err) {
 			return fmt.Errorf("version %q: %w", arn, store.ErrExists)
 		}
@@ -127,8 +122,8 @@ func (s *Store) CreateVersion(ctx context.Context, v *store.Version) error {
 // GetVersion returns the version with that ARN.
 func (s *Store) GetVersion(ctx context.Context, arn string) (_ *store.Version, err error) {
 	defer s.fault(&err)
-	row := s.queryRow(ctx, `SELECT `+versionColumns+` FROM versions WHERE arn = ?`, arn)
-	v, err := scanVersion(row)
+	row := s.queryRow(ctx, `SELECT `+sqlrows.VersionColumns+` FROM versions WHERE arn = ?`, arn)
+	v, err := sqlrows.ScanVersion(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("version %q: %w", arn, store.ErrNotFound)
 	}
@@ -139,10 +134,10 @@ func (s *Store) GetVersion(ctx context.Context, arn string) (_ *store.Version, e
 func (s *Store) ListVersions(ctx context.Context, stateMachineArn string, page store.Page) (_ []*store.Version, _ string, err error) {
 	defer s.fault(&err)
 	return list(ctx, s, page, listQuery[*store.Version]{
-		kind: kindVersions, sel: `SELECT ` + versionColumns + ` FROM versions WHERE state_machine_arn = ?`, args: []any{stateMachineArn},
-		after: `number < ?`, afterArgs: func(k pageKey) []any { return []any{k.N} },
-		order: `number DESC`, scan: scanVersion,
-		key: func(x *store.Version) pageKey { return pageKey{N: x.Number} },
+		kind: sqlrows.KindVersions, sel: `SELECT ` + sqlrows.VersionColumns + ` FROM versions WHERE state_machine_arn = ?`, args: []any{stateMachineArn},
+		after: `number < ?`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.N} },
+		order: `number DESC`, scan: sqlrows.ScanVersion,
+		key: func(x *store.Version) sqlrows.PageKey { return sqlrows.PageKey{N: x.Number} },
 	})
 }
 
@@ -157,12 +152,10 @@ func (s *Store) DeleteVersion(ctx context.Context, arn string) error {
 	})
 }
 
-const aliasColumns = `arn, state_machine_arn, name, description, routing, created_at, updated_at`
-
 // CreateAlias inserts a; ErrExists when its ARN is taken, ErrNotFound when
 // its state machine does not exist.
 func (s *Store) CreateAlias(ctx context.Context, a *store.Alias) error {
-	routing, err := json.Marshal(routes(a.Routing))
+	routing, err := json.Marshal(sqlrows.Routes(a.Routing))
 	if err != nil {
 		return err
 	}
@@ -175,9 +168,9 @@ func (s *Store) CreateAlias(ctx context.Context, a *store.Alias) error {
 		if err != nil {
 			return err
 		}
-		_, err = c.ExecContext(ctx, `INSERT INTO aliases (`+aliasColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		_, err = c.ExecContext(ctx, `INSERT INTO aliases (`+sqlrows.AliasColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			a.Arn, a.StateMachineArn, a.Name, a.Description, string(routing),
-			nanos(a.CreatedAt), nanos(a.UpdatedAt))
+			sqlrows.Nanos(a.CreatedAt), sqlrows.Nanos(a.UpdatedAt))
 		if isUnique(err) {
 			return fmt.Errorf("alias %q: %w", a.Arn, store.ErrExists)
 		}
@@ -188,14 +181,14 @@ func (s *Store) CreateAlias(ctx context.Context, a *store.Alias) error {
 // UpdateAlias replaces the description, routing and times of a;
 // ErrNotFound when missing.
 func (s *Store) UpdateAlias(ctx context.Context, a *store.Alias) error {
-	routing, err := json.Marshal(routes(a.Routing))
+	routing, err := json.Marshal(sqlrows.Routes(a.Routing))
 	if err != nil {
 		return err
 	}
 	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
 		res, err := c.ExecContext(ctx, `UPDATE aliases SET description = ?, routing = ?,
 			created_at = ?, updated_at = ? WHERE arn = ?`,
-			a.Description, string(routing), nanos(a.CreatedAt), nanos(a.UpdatedAt), a.Arn)
+			a.Description, string(routing), sqlrows.Nanos(a.CreatedAt), sqlrows.Nanos(a.UpdatedAt), a.Arn)
 		return mustAffect(res, err, "alias", a.Arn)
 	})
 }
@@ -203,8 +196,8 @@ func (s *Store) UpdateAlias(ctx context.Context, a *store.Alias) error {
 // GetAlias returns the alias with that ARN.
 func (s *Store) GetAlias(ctx context.Context, arn string) (_ *store.Alias, err error) {
 	defer s.fault(&err)
-	row := s.queryRow(ctx, `SELECT `+aliasColumns+` FROM aliases WHERE arn = ?`, arn)
-	a, err := scanAlias(row)
+	row := s.queryRow(ctx, `SELECT `+sqlrows.AliasColumns+` FROM aliases WHERE arn = ?`, arn)
+	a, err := sqlrows.ScanAlias(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("alias %q: %w", arn, store.ErrNotFound)
 	}
@@ -215,10 +208,10 @@ func (s *Store) GetAlias(ctx context.Context, arn string) (_ *store.Alias, err e
 func (s *Store) ListAliases(ctx context.Context, stateMachineArn string, page store.Page) (_ []*store.Alias, _ string, err error) {
 	defer s.fault(&err)
 	return list(ctx, s, page, listQuery[*store.Alias]{
-		kind: kindAliases, sel: `SELECT ` + aliasColumns + ` FROM aliases WHERE state_machine_arn = ?`, args: []any{stateMachineArn},
-		after: `name > ?`, afterArgs: func(k pageKey) []any { return []any{k.S} },
-		order: `name`, scan: scanAlias,
-		key: func(x *store.Alias) pageKey { return pageKey{S: x.Name} },
+		kind: sqlrows.KindAliases, sel: `SELECT ` + sqlrows.AliasColumns + ` FROM aliases WHERE state_machine_arn = ?`, args: []any{stateMachineArn},
+		after: `name > ?`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.S} },
+		order: `name`, scan: sqlrows.ScanAlias,
+		key: func(x *store.Alias) sqlrows.PageKey { return sqlrows.PageKey{S: x.Name} },
 	})
 }
 
@@ -237,7 +230,7 @@ func (s *Store) DeleteAlias(ctx context.Context, arn string) error {
 func (s *Store) CreateActivity(ctx context.Context, a *store.Activity) error {
 	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
 		_, err := c.ExecContext(ctx, `INSERT INTO activities (arn, name, created_at) VALUES (?, ?, ?)`,
-			a.Arn, a.Name, nanos(a.CreatedAt))
+			a.Arn, a.Name, sqlrows.Nanos(a.CreatedAt))
 		if isUnique(err) {
 			return fmt.Errorf("activity %q: %w", a.Arn, store.ErrExists)
 		}
@@ -249,7 +242,7 @@ func (s *Store) CreateActivity(ctx context.Context, a *store.Activity) error {
 func (s *Store) GetActivity(ctx context.Context, arn string) (_ *store.Activity, err error) {
 	defer s.fault(&err)
 	row := s.queryRow(ctx, `SELECT arn, name, created_at FROM activities WHERE arn = ?`, arn)
-	a, err := scanActivity(row)
+	a, err := sqlrows.ScanActivity(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("activity %q: %w", arn, store.ErrNotFound)
 	}
@@ -260,10 +253,10 @@ func (s *Store) GetActivity(ctx context.Context, arn string) (_ *store.Activity,
 func (s *Store) ListActivities(ctx context.Context, page store.Page) (_ []*store.Activity, _ string, err error) {
 	defer s.fault(&err)
 	return list(ctx, s, page, listQuery[*store.Activity]{
-		kind: kindActivities, sel: `SELECT arn, name, created_at FROM activities WHERE 1`,
-		after: `(name, arn) > (?, ?)`, afterArgs: func(k pageKey) []any { return []any{k.T, k.S} },
-		order: `name, arn`, scan: scanActivity,
-		key: func(x *store.Activity) pageKey { return pageKey{T: x.Name, S: x.Arn} },
+		kind: sqlrows.KindActivities, sel: `SELECT arn, name, created_at FROM activities WHERE 1`,
+		after: `(name, arn) > (?, ?)`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.T, k.S} },
+		order: `name, arn`, scan: sqlrows.ScanActivity,
+		key: func(x *store.Activity) sqlrows.PageKey { return sqlrows.PageKey{T: x.Name, S: x.Arn} },
 	})
 }
 
@@ -312,23 +305,7 @@ func (s *Store) ListTags(ctx context.Context, arn string) (_ map[string]string, 
 		return nil, err
 	}
 	defer rows.Close()
-	tags := map[string]string{}
-	for rows.Next() {
-		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
-			return nil, err
-		}
-		tags[k] = v
-	}
-	return tags, rows.Err()
-}
-
-// routes never encodes as JSON null.
-func routes(r []store.Route) []store.Route {
-	if r == nil {
-		return []store.Route{}
-	}
-	return r
+	return sqlrows.ScanTags(rows)
 }
 
 // mustAffect turns an Exec result that changed no row into ErrNotFound.
@@ -346,100 +323,31 @@ func mustAffect(res sql.Result, err error, what, key string) error {
 	return nil
 }
 
-// scanner is a *sql.Row or *sql.Rows.
-type scanner interface{ Scan(dest ...any) error }
-
 // collect scans every row with scan and closes rows.
-func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+func collect[T any](rows *sql.Rows, scan func(sqlrows.Scanner) (T, error)) ([]T, error) {
 	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
-// language is the language stored for a definition: "asl", the only one
-// before languages were recorded, when none is given.
-func language(l string) string {
-	if l == "" {
-		return "asl"
-	}
-	return l
-}
-
-func scanStateMachine(r scanner) (*store.StateMachine, error) {
-	var sm store.StateMachine
-	var created, updated int64
-	if err := r.Scan(&sm.Arn, &sm.Name, &sm.Type, &sm.Definition, &sm.RoleArn, &sm.Description,
-		&sm.LoggingConfiguration, &sm.TracingConfiguration, &sm.RevisionID, &created, &updated, &sm.Language, &sm.Bundle); err != nil {
-		return nil, err
-	}
-	sm.CreatedAt, sm.UpdatedAt = fromNanos(created), fromNanos(updated)
-	return &sm, nil
-}
-
-func scanVersion(r scanner) (*store.Version, error) {
-	var v store.Version
-	var created int64
-	if err := r.Scan(&v.Arn, &v.StateMachineArn, &v.Number, &v.Definition, &v.RoleArn, &v.Type,
-		&v.Description, &v.RevisionID, &created, &v.Language, &v.Bundle); err != nil {
-		return nil, err
-	}
-	v.CreatedAt = fromNanos(created)
-	return &v, nil
-}
-
-func scanAlias(r scanner) (*store.Alias, error) {
-	var a store.Alias
-	var routing string
-	var created, updated int64
-	if err := r.Scan(&a.Arn, &a.StateMachineArn, &a.Name, &a.Description, &routing, &created, &updated); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(routing), &a.Routing); err != nil {
-		return nil, fmt.Errorf("alias %q: routing: %w", a.Arn, err)
-	}
-	if len(a.Routing) == 0 {
-		a.Routing = nil
-	}
-	a.CreatedAt, a.UpdatedAt = fromNanos(created), fromNanos(updated)
-	return &a, nil
-}
-
-func scanActivity(r scanner) (*store.Activity, error) {
-	var a store.Activity
-	var created int64
-	if err := r.Scan(&a.Arn, &a.Name, &created); err != nil {
-		return nil, err
-	}
-	a.CreatedAt = fromNanos(created)
-	return &a, nil
+	return sqlrows.Collect(rows, scan)
 }
 
 // listQuery is one keyset-paginated catalog list.
 type listQuery[T any] struct {
-	kind      string              // page token kind
-	sel       string              // SELECT ... FROM ... WHERE <filter>
-	args      []any               // arguments of sel
-	after     string              // condition for the rows after a page's last key
-	afterArgs func(pageKey) []any // its arguments
-	order     string              // ORDER BY, matching after
-	scan      func(scanner) (T, error)
-	key       func(T) pageKey // the key of a row, for the next token
+	kind      string                      // page token kind
+	sel       string                      // SELECT ... FROM ... WHERE <filter>
+	args      []any                       // arguments of sel
+	after     string                      // condition for the rows after a page's last key
+	afterArgs func(sqlrows.PageKey) []any // its arguments
+	order     string                      // ORDER BY, matching after
+	scan      func(sqlrows.Scanner) (T, error)
+	key       func(T) sqlrows.PageKey // the key of a row, for the next token
 }
 
 // list returns one page of a listQuery and the token of the next page.
 func list[T any](ctx context.Context, s *Store, page store.Page, lq listQuery[T]) ([]T, string, error) {
-	k, ok, err := decodeToken(lq.kind, page.Token)
+	k, ok, err := sqlrows.DecodeToken(lq.kind, page.Token)
 	if err != nil {
 		return nil, "", err
 	}
-	n := limit(page)
+	n := sqlrows.Limit(page)
 	q, args := lq.sel, append([]any(nil), lq.args...)
 	if ok {
 		q += ` AND ` + lq.after
@@ -455,13 +363,8 @@ func list[T any](ctx context.Context, s *Store, page store.Page, lq listQuery[T]
 	if err != nil {
 		return nil, "", err
 	}
-	if len(out) <= n {
-		return out, "", nil
-	}
-	out = out[:n]
-	next := lq.key(out[n-1])
-	next.Kind = lq.kind
-	return out, encodeToken(next), nil
+	out, next := sqlrows.NextPage(out, n, lq.kind, lq.key)
+	return out, next, nil
 }
 
 // SetNotificationSettings stores (or, with nil, removes) the notification

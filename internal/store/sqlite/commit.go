@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // writeStmts are the statements of the hot write path, prepared once on
@@ -163,8 +164,8 @@ func (s *Store) apply(ws *writeStmts, b *batch, tr *store.Transition) error {
 
 	if tr.New {
 		res, err := ws.insExec.ExecContext(ctx, x.Arn, x.StateMachineArn, x.VersionArn, x.AliasArn,
-			x.Name, x.Type, nanos(x.StartDate), x.Status, x.Output, x.Error, x.Cause,
-			nanos(x.StopDate), x.RedriveCount, nanos(x.RedriveDate), ref.events, blob(x.Snapshot))
+			x.Name, x.Type, sqlrows.Nanos(x.StartDate), x.Status, x.Output, x.Error, x.Cause,
+			sqlrows.Nanos(x.StopDate), x.RedriveCount, sqlrows.Nanos(x.RedriveDate), ref.events, blob(x.Snapshot))
 		if isUnique(err) {
 			return fmt.Errorf("execution %q: %w", x.Arn, store.ErrExists)
 		}
@@ -175,7 +176,7 @@ func (s *Store) apply(ws *writeStmts, b *batch, tr *store.Transition) error {
 			return err
 		}
 		if _, err := ws.insInput.ExecContext(ctx, ref.id, x.Input, x.Definition, x.RoleArn,
-			x.TraceHeader, x.ParentToken, language(x.Language), x.Bundle, nanos(x.LogicalDate)); err != nil {
+			x.TraceHeader, x.ParentToken, sqlrows.Language(x.Language), x.Bundle, sqlrows.Nanos(x.LogicalDate)); err != nil {
 			return fmt.Errorf("execution %q: %w", x.Arn, err)
 		}
 	} else {
@@ -214,7 +215,7 @@ func (s *Store) apply(ws *writeStmts, b *batch, tr *store.Transition) error {
 		}
 	}
 	for _, t := range tr.StartTasks {
-		res, err := ws.startTask.ExecContext(ctx, t.State, t.WorkerName, nanos(t.StartedAt), t.Token, ref.id)
+		res, err := ws.startTask.ExecContext(ctx, t.State, t.WorkerName, sqlrows.Nanos(t.StartedAt), t.Token, ref.id)
 		if err := mustAffect(res, err, "task", t.Token); err != nil {
 			return err
 		}
@@ -222,7 +223,7 @@ func (s *Store) apply(ws *writeStmts, b *batch, tr *store.Transition) error {
 	for _, t := range tr.AddTasks {
 		_, err := ws.insTask.ExecContext(ctx, t.Token, ref.id, t.TaskID, t.Kind, t.Resource,
 			t.ActivityArn, t.StateName, t.Input, t.State, t.WorkerName, t.Attempt, t.TimeoutSec,
-			t.HeartbeatSec, nanos(t.CreatedAt), nanos(t.StartedAt))
+			t.HeartbeatSec, sqlrows.Nanos(t.CreatedAt), sqlrows.Nanos(t.StartedAt))
 		if isUnique(err) {
 			return fmt.Errorf("task %q: %w", t.Token, store.ErrExists)
 		}
@@ -231,7 +232,7 @@ func (s *Store) apply(ws *writeStmts, b *batch, tr *store.Transition) error {
 		}
 	}
 	for _, t := range tr.AddTimers {
-		if _, err := ws.putTimer.ExecContext(ctx, ref.id, t.TimerID, nanos(t.At), t.Purpose); err != nil {
+		if _, err := ws.putTimer.ExecContext(ctx, ref.id, t.TimerID, sqlrows.Nanos(t.At), t.Purpose); err != nil {
 			return fmt.Errorf("timer %q of execution %q: %w", t.TimerID, x.Arn, err)
 		}
 	}
@@ -245,14 +246,6 @@ func (s *Store) apply(ws *writeStmts, b *batch, tr *store.Transition) error {
 func blob(b []byte) any {
 	if b == nil {
 		return nil
-	}
-	return b
-}
-
-// nonNil stores nil as an empty BLOB (for NOT NULL columns).
-func nonNil(b []byte) []byte {
-	if b == nil {
-		return []byte{}
 	}
 	return b
 }

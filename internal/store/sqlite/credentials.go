@@ -5,26 +5,23 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // CreateCredential inserts c; ErrExists when its ID is taken.
 func (s *Store) CreateCredential(ctx context.Context, cr *store.Credential) error {
-	roles, err := json.Marshal(cr.Roles)
+	roles, err := sqlrows.Roles(cr.Roles)
 	if err != nil {
 		return err
 	}
-	if cr.Roles == nil {
-		roles = []byte("[]")
-	}
 	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
 		_, err := c.ExecContext(ctx, `INSERT INTO credentials (id, kind, name, secret, roles, created, expires, revoked, last_used) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			cr.ID, cr.Kind, cr.Name, cr.Secret, string(roles), nanos(cr.Created), nanos(cr.Expires), nanos(cr.Revoked), nanos(cr.LastUsed))
+			cr.ID, cr.Kind, cr.Name, cr.Secret, roles, sqlrows.Nanos(cr.Created), sqlrows.Nanos(cr.Expires), sqlrows.Nanos(cr.Revoked), sqlrows.Nanos(cr.LastUsed))
 		if isUnique(err) {
 			return fmt.Errorf("credential %q: %w", cr.ID, store.ErrExists)
 		}
@@ -32,29 +29,10 @@ func (s *Store) CreateCredential(ctx context.Context, cr *store.Credential) erro
 	})
 }
 
-const credentialColumns = `id, kind, name, secret, roles, created, expires, revoked, last_used`
-
-func scanCredential(r scanner) (*store.Credential, error) {
-	var c store.Credential
-	var roles string
-	var created, expires, revoked, used int64
-	if err := r.Scan(&c.ID, &c.Kind, &c.Name, &c.Secret, &roles, &created, &expires, &revoked, &used); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(roles), &c.Roles); err != nil {
-		return nil, fmt.Errorf("credential %q: roles: %w", c.ID, err)
-	}
-	if len(c.Roles) == 0 {
-		c.Roles = nil
-	}
-	c.Created, c.Expires, c.Revoked, c.LastUsed = fromNanos(created), fromNanos(expires), fromNanos(revoked), fromNanos(used)
-	return &c, nil
-}
-
 // GetCredential returns the credential of that ID.
 func (s *Store) GetCredential(ctx context.Context, id string) (_ *store.Credential, err error) {
 	defer s.fault(&err)
-	c, err := scanCredential(s.queryRow(ctx, `SELECT `+credentialColumns+` FROM credentials WHERE id = ?`, id))
+	c, err := sqlrows.ScanCredential(s.queryRow(ctx, `SELECT `+sqlrows.CredentialColumns+` FROM credentials WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("credential %q: %w", id, store.ErrNotFound)
 	}
@@ -64,26 +42,17 @@ func (s *Store) GetCredential(ctx context.Context, id string) (_ *store.Credenti
 // ListCredentials returns the credentials of a kind ("" for all), oldest first.
 func (s *Store) ListCredentials(ctx context.Context, kind string) (_ []*store.Credential, err error) {
 	defer s.fault(&err)
-	rows, err := s.query(ctx, `SELECT `+credentialColumns+` FROM credentials WHERE ? = '' OR kind = ? ORDER BY created, id`, kind, kind)
+	rows, err := s.query(ctx, `SELECT `+sqlrows.CredentialColumns+` FROM credentials WHERE ? = '' OR kind = ? ORDER BY created, id`, kind, kind)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*store.Credential
-	for rows.Next() {
-		c, err := scanCredential(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, sqlrows.ScanCredential)
 }
 
 // RevokeCredential sets the revocation time unless it is set already.
 func (s *Store) RevokeCredential(ctx context.Context, id string, at time.Time) error {
 	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
-		res, err := c.ExecContext(ctx, `UPDATE credentials SET revoked = CASE WHEN revoked = 0 THEN ? ELSE revoked END WHERE id = ?`, nanos(at), id)
+		res, err := c.ExecContext(ctx, `UPDATE credentials SET revoked = CASE WHEN revoked = 0 THEN ? ELSE revoked END WHERE id = ?`, sqlrows.Nanos(at), id)
 		return mustAffect(res, err, "credential", id)
 	})
 }
@@ -91,7 +60,7 @@ func (s *Store) RevokeCredential(ctx context.Context, id string, at time.Time) e
 // TouchCredential sets the time of last use.
 func (s *Store) TouchCredential(ctx context.Context, id string, at time.Time) error {
 	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
-		res, err := c.ExecContext(ctx, `UPDATE credentials SET last_used = ? WHERE id = ?`, nanos(at), id)
+		res, err := c.ExecContext(ctx, `UPDATE credentials SET last_used = ? WHERE id = ?`, sqlrows.Nanos(at), id)
 		return mustAffect(res, err, "credential", id)
 	})
 }

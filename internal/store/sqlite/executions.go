@@ -8,20 +8,16 @@ import (
 	"strings"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
-
-const execColumns = `e.id, e.arn, e.state_machine_arn, e.version_arn, e.alias_arn, e.name, e.type,
-	e.start_date, e.status, e.output, e.error, e.cause, e.stop_date, e.redrive_count,
-	e.redrive_date, e.event_count, i.input, i.definition, i.role_arn, i.trace_header,
-	i.parent_token, i.language, i.bundle, i.logical_date`
 
 // GetExecution returns an execution with its snapshot.
 func (s *Store) GetExecution(ctx context.Context, arn string) (_ *store.Execution, err error) {
 	defer s.fault(&err)
-	row := s.queryRow(ctx, `SELECT `+execColumns+`, e.snapshot
+	row := s.queryRow(ctx, `SELECT `+sqlrows.ExecutionColumns+`, e.snapshot
 		FROM executions e JOIN execution_inputs i ON i.execution_id = e.id WHERE e.arn = ?`, arn)
 	var snap []byte
-	x, err := scanExecution(row, &snap)
+	x, err := sqlrows.ScanExecution(row, &snap)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("execution %q: %w", arn, store.ErrNotFound)
 	}
@@ -38,11 +34,11 @@ func (s *Store) GetExecution(ctx context.Context, arn string) (_ *store.Executio
 // first, ties broken by ARN descending.
 func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, page store.Page) (_ []*store.Execution, _ string, err error) {
 	defer s.fault(&err)
-	k, ok, err := decodeToken(kindExecutions, page.Token)
+	k, ok, err := sqlrows.DecodeToken(sqlrows.KindExecutions, page.Token)
 	if err != nil {
 		return nil, "", err
 	}
-	n := limit(page)
+	n := sqlrows.Limit(page)
 	var where []string
 	var args []any
 	if f.StateMachineArn != "" {
@@ -74,7 +70,7 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, pag
 		where = append(where, `(e.start_date, e.arn) < (?, ?)`)
 		args = append(args, k.N, k.S)
 	}
-	q := `SELECT ` + execColumns + ` FROM executions e JOIN execution_inputs i ON i.execution_id = e.id`
+	q := `SELECT ` + sqlrows.ExecutionColumns + ` FROM executions e JOIN execution_inputs i ON i.execution_id = e.id`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}
@@ -84,30 +80,12 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, pag
 	if err != nil {
 		return nil, "", err
 	}
-	out, err := collect(rows, func(r scanner) (*store.Execution, error) { return scanExecution(r) })
+	out, err := collect(rows, func(r sqlrows.Scanner) (*store.Execution, error) { return sqlrows.ScanExecution(r) })
 	if err != nil {
 		return nil, "", err
 	}
-	if len(out) > n {
-		out = out[:n]
-		last := out[n-1]
-		return out, encodeToken(pageKey{Kind: kindExecutions, N: nanos(last.StartDate), S: last.Arn}), nil
-	}
-	return out, "", nil
-}
-
-// scanExecution scans the execColumns, and then into extra.
-func scanExecution(r scanner, extra ...any) (*store.Execution, error) {
-	var x store.Execution
-	var start, stop, redrive, logical int64
-	dest := append([]any{&x.ID, &x.Arn, &x.StateMachineArn, &x.VersionArn, &x.AliasArn, &x.Name, &x.Type,
-		&start, &x.Status, &x.Output, &x.Error, &x.Cause, &stop, &x.RedriveCount,
-		&redrive, &x.EventCount, &x.Input, &x.Definition, &x.RoleArn, &x.TraceHeader,
-		&x.ParentToken, &x.Language, &x.Bundle, &logical}, extra...)
-	if err := r.Scan(dest...); err != nil {
-		return nil, err
-	}
-	x.StartDate, x.StopDate, x.RedriveDate = fromNanos(start), fromNanos(stop), fromNanos(redrive)
-	x.LogicalDate = fromNanos(logical)
-	return &x, nil
+	out, next := sqlrows.NextPage(out, n, sqlrows.KindExecutions, func(x *store.Execution) sqlrows.PageKey {
+		return sqlrows.PageKey{N: sqlrows.Nanos(x.StartDate), S: x.Arn}
+	})
+	return out, next, nil
 }

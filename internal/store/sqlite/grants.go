@@ -8,13 +8,14 @@ import (
 	"fmt"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // CreateGrant inserts g; ErrExists when the same grant is there.
 func (s *Store) CreateGrant(ctx context.Context, g *store.Grant) error {
 	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
 		_, err := c.ExecContext(ctx, `INSERT INTO grants (from_ns, to_ns, workflow, created, created_by) VALUES (?, ?, ?, ?, ?)`,
-			g.From, g.To, g.Workflow, nanos(g.Created), g.CreatedBy)
+			g.From, g.To, g.Workflow, sqlrows.Nanos(g.Created), g.CreatedBy)
 		if isUnique(err) {
 			return fmt.Errorf("grant %s -> %s of %s: %w", g.From, g.To, g.Workflow, store.ErrExists)
 		}
@@ -25,22 +26,11 @@ func (s *Store) CreateGrant(ctx context.Context, g *store.Grant) error {
 // ListGrants returns every grant by From, To, Workflow.
 func (s *Store) ListGrants(ctx context.Context) (_ []*store.Grant, err error) {
 	defer s.fault(&err)
-	rows, err := s.query(ctx, `SELECT from_ns, to_ns, workflow, created, created_by FROM grants ORDER BY from_ns, to_ns, workflow`)
+	rows, err := s.query(ctx, `SELECT `+sqlrows.GrantColumns+` FROM grants ORDER BY from_ns, to_ns, workflow`)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*store.Grant
-	for rows.Next() {
-		var g store.Grant
-		var created int64
-		if err := rows.Scan(&g.From, &g.To, &g.Workflow, &created, &g.CreatedBy); err != nil {
-			return nil, err
-		}
-		g.Created = fromNanos(created)
-		out = append(out, &g)
-	}
-	return out, rows.Err()
+	return collect(rows, sqlrows.ScanGrant)
 }
 
 // DeleteGrant removes a grant; ErrNotFound when there is none.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // History returns up to page.Limit events of an execution in id order
@@ -14,15 +15,12 @@ import (
 // ErrNotFound when the execution does not exist.
 func (s *Store) History(ctx context.Context, executionArn string, reverse bool, page store.Page) (_ []store.Event, _ string, err error) {
 	defer s.fault(&err)
-	kind := kindHistory
-	if reverse {
-		kind = kindHistoryRev
-	}
-	k, ok, err := decodeToken(kind, page.Token)
+	kind := sqlrows.HistoryKind(reverse)
+	k, ok, err := sqlrows.DecodeToken(kind, page.Token)
 	if err != nil {
 		return nil, "", err
 	}
-	n := limit(page)
+	n := sqlrows.Limit(page)
 	var id int64
 	err = s.queryRow(ctx, `SELECT id FROM executions WHERE arn = ?`, executionArn).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -59,15 +57,12 @@ func (s *Store) History(ctx context.Context, executionArn string, reverse bool, 
 		if err := rows.Scan(&e.ID, &e.Type, &ts, &e.Previous, &e.Body); err != nil {
 			return nil, "", err
 		}
-		e.Timestamp = fromNanos(ts)
+		e.Timestamp = sqlrows.FromNanos(ts)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
-	if len(out) > n {
-		out = out[:n]
-		return out, encodeToken(pageKey{Kind: kind, N: out[n-1].ID}), nil
-	}
-	return out, "", nil
+	out, next := sqlrows.NextPage(out, n, kind, func(e store.Event) sqlrows.PageKey { return sqlrows.PageKey{N: e.ID} })
+	return out, next, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // logAttempt is the key of one attempt's log.
@@ -55,7 +56,7 @@ func (s *Store) AppendLogs(ctx context.Context, maxBytes int64, chunks []*store.
 		added := map[logAttempt]int64{}
 		var order []logAttempt
 		for _, ch := range chunks {
-			res, err := ins.ExecContext(ctx, ch.ExecutionArn, ch.TaskID, ch.StateName, ch.Attempt, ch.Stream, nanos(ch.Time), nonNil(ch.Data))
+			res, err := ins.ExecContext(ctx, ch.ExecutionArn, ch.TaskID, ch.StateName, ch.Attempt, ch.Stream, sqlrows.Nanos(ch.Time), sqlrows.NonNil(ch.Data))
 			if err != nil {
 				return fmt.Errorf("task log: %w", err)
 			}
@@ -111,20 +112,10 @@ func capLog(ctx context.Context, c *sql.Conn, ws *writeStmts, k logAttempt, n, m
 	if err != nil {
 		return fmt.Errorf("task log cut: %w", err)
 	}
-	var drop []int64
-	var trimSeq, trim int64
-	for left := over; left > 0 && rows.Next(); {
-		var seq, size int64
-		if err := rows.Scan(&seq, &size); err != nil {
-			rows.Close()
-			return err
-		}
-		if size <= left {
-			drop = append(drop, seq)
-			left -= size
-			continue
-		}
-		trimSeq, trim, left = seq, left, 0
+	drop, trimSeq, trim, err := sqlrows.ScanLogCut(rows, over)
+	if err != nil {
+		rows.Close()
+		return err
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return fmt.Errorf("task log cut: %w", err)
@@ -156,7 +147,7 @@ func (s *Store) ReadLogs(ctx context.Context, arn string, q store.LogQuery) (_ [
 	if n <= 0 {
 		n = 1000
 	}
-	rows, err := s.query(ctx, `SELECT l.seq, l.task_id, l.state_name, l.attempt, l.stream, l.at, l.data, a.cut, a.first_seq
+	rows, err := s.query(ctx, `SELECT `+sqlrows.LogColumns+`
 		FROM task_logs l JOIN task_log_attempts a ON a.execution_arn = l.execution_arn AND a.task_id = l.task_id
 		WHERE l.execution_arn = ? AND l.seq > ? AND (? = '' OR l.state_name = ?) AND (? = 0 OR l.attempt = ?)
 		ORDER BY l.seq LIMIT ?`, arn, q.After, q.StateName, q.StateName, q.Attempt, q.Attempt, n)
@@ -164,21 +155,9 @@ func (s *Store) ReadLogs(ctx context.Context, arn string, q store.LogQuery) (_ [
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*store.LogChunk
-	var size int64
-	for rows.Next() && (q.MaxBytes <= 0 || size < q.MaxBytes) {
-		ch := &store.LogChunk{ExecutionArn: arn}
-		var at, cut, first int64
-		if err := rows.Scan(&ch.Seq, &ch.TaskID, &ch.StateName, &ch.Attempt, &ch.Stream, &at, &ch.Data, &cut, &first); err != nil {
-			return nil, err
-		}
-		ch.Time = fromNanos(at)
-		if cut > 0 && ch.Seq == first && q.After < first {
-			ch.Cut = cut
-			ch.Data = append([]byte(store.CutMarker(cut)), ch.Data...)
-		}
-		out = append(out, ch)
-		size += int64(len(ch.Data))
+	out, err := sqlrows.ScanLogs(rows, arn, q)
+	if err != nil {
+		return nil, err
 	}
 	return out, rows.Err()
 }

@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // CreateNamespace inserts n; ErrExists when its name or account is taken.
 func (s *Store) CreateNamespace(ctx context.Context, n *store.Namespace) error {
 	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
 		_, err := c.ExecContext(ctx, `INSERT INTO namespaces (name, account_id, created, execution_retention) VALUES (?, ?, ?, ?)`,
-			n.Name, n.AccountID, nanos(n.Created), int64(n.ExecutionRetention))
+			n.Name, n.AccountID, sqlrows.Nanos(n.Created), int64(n.ExecutionRetention))
 		if isUnique(err) {
 			return fmt.Errorf("namespace %q (account %s): %w", n.Name, n.AccountID, store.ErrExists)
 		}
@@ -25,38 +26,21 @@ func (s *Store) CreateNamespace(ctx context.Context, n *store.Namespace) error {
 // GetNamespace returns the namespace of that name.
 func (s *Store) GetNamespace(ctx context.Context, name string) (_ *store.Namespace, err error) {
 	defer s.fault(&err)
-	n := &store.Namespace{Name: name}
-	var created, retention int64
-	err = s.queryRow(ctx, `SELECT account_id, created, execution_retention FROM namespaces WHERE name = ?`, name).Scan(&n.AccountID, &created, &retention)
+	n, err := sqlrows.ScanNamespace(s.queryRow(ctx, `SELECT `+sqlrows.NamespaceColumns+` FROM namespaces WHERE name = ?`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("namespace %q: %w", name, store.ErrNotFound)
 	}
-	if err != nil {
-		return nil, err
-	}
-	n.Created, n.ExecutionRetention = fromNanos(created), time.Duration(retention)
-	return n, nil
+	return n, err
 }
 
 // ListNamespaces returns every namespace, sorted by name.
 func (s *Store) ListNamespaces(ctx context.Context) (_ []*store.Namespace, err error) {
 	defer s.fault(&err)
-	rows, err := s.query(ctx, `SELECT name, account_id, created, execution_retention FROM namespaces ORDER BY name`)
+	rows, err := s.query(ctx, `SELECT `+sqlrows.NamespaceColumns+` FROM namespaces ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*store.Namespace
-	for rows.Next() {
-		n := &store.Namespace{}
-		var created, retention int64
-		if err := rows.Scan(&n.Name, &n.AccountID, &created, &retention); err != nil {
-			return nil, err
-		}
-		n.Created, n.ExecutionRetention = fromNanos(created), time.Duration(retention)
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return collect(rows, sqlrows.ScanNamespace)
 }
 
 // SetNamespaceRetention sets how long a namespace keeps closed executions.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // appendOutbox inserts events with ins (the writer's prepared statement)
@@ -17,7 +18,7 @@ func appendOutbox(ins *sql.Stmt, evs []*store.OutboxEvent) error {
 		if ev.Partition < 0 || ev.Partition >= store.OutboxPartitions {
 			return fmt.Errorf("outbox event: partition %d out of range: %w", ev.Partition, store.ErrConflict)
 		}
-		res, err := ins.ExecContext(context.Background(), ev.Partition, ev.Account, ev.Bus, nanos(ev.Time), nonNil(ev.Body))
+		res, err := ins.ExecContext(context.Background(), ev.Partition, ev.Account, ev.Bus, sqlrows.Nanos(ev.Time), sqlrows.NonNil(ev.Body))
 		if err != nil {
 			return fmt.Errorf("outbox event: %w", err)
 		}
@@ -63,7 +64,7 @@ func (s *Store) ReadOutbox(ctx context.Context, partition int, after int64, limi
 		if err := rows.Scan(&ev.Seq, &ev.Partition, &ev.Account, &ev.Bus, &t, &ev.Body); err != nil {
 			return nil, err
 		}
-		ev.Time = fromNanos(t)
+		ev.Time = sqlrows.FromNanos(t)
 		out = append(out, ev)
 	}
 	return out, rows.Err()
@@ -147,7 +148,7 @@ func (s *Store) CommitConsumer(ctx context.Context, c *store.ConsumerCommit) err
 		}
 		for _, in := range c.Intents {
 			if _, err := conn.ExecContext(ctx, `INSERT INTO intents (id, consumer, body, created) VALUES (?, ?, ?, ?)
-				ON CONFLICT (consumer, id) DO NOTHING`, in.ID, c.Consumer, nonNil(in.Body), nanos(in.Created)); err != nil {
+				ON CONFLICT (consumer, id) DO NOTHING`, in.ID, c.Consumer, sqlrows.NonNil(in.Body), sqlrows.Nanos(in.Created)); err != nil {
 				return err
 			}
 		}
@@ -175,7 +176,7 @@ func (s *Store) Intents(ctx context.Context, consumer string) (_ []*store.Intent
 		if err := rows.Scan(&in.ID, &in.Body, &t); err != nil {
 			return nil, err
 		}
-		in.Created = fromNanos(t)
+		in.Created = sqlrows.FromNanos(t)
 		if len(in.Body) == 0 {
 			in.Body = nil
 		}
@@ -203,7 +204,7 @@ func (s *Store) TrimOutbox(ctx context.Context, before time.Time) (int64, error)
 			if consumers == 0 || have < consumers || !low.Valid {
 				continue
 			}
-			res, err := conn.ExecContext(ctx, `DELETE FROM outbox WHERE part = ? AND seq <= ? AND time < ?`, p, low.Int64, nanos(before))
+			res, err := conn.ExecContext(ctx, `DELETE FROM outbox WHERE part = ? AND seq <= ? AND time < ?`, p, low.Int64, sqlrows.Nanos(before))
 			if err != nil {
 				return err
 			}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // closedStatuses are the statuses retention deletes: an execution in them
@@ -21,7 +22,7 @@ const closedStatuses = `('SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED')`
 // each again there: one redriven meanwhile is left alone.
 func (s *Store) DeleteClosedExecutions(ctx context.Context, arnPrefix string, before time.Time, limit int) (n int, err error) {
 	defer s.fault(&err)
-	cut := nanos(before)
+	cut := sqlrows.Nanos(before)
 	// start_date <= stop_date: the bound on start_date lets the scan use
 	// the index on (status, start_date, arn).
 	rows, err := s.query(ctx, `SELECT id FROM executions WHERE status IN `+closedStatuses+`
@@ -30,7 +31,7 @@ func (s *Store) DeleteClosedExecutions(ctx context.Context, arnPrefix string, be
 	if err != nil {
 		return 0, err
 	}
-	ids, err := collect(rows, func(r scanner) (int64, error) {
+	ids, err := collect(rows, func(r sqlrows.Scanner) (int64, error) {
 		var id int64
 		return id, r.Scan(&id)
 	})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // bumpRules marks a change of rules for RulesGeneration's readers.
@@ -25,7 +26,7 @@ func (s *Store) CreateEventBus(ctx context.Context, b *store.EventBus) error {
 	}
 	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
 		_, err := c.ExecContext(ctx, `INSERT INTO event_buses (account, name, description, created, modified) VALUES (?, ?, ?, ?, ?)`,
-			b.Account, b.Name, b.Description, nanos(b.Created), nanos(b.Modified))
+			b.Account, b.Name, b.Description, sqlrows.Nanos(b.Created), sqlrows.Nanos(b.Modified))
 		if isUnique(err) {
 			return fmt.Errorf("event bus %q of %s: %w", b.Name, b.Account, store.ErrExists)
 		}
@@ -33,22 +34,10 @@ func (s *Store) CreateEventBus(ctx context.Context, b *store.EventBus) error {
 	})
 }
 
-const busColumns = `account, name, description, created, modified`
-
-func scanBus(r scanner) (*store.EventBus, error) {
-	var b store.EventBus
-	var created, modified int64
-	if err := r.Scan(&b.Account, &b.Name, &b.Description, &created, &modified); err != nil {
-		return nil, err
-	}
-	b.Created, b.Modified = fromNanos(created), fromNanos(modified)
-	return &b, nil
-}
-
 // GetEventBus returns a stored bus.
 func (s *Store) GetEventBus(ctx context.Context, account, name string) (_ *store.EventBus, err error) {
 	defer s.fault(&err)
-	b, err := scanBus(s.queryRow(ctx, `SELECT `+busColumns+` FROM event_buses WHERE account = ? AND name = ?`, account, name))
+	b, err := sqlrows.ScanBus(s.queryRow(ctx, `SELECT `+sqlrows.BusColumns+` FROM event_buses WHERE account = ? AND name = ?`, account, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("event bus %q of %s: %w", name, account, store.ErrNotFound)
 	}
@@ -59,12 +48,12 @@ func (s *Store) GetEventBus(ctx context.Context, account, name string) (_ *store
 func (s *Store) ListEventBuses(ctx context.Context, account, prefix string, page store.Page) (_ []*store.EventBus, _ string, err error) {
 	defer s.fault(&err)
 	return list(ctx, s, page, listQuery[*store.EventBus]{
-		kind:  kindEventBuses,
-		sel:   `SELECT ` + busColumns + ` FROM event_buses WHERE account = ? AND substr(name, 1, length(?)) = ?`,
+		kind:  sqlrows.KindEventBuses,
+		sel:   `SELECT ` + sqlrows.BusColumns + ` FROM event_buses WHERE account = ? AND substr(name, 1, length(?)) = ?`,
 		args:  []any{account, prefix, prefix},
-		after: `name > ?`, afterArgs: func(k pageKey) []any { return []any{k.T} },
-		order: `name`, scan: scanBus,
-		key: func(b *store.EventBus) pageKey { return pageKey{T: b.Name} },
+		after: `name > ?`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.T} },
+		order: `name`, scan: sqlrows.ScanBus,
+		key: func(b *store.EventBus) sqlrows.PageKey { return sqlrows.PageKey{T: b.Name} },
 	})
 }
 
@@ -126,11 +115,11 @@ func (s *Store) PutRule(ctx context.Context, r *store.Rule, maxRules int) (creat
 			}
 			_, err = c.ExecContext(ctx, `INSERT INTO event_rules (account, bus, name, event_pattern, schedule, state, description, role_arn, created, modified)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.Account, r.Bus, r.Name, r.EventPattern, r.ScheduleExpression, r.State,
-				r.Description, r.RoleArn, nanos(r.Created), nanos(r.Modified))
+				r.Description, r.RoleArn, sqlrows.Nanos(r.Created), sqlrows.Nanos(r.Modified))
 		case err == nil:
 			_, err = c.ExecContext(ctx, `UPDATE event_rules SET event_pattern = ?, schedule = ?, state = ?, description = ?, role_arn = ?, modified = ?
 				WHERE account = ? AND bus = ? AND name = ?`, r.EventPattern, r.ScheduleExpression, r.State, r.Description, r.RoleArn,
-				nanos(r.Modified), r.Account, r.Bus, r.Name)
+				sqlrows.Nanos(r.Modified), r.Account, r.Bus, r.Name)
 		}
 		if err != nil {
 			return err
@@ -140,23 +129,10 @@ func (s *Store) PutRule(ctx context.Context, r *store.Rule, maxRules int) (creat
 	return created, err
 }
 
-const ruleColumns = `account, bus, name, event_pattern, schedule, state, description, role_arn, created, modified`
-
-func scanRule(r scanner) (*store.Rule, error) {
-	var x store.Rule
-	var created, modified int64
-	if err := r.Scan(&x.Account, &x.Bus, &x.Name, &x.EventPattern, &x.ScheduleExpression, &x.State, &x.Description, &x.RoleArn,
-		&created, &modified); err != nil {
-		return nil, err
-	}
-	x.Created, x.Modified = fromNanos(created), fromNanos(modified)
-	return &x, nil
-}
-
 // GetRule returns a rule with its targets.
 func (s *Store) GetRule(ctx context.Context, account, bus, name string) (_ *store.Rule, err error) {
 	defer s.fault(&err)
-	r, err := scanRule(s.queryRow(ctx, `SELECT `+ruleColumns+` FROM event_rules WHERE account = ? AND bus = ? AND name = ?`, account, bus, name))
+	r, err := sqlrows.ScanRule(s.queryRow(ctx, `SELECT `+sqlrows.RuleColumns+` FROM event_rules WHERE account = ? AND bus = ? AND name = ?`, account, bus, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("rule %q on bus %q of %s: %w", name, bus, account, store.ErrNotFound)
 	}
@@ -170,12 +146,12 @@ func (s *Store) GetRule(ctx context.Context, account, bus, name string) (_ *stor
 func (s *Store) ListRules(ctx context.Context, account, bus, prefix string, page store.Page) (_ []*store.Rule, _ string, err error) {
 	defer s.fault(&err)
 	rules, next, err := list(ctx, s, page, listQuery[*store.Rule]{
-		kind:  kindRules,
-		sel:   `SELECT ` + ruleColumns + ` FROM event_rules WHERE account = ? AND bus = ? AND substr(name, 1, length(?)) = ?`,
+		kind:  sqlrows.KindRules,
+		sel:   `SELECT ` + sqlrows.RuleColumns + ` FROM event_rules WHERE account = ? AND bus = ? AND substr(name, 1, length(?)) = ?`,
 		args:  []any{account, bus, prefix, prefix},
-		after: `name > ?`, afterArgs: func(k pageKey) []any { return []any{k.T} },
-		order: `name`, scan: scanRule,
-		key: func(r *store.Rule) pageKey { return pageKey{T: r.Name} },
+		after: `name > ?`, afterArgs: func(k sqlrows.PageKey) []any { return []any{k.T} },
+		order: `name`, scan: sqlrows.ScanRule,
+		key: func(r *store.Rule) sqlrows.PageKey { return sqlrows.PageKey{T: r.Name} },
 	})
 	if err != nil {
 		return nil, "", err
@@ -188,10 +164,6 @@ func (s *Store) fillTargets(ctx context.Context, account, bus string, rules []*s
 	if len(rules) == 0 {
 		return nil
 	}
-	byName := make(map[string]*store.Rule, len(rules))
-	for _, r := range rules {
-		byName[r.Name] = r
-	}
 	lo, hi := rules[0].Name, rules[len(rules)-1].Name
 	rows, err := s.query(ctx, `SELECT rule, id, arn, spec FROM event_targets WHERE account = ? AND bus = ? AND rule BETWEEN ? AND ? ORDER BY seq`,
 		account, bus, lo, hi)
@@ -199,24 +171,14 @@ func (s *Store) fillTargets(ctx context.Context, account, bus string, rules []*s
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var rule string
-		t := &store.RuleTarget{}
-		if err := rows.Scan(&rule, &t.ID, &t.Arn, &t.Spec); err != nil {
-			return err
-		}
-		if r := byName[rule]; r != nil {
-			r.Targets = append(r.Targets, t)
-		}
-	}
-	return rows.Err()
+	return sqlrows.ScanTargets(rows, rules)
 }
 
 // SetRuleState sets a rule's state.
 func (s *Store) SetRuleState(ctx context.Context, account, bus, name, state string, modified time.Time) error {
 	return s.writer(ctx, func(c *sql.Conn, _ *writeStmts) error {
 		res, err := c.ExecContext(ctx, `UPDATE event_rules SET state = ?, modified = ? WHERE account = ? AND bus = ? AND name = ?`,
-			state, nanos(modified), account, bus, name)
+			state, sqlrows.Nanos(modified), account, bus, name)
 		if err := mustAffect(res, err, "rule", name); err != nil {
 			return err
 		}

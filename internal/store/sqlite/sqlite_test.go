@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 	"github.com/batonhq/baton/internal/store/storetest"
 )
 
@@ -135,7 +136,7 @@ func TestPageLimitMax(t *testing.T) {
 	defer s.Close()
 	ctx := context.Background()
 	var batch []*store.Transition
-	for i := range maxLimit + 5 {
+	for i := range sqlrows.MaxLimit + 5 {
 		batch = append(batch, &store.Transition{New: true, Execution: &store.Execution{
 			Arn: fmt.Sprintf("x%05d", i), StateMachineArn: "sm", Status: "RUNNING", StartDate: time.Unix(int64(i), 0)}})
 	}
@@ -146,8 +147,8 @@ func TestPageLimitMax(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(page) != maxLimit || next == "" {
-		t.Errorf("page of %d (next %q), want %d and a token", len(page), next, maxLimit)
+	if len(page) != sqlrows.MaxLimit || next == "" {
+		t.Errorf("page of %d (next %q), want %d and a token", len(page), next, sqlrows.MaxLimit)
 	}
 }
 
@@ -167,7 +168,7 @@ func TestTokenOfAnotherList(t *testing.T) {
 	if _, _, err := s.ListStateMachines(ctx, store.Page{Token: tok}); !errors.Is(err, store.ErrBadToken) {
 		t.Errorf("ListStateMachines with an activities token: %v", err)
 	}
-	if _, _, err := s.History(ctx, "x", false, store.Page{Token: encodeToken(pageKey{Kind: kindHistoryRev, N: 3})}); !errors.Is(err, store.ErrBadToken) {
+	if _, _, err := s.History(ctx, "x", false, store.Page{Token: sqlrows.EncodeToken(sqlrows.PageKey{Kind: sqlrows.KindHistoryRev, N: 3})}); !errors.Is(err, store.ErrBadToken) {
 		t.Errorf("History forward with a reverse token: %v", err)
 	}
 }
@@ -264,13 +265,13 @@ func TestRecovery100k(t *testing.T) {
 }
 
 func FuzzPageToken(f *testing.F) {
-	for _, k := range []pageKey{
-		{Kind: kindStateMachines, T: "name", S: "arn"},
-		{Kind: kindExecutions, N: 1700000000000000000, S: "arn:x"},
-		{Kind: kindHistory, N: 3},
-		{Kind: kindHistoryRev, N: 1 << 62},
+	for _, k := range []sqlrows.PageKey{
+		{Kind: sqlrows.KindStateMachines, T: "name", S: "arn"},
+		{Kind: sqlrows.KindExecutions, N: 1700000000000000000, S: "arn:x"},
+		{Kind: sqlrows.KindHistory, N: 3},
+		{Kind: sqlrows.KindHistoryRev, N: 1 << 62},
 	} {
-		f.Add(encodeToken(k))
+		f.Add(sqlrows.EncodeToken(k))
 	}
 	f.Add("")
 	f.Add("garbage")
@@ -304,13 +305,13 @@ func FuzzPageToken(f *testing.F) {
 		for _, c := range []struct {
 			kind string
 			err  error
-		}{{kindStateMachines, e1}, {kindActivities, e2}, {kindExecutions, e5}, {kindHistory, e6}, {kindHistoryRev, e7}} {
-			if _, _, derr := decodeToken(c.kind, tok); derr != nil && !errors.Is(c.err, store.ErrBadToken) {
+		}{{sqlrows.KindStateMachines, e1}, {sqlrows.KindActivities, e2}, {sqlrows.KindExecutions, e5}, {sqlrows.KindHistory, e6}, {sqlrows.KindHistoryRev, e7}} {
+			if _, _, derr := sqlrows.DecodeToken(c.kind, tok); derr != nil && !errors.Is(c.err, store.ErrBadToken) {
 				t.Errorf("token %q for list %q: %v, want ErrBadToken", tok, c.kind, c.err)
 			}
 		}
-		if _, _, err := decodeToken(kindExecutions, tok); err == nil {
-			if _, _, err := decodeToken(kindHistory, tok); err == nil && tok != "" {
+		if _, _, err := sqlrows.DecodeToken(sqlrows.KindExecutions, tok); err == nil {
+			if _, _, err := sqlrows.DecodeToken(sqlrows.KindHistory, tok); err == nil && tok != "" {
 				t.Errorf("token %q valid for two lists", tok)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlrows"
 )
 
 // timerChunk is how many timers Timers reads per query. No connection is
@@ -39,7 +40,7 @@ func (s *Store) Timers(ctx context.Context, fn func(store.Timer) error) (err err
 				rows.Close()
 				return err
 			}
-			t.At = fromNanos(at)
+			t.At = sqlrows.FromNanos(at)
 			chunk = append(chunk, t)
 		}
 		rows.Close()
