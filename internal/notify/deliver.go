@@ -151,6 +151,16 @@ func (d *Delivery) queue(in *store.Intent) {
 	l.q = slices.Insert(l.q, i, it)
 }
 
+// sendGrace is how long a send in flight may go on once the server stops.
+const sendGrace = 5 * time.Second
+
+// graceAfter returns a context that ends grace after ctx does.
+func graceAfter(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	c, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(grace, cancel) })
+	return c, func() { stop(); cancel() }
+}
+
 // recordTimeout bounds the recording of a delivery made, which outlives
 // the server's stop.
 const recordTimeout = 5 * time.Second
@@ -264,7 +274,12 @@ func (d *Delivery) deliverHead(ctx context.Context, l *lane) {
 		}
 		d.mu.Unlock()
 		hadRoot := th != nil && th.TS != ""
-		err := d.send(ctx, n, th)
+		// A send in flight when the server stops may finish: cut off, it
+		// may have reached the receiver without this side knowing, and
+		// would be sent again after the restart.
+		sctx, scancel := graceAfter(ctx, sendGrace)
+		err := d.send(sctx, n, th)
+		scancel()
 		for _, it := range batch {
 			it.attempts++
 		}
