@@ -16,33 +16,30 @@ import (
 // PostgreSQL 15 started by the benchmark on this machine, with fsync on
 // (pgtest.StartDurable), as in production.
 
-// newPostgresEngine runs an engine on a fresh database of pg.
+// newPostgresEngine runs an engine on a fresh database of pg, both closed
+// when b ends.
 func newPostgresEngine(b *testing.B, pg *pgtest.Server) (*engine.Engine, *postgres.Store) {
 	st, err := postgres.Open(context.Background(), pg.NewDatabase(b), postgres.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(func() { st.Close() })
 	eng, _ := runEngine(b, st, clock.Real{})
+	b.Cleanup(func() { eng.Close() })
 	return eng, st
 }
 
 // BenchmarkPostgresDurableTransitions is BenchmarkDurableTransitions on
 // PostgreSQL: 64 clients start 1,000 executions of a 20-state Pass chain.
 func BenchmarkPostgresDurableTransitions(b *testing.B) {
-	pg := pgtest.StartDurable(b)
-	eng, st := newPostgresEngine(b, pg)
-	defer st.Close()
-	defer eng.Close()
+	eng, _ := newPostgresEngine(b, pgtest.StartDurable(b))
 	transitions(b, eng, nil, "r", passChain(20), 20)
 }
 
 // BenchmarkPostgresStepTransitions is BenchmarkStepTransitions (a chain of
 // 0-second Waits: every transition its own commit) on PostgreSQL.
 func BenchmarkPostgresStepTransitions(b *testing.B) {
-	pg := pgtest.StartDurable(b)
-	eng, st := newPostgresEngine(b, pg)
-	defer st.Close()
-	defer eng.Close()
+	eng, st := newPostgresEngine(b, pgtest.StartDurable(b))
 	transitions(b, eng, st, "w", waitChain(10), 10)
 }
 

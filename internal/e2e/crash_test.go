@@ -55,30 +55,25 @@ func TestCrash(t *testing.T) {
 // TestCrashPostgres is TestCrash on a PostgreSQL store (started by the
 // test): a killed server's session, and its node lock, end with it, and
 // the restarted server resumes every execution from the database.
-func TestCrashPostgres(t *testing.T) {
+func TestCrashPostgres(t *testing.T) { runCrash(t, postgresCrash(t, false)) }
+
+// postgresCrash is the crash run of the PostgreSQL tests.
+func postgresCrash(t *testing.T, standby bool) crashConfig {
 	pg := pgtest.Start(t)
-	runCrash(t, crashConfig{
+	return crashConfig{
 		executions: 200,
 		kills:      []time.Duration{800 * time.Millisecond, 1800 * time.Millisecond, 2900 * time.Millisecond},
 		settle:     90 * time.Second,
 		args:       []string{"--store", pg.NewDatabase(t)},
-	})
+		standby:    standby,
+	}
 }
 
 // TestCrashPostgresStandby is TestCrashPostgres with a standby server on
 // the same database: every kill -9 of the active server is taken over by
 // the standby (the database ends the killed server's session, and with it
 // its node lock, at once), and the killed one returns as the standby.
-func TestCrashPostgresStandby(t *testing.T) {
-	pg := pgtest.Start(t)
-	runCrash(t, crashConfig{
-		executions: 200,
-		kills:      []time.Duration{800 * time.Millisecond, 1800 * time.Millisecond, 2900 * time.Millisecond},
-		settle:     90 * time.Second,
-		args:       []string{"--store", pg.NewDatabase(t)},
-		standby:    true,
-	})
-}
+func TestCrashPostgresStandby(t *testing.T) { runCrash(t, postgresCrash(t, true)) }
 
 // follower sends each request to the active server, as a load balancer
 // with readiness checks would: it rewrites the request's host.

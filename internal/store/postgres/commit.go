@@ -55,10 +55,7 @@ func (s *Store) Commit(ctx context.Context, batch []*store.Transition) error {
 // commit it; the only answers judged here (StartTasks' "no such task") are
 // judged before COMMIT is sent, in a third round trip.
 func (s *Store) commit(ctx context.Context, batch []*store.Transition) (err error) {
-	if s.closed.Load() {
-		return store.NoEffect(errClosed)
-	}
-	if err := ctx.Err(); err != nil {
+	if err := s.writable(ctx); err != nil {
 		return err
 	}
 	noEffect := true

@@ -185,10 +185,7 @@ func (s *Store) read() (querier, error) {
 // classify) and, when the transaction certainly did not commit, marked
 // store.NoEffect so that a decorator may repeat the call.
 func (s *Store) tx(ctx context.Context, fn func(tx pgx.Tx) error) (err error) {
-	if s.closed.Load() {
-		return store.NoEffect(errClosed)
-	}
-	if err := ctx.Err(); err != nil {
+	if err := s.writable(ctx); err != nil {
 		return err
 	}
 	noEffect := true
@@ -218,6 +215,15 @@ func (s *Store) tx(ctx context.Context, fn func(tx pgx.Tx) error) (err error) {
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
 	return nil
+}
+
+// writable says why a write cannot begin: the store is closed (no
+// effect) or ctx is done.
+func (s *Store) writable(ctx context.Context) error {
+	if s.closed.Load() {
+		return store.NoEffect(errClosed)
+	}
+	return ctx.Err()
 }
 
 // finish classifies the failure of a write (see classify), marks it
