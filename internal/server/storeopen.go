@@ -83,14 +83,30 @@ func openStore(ctx context.Context, cfg Config, dir string, log *slog.Logger, on
 	// A second server on the database is a standby: it waits for the
 	// node lock, and takes over when the one holding it stops or dies.
 	host, _ := os.Hostname()
-	lock, err := db.LockNode(ctx, postgres.LockOptions{Wait: -1, Timeout: cfg.LeaseTimeout, OnLost: onLost, Holder: hostPid(host),
+	opts := postgres.LockOptions{Wait: -1, Timeout: cfg.LeaseTimeout, OnLost: onLost, Holder: hostPid(host),
 		OnWait: func(who string) {
 			log.Warn("standby: "+who+" runs this database's executions; this server takes over when it stops, or after --lease-timeout without a word from it",
 				"lease_timeout", cmp.Or(cfg.LeaseTimeout, postgres.DefaultLockTimeout))
-		}})
-	if err != nil {
-		db.Close()
-		return nil, err
+		}}
+	// A database that cannot be reached (restarting, say) is waited for,
+	// as a standby waits for the lock: the server starts once it can.
+	var lock *postgres.NodeLock
+	for wait := time.Second; ; wait = min(2*wait, 15*time.Second) {
+		lock, err = db.LockNode(ctx, opts)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, store.ErrUnavailable) || ctx.Err() != nil {
+			db.Close()
+			return nil, err
+		}
+		log.Warn("the database cannot be reached; trying again", "store", name, "in", wait, "err", err)
+		select {
+		case <-ctx.Done():
+			db.Close()
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
 	}
 	log.Info("database opened; this server holds the node lock", "store", name, "epoch", lock.Epoch, "took", time.Since(opened).Round(time.Millisecond))
 	return &openedStore{db: db, name: name, lock: lock, cluster: clusterStatus{store: "postgres", nodes: nodesOf(db)}, openError: func(err error) error {
