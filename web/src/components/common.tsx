@@ -56,18 +56,34 @@ export function Confirm(p: { text: string; onYes: () => void; onNo: () => void }
 }
 
 // VList is a virtualised list of rows of one height: only the rows in view
-// (and a few around) are in the DOM, so 10,000 rows scroll smoothly.
+// (and a few around) are in the DOM, so 10,000 rows scroll smoothly. A row's
+// elements are kept from one scroll to the next (keyed by slot, not by
+// index): a scroll that jumps a screen or more changes their text and their
+// place instead of replacing every row. The scroller is a containment
+// boundary: laying out its rows lays out nothing else on the page.
 export function VList<T>(p: { items: T[]; rowHeight: number; height: number; row: (item: T, i: number) => ReactNode; className?: string }) {
   const [top, setTop] = useState(0)
-  const first = Math.max(0, Math.floor(top / p.rowHeight) - 10)
-  const last = Math.min(p.items.length, Math.ceil((top + p.height) / p.rowHeight) + 10)
+  const w = vlistWindow(top, p.height, p.rowHeight, p.items.length)
   const rows: ReactNode[] = []
-  for (let i = first; i < last; i++) {
-    rows.push(<div key={i} style={{ position: 'absolute', top: i * p.rowHeight, height: p.rowHeight, left: 0, right: 0 }}>{p.row(p.items[i], i)}</div>)
+  for (let i = w.first; i < w.last; i++) {
+    rows.push(<div key={i % w.slots} style={{ position: 'absolute', top: i * p.rowHeight, height: p.rowHeight, left: 0, right: 0 }}>{p.row(p.items[i], i)}</div>)
   }
-  return <div className={'vlist ' + (p.className || '')} style={{ height: p.height, overflowY: 'auto', position: 'relative' }} onScroll={e => setTop((e.target as HTMLElement).scrollTop)}>
+  return <div className={'vlist ' + (p.className || '')} style={{ height: p.height, overflowY: 'auto', position: 'relative', contain: 'strict' }} onScroll={e => setTop(e.currentTarget.scrollTop)}>
     <div style={{ height: p.items.length * p.rowHeight, position: 'relative' }}>{rows}</div>
   </div>
+}
+
+// VLIST_OVERSCAN is the number of rows drawn beyond each edge of the view.
+export const VLIST_OVERSCAN = 4
+
+// vlistWindow is what a VList scrolled to top draws: the rows first to
+// last-1 of count, keyed by index mod slots. slots is the most rows it can
+// draw (those a view can touch and the overscan on both sides), so the keys
+// of the rows drawn at once are distinct.
+export function vlistWindow(top: number, height: number, rowHeight: number, count: number): { first: number; last: number; slots: number } {
+  const slots = Math.ceil(height / rowHeight) + 1 + 2 * VLIST_OVERSCAN
+  const first = Math.max(0, Math.floor(top / rowHeight) - VLIST_OVERSCAN)
+  return { first, last: Math.max(first, Math.min(count, first + slots)), slots }
 }
 
 export function Tabs(p: { tabs: string[]; current: string; onSelect: (t: string) => void }) {

@@ -11,12 +11,16 @@ import { wfPath } from './Workflows'
 
 const ENDED = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'])
 
+// HISTORY_PAGE is the page size of the stored history's reads (the API's largest).
+const HISTORY_PAGE = 1000
+
 function eventStep(e: HistoryEvent, owner: Map<number, string>): string {
   return owner.get(e.id) || ''
 }
 
-// useRun follows a run: /steps first, then its history stream, updating the
-// steps with the same mapping as the server's (batched once per frame).
+// useRun follows a run: /steps first, then its stored history and its
+// stream, updating the steps with the same mapping as the server's
+// (batched once per frame).
 function useRun(arn: string | undefined, pipeline: boolean) {
   const [exec, setExec] = useState<any>()
   const [error, setError] = useState<unknown>()
@@ -47,26 +51,52 @@ function useRun(arn: string | undefined, pipeline: boolean) {
     api(`/api/v1/executions/${encodeURIComponent(arn)}`).then(setExec, setError)
     seed()
     const seen = new Set<number>(events.current.map(e => e.id)) // a stream opened again replays what came before
-    stop = sse(`/api/v1/executions/${encodeURIComponent(arn)}/events?data=false`, {
-      stopOn: ['end'],
-      onOpen: re => { if (re) seed() },
-      onError: setError,
-      onMessage: m => {
-        if (m.event === 'history') {
-          const e = JSON.parse(m.data) as HistoryEvent
-          if (seen.has(e.id)) return
-          seen.add(e.id)
-          events.current.push(e)
-          // also records the event's step (owner), for the history's step filter
-          applyEvent(st.current, e)
-          if (e.type.startsWith('Execution')) api(`/api/v1/executions/${encodeURIComponent(arn)}`).then(setExec, () => {})
-          bump()
-        } else if (m.event === 'end') {
-          setExec(JSON.parse(m.data))
-          seed()
-        }
-      },
-    })
+    // take keeps an event not seen yet and records its step (owner), for
+    // the history's step filter.
+    const take = (e: HistoryEvent) => {
+      if (seen.has(e.id)) return
+      seen.add(e.id)
+      events.current.push(e)
+      applyEvent(st.current, e)
+    }
+    const lastId = () => events.current.length ? events.current[events.current.length - 1].id : 0
+    // The stored history comes a page at a time, then the stream follows
+    // from the last event read: a run of 10,000 events is a few answers,
+    // not 10,000 stream events each read, parsed and drawn on its own
+    // while the page is being used.
+    const load = async () => {
+      if (!lastId()) {
+        try {
+          let next = ''
+          do {
+            const h = await api<{ events: HistoryEvent[]; nextToken?: string }>(`/api/v1/executions/${encodeURIComponent(arn)}/history` + q({ limit: HISTORY_PAGE, data: 'false', next }))
+            if (!live) return
+            for (const e of h.events) take(e)
+            bump()
+            next = h.nextToken || ''
+          } while (next)
+        } catch { /* the stream sends what the pages did not (an express run has none) */ }
+      }
+      if (!live) return
+      stop = sse(`/api/v1/executions/${encodeURIComponent(arn)}/events` + q({ data: 'false', after: lastId() || null }), {
+        stopOn: ['end'],
+        onOpen: re => { if (re) seed() },
+        onError: setError,
+        onMessage: m => {
+          if (m.event === 'history') {
+            const e = JSON.parse(m.data) as HistoryEvent
+            if (seen.has(e.id)) return
+            take(e)
+            if (e.type.startsWith('Execution')) api(`/api/v1/executions/${encodeURIComponent(arn)}`).then(setExec, () => {})
+            bump()
+          } else if (m.event === 'end') {
+            setExec(JSON.parse(m.data))
+            seed()
+          }
+        },
+      })
+    }
+    load()
     return () => { live = false; stop() }
   }, [arn, follow, pipeline])
   return { exec, error, steps: st.current.steps, owner: st.current.owner, events: events.current, version, setExec, refollow: () => setFollow(f => f + 1) }
@@ -130,7 +160,7 @@ function History({ events, owner, version }: { events: HistoryEvent[]; owner: Ma
   const type = sp.get('type') || ''
   const step = sp.get('hstep') || ''
   const types = useMemo(() => [...new Set(events.map(e => e.type))].sort(), [events, version])
-  const rows = useMemo(() => events.filter(e => (!type || e.type === type) && (!step || eventStep(e, owner).includes(step))), [events, version, type, step])
+  const rows = useMemo(() => type || step ? events.filter(e => (!type || e.type === type) && (!step || eventStep(e, owner).includes(step))) : events, [events, version, type, step])
   const t0 = events[0]?.timestamp || 0
   return <div>
     <div className="toolbar">
@@ -141,7 +171,7 @@ function History({ events, owner, version }: { events: HistoryEvent[]; owner: Ma
     <div className="hist-row hist-head"><span>id</span><span>+time</span><span>type</span><span>step</span></div>
     <VList items={rows} rowHeight={26} height={Math.max(300, window.innerHeight - 300)} row={e =>
       <div className="hist-row" data-testid="history-row" data-event-id={e.id}>
-        <span>{e.id}</span><span>{((e.timestamp - t0) * 1000).toFixed(0)} ms</span><span>{e.type}</span><span className="ell">{eventStep(e, owner)}</span>
+        <span>{e.id}</span><span>{`${((e.timestamp - t0) * 1000).toFixed(0)} ms`}</span><span>{e.type}</span><span>{eventStep(e, owner)}</span>
       </div>} />
   </div>
 }
