@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -30,17 +31,28 @@ func CheckStore(storeURL string) error {
 	return fmt.Errorf("want sqlite (the default: a database in --data-dir) or a PostgreSQL URL such as postgres://baton:PASSWORD@db.example.com:5432/baton, not %q", redactURL(storeURL))
 }
 
-// redactURL hides the password of a URL for messages and logs.
+// redactURL hides the passwords of a URL for messages and logs: the one
+// of its user information, and those a query may carry (libpq's password
+// and sslpassword parameters), or a key=value connection string's, which
+// --store refuses with a message that quotes it.
 func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		if i := strings.LastIndex(s, "@"); i >= 0 {
-			return "xxxxx" + s[i:]
-		}
-		return s
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		s = u.Redacted()
+	} else if i := strings.LastIndex(s, "@"); i >= 0 {
+		s = "xxxxx" + s[i:]
 	}
-	return u.Redacted()
+	if IsPostgres(s) {
+		return urlPassword.ReplaceAllString(s, "${1}xxxxx")
+	}
+	return kvPassword.ReplaceAllString(s, "${1}xxxxx")
 }
+
+// The password parameters of a URL's query and of a key=value string (a
+// value there may be quoted, with spaces).
+var (
+	urlPassword = regexp.MustCompile(`(?i)(password=)[^&#]*`)
+	kvPassword  = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S*)`)
+)
 
 // openedStore is the store a server runs on.
 type openedStore struct {
