@@ -276,6 +276,12 @@ func classify(err error) error {
 	if errors.As(err, &pe) {
 		switch {
 		case strings.HasPrefix(pe.Code, "08"), // connection exception
+			// The session ended by a timeout of the server's: idle in
+			// transaction (a server paused mid-transaction), or PostgreSQL
+			// 17's transaction_timeout. A new connection may pass. (Not
+			// every FATAL: a wrong password is FATAL too, and no retry
+			// mends it.)
+			pe.Code == "25P03", pe.Code == "25P04",
 			strings.HasPrefix(pe.Code, "53"), // insufficient resources (disk full, too many connections)
 			strings.HasPrefix(pe.Code, "57"), // operator intervention (shutdown, query canceled by timeout)
 			strings.HasPrefix(pe.Code, "40"): // transaction rollback (serialization failure, deadlock)
