@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -96,12 +97,8 @@ func (s *Store) LockNode(ctx context.Context, opts LockOptions) (*NodeLock, erro
 		holder = fmt.Sprintf("%s pid %d", host, os.Getpid())
 	}
 	// The session's name says whose it is, to Nodes and to operators
-	// reading pg_stat_activity (63 bytes at most).
-	app := nodeAppPrefix + holder
-	if len(app) > 63 {
-		app = app[:63]
-	}
-	cc.RuntimeParams["application_name"] = app
+	// reading pg_stat_activity.
+	cc.RuntimeParams["application_name"] = nodeAppName(holder)
 	conn, err := pgx.ConnectConfig(ctx, cc)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: node lock: %w", classify(err))
@@ -230,6 +227,32 @@ func (l *NodeLock) Release() error {
 // nodeAppPrefix starts the application_name of node lock sessions.
 const nodeAppPrefix = "baton node: "
 
+// nodeAppName is the application_name of the node lock session of holder:
+// the prefix and as much of holder as fits in 63 bytes, in ASCII with Go's
+// escapes (PostgreSQL turns every other byte of it into '?'), cut between
+// two letters. nodeName reads it back.
+func nodeAppName(holder string) string {
+	app := nodeAppPrefix
+	for _, r := range holder {
+		q := strconv.QuoteToASCII(string(r))
+		q = q[1 : len(q)-1]
+		if len(app)+len(q) > 63 {
+			break
+		}
+		app += q
+	}
+	return app
+}
+
+// nodeName is the holder's name that nodeAppName(holder) carries after
+// its prefix (as it is, if it does not read as escaped).
+func nodeName(s string) string {
+	if name, err := strconv.Unquote(`"` + s + `"`); err == nil {
+		return name
+	}
+	return s
+}
+
 // Node is a server of the database, as its node lock session shows it.
 type Node struct {
 	Name    string    // its LockOptions.Holder (as much as fits the session's name)
@@ -264,6 +287,7 @@ func (s *Store) Nodes(ctx context.Context) ([]Node, error) {
 	var n Node
 	_, err = pgx.ForEachRow(rows, []any{&n.Name, &n.Address, &n.Since, &n.Active}, func() error {
 		n.Since = n.Since.UTC()
+		n.Name = nodeName(n.Name)
 		if n.Active {
 			n.Epoch, n.Since = epoch, time.Unix(0, since).UTC()
 			out = append([]Node{n}, out...)

@@ -176,3 +176,25 @@ func TestNodeLockPartition(t *testing.T) {
 		t.Fatalf("A's write after the heal is stored: %v", err)
 	}
 }
+
+// TestNodeLockMultibyteHolder: a holder's name longer than a session's
+// name may be (63 bytes), in letters of several bytes, is cut between
+// letters: the lock is taken and Nodes shows a prefix of the name.
+func TestNodeLockMultibyteHolder(t *testing.T) {
+	dsn := pgtest.Start(t).NewDatabase(t)
+	s := open(t, dsn)
+	ctx := context.Background()
+	holder := strings.Repeat("é", 40) // 80 bytes
+	l, err := s.LockNode(ctx, postgres.LockOptions{Holder: holder})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	nodes, err := s.Nodes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nodes) != 1 || nodes[0].Name == "" || !strings.HasPrefix(holder, nodes[0].Name) {
+		t.Fatalf("nodes %+v, want one named by a prefix of %q", nodes, holder)
+	}
+}
