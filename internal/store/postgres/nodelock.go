@@ -134,7 +134,10 @@ func (s *Store) LockNode(ctx context.Context, opts LockOptions) (*NodeLock, erro
 		}
 	}
 	if s.opts.MigrateUnderLock {
-		if err := s.migrate(ctx); err != nil {
+		// Migrations may wait (for goose's lock) or run for longer than
+		// the lease: the lock's session must not fall silent meanwhile,
+		// or the database ends it and another server takes the lock.
+		if err := keepAlive(conn, timeout/5, func() error { return s.migrate(ctx) }); err != nil {
 			return fail(err)
 		}
 	}
@@ -152,6 +155,32 @@ func (s *Store) LockNode(ctx context.Context, opts LockOptions) (*NodeLock, erro
 	s.fence.Store(epoch)
 	go l.watch()
 	return l, nil
+}
+
+// keepAlive runs fn, pinging conn every every meanwhile; a failed ping
+// (the lock may be gone) is its error once fn has returned.
+func keepAlive(conn *pgx.Conn, every time.Duration, fn func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	var lost error
+	for {
+		select {
+		case err := <-done:
+			if err == nil && lost != nil {
+				err = fmt.Errorf("postgres: lost the connection that holds the node lock: %w", classify(lost))
+			}
+			return err
+		case <-t.C:
+			if lost != nil {
+				continue
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), every)
+			lost = conn.Ping(ctx)
+			cancel()
+		}
+	}
 }
 
 // holder describes the server holding the lock, as the lease and the

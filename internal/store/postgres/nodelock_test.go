@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/pressly/goose/v3/lock"
 
 	"github.com/batonhq/baton/internal/pgtest"
 	"github.com/batonhq/baton/internal/store"
@@ -196,5 +197,70 @@ func TestNodeLockMultibyteHolder(t *testing.T) {
 	}
 	if len(nodes) != 1 || nodes[0].Name == "" || !strings.HasPrefix(holder, nodes[0].Name) {
 		t.Fatalf("nodes %+v, want one named by a prefix of %q", nodes, holder)
+	}
+}
+
+// TestNodeLockKeptWhileMigrating: LockNode applies the migrations after
+// taking the lock (MigrateUnderLock); while they wait (for goose's lock,
+// held here by another session, as by a tool migrating the database) or
+// run long, the lock's session must not fall silent for the lease timeout,
+// or the database ends it and gives the lock away mid-migration.
+func TestNodeLockKeptWhileMigrating(t *testing.T) {
+	dsn := pgtest.Start(t).NewDatabase(t)
+	ctx := context.Background()
+	s, err := postgres.Open(ctx, dsn, postgres.Options{MaxConns: 4, MigrateUnderLock: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	other, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close(ctx) // first: lets the migration go, which s.Close waits for
+	if _, err := other.Exec(ctx, `SELECT pg_advisory_lock($1)`, lock.DefaultLockID); err != nil {
+		t.Fatal(err)
+	}
+	locked := make(chan error, 1)
+	go func() {
+		l, err := s.LockNode(ctx, postgres.LockOptions{Holder: "node-a", Timeout: time.Second})
+		if err == nil {
+			defer l.Release()
+		}
+		locked <- err
+	}()
+	// The lock's session waits in the migration for longer than its lease
+	// timeout (1s); then the migration may go.
+	var pid int32
+	var since time.Time
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Since(since) < 2500*time.Millisecond || pid == 0 {
+		var now int32
+		err := other.QueryRow(ctx, `SELECT coalesce(max(pid), 0) FROM pg_stat_activity
+			WHERE starts_with(application_name, 'baton node: ')`).Scan(&now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case pid == 0 && now != 0:
+			pid, since = now, time.Now()
+		case pid != 0 && now != pid:
+			t.Errorf("the lock's session ended after %v, in the migration", time.Since(since).Round(time.Millisecond))
+			since = time.Time{}
+		}
+		if time.Now().After(deadline) || (pid != 0 && since.IsZero()) {
+			break
+		}
+		select {
+		case err := <-locked:
+			t.Fatalf("LockNode returned (%v) while goose's lock was held", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if _, err := other.Exec(ctx, `SELECT pg_advisory_unlock($1)`, lock.DefaultLockID); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-locked; err != nil {
+		t.Errorf("LockNode: %v", err)
 	}
 }
