@@ -258,6 +258,9 @@ func TestAuthzServerRoutes(t *testing.T) {
 		{"GET", "/api/v1/tokens", wd.a[auth.Admin], 200},
 		{"GET", "/api/v1/access-keys", wd.a[auth.Operator], 403},
 		{"POST", "/api/v1/namespaces", wd.a[auth.Admin], 403},
+		{"GET", "/api/v1/cluster", "", 401},
+		{"GET", "/api/v1/cluster", wd.a[auth.Admin], 403}, // names the servers: every namespace's viewer
+		{"GET", "/api/v1/cluster", wd.admin, 200},
 	} {
 		st, code := statusOf(t, wd.addr, c.method, c.path, c.token, map[string]string{"Content-Type": "application/json"}, "{}")
 		if c.path == "/api/v1/events/s3" && st == 404 {

@@ -467,6 +467,26 @@ type Timer struct {
 	Purpose      string
 }
 
+// NumberEvents applies Commit's numbering to the events a transition
+// appends after event last of its execution: an event with ID 0 gets the
+// next id, an event with an ID must carry exactly the next one (else
+// ErrConflict). It returns the id of the last event, last when none.
+func NumberEvents(arn string, last int64, evs []Event) (int64, error) {
+	for i := range evs {
+		e := &evs[i]
+		next := last + 1
+		switch e.ID {
+		case 0:
+			e.ID = next
+		case next:
+		default:
+			return last, fmt.Errorf("execution %q: event id %d, want %d: %w", arn, e.ID, next, ErrConflict)
+		}
+		last = next
+	}
+	return last, nil
+}
+
 // Transition is one atomic change of one execution.
 type Transition struct {
 	// Execution is the execution's new state. With New set it is inserted

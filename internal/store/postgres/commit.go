@@ -235,17 +235,9 @@ func (w *writes) apply(tr *store.Transition) error {
 		w.newIDs = w.newIDs[1:]
 	}
 	// Number the events before writing the row so that it is written once.
-	for i := range tr.Events {
-		e := &tr.Events[i]
-		next := ref.events + 1
-		switch e.ID {
-		case 0:
-			e.ID = next
-		case next:
-		default:
-			return fmt.Errorf("execution %q: event id %d, want %d: %w", x.Arn, e.ID, next, store.ErrConflict)
-		}
-		ref.events = next
+	var err error
+	if ref.events, err = store.NumberEvents(x.Arn, ref.events, tr.Events); err != nil {
+		return err
 	}
 	x.EventCount = ref.events
 	w.refs[x.Arn] = ref

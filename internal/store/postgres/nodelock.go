@@ -119,12 +119,12 @@ func (s *Store) LockNode(ctx context.Context, opts LockOptions) (*NodeLock, erro
 		if ok {
 			break
 		}
-		who := s.holder(ctx, conn)
+		// Who holds it is read only when it is said, not at every try.
 		if opts.Wait >= 0 && !time.Now().Before(deadline) {
-			return fail(fmt.Errorf("postgres: %s runs the executions of this database: stop it first, or give this server a database of its own", who))
+			return fail(fmt.Errorf("postgres: %s runs the executions of this database: stop it first, or give this server a database of its own", s.holder(ctx, conn)))
 		}
 		if !told && opts.OnWait != nil {
-			opts.OnWait(who)
+			opts.OnWait(s.holder(ctx, conn))
 			told = true
 		}
 		select {
