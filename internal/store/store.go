@@ -37,6 +37,18 @@ var (
 	ErrDamaged = errors.New("database damaged")
 )
 
+// PartitionsLostError is the failure of a Commit that wrote executions of
+// partitions (package partition) whose lease this node no longer holds:
+// another node took them over. Nothing of the Commit was stored. The
+// engine stops running those partitions and stores the rest of its batch.
+type PartitionsLostError struct {
+	Parts []int // the partitions lost, in order
+}
+
+func (e *PartitionsLostError) Error() string {
+	return fmt.Sprintf("this node no longer owns partitions %v: another node runs their executions now", e.Parts)
+}
+
 // Health is implemented by stores that can tell whether they can serve:
 // Health returns nil when they can, else why not (an error wrapping
 // ErrUnavailable or ErrDamaged). The server's /readyz asks it.
