@@ -31,6 +31,13 @@ import (
 // their ExecutionArn says. Within one transition the order is: execution
 // row, events, DeleteAll, DeleteTasks, DeleteTimers, StartTasks (ErrNotFound
 // for an unknown token), AddTasks, AddTimers, Outbox.
+//
+// A cluster member's store (JoinCluster) checks in the first round trip
+// the leases of the partitions of the batch's executions: one not held, or
+// taken by another node since, fails the Commit with a
+// *store.PartitionsLostError (nothing stored). Its Commits that queue
+// activity tasks notify their activities (ListenActivities) when they
+// commit.
 func (s *Store) Commit(ctx context.Context, batch []*store.Transition) error {
 	if len(batch) == 0 {
 		return ctx.Err()
@@ -67,12 +74,17 @@ func (s *Store) commit(ctx context.Context, batch []*store.Transition) (err erro
 	// Release destroys a connection left in a transaction.
 	defer conn.Release()
 	rollback := func() { _, _ = conn.Exec(context.Background(), "ROLLBACK") }
-	refs, ids, err := lockExecutions(ctx, conn, batch, s.fence.Load())
+	var pf *partFence
+	m := s.member.Load()
+	if m != nil {
+		pf = m.fenceFor(batch)
+	}
+	refs, ids, err := lockExecutions(ctx, conn, batch, s.fence.Load(), pf)
 	if err != nil {
 		rollback()
 		return err
 	}
-	w := &writes{refs: refs, newIDs: ids, counts: map[int64]int64{}, upIndex: map[int64]int{}}
+	w := &writes{refs: refs, newIDs: ids, counts: map[int64]int64{}, upIndex: map[int64]int{}, notify: m != nil}
 	for _, tr := range batch {
 		if err := w.apply(tr); err != nil {
 			rollback()
@@ -112,8 +124,10 @@ type execRef struct {
 
 // lockExecutions locks the rows of the executions that the batch continues
 // (not those it creates before continuing them) and returns their refs by
-// ARN, with as many fresh ids as the batch creates executions.
-func lockExecutions(ctx context.Context, conn *pgxpool.Conn, batch []*store.Transition, epoch int64) (map[string]execRef, []int64, error) {
+// ARN, with as many fresh ids as the batch creates executions. It checks
+// the node lease's epoch first (non-zero epoch: LockNode), or the leases
+// of the partitions the batch writes (pf: JoinCluster).
+func lockExecutions(ctx context.Context, conn *pgxpool.Conn, batch []*store.Transition, epoch int64, pf *partFence) (map[string]execRef, []int64, error) {
 	created := map[string]bool{}
 	var arns []string
 	seen := map[string]bool{}
@@ -135,6 +149,9 @@ func lockExecutions(ctx context.Context, conn *pgxpool.Conn, batch []*store.Tran
 	b.Queue("BEGIN")
 	if epoch != 0 {
 		b.Queue(fenceQuery).QueryRow(func(row pgx.Row) error { return checkEpoch(row, epoch) })
+	}
+	if pf != nil {
+		b.Queue(partFenceQuery, pf.parts).Query(pf.check)
 	}
 	refs := make(map[string]execRef, len(batch))
 	if len(arns) > 0 {
@@ -162,7 +179,8 @@ func lockExecutions(ctx context.Context, conn *pgxpool.Conn, batch []*store.Tran
 			})
 	}
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
-		if errors.Is(err, ErrFenced) {
+		var lost *store.PartitionsLostError
+		if errors.Is(err, ErrFenced) || errors.As(err, &lost) {
 			return nil, nil, err
 		}
 		return nil, nil, fmt.Errorf("lock executions: %w", err)
@@ -182,6 +200,11 @@ type writes struct {
 	updates []execUpdate
 	upIndex map[int64]int // execution id -> index in updates
 	outbox  []*store.OutboxEvent
+	// notify: the store is a cluster member, whose Commits notify the
+	// activities they queue tasks for (activityChannel).
+	notify     bool
+	activities []string
+	queued     map[string]bool
 
 	b      pgx.Batch
 	checks []check // one per queued statement
@@ -318,6 +341,12 @@ func (w *writes) apply(tr *store.Transition) error {
 			ON CONFLICT (execution_id, timer_id) DO UPDATE SET at = excluded.at, purpose = excluded.purpose`,
 			ref.id, t.TimerID, sqlrows.Nanos(t.At), t.Purpose)
 	}
+	if w.notify {
+		if w.queued == nil {
+			w.queued = map[string]bool{}
+		}
+		w.activities = activitiesQueued(tr, w.queued, w.activities)
+	}
 	w.outbox = append(w.outbox, tr.Outbox...)
 	return nil
 }
@@ -332,8 +361,8 @@ func (w *writes) update(id int64, x *store.Execution) {
 	w.updates = append(w.updates, execUpdate{id: id, x: x})
 }
 
-// flush queues the deferred events, execution updates and outbox events.
-// The outbox goes last: its sequence row stays locked until COMMIT.
+// flush queues the deferred events, execution updates, the notifications
+// of queued activity tasks and outbox events. The outbox goes last: its sequence row stays locked until COMMIT.
 func (w *writes) flush() {
 	if n := len(w.events); n > 0 {
 		exec, id, prev, ts := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
@@ -368,6 +397,9 @@ func (w *writes) flush() {
 				AS v(id, status, output, error, cause, stop_date, redrive_count, redrive_date, event_count, snapshot)
 			WHERE e.id = v.id`,
 			id, status, output, errs, cause, stop, redrives, redrive, count, snap)
+	}
+	if len(w.activities) > 0 {
+		w.queue(wrap("notify activities"), notifyQuery, w.activities)
 	}
 	if len(w.outbox) > 0 {
 		evs := w.outbox

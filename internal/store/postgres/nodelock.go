@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,24 +32,9 @@ const nodeLockKey int64 = 0x6261746f6e
 //     server that lost the lock but did not notice (paused for longer than
 //     Timeout, say) can no longer write anything.
 type NodeLock struct {
-	s        *Store
-	conn     *pgx.Conn
-	onLost   func(error)
-	every    time.Duration
-	stop     chan struct{}
-	done     chan struct{}
-	stopOnce sync.Once
-	lostOnce sync.Once
-	Epoch    int64 // the lease's epoch this lock took
-}
-
-// lose tells the server, once, that the lock is or may be lost.
-func (l *NodeLock) lose(err error) {
-	l.lostOnce.Do(func() {
-		if l.onLost != nil {
-			l.onLost(err)
-		}
-	})
+	*session
+	s     *Store
+	Epoch int64 // the lease's epoch this lock took
 }
 
 // LockOptions tune LockNode.
@@ -82,27 +65,13 @@ var ErrFenced = errors.New("another server has taken over this database's execut
 // LockNode takes the node lock and the lease, waiting for them as
 // opts.Wait says, or says which server holds them.
 func (s *Store) LockNode(ctx context.Context, opts LockOptions) (*NodeLock, error) {
-	timeout := opts.Timeout
-	if timeout <= 0 {
-		timeout = DefaultLockTimeout
-	}
-	timeout = max(timeout, time.Second)
-	cc := s.cfg.ConnConfig.Copy()
-	// The database ends the session, and so releases the lock, when the
-	// server has been silent this long.
-	cc.RuntimeParams["idle_session_timeout"] = fmt.Sprint(timeout.Milliseconds())
-	holder := opts.Holder
-	if holder == "" {
-		host, _ := os.Hostname()
-		holder = fmt.Sprintf("%s pid %d", host, os.Getpid())
-	}
-	// The session's name says whose it is, to Nodes and to operators
-	// reading pg_stat_activity.
-	cc.RuntimeParams["application_name"] = nodeAppName(holder)
-	conn, err := pgx.ConnectConfig(ctx, cc)
+	timeout := leaseTimeout(opts.Timeout)
+	holder := holderName(opts.Holder)
+	se, err := s.openSession(ctx, holder, timeout, "the node lock", opts.OnLost)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: node lock: %w", classify(err))
+		return nil, err
 	}
+	conn := se.conn
 	fail := func(err error) (*NodeLock, error) {
 		conn.Close(context.Background())
 		return nil, err
@@ -121,10 +90,15 @@ func (s *Store) LockNode(ctx context.Context, opts LockOptions) (*NodeLock, erro
 		}
 		// Who holds it is read only when it is said, not at every try.
 		if opts.Wait >= 0 && !time.Now().Before(deadline) {
-			return fail(fmt.Errorf("postgres: %s runs the executions of this database: stop it first, or give this server a database of its own", s.holder(ctx, conn)))
+			who, cluster := s.holder(ctx, conn)
+			if cluster {
+				return fail(fmt.Errorf("postgres: %s runs the executions of this database with --cluster: start this server with --cluster to join it, or give it a database of its own", who))
+			}
+			return fail(fmt.Errorf("postgres: %s runs the executions of this database: stop it first, or give this server a database of its own", who))
 		}
 		if !told && opts.OnWait != nil {
-			opts.OnWait(s.holder(ctx, conn))
+			who, _ := s.holder(ctx, conn)
+			opts.OnWait(who)
 			told = true
 		}
 		select {
@@ -137,7 +111,7 @@ func (s *Store) LockNode(ctx context.Context, opts LockOptions) (*NodeLock, erro
 		// Migrations may wait (for goose's lock) or run for longer than
 		// the lease: the lock's session must not fall silent meanwhile,
 		// or the database ends it and another server takes the lock.
-		if err := keepAlive(conn, timeout/5, func() error { return s.migrate(ctx) }); err != nil {
+		if err := se.keepAlive(func() error { return s.migrate(ctx) }); err != nil {
 			return fail(err)
 		}
 	}
@@ -149,49 +123,26 @@ func (s *Store) LockNode(ctx context.Context, opts LockOptions) (*NodeLock, erro
 		WHERE one = 1 RETURNING epoch`, holder, time.Now().UnixNano()).Scan(&epoch); err != nil {
 		return fail(fmt.Errorf("postgres: node lease: %w", classify(err)))
 	}
-	l := &NodeLock{s: s, conn: conn, onLost: opts.OnLost, every: timeout / 5, Epoch: epoch,
-		stop: make(chan struct{}), done: make(chan struct{})}
+	l := &NodeLock{session: se, s: s, Epoch: epoch}
 	s.lock.Store(l)
 	s.fence.Store(epoch)
-	go l.watch()
+	se.start()
 	return l, nil
 }
 
-// keepAlive runs fn, pinging conn every every meanwhile; a failed ping
-// (the lock may be gone) is its error once fn has returned.
-func keepAlive(conn *pgx.Conn, every time.Duration, fn func() error) error {
-	done := make(chan error, 1)
-	go func() { done <- fn() }()
-	t := time.NewTicker(every)
-	defer t.Stop()
-	var lost error
-	for {
-		select {
-		case err := <-done:
-			if err == nil && lost != nil {
-				err = fmt.Errorf("postgres: lost the connection that holds the node lock: %w", classify(lost))
-			}
-			return err
-		case <-t.C:
-			if lost != nil {
-				continue
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), every)
-			lost = conn.Ping(ctx)
-			cancel()
-		}
-	}
-}
-
 // holder describes the server holding the lock, as the lease and the
-// database's view of its session say.
-func (s *Store) holder(ctx context.Context, conn *pgx.Conn) string {
+// database's view of its session say, or the cluster holding it shared
+// (cluster: JoinCluster).
+func (s *Store) holder(ctx context.Context, conn *pgx.Conn) (who string, cluster bool) {
+	if c := clusterHolder(ctx, conn); c != "" {
+		return c, true
+	}
 	var name string
 	var since int64
 	if err := conn.QueryRow(ctx, `SELECT holder, since FROM node_lease WHERE one = 1`).Scan(&name, &since); err != nil || name == "" {
-		return "another server"
+		return "another server", false
 	}
-	return fmt.Sprintf("another server (%s, since %s)", name, time.Unix(0, since).UTC().Format(time.RFC3339))
+	return fmt.Sprintf("another server (%s, since %s)", name, time.Unix(0, since).UTC().Format(time.RFC3339)), false
 }
 
 // fenceQuery is the first statement of a write transaction when the store
@@ -215,43 +166,8 @@ func checkEpoch(row pgx.Row, epoch int64) error {
 	return nil
 }
 
-// watch pings the lock's connection until Release; a failed ping means
-// the lock may be gone (the database releases it with the session).
-func (l *NodeLock) watch() {
-	defer close(l.done)
-	t := time.NewTicker(l.every)
-	defer t.Stop()
-	for {
-		select {
-		case <-l.stop:
-			return
-		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), l.every)
-			err := l.conn.Ping(ctx)
-			cancel()
-			if err != nil {
-				l.lose(fmt.Errorf("postgres: lost the connection that holds the node lock: %w", classify(err)))
-				return
-			}
-		}
-	}
-}
-
 // Release gives the lock up by closing its connection. It is idempotent.
-func (l *NodeLock) Release() error {
-	var err error
-	l.stopOnce.Do(func() {
-		close(l.stop)
-		<-l.done
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		err = l.conn.Close(ctx)
-		if errors.Is(err, context.DeadlineExceeded) {
-			err = nil // the server ends the session, and the lock, anyway
-		}
-	})
-	return err
-}
+func (l *NodeLock) Release() error { return l.close() }
 
 // nodeAppPrefix starts the application_name of node lock sessions.
 const nodeAppPrefix = "baton node: "
@@ -292,7 +208,8 @@ type Node struct {
 }
 
 // Nodes lists the servers of the database: the one holding the node lock
-// first, then the standbys waiting for it, oldest first.
+// first, then the standbys waiting for it, oldest first. Cluster members
+// are not listed (ClusterNodes).
 func (s *Store) Nodes(ctx context.Context) ([]Node, error) {
 	q, err := s.read()
 	if err != nil {
@@ -305,9 +222,11 @@ func (s *Store) Nodes(ctx context.Context) ([]Node, error) {
 	}
 	rows, err := q.Query(ctx, `SELECT substr(a.application_name, $2), coalesce(host(a.client_addr), ''), a.backend_start,
 			EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory' AND l.granted
+				AND l.mode = 'ExclusiveLock' AND l.objsubid = 1
 				AND ((l.classid::bigint << 32) | l.objid::bigint) = $1)
 		FROM pg_stat_activity a
 		WHERE a.datname = current_database() AND starts_with(a.application_name, $3)
+			AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND `+memberLock+`)
 		ORDER BY a.backend_start`, nodeLockKey, len(nodeAppPrefix)+1, nodeAppPrefix)
 	if err != nil {
 		return nil, classify(err)

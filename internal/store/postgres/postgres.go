@@ -60,6 +60,9 @@ type Store struct {
 	// tools).
 	fence atomic.Int64
 	lock  atomic.Pointer[NodeLock]
+	// member is the store's server's cluster membership (JoinCluster):
+	// every Commit checks the partitions it writes against its fences.
+	member atomic.Pointer[Member]
 }
 
 var (
@@ -229,7 +232,8 @@ func (s *Store) writable(ctx context.Context) error {
 // finish classifies the failure of a write (see classify), marks it
 // store.NoEffect when the transaction certainly did not commit, and keeps
 // the store's health: a failure of the database until a write passes; a
-// fenced write tells the node lock.
+// fenced write tells the node lock. A Commit fenced by a partition lease
+// (*store.PartitionsLostError) stays as it is, for errors.As.
 func (s *Store) finish(err error, noEffect bool) error {
 	err = classify(err)
 	switch {
@@ -242,6 +246,9 @@ func (s *Store) finish(err error, noEffect bool) error {
 			l.lose(err)
 		}
 		s.writeFail.Store(&err)
+		err = store.NoEffect(err)
+	case errors.As(err, new(*store.PartitionsLostError)):
+		// Refused before any write: not a failure of the database.
 		err = store.NoEffect(err)
 	case errors.Is(err, store.ErrUnavailable):
 		s.writeFail.Store(&err)
