@@ -179,10 +179,12 @@ func (m *Member) Acquire(ctx context.Context, p int) (bool, error) {
 			}
 			return err
 		}
-		if m.dead.Load() {
-			return errLeft // the session failed meanwhile: its fences are dropped
-		}
 		m.fences[p].Store(epoch)
+		if m.dead.Load() {
+			// The session failed meanwhile: drop may have passed p.
+			m.fences[p].Store(0)
+			return errLeft
+		}
 		return nil
 	})
 	if err != nil {
