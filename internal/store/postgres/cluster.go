@@ -48,9 +48,10 @@ type JoinOptions struct {
 // longer write its executions.
 type Member struct {
 	*session
-	s      *Store
-	holder string
-	dead   atomic.Bool // the session failed or Leave was called: no more Acquire
+	s       *Store
+	holder  string
+	started int64       // its row of cluster_nodes
+	dead    atomic.Bool // the session failed or Leave was called: no more Acquire
 	// fences is the epoch taken per partition, 0 when not held: Commit
 	// reads them without locks.
 	fences [partition.Count]atomic.Int64
@@ -81,7 +82,11 @@ func (s *Store) JoinCluster(ctx context.Context, opts JoinOptions) (*Member, err
 	timeout := leaseTimeout(opts.Timeout)
 	holder := holderName(opts.Holder)
 	m := &Member{s: s, holder: holder}
-	se, err := s.openSession(ctx, holder, timeout, "this node's cluster membership", func(err error) {
+	// Acquire's bump may wait for the Commits of the previous holder: it
+	// gives up (lock_timeout) before the session's own deadline, which
+	// would end the session.
+	params := map[string]string{"lock_timeout": fmt.Sprint((timeout / 2).Milliseconds())}
+	se, err := s.openSession(ctx, holder, timeout, "this node's cluster membership", params, func(err error) {
 		m.drop()
 		if opts.OnLost != nil {
 			opts.OnLost(err)
@@ -111,16 +116,31 @@ func (s *Store) JoinCluster(ctx context.Context, opts JoinOptions) (*Member, err
 			return fail(err)
 		}
 	}
-	var dup bool
-	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid
-		WHERE a.pid <> pg_backend_pid() AND a.datname = current_database() AND a.application_name = $2
-			AND `+memberLock+`)`, nodeLockKey, nodeAppName(holder)).Scan(&dup); err != nil {
-		return fail(fmt.Errorf("postgres: join the cluster: %w", classify(err)))
-	}
-	if dup {
-		return fail(fmt.Errorf("postgres: a node named %q is already a member of this cluster: give each node a name of its own", holder))
+	// The session of a node of the same name that was cut off (this node
+	// before a restart, say) ends within the lease timeout; a node of the
+	// same name that answers does not.
+	deadline := time.Now().Add(timeout + 2*time.Second)
+	for {
+		var dup bool
+		if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid
+			WHERE a.pid <> pg_backend_pid() AND a.datname = current_database() AND a.application_name = $2
+				AND `+memberLock+`)`, nodeLockKey, nodeAppName(holder)).Scan(&dup); err != nil {
+			return fail(fmt.Errorf("postgres: join the cluster: %w", classify(err)))
+		}
+		if !dup {
+			break
+		}
+		if !time.Now().Before(deadline) {
+			return fail(fmt.Errorf("postgres: a node named %q is already a member of this cluster: give each node a name of its own", holder))
+		}
+		select {
+		case <-ctx.Done():
+			return fail(ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 	now := time.Now().UnixNano()
+	m.started = now
 	if _, err := conn.Exec(ctx, `INSERT INTO cluster_nodes (holder, addr, started, seen) VALUES ($1, $2, $3, $3)
 		ON CONFLICT (holder) DO UPDATE SET addr = excluded.addr, started = excluded.started, seen = excluded.seen`,
 		holder, opts.Addr, now); err != nil {
@@ -249,7 +269,7 @@ func (m *Member) Leave() error {
 		// Closing the session releases its locks anyway; this says the
 		// node left on purpose.
 		_ = m.use(ctx, func(ctx context.Context, conn *pgx.Conn) error {
-			_, err := conn.Exec(ctx, `DELETE FROM cluster_nodes WHERE holder = $1`, m.holder)
+			_, err := conn.Exec(ctx, `DELETE FROM cluster_nodes WHERE holder = $1 AND started = $2`, m.holder, m.started)
 			return err
 		})
 		err = m.close()

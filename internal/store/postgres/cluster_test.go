@@ -223,6 +223,43 @@ func TestCluster(t *testing.T) {
 		}
 	})
 
+	t.Run("AcquireWaitsBounded", func(t *testing.T) {
+		// A Commit of the previous holder holds its partition's lease
+		// (FOR SHARE) for too long: the bump gives up, and the member's
+		// session survives.
+		dsn := srv.NewDatabase(t)
+		a := open(t, dsn)
+		lost := make(chan error, 1)
+		ma := join(t, a, "node-a", postgres.JoinOptions{Timeout: time.Second, OnLost: func(err error) { lost <- err }})
+		acquire(t, ma, 12)
+		adm := admin(t, dsn)
+		tx, err := adm.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Exec(ctx, `SELECT * FROM partition_leases WHERE part = 13 FOR SHARE`); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := ma.Acquire(ctx, 13); ok || err == nil || !errors.Is(err, store.ErrUnavailable) {
+			t.Fatalf("Acquire waiting for a long Commit = %v, %v; want a passing failure", ok, err)
+		}
+		if err := tx.Rollback(ctx); err != nil {
+			t.Fatal(err)
+		}
+		acquire(t, ma, 13)
+		if ma.Held() != partition.SetOf(12, 13) {
+			t.Fatalf("held %v", ma.Held().List())
+		}
+		select {
+		case err := <-lost:
+			t.Fatalf("the member was lost: %v", err)
+		default:
+		}
+		if err := startIn(a, 12, "still-member"); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("SessionKilled", func(t *testing.T) {
 		dsn := srv.NewDatabase(t)
 		a, b := open(t, dsn), open(t, dsn)
@@ -293,7 +330,7 @@ func TestCluster(t *testing.T) {
 			}
 			return len(nodes) == 0
 		})
-		_, err = a.JoinCluster(ctx, postgres.JoinOptions{Holder: "node-b"})
+		_, err = a.JoinCluster(ctx, postgres.JoinOptions{Holder: "node-b", Timeout: time.Second})
 		if err == nil || !strings.Contains(err.Error(), "already a member") {
 			t.Fatalf("a second member named node-b: %v", err)
 		}

@@ -67,7 +67,7 @@ var ErrFenced = errors.New("another server has taken over this database's execut
 func (s *Store) LockNode(ctx context.Context, opts LockOptions) (*NodeLock, error) {
 	timeout := leaseTimeout(opts.Timeout)
 	holder := holderName(opts.Holder)
-	se, err := s.openSession(ctx, holder, timeout, "the node lock", opts.OnLost)
+	se, err := s.openSession(ctx, holder, timeout, "the node lock", nil, opts.OnLost)
 	if err != nil {
 		return nil, err
 	}

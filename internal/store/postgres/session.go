@@ -54,9 +54,13 @@ func holderName(h string) string {
 	return fmt.Sprintf("%s pid %d", host, os.Getpid())
 }
 
-// openSession connects the session of holder; its pings start with start.
-func (s *Store) openSession(ctx context.Context, holder string, timeout time.Duration, what string, onLost func(error)) (*session, error) {
+// openSession connects the session of holder, with the run-time
+// parameters params besides the pool's; its pings start with start.
+func (s *Store) openSession(ctx context.Context, holder string, timeout time.Duration, what string, params map[string]string, onLost func(error)) (*session, error) {
 	cc := s.cfg.ConnConfig.Copy()
+	for k, v := range params {
+		cc.RuntimeParams[k] = v
+	}
 	// The database ends the session, and so releases its locks, when the
 	// server has been silent this long.
 	cc.RuntimeParams["idle_session_timeout"] = fmt.Sprint(timeout.Milliseconds())
@@ -121,8 +125,9 @@ func (se *session) watch() {
 
 // use runs fn on the session once no other statement runs there. fn's
 // statements are not cancelled with ctx, which would end the session and
-// its locks: they get the lease timeout. A failure that closed the
-// connection tells the server the locks may be lost.
+// its locks: they get the lease timeout (a statement waiting for a lock
+// must give up before, on the server's side: lock_timeout). A failure
+// that closed the connection tells the server the locks may be lost.
 func (se *session) use(ctx context.Context, fn func(ctx context.Context, conn *pgx.Conn) error) error {
 	select {
 	case se.busy <- struct{}{}:
