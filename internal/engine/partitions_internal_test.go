@@ -1,0 +1,194 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton/asl"
+	"github.com/batonhq/baton/internal/clock"
+	"github.com/batonhq/baton/internal/partition"
+	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/sqlite"
+	"github.com/batonhq/baton/internal/tasks"
+	"github.com/batonhq/baton/workflow"
+)
+
+// fenceStore is a store whose commits can be held, and fenced as a
+// cluster's store fences a node that lost partitions: a commit writing an
+// execution of a lost partition stores nothing and fails with
+// *store.PartitionsLostError.
+type fenceStore struct {
+	store.Store
+	mu     sync.Mutex
+	lost   partition.Set
+	gate   chan struct{} // when set, commits wait for it to close
+	fenced [][]string    // the executions of each fenced commit
+}
+
+func (f *fenceStore) Commit(ctx context.Context, trs []*store.Transition) error {
+	f.mu.Lock()
+	gate := f.gate
+	f.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var lost partition.Set
+	var arns []string
+	for _, tr := range trs {
+		arns = append(arns, tr.Execution.Arn)
+		if p := partition.Of(tr.Execution.Arn); f.lost.Has(p) {
+			lost = lost.With(p)
+		}
+	}
+	if lost != 0 {
+		f.fenced = append(f.fenced, arns)
+		return &store.PartitionsLostError{Parts: lost.List()}
+	}
+	return f.Store.Commit(ctx, trs)
+}
+
+func (f *fenceStore) hold() {
+	f.mu.Lock()
+	f.gate = make(chan struct{})
+	f.mu.Unlock()
+}
+
+// open lets the held commits go, fencing those of lost.
+func (f *fenceStore) open(lost partition.Set) {
+	f.mu.Lock()
+	f.lost = lost
+	close(f.gate)
+	f.gate = nil
+	f.mu.Unlock()
+}
+
+// iwf is a run of workflow wf.
+func iwf(wf, name, def string) StartRequest {
+	return StartRequest{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:" + wf + ":" + name,
+		StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:" + wf, StateMachineName: wf,
+		Name: name, Type: store.TypeStandard, Definition: def, Input: `{}`}
+}
+
+// A commit fenced for one partition: the transitions of the others are
+// stored, the partition stops running here at once, OnPartitionsLost is
+// told, and the callers of what was dropped get the not-owner error.
+func TestFencedCommitStoresTheRest(t *testing.T) {
+	st, err := sqlite.Open(t.TempDir(), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := &fenceStore{Store: st}
+	lostC := make(chan partition.Set, 4)
+	w := &iworld{t: t, st: st, clk: clock.NewFake(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)), execs: map[string]tasks.Executor{}}
+	e, err := New(Config{Store: fs, Clock: w.clk, Workers: 4, Executors: w, Classify: iclassify, Partitioned: true,
+		OnPartitionsLost: func(s partition.Set) { lostC <- s },
+		Languages:        map[string]workflow.Language{"asl": asl.NewLanguage(asl.LanguageOptions{Options: asl.Options{MaxHistoryEvents: asl.DefaultMaxHistoryEvents}})}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	w.e = e
+	t.Cleanup(func() { e.Close(); st.Close() })
+	ctx := context.Background()
+	if err := e.Acquire(ctx, partition.All); err != nil {
+		t.Fatal(err)
+	}
+	// Two workflows in two partitions: p is lost, q is kept.
+	var wp, wq string
+	for _, wf := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		switch p := partition.Of("arn:aws:states:us-east-1:123456789012:stateMachine:" + wf); {
+		case wp == "":
+			wp = wf
+		case p != partition.Of("arn:aws:states:us-east-1:123456789012:stateMachine:"+wp) && wq == "":
+			wq = wf
+		}
+	}
+	p := partition.Of(iwf(wp, "x", "").ExecutionArn)
+	const wait = `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`
+	waiting, err := e.Start(ctx, iwf(wp, "waiting", wait)) // in memory? its timer is
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A commit in flight is held; two starts wait in the next batch.
+	fs.hold()
+	type res struct {
+		name string
+		err  error
+	}
+	out := make(chan res, 3)
+	startC := func(wf, name string) {
+		go func() {
+			_, err := e.Start(ctx, iwf(wf, name, wait))
+			out <- res{name, err}
+		}()
+	}
+	startC(wq, "first")
+	w.until("the first commit in flight", func() bool { return e.inFlight })
+	startC(wp, "x")
+	startC(wq, "y")
+	w.until("both starts in the next batch", func() bool { return len(e.batch.trs) == 2 })
+	fs.open(partition.SetOf(p))
+
+	got := map[string]error{}
+	for range 3 {
+		r := <-out
+		got[r.name] = r.err
+	}
+	if got["first"] != nil || got["y"] != nil {
+		t.Fatalf("the starts of the partition kept: %v %v", got["first"], got["y"])
+	}
+	if !IsNotOwner(got["x"]) {
+		t.Fatalf("the start of the partition lost: %v, want the not-owner error", got["x"])
+	}
+	if _, err := st.GetExecution(ctx, iwf(wp, "x", "").ExecutionArn); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the fenced start was stored: %v", err)
+	}
+	if ex, err := st.GetExecution(ctx, iwf(wq, "y", "").ExecutionArn); err != nil || ex.Status != workflow.StatusRunning {
+		t.Fatalf("the start fenced with it was not stored: %v %v", ex, err)
+	}
+	select {
+	case s := <-lostC:
+		if s != partition.SetOf(p) {
+			t.Fatalf("OnPartitionsLost(%v), want [%d]", s.List(), p)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("OnPartitionsLost was not called")
+	}
+	fs.mu.Lock()
+	mixed := len(fs.fenced) == 1 && len(fs.fenced[0]) == 2
+	fs.mu.Unlock()
+	if !mixed {
+		t.Fatalf("fenced commits %v, want one with both starts", fs.fenced)
+	}
+	if e.Owned().Has(p) || !e.Owned().Has(partition.Of(iwf(wq, "y", "").ExecutionArn)) {
+		t.Fatalf("owned %v after losing %d", e.Owned().List(), p)
+	}
+	// Nothing of p is left here; its executions are refused.
+	w.inLoop(func() {
+		for k := range e.timers.index {
+			if partition.Of(k.arn) == p {
+				t.Errorf("timer %v of the lost partition left on the heap", k)
+			}
+		}
+		for arn := range e.live {
+			if partition.Of(arn) == p {
+				t.Errorf("execution %s of the lost partition left in memory", arn)
+			}
+		}
+	})
+	if _, err := e.Stop(ctx, waiting.Arn, "", ""); !IsNotOwner(err) {
+		t.Fatalf("stop of an execution of the lost partition: %v", err)
+	}
+	// The store was not down for it.
+	if !e.Ready() {
+		t.Fatalf("not ready after a fenced commit: %v", e.StoreError())
+	}
+}
