@@ -25,6 +25,9 @@ func (e *Engine) runBuiltin(arn string, t *store.Task, input any, timeout time.D
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	run := &runningTask{cancel: cancel, part: e.taskPart(arn)}
+	if old := e.running[t.Token]; old != nil {
+		e.taskEnded(old.part) // replaced: its result no longer counts
+	}
 	e.running[t.Token] = run
 	e.taskStarted(run.part)
 	resource := t.Resource

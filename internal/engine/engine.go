@@ -270,6 +270,9 @@ type Engine struct {
 type runningTask struct {
 	cancel context.CancelFunc
 	part   int // the partition it counts in (Busy); -1: none
+	// released is set when its partition was released: its result is
+	// not applied (the next owner finds the task lost).
+	released bool
 }
 
 // taskRef locates a task of an in-memory execution.

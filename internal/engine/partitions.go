@@ -265,7 +265,8 @@ func (e *Engine) drop(parts partition.Set, fenced bool) {
 	}
 	for tok, r := range e.running {
 		if parts.Has(r.part) {
-			r.cancel() // its result is not applied: it is no longer in running
+			r.released = true // its result is not applied
+			r.cancel()
 			delete(e.running, tok)
 			e.taskEnded(r.part)
 		}

@@ -28,11 +28,13 @@ type resultIn struct {
 
 func (e *Engine) handleResult(r *resultIn) {
 	if r.builtin {
-		if e.running[r.token] != r.run {
+		if r.run.released {
 			return // its partition was released while it ran: nothing is recorded
 		}
-		delete(e.running, r.token)
-		e.taskEnded(r.run.part)
+		if e.running[r.token] == r.run {
+			delete(e.running, r.token)
+			e.taskEnded(r.run.part)
+		}
 	}
 	if !e.mine(r.arn) {
 		if r.reply != nil {
