@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/batonhq/baton/internal/apierr"
@@ -199,7 +200,7 @@ func (e *Engine) Acquire(ctx context.Context, parts partition.Set) error {
 			}
 		}()
 	}
-	e.log.Info("partitions acquired", "partitions", parts.List(), "timers", n.timers, "tasks", n.tasks, "took", time.Since(start).Round(time.Millisecond))
+	e.log.Info("partitions acquired", "partitions", spans(parts), "timers", n.timers, "tasks", n.tasks, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -285,7 +286,7 @@ func (e *Engine) drop(parts partition.Set, fenced bool) {
 	if fenced {
 		e.dropBatch(in)
 	}
-	e.log.Info("partitions released", "partitions", parts.List(), "fenced", fenced)
+	e.log.Info("partitions released", "partitions", spans(parts), "fenced", fenced)
 }
 
 // dropBatch removes from the current batch the transitions of the
@@ -369,7 +370,7 @@ func (e *Engine) onFenced(b *batch) {
 	if lost == 0 {
 		return
 	}
-	e.log.Error("a commit was fenced: another node runs these partitions now; this node stops running them", "partitions", lost.List())
+	e.log.Error("a commit was fenced: another node runs these partitions now; this node stops running them", "partitions", spans(lost))
 	e.drop(lost, true)
 	if fn := e.cfg.OnPartitionsLost; fn != nil {
 		go fn(lost)
@@ -380,6 +381,9 @@ func (e *Engine) onFenced(b *batch) {
 // nested execution the task waited for does: the router calls it on the
 // node that owns the parent for a child that ended elsewhere.
 func (e *Engine) DeliverResult(ctx context.Context, token string, outcome TaskOutcome) error {
+	e.tokensMu.Lock()
+	delete(e.children, token) // its child ended
+	e.tokensMu.Unlock()
 	r := &resultIn{}
 	r.set(outcome)
 	return e.deliver(ctx, token, r)
@@ -512,4 +516,28 @@ func (e *Engine) stopExecution(arn, errName, cause string) {
 		}
 		return err
 	})
+}
+
+// spans writes a set of partitions for the log: "0-15,32,40-63".
+func spans(s partition.Set) string {
+	var b strings.Builder
+	for p := 0; p < partition.Count; p++ {
+		if !s.Has(p) {
+			continue
+		}
+		q := p
+		for q+1 < partition.Count && s.Has(q+1) {
+			q++
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		if q > p {
+			fmt.Fprintf(&b, "%d-%d", p, q)
+		} else {
+			fmt.Fprintf(&b, "%d", p)
+		}
+		p = q
+	}
+	return b.String()
 }
