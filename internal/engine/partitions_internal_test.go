@@ -74,19 +74,16 @@ func iwf(wf, name, def string) StartRequest {
 		Name: name, Type: store.TypeStandard, Definition: def, Input: `{}`}
 }
 
-// A commit fenced for one partition: the transitions of the others are
-// stored, the partition stops running here at once, OnPartitionsLost is
-// told, and the callers of what was dropped get the not-owner error.
-func TestFencedCommitStoresTheRest(t *testing.T) {
+// newFenceWorld is a partitioned engine on a fenceStore; it owns nothing.
+func newFenceWorld(t *testing.T, onLost func(partition.Set)) (*iworld, *fenceStore) {
 	st, err := sqlite.Open(t.TempDir(), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	fs := &fenceStore{Store: st}
-	lostC := make(chan partition.Set, 4)
 	w := &iworld{t: t, st: st, clk: clock.NewFake(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)), execs: map[string]tasks.Executor{}}
 	e, err := New(Config{Store: fs, Clock: w.clk, Workers: 4, Executors: w, Classify: iclassify, Partitioned: true,
-		OnPartitionsLost: func(s partition.Set) { lostC <- s },
+		OnPartitionsLost: onLost,
 		Languages:        map[string]workflow.Language{"asl": asl.NewLanguage(asl.LanguageOptions{Options: asl.Options{MaxHistoryEvents: asl.DefaultMaxHistoryEvents}})}})
 	if err != nil {
 		t.Fatal(err)
@@ -96,6 +93,68 @@ func TestFencedCommitStoresTheRest(t *testing.T) {
 	}
 	w.e = e
 	t.Cleanup(func() { e.Close(); st.Close() })
+	return w, fs
+}
+
+// Release returns once the transitions of its partitions the engine took
+// are stored (the batch in flight, then the current one), not before; the
+// calls waiting for them are answered as stored.
+func TestReleaseWaitsForTheBatches(t *testing.T) {
+	w, fs := newFenceWorld(t, nil)
+	e := w.e
+	ctx := context.Background()
+	if err := e.Acquire(ctx, partition.All); err != nil {
+		t.Fatal(err)
+	}
+	const wait = `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`
+	fs.hold()
+	started := make(chan error, 2)
+	for _, name := range []string{"inflight", "next"} {
+		go func() {
+			_, err := e.Start(ctx, iwf("wf", name, wait))
+			started <- err
+		}()
+		if name == "inflight" {
+			w.until("the first commit in flight", func() bool { return e.inFlight })
+		}
+	}
+	w.until("the second start in the next batch", func() bool { return len(e.batch.trs) == 1 })
+	released := make(chan error, 1)
+	go func() { released <- e.Release(ctx, partition.All) }()
+	w.until("the release to drop the partitions", func() bool { return e.owned == 0 })
+	select {
+	case err := <-released:
+		t.Fatalf("Release returned (%v) while its transitions were in flight", err)
+	default:
+	}
+	fs.open(0)
+	if err := <-released; err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := <-started; err != nil {
+			t.Fatalf("a start stored before the release: %v", err)
+		}
+	}
+	for _, name := range []string{"inflight", "next"} {
+		if ex, err := w.st.GetExecution(ctx, iwf("wf", name, "").ExecutionArn); err != nil || ex.Status != workflow.StatusRunning {
+			t.Fatalf("%s: %v %v", name, ex, err)
+		}
+	}
+	w.inLoop(func() {
+		if len(e.live) != 0 || e.timers.Len() != 0 {
+			t.Errorf("after the release: %d executions in memory, %d timers", len(e.live), e.timers.Len())
+		}
+	})
+}
+
+// A commit fenced for one partition: the transitions of the others are
+// stored, the partition stops running here at once, OnPartitionsLost is
+// told, and the callers of what was dropped get the not-owner error.
+func TestFencedCommitStoresTheRest(t *testing.T) {
+	lostC := make(chan partition.Set, 4)
+	w, fs := newFenceWorld(t, func(s partition.Set) { lostC <- s })
+	st, e := w.st, w.e
 	ctx := context.Background()
 	if err := e.Acquire(ctx, partition.All); err != nil {
 		t.Fatal(err)
