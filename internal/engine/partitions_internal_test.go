@@ -7,12 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batonhq/baton/asl"
-	"github.com/batonhq/baton/internal/clock"
 	"github.com/batonhq/baton/internal/partition"
 	"github.com/batonhq/baton/internal/store"
-	"github.com/batonhq/baton/internal/store/sqlite"
-	"github.com/batonhq/baton/internal/tasks"
 	"github.com/batonhq/baton/workflow"
 )
 
@@ -76,23 +72,11 @@ func iwf(wf, name, def string) StartRequest {
 
 // newFenceWorld is a partitioned engine on a fenceStore; it owns nothing.
 func newFenceWorld(t *testing.T, onLost func(partition.Set)) (*iworld, *fenceStore) {
-	st, err := sqlite.Open(t.TempDir(), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs := &fenceStore{Store: st}
-	w := &iworld{t: t, st: st, clk: clock.NewFake(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)), execs: map[string]tasks.Executor{}}
-	e, err := New(Config{Store: fs, Clock: w.clk, Workers: 4, Executors: w, Classify: iclassify, Partitioned: true,
-		OnPartitionsLost: onLost,
-		Languages:        map[string]workflow.Language{"asl": asl.NewLanguage(asl.LanguageOptions{Options: asl.Options{MaxHistoryEvents: asl.DefaultMaxHistoryEvents}})}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	w.e = e
-	t.Cleanup(func() { e.Close(); st.Close() })
+	var fs *fenceStore
+	w := newTunedIWorld(t, func(w *iworld, c *Config) {
+		fs = &fenceStore{Store: w.st}
+		c.Store, c.Partitioned, c.OnPartitionsLost = fs, true, onLost
+	})
 	return w, fs
 }
 

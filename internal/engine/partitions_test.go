@@ -68,6 +68,16 @@ func (c *cluster) add() *engine.Engine {
 	return eng
 }
 
+// newPair is a cluster of two engines, a owning every partition.
+func newPair(t *testing.T) (c *cluster, a, b *engine.Engine) {
+	c = newCluster(t, 2)
+	a, b = c.engs[0], c.engs[1]
+	if err := a.Acquire(context.Background(), partition.All); err != nil {
+		t.Fatal(err)
+	}
+	return c, a, b
+}
+
 // owner is the engine that runs an execution's partition.
 func (c *cluster) owner(arn string) *engine.Engine {
 	for _, e := range c.engs {
@@ -303,12 +313,8 @@ func TestTwoEnginesRunTheirPartitions(t *testing.T) {
 // timer fires there, and its built-in task, cancelled by the release
 // without recording anything, is lost there and retried.
 func TestReleaseThenAcquireElsewhere(t *testing.T) {
-	c := newCluster(t, 2)
+	c, a, b := newPair(t)
 	ctx := context.Background()
-	a, b := c.engs[0], c.engs[1]
-	if err := a.Acquire(ctx, partition.All); err != nil {
-		t.Fatal(err)
-	}
 	var runs atomic.Int32
 	started, cancelled := make(chan struct{}), make(chan struct{})
 	c.w.execs["zz:slow"] = tasks.ExecutorFunc(func(ctx context.Context, r tasks.Request) (any, error) {
@@ -377,12 +383,8 @@ func TestReleaseThenAcquireElsewhere(t *testing.T) {
 // ClaimActivityTask claims one queued task at once for a poll that came in
 // elsewhere; nil when it is not queued (any more).
 func TestClaimActivityTask(t *testing.T) {
-	c := newCluster(t, 2)
+	c, a, b := newPair(t)
 	ctx := context.Background()
-	a, b := c.engs[0], c.engs[1]
-	if err := a.Acquire(ctx, partition.All); err != nil {
-		t.Fatal(err)
-	}
 	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + actArn + `","End":true}}}`
 	ex, err := a.Start(ctx, wfReq("wf", "claim", def, `{"n":1}`))
 	if err != nil {
