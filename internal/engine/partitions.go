@@ -249,16 +249,6 @@ func (e *Engine) drop(parts partition.Set, fenced bool) {
 	}
 	e.setOwned(e.owned &^ parts)
 	in := func(arn string) bool { return parts.Has(partition.Of(arn)) }
-	for arn, l := range e.live {
-		if l.express || !in(arn) {
-			continue
-		}
-		delete(e.live, arn)
-		if s := l.stepping; s != nil {
-			s.stop.Store(true) // finishStep finds it dropped
-		}
-		e.failLive(l, notOwner(arn))
-	}
 	for k := range e.timers.index {
 		if in(k.arn) {
 			e.timers.remove(k.arn, k.id)
@@ -282,6 +272,18 @@ func (e *Engine) drop(parts partition.Set, fenced bool) {
 			w.dropped = true
 			delete(e.limits, sm)
 		}
+	}
+	// Last, as what waited for them may go on with other work (a poll
+	// takes the next task).
+	for arn, l := range e.live {
+		if l.express || !in(arn) {
+			continue
+		}
+		delete(e.live, arn)
+		if s := l.stepping; s != nil {
+			s.stop.Store(true) // finishStep finds it dropped
+		}
+		e.failLive(l, notOwner(arn))
 	}
 	if fenced {
 		e.dropBatch(in)
