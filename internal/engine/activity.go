@@ -27,6 +27,7 @@ type waiter struct {
 	ch       chan *store.Task // receives the task, or nil
 	assigned bool             // a task is being claimed for it
 	gone     bool             // the caller withdrew while a claim was in progress
+	only     bool             // it claims one task (ClaimActivityTask): no other instead
 }
 
 type pollIn struct{ w *waiter }
@@ -41,8 +42,12 @@ func (e *Engine) queue(arn string) *activityQueue {
 	return q
 }
 
-// queueActivity makes a task available to workers.
+// queueActivity makes a task available to workers (unless its partition
+// was released meanwhile: the next owner queues it).
 func (e *Engine) queueActivity(a *activityEntry) {
+	if !e.mine(a.task.ExecutionArn) {
+		return
+	}
 	q := e.queue(a.task.ActivityArn)
 	if len(q.waiters) > 0 {
 		w := q.waiters[0]
@@ -120,8 +125,8 @@ func (e *Engine) claim(w *waiter, a *activityEntry) {
 	e.withExec(t.ExecutionArn, func(l *live, err error) {
 		if l == nil || done(l.x) || !l.x.HasTask(t.TaskID) || l.tokens[t.TaskID] != t.Token {
 			w.assigned = false
-			if w.gone {
-				w.ch <- nil // the caller withdrew meanwhile
+			if w.gone || w.only {
+				w.ch <- nil // the caller withdrew meanwhile, or wants no other
 				return
 			}
 			e.handlePoll(w) // try the next one

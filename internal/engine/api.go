@@ -45,6 +45,9 @@ func (e *Engine) start(ctx context.Context, req StartRequest, sync bool, parentT
 	if req.Language == "" {
 		req.Language = e.cfg.DefaultLanguage // recorded, so that a reload compiles with it
 	}
+	if req.Type != store.TypeExpress && !e.ownsNow(req.ExecutionArn) {
+		return nil, notOwner(req.ExecutionArn) // checked again on the loop
+	}
 	if req.Type != store.TypeExpress {
 		// A name used by an execution that is no longer in memory.
 		old, err := e.st.GetExecution(ctx, req.ExecutionArn)

@@ -18,10 +18,18 @@ import (
 // executor, when there is one, only delivers the token: its failure fails
 // the task, its success is ignored and the task waits for SendTaskSuccess.
 // A task of an execution with a project bundle runs in the execution's
-// working directory.
+// working directory. A task of a partition not run here does not run.
 func (e *Engine) runBuiltin(arn string, t *store.Task, input any, timeout time.Duration, callback, counted bool, execName, bundle string) {
+	if !e.mine(arn) {
+		return // its partition was released meanwhile: the next owner finds it lost
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	e.running[t.Token] = cancel
+	run := &runningTask{cancel: cancel, part: e.taskPart(arn)}
+	if old := e.running[t.Token]; old != nil {
+		e.taskEnded(old.part) // replaced: its result no longer counts
+	}
+	e.running[t.Token] = run
+	e.taskStarted(run.part)
 	resource := t.Resource
 	if run := e.cfg.Classify(arn, resource).Run; callback && run != "" {
 		resource = run // the executor that delivers the token
@@ -34,7 +42,7 @@ func (e *Engine) runBuiltin(arn string, t *store.Task, input any, timeout time.D
 		req.Logs = logs
 	}
 	e.pool.submit(func() {
-		res := &resultIn{arn: arn, taskID: t.TaskID, token: t.Token, builtin: true, counted: counted}
+		res := &resultIn{arn: arn, taskID: t.TaskID, token: t.Token, builtin: true, counted: counted, run: run}
 		ex, err := e.cfg.Executors.Executor(resource, t.StateName)
 		if err == nil && bundle != "" && ctx.Err() == nil { // cancelled while it waited for a worker: no directory
 			if e.cfg.Projects == nil {

@@ -6,6 +6,7 @@ package engine
 import (
 	"context"
 
+	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/workflow"
 )
@@ -49,7 +50,12 @@ func (e *Engine) startChild(parentArn string, t *store.Task, params any, class T
 		e.tokensMu.Unlock()
 		if cancelled {
 			// The parent's task was cancelled while the child started.
-			e.Stop(ctx, child.Arn, workflow.ErrAborted, "the parent execution's task "+parentArn+" was cancelled")
+			cause := "the parent execution's task " + parentArn + " was cancelled"
+			if e.cfg.Partitioned {
+				e.stopExecution(child.Arn, workflow.ErrAborted, cause)
+			} else {
+				e.Stop(ctx, child.Arn, workflow.ErrAborted, cause)
+			}
 			return
 		}
 	}
@@ -86,23 +92,20 @@ func (e *Engine) stopChild(l *live, tok string) {
 		if err != nil {
 			return
 		}
-		go func() {
-			_, err := e.Stop(context.Background(), child, workflow.ErrAborted, "the parent execution's task "+l.arn+" was cancelled")
-			if err != nil {
-				e.log.Warn("stopping a nested execution", "execution", child, "err", err)
-			}
-		}()
+		go e.stopExecution(child, workflow.ErrAborted, "the parent execution's task "+l.arn+" was cancelled")
 	})
 }
 
 // reportToParent completes the task of the parent of an ended child that
-// waited for it (TaskClass.WaitChild).
+// waited for it (TaskClass.WaitChild): through Config.Remote when the
+// parent's partition is not run here.
 func (e *Engine) reportToParent(child *store.Execution) {
 	e.tokensMu.Lock()
 	delete(e.children, child.ParentToken)
 	e.tokensMu.Unlock()
 	ctx := context.Background()
 	t, err := e.st.GetTask(ctx, child.ParentToken)
+	express := err != nil // an Express parent's task is in memory, here
 	if err != nil {
 		e.tokensMu.Lock()
 		ref, ok := e.memTasks[child.ParentToken]
@@ -115,7 +118,23 @@ func (e *Engine) reportToParent(child *store.Execution) {
 	if e.cfg.Children == nil {
 		return
 	}
+	outcome := e.cfg.Children.ChildOutcome(t.Resource, child, nil)
+	if e.cfg.Partitioned && e.cfg.Remote != nil && !express {
+		e.crossCall("reporting a nested execution's end to its parent", t.ExecutionArn, func(ctx context.Context) error {
+			var err error
+			if e.ownsNow(t.ExecutionArn) {
+				err = e.DeliverResult(ctx, t.Token, outcome)
+			} else {
+				err = e.cfg.Remote.DeliverResult(ctx, t.Token, outcome)
+			}
+			if ae, ok := apierr.As(err); ok && (ae.Code == apierr.TaskTimedOut || ae.Code == apierr.InvalidToken) {
+				return nil // the parent no longer waits (stopped, timed out)
+			}
+			return err
+		})
+		return
+	}
 	res := &resultIn{arn: t.ExecutionArn, taskID: t.TaskID, token: t.Token}
-	res.set(e.cfg.Children.ChildOutcome(t.Resource, child, nil))
+	res.set(outcome)
 	e.sendResult(res)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/clock"
+	"github.com/batonhq/baton/internal/partition"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/retrying"
 )
@@ -26,6 +27,9 @@ type batch struct {
 	// batch, the rest is stored, execution by execution (stored).
 	bad    map[string]error
 	stored map[string]bool
+	// lost is the partitions whose leases a fenced commit found lost
+	// (*store.PartitionsLostError): their executions are in bad.
+	lost partition.Set
 }
 
 // afterFn is an effect of a transition of l, run once it is stored.
@@ -135,7 +139,7 @@ func (e *Engine) retrier() store.Store {
 		First:     retryFirst,
 		Max:       retryMax,
 		Clock:     clock.Real{},
-		Retryable: func(_ string, err error) bool { return !refused(err) },
+		Retryable: func(_ string, err error) bool { return !refused(err) && !lostLease(err) },
 		OnRetry: func(_ string, attempt int, err error, wait time.Duration) {
 			if attempt == 1 || wait == retryMax {
 				e.log.Error("the store failed to store a batch; retrying until it passes", "err", err, "attempt", attempt, "retry_in", wait)
@@ -153,14 +157,30 @@ func (u uncancelled) Commit(ctx context.Context, trs []*store.Transition) error 
 	return u.Store.Commit(context.WithoutCancel(ctx), trs)
 }
 
+// lostLease reports whether a commit was fenced: the node lost the lease of
+// partitions (never retried: it would fail the same way for ever).
+func lostLease(err error) bool {
+	var pl *store.PartitionsLostError
+	return errors.As(err, &pl)
+}
+
 // commit stores a batch through st (see retrier). When the store refuses a
 // transition, the batch is stored execution by execution, and the
-// executions refused are set aside in b.bad. It fails only when the engine
-// stops while the store fails.
+// executions refused are set aside in b.bad. When it is fenced, the
+// executions of the partitions lost are set aside in b.bad and the rest is
+// stored. It fails only when the engine stops while the store fails.
 func (e *Engine) commit(ctx context.Context, st store.Store, b *batch) error {
 	err := st.Commit(ctx, b.trs)
+	for fenced(b, err) {
+		err = nil
+		if rest := unfenced(b); len(rest) > 0 {
+			err = st.Commit(ctx, rest)
+		}
+	}
 	if refused(err) {
-		b.bad, b.stored = map[string]error{}, map[string]bool{}
+		if b.bad == nil {
+			b.bad, b.stored = map[string]error{}, map[string]bool{}
+		}
 		err = e.commitEach(ctx, st, b)
 	}
 	if err != nil {
@@ -189,6 +209,9 @@ func (e *Engine) commitEach(ctx context.Context, st store.Store, b *batch) error
 			continue
 		}
 		err := st.Commit(ctx, per[arn])
+		if fenced(b, err) {
+			continue // b.bad has arn, and the other executions of its partition
+		}
 		if err != nil && refused(err) {
 			e.log.Error("the store refused a transition", "execution", arn, "err", err)
 			b.bad[arn] = err
@@ -225,6 +248,9 @@ func (e *Engine) onCommitted(b *batch) {
 		}
 		return
 	}
+	if b.lost != 0 {
+		e.onFenced(b)
+	}
 	if e.met != nil {
 		e.met.committed(b)
 	}
@@ -259,6 +285,9 @@ func (e *Engine) onCommitted(b *batch) {
 
 // refusal is the API error for a transition the store refused.
 func refusal(arn string, err error) error {
+	if IsNotOwner(err) {
+		return err
+	}
 	if errors.Is(err, store.ErrExists) {
 		return apierr.New(apierr.ExecutionAlreadyExists, "Execution Already Exists: '%s'", arn)
 	}

@@ -73,7 +73,7 @@ func (e *Engine) schedule(l *live, now time.Time, c workflow.RunTask, tr *store.
 		l.busy++
 		e.afterCommit(l, func(err error) {
 			l.busy--
-			if err == nil && l.tokens[c.TaskID] == tok {
+			if err == nil && l.tokens[c.TaskID] == tok && e.mine(l.arn) {
 				go e.startChild(l.arn, t, c.Input, class)
 			} else {
 				e.tokensMu.Lock()

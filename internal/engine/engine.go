@@ -35,6 +35,7 @@ import (
 
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/clock"
+	"github.com/batonhq/baton/internal/partition"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/tasks"
 	"github.com/batonhq/baton/workflow"
@@ -170,6 +171,19 @@ type Config struct {
 	// OnBusEvents is called (off the loop) when a stored batch held bus
 	// events: the consumers of the outbox have something to read.
 	OnBusEvents func()
+
+	// Partitioned makes the engine run only the partitions it owns
+	// (package partition; partitions.go): none until Acquire. Run then
+	// recovers nothing. False: it runs every execution (one server).
+	Partitioned bool
+	// Remote makes the calls the engine makes itself for executions of
+	// partitions it does not own (a child's end reported to its parent,
+	// the stop of a cancelled task's child); nil: none (one server).
+	Remote Remote
+	// OnPartitionsLost is called (off the loop) when a commit was fenced
+	// (*store.PartitionsLostError): the engine stopped running those
+	// partitions; the caller releases their leases.
+	OnPartitionsLost func(partition.Set)
 }
 
 // Projects are the files of deployed projects (internal/workspace).
@@ -226,10 +240,10 @@ type Engine struct {
 	commitOut    chan *batch
 	inFlight     bool
 	activity     map[string]*activityQueue
-	queued       map[string]*activityEntry     // queued activity tasks by token
-	running      map[string]context.CancelFunc // built-in tasks by token
+	queued       map[string]*activityEntry // queued activity tasks by token
+	running      map[string]*runningTask   // built-in tasks by token
 	loading      int
-	loadQueue    []string
+	loadQueue    []*live
 	loadedC      chan loaded
 	soon         []func(error) // Express effects, run after the current input
 	lost         []*resultIn   // built-in tasks that died with the last server, failed once the loop runs
@@ -245,6 +259,20 @@ type Engine struct {
 	sliceEvents  int               // history events continued runs added to it
 	busySince    atomic.Int64      // when the loop took up its current work (unix ns; 0: waiting for work), for Ready
 	stall        time.Duration     // readyStall; tests shorten it
+	owned        partition.Set     // the partitions run here (Config.Partitioned)
+	busyN        [partition.Count]int32
+
+	ownedA atomic.Uint64 // owned, read off the loop (Owned)
+	busyA  atomic.Uint64 // the partitions with built-in tasks running (Busy)
+}
+
+// runningTask is a built-in task running on the pool.
+type runningTask struct {
+	cancel context.CancelFunc
+	part   int // the partition it counts in (Busy); -1: none
+	// released is set when its partition was released: its result is
+	// not applied (the next owner finds the task lost).
+	released bool
 }
 
 // taskRef locates a task of an in-memory execution.
@@ -307,7 +335,7 @@ func New(cfg Config) (*Engine, error) {
 		commitOut: make(chan *batch, 1),
 		activity:  map[string]*activityQueue{},
 		queued:    map[string]*activityEntry{},
-		running:   map[string]context.CancelFunc{},
+		running:   map[string]*runningTask{},
 		loadedC:   make(chan loaded, maxLoaders),
 		downC:     make(chan struct{}),
 		stepped:   make(chan *stepRun, 64),
@@ -327,8 +355,16 @@ func New(cfg Config) (*Engine, error) {
 func (e *Engine) SetChildren(c ChildStarter) { e.cfg.Children = c }
 
 // Run recovers the executions left RUNNING in the store, then starts the
-// loop and returns. Close stops it.
+// loop and returns. Close stops it. A partitioned engine recovers nothing:
+// Acquire recovers the partitions it is given.
 func (e *Engine) Run(ctx context.Context) error {
+	if e.cfg.Partitioned {
+		go e.commitLoop()
+		go e.loop()
+		e.ready.Store(true)
+		e.log.Info("engine started; it runs no partition until it acquires some")
+		return nil
+	}
 	start := time.Now()
 	n, err := e.recover(ctx)
 	if err != nil {
@@ -339,7 +375,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	go func() {
 		// Runs that ended while the server was down free their slots.
 		_ = e.send(context.Background(), func() {
-			if err := e.resumeQueues(context.Background()); err != nil {
+			if err := e.resumeQueues(context.Background(), partition.All); err != nil {
 				e.log.Error("reading the queued runs", "err", err)
 			}
 		})

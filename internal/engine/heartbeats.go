@@ -18,6 +18,10 @@ type heartbeatIn struct {
 
 func (e *Engine) handleHeartbeat(h *heartbeatIn) {
 	e.withExec(h.arn, func(l *live, err error) {
+		if IsNotOwner(err) {
+			h.reply <- err
+			return
+		}
 		if l == nil || done(l.x) || l.tokens[h.taskID] != h.token || !l.x.HasTask(h.taskID) {
 			h.reply <- apierr.New(apierr.TaskTimedOut, "Task Timed Out: the task is no longer open (it finished, timed out, or its execution ended)")
 			return

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/partition"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/workflow"
 )
@@ -29,6 +30,7 @@ type limit struct {
 	onLimit string
 	running map[string]time.Time // RUNNING runs by ARN, with their start
 	queued  []string             // QUEUED runs, oldest first
+	dropped bool                 // its partition was released: forgotten
 }
 
 // limitOf returns the state of a workflow's limit, reading it from the
@@ -177,7 +179,7 @@ func (e *Engine) moved(l *live, before, now string) {
 
 // dequeue lets the oldest queued runs take the free slots.
 func (e *Engine) dequeue(w *limit) {
-	for len(w.running) < w.max && len(w.queued) > 0 {
+	for !w.dropped && len(w.running) < w.max && len(w.queued) > 0 {
 		arn := w.queued[0]
 		w.queued = w.queued[1:]
 		w.running[arn] = e.clk.Now()
@@ -196,40 +198,64 @@ func (e *Engine) dequeue(w *limit) {
 	}
 }
 
-// resumeQueues reads, at start, the workflows that have QUEUED runs, so
-// that runs that ended while the server was down free their slots now.
-func (e *Engine) resumeQueues(ctx context.Context) error {
+// resumeQueues reads, at start, the workflows of parts that have QUEUED
+// runs, so that runs that ended while the server was down free their slots
+// now.
+func (e *Engine) resumeQueues(ctx context.Context, parts partition.Set) error {
+	xs, err := e.queuedWorkflows(ctx, parts)
+	if err != nil {
+		return err
+	}
+	for _, x := range xs {
+		if err := e.resumeQueue(ctx, x); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// queuedWorkflows returns a QUEUED run of each workflow of parts that has
+// some.
+func (e *Engine) queuedWorkflows(ctx context.Context, parts partition.Set) ([]*store.Execution, error) {
 	page := store.Page{Limit: 1000}
 	seen := map[string]bool{}
+	var out []*store.Execution
 	for {
 		xs, next, err := e.st.ListExecutions(ctx, store.ExecutionFilter{Status: workflow.StatusQueued}, page)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, x := range xs {
-			if seen[x.StateMachineArn] {
+			if seen[x.StateMachineArn] || (parts != partition.All && !parts.Has(partition.Of(x.StateMachineArn))) {
 				continue
 			}
 			seen[x.StateMachineArn] = true
-			p, err := e.programs.get(ctx, x.Language, x.Definition, x.Type, x.Bundle)
-			if err != nil {
-				e.log.Warn("a queued run's workflow cannot be compiled; its queue waits", "execution", x.Arn, "err", err)
-				continue
-			}
-			lp, ok := p.(workflow.Limited)
-			if !ok {
-				continue
-			}
-			max, onLimit := lp.MaxActiveRuns()
-			w, err := e.limitOf(x.StateMachineArn, max, onLimit)
-			if err != nil {
-				return err
-			}
-			e.dequeue(w)
+			out = append(out, x)
 		}
 		if next == "" {
-			return nil
+			return out, nil
 		}
 		page.Token = next
 	}
+}
+
+// resumeQueue lets the queued runs of the workflow of x (a QUEUED run)
+// take the free slots, on the loop.
+func (e *Engine) resumeQueue(ctx context.Context, x *store.Execution) error {
+	p, err := e.programs.get(ctx, x.Language, x.Definition, x.Type, x.Bundle)
+	if err != nil {
+		e.log.Warn("a queued run's workflow cannot be compiled; its queue waits", "execution", x.Arn, "err", err)
+		return nil
+	}
+	lp, ok := p.(workflow.Limited)
+	if !ok {
+		return nil
+	}
+	max, onLimit := lp.MaxActiveRuns()
+	w, err := e.limitOf(x.StateMachineArn, max, onLimit)
+	if err != nil {
+		return err
+	}
+	e.dequeue(w)
+	return nil
 }

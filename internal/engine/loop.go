@@ -46,6 +46,7 @@ type result struct {
 // loaded is the outcome of loading an execution from the store.
 type loaded struct {
 	arn string
+	l   *live // the entry it loads
 	row *store.Execution
 	p   workflow.Program
 	x   workflow.Instance
@@ -111,6 +112,9 @@ func (e *Engine) loop() {
 func (e *Engine) busy() { e.busySince.Store(time.Now().UnixNano()) }
 
 func (e *Engine) handle(x input) {
+	if e.cfg.Partitioned && e.refuse(x) {
+		return
+	}
 	switch x := x.(type) {
 	case *startIn:
 		e.handleStart(x)
@@ -131,10 +135,42 @@ func (e *Engine) handle(x input) {
 	}
 }
 
+// refuse answers, with the not-owner error, an input naming an execution
+// of a partition not run here; it reports whether it did. Express starts
+// run on any node. (Task results are checked by handleResult.)
+func (e *Engine) refuse(x input) bool {
+	var arn string
+	switch x := x.(type) {
+	case *startIn:
+		if x.req.Type == store.TypeExpress {
+			return false
+		}
+		arn = x.req.ExecutionArn
+	case *heartbeatIn:
+		arn = x.arn
+	case *stopIn:
+		arn = x.arn
+	case *redriveIn:
+		arn = x.arn
+	default:
+		return false
+	}
+	if e.mine(arn) {
+		return false
+	}
+	failInput(x, notOwner(arn))
+	return true
+}
+
 // withExec runs fn with the execution, loading it first if it is not in
 // memory. fn gets a nil execution and an error when it cannot be loaded
-// (store.ErrNotFound when it does not exist).
+// (store.ErrNotFound when it does not exist), or when its partition is not
+// run here (IsNotOwner).
 func (e *Engine) withExec(arn string, fn func(*live, error)) {
+	if !e.mine(arn) {
+		fn(nil, notOwner(arn))
+		return
+	}
 	if l, ok := e.live[arn]; ok {
 		if l.loading || l.stepping != nil || len(l.waiting) > 0 {
 			l.waiting = append(l.waiting, fn) // in order, once it is free
@@ -145,25 +181,27 @@ func (e *Engine) withExec(arn string, fn func(*live, error)) {
 		e.settle(l)
 		return
 	}
-	e.live[arn] = &live{arn: arn, loading: true, waiting: []func(*live, error){fn}}
-	e.startLoad(arn)
+	l := &live{arn: arn, loading: true, waiting: []func(*live, error){fn}}
+	e.live[arn] = l
+	e.startLoad(l)
 }
 
 // startLoad reads an execution from the store, or queues the read.
-func (e *Engine) startLoad(arn string) {
+func (e *Engine) startLoad(l *live) {
 	if e.loading < maxLoaders {
 		e.loading++
-		go e.load(arn)
+		go e.load(l)
 	} else {
-		e.loadQueue = append(e.loadQueue, arn)
+		e.loadQueue = append(e.loadQueue, l)
 	}
 }
 
 const maxLoaders = 4
 
 // load reads an execution and its machine; it runs outside the loop.
-func (e *Engine) load(arn string) {
-	res := loaded{arn: arn}
+func (e *Engine) load(l *live) {
+	arn := l.arn
+	res := loaded{arn: arn, l: l}
 	ctx := context.Background()
 	row, err := e.st.GetExecution(ctx, arn)
 	if err == nil && row.Type == store.TypeStandard {
@@ -196,8 +234,8 @@ func (e *Engine) onLoaded(r loaded) {
 		go e.load(next)
 	}
 	l := e.live[r.arn]
-	if l == nil || !l.loading {
-		return
+	if l == nil || !l.loading || l != r.l {
+		return // dropped meanwhile (its partition released)
 	}
 	if r.err != nil && !errors.Is(r.err, store.ErrNotFound) && !errors.Is(r.err, store.ErrDamaged) {
 		// The store failed (busy, I/O): try again rather than drop the
@@ -207,7 +245,7 @@ func (e *Engine) onLoaded(r loaded) {
 		delay := min(10*time.Millisecond<<min(l.loadFailures, 8), 2*time.Second)
 		e.log.Warn("loading execution failed; retrying", "execution", r.arn, "err", r.err, "in", delay)
 		e.loading++
-		time.AfterFunc(delay, func() { e.load(r.arn) })
+		time.AfterFunc(delay, func() { e.load(l) })
 		return
 	}
 	l.loading = false
@@ -248,6 +286,9 @@ func (e *Engine) maybeEvict(l *live) {
 
 // notFound turns a load error into the API error for an unknown execution.
 func notFound(arn string, err error) error {
+	if IsNotOwner(err) {
+		return err
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return apierr.New(apierr.ExecutionDoesNotExist, "Execution Does Not Exist: '%s'", arn)
 	}
@@ -311,8 +352,8 @@ func (e *Engine) shutdown() {
 		case x := <-e.in:
 			failInput(x, stopErr)
 		default:
-			for _, cancel := range e.running {
-				cancel()
+			for _, r := range e.running {
+				r.cancel()
 			}
 			for _, q := range e.activity {
 				for _, w := range q.waiters {

@@ -32,15 +32,23 @@ type iworld struct {
 	clk   *clock.Fake
 }
 
-func newIWorld(t *testing.T) *iworld {
+func newIWorld(t *testing.T) *iworld { return newTunedIWorld(t, nil) }
+
+// newTunedIWorld is an iworld whose engine's configuration tune changes
+// (its store among others: w.hs by default).
+func newTunedIWorld(t *testing.T, tune func(w *iworld, c *Config)) *iworld {
 	st, err := sqlite.Open(t.TempDir(), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	w := &iworld{t: t, st: st, hs: faulty.New(st), clk: clock.NewFake(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))}
 	w.execs = map[string]tasks.Executor{}
-	e, err := New(Config{Store: w.hs, Clock: w.clk, Workers: 4, Executors: w, Classify: iclassify,
-		Languages: map[string]workflow.Language{"asl": asl.NewLanguage(asl.LanguageOptions{Options: asl.Options{MaxHistoryEvents: asl.DefaultMaxHistoryEvents}})}})
+	cfg := Config{Store: w.hs, Clock: w.clk, Workers: 4, Executors: w, Classify: iclassify,
+		Languages: map[string]workflow.Language{"asl": asl.NewLanguage(asl.LanguageOptions{Options: asl.Options{MaxHistoryEvents: asl.DefaultMaxHistoryEvents}})}}
+	if tune != nil {
+		tune(w, &cfg)
+	}
+	e, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,8 +30,8 @@ func (e *Engine) record(s *stepRun) {
 			}
 			e.forgetToken(l, tok)
 			e.dropQueued(tok)
-			if cancel, ok := e.running[tok]; ok {
-				cancel()
+			if r, ok := e.running[tok]; ok {
+				r.cancel()
 			}
 			e.stopChild(l, tok)
 		case workflow.ArmTimer:
@@ -84,8 +84,8 @@ func (e *Engine) record(s *stepRun) {
 		}
 		tr.AddTasks, tr.AddTimers, tr.StartTasks = nil, nil, nil
 		for tid, tok := range l.tokens {
-			if cancel, ok := e.running[tok]; ok {
-				cancel()
+			if r, ok := e.running[tok]; ok {
+				r.cancel()
 			}
 			e.stopChild(l, tok)
 			e.forgetToken(l, tok)

@@ -37,32 +37,41 @@ func (e *Engine) recover(ctx context.Context) (recovered, error) {
 	}
 	for _, t := range open {
 		n.tasks++
-		switch t.Kind {
-		case store.TaskBuiltin:
-			e.lost = append(e.lost, &resultIn{arn: t.ExecutionArn, taskID: t.TaskID, token: t.Token,
-				errName: ErrTaskFailed, cause: LostTaskCause})
-		case store.TaskCallback:
-			// The callback keeps waiting for its token. A command that
-			// delivers the token runs again: the token may not have left.
-			input, err := workflow.ParseJSON([]byte(t.Input))
-			if err != nil {
-				input = nil
-			}
-			e.runBuiltin(t.ExecutionArn, t, input, secs(t.TimeoutSec), true, false, lastSegment(t.ExecutionArn), "")
-		case store.TaskChild:
-			input, _ := workflow.ParseJSON([]byte(t.Input))
-			class := e.cfg.Classify(t.ExecutionArn, t.Resource)
-			if class.WaitChild {
-				e.children[t.Token] = ""
-			}
-			go e.startChild(t.ExecutionArn, t, input, class)
-		case store.TaskActivity:
-			if t.State == store.TaskQueued {
-				e.queueActivity(&activityEntry{task: t})
-			}
-		}
+		e.recoverTask(t, &e.lost)
 	}
 	return n, nil
+}
+
+// recoverTask resumes an open task found in the store (see recover); a
+// lost built-in task's failure is added to lost, to be sent once the loop
+// runs.
+func (e *Engine) recoverTask(t *store.Task, lost *[]*resultIn) {
+	switch t.Kind {
+	case store.TaskBuiltin:
+		*lost = append(*lost, &resultIn{arn: t.ExecutionArn, taskID: t.TaskID, token: t.Token,
+			errName: ErrTaskFailed, cause: LostTaskCause})
+	case store.TaskCallback:
+		// The callback keeps waiting for its token. A command that
+		// delivers the token runs again: the token may not have left.
+		input, err := workflow.ParseJSON([]byte(t.Input))
+		if err != nil {
+			input = nil
+		}
+		e.runBuiltin(t.ExecutionArn, t, input, secs(t.TimeoutSec), true, false, lastSegment(t.ExecutionArn), "")
+	case store.TaskChild:
+		input, _ := workflow.ParseJSON([]byte(t.Input))
+		class := e.cfg.Classify(t.ExecutionArn, t.Resource)
+		if class.WaitChild {
+			e.tokensMu.Lock()
+			e.children[t.Token] = ""
+			e.tokensMu.Unlock()
+		}
+		go e.startChild(t.ExecutionArn, t, input, class)
+	case store.TaskActivity:
+		if t.State == store.TaskQueued {
+			e.queueActivity(&activityEntry{task: t})
+		}
+	}
 }
 
 // LostTaskCause is the cause of the ErrTaskFailed of a built-in task that

@@ -23,11 +23,24 @@ type resultIn struct {
 	cancelled          bool // the task was cancelled: nothing to apply
 	waitOnly           bool // a callback's delivery finished: keep waiting
 	reply              chan error
+	run                *runningTask // the run of a built-in task
 }
 
 func (e *Engine) handleResult(r *resultIn) {
 	if r.builtin {
-		delete(e.running, r.token)
+		if r.run.released {
+			return // its partition was released while it ran: nothing is recorded
+		}
+		if e.running[r.token] == r.run {
+			delete(e.running, r.token)
+			e.taskEnded(r.run.part)
+		}
+	}
+	if !e.mine(r.arn) {
+		if r.reply != nil {
+			r.reply <- notOwner(r.arn)
+		}
+		return
 	}
 	if l := e.live[r.arn]; l != nil && l.results != nil && !l.results.taken {
 		// Results that queue behind a computing execution (the branches of
@@ -39,7 +52,7 @@ func (e *Engine) handleResult(r *resultIn) {
 	b := &resultBatch{rs: []*resultIn{r}}
 	e.withExec(r.arn, func(l *live, err error) {
 		b.taken = true
-		e.applyResults(l, b.rs)
+		e.applyResults(l, b.rs, err)
 	})
 	if l := e.live[r.arn]; l != nil && len(l.waiting) > 0 {
 		l.results = b // it waits last in the queue: later results join it
@@ -54,9 +67,13 @@ type resultBatch struct {
 
 // applyResults applies task results in one call of the interpreter. A
 // result for a task that is no longer open (or already answered in the same
-// batch) is refused.
-func (e *Engine) applyResults(l *live, rs []*resultIn) {
-	closed := apierr.New(apierr.TaskTimedOut, "Task Timed Out: the task is no longer open (it finished, timed out, or its execution ended)")
+// batch) is refused (with the not-owner error, loadErr, when the
+// execution's partition is not run here).
+func (e *Engine) applyResults(l *live, rs []*resultIn, loadErr error) {
+	var closed error = apierr.New(apierr.TaskTimedOut, "Task Timed Out: the task is no longer open (it finished, timed out, or its execution ended)")
+	if IsNotOwner(loadErr) {
+		closed = loadErr
+	}
 	var apply []*resultIn
 	tr := &store.Transition{}
 	for _, r := range rs {

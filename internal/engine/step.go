@@ -249,9 +249,12 @@ func (e *Engine) finishStep(s *stepRun) {
 		e.detached--
 	}
 	if e.live[l.arn] != l {
-		// Forgotten meanwhile (a failed commit): its memory is not the
-		// store's; what waited for it is told so.
+		// Forgotten meanwhile (a failed commit, its partition released):
+		// its memory is not the store's; what waited for it is told so.
 		err := e.unavailable()
+		if !e.mine(l.arn) {
+			err = notOwner(l.arn)
+		}
 		if s.then != nil {
 			s.then(err)
 		}
@@ -370,7 +373,7 @@ func (e *Engine) askStop(arn string) {
 	n := &live{arn: arn, loading: true, waiting: l.waiting, busy: l.busy}
 	l.waiting, l.busy = nil, 0
 	e.live[arn] = n // finishStep sees l is no longer live and drops the call
-	e.startLoad(arn)
+	e.startLoad(n)
 }
 
 // failLive answers what waits for l with err: its queued inputs and its

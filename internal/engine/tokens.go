@@ -28,7 +28,11 @@ func (e *Engine) lookupToken(ctx context.Context, token string) (taskRef, error)
 	if err != nil {
 		return ref, err
 	}
-	return taskRef{arn: t.ExecutionArn, taskID: t.TaskID}, nil
+	ref = taskRef{arn: t.ExecutionArn, taskID: t.TaskID}
+	if !e.ownsNow(t.ExecutionArn) {
+		return ref, notOwner(t.ExecutionArn)
+	}
+	return ref, nil
 }
 
 // plausibleToken reports whether s has the form of the tokens Baton issues
@@ -54,8 +58,12 @@ func truncate(s string, n int) string {
 
 // TokenExecution is the ARN of the execution whose open task a token
 // names (apierr InvalidToken or TaskTimedOut otherwise): the server
-// authorizes a task result in that execution's namespace.
+// authorizes a task result in that execution's namespace. It answers for
+// executions of any partition (a router finds the owner with it).
 func (e *Engine) TokenExecution(ctx context.Context, token string) (string, error) {
 	ref, err := e.lookupToken(ctx, token)
+	if IsNotOwner(err) {
+		err = nil
+	}
 	return ref.arn, err
 }
