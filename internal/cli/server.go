@@ -46,6 +46,8 @@ type serverFlags struct {
 	envErr                                                  error // a BATON_* number that is not one
 	store                                                   string
 	leaseTimeout                                            time.Duration
+	cluster                                                 bool
+	advertiseURL, nodeName                                  string
 
 	// The HTTP surface (docs/server.md, "Security on a network").
 	allowedHosts, allowedOrigins           []string
@@ -89,6 +91,7 @@ APIs on --listen:
   /healthz /readyz  liveness and readiness
 
 Every flag has an environment variable: BATON_LISTEN, BATON_DATA_DIR, BATON_STORE, BATON_LEASE_TIMEOUT,
+BATON_CLUSTER, BATON_ADVERTISE_URL, BATON_NODE_NAME,
 BATON_LOG_FORMAT, BATON_DURABILITY, BATON_REGION, BATON_ACCOUNT_ID,
 BATON_MAX_PAYLOAD_BYTES, BATON_MAX_HISTORY_EVENTS, BATON_MAX_STEP_TIME,
 BATON_SHUTDOWN_GRACE, BATON_MAX_RULES_PER_BUS, BATON_MAX_TARGETS_PER_RULE, BATON_WORKERS, BATON_DISABLE_SHELL, BATON_ALLOWED_RESOURCES,
@@ -118,6 +121,7 @@ transitions in flight and leaves running executions to resume on restart.`,
 		Example: `  baton server
   baton server --listen 0.0.0.0:7780 --data-dir /var/lib/baton --log-format json
   BATON_STORE=postgres://baton:PASSWORD@db.example.com/baton baton server
+  BATON_STORE=postgres://baton:PASSWORD@db.example.com/baton baton server --cluster --listen 0.0.0.0:7780
   aws --endpoint-url http://127.0.0.1:7780 stepfunctions list-state-machines
   baton server --resource arn:aws:lambda:us-east-1:123456789012:function:Load='python3 load.py'`,
 		Args: cobra.NoArgs,
@@ -127,6 +131,9 @@ transitions in flight and leaves running executions to resume on restart.`,
 	fl.StringVar(&f.listen, "listen", envOr("BATON_LISTEN", "127.0.0.1:7780"), "address to listen on (host:port)")
 	fl.StringVar(&f.dataDir, "data-dir", envOr("BATON_DATA_DIR", "./baton-data"), "directory of the SQLite database, task processes' records, runs' working directories and the secret key")
 	fl.StringVar(&f.store, "store", envOr("BATON_STORE", "sqlite"), "where executions are stored: sqlite (in --data-dir) or a PostgreSQL URL, postgres://USER:PASSWORD@HOST:5432/DB (prefer BATON_STORE, so that the password is not in the process list)")
+	fl.BoolVar(&f.cluster, "cluster", envBool(&f.envErr, "BATON_CLUSTER"), "with PostgreSQL: run as a node of a cluster: every server on the database is active, runs the executions of the partitions it owns and serves every API (docs/operations.md); off: one server runs them and the others wait as standbys")
+	fl.StringVar(&f.advertiseURL, "advertise-url", envOr("BATON_ADVERTISE_URL", ""), "with --cluster: the base URL the other nodes call this one at, such as http://baton-1.internal:7780 (default: the --listen address, or this machine's host name when it listens on every address)")
+	fl.StringVar(&f.nodeName, "node-name", envOr("BATON_NODE_NAME", ""), "with PostgreSQL: this server's name in 'baton cluster status' and in the database's sessions, unique among the live servers (default: HOST pid N)")
 	fl.DurationVar(&f.leaseTimeout, "lease-timeout", envDuration(&f.envErr, "BATON_LEASE_TIMEOUT", 10*time.Second), "with PostgreSQL: how long a server may be silent (dead, hung, cut off) before a standby server on the same database takes over its executions (at least 1s)")
 	fl.StringVar(&f.logFormat, "log-format", envOr("BATON_LOG_FORMAT", ""), "log format: text or json (default: text on a terminal, json otherwise)")
 	fl.StringVar(&f.durability, "durability", envOr("BATON_DURABILITY", "full"), "full: an acknowledged transition survives power loss; relaxed: it survives a crash of the process (faster)")
@@ -269,6 +276,14 @@ func checkRanges(f serverFlags) error {
 	}
 	if f.leaseTimeout < time.Second {
 		return usageErr("--lease-timeout %v: want at least 1s, such as 10s", f.leaseTimeout)
+	}
+	if f.cluster && !server.IsPostgres(f.store) {
+		return usageErr("--cluster needs a PostgreSQL store: --store postgres://USER:PASSWORD@HOST:5432/DB (with SQLite one server runs everything)")
+	}
+	if f.advertiseURL != "" {
+		if u, err := url.Parse(f.advertiseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usageErr("--advertise-url %q: want the base URL other nodes reach this one at, such as http://baton-1.internal:7780", f.advertiseURL)
+		}
 	}
 	for _, d := range durations {
 		if d.v < 0 || d.v == 0 && !d.zeroOkay {
@@ -431,7 +446,7 @@ func runServer(cmd *cobra.Command, f serverFlags) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srv, err := server.Start(ctx, server.Config{
-		Listen: f.listen, DataDir: f.dataDir, Store: f.store, LeaseTimeout: f.leaseTimeout, Durability: f.durability, Region: f.region, AccountID: f.account,
+		Listen: f.listen, DataDir: f.dataDir, Store: f.store, LeaseTimeout: f.leaseTimeout, Cluster: f.cluster, AdvertiseURL: f.advertiseURL, NodeName: f.nodeName, Durability: f.durability, Region: f.region, AccountID: f.account,
 		MaxPayloadBytes: f.maxPayload, MaxHistoryEvents: f.maxHistory, MaxPipelineHistoryEvents: f.maxPipelineHistory, MaxTaskLogBytes: f.maxTaskLog, MaxBundleBytes: f.maxBundle, MaxRulesPerBus: f.maxRulesPerBus, MaxTargetsPerRule: f.maxTargetsPerRule, Workers: f.workers, Resources: resources, Log: log,
 		DisableShell: f.disableShell, AllowedResources: allowedList(f.allowedResources), PipelineEnv: exposedEnv(f.exposeEnv), StepEnv: allowedList(f.stepEnv), StepLocalNetwork: f.stepLocalNetwork, StepPaths: allowedList(f.stepPaths),
 		HTTP: server.HTTPConfig{

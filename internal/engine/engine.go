@@ -350,6 +350,10 @@ func New(cfg Config) (*Engine, error) {
 	return e, nil
 }
 
+// SetRemote sets the way to the executions of other partitions (the
+// cluster's router, which is built after the engine).
+func (e *Engine) SetRemote(r Remote) { e.cfg.Remote = r }
+
 // SetChildren sets the starter of nested executions (the service layer,
 // which is built after the engine).
 func (e *Engine) SetChildren(c ChildStarter) { e.cfg.Children = c }

@@ -20,7 +20,7 @@ import (
 // StartExecution, and gives their tasks Step Functions' results.
 type children struct {
 	svc *service.Service
-	eng *engine.Engine
+	eng nestedStarter
 	st  store.Store
 	// requireGrants refuses a nested run of another namespace's workflow
 	// without that namespace's grant (authentication on): a deployer's

@@ -30,9 +30,11 @@ import (
 	"github.com/batonhq/baton/internal/auth/sigv4"
 	"github.com/batonhq/baton/internal/bundle"
 	"github.com/batonhq/baton/internal/clock"
+	"github.com/batonhq/baton/internal/cluster"
 	"github.com/batonhq/baton/internal/config"
 	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/events"
+	"github.com/batonhq/baton/internal/partition"
 	"github.com/batonhq/baton/internal/pipeline"
 	"github.com/batonhq/baton/internal/server/eventsapi"
 	"github.com/batonhq/baton/internal/server/httpx"
@@ -60,9 +62,22 @@ type Config struct {
 	// before it gives the node lock of a silent server to a standby
 	// (default 10s; see postgres.LockOptions).
 	LeaseTimeout time.Duration
-	Durability   string // "full" (default) or "relaxed"
-	Region       string // default us-east-1
-	AccountID    string // default 123456789012
+	// Cluster, with PostgreSQL, runs this server as a node of a cluster:
+	// every node on the database is active, each running the executions
+	// of the partitions it owns, and serves every API (package cluster).
+	// Off: one server runs the database's executions and the others wait
+	// as standbys.
+	Cluster bool
+	// AdvertiseURL is the base URL the other nodes of a cluster call this
+	// one at (default: http(s)://HOST:PORT of the listener, the machine's
+	// host name when it listens on every address).
+	AdvertiseURL string
+	// NodeName names this server in the cluster's status and its database
+	// sessions (default "HOST pid N"); unique among the live nodes.
+	NodeName   string
+	Durability string // "full" (default) or "relaxed"
+	Region     string // default us-east-1
+	AccountID  string // default 123456789012
 	// MaxPayloadBytes bounds inputs, outputs and task results (default
 	// 262144, AWS's limit); raise it for larger payloads.
 	MaxPayloadBytes int
@@ -246,6 +261,9 @@ type Server struct {
 	certs *certReloader
 	// audit writes the audit log; closed once requests are done.
 	audit *audit.Recorder
+	// drain, on a node of a cluster, hands its partitions to the other
+	// nodes (nil otherwise).
+	drain func(context.Context)
 }
 
 // Start opens the data directory, recovers the executions left running,
@@ -292,6 +310,26 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	} else if n > 0 {
 		cfg.Log.Info("killed task processes left by the previous server", "groups", n)
 	}
+	// A node of a cluster listens first: the other nodes call it at the
+	// address it registers when it joins.
+	var ln net.Listener
+	if cfg.Cluster {
+		if !IsPostgres(cfg.Store) {
+			unlock()
+			return nil, errNotCluster
+		}
+		if ln, err = listen(cfg); err != nil {
+			unlock()
+			return nil, err
+		}
+		if cfg.AdvertiseURL, err = advertiseURL(cfg, ln); err != nil {
+			ln.Close()
+			unlock()
+			return nil, err
+		}
+		dirUnlock := unlock
+		unlock = func() { ln.Close(); dirUnlock() }
+	}
 	// errc receives what stops the server: the end of serving, or the loss
 	// of the database's node lock.
 	errc := make(chan error, 1)
@@ -322,6 +360,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		unlock = func() {
 			if err := opened.lock.Release(); err != nil {
 				cfg.Log.Warn("releasing the database's node lock", "err", err)
+			}
+			dirUnlock()
+		}
+	}
+	if opened.member != nil {
+		dirUnlock := unlock
+		unlock = func() {
+			if err := opened.member.Leave(); err != nil {
+				cfg.Log.Warn("leaving the cluster", "err", err)
 			}
 			dirUnlock()
 		}
@@ -372,7 +419,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	region, account := cmp.Or(cfg.Region, service.DefaultRegion), cmp.Or(cfg.AccountID, service.DefaultAccountID)
 	bus := events.New(st, events.Options{Log: cfg.Log})
+	rem := &remote{}
+	var manager atomic.Pointer[cluster.Manager]
 	eng, err := engine.New(engine.Config{
+		Partitioned: cfg.Cluster, OnPartitionsLost: func(lost partition.Set) {
+			if m := manager.Load(); m != nil {
+				m.Lost(lost)
+			}
+		},
 		Store: st, Executors: resolver, Workers: cfg.Workers, Log: cfg.Log, Metrics: engine.NewMetrics(reg),
 		Languages: languages(cfg), Classify: service.TaskClassifier(region, account),
 		BusEvents: service.BusEvents(region), OnBusEvents: bus.Notify,
@@ -383,6 +437,24 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		st.Close()
 		return nil, err
+	}
+	// The service's engine: on a node of a cluster, the router, which
+	// sends the calls for other nodes' partitions to them.
+	var svcEngine interface {
+		service.Engine
+		nestedStarter
+	} = eng
+	var router *cluster.Router
+	var clusterKey []byte
+	if cfg.Cluster {
+		if clusterKey, err = opened.pg.ClusterKey(ctx); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("reading the cluster's key: %w", err)
+		}
+		router = cluster.NewRouter(eng, directory{opened.pg}, opened.holder, clusterKey, cfg.Log)
+		rem.r.Store(router)
+		eng.SetRemote(rem)
+		svcEngine = router
 	}
 	triggers := events.NewTriggers(events.TriggerOptions{Store: st, Region: region, DefaultAccount: account, Log: cfg.Log, RequireGrants: authOn})
 	arrivals := newArrivals(cfg, st, bus, resolver, region, account)
@@ -397,7 +469,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			notifier.Changed()
 		},
 		Notifications: notifier,
-		PutBusEvents:  bus.Put, MaxRulesPerBus: cfg.MaxRulesPerBus, MaxTargetsPerRule: cfg.MaxTargetsPerRule}, st, eng)
+		PutBusEvents:  bus.Put, MaxRulesPerBus: cfg.MaxRulesPerBus, MaxTargetsPerRule: cfg.MaxTargetsPerRule}, st, svcEngine)
 	namespaceOf.Store(func(arn string) string {
 		ns, err := svc.NamespaceOfArn(context.Background(), arn)
 		if err != nil || ns == "" {
@@ -405,7 +477,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		return ns
 	})
-	eng.SetChildren(children{svc: svc, eng: eng, st: st, requireGrants: authOn})
+	eng.SetChildren(children{svc: svc, eng: svcEngine, st: st, requireGrants: authOn})
 	triggers.SetStarter(starter{svc: svc})
 	bus.Register(triggers.Consumer())
 	bus.Register(events.NewRules(st, starter{svc: svc}, region, account, nil).Consumer())
@@ -421,11 +493,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	sweep := newSweeper(st, cmp.Or[clock.Clock](cfg.Clock, clock.Real{}), cfg.Log, region, account,
 		retention(cfg.ExecutionRetention, DefaultExecutionRetention), retention(cfg.AuditRetention, DefaultAuditRetention), reg)
 	// Consumers new to this data directory start at the end of the outbox,
-	// before the engine adds to it.
-	if err := bus.Prepare(ctx); err != nil {
-		recorder.Close()
-		st.Close()
-		return nil, fmt.Errorf("the event bus: %w", err)
+	// before the engine adds to it. (On a cluster, the node running the bus
+	// prepares it when it starts it.)
+	if !cfg.Cluster {
+		if err := bus.Prepare(ctx); err != nil {
+			recorder.Close()
+			st.Close()
+			return nil, fmt.Errorf("the event bus: %w", err)
+		}
 	}
 	if err := eng.Run(ctx); err != nil {
 		recorder.Close()
@@ -435,41 +510,80 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		eng.Close()
-		recorder.Close()
-		st.Close()
-		return nil, fmt.Errorf("listening on %s: %w (is another server running? choose another address with --listen)", cfg.Listen, err)
+	if ln == nil {
+		if ln, err = listen(cfg); err != nil {
+			eng.Close()
+			recorder.Close()
+			st.Close()
+			return nil, err
+		}
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, store: st, eng: eng, svc: svc, ln: ln, errc: errc, unlock: unlock, groups: groups, resolver: resolver, certs: certs, audit: recorder}
 	started = true
-	busCtx, busStop := context.WithCancel(context.Background())
-	busDone := make(chan struct{})
-	go func() {
-		defer close(busDone)
-		done := make(chan struct{})
+	// The event bus, its consumers and the sweeps run on one server: this
+	// one, or on a cluster the node owning busPartition.
+	startBus := func() (stop func()) {
+		busCtx, busStop := context.WithCancel(context.Background())
+		if cfg.Cluster {
+			if err := bus.Prepare(busCtx); err != nil {
+				cfg.Log.Error("preparing the event bus", "err", err)
+			}
+		}
+		busDone := make(chan struct{})
 		go func() {
-			defer close(done)
-			notifier.n.Delivery.Run(busCtx)
+			defer close(busDone)
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				notifier.n.Delivery.Run(busCtx)
+			}()
+			bus.Run(busCtx)
+			<-done
 		}()
-		bus.Run(busCtx)
-		<-done
-	}()
-	go trimOutbox(busCtx, st, cmp.Or(cfg.EventRetention, 7*24*time.Hour), cfg.Log)
-	sweepDone := make(chan struct{})
-	go func() {
-		defer close(sweepDone)
-		sweep.run(busCtx)
-	}()
-	s.stopBus = func() { busStop(); <-busDone; <-sweepDone }
+		go trimOutbox(busCtx, st, cmp.Or(cfg.EventRetention, 7*24*time.Hour), cfg.Log)
+		sweepDone := make(chan struct{})
+		go func() {
+			defer close(sweepDone)
+			sweep.run(busCtx)
+		}()
+		return func() { busStop(); <-busDone; <-sweepDone }
+	}
+	if cfg.Cluster {
+		leader := &busLeader{start: startBus}
+		s.stopBus = leader.halt
+		m := cluster.NewManager(opened.holder, opened.member, directory{opened.pg}, eng, 0, cfg.Log)
+		m.OnTaken, m.OnGiving = leader.took, leader.giving
+		manager.Store(m)
+		runCtx, stopRun := context.WithCancel(context.Background())
+		runDone := make(chan struct{})
+		go func() {
+			defer close(runDone)
+			m.Run(runCtx)
+		}()
+		go func() {
+			if err := opened.pg.ListenActivities(runCtx, router.Wake); err != nil && runCtx.Err() == nil {
+				cfg.Log.Warn("listening for the cluster's activity tasks", "err", err)
+			}
+		}()
+		s.drain = func(ctx context.Context) {
+			stopRun()
+			<-runDone
+			m.Drain(ctx)
+		}
+	} else {
+		s.stopBus = startBus()
+	}
 	base, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	hc := cfg.HTTP
+	var handler http.Handler = surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log,
+		triggers: explainer{Triggers: triggers, arrivals: arrivals}, arrivals: arrivals, notify: notifier,
+		auth: authr, authOn: authOn, region: region, audit: recorder, cluster: opened.cluster}.handler()
+	if cfg.Cluster {
+		handler = withClusterRoute(handler, cluster.Handler(eng, clusterKey))
+	}
 	s.http = &http.Server{
-		Handler: surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log,
-			triggers: explainer{Triggers: triggers, arrivals: arrivals}, arrivals: arrivals, notify: notifier,
-			auth: authr, authOn: authOn, region: region, audit: recorder, cluster: opened.cluster}.handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: min(10*time.Second, hc.ReadTimeout),
 		ReadTimeout:       hc.ReadTimeout,
 		WriteTimeout:      hc.WriteTimeout,
@@ -693,6 +807,11 @@ func (s *Server) Done() <-chan error { return s.errc }
 // ctx ends), stores the transitions in flight and closes the store. Running
 // executions stay RUNNING and resume on the next start.
 func (s *Server) Shutdown(ctx context.Context) error {
+	if s.drain != nil {
+		// The other nodes take this node's partitions while it still
+		// answers their calls.
+		s.drain(ctx)
+	}
 	s.stop()
 	herr := s.http.Shutdown(ctx)
 	if herr != nil {
@@ -737,4 +856,19 @@ func stepPaths(given []string, authOn bool) []string {
 		return []string{}
 	}
 	return given
+}
+
+// listen opens the server's listener.
+func listen(cfg Config) (net.Listener, error) {
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s: %w (is another server running? choose another address with --listen)", cfg.Listen, err)
+	}
+	return ln, nil
+}
+
+// nestedStarter starts nested executions (the engine, or on a cluster the
+// router, which starts them on the node owning them).
+type nestedStarter interface {
+	StartNested(ctx context.Context, req engine.StartRequest, parentToken string) (*store.Execution, error)
 }

@@ -60,7 +60,12 @@ type openedStore struct {
 	name string // for messages: the SQLite file or the redacted URL
 	// lock, with PostgreSQL, is the right to run the database's
 	// executions (nil with SQLite: the data directory's lock does that).
-	lock    *postgres.NodeLock
+	lock *postgres.NodeLock
+	// member, with --cluster, is this node's membership of the cluster
+	// (nil otherwise); pg its PostgreSQL store.
+	member  *postgres.Member
+	pg      *postgres.Store
+	holder  string
 	cluster clusterStatus
 	// openError explains a failure to open or recover (the database
 	// damaged, say), with what to do.
@@ -92,39 +97,63 @@ func openStore(ctx context.Context, cfg Config, dir string, log *slog.Logger, on
 	if err != nil {
 		return nil, fmt.Errorf("opening the PostgreSQL store %s: %w", name, err)
 	}
-	// A second server on the database is a standby: it waits for the
-	// node lock, and takes over when the one holding it stops or dies.
 	host, _ := os.Hostname()
-	opts := postgres.LockOptions{Wait: -1, Timeout: cfg.LeaseTimeout, OnLost: onLost, Holder: hostPid(host),
-		OnWait: func(who string) {
-			log.Warn("standby: "+who+" runs this database's executions; this server takes over when it stops, or after --lease-timeout without a word from it",
-				"lease_timeout", cmp.Or(cfg.LeaseTimeout, postgres.DefaultLockTimeout))
-		}}
-	// A database that cannot be reached (restarting, say) is waited for,
-	// as a standby waits for the lock: the server starts once it can.
-	var lock *postgres.NodeLock
-	for wait := time.Second; ; wait = min(2*wait, 15*time.Second) {
-		lock, err = db.LockNode(ctx, opts)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, store.ErrUnavailable) || ctx.Err() != nil {
-			db.Close()
-			return nil, err
-		}
-		log.Warn("the database cannot be reached; trying again", "store", name, "in", wait, "err", err)
-		select {
-		case <-ctx.Done():
-			db.Close()
-			return nil, ctx.Err()
-		case <-time.After(wait):
-		}
-	}
-	log.Info("database opened; this server holds the node lock", "store", name, "epoch", lock.Epoch, "took", time.Since(opened).Round(time.Millisecond))
-	return &openedStore{db: db, name: name, lock: lock, cluster: clusterStatus{store: "postgres", nodes: nodesOf(db)}, openError: func(err error) error {
+	holder := cmp.Or(cfg.NodeName, hostPid(host))
+	dbErr := func(err error) error {
 		if errors.Is(err, store.ErrDamaged) {
 			return fmt.Errorf("the PostgreSQL database %s reports damaged data: %w. Restore it from a backup (see docs/operations.md)", name, err)
 		}
 		return fmt.Errorf("the PostgreSQL store %s: %w", name, err)
-	}}, nil
+	}
+	// A database that cannot be reached (restarting, say) is waited for,
+	// as a standby waits for the lock: the server starts once it can.
+	retry := func(what func() error) error {
+		for wait := time.Second; ; wait = min(2*wait, 15*time.Second) {
+			err := what()
+			if err == nil {
+				return nil
+			}
+			if !errors.Is(err, store.ErrUnavailable) || ctx.Err() != nil {
+				return err
+			}
+			log.Warn("the database cannot be reached; trying again", "store", name, "in", wait, "err", err)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(wait):
+			}
+		}
+	}
+	if cfg.Cluster {
+		var member *postgres.Member
+		err := retry(func() (err error) {
+			member, err = db.JoinCluster(ctx, postgres.JoinOptions{Holder: holder, Addr: cfg.AdvertiseURL, Timeout: cfg.LeaseTimeout, OnLost: onLost})
+			return err
+		})
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		log.Info("database opened; this server is a node of the cluster", "store", name, "node", holder, "advertise", cfg.AdvertiseURL, "took", time.Since(opened).Round(time.Millisecond))
+		return &openedStore{db: db, name: name, member: member, pg: db, holder: holder,
+			cluster: clusterStatus{store: "postgres", nodes: clusterNodesOf(db), partitions: partitionsOf(db)}, openError: dbErr}, nil
+	}
+	// A second server on the database is a standby: it waits for the
+	// node lock, and takes over when the one holding it stops or dies.
+	opts := postgres.LockOptions{Wait: -1, Timeout: cfg.LeaseTimeout, OnLost: onLost, Holder: holder,
+		OnWait: func(who string) {
+			log.Warn("standby: "+who+" runs this database's executions; this server takes over when it stops, or after --lease-timeout without a word from it",
+				"lease_timeout", cmp.Or(cfg.LeaseTimeout, postgres.DefaultLockTimeout))
+		}}
+	var lock *postgres.NodeLock
+	err = retry(func() (err error) {
+		lock, err = db.LockNode(ctx, opts)
+		return err
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	log.Info("database opened; this server holds the node lock", "store", name, "epoch", lock.Epoch, "took", time.Since(opened).Round(time.Millisecond))
+	return &openedStore{db: db, name: name, lock: lock, pg: db, holder: holder, cluster: clusterStatus{store: "postgres", nodes: nodesOf(db)}, openError: dbErr}, nil
 }

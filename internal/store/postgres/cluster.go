@@ -423,11 +423,19 @@ type partFence struct {
 	parts []int // in order, once each
 }
 
-// fenceFor is the check of batch's Commit by m's store.
+// fenceFor is the check of batch's Commit by m's store; nil when it
+// writes no partition's executions. An Express execution is not checked:
+// it runs on the node that started it, whatever its partition, and is
+// stored once, when it has ended.
 func (m *Member) fenceFor(batch []*store.Transition) *partFence {
 	var set partition.Set
 	for _, tr := range batch {
-		set = set.With(partition.Of(tr.Execution.Arn))
+		if tr.Execution.Type != store.TypeExpress {
+			set = set.With(partition.Of(tr.Execution.Arn))
+		}
+	}
+	if set == 0 {
+		return nil
 	}
 	return &partFence{m: m, parts: set.List()}
 }

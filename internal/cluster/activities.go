@@ -1,0 +1,116 @@
+package cluster
+
+import (
+	"context"
+	"time"
+
+	"github.com/batonhq/baton/internal/partition"
+	"github.com/batonhq/baton/internal/store"
+)
+
+// GetActivityTask implements service.Engine: a worker polling any node
+// gets the tasks of every partition. It takes a task queued in a partition
+// of another node by asking that node to claim it for the worker (the
+// owner stores the task's start first, so that two polls never get one
+// task), and otherwise waits on this node's engine until a task comes to
+// it, one is queued on another node (the store notifies the activity's
+// ARN), or recheckActivities passes.
+func (r *Router) GetActivityTask(ctx context.Context, activityArn, worker string) (*store.Task, error) {
+	for {
+		wake := r.subscribe(activityArn)
+		t, err := r.claimElsewhere(ctx, activityArn, worker)
+		if t != nil || err != nil {
+			r.unsubscribe(activityArn, wake)
+			return t, err
+		}
+		pctx, cancel := context.WithCancel(ctx)
+		go func() {
+			select {
+			case <-wake:
+			case <-time.After(recheckActivities):
+			case <-pctx.Done():
+			}
+			cancel()
+		}()
+		// A task claimed for this poll as it is withdrawn still comes back.
+		t, err = r.eng.GetActivityTask(pctx, activityArn, worker)
+		cancel()
+		r.unsubscribe(activityArn, wake)
+		if t != nil || err != nil || ctx.Err() != nil {
+			return t, err
+		}
+	}
+}
+
+// recheckActivities is how often a waiting poll reads the queued tasks of
+// other nodes even without a notification (one lost with a connection).
+const recheckActivities = 5 * time.Second
+
+// claimElsewhere claims for worker a task of the activity queued in a
+// partition another node owns; nil when there is none. The tasks of this
+// node's partitions are its engine's to hand out.
+func (r *Router) claimElsewhere(ctx context.Context, activityArn, worker string) (*store.Task, error) {
+	queued, err := r.dir.QueuedActivityTasks(ctx, activityArn, 16)
+	if err != nil {
+		r.log.Warn("reading the queued tasks of an activity", "activity", activityArn, "err", err)
+		return nil, nil // the local engine's tasks still come
+	}
+	owned := r.eng.Owned()
+	for _, t := range queued {
+		p := partition.Of(t.ExecutionArn)
+		if owned.Has(p) {
+			continue
+		}
+		addr := r.owner(ctx, p, false)
+		if addr == "" {
+			continue
+		}
+		got, err := r.rpc.claim(ctx, addr, t.Token, worker)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil
+			}
+			r.log.Warn("claiming an activity task on its node", "node", addr, "err", err)
+			continue
+		}
+		if got != nil {
+			return got, nil
+		}
+	}
+	return nil, nil
+}
+
+// Wake tells the polls of an activity that a task of it was queued
+// somewhere in the cluster (the store's notification).
+func (r *Router) Wake(activityArn string) {
+	r.wakeMu.Lock()
+	defer r.wakeMu.Unlock()
+	for ch := range r.wakers[activityArn] {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (r *Router) subscribe(activityArn string) chan struct{} {
+	ch := make(chan struct{}, 1)
+	r.wakeMu.Lock()
+	defer r.wakeMu.Unlock()
+	set := r.wakers[activityArn]
+	if set == nil {
+		set = map[chan struct{}]bool{}
+		r.wakers[activityArn] = set
+	}
+	set[ch] = true
+	return ch
+}
+
+func (r *Router) unsubscribe(activityArn string, ch chan struct{}) {
+	r.wakeMu.Lock()
+	defer r.wakeMu.Unlock()
+	delete(r.wakers[activityArn], ch)
+	if len(r.wakers[activityArn]) == 0 {
+		delete(r.wakers, activityArn)
+	}
+}

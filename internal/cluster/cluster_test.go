@@ -1,0 +1,568 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/engine"
+	"github.com/batonhq/baton/internal/partition"
+	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/workflow"
+)
+
+// world is a fake store: the partitions' lease holders and the live nodes.
+type world struct {
+	mu     sync.Mutex
+	holder [partition.Count]string
+	addr   map[string]string // live nodes
+	tasks  map[string]*store.Task
+}
+
+func newWorld() *world {
+	return &world{addr: map[string]string{}, tasks: map[string]*store.Task{}}
+}
+
+type member struct {
+	w    *world
+	self string
+}
+
+func (m member) Acquire(_ context.Context, p int) (bool, error) {
+	m.w.mu.Lock()
+	defer m.w.mu.Unlock()
+	if m.w.holder[p] == "" {
+		m.w.holder[p] = m.self
+	}
+	return m.w.holder[p] == m.self, nil
+}
+
+func (m member) Release(_ context.Context, p int) error {
+	m.w.mu.Lock()
+	defer m.w.mu.Unlock()
+	if m.w.holder[p] == m.self {
+		m.w.holder[p] = ""
+	}
+	return nil
+}
+
+func (m member) Held() partition.Set {
+	m.w.mu.Lock()
+	defer m.w.mu.Unlock()
+	var s partition.Set
+	for p, h := range m.w.holder {
+		if h == m.self {
+			s = s.With(p)
+		}
+	}
+	return s
+}
+
+// die ends a node's session: the database frees its leases.
+func (w *world) die(node string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.addr, node)
+	for p, h := range w.holder {
+		if h == node {
+			w.holder[p] = ""
+		}
+	}
+}
+
+func (w *world) Nodes(context.Context) ([]Node, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []Node
+	for h, a := range w.addr {
+		out = append(out, Node{Holder: h, Addr: a})
+	}
+	return out, nil
+}
+
+func (w *world) Owners(context.Context) ([]Owner, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]Owner, partition.Count)
+	for p, h := range w.holder {
+		if _, live := w.addr[h]; !live {
+			h = ""
+		}
+		out[p] = Owner{Part: p, Holder: h}
+	}
+	return out, nil
+}
+
+func (w *world) GetTask(_ context.Context, token string) (*store.Task, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if t, ok := w.tasks[token]; ok {
+		return t, nil
+	}
+	return nil, store.ErrNotFound
+}
+
+func (w *world) QueuedActivityTasks(_ context.Context, activityArn string, _ int) ([]*store.Task, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []*store.Task
+	for _, t := range w.tasks {
+		if t.ActivityArn == activityArn && t.State == store.TaskQueued {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// fakeEngine records the calls that reach it.
+type fakeEngine struct {
+	name  string
+	mu    sync.Mutex
+	owned partition.Set
+	busy  partition.Set
+	calls []string
+	tasks map[string]*store.Task // queued activity tasks by token
+}
+
+var errNotHere = errors.New("not owner")
+
+func (e *fakeEngine) owns(arn string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.owned.Has(partition.Of(arn))
+}
+
+func (e *fakeEngine) record(s string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.calls = append(e.calls, s)
+}
+
+func (e *fakeEngine) Start(_ context.Context, req engine.StartRequest) (*store.Execution, error) {
+	if !e.owns(req.ExecutionArn) {
+		return nil, notOwnerErr()
+	}
+	e.record("start " + req.ExecutionArn)
+	return &store.Execution{Arn: req.ExecutionArn, Status: workflow.StatusRunning, Input: req.Input}, nil
+}
+func (e *fakeEngine) StartSync(_ context.Context, req engine.StartRequest) (*store.Execution, error) {
+	e.record("sync " + req.ExecutionArn)
+	return &store.Execution{Arn: req.ExecutionArn}, nil
+}
+func (e *fakeEngine) StartNested(ctx context.Context, req engine.StartRequest, parentToken string) (*store.Execution, error) {
+	e.record("nested " + parentToken)
+	return e.Start(ctx, req)
+}
+func (e *fakeEngine) Stop(_ context.Context, arn, errName, cause string) (*store.Execution, error) {
+	if !e.owns(arn) {
+		return nil, notOwnerErr()
+	}
+	if strings.HasSuffix(arn, ":missing") {
+		return nil, apierr.New(apierr.ExecutionDoesNotExist, "Execution Does Not Exist: '%s'", arn)
+	}
+	e.record("stop " + arn + " " + errName + " " + cause)
+	return &store.Execution{Arn: arn, Status: workflow.StatusAborted}, nil
+}
+func (e *fakeEngine) Redrive(_ context.Context, arn string) (*store.Execution, error) {
+	e.record("redrive " + arn)
+	return &store.Execution{Arn: arn}, nil
+}
+func (e *fakeEngine) RetryFrom(_ context.Context, arn, step string) (*store.Execution, error) {
+	e.record("retry " + arn + " " + step)
+	return &store.Execution{Arn: arn}, nil
+}
+func (e *fakeEngine) SendTaskSuccess(_ context.Context, token, output string) error {
+	e.record("success " + token + " " + output)
+	return nil
+}
+func (e *fakeEngine) SendTaskFailure(_ context.Context, token, errName, cause string) error {
+	e.record("failure " + token + " " + errName)
+	return nil
+}
+func (e *fakeEngine) SendTaskHeartbeat(_ context.Context, token string) error {
+	e.record("heartbeat " + token)
+	return nil
+}
+func (e *fakeEngine) TokenExecution(context.Context, string) (string, error) {
+	return "", apierr.New(apierr.InvalidToken, "Invalid Token")
+}
+func (e *fakeEngine) GetActivityTask(ctx context.Context, _, _ string) (*store.Task, error) {
+	<-ctx.Done()
+	return nil, nil
+}
+func (e *fakeEngine) RunTestTask(context.Context, workflow.RunTask) engine.TaskOutcome {
+	return engine.TaskOutcome{}
+}
+func (e *fakeEngine) DeliverResult(_ context.Context, token string, o engine.TaskOutcome) error {
+	e.record(fmt.Sprintf("deliver %s %v", token, o.OK))
+	return nil
+}
+func (e *fakeEngine) ClaimActivityTask(_ context.Context, token, worker string) (*store.Task, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t := e.tasks[token]
+	if t == nil {
+		return nil, nil
+	}
+	delete(e.tasks, token)
+	e.calls = append(e.calls, "claim "+token+" "+worker)
+	started := *t
+	started.State, started.WorkerName = store.TaskStarted, worker
+	return &started, nil
+}
+func (e *fakeEngine) Acquire(_ context.Context, parts partition.Set) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.owned |= parts
+	return nil
+}
+func (e *fakeEngine) Release(_ context.Context, parts partition.Set) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.owned &^= parts
+	return nil
+}
+func (e *fakeEngine) Owned() partition.Set {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.owned
+}
+func (e *fakeEngine) Busy() partition.Set {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.busy
+}
+
+func notOwnerErr() error {
+	return &apierr.Error{Code: engine.NotOwnerCode, Status: http.StatusServiceUnavailable, Message: "not owner"}
+}
+
+// node is one node of a fake cluster, with its internal API served.
+type node struct {
+	name string
+	eng  *fakeEngine
+	man  *Manager
+	rt   *Router
+	srv  *httptest.Server
+}
+
+var key = []byte("0123456789abcdef0123456789abcdef")
+
+func addNode(t *testing.T, w *world, name string) *node {
+	t.Helper()
+	eng := &fakeEngine{name: name, tasks: map[string]*store.Task{}}
+	n := &node{name: name, eng: eng}
+	n.srv = httptest.NewServer(Handler(eng, key))
+	t.Cleanup(n.srv.Close)
+	n.rt = NewRouter(eng, w, name, key, quiet)
+	n.rt.MaxWait = 2 * time.Second
+	n.man = NewManager(name, member{w, name}, w, eng, time.Millisecond, quiet)
+	w.mu.Lock()
+	w.addr[name] = n.srv.URL
+	w.mu.Unlock()
+	return n
+}
+
+// settle runs rounds on every node until the partitions stop moving.
+func settle(t *testing.T, nodes ...*node) {
+	t.Helper()
+	ctx := context.Background()
+	for i := 0; i < 50; i++ {
+		for _, n := range nodes {
+			if err := n.man.Round(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func arnIn(p int, name string) string {
+	for i := 0; ; i++ {
+		arn := fmt.Sprintf("arn:aws:states:us-east-1:123456789012:execution:wf%d:%s", i, name)
+		if partition.Of(arn) == p {
+			return arn
+		}
+	}
+}
+
+func TestRankMovesOnlyWhatAJoiningNodeGains(t *testing.T) {
+	two := []string{"a", "b"}
+	three := []string{"a", "b", "c"}
+	count := map[string]int{}
+	for p := 0; p < partition.Count; p++ {
+		before, after := Rank(p, two), Rank(p, three)
+		count[after]++
+		if after != before && after != "c" {
+			t.Errorf("partition %d moved from %s to %s when c joined", p, before, after)
+		}
+	}
+	for _, n := range three {
+		if count[n] < 12 || count[n] > 32 {
+			t.Errorf("node %s ranks first for %d of %d partitions", n, count[n], partition.Count)
+		}
+	}
+}
+
+func TestManagersDivideThePartitions(t *testing.T) {
+	w := newWorld()
+	a := addNode(t, w, "a")
+	settle(t, a)
+	if got := a.eng.Owned(); got != partition.All {
+		t.Fatalf("a single node owns %d partitions, want all", got.Len())
+	}
+	b := addNode(t, w, "b")
+	c := addNode(t, w, "c")
+	settle(t, a, b, c)
+	check := func(nodes ...*node) {
+		t.Helper()
+		live := []string{}
+		for _, n := range nodes {
+			live = append(live, n.name)
+		}
+		var union partition.Set
+		for _, n := range nodes {
+			o := n.eng.Owned()
+			if union&o != 0 {
+				t.Fatalf("partitions %v owned twice", (union & o).List())
+			}
+			union |= o
+			for _, p := range o.List() {
+				if Rank(p, live) != n.name {
+					t.Errorf("%s owns %d, which ranks %s first", n.name, p, Rank(p, live))
+				}
+			}
+			if member := (member{w, n.name}).Held(); member != o {
+				t.Errorf("%s's engine owns %v but its leases are %v", n.name, o.List(), member.List())
+			}
+		}
+		if union != partition.All {
+			t.Fatalf("partitions %v owned by nobody", (partition.All &^ union).List())
+		}
+	}
+	check(a, b, c)
+
+	// A busy partition is not given up to rebalance; it moves once idle.
+	d := addNode(t, w, "d")
+	var dWants partition.Set
+	for p := 0; p < partition.Count; p++ {
+		if Rank(p, []string{"a", "b", "c", "d"}) == "d" {
+			dWants = dWants.With(p)
+		}
+	}
+	p0 := dWants.List()[0]
+	var busyOwner *node
+	for _, n := range []*node{a, b, c} {
+		if n.eng.Owned().Has(p0) {
+			busyOwner = n
+		}
+	}
+	busyOwner.eng.mu.Lock()
+	busyOwner.eng.busy = partition.SetOf(p0)
+	busyOwner.eng.mu.Unlock()
+	settle(t, a, b, c, d)
+	if !busyOwner.eng.Owned().Has(p0) {
+		t.Fatalf("partition %d was taken from %s while a task of it ran", p0, busyOwner.name)
+	}
+	busyOwner.eng.mu.Lock()
+	busyOwner.eng.busy = 0
+	busyOwner.eng.mu.Unlock()
+	settle(t, a, b, c, d)
+	check(a, b, c, d)
+
+	// kill -9 of c: its session ends, the others take its partitions.
+	w.die("c")
+	c.eng.Release(context.Background(), partition.All)
+	settle(t, a, b, d)
+	check(a, b, d)
+
+	// A graceful stop of d hands its partitions over at once.
+	d.man.Drain(context.Background())
+	if d.eng.Owned() != 0 || (member{w, "d"}).Held() != 0 {
+		t.Fatalf("d still owns %v after Drain", d.eng.Owned().List())
+	}
+	d.man.Round(context.Background()) // a drained node takes nothing
+	if d.eng.Owned() != 0 {
+		t.Fatalf("a drained node took partitions")
+	}
+	w.die("d")
+	settle(t, a, b)
+	check(a, b)
+}
+
+func TestOrphanGoesToAnyNodeWhenTheBestDoesNotTakeIt(t *testing.T) {
+	w := newWorld()
+	a := addNode(t, w, "a")
+	w.mu.Lock()
+	w.addr["ghost"] = "http://127.0.0.1:1" // live in the store, but takes nothing
+	w.mu.Unlock()
+	settle(t, a)
+	if a.eng.Owned() != partition.All {
+		t.Fatalf("a owns %d partitions; those the silent node ranks first for were never taken", a.eng.Owned().Len())
+	}
+}
+
+func TestRouterForwardsToTheOwner(t *testing.T) {
+	w := newWorld()
+	a, b := addNode(t, w, "a"), addNode(t, w, "b")
+	settle(t, a, b)
+	ctx := context.Background()
+	onA := arnIn(a.eng.Owned().List()[0], "x")
+	onB := arnIn(b.eng.Owned().List()[0], "y")
+	for _, arn := range []string{onA, onB} {
+		x, err := a.rt.Start(ctx, engine.StartRequest{ExecutionArn: arn, Input: `{"k":1}`})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if x.Arn != arn || x.Input != `{"k":1}` {
+			t.Fatalf("Start answered %+v", x)
+		}
+	}
+	if got := fmt.Sprint(a.eng.calls, b.eng.calls); got != fmt.Sprintf("[start %s] [start %s]", onA, onB) {
+		t.Fatalf("calls: %s", got)
+	}
+	// Errors keep their code across the hop.
+	_, err := a.rt.Stop(ctx, onB[:strings.LastIndex(onB, ":")]+":missing", "E", "c")
+	var ae *apierr.Error
+	if !errors.As(err, &ae) || ae.Code != apierr.ExecutionDoesNotExist {
+		t.Fatalf("Stop of a missing execution on b: %v", err)
+	}
+	// A token's call goes to its execution's owner.
+	w.mu.Lock()
+	w.tasks["tok"] = &store.Task{Token: "tok", ExecutionArn: onB}
+	w.mu.Unlock()
+	if err := a.rt.SendTaskSuccess(ctx, "tok", `"out"`); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.rt.DeliverResult(ctx, "tok", engine.TaskOutcome{OK: true}); err != nil {
+		t.Fatal(err)
+	}
+	if last := b.eng.calls[len(b.eng.calls)-2:]; fmt.Sprint(last) != `[success tok "out" deliver tok true]` {
+		t.Fatalf("b's calls: %v", last)
+	}
+}
+
+func TestRouterFollowsAPartitionThatMoved(t *testing.T) {
+	w := newWorld()
+	a, b := addNode(t, w, "a"), addNode(t, w, "b")
+	settle(t, a, b)
+	ctx := context.Background()
+	p := b.eng.Owned().List()[0]
+	arn := arnIn(p, "moving")
+	a.rt.owner(ctx, p, true) // a's cache says b
+	// b gives p up and a takes it; a's cache is stale.
+	b.eng.Release(ctx, partition.SetOf(p))
+	member{w, "b"}.Release(ctx, p)
+	member{w, "a"}.Acquire(ctx, p)
+	a.eng.Acquire(ctx, partition.SetOf(p))
+	if _, err := a.rt.Start(ctx, engine.StartRequest{ExecutionArn: arn}); err != nil {
+		t.Fatal(err)
+	}
+	// The reverse: b's cache says a owns it, a gives it to b meanwhile.
+	b.rt.owner(ctx, p, true)
+	a.eng.Release(ctx, partition.SetOf(p))
+	member{w, "a"}.Release(ctx, p)
+	go func() {
+		member{w, "b"}.Acquire(ctx, p)
+		b.eng.Acquire(ctx, partition.SetOf(p))
+	}()
+	if _, err := b.rt.Stop(ctx, arn, "E", "c"); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.eng.calls) != 1 || !strings.HasPrefix(b.eng.calls[0], "stop ") {
+		t.Fatalf("b's calls: %v", b.eng.calls)
+	}
+}
+
+func TestRouterWaitsThenAnswers503ForAPartitionNobodyRuns(t *testing.T) {
+	w := newWorld()
+	a := addNode(t, w, "a")
+	a.rt.MaxWait = 100 * time.Millisecond
+	_, err := a.rt.Start(context.Background(), engine.StartRequest{ExecutionArn: arnIn(3, "x")})
+	var ae *apierr.Error
+	if !errors.As(err, &ae) || ae.Code != apierr.ServiceUnavailable || !strings.Contains(ae.Message, "retry") {
+		t.Fatalf("err = %v, want 503 saying to retry", err)
+	}
+}
+
+func TestInternalAPINeedsTheClusterKey(t *testing.T) {
+	w := newWorld()
+	a := addNode(t, w, "a")
+	for _, auth := range []string{"", "Baton-Cluster 00", authToken([]byte("another cluster's key...........!"))} {
+		req, _ := http.NewRequest(http.MethodPost, a.srv.URL+Path, strings.NewReader(`{"op":"stop","arn":"x"}`))
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("Authorization %q: %s, want 401", auth, resp.Status)
+		}
+	}
+	resp, err := http.Get(a.srv.URL + Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("GET: %s", resp.Status)
+	}
+	if len(a.eng.calls) != 0 {
+		t.Fatalf("calls reached the engine: %v", a.eng.calls)
+	}
+}
+
+func TestActivityPollOnAnyNode(t *testing.T) {
+	w := newWorld()
+	a, b := addNode(t, w, "a"), addNode(t, w, "b")
+	settle(t, a, b)
+	onB := arnIn(b.eng.Owned().List()[0], "act")
+	act := "arn:aws:states:us-east-1:123456789012:activity:resize"
+	task := &store.Task{Token: "t1", ExecutionArn: onB, ActivityArn: act, State: store.TaskQueued, Kind: store.TaskActivity}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	got := make(chan *store.Task, 1)
+	go func() {
+		t, _ := a.rt.GetActivityTask(ctx, act, "w1")
+		got <- t
+	}()
+	// The task is queued on b after a's poll began: the store's
+	// notification wakes it.
+	b.eng.mu.Lock()
+	b.eng.tasks["t1"] = task
+	b.eng.mu.Unlock()
+	w.mu.Lock()
+	w.tasks["t1"] = task
+	w.mu.Unlock()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		a.rt.Wake(act)
+		select {
+		case tk := <-got:
+			if tk == nil || tk.Token != "t1" || tk.WorkerName != "w1" {
+				t.Fatalf("poll got %+v", tk)
+			}
+			if fmt.Sprint(b.eng.calls) != "[claim t1 w1]" {
+				t.Fatalf("b's calls: %v", b.eng.calls)
+			}
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the poll on a never got b's task")
+		}
+	}
+}
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))

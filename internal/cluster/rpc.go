@@ -1,0 +1,258 @@
+package cluster
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/engine"
+	"github.com/batonhq/baton/internal/store"
+)
+
+// The nodes' internal API: one route, POST Path, taking a request and
+// answering a reply, authenticated by a token derived from the cluster's
+// key (which only the holders of the database's credentials can read).
+// It is mounted on the server's listener ahead of the public API's
+// authentication, and refuses any request without the token: a browser
+// cannot send the header cross-origin without a preflight, which the
+// route does not answer.
+const Path = "/internal/cluster/v1/call"
+
+// request is one forwarded engine call.
+type request struct {
+	Op          string               `json:"op"`
+	Arn         string               `json:"arn,omitempty"`
+	Start       *engine.StartRequest `json:"start,omitempty"`
+	ParentToken string               `json:"parentToken,omitempty"`
+	Nested      bool                 `json:"nested,omitempty"`
+	Token       string               `json:"token,omitempty"`
+	Output      string               `json:"output,omitempty"`
+	Error       string               `json:"error,omitempty"`
+	Cause       string               `json:"cause,omitempty"`
+	Step        string               `json:"step,omitempty"`
+	Worker      string               `json:"worker,omitempty"`
+	Outcome     *engine.TaskOutcome  `json:"outcome,omitempty"`
+}
+
+const (
+	opStart         = "start"
+	opStop          = "stop"
+	opRedrive       = "redrive"
+	opRetryFrom     = "retryFrom"
+	opTaskSuccess   = "taskSuccess"
+	opTaskFailure   = "taskFailure"
+	opTaskHeartbeat = "taskHeartbeat"
+	opDeliver       = "deliver"
+	opClaim         = "claim"
+)
+
+// reply is a forwarded call's answer.
+type reply struct {
+	Execution *store.Execution `json:"execution,omitempty"`
+	Task      *store.Task      `json:"task,omitempty"`
+	Err       *replyError      `json:"err,omitempty"`
+}
+
+type replyError struct {
+	Code     string `json:"code"`
+	Status   int    `json:"status"`
+	Message  string `json:"message"`
+	NotOwner bool   `json:"notOwner,omitempty"`
+}
+
+// errNotOwner is a node's answer for a partition it does not own (any
+// more): the router asks the store who does and tries there.
+type errNotOwner struct{ msg string }
+
+func (e *errNotOwner) Error() string { return e.msg }
+
+func isNotOwner(err error) bool {
+	var n *errNotOwner
+	return errors.As(err, &n) || engine.IsNotOwner(err)
+}
+
+// maxRequestBytes bounds a forwarded call: a start carries a definition
+// and an input, each bounded by the server's payload limits.
+const maxRequestBytes = 64 << 20
+
+// authToken is the header value proving a node holds the cluster's key.
+func authToken(key []byte) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("baton cluster rpc v1"))
+	return "Baton-Cluster " + hex.EncodeToString(m.Sum(nil))
+}
+
+// Handler serves the internal API for the other nodes, on this node's
+// engine only (a call is never forwarded twice).
+func Handler(eng Engine, key []byte) http.Handler {
+	want := []byte(authToken(key))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "POST only", http.StatusMethodNotAllowed)
+			return
+		}
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			http.Error(w, "this route is for the nodes of the cluster: the cluster key's token is missing or wrong", http.StatusUnauthorized)
+			return
+		}
+		var req request
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequestBytes))
+		if err := dec.Decode(&req); err != nil {
+			http.Error(w, "reading the request: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		out := serve(r.Context(), eng, &req)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(out)
+	})
+}
+
+// serve runs a forwarded call on eng.
+func serve(ctx context.Context, eng Engine, req *request) *reply {
+	var out reply
+	var err error
+	switch req.Op {
+	case opStart:
+		if req.Start == nil {
+			err = apierr.New(apierr.ValidationException, "start without a request")
+			break
+		}
+		if req.Nested {
+			out.Execution, err = eng.StartNested(ctx, *req.Start, req.ParentToken)
+		} else {
+			out.Execution, err = eng.Start(ctx, *req.Start)
+		}
+	case opStop:
+		out.Execution, err = eng.Stop(ctx, req.Arn, req.Error, req.Cause)
+	case opRedrive:
+		out.Execution, err = eng.Redrive(ctx, req.Arn)
+	case opRetryFrom:
+		out.Execution, err = eng.RetryFrom(ctx, req.Arn, req.Step)
+	case opTaskSuccess:
+		err = eng.SendTaskSuccess(ctx, req.Token, req.Output)
+	case opTaskFailure:
+		err = eng.SendTaskFailure(ctx, req.Token, req.Error, req.Cause)
+	case opTaskHeartbeat:
+		err = eng.SendTaskHeartbeat(ctx, req.Token)
+	case opDeliver:
+		if req.Outcome == nil {
+			err = apierr.New(apierr.ValidationException, "deliver without an outcome")
+			break
+		}
+		err = eng.DeliverResult(ctx, req.Token, *req.Outcome)
+	case opClaim:
+		out.Task, err = eng.ClaimActivityTask(ctx, req.Token, req.Worker)
+	default:
+		err = apierr.New(apierr.ValidationException, "unknown operation %q", req.Op)
+	}
+	if err != nil {
+		out.Execution, out.Task = nil, nil
+		out.Err = encodeError(err)
+	}
+	return &out
+}
+
+func encodeError(err error) *replyError {
+	if engine.IsNotOwner(err) {
+		return &replyError{Code: apierr.ServiceUnavailable, Status: http.StatusServiceUnavailable, Message: err.Error(), NotOwner: true}
+	}
+	var ae *apierr.Error
+	if errors.As(err, &ae) {
+		return &replyError{Code: ae.Code, Status: ae.Status, Message: ae.Message}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &replyError{Code: apierr.ServiceUnavailable, Status: http.StatusServiceUnavailable, Message: "the call was cancelled: " + err.Error()}
+	}
+	return &replyError{Code: apierr.InternalServerError, Status: http.StatusInternalServerError, Message: err.Error()}
+}
+
+func (e *replyError) err() error {
+	if e.NotOwner {
+		return &errNotOwner{msg: e.Message}
+	}
+	return &apierr.Error{Code: e.Code, Status: e.Status, Message: e.Message}
+}
+
+// client calls other nodes.
+type client struct {
+	http *http.Client
+	auth string
+}
+
+func newClient(key []byte) *client {
+	tr := &http.Transport{
+		DialContext:           (&net.Dialer{Timeout: 3 * time.Second, KeepAlive: 15 * time.Second}).DialContext,
+		MaxIdleConnsPerHost:   32,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   5 * time.Second,
+		ResponseHeaderTimeout: 90 * time.Second,
+		// Another node is reached directly, never through the
+		// environment's proxy.
+		Proxy: nil,
+	}
+	return &client{http: &http.Client{Transport: tr}, auth: authToken(key)}
+}
+
+// call sends req to the node at addr (its base URL).
+func (c *client) call(ctx context.Context, addr string, req *request) (*store.Execution, error) {
+	out, err := c.do(ctx, addr, req)
+	if err != nil {
+		return nil, err
+	}
+	return out.Execution, nil
+}
+
+func (c *client) start(ctx context.Context, addr string, sr engine.StartRequest, parentToken string, nested bool) (*store.Execution, error) {
+	return c.call(ctx, addr, &request{Op: opStart, Start: &sr, ParentToken: parentToken, Nested: nested})
+}
+
+func (c *client) claim(ctx context.Context, addr, token, worker string) (*store.Task, error) {
+	out, err := c.do(ctx, addr, &request{Op: opClaim, Token: token, Worker: worker})
+	if err != nil {
+		return nil, err
+	}
+	return out.Task, nil
+}
+
+func (c *client) do(ctx context.Context, addr string, req *request) (*reply, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(addr, "/")+Path, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	hr.Header.Set("Authorization", c.auth)
+	resp, err := c.http.Do(hr)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+		return nil, apierr.New(apierr.ServiceUnavailable, "the cluster's node %s answered %s: %s", addr, resp.Status, strings.TrimSpace(string(msg)))
+	}
+	var out reply
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxRequestBytes)).Decode(&out); err != nil {
+		return nil, fmt.Errorf("reading the answer of the cluster's node %s: %w", addr, err)
+	}
+	if out.Err != nil {
+		return nil, out.Err.err()
+	}
+	return &out, nil
+}

@@ -1,0 +1,154 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/batonhq/baton/internal/cluster"
+	"github.com/batonhq/baton/internal/engine"
+	"github.com/batonhq/baton/internal/partition"
+	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/postgres"
+)
+
+// The server as a node of a cluster (--cluster, PostgreSQL only): every
+// node serves every API and runs the executions of the partitions it owns
+// (package cluster).
+
+// directory is the cluster's directory in a PostgreSQL store.
+type directory struct{ db *postgres.Store }
+
+func (d directory) Nodes(ctx context.Context) ([]cluster.Node, error) {
+	ns, err := d.db.ClusterNodes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]cluster.Node, len(ns))
+	for i, n := range ns {
+		out[i] = cluster.Node{Holder: n.Holder, Addr: n.Addr}
+	}
+	return out, nil
+}
+
+func (d directory) Owners(ctx context.Context) ([]cluster.Owner, error) {
+	os, err := d.db.PartitionOwners(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]cluster.Owner, len(os))
+	for i, o := range os {
+		out[i] = cluster.Owner{Part: o.Part, Holder: o.Holder}
+	}
+	return out, nil
+}
+
+func (d directory) GetTask(ctx context.Context, token string) (*store.Task, error) {
+	return d.db.GetTask(ctx, token)
+}
+
+func (d directory) QueuedActivityTasks(ctx context.Context, activityArn string, limit int) ([]*store.Task, error) {
+	return d.db.QueuedActivityTasks(ctx, activityArn, limit)
+}
+
+// remote is the engine's way to the executions of other partitions: the
+// router, set once it is made (it needs the engine).
+type remote struct {
+	r atomic.Pointer[cluster.Router]
+}
+
+func (x *remote) Stop(ctx context.Context, arn, errName, cause string) (*store.Execution, error) {
+	return x.r.Load().Stop(ctx, arn, errName, cause)
+}
+
+func (x *remote) DeliverResult(ctx context.Context, token string, outcome engine.TaskOutcome) error {
+	return x.r.Load().DeliverResult(ctx, token, outcome)
+}
+
+// advertiseURL is the base URL the other nodes call this one at: the
+// flag's, else the listener's address (its host name when it listens on
+// every address).
+func advertiseURL(cfg Config, ln net.Listener) (string, error) {
+	if cfg.AdvertiseURL != "" {
+		return strings.TrimRight(cfg.AdvertiseURL, "/"), nil
+	}
+	host, port, err := net.SplitHostPort(ln.Addr().String())
+	if err != nil {
+		return "", err
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		h, err := os.Hostname()
+		if err != nil {
+			return "", fmt.Errorf("naming this node for the others: %w; set --advertise-url", err)
+		}
+		host = h
+	}
+	scheme := "http"
+	if cfg.TLS.CertFile != "" {
+		scheme = "https"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port), nil
+}
+
+// withClusterRoute serves the nodes' internal API ahead of the public
+// routes: it has its own authentication (the cluster key) and is never
+// audited as a user's call.
+func withClusterRoute(public, internal http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == cluster.Path {
+			internal.ServeHTTP(w, r)
+			return
+		}
+		public.ServeHTTP(w, r)
+	})
+}
+
+// busLeader runs the event bus and the sweeps (schedules, triggers,
+// rules, data arrival, notifications, retention) on the node that owns
+// partition 0, so that one node at a time consumes the outbox: they move
+// with that partition.
+type busLeader struct {
+	mu      sync.Mutex
+	start   func() (stop func())
+	stop    func()
+	running bool
+}
+
+func (b *busLeader) took(parts partition.Set) {
+	if !parts.Has(busPartition) {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.running {
+		b.stop, b.running = b.start(), true
+	}
+}
+
+func (b *busLeader) giving(parts partition.Set) {
+	if !parts.Has(busPartition) {
+		return
+	}
+	b.halt()
+}
+
+func (b *busLeader) halt() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.running {
+		b.stop()
+		b.running = false
+	}
+}
+
+// busPartition is the partition whose owner runs the cluster's bus.
+const busPartition = 0
+
+// errNotCluster refuses --cluster without PostgreSQL.
+var errNotCluster = errors.New("--cluster needs a PostgreSQL store (--store postgres://...): with SQLite one server runs everything")
