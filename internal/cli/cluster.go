@@ -3,10 +3,14 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/batonhq/baton/client"
 )
 
 func newClusterCmd() *cobra.Command {
@@ -15,8 +19,9 @@ func newClusterCmd() *cobra.Command {
 		Short: "See the servers that share a Baton server's store",
 		Long: `A server on PostgreSQL (baton server --store postgres://...) shares its
 database with the other servers started on it: one is active and runs the
-executions, the others are standbys that take over when it stops or dies
-(docs/operations.md). A server on SQLite is alone.`,
+executions, the others are standbys that take over when it stops or dies.
+With --cluster every server is active: each runs the executions of the
+partitions it owns (docs/operations.md). A server on SQLite is alone.`,
 		Example: `  baton cluster status
   baton cluster status --output json`,
 		Args: cobra.NoArgs,
@@ -30,11 +35,14 @@ func newClusterStatusCmd() *cobra.Command {
 	var f remoteFlags
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "List the servers of the store: the active one and the standbys",
+		Short: "List the servers of the store: the active one and the standbys, or a cluster's nodes and partitions",
 		Long: `Status asks the server (the active one: standbys do not listen) for the
 servers of its store: their names (host and process id), roles, since
-when, and their addresses as the database sees them. Needs a viewer role
-on every namespace.`,
+when, and their addresses as the database sees them. On a cluster
+(--cluster) it lists the nodes, the addresses they call each other at,
+and the partitions each owns; partitions without an owner are moving
+(a node stopped or died, and another takes them within seconds). Needs a
+viewer role on every namespace.`,
 		Example: `  baton cluster status
   BATON_SERVER=https://baton.example.com baton cluster status -o json`,
 		Args: cobra.NoArgs,
@@ -51,6 +59,9 @@ on every namespace.`,
 				return printJSON(cmd.OutOrStdout(), st)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "store: %s\n", st.Store)
+			if len(st.Partitions) > 0 {
+				return printClusterPartitions(cmd.OutOrStdout(), st)
+			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "NODE\tROLE\tSINCE\tADDRESS\tEPOCH")
 			for _, n := range st.Nodes {
@@ -68,4 +79,54 @@ on every namespace.`,
 	}
 	addRemoteFlags(cmd, &f, true)
 	return cmd
+}
+
+// printClusterPartitions prints a cluster's nodes with the partitions
+// each owns, and those without an owner.
+func printClusterPartitions(out io.Writer, st *client.Cluster) error {
+	owned := map[string][]int{}
+	for _, p := range st.Partitions {
+		owned[p.Owner] = append(owned[p.Owner], p.Partition)
+	}
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NODE\tROLE\tSINCE\tADDRESS\tPARTITIONS")
+	for _, n := range st.Nodes {
+		addr := n.Address
+		if addr == "" {
+			addr = "-"
+		}
+		parts := owned[n.Name]
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d: %s\n", n.Name, n.Role, n.Since.Local().Format(time.DateTime), addr, len(parts), ranges(parts))
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if moving := owned[""]; len(moving) > 0 {
+		fmt.Fprintf(out, "moving (no owner yet): %d: %s\n", len(moving), ranges(moving))
+	}
+	return nil
+}
+
+// ranges writes sorted numbers as ranges: 0-3,7,9-10.
+func ranges(ns []int) string {
+	if len(ns) == 0 {
+		return "-"
+	}
+	var b strings.Builder
+	for i := 0; i < len(ns); {
+		j := i
+		for j+1 < len(ns) && ns[j+1] == ns[j]+1 {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		if j > i {
+			fmt.Fprintf(&b, "%d-%d", ns[i], ns[j])
+		} else {
+			fmt.Fprintf(&b, "%d", ns[i])
+		}
+		i = j + 1
+	}
+	return b.String()
 }
