@@ -86,11 +86,18 @@ func newEngineMetrics(b *testing.B, dir, durability string, clk clock.Clock) (*e
 // runEngine runs an engine on st (of either store) with the clock clk,
 // and returns it with the registry of its metrics.
 func runEngine(b *testing.B, st store.Store, clk clock.Clock) (*engine.Engine, *prometheus.Registry) {
+	return runEngineWith(b, st, func(c *engine.Config) { c.Clock = clk })
+}
+
+// runEngineWith runs an engine on st with the configuration set changes.
+func runEngineWith(b *testing.B, st store.Store, set func(*engine.Config)) (*engine.Engine, *prometheus.Registry) {
 	reg := prometheus.NewRegistry()
-	eng, err := engine.New(engine.Config{Store: st, Log: quiet, Clock: clk, Metrics: engine.NewMetrics(reg),
+	cfg := engine.Config{Store: st, Log: quiet, Metrics: engine.NewMetrics(reg),
 		Classify: service.TaskClassifier("us-east-1", "123456789012"),
 		Languages: map[string]workflow.Language{asl.LanguageName: asl.NewLanguage(asl.LanguageOptions{
-			Options: asl.Options{MaxHistoryEvents: asl.DefaultMaxHistoryEvents}, Region: "us-east-1"})}})
+			Options: asl.Options{MaxHistoryEvents: asl.DefaultMaxHistoryEvents}, Region: "us-east-1"})}}
+	set(&cfg)
+	eng, err := engine.New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -241,6 +248,24 @@ func newClient(addr string) *sfnClient {
 
 func (c *sfnClient) call(op string, in any, out any) error {
 	return c.post("AWSStepFunctions."+op, "application/x-amz-json-1.0", in, out)
+}
+
+// get reads a native API route as JSON.
+func (c *sfnClient) get(path string, out any) error {
+	r, _ := http.NewRequest("GET", strings.TrimSuffix(c.url, "/")+path, nil)
+	if c.token != "" {
+		r.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.hc.Do(r)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		data, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("GET %s: %d %s", path, resp.StatusCode, data)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
 }
 
 // post sends one AWS JSON API call.
