@@ -129,6 +129,9 @@ type fakeEngine struct {
 	mu    sync.Mutex
 	owned partition.Set
 	busy  partition.Set
+	// late is busy for ReleaseIdle but not for Busy: work began between
+	// the two.
+	late  partition.Set
 	calls []string
 	tasks map[string]*store.Task // queued activity tasks by token
 }
@@ -230,6 +233,13 @@ func (e *fakeEngine) Release(_ context.Context, parts partition.Set) error {
 	defer e.mu.Unlock()
 	e.owned &^= parts
 	return nil
+}
+func (e *fakeEngine) ReleaseIdle(_ context.Context, parts partition.Set) (partition.Set, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	parts &^= e.busy | e.late
+	e.owned &^= parts
+	return parts, nil
 }
 func (e *fakeEngine) Owned() partition.Set {
 	e.mu.Lock()
@@ -396,6 +406,33 @@ func TestManagersDivideThePartitions(t *testing.T) {
 	w.die("d")
 	settle(t, a, b)
 	check(a, b)
+}
+
+// A partition whose built-in task was scheduled after the round read Busy
+// is not moved (the engine's ReleaseIdle keeps it), and its lease stays.
+func TestRebalanceKeepsAPartitionThatBecameBusy(t *testing.T) {
+	w := newWorld()
+	a := addNode(t, w, "a")
+	settle(t, a)
+	b := addNode(t, w, "b")
+	var p int
+	for p = 0; Rank(p, []string{"a", "b"}) != "b"; p++ {
+	}
+	a.eng.mu.Lock()
+	a.eng.late = partition.SetOf(p)
+	a.eng.mu.Unlock()
+	settle(t, a, b)
+	if !a.eng.Owned().Has(p) || !(member{w, "a"}).Held().Has(p) || b.eng.Owned().Has(p) {
+		t.Fatalf("partition %d moved while busy: a owns it %v, holds its lease %v; b owns it %v", p,
+			a.eng.Owned().Has(p), (member{w, "a"}).Held().Has(p), b.eng.Owned().Has(p))
+	}
+	a.eng.mu.Lock()
+	a.eng.late = 0
+	a.eng.mu.Unlock()
+	settle(t, a, b)
+	if a.eng.Owned().Has(p) || !b.eng.Owned().Has(p) {
+		t.Fatalf("partition %d did not move once idle", p)
+	}
 }
 
 func TestOrphanGoesToAnyNodeWhenTheBestDoesNotTakeIt(t *testing.T) {

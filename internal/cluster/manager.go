@@ -204,8 +204,18 @@ func (m *Manager) giveUp(ctx context.Context, parts partition.Set) {
 	if m.OnGiving != nil {
 		m.OnGiving(parts)
 	}
-	if err := m.eng.Release(ctx, parts); err != nil {
+	// A built-in task may have been scheduled since Busy was read: the
+	// engine keeps such partitions, atomically with its check.
+	idle, err := m.eng.ReleaseIdle(ctx, parts)
+	if err != nil {
 		m.log.Warn("cluster: stopping the work of partitions", "partitions", parts.List(), "err", err)
+		return
+	}
+	if kept := parts &^ idle; kept != 0 && m.OnTaken != nil {
+		m.OnTaken(kept) // still run here
+	}
+	parts = idle
+	if parts == 0 {
 		return
 	}
 	m.release(ctx, parts)

@@ -44,6 +44,9 @@ type Engine interface {
 	ClaimActivityTask(ctx context.Context, token, worker string) (*store.Task, error)
 	Acquire(ctx context.Context, parts partition.Set) error
 	Release(ctx context.Context, parts partition.Set) error
+	// ReleaseIdle releases those of parts with no built-in task running
+	// or scheduled, and returns them.
+	ReleaseIdle(ctx context.Context, parts partition.Set) (partition.Set, error)
 	Owned() partition.Set
 	Busy() partition.Set
 }
