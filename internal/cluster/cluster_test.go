@@ -134,6 +134,10 @@ type fakeEngine struct {
 	late  partition.Set
 	calls []string
 	tasks map[string]*store.Task // queued activity tasks by token
+	// claimGate, when set, holds ClaimActivityTask (told to claiming)
+	// until it is closed or the caller is gone; it claims anyway, as the
+	// engine does once the call reached its loop.
+	claimGate, claiming chan struct{}
 }
 
 var errNotHere = errors.New("not owner")
@@ -209,7 +213,14 @@ func (e *fakeEngine) DeliverResult(_ context.Context, token string, o engine.Tas
 	e.record(fmt.Sprintf("deliver %s %v", token, o.OK))
 	return nil
 }
-func (e *fakeEngine) ClaimActivityTask(_ context.Context, token, worker string) (*store.Task, error) {
+func (e *fakeEngine) ClaimActivityTask(ctx context.Context, token, worker string) (*store.Task, error) {
+	if e.claimGate != nil {
+		e.claiming <- struct{}{}
+		select {
+		case <-e.claimGate:
+		case <-ctx.Done():
+		}
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	t := e.tasks[token]
@@ -599,6 +610,43 @@ func TestActivityPollOnAnyNode(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the poll on a never got b's task")
 		}
+	}
+}
+
+// A task claimed on its node for a poll that ends meanwhile (its deadline)
+// still comes back to the poll: the owner stored it as started by the
+// worker, so that dropping it would leave it taken by nobody.
+func TestActivityClaimInFlightWhenThePollEnds(t *testing.T) {
+	w := newWorld()
+	a, b := addNode(t, w, "a"), addNode(t, w, "b")
+	settle(t, a, b)
+	onB := arnIn(b.eng.Owned().List()[0], "act")
+	act := "arn:aws:states:us-east-1:123456789012:activity:resize"
+	task := &store.Task{Token: "t1", ExecutionArn: onB, ActivityArn: act, State: store.TaskQueued, Kind: store.TaskActivity}
+	b.eng.tasks["t1"] = task
+	w.tasks["t1"] = task
+	b.eng.claimGate, b.eng.claiming = make(chan struct{}), make(chan struct{}, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	got := make(chan *store.Task, 1)
+	go func() {
+		t, _ := a.rt.GetActivityTask(ctx, act, "w1")
+		got <- t
+	}()
+	<-b.eng.claiming
+	cancel()
+	select {
+	case tk := <-got:
+		t.Fatalf("the poll ended with %+v while its claim was in flight", tk)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(b.eng.claimGate)
+	select {
+	case tk := <-got:
+		if tk == nil || tk.Token != "t1" || tk.WorkerName != "w1" {
+			t.Fatalf("poll got %+v, want the task claimed for it", tk)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the poll never ended")
 	}
 }
 
