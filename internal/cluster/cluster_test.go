@@ -446,6 +446,21 @@ func TestRebalanceKeepsAPartitionThatBecameBusy(t *testing.T) {
 	}
 }
 
+// A node whose session failed (its leases gone with it) still stops its
+// engine's work and the bus when it drains: another node runs them now.
+func TestDrainAfterTheLeasesWereLost(t *testing.T) {
+	w := newWorld()
+	a := addNode(t, w, "a")
+	settle(t, a)
+	var giving partition.Set
+	a.man.OnGiving = func(s partition.Set) { giving |= s }
+	w.die("a") // the database freed a's leases; its engine still runs them
+	a.man.Drain(context.Background())
+	if a.eng.Owned() != 0 || !giving.Has(0) {
+		t.Fatalf("after Drain: a's engine owns %d partitions; OnGiving got %v", a.eng.Owned().Len(), giving.List())
+	}
+}
+
 func TestOrphanGoesToAnyNodeWhenTheBestDoesNotTakeIt(t *testing.T) {
 	w := newWorld()
 	a := addNode(t, w, "a")

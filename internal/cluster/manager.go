@@ -252,18 +252,34 @@ func (m *Manager) Drain(ctx context.Context) {
 	defer m.mu.Unlock()
 	m.draining = true
 	held := m.member.Held()
-	if held == 0 {
+	// The engine may run partitions whose leases are gone (the member's
+	// session failed): their work stops too, and the bus with them.
+	parts := held | m.eng.Owned()
+	if parts == 0 {
 		return
 	}
 	if m.OnGiving != nil {
-		m.OnGiving(held)
+		m.OnGiving(parts)
 	}
-	if err := m.eng.Release(ctx, held); err != nil {
-		m.log.Warn("cluster: stopping the work of this node's partitions", "err", err)
+	if lost := parts &^ held; lost != 0 {
+		// Their commits are refused: only their work is stopped, without
+		// waiting long for a batch the store may not answer.
+		lctx, cancel := context.WithTimeout(ctx, lostDrainWait)
+		_ = m.eng.Release(lctx, lost)
+		cancel()
 	}
-	m.release(ctx, held)
+	if held != 0 {
+		if err := m.eng.Release(ctx, held); err != nil {
+			m.log.Warn("cluster: stopping the work of this node's partitions", "err", err)
+		}
+		m.release(ctx, held)
+	}
 	m.log.Info("cluster: handed over this node's partitions", "partitions", held.Len())
 }
+
+// lostDrainWait bounds Drain's wait for the work of partitions whose
+// leases were lost.
+const lostDrainWait = 2 * time.Second
 
 // Rank is the node of nodes that ranks highest for partition p
 // (rendezvous hashing); "" when nodes is empty.
