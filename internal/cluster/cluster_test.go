@@ -461,6 +461,56 @@ func TestDrainAfterTheLeasesWereLost(t *testing.T) {
 	}
 }
 
+// flakyMember's next Release fails after forgetting the lease's fence:
+// its lock stays taken (as a postgres.Member's when its session is busy
+// past the call's deadline).
+type flakyMember struct {
+	member
+	mu    sync.Mutex
+	fail  bool
+	stale partition.Set // locked, no longer held
+}
+
+func (f *flakyMember) Release(ctx context.Context, p int) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail {
+		f.fail = false
+		f.stale = f.stale.With(p)
+		return errors.New("the session is busy")
+	}
+	f.stale = f.stale.Without(p)
+	return f.member.Release(ctx, p)
+}
+
+func (f *flakyMember) Held() partition.Set {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.member.Held() &^ f.stale
+}
+
+// A partition whose lease's release failed half-way (fence forgotten,
+// lock kept) is released again, rather than left to nobody for ever.
+func TestFailedReleaseIsRetried(t *testing.T) {
+	w := newWorld()
+	a := addNode(t, w, "a")
+	fm := &flakyMember{member: member{w, "a"}}
+	a.man = NewManager("a", fm, w, a.eng, time.Millisecond, quiet)
+	settle(t, a)
+	fm.mu.Lock()
+	fm.fail = true
+	fm.mu.Unlock()
+	b := addNode(t, w, "b")
+	settle(t, a, b)
+	var union partition.Set
+	for _, n := range []*node{a, b} {
+		union |= n.eng.Owned()
+	}
+	if union != partition.All {
+		t.Fatalf("partitions %v run by nobody", (partition.All &^ union).List())
+	}
+}
+
 func TestOrphanGoesToAnyNodeWhenTheBestDoesNotTakeIt(t *testing.T) {
 	w := newWorld()
 	a := addNode(t, w, "a")

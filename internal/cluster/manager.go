@@ -131,8 +131,7 @@ func (m *Manager) Round(ctx context.Context) error {
 	}
 	held := m.member.Held()
 	m.round++
-	var take partition.Set
-	var give partition.Set
+	var take, give, stale partition.Set
 	busy := m.eng.Busy()
 	for _, o := range owners {
 		p := o.Part
@@ -145,6 +144,10 @@ func (m *Manager) Round(ctx context.Context) error {
 			if best != m.self && !busy.Has(p) && m.round >= m.keepUntil[p] && give.Len() < maxMovesPerRound {
 				give = give.With(p)
 			}
+		case o.Holder == m.self:
+			// Its lock is still taken but its lease no longer held: a
+			// release failed half-way. Nobody else can take it.
+			stale = stale.With(p)
 		case o.Holder == "":
 			m.freeFor[p]++
 			switch {
@@ -158,6 +161,9 @@ func (m *Manager) Round(ctx context.Context) error {
 		default:
 			m.freeFor[p] = 0
 		}
+	}
+	if stale &^= m.eng.Owned(); stale != 0 {
+		m.release(ctx, stale)
 	}
 	if give != 0 {
 		m.giveUp(ctx, give)
