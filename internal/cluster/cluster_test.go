@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -508,6 +509,31 @@ func TestFailedReleaseIsRetried(t *testing.T) {
 	}
 	if union != partition.All {
 		t.Fatalf("partitions %v run by nobody", (partition.All &^ union).List())
+	}
+}
+
+// Lost, told late of a partition that a round has taken again since (a
+// fresh lease the engine runs), leaves it.
+func TestLostLeavesAPartitionTakenAgain(t *testing.T) {
+	w := newWorld()
+	a := addNode(t, w, "a")
+	settle(t, a)
+	var halted atomic.Bool
+	a.man.OnGiving = func(s partition.Set) {
+		if s.Has(0) {
+			halted.Store(true)
+		}
+	}
+	a.man.Lost(partition.SetOf(0))
+	deadline := time.Now().Add(5 * time.Second)
+	for len(a.man.kick) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("Lost never kicked a round")
+		}
+		time.Sleep(time.Millisecond) // polling with a deadline
+	}
+	if !(member{w, "a"}).Held().Has(0) || !a.eng.Owned().Has(0) || halted.Load() {
+		t.Fatalf("Lost released the lease of partition 0 (or halted its bus), which the engine runs again")
 	}
 }
 

@@ -240,12 +240,19 @@ func (m *Manager) release(ctx context.Context, parts partition.Set) {
 // already dropped them): their leases are given back.
 func (m *Manager) Lost(parts partition.Set) {
 	go func() {
-		if m.OnGiving != nil {
-			m.OnGiving(parts)
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		m.release(ctx, parts&m.member.Held())
+		// Not while a round takes partitions; and not those a round took
+		// again since (the engine dropped these before telling): a fresh
+		// lease, and the bus with partition 0.
+		m.mu.Lock()
+		if parts &^= m.eng.Owned(); parts != 0 {
+			if m.OnGiving != nil {
+				m.OnGiving(parts)
+			}
+			m.release(ctx, parts&m.member.Held())
+		}
+		m.mu.Unlock()
 		m.Kick()
 	}()
 }
