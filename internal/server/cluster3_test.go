@@ -1,15 +1,18 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/batonhq/baton/internal/bundle"
 	"github.com/batonhq/baton/internal/partition"
 	"github.com/batonhq/baton/internal/pgtest"
 	"github.com/batonhq/baton/internal/service"
@@ -206,5 +209,53 @@ func waitExecution(t *testing.T, s *Server, arn, want string) {
 		}
 		got = d.Status
 		return got == want
+	})
+}
+
+// TestClusterDeployReachesTheBusLeader: a workflow deployed through a node
+// that does not run the bus (the owner of partition 0 runs it) is seen by
+// the bus's triggers: its schedule is explained, and would fire, there.
+func TestClusterDeployReachesTheBusLeader(t *testing.T) {
+	dsn := pgtest.Start(t).NewDatabase(t)
+	a := startNode(t, dsn, "node-a")
+	defer a.Shutdown(context.Background())
+	b := startNode(t, dsn, "node-b")
+	defer b.Shutdown(context.Background())
+	owners := balanced(t, a.Addr(), "node-a", "node-b")
+	leader, other := a, b
+	if owners[busPartition] == "node-b" {
+		leader, other = b, a
+	}
+	ctx := context.Background()
+	explain := func(name string) string {
+		res, err := http.Get("http://" + leader.Addr() + "/api/v1/workflows/" + name + "/triggers")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return string(body)
+	}
+	// The leader's triggers read the catalog before the deploy.
+	if _, err := other.Service().CreateStateMachine(ctx, &service.CreateStateMachineInput{Name: "probe",
+		RoleArn: "arn:aws:iam::123456789012:role/r", Definition: `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`}); err != nil {
+		t.Fatal(err)
+	}
+	if got := explain("probe"); !strings.Contains(got, "no trigger") {
+		t.Fatalf("explain of a workflow without trigger: %s", got)
+	}
+	pb := &bundle.Bundle{Files: []bundle.File{{Name: "pipeline.yaml", Mode: 0o644,
+		Data: []byte("name: nightly\ntrigger:\n  schedule: {cron: \"0 6 * * *\"}\nsteps:\n  - {name: a, command: [\"true\"]}\n")}}}
+	put, err := other.Service().PutBundle(ctx, bytes.NewReader(pb.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Service().DeployPipeline(ctx, &service.DeployPipelineInput{Bundle: put.Digest}); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	poll(t, 10*time.Second, "the bus's node to see the schedule deployed elsewhere", func() bool {
+		got = explain("nightly")
+		return strings.Contains(got, "0 6 * * *")
 	})
 }

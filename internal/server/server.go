@@ -42,6 +42,7 @@ import (
 	"github.com/batonhq/baton/internal/server/sfnapi"
 	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/postgres"
 	"github.com/batonhq/baton/internal/store/retrying"
 	"github.com/batonhq/baton/internal/store/sqlite"
 	"github.com/batonhq/baton/internal/tasklog"
@@ -459,14 +460,29 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	triggers := events.NewTriggers(events.TriggerOptions{Store: st, Region: region, DefaultAccount: account, Log: cfg.Log, RequireGrants: authOn})
 	arrivals := newArrivals(cfg, st, bus, resolver, region, account)
 	notifier := newNotifier(cfg, st, bus, reg, account)
+	// workflowsChanged makes the triggers, the arrivals and the
+	// notifications read the workflows again.
+	workflowsChanged := func() {
+		triggers.Changed()
+		bus.Wake(events.TriggersConsumer)
+		arrivals.Changed()
+		bus.Wake(events.ArrivalsConsumer)
+		notifier.Changed()
+	}
 	svc := service.New(service.Config{Region: cfg.Region, AccountID: cfg.AccountID, MaxPayloadBytes: cfg.MaxPayloadBytes,
 		DisabledResource: resolver.Disabled, MaxTaskLogBytes: cfg.MaxTaskLogBytes, Bundles: bundles, RequireGrants: authOn,
 		OnWorkflowsChanged: func() {
-			triggers.Changed()
-			bus.Wake(events.TriggersConsumer)
-			arrivals.Changed()
-			bus.Wake(events.ArrivalsConsumer)
-			notifier.Changed()
+			workflowsChanged()
+			if cfg.Cluster {
+				// The node running the bus may be another.
+				go func() {
+					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+					defer cancel()
+					if err := opened.pg.NotifyWorkflowsChanged(ctx); err != nil {
+						cfg.Log.Warn("telling the cluster's nodes that workflows changed", "err", err)
+					}
+				}()
+			}
 		},
 		Notifications: notifier,
 		PutBusEvents:  bus.Put, MaxRulesPerBus: cfg.MaxRulesPerBus, MaxTargetsPerRule: cfg.MaxTargetsPerRule}, st, svcEngine)
@@ -561,7 +577,17 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			m.Run(runCtx)
 		}()
 		go func() {
-			if err := opened.pg.ListenActivities(runCtx, router.Wake); err != nil && runCtx.Err() == nil {
+			notice := func(what string) {
+				switch what {
+				case postgres.WorkflowsChanged:
+					workflowsChanged()
+					return
+				case "": // notifications may have been missed
+					workflowsChanged()
+				}
+				router.Wake(what)
+			}
+			if err := opened.pg.ListenActivities(runCtx, notice); err != nil && runCtx.Err() == nil {
 				cfg.Log.Warn("listening for the cluster's activity tasks", "err", err)
 			}
 		}()

@@ -485,6 +485,23 @@ func activitiesQueued(tr *store.Transition, seen map[string]bool, out []string) 
 // notifyQuery notifies activityChannel of each activity ARN of $1.
 const notifyQuery = `SELECT pg_notify('` + activityChannel + `', a) FROM unnest($1::text[]) AS a`
 
+// WorkflowsChanged is what ListenActivities passes its fn, never an
+// activity ARN, when a member said that the workflows changed
+// (NotifyWorkflowsChanged).
+const WorkflowsChanged = "baton:workflows-changed"
+
+// NotifyWorkflowsChanged tells the members listening (ListenActivities)
+// that workflows were deployed, changed or deleted: the node running the
+// cluster's triggers reads them again.
+func (s *Store) NotifyWorkflowsChanged(ctx context.Context) error {
+	q, err := s.read()
+	if err != nil {
+		return err
+	}
+	_, err = q.Exec(ctx, `SELECT pg_notify($1, $2)`, activityChannel, WorkflowsChanged)
+	return classify(err)
+}
+
 // listenIdle is how long ListenActivities waits for a notification before
 // it checks that its connection still works.
 const listenIdle = 30 * time.Second
@@ -494,7 +511,9 @@ const listenIdle = 30 * time.Second
 // ends (it then returns nil). It listens on a connection of its own and
 // reconnects when it fails; notifications sent meanwhile are lost, so
 // after reconnecting it calls fn("") once: any activity may have queued
-// tasks since. fn runs on ListenActivities' goroutine.
+// tasks since (and the workflows may have changed). It passes
+// WorkflowsChanged when a member notified that. fn runs on
+// ListenActivities' goroutine.
 func (s *Store) ListenActivities(ctx context.Context, fn func(activityArn string)) error {
 	const minWait, maxWait = 100 * time.Millisecond, 5 * time.Second
 	wait := minWait
