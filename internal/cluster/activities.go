@@ -93,15 +93,25 @@ func (r *Router) claimElsewhere(ctx context.Context, activityArn, worker string)
 }
 
 // Wake tells the polls of an activity that a task of it was queued
-// somewhere in the cluster (the store's notification).
+// somewhere in the cluster (the store's notification); "" wakes the polls
+// of every activity (notifications may have been missed).
 func (r *Router) Wake(activityArn string) {
 	r.wakeMu.Lock()
 	defer r.wakeMu.Unlock()
-	for ch := range r.wakers[activityArn] {
-		select {
-		case ch <- struct{}{}:
-		default:
+	wake := func(set map[chan struct{}]bool) {
+		for ch := range set {
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
 		}
+	}
+	if activityArn != "" {
+		wake(r.wakers[activityArn])
+		return
+	}
+	for _, set := range r.wakers {
+		wake(set)
 	}
 }
 

@@ -741,4 +741,19 @@ func TestActivityClaimInFlightWhenThePollEnds(t *testing.T) {
 	}
 }
 
+// Wake("") (notifications may have been missed) wakes the polls of every
+// activity.
+func TestWakeAllAfterMissedNotifications(t *testing.T) {
+	w := newWorld()
+	a := addNode(t, w, "a")
+	ch := a.rt.subscribe("arn:aws:states:us-east-1:123456789012:activity:x")
+	defer a.rt.unsubscribe("arn:aws:states:us-east-1:123456789012:activity:x", ch)
+	a.rt.Wake("")
+	select {
+	case <-ch:
+	default:
+		t.Fatal("Wake(\"\") did not wake a poll")
+	}
+}
+
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
