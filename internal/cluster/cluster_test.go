@@ -139,6 +139,10 @@ type fakeEngine struct {
 	// until it is closed or the caller is gone; it claims anyway, as the
 	// engine does once the call reached its loop.
 	claimGate, claiming chan struct{}
+	// outcome and started are the last DeliverResult's outcome and
+	// Start's request.
+	outcome engine.TaskOutcome
+	started engine.StartRequest
 }
 
 var errNotHere = errors.New("not owner")
@@ -160,6 +164,9 @@ func (e *fakeEngine) Start(_ context.Context, req engine.StartRequest) (*store.E
 		return nil, notOwnerErr()
 	}
 	e.record("start " + req.ExecutionArn)
+	e.mu.Lock()
+	e.started = req
+	e.mu.Unlock()
 	return &store.Execution{Arn: req.ExecutionArn, Status: workflow.StatusRunning, Input: req.Input}, nil
 }
 func (e *fakeEngine) StartSync(_ context.Context, req engine.StartRequest) (*store.Execution, error) {
@@ -212,6 +219,9 @@ func (e *fakeEngine) RunTestTask(context.Context, workflow.RunTask) engine.TaskO
 }
 func (e *fakeEngine) DeliverResult(_ context.Context, token string, o engine.TaskOutcome) error {
 	e.record(fmt.Sprintf("deliver %s %v", token, o.OK))
+	e.mu.Lock()
+	e.outcome = o
+	e.mu.Unlock()
 	return nil
 }
 func (e *fakeEngine) ClaimActivityTask(ctx context.Context, token, worker string) (*store.Task, error) {
@@ -753,6 +763,43 @@ func TestWakeAllAfterMissedNotifications(t *testing.T) {
 	case <-ch:
 	default:
 		t.Fatal("Wake(\"\") did not wake a poll")
+	}
+}
+
+// The values a forwarded call carries (a child's output for its parent, a
+// run's trigger) reach the other node as the engine holds them: integers
+// beyond float64's precision keep every digit.
+func TestForwardedValuesKeepTheirNumbers(t *testing.T) {
+	w := newWorld()
+	a, b := addNode(t, w, "a"), addNode(t, w, "b")
+	settle(t, a, b)
+	ctx := context.Background()
+	onB := arnIn(b.eng.Owned().List()[0], "nums")
+	w.mu.Lock()
+	w.tasks["tok"] = &store.Task{Token: "tok", ExecutionArn: onB}
+	w.mu.Unlock()
+	big := `{"big":123456789012345678901234567890,"id":9007199254740993,"n":3,"x":1.5}`
+	v, err := workflow.ParseJSON([]byte(big))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.rt.DeliverResult(ctx, "tok", engine.TaskOutcome{OK: true, Output: v}); err != nil {
+		t.Fatal(err)
+	}
+	b.eng.mu.Lock()
+	out := b.eng.outcome.Output
+	b.eng.mu.Unlock()
+	if got := string(workflow.MarshalJSON(out)); got != big {
+		t.Fatalf("the output reached the parent's node as %s, want %s", got, big)
+	}
+	if _, err := a.rt.Start(ctx, engine.StartRequest{ExecutionArn: onB, Trigger: v}); err != nil {
+		t.Fatal(err)
+	}
+	b.eng.mu.Lock()
+	trig := b.eng.started.Trigger
+	b.eng.mu.Unlock()
+	if got := string(workflow.MarshalJSON(trig)); got != big {
+		t.Fatalf("the trigger reached the owner as %s, want %s", got, big)
 	}
 }
 

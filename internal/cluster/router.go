@@ -347,8 +347,7 @@ func (r *Router) SendTaskHeartbeat(ctx context.Context, token string) error {
 func (r *Router) DeliverResult(ctx context.Context, token string, outcome engine.TaskOutcome) error {
 	return r.byToken(ctx, token, func() error { return r.eng.DeliverResult(ctx, token, outcome) },
 		func(addr string) error {
-			o := outcome
-			_, err := r.rpc.call(ctx, addr, &request{Op: opDeliver, Token: token, Outcome: &o})
+			_, err := r.rpc.call(ctx, addr, &request{Op: opDeliver, Token: token, Outcome: wireOutcome(outcome)})
 			return err
 		})
 }
