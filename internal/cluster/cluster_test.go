@@ -547,6 +547,18 @@ func TestLostLeavesAPartitionTakenAgain(t *testing.T) {
 	}
 }
 
+// A round whose context ended (the node drains) takes no more leases.
+func TestCancelledRoundTakesNothing(t *testing.T) {
+	w := newWorld()
+	a := addNode(t, w, "a")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	a.man.Round(ctx)
+	if held := (member{w, "a"}).Held(); held != 0 {
+		t.Fatalf("a cancelled round took %d leases", held.Len())
+	}
+}
+
 func TestOrphanGoesToAnyNodeWhenTheBestDoesNotTakeIt(t *testing.T) {
 	w := newWorld()
 	a := addNode(t, w, "a")

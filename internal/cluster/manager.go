@@ -179,6 +179,9 @@ func (m *Manager) Round(ctx context.Context) error {
 func (m *Manager) takeOver(ctx context.Context, want partition.Set) {
 	var got partition.Set
 	for _, p := range want.List() {
+		if ctx.Err() != nil {
+			break // the node drains: what is taken is handed back
+		}
 		ok, err := m.member.Acquire(ctx, p)
 		if err != nil {
 			m.log.Warn("cluster: taking a partition's lease", "partition", p, "err", err)
