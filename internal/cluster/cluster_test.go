@@ -167,7 +167,7 @@ func (e *fakeEngine) Start(_ context.Context, req engine.StartRequest) (*store.E
 	e.mu.Lock()
 	e.started = req
 	e.mu.Unlock()
-	return &store.Execution{Arn: req.ExecutionArn, Status: workflow.StatusRunning, Input: req.Input}, nil
+	return &store.Execution{Arn: req.ExecutionArn, Status: workflow.StatusRunning, Input: req.Input, Snapshot: []byte("the run's state")}, nil
 }
 func (e *fakeEngine) StartSync(_ context.Context, req engine.StartRequest) (*store.Execution, error) {
 	e.record("sync " + req.ExecutionArn)
@@ -585,6 +585,9 @@ func TestRouterForwardsToTheOwner(t *testing.T) {
 		}
 		if x.Arn != arn || x.Input != `{"k":1}` {
 			t.Fatalf("Start answered %+v", x)
+		}
+		if arn == onB && x.Snapshot != nil {
+			t.Fatalf("a forwarded Start's answer carries the run's snapshot")
 		}
 	}
 	if got := fmt.Sprint(a.eng.calls, b.eng.calls); got != fmt.Sprintf("[start %s] [start %s]", onA, onB) {

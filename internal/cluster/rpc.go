@@ -220,6 +220,12 @@ func serve(ctx context.Context, eng Engine, req *request) *reply {
 		out.Execution, out.Task = nil, nil
 		out.Err = encodeError(err)
 	}
+	if out.Execution != nil && out.Execution.Snapshot != nil {
+		// The interpreter's state (it may be large) is no caller's business.
+		cp := *out.Execution
+		cp.Snapshot = nil
+		out.Execution = &cp
+	}
 	return &out
 }
 
