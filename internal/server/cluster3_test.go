@@ -16,6 +16,7 @@ import (
 	"github.com/batonhq/baton/internal/partition"
 	"github.com/batonhq/baton/internal/pgtest"
 	"github.com/batonhq/baton/internal/service"
+	"github.com/batonhq/baton/internal/store/postgres"
 )
 
 // partitionsView is GET /api/v1/cluster's answer on a cluster.
@@ -258,4 +259,21 @@ func TestClusterDeployReachesTheBusLeader(t *testing.T) {
 		got = explain("nightly")
 		return strings.Contains(got, "0 6 * * *")
 	})
+}
+
+// The store's notices reach what acts on them on a node of a cluster.
+func TestClusterNotices(t *testing.T) {
+	var got []string
+	n := clusterNotices{
+		workflows: func() { got = append(got, "workflows") },
+		bucket:    func(b string) { got = append(got, "bucket "+b) },
+		wake:      func(a string) { got = append(got, "wake "+a) },
+	}
+	for _, what := range []string{postgres.WorkflowsChanged, postgres.BucketChanged + "landing", "arn:aws:states:us-east-1:123456789012:activity:a", ""} {
+		n.notice(what)
+	}
+	want := "workflows,bucket landing,wake arn:aws:states:us-east-1:123456789012:activity:a,workflows,wake "
+	if strings.Join(got, ",") != want {
+		t.Fatalf("notices did %q, want %q", strings.Join(got, ","), want)
+	}
 }

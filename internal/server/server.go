@@ -577,17 +577,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			m.Run(runCtx)
 		}()
 		go func() {
-			notice := func(what string) {
-				switch what {
-				case postgres.WorkflowsChanged:
-					workflowsChanged()
-					return
-				case "": // notifications may have been missed
-					workflowsChanged()
-				}
-				router.Wake(what)
-			}
-			if err := opened.pg.ListenActivities(runCtx, notice); err != nil && runCtx.Err() == nil {
+			n := clusterNotices{workflows: workflowsChanged, bucket: arrivals.NotifyBucket, wake: router.Wake}
+			if err := opened.pg.ListenActivities(runCtx, n.notice); err != nil && runCtx.Err() == nil {
 				cfg.Log.Warn("listening for the cluster's activity tasks", "err", err)
 			}
 		}()
@@ -602,9 +593,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	base, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	hc := cfg.HTTP
+	var clusterDB *postgres.Store
+	if cfg.Cluster {
+		clusterDB = opened.pg
+	}
 	var handler http.Handler = surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log,
 		triggers: explainer{Triggers: triggers, arrivals: arrivals}, arrivals: arrivals, notify: notifier,
-		auth: authr, authOn: authOn, region: region, audit: recorder, cluster: opened.cluster}.handler()
+		auth: authr, authOn: authOn, region: region, audit: recorder, cluster: opened.cluster, clusterDB: clusterDB}.handler()
 	if cfg.Cluster {
 		handler = withClusterRoute(handler, cluster.Handler(eng, clusterKey))
 	}
@@ -706,6 +701,9 @@ type surface struct {
 	region   string
 	audit    *audit.Recorder // nil: no audit log (tests of the handler)
 	cluster  clusterStatus   // zero: no /api/v1/cluster (tests of the handler)
+	// clusterDB, on a node of a cluster, passes bucket notifications to
+	// the other nodes (nil otherwise).
+	clusterDB *postgres.Store
 }
 
 // handler is the server's HTTP handler: the routes behind the guard.
@@ -731,7 +729,11 @@ func (x surface) routes() http.Handler {
 	if x.arrivals != nil {
 		// A bucket notification only wakes the checks of data arrival,
 		// which list the bucket themselves: any operator may send one.
-		mux.Handle("/api/v1/events/s3", requireRole(auth.AllNamespaces, auth.Operator, bucketNotifications{arrivals: x.arrivals}))
+		var buckets interface{ NotifyBucket(string) } = x.arrivals
+		if x.clusterDB != nil {
+			buckets = clusterBuckets{local: x.arrivals, db: x.clusterDB, log: x.log}
+		}
+		mux.Handle("/api/v1/events/s3", requireRole(auth.AllNamespaces, auth.Operator, bucketNotifications{arrivals: buckets}))
 	}
 	credentialRoutes{a: x.auth}.register(mux)
 	if x.cluster.nodes != nil {

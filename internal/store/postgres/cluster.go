@@ -502,6 +502,23 @@ func (s *Store) NotifyWorkflowsChanged(ctx context.Context) error {
 	return classify(err)
 }
 
+// BucketChanged starts what ListenActivities passes its fn, followed by
+// a bucket's name, when a member was told that objects of that bucket
+// changed (NotifyBucket).
+const BucketChanged = "baton:bucket:"
+
+// NotifyBucket tells the members listening (ListenActivities) that a
+// bucket notification named bucket: the node running the cluster's data
+// arrivals lists it.
+func (s *Store) NotifyBucket(ctx context.Context, bucket string) error {
+	q, err := s.read()
+	if err != nil {
+		return err
+	}
+	_, err = q.Exec(ctx, `SELECT pg_notify($1, $2)`, activityChannel, BucketChanged+bucket)
+	return classify(err)
+}
+
 // listenIdle is how long ListenActivities waits for a notification before
 // it checks that its connection still works.
 const listenIdle = 30 * time.Second
@@ -511,8 +528,9 @@ const listenIdle = 30 * time.Second
 // ends (it then returns nil). It listens on a connection of its own and
 // reconnects when it fails; notifications sent meanwhile are lost, so
 // after reconnecting it calls fn("") once: any activity may have queued
-// tasks since (and the workflows may have changed). It passes
-// WorkflowsChanged when a member notified that. fn runs on
+// tasks since (and the workflows and buckets may have changed). It passes
+// WorkflowsChanged, or BucketChanged and a bucket, when a member notified
+// that. fn runs on
 // ListenActivities' goroutine.
 func (s *Store) ListenActivities(ctx context.Context, fn func(activityArn string)) error {
 	const minWait, maxWait = 100 * time.Millisecond, 5 * time.Second
