@@ -443,7 +443,12 @@ func TestRebalanceKeepsAPartitionThatBecameBusy(t *testing.T) {
 	a.eng.mu.Lock()
 	a.eng.late = partition.SetOf(p)
 	a.eng.mu.Unlock()
+	var halted bool // the bus of p (settle runs the rounds here)
+	a.man.OnGiving = func(s partition.Set) { halted = halted || s.Has(p) }
 	settle(t, a, b)
+	if halted {
+		t.Fatalf("partition %d's work was halted though the partition stayed", p)
+	}
 	if !a.eng.Owned().Has(p) || !(member{w, "a"}).Held().Has(p) || b.eng.Owned().Has(p) {
 		t.Fatalf("partition %d moved while busy: a owns it %v, holds its lease %v; b owns it %v", p,
 			a.eng.Owned().Has(p), (member{w, "a"}).Held().Has(p), b.eng.Owned().Has(p))

@@ -38,8 +38,8 @@ type Manager struct {
 	every  time.Duration
 
 	// OnTaken is told of partitions once the engine runs them; OnGiving
-	// before the engine stops running them (or, when a commit found them
-	// lost, once it has). Set them before Run.
+	// before their leases are given back (or, when a commit found them
+	// lost, once the engine dropped them). Set them before Run.
 	OnTaken, OnGiving func(partition.Set)
 
 	mu       sync.Mutex // serialises rounds and Drain
@@ -210,9 +210,6 @@ func (m *Manager) takeOver(ctx context.Context, want partition.Set) {
 // giveUp stops the engine's work on the partitions, then gives back their
 // leases.
 func (m *Manager) giveUp(ctx context.Context, parts partition.Set) {
-	if m.OnGiving != nil {
-		m.OnGiving(parts)
-	}
 	// A built-in task may have been scheduled since Busy was read: the
 	// engine keeps such partitions, atomically with its check.
 	idle, err := m.eng.ReleaseIdle(ctx, parts)
@@ -220,15 +217,14 @@ func (m *Manager) giveUp(ctx context.Context, parts partition.Set) {
 		m.log.Warn("cluster: stopping the work of partitions", "partitions", parts.List(), "err", err)
 		return
 	}
-	if kept := parts &^ idle; kept != 0 && m.OnTaken != nil {
-		m.OnTaken(kept) // still run here
-	}
-	parts = idle
-	if parts == 0 {
+	if idle == 0 {
 		return
 	}
-	m.release(ctx, parts)
-	m.log.Info("cluster: gave partitions to the nodes that rank higher", "partitions", parts.List(), "owned", m.eng.Owned().Len())
+	if m.OnGiving != nil {
+		m.OnGiving(idle) // before another node can take them
+	}
+	m.release(ctx, idle)
+	m.log.Info("cluster: gave partitions to the nodes that rank higher", "partitions", idle.List(), "owned", m.eng.Owned().Len())
 }
 
 func (m *Manager) release(ctx context.Context, parts partition.Set) {

@@ -259,6 +259,20 @@ func TestClusterDeployReachesTheBusLeader(t *testing.T) {
 		got = explain("nightly")
 		return strings.Contains(got, "0 6 * * *")
 	})
+	// Its schedules paused through the other node: the bus's node skips
+	// their slots.
+	res, err := http.Post("http://"+other.Addr()+"/api/v1/workflows/nightly/schedules/pause", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("pause: %s", res.Status)
+	}
+	poll(t, 10*time.Second, "the bus's node to see the pause made elsewhere", func() bool {
+		got = explain("nightly")
+		return strings.Contains(got, `"paused":true`)
+	})
 }
 
 // The store's notices reach what acts on them on a node of a cluster.
