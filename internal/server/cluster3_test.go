@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/bundle"
+	"github.com/batonhq/baton/internal/cluster"
 	"github.com/batonhq/baton/internal/partition"
 	"github.com/batonhq/baton/internal/pgtest"
 	"github.com/batonhq/baton/internal/service"
@@ -222,9 +223,19 @@ func TestClusterDeployReachesTheBusLeader(t *testing.T) {
 	defer a.Shutdown(context.Background())
 	b := startNode(t, dsn, "node-b")
 	defer b.Shutdown(context.Background())
-	owners := balanced(t, a.Addr(), "node-a", "node-b")
+	names := []string{"node-a", "node-b"}
+	balanced(t, a.Addr(), names...)
+	// The partitions settle where they rank (the bus then stays put).
+	poll(t, 30*time.Second, "the partitions to settle", func() bool {
+		for _, p := range readPartitions(t, a.Addr()).Partitions {
+			if p.Owner != cluster.Rank(p.Partition, names) {
+				return false
+			}
+		}
+		return true
+	})
 	leader, other := a, b
-	if owners[busPartition] == "node-b" {
+	if cluster.Rank(busPartition, names) == "node-b" {
 		leader, other = b, a
 	}
 	ctx := context.Background()
@@ -282,11 +293,13 @@ func TestClusterNotices(t *testing.T) {
 		workflows: func() { got = append(got, "workflows") },
 		bucket:    func(b string) { got = append(got, "bucket "+b) },
 		wake:      func(a string) { got = append(got, "wake "+a) },
+		paused:    func(arn string, p bool) { got = append(got, fmt.Sprint("paused ", arn, " ", p)) },
 	}
-	for _, what := range []string{postgres.WorkflowsChanged, postgres.BucketChanged + "landing", "arn:aws:states:us-east-1:123456789012:activity:a", ""} {
+	for _, what := range []string{postgres.WorkflowsChanged, postgres.BucketChanged + "landing", "arn:aws:states:us-east-1:123456789012:activity:a", "",
+		postgres.PausedChanged + "1:arn:aws:states:us-east-1:123456789012:stateMachine:n"} {
 		n.notice(what)
 	}
-	want := "workflows,bucket landing,wake arn:aws:states:us-east-1:123456789012:activity:a,workflows,wake "
+	want := "workflows,bucket landing,wake arn:aws:states:us-east-1:123456789012:activity:a,workflows,wake ,paused arn:aws:states:us-east-1:123456789012:stateMachine:n true"
 	if strings.Join(got, ",") != want {
 		t.Fatalf("notices did %q, want %q", strings.Join(got, ","), want)
 	}

@@ -577,7 +577,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			m.Run(runCtx)
 		}()
 		go func() {
-			n := clusterNotices{workflows: workflowsChanged, bucket: arrivals.NotifyBucket, wake: router.Wake}
+			n := clusterNotices{workflows: workflowsChanged, bucket: arrivals.NotifyBucket, wake: router.Wake, paused: triggers.NotePaused}
 			if err := opened.pg.ListenActivities(runCtx, n.notice); err != nil && runCtx.Err() == nil {
 				cfg.Log.Warn("listening for the cluster's activity tasks", "err", err)
 			}
@@ -594,11 +594,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.stop = stop
 	hc := cfg.HTTP
 	var clusterDB *postgres.Store
+	var explain native.TriggerExplainer = explainer{Triggers: triggers, arrivals: arrivals}
 	if cfg.Cluster {
 		clusterDB = opened.pg
+		explain = clusterPauses{explainer: explainer{Triggers: triggers, arrivals: arrivals}, db: opened.pg, log: cfg.Log}
 	}
 	var handler http.Handler = surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log,
-		triggers: explainer{Triggers: triggers, arrivals: arrivals}, arrivals: arrivals, notify: notifier,
+		triggers: explain, arrivals: arrivals, notify: notifier,
 		auth: authr, authOn: authOn, region: region, audit: recorder, cluster: opened.cluster, clusterDB: clusterDB}.handler()
 	if cfg.Cluster {
 		handler = withClusterRoute(handler, cluster.Handler(eng, clusterKey))

@@ -519,6 +519,27 @@ func (s *Store) NotifyBucket(ctx context.Context, bucket string) error {
 	return classify(err)
 }
 
+// PausedChanged starts what ListenActivities passes its fn, followed by
+// "1:" (paused) or "0:" (resumed) and a workflow's ARN, when a member
+// paused or resumed its schedules (NotifyPaused).
+const PausedChanged = "baton:paused:"
+
+// NotifyPaused tells the members listening (ListenActivities) that the
+// schedules of the workflow arn were paused or resumed: the node running
+// the cluster's triggers skips or runs their slots.
+func (s *Store) NotifyPaused(ctx context.Context, arn string, paused bool) error {
+	q, err := s.read()
+	if err != nil {
+		return err
+	}
+	v := "0:"
+	if paused {
+		v = "1:"
+	}
+	_, err = q.Exec(ctx, `SELECT pg_notify($1, $2)`, activityChannel, PausedChanged+v+arn)
+	return classify(err)
+}
+
 // listenIdle is how long ListenActivities waits for a notification before
 // it checks that its connection still works.
 const listenIdle = 30 * time.Second
@@ -529,8 +550,8 @@ const listenIdle = 30 * time.Second
 // reconnects when it fails; notifications sent meanwhile are lost, so
 // after reconnecting it calls fn("") once: any activity may have queued
 // tasks since (and the workflows and buckets may have changed). It passes
-// WorkflowsChanged, or BucketChanged and a bucket, when a member notified
-// that. fn runs on
+// WorkflowsChanged, BucketChanged and a bucket, or PausedChanged and what
+// changed, when a member notified that. fn runs on
 // ListenActivities' goroutine.
 func (s *Store) ListenActivities(ctx context.Context, fn func(activityArn string)) error {
 	const minWait, maxWait = 100 * time.Millisecond, 5 * time.Second

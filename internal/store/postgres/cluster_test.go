@@ -528,6 +528,10 @@ func TestCluster(t *testing.T) {
 			t.Fatal(err)
 		}
 		want(postgres.BucketChanged + "landing")
+		if err := a.NotifyPaused(ctx, "arn:aws:states:us-east-1:123456789012:stateMachine:n", true); err != nil {
+			t.Fatal(err)
+		}
+		want(postgres.PausedChanged + "1:arn:aws:states:us-east-1:123456789012:stateMachine:n")
 		cancel()
 		select {
 		case err := <-done:
