@@ -692,13 +692,25 @@ func TestInternalAPINeedsTheClusterKey(t *testing.T) {
 	}
 }
 
-func TestActivityPollOnAnyNode(t *testing.T) {
+// pair is two nodes that divided the partitions.
+func pair(t *testing.T) (*world, *node, *node) {
 	w := newWorld()
 	a, b := addNode(t, w, "a"), addNode(t, w, "b")
 	settle(t, a, b)
+	return w, a, b
+}
+
+// activityOnB is two nodes and an activity task of an execution b owns.
+func activityOnB(t *testing.T) (w *world, a, b *node, act string, task *store.Task) {
+	w, a, b = pair(t)
 	onB := arnIn(b.eng.Owned().List()[0], "act")
-	act := "arn:aws:states:us-east-1:123456789012:activity:resize"
-	task := &store.Task{Token: "t1", ExecutionArn: onB, ActivityArn: act, State: store.TaskQueued, Kind: store.TaskActivity}
+	act = "arn:aws:states:us-east-1:123456789012:activity:resize"
+	task = &store.Task{Token: "t1", ExecutionArn: onB, ActivityArn: act, State: store.TaskQueued, Kind: store.TaskActivity}
+	return w, a, b, act, task
+}
+
+func TestActivityPollOnAnyNode(t *testing.T) {
+	w, a, b, act, task := activityOnB(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	got := make(chan *store.Task, 1)
@@ -738,12 +750,7 @@ func TestActivityPollOnAnyNode(t *testing.T) {
 // still comes back to the poll: the owner stored it as started by the
 // worker, so that dropping it would leave it taken by nobody.
 func TestActivityClaimInFlightWhenThePollEnds(t *testing.T) {
-	w := newWorld()
-	a, b := addNode(t, w, "a"), addNode(t, w, "b")
-	settle(t, a, b)
-	onB := arnIn(b.eng.Owned().List()[0], "act")
-	act := "arn:aws:states:us-east-1:123456789012:activity:resize"
-	task := &store.Task{Token: "t1", ExecutionArn: onB, ActivityArn: act, State: store.TaskQueued, Kind: store.TaskActivity}
+	w, a, b, act, task := activityOnB(t)
 	b.eng.tasks["t1"] = task
 	w.tasks["t1"] = task
 	b.eng.claimGate, b.eng.claiming = make(chan struct{}), make(chan struct{}, 1)
@@ -790,9 +797,7 @@ func TestWakeAllAfterMissedNotifications(t *testing.T) {
 // run's trigger) reach the other node as the engine holds them: integers
 // beyond float64's precision keep every digit.
 func TestForwardedValuesKeepTheirNumbers(t *testing.T) {
-	w := newWorld()
-	a, b := addNode(t, w, "a"), addNode(t, w, "b")
-	settle(t, a, b)
+	w, a, b := pair(t)
 	ctx := context.Background()
 	onB := arnIn(b.eng.Owned().List()[0], "nums")
 	w.mu.Lock()
@@ -803,23 +808,28 @@ func TestForwardedValuesKeepTheirNumbers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.rt.DeliverResult(ctx, "tok", engine.TaskOutcome{OK: true, Output: v}); err != nil {
-		t.Fatal(err)
-	}
-	b.eng.mu.Lock()
-	out := b.eng.outcome.Output
-	b.eng.mu.Unlock()
-	if got := string(workflow.MarshalJSON(out)); got != big {
-		t.Fatalf("the output reached the parent's node as %s, want %s", got, big)
-	}
-	if _, err := a.rt.Start(ctx, engine.StartRequest{ExecutionArn: onB, Trigger: v}); err != nil {
-		t.Fatal(err)
-	}
-	b.eng.mu.Lock()
-	trig := b.eng.started.Trigger
-	b.eng.mu.Unlock()
-	if got := string(workflow.MarshalJSON(trig)); got != big {
-		t.Fatalf("the trigger reached the owner as %s, want %s", got, big)
+	for _, c := range []struct {
+		what string
+		call func() error
+		got  func() any
+	}{
+		{"a child's output for its parent", func() error {
+			return a.rt.DeliverResult(ctx, "tok", engine.TaskOutcome{OK: true, Output: v})
+		}, func() any { return b.eng.outcome.Output }},
+		{"a start's trigger", func() error {
+			_, err := a.rt.Start(ctx, engine.StartRequest{ExecutionArn: onB, Trigger: v})
+			return err
+		}, func() any { return b.eng.started.Trigger }},
+	} {
+		if err := c.call(); err != nil {
+			t.Fatal(err)
+		}
+		b.eng.mu.Lock()
+		got := string(workflow.MarshalJSON(c.got()))
+		b.eng.mu.Unlock()
+		if got != big {
+			t.Fatalf("%s reached the other node as %s, want %s", c.what, got, big)
+		}
 	}
 }
 

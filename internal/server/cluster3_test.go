@@ -219,11 +219,14 @@ func waitExecution(t *testing.T, s *Server, arn, want string) {
 // the bus's triggers: its schedule is explained, and would fire, there.
 func TestClusterDeployReachesTheBusLeader(t *testing.T) {
 	dsn := pgtest.Start(t).NewDatabase(t)
-	a := startNode(t, dsn, "node-a")
-	defer a.Shutdown(context.Background())
-	b := startNode(t, dsn, "node-b")
-	defer b.Shutdown(context.Background())
 	names := []string{"node-a", "node-b"}
+	var nodes []*Server
+	for _, name := range names {
+		n := startNode(t, dsn, name)
+		defer n.Shutdown(context.Background())
+		nodes = append(nodes, n)
+	}
+	a, b := nodes[0], nodes[1]
 	balanced(t, a.Addr(), names...)
 	// The partitions settle where they rank (the bus then stays put).
 	poll(t, 30*time.Second, "the partitions to settle", func() bool {
