@@ -46,6 +46,9 @@ func (r *Router) GetActivityTask(ctx context.Context, activityArn, worker string
 // other nodes even without a notification (one lost with a connection).
 const recheckActivities = 5 * time.Second
 
+// claimTimeout bounds the wait for another node's answer to a claim.
+const claimTimeout = 30 * time.Second
+
 // claimElsewhere claims for worker a task of the activity queued in a
 // partition another node owns; nil when there is none. The tasks of this
 // node's partitions are its engine's to hand out.
@@ -57,6 +60,9 @@ func (r *Router) claimElsewhere(ctx context.Context, activityArn, worker string)
 	}
 	owned := r.eng.Owned()
 	for _, t := range queued {
+		if ctx.Err() != nil {
+			return nil, nil
+		}
 		p := partition.Of(t.ExecutionArn)
 		if owned.Has(p) {
 			continue
@@ -65,7 +71,13 @@ func (r *Router) claimElsewhere(ctx context.Context, activityArn, worker string)
 		if addr == "" {
 			continue
 		}
-		got, err := r.rpc.claim(ctx, addr, t.Token, worker)
+		// A claim that reached the owner stores the task as started by
+		// worker: its answer is awaited even if the poll ends meanwhile
+		// (the task then still goes to the poll), else nobody would have
+		// the task.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), claimTimeout)
+		got, err := r.rpc.claim(cctx, addr, t.Token, worker)
+		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, nil
@@ -81,15 +93,25 @@ func (r *Router) claimElsewhere(ctx context.Context, activityArn, worker string)
 }
 
 // Wake tells the polls of an activity that a task of it was queued
-// somewhere in the cluster (the store's notification).
+// somewhere in the cluster (the store's notification); "" wakes the polls
+// of every activity (notifications may have been missed).
 func (r *Router) Wake(activityArn string) {
 	r.wakeMu.Lock()
 	defer r.wakeMu.Unlock()
-	for ch := range r.wakers[activityArn] {
-		select {
-		case ch <- struct{}{}:
-		default:
+	wake := func(set map[chan struct{}]bool) {
+		for ch := range set {
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
 		}
+	}
+	if activityArn != "" {
+		wake(r.wakers[activityArn])
+		return
+	}
+	for _, set := range r.wakers {
+		wake(set)
 	}
 }
 

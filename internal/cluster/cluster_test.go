@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -129,8 +130,19 @@ type fakeEngine struct {
 	mu    sync.Mutex
 	owned partition.Set
 	busy  partition.Set
+	// late is busy for ReleaseIdle but not for Busy: work began between
+	// the two.
+	late  partition.Set
 	calls []string
 	tasks map[string]*store.Task // queued activity tasks by token
+	// claimGate, when set, holds ClaimActivityTask (told to claiming)
+	// until it is closed or the caller is gone; it claims anyway, as the
+	// engine does once the call reached its loop.
+	claimGate, claiming chan struct{}
+	// outcome and started are the last DeliverResult's outcome and
+	// Start's request.
+	outcome engine.TaskOutcome
+	started engine.StartRequest
 }
 
 var errNotHere = errors.New("not owner")
@@ -152,7 +164,10 @@ func (e *fakeEngine) Start(_ context.Context, req engine.StartRequest) (*store.E
 		return nil, notOwnerErr()
 	}
 	e.record("start " + req.ExecutionArn)
-	return &store.Execution{Arn: req.ExecutionArn, Status: workflow.StatusRunning, Input: req.Input}, nil
+	e.mu.Lock()
+	e.started = req
+	e.mu.Unlock()
+	return &store.Execution{Arn: req.ExecutionArn, Status: workflow.StatusRunning, Input: req.Input, Snapshot: []byte("the run's state")}, nil
 }
 func (e *fakeEngine) StartSync(_ context.Context, req engine.StartRequest) (*store.Execution, error) {
 	e.record("sync " + req.ExecutionArn)
@@ -204,9 +219,19 @@ func (e *fakeEngine) RunTestTask(context.Context, workflow.RunTask) engine.TaskO
 }
 func (e *fakeEngine) DeliverResult(_ context.Context, token string, o engine.TaskOutcome) error {
 	e.record(fmt.Sprintf("deliver %s %v", token, o.OK))
+	e.mu.Lock()
+	e.outcome = o
+	e.mu.Unlock()
 	return nil
 }
-func (e *fakeEngine) ClaimActivityTask(_ context.Context, token, worker string) (*store.Task, error) {
+func (e *fakeEngine) ClaimActivityTask(ctx context.Context, token, worker string) (*store.Task, error) {
+	if e.claimGate != nil {
+		e.claiming <- struct{}{}
+		select {
+		case <-e.claimGate:
+		case <-ctx.Done():
+		}
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	t := e.tasks[token]
@@ -230,6 +255,13 @@ func (e *fakeEngine) Release(_ context.Context, parts partition.Set) error {
 	defer e.mu.Unlock()
 	e.owned &^= parts
 	return nil
+}
+func (e *fakeEngine) ReleaseIdle(_ context.Context, parts partition.Set) (partition.Set, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	parts &^= e.busy | e.late
+	e.owned &^= parts
+	return parts, nil
 }
 func (e *fakeEngine) Owned() partition.Set {
 	e.mu.Lock()
@@ -398,6 +430,140 @@ func TestManagersDivideThePartitions(t *testing.T) {
 	check(a, b)
 }
 
+// A partition whose built-in task was scheduled after the round read Busy
+// is not moved (the engine's ReleaseIdle keeps it), and its lease stays.
+func TestRebalanceKeepsAPartitionThatBecameBusy(t *testing.T) {
+	w := newWorld()
+	a := addNode(t, w, "a")
+	settle(t, a)
+	b := addNode(t, w, "b")
+	var p int
+	for p = 0; Rank(p, []string{"a", "b"}) != "b"; p++ {
+	}
+	a.eng.mu.Lock()
+	a.eng.late = partition.SetOf(p)
+	a.eng.mu.Unlock()
+	var halted bool // the bus of p (settle runs the rounds here)
+	a.man.OnGiving = func(s partition.Set) { halted = halted || s.Has(p) }
+	settle(t, a, b)
+	if halted {
+		t.Fatalf("partition %d's work was halted though the partition stayed", p)
+	}
+	if !a.eng.Owned().Has(p) || !(member{w, "a"}).Held().Has(p) || b.eng.Owned().Has(p) {
+		t.Fatalf("partition %d moved while busy: a owns it %v, holds its lease %v; b owns it %v", p,
+			a.eng.Owned().Has(p), (member{w, "a"}).Held().Has(p), b.eng.Owned().Has(p))
+	}
+	a.eng.mu.Lock()
+	a.eng.late = 0
+	a.eng.mu.Unlock()
+	settle(t, a, b)
+	if a.eng.Owned().Has(p) || !b.eng.Owned().Has(p) {
+		t.Fatalf("partition %d did not move once idle", p)
+	}
+}
+
+// A node whose session failed (its leases gone with it) still stops its
+// engine's work and the bus when it drains: another node runs them now.
+func TestDrainAfterTheLeasesWereLost(t *testing.T) {
+	w := newWorld()
+	a := addNode(t, w, "a")
+	settle(t, a)
+	var giving partition.Set
+	a.man.OnGiving = func(s partition.Set) { giving |= s }
+	w.die("a") // the database freed a's leases; its engine still runs them
+	a.man.Drain(context.Background())
+	if a.eng.Owned() != 0 || !giving.Has(0) {
+		t.Fatalf("after Drain: a's engine owns %d partitions; OnGiving got %v", a.eng.Owned().Len(), giving.List())
+	}
+}
+
+// flakyMember's next Release fails after forgetting the lease's fence:
+// its lock stays taken (as a postgres.Member's when its session is busy
+// past the call's deadline).
+type flakyMember struct {
+	member
+	mu    sync.Mutex
+	fail  bool
+	stale partition.Set // locked, no longer held
+}
+
+func (f *flakyMember) Release(ctx context.Context, p int) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail {
+		f.fail = false
+		f.stale = f.stale.With(p)
+		return errors.New("the session is busy")
+	}
+	f.stale = f.stale.Without(p)
+	return f.member.Release(ctx, p)
+}
+
+func (f *flakyMember) Held() partition.Set {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.member.Held() &^ f.stale
+}
+
+// A partition whose lease's release failed half-way (fence forgotten,
+// lock kept) is released again, rather than left to nobody for ever.
+func TestFailedReleaseIsRetried(t *testing.T) {
+	w := newWorld()
+	a := addNode(t, w, "a")
+	fm := &flakyMember{member: member{w, "a"}}
+	a.man = NewManager("a", fm, w, a.eng, time.Millisecond, quiet)
+	settle(t, a)
+	fm.mu.Lock()
+	fm.fail = true
+	fm.mu.Unlock()
+	b := addNode(t, w, "b")
+	settle(t, a, b)
+	var union partition.Set
+	for _, n := range []*node{a, b} {
+		union |= n.eng.Owned()
+	}
+	if union != partition.All {
+		t.Fatalf("partitions %v run by nobody", (partition.All &^ union).List())
+	}
+}
+
+// Lost, told late of a partition that a round has taken again since (a
+// fresh lease the engine runs), leaves it.
+func TestLostLeavesAPartitionTakenAgain(t *testing.T) {
+	w := newWorld()
+	a := addNode(t, w, "a")
+	settle(t, a)
+	var halted atomic.Bool
+	a.man.OnGiving = func(s partition.Set) {
+		if s.Has(0) {
+			halted.Store(true)
+		}
+	}
+	a.man.Lost(partition.SetOf(0))
+	deadline := time.Now().Add(5 * time.Second)
+	for len(a.man.kick) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("Lost never kicked a round")
+		}
+		time.Sleep(time.Millisecond) // polling with a deadline
+	}
+	if !(member{w, "a"}).Held().Has(0) || !a.eng.Owned().Has(0) || halted.Load() {
+		t.Fatalf("Lost released the lease of partition 0 (or halted its bus), which the engine runs again")
+	}
+}
+
+// A round whose context ended (the node drains) takes no more leases.
+func TestCancelledRoundTakesNothing(t *testing.T) {
+	w := newWorld()
+	a := addNode(t, w, "a")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	a.man.Round(ctx)
+	if held := (member{w, "a"}).Held(); held != 0 {
+		t.Fatalf("a cancelled round took %d leases", held.Len())
+	}
+}
+
 func TestOrphanGoesToAnyNodeWhenTheBestDoesNotTakeIt(t *testing.T) {
 	w := newWorld()
 	a := addNode(t, w, "a")
@@ -424,6 +590,9 @@ func TestRouterForwardsToTheOwner(t *testing.T) {
 		}
 		if x.Arn != arn || x.Input != `{"k":1}` {
 			t.Fatalf("Start answered %+v", x)
+		}
+		if arn == onB && x.Snapshot != nil {
+			t.Fatalf("a forwarded Start's answer carries the run's snapshot")
 		}
 	}
 	if got := fmt.Sprint(a.eng.calls, b.eng.calls); got != fmt.Sprintf("[start %s] [start %s]", onA, onB) {
@@ -523,13 +692,25 @@ func TestInternalAPINeedsTheClusterKey(t *testing.T) {
 	}
 }
 
-func TestActivityPollOnAnyNode(t *testing.T) {
+// pair is two nodes that divided the partitions.
+func pair(t *testing.T) (*world, *node, *node) {
 	w := newWorld()
 	a, b := addNode(t, w, "a"), addNode(t, w, "b")
 	settle(t, a, b)
+	return w, a, b
+}
+
+// activityOnB is two nodes and an activity task of an execution b owns.
+func activityOnB(t *testing.T) (w *world, a, b *node, act string, task *store.Task) {
+	w, a, b = pair(t)
 	onB := arnIn(b.eng.Owned().List()[0], "act")
-	act := "arn:aws:states:us-east-1:123456789012:activity:resize"
-	task := &store.Task{Token: "t1", ExecutionArn: onB, ActivityArn: act, State: store.TaskQueued, Kind: store.TaskActivity}
+	act = "arn:aws:states:us-east-1:123456789012:activity:resize"
+	task = &store.Task{Token: "t1", ExecutionArn: onB, ActivityArn: act, State: store.TaskQueued, Kind: store.TaskActivity}
+	return w, a, b, act, task
+}
+
+func TestActivityPollOnAnyNode(t *testing.T) {
+	w, a, b, act, task := activityOnB(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	got := make(chan *store.Task, 1)
@@ -561,6 +742,93 @@ func TestActivityPollOnAnyNode(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the poll on a never got b's task")
+		}
+	}
+}
+
+// A task claimed on its node for a poll that ends meanwhile (its deadline)
+// still comes back to the poll: the owner stored it as started by the
+// worker, so that dropping it would leave it taken by nobody.
+func TestActivityClaimInFlightWhenThePollEnds(t *testing.T) {
+	w, a, b, act, task := activityOnB(t)
+	b.eng.tasks["t1"] = task
+	w.tasks["t1"] = task
+	b.eng.claimGate, b.eng.claiming = make(chan struct{}), make(chan struct{}, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	got := make(chan *store.Task, 1)
+	go func() {
+		t, _ := a.rt.GetActivityTask(ctx, act, "w1")
+		got <- t
+	}()
+	<-b.eng.claiming
+	cancel()
+	select {
+	case tk := <-got:
+		t.Fatalf("the poll ended with %+v while its claim was in flight", tk)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(b.eng.claimGate)
+	select {
+	case tk := <-got:
+		if tk == nil || tk.Token != "t1" || tk.WorkerName != "w1" {
+			t.Fatalf("poll got %+v, want the task claimed for it", tk)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the poll never ended")
+	}
+}
+
+// Wake("") (notifications may have been missed) wakes the polls of every
+// activity.
+func TestWakeAllAfterMissedNotifications(t *testing.T) {
+	w := newWorld()
+	a := addNode(t, w, "a")
+	ch := a.rt.subscribe("arn:aws:states:us-east-1:123456789012:activity:x")
+	defer a.rt.unsubscribe("arn:aws:states:us-east-1:123456789012:activity:x", ch)
+	a.rt.Wake("")
+	select {
+	case <-ch:
+	default:
+		t.Fatal("Wake(\"\") did not wake a poll")
+	}
+}
+
+// The values a forwarded call carries (a child's output for its parent, a
+// run's trigger) reach the other node as the engine holds them: integers
+// beyond float64's precision keep every digit.
+func TestForwardedValuesKeepTheirNumbers(t *testing.T) {
+	w, a, b := pair(t)
+	ctx := context.Background()
+	onB := arnIn(b.eng.Owned().List()[0], "nums")
+	w.mu.Lock()
+	w.tasks["tok"] = &store.Task{Token: "tok", ExecutionArn: onB}
+	w.mu.Unlock()
+	big := `{"big":123456789012345678901234567890,"id":9007199254740993,"n":3,"x":1.5}`
+	v, err := workflow.ParseJSON([]byte(big))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		what string
+		call func() error
+		got  func() any
+	}{
+		{"a child's output for its parent", func() error {
+			return a.rt.DeliverResult(ctx, "tok", engine.TaskOutcome{OK: true, Output: v})
+		}, func() any { return b.eng.outcome.Output }},
+		{"a start's trigger", func() error {
+			_, err := a.rt.Start(ctx, engine.StartRequest{ExecutionArn: onB, Trigger: v})
+			return err
+		}, func() any { return b.eng.started.Trigger }},
+	} {
+		if err := c.call(); err != nil {
+			t.Fatal(err)
+		}
+		b.eng.mu.Lock()
+		got := string(workflow.MarshalJSON(c.got()))
+		b.eng.mu.Unlock()
+		if got != big {
+			t.Fatalf("%s reached the other node as %s, want %s", c.what, got, big)
 		}
 	}
 }

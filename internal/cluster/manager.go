@@ -38,8 +38,8 @@ type Manager struct {
 	every  time.Duration
 
 	// OnTaken is told of partitions once the engine runs them; OnGiving
-	// before the engine stops running them (or, when a commit found them
-	// lost, once it has). Set them before Run.
+	// before their leases are given back (or, when a commit found them
+	// lost, once the engine dropped them). Set them before Run.
 	OnTaken, OnGiving func(partition.Set)
 
 	mu       sync.Mutex // serialises rounds and Drain
@@ -131,8 +131,7 @@ func (m *Manager) Round(ctx context.Context) error {
 	}
 	held := m.member.Held()
 	m.round++
-	var take partition.Set
-	var give partition.Set
+	var take, give, stale partition.Set
 	busy := m.eng.Busy()
 	for _, o := range owners {
 		p := o.Part
@@ -145,6 +144,10 @@ func (m *Manager) Round(ctx context.Context) error {
 			if best != m.self && !busy.Has(p) && m.round >= m.keepUntil[p] && give.Len() < maxMovesPerRound {
 				give = give.With(p)
 			}
+		case o.Holder == m.self:
+			// Its lock is still taken but its lease no longer held: a
+			// release failed half-way. Nobody else can take it.
+			stale = stale.With(p)
 		case o.Holder == "":
 			m.freeFor[p]++
 			switch {
@@ -158,6 +161,9 @@ func (m *Manager) Round(ctx context.Context) error {
 		default:
 			m.freeFor[p] = 0
 		}
+	}
+	if stale &^= m.eng.Owned(); stale != 0 {
+		m.release(ctx, stale)
 	}
 	if give != 0 {
 		m.giveUp(ctx, give)
@@ -173,6 +179,9 @@ func (m *Manager) Round(ctx context.Context) error {
 func (m *Manager) takeOver(ctx context.Context, want partition.Set) {
 	var got partition.Set
 	for _, p := range want.List() {
+		if ctx.Err() != nil {
+			break // the node drains: what is taken is handed back
+		}
 		ok, err := m.member.Acquire(ctx, p)
 		if err != nil {
 			m.log.Warn("cluster: taking a partition's lease", "partition", p, "err", err)
@@ -201,15 +210,21 @@ func (m *Manager) takeOver(ctx context.Context, want partition.Set) {
 // giveUp stops the engine's work on the partitions, then gives back their
 // leases.
 func (m *Manager) giveUp(ctx context.Context, parts partition.Set) {
-	if m.OnGiving != nil {
-		m.OnGiving(parts)
-	}
-	if err := m.eng.Release(ctx, parts); err != nil {
+	// A built-in task may have been scheduled since Busy was read: the
+	// engine keeps such partitions, atomically with its check.
+	idle, err := m.eng.ReleaseIdle(ctx, parts)
+	if err != nil {
 		m.log.Warn("cluster: stopping the work of partitions", "partitions", parts.List(), "err", err)
 		return
 	}
-	m.release(ctx, parts)
-	m.log.Info("cluster: gave partitions to the nodes that rank higher", "partitions", parts.List(), "owned", m.eng.Owned().Len())
+	if idle == 0 {
+		return
+	}
+	if m.OnGiving != nil {
+		m.OnGiving(idle) // before another node can take them
+	}
+	m.release(ctx, idle)
+	m.log.Info("cluster: gave partitions to the nodes that rank higher", "partitions", idle.List(), "owned", m.eng.Owned().Len())
 }
 
 func (m *Manager) release(ctx context.Context, parts partition.Set) {
@@ -224,12 +239,19 @@ func (m *Manager) release(ctx context.Context, parts partition.Set) {
 // already dropped them): their leases are given back.
 func (m *Manager) Lost(parts partition.Set) {
 	go func() {
-		if m.OnGiving != nil {
-			m.OnGiving(parts)
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		m.release(ctx, parts&m.member.Held())
+		// Not while a round takes partitions; and not those a round took
+		// again since (the engine dropped these before telling): a fresh
+		// lease, and the bus with partition 0.
+		m.mu.Lock()
+		if parts &^= m.eng.Owned(); parts != 0 {
+			if m.OnGiving != nil {
+				m.OnGiving(parts)
+			}
+			m.release(ctx, parts&m.member.Held())
+		}
+		m.mu.Unlock()
 		m.Kick()
 	}()
 }
@@ -242,18 +264,34 @@ func (m *Manager) Drain(ctx context.Context) {
 	defer m.mu.Unlock()
 	m.draining = true
 	held := m.member.Held()
-	if held == 0 {
+	// The engine may run partitions whose leases are gone (the member's
+	// session failed): their work stops too, and the bus with them.
+	parts := held | m.eng.Owned()
+	if parts == 0 {
 		return
 	}
 	if m.OnGiving != nil {
-		m.OnGiving(held)
+		m.OnGiving(parts)
 	}
-	if err := m.eng.Release(ctx, held); err != nil {
-		m.log.Warn("cluster: stopping the work of this node's partitions", "err", err)
+	if lost := parts &^ held; lost != 0 {
+		// Their commits are refused: only their work is stopped, without
+		// waiting long for a batch the store may not answer.
+		lctx, cancel := context.WithTimeout(ctx, lostDrainWait)
+		_ = m.eng.Release(lctx, lost)
+		cancel()
 	}
-	m.release(ctx, held)
+	if held != 0 {
+		if err := m.eng.Release(ctx, held); err != nil {
+			m.log.Warn("cluster: stopping the work of this node's partitions", "err", err)
+		}
+		m.release(ctx, held)
+	}
 	m.log.Info("cluster: handed over this node's partitions", "partitions", held.Len())
 }
+
+// lostDrainWait bounds Drain's wait for the work of partitions whose
+// leases were lost.
+const lostDrainWait = 2 * time.Second
 
 // Rank is the node of nodes that ranks highest for partition p
 // (rendezvous hashing); "" when nodes is empty.

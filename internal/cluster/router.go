@@ -44,6 +44,9 @@ type Engine interface {
 	ClaimActivityTask(ctx context.Context, token, worker string) (*store.Task, error)
 	Acquire(ctx context.Context, parts partition.Set) error
 	Release(ctx context.Context, parts partition.Set) error
+	// ReleaseIdle releases those of parts with no built-in task running
+	// or scheduled, and returns them.
+	ReleaseIdle(ctx context.Context, parts partition.Set) (partition.Set, error)
 	Owned() partition.Set
 	Busy() partition.Set
 }
@@ -344,8 +347,7 @@ func (r *Router) SendTaskHeartbeat(ctx context.Context, token string) error {
 func (r *Router) DeliverResult(ctx context.Context, token string, outcome engine.TaskOutcome) error {
 	return r.byToken(ctx, token, func() error { return r.eng.DeliverResult(ctx, token, outcome) },
 		func(addr string) error {
-			o := outcome
-			_, err := r.rpc.call(ctx, addr, &request{Op: opDeliver, Token: token, Outcome: &o})
+			_, err := r.rpc.call(ctx, addr, &request{Op: opDeliver, Token: token, Outcome: wireOutcome(outcome)})
 			return err
 		})
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/workflow"
 )
 
 // The nodes' internal API: one route, POST Path, taking a request and
@@ -43,7 +44,55 @@ type request struct {
 	Cause       string               `json:"cause,omitempty"`
 	Step        string               `json:"step,omitempty"`
 	Worker      string               `json:"worker,omitempty"`
-	Outcome     *engine.TaskOutcome  `json:"outcome,omitempty"`
+	Outcome     *outcome             `json:"outcome,omitempty"`
+	// Trigger is Start.Trigger, whose numbers encoding/json would turn
+	// into float64s: as JSON, read back as the engine reads values.
+	Trigger json.RawMessage `json:"trigger,omitempty"`
+}
+
+// outcome is an engine.TaskOutcome on the wire: its Output as the
+// engine's JSON (workflow.MarshalJSON), read back with workflow.ParseJSON,
+// so that numbers keep their kind and every digit.
+type outcome struct {
+	OK     bool            `json:"ok"`
+	Output json.RawMessage `json:"output,omitempty"`
+	Error  string          `json:"error,omitempty"`
+	Cause  string          `json:"cause,omitempty"`
+}
+
+func wireOutcome(o engine.TaskOutcome) *outcome {
+	w := &outcome{OK: o.OK, Error: o.Error, Cause: o.Cause}
+	if o.Output != nil {
+		w.Output = workflow.MarshalJSON(o.Output)
+	}
+	return w
+}
+
+func (w *outcome) engine() (engine.TaskOutcome, error) {
+	o := engine.TaskOutcome{OK: w.OK, Error: w.Error, Cause: w.Cause}
+	if len(w.Output) > 0 {
+		v, err := workflow.ParseJSON(w.Output)
+		if err != nil {
+			return o, apierr.New(apierr.ValidationException, "deliver: the outcome's output: %v", err)
+		}
+		o.Output = v
+	}
+	return o, nil
+}
+
+// startRequest is a start on the wire (see request.Trigger).
+func startRequest(sr engine.StartRequest) (*request, error) {
+	req := &request{Op: opStart}
+	if sr.Trigger != nil {
+		b, err := json.Marshal(sr.Trigger)
+		if err != nil {
+			return nil, fmt.Errorf("forwarding a start: its trigger: %w", err)
+		}
+		req.Trigger = b
+		sr.Trigger = nil
+	}
+	req.Start = &sr
+	return req, nil
 }
 
 const (
@@ -130,6 +179,12 @@ func serve(ctx context.Context, eng Engine, req *request) *reply {
 			err = apierr.New(apierr.ValidationException, "start without a request")
 			break
 		}
+		if len(req.Trigger) > 0 {
+			if req.Start.Trigger, err = workflow.ParseJSON(req.Trigger); err != nil {
+				err = apierr.New(apierr.ValidationException, "start: its trigger: %v", err)
+				break
+			}
+		}
 		if req.Nested {
 			out.Execution, err = eng.StartNested(ctx, *req.Start, req.ParentToken)
 		} else {
@@ -152,7 +207,10 @@ func serve(ctx context.Context, eng Engine, req *request) *reply {
 			err = apierr.New(apierr.ValidationException, "deliver without an outcome")
 			break
 		}
-		err = eng.DeliverResult(ctx, req.Token, *req.Outcome)
+		var o engine.TaskOutcome
+		if o, err = req.Outcome.engine(); err == nil {
+			err = eng.DeliverResult(ctx, req.Token, o)
+		}
 	case opClaim:
 		out.Task, err = eng.ClaimActivityTask(ctx, req.Token, req.Worker)
 	default:
@@ -161,6 +219,12 @@ func serve(ctx context.Context, eng Engine, req *request) *reply {
 	if err != nil {
 		out.Execution, out.Task = nil, nil
 		out.Err = encodeError(err)
+	}
+	if out.Execution != nil && out.Execution.Snapshot != nil {
+		// The interpreter's state (it may be large) is no caller's business.
+		cp := *out.Execution
+		cp.Snapshot = nil
+		out.Execution = &cp
 	}
 	return &out
 }
@@ -216,7 +280,12 @@ func (c *client) call(ctx context.Context, addr string, req *request) (*store.Ex
 }
 
 func (c *client) start(ctx context.Context, addr string, sr engine.StartRequest, parentToken string, nested bool) (*store.Execution, error) {
-	return c.call(ctx, addr, &request{Op: opStart, Start: &sr, ParentToken: parentToken, Nested: nested})
+	req, err := startRequest(sr)
+	if err != nil {
+		return nil, err
+	}
+	req.ParentToken, req.Nested = parentToken, nested
+	return c.call(ctx, addr, req)
 }
 
 func (c *client) claim(ctx context.Context, addr, token, worker string) (*store.Task, error) {

@@ -215,26 +215,58 @@ func (e *Engine) Acquire(ctx context.Context, parts partition.Set) error {
 // transitions may still be in flight (a fenced store refuses it once the
 // lease is gone).
 func (e *Engine) Release(ctx context.Context, parts partition.Set) error {
+	_, err := e.release(ctx, func() partition.Set { return parts })
+	return err
+}
+
+// ReleaseIdle is Release of those partitions of parts that are idle when
+// the engine stops running them: no built-in task of theirs runs or is
+// about to run (scheduled, its transition not stored yet). It returns the
+// partitions of parts it released (or did not run). A cluster moves partitions to rebalance with it:
+// a busy one's task would be killed, or never started, and failed as lost
+// by its next owner.
+func (e *Engine) ReleaseIdle(ctx context.Context, parts partition.Set) (partition.Set, error) {
+	return e.release(ctx, func() partition.Set { return parts &^ e.busyParts() })
+}
+
+// busyParts is, on the loop, the partitions with built-in tasks running
+// or scheduled (or other task work in progress: an activity task being
+// claimed, a nested execution starting).
+func (e *Engine) busyParts() partition.Set {
+	s := partition.Set(e.busyA.Load())
+	for arn, l := range e.live {
+		if !l.express && l.busy > 0 {
+			s = s.With(partition.Of(arn))
+		}
+	}
+	return s
+}
+
+// release drops the partitions which, on the loop, returns, then waits
+// until the transitions of theirs taken so far are stored.
+func (e *Engine) release(ctx context.Context, which func() partition.Set) (partition.Set, error) {
 	if !e.cfg.Partitioned {
-		return errNotPartitioned
+		return 0, errNotPartitioned
 	}
 	stored := make(chan error, 1)
+	var parts partition.Set
 	err := e.send(ctx, func() {
+		parts = which()
 		e.drop(parts, false)
 		// A barrier: everything queued so far is stored, the batch in
 		// flight then the current one.
 		e.afterStored(nil, func(err error) { stored <- err })
 	})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	select {
 	case err := <-stored:
-		return err
+		return parts, err
 	case <-ctx.Done():
-		return ctx.Err()
+		return 0, ctx.Err()
 	case <-e.done:
-		return apierr.New(apierr.ServiceUnavailable, "the server is shutting down")
+		return 0, apierr.New(apierr.ServiceUnavailable, "the server is shutting down")
 	}
 }
 

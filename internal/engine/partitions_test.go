@@ -469,3 +469,103 @@ func (w *world) advanceAfter(arn string, d time.Duration) {
 	eventually(w.t, "a timer of "+arn, func() bool { return len(w.timersOf(arn)) > 0 })
 	w.clk.Advance(d)
 }
+
+// gatedStore holds the Commits that arrive while hold is set until gate
+// is closed, telling entered of each.
+type gatedStore struct {
+	store.Store
+	hold    atomic.Bool
+	entered chan struct{}
+	gate    chan struct{}
+}
+
+func (g *gatedStore) Commit(ctx context.Context, trs []*store.Transition) error {
+	if g.hold.Load() {
+		g.entered <- struct{}{}
+		<-g.gate
+	}
+	return g.Store.Commit(ctx, trs)
+}
+
+// A partition given up to rebalance (ReleaseIdle) is kept while a built-in
+// task of it is about to run (scheduled, its transition not yet stored) or
+// runs: moved, the task would be failed as lost by its next owner, having
+// never run or been killed.
+func TestReleaseIdleKeepsPartitionsWithBuiltinTasks(t *testing.T) {
+	c := newCluster(t, 0)
+	ctx := context.Background()
+	g := &gatedStore{Store: c.w.st, entered: make(chan struct{}, 8), gate: make(chan struct{})}
+	cfg := serverConfig(g, c.w.clk, c.w)
+	cfg.Partitioned = true
+	a, err := engine.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	if err := a.Acquire(ctx, partition.All); err != nil {
+		t.Fatal(err)
+	}
+	var runs atomic.Int32
+	finish := make(chan struct{})
+	cancelled := make(chan struct{}, 1)
+	c.w.execs["zz:work"] = tasks.ExecutorFunc(func(ctx context.Context, r tasks.Request) (any, error) {
+		runs.Add(1)
+		select {
+		case <-finish:
+			return "done", nil
+		case <-ctx.Done():
+			cancelled <- struct{}{}
+			return nil, ctx.Err()
+		}
+	})
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"zz:work","End":true}}}`
+	wf := workflows(1)[0]
+	p := wfPart(wf)
+	// The start (which schedules the task) waits in the store.
+	g.hold.Store(true)
+	started := make(chan error, 1)
+	go func() {
+		_, err := a.Start(ctx, wfReq(wf, "x", def, `{}`))
+		started <- err
+	}()
+	<-g.entered
+	g.hold.Store(false)
+	released := make(chan partition.Set, 1)
+	go func() {
+		got, err := a.ReleaseIdle(ctx, partition.All)
+		if err != nil {
+			t.Error(err)
+		}
+		released <- got
+	}()
+	eventually(t, "the release of the idle partitions", func() bool { return a.Owned() == partition.SetOf(p) })
+	close(g.gate)
+	if err := <-started; err != nil {
+		t.Fatal(err)
+	}
+	if got := <-released; got != partition.All.Without(p) {
+		t.Fatalf("ReleaseIdle released %d partitions; want all but %d, whose task was scheduled", got.Len(), p)
+	}
+	eventually(t, "the task's run", func() bool { return runs.Load() == 1 })
+	// It runs: still kept, and not cancelled.
+	if got, err := a.ReleaseIdle(ctx, partition.SetOf(p)); err != nil || got != 0 {
+		t.Fatalf("ReleaseIdle while the task runs: %v %v", got.List(), err)
+	}
+	select {
+	case <-cancelled:
+		t.Fatal("the running task was cancelled")
+	default:
+	}
+	close(finish)
+	c.w.wait(wfReq(wf, "x", def, `{}`).ExecutionArn, "SUCCEEDED")
+	eventually(t, "an idle partition", func() bool { return a.Busy() == 0 })
+	if got, err := a.ReleaseIdle(ctx, partition.SetOf(p)); err != nil || got != partition.SetOf(p) {
+		t.Fatalf("ReleaseIdle once idle: %v %v", got.List(), err)
+	}
+	if a.Owned() != 0 || runs.Load() != 1 {
+		t.Fatalf("owned %v, runs %d", a.Owned().List(), runs.Load())
+	}
+}

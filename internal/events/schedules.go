@@ -516,6 +516,13 @@ func (t *Triggers) SetPaused(ctx context.Context, arn string, paused bool) error
 	if err := t.opt.Store.CommitConsumer(ctx, c); err != nil {
 		return err
 	}
+	t.NotePaused(arn, paused)
+	return nil
+}
+
+// NotePaused notes a pause or resume that SetPaused stored (on another
+// server of a cluster, whose triggers do not run there).
+func (t *Triggers) NotePaused(arn string, paused bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.paused == nil {
@@ -526,5 +533,4 @@ func (t *Triggers) SetPaused(ctx context.Context, arn string, paused bool) error
 	} else {
 		delete(t.paused, arn)
 	}
-	return nil
 }

@@ -1,18 +1,23 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/batonhq/baton/internal/bundle"
+	"github.com/batonhq/baton/internal/cluster"
 	"github.com/batonhq/baton/internal/partition"
 	"github.com/batonhq/baton/internal/pgtest"
 	"github.com/batonhq/baton/internal/service"
+	"github.com/batonhq/baton/internal/store/postgres"
 )
 
 // partitionsView is GET /api/v1/cluster's answer on a cluster.
@@ -207,4 +212,98 @@ func waitExecution(t *testing.T, s *Server, arn, want string) {
 		got = d.Status
 		return got == want
 	})
+}
+
+// TestClusterDeployReachesTheBusLeader: a workflow deployed through a node
+// that does not run the bus (the owner of partition 0 runs it) is seen by
+// the bus's triggers: its schedule is explained, and would fire, there.
+func TestClusterDeployReachesTheBusLeader(t *testing.T) {
+	dsn := pgtest.Start(t).NewDatabase(t)
+	names := []string{"node-a", "node-b"}
+	var nodes []*Server
+	for _, name := range names {
+		n := startNode(t, dsn, name)
+		defer n.Shutdown(context.Background())
+		nodes = append(nodes, n)
+	}
+	a, b := nodes[0], nodes[1]
+	balanced(t, a.Addr(), names...)
+	// The partitions settle where they rank (the bus then stays put).
+	poll(t, 30*time.Second, "the partitions to settle", func() bool {
+		for _, p := range readPartitions(t, a.Addr()).Partitions {
+			if p.Owner != cluster.Rank(p.Partition, names) {
+				return false
+			}
+		}
+		return true
+	})
+	leader, other := a, b
+	if cluster.Rank(busPartition, names) == "node-b" {
+		leader, other = b, a
+	}
+	ctx := context.Background()
+	explain := func(name string) string {
+		res, err := http.Get("http://" + leader.Addr() + "/api/v1/workflows/" + name + "/triggers")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return string(body)
+	}
+	// The leader's triggers read the catalog before the deploy.
+	if _, err := other.Service().CreateStateMachine(ctx, &service.CreateStateMachineInput{Name: "probe",
+		RoleArn: "arn:aws:iam::123456789012:role/r", Definition: `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`}); err != nil {
+		t.Fatal(err)
+	}
+	if got := explain("probe"); !strings.Contains(got, "no trigger") {
+		t.Fatalf("explain of a workflow without trigger: %s", got)
+	}
+	pb := &bundle.Bundle{Files: []bundle.File{{Name: "pipeline.yaml", Mode: 0o644,
+		Data: []byte("name: nightly\ntrigger:\n  schedule: {cron: \"0 6 * * *\"}\nsteps:\n  - {name: a, command: [\"true\"]}\n")}}}
+	put, err := other.Service().PutBundle(ctx, bytes.NewReader(pb.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Service().DeployPipeline(ctx, &service.DeployPipelineInput{Bundle: put.Digest}); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	poll(t, 10*time.Second, "the bus's node to see the schedule deployed elsewhere", func() bool {
+		got = explain("nightly")
+		return strings.Contains(got, "0 6 * * *")
+	})
+	// Its schedules paused through the other node: the bus's node skips
+	// their slots.
+	res, err := http.Post("http://"+other.Addr()+"/api/v1/workflows/nightly/schedules/pause", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("pause: %s", res.Status)
+	}
+	poll(t, 10*time.Second, "the bus's node to see the pause made elsewhere", func() bool {
+		got = explain("nightly")
+		return strings.Contains(got, `"paused":true`)
+	})
+}
+
+// The store's notices reach what acts on them on a node of a cluster.
+func TestClusterNotices(t *testing.T) {
+	var got []string
+	n := clusterNotices{
+		workflows: func() { got = append(got, "workflows") },
+		bucket:    func(b string) { got = append(got, "bucket "+b) },
+		wake:      func(a string) { got = append(got, "wake "+a) },
+		paused:    func(arn string, p bool) { got = append(got, fmt.Sprint("paused ", arn, " ", p)) },
+	}
+	for _, what := range []string{postgres.WorkflowsChanged, postgres.BucketChanged + "landing", "arn:aws:states:us-east-1:123456789012:activity:a", "",
+		postgres.PausedChanged + "1:arn:aws:states:us-east-1:123456789012:stateMachine:n"} {
+		n.notice(what)
+	}
+	want := "workflows,bucket landing,wake arn:aws:states:us-east-1:123456789012:activity:a,workflows,wake ,paused arn:aws:states:us-east-1:123456789012:stateMachine:n true"
+	if strings.Join(got, ",") != want {
+		t.Fatalf("notices did %q, want %q", strings.Join(got, ","), want)
+	}
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/batonhq/baton/internal/cluster"
 	"github.com/batonhq/baton/internal/engine"
@@ -152,3 +154,66 @@ const busPartition = 0
 
 // errNotCluster refuses --cluster without PostgreSQL.
 var errNotCluster = errors.New("--cluster needs a PostgreSQL store (--store postgres://...): with SQLite one server runs everything")
+
+// clusterNotices acts on a node of a cluster on the store's notifications
+// (postgres.ListenActivities).
+type clusterNotices struct {
+	workflows func()                        // workflows changed: read them again
+	bucket    func(bucket string)           // a bucket notification came to some node
+	wake      func(activityArn string)      // a task of the activity was queued ("": of any)
+	paused    func(arn string, paused bool) // a workflow's schedules were paused or resumed
+}
+
+func (n clusterNotices) notice(what string) {
+	switch {
+	case what == postgres.WorkflowsChanged:
+		n.workflows()
+	case strings.HasPrefix(what, postgres.BucketChanged):
+		n.bucket(strings.TrimPrefix(what, postgres.BucketChanged))
+	case strings.HasPrefix(what, postgres.PausedChanged):
+		v, arn, ok := strings.Cut(strings.TrimPrefix(what, postgres.PausedChanged), ":")
+		if ok && n.paused != nil {
+			n.paused(arn, v == "1")
+		}
+	case what == "": // notifications may have been missed
+		n.workflows()
+		n.wake("")
+	default:
+		n.wake(what)
+	}
+}
+
+// clusterBuckets passes the bucket notifications a node receives to every
+// node: the one running the data arrivals may be another.
+type clusterBuckets struct {
+	local interface{ NotifyBucket(bucket string) }
+	db    *postgres.Store
+	log   *slog.Logger
+}
+
+func (c clusterBuckets) NotifyBucket(bucket string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.db.NotifyBucket(ctx, bucket); err != nil {
+		c.log.Warn("telling the cluster's nodes of a bucket notification", "bucket", bucket, "err", err)
+		c.local.NotifyBucket(bucket)
+	}
+}
+
+// clusterPauses passes the pauses and resumes of schedules a node makes to
+// every node: the one running the triggers may be another.
+type clusterPauses struct {
+	explainer
+	db  *postgres.Store
+	log *slog.Logger
+}
+
+func (c clusterPauses) SetPaused(ctx context.Context, arn string, paused bool) error {
+	if err := c.explainer.SetPaused(ctx, arn, paused); err != nil {
+		return err
+	}
+	if err := c.db.NotifyPaused(ctx, arn, paused); err != nil {
+		c.log.Warn("telling the cluster's nodes of a pause of schedules; it takes effect when the bus moves or restarts", "workflow", arn, "err", err)
+	}
+	return nil
+}

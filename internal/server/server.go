@@ -42,6 +42,7 @@ import (
 	"github.com/batonhq/baton/internal/server/sfnapi"
 	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store"
+	"github.com/batonhq/baton/internal/store/postgres"
 	"github.com/batonhq/baton/internal/store/retrying"
 	"github.com/batonhq/baton/internal/store/sqlite"
 	"github.com/batonhq/baton/internal/tasklog"
@@ -459,14 +460,29 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	triggers := events.NewTriggers(events.TriggerOptions{Store: st, Region: region, DefaultAccount: account, Log: cfg.Log, RequireGrants: authOn})
 	arrivals := newArrivals(cfg, st, bus, resolver, region, account)
 	notifier := newNotifier(cfg, st, bus, reg, account)
+	// workflowsChanged makes the triggers, the arrivals and the
+	// notifications read the workflows again.
+	workflowsChanged := func() {
+		triggers.Changed()
+		bus.Wake(events.TriggersConsumer)
+		arrivals.Changed()
+		bus.Wake(events.ArrivalsConsumer)
+		notifier.Changed()
+	}
 	svc := service.New(service.Config{Region: cfg.Region, AccountID: cfg.AccountID, MaxPayloadBytes: cfg.MaxPayloadBytes,
 		DisabledResource: resolver.Disabled, MaxTaskLogBytes: cfg.MaxTaskLogBytes, Bundles: bundles, RequireGrants: authOn,
 		OnWorkflowsChanged: func() {
-			triggers.Changed()
-			bus.Wake(events.TriggersConsumer)
-			arrivals.Changed()
-			bus.Wake(events.ArrivalsConsumer)
-			notifier.Changed()
+			workflowsChanged()
+			if cfg.Cluster {
+				// The node running the bus may be another.
+				go func() {
+					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+					defer cancel()
+					if err := opened.pg.NotifyWorkflowsChanged(ctx); err != nil {
+						cfg.Log.Warn("telling the cluster's nodes that workflows changed", "err", err)
+					}
+				}()
+			}
 		},
 		Notifications: notifier,
 		PutBusEvents:  bus.Put, MaxRulesPerBus: cfg.MaxRulesPerBus, MaxTargetsPerRule: cfg.MaxTargetsPerRule}, st, svcEngine)
@@ -561,7 +577,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			m.Run(runCtx)
 		}()
 		go func() {
-			if err := opened.pg.ListenActivities(runCtx, router.Wake); err != nil && runCtx.Err() == nil {
+			n := clusterNotices{workflows: workflowsChanged, bucket: arrivals.NotifyBucket, wake: router.Wake, paused: triggers.NotePaused}
+			if err := opened.pg.ListenActivities(runCtx, n.notice); err != nil && runCtx.Err() == nil {
 				cfg.Log.Warn("listening for the cluster's activity tasks", "err", err)
 			}
 		}()
@@ -576,9 +593,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	base, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	hc := cfg.HTTP
+	var clusterDB *postgres.Store
+	var explain native.TriggerExplainer = explainer{Triggers: triggers, arrivals: arrivals}
+	if cfg.Cluster {
+		clusterDB = opened.pg
+		explain = clusterPauses{explainer: explainer{Triggers: triggers, arrivals: arrivals}, db: opened.pg, log: cfg.Log}
+	}
 	var handler http.Handler = surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log,
-		triggers: explainer{Triggers: triggers, arrivals: arrivals}, arrivals: arrivals, notify: notifier,
-		auth: authr, authOn: authOn, region: region, audit: recorder, cluster: opened.cluster}.handler()
+		triggers: explain, arrivals: arrivals, notify: notifier,
+		auth: authr, authOn: authOn, region: region, audit: recorder, cluster: opened.cluster, clusterDB: clusterDB}.handler()
 	if cfg.Cluster {
 		handler = withClusterRoute(handler, cluster.Handler(eng, clusterKey))
 	}
@@ -680,6 +703,9 @@ type surface struct {
 	region   string
 	audit    *audit.Recorder // nil: no audit log (tests of the handler)
 	cluster  clusterStatus   // zero: no /api/v1/cluster (tests of the handler)
+	// clusterDB, on a node of a cluster, passes bucket notifications to
+	// the other nodes (nil otherwise).
+	clusterDB *postgres.Store
 }
 
 // handler is the server's HTTP handler: the routes behind the guard.
@@ -705,7 +731,11 @@ func (x surface) routes() http.Handler {
 	if x.arrivals != nil {
 		// A bucket notification only wakes the checks of data arrival,
 		// which list the bucket themselves: any operator may send one.
-		mux.Handle("/api/v1/events/s3", requireRole(auth.AllNamespaces, auth.Operator, bucketNotifications{arrivals: x.arrivals}))
+		var buckets interface{ NotifyBucket(string) } = x.arrivals
+		if x.clusterDB != nil {
+			buckets = clusterBuckets{local: x.arrivals, db: x.clusterDB, log: x.log}
+		}
+		mux.Handle("/api/v1/events/s3", requireRole(auth.AllNamespaces, auth.Operator, bucketNotifications{arrivals: buckets}))
 	}
 	credentialRoutes{a: x.auth}.register(mux)
 	if x.cluster.nodes != nil {

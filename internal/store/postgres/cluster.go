@@ -485,6 +485,61 @@ func activitiesQueued(tr *store.Transition, seen map[string]bool, out []string) 
 // notifyQuery notifies activityChannel of each activity ARN of $1.
 const notifyQuery = `SELECT pg_notify('` + activityChannel + `', a) FROM unnest($1::text[]) AS a`
 
+// WorkflowsChanged is what ListenActivities passes its fn, never an
+// activity ARN, when a member said that the workflows changed
+// (NotifyWorkflowsChanged).
+const WorkflowsChanged = "baton:workflows-changed"
+
+// NotifyWorkflowsChanged tells the members listening (ListenActivities)
+// that workflows were deployed, changed or deleted: the node running the
+// cluster's triggers reads them again.
+func (s *Store) NotifyWorkflowsChanged(ctx context.Context) error {
+	q, err := s.read()
+	if err != nil {
+		return err
+	}
+	_, err = q.Exec(ctx, `SELECT pg_notify($1, $2)`, activityChannel, WorkflowsChanged)
+	return classify(err)
+}
+
+// BucketChanged starts what ListenActivities passes its fn, followed by
+// a bucket's name, when a member was told that objects of that bucket
+// changed (NotifyBucket).
+const BucketChanged = "baton:bucket:"
+
+// NotifyBucket tells the members listening (ListenActivities) that a
+// bucket notification named bucket: the node running the cluster's data
+// arrivals lists it.
+func (s *Store) NotifyBucket(ctx context.Context, bucket string) error {
+	q, err := s.read()
+	if err != nil {
+		return err
+	}
+	_, err = q.Exec(ctx, `SELECT pg_notify($1, $2)`, activityChannel, BucketChanged+bucket)
+	return classify(err)
+}
+
+// PausedChanged starts what ListenActivities passes its fn, followed by
+// "1:" (paused) or "0:" (resumed) and a workflow's ARN, when a member
+// paused or resumed its schedules (NotifyPaused).
+const PausedChanged = "baton:paused:"
+
+// NotifyPaused tells the members listening (ListenActivities) that the
+// schedules of the workflow arn were paused or resumed: the node running
+// the cluster's triggers skips or runs their slots.
+func (s *Store) NotifyPaused(ctx context.Context, arn string, paused bool) error {
+	q, err := s.read()
+	if err != nil {
+		return err
+	}
+	v := "0:"
+	if paused {
+		v = "1:"
+	}
+	_, err = q.Exec(ctx, `SELECT pg_notify($1, $2)`, activityChannel, PausedChanged+v+arn)
+	return classify(err)
+}
+
 // listenIdle is how long ListenActivities waits for a notification before
 // it checks that its connection still works.
 const listenIdle = 30 * time.Second
@@ -494,7 +549,10 @@ const listenIdle = 30 * time.Second
 // ends (it then returns nil). It listens on a connection of its own and
 // reconnects when it fails; notifications sent meanwhile are lost, so
 // after reconnecting it calls fn("") once: any activity may have queued
-// tasks since. fn runs on ListenActivities' goroutine.
+// tasks since (and the workflows and buckets may have changed). It passes
+// WorkflowsChanged, BucketChanged and a bucket, or PausedChanged and what
+// changed, when a member notified that. fn runs on
+// ListenActivities' goroutine.
 func (s *Store) ListenActivities(ctx context.Context, fn func(activityArn string)) error {
 	const minWait, maxWait = 100 * time.Millisecond, 5 * time.Second
 	wait := minWait

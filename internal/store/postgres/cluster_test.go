@@ -519,6 +519,19 @@ func TestCluster(t *testing.T) {
 		eventually(t, "the listener again", listening)
 		queue("q2", "arn:aws:states:us-east-1:123456789012:activity:two")
 		want("arn:aws:states:us-east-1:123456789012:activity:two")
+		// Any node's notices: workflows changed, a bucket changed.
+		if err := a.NotifyWorkflowsChanged(ctx); err != nil {
+			t.Fatal(err)
+		}
+		want(postgres.WorkflowsChanged)
+		if err := a.NotifyBucket(ctx, "landing"); err != nil {
+			t.Fatal(err)
+		}
+		want(postgres.BucketChanged + "landing")
+		if err := a.NotifyPaused(ctx, "arn:aws:states:us-east-1:123456789012:stateMachine:n", true); err != nil {
+			t.Fatal(err)
+		}
+		want(postgres.PausedChanged + "1:arn:aws:states:us-east-1:123456789012:stateMachine:n")
 		cancel()
 		select {
 		case err := <-done:
