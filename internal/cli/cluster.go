@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/batonhq/baton/client"
+	"github.com/batonhq/baton/internal/partition"
 )
 
 func newClusterCmd() *cobra.Command {
@@ -107,26 +107,10 @@ func printClusterPartitions(out io.Writer, st *client.Cluster) error {
 	return nil
 }
 
-// ranges writes sorted numbers as ranges: 0-3,7,9-10.
+// ranges writes partitions as ranges: 0-3,7,9-10 ("-" for none).
 func ranges(ns []int) string {
 	if len(ns) == 0 {
 		return "-"
 	}
-	var b strings.Builder
-	for i := 0; i < len(ns); {
-		j := i
-		for j+1 < len(ns) && ns[j+1] == ns[j]+1 {
-			j++
-		}
-		if b.Len() > 0 {
-			b.WriteByte(',')
-		}
-		if j > i {
-			fmt.Fprintf(&b, "%d-%d", ns[i], ns[j])
-		} else {
-			fmt.Fprintf(&b, "%d", ns[i])
-		}
-		i = j + 1
-	}
-	return b.String()
+	return partition.SetOf(ns...).String()
 }

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/batonhq/baton/internal/apierr"
@@ -200,7 +199,7 @@ func (e *Engine) Acquire(ctx context.Context, parts partition.Set) error {
 			}
 		}()
 	}
-	e.log.Info("partitions acquired", "partitions", spans(parts), "timers", n.timers, "tasks", n.tasks, "took", time.Since(start).Round(time.Millisecond))
+	e.log.Info("partitions acquired", "partitions", parts.String(), "timers", n.timers, "tasks", n.tasks, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -320,7 +319,7 @@ func (e *Engine) drop(parts partition.Set, fenced bool) {
 	if fenced {
 		e.dropBatch(in)
 	}
-	e.log.Info("partitions released", "partitions", spans(parts), "fenced", fenced)
+	e.log.Info("partitions released", "partitions", parts.String(), "fenced", fenced)
 }
 
 // dropBatch removes from the current batch the transitions of the
@@ -404,7 +403,7 @@ func (e *Engine) onFenced(b *batch) {
 	if lost == 0 {
 		return
 	}
-	e.log.Error("a commit was fenced: another node runs these partitions now; this node stops running them", "partitions", spans(lost))
+	e.log.Error("a commit was fenced: another node runs these partitions now; this node stops running them", "partitions", lost.String())
 	e.drop(lost, true)
 	if fn := e.cfg.OnPartitionsLost; fn != nil {
 		go fn(lost)
@@ -550,28 +549,4 @@ func (e *Engine) stopExecution(arn, errName, cause string) {
 		}
 		return err
 	})
-}
-
-// spans writes a set of partitions for the log: "0-15,32,40-63".
-func spans(s partition.Set) string {
-	var b strings.Builder
-	for p := 0; p < partition.Count; p++ {
-		if !s.Has(p) {
-			continue
-		}
-		q := p
-		for q+1 < partition.Count && s.Has(q+1) {
-			q++
-		}
-		if b.Len() > 0 {
-			b.WriteByte(',')
-		}
-		if q > p {
-			fmt.Fprintf(&b, "%d-%d", p, q)
-		} else {
-			fmt.Fprintf(&b, "%d", p)
-		}
-		p = q
-	}
-	return b.String()
 }

@@ -14,6 +14,7 @@
 package partition
 
 import (
+	"fmt"
 	"hash/fnv"
 	"math/bits"
 	"strings"
@@ -87,4 +88,28 @@ func (s Set) List() []int {
 		}
 	}
 	return out
+}
+
+// String writes s as ranges: "0-15,32,40-63" ("" when empty).
+func (s Set) String() string {
+	var b strings.Builder
+	for p := 0; p < Count; p++ {
+		if !s.Has(p) {
+			continue
+		}
+		q := p
+		for q+1 < Count && s.Has(q+1) {
+			q++
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		if q > p {
+			fmt.Fprintf(&b, "%d-%d", p, q)
+		} else {
+			fmt.Fprintf(&b, "%d", p)
+		}
+		p = q
+	}
+	return b.String()
 }

@@ -66,6 +66,12 @@ func TestSet(t *testing.T) {
 	if got := fmt.Sprint(s.List()); got != "[0 7 63]" {
 		t.Errorf("List = %s", got)
 	}
+	if got := SetOf(0, 1, 2, 3, 7, 9, 10).String(); got != "0-3,7,9-10" {
+		t.Errorf("String = %q", got)
+	}
+	if Set(0).String() != "" {
+		t.Errorf("the empty set writes %q", Set(0).String())
+	}
 	if All.Len() != Count {
 		t.Errorf("All has %d", All.Len())
 	}
