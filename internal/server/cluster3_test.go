@@ -297,12 +297,13 @@ func TestClusterNotices(t *testing.T) {
 		bucket:    func(b string) { got = append(got, "bucket "+b) },
 		wake:      func(a string) { got = append(got, "wake "+a) },
 		paused:    func(arn string, p bool) { got = append(got, fmt.Sprint("paused ", arn, " ", p)) },
+		outbox:    func() { got = append(got, "outbox") },
 	}
 	for _, what := range []string{postgres.WorkflowsChanged, postgres.BucketChanged + "landing", "arn:aws:states:us-east-1:123456789012:activity:a", "",
-		postgres.PausedChanged + "1:arn:aws:states:us-east-1:123456789012:stateMachine:n"} {
+		postgres.PausedChanged + "1:arn:aws:states:us-east-1:123456789012:stateMachine:n", postgres.OutboxChanged} {
 		n.notice(what)
 	}
-	want := "workflows,bucket landing,wake arn:aws:states:us-east-1:123456789012:activity:a,workflows,wake ,paused arn:aws:states:us-east-1:123456789012:stateMachine:n true"
+	want := "workflows,bucket landing,wake arn:aws:states:us-east-1:123456789012:activity:a,workflows,wake ,paused arn:aws:states:us-east-1:123456789012:stateMachine:n true,outbox"
 	if strings.Join(got, ",") != want {
 		t.Fatalf("notices did %q, want %q", strings.Join(got, ","), want)
 	}

@@ -162,12 +162,17 @@ type clusterNotices struct {
 	bucket    func(bucket string)           // a bucket notification came to some node
 	wake      func(activityArn string)      // a task of the activity was queued ("": of any)
 	paused    func(arn string, paused bool) // a workflow's schedules were paused or resumed
+	outbox    func()                        // events were committed to the outbox
 }
 
 func (n clusterNotices) notice(what string) {
 	switch {
 	case what == postgres.WorkflowsChanged:
 		n.workflows()
+	case what == postgres.OutboxChanged:
+		if n.outbox != nil {
+			n.outbox()
+		}
 	case strings.HasPrefix(what, postgres.BucketChanged):
 		n.bucket(strings.TrimPrefix(what, postgres.BucketChanged))
 	case strings.HasPrefix(what, postgres.PausedChanged):
@@ -216,4 +221,51 @@ func (c clusterPauses) SetPaused(ctx context.Context, arn string, paused bool) e
 		c.log.Warn("telling the cluster's nodes of a pause of schedules; it takes effect when the bus moves or restarts", "workflow", arn, "err", err)
 	}
 	return nil
+}
+
+// outboxNotices tells the cluster that this node committed events to the
+// outbox (postgres.NotifyOutbox), at most once per outboxNoticeGap: the
+// node running the bus reads them at once instead of at its rescan.
+type outboxNotices struct {
+	kick chan struct{}
+}
+
+// outboxNoticeGap bounds the notifications a node sends for its events.
+const outboxNoticeGap = 50 * time.Millisecond
+
+func newOutboxNotices(ctx context.Context, db *postgres.Store, log *slog.Logger) *outboxNotices {
+	o := &outboxNotices{kick: make(chan struct{}, 1)}
+	go func() {
+		t := time.NewTimer(0)
+		<-t.C
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-o.kick:
+			}
+			c, cancel := context.WithTimeout(ctx, 5*time.Second)
+			if err := db.NotifyOutbox(c); err != nil && ctx.Err() == nil {
+				log.Warn("telling the cluster's bus of new events", "err", err)
+			}
+			cancel()
+			// Events committed meanwhile wait for the gap: one notice
+			// carries them all.
+			t.Reset(outboxNoticeGap)
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return o
+}
+
+// notify asks for a notice (never blocks).
+func (o *outboxNotices) notify() {
+	select {
+	case o.kick <- struct{}{}:
+	default:
+	}
 }

@@ -421,6 +421,24 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	region, account := cmp.Or(cfg.Region, service.DefaultRegion), cmp.Or(cfg.AccountID, service.DefaultAccountID)
 	bus := events.New(st, events.Options{Log: cfg.Log})
 	rem := &remote{}
+	// On a cluster, events committed here are announced to the node running
+	// the bus (set once the node runs).
+	var outNotices atomic.Pointer[outboxNotices]
+	busEvents := func() {
+		bus.Notify()
+		if o := outNotices.Load(); o != nil {
+			o.notify()
+		}
+	}
+	putBusEvents := func(ctx context.Context, evs []*store.OutboxEvent) error {
+		if err := bus.Put(ctx, evs); err != nil {
+			return err
+		}
+		if o := outNotices.Load(); o != nil {
+			o.notify()
+		}
+		return nil
+	}
 	var manager atomic.Pointer[cluster.Manager]
 	eng, err := engine.New(engine.Config{
 		Partitioned: cfg.Cluster, OnPartitionsLost: func(lost partition.Set) {
@@ -430,7 +448,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		},
 		Store: st, Executors: resolver, Workers: cfg.Workers, Log: cfg.Log, Metrics: engine.NewMetrics(reg),
 		Languages: languages(cfg), Classify: service.TaskClassifier(region, account),
-		BusEvents: service.BusEvents(region), OnBusEvents: bus.Notify,
+		BusEvents: service.BusEvents(region), OnBusEvents: busEvents,
 		MaxStepTime: cfg.MaxStepTime,
 		TaskLogs:    tasklog.New(st, tasklog.Options{MaxBytes: cfg.MaxTaskLogBytes, Log: cfg.Log}),
 		Projects:    projects,
@@ -485,7 +503,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			}
 		},
 		Notifications: notifier,
-		PutBusEvents:  bus.Put, MaxRulesPerBus: cfg.MaxRulesPerBus, MaxTargetsPerRule: cfg.MaxTargetsPerRule}, st, svcEngine)
+		PutBusEvents:  putBusEvents, MaxRulesPerBus: cfg.MaxRulesPerBus, MaxTargetsPerRule: cfg.MaxTargetsPerRule}, st, svcEngine)
 	namespaceOf.Store(func(arn string) string {
 		ns, err := svc.NamespaceOfArn(context.Background(), arn)
 		if err != nil || ns == "" {
@@ -576,8 +594,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			defer close(runDone)
 			m.Run(runCtx)
 		}()
+		outNotices.Store(newOutboxNotices(runCtx, opened.pg, cfg.Log))
 		go func() {
-			n := clusterNotices{workflows: workflowsChanged, bucket: arrivals.NotifyBucket, wake: router.Wake, paused: triggers.NotePaused}
+			n := clusterNotices{workflows: workflowsChanged, bucket: arrivals.NotifyBucket, wake: router.Wake, paused: triggers.NotePaused, outbox: bus.Notify}
 			if err := opened.pg.ListenActivities(runCtx, n.notice); err != nil && runCtx.Err() == nil {
 				cfg.Log.Warn("listening for the cluster's activity tasks", "err", err)
 			}

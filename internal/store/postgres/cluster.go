@@ -540,6 +540,24 @@ func (s *Store) NotifyPaused(ctx context.Context, arn string, paused bool) error
 	return classify(err)
 }
 
+// OutboxChanged is what ListenActivities passes its fn when a member
+// committed events to the outbox (NotifyOutbox).
+const OutboxChanged = "baton:outbox"
+
+// NotifyOutbox tells the members listening (ListenActivities) that events
+// were committed to the outbox: the node running the cluster's bus reads
+// it now rather than at its next rescan. It is sent apart from the
+// commits (a NOTIFY in a commit serialises the commits of every member),
+// so callers throttle it.
+func (s *Store) NotifyOutbox(ctx context.Context) error {
+	q, err := s.read()
+	if err != nil {
+		return err
+	}
+	_, err = q.Exec(ctx, `SELECT pg_notify($1, $2)`, activityChannel, OutboxChanged)
+	return classify(err)
+}
+
 // listenIdle is how long ListenActivities waits for a notification before
 // it checks that its connection still works.
 const listenIdle = 30 * time.Second

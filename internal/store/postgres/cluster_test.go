@@ -532,6 +532,10 @@ func TestCluster(t *testing.T) {
 			t.Fatal(err)
 		}
 		want(postgres.PausedChanged + "1:arn:aws:states:us-east-1:123456789012:stateMachine:n")
+		if err := a.NotifyOutbox(ctx); err != nil {
+			t.Fatal(err)
+		}
+		want(postgres.OutboxChanged)
 		cancel()
 		select {
 		case err := <-done:
