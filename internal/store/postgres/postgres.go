@@ -101,7 +101,12 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		idle = 5 * time.Second
 	}
 	cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = fmt.Sprint(idle.Milliseconds())
-	cfg.ConnConfig.RuntimeParams["application_name"] = "baton"
+	// The connection string may name the server's connections (an
+	// application_name of its own per node of a cluster, say, to tell
+	// them apart in pg_stat_activity); "baton" otherwise.
+	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "baton"
+	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = 10 * time.Second
 	}

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/batonhq/baton/internal/pgtest"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/postgres"
@@ -31,4 +33,33 @@ func TestConformance(t *testing.T) {
 		}
 		return s
 	})
+}
+
+// TestApplicationName: the store's connections keep an application_name
+// the connection string sets (one per node of a cluster, say), "baton"
+// otherwise.
+func TestApplicationName(t *testing.T) {
+	srv := pgtest.Start(t)
+	dsn := srv.NewDatabase(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	count := func(app string) int {
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`, app).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, c := range []struct{ dsn, app string }{{dsn, "baton"}, {dsn + "&application_name=node-c", "node-c"}} {
+		s := open(t, c.dsn)
+		// The migrations left an idle connection in the pool.
+		if n := count(c.app); n == 0 {
+			t.Errorf("Open(%s): no connection named %q", c.dsn, c.app)
+		}
+		s.Close()
+	}
 }
