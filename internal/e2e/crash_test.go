@@ -384,43 +384,8 @@ func runCrash(t *testing.T, cfg crashConfig) {
 		answerCallbacks(ctx, t, c, st, callbacks)
 	}()
 
-	// Starters: each execution is started until StartExecution acknowledges it.
 	first := time.Now()
-	jobs := make(chan *crashExec)
-	var starters sync.WaitGroup
-	for range 8 {
-		starters.Add(1)
-		go func() {
-			defer starters.Done()
-			for x := range jobs {
-				if err := startCrashExec(ctx, c, st, x); err != nil {
-					t.Errorf("starting %s (%s): %v", x.name, x.kind.name, err)
-					continue
-				}
-				if x.kind.name == "crash-callback" {
-					callbacks <- x.arn
-				}
-			}
-		}()
-	}
-	go func() {
-		defer close(jobs)
-		for _, x := range execs {
-			select {
-			case jobs <- x:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-
-	startersDone := make(chan struct{})
-	var startedIn time.Duration
-	go func() {
-		starters.Wait()
-		startedIn = time.Since(first)
-		close(startersDone)
-	}()
+	startersDone := startExecs(ctx, t, c, st, execs, callbacks)
 
 	// The crashes.
 	for i, at := range cfg.kills {
@@ -440,10 +405,40 @@ func runCrash(t *testing.T, cfg crashConfig) {
 	if t.Failed() {
 		return
 	}
-	t.Logf("%d executions acknowledged %v after the first start", len(execs), startedIn.Round(time.Millisecond))
+	t.Logf("%d executions acknowledged %v after the first start", len(execs), time.Since(first).Round(time.Millisecond))
 
-	// Wait until none is RUNNING.
-	waitFor(t, cfg.settle, "every execution to end", func() (bool, string) {
+	waitEnded(t, ctx, c, kinds, cfg.settle)
+	t.Logf("all ended %v after the first start", time.Since(first).Round(time.Millisecond))
+	checked := checkExecs(t, ctx, c, execs)
+	lengths := checked.lengths
+
+	// One more crash once all is done: recovery must not touch ended
+	// executions.
+	srv.kill()
+	t.Logf("last kill; %s", restart())
+	changed := 0
+	for _, x := range execs {
+		evs, err := history(ctx, c, x.arn)
+		if err != nil {
+			t.Fatalf("GetExecutionHistory(%s) after the last restart: %v", x.arn, err)
+		}
+		if len(evs) != lengths[x.name] {
+			if changed++; changed <= 5 {
+				t.Errorf("%s: %d events before the last restart, %d after:\n%s", x.arn, lengths[x.name], len(evs), formatHistory(evs))
+			}
+		}
+	}
+	t.Logf("%d built-in tasks were lost with a killed server and retried by their Retry", checked.lostShell)
+	t.Logf("stats: %d calls failed while the server was down, %d 5xx answers; %d starts retried (%d returned the same execution, %d found it ended); "+
+		"%d activity tasks taken, %d activity timeouts (%d re-scheduled), %d answers lost with the server; %d callbacks answered; total %v",
+		st.transportErrs.Load(), st.serverErrs.Load(), st.startRetries.Load(), st.startSame.Load(), st.startEnded.Load(),
+		st.activityTasks.Load(), checked.timeouts, checked.retriedTasks, st.answersLost.Load(), st.callbackAnswers.Load(), time.Since(began).Round(time.Millisecond))
+}
+
+// waitEnded waits up to d until no execution of kinds is RUNNING.
+func waitEnded(t *testing.T, ctx context.Context, c *sfn.Client, kinds []*crashKind, d time.Duration) {
+	t.Helper()
+	waitFor(t, d, "every execution to end", func() (bool, string) {
 		running := 0
 		var some []string
 		for _, k := range kinds {
@@ -462,9 +457,18 @@ func runCrash(t *testing.T, cfg crashConfig) {
 		}
 		return running == 0, fmt.Sprintf("%d running, e.g. %v", running, some)
 	})
-	t.Logf("all ended %v after the first start", time.Since(first).Round(time.Millisecond))
+}
 
-	// Check every execution.
+// checkedExecs is what checkExecs saw.
+type checkedExecs struct {
+	lengths                           map[string]int // history length by execution name
+	timeouts, retriedTasks, lostShell int64
+}
+
+// checkExecs checks every execution with checkCrashExec, failing the test
+// for the wrong ones.
+func checkExecs(t *testing.T, ctx context.Context, c *sfn.Client, execs []*crashExec) checkedExecs {
+	t.Helper()
 	var mu sync.Mutex
 	var failures []string
 	lengths := map[string]int{}
@@ -487,7 +491,7 @@ func runCrash(t *testing.T, cfg crashConfig) {
 				}
 				timeouts.Add(int64(countType(evs, types.HistoryEventTypeActivityTimedOut)))
 				lostShell.Add(int64(lostTasks(evs)))
-				if x.kind.name == "crash-activity" {
+				if strings.HasPrefix(x.kind.name, "crash-activity") {
 					retriedTasks.Add(int64(countType(evs, types.HistoryEventTypeActivityScheduled) - 1))
 				}
 			}
@@ -509,28 +513,46 @@ func runCrash(t *testing.T, cfg crashConfig) {
 	if len(failures) > 0 {
 		t.Errorf("%d of %d executions are wrong", len(failures), len(execs))
 	}
+	return checkedExecs{lengths: lengths, timeouts: timeouts.Load(), retriedTasks: retriedTasks.Load(), lostShell: lostShell.Load()}
+}
 
-	// One more crash once all is done: recovery must not touch ended
-	// executions.
-	srv.kill()
-	t.Logf("last kill; %s", restart())
-	changed := 0
-	for _, x := range execs {
-		evs, err := history(ctx, c, x.arn)
-		if err != nil {
-			t.Fatalf("GetExecutionHistory(%s) after the last restart: %v", x.arn, err)
-		}
-		if len(evs) != lengths[x.name] {
-			if changed++; changed <= 5 {
-				t.Errorf("%s: %d events before the last restart, %d after:\n%s", x.arn, lengths[x.name], len(evs), formatHistory(evs))
+// startExecs starts every execution with startCrashExec (8 at a time),
+// sending the ARNs of the callback executions to callbacks; the channel
+// it returns is closed once all are started.
+func startExecs(ctx context.Context, t *testing.T, c *sfn.Client, st *crashStats, execs []*crashExec, callbacks chan<- string) <-chan struct{} {
+	jobs := make(chan *crashExec)
+	var starters sync.WaitGroup
+	for range 8 {
+		starters.Add(1)
+		go func() {
+			defer starters.Done()
+			for x := range jobs {
+				if err := startCrashExec(ctx, c, st, x); err != nil {
+					t.Errorf("starting %s (%s): %v", x.name, x.kind.name, err)
+					continue
+				}
+				if strings.HasPrefix(x.kind.name, "crash-callback") {
+					callbacks <- x.arn
+				}
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for _, x := range execs {
+			select {
+			case jobs <- x:
+			case <-ctx.Done():
+				return
 			}
 		}
-	}
-	t.Logf("%d built-in tasks were lost with a killed server and retried by their Retry", lostShell.Load())
-	t.Logf("stats: %d calls failed while the server was down, %d 5xx answers; %d starts retried (%d returned the same execution, %d found it ended); "+
-		"%d activity tasks taken, %d activity timeouts (%d re-scheduled), %d answers lost with the server; %d callbacks answered; total %v",
-		st.transportErrs.Load(), st.serverErrs.Load(), st.startRetries.Load(), st.startSame.Load(), st.startEnded.Load(),
-		st.activityTasks.Load(), timeouts.Load(), retriedTasks.Load(), st.answersLost.Load(), st.callbackAnswers.Load(), time.Since(began).Round(time.Millisecond))
+	}()
+	done := make(chan struct{})
+	go func() {
+		starters.Wait()
+		close(done)
+	}()
+	return done
 }
 
 // startCrashExec starts x, retrying while the server is down. A retry must
