@@ -140,7 +140,7 @@ output: "{% {'upstream': $run.trigger.upstream.executionArn} %}"
 	}
 	marked.arn = createSM(t, cl, marked.name, marked.def, smStandard)
 
-	const executions = 150
+	const executions = 180
 	execs := make([]*crashExec, executions)
 	for i := range execs {
 		k := kinds[i%len(kinds)]
@@ -167,7 +167,7 @@ output: "{% {'upstream': $run.trigger.upstream.executionArn} %}"
 		case <-ctx.Done():
 		}
 	}
-	startersDone := startExecs(ctx, t, cl, st, execs, callbacks)
+	startersDone := startExecs(ctx, t, cl, st, execs, 100*time.Millisecond, callbacks)
 
 	// kill -9 of node-a, which comes back a few seconds later.
 	at(2 * time.Second)

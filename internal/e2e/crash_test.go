@@ -385,7 +385,7 @@ func runCrash(t *testing.T, cfg crashConfig) {
 	}()
 
 	first := time.Now()
-	startersDone := startExecs(ctx, t, c, st, execs, callbacks)
+	startersDone := startExecs(ctx, t, c, st, execs, 0, callbacks)
 
 	// The crashes.
 	for i, at := range cfg.kills {
@@ -516,10 +516,10 @@ func checkExecs(t *testing.T, ctx context.Context, c *sfn.Client, execs []*crash
 	return checkedExecs{lengths: lengths, timeouts: timeouts.Load(), retriedTasks: retriedTasks.Load(), lostShell: lostShell.Load()}
 }
 
-// startExecs starts every execution with startCrashExec (8 at a time),
-// sending the ARNs of the callback executions to callbacks; the channel
-// it returns is closed once all are started.
-func startExecs(ctx context.Context, t *testing.T, c *sfn.Client, st *crashStats, execs []*crashExec, callbacks chan<- string) <-chan struct{} {
+// startExecs starts every execution with startCrashExec (8 at a time, one
+// every pace at most), sending the ARNs of the callback executions to
+// callbacks; the channel it returns is closed once all are started.
+func startExecs(ctx context.Context, t *testing.T, c *sfn.Client, st *crashStats, execs []*crashExec, pace time.Duration, callbacks chan<- string) <-chan struct{} {
 	jobs := make(chan *crashExec)
 	var starters sync.WaitGroup
 	for range 8 {
@@ -539,7 +539,14 @@ func startExecs(ctx context.Context, t *testing.T, c *sfn.Client, st *crashStats
 	}
 	go func() {
 		defer close(jobs)
+		next := time.Now()
 		for _, x := range execs {
+			select {
+			case <-time.After(time.Until(next)):
+			case <-ctx.Done():
+				return
+			}
+			next = next.Add(pace)
 			select {
 			case jobs <- x:
 			case <-ctx.Done():

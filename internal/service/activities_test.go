@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -202,5 +203,21 @@ func TestTestState(t *testing.T) {
 			_, err := e.svc.TestState(ctx, &tt.in)
 			wantCode(t, err, tt.code)
 		})
+	}
+}
+
+// TestActivityPollCancelled: a poll whose request ends (the server shuts
+// down) answers "no task", not an error the worker would not retry.
+func TestActivityPollCancelled(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, Config{})
+	arn, err := e.svc.CreateActivity(ctx, &CreateActivityInput{Name: "work"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.eng.err = fmt.Errorf("waiting for a task: %w", context.Canceled)
+	got, err := e.svc.GetActivityTask(ctx, &GetActivityTaskInput{ActivityArn: arn.ActivityArn, WorkerName: "w1"})
+	if err != nil || got.TaskToken != "" {
+		t.Fatalf("GetActivityTask (cancelled) = %+v, %v", got, err)
 	}
 }

@@ -40,6 +40,13 @@ func (s *Service) GetActivityTask(ctx context.Context, in *GetActivityTaskInput)
 		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 			return &GetActivityTaskOutput{}, nil // the poll ran out: no task
 		}
+		if errors.Is(err, context.Canceled) {
+			// The request ended: the server shuts down (the worker is
+			// told "no task" and polls again, on another node or once
+			// this one is back, rather than getting an error), or the
+			// client went away (nobody reads the answer).
+			return &GetActivityTaskOutput{}, nil
+		}
 		return nil, err
 	}
 	if t == nil {
