@@ -109,7 +109,7 @@ func TestClusterPostgres3Nodes(t *testing.T) {
 trigger:
   executions:
     anyOf: [{name: ` + upstream.name + `}]
-steps:
+` + lostStepRetry + `steps:
   - {name: s, command: ["true"]}
 output: "{% {'upstream': $run.trigger.upstream.executionArn} %}"
 `})
@@ -123,7 +123,7 @@ output: "{% {'upstream': $run.trigger.upstream.executionArn} %}"
 		slots = append(slots, s)
 		fmt.Fprintf(&sched, "    - {cron: \"at(%s)\"}\n", s.Format("2006-01-02T15:04:05"))
 	}
-	sched.WriteString("steps:\n  - {name: s, script: 'sleep 1'}\n")
+	sched.WriteString(lostStepRetry + "steps:\n  - {name: s, script: 'sleep 1'}\n")
 	scheduled := deployProjectFiles(t, b, map[string]string{"pipeline.yaml": sched.String()})
 	// The steps cut off with node-c: each counts its completed runs in a
 	// file of marks.
@@ -260,6 +260,9 @@ output: "{% {'upstream': $run.trigger.upstream.executionArn} %}"
 		st.transportErrs.Load(), st.serverErrs.Load(), st.startRetries.Load(), st.activityTasks.Load(), st.callbackAnswers.Load(),
 		time.Since(began).Round(time.Millisecond))
 }
+
+// lostStepRetry retries the steps of a pipeline lost with a killed node.
+const lostStepRetry = "defaults:\n  retry: {retries: 10, interval: 1s, on: [States.TaskFailed]}\n"
 
 // withAppName is dsn naming its connections app (application_name).
 func withAppName(t *testing.T, dsn, app string) string {
