@@ -228,9 +228,7 @@ func crashKinds() []*crashKind {
 const crashPipeline = `name: crash-pipeline
 params:
   n: {type: integer}
-defaults:
-  retry: {retries: 10, interval: 1s, on: [States.TaskFailed]}
-steps:
+` + lostStepRetry + `steps:
   - name: first
     script: |
       read seed < data/seed.txt
@@ -251,6 +249,9 @@ steps:
     env: {N: "{% $string($steps.first.output.n) %}"}
 output: "{% {'n': $steps.first.output.n, 'seed': $steps.first.output.seed, 'sides': [$steps.left.output.side, $steps.right.output.side], 'sum': $steps.join.output.sum} %}"
 `
+
+// lostStepRetry retries the steps of a pipeline lost with a killed server.
+const lostStepRetry = "defaults:\n  retry: {retries: 10, interval: 1s, on: [States.TaskFailed]}\n"
 
 // lostRetry retries a built-in task lost with a killed server: it fails with
 // States.TaskFailed (cause Baton.TaskLost) after the restart, and the
@@ -345,16 +346,7 @@ func runCrash(t *testing.T, cfg crashConfig) {
 	if front != nil {
 		c = newClientVia(srv.url, false, front)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var bg sync.WaitGroup
-	defer func() {
-		cancel()
-		bg.Wait()
-	}()
-	st := &crashStats{}
-
-	_, err := c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String(activityName)})
-	must(t, err, "CreateActivity")
+	ctx, st, callbacks := startCrashHelpers(t, c, c, 6, cfg.executions)
 	kinds := crashKinds()
 	for _, k := range kinds {
 		if k.project != nil {
@@ -363,27 +355,7 @@ func runCrash(t *testing.T, cfg crashConfig) {
 		}
 		k.arn = createSM(t, c, k.name, k.def, smStandard)
 	}
-	execs := make([]*crashExec, cfg.executions)
-	for i := range execs {
-		k := kinds[i%len(kinds)]
-		execs[i] = &crashExec{kind: k, n: i, name: fmt.Sprintf("x%04d", i), input: k.input(i)}
-	}
-
-	// Activity workers and the callback answerer, all tolerating downtime.
-	for w := range 6 {
-		bg.Add(1)
-		go func() {
-			defer bg.Done()
-			activityWorker(ctx, t, c, st, fmt.Sprintf("worker-%d", w))
-		}()
-	}
-	callbacks := make(chan string, cfg.executions)
-	bg.Add(1)
-	go func() {
-		defer bg.Done()
-		answerCallbacks(ctx, t, c, st, callbacks)
-	}()
-
+	execs := crashExecs(kinds, cfg.executions)
 	first := time.Now()
 	startersDone := startExecs(ctx, t, c, st, execs, 0, callbacks)
 
@@ -514,6 +486,47 @@ func checkExecs(t *testing.T, ctx context.Context, c *sfn.Client, execs []*crash
 		t.Errorf("%d of %d executions are wrong", len(failures), len(execs))
 	}
 	return checkedExecs{lengths: lengths, timeouts: timeouts.Load(), retriedTasks: retriedTasks.Load(), lostShell: lostShell.Load()}
+}
+
+// startCrashHelpers creates the crash activity and runs, until the test
+// ends, its workers (n, polling through workers) and the callback
+// answerer (through c), all tolerating downtime. It returns their context,
+// their stats, and the channel of the callback executions' ARNs (for up to
+// executions).
+func startCrashHelpers(t *testing.T, c, workers *sfn.Client, n, executions int) (context.Context, *crashStats, chan string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var bg sync.WaitGroup
+	t.Cleanup(func() {
+		cancel()
+		bg.Wait()
+	})
+	st := &crashStats{}
+	_, err := c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String(activityName)})
+	must(t, err, "CreateActivity")
+	for w := range n {
+		bg.Add(1)
+		go func() {
+			defer bg.Done()
+			activityWorker(ctx, t, workers, st, fmt.Sprintf("worker-%d", w))
+		}()
+	}
+	callbacks := make(chan string, executions)
+	bg.Add(1)
+	go func() {
+		defer bg.Done()
+		answerCallbacks(ctx, t, c, st, callbacks)
+	}()
+	return ctx, st, callbacks
+}
+
+// crashExecs is n executions of kinds, in turn.
+func crashExecs(kinds []*crashKind, n int) []*crashExec {
+	execs := make([]*crashExec, n)
+	for i := range execs {
+		k := kinds[i%len(kinds)]
+		execs[i] = &crashExec{kind: k, n: i, name: fmt.Sprintf("x%04d", i), input: k.input(i)}
+	}
+	return execs
 }
 
 // startExecs starts every execution with startCrashExec (8 at a time, one

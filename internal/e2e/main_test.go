@@ -285,6 +285,32 @@ func (s *server) stop() {
 	}
 }
 
+// waitFailed waits up to d for the process to exit by itself, which it
+// must do with a failure (a status its supervisor restarts it on).
+func (s *server) waitFailed(d time.Duration) {
+	s.t.Helper()
+	s.mu.Lock()
+	done := s.done
+	s.mu.Unlock()
+	select {
+	case <-done:
+		if s.exitErr() == nil {
+			s.t.Errorf("the server exited 0, want a failure its supervisor restarts")
+		}
+	case <-time.After(d):
+		s.t.Fatalf("the server did not exit within %v", d)
+	}
+	s.wait(done, time.Second)
+}
+
+// waitLogged waits up to d until the server's log holds text.
+func (s *server) waitLogged(d time.Duration, text string) {
+	s.t.Helper()
+	waitFor(s.t, d, fmt.Sprintf("the server to log %q", text), func() (bool, string) {
+		return strings.Contains(s.logs.String(), text), "not yet"
+	})
+}
+
 func (s *server) wait(done chan struct{}, d time.Duration) {
 	s.t.Helper()
 	select {
