@@ -609,8 +609,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	} else {
 		s.stopBus = startBus()
 	}
-	base, stop := context.WithCancel(context.Background())
-	s.stop = stop
+	base, stop := context.WithCancelCause(context.Background())
+	s.stop = func() { stop(httpx.ErrShuttingDown) }
 	hc := cfg.HTTP
 	var clusterDB *postgres.Store
 	var explain native.TriggerExplainer = explainer{Triggers: triggers, arrivals: arrivals}

@@ -64,8 +64,15 @@ func DecodeAWSInput(body []byte, in any) error {
 	return apierr.New(apierr.Serialization, "the request body is not a JSON object: %v", err)
 }
 
+// ErrShuttingDown is the cause with which a server cancels the requests
+// in flight when it shuts down (context.WithCancelCause of their base
+// context).
+var ErrShuttingDown = errors.New("the server is shutting down")
+
 // AWSErrorOf is the error to answer for err, an AWS JSON API's operation
 // op failed with: err's own when it is an apierr.Error (logged at debug),
+// 503 when the server cut the request short as it shuts down (the client
+// tries again: another node of a cluster, or this server once it is back),
 // 499 when the client went away, else internalCode with status 500 and the
 // request id (err logged as an error: its text may hold details the
 // client should not see).
@@ -74,6 +81,9 @@ func AWSErrorOf(log *slog.Logger, api string, r *http.Request, op, reqID string,
 	switch {
 	case ok:
 		log.Debug(api+" error", "op", op, "code", e.Code, "message", e.Message, "request_id", reqID)
+	case errors.Is(err, context.Canceled) && errors.Is(context.Cause(r.Context()), ErrShuttingDown):
+		e = &apierr.Error{Code: apierr.ServiceUnavailable, Status: http.StatusServiceUnavailable, Message: "the server is shutting down: try again"}
+		log.Debug(api+" request cut short by the shutdown", "op", op, "request_id", reqID)
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		// The client went away; nobody reads the answer.
 		e = &apierr.Error{Code: apierr.InternalServerError, Status: 499, Message: "request cancelled"}

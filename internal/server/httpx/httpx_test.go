@@ -1,6 +1,11 @@
 package httpx
 
-import "testing"
+import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+)
 
 func TestLoneSurrogate(t *testing.T) {
 	for _, tc := range []struct {
@@ -21,6 +26,23 @@ func TestLoneSurrogate(t *testing.T) {
 	} {
 		if got := LoneSurrogate([]byte(tc.json)); got != tc.want {
 			t.Errorf("LoneSurrogate(%s) = %d, want %d", tc.json, got, tc.want)
+		}
+	}
+}
+
+// TestAWSErrorOfCancelled: a request cancelled by the server's shutdown
+// answers 503 (clients retry it), one whose client went away 499.
+func TestAWSErrorOfCancelled(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	for _, tc := range []struct {
+		cause error
+		want  int
+	}{{ErrShuttingDown, 503}, {nil, 499}} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cancel(tc.cause)
+		r := httptest.NewRequest("POST", "/", nil).WithContext(ctx)
+		if e := AWSErrorOf(log, "sfn", r, "StartExecution", "id", context.Canceled, "InternalFailure"); e.Status != tc.want {
+			t.Errorf("cancelled with cause %v: status %d (%s), want %d", tc.cause, e.Status, e.Code, tc.want)
 		}
 	}
 }
