@@ -133,6 +133,21 @@ output: "{% {'upstream': $run.trigger.upstream.executionArn} %}"
 		counts:  map[types.HistoryEventType]int{types.HistoryEventTypeTaskSucceeded: 1},
 	}
 	marked.arn = createSM(t, cl, marked.name, marked.def, smStandard)
+	// Executions of node-c ticking every second, out of step: node-c has
+	// transitions to commit when it is cut off, held by the cut and let
+	// through when it heals, where the fence must refuse them.
+	ticker := &crashKind{name: nameOn(owners, "node-c", "cluster-ticker"),
+		def: `{"StartAt":"Tick","States":{
+			"Tick":{"Type":"Wait","Seconds":1,"Next":"Count"},
+			"Count":{"Type":"Pass","Parameters":{"n.$":"$.n","i.$":"States.MathAdd($.i, 1)"},"Next":"More"},
+			"More":{"Type":"Choice","Choices":[{"Variable":"$.i","NumericLessThan":8,"Next":"Tick"}],"Default":"Done"},
+			"Done":{"Type":"Succeed"}}}`,
+		input:   func(n int) string { return fmt.Sprintf(`{"n":%d,"i":0}`, n) },
+		output:  func(n int) string { return fmt.Sprintf(`{"n":%d,"i":8}`, n) },
+		entered: map[string]int{"Tick": 8, "Count": 8, "More": 8, "Done": 1},
+		counts:  map[types.HistoryEventType]int{types.HistoryEventTypeWaitStateEntered: 8},
+	}
+	ticker.arn = createSM(t, cl, ticker.name, ticker.def, smStandard)
 
 	execs := crashExecs(kinds, executions)
 	first := time.Now()
@@ -163,7 +178,11 @@ output: "{% {'upstream': $run.trigger.upstream.executionArn} %}"
 	t.Logf("node-b restarted at %v", time.Since(first).Round(time.Millisecond))
 
 	// node-c is cut off while steps of its partitions run.
-	var cutExecs []*crashExec
+	var ticks, cutExecs []*crashExec
+	for i := range 10 {
+		ticks = append(ticks, &crashExec{kind: ticker, n: 2000 + i, name: fmt.Sprintf("t%02d", i), input: ticker.input(2000 + i)})
+	}
+	<-startExecs(ctx, t, cl, st, ticks, 100*time.Millisecond, nil)
 	for i := range 8 {
 		cutExecs = append(cutExecs, &crashExec{kind: marked, n: 1000 + i, name: fmt.Sprintf("m%02d", i), input: marked.input(1000 + i)})
 	}
@@ -182,8 +201,11 @@ output: "{% {'upstream': $run.trigger.upstream.executionArn} %}"
 		}
 		return true, ""
 	})
-	if o := clusterOwners(t, a, time.Second)[partition.Of(marked.arn)]; o != "node-c" {
-		t.Fatalf("the partition of %s is owned by %q, not node-c", marked.name, o)
+	cOwners := clusterOwners(t, a, time.Second)
+	for _, k := range []*crashKind{marked, ticker} {
+		if o := cOwners[partition.Of(k.arn)]; o != "node-c" {
+			t.Fatalf("the partition of %s is owned by %q, not node-c", k.name, o)
+		}
 	}
 	front.set(c, false)
 	cut := time.Now()
@@ -204,10 +226,10 @@ output: "{% {'upstream': $run.trigger.upstream.executionArn} %}"
 	if t.Failed() {
 		return
 	}
-	all := append(slices.Clone(kinds), marked)
+	all := append(slices.Clone(kinds), marked, ticker)
 	waitEnded(t, ctx, cl, all, 90*time.Second)
 	t.Logf("all ended %v after the first start", time.Since(first).Round(time.Millisecond))
-	checkExecs(t, ctx, cl, append(execs, cutExecs...))
+	checkExecs(t, ctx, cl, slices.Concat(execs, ticks, cutExecs))
 	for _, x := range cutExecs {
 		data, err := os.ReadFile(filepath.Join(marks, fmt.Sprint(x.n)))
 		if err != nil {
