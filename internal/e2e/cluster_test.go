@@ -35,8 +35,10 @@ import (
 // three slots during the run. Meanwhile node-a is killed with SIGKILL (and
 // started again), node-b is restarted (SIGTERM), and node-c is cut off from
 // the database for longer than its 2 s lease while shell steps of its
-// partitions run: it must kill those steps and exit non-zero, and the
-// other two finish everything.
+// partitions run and executions of its partitions tick every second: it
+// must kill those steps and exit non-zero, and the other two finish
+// everything. Clients reach the nodes through a front that spreads their
+// calls at random over the nodes in service.
 //
 // Then: every execution succeeds once with a gap-free history and each
 // transition once (checkExecs); each cut-off step completed once (it

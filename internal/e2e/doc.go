@@ -19,6 +19,11 @@
 //     changes (~8 s on two cores, with the default durability "full").
 //     TestCrashSoak runs a longer variant (2,000 executions, 16 kills, some
 //     while the server recovers; ~25 s) only with -baton.soak or BATON_SOAK=1.
+//   - cluster_test.go runs three nodes of a cluster (--cluster) on one
+//     PostgreSQL database under the crash load: a kill -9, a restart and a
+//     cut from the database (pgtest.Proxy) of the nodes; every execution
+//     once, schedule and trigger runs once, and, through audit triggers in
+//     the database, every write by its partition's lease holder (~25 s).
 //   - checks_test.go makes sure those history checks reject broken histories.
 //
 // Environment: BATON_E2E_RACE=1 builds the server binary with -race (its
