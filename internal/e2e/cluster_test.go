@@ -94,6 +94,9 @@ func TestClusterPostgres3Nodes(t *testing.T) {
 				k.project = map[string]string{"data/seed.txt": k.project["data/seed.txt"],
 					"pipeline.yaml": strings.Replace(crashPipeline, "name: crash-pipeline\n", "name: "+k.name+"\n", 1)}
 				k.arn = deployProjectFiles(t, b, k.project)
+				if k.arn != arnPrefix+"stateMachine:"+k.name {
+					t.Fatalf("the pipeline %s was deployed as %s", k.name, k.arn)
+				}
 			} else {
 				k.arn = createSM(t, cl, k.name, k.def, smStandard)
 			}

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"net/url"
 	"sync"
 	"testing"
 
@@ -54,7 +55,14 @@ func TestApplicationName(t *testing.T) {
 		}
 		return n
 	}
-	for _, c := range []struct{ dsn, app string }{{dsn, "baton"}, {dsn + "&application_name=node-c", "node-c"}} {
+	named, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := named.Query()
+	q.Set("application_name", "node-c")
+	named.RawQuery = q.Encode()
+	for _, c := range []struct{ dsn, app string }{{dsn, "baton"}, {named.String(), "node-c"}} {
 		s := open(t, c.dsn)
 		// The migrations left an idle connection in the pool.
 		if n := count(c.app); n == 0 {
