@@ -167,8 +167,13 @@ output: "{% {'upstream': $run.trigger.upstream.executionArn} %}"
 	// kill -9 of node-a, which comes back a few seconds later.
 	at(2 * time.Second)
 	a.kill()
+	killed := time.Now()
 	front.set(a, false)
 	t.Logf("node-a killed at %v", time.Since(first).Round(time.Millisecond))
+	// The takeover: its session ends with it, and the others take its
+	// partitions in their next round (bench/RESULTS.md records this time).
+	clusterOwners(t, b, 3500*time.Millisecond, "node-b", "node-c")
+	t.Logf("node-b and node-c own every partition %v after the kill -9 of node-a", time.Since(killed).Round(time.Millisecond))
 	at(6 * time.Second)
 	a.start()
 	front.set(a, true)
