@@ -305,12 +305,14 @@ func TestClusterNotices(t *testing.T) {
 		wake:      func(a string) { got = append(got, "wake "+a) },
 		paused:    func(arn string, p bool) { got = append(got, fmt.Sprint("paused ", arn, " ", p)) },
 		outbox:    func() { got = append(got, "outbox") },
+		retried:   func() { got = append(got, "retried") },
 	}
 	for _, what := range []string{postgres.WorkflowsChanged, postgres.BucketChanged + "landing", "arn:aws:states:us-east-1:123456789012:activity:a", "",
-		postgres.PausedChanged + "1:arn:aws:states:us-east-1:123456789012:stateMachine:n", postgres.OutboxChanged} {
+		postgres.PausedChanged + "1:arn:aws:states:us-east-1:123456789012:stateMachine:n", postgres.OutboxChanged, postgres.NotificationsRetried} {
 		n.notice(what)
 	}
-	want := "workflows,bucket landing,wake arn:aws:states:us-east-1:123456789012:activity:a,workflows,wake ,paused arn:aws:states:us-east-1:123456789012:stateMachine:n true,outbox"
+	want := "workflows,bucket landing,wake arn:aws:states:us-east-1:123456789012:activity:a,workflows,wake ,retried," +
+		"paused arn:aws:states:us-east-1:123456789012:stateMachine:n true,outbox,retried"
 	if strings.Join(got, ",") != want {
 		t.Fatalf("notices did %q, want %q", strings.Join(got, ","), want)
 	}

@@ -56,7 +56,7 @@ func TestClusterRetryReachesTheBusLeader(t *testing.T) {
 	if st := status(other); st.Failed != 1 || st.Queued != 0 {
 		t.Fatalf("status on the other node: %+v, want 1 failed", st)
 	}
-	code, body, _ := call(t, other.Addr(), http.MethodPost, "/api/v1/notifications/failed/retry", "", nil, `{}`)
+	code, body, _ := call(t, other.Addr(), http.MethodPost, "/api/v1/notifications/failed/retry", "", map[string]string{"Content-Type": "application/json"}, `{}`)
 	if code != http.StatusOK || body["retried"] != float64(1) {
 		t.Fatalf("retry: %d %v", code, body)
 	}

@@ -540,6 +540,22 @@ func (s *Store) NotifyPaused(ctx context.Context, arn string, paused bool) error
 	return classify(err)
 }
 
+// NotificationsRetried is what ListenActivities passes its fn when a
+// member retried failed notifications (NotifyNotificationsRetried).
+const NotificationsRetried = "baton:notifications-retried"
+
+// NotifyNotificationsRetried tells the members listening
+// (ListenActivities) that failed notifications were stored again to be
+// delivered: the node running the cluster's notifications reads them.
+func (s *Store) NotifyNotificationsRetried(ctx context.Context) error {
+	q, err := s.read()
+	if err != nil {
+		return err
+	}
+	_, err = q.Exec(ctx, `SELECT pg_notify($1, $2)`, activityChannel, NotificationsRetried)
+	return classify(err)
+}
+
 // OutboxChanged is what ListenActivities passes its fn when a member
 // committed events to the outbox (NotifyOutbox).
 const OutboxChanged = "baton:outbox"
