@@ -85,7 +85,7 @@ type Triggers struct {
 	accounts  map[string]string
 	grants    []*store.Grant // with RequireGrants
 	// live says that the bus runs the consumer here (load read its
-	// state): the state below is kept up to date. Otherwise Explain and
+	// state): triggerState is kept up to date. Otherwise Explain and
 	// Summaries read the stored state.
 	live bool
 	triggerState
@@ -119,7 +119,9 @@ func NewTriggers(o TriggerOptions) *Triggers {
 		o.Log = slog.Default()
 	}
 	t := &Triggers{opt: o, cat: &catalog{st: o.Store, region: o.Region, defaultAccount: o.DefaultAccount}}
-	// Until load, Explain reads the catalog itself.
+	// Where the bus has not loaded it (yet, or at all on a node of a
+	// cluster that does not run the bus), the first refresh reads the
+	// catalog.
 	t.stale.Store(true)
 	return t
 }
