@@ -118,8 +118,10 @@ type Arrivals struct {
 	dirtyDirs, dirtyBuckets map[string]bool
 	patterns                map[string][]string // watched directory -> its watches' patterns
 	// explained is what each workflow's watches are at, by its ARN, as
-	// of the last tick: what Explain reads.
+	// of the last tick: what Explain reads where running (the bus runs the
+	// consumer here: load read its state).
 	explained map[string][]DataExplanation
+	running   bool
 }
 
 // NewArrivals returns the arrivals consumer; register Consumer() on a bus.
@@ -149,7 +151,7 @@ func NewArrivals(o ArrivalOptions) *Arrivals {
 
 // Consumer returns the bus consumer of the arrivals.
 func (a *Arrivals) Consumer() Consumer {
-	return Consumer{Name: ArrivalsConsumer, Load: a.load, Tick: a.tick, Act: a.act}
+	return Consumer{Name: ArrivalsConsumer, Load: a.load, Tick: a.tick, Act: a.act, Unload: a.unload}
 }
 
 // SetStarter sets what starts the runs; call it before the bus runs.
@@ -270,7 +272,17 @@ func (a *Arrivals) load(ctx context.Context) error {
 	}
 	a.stale.Store(false)
 	a.workflows, a.state = wfs, state
+	a.mu.Lock()
+	a.running = true
+	a.mu.Unlock()
 	return nil
+}
+
+// unload notes that the bus no longer runs the consumer here.
+func (a *Arrivals) unload() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.running, a.explained = false, nil
 }
 
 // refresh reads the catalog again when it changed.
@@ -290,9 +302,14 @@ func (a *Arrivals) refresh(ctx context.Context) error {
 // watches returns the data triggers of the deployed pipelines; two of one
 // pipeline on the same location are one.
 func (a *Arrivals) watches() []*watch {
+	return a.watchesOf(a.workflows)
+}
+
+// watchesOf returns the data triggers of the pipelines wfs.
+func (a *Arrivals) watchesOf(wfs []*Workflow) []*watch {
 	var out []*watch
 	seen := map[string]bool{}
-	for _, w := range a.workflows {
+	for _, w := range wfs {
 		for _, d := range w.Trigger.Data {
 			h := sha256.Sum256([]byte(d.Path + "\x00" + d.Connection))
 			x := &watch{w: w, d: d, key: dataKeyPrefix + w.Arn + "/" + hex.EncodeToString(h[:8]), window: d.BatchWindow}

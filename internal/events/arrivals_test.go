@@ -274,10 +274,24 @@ func TestArrivalBatchOfTwo(t *testing.T) {
 		t.Fatalf("one file of a batch of two started a run: %+v", got)
 	}
 	// "Why didn't it run?"
-	ds, summary := l.arr.Explain(smArn(account, "psd"))
+	ds, summary, err := l.arr.Explain(context.Background(), smArn(account, "psd"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(ds) != 1 || ds[0].Waiting != 1 || ds[0].StartsBy == nil || ds[0].BatchWindow != "15m0s" ||
 		len(summary) != 1 || !strings.Contains(summary[0], "1 of 2 object(s) arrived") {
 		t.Fatalf("explained %+v: %q", ds, summary)
+	}
+	// A server whose bus does not run the arrivals (a node of a cluster)
+	// tells what is stored: the same batch, not when it is listed.
+	elsewhere := events.NewArrivals(events.ArrivalOptions{Store: l.st, Region: region, DefaultAccount: account})
+	sds, ssummary, err := elsewhere.Explain(context.Background(), smArn(account, "psd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sds) != 1 || sds[0].Waiting != 1 || !sds[0].StartsBy.Equal(*ds[0].StartsBy) || sds[0].LastListed != nil ||
+		strings.Join(ssummary, "|") != strings.Join(summary, "|") {
+		t.Fatalf("explained from the store %+v: %q", sds, ssummary)
 	}
 	l.restart() // the pending batch survives a restart
 	l.drop("b.csv", "2")

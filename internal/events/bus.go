@@ -49,6 +49,10 @@ type Consumer struct {
 	// decisions once it is stored: a consumer whose intents another part
 	// carries out (Act nil) hands them over here.
 	Committed func(c *store.ConsumerCommit)
+	// Unload (optional) is told that Run stopped running the consumer:
+	// its state in memory is no longer kept up to date (on a cluster,
+	// another server runs the bus from then on).
+	Unload func()
 }
 
 // Permanent marks an error of Act that trying again cannot mend (the
@@ -253,6 +257,9 @@ type pendingIntent struct {
 }
 
 func (r *runner) run(ctx context.Context) {
+	if r.c.Unload != nil {
+		defer r.c.Unload()
+	}
 	b := r.bus
 	backoff := retryFirst
 	for !r.start(ctx) {

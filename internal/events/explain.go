@@ -68,14 +68,25 @@ type Outcome struct {
 // ErrNoWorkflow is returned by Explain for a workflow that is not deployed.
 var ErrNoWorkflow = fmt.Errorf("no such workflow")
 
-// Explain explains the triggers of a deployed workflow at now.
+// Explain explains the triggers of a deployed workflow at now: from the
+// consumer's memory where the bus runs it, else (a node of a cluster that
+// does not run the bus, a server whose bus has not loaded yet) from the
+// state stored, read now.
 func (t *Triggers) Explain(ctx context.Context, arn string, now time.Time) (*Explanation, error) {
 	// What is deployed now: a deploy marked the catalog stale.
 	if err := t.refresh(ctx); err != nil {
 		return nil, err
 	}
+	stored, err := t.stateNow(ctx)
+	if err != nil {
+		return nil, err
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	s := &t.triggerState
+	if stored != nil {
+		s = stored
+	}
 	var w *Workflow
 	for _, x := range t.workflows {
 		if x.Arn == arn {
@@ -88,7 +99,7 @@ func (t *Triggers) Explain(ctx context.Context, arn string, now time.Time) (*Exp
 		return ex, nil
 	}
 	ex.Namespace = w.Namespace
-	ex.Paused = t.paused[arn]
+	ex.Paused = s.paused[arn]
 	if ex.Paused && len(w.Trigger.Schedules) > 0 {
 		ex.Summary = append(ex.Summary, "Its schedules are paused: their slots are skipped until baton schedule resume.")
 	}
@@ -96,7 +107,7 @@ func (t *Triggers) Explain(ctx context.Context, arn string, now time.Time) (*Exp
 		se := ScheduleExplanation{Expression: cs.expr.String(), Timezone: cs.loc.String(),
 			Overlap: orDefault(cs.s.Overlap, "skip"), Catchup: orDefault(cs.s.Catchup, "none"), Next: []time.Time{}}
 		from := now
-		if st := t.slots[cs.key]; st != nil {
+		if st := s.slots[cs.key]; st != nil {
 			last := st.Last
 			se.LastSlot, se.Buffered = &last, st.Buffered
 			if last.After(from) {
@@ -122,7 +133,7 @@ func (t *Triggers) Explain(ctx context.Context, arn string, now time.Time) (*Exp
 		}
 	}
 	if x := w.Trigger.Executions; x != nil {
-		ex.Executions = t.explainExecutions(w, x, now)
+		ex.Executions = explainExecutions(w, x, s.execs[w.Arn], now)
 		ex.Summary = append(ex.Summary, summarizeExecutions(ex.Executions)...)
 	}
 	if w.Trigger.Event != nil {
@@ -135,13 +146,13 @@ func (t *Triggers) Explain(ctx context.Context, arn string, now time.Time) (*Exp
 	return ex, nil
 }
 
-func (t *Triggers) explainExecutions(w *Workflow, x *pipeline.ExecutionsTrigger, now time.Time) *ExecutionsExplanation {
+// explainExecutions explains an executions trigger whose run log is rl.
+func explainExecutions(w *Workflow, x *pipeline.ExecutionsTrigger, rl *runLog, now time.Time) *ExecutionsExplanation {
 	window := x.Window
 	if window <= 0 {
 		window = DefaultWindow
 	}
 	ee := &ExecutionsExplanation{Operator: x.Operator, Match: x.Match, Window: window.String()}
-	rl := t.execs[w.Arn]
 	explain := func(block string, conds []pipeline.UpstreamCondition) (all, any bool) {
 		all = true
 		for _, cond := range conds {
@@ -222,13 +233,22 @@ type TriggerSummary struct {
 
 // Summaries returns the trigger summary of every workflow with triggers,
 // by ARN: the workflows page shows a thousand at once, so this reads the
-// consumer's cached catalog once rather than explaining each.
+// consumer's cached catalog once rather than explaining each (and, where
+// the bus does not run the consumer, the stored state once).
 func (t *Triggers) Summaries(ctx context.Context, now time.Time) (map[string]TriggerSummary, error) {
 	if err := t.refresh(ctx); err != nil {
 		return nil, err
 	}
+	stored, err := t.stateNow(ctx)
+	if err != nil {
+		return nil, err
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	state := &t.triggerState
+	if stored != nil {
+		state = stored
+	}
 	out := make(map[string]TriggerSummary, len(t.workflows))
 	for _, w := range t.workflows {
 		var s TriggerSummary
@@ -245,10 +265,10 @@ func (t *Triggers) Summaries(ctx context.Context, now time.Time) (map[string]Tri
 		if tr.Event != nil {
 			s.Kinds = append(s.Kinds, "event")
 		}
-		if !t.paused[w.Arn] {
+		if !state.paused[w.Arn] {
 			for _, cs := range t.compile(w) {
 				from := now
-				if st := t.slots[cs.key]; st != nil && st.Last.After(from) {
+				if st := state.slots[cs.key]; st != nil && st.Last.After(from) {
 					from = st.Last
 				}
 				if n, ok := cs.expr.Next(from, cs.loc); ok && (s.NextRun == nil || n.Before(*s.NextRun)) {

@@ -223,3 +223,43 @@ func TestScheduleLongDowntimeSkipsInFewEvents(t *testing.T) {
 		t.Fatalf("%d skipped-slot events for %d slots, want 11 for 1439", events, slots)
 	}
 }
+
+// TestExplainWhereTheBusDoesNotRun: a Triggers the bus does not run (on a
+// node of a cluster that does not run it) explains a schedule from the
+// stored state: the last slot dealt with and the pause, as the running
+// one does.
+func TestExplainWhereTheBusDoesNotRun(t *testing.T) {
+	start := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+	w := scheduled(t, start, "    cron: \"cron(0 3 * * ? *)\"\n")
+	w.runsAfter(2*time.Hour, time.Hour, 1)
+	ctx := context.Background()
+	arn := smArn(account, "listings")
+	elsewhere := events.NewTriggers(events.TriggerOptions{Store: w.st, Region: region, DefaultAccount: account})
+	if err := elsewhere.SetPaused(ctx, arn, true); err != nil {
+		t.Fatal(err)
+	}
+	w.waitIdle()
+	now := w.clk.Now()
+	describe := func(tr *events.Triggers) string {
+		t.Helper()
+		ex, err := tr.Explain(ctx, arn, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(ex)
+		return string(b)
+	}
+	// The running one learns of the pause as a cluster's notice tells it.
+	w.tr.NotePaused(arn, true)
+	got, want := describe(elsewhere), describe(w.tr)
+	if got != want || !strings.Contains(want, `"lastSlot":"2026-12-01T03:00:00Z"`) || !strings.Contains(want, `"paused":true`) {
+		t.Fatalf("explained where the bus does not run:\n%s\nwhere it runs:\n%s", got, want)
+	}
+	sums, err := elsewhere.Summaries(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := sums[arn]; s.NextRun != nil || len(s.Kinds) != 1 {
+		t.Fatalf("summary of a paused schedule where the bus does not run: %+v", s)
+	}
+}

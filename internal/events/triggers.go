@@ -84,13 +84,11 @@ type Triggers struct {
 	workflows []*Workflow
 	accounts  map[string]string
 	grants    []*store.Grant // with RequireGrants
-	// execs is the run log of each pipeline with an executions trigger:
-	// the unconsumed outcomes of its upstreams.
-	execs map[string]*runLog
-	// slots is the state of each schedule, by its key.
-	slots map[string]*slotState
-	// paused are the workflows whose schedules are paused.
-	paused map[string]bool
+	// live says that the bus runs the consumer here (load read its
+	// state): triggerState is kept up to date. Otherwise Explain and
+	// Summaries read the stored state.
+	live bool
+	triggerState
 	// patterns are the compiled event patterns by workflow and revision.
 	patterns map[string]*eventPattern
 	// byUpstream indexes the executions triggers (downstreamOf); events
@@ -120,12 +118,17 @@ func NewTriggers(o TriggerOptions) *Triggers {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	return &Triggers{opt: o, cat: &catalog{st: o.Store, region: o.Region, defaultAccount: o.DefaultAccount}}
+	t := &Triggers{opt: o, cat: &catalog{st: o.Store, region: o.Region, defaultAccount: o.DefaultAccount}}
+	// Where the bus has not loaded it (yet, or at all on a node of a
+	// cluster that does not run the bus), the first refresh reads the
+	// catalog.
+	t.stale.Store(true)
+	return t
 }
 
 // Consumer returns the bus consumer of the triggers.
 func (t *Triggers) Consumer() Consumer {
-	return Consumer{Name: TriggersConsumer, Load: t.load, Handle: t.handle, Tick: t.tick, Act: t.act}
+	return Consumer{Name: TriggersConsumer, Load: t.load, Handle: t.handle, Tick: t.tick, Act: t.act, Unload: t.unload}
 }
 
 // runLog is the state of one pipeline's executions trigger: by upstream
@@ -149,48 +152,94 @@ type outcome struct {
 
 const execKeyPrefix = "x/"
 
-// load reads the catalog of pipelines and the stored run logs.
-func (t *Triggers) load(ctx context.Context) error {
-	wfs, accounts, err := t.cat.load(ctx)
-	if err != nil {
-		return err
-	}
-	logs := map[string]*runLog{}
-	slots := map[string]*slotState{}
-	paused := map[string]bool{}
-	err = t.opt.Store.ConsumerState(ctx, TriggersConsumer, func(key string, v []byte) error {
-		if strings.HasPrefix(key, pausedKeyPrefix) {
-			paused[strings.TrimPrefix(key, pausedKeyPrefix)] = true
-			return nil
+// triggerState is the triggers' state that is stored.
+type triggerState struct {
+	// execs is the run log of each pipeline with an executions trigger:
+	// the unconsumed outcomes of its upstreams.
+	execs map[string]*runLog
+	// slots is the state of each schedule, by its key.
+	slots map[string]*slotState
+	// paused are the workflows whose schedules are paused.
+	paused map[string]bool
+}
+
+// readState reads the stored state of the triggers; damaged entries are
+// left out (and logged when logDamage).
+func (t *Triggers) readState(ctx context.Context, logDamage bool) (*triggerState, error) {
+	s := &triggerState{execs: map[string]*runLog{}, slots: map[string]*slotState{}, paused: map[string]bool{}}
+	damaged := func(what, key string, err error) {
+		if logDamage {
+			t.opt.Log.Error("triggers: a stored "+what+" is damaged; starting it afresh", "key", key, "err", err)
 		}
-		if strings.HasPrefix(key, schedKeyPrefix) {
+	}
+	err := t.opt.Store.ConsumerState(ctx, TriggersConsumer, func(key string, v []byte) error {
+		switch {
+		case strings.HasPrefix(key, pausedKeyPrefix):
+			s.paused[strings.TrimPrefix(key, pausedKeyPrefix)] = true
+		case strings.HasPrefix(key, schedKeyPrefix):
 			var st slotState
 			if err := json.Unmarshal(v, &st); err != nil {
-				t.opt.Log.Error("triggers: a stored schedule state is damaged; the schedule starts afresh", "key", key, "err", err)
+				damaged("schedule state", key, err)
 				return nil
 			}
-			slots[key] = &st
-			return nil
+			s.slots[key] = &st
+		case strings.HasPrefix(key, execKeyPrefix):
+			var rl runLog
+			if err := json.Unmarshal(v, &rl); err != nil {
+				damaged("run log", key, err)
+				return nil
+			}
+			s.execs[strings.TrimPrefix(key, execKeyPrefix)] = &rl
 		}
-		if !strings.HasPrefix(key, execKeyPrefix) {
-			return nil
-		}
-		var rl runLog
-		if err := json.Unmarshal(v, &rl); err != nil {
-			t.opt.Log.Error("triggers: a stored run log is damaged; starting it afresh", "key", key, "err", err)
-			return nil
-		}
-		logs[strings.TrimPrefix(key, execKeyPrefix)] = &rl
 		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// load reads the catalog of pipelines, the grants and the stored state.
+func (t *Triggers) load(ctx context.Context) error {
+	t.stale.Store(false) // read here; a change from now on marks it again
+	wfs, accounts, err := t.cat.load(ctx)
+	var grants []*store.Grant
+	if err == nil && t.opt.RequireGrants {
+		grants, err = t.opt.Store.ListGrants(ctx)
+	}
+	var s *triggerState
+	if err == nil {
+		s, err = t.readState(ctx, true)
+	}
+	if err != nil {
+		t.stale.Store(true)
 		return err
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.workflows, t.accounts, t.execs, t.slots, t.paused = wfs, accounts, logs, slots, paused
+	t.workflows, t.accounts, t.grants, t.patterns, t.triggerState, t.live = wfs, accounts, grants, nil, *s, true
 	t.gen++
 	return nil
+}
+
+// unload notes that the bus no longer runs the consumer here.
+func (t *Triggers) unload() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.live = false
+}
+
+// stateNow returns the state Explain and Summaries answer from: nil where
+// the bus runs the consumer (its memory is up to date), else the stored
+// state, read now.
+func (t *Triggers) stateNow(ctx context.Context) (*triggerState, error) {
+	t.mu.Lock()
+	live := t.live
+	t.mu.Unlock()
+	if live {
+		return nil, nil
+	}
+	return t.readState(ctx, false)
 }
 
 // SetStarter sets what starts the runs (the server's service, made after

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/batonhq/baton/internal/clock"
@@ -68,9 +69,16 @@ type Delivery struct {
 	OnResult func(channel string, err error, dead bool)
 
 	wake chan struct{}
-	mu   sync.Mutex
-	// loaded: Run read the stored notifications; until then committed
-	// ones wait in early (Run reads them from the store too).
+	// reload asks Run to read the stored notifications again (Reload).
+	reload atomic.Bool
+	// stored orders what reads the store's notifications into memory
+	// (load: held) after the commits that change both (held shared), so
+	// that a load sees each such commit with its memory change or neither.
+	stored sync.RWMutex
+	mu     sync.Mutex
+	// loaded: Run read the stored notifications and delivers them; until
+	// then, and once Run returns, the memory holds nothing (Run reads
+	// committed ones from the store).
 	loaded  bool
 	lanes   map[string]*lane
 	known   map[string]bool // ids queued or in flight
@@ -167,6 +175,7 @@ const recordTimeout = 5 * time.Second
 
 // Run delivers until ctx ends.
 func (d *Delivery) Run(ctx context.Context) {
+	d.reload.Store(false) // it loads now
 	backoff := 100 * time.Millisecond
 	for !d.load(ctx) {
 		if !sleep(ctx, backoff) {
@@ -175,8 +184,14 @@ func (d *Delivery) Run(ctx context.Context) {
 		backoff = min(2*backoff, 30*time.Second)
 	}
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	defer func() {
+		wg.Wait()
+		d.unload()
+	}()
 	for ctx.Err() == nil {
+		if d.reload.Swap(false) && !d.load(ctx) {
+			d.reload.Store(true) // at the next wake-up
+		}
 		now := d.clk.Now()
 		wait := 5 * time.Second
 		d.mu.Lock()
@@ -210,8 +225,37 @@ func (d *Delivery) Run(ctx context.Context) {
 	}
 }
 
-// load reads the stored notifications, threads and dead letters.
+// Reload makes Run read the stored notifications again soon, queueing
+// those it does not know, and count the dead letters again: another
+// server of a cluster retried some (Retry stored them there). It does not
+// wait.
+func (d *Delivery) Reload() {
+	d.reload.Store(true)
+	d.poke()
+}
+
+// Running says whether Run delivers the notifications here (it read them).
+func (d *Delivery) Running() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.loaded
+}
+
+// unload forgets what Run kept in memory, once it returned: another
+// server (of a cluster) delivers from then on, and this one reads the
+// store afresh if Run runs again.
+func (d *Delivery) unload() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.loaded, d.dead = false, 0
+	d.lanes, d.known, d.threads = map[string]*lane{}, map[string]bool{}, map[string]*Thread{}
+}
+
+// load reads the stored notifications, threads and dead letters, and
+// queues the notifications it does not know.
 func (d *Delivery) load(ctx context.Context) bool {
+	d.stored.Lock()
+	defer d.stored.Unlock()
 	ins, err := d.st.Intents(ctx, ConsumerName)
 	threads := map[string]*Thread{}
 	dead := 0
@@ -333,9 +377,11 @@ func (d *Delivery) deliverHead(ctx context.Context, l *lane) {
 		// Recorded even when the server is stopping: it was sent, and a
 		// record lost here sends it again after the restart.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+		d.stored.RLock()
 		err = d.st.CommitConsumer(rctx, c)
 		cancel()
 		if err != nil {
+			d.stored.RUnlock()
 			// Sent but not recorded: it is sent again later (at least once).
 			d.mu.Lock()
 			l.next = now.Add(time.Second)
@@ -365,6 +411,7 @@ func (d *Delivery) deliverHead(ctx context.Context, l *lane) {
 		}
 		l.next = now.Add(d.Pace[n.Channel])
 		d.mu.Unlock()
+		d.stored.RUnlock()
 	}
 }
 
@@ -510,12 +557,14 @@ func (d *Delivery) Retry(ctx context.Context, ids []string) (int, error) {
 	if len(c.Intents) == 0 {
 		return 0, nil
 	}
+	d.stored.RLock()
+	defer d.stored.RUnlock()
 	if err := d.st.CommitConsumer(ctx, c); err != nil {
 		return 0, err
 	}
 	d.mu.Lock()
-	d.dead -= len(c.Intents)
 	if d.loaded {
+		d.dead -= len(c.Intents)
 		for _, in := range c.Intents {
 			d.queue(in)
 		}
@@ -563,7 +612,29 @@ type LaneFailing struct {
 	Queued      int       `json:"queued"`
 }
 
-// Status returns the delivery's health.
+// Current returns the delivery's health: Status where Run delivers the
+// notifications, else what the store holds (what is queued, how many were
+// given up; which destinations fail only the server delivering knows).
+func (d *Delivery) Current(ctx context.Context) (Status, error) {
+	if d.Running() {
+		return d.Status(), nil
+	}
+	ins, err := d.st.Intents(ctx, ConsumerName)
+	if err != nil {
+		return Status{}, err
+	}
+	s := Status{Queued: len(ins)}
+	err = d.st.ConsumerState(ctx, ConsumerName, func(k string, _ []byte) error {
+		if strings.HasPrefix(k, keyDead) {
+			s.Failed++
+		}
+		return nil
+	})
+	return s, err
+}
+
+// Status returns the delivery's health as Run knows it (nothing where Run
+// does not run).
 func (d *Delivery) Status() Status {
 	d.mu.Lock()
 	defer d.mu.Unlock()

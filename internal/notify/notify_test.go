@@ -335,6 +335,46 @@ func TestDownChannelThenBackAndDeadLetters(t *testing.T) {
 	if dl, _ := w.n.Delivery.Failed(context.Background()); len(dl) != 0 {
 		t.Fatalf("failed list after the retry: %v", dl)
 	}
+
+	// Retried through another server of a cluster, whose delivery does not
+	// run: the running one sends it once told (Reload), and counts the dead
+	// letters again.
+	w.sender.fail = func(n *Notification) error {
+		if n.Run == runArn("x", "bad2") {
+			return &channel.Error{Channel: "webhook", Code: "http_410", Permanent: true, Msg: "gone"}
+		}
+		return nil
+	}
+	w.status("x", "bad2", "RUNNING")
+	deadline = time.Now().Add(5 * time.Second)
+	for w.n.Delivery.Status().Failed != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the second permanent failure is not counted")
+		}
+		w.clk.Advance(100 * time.Millisecond)
+		time.Sleep(time.Millisecond)
+	}
+	w.sender.fail = nil
+	ctx := context.Background()
+	other := newDelivery(w.st, nil, w.n.Delivery.log, w.clk)
+	if s, err := other.Current(ctx); err != nil || s.Failed != 1 || s.Queued != 0 {
+		t.Fatalf("stored status before the retry: %+v, %v", s, err)
+	}
+	if n, err := other.Retry(ctx, nil); err != nil || n != 1 {
+		t.Fatalf("Retry elsewhere: %d, %v", n, err)
+	}
+	if s, err := other.Current(ctx); err != nil || s.Failed != 0 || s.Queued != 1 || other.Status().Failed != 0 {
+		t.Fatalf("stored status after the retry: %+v, %v; in memory %+v", s, err, other.Status())
+	}
+	w.n.Delivery.Reload()
+	w.waitSent(7)
+	deadline = time.Now().Add(5 * time.Second)
+	for s := w.n.Delivery.Status(); s.Failed != 0 || s.Queued != 0; s = w.n.Delivery.Status() {
+		if time.Now().After(deadline) {
+			t.Fatalf("status after the reload: %+v", s)
+		}
+		time.Sleep(time.Millisecond) // polling, with the deadline above
+	}
 }
 
 // TestRuleNotification: a rule's notification target's request is told,

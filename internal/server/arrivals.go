@@ -136,7 +136,10 @@ func (e explainer) Explain(ctx context.Context, arn string, now time.Time) (*eve
 	if err != nil {
 		return nil, err
 	}
-	data, summary := e.arrivals.Explain(arn)
+	data, summary, err := e.arrivals.Explain(ctx, arn)
+	if err != nil {
+		return nil, err
+	}
 	ex.Data = data
 	ex.Summary = append(ex.Summary, summary...)
 	return ex, nil

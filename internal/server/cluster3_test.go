@@ -214,21 +214,21 @@ func waitExecution(t *testing.T, s *Server, arn, want string) {
 	})
 }
 
-// TestClusterDeployReachesTheBusLeader: a workflow deployed through a node
-// that does not run the bus (the owner of partition 0 runs it) is seen by
-// the bus's triggers: its schedule is explained, and would fire, there.
-func TestClusterDeployReachesTheBusLeader(t *testing.T) {
+// busPair starts two nodes of a cluster on a new database and waits until
+// the partitions settle where they rank (the bus then stays put): leader
+// runs the bus, other does not. They stop when the test ends.
+func busPair(t *testing.T) (leader, other *Server) {
+	t.Helper()
 	dsn := pgtest.Start(t).NewDatabase(t)
 	names := []string{"node-a", "node-b"}
 	var nodes []*Server
 	for _, name := range names {
 		n := startNode(t, dsn, name)
-		defer n.Shutdown(context.Background())
+		t.Cleanup(func() { n.Shutdown(context.Background()) })
 		nodes = append(nodes, n)
 	}
 	a, b := nodes[0], nodes[1]
 	balanced(t, a.Addr(), names...)
-	// The partitions settle where they rank (the bus then stays put).
 	poll(t, 30*time.Second, "the partitions to settle", func() bool {
 		for _, p := range readPartitions(t, a.Addr()).Partitions {
 			if p.Owner != cluster.Rank(p.Partition, names) {
@@ -237,10 +237,17 @@ func TestClusterDeployReachesTheBusLeader(t *testing.T) {
 		}
 		return true
 	})
-	leader, other := a, b
 	if cluster.Rank(busPartition, names) == "node-b" {
-		leader, other = b, a
+		return b, a
 	}
+	return a, b
+}
+
+// TestClusterDeployReachesTheBusLeader: a workflow deployed through a node
+// that does not run the bus (the owner of partition 0 runs it) is seen by
+// the bus's triggers: its schedule is explained, and would fire, there.
+func TestClusterDeployReachesTheBusLeader(t *testing.T) {
+	leader, other := busPair(t)
 	ctx := context.Background()
 	explain := func(name string) string {
 		res, err := http.Get("http://" + leader.Addr() + "/api/v1/workflows/" + name + "/triggers")
@@ -298,12 +305,14 @@ func TestClusterNotices(t *testing.T) {
 		wake:      func(a string) { got = append(got, "wake "+a) },
 		paused:    func(arn string, p bool) { got = append(got, fmt.Sprint("paused ", arn, " ", p)) },
 		outbox:    func() { got = append(got, "outbox") },
+		retried:   func() { got = append(got, "retried") },
 	}
 	for _, what := range []string{postgres.WorkflowsChanged, postgres.BucketChanged + "landing", "arn:aws:states:us-east-1:123456789012:activity:a", "",
-		postgres.PausedChanged + "1:arn:aws:states:us-east-1:123456789012:stateMachine:n", postgres.OutboxChanged} {
+		postgres.PausedChanged + "1:arn:aws:states:us-east-1:123456789012:stateMachine:n", postgres.OutboxChanged, postgres.NotificationsRetried} {
 		n.notice(what)
 	}
-	want := "workflows,bucket landing,wake arn:aws:states:us-east-1:123456789012:activity:a,workflows,wake ,paused arn:aws:states:us-east-1:123456789012:stateMachine:n true,outbox"
+	want := "workflows,bucket landing,wake arn:aws:states:us-east-1:123456789012:activity:a,workflows,wake ,retried," +
+		"paused arn:aws:states:us-east-1:123456789012:stateMachine:n true,outbox,retried"
 	if strings.Join(got, ",") != want {
 		t.Fatalf("notices did %q, want %q", strings.Join(got, ","), want)
 	}

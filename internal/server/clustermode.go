@@ -163,6 +163,7 @@ type clusterNotices struct {
 	wake      func(activityArn string)      // a task of the activity was queued ("": of any)
 	paused    func(arn string, paused bool) // a workflow's schedules were paused or resumed
 	outbox    func()                        // events were committed to the outbox
+	retried   func()                        // failed notifications were stored again to be delivered
 }
 
 func (n clusterNotices) notice(what string) {
@@ -172,6 +173,10 @@ func (n clusterNotices) notice(what string) {
 	case what == postgres.OutboxChanged:
 		if n.outbox != nil {
 			n.outbox()
+		}
+	case what == postgres.NotificationsRetried:
+		if n.retried != nil {
+			n.retried()
 		}
 	case strings.HasPrefix(what, postgres.BucketChanged):
 		n.bucket(strings.TrimPrefix(what, postgres.BucketChanged))
@@ -183,6 +188,9 @@ func (n clusterNotices) notice(what string) {
 	case what == "": // notifications may have been missed
 		n.workflows()
 		n.wake("")
+		if n.retried != nil {
+			n.retried()
+		}
 	default:
 		n.wake(what)
 	}

@@ -36,6 +36,9 @@ type NotifyConfig struct {
 type notifications struct {
 	n        *notify.Notifier
 	channels *notify.Channels
+	// retried (on a node of a cluster) tells the node delivering the
+	// notifications, when it is another, that Retry stored some.
+	retried func(ctx context.Context)
 }
 
 func (x notifications) Check(t *notify.Target) error { return x.channels.Check(t) }
@@ -44,12 +47,18 @@ func (x notifications) Failed(ctx context.Context) ([]*notify.DeadLetter, error)
 	return x.n.Delivery.Failed(ctx)
 }
 func (x notifications) Retry(ctx context.Context, ids []string) (int, error) {
-	return x.n.Delivery.Retry(ctx, ids)
+	n, err := x.n.Delivery.Retry(ctx, ids)
+	if err == nil && n > 0 && x.retried != nil && !x.n.Delivery.Running() {
+		x.retried(ctx)
+	}
+	return n, err
 }
 func (x notifications) Test(ctx context.Context, t notify.Target) map[string]string {
 	return x.n.Delivery.Test(ctx, t)
 }
-func (x notifications) Status() notify.Status { return x.n.Delivery.Status() }
+func (x notifications) Status(ctx context.Context) (notify.Status, error) {
+	return x.n.Delivery.Current(ctx)
+}
 
 // newNotifier makes the notifier of a server: a consumer of bus, with
 // metrics in reg.

@@ -478,6 +478,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	triggers := events.NewTriggers(events.TriggerOptions{Store: st, Region: region, DefaultAccount: account, Log: cfg.Log, RequireGrants: authOn})
 	arrivals := newArrivals(cfg, st, bus, resolver, region, account)
 	notifier := newNotifier(cfg, st, bus, reg, account)
+	if cfg.Cluster {
+		// The node running the bus delivers them: it may be another.
+		notifier.retried = func(ctx context.Context) {
+			if err := opened.pg.NotifyNotificationsRetried(ctx); err != nil {
+				cfg.Log.Warn("telling the cluster's bus of notifications retried; they are sent when the bus moves or restarts", "err", err)
+			}
+		}
+	}
 	// workflowsChanged makes the triggers, the arrivals and the
 	// notifications read the workflows again.
 	workflowsChanged := func() {
@@ -596,7 +604,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}()
 		outNotices.Store(newOutboxNotices(runCtx, opened.pg, cfg.Log))
 		go func() {
-			n := clusterNotices{workflows: workflowsChanged, bucket: arrivals.NotifyBucket, wake: router.Wake, paused: triggers.NotePaused, outbox: bus.Notify}
+			n := clusterNotices{workflows: workflowsChanged, bucket: arrivals.NotifyBucket, wake: router.Wake, paused: triggers.NotePaused, outbox: bus.Notify,
+				retried: notifier.n.Delivery.Reload}
 			if err := opened.pg.ListenActivities(runCtx, n.notice); err != nil && runCtx.Err() == nil {
 				cfg.Log.Warn("listening for the cluster's activity tasks", "err", err)
 			}
@@ -783,7 +792,7 @@ func (x surface) routes() http.Handler {
 		if !x.authOn && nonLoopbackListen(x.cfg.Listen) {
 			insecure = "INSECURE: authentication is off on a network address (--insecure-no-auth)\n"
 		}
-		w.Write([]byte("ready\n" + insecure + readinessDetail(x.notify.Status())))
+		w.Write([]byte("ready\n" + insecure + readinessDetail(x.notify.n.Delivery.Status())))
 	})
 	sfn := sfnapi.Handler(x.svc, x.log)
 	ebAPI := eventsapi.Handler(x.svc, x.log)

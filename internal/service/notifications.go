@@ -21,7 +21,9 @@ type Notifications interface {
 	Failed(ctx context.Context) ([]*notify.DeadLetter, error)
 	Retry(ctx context.Context, ids []string) (int, error)
 	Test(ctx context.Context, t notify.Target) map[string]string
-	Status() notify.Status
+	// Status is the delivery's health (as stored where it is not
+	// delivered: on a node of a cluster that does not run the bus).
+	Status(ctx context.Context) (notify.Status, error)
 }
 
 // NotificationSettingsOutput is a workflow's notification settings.
@@ -188,9 +190,10 @@ func (s *Service) TestNotification(ctx context.Context, t *notify.Target) (map[s
 }
 
 // NotificationStatus is the delivery's health.
-func (s *Service) NotificationStatus() notify.Status {
+func (s *Service) NotificationStatus(ctx context.Context) (notify.Status, error) {
 	if s.cfg.Notifications == nil {
-		return notify.Status{}
+		return notify.Status{}, nil
 	}
-	return s.cfg.Notifications.Status()
+	st, err := s.cfg.Notifications.Status(ctx)
+	return st, storeErr(err, nil)
 }

@@ -126,7 +126,11 @@ func (h *handler) testNotification(w http.ResponseWriter, r *http.Request) error
 
 // notificationStatus answers the delivery's health: what is queued, what
 // fails and since when, how many were given up.
-func (h *handler) notificationStatus(w http.ResponseWriter, _ *http.Request) error {
-	writeJSON(w, http.StatusOK, h.svc.NotificationStatus())
+func (h *handler) notificationStatus(w http.ResponseWriter, r *http.Request) error {
+	st, err := h.svc.NotificationStatus(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, st)
 	return nil
 }

@@ -485,6 +485,16 @@ func activitiesQueued(tr *store.Transition, seen map[string]bool, out []string) 
 // notifyQuery notifies activityChannel of each activity ARN of $1.
 const notifyQuery = `SELECT pg_notify('` + activityChannel + `', a) FROM unnest($1::text[]) AS a`
 
+// notice sends payload on activityChannel (ListenActivities).
+func (s *Store) notice(ctx context.Context, payload string) error {
+	q, err := s.read()
+	if err != nil {
+		return err
+	}
+	_, err = q.Exec(ctx, `SELECT pg_notify($1, $2)`, activityChannel, payload)
+	return classify(err)
+}
+
 // WorkflowsChanged is what ListenActivities passes its fn, never an
 // activity ARN, when a member said that the workflows changed
 // (NotifyWorkflowsChanged).
@@ -494,12 +504,7 @@ const WorkflowsChanged = "baton:workflows-changed"
 // that workflows were deployed, changed or deleted: the node running the
 // cluster's triggers reads them again.
 func (s *Store) NotifyWorkflowsChanged(ctx context.Context) error {
-	q, err := s.read()
-	if err != nil {
-		return err
-	}
-	_, err = q.Exec(ctx, `SELECT pg_notify($1, $2)`, activityChannel, WorkflowsChanged)
-	return classify(err)
+	return s.notice(ctx, WorkflowsChanged)
 }
 
 // BucketChanged starts what ListenActivities passes its fn, followed by
@@ -511,12 +516,7 @@ const BucketChanged = "baton:bucket:"
 // bucket notification named bucket: the node running the cluster's data
 // arrivals lists it.
 func (s *Store) NotifyBucket(ctx context.Context, bucket string) error {
-	q, err := s.read()
-	if err != nil {
-		return err
-	}
-	_, err = q.Exec(ctx, `SELECT pg_notify($1, $2)`, activityChannel, BucketChanged+bucket)
-	return classify(err)
+	return s.notice(ctx, BucketChanged+bucket)
 }
 
 // PausedChanged starts what ListenActivities passes its fn, followed by
@@ -528,16 +528,22 @@ const PausedChanged = "baton:paused:"
 // schedules of the workflow arn were paused or resumed: the node running
 // the cluster's triggers skips or runs their slots.
 func (s *Store) NotifyPaused(ctx context.Context, arn string, paused bool) error {
-	q, err := s.read()
-	if err != nil {
-		return err
-	}
 	v := "0:"
 	if paused {
 		v = "1:"
 	}
-	_, err = q.Exec(ctx, `SELECT pg_notify($1, $2)`, activityChannel, PausedChanged+v+arn)
-	return classify(err)
+	return s.notice(ctx, PausedChanged+v+arn)
+}
+
+// NotificationsRetried is what ListenActivities passes its fn when a
+// member retried failed notifications (NotifyNotificationsRetried).
+const NotificationsRetried = "baton:notifications-retried"
+
+// NotifyNotificationsRetried tells the members listening
+// (ListenActivities) that failed notifications were stored again to be
+// delivered: the node running the cluster's notifications reads them.
+func (s *Store) NotifyNotificationsRetried(ctx context.Context) error {
+	return s.notice(ctx, NotificationsRetried)
 }
 
 // OutboxChanged is what ListenActivities passes its fn when a member
@@ -550,12 +556,7 @@ const OutboxChanged = "baton:outbox"
 // commits (a NOTIFY in a commit serialises the commits of every member),
 // so callers throttle it.
 func (s *Store) NotifyOutbox(ctx context.Context) error {
-	q, err := s.read()
-	if err != nil {
-		return err
-	}
-	_, err = q.Exec(ctx, `SELECT pg_notify($1, $2)`, activityChannel, OutboxChanged)
-	return classify(err)
+	return s.notice(ctx, OutboxChanged)
 }
 
 // listenIdle is how long ListenActivities waits for a notification before

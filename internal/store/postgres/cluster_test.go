@@ -536,6 +536,10 @@ func TestCluster(t *testing.T) {
 			t.Fatal(err)
 		}
 		want(postgres.OutboxChanged)
+		if err := a.NotifyNotificationsRetried(ctx); err != nil {
+			t.Fatal(err)
+		}
+		want(postgres.NotificationsRetried)
 		cancel()
 		select {
 		case err := <-done:

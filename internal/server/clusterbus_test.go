@@ -1,0 +1,180 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton/internal/bundle"
+	"github.com/batonhq/baton/internal/notify"
+	"github.com/batonhq/baton/internal/service"
+	"github.com/batonhq/baton/internal/store"
+)
+
+// TestClusterRetryReachesTheBusLeader: failed notifications retried
+// through a node that does not run the bus are sent again by the bus's
+// node (which loaded its notifications when it started), and the failed
+// list and the status read on that node are the stored ones.
+func TestClusterRetryReachesTheBusLeader(t *testing.T) {
+	leader, other := busPair(t)
+	ctx := context.Background()
+	// A dead letter stored after both nodes started: to a webhook of a
+	// connection no node has, so that sending it again fails at once and
+	// it comes back to the list, tried once.
+	failed := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	dl, err := json.Marshal(&notify.DeadLetter{Notification: &notify.Notification{ID: "n-1", Channel: notify.Webhook,
+		Connection: "gone", Addresses: []string{"http://127.0.0.1:1/hook"}, Kind: notify.KindRunFailed,
+		Workflow: "arn:aws:states:us-east-1:123456789012:stateMachine:etl", Title: "etl failed", Time: failed},
+		Error: "refused", Attempts: 7, Failed: failed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.store.CommitConsumer(ctx, &store.ConsumerCommit{Consumer: notify.ConsumerName,
+		State: map[string][]byte{"d/n-1": dl}}); err != nil { // notify's key of a dead letter
+		t.Fatal(err)
+	}
+	list := func(s *Server) []notify.DeadLetter {
+		t.Helper()
+		var out struct{ Failed []notify.DeadLetter }
+		getJSON(t, s, "/api/v1/notifications/failed", &out)
+		return out.Failed
+	}
+	status := func(s *Server) notify.Status {
+		t.Helper()
+		var out notify.Status
+		getJSON(t, s, "/api/v1/notifications/status", &out)
+		return out
+	}
+	if got := list(other); len(got) != 1 || got[0].Attempts != 7 {
+		t.Fatalf("failed list on the other node: %+v", got)
+	}
+	if st := status(other); st.Failed != 1 || st.Queued != 0 {
+		t.Fatalf("status on the other node: %+v, want 1 failed", st)
+	}
+	code, body, _ := call(t, other.Addr(), http.MethodPost, "/api/v1/notifications/failed/retry", "", map[string]string{"Content-Type": "application/json"}, `{}`)
+	if code != http.StatusOK || body["retried"] != float64(1) {
+		t.Fatalf("retry: %d %v", code, body)
+	}
+	// The bus's node tries it again: it fails, and is back in the list.
+	poll(t, 10*time.Second, "the bus's node to send the retried notification again", func() bool {
+		got := list(leader)
+		return len(got) == 1 && got[0].Attempts == 1 && got[0].Failed.After(failed)
+	})
+	for _, s := range []*Server{leader, other} {
+		poll(t, 10*time.Second, "the status to count the dead letter again", func() bool {
+			st := status(s)
+			return st.Failed == 1 && st.Queued == 0
+		})
+	}
+}
+
+// getJSON reads a GET route of a node into out.
+func getJSON(t *testing.T, s *Server, path string, out any) {
+	t.Helper()
+	res, err := http.Get("http://" + s.Addr() + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", path, res.Status)
+	}
+	if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+}
+
+// TestClusterExplainOnAnyNode: a node that does not run the bus explains
+// a workflow's triggers as the bus's node does: the upstream outcomes its
+// trigger holds, its schedule's last slot, its pause.
+func TestClusterExplainOnAnyNode(t *testing.T) {
+	leader, other := busPair(t)
+	ctx := context.Background()
+	role := "arn:aws:iam::123456789012:role/r"
+	for _, name := range []string{"up-a", "up-b"} {
+		if _, err := other.Service().CreateStateMachine(ctx, &service.CreateStateMachineInput{Name: name, RoleArn: role,
+			Definition: `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pb := &bundle.Bundle{Files: []bundle.File{{Name: "pipeline.yaml", Mode: 0o644,
+		Data: []byte("name: joined\ntrigger:\n  schedule: {cron: \"0 6 * * *\"}\n  executions:\n    allOf:\n" +
+			"      - {name: up-a, status: [SUCCEEDED]}\n      - {name: up-b, status: [SUCCEEDED]}\n" +
+			"steps:\n  - {name: a, command: [\"true\"]}\n")}}}
+	put, err := leader.Service().PutBundle(ctx, bytes.NewReader(pb.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := leader.Service().DeployPipeline(ctx, &service.DeployPipelineInput{Bundle: put.Digest}); err != nil {
+		t.Fatal(err)
+	}
+	sm, err := other.Service().DescribeStateMachine(ctx, &service.DescribeStateMachineInput{
+		StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:up-a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := other.Service().StartExecution(ctx, &service.StartExecutionInput{StateMachineArn: sm.StateMachineArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitExecution(t, other, x.ExecutionArn, "SUCCEEDED")
+	explain := func(s *Server) string {
+		t.Helper()
+		res, err := http.Get("http://" + s.Addr() + "/api/v1/workflows/joined/triggers")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var ex struct {
+			Paused     bool
+			Schedules  []struct{ LastSlot *time.Time }
+			Executions struct {
+				Conditions []struct {
+					Workflow string
+					Outcomes []struct{ ExecutionArn string }
+				}
+			}
+		}
+		if err := json.NewDecoder(res.Body).Decode(&ex); err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "paused=%v", ex.Paused)
+		for _, s := range ex.Schedules {
+			fmt.Fprintf(&b, " lastSlot=%v", s.LastSlot != nil)
+		}
+		for _, c := range ex.Executions.Conditions {
+			fmt.Fprintf(&b, " %s=%d", c.Workflow, len(c.Outcomes))
+		}
+		return b.String()
+	}
+	const want = "paused=false lastSlot=true up-a=1 up-b=0"
+	var got string
+	poll(t, 10*time.Second, "the bus's node to record the outcome", func() bool {
+		got = explain(leader)
+		return got == want
+	})
+	// The other node reads what the bus's node stored (its memory runs a
+	// commit ahead).
+	poll(t, 5*time.Second, "the other node to explain as the bus's node", func() bool {
+		got = explain(other)
+		return got == want
+	})
+	// Paused through the bus's node: both tell it.
+	code, body, _ := call(t, leader.Addr(), http.MethodPost, "/api/v1/workflows/joined/schedules/pause", "",
+		map[string]string{"Content-Type": "application/json"}, `{}`)
+	if code != http.StatusOK {
+		t.Fatalf("pause: %d %v", code, body)
+	}
+	const paused = "paused=true lastSlot=true up-a=1 up-b=0"
+	for _, s := range []*Server{leader, other} {
+		if got := explain(s); got != paused {
+			t.Fatalf("explained after the pause: %q, want %q", got, paused)
+		}
+	}
+}
