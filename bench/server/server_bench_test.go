@@ -253,19 +253,7 @@ func (c *sfnClient) call(op string, in any, out any) error {
 // get reads a native API route as JSON.
 func (c *sfnClient) get(path string, out any) error {
 	r, _ := http.NewRequest("GET", strings.TrimSuffix(c.url, "/")+path, nil)
-	if c.token != "" {
-		r.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.hc.Do(r)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		data, _ := io.ReadAll(resp.Body)
-		return fmt.Errorf("GET %s: %d %s", path, resp.StatusCode, data)
-	}
-	return json.NewDecoder(resp.Body).Decode(out)
+	return c.do(r, "GET "+path, out)
 }
 
 // post sends one AWS JSON API call.
@@ -274,6 +262,11 @@ func (c *sfnClient) post(target, contentType string, in any, out any) error {
 	r, _ := http.NewRequest("POST", c.url, bytes.NewReader(body))
 	r.Header.Set("X-Amz-Target", target)
 	r.Header.Set("Content-Type", contentType)
+	return c.do(r, target, out)
+}
+
+// do sends r with the client's token and decodes a 200's JSON into out.
+func (c *sfnClient) do(r *http.Request, what string, out any) error {
 	if c.token != "" {
 		r.Header.Set("Authorization", "Bearer "+c.token)
 	}
@@ -287,7 +280,7 @@ func (c *sfnClient) post(target, contentType string, in any, out any) error {
 		return err
 	}
 	if resp.StatusCode != 200 {
-		return fmt.Errorf("%s: %d %s", target, resp.StatusCode, data)
+		return fmt.Errorf("%s: %d %s", what, resp.StatusCode, data)
 	}
 	if out != nil {
 		return json.Unmarshal(data, out)

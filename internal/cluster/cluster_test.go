@@ -145,8 +145,6 @@ type fakeEngine struct {
 	started engine.StartRequest
 }
 
-var errNotHere = errors.New("not owner")
-
 func (e *fakeEngine) owns(arn string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -35,15 +34,8 @@ type partitionsView struct {
 
 func readPartitions(t *testing.T, addr string) partitionsView {
 	t.Helper()
-	res, err := http.Get("http://" + addr + "/api/v1/cluster")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
 	var v partitionsView
-	if err := json.NewDecoder(res.Body).Decode(&v); err != nil {
-		t.Fatal(err)
-	}
+	getCluster(t, addr, &v)
 	return v
 }
 

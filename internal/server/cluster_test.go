@@ -28,6 +28,14 @@ type clusterView struct {
 // readCluster reads GET /api/v1/cluster from the server at addr.
 func readCluster(t *testing.T, addr string) clusterView {
 	t.Helper()
+	var st clusterView
+	getCluster(t, addr, &st)
+	return st
+}
+
+// getCluster decodes GET /api/v1/cluster of the server at addr into out.
+func getCluster(t *testing.T, addr string, out any) {
+	t.Helper()
 	res, err := http.Get("http://" + addr + "/api/v1/cluster")
 	if err != nil {
 		t.Fatal(err)
@@ -36,11 +44,9 @@ func readCluster(t *testing.T, addr string) clusterView {
 	if res.StatusCode != 200 {
 		t.Fatalf("GET /api/v1/cluster: %d", res.StatusCode)
 	}
-	var st clusterView
-	if err := json.NewDecoder(res.Body).Decode(&st); err != nil {
+	if err := json.NewDecoder(res.Body).Decode(out); err != nil {
 		t.Fatal(err)
 	}
-	return st
 }
 
 // activeAndStandby starts a server on the PostgreSQL database dsn and a
