@@ -193,7 +193,7 @@ func (r *Router) route(ctx context.Context, arn string, local func() error, forw
 			last = err
 		} else if addr := r.owner(ctx, p, try > 0); addr != "" {
 			err := forward(addr)
-			if !isNotOwner(err) && !unreached(err) {
+			if !engine.IsNotOwner(err) && !unreached(err) {
 				return err
 			}
 			last = err

@@ -115,21 +115,9 @@ type reply struct {
 }
 
 type replyError struct {
-	Code     string `json:"code"`
-	Status   int    `json:"status"`
-	Message  string `json:"message"`
-	NotOwner bool   `json:"notOwner,omitempty"`
-}
-
-// errNotOwner is a node's answer for a partition it does not own (any
-// more): the router asks the store who does and tries there.
-type errNotOwner struct{ msg string }
-
-func (e *errNotOwner) Error() string { return e.msg }
-
-func isNotOwner(err error) bool {
-	var n *errNotOwner
-	return errors.As(err, &n) || engine.IsNotOwner(err)
+	Code    string `json:"code"`
+	Status  int    `json:"status"`
+	Message string `json:"message"`
 }
 
 // maxRequestBytes bounds a forwarded call: a start carries a definition
@@ -230,9 +218,8 @@ func serve(ctx context.Context, eng Engine, req *request) *reply {
 }
 
 func encodeError(err error) *replyError {
-	if engine.IsNotOwner(err) {
-		return &replyError{Code: apierr.ServiceUnavailable, Status: http.StatusServiceUnavailable, Message: err.Error(), NotOwner: true}
-	}
+	// The engine's not-owner error is an apierr too: its code crosses, and
+	// the router that forwarded the call asks the store for the new owner.
 	var ae *apierr.Error
 	if errors.As(err, &ae) {
 		return &replyError{Code: ae.Code, Status: ae.Status, Message: ae.Message}
@@ -244,9 +231,6 @@ func encodeError(err error) *replyError {
 }
 
 func (e *replyError) err() error {
-	if e.NotOwner {
-		return &errNotOwner{msg: e.Message}
-	}
 	return &apierr.Error{Code: e.Code, Status: e.Status, Message: e.Message}
 }
 

@@ -10,11 +10,9 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/batonhq/baton/internal/cluster"
-	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/partition"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/postgres"
@@ -57,20 +55,6 @@ func (d directory) GetTask(ctx context.Context, token string) (*store.Task, erro
 
 func (d directory) QueuedActivityTasks(ctx context.Context, activityArn string, limit int) ([]*store.Task, error) {
 	return d.db.QueuedActivityTasks(ctx, activityArn, limit)
-}
-
-// remote is the engine's way to the executions of other partitions: the
-// router, set once it is made (it needs the engine).
-type remote struct {
-	r atomic.Pointer[cluster.Router]
-}
-
-func (x *remote) Stop(ctx context.Context, arn, errName, cause string) (*store.Execution, error) {
-	return x.r.Load().Stop(ctx, arn, errName, cause)
-}
-
-func (x *remote) DeliverResult(ctx context.Context, token string, outcome engine.TaskOutcome) error {
-	return x.r.Load().DeliverResult(ctx, token, outcome)
 }
 
 // advertiseURL is the base URL the other nodes call this one at: the

@@ -420,7 +420,6 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	region, account := cmp.Or(cfg.Region, service.DefaultRegion), cmp.Or(cfg.AccountID, service.DefaultAccountID)
 	bus := events.New(st, events.Options{Log: cfg.Log})
-	rem := &remote{}
 	// On a cluster, events committed here are announced to the node running
 	// the bus (set once the node runs).
 	var outNotices atomic.Pointer[outboxNotices]
@@ -471,8 +470,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("reading the cluster's key: %w", err)
 		}
 		router = cluster.NewRouter(eng, directory{opened.pg}, opened.holder, clusterKey, cfg.Log)
-		rem.r.Store(router)
-		eng.SetRemote(rem)
+		eng.SetRemote(router) // before the engine runs
 		svcEngine = router
 	}
 	triggers := events.NewTriggers(events.TriggerOptions{Store: st, Region: region, DefaultAccount: account, Log: cfg.Log, RequireGrants: authOn})
