@@ -23,11 +23,11 @@ type ArrivalsConfig struct {
 	DirRescan, S3Rescan, Settle, Lookback time.Duration
 }
 
-// newArrivals makes the consumer of data triggers: it lists locations
-// with the wait_for step's listing and starts runs through svc.
-func newArrivals(cfg Config, st store.Store, bus *events.Bus, resolver *tasks.Resolver, region, account string) *events.Arrivals {
+// arrivalOptions configure the consumer of data triggers: it lists
+// locations with the wait_for step's listing.
+func arrivalOptions(cfg Config, st store.Store, bus *events.Bus, resolver *tasks.Resolver, region, account string) events.ArrivalOptions {
 	a := cfg.Arrivals
-	return events.NewArrivals(events.ArrivalOptions{Store: st, Bus: bus, Region: region, DefaultAccount: account, Log: cfg.Log,
+	return events.ArrivalOptions{Store: st, Bus: bus, Region: region, DefaultAccount: account, Log: cfg.Log,
 		DirRescan: a.DirRescan, S3Rescan: a.S3Rescan, Settle: a.Settle, Lookback: a.Lookback, MaxInputBytes: cfg.MaxPayloadBytes,
 		List: func(ctx context.Context, path, connection string) ([]events.Object, error) {
 			objs, err := resolver.ListObjects(ctx, path, connection)
@@ -36,7 +36,7 @@ func newArrivals(cfg Config, st store.Store, bus *events.Bus, resolver *tasks.Re
 				out[i] = events.Object{URL: o.URL, ETag: o.ETag, Size: o.Size, Modified: o.Modified, Changed: o.Changed}
 			}
 			return out, err
-		}})
+		}}
 }
 
 // Bounds of a bucket notification.
@@ -127,12 +127,12 @@ func (b bucketNotifications) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // explainer is the triggers consumer whose explanations hold the state
 // of the data triggers too, which the arrivals consumer keeps.
 type explainer struct {
-	*events.Triggers
-	arrivals *events.Arrivals
+	triggerConsumer
+	arrivals arrivalConsumer
 }
 
 func (e explainer) Explain(ctx context.Context, arn string, now time.Time) (*events.Explanation, error) {
-	ex, err := e.Triggers.Explain(ctx, arn, now)
+	ex, err := e.triggerConsumer.Explain(ctx, arn, now)
 	if err != nil {
 		return nil, err
 	}

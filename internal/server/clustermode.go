@@ -95,19 +95,19 @@ func withClusterRoute(public, internal http.Handler) http.Handler {
 	})
 }
 
-// busLeader runs the event bus and the sweeps (schedules, triggers,
-// rules, data arrival, notifications, retention) on the node that owns
-// partition 0, so that one node at a time consumes the outbox: they move
-// with that partition.
-type busLeader struct {
+// sweepLeader runs the sweeps (retention, the outbox's trimming) on the
+// node that owns sweepPartition: they move with that partition. They only
+// delete what has expired, so a second sweeper in a hand-over is
+// harmless; the bus's consumers are split by partition instead.
+type sweepLeader struct {
 	mu      sync.Mutex
 	start   func() (stop func())
 	stop    func()
 	running bool
 }
 
-func (b *busLeader) took(parts partition.Set) {
-	if !parts.Has(busPartition) {
+func (b *sweepLeader) took(parts partition.Set) {
+	if !parts.Has(sweepPartition) {
 		return
 	}
 	b.mu.Lock()
@@ -117,14 +117,14 @@ func (b *busLeader) took(parts partition.Set) {
 	}
 }
 
-func (b *busLeader) giving(parts partition.Set) {
-	if !parts.Has(busPartition) {
+func (b *sweepLeader) giving(parts partition.Set) {
+	if !parts.Has(sweepPartition) {
 		return
 	}
 	b.halt()
 }
 
-func (b *busLeader) halt() {
+func (b *sweepLeader) halt() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.running {
@@ -133,8 +133,8 @@ func (b *busLeader) halt() {
 	}
 }
 
-// busPartition is the partition whose owner runs the cluster's bus.
-const busPartition = 0
+// sweepPartition is the partition whose owner runs the cluster's sweeps.
+const sweepPartition = 0
 
 // errNotCluster refuses --cluster without PostgreSQL.
 var errNotCluster = errors.New("--cluster needs a PostgreSQL store (--store postgres://...): with SQLite one server runs everything")
@@ -181,7 +181,7 @@ func (n clusterNotices) notice(what string) {
 }
 
 // clusterBuckets passes the bucket notifications a node receives to every
-// node: the one running the data arrivals may be another.
+// node: each watches the data of its partitions' workflows.
 type clusterBuckets struct {
 	local interface{ NotifyBucket(bucket string) }
 	db    *postgres.Store
@@ -198,7 +198,7 @@ func (c clusterBuckets) NotifyBucket(bucket string) {
 }
 
 // clusterPauses passes the pauses and resumes of schedules a node makes to
-// every node: the one running the triggers may be another.
+// every node: the workflow's partition may be another's.
 type clusterPauses struct {
 	explainer
 	db  *postgres.Store
@@ -210,14 +210,14 @@ func (c clusterPauses) SetPaused(ctx context.Context, arn string, paused bool) e
 		return err
 	}
 	if err := c.db.NotifyPaused(ctx, arn, paused); err != nil {
-		c.log.Warn("telling the cluster's nodes of a pause of schedules; it takes effect when the bus moves or restarts", "workflow", arn, "err", err)
+		c.log.Warn("telling the cluster's nodes of a pause of schedules; it takes effect when the workflow's partition moves or its node restarts", "workflow", arn, "err", err)
 	}
 	return nil
 }
 
 // outboxNotices tells the cluster that this node committed events to the
 // outbox (postgres.NotifyOutbox), at most once per outboxNoticeGap: the
-// node running the bus reads them at once instead of at its rescan.
+// bus of every node reads them at once instead of at its rescan.
 type outboxNotices struct {
 	kick chan struct{}
 }
@@ -238,7 +238,7 @@ func newOutboxNotices(ctx context.Context, db *postgres.Store, log *slog.Logger)
 			}
 			c, cancel := context.WithTimeout(ctx, 5*time.Second)
 			if err := db.NotifyOutbox(c); err != nil && ctx.Err() == nil {
-				log.Warn("telling the cluster's bus of new events", "err", err)
+				log.Warn("telling the cluster's nodes of new events", "err", err)
 			}
 			cancel()
 			// Events committed meanwhile wait for the gap: one notice

@@ -34,7 +34,11 @@ type NotifyConfig struct {
 
 // notifications is the server's notifier as the service uses it.
 type notifications struct {
-	n        *notify.Notifier
+	// d delivers: a notifier's own Delivery, or on a node of a cluster
+	// the one its group's members share.
+	d        *notify.Delivery
+	changed  func()
+	consumer func(bus *events.Bus) // registers the notifier on the bus
 	channels *notify.Channels
 	// retried (on a node of a cluster) tells the node delivering the
 	// notifications, when it is another, that Retry stored some.
@@ -42,26 +46,27 @@ type notifications struct {
 }
 
 func (x notifications) Check(t *notify.Target) error { return x.channels.Check(t) }
-func (x notifications) Changed()                     { x.n.Changed() }
+func (x notifications) Changed()                     { x.changed() }
 func (x notifications) Failed(ctx context.Context) ([]*notify.DeadLetter, error) {
-	return x.n.Delivery.Failed(ctx)
+	return x.d.Failed(ctx)
 }
 func (x notifications) Retry(ctx context.Context, ids []string) (int, error) {
-	n, err := x.n.Delivery.Retry(ctx, ids)
-	if err == nil && n > 0 && x.retried != nil && !x.n.Delivery.Running() {
+	n, err := x.d.Retry(ctx, ids)
+	if err == nil && n > 0 && x.retried != nil && !x.d.Running() {
 		x.retried(ctx)
 	}
 	return n, err
 }
 func (x notifications) Test(ctx context.Context, t notify.Target) map[string]string {
-	return x.n.Delivery.Test(ctx, t)
+	return x.d.Test(ctx, t)
 }
 func (x notifications) Status(ctx context.Context) (notify.Status, error) {
-	return x.n.Delivery.Current(ctx)
+	return x.d.Current(ctx)
 }
 
-// newNotifier makes the notifier of a server: a consumer of bus, with
-// metrics in reg.
+// newNotifier makes the notifier of a server: a consumer of bus (on a node
+// of a cluster, a group of members, one per partition), with metrics in
+// reg.
 func newNotifier(cfg Config, st store.Store, bus *events.Bus, reg *prometheus.Registry, account string) notifications {
 	channels := notifyChannels(cfg)
 	nc := cfg.Notify
@@ -69,13 +74,23 @@ func newNotifier(cfg Config, st store.Store, bus *events.Bus, reg *prometheus.Re
 	if public == "" {
 		public = "http://" + cfg.Listen
 	}
-	n := notify.New(notify.Options{Store: st, DefaultAccount: account, PublicURL: public, MaxRuns: nc.MaxRuns, Window: nc.Window,
-		Wake: func() { bus.Wake(notify.ConsumerName) }, Log: cfg.Log}, channels.Senders())
+	o := notify.Options{Store: st, DefaultAccount: account, PublicURL: public, MaxRuns: nc.MaxRuns, Window: nc.Window,
+		Wake: func() { bus.Wake(notify.ConsumerName) }, Log: cfg.Log}
+	var x notifications
+	if cfg.Cluster {
+		g := notify.NewGroup(o, channels.Senders())
+		x = notifications{d: g.Delivery, changed: g.Changed, consumer: func(bus *events.Bus) { bus.RegisterGroup(notify.ConsumerName, g.Member) }}
+	} else {
+		n := notify.New(o, channels.Senders())
+		x = notifications{d: n.Delivery, changed: n.Changed, consumer: func(bus *events.Bus) { bus.Register(n.Consumer()) }}
+	}
+	x.channels = channels
+	d := x.d
 	if nc.GiveUp > 0 {
-		n.Delivery.GiveUp = nc.GiveUp
+		d.GiveUp = nc.GiveUp
 	}
 	if nc.MaxBackoff > 0 {
-		n.Delivery.MaxBackoff = nc.MaxBackoff
+		d.MaxBackoff = nc.MaxBackoff
 	}
 	sent := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "baton_notifications_sent_total",
 		Help: "Notifications delivered, by channel."}, []string{"channel"})
@@ -85,12 +100,12 @@ func newNotifier(cfg Config, st store.Store, bus *events.Bus, reg *prometheus.Re
 		Help: "Notifications given up, now in the failed list (baton notifications failed), by channel."}, []string{"channel"})
 	reg.MustRegister(sent, failed, given,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "baton_notifications_queued", Help: "Notifications waiting to be delivered."},
-			func() float64 { return float64(n.Delivery.Status().Queued) }),
+			func() float64 { return float64(d.Status().Queued) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "baton_notifications_failing_destinations", Help: "Destinations whose deliveries fail at the moment."},
-			func() float64 { return float64(len(n.Delivery.Status().Failing)) }),
+			func() float64 { return float64(len(d.Status().Failing)) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "baton_notifications_failed", Help: "Notifications in the failed list."},
-			func() float64 { return float64(n.Delivery.Status().Failed) }))
-	n.Delivery.OnResult = func(ch string, err error, dead bool) {
+			func() float64 { return float64(d.Status().Failed) }))
+	d.OnResult = func(ch string, err error, dead bool) {
 		ch = strings.ToLower(ch)
 		switch {
 		case err == nil:
@@ -102,7 +117,7 @@ func newNotifier(cfg Config, st store.Store, bus *events.Bus, reg *prometheus.Re
 			failed.WithLabelValues(ch).Inc()
 		}
 	}
-	return notifications{n: n, channels: channels}
+	return x
 }
 
 // readinessDetail is what /readyz adds about notifications: a notifier

@@ -419,7 +419,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	region, account := cmp.Or(cfg.Region, service.DefaultRegion), cmp.Or(cfg.AccountID, service.DefaultAccountID)
-	bus := events.New(st, events.Options{Log: cfg.Log})
+	var manager atomic.Pointer[cluster.Manager]
+	bus := events.New(st, events.Options{Log: cfg.Log, OnLost: func(lost partition.Set) {
+		// A member's commit was fenced: the node no longer holds them.
+		if m := manager.Load(); m != nil {
+			m.Lost(lost)
+		}
+	}})
 	// On a cluster, events committed here are announced to the node running
 	// the bus (set once the node runs).
 	var outNotices atomic.Pointer[outboxNotices]
@@ -438,7 +444,6 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		return nil
 	}
-	var manager atomic.Pointer[cluster.Manager]
 	eng, err := engine.New(engine.Config{
 		Partitioned: cfg.Cluster, OnPartitionsLost: func(lost partition.Set) {
 			if m := manager.Load(); m != nil {
@@ -473,14 +478,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		eng.SetRemote(router) // before the engine runs
 		svcEngine = router
 	}
-	triggers := events.NewTriggers(events.TriggerOptions{Store: st, Region: region, DefaultAccount: account, Log: cfg.Log, RequireGrants: authOn})
-	arrivals := newArrivals(cfg, st, bus, resolver, region, account)
+	consumers := newBusConsumers(cfg, st, bus, resolver, region, account, authOn)
+	triggers, arrivals := consumers.triggers, consumers.arrivals
 	notifier := newNotifier(cfg, st, bus, reg, account)
 	if cfg.Cluster {
-		// The node running the bus delivers them: it may be another.
+		// The node owning their workflows' partitions delivers them: it
+		// may be another.
 		notifier.retried = func(ctx context.Context) {
 			if err := opened.pg.NotifyNotificationsRetried(ctx); err != nil {
-				cfg.Log.Warn("telling the cluster's bus of notifications retried; they are sent when the bus moves or restarts", "err", err)
+				cfg.Log.Warn("telling the cluster's nodes of notifications retried; they are sent when their partitions move or their nodes restart", "err", err)
 			}
 		}
 	}
@@ -498,7 +504,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		OnWorkflowsChanged: func() {
 			workflowsChanged()
 			if cfg.Cluster {
-				// The node running the bus may be another.
+				// The other nodes run the triggers of their partitions.
 				go func() {
 					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 					defer cancel()
@@ -518,12 +524,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return ns
 	})
 	eng.SetChildren(children{svc: svc, eng: svcEngine, st: st, requireGrants: authOn})
-	triggers.SetStarter(starter{svc: svc})
-	bus.Register(triggers.Consumer())
-	bus.Register(events.NewRules(st, starter{svc: svc}, region, account, nil).Consumer())
-	arrivals.SetStarter(starter{svc: svc})
-	bus.Register(arrivals.Consumer())
-	bus.Register(notifier.n.Consumer())
+	consumers.register(bus, starter{svc: svc})
+	notifier.consumer(bus)
 	reg.MustRegister(busBacklog{bus: bus, log: cfg.Log})
 	recorder, err := audit.New(audit.Options{Store: st, File: cfg.AuditLog, Log: cfg.Log, Registry: reg})
 	if err != nil {
@@ -533,8 +535,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	sweep := newSweeper(st, cmp.Or[clock.Clock](cfg.Clock, clock.Real{}), cfg.Log, region, account,
 		retention(cfg.ExecutionRetention, DefaultExecutionRetention), retention(cfg.AuditRetention, DefaultAuditRetention), reg)
 	// Consumers new to this data directory start at the end of the outbox,
-	// before the engine adds to it. (On a cluster, the node running the bus
-	// prepares it when it starts it.)
+	// before the engine adds to it. (On a cluster, a member new to the
+	// database starts there when its partition is first owned.)
 	if !cfg.Cluster {
 		if err := bus.Prepare(ctx); err != nil {
 			recorder.Close()
@@ -560,39 +562,46 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, store: st, eng: eng, svc: svc, ln: ln, errc: errc, unlock: unlock, groups: groups, resolver: resolver, certs: certs, audit: recorder}
 	started = true
-	// The event bus, its consumers and the sweeps run on one server: this
-	// one, or on a cluster the node owning busPartition.
-	startBus := func() (stop func()) {
-		busCtx, busStop := context.WithCancel(context.Background())
-		if cfg.Cluster {
-			if err := bus.Prepare(busCtx); err != nil {
-				cfg.Log.Error("preparing the event bus", "err", err)
-			}
-		}
-		busDone := make(chan struct{})
+	// The event bus and its consumers run on every server: on a node of a
+	// cluster, the members of the partitions it owns.
+	busCtx, busStop := context.WithCancel(context.Background())
+	busDone := make(chan struct{})
+	go func() {
+		defer close(busDone)
+		done := make(chan struct{})
 		go func() {
-			defer close(busDone)
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				notifier.n.Delivery.Run(busCtx)
-			}()
-			bus.Run(busCtx)
-			<-done
+			defer close(done)
+			notifier.d.Run(busCtx)
 		}()
-		go trimOutbox(busCtx, st, cmp.Or(cfg.EventRetention, 7*24*time.Hour), cfg.Log)
+		bus.Run(busCtx)
+		<-done
+	}()
+	stopConsumers := func() { busStop(); <-busDone }
+	// The sweeps (retention, the outbox's trimming) run on one server:
+	// this one, or on a cluster the owner of sweepPartition.
+	startSweeps := func() (stop func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		go trimOutbox(ctx, st, cmp.Or(cfg.EventRetention, 7*24*time.Hour), cfg.Log)
 		sweepDone := make(chan struct{})
 		go func() {
 			defer close(sweepDone)
-			sweep.run(busCtx)
+			sweep.run(ctx)
 		}()
-		return func() { busStop(); <-busDone; <-sweepDone }
+		return func() { cancel(); <-sweepDone }
 	}
 	if cfg.Cluster {
-		leader := &busLeader{start: startBus}
-		s.stopBus = leader.halt
+		sweeps := &sweepLeader{start: startSweeps}
+		s.stopBus = func() { sweeps.halt(); stopConsumers() }
 		m := cluster.NewManager(opened.holder, opened.member, directory{opened.pg}, eng, 0, cfg.Log)
-		m.OnTaken, m.OnGiving = leader.took, leader.giving
+		m.OnTaken = func(parts partition.Set) {
+			bus.Own(parts)
+			sweeps.took(parts)
+		}
+		// Before another node can take them: the members stop first.
+		m.OnGiving = func(parts partition.Set) {
+			sweeps.giving(parts)
+			bus.Disown(parts)
+		}
 		manager.Store(m)
 		runCtx, stopRun := context.WithCancel(context.Background())
 		runDone := make(chan struct{})
@@ -603,7 +612,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		outNotices.Store(newOutboxNotices(runCtx, opened.pg, cfg.Log))
 		go func() {
 			n := clusterNotices{workflows: workflowsChanged, bucket: arrivals.NotifyBucket, wake: router.Wake, paused: triggers.NotePaused, outbox: bus.Notify,
-				retried: notifier.n.Delivery.Reload}
+				retried: notifier.d.Reload}
 			if err := opened.pg.ListenActivities(runCtx, n.notice); err != nil && runCtx.Err() == nil {
 				cfg.Log.Warn("listening for the cluster's activity tasks", "err", err)
 			}
@@ -614,16 +623,17 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			m.Drain(ctx)
 		}
 	} else {
-		s.stopBus = startBus()
+		stopSweeps := startSweeps()
+		s.stopBus = func() { stopSweeps(); stopConsumers() }
 	}
 	base, stop := context.WithCancelCause(context.Background())
 	s.stop = func() { stop(httpx.ErrShuttingDown) }
 	hc := cfg.HTTP
 	var clusterDB *postgres.Store
-	var explain native.TriggerExplainer = explainer{Triggers: triggers, arrivals: arrivals}
+	var explain native.TriggerExplainer = explainer{triggerConsumer: triggers, arrivals: arrivals}
 	if cfg.Cluster {
 		clusterDB = opened.pg
-		explain = clusterPauses{explainer: explainer{Triggers: triggers, arrivals: arrivals}, db: opened.pg, log: cfg.Log}
+		explain = clusterPauses{explainer: explainer{triggerConsumer: triggers, arrivals: arrivals}, db: opened.pg, log: cfg.Log}
 	}
 	var handler http.Handler = surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log,
 		triggers: explain, arrivals: arrivals, notify: notifier,
@@ -722,7 +732,7 @@ type surface struct {
 	reg      *prometheus.Registry
 	log      *slog.Logger
 	triggers native.TriggerExplainer
-	arrivals *events.Arrivals // nil: no bucket notifications
+	arrivals arrivalConsumer // nil: no bucket notifications
 	notify   notifications
 	auth     *auth.Authenticator
 	authOn   bool
@@ -790,7 +800,7 @@ func (x surface) routes() http.Handler {
 		if !x.authOn && nonLoopbackListen(x.cfg.Listen) {
 			insecure = "INSECURE: authentication is off on a network address (--insecure-no-auth)\n"
 		}
-		w.Write([]byte("ready\n" + insecure + readinessDetail(x.notify.n.Delivery.Status())))
+		w.Write([]byte("ready\n" + insecure + readinessDetail(x.notify.d.Status())))
 	})
 	sfn := sfnapi.Handler(x.svc, x.log)
 	ebAPI := eventsapi.Handler(x.svc, x.log)
