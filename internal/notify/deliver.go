@@ -368,6 +368,7 @@ func (d *Delivery) load(ctx context.Context, s *slot, activate bool) error {
 	if s.gen != gen || (!activate && !s.loaded) {
 		return nil // unloaded meanwhile
 	}
+	defer d.poke() // Run may be waiting (a member's Load)
 	if !s.loaded {
 		s.loaded = true
 		s.gen++
