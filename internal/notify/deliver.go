@@ -108,6 +108,14 @@ func newSlot(name string, part int) *slot {
 	return &slot{name: name, part: part, known: map[string]bool{}, threads: map[string]*Thread{}}
 }
 
+// commit returns a commit of what s delivered here. TODO(pbus merge): a
+// member's is fenced by its partition's lease (Fenced: s.part >= 0,
+// Partition: s.part), so that a node that lost the partition records
+// nothing. Retry's commits are not: any node of the cluster retries.
+func (s *slot) commit() *store.ConsumerCommit {
+	return &store.ConsumerCommit{Consumer: s.name, State: map[string][]byte{}}
+}
+
 // lane is one destination's queue, delivered in order.
 type lane struct {
 	key     string
@@ -477,7 +485,7 @@ func (d *Delivery) attempt(ctx context.Context, l *lane, batch []*item, n *Notif
 	recorded := true
 	for _, s := range slots {
 		var items []*item
-		c := &store.ConsumerCommit{Consumer: s.name, State: map[string][]byte{}}
+		c := s.commit()
 		for _, it := range batch {
 			if it.s != s {
 				continue
@@ -489,10 +497,10 @@ func (d *Delivery) attempt(ctx context.Context, l *lane, batch []*item, n *Notif
 				c.State[keyDead+it.n.ID] = b
 			}
 		}
-		ownThread := th != nil && s == head.s && !deadNow
-		if ownThread && runEnded(n.Kind) {
+		ownThread := th != nil && s == head.s // Slack: never a batch
+		if ownThread && !deadNow && runEnded(n.Kind) {
 			c.State[keyThread+tkey] = nil
-		} else if ownThread && th.TS != "" && !hadRoot {
+		} else if ownThread && !deadNow && th.TS != "" && !hadRoot {
 			b, _ := json.Marshal(th)
 			c.State[keyThread+tkey] = b
 		}

@@ -162,6 +162,13 @@ func TestGroupHandOver(t *testing.T) {
 	<-s1.inflight
 	unloaded := make(chan struct{})
 	go func() { defer close(unloaded); c1.Unload() }()
+	deadline := time.Now().Add(10 * time.Second)
+	for g1.Status().Queued != 0 { // Unload took the queue; the send in flight goes on
+		if time.Now().After(deadline) {
+			t.Fatal("Unload does not take the member's queue")
+		}
+		time.Sleep(time.Millisecond) // polling, with the deadline above
+	}
 	close(s1.release)
 	<-unloaded
 	if s1.count() != 1 || w.stored(name) != 1 {
@@ -176,7 +183,7 @@ func TestGroupHandOver(t *testing.T) {
 	if err := g2.Member(p).Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline = time.Now().Add(10 * time.Second)
 	for w.stored(name) != 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("the second node sent %d; %d left", s2.count(), w.stored(name))
