@@ -1,0 +1,178 @@
+package events
+
+import (
+	"context"
+	"maps"
+	"time"
+
+	"github.com/batonhq/baton/internal/partition"
+	"github.com/batonhq/baton/internal/store"
+)
+
+// Groups split the triggers, the arrivals and the rules of a cluster by
+// partition (partition.Count members each, registered with
+// Bus.RegisterGroup): member p acts only for the workflows (rules) of
+// partition p and keeps its state, cursors and intents under
+// MemberName(name, p), so that the node that owns p runs it and another
+// node that takes p over continues from what it stored. The methods the
+// server calls on a single consumer are the groups' too; those about one
+// workflow go to the member of its partition, which answers from memory
+// where it runs on this node, else from its stored state.
+
+// TriggerGroup is the triggers consumer split by cluster partition.
+type TriggerGroup struct {
+	cat     *Catalog
+	members [partition.Count]*Triggers
+}
+
+// NewTriggerGroup returns the triggers' members, sharing o.Catalog (a new
+// one when nil).
+func NewTriggerGroup(o TriggerOptions) *TriggerGroup {
+	if o.Catalog == nil {
+		o.Catalog = NewCatalog(o.Store, o.Region, o.DefaultAccount)
+	}
+	g := &TriggerGroup{cat: o.Catalog}
+	for p := range g.members {
+		m := o
+		m.Partitioned, m.Partition = true, p
+		g.members[p] = NewTriggers(m)
+	}
+	return g
+}
+
+// Member returns the consumer of partition p (named
+// MemberName(TriggersConsumer, p)).
+func (g *TriggerGroup) Member(p int) Consumer { return g.members[p].Consumer() }
+
+// SetStarter sets what starts the runs of every member; call it before
+// the bus runs.
+func (g *TriggerGroup) SetStarter(s Starter) {
+	for _, m := range g.members {
+		m.SetStarter(s)
+	}
+}
+
+// Changed tells every member that workflows changed: the catalog is read
+// again (once) before their next events.
+func (g *TriggerGroup) Changed() {
+	g.cat.Changed()
+	for _, m := range g.members {
+		m.Changed()
+	}
+}
+
+// of returns the member of a workflow's partition.
+func (g *TriggerGroup) of(arn string) *Triggers { return g.members[partition.Of(arn)] }
+
+// NotePaused notes a pause or resume stored by SetPaused (on another
+// node) in the member of the workflow.
+func (g *TriggerGroup) NotePaused(arn string, paused bool) { g.of(arn).NotePaused(arn, paused) }
+
+// SetPaused pauses or resumes a workflow's schedules: stored in the state
+// of its member (the commit is not fenced: any node may store it; the
+// member that runs reads it at its next load, and NotePaused tells it at
+// once).
+func (g *TriggerGroup) SetPaused(ctx context.Context, arn string, paused bool) error {
+	return g.of(arn).SetPaused(ctx, arn, paused)
+}
+
+// Explain explains a workflow's triggers from the member of its
+// partition: its memory where it runs on this node, else its stored
+// state.
+func (g *TriggerGroup) Explain(ctx context.Context, arn string, now time.Time) (*Explanation, error) {
+	return g.of(arn).Explain(ctx, arn, now)
+}
+
+// Summaries returns the trigger summaries of every workflow, merged over
+// the members. Its cost over a single consumer's: the catalog is read at
+// most once (shared); each member that runs on this node answers from
+// memory; each member that does not reads its own stored state (one
+// ConsumerState call, of that member's rows only): up to partition.Count
+// small reads on a node that owns few partitions, and as many rows in all
+// as the single consumer's one read.
+func (g *TriggerGroup) Summaries(ctx context.Context, now time.Time) (map[string]TriggerSummary, error) {
+	out := map[string]TriggerSummary{}
+	for _, m := range g.members {
+		s, err := m.Summaries(ctx, now)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(out, s)
+	}
+	return out, nil
+}
+
+// ArrivalsGroup is the arrivals consumer split by cluster partition.
+type ArrivalsGroup struct {
+	cat     *Catalog
+	members [partition.Count]*Arrivals
+}
+
+// NewArrivalsGroup returns the arrivals' members, sharing o.Catalog (a
+// new one when nil).
+func NewArrivalsGroup(o ArrivalOptions) *ArrivalsGroup {
+	if o.Catalog == nil {
+		o.Catalog = NewCatalog(o.Store, o.Region, o.DefaultAccount)
+	}
+	g := &ArrivalsGroup{cat: o.Catalog}
+	for p := range g.members {
+		m := o
+		m.Partitioned, m.Partition = true, p
+		g.members[p] = NewArrivals(m)
+	}
+	return g
+}
+
+// Member returns the consumer of partition p (named
+// MemberName(ArrivalsConsumer, p)).
+func (g *ArrivalsGroup) Member(p int) Consumer { return g.members[p].Consumer() }
+
+// SetStarter sets what starts the runs of every member.
+func (g *ArrivalsGroup) SetStarter(s Starter) {
+	for _, m := range g.members {
+		m.SetStarter(s)
+	}
+}
+
+// Changed tells every member that workflows changed (wake them too).
+func (g *ArrivalsGroup) Changed() {
+	g.cat.Changed()
+	for _, m := range g.members {
+		m.Changed()
+	}
+}
+
+// NotifyBucket tells every member that objects changed in a bucket: those
+// that watch it list it (a member that does not run here only notes it).
+func (g *ArrivalsGroup) NotifyBucket(bucket string) {
+	for _, m := range g.members {
+		m.NotifyBucket(bucket)
+	}
+}
+
+// Explain returns the state of a workflow's watches from the member of
+// its partition (as of its last tick where it runs here, else as stored).
+func (g *ArrivalsGroup) Explain(ctx context.Context, arn string) ([]DataExplanation, []string, error) {
+	return g.members[partition.Of(arn)].Explain(ctx, arn)
+}
+
+// RulesGroup is the rules consumer split by cluster partition: a rule's
+// member is that of RulePartition of its ARN. The members share the rules
+// read from the store.
+type RulesGroup struct {
+	members [partition.Count]*Rules
+}
+
+// NewRulesGroup returns the rules' members (see NewRules).
+func NewRulesGroup(st store.Store, start Starter, region, defaultAccount string, now func() time.Time) *RulesGroup {
+	g := &RulesGroup{}
+	cache := newRuleCache(region)
+	for p := range g.members {
+		g.members[p] = newRules(st, start, region, defaultAccount, now, MemberName(RulesConsumer, p), p, cache)
+	}
+	return g
+}
+
+// Member returns the consumer of partition p (named
+// MemberName(RulesConsumer, p)).
+func (g *RulesGroup) Member(p int) Consumer { return g.members[p].Consumer() }
