@@ -19,42 +19,47 @@ import (
 // workflow go to the member of its partition, which answers from memory
 // where it runs on this node, else from its stored state.
 
-// TriggerGroup is the triggers consumer split by cluster partition.
-type TriggerGroup struct {
-	cat     *Catalog
-	members [partition.Count]*Triggers
+// member is what a group's members do alike.
+type member interface {
+	Consumer() Consumer
+	SetStarter(s Starter)
+	Changed()
 }
 
-// NewTriggerGroup returns the triggers' members, sharing o.Catalog (a new
-// one when nil).
-func NewTriggerGroup(o TriggerOptions) *TriggerGroup {
-	if o.Catalog == nil {
-		o.Catalog = NewCatalog(o.Store, o.Region, o.DefaultAccount)
+// group is the members of a consumer, one per partition, and the catalog
+// they share.
+type group[M member] struct {
+	cat     *Catalog
+	members [partition.Count]M
+}
+
+// newGroup makes the members with mk, sharing cat (a new Catalog over st
+// when nil).
+func newGroup[M member](cat *Catalog, st store.Store, region, defaultAccount string, mk func(p int, cat *Catalog) M) group[M] {
+	if cat == nil {
+		cat = NewCatalog(st, region, defaultAccount)
 	}
-	g := &TriggerGroup{cat: o.Catalog}
+	g := group[M]{cat: cat}
 	for p := range g.members {
-		m := o
-		m.Partitioned, m.Partition = true, p
-		g.members[p] = NewTriggers(m)
+		g.members[p] = mk(p, cat)
 	}
 	return g
 }
 
-// Member returns the consumer of partition p (named
-// MemberName(TriggersConsumer, p)).
-func (g *TriggerGroup) Member(p int) Consumer { return g.members[p].Consumer() }
+// Member returns the consumer of partition p (named MemberName(name, p)).
+func (g *group[M]) Member(p int) Consumer { return g.members[p].Consumer() }
 
 // SetStarter sets what starts the runs of every member; call it before
 // the bus runs.
-func (g *TriggerGroup) SetStarter(s Starter) {
+func (g *group[M]) SetStarter(s Starter) {
 	for _, m := range g.members {
 		m.SetStarter(s)
 	}
 }
 
-// Changed tells every member that workflows changed: the catalog is read
-// again (once) before their next events.
-func (g *TriggerGroup) Changed() {
+// Changed tells every member that workflows changed: the shared catalog
+// is read again, once, when the first of them needs it (wake them too).
+func (g *group[M]) Changed() {
 	g.cat.Changed()
 	for _, m := range g.members {
 		m.Changed()
@@ -62,7 +67,20 @@ func (g *TriggerGroup) Changed() {
 }
 
 // of returns the member of a workflow's partition.
-func (g *TriggerGroup) of(arn string) *Triggers { return g.members[partition.Of(arn)] }
+func (g *group[M]) of(arn string) M { return g.members[partition.Of(arn)] }
+
+// TriggerGroup is the triggers consumer split by cluster partition
+// (Member, SetStarter and Changed as group's).
+type TriggerGroup struct{ group[*Triggers] }
+
+// NewTriggerGroup returns the triggers' members, sharing o.Catalog (a new
+// one when nil).
+func NewTriggerGroup(o TriggerOptions) *TriggerGroup {
+	return &TriggerGroup{newGroup(o.Catalog, o.Store, o.Region, o.DefaultAccount, func(p int, cat *Catalog) *Triggers {
+		o.Partitioned, o.Partition, o.Catalog = true, p, cat
+		return NewTriggers(o) // a copy of o
+	})}
+}
 
 // NotePaused notes a pause or resume stored by SetPaused (on another
 // node) in the member of the workflow.
@@ -102,44 +120,17 @@ func (g *TriggerGroup) Summaries(ctx context.Context, now time.Time) (map[string
 	return out, nil
 }
 
-// ArrivalsGroup is the arrivals consumer split by cluster partition.
-type ArrivalsGroup struct {
-	cat     *Catalog
-	members [partition.Count]*Arrivals
-}
+// ArrivalsGroup is the arrivals consumer split by cluster partition
+// (Member, SetStarter and Changed as group's).
+type ArrivalsGroup struct{ group[*Arrivals] }
 
 // NewArrivalsGroup returns the arrivals' members, sharing o.Catalog (a
 // new one when nil).
 func NewArrivalsGroup(o ArrivalOptions) *ArrivalsGroup {
-	if o.Catalog == nil {
-		o.Catalog = NewCatalog(o.Store, o.Region, o.DefaultAccount)
-	}
-	g := &ArrivalsGroup{cat: o.Catalog}
-	for p := range g.members {
-		m := o
-		m.Partitioned, m.Partition = true, p
-		g.members[p] = NewArrivals(m)
-	}
-	return g
-}
-
-// Member returns the consumer of partition p (named
-// MemberName(ArrivalsConsumer, p)).
-func (g *ArrivalsGroup) Member(p int) Consumer { return g.members[p].Consumer() }
-
-// SetStarter sets what starts the runs of every member.
-func (g *ArrivalsGroup) SetStarter(s Starter) {
-	for _, m := range g.members {
-		m.SetStarter(s)
-	}
-}
-
-// Changed tells every member that workflows changed (wake them too).
-func (g *ArrivalsGroup) Changed() {
-	g.cat.Changed()
-	for _, m := range g.members {
-		m.Changed()
-	}
+	return &ArrivalsGroup{newGroup(o.Catalog, o.Store, o.Region, o.DefaultAccount, func(p int, cat *Catalog) *Arrivals {
+		o.Partitioned, o.Partition, o.Catalog = true, p, cat
+		return NewArrivals(o) // a copy of o
+	})}
 }
 
 // NotifyBucket tells every member that objects changed in a bucket: those
@@ -153,7 +144,7 @@ func (g *ArrivalsGroup) NotifyBucket(bucket string) {
 // Explain returns the state of a workflow's watches from the member of
 // its partition (as of its last tick where it runs here, else as stored).
 func (g *ArrivalsGroup) Explain(ctx context.Context, arn string) ([]DataExplanation, []string, error) {
-	return g.members[partition.Of(arn)].Explain(ctx, arn)
+	return g.of(arn).Explain(ctx, arn)
 }
 
 // RulesGroup is the rules consumer split by cluster partition: a rule's

@@ -104,6 +104,9 @@ func doneAll(t *testing.T, st store.Store, name string) {
 	}
 }
 
+// partWant is what a test wants of the member of a partition.
+type partWant struct{ part, want int }
+
 func load(t *testing.T, c events.Consumer) {
 	t.Helper()
 	if err := c.Load(context.Background()); err != nil {
@@ -141,16 +144,13 @@ func TestTriggerGroupUpstream(t *testing.T) {
 	}
 	ev := service.StatusEvent(region, &store.Execution{Arn: fmt.Sprintf("arn:aws:states:%s:%s:execution:up:run-1", region, account),
 		StateMachineArn: smArn(account, "up"), Name: "run-1", Status: "SUCCEEDED", Input: "{}", StartDate: at, StopDate: at.Add(time.Minute)})
-	for _, tc := range []struct {
-		part    int
-		intents int
-	}{{p, 1}, {q, 0}} {
+	for _, tc := range []partWant{{p, 1}, {q, 0}} {
 		c := decide(t, st, g.Member(tc.part), []*store.OutboxEvent{ev}, at)
-		if len(c.Intents) != tc.intents {
-			t.Errorf("member %d decided %d starts, want %d", tc.part, len(c.Intents), tc.intents)
+		if len(c.Intents) != tc.want {
+			t.Errorf("member %d decided %d starts, want %d", tc.part, len(c.Intents), tc.want)
 		}
-		if n := intentsOf(t, st, events.MemberName(events.TriggersConsumer, tc.part)); n != tc.intents {
-			t.Errorf("member %d stored %d intents, want %d", tc.part, n, tc.intents)
+		if n := intentsOf(t, st, events.MemberName(events.TriggersConsumer, tc.part)); n != tc.want {
+			t.Errorf("member %d stored %d intents, want %d", tc.part, n, tc.want)
 		}
 	}
 	if n := intentsOf(t, st, events.TriggersConsumer); n != 0 {
@@ -178,15 +178,12 @@ func TestTriggerGroupSchedule(t *testing.T) {
 	slot := t0.Add(time.Hour)
 
 	g := events.NewTriggerGroup(events.TriggerOptions{Store: st, Starter: &recorder{}, Region: region, DefaultAccount: account})
-	for _, tc := range []struct {
-		part    int
-		intents int
-	}{{p, 1}, {q, 0}} {
+	for _, tc := range []partWant{{p, 1}, {q, 0}} {
 		m := g.Member(tc.part)
 		load(t, m)
 		decide(t, st, m, nil, t0) // a new schedule counts from now
-		if c := decide(t, st, m, nil, slot); len(c.Intents) != tc.intents {
-			t.Errorf("member %d decided %d starts at the slot, want %d", tc.part, len(c.Intents), tc.intents)
+		if c := decide(t, st, m, nil, slot); len(c.Intents) != tc.want {
+			t.Errorf("member %d decided %d starts at the slot, want %d", tc.part, len(c.Intents), tc.want)
 		}
 	}
 
@@ -302,15 +299,12 @@ func TestArrivalsGroup(t *testing.T) {
 	}
 	g := events.NewArrivalsGroup(events.ArrivalOptions{Store: st, Starter: &recorder{}, List: list, Region: region, DefaultAccount: account, NoNotify: true})
 	events.SyncGroupBuckets(g)
-	for _, tc := range []struct {
-		part   int
-		listed int32
-	}{{q, 0}, {p, 1}} {
+	for _, tc := range []partWant{{q, 0}, {p, 1}} {
 		m := g.Member(tc.part)
 		load(t, m)
 		decide(t, st, m, nil, t0.Add(2*time.Minute))
-		if n := listed.Load(); n != tc.listed {
-			t.Errorf("after member %d's tick: %d listings, want %d", tc.part, n, tc.listed)
+		if n := int(listed.Load()); n != tc.want {
+			t.Errorf("after member %d's tick: %d listings, want %d", tc.part, n, tc.want)
 		}
 	}
 	g2 := events.NewArrivalsGroup(events.ArrivalOptions{Store: st, Starter: &recorder{}, List: list, Region: region, DefaultAccount: account})
