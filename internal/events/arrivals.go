@@ -318,6 +318,10 @@ func (a *Arrivals) unload() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.running, a.explained = false, nil
+	// Run again (a member of a cluster owned again), it lists every watch
+	// at once, and watches directories anew: the notifier stopped with
+	// the context of the run that started it.
+	a.live, a.notifier = map[string]*watchLive{}, nil
 }
 
 // refresh reads the catalog again when it changed.

@@ -70,6 +70,54 @@ type ruleCache struct {
 	// only: the single instance lists them at every tick).
 	sched    []acctRule
 	schedGen int64
+
+	// The reads of RulesGeneration (generation): genStarted counts those
+	// begun; genDone is the last that ended well, which read genN;
+	// genFlight is closed when the read going on ends.
+	genMu               sync.Mutex
+	genStarted, genDone uint64
+	genN                int64
+	genFlight           chan struct{}
+}
+
+// generation returns RulesGeneration as read by a store read that began
+// after the call: the rules it says are at least those put before the
+// caller read its events. The members of a group call it together (they
+// read the same events at once): one read serves all who were waiting
+// when it began, rather than a read per member.
+func (c *ruleCache) generation(ctx context.Context, st store.Store) (int64, error) {
+	c.genMu.Lock()
+	want := c.genStarted + 1 // a read that begins from now on
+	for {
+		if c.genDone >= want {
+			n := c.genN
+			c.genMu.Unlock()
+			return n, nil
+		}
+		if f := c.genFlight; f != nil {
+			c.genMu.Unlock()
+			select {
+			case <-f:
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			}
+			c.genMu.Lock()
+			continue
+		}
+		c.genStarted++
+		id, f := c.genStarted, make(chan struct{})
+		c.genFlight = f
+		c.genMu.Unlock()
+		n, err := st.RulesGeneration(ctx)
+		c.genMu.Lock()
+		c.genFlight = nil
+		close(f)
+		if err == nil && id > c.genDone {
+			c.genN, c.genDone = n, id
+		}
+		c.genMu.Unlock()
+		return n, err
+	}
 }
 
 type busPart struct {
@@ -129,7 +177,7 @@ type startIntent struct {
 
 // handle decides the starts of a batch of events.
 func (r *Rules) handle(ctx context.Context, evs []*store.OutboxEvent, c *store.ConsumerCommit) error {
-	gen, err := r.st.RulesGeneration(ctx)
+	gen, err := r.cache.generation(ctx, r.st)
 	if err != nil {
 		return err
 	}

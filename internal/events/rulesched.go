@@ -129,7 +129,7 @@ func (r *Rules) scheduled(ctx context.Context) ([]acctRule, error) {
 	if r.part < 0 {
 		return listScheduled(ctx, r.st, r.defaultAccount)
 	}
-	gen, err := r.st.RulesGeneration(ctx)
+	gen, err := r.cache.generation(ctx, r.st)
 	if err != nil {
 		return nil, err
 	}

@@ -268,6 +268,9 @@ func (t *Triggers) unload() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.live = false
+	// Run again (a member of a cluster owned again), the slots due while
+	// it ran nowhere are missed: their catchup decides.
+	t.upSince = time.Time{}
 }
 
 // stateNow returns the state Explain and Summaries answer from: nil where

@@ -19,27 +19,27 @@ import (
 // workflow go to the member of its partition, which answers from memory
 // where it runs on this node, else from its stored state.
 
-// member is what a group's members do alike.
-type member interface {
+// groupMember is what a group's members do alike.
+type groupMember interface {
 	Consumer() Consumer
 	SetStarter(s Starter)
 	Changed()
 }
 
-// group is the members of a consumer, one per partition, and the catalog
-// they share.
-type group[M member] struct {
+// memberSet is the members of a consumer, one per partition, and the
+// catalog they share.
+type memberSet[M groupMember] struct {
 	cat     *Catalog
 	members [partition.Count]M
 }
 
-// newGroup makes the members with mk, sharing cat (a new Catalog over st
-// when nil).
-func newGroup[M member](cat *Catalog, st store.Store, region, defaultAccount string, mk func(p int, cat *Catalog) M) group[M] {
+// newMemberSet makes the members with mk, sharing cat (a new Catalog over
+// st when nil).
+func newMemberSet[M groupMember](cat *Catalog, st store.Store, region, defaultAccount string, mk func(p int, cat *Catalog) M) memberSet[M] {
 	if cat == nil {
 		cat = NewCatalog(st, region, defaultAccount)
 	}
-	g := group[M]{cat: cat}
+	g := memberSet[M]{cat: cat}
 	for p := range g.members {
 		g.members[p] = mk(p, cat)
 	}
@@ -47,11 +47,11 @@ func newGroup[M member](cat *Catalog, st store.Store, region, defaultAccount str
 }
 
 // Member returns the consumer of partition p (named MemberName(name, p)).
-func (g *group[M]) Member(p int) Consumer { return g.members[p].Consumer() }
+func (g *memberSet[M]) Member(p int) Consumer { return g.members[p].Consumer() }
 
 // SetStarter sets what starts the runs of every member; call it before
 // the bus runs.
-func (g *group[M]) SetStarter(s Starter) {
+func (g *memberSet[M]) SetStarter(s Starter) {
 	for _, m := range g.members {
 		m.SetStarter(s)
 	}
@@ -59,7 +59,7 @@ func (g *group[M]) SetStarter(s Starter) {
 
 // Changed tells every member that workflows changed: the shared catalog
 // is read again, once, when the first of them needs it (wake them too).
-func (g *group[M]) Changed() {
+func (g *memberSet[M]) Changed() {
 	g.cat.Changed()
 	for _, m := range g.members {
 		m.Changed()
@@ -67,16 +67,16 @@ func (g *group[M]) Changed() {
 }
 
 // of returns the member of a workflow's partition.
-func (g *group[M]) of(arn string) M { return g.members[partition.Of(arn)] }
+func (g *memberSet[M]) of(arn string) M { return g.members[partition.Of(arn)] }
 
 // TriggerGroup is the triggers consumer split by cluster partition
-// (Member, SetStarter and Changed as group's).
-type TriggerGroup struct{ group[*Triggers] }
+// (Member, SetStarter and Changed as memberSet's).
+type TriggerGroup struct{ memberSet[*Triggers] }
 
 // NewTriggerGroup returns the triggers' members, sharing o.Catalog (a new
 // one when nil).
 func NewTriggerGroup(o TriggerOptions) *TriggerGroup {
-	return &TriggerGroup{newGroup(o.Catalog, o.Store, o.Region, o.DefaultAccount, func(p int, cat *Catalog) *Triggers {
+	return &TriggerGroup{newMemberSet(o.Catalog, o.Store, o.Region, o.DefaultAccount, func(p int, cat *Catalog) *Triggers {
 		o.Partitioned, o.Partition, o.Catalog = true, p, cat
 		return NewTriggers(o) // a copy of o
 	})}
@@ -121,13 +121,13 @@ func (g *TriggerGroup) Summaries(ctx context.Context, now time.Time) (map[string
 }
 
 // ArrivalsGroup is the arrivals consumer split by cluster partition
-// (Member, SetStarter and Changed as group's).
-type ArrivalsGroup struct{ group[*Arrivals] }
+// (Member, SetStarter and Changed as memberSet's).
+type ArrivalsGroup struct{ memberSet[*Arrivals] }
 
 // NewArrivalsGroup returns the arrivals' members, sharing o.Catalog (a
 // new one when nil).
 func NewArrivalsGroup(o ArrivalOptions) *ArrivalsGroup {
-	return &ArrivalsGroup{newGroup(o.Catalog, o.Store, o.Region, o.DefaultAccount, func(p int, cat *Catalog) *Arrivals {
+	return &ArrivalsGroup{newMemberSet(o.Catalog, o.Store, o.Region, o.DefaultAccount, func(p int, cat *Catalog) *Arrivals {
 		o.Partitioned, o.Partition, o.Catalog = true, p, cat
 		return NewArrivals(o) // a copy of o
 	})}
