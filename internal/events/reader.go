@@ -37,6 +37,8 @@ type reader struct {
 	st    store.Store
 	clk   clock.Clock
 	batch int
+	// maxEvents and maxBytes bound the cache (cacheEvents, cacheBytes).
+	maxEvents, maxBytes int
 
 	mu     sync.Mutex
 	valid  bool
@@ -63,7 +65,7 @@ type flight struct {
 }
 
 func newReader(st store.Store, clk clock.Clock, batch int) *reader {
-	return &reader{st: st, clk: clk, batch: batch, flights: map[int64]*flight{}}
+	return &reader{st: st, clk: clk, batch: batch, maxEvents: cacheEvents, maxBytes: cacheBytes, flights: map[int64]*flight{}}
 }
 
 // changed says that events may have been stored past what was read.
@@ -157,33 +159,43 @@ func (x *reader) keep(from int64, evs []*store.OutboxEvent, epoch uint64, at tim
 		// Past the cache (or none yet): the read's range replaces it.
 		x.valid, x.lo, x.hi = true, from, end
 		x.evs = slices.Clone(evs)
-		x.bytes = 0
-		for _, ev := range evs {
-			x.bytes += eventSize(ev)
-		}
 		x.head = false
-	case from >= x.lo:
-		// From within the cache: what lies past its end extends it.
-		if end > x.hi {
+	case end < x.lo:
+		// Before the cache, apart from it (a runner catching up): the
+		// cache stays.
+		return
+	default:
+		// The two ranges meet: their union is complete.
+		if from < x.lo {
+			merged := slices.Clone(evs)
+			for _, ev := range x.evs {
+				if ev.Seq > end {
+					merged = append(merged, ev)
+				}
+			}
+			x.evs, x.lo = merged, from
+		} else {
 			for _, ev := range evs {
 				if ev.Seq > x.hi {
 					x.evs = append(x.evs, ev)
-					x.bytes += eventSize(ev)
 				}
 			}
+		}
+		if end > x.hi {
 			x.hi = end
 			x.head = false
 		}
-	default:
-		// Before the cache: a runner catching up; the cache stays.
-		return
+	}
+	x.bytes = 0
+	for _, ev := range x.evs {
+		x.bytes += eventSize(ev)
 	}
 	if atHead && end == x.hi && (!x.head || epoch >= x.headEpoch) {
 		x.head, x.headEpoch, x.headAt = true, epoch, at
 	}
 	// The oldest go first.
 	drop := 0
-	for drop < len(x.evs) && (len(x.evs)-drop > cacheEvents || x.bytes > cacheBytes) {
+	for drop < len(x.evs) && (len(x.evs)-drop > x.maxEvents || x.bytes > x.maxBytes) {
 		x.bytes -= eventSize(x.evs[drop])
 		x.lo = x.evs[drop].Seq
 		drop++
