@@ -235,10 +235,9 @@ func (b *Bus) Run(ctx context.Context) {
 		}()
 	}
 	wg.Wait()
-	if !groups {
-		return
+	if groups {
+		<-ctx.Done()
 	}
-	<-ctx.Done()
 	b.mu.Lock()
 	b.runCtx = nil
 	for _, g := range b.groups {
