@@ -418,6 +418,7 @@ func (r *runner) round(ctx context.Context) (progressed, ok bool) {
 		// At most maxBatches per round: a steady stream of events must not
 		// hold up the schedules' ticks and the starts decided.
 		for after, n := low, 0; n < maxBatches; n++ {
+			// Through the bus's reader: shared with the other runners.
 			evs, err := b.reader.read(ctx, after)
 			if err != nil {
 				r.failed(ctx, "read the outbox", err)
@@ -428,8 +429,9 @@ func (r *runner) round(ctx context.Context) (progressed, ok bool) {
 			}
 			after = evs[len(evs)-1].Seq
 			fresh := evs[:0:0]
-			// Seq grows in commit order over the whole outbox (one writer):
-			// having read up to after, every partition is read up to it.
+			// Seq grows in commit order over the whole outbox (appends take
+			// turns, on every node of a cluster): having read up to after,
+			// every partition is read up to it.
 			c := r.newCommit()
 			c.Cursors = map[int]int64{}
 			for p := 0; p < store.OutboxPartitions; p++ {

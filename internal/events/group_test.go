@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -72,6 +73,9 @@ func (s *spyStore) checkFences(t *testing.T) {
 		t.Fatalf("commits not fenced as their consumer is: %v", s.unfenced)
 	}
 }
+
+// quiet logs nothing: the failures a test provokes on purpose.
+var quiet = slog.New(slog.DiscardHandler)
 
 // groupEvent is event id for the workflows of cluster partition p.
 func groupEvent(id string, p int) *store.OutboxEvent {
@@ -270,7 +274,7 @@ func TestGroupHandover(t *testing.T) {
 	st := openSpy(t)
 	tl := newTally()
 	tl.failing.Store(true)
-	bus1 := events.New(st, events.Options{})
+	bus1 := events.New(st, events.Options{Log: quiet})
 	bus1.RegisterGroup("g", tl.member)
 	runBus(t, bus1)
 	put(t, bus1, groupEvent("other", 6))
@@ -293,7 +297,7 @@ func TestGroupHandover(t *testing.T) {
 		put(t, bus1, groupEvent(fmt.Sprintf("e%02d", i), 5))
 	}
 	tl.failing.Store(false)
-	bus2 := events.New(st, events.Options{})
+	bus2 := events.New(st, events.Options{Log: quiet})
 	bus2.RegisterGroup("g", tl.member)
 	bus2.Own(partition.SetOf(5))
 	runBus(t, bus2)
@@ -414,7 +418,7 @@ func TestGroupLost(t *testing.T) {
 	st := openSpy(t)
 	var mu sync.Mutex
 	var lost []partition.Set
-	bus := events.New(st, events.Options{OnLost: func(s partition.Set) {
+	bus := events.New(st, events.Options{Log: quiet, OnLost: func(s partition.Set) {
 		mu.Lock()
 		defer mu.Unlock()
 		lost = append(lost, s)

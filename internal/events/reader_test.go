@@ -92,3 +92,54 @@ func TestReaderServesCompleteRanges(t *testing.T) {
 		t.Fatalf("the cache holds %d events, more than its bound %d", len(x.evs), x.maxEvents)
 	}
 }
+
+// TestReaderHead: at the head, a read finds what a wake-up announced at
+// once; an event nobody announced is found once headFresh has passed (the
+// runners' rescan), not before.
+func TestReaderHead(t *testing.T) {
+	st, err := sqlite.Open(t.TempDir(), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	clk := clock.NewFake(time.Now())
+	x := newReader(st, clk, 8)
+	appendOne := func(i int) {
+		t.Helper()
+		if err := st.AppendEvents(ctx, []*store.OutboxEvent{{Partition: 0, Account: "a", Bus: "default", Time: clk.Now(),
+			Body: fmt.Appendf(nil, `{"i":%d}`, i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func(after int64) int {
+		t.Helper()
+		evs, err := x.read(ctx, after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(evs)
+	}
+	if n := read(0); n != 0 {
+		t.Fatalf("an empty outbox: %d events", n)
+	}
+	appendOne(1)
+	if n := read(0); n != 0 {
+		t.Fatalf("an event not announced was read within headFresh: %d", n)
+	}
+	x.changed()
+	if n := read(0); n != 1 {
+		t.Fatalf("after a wake-up: %d events, want 1", n)
+	}
+	appendOne(2)
+	if n := read(1); n != 0 {
+		t.Fatalf("an event not announced was read within headFresh: %d", n)
+	}
+	clk.Advance(headFresh)
+	if n := read(1); n != 1 {
+		t.Fatalf("after headFresh: %d events, want 1", n)
+	}
+	if n := read(0); n != 2 {
+		t.Fatalf("from the start of the cache: %d events, want 2", n)
+	}
+}
