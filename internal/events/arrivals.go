@@ -92,6 +92,15 @@ type ArrivalOptions struct {
 	MaxInputBytes int
 	// NoNotify turns file-system notifications off (rescans alone).
 	NoNotify bool
+	// Partitioned makes the consumer the member of a group (see
+	// ArrivalsGroup) for cluster partition Partition: it watches only the
+	// locations of the workflows w with partition.Of(w.Arn) == Partition,
+	// under the consumer name MemberName(ArrivalsConsumer, Partition).
+	Partitioned bool
+	Partition   int
+	// Catalog (optional) is the reader of the deployed pipelines, shared
+	// with other consumers (the other members); nil: its own.
+	Catalog *Catalog
 }
 
 // Arrivals watches the locations of pipelines' data triggers and starts
@@ -151,7 +160,33 @@ func NewArrivals(o ArrivalOptions) *Arrivals {
 
 // Consumer returns the bus consumer of the arrivals.
 func (a *Arrivals) Consumer() Consumer {
-	return Consumer{Name: ArrivalsConsumer, Load: a.load, Tick: a.tick, Act: a.act, Unload: a.unload}
+	return Consumer{Name: a.name(), Load: a.load, Tick: a.tick, Act: a.act, Unload: a.unload}
+}
+
+// name is the consumer's name: ArrivalsConsumer, or its member's.
+func (a *Arrivals) name() string {
+	if a.opt.Partitioned {
+		return MemberName(ArrivalsConsumer, a.opt.Partition)
+	}
+	return ArrivalsConsumer
+}
+
+// readCatalog reads the pipelines with triggers (of its partition only
+// when partitioned).
+func (a *Arrivals) readCatalog(ctx context.Context) ([]*Workflow, error) {
+	part := -1
+	if a.opt.Partitioned {
+		part = a.opt.Partition
+	}
+	if a.opt.Catalog != nil {
+		wfs, _, _, err := a.opt.Catalog.load(ctx, false, part)
+		return wfs, err
+	}
+	wfs, _, err := a.cat.load(ctx)
+	if err == nil && part >= 0 {
+		wfs = ofPartition(wfs, part)
+	}
+	return wfs, err
 }
 
 // SetStarter sets what starts the runs; call it before the bus runs.
@@ -183,7 +218,7 @@ func (a *Arrivals) notifyDir(dir string) {
 
 func (a *Arrivals) wake() {
 	if a.opt.Bus != nil {
-		a.opt.Bus.Wake(ArrivalsConsumer)
+		a.opt.Bus.Wake(a.name())
 	}
 }
 
@@ -250,12 +285,12 @@ const dataKeyPrefix = "d/"
 
 // load reads the catalog and the stored state of the watches.
 func (a *Arrivals) load(ctx context.Context) error {
-	wfs, _, err := a.cat.load(ctx)
+	wfs, err := a.readCatalog(ctx)
 	if err != nil {
 		return err
 	}
 	state := map[string]*watchState{}
-	err = a.opt.Store.ConsumerState(ctx, ArrivalsConsumer, func(key string, v []byte) error {
+	err = a.opt.Store.ConsumerState(ctx, a.name(), func(key string, v []byte) error {
 		if !strings.HasPrefix(key, dataKeyPrefix) {
 			return nil
 		}
@@ -283,6 +318,10 @@ func (a *Arrivals) unload() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.running, a.explained = false, nil
+	// Run again (a member of a cluster owned again), it lists every watch
+	// at once, and watches directories anew: the notifier stopped with
+	// the context of the run that started it.
+	a.live, a.notifier = map[string]*watchLive{}, nil
 }
 
 // refresh reads the catalog again when it changed.
@@ -290,7 +329,7 @@ func (a *Arrivals) refresh(ctx context.Context) error {
 	if !a.stale.Swap(false) {
 		return nil
 	}
-	wfs, _, err := a.cat.load(ctx)
+	wfs, err := a.readCatalog(ctx)
 	if err != nil {
 		a.stale.Store(true)
 		return err

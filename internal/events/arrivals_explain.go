@@ -83,7 +83,7 @@ func (a *Arrivals) explainStored(ctx context.Context, arn string) ([]DataExplana
 		byKey[x.key] = x
 	}
 	states := map[string]*watchState{}
-	err = a.opt.Store.ConsumerState(ctx, ArrivalsConsumer, func(key string, v []byte) error {
+	err = a.opt.Store.ConsumerState(ctx, a.name(), func(key string, v []byte) error {
 		if byKey[key] == nil {
 			return nil
 		}

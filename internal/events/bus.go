@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/clock"
+	"github.com/batonhq/baton/internal/partition"
 	"github.com/batonhq/baton/internal/store"
 )
 
@@ -70,14 +71,29 @@ func IsPermanent(err error) bool {
 }
 
 // Bus runs the consumers of the outbox.
+//
+// On a cluster, a consumer is a group (RegisterGroup) of a member per
+// cluster partition, each with its own consumer name, cursors, state and
+// intents; a node runs the members of the partitions it owns (Own, Disown)
+// and their commits are fenced by the partition's lease.
 type Bus struct {
-	st    store.Store
-	log   *slog.Logger
-	clk   clock.Clock
-	batch int
+	st     store.Store
+	log    *slog.Logger
+	clk    clock.Clock
+	batch  int
+	onLost func(partition.Set)
+	// reader reads the outbox for every runner.
+	reader *reader
 
 	mu        sync.Mutex
 	consumers []*runner
+	groups    []*group
+	// owned are the partitions whose members run (while Run runs); lost,
+	// those told to OnLost since they were last owned or disowned.
+	owned, lost partition.Set
+	// runCtx is Run's while it runs; members is the members' goroutines.
+	runCtx  context.Context
+	members sync.WaitGroup
 }
 
 // Options configure a Bus.
@@ -85,6 +101,13 @@ type Options struct {
 	Log   *slog.Logger // default slog.Default()
 	Clock clock.Clock  // default clock.Real
 	Batch int          // most events read at once from a partition; default 256
+	// OnLost (optional) is told that a member's commit was refused by the
+	// fence (*store.PartitionsLostError): this node no longer holds the
+	// partition's lease. The member stopped; the server hands the
+	// partition back (Disown). Told once per partition until it is owned
+	// or disowned again; called from the member's goroutine once it has
+	// stopped.
+	OnLost func(partition.Set)
 }
 
 // New returns a bus over st's outbox.
@@ -98,7 +121,7 @@ func New(st store.Store, o Options) *Bus {
 	if o.Batch <= 0 {
 		o.Batch = 256
 	}
-	return &Bus{st: st, log: o.Log, clk: o.Clock, batch: o.Batch}
+	return &Bus{st: st, log: o.Log, clk: o.Clock, batch: o.Batch, onLost: o.OnLost, reader: newReader(st, o.Clock, o.Batch)}
 }
 
 // Register adds a consumer; call it before Run.
@@ -108,28 +131,32 @@ func (b *Bus) Register(c Consumer) {
 	b.consumers = append(b.consumers, &runner{bus: b, c: c, wake: make(chan struct{}, 1)})
 }
 
-// Notify tells the consumers that read the outbox that it has new events.
+// Notify tells the consumers that read the outbox (members included) that
+// it has new events.
 func (b *Bus) Notify() {
+	b.reader.changed()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for _, r := range b.consumers {
+	b.running(func(r *runner) {
 		if r.c.Handle != nil {
 			r.poke()
 		}
-	}
+	})
 }
 
 // Wake makes a consumer tick now (its schedules changed) and read the
-// outbox.
+// outbox: a consumer registered under name, or every running member of
+// the group name.
 func (b *Bus) Wake(name string) {
+	b.reader.changed()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for _, r := range b.consumers {
-		if r.c.Name == name {
+	b.running(func(r *runner) {
+		if r.c.Name == name || r.group == name {
 			r.tickNow.Store(true)
 			r.poke()
 		}
-	}
+	})
 }
 
 func (r *runner) poke() {
@@ -152,7 +179,8 @@ func (b *Bus) Put(ctx context.Context, evs []*store.OutboxEvent) error {
 // cursors at its end: a new consumer reads what comes from now on, not the
 // events kept from before it existed (a rule created today does not fire
 // on last week's events). Call it before anything appends events that the
-// consumers must see (before the engine runs), and before Run.
+// consumers must see (before the engine runs), and before Run. Groups are
+// left out: their members get their cursors when they first start.
 func (b *Bus) Prepare(ctx context.Context) error {
 	b.mu.Lock()
 	rs := append([]*runner(nil), b.consumers...)
@@ -185,10 +213,18 @@ func (b *Bus) Prepare(ctx context.Context) error {
 	return nil
 }
 
-// Run runs every consumer until ctx ends.
+// Run runs every consumer, and the members of the partitions owned, until
+// ctx ends.
 func (b *Bus) Run(ctx context.Context) {
 	b.mu.Lock()
 	rs := append([]*runner(nil), b.consumers...)
+	groups := len(b.groups) > 0
+	b.runCtx = ctx
+	for _, p := range b.owned.List() {
+		for _, g := range b.groups {
+			b.startMember(g, p)
+		}
+	}
 	b.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, r := range rs {
@@ -199,12 +235,24 @@ func (b *Bus) Run(ctx context.Context) {
 		}()
 	}
 	wg.Wait()
+	if groups {
+		<-ctx.Done()
+	}
+	b.mu.Lock()
+	b.runCtx = nil
+	for _, g := range b.groups {
+		g.run = [partition.Count]*runner{}
+	}
+	b.mu.Unlock()
+	b.members.Wait()
 }
 
 // Behind returns, for each consumer that reads events, how many outbox
 // sequence numbers lie past what it has handled: the backlog an operator
 // watches (a consumer that cannot keep up, or is stuck on a failing
-// store), and what a benchmark waits on before it measures.
+// store), and what a benchmark waits on before it measures. A group is
+// reported under its name: the largest backlog of its running members
+// (left out while none runs).
 func (b *Bus) Behind(ctx context.Context) (map[string]int64, error) {
 	head, err := b.st.LastOutboxSeq(ctx)
 	if err != nil {
@@ -213,11 +261,16 @@ func (b *Bus) Behind(ctx context.Context) (map[string]int64, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	out := make(map[string]int64, len(b.consumers))
-	for _, r := range b.consumers {
-		if r.c.Handle != nil {
-			out[r.c.Name] = max(0, head-r.readUpTo.Load())
+	b.running(func(r *runner) {
+		if r.c.Handle == nil {
+			return
 		}
-	}
+		name := r.c.Name
+		if r.group != "" {
+			name = r.group
+		}
+		out[name] = max(out[name], head-r.readUpTo.Load())
+	})
 	return out, nil
 }
 
@@ -235,6 +288,15 @@ type runner struct {
 	bus  *Bus
 	c    Consumer
 	wake chan struct{}
+	// A group's member: its group, its partition, whose lease fences its
+	// commits (lost: one was refused, the member stops), and how Disown
+	// stops it and waits.
+	group  string
+	part   int
+	fenced bool
+	lost   bool
+	cancel context.CancelFunc
+	done   chan struct{}
 	// unsaved says that the cursors moved past what is stored (over
 	// events that decided nothing); savedAt is when they were last stored.
 	unsaved  bool
@@ -263,7 +325,7 @@ func (r *runner) run(ctx context.Context) {
 	b := r.bus
 	backoff := retryFirst
 	for !r.start(ctx) {
-		if !r.sleep(ctx, backoff) {
+		if r.lost || !r.sleep(ctx, backoff) {
 			return
 		}
 		backoff = min(2*backoff, retryMax)
@@ -271,22 +333,22 @@ func (r *runner) run(ctx context.Context) {
 	r.ticks = r.c.Tick != nil
 	r.nextTick = b.clk.Now()
 	defer func() {
-		if r.unsaved { // best effort: else these events are read again
+		if r.unsaved && !r.lost { // best effort: else these events are read again
 			c, cancel := context.WithTimeout(context.Background(), time.Second)
 			defer cancel()
 			r.saveCursors(c)
 		}
 	}()
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && !r.lost {
 		progressed, ok := r.round(ctx)
 		if !ok {
 			// The store failed: reload and wait before trying again.
-			if !r.sleep(ctx, backoff) {
+			if r.lost || !r.sleep(ctx, backoff) {
 				return
 			}
 			backoff = min(2*backoff, retryMax)
 			for !r.start(ctx) {
-				if !r.sleep(ctx, backoff) {
+				if r.lost || !r.sleep(ctx, backoff) {
 					return
 				}
 				backoff = min(2*backoff, retryMax)
@@ -305,6 +367,12 @@ func (r *runner) run(ctx context.Context) {
 func (r *runner) start(ctx context.Context) bool {
 	b := r.bus
 	cur, err := b.st.Cursors(ctx, r.c.Name)
+	if err == nil && len(cur) == 0 && r.fenced && r.c.Handle != nil {
+		// A member new to the store reads from the end of the outbox (as
+		// Prepare has a consumer do); its partition's lease makes it the
+		// only one to decide so.
+		cur, err = r.startAtEnd(ctx)
+	}
 	if err == nil && r.c.Load != nil {
 		err = r.c.Load(ctx)
 	}
@@ -313,7 +381,7 @@ func (r *runner) start(ctx context.Context) bool {
 		ins, err = b.st.Intents(ctx, r.c.Name)
 	}
 	if err != nil {
-		if ctx.Err() == nil {
+		if !r.refused(err) && ctx.Err() == nil {
 			b.log.Warn("event bus: a consumer cannot read its state; trying again", "consumer", r.c.Name, "err", err)
 		}
 		return false
@@ -350,7 +418,8 @@ func (r *runner) round(ctx context.Context) (progressed, ok bool) {
 		// At most maxBatches per round: a steady stream of events must not
 		// hold up the schedules' ticks and the starts decided.
 		for after, n := low, 0; n < maxBatches; n++ {
-			evs, err := b.st.ReadOutbox(ctx, -1, after, b.batch)
+			// Through the bus's reader: shared with the other runners.
+			evs, err := b.reader.read(ctx, after)
 			if err != nil {
 				r.failed(ctx, "read the outbox", err)
 				return false, false
@@ -360,9 +429,11 @@ func (r *runner) round(ctx context.Context) (progressed, ok bool) {
 			}
 			after = evs[len(evs)-1].Seq
 			fresh := evs[:0:0]
-			// Seq grows in commit order over the whole outbox (one writer):
-			// having read up to after, every partition is read up to it.
-			c := &store.ConsumerCommit{Consumer: r.c.Name, Cursors: map[int]int64{}}
+			// Seq grows in commit order over the whole outbox (appends take
+			// turns, on every node of a cluster): having read up to after,
+			// every partition is read up to it.
+			c := r.newCommit()
+			c.Cursors = map[int]int64{}
 			for p := 0; p < store.OutboxPartitions; p++ {
 				c.Cursors[p] = max(after, r.cursors[p])
 			}
@@ -408,7 +479,7 @@ func (r *runner) round(ctx context.Context) (progressed, ok bool) {
 		r.nextTick = b.clk.Now()
 	}
 	if r.ticks && !r.nextTick.IsZero() && !b.clk.Now().Before(r.nextTick) {
-		c := &store.ConsumerCommit{Consumer: r.c.Name}
+		c := r.newCommit()
 		next, err := r.c.Tick(ctx, b.clk.Now(), c)
 		if err != nil {
 			r.failed(ctx, "tick", err)
@@ -439,6 +510,7 @@ func (r *runner) commit(ctx context.Context, c *store.ConsumerCommit) bool {
 			in.Created = now
 		}
 	}
+	c.Fenced, c.Partition = r.fenced, r.part
 	if err := b.st.CommitConsumer(ctx, c); err != nil {
 		r.failed(ctx, "store its decisions", err)
 		return false
@@ -522,15 +594,24 @@ func (r *runner) act(ctx context.Context) bool {
 		return false
 	}
 	// Forgetting done intents may fail: they are then carried out again
-	// after a restart, which their names make harmless.
-	if err := b.st.CommitConsumer(ctx, &store.ConsumerCommit{Consumer: r.c.Name, DoneIntents: done}); err != nil && ctx.Err() == nil {
+	// after a restart, which their names make harmless. Stopping, the
+	// runner still records those it has just carried out (best effort).
+	c := r.newCommit()
+	c.DoneIntents = done
+	cctx := ctx
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		cctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+	}
+	if err := b.st.CommitConsumer(cctx, c); err != nil && !r.refused(err) && ctx.Err() == nil {
 		b.log.Warn("event bus: cannot record intents as done", "consumer", r.c.Name, "err", err)
 	}
 	return true
 }
 
 func (r *runner) failed(ctx context.Context, what string, err error) {
-	if ctx.Err() == nil {
+	if !r.refused(err) && ctx.Err() == nil {
 		r.bus.log.Warn("event bus: a consumer could not "+what+"; trying again", "consumer", r.c.Name, "err", err)
 	}
 }
@@ -576,7 +657,8 @@ func (r *runner) sleep(ctx context.Context, d time.Duration) bool {
 
 // saveCursors stores the consumer's cursors.
 func (r *runner) saveCursors(ctx context.Context) bool {
-	c := &store.ConsumerCommit{Consumer: r.c.Name, Cursors: map[int]int64{}}
+	c := r.newCommit()
+	c.Cursors = map[int]int64{}
 	maps.Copy(c.Cursors, r.cursors)
 	if err := r.bus.st.CommitConsumer(ctx, c); err != nil {
 		r.failed(ctx, "store its cursors", err)
@@ -584,4 +666,42 @@ func (r *runner) saveCursors(ctx context.Context) bool {
 	}
 	r.unsaved, r.savedAt = false, r.bus.clk.Now()
 	return true
+}
+
+// newCommit is an empty commit of the consumer (fenced by its partition's
+// lease when it is a group's member).
+func (r *runner) newCommit() *store.ConsumerCommit {
+	return &store.ConsumerCommit{Consumer: r.c.Name, Fenced: r.fenced, Partition: r.part}
+}
+
+// refused reports whether err is the fence refusing a member's commit
+// (its partition's lease is lost), and then marks the member lost: it
+// stops instead of trying again.
+func (r *runner) refused(err error) bool {
+	var lost *store.PartitionsLostError
+	if !r.fenced || !errors.As(err, &lost) {
+		return false
+	}
+	if !r.lost {
+		r.lost = true
+		r.bus.log.Info("event bus: this node lost a partition; its member stops", "consumer", r.c.Name, "partition", r.part)
+	}
+	return true
+}
+
+// startAtEnd stores a new member's cursors at the end of the outbox.
+func (r *runner) startAtEnd(ctx context.Context) (map[int]int64, error) {
+	last, err := r.bus.st.LastOutboxSeq(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := r.newCommit()
+	c.Cursors = map[int]int64{}
+	for p := 0; p < store.OutboxPartitions; p++ {
+		c.Cursors[p] = last
+	}
+	if err := r.bus.st.CommitConsumer(ctx, c); err != nil {
+		return nil, err
+	}
+	return c.Cursors, nil
 }

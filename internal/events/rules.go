@@ -12,11 +12,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/batonhq/baton/internal/events/pattern"
+	"github.com/batonhq/baton/internal/partition"
 	"github.com/batonhq/baton/internal/store"
 )
 
@@ -29,10 +31,15 @@ type Rules struct {
 	start  Starter
 	region string
 	now    func() time.Time
+	// name is the consumer's name; part is the cluster partition of the
+	// rules it acts for (RulePartition), or -1: all.
+	name string
+	part int
+	// cache holds the rules read from the store: its own, or shared by
+	// the members of a RulesGroup.
+	cache *ruleCache
 
 	mu   sync.Mutex
-	gen  int64 // RulesGeneration the cache was read at
-	bus  map[busKey]*busRules
 	trys map[string]int // attempts of intents, by id (since start)
 	// slots are the last slots of the scheduled rules (rulesched.go).
 	slots          map[string]time.Time
@@ -47,20 +54,115 @@ type busRules struct {
 	rules map[string]*store.Rule
 }
 
+// ruleCache holds the enabled pattern rules of each bus read at one
+// generation of the rules (RulesGeneration), and their matchers by
+// partition: a bus is listed once per generation for all the members that
+// share the cache, and each member matches events against its own rules
+// only.
+type ruleCache struct {
+	region string
+
+	mu     sync.Mutex
+	gen    int64 // RulesGeneration the cache was read at
+	listed map[busKey][]*store.Rule
+	bus    map[busPart]*busRules
+	// sched are the scheduled rules of every account at schedGen (members
+	// only: the single instance lists them at every tick).
+	sched    []acctRule
+	schedGen int64
+
+	// The reads of RulesGeneration (generation): genStarted counts those
+	// begun; genDone is the last that ended well, which read genN;
+	// genFlight is closed when the read going on ends.
+	genMu               sync.Mutex
+	genStarted, genDone uint64
+	genN                int64
+	genFlight           chan struct{}
+}
+
+// generation returns RulesGeneration as read by a store read that began
+// after the call: the rules it says are at least those put before the
+// caller read its events. The members of a group call it together (they
+// read the same events at once): one read serves all who were waiting
+// when it began, rather than a read per member.
+func (c *ruleCache) generation(ctx context.Context, st store.Store) (int64, error) {
+	c.genMu.Lock()
+	want := c.genStarted + 1 // a read that begins from now on
+	for {
+		if c.genDone >= want {
+			n := c.genN
+			c.genMu.Unlock()
+			return n, nil
+		}
+		if f := c.genFlight; f != nil {
+			c.genMu.Unlock()
+			select {
+			case <-f:
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			}
+			c.genMu.Lock()
+			continue
+		}
+		c.genStarted++
+		id, f := c.genStarted, make(chan struct{})
+		c.genFlight = f
+		c.genMu.Unlock()
+		n, err := st.RulesGeneration(ctx)
+		c.genMu.Lock()
+		c.genFlight = nil
+		close(f)
+		if err == nil && id > c.genDone {
+			c.genN, c.genDone = n, id
+		}
+		c.genMu.Unlock()
+		return n, err
+	}
+}
+
+type busPart struct {
+	busKey
+	part int
+}
+
+func newRuleCache(region string) *ruleCache {
+	return &ruleCache{region: region, gen: -1, schedGen: -1, listed: map[busKey][]*store.Rule{}, bus: map[busPart]*busRules{}}
+}
+
 // NewRules returns the rules consumer over st, starting workflows with
 // start (the triggers' Starter: a run of that name that exists is done);
 // region is the region in rule ARNs.
 func NewRules(st store.Store, start Starter, region, defaultAccount string, now func() time.Time) *Rules {
+	return newRules(st, start, region, defaultAccount, now, RulesConsumer, -1, newRuleCache(region))
+}
+
+func newRules(st store.Store, start Starter, region, defaultAccount string, now func() time.Time, name string, part int, cache *ruleCache) *Rules {
 	if now == nil {
 		now = time.Now
 	}
-	return &Rules{st: st, start: start, region: region, defaultAccount: defaultAccount, now: now, gen: -1,
-		bus: map[busKey]*busRules{}, trys: map[string]int{}, slots: map[string]time.Time{}}
+	return &Rules{st: st, start: start, region: region, defaultAccount: defaultAccount, now: now, name: name, part: part,
+		cache: cache, trys: map[string]int{}, slots: map[string]time.Time{}}
+}
+
+// RulePartition is the cluster partition of a rule, by its ARN: the
+// member of that partition of a RulesGroup fires it (its matched events'
+// starts, its schedule's slots). It is FNV-1a (32 bits) of the whole ARN
+// modulo partition.Count: stored format (the member's state and intents
+// are kept under its partition), never to change.
+func RulePartition(ruleArn string) int {
+	h := fnv.New32a()
+	h.Write([]byte(ruleArn))
+	return int(h.Sum32() % partition.Count)
+}
+
+// mine reports whether the consumer acts for the rule of ruleArn.
+func (r *Rules) mine(ruleArn string) bool {
+	return r.part < 0 || RulePartition(ruleArn) == r.part
 }
 
 // Consumer returns the consumer to register on the bus.
 func (r *Rules) Consumer() Consumer {
-	return Consumer{Name: RulesConsumer, Load: r.loadSlots, Handle: r.handle, Tick: r.tick, Act: r.act}
+	return Consumer{Name: r.name, Load: r.loadSlots, Handle: r.handle, Tick: r.tick, Act: r.act}
 }
 
 // startIntent is the body of a rules intent.
@@ -75,18 +177,14 @@ type startIntent struct {
 
 // handle decides the starts of a batch of events.
 func (r *Rules) handle(ctx context.Context, evs []*store.OutboxEvent, c *store.ConsumerCommit) error {
-	gen, err := r.st.RulesGeneration(ctx)
+	gen, err := r.cache.generation(ctx, r.st)
 	if err != nil {
 		return err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if gen != r.gen {
-		clear(r.bus)
-		r.gen = gen
-	}
 	for _, ev := range evs {
-		br, err := r.rulesOf(ctx, busKey{ev.Account, ev.Bus})
+		br, err := r.cache.rulesOf(ctx, r.st, gen, busKey{ev.Account, ev.Bus}, r.part)
 		if err != nil {
 			return err
 		}
@@ -120,44 +218,65 @@ func (r *Rules) handle(ctx context.Context, evs []*store.OutboxEvent, c *store.C
 	return nil
 }
 
-// rulesOf returns the enabled pattern rules of a bus, read once per
-// generation of the rules.
-func (r *Rules) rulesOf(ctx context.Context, k busKey) (*busRules, error) {
-	if br, ok := r.bus[k]; ok {
+// rulesOf returns the enabled pattern rules of a bus (of partition part
+// only, when part >= 0), read once per generation of the rules.
+func (c *ruleCache) rulesOf(ctx context.Context, st store.Store, gen int64, k busKey, part int) (*busRules, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen > c.gen {
+		// Rules changed. (A member that read an older generation takes
+		// the newer rules: read after its events, as it needs.)
+		clear(c.listed)
+		clear(c.bus)
+		c.gen = gen
+	}
+	if br, ok := c.bus[busPart{k, part}]; ok {
 		return br, nil
 	}
-	br := &busRules{m: pattern.NewMatcher(), rules: map[string]*store.Rule{}}
-	tok := ""
-	for {
-		rules, next, err := r.st.ListRules(ctx, k.account, k.bus, "", store.Page{Limit: 1000, Token: tok})
-		if err != nil {
-			return nil, err
-		}
-		for _, rule := range rules {
-			if rule.State != store.RuleEnabled || rule.EventPattern == "" || len(rule.Targets) == 0 {
-				continue
-			}
-			p, err := pattern.Compile([]byte(rule.EventPattern))
+	listed, ok := c.listed[k]
+	if !ok {
+		tok := ""
+		for {
+			rules, next, err := st.ListRules(ctx, k.account, k.bus, "", store.Page{Limit: 1000, Token: tok})
 			if err != nil {
-				continue // checked by PutRule; a stored bad one matches nothing
+				return nil, err
 			}
-			br.m.Add(rule.Name, p)
-			br.rules[rule.Name] = rule
+			for _, rule := range rules {
+				if rule.State == store.RuleEnabled && rule.EventPattern != "" && len(rule.Targets) > 0 {
+					listed = append(listed, rule)
+				}
+			}
+			if next == "" {
+				break
+			}
+			tok = next
 		}
-		if next == "" {
-			break
-		}
-		tok = next
+		c.listed[k] = listed
 	}
-	r.bus[k] = br
+	br := &busRules{m: pattern.NewMatcher(), rules: map[string]*store.Rule{}}
+	for _, rule := range listed {
+		if part >= 0 && RulePartition(ruleArn(c.region, rule)) != part {
+			continue
+		}
+		p, err := pattern.Compile([]byte(rule.EventPattern))
+		if err != nil {
+			continue // checked by PutRule; a stored bad one matches nothing
+		}
+		br.m.Add(rule.Name, p)
+		br.rules[rule.Name] = rule
+	}
+	c.bus[busPart{k, part}] = br
 	return br, nil
 }
 
-func (r *Rules) ruleArn(rule *store.Rule) string {
+func (r *Rules) ruleArn(rule *store.Rule) string { return ruleArn(r.region, rule) }
+
+// ruleArn is the ARN of a rule in region.
+func ruleArn(region string, rule *store.Rule) string {
 	if rule.Bus == store.DefaultBus {
-		return fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", r.region, rule.Account, rule.Name)
+		return fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", region, rule.Account, rule.Name)
 	}
-	return fmt.Sprintf("arn:aws:events:%s:%s:rule/%s/%s", r.region, rule.Account, rule.Bus, rule.Name)
+	return fmt.Sprintf("arn:aws:events:%s:%s:rule/%s/%s", region, rule.Account, rule.Bus, rule.Name)
 }
 
 // intent is the start of one target for one event. Its id and the
@@ -186,7 +305,7 @@ func (r *Rules) intent(ev *store.OutboxEvent, eventID string, rule *store.Rule, 
 	if err != nil {
 		return nil, err
 	}
-	return &store.Intent{ID: "rule-" + sum, Consumer: RulesConsumer, Body: body}, nil
+	return &store.Intent{ID: "rule-" + sum, Consumer: r.name, Body: body}, nil
 }
 
 // Notification requests: a rule's notification target puts one on the

@@ -30,7 +30,7 @@ const (
 // loadSlots reads the rules' last slots.
 func (r *Rules) loadSlots(ctx context.Context) error {
 	slots := map[string]time.Time{}
-	err := r.st.ConsumerState(ctx, RulesConsumer, func(key string, v []byte) error {
+	err := r.st.ConsumerState(ctx, r.name, func(key string, v []byte) error {
 		if strings.HasPrefix(key, ruleSlotPrefix) {
 			var t time.Time
 			if t.UnmarshalText(v) == nil {
@@ -50,74 +50,55 @@ func (r *Rules) loadSlots(ctx context.Context) error {
 
 // tick fires the scheduled rules whose slot came.
 func (r *Rules) tick(ctx context.Context, now time.Time, c *store.ConsumerCommit) (time.Time, error) {
-	accounts := []string{r.defaultAccount}
-	nss, err := r.st.ListNamespaces(ctx)
+	rules, err := r.scheduled(ctx)
 	if err != nil {
 		return time.Time{}, err
 	}
-	for _, n := range nss {
-		accounts = append(accounts, n.AccountID)
-	}
 	next := now.Add(rulesRescan)
 	live := map[string]bool{}
-	for _, acct := range accounts {
-		tok := ""
-		for {
-			rules, more, err := r.st.ListRules(ctx, acct, store.DefaultBus, "", store.Page{Limit: 1000, Token: tok})
+	for _, ar := range rules {
+		acct, rule := ar.acct, ar.rule
+		expr, err := schedule.Parse(rule.ScheduleExpression)
+		if err != nil {
+			continue // checked by PutRule
+		}
+		h := sha256.Sum256([]byte(rule.ScheduleExpression))
+		key := fmt.Sprintf("%s%s/%s/%s", ruleSlotPrefix, acct, rule.Name, hex.EncodeToString(h[:4]))
+		live[key] = true
+		r.mu.Lock()
+		last, ok := r.slots[key]
+		r.mu.Unlock()
+		if !ok {
+			last = rule.Modified // the first slot comes after the rule was put
+		}
+		// The latest slot due, if any.
+		var due time.Time
+		for at := last; ; {
+			s, ok := expr.Next(at, time.UTC)
+			if !ok || s.After(now) {
+				if ok && s.Before(next) {
+					next = s
+				}
+				break
+			}
+			due, at = s, s
+		}
+		if due.IsZero() {
+			if !ok {
+				r.saveSlot(key, last, c)
+			}
+			continue
+		}
+		ruleArn := r.ruleArn(rule)
+		ev, id := scheduledEvent(r.region, acct, ruleArn, due)
+		for _, t := range rule.Targets {
+			in, err := r.intent(ev, id, rule, ruleArn, t)
 			if err != nil {
 				return time.Time{}, err
 			}
-			for _, rule := range rules {
-				if rule.ScheduleExpression == "" || rule.State != store.RuleEnabled || len(rule.Targets) == 0 {
-					continue
-				}
-				expr, err := schedule.Parse(rule.ScheduleExpression)
-				if err != nil {
-					continue // checked by PutRule
-				}
-				h := sha256.Sum256([]byte(rule.ScheduleExpression))
-				key := fmt.Sprintf("%s%s/%s/%s", ruleSlotPrefix, acct, rule.Name, hex.EncodeToString(h[:4]))
-				live[key] = true
-				r.mu.Lock()
-				last, ok := r.slots[key]
-				r.mu.Unlock()
-				if !ok {
-					last = rule.Modified // the first slot comes after the rule was put
-				}
-				// The latest slot due, if any.
-				var due time.Time
-				for at := last; ; {
-					s, ok := expr.Next(at, time.UTC)
-					if !ok || s.After(now) {
-						if ok && s.Before(next) {
-							next = s
-						}
-						break
-					}
-					due, at = s, s
-				}
-				if due.IsZero() {
-					if !ok {
-						r.saveSlot(key, last, c)
-					}
-					continue
-				}
-				ruleArn := r.ruleArn(rule)
-				ev, id := scheduledEvent(r.region, acct, ruleArn, due)
-				for _, t := range rule.Targets {
-					in, err := r.intent(ev, id, rule, ruleArn, t)
-					if err != nil {
-						return time.Time{}, err
-					}
-					c.Intents = append(c.Intents, in)
-				}
-				r.saveSlot(key, due, c)
-			}
-			if more == "" {
-				break
-			}
-			tok = more
+			c.Intents = append(c.Intents, in)
 		}
+		r.saveSlot(key, due, c)
 	}
 	// Forget the slots of rules that are gone or changed.
 	r.mu.Lock()
@@ -132,6 +113,88 @@ func (r *Rules) tick(ctx context.Context, now time.Time, c *store.ConsumerCommit
 	}
 	r.mu.Unlock()
 	return next, nil
+}
+
+// acctRule is a scheduled rule and the account it was listed in.
+type acctRule struct {
+	acct string
+	rule *store.Rule
+}
+
+// scheduled lists the enabled scheduled rules with targets of every
+// account's default bus that the consumer fires: the single instance
+// lists them at every tick; a member of a RulesGroup takes its own from
+// the list the members share, read again when RulesGeneration moved.
+func (r *Rules) scheduled(ctx context.Context) ([]acctRule, error) {
+	if r.part < 0 {
+		return listScheduled(ctx, r.st, r.defaultAccount)
+	}
+	gen, err := r.cache.generation(ctx, r.st)
+	if err != nil {
+		return nil, err
+	}
+	all, err := r.cache.scheduledAt(ctx, r.st, gen, r.defaultAccount)
+	if err != nil {
+		return nil, err
+	}
+	var out []acctRule
+	for _, ar := range all {
+		if r.mine(r.ruleArn(ar.rule)) {
+			out = append(out, ar)
+		}
+	}
+	return out, nil
+}
+
+// scheduledAt returns the scheduled rules, listed once per generation.
+func (c *ruleCache) scheduledAt(ctx context.Context, st store.Store, gen int64, defaultAccount string) ([]acctRule, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sched != nil && gen <= c.schedGen {
+		return c.sched, nil
+	}
+	rules, err := listScheduled(ctx, st, defaultAccount)
+	if err != nil {
+		return nil, err
+	}
+	if rules == nil {
+		rules = []acctRule{}
+	}
+	c.sched, c.schedGen = rules, gen
+	return rules, nil
+}
+
+// listScheduled lists the enabled scheduled rules with targets of every
+// account's default bus.
+func listScheduled(ctx context.Context, st store.Store, defaultAccount string) ([]acctRule, error) {
+	accounts := []string{defaultAccount}
+	nss, err := st.ListNamespaces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nss {
+		accounts = append(accounts, n.AccountID)
+	}
+	var out []acctRule
+	for _, acct := range accounts {
+		tok := ""
+		for {
+			rules, more, err := st.ListRules(ctx, acct, store.DefaultBus, "", store.Page{Limit: 1000, Token: tok})
+			if err != nil {
+				return nil, err
+			}
+			for _, rule := range rules {
+				if rule.ScheduleExpression != "" && rule.State == store.RuleEnabled && len(rule.Targets) > 0 {
+					out = append(out, acctRule{acct, rule})
+				}
+			}
+			if more == "" {
+				break
+			}
+			tok = more
+		}
+	}
+	return out, nil
 }
 
 func (r *Rules) saveSlot(key string, at time.Time, c *store.ConsumerCommit) {

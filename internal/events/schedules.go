@@ -330,7 +330,7 @@ func (t *Triggers) tickOne(ctx context.Context, cs *compiled, now time.Time, c *
 // out: stored by earlier ticks (read once per tick) or decided in this one.
 func (t *Triggers) pendingStarts(ctx context.Context, arn string) (int, error) {
 	if t.stored == nil {
-		ins, err := t.opt.Store.Intents(ctx, TriggersConsumer)
+		ins, err := t.opt.Store.Intents(ctx, t.name())
 		if err != nil {
 			return 0, err
 		}
@@ -512,7 +512,7 @@ func (t *Triggers) SetPaused(ctx context.Context, arn string, paused bool) error
 	if paused {
 		v = []byte("1")
 	}
-	c := &store.ConsumerCommit{Consumer: TriggersConsumer, State: map[string][]byte{pausedKeyPrefix + arn: v}}
+	c := &store.ConsumerCommit{Consumer: t.name(), State: map[string][]byte{pausedKeyPrefix + arn: v}}
 	if err := t.opt.Store.CommitConsumer(ctx, c); err != nil {
 		return err
 	}

@@ -71,6 +71,16 @@ type TriggerOptions struct {
 	// only under that namespace's grant (store.Grants), read again when
 	// the catalog changes. A grant revoked stops the outcomes that follow.
 	RequireGrants bool
+	// Partitioned makes the consumer the member of a group (see
+	// TriggerGroup) for cluster partition Partition: it acts only for the
+	// workflows w with partition.Of(w.Arn) == Partition (their schedules,
+	// their executions and event triggers) and keeps its state, cursors and
+	// intents under MemberName(TriggersConsumer, Partition).
+	Partitioned bool
+	Partition   int
+	// Catalog (optional) is the reader of the deployed pipelines, shared
+	// with other consumers (the other members); nil: its own.
+	Catalog *Catalog
 }
 
 // Triggers starts pipelines when their triggers are met. Today: upstream
@@ -128,7 +138,42 @@ func NewTriggers(o TriggerOptions) *Triggers {
 
 // Consumer returns the bus consumer of the triggers.
 func (t *Triggers) Consumer() Consumer {
-	return Consumer{Name: TriggersConsumer, Load: t.load, Handle: t.handle, Tick: t.tick, Act: t.act, Unload: t.unload}
+	return Consumer{Name: t.name(), Load: t.load, Handle: t.handle, Tick: t.tick, Act: t.act, Unload: t.unload}
+}
+
+// name is the consumer's name: TriggersConsumer, or its member's.
+func (t *Triggers) name() string {
+	if t.opt.Partitioned {
+		return MemberName(TriggersConsumer, t.opt.Partition)
+	}
+	return TriggersConsumer
+}
+
+// readCatalog reads the pipelines with triggers (of its partition only
+// when partitioned), the accounts of the namespaces and, with
+// RequireGrants, the grants.
+func (t *Triggers) readCatalog(ctx context.Context) ([]*Workflow, map[string]string, []*store.Grant, error) {
+	part := -1
+	if t.opt.Partitioned {
+		part = t.opt.Partition
+	}
+	if t.opt.Catalog != nil {
+		return t.opt.Catalog.load(ctx, t.opt.RequireGrants, part)
+	}
+	wfs, accounts, err := t.cat.load(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if part >= 0 {
+		wfs = ofPartition(wfs, part)
+	}
+	var grants []*store.Grant
+	if t.opt.RequireGrants {
+		if grants, err = t.opt.Store.ListGrants(ctx); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return wfs, accounts, grants, nil
 }
 
 // runLog is the state of one pipeline's executions trigger: by upstream
@@ -172,7 +217,7 @@ func (t *Triggers) readState(ctx context.Context, logDamage bool) (*triggerState
 			t.opt.Log.Error("triggers: a stored "+what+" is damaged; starting it afresh", "key", key, "err", err)
 		}
 	}
-	err := t.opt.Store.ConsumerState(ctx, TriggersConsumer, func(key string, v []byte) error {
+	err := t.opt.Store.ConsumerState(ctx, t.name(), func(key string, v []byte) error {
 		switch {
 		case strings.HasPrefix(key, pausedKeyPrefix):
 			s.paused[strings.TrimPrefix(key, pausedKeyPrefix)] = true
@@ -202,11 +247,7 @@ func (t *Triggers) readState(ctx context.Context, logDamage bool) (*triggerState
 // load reads the catalog of pipelines, the grants and the stored state.
 func (t *Triggers) load(ctx context.Context) error {
 	t.stale.Store(false) // read here; a change from now on marks it again
-	wfs, accounts, err := t.cat.load(ctx)
-	var grants []*store.Grant
-	if err == nil && t.opt.RequireGrants {
-		grants, err = t.opt.Store.ListGrants(ctx)
-	}
+	wfs, accounts, grants, err := t.readCatalog(ctx)
 	var s *triggerState
 	if err == nil {
 		s, err = t.readState(ctx, true)
@@ -227,6 +268,9 @@ func (t *Triggers) unload() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.live = false
+	// Run again (a member of a cluster owned again), the slots due while
+	// it ran nowhere are missed: their catchup decides.
+	t.upSince = time.Time{}
 }
 
 // stateNow returns the state Explain and Summaries answer from: nil where
@@ -255,11 +299,7 @@ func (t *Triggers) refresh(ctx context.Context) error {
 	if !t.stale.Swap(false) {
 		return nil
 	}
-	wfs, accounts, err := t.cat.load(ctx)
-	var grants []*store.Grant
-	if err == nil && t.opt.RequireGrants {
-		grants, err = t.opt.Store.ListGrants(ctx)
-	}
+	wfs, accounts, grants, err := t.readCatalog(ctx)
 	if err != nil {
 		t.stale.Store(true)
 		return err
@@ -305,9 +345,13 @@ func (t *Triggers) handle(ctx context.Context, evs []*store.OutboxEvent, c *stor
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	dirty := map[string]bool{}
+	down := t.downstreamOf()
 	for _, ev := range evs {
 		for _, m := range t.matchEvent(ev) {
 			t.decide(m.w, m.in, c)
+		}
+		if len(down) == 0 {
+			continue // no executions trigger (of its partition): no need to read the event
 		}
 		var se statusEvent
 		if json.Unmarshal(ev.Body, &se) != nil || se.Source != "aws.states" ||
@@ -321,7 +365,7 @@ func (t *Triggers) handle(ctx context.Context, evs []*store.OutboxEvent, c *stor
 		if se.Detail.StopDate != nil {
 			at = time.UnixMilli(*se.Detail.StopDate).UTC()
 		}
-		for _, w := range t.downstreamOf()[se.Detail.StateMachineArn] {
+		for _, w := range down[se.Detail.StateMachineArn] {
 			x := w.Trigger.Executions
 			matched := false
 			for _, cond := range append(append([]pipeline.UpstreamCondition(nil), x.AllOf...), x.AnyOf...) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/batonhq/baton/internal/clock"
 	"github.com/batonhq/baton/internal/events"
+	"github.com/batonhq/baton/internal/partition"
 	"github.com/batonhq/baton/internal/pipeline"
 	"github.com/batonhq/baton/internal/store"
 )
@@ -50,6 +51,13 @@ type Options struct {
 	Wake  func()
 	Log   *slog.Logger
 	Clock clock.Clock
+	// Partitioned makes the notifier the member of a cluster partition
+	// (see Group): it decides only for the workflows (and rules) with
+	// partition.Of(arn) == Partition, keeps its state and notifications
+	// under the consumer name MemberName(ConsumerName, Partition), and
+	// delivers them only from its consumer's Load to its Unload.
+	Partitioned bool
+	Partition   int
 }
 
 // Notifier decides the notifications of runs (the bus consumer) and
@@ -57,13 +65,32 @@ type Options struct {
 type Notifier struct {
 	o        Options
 	Delivery *Delivery
+	name     string // the consumer's
+	slot     *slot  // its notifications in the Delivery
+	cat      *catalog
 
 	mu     sync.Mutex
 	health map[string]*health   // by state machine ARN
 	rates  map[string]*rate     // by state machine ARN
 	runs   map[string]*runState // by execution ARN, until the run ends
-	cache  map[string]*workflowInfo
-	names  map[string]string // account -> namespace
+}
+
+// catalog caches what the notifier read of workflows (shared by the
+// members of a Group).
+type catalog struct {
+	mu    sync.Mutex
+	gen   int // counts Changed: what was read before one is not kept
+	cache map[string]*workflowInfo
+	names map[string]string // account -> namespace
+}
+
+func newCatalog() *catalog { return &catalog{cache: map[string]*workflowInfo{}} }
+
+func (c *catalog) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.cache, c.names = map[string]*workflowInfo{}, nil
 }
 
 // health is whether a workflow's last outcome was a failure: its next
@@ -103,6 +130,20 @@ type workflowInfo struct {
 // New returns a notifier; register its Consumer on the bus and run its
 // Delivery.
 func New(o Options, senders map[string]Sender) *Notifier {
+	o = o.defaults()
+	if !o.Partitioned {
+		d := newDelivery(o.Store, senders, o.Log, o.Clock)
+		return newNotifier(o, d, d.slots[0], newCatalog())
+	}
+	s := newSlot(memberName(ConsumerName, o.Partition), o.Partition)
+	return newNotifier(o, newDeliveryOf(o.Store, senders, o.Log, o.Clock, true, []*slot{s}), s, newCatalog())
+}
+
+func newNotifier(o Options, d *Delivery, s *slot, cat *catalog) *Notifier {
+	return &Notifier{o: o, Delivery: d, name: s.name, slot: s, cat: cat}
+}
+
+func (o Options) defaults() Options {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
@@ -115,24 +156,44 @@ func New(o Options, senders map[string]Sender) *Notifier {
 	if o.Window <= 0 {
 		o.Window = 10 * time.Minute
 	}
-	n := &Notifier{o: o, cache: map[string]*workflowInfo{}}
-	n.Delivery = newDelivery(o.Store, senders, o.Log, o.Clock)
-	return n
+	return o
 }
 
 // Changed forgets what the notifier read of workflows' settings: call it
 // when workflows are deployed, updated or deleted, or settings change.
-func (n *Notifier) Changed() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.cache = map[string]*workflowInfo{}
-	n.names = nil
-}
+func (n *Notifier) Changed() { n.cat.reset() }
 
 // Consumer is the notifier's consumer of the event bus: it decides, and
-// hands what it stored to the Delivery.
+// hands what it stored to the Delivery. Partitioned, its Load also starts
+// the delivery of its notifications here, and its Unload stops it (and
+// waits for a send in flight, see Delivery.unload).
 func (n *Notifier) Consumer() events.Consumer {
-	return events.Consumer{Name: ConsumerName, Load: n.load, Handle: n.handle, Tick: n.tick, Committed: n.Delivery.committed}
+	c := events.Consumer{Name: n.name, Load: n.load, Handle: n.handle, Tick: n.tick,
+		Committed: func(c *store.ConsumerCommit) { n.Delivery.committed(n.slot, c) }}
+	if n.o.Partitioned {
+		c.Load = func(ctx context.Context) error {
+			if err := n.load(ctx); err != nil {
+				return err
+			}
+			return n.Delivery.load(ctx, n.slot, true)
+		}
+		c.Unload = n.unload
+	}
+	return c
+}
+
+// mine says whether the notifier decides for a workflow or rule.
+func (n *Notifier) mine(arn string) bool {
+	return !n.o.Partitioned || partition.Of(arn) == n.o.Partition
+}
+
+// unload stops the delivery of the member's notifications here and
+// forgets its state.
+func (n *Notifier) unload() {
+	n.Delivery.unload(n.slot)
+	n.mu.Lock()
+	n.health, n.rates, n.runs = nil, nil, nil
+	n.mu.Unlock()
 }
 
 // State keys of the decider; the delivery keeps its own (see deliver.go).
@@ -144,7 +205,7 @@ const (
 
 func (n *Notifier) load(ctx context.Context) error {
 	h, r, x := map[string]*health{}, map[string]*rate{}, map[string]*runState{}
-	err := n.o.Store.ConsumerState(ctx, ConsumerName, func(k string, v []byte) error {
+	err := n.o.Store.ConsumerState(ctx, n.name, func(k string, v []byte) error {
 		var err error
 		switch {
 		case strings.HasPrefix(k, keyHealth):
@@ -220,11 +281,17 @@ func (n *Notifier) handle(ctx context.Context, evs []*store.OutboxEvent, c *stor
 		switch {
 		case e.Source == statesSource && e.DetailType == executionChanged, e.Source == pipelineSource && e.DetailType == stepChanged:
 		case e.Source == requestSource && e.DetailType == notificationAsked:
+			if !n.mine(e.Detail.Rule) {
+				continue
+			}
 			if err := n.decideRequest(ev, &e, now, c); err != nil {
 				return err
 			}
 			continue
 		default:
+			continue
+		}
+		if !n.mine(e.Detail.StateMachineArn) {
 			continue
 		}
 		wf, err := n.workflow(ctx, e.Detail.StateMachineArn)
@@ -582,33 +649,48 @@ func (n *Notifier) summary(c *store.ConsumerCommit, wf *workflowInfo, r *rate, e
 }
 
 // workflow returns the name, namespace and settings of a state machine;
-// nil when it no longer exists. Call with n.mu held.
+// nil when it no longer exists.
 func (n *Notifier) workflow(ctx context.Context, arn string) (*workflowInfo, error) {
-	if wf, ok := n.cache[arn]; ok {
+	cat := n.cat
+	cat.mu.Lock()
+	wf, ok := cat.cache[arn]
+	gen, names := cat.gen, cat.names
+	cat.mu.Unlock()
+	if ok {
 		return wf, nil
+	}
+	keep := func(wf *workflowInfo) {
+		cat.mu.Lock()
+		defer cat.mu.Unlock()
+		if cat.gen == gen {
+			cat.cache[arn] = wf
+			if cat.names == nil {
+				cat.names = names
+			}
+		}
 	}
 	st := n.o.Store
 	sm, err := st.GetStateMachine(ctx, arn)
 	if errors.Is(err, store.ErrNotFound) {
-		n.cache[arn] = nil
+		keep(nil)
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	wf := &workflowInfo{arn: arn, name: sm.Name}
-	if n.names == nil {
+	wf = &workflowInfo{arn: arn, name: sm.Name}
+	if names == nil {
 		nss, err := st.ListNamespaces(ctx)
 		if err != nil {
 			return nil, err
 		}
-		n.names = map[string]string{n.o.DefaultAccount: "default"}
+		names = map[string]string{n.o.DefaultAccount: "default"}
 		for _, ns := range nss {
-			n.names[ns.AccountID] = ns.Name
+			names[ns.AccountID] = ns.Name
 		}
 	}
 	if parts := strings.Split(arn, ":"); len(parts) > 4 {
-		wf.namespace = n.names[parts[4]]
+		wf.namespace = names[parts[4]]
 	}
 	if sm.Language == pipeline.LanguageName {
 		// Deployed definitions were checked; one that no longer parses
@@ -628,7 +710,7 @@ func (n *Notifier) workflow(ctx context.Context, arn string) (*workflowInfo, err
 			}
 		}
 	}
-	n.cache[arn] = wf
+	keep(wf)
 	return wf, nil
 }
 

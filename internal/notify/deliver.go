@@ -75,15 +75,45 @@ type Delivery struct {
 	// (load: held) after the commits that change both (held shared), so
 	// that a load sees each such commit with its memory change or neither.
 	stored sync.RWMutex
-	mu     sync.Mutex
-	// loaded: Run read the stored notifications and delivers them; until
-	// then, and once Run returns, the memory holds nothing (Run reads
-	// committed ones from the store).
+	// slots are the consumers whose notifications it delivers: the
+	// notifier's, or the members' of a Group. partitioned: each is
+	// delivered from its member's Load to its Unload; else Run loads the
+	// only one.
+	slots       []*slot
+	partitioned bool
+	mu          sync.Mutex
+	lanes       map[string]*lane // shared by the slots: one pace per destination
+}
+
+// slot is the delivery of one consumer's stored notifications.
+type slot struct {
+	name string // the consumer's: ConsumerName or a member's
+	part int    // the member's cluster partition; -1: not partitioned
+	// The rest is guarded by Delivery.mu. loaded: its stored notifications
+	// were read and are delivered here; until then, and once unloaded, the
+	// memory holds nothing of it.
 	loaded  bool
-	lanes   map[string]*lane
+	gen     int             // counts loads and unloads: a reload read before one is dropped
 	known   map[string]bool // ids queued or in flight
 	threads map[string]*Thread
 	dead    int
+	// stop ends when it is unloaded: its sends in flight then have
+	// sendGrace to finish; flying counts its batches in flight.
+	stop   context.Context
+	cancel context.CancelFunc
+	flying sync.WaitGroup
+}
+
+func newSlot(name string, part int) *slot {
+	return &slot{name: name, part: part, known: map[string]bool{}, threads: map[string]*Thread{}}
+}
+
+// commit returns a commit of what s delivered here. TODO(pbus merge): a
+// member's is fenced by its partition's lease (Fenced: s.part >= 0,
+// Partition: s.part), so that a node that lost the partition records
+// nothing. Retry's commits are not: any node of the cluster retries.
+func (s *slot) commit() *store.ConsumerCommit {
+	return &store.ConsumerCommit{Consumer: s.name, State: map[string][]byte{}}
 }
 
 // lane is one destination's queue, delivered in order.
@@ -97,26 +127,33 @@ type lane struct {
 }
 
 type item struct {
+	s        *slot // whose it is
 	n        *Notification
 	created  time.Time
 	attempts int
 }
 
+// newDelivery returns the delivery of the notifier's notifications
+// (not partitioned).
 func newDelivery(st store.Store, senders map[string]Sender, log *slog.Logger, clk clock.Clock) *Delivery {
-	return &Delivery{st: st, senders: senders, log: log, clk: clk, GiveUp: 24 * time.Hour, MaxBackoff: time.Minute,
-		Pace: map[string]time.Duration{Slack: time.Second}, Timeout: 60 * time.Second, DigestMin: defaultDigestMin,
-		wake: make(chan struct{}, 1), lanes: map[string]*lane{}, known: map[string]bool{}, threads: map[string]*Thread{}}
+	return newDeliveryOf(st, senders, log, clk, false, []*slot{newSlot(ConsumerName, -1)})
 }
 
-// committed queues the notifications the decider just stored.
-func (d *Delivery) committed(c *store.ConsumerCommit) {
+func newDeliveryOf(st store.Store, senders map[string]Sender, log *slog.Logger, clk clock.Clock, partitioned bool, slots []*slot) *Delivery {
+	return &Delivery{st: st, senders: senders, log: log, clk: clk, GiveUp: 24 * time.Hour, MaxBackoff: time.Minute,
+		Pace: map[string]time.Duration{Slack: time.Second}, Timeout: 60 * time.Second, DigestMin: defaultDigestMin,
+		wake: make(chan struct{}, 1), lanes: map[string]*lane{}, slots: slots, partitioned: partitioned}
+}
+
+// committed queues the notifications a decider just stored for s.
+func (d *Delivery) committed(s *slot, c *store.ConsumerCommit) {
 	if len(c.Intents) == 0 {
 		return
 	}
 	d.mu.Lock()
-	if d.loaded {
+	if s.loaded {
 		for _, in := range c.Intents {
-			d.queue(in)
+			d.queue(s, in)
 		}
 	}
 	d.mu.Unlock()
@@ -130,9 +167,9 @@ func (d *Delivery) poke() {
 	}
 }
 
-// queue adds a stored notification to its lane (d.mu held).
-func (d *Delivery) queue(in *store.Intent) {
-	if d.known[in.ID] {
+// queue adds a stored notification of s to its lane (d.mu held).
+func (d *Delivery) queue(s *slot, in *store.Intent) {
+	if s.known[in.ID] {
 		return
 	}
 	var n Notification
@@ -140,14 +177,14 @@ func (d *Delivery) queue(in *store.Intent) {
 		d.log.Error("notifications: a stored notification cannot be read; dropped", "id", in.ID, "err", err)
 		return
 	}
-	d.known[in.ID] = true
+	s.known[in.ID] = true
 	key := n.lane()
 	l := d.lanes[key]
 	if l == nil {
 		l = &lane{key: key}
 		d.lanes[key] = l
 	}
-	it := &item{n: &n, created: in.Created}
+	it := &item{s: s, n: &n, created: in.Created}
 	if it.created.IsZero() {
 		it.created = d.clk.Now()
 	}
@@ -162,34 +199,45 @@ func (d *Delivery) queue(in *store.Intent) {
 // sendGrace is how long a send in flight may go on once the server stops.
 const sendGrace = 5 * time.Second
 
-// graceAfter returns a context that ends grace after ctx does.
-func graceAfter(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+// graceAfter returns a context that ends grace after ctx or any of also
+// does.
+func graceAfter(ctx context.Context, grace time.Duration, also ...context.Context) (context.Context, context.CancelFunc) {
 	c, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	stop := context.AfterFunc(ctx, func() { time.AfterFunc(grace, cancel) })
-	return c, func() { stop(); cancel() }
+	var stops []func() bool
+	for _, p := range append([]context.Context{ctx}, also...) {
+		stops = append(stops, context.AfterFunc(p, func() { time.AfterFunc(grace, cancel) }))
+	}
+	return c, func() {
+		for _, stop := range stops {
+			stop()
+		}
+		cancel()
+	}
 }
 
 // recordTimeout bounds the recording of a delivery made, which outlives
 // the server's stop.
 const recordTimeout = 5 * time.Second
 
-// Run delivers until ctx ends.
+// Run delivers until ctx ends: the notifier's notifications, or those of
+// the members loaded here (partitioned).
 func (d *Delivery) Run(ctx context.Context) {
 	d.reload.Store(false) // it loads now
-	backoff := 100 * time.Millisecond
-	for !d.load(ctx) {
-		if !sleep(ctx, backoff) {
-			return
+	if !d.partitioned {
+		s := d.slots[0]
+		backoff := 100 * time.Millisecond
+		for d.load(ctx, s, true) != nil {
+			if !sleep(ctx, backoff) {
+				return
+			}
+			backoff = min(2*backoff, 30*time.Second)
 		}
-		backoff = min(2*backoff, 30*time.Second)
+		defer d.unload(s)
 	}
 	var wg sync.WaitGroup
-	defer func() {
-		wg.Wait()
-		d.unload()
-	}()
+	defer wg.Wait()
 	for ctx.Err() == nil {
-		if d.reload.Swap(false) && !d.load(ctx) {
+		if d.reload.Swap(false) && !d.reloadAll(ctx) {
 			d.reload.Store(true) // at the next wake-up
 		}
 		now := d.clk.Now()
@@ -234,33 +282,77 @@ func (d *Delivery) Reload() {
 	d.poke()
 }
 
-// Running says whether Run delivers the notifications here (it read them).
+// reloadAll reads again the stored notifications of the slots loaded.
+func (d *Delivery) reloadAll(ctx context.Context) bool {
+	ok := true
+	for _, s := range d.slots {
+		d.mu.Lock()
+		loaded := s.loaded
+		d.mu.Unlock()
+		if loaded && d.load(ctx, s, false) != nil {
+			ok = false
+		}
+	}
+	return ok
+}
+
+// Running says whether the notifications are delivered here: Run read
+// them; partitioned, every member's (when false, a Retry may have stored
+// some that another server of the cluster delivers).
 func (d *Delivery) Running() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.loaded
+	for _, s := range d.slots {
+		if !s.loaded {
+			return false
+		}
+	}
+	return true
 }
 
-// unload forgets what Run kept in memory, once it returned: another
-// server (of a cluster) delivers from then on, and this one reads the
-// store afresh if Run runs again.
-func (d *Delivery) unload() {
+// unload stops delivering the notifications of s here and forgets what
+// was kept of them in memory: another server (of a cluster) delivers them
+// from then on, and this one reads the store afresh if it loads them
+// again. Its sends in flight have sendGrace to finish; it returns once
+// they ended and what they sent was recorded (or not, bounded by
+// recordTimeout: then they are sent again).
+func (d *Delivery) unload(s *slot) {
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.loaded, d.dead = false, 0
-	d.lanes, d.known, d.threads = map[string]*lane{}, map[string]bool{}, map[string]*Thread{}
+	if !s.loaded {
+		d.mu.Unlock()
+		return
+	}
+	s.loaded = false
+	s.gen++
+	s.cancel()
+	for key, l := range d.lanes {
+		l.q = slices.DeleteFunc(l.q, func(it *item) bool { return it.s == s })
+		if len(l.q) == 0 && !l.busy {
+			delete(d.lanes, key)
+		}
+	}
+	d.mu.Unlock()
+	s.flying.Wait()
+	d.mu.Lock()
+	s.known, s.threads, s.dead = map[string]bool{}, map[string]*Thread{}, 0
+	d.mu.Unlock()
 }
 
-// load reads the stored notifications, threads and dead letters, and
-// queues the notifications it does not know.
-func (d *Delivery) load(ctx context.Context) bool {
+// load reads the stored notifications, threads and dead letters of s, and
+// queues the notifications it does not know. activate: s is delivered
+// from now on; else (a reload) what was read is dropped unless s stayed
+// loaded meanwhile.
+func (d *Delivery) load(ctx context.Context, s *slot, activate bool) error {
 	d.stored.Lock()
 	defer d.stored.Unlock()
-	ins, err := d.st.Intents(ctx, ConsumerName)
+	d.mu.Lock()
+	gen := s.gen
+	d.mu.Unlock()
+	ins, err := d.st.Intents(ctx, s.name)
 	threads := map[string]*Thread{}
 	dead := 0
 	if err == nil {
-		err = d.st.ConsumerState(ctx, ConsumerName, func(k string, v []byte) error {
+		err = d.st.ConsumerState(ctx, s.name, func(k string, v []byte) error {
 			switch {
 			case strings.HasPrefix(k, keyThread):
 				var t Thread
@@ -275,17 +367,26 @@ func (d *Delivery) load(ctx context.Context) bool {
 	}
 	if err != nil {
 		if ctx.Err() == nil {
-			d.log.Warn("notifications: cannot read the stored notifications; trying again", "err", err)
+			d.log.Warn("notifications: cannot read the stored notifications; trying again", "consumer", s.name, "err", err)
 		}
-		return false
+		return err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.threads, d.dead, d.loaded = threads, dead, true
-	for _, in := range ins {
-		d.queue(in)
+	if s.gen != gen || (!activate && !s.loaded) {
+		return nil // unloaded meanwhile
 	}
-	return true
+	defer d.poke() // Run may be waiting (a member's Load)
+	if !s.loaded {
+		s.loaded = true
+		s.gen++
+		s.stop, s.cancel = context.WithCancel(context.Background())
+	}
+	s.threads, s.dead = threads, dead
+	for _, in := range ins {
+		d.queue(s, in)
+	}
+	return nil
 }
 
 // deliverHead tries the first notification of a lane once, and then those
@@ -307,112 +408,156 @@ func (d *Delivery) deliverHead(ctx context.Context, l *lane) {
 		if len(batch) > 1 {
 			n = digest(batch)
 		}
+		// The slots of the batch, the head's first: each records its own.
+		var slots []*slot
+		var stops []context.Context
+		for _, it := range batch {
+			if !slices.Contains(slots, it.s) {
+				slots = append(slots, it.s)
+				stops = append(stops, it.s.stop)
+				it.s.flying.Add(1)
+			}
+		}
 		var th *Thread
 		tkey := ""
 		if n.Channel == Slack && n.Run != "" {
 			tkey = l.key + "\x00" + n.Run
 			th = &Thread{}
-			if t := d.threads[tkey]; t != nil {
+			if t := batch[0].s.threads[tkey]; t != nil {
 				*th = *t
 			}
 		}
 		d.mu.Unlock()
-		hadRoot := th != nil && th.TS != ""
-		// A send in flight when the server stops may finish: cut off, it
-		// may have reached the receiver without this side knowing, and
-		// would be sent again after the restart.
-		sctx, scancel := graceAfter(ctx, sendGrace)
-		err := d.send(sctx, n, th)
-		scancel()
-		for _, it := range batch {
-			it.attempts++
-		}
-		head := batch[0]
-		now := d.clk.Now()
-		c := &store.ConsumerCommit{Consumer: ConsumerName, State: map[string][]byte{}}
-		deadNow := false
-		switch {
-		case err == nil:
-			for _, it := range batch {
-				c.DoneIntents = append(c.DoneIntents, it.n.ID)
-			}
-			if th != nil && runEnded(n.Kind) {
-				c.State[keyThread+tkey] = nil
-			} else if th != nil && th.TS != "" && !hadRoot {
-				b, _ := json.Marshal(th)
-				c.State[keyThread+tkey] = b
-			}
-		case channel.IsPermanent(err) || now.Sub(head.created) >= d.GiveUp:
-			deadNow = true
-			for _, it := range batch {
-				b, _ := json.Marshal(&DeadLetter{Notification: it.n, Error: err.Error(), Attempts: it.attempts, Failed: now})
-				c.DoneIntents = append(c.DoneIntents, it.n.ID)
-				c.State[keyDead+it.n.ID] = b
-			}
-			d.log.Error("notifications: a notification cannot be delivered; it is in the failed list (baton notifications failed)",
-				"channel", strings.ToLower(n.Channel), "to", strings.Join(n.Addresses, ","), "kind", n.Kind, "id", n.ID, "notifications", len(batch), "attempts", head.attempts, "err", err)
-		}
-		if d.OnResult != nil {
-			for range batch {
-				d.OnResult(n.Channel, err, deadNow)
-			}
-		}
-		if err != nil && !deadNow {
-			wait := channel.RetryAfterOf(err)
-			if wait <= 0 {
-				wait = min(d.MaxBackoff, time.Second<<min(head.attempts-1, 20))
-			}
-			d.mu.Lock()
-			l.next, l.lastErr = now.Add(wait), err.Error()
-			if l.since.IsZero() {
-				l.since = now
-			}
-			d.mu.Unlock()
-			if ctx.Err() == nil {
-				d.log.Warn("notifications: a delivery failed; trying again", "channel", strings.ToLower(n.Channel),
-					"to", strings.Join(n.Addresses, ","), "id", n.ID, "attempt", head.attempts, "in", wait, "err", err)
-			}
+		if !d.attempt(ctx, l, batch, n, th, tkey, slots, stops) {
 			return
 		}
-		// Recorded even when the server is stopping: it was sent, and a
-		// record lost here sends it again after the restart.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
-		d.stored.RLock()
-		err = d.st.CommitConsumer(rctx, c)
-		cancel()
-		if err != nil {
-			d.stored.RUnlock()
-			// Sent but not recorded: it is sent again later (at least once).
-			d.mu.Lock()
-			l.next = now.Add(time.Second)
-			d.mu.Unlock()
-			if ctx.Err() == nil {
-				d.log.Warn("notifications: cannot record a delivery", "id", n.ID, "err", err)
-			}
-			return
+	}
+}
+
+// attempt sends a batch once and records the outcome; it reports whether
+// the lane may go on.
+func (d *Delivery) attempt(ctx context.Context, l *lane, batch []*item, n *Notification, th *Thread, tkey string, slots []*slot, stops []context.Context) bool {
+	defer func() {
+		for _, s := range slots {
+			s.flying.Done()
+		}
+	}()
+	hadRoot := th != nil && th.TS != ""
+	// A send in flight when the server stops, or the member is unloaded,
+	// may finish: cut off, it may have reached the receiver without this
+	// side knowing, and would be sent again after the restart.
+	sctx, scancel := graceAfter(ctx, sendGrace, stops...)
+	err := d.send(sctx, n, th)
+	scancel()
+	for _, it := range batch {
+		it.attempts++
+	}
+	head := batch[0]
+	now := d.clk.Now()
+	deadNow := false
+	if err != nil && (channel.IsPermanent(err) || now.Sub(head.created) >= d.GiveUp) {
+		deadNow = true
+		d.log.Error("notifications: a notification cannot be delivered; it is in the failed list (baton notifications failed)",
+			"channel", strings.ToLower(n.Channel), "to", strings.Join(n.Addresses, ","), "kind", n.Kind, "id", n.ID, "notifications", len(batch), "attempts", head.attempts, "err", err)
+	}
+	if d.OnResult != nil {
+		for range batch {
+			d.OnResult(n.Channel, err, deadNow)
+		}
+	}
+	if err != nil && !deadNow {
+		wait := channel.RetryAfterOf(err)
+		if wait <= 0 {
+			wait = min(d.MaxBackoff, time.Second<<min(head.attempts-1, 20))
 		}
 		d.mu.Lock()
-		// By identity: a retried dead letter may have been put in between.
-		l.q = slices.DeleteFunc(l.q, func(it *item) bool { return slices.Contains(batch, it) })
+		l.next, l.lastErr = now.Add(wait), err.Error()
+		if l.since.IsZero() {
+			l.since = now
+		}
+		d.mu.Unlock()
+		if ctx.Err() == nil {
+			d.log.Warn("notifications: a delivery failed; trying again", "channel", strings.ToLower(n.Channel),
+				"to", strings.Join(n.Addresses, ","), "id", n.ID, "attempt", head.attempts, "in", wait, "err", err)
+		}
+		return false
+	}
+	recorded := true
+	for _, s := range slots {
+		var items []*item
+		c := s.commit()
 		for _, it := range batch {
-			delete(d.known, it.n.ID)
-		}
-		if deadNow {
-			d.dead += len(batch)
-		} else {
-			l.lastErr, l.since = "", time.Time{}
-		}
-		if tkey != "" {
-			if runEnded(n.Kind) {
-				delete(d.threads, tkey)
-			} else if th.TS != "" {
-				d.threads[tkey] = th
+			if it.s != s {
+				continue
+			}
+			items = append(items, it)
+			c.DoneIntents = append(c.DoneIntents, it.n.ID)
+			if deadNow {
+				b, _ := json.Marshal(&DeadLetter{Notification: it.n, Error: err.Error(), Attempts: it.attempts, Failed: now})
+				c.State[keyDead+it.n.ID] = b
 			}
 		}
-		l.next = now.Add(d.Pace[n.Channel])
-		d.mu.Unlock()
-		d.stored.RUnlock()
+		ownThread := th != nil && s == head.s // Slack: never a batch
+		if ownThread && !deadNow && runEnded(n.Kind) {
+			c.State[keyThread+tkey] = nil
+		} else if ownThread && !deadNow && th.TS != "" && !hadRoot {
+			b, _ := json.Marshal(th)
+			c.State[keyThread+tkey] = b
+		}
+		if !d.record(ctx, l, c, s, items, deadNow) {
+			recorded = false
+			continue
+		}
+		if ownThread {
+			d.mu.Lock()
+			if runEnded(n.Kind) {
+				delete(s.threads, tkey)
+			} else if th.TS != "" {
+				s.threads[tkey] = th
+			}
+			d.mu.Unlock()
+		}
 	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !recorded {
+		l.next = now.Add(time.Second)
+		return false
+	}
+	if !deadNow {
+		l.lastErr, l.since = "", time.Time{}
+	}
+	l.next = now.Add(d.Pace[n.Channel])
+	return true
+}
+
+// record stores the outcome c of the items of s just attempted, and then
+// takes them from the lane.
+func (d *Delivery) record(ctx context.Context, l *lane, c *store.ConsumerCommit, s *slot, items []*item, dead bool) bool {
+	// Recorded even when the server is stopping: it was sent, and a
+	// record lost here sends it again after the restart.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	d.stored.RLock()
+	defer d.stored.RUnlock()
+	if err := d.st.CommitConsumer(rctx, c); err != nil {
+		// Sent but not recorded: it is sent again later (at least once).
+		if ctx.Err() == nil {
+			d.log.Warn("notifications: cannot record a delivery", "id", items[0].n.ID, "err", err)
+		}
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	// By identity: a retried dead letter may have been put in between.
+	l.q = slices.DeleteFunc(l.q, func(it *item) bool { return slices.Contains(items, it) })
+	for _, it := range items {
+		delete(s.known, it.n.ID)
+	}
+	if dead {
+		s.dead += len(items)
+	}
+	return true
 }
 
 // E-mail digests: when at least DigestMin mails for the same addresses
@@ -509,10 +654,25 @@ func (d *Delivery) send(ctx context.Context, n *Notification, th *Thread) (err e
 	return s.Send(ctx, n, th)
 }
 
-// Failed returns the dead letters, oldest first.
+// Failed returns the dead letters, oldest first (partitioned: of every
+// member).
 func (d *Delivery) Failed(ctx context.Context) ([]*DeadLetter, error) {
 	var out []*DeadLetter
-	err := d.st.ConsumerState(ctx, ConsumerName, func(k string, v []byte) error {
+	for _, s := range d.slots {
+		dls, err := d.failed(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, dls...)
+	}
+	slices.SortFunc(out, func(a, b *DeadLetter) int { return a.Failed.Compare(b.Failed) })
+	return out, nil
+}
+
+// failed returns the dead letters of s.
+func (d *Delivery) failed(ctx context.Context, s *slot) ([]*DeadLetter, error) {
+	var out []*DeadLetter
+	err := d.st.ConsumerState(ctx, s.name, func(k string, v []byte) error {
 		if !strings.HasPrefix(k, keyDead) {
 			return nil
 		}
@@ -522,7 +682,6 @@ func (d *Delivery) Failed(ctx context.Context) ([]*DeadLetter, error) {
 		}
 		return nil
 	})
-	slices.SortFunc(out, func(a, b *DeadLetter) int { return a.Failed.Compare(b.Failed) })
 	return out, err
 }
 
@@ -530,48 +689,65 @@ func (d *Delivery) Failed(ctx context.Context) ([]*DeadLetter, error) {
 var ErrNoDeadLetter = errors.New("no failed notification has this id")
 
 // Retry queues dead letters again (all when ids is empty) and returns how
-// many.
+// many. Partitioned, each goes back to the member that holds it.
 func (d *Delivery) Retry(ctx context.Context, ids []string) (int, error) {
-	dls, err := d.Failed(ctx)
-	if err != nil {
-		return 0, err
-	}
 	want := map[string]bool{}
 	for _, id := range ids {
 		want[id] = true
 	}
-	c := &store.ConsumerCommit{Consumer: ConsumerName, State: map[string][]byte{}}
 	now := d.clk.Now()
-	for _, dl := range dls {
-		if len(ids) > 0 && !want[dl.Notification.ID] {
-			continue
+	commits := make([]*store.ConsumerCommit, len(d.slots))
+	for i, s := range d.slots {
+		dls, err := d.failed(ctx, s)
+		if err != nil {
+			return 0, err
 		}
-		delete(want, dl.Notification.ID)
-		body, _ := json.Marshal(dl.Notification)
-		c.State[keyDead+dl.Notification.ID] = nil
-		c.Intents = append(c.Intents, &store.Intent{ID: dl.Notification.ID, Body: body, Created: now})
+		c := &store.ConsumerCommit{Consumer: s.name, State: map[string][]byte{}}
+		for _, dl := range dls {
+			if len(ids) > 0 && !want[dl.Notification.ID] {
+				continue
+			}
+			delete(want, dl.Notification.ID)
+			body, _ := json.Marshal(dl.Notification)
+			c.State[keyDead+dl.Notification.ID] = nil
+			c.Intents = append(c.Intents, &store.Intent{ID: dl.Notification.ID, Body: body, Created: now})
+		}
+		commits[i] = c
 	}
 	for id := range want {
 		return 0, fmt.Errorf("%w: %s (list them with baton notifications failed)", ErrNoDeadLetter, id)
 	}
-	if len(c.Intents) == 0 {
-		return 0, nil
+	total := 0
+	for i, c := range commits {
+		if len(c.Intents) == 0 {
+			continue
+		}
+		if err := d.requeue(ctx, d.slots[i], c); err != nil {
+			return total, err
+		}
+		total += len(c.Intents)
 	}
+	d.poke()
+	return total, nil
+}
+
+// requeue stores c, dead letters of s given back as notifications, and
+// queues them where s is delivered.
+func (d *Delivery) requeue(ctx context.Context, s *slot, c *store.ConsumerCommit) error {
 	d.stored.RLock()
 	defer d.stored.RUnlock()
 	if err := d.st.CommitConsumer(ctx, c); err != nil {
-		return 0, err
+		return err
 	}
 	d.mu.Lock()
-	if d.loaded {
-		d.dead -= len(c.Intents)
+	defer d.mu.Unlock()
+	if s.loaded {
+		s.dead -= len(c.Intents)
 		for _, in := range c.Intents {
-			d.queue(in)
+			d.queue(s, in)
 		}
 	}
-	d.mu.Unlock()
-	d.poke()
-	return len(c.Intents), nil
+	return nil
 }
 
 // Test sends a test message to a target now and returns the error of each
@@ -612,33 +788,52 @@ type LaneFailing struct {
 	Queued      int       `json:"queued"`
 }
 
-// Current returns the delivery's health: Status where Run delivers the
-// notifications, else what the store holds (what is queued, how many were
-// given up; which destinations fail only the server delivering knows).
+// Current returns the delivery's health: Status of the notifications
+// delivered here, plus what the store holds of the others (what is
+// queued, how many were given up; which destinations fail only the server
+// delivering them knows).
 func (d *Delivery) Current(ctx context.Context) (Status, error) {
-	if d.Running() {
-		return d.Status(), nil
-	}
-	ins, err := d.st.Intents(ctx, ConsumerName)
-	if err != nil {
-		return Status{}, err
-	}
-	s := Status{Queued: len(ins)}
-	err = d.st.ConsumerState(ctx, ConsumerName, func(k string, _ []byte) error {
-		if strings.HasPrefix(k, keyDead) {
-			s.Failed++
+	d.mu.Lock()
+	s := d.status()
+	var elsewhere []*slot
+	for _, sl := range d.slots {
+		if !sl.loaded {
+			elsewhere = append(elsewhere, sl)
 		}
-		return nil
-	})
-	return s, err
+	}
+	d.mu.Unlock()
+	for _, sl := range elsewhere {
+		ins, err := d.st.Intents(ctx, sl.name)
+		if err != nil {
+			return Status{}, err
+		}
+		s.Queued += len(ins)
+		err = d.st.ConsumerState(ctx, sl.name, func(k string, _ []byte) error {
+			if strings.HasPrefix(k, keyDead) {
+				s.Failed++
+			}
+			return nil
+		})
+		if err != nil {
+			return Status{}, err
+		}
+	}
+	return s, nil
 }
 
-// Status returns the delivery's health as Run knows it (nothing where Run
-// does not run).
+// Status returns the delivery's health as known of the notifications
+// delivered here (nothing where Run does not run, or no member is loaded).
 func (d *Delivery) Status() Status {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s := Status{Failed: d.dead}
+	return d.status()
+}
+
+func (d *Delivery) status() Status {
+	var s Status
+	for _, sl := range d.slots {
+		s.Failed += sl.dead
+	}
 	for _, l := range d.lanes {
 		s.Queued += len(l.q)
 		if !l.since.IsZero() {

@@ -633,6 +633,13 @@ type ConsumerCommit struct {
 	Intents     []*Intent         // to carry out
 	DoneIntents []string          // ids of intents carried out
 	Events      []*OutboxEvent    // appended to the outbox (Seq written back)
+	// Fenced asks that the commit be stored only while this node holds the
+	// lease of cluster partition Partition (package partition): a cluster
+	// member's store refuses it otherwise with a *PartitionsLostError,
+	// storing nothing, as it refuses a Commit. A store that is not a
+	// cluster member (SQLite; PostgreSQL without JoinCluster) ignores both.
+	Fenced    bool
+	Partition int
 }
 
 // Intent is an effect a consumer decided and will carry out, stored before

@@ -223,6 +223,56 @@ func TestCluster(t *testing.T) {
 		}
 	})
 
+	t.Run("ConsumerCommitFenced", func(t *testing.T) {
+		dsn := srv.NewDatabase(t)
+		a, b := open(t, dsn), open(t, dsn)
+		ma := join(t, a, "node-a", postgres.JoinOptions{})
+		mb := join(t, b, "node-b", postgres.JoinOptions{})
+		acquire(t, ma, 5)
+		commit := func(s *postgres.Store, seq int64, fenced bool) error {
+			return s.CommitConsumer(ctx, &store.ConsumerCommit{Consumer: "triggers@05", Fenced: fenced, Partition: 5,
+				Cursors: map[int]int64{0: seq}, State: map[string][]byte{"k": fmt.Appendf(nil, "%d", seq)},
+				Intents: []*store.Intent{{ID: fmt.Sprintf("i%d", seq), Created: time.Now()}}})
+		}
+		if err := commit(a, 1, true); err != nil {
+			t.Fatalf("A's fenced commit in its partition: %v", err)
+		}
+		if err := commit(b, 2, true); !slices.Equal(lostParts(err), []int{5}) || !errors.Is(err, store.ErrNoEffect) {
+			t.Fatalf("B's fenced commit in a partition it does not hold: %v, want partition 5 lost", err)
+		}
+		if err := ma.Release(ctx, 5); err != nil {
+			t.Fatal(err)
+		}
+		acquire(t, mb, 5)
+		if err := commit(a, 3, true); !slices.Equal(lostParts(err), []int{5}) {
+			t.Fatalf("A's fenced commit after the handover: %v, want partition 5 lost", err)
+		}
+		// What the refused commits carried is not stored.
+		cur, err := b.Cursors(ctx, "triggers@05")
+		if err != nil || cur[0] != 1 {
+			t.Fatalf("cursors %v, %v; want the first commit's", cur, err)
+		}
+		ins, err := b.Intents(ctx, "triggers@05")
+		if err != nil || len(ins) != 1 || ins[0].ID != "i1" {
+			t.Fatalf("intents %v, %v; want i1 only", ins, err)
+		}
+		if err := commit(b, 4, true); err != nil {
+			t.Fatalf("B's fenced commit once it holds the partition: %v", err)
+		}
+		// Not fenced: stored whoever holds the partition.
+		if err := commit(a, 5, false); err != nil {
+			t.Fatalf("an unfenced commit: %v", err)
+		}
+		if err := a.CommitConsumer(ctx, &store.ConsumerCommit{Consumer: "c", Fenced: true, Partition: partition.Count}); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("a commit fenced by no partition: %v, want ErrConflict", err)
+		}
+		// A store that is not a member ignores the fence.
+		c := open(t, dsn)
+		if err := c.CommitConsumer(ctx, &store.ConsumerCommit{Consumer: "triggers@06", Fenced: true, Partition: 6, Cursors: map[int]int64{0: 1}}); err != nil {
+			t.Fatalf("a fenced commit of a store outside the cluster: %v", err)
+		}
+	})
+
 	t.Run("AcquireWaitsBounded", func(t *testing.T) {
 		// A Commit of the previous holder holds its partition's lease
 		// (FOR SHARE) for too long: the bump gives up, and the member's

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/batonhq/baton/internal/partition"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/sqlrows"
 )
@@ -156,13 +157,27 @@ func (s *Store) ConsumerState(ctx context.Context, consumer string, fn func(key 
 	return classify(err)
 }
 
-// CommitConsumer stores a consumer's progress in one transaction.
+// CommitConsumer stores a consumer's progress in one transaction. A Fenced
+// commit of a cluster member's store (JoinCluster) first checks the lease
+// of its Partition, as Commit does, and holds it FOR SHARE until COMMIT:
+// not held, or taken over since, it fails with a
+// *store.PartitionsLostError and stores nothing.
 func (s *Store) CommitConsumer(ctx context.Context, c *store.ConsumerCommit) error {
 	if c.Consumer == "" {
 		return fmt.Errorf("postgres: commit consumer: no consumer named: %w", store.ErrConflict)
 	}
+	var pf *partFence
+	if m := s.member.Load(); m != nil && c.Fenced {
+		if c.Partition < 0 || c.Partition >= partition.Count {
+			return fmt.Errorf("postgres: commit consumer: partition %d out of range: %w", c.Partition, store.ErrConflict)
+		}
+		pf = &partFence{m: m, parts: []int{c.Partition}}
+	}
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
+		if pf != nil {
+			b.Queue(partFenceQuery, pf.parts).Query(pf.check)
+		}
 		for p, seq := range c.Cursors {
 			b.Queue(`INSERT INTO consumer_cursors (consumer, part, seq) VALUES ($1, $2, $3)
 				ON CONFLICT (consumer, part) DO UPDATE SET seq = excluded.seq`, c.Consumer, p, seq)
