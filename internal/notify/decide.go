@@ -135,7 +135,7 @@ func New(o Options, senders map[string]Sender) *Notifier {
 		d := newDelivery(o.Store, senders, o.Log, o.Clock)
 		return newNotifier(o, d, d.slots[0], newCatalog())
 	}
-	s := newSlot(memberName(ConsumerName, o.Partition), o.Partition)
+	s := newSlot(events.MemberName(ConsumerName, o.Partition), o.Partition)
 	return newNotifier(o, newDeliveryOf(o.Store, senders, o.Log, o.Clock, true, []*slot{s}), s, newCatalog())
 }
 

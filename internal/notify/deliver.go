@@ -108,12 +108,12 @@ func newSlot(name string, part int) *slot {
 	return &slot{name: name, part: part, known: map[string]bool{}, threads: map[string]*Thread{}}
 }
 
-// commit returns a commit of what s delivered here. TODO(pbus merge): a
-// member's is fenced by its partition's lease (Fenced: s.part >= 0,
-// Partition: s.part), so that a node that lost the partition records
-// nothing. Retry's commits are not: any node of the cluster retries.
+// commit returns a commit of what s delivered here. A member's is fenced
+// by its partition's lease, so that a node that lost the partition
+// records nothing. Retry's commits are not: any node of the cluster
+// retries.
 func (s *slot) commit() *store.ConsumerCommit {
-	return &store.ConsumerCommit{Consumer: s.name, State: map[string][]byte{}}
+	return &store.ConsumerCommit{Consumer: s.name, State: map[string][]byte{}, Fenced: s.part >= 0, Partition: max(s.part, 0)}
 }
 
 // lane is one destination's queue, delivered in order.

@@ -27,7 +27,7 @@ func NewGroup(o Options, senders map[string]Sender) *Group {
 	o.Partitioned = true
 	slots := make([]*slot, partition.Count)
 	for p := range slots {
-		slots[p] = newSlot(memberName(ConsumerName, p), p)
+		slots[p] = newSlot(events.MemberName(ConsumerName, p), p)
 	}
 	g := &Group{Delivery: newDeliveryOf(o.Store, senders, o.Log, o.Clock, true, slots), cat: newCatalog()}
 	for p, s := range slots {

@@ -153,7 +153,7 @@ func TestGroupHandOver(t *testing.T) {
 	w := newGroupWorld(t)
 	s1 := &blockingSender{inflight: make(chan struct{}), release: make(chan struct{})}
 	g1 := w.group(s1)
-	p, name := w.parts[0], memberName(ConsumerName, w.parts[0])
+	p, name := w.parts[0], events.MemberName(ConsumerName, w.parts[0])
 	c1 := g1.Member(p)
 	if err := c1.Load(context.Background()); err != nil {
 		t.Fatal(err)
@@ -204,7 +204,7 @@ func TestGroupFailedRetryStatus(t *testing.T) {
 	for i, p := range w.parts {
 		n := &Notification{ID: fmt.Sprintf("n%d", i), Channel: Webhook, Addresses: []string{"https://hooks.example.com/a"}, Workflow: smArn(w.wfs[i])}
 		b, _ := json.Marshal(&DeadLetter{Notification: n, Error: "gone", Attempts: 1, Failed: w.clk.Now().Add(time.Duration(i) * time.Second)})
-		if err := w.st.CommitConsumer(ctx, &store.ConsumerCommit{Consumer: memberName(ConsumerName, p), State: map[string][]byte{keyDead + n.ID: b}}); err != nil {
+		if err := w.st.CommitConsumer(ctx, &store.ConsumerCommit{Consumer: events.MemberName(ConsumerName, p), State: map[string][]byte{keyDead + n.ID: b}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -228,7 +228,7 @@ func TestGroupFailedRetryStatus(t *testing.T) {
 	if n, err := g.Retry(ctx, []string{"n1"}); err != nil || n != 1 {
 		t.Fatalf("Retry: %d, %v", n, err)
 	}
-	if w.stored(memberName(ConsumerName, w.parts[1])) != 1 || w.stored(memberName(ConsumerName, w.parts[0])) != 0 {
+	if w.stored(events.MemberName(ConsumerName, w.parts[1])) != 1 || w.stored(events.MemberName(ConsumerName, w.parts[0])) != 0 {
 		t.Fatal("the retried notification is not back with its member")
 	}
 	if s, err := g.Current(ctx); err != nil || s.Failed != 1 || s.Queued != 1 || g.Status().Queued != 1 {
@@ -253,7 +253,7 @@ func TestGroupDigestAcrossMembers(t *testing.T) {
 			b, _ := json.Marshal(n)
 			ins = append(ins, &store.Intent{ID: n.ID, Body: b, Created: w.clk.Now()})
 		}
-		name := memberName(ConsumerName, p)
+		name := events.MemberName(ConsumerName, p)
 		if err := w.st.CommitConsumer(ctx, &store.ConsumerCommit{Consumer: name, Intents: ins}); err != nil {
 			t.Fatal(err)
 		}
@@ -266,7 +266,7 @@ func TestGroupDigestAcrossMembers(t *testing.T) {
 	go func() { defer close(done); g.Run(runCtx) }()
 	defer func() { cancel(); <-done }()
 	deadline := time.Now().Add(10 * time.Second)
-	for w.stored(memberName(ConsumerName, w.parts[0]))+w.stored(memberName(ConsumerName, w.parts[1])) != 0 {
+	for w.stored(events.MemberName(ConsumerName, w.parts[0]))+w.stored(events.MemberName(ConsumerName, w.parts[1])) != 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("sent %v; not all recorded", s.kinds())
 		}

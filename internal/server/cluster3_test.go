@@ -206,40 +206,44 @@ func waitExecution(t *testing.T, s *Server, arn, want string) {
 	})
 }
 
-// busPair starts two nodes of a cluster on a new database and waits until
-// the partitions settle where they rank (the bus then stays put): leader
-// runs the bus, other does not. They stop when the test ends.
-func busPair(t *testing.T) (leader, other *Server) {
+// settledPair starts two nodes of a cluster on a new database and waits
+// until the partitions settle where they rank (they then stay put). It
+// returns which node owns a workflow's partition (and so runs its
+// triggers, schedules and notifications) and which does not. The nodes
+// stop when the test ends.
+func settledPair(t *testing.T) (byWorkflow func(name string) (owner, other *Server)) {
 	t.Helper()
 	dsn := pgtest.Start(t).NewDatabase(t)
 	names := []string{"node-a", "node-b"}
-	var nodes []*Server
+	nodes := map[string]*Server{}
 	for _, name := range names {
 		n := startNode(t, dsn, name)
 		t.Cleanup(func() { n.Shutdown(context.Background()) })
-		nodes = append(nodes, n)
+		nodes[name] = n
 	}
-	a, b := nodes[0], nodes[1]
-	balanced(t, a.Addr(), names...)
+	balanced(t, nodes["node-a"].Addr(), names...)
 	poll(t, 30*time.Second, "the partitions to settle", func() bool {
-		for _, p := range readPartitions(t, a.Addr()).Partitions {
+		for _, p := range readPartitions(t, nodes["node-a"].Addr()).Partitions {
 			if p.Owner != cluster.Rank(p.Partition, names) {
 				return false
 			}
 		}
 		return true
 	})
-	if cluster.Rank(busPartition, names) == "node-b" {
-		return b, a
+	return func(name string) (owner, other *Server) {
+		p := partition.Of("arn:aws:states:us-east-1:123456789012:stateMachine:" + name)
+		if cluster.Rank(p, names) == "node-b" {
+			return nodes["node-b"], nodes["node-a"]
+		}
+		return nodes["node-a"], nodes["node-b"]
 	}
-	return a, b
 }
 
-// TestClusterDeployReachesTheBusLeader: a workflow deployed through a node
-// that does not run the bus (the owner of partition 0 runs it) is seen by
-// the bus's triggers: its schedule is explained, and would fire, there.
-func TestClusterDeployReachesTheBusLeader(t *testing.T) {
-	leader, other := busPair(t)
+// TestClusterDeployReachesTheWorkflowsNode: a workflow deployed through a
+// node that does not own its partition is seen by the triggers of the node
+// that does: its schedule is explained, and would fire, there.
+func TestClusterDeployReachesTheWorkflowsNode(t *testing.T) {
+	leader, other := settledPair(t)("nightly")
 	ctx := context.Background()
 	explain := func(name string) string {
 		res, err := http.Get("http://" + leader.Addr() + "/api/v1/workflows/" + name + "/triggers")
@@ -250,7 +254,7 @@ func TestClusterDeployReachesTheBusLeader(t *testing.T) {
 		body, _ := io.ReadAll(res.Body)
 		return string(body)
 	}
-	// The leader's triggers read the catalog before the deploy.
+	// The owner's triggers read the catalog before the deploy.
 	if _, err := other.Service().CreateStateMachine(ctx, &service.CreateStateMachineInput{Name: "probe",
 		RoleArn: "arn:aws:iam::123456789012:role/r", Definition: `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`}); err != nil {
 		t.Fatal(err)
@@ -268,12 +272,12 @@ func TestClusterDeployReachesTheBusLeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got string
-	poll(t, 10*time.Second, "the bus's node to see the schedule deployed elsewhere", func() bool {
+	poll(t, 10*time.Second, "the workflow's node to see the schedule deployed elsewhere", func() bool {
 		got = explain("nightly")
 		return strings.Contains(got, "0 6 * * *")
 	})
-	// Its schedules paused through the other node: the bus's node skips
-	// their slots.
+	// Its schedules paused through the other node: the workflow's node
+	// skips their slots.
 	res, err := http.Post("http://"+other.Addr()+"/api/v1/workflows/nightly/schedules/pause", "application/json", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -282,7 +286,7 @@ func TestClusterDeployReachesTheBusLeader(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("pause: %s", res.Status)
 	}
-	poll(t, 10*time.Second, "the bus's node to see the pause made elsewhere", func() bool {
+	poll(t, 10*time.Second, "the workflow's node to see the pause made elsewhere", func() bool {
 		got = explain("nightly")
 		return strings.Contains(got, `"paused":true`)
 	})

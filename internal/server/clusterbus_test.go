@@ -11,17 +11,21 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/bundle"
+	"github.com/batonhq/baton/internal/events"
 	"github.com/batonhq/baton/internal/notify"
+	"github.com/batonhq/baton/internal/partition"
 	"github.com/batonhq/baton/internal/service"
 	"github.com/batonhq/baton/internal/store"
 )
 
-// TestClusterRetryReachesTheBusLeader: failed notifications retried
-// through a node that does not run the bus are sent again by the bus's
-// node (which loaded its notifications when it started), and the failed
-// list and the status read on that node are the stored ones.
-func TestClusterRetryReachesTheBusLeader(t *testing.T) {
-	leader, other := busPair(t)
+// TestClusterRetryReachesTheWorkflowsNode: failed notifications retried
+// through a node that does not own their workflow's partition are sent
+// again by the node that does (which loaded them with its partitions), and
+// the failed list and the status read on the other node are the stored
+// ones.
+func TestClusterRetryReachesTheWorkflowsNode(t *testing.T) {
+	const etl = "arn:aws:states:us-east-1:123456789012:stateMachine:etl"
+	leader, other := settledPair(t)("etl")
 	ctx := context.Background()
 	// A dead letter stored after both nodes started: to a webhook of a
 	// connection no node has, so that sending it again fails at once and
@@ -29,12 +33,14 @@ func TestClusterRetryReachesTheBusLeader(t *testing.T) {
 	failed := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
 	dl, err := json.Marshal(&notify.DeadLetter{Notification: &notify.Notification{ID: "n-1", Channel: notify.Webhook,
 		Connection: "gone", Addresses: []string{"http://127.0.0.1:1/hook"}, Kind: notify.KindRunFailed,
-		Workflow: "arn:aws:states:us-east-1:123456789012:stateMachine:etl", Title: "etl failed", Time: failed},
+		Workflow: etl, Title: "etl failed", Time: failed},
 		Error: "refused", Attempts: 7, Failed: failed})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := other.store.CommitConsumer(ctx, &store.ConsumerCommit{Consumer: notify.ConsumerName,
+	// Stored under the member of etl's partition, as the notifier of the
+	// node owning it stores them.
+	if err := other.store.CommitConsumer(ctx, &store.ConsumerCommit{Consumer: events.MemberName(notify.ConsumerName, partition.Of(etl)),
 		State: map[string][]byte{"d/n-1": dl}}); err != nil { // notify's key of a dead letter
 		t.Fatal(err)
 	}
@@ -60,8 +66,8 @@ func TestClusterRetryReachesTheBusLeader(t *testing.T) {
 	if code != http.StatusOK || body["retried"] != float64(1) {
 		t.Fatalf("retry: %d %v", code, body)
 	}
-	// The bus's node tries it again: it fails, and is back in the list.
-	poll(t, 10*time.Second, "the bus's node to send the retried notification again", func() bool {
+	// The workflow's node tries it again: it fails, and is back in the list.
+	poll(t, 10*time.Second, "the workflow's node to send the retried notification again", func() bool {
 		got := list(leader)
 		return len(got) == 1 && got[0].Attempts == 1 && got[0].Failed.After(failed)
 	})
@@ -89,11 +95,11 @@ func getJSON(t *testing.T, s *Server, path string, out any) {
 	}
 }
 
-// TestClusterExplainOnAnyNode: a node that does not run the bus explains
-// a workflow's triggers as the bus's node does: the upstream outcomes its
-// trigger holds, its schedule's last slot, its pause.
+// TestClusterExplainOnAnyNode: a node that does not own a workflow's
+// partition explains its triggers as the owner does: the upstream outcomes
+// its trigger holds, its schedule's last slot, its pause.
 func TestClusterExplainOnAnyNode(t *testing.T) {
-	leader, other := busPair(t)
+	leader, other := settledPair(t)("joined")
 	ctx := context.Background()
 	role := "arn:aws:iam::123456789012:role/r"
 	for _, name := range []string{"up-a", "up-b"} {
@@ -155,17 +161,17 @@ func TestClusterExplainOnAnyNode(t *testing.T) {
 	}
 	const want = "paused=false lastSlot=true up-a=1 up-b=0"
 	var got string
-	poll(t, 10*time.Second, "the bus's node to record the outcome", func() bool {
+	poll(t, 10*time.Second, "the workflow's node to record the outcome", func() bool {
 		got = explain(leader)
 		return got == want
 	})
-	// The other node reads what the bus's node stored (its memory runs a
-	// commit ahead).
-	poll(t, 5*time.Second, "the other node to explain as the bus's node", func() bool {
+	// The other node reads what the workflow's node stored (its memory
+	// runs a commit ahead).
+	poll(t, 5*time.Second, "the other node to explain as the workflow's node", func() bool {
 		got = explain(other)
 		return got == want
 	})
-	// Paused through the bus's node: both tell it.
+	// Paused through the workflow's node: both tell it.
 	code, body, _ := call(t, leader.Addr(), http.MethodPost, "/api/v1/workflows/joined/schedules/pause", "",
 		map[string]string{"Content-Type": "application/json"}, `{}`)
 	if code != http.StatusOK {
