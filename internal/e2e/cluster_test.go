@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -356,6 +357,8 @@ func nameOn(owners map[int]string, node, prefix string) string {
 // auditWrites adds to the database (migrated) the notes checkFencing
 // reads: e2e_writes, a row per history event inserted and per execution
 // row written, with the connection's application_name and the time;
+// e2e_member_writes, the same for the cursors, state and intents the
+// event bus's members store (consumer "triggers@07" is partition 7's);
 // e2e_leases, a row per partition lease taken (epoch bumped), starting
 // with the leases held now. It returns a connection for the checks.
 func auditWrites(t *testing.T, dsn string) *pgx.Conn {
@@ -369,6 +372,17 @@ func auditWrites(t *testing.T, dsn string) *pgx.Conn {
 	_, err = db.Exec(ctx, `BEGIN;
 		CREATE TABLE e2e_writes (app TEXT, execution_id BIGINT, what TEXT, at TIMESTAMPTZ);
 		CREATE TABLE e2e_leases (part INTEGER, epoch BIGINT, holder TEXT, at TIMESTAMPTZ);
+		CREATE TABLE e2e_member_writes (app TEXT, consumer TEXT, what TEXT, at TIMESTAMPTZ);
+		CREATE FUNCTION e2e_note_member() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF NEW.consumer LIKE '%@__' THEN
+				INSERT INTO e2e_member_writes VALUES (current_setting('application_name'), NEW.consumer, TG_TABLE_NAME, clock_timestamp());
+			END IF;
+			RETURN NULL;
+		END $$;
+		CREATE TRIGGER e2e_cursors AFTER INSERT OR UPDATE ON consumer_cursors FOR EACH ROW EXECUTE FUNCTION e2e_note_member();
+		CREATE TRIGGER e2e_state AFTER INSERT OR UPDATE ON consumer_state FOR EACH ROW EXECUTE FUNCTION e2e_note_member();
+		CREATE TRIGGER e2e_intents AFTER INSERT ON intents FOR EACH ROW EXECUTE FUNCTION e2e_note_member();
 		CREATE FUNCTION e2e_note_write() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN
 			IF TG_TABLE_NAME = 'history' THEN
@@ -414,16 +428,10 @@ func checkFencing(t *testing.T, db *pgx.Conn, cut *server) {
 		return nil
 	})
 	must(t, err, "reading e2e_leases")
-	rows, err = db.Query(ctx, `SELECT w.app, e.arn, w.what, w.at FROM e2e_writes w JOIN executions e ON e.id = w.execution_id ORDER BY w.at`)
-	must(t, err, "reading e2e_writes")
-	var app, arn, what string
-	var at time.Time
-	writes, byApp := 0, map[string]int{}
 	var bad []string
-	_, err = pgx.ForEachRow(rows, []any{&app, &arn, &what, &at}, func() error {
-		writes++
-		byApp[app]++
-		p := partition.Of(arn)
+	// check notes a write to partition p by app at when p's lease was
+	// another node's.
+	check := func(app, what string, p int, at time.Time) {
 		ls := leases[p]
 		i := sort.Search(len(ls), func(i int) bool { return !ls[i].at.Before(at) }) - 1
 		if i < 0 || ls[i].holder != app {
@@ -431,12 +439,37 @@ func checkFencing(t *testing.T, db *pgx.Conn, cut *server) {
 			if i >= 0 {
 				holder = fmt.Sprintf("%s since %s", ls[i].holder, ls[i].at.Format(time.TimeOnly+".000000"))
 			}
-			bad = append(bad, fmt.Sprintf("%s wrote %s of %s (partition %d) at %s, when its lease was %s's",
-				app, what, arn, p, at.Format(time.TimeOnly+".000000"), holder))
+			bad = append(bad, fmt.Sprintf("%s wrote %s (partition %d) at %s, when its lease was %s's",
+				app, what, p, at.Format(time.TimeOnly+".000000"), holder))
 		}
+	}
+	rows, err = db.Query(ctx, `SELECT w.app, e.arn, w.what, w.at FROM e2e_writes w JOIN executions e ON e.id = w.execution_id ORDER BY w.at`)
+	must(t, err, "reading e2e_writes")
+	var app, arn, what string
+	var at time.Time
+	writes, byApp := 0, map[string]int{}
+	_, err = pgx.ForEachRow(rows, []any{&app, &arn, &what, &at}, func() error {
+		writes++
+		byApp[app]++
+		check(app, what+" of "+arn, partition.Of(arn), at)
 		return nil
 	})
 	must(t, err, "reading e2e_writes")
+	rows, err = db.Query(ctx, `SELECT app, consumer, what, at FROM e2e_member_writes ORDER BY at`)
+	must(t, err, "reading e2e_member_writes")
+	var consumer string
+	members := map[string]int{}
+	_, err = pgx.ForEachRow(rows, []any{&app, &consumer, &what, &at}, func() error {
+		name, p, _ := strings.Cut(consumer, "@")
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return fmt.Errorf("member %q: %w", consumer, err)
+		}
+		members[name]++
+		check(app, what+" of "+consumer, n, at)
+		return nil
+	})
+	must(t, err, "reading e2e_member_writes")
 	for i, s := range bad {
 		if i == 10 {
 			t.Errorf("... and %d more", len(bad)-10)
@@ -449,8 +482,8 @@ func checkFencing(t *testing.T, db *pgx.Conn, cut *server) {
 		bumps += len(ls) - 1
 	}
 	fenced := strings.Count(cut.logs.String(), "a commit was fenced")
-	t.Logf("fencing: %d writes by node %v, %d not by their partition's holder of the time, over %d lease changes; node-c's log names %d fenced commits",
-		writes, byApp, len(bad), bumps, fenced)
+	t.Logf("fencing: %d writes by node %v and writes of the bus's members %v, %d not by their partition's holder of the time, over %d lease changes; node-c's log names %d fenced commits",
+		writes, byApp, members, len(bad), bumps, fenced)
 }
 
 // checkSchedule checks that each slot of the scheduled pipeline ran once
