@@ -470,7 +470,7 @@ func (r *runner) round(ctx context.Context) (progressed, ok bool) {
 			}
 		}
 	}
-	if r.unsaved && b.clk.Now().Sub(r.savedAt) >= cursorSave {
+	if r.unsaved && b.clk.Now().Sub(r.savedAt) >= r.saveEvery() {
 		if !r.saveCursors(ctx) {
 			return false, false
 		}
@@ -532,6 +532,21 @@ func (r *runner) commit(ctx context.Context, c *store.ConsumerCommit) bool {
 // cursorSave is how often a consumer stores cursors that moved over
 // events it decided nothing on.
 const cursorSave = 2 * time.Second
+
+// memberCursorSave is cursorSave for a group's member: most events are
+// for other members' partitions and decide nothing, and the 64 members of
+// each group would otherwise store their cursors 32 times a second in all.
+// Disown stores them; after a crash, the events since are read again and
+// decide nothing again.
+const memberCursorSave = 30 * time.Second
+
+// saveEvery is the runner's cursorSave.
+func (r *runner) saveEvery() time.Duration {
+	if r.fenced {
+		return memberCursorSave
+	}
+	return cursorSave
+}
 
 // maxBatches bounds the batches of events a consumer reads in one round,
 // before it ticks and carries out its intents.
@@ -623,7 +638,7 @@ func (r *runner) wait(ctx context.Context) {
 	now := b.clk.Now()
 	d := rescan
 	if r.unsaved {
-		d = min(d, cursorSave-now.Sub(r.savedAt))
+		d = min(d, r.saveEvery()-now.Sub(r.savedAt))
 	}
 	if r.ticks && !r.nextTick.IsZero() {
 		d = min(d, r.nextTick.Sub(now))

@@ -284,7 +284,22 @@ func TestGroupHandover(t *testing.T) {
 		put(t, bus1, groupEvent(fmt.Sprintf("e%02d", i), 5))
 	}
 	waitUntil(t, "the first decisions", func() bool { d, _ := tl.counts(); return d == 10 })
+	put(t, bus1, groupEvent("other2", 6)) // read, deciding nothing: the cursors move in memory
+	waitUntil(t, "the member to read it", func() bool { return behind(t, bus1, "g") == 0 })
 	bus1.Disown(partition.SetOf(5))
+	last, err := st.LastOutboxSeq(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := st.Cursors(context.Background(), "g@05")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, seq := range cur {
+		if seq != last {
+			t.Fatalf("Disown left the cursor of outbox partition %d at %d, want %d", p, seq, last)
+		}
+	}
 	if behind(t, bus1, "g") != -1 {
 		t.Fatal("a group with no member running is reported behind")
 	}

@@ -14,17 +14,24 @@ import (
 	"github.com/batonhq/baton/internal/store/sqlite"
 )
 
+// openStore opens a store of its own for t.
+func openStore(t *testing.T) store.Store {
+	t.Helper()
+	st, err := sqlite.Open(t.TempDir(), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 // TestReaderServesCompleteRanges: while writers append, readers at
 // positions all over the outbox (behind a small cache, in it, at its head)
 // get from the shared reader what the store has after their position: a
 // prefix of what a later read of the store returns, never an event left
 // out or out of order.
 func TestReaderServesCompleteRanges(t *testing.T) {
-	st, err := sqlite.Open(t.TempDir(), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	ctx := context.Background()
 	const batch = 7
 	x := newReader(st, clock.Real{}, batch)
@@ -97,11 +104,7 @@ func TestReaderServesCompleteRanges(t *testing.T) {
 // once; an event nobody announced is found once headFresh has passed (the
 // runners' rescan), not before.
 func TestReaderHead(t *testing.T) {
-	st, err := sqlite.Open(t.TempDir(), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	ctx := context.Background()
 	clk := clock.NewFake(time.Now())
 	x := newReader(st, clk, 8)
