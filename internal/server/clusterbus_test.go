@@ -184,3 +184,104 @@ func TestClusterExplainOnAnyNode(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterTriggerHandsOver: a pipeline's trigger on upstream outcomes
+// is decided by the node owning the pipeline's partition; when that node
+// stops, the other takes the partition's member from where it stopped,
+// with the outcomes it holds: one outcome recorded before the hand-over
+// and one after start the run, once.
+func TestClusterTriggerHandsOver(t *testing.T) {
+	owner, other := settledPair(t)("joined")
+	ctx := context.Background()
+	ups := map[string]string{}
+	for _, name := range []string{"up-a", "up-b"} {
+		sm, err := other.Service().CreateStateMachine(ctx, &service.CreateStateMachineInput{Name: name,
+			RoleArn: "arn:aws:iam::123456789012:role/r", Definition: `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ups[name] = sm.StateMachineArn
+	}
+	pb := &bundle.Bundle{Files: []bundle.File{{Name: "pipeline.yaml", Mode: 0o644,
+		Data: []byte("name: joined\ntrigger:\n  executions:\n    allOf:\n" +
+			"      - {name: up-a, status: [SUCCEEDED]}\n      - {name: up-b, status: [SUCCEEDED]}\n" +
+			"steps:\n  - {name: a, command: [\"true\"]}\n")}}}
+	put, err := other.Service().PutBundle(ctx, bytes.NewReader(pb.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deployed, err := other.Service().DeployPipeline(ctx, &service.DeployPipelineInput{Bundle: put.Digest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := func() []string {
+		t.Helper()
+		out, err := other.Service().ListExecutions(ctx, &service.ListExecutionsInput{StateMachineArn: deployed.StateMachineArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st []string
+		for _, x := range out.Executions {
+			st = append(st, x.Status)
+		}
+		return st
+	}
+	// upCount is how many outcomes of up-a the trigger holds, as node s
+	// explains it.
+	upCount := func(s *Server) int {
+		t.Helper()
+		var ex struct {
+			Executions struct {
+				Conditions []struct {
+					Workflow string
+					Outcomes []struct{ ExecutionArn string }
+				}
+			}
+		}
+		getJSON(t, s, "/api/v1/workflows/joined/triggers", &ex)
+		for _, c := range ex.Executions.Conditions {
+			if c.Workflow == "up-a" {
+				return len(c.Outcomes)
+			}
+		}
+		return -1
+	}
+	// The trigger reads the catalog on a notice: wait until the owner
+	// explains it before the upstream runs.
+	poll(t, 10*time.Second, "the owner to see the pipeline's trigger", func() bool { return upCount(owner) == 0 })
+	runUp := func(name string) {
+		t.Helper()
+		x, err := other.Service().StartExecution(ctx, &service.StartExecutionInput{StateMachineArn: ups[name]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitExecution(t, other, x.ExecutionArn, "SUCCEEDED")
+	}
+	runUp("up-a")
+	poll(t, 10*time.Second, "the owner to record up-a's outcome", func() bool { return upCount(owner) == 1 })
+	// The owner stops: the other node takes every partition, and with
+	// them the trigger's member, at its stored cursor and state.
+	if err := owner.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, 30*time.Second, "the other node to own every partition", func() bool {
+		v := readPartitions(t, other.Addr())
+		for _, p := range v.Partitions {
+			if len(v.Nodes) != 1 || p.Owner != v.Nodes[0].Name {
+				return false
+			}
+		}
+		return true
+	})
+	if got := runs(); len(got) != 0 {
+		t.Fatalf("runs before up-b: %v", got)
+	}
+	runUp("up-b")
+	poll(t, 15*time.Second, "the trigger to start the run on the other node", func() bool {
+		st := runs()
+		return len(st) == 1 && st[0] == "SUCCEEDED"
+	})
+	if got := upCount(other); got != 0 {
+		t.Fatalf("up-a's outcomes held after the run: %d, want 0 (consumed)", got)
+	}
+}
