@@ -34,6 +34,7 @@ import (
 	"github.com/batonhq/baton/internal/config"
 	"github.com/batonhq/baton/internal/engine"
 	"github.com/batonhq/baton/internal/events"
+	"github.com/batonhq/baton/internal/notify"
 	"github.com/batonhq/baton/internal/partition"
 	"github.com/batonhq/baton/internal/pipeline"
 	"github.com/batonhq/baton/internal/server/eventsapi"
@@ -581,7 +582,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// this one, or on a cluster the owner of sweepPartition.
 	startSweeps := func() (stop func()) {
 		ctx, cancel := context.WithCancel(context.Background())
-		go trimOutbox(ctx, st, cmp.Or(cfg.EventRetention, 7*24*time.Hour), cfg.Log)
+		var retired []string
+		if cfg.Cluster {
+			retired = []string{events.TriggersConsumer, events.RulesConsumer, events.ArrivalsConsumer, notify.ConsumerName}
+		}
+		go trimOutbox(ctx, st, cmp.Or(cfg.EventRetention, 7*24*time.Hour), retired, cfg.Log)
 		sweepDone := make(chan struct{})
 		go func() {
 			defer close(sweepDone)

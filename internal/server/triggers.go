@@ -53,8 +53,11 @@ func (s starter) Stop(ctx context.Context, executionArn, cause string) error {
 }
 
 // trimOutbox deletes, every 10 minutes, the events older than retention
-// that every consumer of the bus has read.
-func trimOutbox(ctx context.Context, st store.Store, retention time.Duration, log *slog.Logger) {
+// that every consumer of the bus has read. retired are consumers that no
+// longer run on this database (a cluster's single-server consumers, left
+// from before the switch): their cursors are moved to the end first, so
+// that they do not hold the outbox forever.
+func trimOutbox(ctx context.Context, st store.Store, retention time.Duration, retired []string, log *slog.Logger) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
@@ -63,6 +66,9 @@ func trimOutbox(ctx context.Context, st store.Store, retention time.Duration, lo
 			return
 		case <-t.C:
 		}
+		if err := retireCursors(ctx, st, retired); err != nil && ctx.Err() == nil {
+			log.Warn("moving the cursors of the single server's consumers out of the outbox's way", "err", err)
+		}
 		n, err := st.TrimOutbox(ctx, time.Now().Add(-retention))
 		if err != nil && ctx.Err() == nil {
 			log.Warn("trimming the event bus's outbox", "err", err)
@@ -70,4 +76,32 @@ func trimOutbox(ctx context.Context, st store.Store, retention time.Duration, lo
 			log.Info("trimmed the event bus's outbox", "events", n)
 		}
 	}
+}
+
+// retireCursors moves the stored cursors of the consumers named, where
+// they have some, to the end of the outbox.
+func retireCursors(ctx context.Context, st store.Store, names []string) error {
+	var head int64 = -1
+	for _, name := range names {
+		cur, err := st.Cursors(ctx, name)
+		if err != nil {
+			return err
+		}
+		if len(cur) == 0 {
+			continue
+		}
+		if head < 0 {
+			if head, err = st.LastOutboxSeq(ctx); err != nil {
+				return err
+			}
+		}
+		c := &store.ConsumerCommit{Consumer: name, Cursors: map[int]int64{}}
+		for p := range cur {
+			c.Cursors[p] = max(cur[p], head)
+		}
+		if err := st.CommitConsumer(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
