@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"github.com/batonhq/baton/client"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -166,6 +167,41 @@ func BenchmarkClusterStartExecutionAPI(b *testing.B) {
 			startConcurrently(b, func(i int64) error {
 				return clients[int(i)%len(clients)].call("StartExecution", map[string]any{"stateMachineArn": arns[int(i/3)%len(arns)], "name": fmt.Sprint("e", i), "input": `{"i":1}`}, nil)
 			})
+		})
+	}
+}
+
+// BenchmarkClusterUpstreamTriggerLatency is UpstreamTriggerLatency on
+// PostgreSQL: one server (not a cluster), a cluster of one node (the
+// triggers split into 64 members, all on it), and of three nodes (the
+// members spread over them, so up's end and down's trigger are decided
+// where their partitions are owned). Calls and polls go to the first node.
+func BenchmarkClusterUpstreamTriggerLatency(b *testing.B) {
+	pg := pgtest.StartDurable(b)
+	for _, c := range []struct {
+		name    string
+		cluster bool
+		nodes   int
+	}{{"single", false, 1}, {"cluster-nodes=1", true, 1}, {"cluster-nodes=3", true, 3}} {
+		b.Run(c.name, func(b *testing.B) {
+			dsn := pg.NewDatabase(b)
+			var first *server.Server
+			for i := range c.nodes {
+				srv, err := server.Start(context.Background(), server.Config{Listen: "127.0.0.1:0", DataDir: b.TempDir(),
+					Store: dsn, Cluster: c.cluster, NodeName: fmt.Sprint("node-", i), Log: quiet})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { srv.Shutdown(context.Background()) })
+				if first == nil {
+					first = srv
+				}
+			}
+			cl := newClient(first.Addr())
+			if c.cluster {
+				waitSpread(b, cl, c.nodes)
+			}
+			upstreamTriggerLatency(b, cl, client.New("http://"+first.Addr()))
 		})
 	}
 }

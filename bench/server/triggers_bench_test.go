@@ -37,6 +37,12 @@ func deployYAML(b *testing.B, nc *client.Client, yaml string) string {
 func BenchmarkUpstreamTriggerLatency(b *testing.B) {
 	srv, c := startServer(b)
 	defer srv.Shutdown(context.Background())
+	upstreamTriggerLatency(b, c, client.New("http://"+srv.Addr()))
+}
+
+// upstreamTriggerLatency runs BenchmarkUpstreamTriggerLatency through the
+// server of c and nc.
+func upstreamTriggerLatency(b *testing.B, c *sfnClient, nc *client.Client) {
 	var upAct, downAct struct{ ActivityArn string }
 	if err := c.call("CreateActivity", map[string]any{"name": "up-work"}, &upAct); err != nil {
 		b.Fatal(err)
@@ -44,7 +50,6 @@ func BenchmarkUpstreamTriggerLatency(b *testing.B) {
 	if err := c.call("CreateActivity", map[string]any{"name": "down-work"}, &downAct); err != nil {
 		b.Fatal(err)
 	}
-	nc := client.New("http://" + srv.Addr())
 	up := deployYAML(b, nc, "name: up\nsteps:\n  - {name: a, type: activity, activity: up-work}\n")
 	deployYAML(b, nc, "name: down\ntrigger:\n  executions:\n    anyOf: [{name: up}]\nsteps:\n  - {name: b, type: activity, activity: down-work}\n")
 	ctx, cancel := context.WithCancel(context.Background())
