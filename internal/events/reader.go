@@ -59,6 +59,10 @@ type flight struct {
 	done chan struct{}
 	evs  []*store.OutboxEvent
 	err  error
+	// epoch is the reader's when the read began; waiters counts the
+	// runners that joined it.
+	epoch   uint64
+	waiters int
 	// abandoned: the read failed because the runner that made it stopped;
 	// another one waiting reads again.
 	abandoned bool
@@ -85,6 +89,12 @@ func (x *reader) fresh() bool {
 // see fresh) — as ReadOutbox(ctx, -1, after, batch) does.
 func (x *reader) read(ctx context.Context, after int64) ([]*store.OutboxEvent, error) {
 	waited := false
+	// A read of the store that began before the wake-up that made this
+	// one (changed) may have missed the events it announced: it serves
+	// only a full batch, which says nothing of the head.
+	x.mu.Lock()
+	need := x.epoch
+	x.mu.Unlock()
 	for {
 		x.mu.Lock()
 		from := after
@@ -109,6 +119,9 @@ func (x *reader) read(ctx context.Context, after int64) ([]*store.OutboxEvent, e
 			}
 			return nil, f.err
 		}
+		if f.epoch < need && len(f.evs) < x.batch {
+			continue // read again, or serve what a later read found
+		}
 		if from == after {
 			return slices.Clone(f.evs), nil
 		}
@@ -120,6 +133,7 @@ func (x *reader) read(ctx context.Context, after int64) ([]*store.OutboxEvent, e
 // way; x.mu is held on entry and released.
 func (x *reader) fly(ctx context.Context, from int64) (*flight, error) {
 	if f := x.flights[from]; f != nil {
+		f.waiters++
 		x.mu.Unlock()
 		select {
 		case <-f.done:
@@ -128,7 +142,7 @@ func (x *reader) fly(ctx context.Context, from int64) (*flight, error) {
 			return nil, ctx.Err()
 		}
 	}
-	f := &flight{done: make(chan struct{})}
+	f := &flight{done: make(chan struct{}), epoch: x.epoch}
 	x.flights[from] = f
 	epoch, at := x.epoch, x.clk.Now()
 	x.mu.Unlock()

@@ -146,3 +146,78 @@ func TestReaderHead(t *testing.T) {
 		t.Fatalf("from the start of the cache: %d events, want 2", n)
 	}
 }
+
+// gatedStore holds its reads of the outbox at gate while gated is set, and
+// tells started when one began.
+type gatedStore struct {
+	store.Store
+	gated   atomic.Bool
+	started chan struct{}
+	gate    chan struct{}
+}
+
+func (s *gatedStore) ReadOutbox(ctx context.Context, p int, after int64, limit int) ([]*store.OutboxEvent, error) {
+	if s.gated.Load() {
+		evs, err := s.Store.ReadOutbox(ctx, p, after, limit) // its snapshot: before what comes next
+		s.started <- struct{}{}
+		<-s.gate
+		return evs, err
+	}
+	return s.Store.ReadOutbox(ctx, p, after, limit)
+}
+
+// TestReaderWakeUpAfterAFlight: a runner woken up (changed) while another
+// runner's read of the same place is under way does not take that read's
+// result, which began before the events that woke it were stored: it
+// reads again and finds them at once, not at its rescan.
+func TestReaderWakeUpAfterAFlight(t *testing.T) {
+	st := &gatedStore{Store: openStore(t), started: make(chan struct{}), gate: make(chan struct{})}
+	ctx := context.Background()
+	x := newReader(st, clock.NewFake(time.Now()), 8)
+	// The second time, the cache holds what the first read found: the
+	// reads go on from its end.
+	for i, cached := range []bool{false, true} {
+		const after = 0
+		x.changed()
+		st.gated.Store(true)
+		first := make(chan []*store.OutboxEvent, 1)
+		go func() {
+			evs, _ := x.read(ctx, after)
+			first <- evs
+		}()
+		<-st.started // the first runner's read has its snapshot: nothing yet
+		st.gated.Store(false)
+		if err := st.AppendEvents(ctx, []*store.OutboxEvent{{Partition: 0, Account: "a", Bus: "default", Time: time.Now(), Body: []byte(`{}`)}}); err != nil {
+			t.Fatal(err)
+		}
+		x.changed() // Notify: the second runner is woken up and reads
+		second := make(chan []*store.OutboxEvent, 1)
+		go func() {
+			evs, _ := x.read(ctx, after)
+			second <- evs
+		}()
+		// The first read ends once the second runner waits for it.
+		waitFor := time.Now().Add(10 * time.Second)
+		for {
+			x.mu.Lock()
+			joined := false
+			for _, f := range x.flights {
+				joined = joined || f.waiters > 0
+			}
+			x.mu.Unlock()
+			if joined {
+				break
+			}
+			if time.Now().After(waitFor) {
+				t.Fatal("the second runner never waited for the first one's read")
+			}
+			time.Sleep(time.Millisecond) // polling, with the deadline above
+		}
+		close(st.gate)
+		<-first
+		if evs := <-second; len(evs) != i+1 {
+			t.Fatalf("cached %v: the runner woken up after the event was stored read %d events, want %d", cached, len(evs), i+1)
+		}
+		st.gate = make(chan struct{})
+	}
+}

@@ -92,8 +92,14 @@ type slot struct {
 	// The rest is guarded by Delivery.mu. loaded: its stored notifications
 	// were read and are delivered here; until then, and once unloaded, the
 	// memory holds nothing of it.
-	loaded  bool
-	gen     int             // counts loads and unloads: a reload read before one is dropped
+	loaded bool
+	gen    int // counts loads and unloads: a reload read before one is dropped
+	// loading: a load that activates it reads the store. What its decider
+	// commits meanwhile waits in early, queued when the load ends: the
+	// read may have begun before that commit (the decider's commits do
+	// not take Delivery.stored).
+	loading bool
+	early   []*store.Intent
 	known   map[string]bool // ids queued or in flight
 	threads map[string]*Thread
 	dead    int
@@ -151,10 +157,13 @@ func (d *Delivery) committed(s *slot, c *store.ConsumerCommit) {
 		return
 	}
 	d.mu.Lock()
-	if s.loaded {
+	switch {
+	case s.loaded:
 		for _, in := range c.Intents {
 			d.queue(s, in)
 		}
+	case s.loading:
+		s.early = append(s.early, c.Intents...)
 	}
 	d.mu.Unlock()
 	d.poke()
@@ -347,6 +356,9 @@ func (d *Delivery) load(ctx context.Context, s *slot, activate bool) error {
 	defer d.stored.Unlock()
 	d.mu.Lock()
 	gen := s.gen
+	if activate && !s.loaded {
+		s.loading = true
+	}
 	d.mu.Unlock()
 	ins, err := d.st.Intents(ctx, s.name)
 	threads := map[string]*Thread{}
@@ -365,14 +377,18 @@ func (d *Delivery) load(ctx context.Context, s *slot, activate bool) error {
 			return nil
 		})
 	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	early := s.early
+	if activate {
+		s.loading, s.early = false, nil // on failure, the next load reads them
+	}
 	if err != nil {
 		if ctx.Err() == nil {
 			d.log.Warn("notifications: cannot read the stored notifications; trying again", "consumer", s.name, "err", err)
 		}
 		return err
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
 	if s.gen != gen || (!activate && !s.loaded) {
 		return nil // unloaded meanwhile
 	}
@@ -383,8 +399,8 @@ func (d *Delivery) load(ctx context.Context, s *slot, activate bool) error {
 		s.stop, s.cancel = context.WithCancel(context.Background())
 	}
 	s.threads, s.dead = threads, dead
-	for _, in := range ins {
-		d.queue(s, in)
+	for _, in := range append(ins, early...) {
+		d.queue(s, in) // once each: queue knows the ids
 	}
 	return nil
 }

@@ -158,7 +158,8 @@ func (w *world) put(env map[string]any) {
 	}
 }
 
-// held returns the runs of a workflow held back by the rate limit.
+// held returns the failed runs of a workflow held back by the rate limit
+// (counted as they end).
 func (w *world) held(wf string) int {
 	w.n.mu.Lock()
 	defer w.n.mu.Unlock()
@@ -166,6 +167,30 @@ func (w *world) held(wf string) int {
 		return r.ByStatus["FAILED"]
 	}
 	return 0
+}
+
+// heldBack returns the runs (or a rule's requests) held back by the rate
+// limit in the current window of a workflow or rule.
+func (w *world) heldBack(arn string) int {
+	w.n.mu.Lock()
+	defer w.n.mu.Unlock()
+	if r := w.n.rates[arn]; r != nil {
+		return r.Held
+	}
+	return 0
+}
+
+// waitHeld waits until count(arn) reaches n: the events were decided (the
+// bus reads them on its own time).
+func (w *world) waitHeld(count func(string) int, arn string, n int) {
+	w.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for count(arn) < n {
+		if time.Now().After(deadline) {
+			w.t.Fatalf("held back %d, want %d", count(arn), n)
+		}
+		time.Sleep(time.Millisecond) // a poll's pause, not a wait for a result
+	}
 }
 
 // waitSent waits until the sender has n messages, advancing the fake
@@ -226,13 +251,7 @@ func TestFailuresLevelRecoveryAndRateLimit(t *testing.T) {
 		w.status("sales", fmt.Sprintf("f%d", i), "FAILED")
 	}
 	w.waitSent(6)
-	deadline := time.Now().Add(5 * time.Second)
-	for w.held(smArn("sales")) < 47 {
-		if time.Now().After(deadline) {
-			t.Fatalf("held back %d runs, want 47", w.held(smArn("sales")))
-		}
-		time.Sleep(time.Millisecond)
-	}
+	w.waitHeld(w.held, smArn("sales"), 47)
 	w.clk.Advance(11 * time.Minute)
 	w.waitSent(7)
 	got := w.sender.kinds()
@@ -389,6 +408,10 @@ func TestRuleNotification(t *testing.T) {
 				"text": fmt.Sprintf(`"file %d is late"`, i), "eventSource": "aws.s3", "eventDetailType": "Object Created"}})
 	}
 	w.waitSent(2)
+	// The window may end only once every request was decided: those read
+	// after it would begin the next window (told one by one), not be
+	// summed up in this one.
+	w.waitHeld(w.heldBack, rule, 3)
 	if n := w.sender.sent[0]; n.Kind != KindRule || n.Text != "file 0 is late" || !strings.Contains(n.Title, "late-files: Object Created from aws.s3") {
 		t.Fatalf("first: %+v", n)
 	}
