@@ -37,10 +37,11 @@ type Manager struct {
 	log    *slog.Logger
 	every  time.Duration
 
-	// OnTaken is told of partitions once the engine runs them; OnGiving
+	// OnTaking is told of partitions once their leases are held, before
+	// the engine resumes them; OnTaken once the engine runs them; OnGiving
 	// before their leases are given back (or, when a commit found them
 	// lost, once the engine dropped them). Set them before Run.
-	OnTaken, OnGiving func(partition.Set)
+	OnTaking, OnTaken, OnGiving func(partition.Set)
 
 	mu       sync.Mutex // serialises rounds and Drain
 	draining bool
@@ -196,6 +197,9 @@ func (m *Manager) takeOver(ctx context.Context, want partition.Set) {
 		return
 	}
 	start := time.Now()
+	if m.OnTaking != nil {
+		m.OnTaking(got)
+	}
 	if err := m.eng.Acquire(ctx, got); err != nil {
 		m.log.Error("cluster: resuming the executions of partitions; giving them back", "partitions", got.List(), "err", err)
 		m.release(ctx, got)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/batonhq/baton/internal/partition"
+	"github.com/batonhq/baton/internal/store"
 )
 
 // MemberName is the consumer name of a group's member for cluster
@@ -54,6 +55,43 @@ func (b *Bus) Own(parts partition.Set) {
 			}
 		}
 	}
+}
+
+// PrepareMembers gives the members of parts that never ran (no stored
+// cursors) cursors at the end of the outbox now. Call it once their
+// partitions' leases are held and before the engine resumes their
+// executions: the events that resuming commits are then read by the
+// members, where a member started later at the end would pass over them.
+func (b *Bus) PrepareMembers(ctx context.Context, parts partition.Set) error {
+	b.mu.Lock()
+	groups := append([]*group(nil), b.groups...)
+	b.mu.Unlock()
+	var last int64 = -1
+	for _, p := range parts.List() {
+		for _, g := range groups {
+			name := MemberName(g.name, p)
+			cur, err := b.st.Cursors(ctx, name)
+			if err != nil {
+				return err
+			}
+			if len(cur) > 0 || g.members[p].Handle == nil {
+				continue
+			}
+			if last < 0 {
+				if last, err = b.st.LastOutboxSeq(ctx); err != nil {
+					return err
+				}
+			}
+			c := &store.ConsumerCommit{Consumer: name, Fenced: true, Partition: p, Cursors: map[int]int64{}}
+			for op := 0; op < store.OutboxPartitions; op++ {
+				c.Cursors[op] = last
+			}
+			if err := b.st.CommitConsumer(ctx, c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Disown stops the members of parts and returns once they have stopped:

@@ -2,6 +2,7 @@ package events_test
 
 import (
 	"context"
+	"maps"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -262,6 +263,40 @@ func TestGroupMembers(t *testing.T) {
 	}
 	if cur, _ := st.Cursors(ctx, "g"); len(cur) > 0 {
 		t.Errorf("cursors stored under the group's name: %v", cur)
+	}
+	st.checkFences(t)
+}
+
+// TestGroupPrepareMembers: members prepared when their partitions are
+// taken, before they run, read the events stored in between (those the
+// engine commits when it resumes the partitions); a member prepared again
+// keeps its cursors.
+func TestGroupPrepareMembers(t *testing.T) {
+	st := openSpy(t)
+	ctx := context.Background()
+	bus := events.New(st, events.Options{})
+	tl := newTally()
+	bus.RegisterGroup("g", tl.member)
+	put(t, bus, groupEvent("long-before", 1))
+	if err := bus.PrepareMembers(ctx, partition.SetOf(1)); err != nil {
+		t.Fatal(err)
+	}
+	put(t, bus, groupEvent("resumed", 1)) // between the lease and Own
+	before, err := st.Cursors(ctx, events.MemberName("g", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.PrepareMembers(ctx, partition.SetOf(1)); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := st.Cursors(ctx, events.MemberName("g", 1)); !maps.Equal(before, after) {
+		t.Fatalf("prepared again: cursors %v, were %v", after, before)
+	}
+	bus.Own(partition.SetOf(1))
+	runBus(t, bus)
+	waitUntil(t, "the member to decide the event stored before it ran", func() bool { d, _ := tl.counts(); return d == 1 })
+	if got := stateKeys(t, st, events.MemberName("g", 1)); !slices.Equal(got, []string{"resumed"}) {
+		t.Fatalf("the member decided %v, want [resumed]", got)
 	}
 	st.checkFences(t)
 }

@@ -598,6 +598,16 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		sweeps := &sweepLeader{start: startSweeps}
 		s.stopBus = func() { sweeps.halt(); stopConsumers() }
 		m := cluster.NewManager(opened.holder, opened.member, directory{opened.pg}, eng, 0, cfg.Log)
+		// The bus's members new to the database start at the end of the
+		// outbox before the engine resumes the partitions: they read the
+		// events that resuming commits.
+		m.OnTaking = func(parts partition.Set) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := bus.PrepareMembers(ctx, parts); err != nil {
+				cfg.Log.Warn("preparing the event bus's members of partitions taken; they start at the end of the outbox when they run", "err", err)
+			}
+		}
 		m.OnTaken = func(parts partition.Set) {
 			bus.Own(parts)
 			sweeps.took(parts)
