@@ -2,10 +2,10 @@ package events_test
 
 import (
 	"context"
-	"maps"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
