@@ -16,18 +16,29 @@ import (
 // it, one is queued on another node (the store notifies the activity's
 // ARN), or recheckActivities passes.
 func (r *Router) GetActivityTask(ctx context.Context, activityArn, worker string) (*store.Task, error) {
+	soon := claimAgainFirst
 	for {
 		wake := r.subscribe(activityArn)
-		t, err := r.claimElsewhere(ctx, activityArn, worker)
+		t, missed, err := r.claimElsewhere(ctx, activityArn, worker)
 		if t != nil || err != nil {
 			r.unsubscribe(activityArn, wake)
 			return t, err
+		}
+		// A task the store holds as queued that its owner does not hand
+		// out yet (the notification of its commit came before the owner's
+		// engine took the task in) is claimed again soon, not at the
+		// recheck.
+		recheck := recheckActivities
+		if missed {
+			recheck, soon = soon, min(2*soon, recheckActivities)
+		} else {
+			soon = claimAgainFirst
 		}
 		pctx, cancel := context.WithCancel(ctx)
 		go func() {
 			select {
 			case <-wake:
-			case <-time.After(recheckActivities):
+			case <-time.After(recheck):
 			case <-pctx.Done():
 			}
 			cancel()
@@ -46,22 +57,29 @@ func (r *Router) GetActivityTask(ctx context.Context, activityArn, worker string
 // other nodes even without a notification (one lost with a connection).
 const recheckActivities = 5 * time.Second
 
+// claimAgainFirst is the first wait before claiming again a task its owner
+// did not hand out though the store holds it as queued; it doubles up to
+// recheckActivities.
+const claimAgainFirst = 20 * time.Millisecond
+
 // claimTimeout bounds the wait for another node's answer to a claim.
 const claimTimeout = 30 * time.Second
 
 // claimElsewhere claims for worker a task of the activity queued in a
-// partition another node owns; nil when there is none. The tasks of this
-// node's partitions are its engine's to hand out.
-func (r *Router) claimElsewhere(ctx context.Context, activityArn, worker string) (*store.Task, error) {
+// partition another node owns; nil when there is none. missed says that
+// an owner answered that a task the store holds as queued is not queued
+// there (yet, or any more). The tasks of this node's partitions are its
+// engine's to hand out.
+func (r *Router) claimElsewhere(ctx context.Context, activityArn, worker string) (_ *store.Task, missed bool, _ error) {
 	queued, err := r.dir.QueuedActivityTasks(ctx, activityArn, 16)
 	if err != nil {
 		r.log.Warn("reading the queued tasks of an activity", "activity", activityArn, "err", err)
-		return nil, nil // the local engine's tasks still come
+		return nil, false, nil // the local engine's tasks still come
 	}
 	owned := r.eng.Owned()
 	for _, t := range queued {
 		if ctx.Err() != nil {
-			return nil, nil
+			return nil, false, nil
 		}
 		p := partition.Of(t.ExecutionArn)
 		if owned.Has(p) {
@@ -80,16 +98,17 @@ func (r *Router) claimElsewhere(ctx context.Context, activityArn, worker string)
 		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, nil
+				return nil, false, nil
 			}
 			r.log.Warn("claiming an activity task on its node", "node", addr, "err", err)
 			continue
 		}
 		if got != nil {
-			return got, nil
+			return got, false, nil
 		}
+		missed = true
 	}
-	return nil, nil
+	return nil, missed, nil
 }
 
 // Wake tells the polls of an activity that a task of it was queued

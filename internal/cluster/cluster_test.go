@@ -744,6 +744,44 @@ func TestActivityPollOnAnyNode(t *testing.T) {
 	}
 }
 
+// A task the store holds as queued, whose owner's engine has not taken it
+// in yet when the notification's claim arrives (the commit's notification
+// came first), goes to the poll soon after, with no notification more: not
+// at the recheck, seconds later.
+func TestActivityClaimedAgainWhenTheOwnerLags(t *testing.T) {
+	w, a, b, act, task := activityOnB(t)
+	w.mu.Lock()
+	w.tasks["t1"] = task // stored and notified; b's engine does not have it
+	w.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	got := make(chan *store.Task, 1)
+	go func() {
+		t, _ := a.rt.GetActivityTask(ctx, act, "w1")
+		got <- t
+	}()
+	select {
+	case tk := <-got:
+		t.Fatalf("the poll got %+v before the owner had the task", tk)
+	case <-time.After(100 * time.Millisecond):
+	}
+	b.eng.mu.Lock()
+	b.eng.tasks["t1"] = task // the owner's engine takes it in
+	b.eng.mu.Unlock()
+	start := time.Now()
+	select {
+	case tk := <-got:
+		if tk == nil || tk.Token != "t1" {
+			t.Fatalf("poll got %+v", tk)
+		}
+		if d := time.Since(start); d >= recheckActivities {
+			t.Fatalf("the poll got the task after %v: at the recheck, not claimed again", d)
+		}
+	case <-time.After(recheckActivities - 500*time.Millisecond):
+		t.Fatal("the poll did not claim the task again before the recheck")
+	}
+}
+
 // A task claimed on its node for a poll that ends meanwhile (its deadline)
 // still comes back to the poll: the owner stored it as started by the
 // worker, so that dropping it would leave it taken by nobody.
