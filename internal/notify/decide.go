@@ -68,6 +68,7 @@ type Notifier struct {
 	name     string // the consumer's
 	slot     *slot  // its notifications in the Delivery
 	cat      *catalog
+	decoded  *decodedEvents // shared by a Group's members; nil: decode each
 
 	mu     sync.Mutex
 	health map[string]*health   // by state machine ARN
@@ -266,16 +267,62 @@ type event struct {
 	} `json:"detail"`
 }
 
+// decodedEvents shares the decoding of the outbox's events between the
+// members of a Group: the bus hands each member the same events, and 64
+// members decoding every one was most of a node's work on the bus.
+type decodedEvents struct {
+	mu sync.Mutex
+	m  map[int64]decodedEvent // by Seq
+}
+
+type decodedEvent struct {
+	e  event
+	ok bool
+}
+
+// maxDecoded bounds decodedEvents: past it, it starts afresh.
+const maxDecoded = 8192
+
+// decode returns the event of ev, and false for one that is not a
+// notifier's (or not JSON). d may be nil.
+func (d *decodedEvents) decode(ev *store.OutboxEvent) (event, bool) {
+	if d == nil {
+		return decodeEvent(ev)
+	}
+	d.mu.Lock()
+	x, found := d.m[ev.Seq]
+	d.mu.Unlock()
+	if found {
+		return x.e, x.ok
+	}
+	e, ok := decodeEvent(ev)
+	d.mu.Lock()
+	if d.m == nil || len(d.m) >= maxDecoded {
+		d.m = map[int64]decodedEvent{}
+	}
+	d.m[ev.Seq] = decodedEvent{e, ok}
+	d.mu.Unlock()
+	return e, ok
+}
+
+func decodeEvent(ev *store.OutboxEvent) (event, bool) {
+	var e event
+	if !bytes.Contains(ev.Body, []byte(`"source":"aws.states"`)) && !bytes.Contains(ev.Body, []byte(`"source":"baton.`)) {
+		return e, false // quick: most custom events are not ours
+	}
+	if json.Unmarshal(ev.Body, &e) != nil {
+		return e, false
+	}
+	return e, true
+}
+
 func (n *Notifier) handle(ctx context.Context, evs []*store.OutboxEvent, c *store.ConsumerCommit) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	now := n.o.Clock.Now()
 	for _, ev := range evs {
-		var e event
-		if !bytes.Contains(ev.Body, []byte(`"source":"aws.states"`)) && !bytes.Contains(ev.Body, []byte(`"source":"baton.`)) {
-			continue // quick: most custom events are not ours
-		}
-		if json.Unmarshal(ev.Body, &e) != nil {
+		e, ok := n.decoded.decode(ev)
+		if !ok {
 			continue
 		}
 		switch {

@@ -30,10 +30,13 @@ func NewGroup(o Options, senders map[string]Sender) *Group {
 		slots[p] = newSlot(events.MemberName(ConsumerName, p), p)
 	}
 	g := &Group{Delivery: newDeliveryOf(o.Store, senders, o.Log, o.Clock, true, slots), cat: newCatalog()}
+	decoded := &decodedEvents{}
 	for p, s := range slots {
 		mo := o
 		mo.Partition = p
-		g.members = append(g.members, newNotifier(mo, g.Delivery, s, g.cat))
+		m := newNotifier(mo, g.Delivery, s, g.cat)
+		m.decoded = decoded
+		g.members = append(g.members, m)
 	}
 	return g
 }
