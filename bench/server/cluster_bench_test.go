@@ -140,25 +140,11 @@ func runPartitionedEngine(b *testing.B, st store.Store) (*engine.Engine, *promet
 // nodes in turn (two calls in three are forwarded to the owner).
 func BenchmarkClusterStartExecutionAPI(b *testing.B) {
 	pg := pgtest.StartDurable(b)
-	for _, c := range []struct {
-		name    string
-		cluster bool
-		nodes   int
-	}{{"single", false, 1}, {"cluster-nodes=1", true, 1}, {"cluster-nodes=3", true, 3}} {
+	for _, c := range clusterModes {
 		b.Run(c.name, func(b *testing.B) {
-			dsn := pg.NewDatabase(b)
 			var clients []*sfnClient
-			for i := range c.nodes {
-				srv, err := server.Start(context.Background(), server.Config{Listen: "127.0.0.1:0", DataDir: b.TempDir(),
-					Store: dsn, Cluster: c.cluster, NodeName: fmt.Sprint("node-", i), Log: quiet})
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.Cleanup(func() { srv.Shutdown(context.Background()) })
+			for _, srv := range startNodes(b, pg.NewDatabase(b), c.cluster, c.nodes) {
 				clients = append(clients, newClient(srv.Addr()))
-			}
-			if c.cluster {
-				waitSpread(b, clients[0], c.nodes)
 			}
 			var arns []string
 			for w := range clusterWorkflows {
@@ -178,32 +164,39 @@ func BenchmarkClusterStartExecutionAPI(b *testing.B) {
 // where their partitions are owned). Calls and polls go to the first node.
 func BenchmarkClusterUpstreamTriggerLatency(b *testing.B) {
 	pg := pgtest.StartDurable(b)
-	for _, c := range []struct {
-		name    string
-		cluster bool
-		nodes   int
-	}{{"single", false, 1}, {"cluster-nodes=1", true, 1}, {"cluster-nodes=3", true, 3}} {
+	for _, c := range clusterModes {
 		b.Run(c.name, func(b *testing.B) {
-			dsn := pg.NewDatabase(b)
-			var first *server.Server
-			for i := range c.nodes {
-				srv, err := server.Start(context.Background(), server.Config{Listen: "127.0.0.1:0", DataDir: b.TempDir(),
-					Store: dsn, Cluster: c.cluster, NodeName: fmt.Sprint("node-", i), Log: quiet})
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.Cleanup(func() { srv.Shutdown(context.Background()) })
-				if first == nil {
-					first = srv
-				}
-			}
-			cl := newClient(first.Addr())
-			if c.cluster {
-				waitSpread(b, cl, c.nodes)
-			}
-			upstreamTriggerLatency(b, cl, client.New("http://"+first.Addr()))
+			first := startNodes(b, pg.NewDatabase(b), c.cluster, c.nodes)[0]
+			upstreamTriggerLatency(b, newClient(first.Addr()), client.New("http://"+first.Addr()))
 		})
 	}
+}
+
+// clusterModes are the set-ups the cluster benchmarks compare.
+var clusterModes = []struct {
+	name    string
+	cluster bool
+	nodes   int
+}{{"single", false, 1}, {"cluster-nodes=1", true, 1}, {"cluster-nodes=3", true, 3}}
+
+// startNodes starts n servers on the database dsn (nodes of a cluster, or
+// one server that is not), stopped when b ends; on a cluster, once the
+// partitions are spread over them.
+func startNodes(b *testing.B, dsn string, clustered bool, n int) []*server.Server {
+	var out []*server.Server
+	for i := range n {
+		srv, err := server.Start(context.Background(), server.Config{Listen: "127.0.0.1:0", DataDir: b.TempDir(),
+			Store: dsn, Cluster: clustered, NodeName: fmt.Sprint("node-", i), Log: quiet})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { srv.Shutdown(context.Background()) })
+		out = append(out, srv)
+	}
+	if clustered {
+		waitSpread(b, newClient(out[0].Addr()), n)
+	}
+	return out
 }
 
 // waitSpread waits until n nodes own every partition between them.
