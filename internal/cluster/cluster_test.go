@@ -660,21 +660,40 @@ func TestRouterWaitsThenAnswers503ForAPartitionNobodyRuns(t *testing.T) {
 	}
 }
 
+// TestInternalAPINeedsTheClusterKey: the nodes' route takes only calls
+// signed with the cluster's key, each once, within a minute of its time,
+// with the body that was signed; anything else is refused before it
+// reaches the engine.
 func TestInternalAPINeedsTheClusterKey(t *testing.T) {
 	w := newWorld()
 	a := addNode(t, w, "a")
-	for _, auth := range []string{"", "Baton-Cluster 00", authToken([]byte("another cluster's key...........!"))} {
-		req, _ := http.NewRequest(http.MethodPost, a.srv.URL+Path, strings.NewReader(`{"op":"stop","arn":"x"}`))
-		if auth != "" {
-			req.Header.Set("Authorization", auth)
+	body := `{"op":"redrive","arn":"x"}`
+	other := []byte("another cluster's key...........!")
+	replayed := sign(key, []byte(body), time.Now())
+	for _, c := range []struct {
+		name, auth, body string
+		want             int
+	}{
+		{"no header", "", body, http.StatusUnauthorized},
+		{"the former fixed token", "Baton-Cluster 00", body, http.StatusUnauthorized},
+		{"malformed", signScheme + "1,2,3,4", body, http.StatusUnauthorized},
+		{"another cluster's key", sign(other, []byte(body), time.Now()), body, http.StatusUnauthorized},
+		{"an hour old", sign(key, []byte(body), time.Now().Add(-time.Hour)), body, http.StatusUnauthorized},
+		{"another body", sign(key, []byte(`{"op":"redrive","arn":"y"}`), time.Now()), body, http.StatusUnauthorized},
+		{"signed", replayed, body, http.StatusOK},
+		{"sent again", replayed, body, http.StatusUnauthorized},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, a.srv.URL+Path, strings.NewReader(c.body))
+		if c.auth != "" {
+			req.Header.Set("Authorization", c.auth)
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnauthorized {
-			t.Errorf("Authorization %q: %s, want 401", auth, resp.Status)
+		if resp.StatusCode != c.want {
+			t.Errorf("%s: %s, want %d", c.name, resp.Status, c.want)
 		}
 	}
 	resp, err := http.Get(a.srv.URL + Path)
@@ -685,8 +704,8 @@ func TestInternalAPINeedsTheClusterKey(t *testing.T) {
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET: %s", resp.Status)
 	}
-	if len(a.eng.calls) != 0 {
-		t.Fatalf("calls reached the engine: %v", a.eng.calls)
+	if len(a.eng.calls) != 1 {
+		t.Fatalf("calls that reached the engine: %v, want the one signed call once", a.eng.calls)
 	}
 }
 

@@ -3,10 +3,6 @@ package cluster
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,12 +19,12 @@ import (
 )
 
 // The nodes' internal API: one route, POST Path, taking a request and
-// answering a reply, authenticated by a token derived from the cluster's
-// key (which only the holders of the database's credentials can read).
-// It is mounted on the server's listener ahead of the public API's
-// authentication, and refuses any request without the token: a browser
-// cannot send the header cross-origin without a preflight, which the
-// route does not answer.
+// answering a reply, each call signed with the cluster's key (which only
+// the holders of the database's credentials can read; see sign.go). It is
+// mounted on the server's listener ahead of the public API's
+// authentication, and refuses any request without a well-formed signature
+// before reading its body: a browser cannot send the header cross-origin
+// without a preflight, which the route does not answer.
 const Path = "/internal/cluster/v1/call"
 
 // request is one forwarded engine call.
@@ -124,30 +120,35 @@ type replyError struct {
 // and an input, each bounded by the server's payload limits.
 const maxRequestBytes = 64 << 20
 
-// authToken is the header value proving a node holds the cluster's key.
-func authToken(key []byte) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte("baton cluster rpc v1"))
-	return "Baton-Cluster " + hex.EncodeToString(m.Sum(nil))
-}
-
 // Handler serves the internal API for the other nodes, on this node's
 // engine only (a call is never forwarded twice).
 func Handler(eng Engine, key []byte) http.Handler {
-	want := []byte(authToken(key))
+	v := newVerifier(key)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
 			http.Error(w, "POST only", http.StatusMethodNotAllowed)
 			return
 		}
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
-			http.Error(w, "this route is for the nodes of the cluster: the cluster key's token is missing or wrong", http.StatusUnauthorized)
+		refuse := func(err error) {
+			http.Error(w, "this route is for the nodes of the cluster: "+err.Error(), http.StatusUnauthorized)
+		}
+		c, err := v.verify(r.Header.Get("Authorization"))
+		if err != nil {
+			refuse(err)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBytes))
+		if err != nil {
+			http.Error(w, "reading the request: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		if err := c.body(body); err != nil {
+			refuse(err)
 			return
 		}
 		var req request
-		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequestBytes))
-		if err := dec.Decode(&req); err != nil {
+		if err := json.Unmarshal(body, &req); err != nil {
 			http.Error(w, "reading the request: "+err.Error(), http.StatusBadRequest)
 			return
 		}
@@ -237,7 +238,7 @@ func (e *replyError) err() error {
 // client calls other nodes.
 type client struct {
 	http *http.Client
-	auth string
+	key  []byte
 }
 
 func newClient(key []byte) *client {
@@ -251,7 +252,7 @@ func newClient(key []byte) *client {
 		// environment's proxy.
 		Proxy: nil,
 	}
-	return &client{http: &http.Client{Transport: tr}, auth: authToken(key)}
+	return &client{http: &http.Client{Transport: tr}, key: key}
 }
 
 // call sends req to the node at addr (its base URL).
@@ -290,7 +291,7 @@ func (c *client) do(ctx context.Context, addr string, req *request) (*reply, err
 		return nil, err
 	}
 	hr.Header.Set("Content-Type", "application/json")
-	hr.Header.Set("Authorization", c.auth)
+	hr.Header.Set("Authorization", sign(c.key, body, time.Now()))
 	resp, err := c.http.Do(hr)
 	if err != nil {
 		return nil, err
