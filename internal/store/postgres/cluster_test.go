@@ -223,6 +223,59 @@ func TestCluster(t *testing.T) {
 		}
 	})
 
+	t.Run("TaskLogsFenced", func(t *testing.T) {
+		dsn := srv.NewDatabase(t)
+		a, b := open(t, dsn), open(t, dsn)
+		ma := join(t, a, "node-a", postgres.JoinOptions{})
+		mb := join(t, b, "node-b", postgres.JoinOptions{})
+		// Two executions in partitions A holds, and an Express one.
+		var arns []string
+		for i := 0; len(arns) < 2; i++ {
+			arn := fmt.Sprintf("arn:aws:states:us-east-1:123456789012:execution:wf%d:x", i)
+			if p := partition.Of(arn); !slices.ContainsFunc(arns, func(o string) bool { return partition.Of(o) == p }) {
+				arns = append(arns, arn)
+			}
+		}
+		express := "arn:aws:states:us-east-1:123456789012:express:wf9:x:1"
+		for _, arn := range append(arns, express) {
+			acquire(t, ma, partition.Of(arn))
+		}
+		chunk := func(arn, text string) *store.LogChunk {
+			return &store.LogChunk{ExecutionArn: arn, TaskID: "t", StateName: "S", Attempt: 1, Stream: "stdout", Time: time.Now(), Data: []byte(text)}
+		}
+		if err := a.AppendLogs(ctx, 0, []*store.LogChunk{chunk(arns[0], "a1"), chunk(arns[1], "b1")}); err != nil {
+			t.Fatalf("A's logs in its partitions: %v", err)
+		}
+		// The first execution's partition moves to B: A's next batch keeps
+		// the second's lines (and the Express one's) and drops the first's.
+		if err := ma.Release(ctx, partition.Of(arns[0])); err != nil {
+			t.Fatal(err)
+		}
+		acquire(t, mb, partition.Of(arns[0]))
+		if err := a.AppendLogs(ctx, 0, []*store.LogChunk{chunk(arns[0], "a2"), chunk(arns[1], "b2"), chunk(express, "e1")}); err != nil {
+			t.Fatalf("A's mixed batch after losing a partition: %v, want the rest stored", err)
+		}
+		if err := a.AppendLogs(ctx, 0, []*store.LogChunk{chunk(arns[0], "a3")}); !slices.Equal(lostParts(err), []int{partition.Of(arns[0])}) {
+			t.Fatalf("A's logs of the lost partition only: %v, want it lost", err)
+		}
+		read := func(arn string) string {
+			cs, err := b.ReadLogs(ctx, arn, store.LogQuery{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, c := range cs {
+				out = append(out, string(c.Data))
+			}
+			return strings.Join(out, ",")
+		}
+		if got := read(arns[0]) + "|" + read(arns[1]) + "|" + read(express); got != "a1|b1,b2|e1" {
+			t.Fatalf("logs stored: %q, want %q", got, "a1|b1,b2|e1")
+		}
+		if err := b.AppendLogs(ctx, 0, []*store.LogChunk{chunk(arns[0], "a4")}); err != nil {
+			t.Fatalf("B's logs once it holds the partition: %v", err)
+		}
+	})
 	t.Run("ConsumerCommitFenced", func(t *testing.T) {
 		dsn := srv.NewDatabase(t)
 		a, b := open(t, dsn), open(t, dsn)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/batonhq/baton/internal/partition"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/sqlrows"
 )
@@ -47,6 +48,35 @@ func lockLogs(ctx context.Context, tx pgx.Tx, arns []string) error {
 	return nil
 }
 
+// logFence is the check of an AppendLogs of a cluster member's store:
+// the partitions of the executions whose logs it writes (nil: none, or
+// not a member). The logs of a partition a node no longer holds are not
+// stored, as its transitions are not.
+func (s *Store) logFence(arns []string) *partFence {
+	m := s.member.Load()
+	if m == nil {
+		return nil
+	}
+	var set partition.Set
+	for _, a := range arns {
+		if fencedArn(a) {
+			set = set.With(partition.Of(a))
+		}
+	}
+	if set == 0 {
+		return nil
+	}
+	return &partFence{m: m, parts: set.List()}
+}
+
+// fencedArn reports whether the logs of an execution are fenced: those of
+// Standard executions ("...:execution:..."); an Express execution runs
+// on the node that started it, whatever its partition.
+func fencedArn(arn string) bool {
+	f := strings.SplitN(arn, ":", 7)
+	return len(f) == 7 && f[5] == "execution"
+}
+
 // logAttempt is the key of one attempt's log.
 type logAttempt struct{ arn, task string }
 
@@ -72,8 +102,18 @@ func (s *Store) AppendLogs(ctx context.Context, maxBytes int64, chunks []*store.
 	}
 	slices.Sort(arns)
 	arns = slices.Compact(arns)
+	pf := s.logFence(arns)
 	seqs := make([]int64, len(chunks))
 	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if pf != nil {
+			rows, err := tx.Query(ctx, partFenceQuery, pf.parts)
+			if err != nil {
+				return err
+			}
+			if err := pf.check(rows); err != nil {
+				return err
+			}
+		}
 		if err := lockLogs(ctx, tx, arns); err != nil {
 			return err
 		}
@@ -111,6 +151,21 @@ func (s *Store) AppendLogs(ctx context.Context, maxBytes int64, chunks []*store.
 		}
 		return nil
 	})
+	if lost := (*store.PartitionsLostError)(nil); errors.As(err, &lost) {
+		// The logs of the executions of partitions this node lost are
+		// not its to write any more (their steps were stopped); the rest
+		// of the batch is stored.
+		var rest []*store.LogChunk
+		for _, ch := range chunks {
+			if !slices.Contains(lost.Parts, partition.Of(ch.ExecutionArn)) || !fencedArn(ch.ExecutionArn) {
+				rest = append(rest, ch)
+			}
+		}
+		if len(rest) == 0 || len(rest) == len(chunks) {
+			return err
+		}
+		return s.AppendLogs(ctx, maxBytes, rest)
+	}
 	if err != nil {
 		return err
 	}
