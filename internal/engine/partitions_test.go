@@ -439,9 +439,10 @@ func TestChildOfAnotherPartitionGoesThroughRemote(t *testing.T) {
 	if done.Output != `{"b":{"n":1},"n":1}` {
 		t.Fatalf("output %s", done.Output)
 	}
-	if c.delivers.Load() == 0 {
-		t.Fatal("the child's end did not go through Remote.DeliverResult")
-	}
+	// Under load the parent may have completed first from the child's
+	// state as its start returned it (already ended); the child's owner
+	// still reports the end through Remote.
+	eventually(t, "the child's end to go through Remote.DeliverResult", func() bool { return c.delivers.Load() > 0 })
 	// Stopping the parent stops its child, elsewhere.
 	ex, err = a.Start(ctx, wfReq(parentWf, "p2", parentDef(waitDef), `{}`))
 	if err != nil {
