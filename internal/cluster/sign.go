@@ -28,8 +28,8 @@ const signScheme = "Baton-Cluster-Sig "
 const signedWindow = time.Minute
 
 // maxNonces bounds the nonces a node remembers; past it, calls are
-// refused (503 from the sender's view: retried) until older ones expire.
-// Only calls signed with the key reach it.
+// refused (503 from the sender's view: retried) until older ones are
+// pruned. Only calls signed with the key reach it.
 const maxNonces = 1 << 20
 
 // sign returns the Authorization value of a call with body, sent at now.
@@ -73,6 +73,7 @@ type verifier struct {
 
 	mu     sync.Mutex
 	nonces map[string]time.Time // seen, with the call's time
+	pruned time.Time            // when nonces last lost those past the window
 }
 
 func newVerifier(key []byte) *verifier {
@@ -107,15 +108,19 @@ func (v *verifier) verify(h string) (*call, error) {
 	if _, seen := v.nonces[nonce]; seen {
 		return nil, errReplayed
 	}
-	if len(v.nonces) >= maxNonces/2 {
-		for n, t := range v.nonces { // a call outside the window is refused anyway
+	// Once a window, the nonces of calls past it go (such a call is
+	// refused anyway): the map holds about two windows of calls, and each
+	// call costs no scan.
+	if now.Sub(v.pruned) > signedWindow {
+		for n, t := range v.nonces {
 			if now.Sub(t) > signedWindow {
 				delete(v.nonces, n)
 			}
 		}
-		if len(v.nonces) >= maxNonces {
-			return nil, errNonces
-		}
+		v.pruned = now
+	}
+	if len(v.nonces) >= maxNonces {
+		return nil, errNonces
 	}
 	v.nonces[nonce] = at
 	return &call{digest: digest}, nil

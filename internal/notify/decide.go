@@ -183,9 +183,16 @@ func (n *Notifier) Consumer() events.Consumer {
 	return c
 }
 
-// mine says whether the notifier decides for a workflow or rule.
+// mine says whether the notifier decides for a workflow (its state
+// machine's ARN).
 func (n *Notifier) mine(arn string) bool {
 	return !n.o.Partitioned || partition.Of(arn) == n.o.Partition
+}
+
+// mineRule says whether the notifier decides for the requests of a rule:
+// those of the member that fires the rule (events.RulePartition).
+func (n *Notifier) mineRule(ruleArn string) bool {
+	return !n.o.Partitioned || events.RulePartition(ruleArn) == n.o.Partition
 }
 
 // unload stops the delivery of the member's notifications here and
@@ -328,7 +335,7 @@ func (n *Notifier) handle(ctx context.Context, evs []*store.OutboxEvent, c *stor
 		switch {
 		case e.Source == statesSource && e.DetailType == executionChanged, e.Source == pipelineSource && e.DetailType == stepChanged:
 		case e.Source == requestSource && e.DetailType == notificationAsked:
-			if !n.mine(e.Detail.Rule) {
+			if !n.mineRule(e.Detail.Rule) {
 				continue
 			}
 			if err := n.decideRequest(ev, &e, now, c); err != nil {
