@@ -120,7 +120,14 @@ func (w *world) req(name, def, input string) engine.StartRequest {
 // wait polls the store until the execution has the status.
 func (w *world) wait(arn, status string) *store.Execution {
 	w.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	return w.waitUpTo(arn, status, 10*time.Second)
+}
+
+// waitUpTo is wait with its own deadline, for the tests of very wide
+// executions, which a loaded machine running the race detector makes slow.
+func (w *world) waitUpTo(arn, status string, d time.Duration) *store.Execution {
+	w.t.Helper()
+	deadline := time.Now().Add(d)
 	for {
 		ex, err := w.st.GetExecution(context.Background(), arn)
 		if err == nil && ex.Status == status {

@@ -51,18 +51,19 @@ func (a *Arrivals) watchDirs(ctx context.Context, xs []*watch) {
 		a.notifier = n
 		go n.run(ctx)
 	}
-	have := map[string]bool{}
 	for _, d := range n.w.WatchList() {
 		if _, ok := want[d]; !ok {
 			_ = n.w.Remove(d) // gone meanwhile: nothing to remove
-			continue
 		}
-		have[d] = true
 	}
+	// Every wanted directory is added at every tick, also one the watcher
+	// lists: a directory deleted and made again stays listed under its old
+	// inode until the watcher has read the deletion, and would then be
+	// left unwatched until the next rescan. Adding a watched directory
+	// again is one system call that keeps its watch, or moves it to the
+	// new inode.
 	for d := range want {
-		if !have[d] {
-			_ = n.w.Add(d) // missing yet: tried again at the next tick
-		}
+		_ = n.w.Add(d) // missing yet: tried again at the next tick
 	}
 }
 
