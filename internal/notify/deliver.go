@@ -101,8 +101,11 @@ type slot struct {
 	loading bool
 	early   []*store.Intent
 	known   map[string]bool // ids queued or in flight
-	threads map[string]*Thread
-	dead    int
+	// forsaken: the fence refused a record of it; until it is unloaded,
+	// nothing of it is queued (its partition is another node's).
+	forsaken bool
+	threads  map[string]*Thread
+	dead     int
 	// stop ends when it is unloaded: its sends in flight then have
 	// sendGrace to finish; flying counts its batches in flight.
 	stop   context.Context
@@ -178,7 +181,7 @@ func (d *Delivery) poke() {
 
 // queue adds a stored notification of s to its lane (d.mu held).
 func (d *Delivery) queue(s *slot, in *store.Intent) {
-	if s.known[in.ID] {
+	if s.known[in.ID] || s.forsaken {
 		return
 	}
 	var n Notification
@@ -343,8 +346,23 @@ func (d *Delivery) unload(s *slot) {
 	d.mu.Unlock()
 	s.flying.Wait()
 	d.mu.Lock()
-	s.known, s.threads, s.dead = map[string]bool{}, map[string]*Thread{}, 0
+	s.known, s.threads, s.dead, s.forsaken = map[string]bool{}, map[string]*Thread{}, 0, false
 	d.mu.Unlock()
+}
+
+// forsake drops what s has queued and queues nothing more of it until it
+// is unloaded: the fence refused its record, so its partition is another
+// node's. Its sends in flight end by themselves.
+func (d *Delivery) forsake(s *slot) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s.forsaken = true
+	for key, l := range d.lanes {
+		l.q = slices.DeleteFunc(l.q, func(it *item) bool { return it.s == s })
+		if len(l.q) == 0 && !l.busy {
+			delete(d.lanes, key)
+		}
+	}
 }
 
 // load reads the stored notifications, threads and dead letters of s, and
@@ -557,6 +575,15 @@ func (d *Delivery) record(ctx context.Context, l *lane, c *store.ConsumerCommit,
 	d.stored.RLock()
 	defer d.stored.RUnlock()
 	if err := d.st.CommitConsumer(rctx, c); err != nil {
+		var lost *store.PartitionsLostError
+		if errors.As(err, &lost) {
+			// Another node owns the member's partition now and sends what
+			// is not recorded: this node stops sending for it at once
+			// rather than each second until the member is disowned.
+			d.log.Warn("notifications: the partition moved to another node, which sends its notifications now", "consumer", s.name, "id", items[0].n.ID)
+			d.forsake(s)
+			return true
+		}
 		// Sent but not recorded: it is sent again later (at least once).
 		if ctx.Err() == nil {
 			d.log.Warn("notifications: cannot record a delivery", "id", items[0].n.ID, "err", err)

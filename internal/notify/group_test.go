@@ -59,7 +59,12 @@ func newGroupWorld(t *testing.T) *groupWorld {
 }
 
 func (w *groupWorld) group(s Sender) *Group {
-	g := NewGroup(Options{Store: w.st, DefaultAccount: acct, Clock: w.clk, Log: slog.New(slog.DiscardHandler)}, map[string]Sender{Webhook: s})
+	return w.groupOn(w.st, s)
+}
+
+// groupOn is group on st (a wrapper of w.st).
+func (w *groupWorld) groupOn(st store.Store, s Sender) *Group {
+	g := NewGroup(Options{Store: st, DefaultAccount: acct, Clock: w.clk, Log: slog.New(slog.DiscardHandler)}, map[string]Sender{Webhook: s})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); g.Run(ctx) }()
@@ -192,6 +197,62 @@ func TestGroupHandOver(t *testing.T) {
 	}
 	if s1.count() != 1 || s2.count() != 1 || s1.sent[0].Kind != KindRunStarted || s2.sent[0].Kind != KindRunSucceeded {
 		t.Fatalf("first node sent %v, second %v", s1.kinds(), s2.kinds())
+	}
+}
+
+// lostStore refuses every fenced commit, as PostgreSQL does once another
+// node took the partition's lease.
+type lostStore struct{ store.Store }
+
+func (s lostStore) CommitConsumer(ctx context.Context, c *store.ConsumerCommit) error {
+	if c.Fenced {
+		return &store.PartitionsLostError{Parts: []int{c.Partition}}
+	}
+	return s.Store.CommitConsumer(ctx, c)
+}
+
+// TestGroupFencedRecordStopsSending: when the fence refuses the record of
+// a delivery (another node took the partition), the member's queue is
+// dropped at once: nothing more is sent from this node, instead of every
+// queued notification sent again each second until the member is
+// disowned. The new owner sends what was not recorded.
+func TestGroupFencedRecordStopsSending(t *testing.T) {
+	w := newGroupWorld(t)
+	s1 := &fakeSender{}
+	g1 := w.groupOn(lostStore{w.st}, s1)
+	p, name := w.parts[0], events.MemberName(ConsumerName, w.parts[0])
+	c1 := g1.Member(p)
+	if err := c1.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	w.decide(c1, w.event(w.wfs[0], "r1", "RUNNING"), w.event(w.wfs[0], "r1", "SUCCEEDED"))
+	deadline := time.Now().Add(10 * time.Second)
+	for s1.count() == 0 || g1.Status().Queued != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("after a refused record: sent %d, still queued %d; want the queue dropped", s1.count(), g1.Status().Queued)
+		}
+		w.clk.Advance(time.Second) // past any retry of the lane
+		time.Sleep(time.Millisecond) // polling, with the deadline above
+	}
+	if s1.count() != 1 || w.stored(name) != 2 {
+		t.Fatalf("sent %v, %d stored; want the first sent once and both left to the new owner", s1.kinds(), w.stored(name))
+	}
+	c1.Unload()
+
+	s2 := &fakeSender{}
+	g2 := w.group(s2)
+	if err := g2.Member(p).Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for w.stored(name) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the new owner sent %d; %d left", s2.count(), w.stored(name))
+		}
+		time.Sleep(time.Millisecond) // polling, with the deadline above
+	}
+	if got := s2.kinds(); len(got) != 2 || got[0] != KindRunStarted || got[1] != KindRunSucceeded {
+		t.Fatalf("the new owner sent %v", got)
 	}
 }
 
