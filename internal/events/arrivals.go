@@ -126,6 +126,10 @@ type Arrivals struct {
 	// said changed, to list at the next tick.
 	dirtyDirs, dirtyBuckets map[string]bool
 	patterns                map[string][]string // watched directory -> its watches' patterns
+	// buckets are the buckets of the watches as of the last tick; nil
+	// before it. A notification of another bucket wakes nothing (64
+	// members of a cluster node hear every bucket's notifications).
+	buckets map[string]bool
 	// explained is what each workflow's watches are at, by its ARN, as
 	// of the last tick: what Explain reads where running (the bus runs the
 	// consumer here: load read its state).
@@ -204,8 +208,13 @@ func (a *Arrivals) NotifyBucket(bucket string) {
 	if len(a.dirtyBuckets) < 10_000 {
 		a.dirtyBuckets[bucket] = true
 	}
+	// A bucket no watch lists wakes nothing. Its mark stays for the next
+	// tick: a tick reading a workflow that watches it may have begun.
+	idle := a.buckets != nil && !a.buckets[bucket] && !a.stale.Load()
 	a.mu.Unlock()
-	a.wake()
+	if !idle {
+		a.wake()
+	}
 }
 
 // notifyDir says that a watched directory changed.
@@ -385,6 +394,12 @@ func (a *Arrivals) tick(ctx context.Context, now time.Time, c *store.ConsumerCom
 	}
 	xs := a.watches()
 	a.mu.Lock()
+	a.buckets = map[string]bool{}
+	for _, x := range xs {
+		if x.bucket != "" {
+			a.buckets[x.bucket] = true
+		}
+	}
 	dirs, buckets := a.dirtyDirs, a.dirtyBuckets
 	a.dirtyDirs, a.dirtyBuckets = map[string]bool{}, map[string]bool{}
 	a.mu.Unlock()

@@ -548,6 +548,32 @@ func TestArrivalBucketNotificationsSpaced(t *testing.T) {
 	l.waitRun(1)
 }
 
+// TestArrivalNotificationOfANewlyWatchedBucket: a notification of a bucket
+// that no watch lists wakes nothing, except while a changed catalog has
+// not been read yet: a bucket watched by a workflow just deployed is
+// listed at its first notification (the rescan is an hour).
+func TestArrivalNotificationOfANewlyWatchedBucket(t *testing.T) {
+	fl := &fakeList{}
+	l := newLandingWith(t, "    - {path: \"s3://landing/in/*.csv\", connection: lake}\n", events.ArrivalOptions{S3Rescan: time.Hour, List: fl.list}, true)
+	l.idle() // the first listing, at start
+	ctx := context.Background()
+	sm, err := l.st.GetStateMachine(ctx, smArn(account, "psd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm.Definition = strings.Replace(sm.Definition, "s3://landing/", "s3://fresh/", 1)
+	sm.RevisionID = "r2"
+	if err := l.st.UpdateStateMachine(ctx, sm); err != nil {
+		t.Fatal(err)
+	}
+	l.arr.Changed() // as the server does on a deploy; the consumer is not woken
+	at := time.Now().Add(time.Hour)
+	fl.add(events.Object{URL: "s3://fresh/in/a.csv", ETag: "1", Size: 1, Modified: at, Changed: at})
+	l.arr.NotifyBucket("fresh")
+	l.clk.Advance(300 * time.Millisecond) // past the gap between notified listings
+	l.waitRun(1)
+}
+
 // TestArrivalHungBucketHoldsUpNothing: a bucket whose listing hangs does
 // not hold up a directory's arrivals: buckets are listed in the background.
 func TestArrivalHungBucketHoldsUpNothing(t *testing.T) {
