@@ -105,6 +105,25 @@ func (w *groupWorld) stored(name string) int {
 	return len(ins)
 }
 
+// takeOver loads member p on a new group (another node) and waits until
+// it has sent every notification the member has stored.
+func (w *groupWorld) takeOver(p int) *fakeSender {
+	w.t.Helper()
+	s := &fakeSender{}
+	if err := w.group(s).Member(p).Load(context.Background()); err != nil {
+		w.t.Fatal(err)
+	}
+	name := events.MemberName(ConsumerName, p)
+	deadline := time.Now().Add(10 * time.Second)
+	for w.stored(name) != 0 {
+		if time.Now().After(deadline) {
+			w.t.Fatalf("the new owner sent %d; %d left", s.count(), w.stored(name))
+		}
+		time.Sleep(time.Millisecond) // polling, with the deadline above
+	}
+	return s
+}
+
 // TestGroupMemberDecidesForItsPartition: member p decides only for the
 // workflows of partition p, under its own consumer name.
 func TestGroupMemberDecidesForItsPartition(t *testing.T) {
@@ -183,18 +202,7 @@ func TestGroupHandOver(t *testing.T) {
 		t.Fatalf("after Unload: running %v, status %+v", g1.Running(), g1.Status())
 	}
 
-	s2 := &fakeSender{}
-	g2 := w.group(s2)
-	if err := g2.Member(p).Load(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	deadline = time.Now().Add(10 * time.Second)
-	for w.stored(name) != 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the second node sent %d; %d left", s2.count(), w.stored(name))
-		}
-		time.Sleep(time.Millisecond) // polling, with the deadline above
-	}
+	s2 := w.takeOver(p)
 	if s1.count() != 1 || s2.count() != 1 || s1.sent[0].Kind != KindRunStarted || s2.sent[0].Kind != KindRunSucceeded {
 		t.Fatalf("first node sent %v, second %v", s1.kinds(), s2.kinds())
 	}
@@ -239,18 +247,7 @@ func TestGroupFencedRecordStopsSending(t *testing.T) {
 	}
 	c1.Unload()
 
-	s2 := &fakeSender{}
-	g2 := w.group(s2)
-	if err := g2.Member(p).Load(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	deadline = time.Now().Add(10 * time.Second)
-	for w.stored(name) != 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the new owner sent %d; %d left", s2.count(), w.stored(name))
-		}
-		time.Sleep(time.Millisecond) // polling, with the deadline above
-	}
+	s2 := w.takeOver(p)
 	if got := s2.kinds(); len(got) != 2 || got[0] != KindRunStarted || got[1] != KindRunSucceeded {
 		t.Fatalf("the new owner sent %v", got)
 	}
