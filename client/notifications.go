@@ -119,6 +119,9 @@ type NotificationStatus struct {
 		Error       string    `json:"error"`
 		Queued      int       `json:"queued"`
 	} `json:"failing"`
+	// Unreached are the nodes of a cluster that did not say which of
+	// their destinations fail, with why: Failing lacks theirs.
+	Unreached []string `json:"unreached,omitempty"`
 }
 
 // NotificationStatus returns it.

@@ -327,6 +327,9 @@ func newNotificationsStatusCmd() *cobra.Command {
 			for _, l := range st.Failing {
 				fmt.Fprintf(w, "failing: %s since %s (%d queued): %s\n", l.Destination, l.Since.Local().Format(time.DateTime), l.Queued, l.Error)
 			}
+			for _, n := range st.Unreached {
+				fmt.Fprintf(w, "not known: the destinations failing on the cluster's node %s\n", n)
+			}
 			return nil
 		},
 	}

@@ -291,7 +291,7 @@ func addNode(t *testing.T, w *world, name string) *node {
 	t.Helper()
 	eng := &fakeEngine{name: name, tasks: map[string]*store.Task{}}
 	n := &node{name: name, eng: eng}
-	n.srv = httptest.NewServer(Handler(eng, key))
+	n.srv = httptest.NewServer(Handler(eng, key, n.queries()))
 	t.Cleanup(n.srv.Close)
 	n.rt = NewRouter(eng, w, name, key, quiet)
 	n.rt.MaxWait = 2 * time.Second

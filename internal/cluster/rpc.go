@@ -44,6 +44,9 @@ type request struct {
 	// Trigger is Start.Trigger, whose numbers encoding/json would turn
 	// into float64s: as JSON, read back as the engine reads values.
 	Trigger json.RawMessage `json:"trigger,omitempty"`
+	// Query and Args are a query's name and arguments (ask.go).
+	Query string          `json:"query,omitempty"`
+	Args  json.RawMessage `json:"args,omitempty"`
 }
 
 // outcome is an engine.TaskOutcome on the wire: its Output as the
@@ -101,12 +104,14 @@ const (
 	opTaskHeartbeat = "taskHeartbeat"
 	opDeliver       = "deliver"
 	opClaim         = "claim"
+	opQuery         = "query"
 )
 
 // reply is a forwarded call's answer.
 type reply struct {
 	Execution *store.Execution `json:"execution,omitempty"`
 	Task      *store.Task      `json:"task,omitempty"`
+	Answer    json.RawMessage  `json:"answer,omitempty"` // a query's
 	Err       *replyError      `json:"err,omitempty"`
 }
 
@@ -121,8 +126,9 @@ type replyError struct {
 const maxRequestBytes = 64 << 20
 
 // Handler serves the internal API for the other nodes, on this node's
-// engine only (a call is never forwarded twice).
-func Handler(eng Engine, key []byte) http.Handler {
+// engine only (a call is never forwarded twice), and answers their
+// queries (ask.go).
+func Handler(eng Engine, key []byte, queries Queries) http.Handler {
 	v := newVerifier(key)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
@@ -152,7 +158,12 @@ func Handler(eng Engine, key []byte) http.Handler {
 			http.Error(w, "reading the request: "+err.Error(), http.StatusBadRequest)
 			return
 		}
-		out := serve(r.Context(), eng, &req)
+		var out *reply
+		if req.Op == opQuery {
+			out = serveQuery(r.Context(), eng, queries, &req)
+		} else {
+			out = serve(r.Context(), eng, &req)
+		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(out)
 	})

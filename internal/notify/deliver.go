@@ -821,6 +821,9 @@ type Status struct {
 	Queued  int           `json:"queued"`
 	Failed  int           `json:"failed"` // dead letters
 	Failing []LaneFailing `json:"failing,omitempty"`
+	// Unreached are the nodes of a cluster that did not say which of
+	// their destinations fail (with why): Failing lacks theirs.
+	Unreached []string `json:"unreached,omitempty"`
 }
 
 // LaneFailing is a destination whose deliveries fail at the moment.

@@ -239,7 +239,7 @@ func TestGroupFencedRecordStopsSending(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("after a refused record: sent %d, still queued %d; want the queue dropped", s1.count(), g1.Status().Queued)
 		}
-		w.clk.Advance(time.Second) // past any retry of the lane
+		w.clk.Advance(time.Second)   // past any retry of the lane
 		time.Sleep(time.Millisecond) // polling, with the deadline above
 	}
 	if s1.count() != 1 || w.stored(name) != 2 {

@@ -40,10 +40,14 @@ func readPartitions(t *testing.T, addr string) partitionsView {
 }
 
 // startNode starts a node of a cluster on the database dsn.
-func startNode(t *testing.T, dsn, name string) *Server {
+func startNode(t *testing.T, dsn, name string, tune ...func(*Config)) *Server {
 	t.Helper()
-	s, err := Start(context.Background(), Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), Store: dsn, Cluster: true,
-		NodeName: name, LeaseTimeout: 2 * time.Second, Log: slog.New(slog.DiscardHandler)})
+	cfg := Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), Store: dsn, Cluster: true,
+		NodeName: name, LeaseTimeout: 2 * time.Second, Log: slog.New(slog.DiscardHandler)}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	s, err := Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,13 +215,13 @@ func waitExecution(t *testing.T, s *Server, arn, want string) {
 // returns which node owns a workflow's partition (and so runs its
 // triggers, schedules and notifications) and which does not. The nodes
 // stop when the test ends.
-func settledPair(t *testing.T) (byWorkflow func(name string) (owner, other *Server)) {
+func settledPair(t *testing.T, tune ...func(*Config)) (byWorkflow func(name string) (owner, other *Server)) {
 	t.Helper()
 	dsn := pgtest.Start(t).NewDatabase(t)
 	names := []string{"node-a", "node-b"}
 	nodes := map[string]*Server{}
 	for _, name := range names {
-		n := startNode(t, dsn, name)
+		n := startNode(t, dsn, name, tune...)
 		t.Cleanup(func() { n.Shutdown(context.Background()) })
 		nodes[name] = n
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/bundle"
+	"github.com/batonhq/baton/internal/config"
 	"github.com/batonhq/baton/internal/events"
 	"github.com/batonhq/baton/internal/notify"
 	"github.com/batonhq/baton/internal/partition"
@@ -76,6 +78,48 @@ func TestClusterRetryReachesTheWorkflowsNode(t *testing.T) {
 			st := status(s)
 			return st.Failed == 1 && st.Queued == 0
 		})
+	}
+}
+
+// TestClusterStatusListsEveryNodesFailures: the notification status read
+// on any node lists the destinations failing on the others: only the node
+// sending to a destination knows that it fails at the moment.
+func TestClusterStatusListsEveryNodesFailures(t *testing.T) {
+	const etl = "arn:aws:states:us-east-1:123456789012:stateMachine:etl"
+	owner, other := settledPair(t, func(c *Config) {
+		c.Connections = &config.Config{Connections: map[string]*config.Connection{
+			"hooks": {Name: "hooks", Type: config.TypeWebhook, Webhook: &config.Webhook{AllowPrivate: true, Secret: config.NewSecret("whsec_" + base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef")))}}}}
+	})("etl")
+	ctx := context.Background()
+	// A dead letter to a port nobody listens on, retried: the node owning
+	// etl's partition sends it again, and fails again and again.
+	dl, err := json.Marshal(&notify.DeadLetter{Notification: &notify.Notification{ID: "n-1", Channel: notify.Webhook,
+		Connection: "hooks", Addresses: []string{"http://127.0.0.1:1/hook"}, Kind: notify.KindRunFailed, Workflow: etl, Title: "etl failed", Time: time.Now()},
+		Error: "refused", Attempts: 1, Failed: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.store.CommitConsumer(ctx, &store.ConsumerCommit{Consumer: events.MemberName(notify.ConsumerName, partition.Of(etl)),
+		State: map[string][]byte{"d/n-1": dl}}); err != nil { // notify's key of a dead letter
+		t.Fatal(err)
+	}
+	code, body, _ := call(t, other.Addr(), http.MethodPost, "/api/v1/notifications/failed/retry", "", map[string]string{"Content-Type": "application/json"}, `{}`)
+	if code != http.StatusOK || body["retried"] != float64(1) {
+		t.Fatalf("retry: %d %v", code, body)
+	}
+	failing := func(s *Server) string {
+		var st notify.Status
+		getJSON(t, s, "/api/v1/notifications/status", &st)
+		var out []string
+		for _, l := range st.Failing {
+			out = append(out, fmt.Sprintf("%s queued=%d", l.Destination, l.Queued))
+		}
+		return strings.Join(append(out, st.Unreached...), "; ")
+	}
+	const want = "webhook hooks http://127.0.0.1:1/hook queued=1"
+	poll(t, 10*time.Second, "the owner to fail sending it", func() bool { return failing(owner) == want })
+	if got := failing(other); got != want {
+		t.Fatalf("failing on the other node: %q, want %q", got, want)
 	}
 }
 
@@ -182,6 +226,43 @@ func TestClusterExplainOnAnyNode(t *testing.T) {
 		if got := explain(s); got != paused {
 			t.Fatalf("explained after the pause: %q, want %q", got, paused)
 		}
+	}
+}
+
+// TestClusterExplainAsksTheOwner: the trigger explanation on a node that
+// does not run the workflow comes from the node that does, with what only
+// its memory holds: when the watched data is next listed.
+func TestClusterExplainAsksTheOwner(t *testing.T) {
+	owner, other := settledPair(t)("landed")
+	ctx := context.Background()
+	pb := &bundle.Bundle{Files: []bundle.File{{Name: "pipeline.yaml", Mode: 0o644,
+		Data: []byte("name: landed\ntrigger:\n  data:\n    - path: \"file://" + t.TempDir() + "/*.csv\"\n" +
+			"steps:\n  - {name: a, command: [\"true\"]}\n")}}}
+	put, err := other.Service().PutBundle(ctx, bytes.NewReader(pb.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Service().DeployPipeline(ctx, &service.DeployPipelineInput{Bundle: put.Digest}); err != nil {
+		t.Fatal(err)
+	}
+	nextListing := func(s *Server) bool {
+		t.Helper()
+		res, err := http.Get("http://" + s.Addr() + "/api/v1/workflows/landed/triggers")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var ex struct {
+			Data []struct{ NextListing *time.Time }
+		}
+		if err := json.NewDecoder(res.Body).Decode(&ex); err != nil {
+			t.Fatal(err)
+		}
+		return len(ex.Data) == 1 && ex.Data[0].NextListing != nil
+	}
+	poll(t, 10*time.Second, "the owner to list the watched directory", func() bool { return nextListing(owner) })
+	if !nextListing(other) {
+		t.Fatal("the other node's explanation lacks the next listing the owner knows")
 	}
 }
 

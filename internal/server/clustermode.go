@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/batonhq/baton/internal/cluster"
+	"github.com/batonhq/baton/internal/events"
 	"github.com/batonhq/baton/internal/partition"
 	"github.com/batonhq/baton/internal/store"
 	"github.com/batonhq/baton/internal/store/postgres"
@@ -201,8 +202,17 @@ func (c clusterBuckets) NotifyBucket(bucket string) {
 // every node: the workflow's partition may be another's.
 type clusterPauses struct {
 	explainer
-	db  *postgres.Store
-	log *slog.Logger
+	db     *postgres.Store
+	router *cluster.Router
+	log    *slog.Logger
+}
+
+// Explain explains a workflow's triggers from the node running its
+// partition, which knows more than what it stored.
+func (c clusterPauses) Explain(ctx context.Context, arn string, now time.Time) (*events.Explanation, error) {
+	return askOwnerExplain(ctx, c.router, arn, now, func(ctx context.Context) (*events.Explanation, error) {
+		return c.explainer.Explain(ctx, arn, now)
+	})
 }
 
 func (c clusterPauses) SetPaused(ctx context.Context, arn string, paused bool) error {

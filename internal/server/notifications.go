@@ -1,8 +1,10 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,6 +45,9 @@ type notifications struct {
 	// retried (on a node of a cluster) tells the node delivering the
 	// notifications, when it is another, that Retry stored some.
 	retried func(ctx context.Context)
+	// failingElsewhere (on a node of a cluster) are the destinations
+	// failing on the other nodes, and the nodes that did not say.
+	failingElsewhere func(ctx context.Context) ([]notify.LaneFailing, []string)
 }
 
 func (x notifications) Check(t *notify.Target) error { return x.channels.Check(t) }
@@ -61,7 +66,31 @@ func (x notifications) Test(ctx context.Context, t notify.Target) map[string]str
 	return x.d.Test(ctx, t)
 }
 func (x notifications) Status(ctx context.Context) (notify.Status, error) {
-	return x.d.Current(ctx)
+	s, err := x.d.Current(ctx)
+	if err != nil || x.failingElsewhere == nil {
+		return s, err
+	}
+	others, unreached := x.failingElsewhere(ctx)
+	s.Failing, s.Unreached = mergeFailing(append(s.Failing, others...)), unreached
+	return s, nil
+}
+
+// mergeFailing makes one entry of each destination failing on several
+// nodes (each paces and retries its own partitions' notifications): the
+// earliest failure with its error, and the queued of all, by destination.
+func mergeFailing(ls []notify.LaneFailing) []notify.LaneFailing {
+	slices.SortFunc(ls, func(a, b notify.LaneFailing) int {
+		return cmp.Or(strings.Compare(a.Destination, b.Destination), a.Since.Compare(b.Since))
+	})
+	var out []notify.LaneFailing
+	for _, l := range ls {
+		if n := len(out); n > 0 && out[n-1].Destination == l.Destination {
+			out[n-1].Queued += l.Queued
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
 }
 
 // newNotifier makes the notifier of a server: a consumer of bus (on a node

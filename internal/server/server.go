@@ -485,6 +485,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Cluster {
 		// The node owning their workflows' partitions delivers them: it
 		// may be another.
+		notifier.failingElsewhere = failingOnOtherNodes(router)
 		notifier.retried = func(ctx context.Context) {
 			if err := opened.pg.NotifyNotificationsRetried(ctx); err != nil {
 				cfg.Log.Warn("telling the cluster's nodes of notifications retried; they are sent when their partitions move or their nodes restart", "err", err)
@@ -648,13 +649,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	var explain native.TriggerExplainer = explainer{triggerConsumer: triggers, arrivals: arrivals}
 	if cfg.Cluster {
 		clusterDB = opened.pg
-		explain = clusterPauses{explainer: explainer{triggerConsumer: triggers, arrivals: arrivals}, db: opened.pg, log: cfg.Log}
+		explain = clusterPauses{explainer: explainer{triggerConsumer: triggers, arrivals: arrivals}, db: opened.pg, router: router, log: cfg.Log}
 	}
 	var handler http.Handler = surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log,
 		triggers: explain, arrivals: arrivals, notify: notifier,
 		auth: authr, authOn: authOn, region: region, audit: recorder, cluster: opened.cluster, clusterDB: clusterDB}.handler()
 	if cfg.Cluster {
-		handler = withClusterRoute(handler, cluster.Handler(eng, clusterKey))
+		queries := clusterQueries(explainer{triggerConsumer: triggers, arrivals: arrivals}, notifier)
+		handler = withClusterRoute(handler, cluster.Handler(eng, clusterKey, queries))
 	}
 	s.http = &http.Server{
 		Handler:           handler,
