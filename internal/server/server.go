@@ -650,7 +650,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		clusterDB = opened.pg
 		explain = clusterPauses{explainer: explainer{triggerConsumer: triggers, arrivals: arrivals}, db: opened.pg, log: cfg.Log}
 	}
-	var handler http.Handler = surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log,
+	// On a node of a cluster, the router's watch has the updates of the
+	// executions other nodes run too, relayed by them.
+	var watch native.Watcher = eng
+	if router != nil {
+		watch = router
+	}
+	var handler http.Handler = surface{cfg: cfg, svc: svc, watch: watch, notReady: s.notReady, reg: reg, log: cfg.Log,
 		triggers: explain, arrivals: arrivals, notify: notifier,
 		auth: authr, authOn: authOn, region: region, audit: recorder, cluster: opened.cluster, clusterDB: clusterDB}.handler()
 	if cfg.Cluster {
