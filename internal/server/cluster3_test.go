@@ -42,8 +42,18 @@ func readPartitions(t *testing.T, addr string) partitionsView {
 // startNode starts a node of a cluster on the database dsn.
 func startNode(t *testing.T, dsn, name string) *Server {
 	t.Helper()
-	s, err := Start(context.Background(), Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), Store: dsn, Cluster: true,
-		NodeName: name, LeaseTimeout: 2 * time.Second, Log: slog.New(slog.DiscardHandler)})
+	return startNodeWith(t, dsn, name, nil)
+}
+
+// startNodeWith starts a node whose configuration mod changes (when set).
+func startNodeWith(t *testing.T, dsn, name string, mod func(*Config)) *Server {
+	t.Helper()
+	cfg := Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), Store: dsn, Cluster: true,
+		NodeName: name, LeaseTimeout: 2 * time.Second, Log: slog.New(slog.DiscardHandler)}
+	if mod != nil {
+		mod(&cfg)
+	}
+	s, err := Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,11 +223,18 @@ func waitExecution(t *testing.T, s *Server, arn, want string) {
 // stop when the test ends.
 func settledPair(t *testing.T) (byWorkflow func(name string) (owner, other *Server)) {
 	t.Helper()
+	return settledPairWith(t, nil)
+}
+
+// settledPairWith is settledPair with the nodes' configuration changed by
+// mod (when set).
+func settledPairWith(t *testing.T, mod func(*Config)) (byWorkflow func(name string) (owner, other *Server)) {
+	t.Helper()
 	dsn := pgtest.Start(t).NewDatabase(t)
 	names := []string{"node-a", "node-b"}
 	nodes := map[string]*Server{}
 	for _, name := range names {
-		n := startNode(t, dsn, name)
+		n := startNodeWith(t, dsn, name, mod)
 		t.Cleanup(func() { n.Shutdown(context.Background()) })
 		nodes[name] = n
 	}

@@ -170,6 +170,11 @@ type Config struct {
 	ExecutionRetention time.Duration
 	// Clock, when set, is retention's clock (tests); default the system's.
 	Clock clock.Clock
+
+	// streamRecheck, when set, is how often the native API's waits and
+	// event streams read the store again in case an update was missed
+	// (tests: a long one shows that only pushed updates arrive).
+	streamRecheck time.Duration
 }
 
 // HTTPConfig bounds and guards the HTTP surface; zero values take the
@@ -784,7 +789,7 @@ func (x surface) handler() http.Handler {
 // routes is the server's HTTP mux.
 func (x surface) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", native.Handler(x.svc, x.watch, x.log, native.Options{MaxStreams: x.cfg.HTTP.MaxStreams, Triggers: x.triggers}))
+	mux.Handle("/api/v1/", native.Handler(x.svc, x.watch, x.log, native.Options{MaxStreams: x.cfg.HTTP.MaxStreams, Triggers: x.triggers, Recheck: x.cfg.streamRecheck}))
 	if x.arrivals != nil {
 		// A bucket notification only wakes the checks of data arrival,
 		// which list the bucket themselves: any operator may send one.
