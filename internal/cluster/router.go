@@ -7,7 +7,8 @@
 // to the engine. The Router is the engine the service layer sees: a call
 // for an execution of a partition this node owns goes to its engine, any
 // other to the owner's, over the nodes' internal API (rpc.go),
-// authenticated with the cluster's key.
+// authenticated with the cluster's key. Its Watch is the live updates the
+// API streams: this node's, and those other nodes relay (watch.go).
 package cluster
 
 import (
