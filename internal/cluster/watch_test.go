@@ -388,3 +388,38 @@ func TestWatchStreamsAreSignedAndBounded(t *testing.T) {
 	closes(t, ch)
 	relaysStop(t, a.rt, b.h)
 }
+
+// A watch stream outlives its server's read and write timeouts (each line
+// has its own write deadline), as the servers of a cluster set them.
+func TestWatchStreamOutlivesTheServersTimeouts(t *testing.T) {
+	_, a, b := pair(t)
+	h := newHandler(b.eng, key)
+	h.beat = 20 * time.Millisecond
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ReadTimeout, srv.Config.WriteTimeout = 200*time.Millisecond, 200*time.Millisecond
+	srv.Start()
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make(chan engine.Update, 1)
+	ended := make(chan error, 1)
+	began := time.Now()
+	go func() {
+		ended <- a.rt.rpc.watch(ctx, srv.URL, "", time.Second, time.Second, func() {}, func(u engine.Update) { got <- u })
+	}()
+	eventually(t, "three times the server's timeouts to pass", func() bool {
+		select {
+		case err := <-ended:
+			t.Fatalf("the stream ended after %v: %v", time.Since(began), err)
+		default:
+		}
+		return time.Since(began) > 600*time.Millisecond
+	})
+	want := update(arnIn(b.eng.Owned().List()[0], "late"), workflow.StatusRunning, 2)
+	b.eng.publish(want)
+	if u := next(t, got); u != want {
+		t.Fatalf("got %+v, want %+v", u, want)
+	}
+	cancel()
+	<-ended
+}
