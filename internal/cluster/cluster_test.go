@@ -143,6 +143,8 @@ type fakeEngine struct {
 	// Start's request.
 	outcome engine.TaskOutcome
 	started engine.StartRequest
+	// watch has the watchers of its updates (watch_test.go).
+	watch fakeWatch
 }
 
 func (e *fakeEngine) owns(arn string) bool {
@@ -282,6 +284,7 @@ type node struct {
 	eng  *fakeEngine
 	man  *Manager
 	rt   *Router
+	h    *rpcHandler
 	srv  *httptest.Server
 }
 
@@ -291,7 +294,9 @@ func addNode(t *testing.T, w *world, name string) *node {
 	t.Helper()
 	eng := &fakeEngine{name: name, tasks: map[string]*store.Task{}}
 	n := &node{name: name, eng: eng}
-	n.srv = httptest.NewServer(Handler(eng, key, n.queries()))
+	n.h = newHandler(eng, key)
+	n.h.queries = n.queries()
+	n.srv = httptest.NewServer(n.h)
 	t.Cleanup(n.srv.Close)
 	n.rt = NewRouter(eng, w, name, key, quiet)
 	n.rt.MaxWait = 2 * time.Second

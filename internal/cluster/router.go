@@ -7,7 +7,8 @@
 // to the engine. The Router is the engine the service layer sees: a call
 // for an execution of a partition this node owns goes to its engine, any
 // other to the owner's, over the nodes' internal API (rpc.go),
-// authenticated with the cluster's key.
+// authenticated with the cluster's key. Its Watch is the live updates the
+// API streams: this node's, and those other nodes relay (watch.go).
 package cluster
 
 import (
@@ -17,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/batonhq/baton/internal/apierr"
@@ -49,6 +51,9 @@ type Engine interface {
 	ReleaseIdle(ctx context.Context, parts partition.Set) (partition.Set, error)
 	Owned() partition.Set
 	Busy() partition.Set
+	// Watch is engine.Engine's: the updates its commits make, from now
+	// until ctx ends (when the channel closes).
+	Watch(ctx context.Context, arn string) <-chan engine.Update
 }
 
 // Directory is what the cluster's store says of its nodes, partitions and
@@ -95,6 +100,13 @@ type Router struct {
 	wakeMu  sync.Mutex
 	wakers  map[string]map[chan struct{}]bool // activity ARN -> polls to wake
 	started time.Time
+
+	// The relays of other nodes' updates (watch.go).
+	relayCfg relayConfig
+	relays   atomic.Int64 // relays of one execution's updates, at most relayCfg.max
+	running  atomic.Int64 // goroutines of relays running, for the tests
+	allMu    sync.Mutex
+	all      *fanout // the relays of every execution's updates; nil while nobody watches them
 }
 
 // NewRouter returns the router of this node (self: its holder name in the
@@ -104,7 +116,7 @@ func NewRouter(eng Engine, dir Directory, self string, key []byte, log *slog.Log
 		log = slog.Default()
 	}
 	return &Router{eng: eng, dir: dir, self: self, rpc: newClient(key), log: log, MaxWait: 15 * time.Second,
-		wakers: map[string]map[chan struct{}]bool{}, started: time.Now()}
+		wakers: map[string]map[chan struct{}]bool{}, started: time.Now(), relayCfg: defaultRelay}
 }
 
 // owner is the address of the node owning p ("" when none, or this node),

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/batonhq/baton/internal/apierr"
@@ -19,7 +20,8 @@ import (
 )
 
 // The nodes' internal API: one route, POST Path, taking a request and
-// answering a reply, each call signed with the cluster's key (which only
+// answering a reply (or, for op "watch", a stream of updates: relay.go),
+// each call signed with the cluster's key (which only
 // the holders of the database's credentials can read; see sign.go). It is
 // mounted on the server's listener ahead of the public API's
 // authentication, and refuses any request without a well-formed signature
@@ -129,44 +131,66 @@ const maxRequestBytes = 64 << 20
 // engine only (a call is never forwarded twice), and answers their
 // queries (ask.go).
 func Handler(eng Engine, key []byte, queries Queries) http.Handler {
-	v := newVerifier(key)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			http.Error(w, "POST only", http.StatusMethodNotAllowed)
-			return
-		}
-		refuse := func(err error) {
-			http.Error(w, "this route is for the nodes of the cluster: "+err.Error(), http.StatusUnauthorized)
-		}
-		c, err := v.verify(r.Header.Get("Authorization"))
-		if err != nil {
-			refuse(err)
-			return
-		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBytes))
-		if err != nil {
-			http.Error(w, "reading the request: "+err.Error(), http.StatusBadRequest)
-			return
-		}
-		if err := c.body(body); err != nil {
-			refuse(err)
-			return
-		}
-		var req request
-		if err := json.Unmarshal(body, &req); err != nil {
-			http.Error(w, "reading the request: "+err.Error(), http.StatusBadRequest)
-			return
-		}
-		var out *reply
-		if req.Op == opQuery {
-			out = serveQuery(r.Context(), eng, queries, &req)
-		} else {
-			out = serve(r.Context(), eng, &req)
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(out)
-	})
+	h := newHandler(eng, key)
+	h.queries = queries
+	return h
+}
+
+// rpcHandler is Handler, with the bounds of its watch streams (relay.go).
+type rpcHandler struct {
+	eng     Engine
+	v       *verifier
+	queries Queries
+
+	beat, ownCheck time.Duration
+	watches        atomic.Int64 // watch streams being served
+	maxWatches     int64
+}
+
+func newHandler(eng Engine, key []byte) *rpcHandler {
+	return &rpcHandler{eng: eng, v: newVerifier(key), beat: watchBeat, ownCheck: watchOwnCheck, maxWatches: maxServedWatches}
+}
+
+func (h *rpcHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "POST only", http.StatusMethodNotAllowed)
+		return
+	}
+	refuse := func(err error) {
+		http.Error(w, "this route is for the nodes of the cluster: "+err.Error(), http.StatusUnauthorized)
+	}
+	c, err := h.v.verify(r.Header.Get("Authorization"))
+	if err != nil {
+		refuse(err)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBytes))
+	if err != nil {
+		http.Error(w, "reading the request: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if err := c.body(body); err != nil {
+		refuse(err)
+		return
+	}
+	var req request
+	if err := json.Unmarshal(body, &req); err != nil {
+		http.Error(w, "reading the request: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if req.Op == opWatch {
+		h.serveWatch(w, r, req.Arn)
+		return
+	}
+	var out *reply
+	if req.Op == opQuery {
+		out = serveQuery(r.Context(), h.eng, h.queries, &req)
+	} else {
+		out = serve(r.Context(), h.eng, &req)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(out)
 }
 
 // serve runs a forwarded call on eng.

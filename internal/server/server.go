@@ -170,6 +170,11 @@ type Config struct {
 	ExecutionRetention time.Duration
 	// Clock, when set, is retention's clock (tests); default the system's.
 	Clock clock.Clock
+
+	// streamRecheck, when set, is how often the native API's waits and
+	// event streams read the store again in case an update was missed
+	// (tests: a long one shows that only pushed updates arrive).
+	streamRecheck time.Duration
 }
 
 // HTTPConfig bounds and guards the HTTP surface; zero values take the
@@ -651,7 +656,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		clusterDB = opened.pg
 		explain = clusterPauses{explainer: explainer{triggerConsumer: triggers, arrivals: arrivals}, db: opened.pg, router: router, log: cfg.Log}
 	}
-	var handler http.Handler = surface{cfg: cfg, svc: svc, watch: eng, notReady: s.notReady, reg: reg, log: cfg.Log,
+	// On a node of a cluster, the router's watch has the updates of the
+	// executions other nodes run too, relayed by them.
+	var watch native.Watcher = eng
+	if router != nil {
+		watch = router
+	}
+	var handler http.Handler = surface{cfg: cfg, svc: svc, watch: watch, notReady: s.notReady, reg: reg, log: cfg.Log,
 		triggers: explain, arrivals: arrivals, notify: notifier,
 		auth: authr, authOn: authOn, region: region, audit: recorder, cluster: opened.cluster, clusterDB: clusterDB}.handler()
 	if cfg.Cluster {
@@ -780,7 +791,7 @@ func (x surface) handler() http.Handler {
 // routes is the server's HTTP mux.
 func (x surface) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", native.Handler(x.svc, x.watch, x.log, native.Options{MaxStreams: x.cfg.HTTP.MaxStreams, Triggers: x.triggers}))
+	mux.Handle("/api/v1/", native.Handler(x.svc, x.watch, x.log, native.Options{MaxStreams: x.cfg.HTTP.MaxStreams, Triggers: x.triggers, Recheck: x.cfg.streamRecheck}))
 	if x.arrivals != nil {
 		// A bucket notification only wakes the checks of data arrival,
 		// which list the bucket themselves: any operator may send one.

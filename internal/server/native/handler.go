@@ -61,6 +61,9 @@ type Options struct {
 	MaxStreams int
 	// Triggers explains workflows' triggers; nil: the route answers 404.
 	Triggers TriggerExplainer
+	// Recheck is how often waits and event streams read the store again
+	// in case an update was missed (default 5 s).
+	Recheck time.Duration
 }
 
 // TriggerExplainer explains what starts a workflow and what its triggers
@@ -88,8 +91,11 @@ func newHandler(svc *service.Service, w Watcher, log *slog.Logger, opts Options)
 	if opts.MaxStreams <= 0 {
 		opts.MaxStreams = DefaultMaxStreams
 	}
+	if opts.Recheck <= 0 {
+		opts.Recheck = 5 * time.Second
+	}
 	h := &handler{svc: svc, w: w, log: log, mux: http.NewServeMux(), triggers: opts.Triggers,
-		heartbeat: 15 * time.Second, recheck: 5 * time.Second, maxPoll: service.ActivityPollTimeout,
+		heartbeat: 15 * time.Second, recheck: opts.Recheck, maxPoll: service.ActivityPollTimeout,
 		bodyLimit: bodyLimit(svc.Config().MaxPayloadBytes), maxStreams: int64(opts.MaxStreams)}
 	h.routes()
 	return h
