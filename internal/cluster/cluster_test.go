@@ -145,6 +145,23 @@ type fakeEngine struct {
 	started engine.StartRequest
 	// watch has the watchers of its updates (watch_test.go).
 	watch fakeWatch
+	// express are the tokens of the Express executions it runs, by
+	// token: those starting "express-" are known to it only if listed.
+	express map[string]string
+}
+
+// expressToken answers as the engine does for a token the store does not
+// hold: TaskTimedOut unless its memory holds it (tokens_test.go).
+func (e *fakeEngine) expressToken(token string) (string, error) {
+	if !strings.HasPrefix(token, "express-") {
+		return "", nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if arn, ok := e.express[token]; ok {
+		return arn, nil
+	}
+	return "", apierr.New(apierr.TaskTimedOut, "Task Timed Out")
 }
 
 func (e *fakeEngine) owns(arn string) bool {
@@ -196,6 +213,9 @@ func (e *fakeEngine) RetryFrom(_ context.Context, arn, step string) (*store.Exec
 	return &store.Execution{Arn: arn}, nil
 }
 func (e *fakeEngine) SendTaskSuccess(_ context.Context, token, output string) error {
+	if _, err := e.expressToken(token); err != nil {
+		return err
+	}
 	e.record("success " + token + " " + output)
 	return nil
 }
@@ -204,10 +224,16 @@ func (e *fakeEngine) SendTaskFailure(_ context.Context, token, errName, cause st
 	return nil
 }
 func (e *fakeEngine) SendTaskHeartbeat(_ context.Context, token string) error {
+	if _, err := e.expressToken(token); err != nil {
+		return err
+	}
 	e.record("heartbeat " + token)
 	return nil
 }
-func (e *fakeEngine) TokenExecution(context.Context, string) (string, error) {
+func (e *fakeEngine) TokenExecution(_ context.Context, token string) (string, error) {
+	if arn, err := e.expressToken(token); arn != "" || err != nil {
+		return arn, err
+	}
 	return "", apierr.New(apierr.InvalidToken, "Invalid Token")
 }
 func (e *fakeEngine) GetActivityTask(ctx context.Context, _, _ string) (*store.Task, error) {

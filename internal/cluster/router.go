@@ -92,6 +92,10 @@ type Router struct {
 	// node owns (during a takeover) before it is answered 503.
 	MaxWait time.Duration
 
+	// tokens remembers which node runs the tasks of tokens only its
+	// memory holds (tokens.go).
+	tokens tokenCache
+
 	mu      sync.Mutex
 	owners  [partition.Count]string // address of each partition's owner ("": none, or this node)
 	readAt  time.Time
@@ -299,8 +303,8 @@ func (r *Router) RetryFrom(ctx context.Context, arn, step string) (x *store.Exec
 }
 
 // TokenExecution implements service.Engine: the execution of a token's
-// open task, from the store (any node can read it), or from this node's
-// engine for the tokens of its Express executions.
+// open task, from the store (any node can read it), or from the engine of
+// the node running it for the tokens of Express executions (tokens.go).
 func (r *Router) TokenExecution(ctx context.Context, token string) (string, error) {
 	if t, err := r.dir.GetTask(ctx, token); err == nil {
 		return t.ExecutionArn, nil
@@ -309,28 +313,16 @@ func (r *Router) TokenExecution(ctx context.Context, token string) (string, erro
 	if engine.IsNotOwner(err) && arn != "" {
 		return arn, nil
 	}
-	return arn, err
-}
-
-// byToken routes a call on a task token: to the owner of its execution,
-// or to this node's engine when the store does not know the token (an
-// Express execution's task, or a token that is no longer open: the engine
-// says which).
-func (r *Router) byToken(ctx context.Context, token string, local func() error, forward func(addr string) error) error {
-	t, err := r.dir.GetTask(ctx, token)
-	if err != nil {
-		if !errors.Is(err, store.ErrNotFound) {
-			return apierr.StoreFault(err)
-		}
-		return local()
+	if unknownToken(err) {
+		return r.tokenExecutionElsewhere(ctx, token, err)
 	}
-	return r.route(ctx, t.ExecutionArn, local, forward)
+	return arn, err
 }
 
 // SendTaskSuccess implements service.Engine.
 func (r *Router) SendTaskSuccess(ctx context.Context, token, output string) error {
 	return r.byToken(ctx, token, func() error { return r.eng.SendTaskSuccess(ctx, token, output) },
-		func(addr string) error {
+		func(ctx context.Context, addr string) error {
 			_, err := r.rpc.call(ctx, addr, &request{Op: opTaskSuccess, Token: token, Output: output})
 			return err
 		})
@@ -339,7 +331,7 @@ func (r *Router) SendTaskSuccess(ctx context.Context, token, output string) erro
 // SendTaskFailure implements service.Engine.
 func (r *Router) SendTaskFailure(ctx context.Context, token, errName, cause string) error {
 	return r.byToken(ctx, token, func() error { return r.eng.SendTaskFailure(ctx, token, errName, cause) },
-		func(addr string) error {
+		func(ctx context.Context, addr string) error {
 			_, err := r.rpc.call(ctx, addr, &request{Op: opTaskFailure, Token: token, Error: errName, Cause: cause})
 			return err
 		})
@@ -348,7 +340,7 @@ func (r *Router) SendTaskFailure(ctx context.Context, token, errName, cause stri
 // SendTaskHeartbeat implements service.Engine.
 func (r *Router) SendTaskHeartbeat(ctx context.Context, token string) error {
 	return r.byToken(ctx, token, func() error { return r.eng.SendTaskHeartbeat(ctx, token) },
-		func(addr string) error {
+		func(ctx context.Context, addr string) error {
 			_, err := r.rpc.call(ctx, addr, &request{Op: opTaskHeartbeat, Token: token})
 			return err
 		})
@@ -358,7 +350,7 @@ func (r *Router) SendTaskHeartbeat(ctx context.Context, token string) error {
 // its parent's task.
 func (r *Router) DeliverResult(ctx context.Context, token string, outcome engine.TaskOutcome) error {
 	return r.byToken(ctx, token, func() error { return r.eng.DeliverResult(ctx, token, outcome) },
-		func(addr string) error {
+		func(ctx context.Context, addr string) error {
 			_, err := r.rpc.call(ctx, addr, &request{Op: opDeliver, Token: token, Outcome: wireOutcome(outcome)})
 			return err
 		})

@@ -107,6 +107,9 @@ const (
 	opDeliver       = "deliver"
 	opClaim         = "claim"
 	opQuery         = "query"
+	// opTokenExecution asks which execution a token's open task is of,
+	// for a token only the memory of the node running it holds.
+	opTokenExecution = "tokenExecution"
 )
 
 // reply is a forwarded call's answer.
@@ -114,6 +117,7 @@ type reply struct {
 	Execution *store.Execution `json:"execution,omitempty"`
 	Task      *store.Task      `json:"task,omitempty"`
 	Answer    json.RawMessage  `json:"answer,omitempty"` // a query's
+	Arn       string           `json:"arn,omitempty"`    // opTokenExecution's
 	Err       *replyError      `json:"err,omitempty"`
 }
 
@@ -237,6 +241,8 @@ func serve(ctx context.Context, eng Engine, req *request) *reply {
 		}
 	case opClaim:
 		out.Task, err = eng.ClaimActivityTask(ctx, req.Token, req.Worker)
+	case opTokenExecution:
+		out.Arn, err = eng.TokenExecution(ctx, req.Token)
 	default:
 		err = apierr.New(apierr.ValidationException, "unknown operation %q", req.Op)
 	}

@@ -1,0 +1,62 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/batonhq/baton/internal/apierr"
+)
+
+// TestExpressTokenOnAnyNode: the token of an Express execution's task,
+// which only the memory of the node running it holds, works on any node:
+// its execution is found and its result and heartbeats reach that node,
+// asking every node only once; a token no node knows stays TaskTimedOut.
+func TestExpressTokenOnAnyNode(t *testing.T) {
+	w := newWorld()
+	a, b, c := addNode(t, w, "a"), addNode(t, w, "b"), addNode(t, w, "c")
+	settle(t, a, b, c)
+	const arn = "arn:aws:states:us-east-1:123456789012:express:fast:run-1"
+	c.eng.mu.Lock()
+	c.eng.express = map[string]string{"express-1": arn}
+	c.eng.mu.Unlock()
+	ctx := context.Background()
+
+	if got, err := a.rt.TokenExecution(ctx, "express-1"); err != nil || got != arn {
+		t.Fatalf("TokenExecution on another node: %q, %v", got, err)
+	}
+	if err := a.rt.SendTaskHeartbeat(ctx, "express-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.rt.SendTaskSuccess(ctx, "express-1", `"done"`); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(c.eng.calls, b.eng.calls, a.eng.calls); got != `[heartbeat express-1 success express-1 "done"] [] []` {
+		t.Fatalf("calls of c, b, a: %s", got)
+	}
+	if got := a.rt.tokens.get("express-1"); got != c.srv.URL {
+		t.Fatalf("remembered node %q, want c's", got)
+	}
+
+	// Gone from c's memory (the task ended): TaskTimedOut, as on one node.
+	c.eng.mu.Lock()
+	delete(c.eng.express, "express-1")
+	c.eng.mu.Unlock()
+	for _, call := range []func() error{
+		func() error { _, err := a.rt.TokenExecution(ctx, "express-1"); return err },
+		func() error { return a.rt.SendTaskSuccess(ctx, "express-1", `"late"`) },
+		func() error { _, err := b.rt.TokenExecution(ctx, "express-2"); return err },
+	} {
+		var ae *apierr.Error
+		if err := call(); !errors.As(err, &ae) || ae.Code != apierr.TaskTimedOut {
+			t.Fatalf("a token no node knows: %v, want TaskTimedOut", err)
+		}
+	}
+	// A node that does not answer is not waited for past the bound.
+	c.srv.Close()
+	var ae *apierr.Error
+	if err := b.rt.SendTaskHeartbeat(ctx, "express-3"); !errors.As(err, &ae) || ae.Code != apierr.TaskTimedOut {
+		t.Fatalf("with a node down: %v, want TaskTimedOut", err)
+	}
+}
