@@ -79,12 +79,29 @@ func (r *Router) AskAll(ctx context.Context, query string, args any) (answers ma
 	if err != nil {
 		return nil, nil, err
 	}
-	nodes, err := r.dir.Nodes(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
 	answers = map[string]json.RawMessage{}
 	var mu sync.Mutex
+	err = r.eachOther(ctx, func(ctx context.Context, n Node) {
+		rep, err := r.rpc.do(ctx, n.Addr, &request{Op: opQuery, Query: query, Args: b})
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			missed = append(missed, fmt.Sprintf("%s (%v)", n.Holder, err))
+			return
+		}
+		answers[n.Holder] = rep.Answer
+	})
+	sort.Strings(missed)
+	return answers, missed, err
+}
+
+// eachOther calls fn for every other live node at once, each with
+// askAllTimeout to answer, and returns when all have returned.
+func (r *Router) eachOther(ctx context.Context, fn func(ctx context.Context, n Node)) error {
+	nodes, err := r.dir.Nodes(ctx)
+	if err != nil {
+		return err
+	}
 	var wg sync.WaitGroup
 	for _, n := range nodes {
 		if n.Holder == r.self || n.Addr == "" {
@@ -93,17 +110,9 @@ func (r *Router) AskAll(ctx context.Context, query string, args any) (answers ma
 		wg.Go(func() {
 			cctx, cancel := context.WithTimeout(ctx, askAllTimeout)
 			defer cancel()
-			rep, err := r.rpc.do(cctx, n.Addr, &request{Op: opQuery, Query: query, Args: b})
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				missed = append(missed, fmt.Sprintf("%s (%v)", n.Holder, err))
-				return
-			}
-			answers[n.Holder] = rep.Answer
+			fn(cctx, n)
 		})
 	}
 	wg.Wait()
-	sort.Strings(missed)
-	return answers, missed, nil
+	return nil
 }

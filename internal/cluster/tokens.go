@@ -90,36 +90,26 @@ func (r *Router) elsewhere(ctx context.Context, token string, notFound error, ca
 		}
 		r.tokens.forget(token)
 	}
-	nodes, err := r.dir.Nodes(ctx)
+	var mu sync.Mutex
+	var answer error
+	found := false
+	err := r.eachOther(ctx, func(ctx context.Context, n Node) {
+		err := call(ctx, n.Addr)
+		if notHere(err) {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if !found || err == nil {
+			found, answer = true, err
+		}
+		if err == nil {
+			r.tokens.put(token, n.Addr)
+		}
+	})
 	if err != nil {
 		return apierr.StoreFault(err)
 	}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	var answer error
-	found := false
-	for _, n := range nodes {
-		if n.Holder == r.self || n.Addr == "" {
-			continue
-		}
-		wg.Go(func() {
-			cctx, cancel := context.WithTimeout(ctx, askAllTimeout)
-			defer cancel()
-			err := call(cctx, n.Addr)
-			if notHere(err) {
-				return
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			if !found || err == nil {
-				found, answer = true, err
-			}
-			if err == nil {
-				r.tokens.put(token, n.Addr)
-			}
-		})
-	}
-	wg.Wait()
 	if !found {
 		return notFound
 	}
