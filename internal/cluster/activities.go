@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"math/rand/v2"
 	"time"
 
 	"github.com/batonhq/baton/internal/partition"
@@ -17,9 +18,15 @@ import (
 // ARN), or recheckActivities passes.
 func (r *Router) GetActivityTask(ctx context.Context, activityArn, worker string) (*store.Task, error) {
 	soon := claimAgainFirst
+	var polledAt time.Time
 	for {
 		wake := r.subscribe(activityArn)
 		t, missed, err := r.claimElsewhere(ctx, activityArn, worker)
+		if t == nil && err == nil && time.Since(polledAt) >= recheckActivities {
+			// The tasks no store notification tells of: Express runs'.
+			polledAt = time.Now()
+			t = r.pollElsewhere(ctx, activityArn, worker)
+		}
 		if t != nil || err != nil {
 			r.unsubscribe(activityArn, wake)
 			return t, err
@@ -110,6 +117,46 @@ func (r *Router) claimElsewhere(ctx context.Context, activityArn, worker string)
 	}
 	return nil, missed, nil
 }
+
+// pollElsewhere asks the other nodes, one after another, for a task of
+// the activity that their engine holds: an Express run's task, which the
+// store does not hold (an Express run is stored once it ends), so that a
+// worker polling any node gets it, at once when it polls and else within
+// recheckActivities. A node hands one out at once or answers none; one
+// after another, so that a poll gets one task at most. As with a claim,
+// the answer is awaited even if the poll ends meanwhile.
+func (r *Router) pollElsewhere(ctx context.Context, activityArn, worker string) *store.Task {
+	nodes, err := r.dir.Nodes(ctx)
+	if err != nil {
+		r.log.Warn("reading the cluster's nodes", "err", err)
+		return nil
+	}
+	rand.Shuffle(len(nodes), func(i, j int) { nodes[i], nodes[j] = nodes[j], nodes[i] }) // no node always asked first
+	for _, n := range nodes {
+		if n.Holder == r.self || n.Addr == "" {
+			continue
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), claimTimeout)
+		rep, err := r.rpc.do(cctx, n.Addr, &request{Op: opPollNow, Arn: activityArn, Worker: worker})
+		cancel()
+		if err != nil {
+			r.log.Debug("asking a node for an activity task", "node", n.Holder, "err", err)
+			continue
+		}
+		if rep.Task != nil {
+			return rep.Task
+		}
+	}
+	return nil
+}
+
+// pollNowWait is how long a node's engine is given to hand out a task it
+// holds to another node's poll (pollElsewhere): the time for its loop to
+// take the poll, never a wait for a task to come.
+const pollNowWait = 50 * time.Millisecond
 
 // Wake tells the polls of an activity that a task of it was queued
 // somewhere in the cluster (the store's notification); "" wakes the polls

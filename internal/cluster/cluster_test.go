@@ -148,6 +148,9 @@ type fakeEngine struct {
 	// express are the tokens of the Express executions it runs, by
 	// token: those starting "express-" are known to it only if listed.
 	express map[string]string
+	// held are tasks its engine holds by activity, handed out at once to
+	// a poll (an Express run's tasks).
+	held map[string][]*store.Task
 }
 
 // expressToken answers as the engine does for a token the store does not
@@ -236,7 +239,17 @@ func (e *fakeEngine) TokenExecution(_ context.Context, token string) (string, er
 	}
 	return "", apierr.New(apierr.InvalidToken, "Invalid Token")
 }
-func (e *fakeEngine) GetActivityTask(ctx context.Context, _, _ string) (*store.Task, error) {
+func (e *fakeEngine) GetActivityTask(ctx context.Context, activityArn, worker string) (*store.Task, error) {
+	e.mu.Lock()
+	if q := e.held[activityArn]; len(q) > 0 {
+		t := *q[0]
+		e.held[activityArn] = q[1:]
+		e.calls = append(e.calls, "handed "+t.Token+" "+worker)
+		e.mu.Unlock()
+		t.State, t.WorkerName = store.TaskStarted, worker
+		return &t, nil
+	}
+	e.mu.Unlock()
 	<-ctx.Done()
 	return nil, nil
 }

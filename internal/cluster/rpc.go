@@ -110,6 +110,9 @@ const (
 	// opTokenExecution asks which execution a token's open task is of,
 	// for a token only the memory of the node running it holds.
 	opTokenExecution = "tokenExecution"
+	// opPollNow hands out a task of an activity that the engine holds,
+	// if any, at once (activities.go: pollElsewhere).
+	opPollNow = "pollNow"
 )
 
 // reply is a forwarded call's answer.
@@ -243,6 +246,10 @@ func serve(ctx context.Context, eng Engine, req *request) *reply {
 		out.Task, err = eng.ClaimActivityTask(ctx, req.Token, req.Worker)
 	case opTokenExecution:
 		out.Arn, err = eng.TokenExecution(ctx, req.Token)
+	case opPollNow:
+		pctx, cancel := context.WithTimeout(ctx, pollNowWait)
+		out.Task, err = eng.GetActivityTask(pctx, req.Arn, req.Worker)
+		cancel()
 	default:
 		err = apierr.New(apierr.ValidationException, "unknown operation %q", req.Op)
 	}

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/batonhq/baton/internal/apierr"
+	"github.com/batonhq/baton/internal/store"
 )
 
 // TestExpressTokenOnAnyNode: the token of an Express execution's task,
@@ -58,5 +60,36 @@ func TestExpressTokenOnAnyNode(t *testing.T) {
 	var ae *apierr.Error
 	if err := b.rt.SendTaskHeartbeat(ctx, "express-3"); !errors.As(err, &ae) || ae.Code != apierr.TaskTimedOut {
 		t.Fatalf("with a node down: %v, want TaskTimedOut", err)
+	}
+}
+
+// TestActivityTaskHeldByAnotherNode: a poll on any node gets an activity
+// task that another node's engine holds and the store does not (an
+// Express run's), once: two nodes holding one each hand out one per poll.
+func TestActivityTaskHeldByAnotherNode(t *testing.T) {
+	w := newWorld()
+	a, b, c := addNode(t, w, "a"), addNode(t, w, "b"), addNode(t, w, "c")
+	settle(t, a, b, c)
+	const act = "arn:aws:states:us-east-1:123456789012:activity:resize"
+	for i, n := range []*node{b, c} {
+		n.eng.mu.Lock()
+		n.eng.held = map[string][]*store.Task{act: {{Token: fmt.Sprint("express-", i), ActivityArn: act, State: store.TaskQueued}}}
+		n.eng.mu.Unlock()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	got := map[string]bool{}
+	for range 2 {
+		task, err := a.rt.GetActivityTask(ctx, act, "w")
+		if err != nil || task == nil || task.WorkerName != "w" || task.State != store.TaskStarted {
+			t.Fatalf("poll on a: %+v, %v", task, err)
+		}
+		got[task.Token] = true
+	}
+	if !got["express-0"] || !got["express-1"] {
+		t.Fatalf("tasks handed out: %v", got)
+	}
+	if calls := fmt.Sprint(b.eng.calls, c.eng.calls); calls != "[handed express-0 w] [handed express-1 w]" {
+		t.Fatalf("calls of b and c: %s", calls)
 	}
 }

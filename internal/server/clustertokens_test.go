@@ -10,11 +10,12 @@ import (
 	"github.com/batonhq/baton/internal/service"
 )
 
-// TestClusterExpressTokenOnAnyNode: an Express pipeline's run is on the
-// node that started it and its activity step's token lives in that node's
-// memory only; the worker's heartbeat and result sent through another
-// node reach it, and the synchronous start answers with the result.
-func TestClusterExpressTokenOnAnyNode(t *testing.T) {
+// TestClusterExpressActivityOnAnyNode: an Express pipeline's run is on the
+// node that started it, and its activity step's task and token live in
+// that node's memory only; a worker polling another node gets the task,
+// its heartbeat and result sent through that node reach the run, and the
+// synchronous start answers with the result.
+func TestClusterExpressActivityOnAnyNode(t *testing.T) {
 	runner, other := settledPair(t)("fast")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -41,7 +42,7 @@ func TestClusterExpressTokenOnAnyNode(t *testing.T) {
 		out, err := runner.Service().StartSyncExecution(ctx, &service.StartSyncExecutionInput{StateMachineArn: dep.StateMachineArn, Input: `{"w":640}`})
 		done <- result{out, err}
 	}()
-	task, err := runner.Service().GetActivityTask(ctx, &service.GetActivityTaskInput{ActivityArn: act.ActivityArn, WorkerName: "w"})
+	task, err := other.Service().GetActivityTask(ctx, &service.GetActivityTaskInput{ActivityArn: act.ActivityArn, WorkerName: "w"})
 	if err != nil || task.TaskToken == "" {
 		t.Fatalf("the activity's task: %+v, %v", task, err)
 	}
