@@ -153,11 +153,6 @@ func (r *Router) pollElsewhere(ctx context.Context, activityArn, worker string) 
 	return nil
 }
 
-// pollNowWait is how long a node's engine is given to hand out a task it
-// holds to another node's poll (pollElsewhere): the time for its loop to
-// take the poll, never a wait for a task to come.
-const pollNowWait = 50 * time.Millisecond
-
 // Wake tells the polls of an activity that a task of it was queued
 // somewhere in the cluster (the store's notification); "" wakes the polls
 // of every activity (notifications may have been missed).

@@ -240,18 +240,24 @@ func (e *fakeEngine) TokenExecution(_ context.Context, token string) (string, er
 	return "", apierr.New(apierr.InvalidToken, "Invalid Token")
 }
 func (e *fakeEngine) GetActivityTask(ctx context.Context, activityArn, worker string) (*store.Task, error) {
-	e.mu.Lock()
-	if q := e.held[activityArn]; len(q) > 0 {
-		t := *q[0]
-		e.held[activityArn] = q[1:]
-		e.calls = append(e.calls, "handed "+t.Token+" "+worker)
-		e.mu.Unlock()
-		t.State, t.WorkerName = store.TaskStarted, worker
-		return &t, nil
+	if t, _ := e.TakeActivityTask(ctx, activityArn, worker); t != nil {
+		return t, nil
 	}
-	e.mu.Unlock()
 	<-ctx.Done()
 	return nil, nil
+}
+func (e *fakeEngine) TakeActivityTask(_ context.Context, activityArn, worker string) (*store.Task, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	q := e.held[activityArn]
+	if len(q) == 0 {
+		return nil, nil
+	}
+	t := *q[0]
+	e.held[activityArn] = q[1:]
+	e.calls = append(e.calls, "handed "+t.Token+" "+worker)
+	t.State, t.WorkerName = store.TaskStarted, worker
+	return &t, nil
 }
 func (e *fakeEngine) RunTestTask(context.Context, workflow.RunTask) engine.TaskOutcome {
 	return engine.TaskOutcome{}

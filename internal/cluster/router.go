@@ -41,6 +41,9 @@ type Engine interface {
 	SendTaskHeartbeat(ctx context.Context, token string) error
 	TokenExecution(ctx context.Context, token string) (string, error)
 	GetActivityTask(ctx context.Context, activityArn, workerName string) (*store.Task, error)
+	// TakeActivityTask hands out a task of the activity the engine holds
+	// now, or nil at once.
+	TakeActivityTask(ctx context.Context, activityArn, workerName string) (*store.Task, error)
 	RunTestTask(ctx context.Context, t workflow.RunTask) engine.TaskOutcome
 	DeliverResult(ctx context.Context, token string, outcome engine.TaskOutcome) error
 	ClaimActivityTask(ctx context.Context, token, worker string) (*store.Task, error)

@@ -247,9 +247,7 @@ func serve(ctx context.Context, eng Engine, req *request) *reply {
 	case opTokenExecution:
 		out.Arn, err = eng.TokenExecution(ctx, req.Token)
 	case opPollNow:
-		pctx, cancel := context.WithTimeout(ctx, pollNowWait)
-		out.Task, err = eng.GetActivityTask(pctx, req.Arn, req.Worker)
-		cancel()
+		out.Task, err = eng.TakeActivityTask(ctx, req.Arn, req.Worker)
 	default:
 		err = apierr.New(apierr.ValidationException, "unknown operation %q", req.Op)
 	}

@@ -28,6 +28,7 @@ type waiter struct {
 	assigned bool             // a task is being claimed for it
 	gone     bool             // the caller withdrew while a claim was in progress
 	only     bool             // it claims one task (ClaimActivityTask): no other instead
+	now      bool             // it takes a task queued now, or none (TakeActivityTask)
 }
 
 type pollIn struct{ w *waiter }
@@ -99,6 +100,10 @@ func (e *Engine) handlePoll(w *waiter) {
 		e.claim(w, a)
 		return
 	}
+	if w.now {
+		w.ch <- nil
+		return
+	}
 	q.waiters = append(q.waiters, w)
 }
 
@@ -161,7 +166,17 @@ func (e *Engine) claim(w *waiter, a *activityEntry) {
 // GetActivityTask waits for a task of an activity until ctx ends and hands
 // it to the worker; nil when none came.
 func (e *Engine) GetActivityTask(ctx context.Context, activityArn, workerName string) (*store.Task, error) {
-	w := &waiter{activity: activityArn, worker: workerName, ch: make(chan *store.Task, 2)}
+	return e.poll(ctx, &waiter{activity: activityArn, worker: workerName, ch: make(chan *store.Task, 2)})
+}
+
+// TakeActivityTask hands a task of an activity queued here now to the
+// worker, or answers nil at once: a node of a cluster asks it for a worker
+// polling another node (an Express run's tasks are in this engine only).
+func (e *Engine) TakeActivityTask(ctx context.Context, activityArn, workerName string) (*store.Task, error) {
+	return e.poll(ctx, &waiter{activity: activityArn, worker: workerName, ch: make(chan *store.Task, 2), now: true})
+}
+
+func (e *Engine) poll(ctx context.Context, w *waiter) (*store.Task, error) {
 	if err := e.send(ctx, &pollIn{w: w}); err != nil {
 		if ctx.Err() != nil {
 			return nil, nil

@@ -250,6 +250,39 @@ func TestExpressActivity(t *testing.T) {
 	}
 }
 
+// TestTakeActivityTask: TakeActivityTask hands out a task queued now, and
+// answers nil at once when none is, without staying in the queue of
+// waiting polls (a task queued after it goes to the next poll).
+func TestTakeActivityTask(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	act := "arn:aws:states:us-east-1:123456789012:activity:fast"
+	if task, err := w.eng.TakeActivityTask(ctx, act, "w"); task != nil || err != nil {
+		t.Fatalf("with nothing queued: %+v, %v", task, err)
+	}
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + act + `","End":true}}}`
+	ex := w.start("take", def, `{"n":1}`)
+	var task *store.Task
+	w.until("the task to be queued", func() bool {
+		var err error
+		task, err = w.eng.TakeActivityTask(ctx, act, "w")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return task != nil
+	})
+	if task.WorkerName != "w" || task.State != store.TaskStarted || task.ExecutionArn != ex.Arn {
+		t.Fatalf("taken: %+v", task)
+	}
+	if again, err := w.eng.TakeActivityTask(ctx, act, "w2"); again != nil || err != nil {
+		t.Fatalf("taken twice: %+v, %v", again, err)
+	}
+	if err := w.eng.SendTaskSuccess(ctx, task.Token, `{"done":true}`); err != nil {
+		t.Fatal(err)
+	}
+	w.wait(ex.Arn, "SUCCEEDED")
+}
+
 // An Express execution with an activity task that exceeds the Express
 // limit times out; the worker's late result is refused.
 func TestExpressActivityTimesOut(t *testing.T) {
