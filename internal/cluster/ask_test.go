@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/batonhq/baton/internal/apierr"
 	"github.com/batonhq/baton/internal/partition"
@@ -86,5 +87,47 @@ func TestAskAll(t *testing.T) {
 	}
 	if len(missed) != 1 || !strings.HasPrefix(missed[0], "c (") {
 		t.Fatalf("missed %q", missed)
+	}
+}
+
+// TestAskAllDoesNotWaitForAStalledNode: a node that takes the call and
+// never answers is named among the missed once askAllTimeout has passed,
+// with the other nodes' answers (a refused connection, as in TestAskAll,
+// is missed at once, bound or not).
+func TestAskAllDoesNotWaitForAStalledNode(t *testing.T) {
+	w := newWorld()
+	a, _ := addNode(t, w, "a"), addNode(t, w, "b")
+	srv, calls := hostile(t, "stall")
+	w.mu.Lock()
+	w.addr["ghost"] = srv.URL
+	w.mu.Unlock()
+	type result struct {
+		answers map[string]json.RawMessage
+		missed  []string
+		err     error
+	}
+	done := make(chan result, 1)
+	began := time.Now()
+	go func() {
+		answers, missed, err := a.rt.AskAll(context.Background(), "who", "all")
+		done <- result{answers, missed, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(askAllTimeout + 10*time.Second):
+		t.Fatalf("AskAll still waits for the stalled node after %v", time.Since(began))
+	}
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if calls.Load() != 1 {
+		t.Fatalf("the stalled node was called %d times, want 1", calls.Load())
+	}
+	if len(r.answers) != 1 || string(r.answers["b"]) != `"b  \"all\""` {
+		t.Fatalf("answers %q", r.answers)
+	}
+	if len(r.missed) != 1 || !strings.HasPrefix(r.missed[0], "ghost (") {
+		t.Fatalf("missed %q", r.missed)
 	}
 }

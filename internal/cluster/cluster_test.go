@@ -341,7 +341,9 @@ func addNode(t *testing.T, w *world, name string) *node {
 	n := &node{name: name, eng: eng}
 	n.h = newHandler(eng, key)
 	n.h.queries = n.queries()
-	n.srv = httptest.NewServer(n.h)
+	n.srv = httptest.NewUnstartedServer(n.h)
+	n.h.self = "http://" + n.srv.Listener.Addr().String() // n.srv.URL once started
+	n.srv.Start()
 	t.Cleanup(n.srv.Close)
 	n.rt = NewRouter(eng, w, name, key, quiet)
 	n.rt.MaxWait = 2 * time.Second

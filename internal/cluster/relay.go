@@ -179,7 +179,7 @@ var errStreamEnded = errors.New("the watch stream ended")
 // even a heartbeat, came for idle. It has no deadline of its own: the
 // connection and the stream's first line must come within connect.
 func (c *client) watch(ctx context.Context, addr, arn string, connect, idle time.Duration, up func(), each func(engine.Update)) error {
-	body, err := json.Marshal(&request{Op: opWatch, Arn: arn})
+	body, err := json.Marshal(&request{Op: opWatch, Arn: arn, To: strings.TrimRight(addr, "/")})
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,12 @@ const Path = "/internal/cluster/v1/call"
 
 // request is one forwarded engine call.
 type request struct {
-	Op          string               `json:"op"`
+	Op string `json:"op"`
+	// To is the base URL of the node the call is sent to (its advertise
+	// URL), signed with the rest: a call seen on the network cannot be
+	// sent to another node, which would not know its nonce. A node of an
+	// older version sends none, which is taken.
+	To          string               `json:"to,omitempty"`
 	Arn         string               `json:"arn,omitempty"`
 	Start       *engine.StartRequest `json:"start,omitempty"`
 	ParentToken string               `json:"parentToken,omitempty"`
@@ -137,9 +142,9 @@ const maxRequestBytes = 64 << 20
 // Handler serves the internal API for the other nodes, on this node's
 // engine only (a call is never forwarded twice), and answers their
 // queries (ask.go).
-func Handler(eng Engine, key []byte, queries Queries) http.Handler {
+func Handler(eng Engine, key []byte, self string, queries Queries) http.Handler {
 	h := newHandler(eng, key)
-	h.queries = queries
+	h.self, h.queries = strings.TrimRight(self, "/"), queries
 	return h
 }
 
@@ -147,6 +152,7 @@ func Handler(eng Engine, key []byte, queries Queries) http.Handler {
 type rpcHandler struct {
 	eng     Engine
 	v       *verifier
+	self    string // this node's advertise URL: the To of its calls ("": not checked)
 	queries Queries
 
 	beat, ownCheck time.Duration
@@ -184,6 +190,10 @@ func (h *rpcHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var req request
 	if err := json.Unmarshal(body, &req); err != nil {
 		http.Error(w, "reading the request: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if req.To != "" && h.self != "" && req.To != h.self {
+		refuse(errOtherNode)
 		return
 	}
 	if req.Op == opWatch {
@@ -328,7 +338,9 @@ func (c *client) claim(ctx context.Context, addr, token, worker string) (*store.
 }
 
 func (c *client) do(ctx context.Context, addr string, req *request) (*reply, error) {
-	body, err := json.Marshal(req)
+	to := *req
+	to.To = strings.TrimRight(addr, "/")
+	body, err := json.Marshal(&to)
 	if err != nil {
 		return nil, err
 	}

@@ -17,8 +17,10 @@ import (
 // cluster's key) of the three. A receiving node checks the HMAC before it
 // reads the body (a caller without the key cannot make it read one), then
 // the body against its digest; it takes a call only within signedWindow
-// of its time and only once per nonce, so that a call seen on the network
-// (plain HTTP between nodes) can neither be altered nor sent again.
+// of its time and only once per nonce, and only when the body names it
+// as the node the call is for (request.To: each node knows only its own
+// nonces), so that a call seen on the network (plain HTTP between nodes)
+// can neither be altered nor sent again, to it or to another node.
 
 // signScheme starts the header's value.
 const signScheme = "Baton-Cluster-Sig "
@@ -55,12 +57,13 @@ func signature(key []byte, ts, nonce, digest string) string {
 
 // Why a call is refused.
 var (
-	errUnsigned = errors.New("the cluster key's signature is missing or malformed")
-	errBadSig   = errors.New("the signature does not match the cluster key")
-	errBadBody  = errors.New("the body does not match its signed digest")
-	errStale    = errors.New("the call's time is more than a minute from this node's clock (check the nodes' clocks)")
-	errReplayed = errors.New("the call was received already")
-	errNonces   = errors.New("too many calls in the last minutes to check for repeats; retry")
+	errUnsigned  = errors.New("the cluster key's signature is missing or malformed")
+	errBadSig    = errors.New("the signature does not match the cluster key")
+	errBadBody   = errors.New("the body does not match its signed digest")
+	errStale     = errors.New("the call's time is more than a minute from this node's clock (check the nodes' clocks)")
+	errReplayed  = errors.New("the call was received already")
+	errNonces    = errors.New("too many calls in the last minutes to check for repeats; retry")
+	errOtherNode = errors.New("the call was signed for another node (check the nodes' --advertise-url)")
 )
 
 // call is a verified call's header: its body must have digest.

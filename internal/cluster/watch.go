@@ -23,8 +23,10 @@ import (
 //     stream per node shared by all of this node's watchers (each peer
 //     sends only status changes, all that such a watcher reads).
 //
-// An update missed while a relay reconnects is caught up by the readers,
-// which read the store again on their own every few seconds; a relay
+// An update missed while a relay reconnects is caught up by the readers
+// of one execution, which read the store again on their own every few
+// seconds; the stream of every execution (native's sse.go) does not
+// reread, and misses the status changes sent meanwhile. A relay
 // never holds up the engine nor a reader (updates are dropped, as the
 // engine's watch drops them for a reader that falls behind).
 

@@ -667,7 +667,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		auth: authr, authOn: authOn, region: region, audit: recorder, cluster: opened.cluster, clusterDB: clusterDB}.handler()
 	if cfg.Cluster {
 		queries := clusterQueries(explainer{triggerConsumer: triggers, arrivals: arrivals}, notifier)
-		handler = withClusterRoute(handler, cluster.Handler(eng, clusterKey, queries))
+		handler = withClusterRoute(handler, cluster.Handler(eng, clusterKey, cfg.AdvertiseURL, queries))
 	}
 	s.http = &http.Server{
 		Handler:           handler,
