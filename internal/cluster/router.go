@@ -95,6 +95,10 @@ type Router struct {
 	// node owns (during a takeover) before it is answered 503.
 	MaxWait time.Duration
 
+	// relayWarned is when a relay's failure was last logged at Warn (Unix
+	// nanoseconds; watch.go).
+	relayWarned atomic.Int64
+
 	// tokens remembers which node runs the tasks of tokens only its
 	// memory holds (tokens.go).
 	tokens tokenCache

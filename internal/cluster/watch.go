@@ -153,7 +153,7 @@ func (r *Router) relay(ctx context.Context, arn string, send func(engine.Update)
 		if ctx.Err() != nil {
 			return
 		}
-		r.log.Debug("relay of an execution's updates ended; following its owner again", "arn", arn, "node", addr, "err", err)
+		r.relayEnded("relay of an execution's updates ended; following its owner again", began, err, "arn", arn, "node", addr)
 		if time.Since(began) > cfg.stable {
 			b.reset()
 		}
@@ -307,7 +307,7 @@ func (r *Router) relayAll(ctx context.Context, addr string, f *fanout) {
 		if ctx.Err() != nil {
 			return
 		}
-		r.log.Debug("relay of a node's status changes ended; reconnecting", "node", addr, "err", err)
+		r.relayEnded("relay of a node's status changes ended; reconnecting", began, err, "node", addr)
 		if time.Since(began) > r.relayCfg.stable {
 			b.reset()
 		}
@@ -337,3 +337,26 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	}
 }
+
+// relayEnded logs the end of a relay's stream: at Debug when it had lasted
+// or ended without an error (the partition moved, the node stopped);
+// otherwise at Warn, at most once per relayWarnGap for the whole node, so
+// that a peer refusing every relay (at its limit, a skewed clock, an older
+// version) shows without filling the log.
+func (r *Router) relayEnded(msg string, began time.Time, err error, args ...any) {
+	args = append(args, "err", err)
+	if err == nil || time.Since(began) > r.relayCfg.stable {
+		r.log.Debug(msg, args...)
+		return
+	}
+	now := time.Now().UnixNano()
+	last := r.relayWarned.Load()
+	if now-last < int64(relayWarnGap) || !r.relayWarned.CompareAndSwap(last, now) {
+		r.log.Debug(msg, args...)
+		return
+	}
+	r.log.Warn(msg+" (live updates of the executions that node runs are late or missed here meanwhile; further failures are logged at Debug for a minute)", args...)
+}
+
+// relayWarnGap is the least time between two relay failures logged at Warn.
+const relayWarnGap = time.Minute
