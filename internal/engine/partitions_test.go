@@ -430,26 +430,32 @@ func TestChildOfAnotherPartitionGoesThroughRemote(t *testing.T) {
 		return fmt.Sprintf(`{"StartAt":"C","States":{"C":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",
 		  "Parameters":{"StateMachineArn":%q,"Workflow":%q,"Input":{"c":1}},"OutputPath":"$.Output","End":true}}}`, child, childWf)
 	}
-	// The child's end completes its parent, elsewhere.
-	ex, err := a.Start(ctx, wfReq(parentWf, "p1", parentDef(passChain), `{}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := c.w.wait(ex.Arn, "SUCCEEDED")
-	if done.Output != `{"b":{"n":1},"n":1}` {
-		t.Fatalf("output %s", done.Output)
-	}
-	// Under load the parent may have completed first from the child's
-	// state as its start returned it (already ended); the child's owner
-	// still reports the end through Remote.
-	eventually(t, "the child's end to go through Remote.DeliverResult", func() bool { return c.delivers.Load() > 0 })
-	// Stopping the parent stops its child, elsewhere.
-	ex, err = a.Start(ctx, wfReq(parentWf, "p2", parentDef(waitDef), `{}`))
+	// The child's end completes its parent, elsewhere. The child waits on
+	// a timer, so that it still runs when its start answers the parent
+	// (a child already ended by then completes the parent from that
+	// answer, and its owner finds no open task to report to).
+	const waitThenPass = `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":10,"Next":"P"},"P":{"Type":"Pass","Result":{"n":1},"End":true}}}`
+	ex, err := a.Start(ctx, wfReq(parentWf, "p1", parentDef(waitThenPass), `{}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	task := c.w.openTask(ex.Arn)
 	childArn := wfReq(childWf, "baton-"+task.Token[:32], "", "").ExecutionArn
+	c.w.advanceAfter(childArn, 10*time.Second)
+	done := c.w.wait(ex.Arn, "SUCCEEDED")
+	if done.Output != `{"n":1}` {
+		t.Fatalf("output %s", done.Output)
+	}
+	if c.delivers.Load() == 0 {
+		t.Fatal("the child's end did not go through Remote.DeliverResult")
+	}
+	// Stopping the parent stops its child, elsewhere.
+	ex, err = a.Start(ctx, wfReq(parentWf, "p2", parentDef(waitDef), `{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	task = c.w.openTask(ex.Arn)
+	childArn = wfReq(childWf, "baton-"+task.Token[:32], "", "").ExecutionArn
 	c.w.wait(childArn, "RUNNING")
 	_, err = b.Stop(ctx, ex.Arn, "Manual", "stop")
 	wantNotOwner(t, "a stop on the engine of the child", err)
