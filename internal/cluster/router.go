@@ -117,7 +117,8 @@ type Router struct {
 	relays   atomic.Int64 // relays of one execution's updates, at most relayCfg.max
 	running  atomic.Int64 // goroutines of relays running, for the tests
 	allMu    sync.Mutex
-	all      *fanout // the relays of every execution's updates; nil while nobody watches them
+	all      *fanout               // the relays of every execution's updates; nil while nobody watches them
+	execs    map[string]*execRelay // the relay of each execution watched here
 }
 
 // NewRouter returns the router of this node (self: its holder name in the

@@ -16,7 +16,8 @@ import (
 // engine's updates with those relayed, over the internal API's watch
 // stream (relay.go), from the nodes that run the executions:
 //
-//   - for one execution, from its partition's owner, followed when the
+//   - for one execution, from its partition's owner, through one stream
+//     shared by this node's watchers of it, followed when the
 //     partition moves (the peer ends the stream once it no longer runs
 //     it, and the relay reads the owner again every few seconds);
 //   - for every execution, from every other live node, through one
@@ -48,9 +49,9 @@ type relayConfig struct {
 	// stable is how long a stream must have lasted for its end to be
 	// followed at once by another, rather than after a growing wait.
 	stable time.Duration
-	// max caps the relays of one execution's updates open at once; a
-	// watch past it has only the local engine's (and its reader's
-	// rereads).
+	// max caps the executions whose updates are relayed at once (the
+	// watchers of one share its relay); a watch of another past it has
+	// only the local engine's (and its reader's rereads).
 	max int64
 }
 
@@ -92,13 +93,11 @@ func (r *Router) Watch(ctx context.Context, arn string) <-chan engine.Update {
 			r.leaveAll(out) // no more sends from the relays once it returns
 		}()
 	} else {
-		up := make(chan struct{})
-		ready := sync.OnceFunc(func() { close(up) })
-		r.running.Add(1)
+		up := r.joinExec(arn, out)
 		go func() {
 			defer wg.Done()
-			defer r.running.Add(-1)
-			r.relay(ctx, arn, send, ready)
+			<-ctx.Done()
+			r.leaveExec(arn, out) // no more sends from the relay once it returns
 		}()
 		t := time.NewTimer(r.relayCfg.first)
 		select {
@@ -113,6 +112,65 @@ func (r *Router) Watch(ctx context.Context, arn string) <-chan engine.Update {
 		close(out)
 	}()
 	return out
+}
+
+// execRelay is the relay of one execution's updates, shared by this
+// node's watchers of it: one stream from its owner however many watch it
+// here (a run on a wall screen, a team following it in the UI).
+type execRelay struct {
+	cancel context.CancelFunc
+	subs   map[chan engine.Update]struct{}
+	up     chan struct{} // closed once the relay relays, knows it need not, or failed once
+}
+
+// joinExec adds a watcher of the execution arn, starting its relay for
+// the first one, and returns what closes once the relay is up.
+func (r *Router) joinExec(arn string, ch chan engine.Update) <-chan struct{} {
+	r.allMu.Lock()
+	defer r.allMu.Unlock()
+	x := r.execs[arn]
+	if x == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		x = &execRelay{cancel: cancel, subs: map[chan engine.Update]struct{}{}, up: make(chan struct{})}
+		if r.execs == nil {
+			r.execs = map[string]*execRelay{}
+		}
+		r.execs[arn] = x
+		ready := sync.OnceFunc(func() { close(x.up) })
+		r.running.Add(1)
+		go func() {
+			defer r.running.Add(-1)
+			r.relay(ctx, arn, func(u engine.Update) { r.sendSubs(x.subs, u) }, ready)
+		}()
+	}
+	x.subs[ch] = struct{}{}
+	return x.up
+}
+
+// leaveExec removes a watcher of the execution arn, stopping its relay
+// with the last one. Nothing is sent to ch once it returns.
+func (r *Router) leaveExec(arn string, ch chan engine.Update) {
+	r.allMu.Lock()
+	defer r.allMu.Unlock()
+	x := r.execs[arn]
+	delete(x.subs, ch)
+	if len(x.subs) == 0 {
+		x.cancel()
+		delete(r.execs, arn)
+	}
+}
+
+// sendSubs sends u to the watchers subs of a relay (r.allMu guards them),
+// dropping it for those behind.
+func (r *Router) sendSubs(subs map[chan engine.Update]struct{}, u engine.Update) {
+	r.allMu.Lock()
+	defer r.allMu.Unlock()
+	for ch := range subs {
+		select {
+		case ch <- u:
+		default:
+		}
+	}
 }
 
 // relay sends the updates of arn that its owner, when another node,
@@ -231,16 +289,7 @@ func (r *Router) leaveAll(ch chan engine.Update) {
 }
 
 // fanOut sends u to f's watchers, dropping it for those behind.
-func (r *Router) fanOut(f *fanout, u engine.Update) {
-	r.allMu.Lock()
-	defer r.allMu.Unlock()
-	for ch := range f.subs {
-		select {
-		case ch <- u:
-		default:
-		}
-	}
-}
+func (r *Router) fanOut(f *fanout, u engine.Update) { r.sendSubs(f.subs, u) }
 
 // runFanout keeps one relay open to each other live node, reading the
 // live nodes every relayCfg.recheck, until ctx ends.

@@ -424,43 +424,52 @@ func TestWatchStreamOutlivesTheServersTimeouts(t *testing.T) {
 	<-ended
 }
 
-// Past relayCfg.max relays of single executions, a watch has the local
-// engine's updates only, opens no stream, and relays once a relay ends.
+// The watches of one execution share one relay: however many watch it,
+// its owner serves one stream. Past relayCfg.max executions relayed, a
+// watch of another has the local engine's updates only, opens no stream,
+// and relays once a relay ends.
 func TestWatchPastTheRelayCap(t *testing.T) {
 	_, a, b := pair(t)
 	a.rt.relayCfg.max = 1
 	a.rt.relayCfg.retryMax = 50 * time.Millisecond
 	a.rt.relayCfg.first = 10 * time.Second
-	onB := arnIn(b.eng.Owned().List()[0], "capped")
+	p := b.eng.Owned().List()[0]
+	onB, other := arnIn(p, "shared"), arnIn(p, "capped")
 	ctx1, cancel1 := context.WithCancel(context.Background())
 	defer cancel1()
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	defer cancel2()
+	ctx3, cancel3 := context.WithCancel(context.Background())
+	defer cancel3()
 	w1 := a.rt.Watch(ctx1, onB)
-	began := time.Now()
 	w2 := a.rt.Watch(ctx2, onB)
+	began := time.Now()
+	w3 := a.rt.Watch(ctx3, other)
 	if d := time.Since(began); d > 5*time.Second {
 		t.Fatalf("a watch past the cap waited %v for a relay", d)
 	}
 	want := update(onB, workflow.StatusRunning, 2)
 	b.eng.publish(want)
-	if got := next(t, w1); got != want {
-		t.Fatalf("the first watch got %+v, want %+v", got, want)
+	for _, ch := range []<-chan engine.Update{w1, w2} {
+		if got := next(t, ch); got != want {
+			t.Fatalf("a watch of the shared relay got %+v, want %+v", got, want)
+		}
 	}
 	if n := b.h.watches.Load(); n != 1 || a.rt.relays.Load() != 1 {
-		t.Fatalf("b serves %d streams, a has %d relays; want 1 and 1 (the cap)", n, a.rt.relays.Load())
+		t.Fatalf("b serves %d streams, a has %d relays; want 1 and 1 (two watches of one execution, then the cap)", n, a.rt.relays.Load())
 	}
-	local := update(onB, workflow.StatusRunning, 3)
+	local := update(other, workflow.StatusRunning, 3)
 	a.eng.publish(local)
-	for _, ch := range []<-chan engine.Update{w1, w2} {
-		if got := next(t, ch); got != local {
-			t.Fatalf("got %+v, want the local engine's %+v", got, local)
-		}
+	if got := next(t, w3); got != local {
+		t.Fatalf("got %+v, want the local engine's %+v", got, local)
 	}
 	cancel1()
 	closes(t, w1)
-	awaitRelayed(t, b.eng, w2, update(onB, workflow.StatusRunning, 4))
+	awaitRelayed(t, b.eng, w2, update(onB, workflow.StatusRunning, 4)) // the relay stays for w2
 	cancel2()
 	closes(t, w2)
+	awaitRelayed(t, b.eng, w3, update(other, workflow.StatusRunning, 5)) // the slot is free
+	cancel3()
+	closes(t, w3)
 	relaysStop(t, a.rt, b.h)
 }
