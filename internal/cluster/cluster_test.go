@@ -732,6 +732,9 @@ func TestInternalAPINeedsTheClusterKey(t *testing.T) {
 		{"another cluster's key", sign(other, []byte(body), time.Now()), body, http.StatusUnauthorized},
 		{"an hour old", sign(key, []byte(body), time.Now().Add(-time.Hour)), body, http.StatusUnauthorized},
 		{"another body", sign(key, []byte(`{"op":"redrive","arn":"y"}`), time.Now()), body, http.StatusUnauthorized},
+		// A header seen on the way, sent first with another body, does
+		// not get the real call refused as a repeat.
+		{"its header with another body", replayed, `{"op":"redrive","arn":"z"}`, http.StatusUnauthorized},
 		{"signed", replayed, body, http.StatusOK},
 		{"sent again", replayed, body, http.StatusUnauthorized},
 	} {

@@ -66,8 +66,15 @@ var (
 	errOtherNode = errors.New("the call was signed for another node (check the nodes' --advertise-url)")
 )
 
-// call is a verified call's header: its body must have digest.
-type call struct{ digest string }
+// call is a verified call's header: its body must have digest. Its nonce
+// is remembered once the body matches (body), so that a captured header
+// sent first with another body cannot get the real call refused.
+type call struct {
+	v      *verifier
+	digest string
+	nonce  string
+	at     time.Time
+}
 
 // verifier checks the signatures of the calls a node receives.
 type verifier struct {
@@ -83,8 +90,8 @@ func newVerifier(key []byte) *verifier {
 	return &verifier{key: key, now: time.Now, nonces: map[string]time.Time{}}
 }
 
-// verify checks a call's Authorization header (before its body is read)
-// and remembers its nonce.
+// verify checks a call's Authorization header, before its body is read:
+// its signature, its time, and that its nonce was not received yet.
 func (v *verifier) verify(h string) (*call, error) {
 	rest, ok := strings.CutPrefix(h, signScheme)
 	if !ok {
@@ -107,10 +114,22 @@ func (v *verifier) verify(h string) (*call, error) {
 		return nil, errStale
 	}
 	v.mu.Lock()
-	defer v.mu.Unlock()
-	if _, seen := v.nonces[nonce]; seen {
+	_, seen := v.nonces[nonce]
+	v.mu.Unlock()
+	if seen {
 		return nil, errReplayed
 	}
+	return &call{v: v, digest: digest, nonce: nonce, at: at}, nil
+}
+
+// remember records a nonce, once: errReplayed when it was already.
+func (v *verifier) remember(nonce string, at time.Time) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if _, seen := v.nonces[nonce]; seen {
+		return errReplayed
+	}
+	now := v.now()
 	// Once a window, the nonces of calls past it go (such a call is
 	// refused anyway): the map holds about two windows of calls, and each
 	// call costs no scan.
@@ -123,16 +142,17 @@ func (v *verifier) verify(h string) (*call, error) {
 		v.pruned = now
 	}
 	if len(v.nonces) >= maxNonces {
-		return nil, errNonces
+		return errNonces
 	}
 	v.nonces[nonce] = at
-	return &call{digest: digest}, nil
+	return nil
 }
 
-// body checks the body read against the signed digest.
+// body checks the body read against the signed digest, then remembers the
+// call's nonce: the call is taken once.
 func (c *call) body(b []byte) error {
 	if !hmac.Equal([]byte(bodyDigest(b)), []byte(c.digest)) {
 		return errBadBody
 	}
-	return nil
+	return c.v.remember(c.nonce, c.at)
 }
