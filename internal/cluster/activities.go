@@ -15,14 +15,15 @@ import (
 // owner stores the task's start first, so that two polls never get one
 // task), and otherwise waits on this node's engine until a task comes to
 // it, one is queued on another node (the store notifies the activity's
-// ARN), or recheckActivities passes.
+// ARN), another node's engine holds one (WakeHeld), or the recheck passes.
 func (r *Router) GetActivityTask(ctx context.Context, activityArn, worker string) (*store.Task, error) {
 	soon := claimAgainFirst
 	var polledAt time.Time
+	sweep := false // WakeHeld chose this poll to ask the other nodes
 	for {
 		wake := r.subscribe(activityArn)
 		t, missed, err := r.claimElsewhere(ctx, activityArn, worker)
-		if t == nil && err == nil && time.Since(polledAt) >= recheckActivities {
+		if t == nil && err == nil && (sweep || time.Since(polledAt) >= r.activityRecheck) {
 			// The tasks no store notification tells of: Express runs'.
 			polledAt = time.Now()
 			t = r.pollElsewhere(ctx, activityArn, worker)
@@ -35,9 +36,9 @@ func (r *Router) GetActivityTask(ctx context.Context, activityArn, worker string
 		// out yet (the notification of its commit came before the owner's
 		// engine took the task in) is claimed again soon, not at the
 		// recheck.
-		recheck := recheckActivities
+		recheck := r.activityRecheck
 		if missed {
-			recheck, soon = soon, min(2*soon, recheckActivities)
+			recheck, soon = soon, min(2*soon, r.activityRecheck)
 		} else {
 			soon = claimAgainFirst
 		}
@@ -51,17 +52,29 @@ func (r *Router) GetActivityTask(ctx context.Context, activityArn, worker string
 			cancel()
 		}()
 		// A task claimed for this poll as it is withdrawn still comes back.
+		r.waiting.Add(1)
 		t, err = r.eng.GetActivityTask(pctx, activityArn, worker)
+		r.waiting.Add(-1)
 		cancel()
-		r.unsubscribe(activityArn, wake)
+		sweep = r.unsubscribe(activityArn, wake)
 		if t != nil || err != nil || ctx.Err() != nil {
 			return t, err
 		}
 	}
 }
 
+// WaitingPolls is the number of activity polls of this node waiting for a
+// task, having asked the other nodes for theirs (tests).
+func (r *Router) WaitingPolls() int64 { return r.waiting.Load() }
+
+// SetActivityRecheck sets how often a waiting poll reads the queued tasks
+// of the other nodes and asks them for those their engines hold without a
+// notification (recheckActivities by default; tests set a long one).
+func (r *Router) SetActivityRecheck(d time.Duration) { r.activityRecheck = d }
+
 // recheckActivities is how often a waiting poll reads the queued tasks of
-// other nodes even without a notification (one lost with a connection).
+// other nodes even without a notification (one lost with a connection):
+// Router.activityRecheck's default.
 const recheckActivities = 5 * time.Second
 
 // claimAgainFirst is the first wait before claiming again a task its owner
@@ -185,15 +198,41 @@ func (r *Router) subscribe(activityArn string) chan struct{} {
 		set = map[chan struct{}]bool{}
 		r.wakers[activityArn] = set
 	}
-	set[ch] = true
+	set[ch] = false // not chosen by WakeHeld (yet)
 	return ch
 }
 
-func (r *Router) unsubscribe(activityArn string, ch chan struct{}) {
+// unsubscribe ends a poll's subscription; true when WakeHeld chose it.
+func (r *Router) unsubscribe(activityArn string, ch chan struct{}) bool {
 	r.wakeMu.Lock()
 	defer r.wakeMu.Unlock()
+	chosen := r.wakers[activityArn][ch]
 	delete(r.wakers[activityArn], ch)
 	if len(r.wakers[activityArn]) == 0 {
 		delete(r.wakers, activityArn)
+	}
+	return chosen
+}
+
+// WakeHeld tells the polls of an activity that another node's engine
+// holds a task of it that no row of the store tells of (an Express run's:
+// postgres.ActivityHeld). One waiting poll of this node not chosen yet is
+// woken to ask the other nodes at once (pollElsewhere), one per notice,
+// not every poll: the first to ask gets the task, and the others would
+// only add calls.
+func (r *Router) WakeHeld(activityArn string) {
+	r.wakeMu.Lock()
+	defer r.wakeMu.Unlock()
+	set := r.wakers[activityArn]
+	for ch, chosen := range set {
+		if chosen {
+			continue
+		}
+		set[ch] = true
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+		return
 	}
 }

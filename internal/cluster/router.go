@@ -99,6 +99,12 @@ type Router struct {
 	// nanoseconds; watch.go).
 	relayWarned atomic.Int64
 
+	// activityRecheck is how often a waiting activity poll reads the
+	// queued tasks of the other nodes and asks them for the tasks their
+	// engines hold, without a notification (recheckActivities).
+	activityRecheck time.Duration
+	waiting         atomic.Int64 // polls waiting on the engine (WaitingPolls)
+
 	// tokens remembers which node runs the tasks of tokens only its
 	// memory holds (tokens.go).
 	tokens tokenCache
@@ -109,7 +115,7 @@ type Router struct {
 	reading chan struct{} // closed when the read in progress ends
 
 	wakeMu  sync.Mutex
-	wakers  map[string]map[chan struct{}]bool // activity ARN -> polls to wake
+	wakers  map[string]map[chan struct{}]bool // activity ARN -> polls to wake, true: chosen by WakeHeld
 	started time.Time
 
 	// The relays of other nodes' updates (watch.go).
@@ -127,7 +133,7 @@ func NewRouter(eng Engine, dir Directory, self string, key []byte, log *slog.Log
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Router{eng: eng, dir: dir, self: self, rpc: newClient(key), log: log, MaxWait: 15 * time.Second,
+	return &Router{eng: eng, dir: dir, self: self, rpc: newClient(key), log: log, MaxWait: 15 * time.Second, activityRecheck: recheckActivities,
 		wakers: map[string]map[chan struct{}]bool{}, started: time.Now(), relayCfg: defaultRelay}
 }
 

@@ -93,3 +93,53 @@ func TestActivityTaskHeldByAnotherNode(t *testing.T) {
 		t.Fatalf("calls of b and c: %s", calls)
 	}
 }
+
+// TestWakeHeldWakesOnePoll: told that another node's engine holds a task
+// of an activity (postgres.ActivityHeld), one waiting poll of the node
+// asks the other nodes at once and gets it; the other polls go on
+// waiting. The recheck is an hour: only the notice can deliver it.
+func TestWakeHeldWakesOnePoll(t *testing.T) {
+	w := newWorld()
+	a, b, c := addNode(t, w, "a"), addNode(t, w, "b"), addNode(t, w, "c")
+	settle(t, a, b, c)
+	a.rt.SetActivityRecheck(time.Hour)
+	const act = "arn:aws:states:us-east-1:123456789012:activity:resize"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make(chan *store.Task, 2)
+	for range 2 {
+		go func() {
+			task, err := a.rt.GetActivityTask(ctx, act, "w")
+			if err != nil {
+				t.Error(err)
+			}
+			got <- task
+		}()
+	}
+	eventually(t, "both polls to wait", func() bool {
+		a.rt.wakeMu.Lock()
+		defer a.rt.wakeMu.Unlock()
+		return len(a.rt.wakers[act]) == 2
+	})
+	c.eng.mu.Lock()
+	c.eng.held = map[string][]*store.Task{act: {{Token: "express-held", ActivityArn: act, State: store.TaskQueued}}}
+	c.eng.mu.Unlock()
+	a.rt.WakeHeld(act)
+	select {
+	case task := <-got:
+		if task == nil || task.Token != "express-held" || task.WorkerName != "w" {
+			t.Fatalf("the woken poll got %+v", task)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no poll got the held task")
+	}
+	eventually(t, "the other poll to wait again", func() bool {
+		a.rt.wakeMu.Lock()
+		defer a.rt.wakeMu.Unlock()
+		return len(a.rt.wakers[act]) == 1
+	})
+	cancel()
+	if task := <-got; task != nil {
+		t.Fatalf("the other poll got %+v", task)
+	}
+}

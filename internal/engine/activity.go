@@ -18,6 +18,7 @@ type activityQueue struct {
 type activityEntry struct {
 	task *store.Task
 	dead bool
+	held bool // in memory only: an Express run's (Config.OnActivityHeld)
 }
 
 // waiter is one GetActivityTask call.
@@ -58,6 +59,9 @@ func (e *Engine) queueActivity(a *activityEntry) {
 	}
 	q.tasks = append(q.tasks, a)
 	e.queued[a.task.Token] = a
+	if a.held && e.cfg.OnActivityHeld != nil {
+		e.cfg.OnActivityHeld(a.task.ActivityArn)
+	}
 }
 
 // dropQueued forgets a queued activity task that was cancelled (its state

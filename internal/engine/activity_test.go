@@ -283,6 +283,61 @@ func TestTakeActivityTask(t *testing.T) {
 	w.wait(ex.Arn, "SUCCEEDED")
 }
 
+// TestActivityHeldIsTold: an Express run's activity task, which only this
+// engine's memory holds, is told of (Config.OnActivityHeld) once queued,
+// so that a cluster's other nodes can ask for it; a Standard run's task,
+// which the store holds, is not.
+func TestActivityHeldIsTold(t *testing.T) {
+	held := make(chan string, 4)
+	w := newTunedWorld(t, func(c *engine.Config) { c.OnActivityHeld = func(arn string) { held <- arn } })
+	ctx := context.Background()
+	act := "arn:aws:states:us-east-1:123456789012:activity:fast"
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + act + `","End":true}}}`
+	std := w.start("standard", def, `{}`)
+	var task *store.Task
+	w.until("the Standard run's task", func() bool {
+		task, _ = w.eng.TakeActivityTask(ctx, act, "w")
+		return task != nil
+	})
+	if len(held) != 0 {
+		t.Fatalf("a Standard run's task was told of as held: %s", <-held)
+	}
+	if err := w.eng.SendTaskSuccess(ctx, task.Token, `{}`); err != nil {
+		t.Fatal(err)
+	}
+	w.wait(std.Arn, "SUCCEEDED")
+
+	req := w.req("held", def, `{}`)
+	req.Type = store.TypeExpress
+	req.ExecutionArn = "arn:aws:states:us-east-1:123456789012:express:test:held:1"
+	res := make(chan *store.Execution, 1)
+	go func() {
+		ex, err := w.eng.StartSync(ctx, req)
+		if err != nil {
+			t.Error(err)
+		}
+		res <- ex
+	}()
+	select {
+	case got := <-held:
+		if got != act {
+			t.Fatalf("told of %s, want %s", got, act)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the Express run's task was not told of")
+	}
+	task, err := w.eng.TakeActivityTask(ctx, act, "w")
+	if err != nil || task == nil {
+		t.Fatalf("the held task: %+v, %v", task, err)
+	}
+	if err := w.eng.SendTaskSuccess(ctx, task.Token, `{"ok":1}`); err != nil {
+		t.Fatal(err)
+	}
+	if ex := <-res; ex == nil || ex.Status != "SUCCEEDED" {
+		t.Fatalf("%+v", ex)
+	}
+}
+
 // An Express execution with an activity task that exceeds the Express
 // limit times out; the worker's late result is refused.
 func TestExpressActivityTimesOut(t *testing.T) {

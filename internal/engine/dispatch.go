@@ -51,7 +51,7 @@ func (e *Engine) schedule(l *live, now time.Time, c workflow.RunTask, tr *store.
 			e.runBuiltin(l.arn, t, c.Input, c.Timeout, kind == store.TaskCallback, true, l.row.Name, l.row.Bundle)
 		})
 	case store.TaskActivity:
-		a := &activityEntry{task: t}
+		a := &activityEntry{task: t, held: l.express}
 		if q := e.activity[activityArn]; q != nil && len(q.waiters) > 0 && !l.express {
 			// A worker is waiting: claim the task in the same group commit
 			// that schedules it, so that it reaches the worker one commit

@@ -184,6 +184,12 @@ type Config struct {
 	// (*store.PartitionsLostError): the engine stopped running those
 	// partitions; the caller releases their leases.
 	OnPartitionsLost func(partition.Set)
+	// OnActivityHeld is called, on the engine's loop (it must not block),
+	// when a task of an activity is queued that only this engine's memory
+	// holds (an Express run's) and no poll waits for it here: a node of a
+	// cluster tells the others, whose polls cannot learn of it from the
+	// store.
+	OnActivityHeld func(activityArn string)
 }
 
 // Projects are the files of deployed projects (internal/workspace).

@@ -306,13 +306,15 @@ func TestClusterNotices(t *testing.T) {
 		paused:    func(arn string, p bool) { got = append(got, fmt.Sprint("paused ", arn, " ", p)) },
 		outbox:    func() { got = append(got, "outbox") },
 		retried:   func() { got = append(got, "retried") },
+		held:      func(a string) { got = append(got, "held "+a) },
 	}
 	for _, what := range []string{postgres.WorkflowsChanged, postgres.BucketChanged + "landing", "arn:aws:states:us-east-1:123456789012:activity:a", "",
-		postgres.PausedChanged + "1:arn:aws:states:us-east-1:123456789012:stateMachine:n", postgres.OutboxChanged, postgres.NotificationsRetried} {
+		postgres.PausedChanged + "1:arn:aws:states:us-east-1:123456789012:stateMachine:n", postgres.OutboxChanged, postgres.NotificationsRetried,
+		postgres.ActivityHeld + "arn:aws:states:us-east-1:123456789012:activity:b"} {
 		n.notice(what)
 	}
 	want := "workflows,bucket landing,wake arn:aws:states:us-east-1:123456789012:activity:a,workflows,wake ,retried," +
-		"paused arn:aws:states:us-east-1:123456789012:stateMachine:n true,outbox,retried"
+		"paused arn:aws:states:us-east-1:123456789012:stateMachine:n true,outbox,retried,held arn:aws:states:us-east-1:123456789012:activity:b"
 	if strings.Join(got, ",") != want {
 		t.Fatalf("notices did %q, want %q", strings.Join(got, ","), want)
 	}

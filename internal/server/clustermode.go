@@ -149,6 +149,7 @@ type clusterNotices struct {
 	paused    func(arn string, paused bool) // a workflow's schedules were paused or resumed
 	outbox    func()                        // events were committed to the outbox
 	retried   func()                        // failed notifications were stored again to be delivered
+	held      func(activityArn string)      // a node's engine holds a task of the activity in memory
 }
 
 func (n clusterNotices) notice(what string) {
@@ -162,6 +163,10 @@ func (n clusterNotices) notice(what string) {
 	case what == postgres.NotificationsRetried:
 		if n.retried != nil {
 			n.retried()
+		}
+	case strings.HasPrefix(what, postgres.ActivityHeld):
+		if n.held != nil {
+			n.held(strings.TrimPrefix(what, postgres.ActivityHeld))
 		}
 	case strings.HasPrefix(what, postgres.BucketChanged):
 		n.bucket(strings.TrimPrefix(what, postgres.BucketChanged))

@@ -14,9 +14,11 @@ import (
 // node that started it, and its activity step's task and token live in
 // that node's memory only; a worker polling another node gets the task,
 // its heartbeat and result sent through that node reach the run, and the
-// synchronous start answers with the result.
+// synchronous start answers with the result. The poll begins before the
+// run and the nodes' recheck of the others' tasks is an hour: the task
+// reaches it because its node tells the others (postgres.ActivityHeld).
 func TestClusterExpressActivityOnAnyNode(t *testing.T) {
-	runner, other := settledPair(t)("fast")
+	runner, other := settledPair(t, func(c *Config) { c.activityRecheck = time.Hour })("fast")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	act, err := runner.Service().CreateActivity(ctx, &service.CreateActivityInput{Name: "resize"})
@@ -37,12 +39,24 @@ func TestClusterExpressActivityOnAnyNode(t *testing.T) {
 		out *service.StartSyncExecutionOutput
 		err error
 	}
+	type polled struct {
+		task *service.GetActivityTaskOutput
+		err  error
+	}
+	polls := make(chan polled, 1)
+	go func() {
+		task, err := other.Service().GetActivityTask(ctx, &service.GetActivityTaskInput{ActivityArn: act.ActivityArn, WorkerName: "w"})
+		polls <- polled{task, err}
+	}()
+	// The poll asked the nodes once, found nothing, and waits.
+	poll(t, 10*time.Second, "the worker's poll to wait", func() bool { return other.router.WaitingPolls() == 1 })
 	done := make(chan result, 1)
 	go func() {
 		out, err := runner.Service().StartSyncExecution(ctx, &service.StartSyncExecutionInput{StateMachineArn: dep.StateMachineArn, Input: `{"w":640}`})
 		done <- result{out, err}
 	}()
-	task, err := other.Service().GetActivityTask(ctx, &service.GetActivityTaskInput{ActivityArn: act.ActivityArn, WorkerName: "w"})
+	p := <-polls
+	task, err := p.task, p.err
 	if err != nil || task.TaskToken == "" {
 		t.Fatalf("the activity's task: %+v, %v", task, err)
 	}

@@ -175,6 +175,10 @@ type Config struct {
 	// event streams read the store again in case an update was missed
 	// (tests: a long one shows that only pushed updates arrive).
 	streamRecheck time.Duration
+	// activityRecheck, when set, is how often a node's waiting activity
+	// polls read the other nodes' tasks without a notification (tests: a
+	// long one shows that the notifications wake them).
+	activityRecheck time.Duration
 }
 
 // HTTPConfig bounds and guards the HTTP surface; zero values take the
@@ -271,6 +275,9 @@ type Server struct {
 	// drain, on a node of a cluster, hands its partitions to the other
 	// nodes (nil otherwise).
 	drain func(context.Context)
+	// router is a node's router of calls to the other nodes (nil when not
+	// a node of a cluster).
+	router *cluster.Router
 }
 
 // Start opens the data directory, recovers the executions left running,
@@ -450,8 +457,24 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		return nil
 	}
+	var onActivityHeld func(string)
+	if cfg.Cluster {
+		// The polls of the other nodes cannot learn of an Express run's
+		// activity task from the database: they are told.
+		db := opened.pg
+		onActivityHeld = func(activityArn string) {
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				if err := db.NotifyActivityHeld(ctx, activityArn); err != nil {
+					cfg.Log.Warn("telling the cluster's nodes of an Express run's activity task; their polls ask for it at their recheck", "activity", activityArn, "err", err)
+				}
+			}()
+		}
+	}
 	eng, err := engine.New(engine.Config{
-		Partitioned: cfg.Cluster, OnPartitionsLost: func(lost partition.Set) {
+		OnActivityHeld: onActivityHeld,
+		Partitioned:    cfg.Cluster, OnPartitionsLost: func(lost partition.Set) {
 			if m := manager.Load(); m != nil {
 				m.Lost(lost)
 			}
@@ -481,6 +504,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("reading the cluster's key: %w", err)
 		}
 		router = cluster.NewRouter(eng, directory{opened.pg}, opened.holder, clusterKey, cfg.Log)
+		if cfg.activityRecheck > 0 {
+			router.SetActivityRecheck(cfg.activityRecheck)
+		}
 		eng.SetRemote(router) // before the engine runs
 		svcEngine = router
 	}
@@ -567,7 +593,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, store: st, eng: eng, svc: svc, ln: ln, errc: errc, unlock: unlock, groups: groups, resolver: resolver, certs: certs, audit: recorder}
+	s := &Server{cfg: cfg, log: cfg.Log, store: st, eng: eng, svc: svc, ln: ln, errc: errc, unlock: unlock, groups: groups, resolver: resolver, certs: certs, audit: recorder,
+		router: router}
 	started = true
 	// The event bus and its consumers run on every server: on a node of a
 	// cluster, the members of the partitions it owns.
@@ -632,7 +659,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}()
 		outNotices.Store(newOutboxNotices(runCtx, opened.pg, cfg.Log))
 		go func() {
-			n := clusterNotices{workflows: workflowsChanged, bucket: arrivals.NotifyBucket, wake: router.Wake, paused: triggers.NotePaused, outbox: bus.Notify,
+			n := clusterNotices{workflows: workflowsChanged, bucket: arrivals.NotifyBucket, wake: router.Wake, held: router.WakeHeld, paused: triggers.NotePaused, outbox: bus.Notify,
 				retried: notifier.d.Reload}
 			if err := opened.pg.ListenActivities(runCtx, n.notice); err != nil && runCtx.Err() == nil {
 				cfg.Log.Warn("listening for the cluster's activity tasks", "err", err)

@@ -519,6 +519,19 @@ func (s *Store) NotifyBucket(ctx context.Context, bucket string) error {
 	return s.notice(ctx, BucketChanged+bucket)
 }
 
+// ActivityHeld starts what ListenActivities passes its fn, followed by an
+// activity's ARN, when a member's engine holds a task of that activity
+// that no row tells of: an Express run's, kept in that member's memory
+// (NotifyActivityHeld).
+const ActivityHeld = "baton:held:"
+
+// NotifyActivityHeld tells the members listening (ListenActivities) that
+// this member's engine holds a task of the activity activityArn in memory:
+// their waiting polls ask it for the task.
+func (s *Store) NotifyActivityHeld(ctx context.Context, activityArn string) error {
+	return s.notice(ctx, ActivityHeld+activityArn)
+}
+
 // PausedChanged starts what ListenActivities passes its fn, followed by
 // "1:" (paused) or "0:" (resumed) and a workflow's ARN, when a member
 // paused or resumed its schedules (NotifyPaused).
