@@ -104,8 +104,14 @@ type slot struct {
 	// forsaken: the fence refused a record of it; until it is unloaded,
 	// nothing of it is queued (its partition is another node's).
 	forsaken bool
-	threads  map[string]*Thread
-	dead     int
+	// sent are the ids of the notifications it delivered lately, oldest
+	// first in sentOrder (at most sentMemory): the bus hands a decision
+	// over (committed) after storing it, and a load reading the store in
+	// between may have queued and delivered it already.
+	sent      map[string]bool
+	sentOrder []string
+	threads   map[string]*Thread
+	dead      int
 	// stop ends when it is unloaded: its sends in flight then have
 	// sendGrace to finish; flying counts its batches in flight.
 	stop   context.Context
@@ -114,7 +120,24 @@ type slot struct {
 }
 
 func newSlot(name string, part int) *slot {
-	return &slot{name: name, part: part, known: map[string]bool{}, threads: map[string]*Thread{}}
+	return &slot{name: name, part: part, known: map[string]bool{}, threads: map[string]*Thread{}, sent: map[string]bool{}}
+}
+
+// sentMemory bounds the ids a slot remembers as delivered: the window it
+// covers (a decision stored, then handed over) is a moment.
+const sentMemory = 4096
+
+// delivered remembers that s delivered the notification id (d.mu held).
+func (s *slot) delivered(id string) {
+	if s.sent[id] {
+		return
+	}
+	if len(s.sentOrder) >= sentMemory {
+		delete(s.sent, s.sentOrder[0])
+		s.sentOrder = s.sentOrder[1:]
+	}
+	s.sent[id] = true
+	s.sentOrder = append(s.sentOrder, id)
 }
 
 // commit returns a commit of what s delivered here. A member's is fenced
@@ -181,7 +204,7 @@ func (d *Delivery) poke() {
 
 // queue adds a stored notification of s to its lane (d.mu held).
 func (d *Delivery) queue(s *slot, in *store.Intent) {
-	if s.known[in.ID] || s.forsaken {
+	if s.known[in.ID] || s.sent[in.ID] || s.forsaken {
 		return
 	}
 	var n Notification
@@ -347,6 +370,7 @@ func (d *Delivery) unload(s *slot) {
 	s.flying.Wait()
 	d.mu.Lock()
 	s.known, s.threads, s.dead, s.forsaken = map[string]bool{}, map[string]*Thread{}, 0, false
+	s.sent, s.sentOrder = map[string]bool{}, nil
 	d.mu.Unlock()
 }
 
@@ -596,6 +620,9 @@ func (d *Delivery) record(ctx context.Context, l *lane, c *store.ConsumerCommit,
 	l.q = slices.DeleteFunc(l.q, func(it *item) bool { return slices.Contains(items, it) })
 	for _, it := range items {
 		delete(s.known, it.n.ID)
+		if !dead {
+			s.delivered(it.n.ID)
+		}
 	}
 	if dead {
 		s.dead += len(items)
@@ -787,6 +814,7 @@ func (d *Delivery) requeue(ctx context.Context, s *slot, c *store.ConsumerCommit
 	if s.loaded {
 		s.dead -= len(c.Intents)
 		for _, in := range c.Intents {
+			delete(s.sent, in.ID) // a dead letter given back: not delivered, but to be sure
 			d.queue(s, in)
 		}
 	}

@@ -418,6 +418,9 @@ func TestRuleNotification(t *testing.T) {
 	w.clk.Advance(11 * time.Minute)
 	w.waitSent(3)
 	if n := w.sender.sent[2]; n.Kind != KindSummary || !strings.HasPrefix(n.Text, "3 runs") {
+		for i, n := range w.sender.sent {
+			t.Logf("sent[%d]: %s %q %s", i, n.Kind, n.Text, n.ID)
+		}
 		t.Fatalf("summary: %+v", n)
 	}
 }

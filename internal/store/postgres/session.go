@@ -191,6 +191,13 @@ func (se *session) close() error {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		// Its locks go now, not once the database has seen the connection
+		// close (a moment later): a server started right after this one
+		// stopped finds them free. A connection already broken fails here
+		// at once, and its locks go with its session anyway.
+		uctx, ucancel := context.WithTimeout(ctx, time.Second)
+		_, _ = se.conn.Exec(uctx, `SELECT pg_advisory_unlock_all()`)
+		ucancel()
 		err = se.conn.Close(ctx)
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = nil // the server ends the session, and the locks, anyway
