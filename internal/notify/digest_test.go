@@ -95,8 +95,15 @@ func TestEmailDigest(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if len(dead) != 12 || d.Status().Failed != 12 {
-					t.Fatalf("%d dead letters (status %d), want the digest's 12", len(dead), d.Status().Failed)
+				if len(dead) != 12 {
+					t.Fatalf("%d dead letters, want the digest's 12", len(dead))
+				}
+				// Counted once the record is stored, a moment after.
+				for d.Status().Failed != 12 {
+					if time.Now().After(deadline) {
+						t.Fatalf("status counts %d dead letters, want the digest's 12", d.Status().Failed)
+					}
+					time.Sleep(time.Millisecond) // polling, with the deadline above
 				}
 				return
 			}
